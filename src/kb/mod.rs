@@ -1,0 +1,320 @@
+//! The knowledge base: SIP response codes, Q.850 causes, warn-codes, methods
+//! and option tags, embedded from `assets/` at compile time and validated on load.
+
+pub mod types;
+mod validate;
+
+pub use types::*;
+pub use validate::{Problem, validate};
+
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+/// The embedded asset files, by name, in load order.
+pub const ASSET_FILES: &[(&str, &str)] = &[
+    (
+        "codes/1xx.toml",
+        include_str!("../../assets/codes/1xx.toml"),
+    ),
+    (
+        "codes/2xx.toml",
+        include_str!("../../assets/codes/2xx.toml"),
+    ),
+    (
+        "codes/3xx.toml",
+        include_str!("../../assets/codes/3xx.toml"),
+    ),
+    (
+        "codes/4xx-a.toml",
+        include_str!("../../assets/codes/4xx-a.toml"),
+    ),
+    (
+        "codes/4xx-b.toml",
+        include_str!("../../assets/codes/4xx-b.toml"),
+    ),
+    (
+        "codes/4xx-c.toml",
+        include_str!("../../assets/codes/4xx-c.toml"),
+    ),
+    (
+        "codes/5xx.toml",
+        include_str!("../../assets/codes/5xx.toml"),
+    ),
+    (
+        "codes/6xx.toml",
+        include_str!("../../assets/codes/6xx.toml"),
+    ),
+    (
+        "codes/unregistered.toml",
+        include_str!("../../assets/codes/unregistered.toml"),
+    ),
+];
+pub const Q850_FILE: (&str, &str) = ("q850.toml", include_str!("../../assets/q850.toml"));
+pub const PROTOCOL_FILE: (&str, &str) =
+    ("protocol.toml", include_str!("../../assets/protocol.toml"));
+pub const PAIRS_FILE: (&str, &str) = ("compare.toml", include_str!("../../assets/compare.toml"));
+
+/// The whole knowledge base, indexed.
+#[derive(Debug, Clone)]
+pub struct Kb {
+    codes: BTreeMap<u16, CodeEntry>,
+    pub causes: BTreeMap<u8, Cause>,
+    pub sip_to_cause: BTreeMap<u16, u8>,
+    pub deviations: Vec<Deviation>,
+    pub warn_codes: BTreeMap<u16, WarnCode>,
+    pub methods: Vec<Method>,
+    pub option_tags: Vec<OptionTag>,
+    pub pairs: Vec<Pair>,
+}
+
+/// An error loading a knowledge-base file: which file, where, what.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LoadError {
+    pub file: String,
+    pub line: Option<usize>,
+    pub message: String,
+}
+
+impl std::fmt::Display for LoadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.line {
+            Some(l) => write!(f, "{}:{}: {}", self.file, l, self.message),
+            None => write!(f, "{}: {}", self.file, self.message),
+        }
+    }
+}
+
+impl std::error::Error for LoadError {}
+
+/// Parse one TOML file into `T`, reporting the line of the error.
+pub fn parse_toml<T: serde::de::DeserializeOwned>(file: &str, text: &str) -> Result<T, LoadError> {
+    toml::from_str(text).map_err(|e| {
+        let line = e
+            .span()
+            .map(|span| text[..span.start.min(text.len())].matches('\n').count() + 1);
+        LoadError {
+            file: file.to_string(),
+            line,
+            message: e.message().trim().to_string(),
+        }
+    })
+}
+
+impl Kb {
+    /// The embedded knowledge base, parsed once. The embedded assets are
+    /// validated by the test suite, so a failure here is a build defect.
+    pub fn embedded() -> &'static Kb {
+        static KB: OnceLock<Kb> = OnceLock::new();
+        KB.get_or_init(|| match Kb::load_embedded() {
+            Ok(kb) => kb,
+            Err(e) => {
+                // Unreachable for a tested build; say what is wrong instead of a backtrace.
+                eprintln!("sipfix: the built-in knowledge base is broken: {e}");
+                std::process::exit(70);
+            }
+        })
+    }
+
+    /// Parse the embedded assets (no validation beyond parsing).
+    pub fn load_embedded() -> Result<Kb, LoadError> {
+        let mut files = Vec::new();
+        for (name, text) in ASSET_FILES {
+            let f: CodeFile = parse_toml(name, text)?;
+            files.push((name.to_string(), f));
+        }
+        let q: Q850File = parse_toml(Q850_FILE.0, Q850_FILE.1)?;
+        let p: ProtocolFile = parse_toml(PROTOCOL_FILE.0, PROTOCOL_FILE.1)?;
+        let pairs: PairFile = parse_toml(PAIRS_FILE.0, PAIRS_FILE.1)?;
+        Kb::from_parts(files, q, p, pairs)
+    }
+
+    /// Build from parsed files; a code defined twice is an error.
+    pub fn from_parts(
+        files: Vec<(String, CodeFile)>,
+        q: Q850File,
+        p: ProtocolFile,
+        pairs: PairFile,
+    ) -> Result<Kb, LoadError> {
+        let mut codes = BTreeMap::new();
+        for (name, f) in files {
+            for c in f.code {
+                let code = c.code;
+                if codes.insert(code, c).is_some() {
+                    return Err(LoadError {
+                        file: name,
+                        line: None,
+                        message: format!("code {code} is defined twice"),
+                    });
+                }
+            }
+        }
+        Ok(Kb {
+            codes,
+            causes: q.cause.into_iter().map(|c| (c.cause, c)).collect(),
+            sip_to_cause: q.sip_to_cause.iter().map(|m| (m.sip, m.cause)).collect(),
+            deviations: q.deviation,
+            warn_codes: p.warn.into_iter().map(|w| (w.code, w)).collect(),
+            methods: p.method,
+            option_tags: p.option_tag,
+            pairs: pairs.pair,
+        })
+    }
+
+    /// The entry for a code that has one (registered or a known unregistered code).
+    pub fn get(&self, code: u16) -> Option<&CodeEntry> {
+        self.codes.get(&code)
+    }
+
+    /// All entries, in code order.
+    pub fn codes(&self) -> impl Iterator<Item = &CodeEntry> {
+        self.codes.values()
+    }
+
+    /// Number of entries.
+    pub fn len(&self) -> usize {
+        self.codes.len()
+    }
+
+    /// True if there are no entries (never for the embedded base).
+    pub fn is_empty(&self) -> bool {
+        self.codes.is_empty()
+    }
+
+    /// Look a code up the way RFC 3261 §8.1.3.2 asks: a code without an entry
+    /// is treated as the x00 of its class. `Err` for anything that is not a
+    /// valid status code (100 to 699).
+    pub fn lookup(&self, code: u16) -> Result<Lookup<'_>, CodeError> {
+        let class = Class::of(code).ok_or(CodeError::OutOfRange(code as u64))?;
+        if let Some(e) = self.codes.get(&code) {
+            return Ok(Lookup {
+                code,
+                entry: e,
+                class,
+                fallback: false,
+            });
+        }
+        let base = (code / 100) * 100;
+        let e = self
+            .codes
+            .get(&base)
+            .ok_or(CodeError::OutOfRange(code as u64))?;
+        Ok(Lookup {
+            code,
+            entry: e,
+            class,
+            fallback: true,
+        })
+    }
+
+    /// Parse user text into a code and look it up.
+    pub fn lookup_str(&self, s: &str) -> Result<Lookup<'_>, CodeError> {
+        self.lookup(parse_code(s)?)
+    }
+
+    /// The Q.850 cause RFC 3398 §7.2.4.1 maps a SIP response to.
+    pub fn cause_for_sip(&self, code: u16) -> Option<&Cause> {
+        self.sip_to_cause
+            .get(&code)
+            .and_then(|c| self.causes.get(c))
+    }
+
+    /// A Q.850 cause.
+    pub fn cause(&self, cause: u8) -> Option<&Cause> {
+        self.causes.get(&cause)
+    }
+
+    /// Vendor deviations that concern a SIP code.
+    pub fn deviations_for_sip(&self, code: u16) -> impl Iterator<Item = &Deviation> {
+        self.deviations.iter().filter(move |d| d.sip == code)
+    }
+
+    /// Vendor deviations that concern a Q.850 cause.
+    pub fn deviations_for_cause(&self, cause: u8) -> impl Iterator<Item = &Deviation> {
+        self.deviations.iter().filter(move |d| d.cause == cause)
+    }
+
+    /// The hand-written comparison for a pair, in either order. The flag is
+    /// true when the stored pair is (b, a), i.e. its `use_a` speaks of `b`.
+    pub fn pair(&self, a: u16, b: u16) -> Option<(&Pair, bool)> {
+        self.pairs.iter().find_map(|p| {
+            if p.a == a && p.b == b {
+                Some((p, false))
+            } else if p.a == b && p.b == a {
+                Some((p, true))
+            } else {
+                None
+            }
+        })
+    }
+
+    /// A registered method by name (case-sensitive, as on the wire).
+    pub fn method(&self, name: &str) -> Option<&Method> {
+        self.methods.iter().find(|m| m.name == name)
+    }
+
+    /// A registered option tag (case-insensitive).
+    pub fn option_tag(&self, name: &str) -> Option<&OptionTag> {
+        self.option_tags
+            .iter()
+            .find(|t| t.name.eq_ignore_ascii_case(name))
+    }
+
+    /// A warn-code.
+    pub fn warn_code(&self, code: u16) -> Option<&WarnCode> {
+        self.warn_codes.get(&code)
+    }
+}
+
+/// The result of looking a code up.
+#[derive(Debug, Clone, Copy)]
+pub struct Lookup<'a> {
+    /// The code asked for.
+    pub code: u16,
+    /// Its entry, or the x00 entry of its class when `fallback`.
+    pub entry: &'a CodeEntry,
+    pub class: Class,
+    /// True when the code has no entry and `entry` is its class's x00.
+    pub fallback: bool,
+}
+
+/// Why a string is not a usable status code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CodeError {
+    /// Not a number at all.
+    NotANumber(String),
+    /// A number outside 100..=699.
+    OutOfRange(u64),
+}
+
+impl std::fmt::Display for CodeError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CodeError::NotANumber(s) => write!(
+                f,
+                "'{}' is not a SIP status code: expected a three-digit number from 100 to 699",
+                crate::sanitize::inline(s)
+            ),
+            CodeError::OutOfRange(n) => write!(
+                f,
+                "{n} is not a SIP status code: expected a three-digit number from 100 to 699"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for CodeError {}
+
+/// Parse a status code typed by a user: digits only, surrounding blanks allowed.
+pub fn parse_code(s: &str) -> Result<u16, CodeError> {
+    let t = s.trim();
+    if t.is_empty() || !t.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(CodeError::NotANumber(s.to_string()));
+    }
+    // Never wrap: anything too long for u64 is out of range as a whole.
+    let n: u64 = t.parse().unwrap_or(u64::MAX);
+    if (100..=699).contains(&n) && t.len() == 3 {
+        Ok(n as u16)
+    } else {
+        Err(CodeError::OutOfRange(n))
+    }
+}

@@ -1,0 +1,278 @@
+//! Plain data types of the knowledge base, deserialised from `assets/*.toml`.
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// One SIP response code with its guidance.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct CodeEntry {
+    /// The three-digit status code.
+    pub code: u16,
+    /// The registered reason phrase, spelled as the IANA registry spells it
+    /// (for unregistered codes: the phrase seen in the wild).
+    pub reason: String,
+    /// False for codes that are not in the IANA registry.
+    #[serde(default = "default_true")]
+    pub registered: bool,
+    /// Deprecated by a later RFC (e.g. 202 by RFC 6665).
+    #[serde(default)]
+    pub deprecated: bool,
+    /// Why it is deprecated and what the field still does with it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deprecated_note: Option<String>,
+    /// Citations, `RFC <n>` optionally followed by ` §<section>`.
+    pub references: Vec<String>,
+    /// Extra words the fuzzy search matches (symptoms, jargon).
+    #[serde(default)]
+    pub keywords: Vec<String>,
+    /// One line.
+    pub summary: String,
+    /// A fuller description (a paragraph or two).
+    pub description: String,
+    /// Typical situations in which the code is seen.
+    pub when: Vec<String>,
+    /// Elements that usually send it: UAS, proxy, registrar, gateway, B2BUA, redirect server, notifier...
+    pub senders: Vec<String>,
+    /// Methods the code is usually a response to.
+    #[serde(default)]
+    pub methods: Vec<String>,
+    /// Retry semantics: safe to retry, after what, with what change.
+    pub retry: String,
+    /// Forking semantics, where they matter.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub forking: Option<String>,
+    /// Codes people confuse with this one, or that usually come with it.
+    #[serde(default)]
+    pub related: Vec<u16>,
+    /// The ordered "how to fix" checklist.
+    pub steps: Vec<Step>,
+}
+
+fn default_true() -> bool {
+    true
+}
+
+/// One step of a "how to fix" checklist.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Step {
+    /// Imperative title ("Check the Allow header").
+    pub title: String,
+    /// What to look at, what good and bad answers look like, what to do next.
+    pub detail: String,
+    /// Header names this step inspects, canonical case (`Allow`, `Retry-After`).
+    #[serde(default)]
+    pub headers: Vec<String>,
+    /// Command hints keyed by tool: sngrep, tshark, ngrep, asterisk, freeswitch, kamailio, opensips.
+    #[serde(default)]
+    pub commands: BTreeMap<String, String>,
+}
+
+/// The response class of a code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub enum Class {
+    Provisional,
+    Success,
+    Redirection,
+    ClientFailure,
+    ServerFailure,
+    GlobalFailure,
+}
+
+impl Class {
+    /// The class of a status code, or `None` outside 100..=699.
+    pub fn of(code: u16) -> Option<Class> {
+        Some(match code {
+            100..=199 => Class::Provisional,
+            200..=299 => Class::Success,
+            300..=399 => Class::Redirection,
+            400..=499 => Class::ClientFailure,
+            500..=599 => Class::ServerFailure,
+            600..=699 => Class::GlobalFailure,
+            _ => return None,
+        })
+    }
+    /// `"4xx"` and so on.
+    pub fn label(self) -> &'static str {
+        match self {
+            Class::Provisional => "1xx",
+            Class::Success => "2xx",
+            Class::Redirection => "3xx",
+            Class::ClientFailure => "4xx",
+            Class::ServerFailure => "5xx",
+            Class::GlobalFailure => "6xx",
+        }
+    }
+    /// A short name for the class.
+    pub fn name(self) -> &'static str {
+        match self {
+            Class::Provisional => "provisional",
+            Class::Success => "success",
+            Class::Redirection => "redirection",
+            Class::ClientFailure => "request failure",
+            Class::ServerFailure => "server failure",
+            Class::GlobalFailure => "global failure",
+        }
+    }
+    /// What a response of this class says, in one line (RFC 3261 §7.2, §21).
+    pub fn meaning(self) -> &'static str {
+        match self {
+            Class::Provisional => {
+                "progress report: the request was received and is being processed; not final"
+            }
+            Class::Success => "final success: the request was accepted",
+            Class::Redirection => "final redirect: try the request again somewhere else",
+            Class::ClientFailure => {
+                "final failure at this server: the request was wrong here, it may work changed or elsewhere"
+            }
+            Class::ServerFailure => {
+                "final failure of the server: the request may be valid, the server could not handle it"
+            }
+            Class::GlobalFailure => {
+                "final global failure: the request fails at every server, stop trying other branches"
+            }
+        }
+    }
+    /// Parse `"4xx"`, `"4"`, `"4XX"`.
+    pub fn parse(s: &str) -> Option<Class> {
+        let s = s.trim().to_ascii_lowercase();
+        let digit = s.strip_suffix("xx").unwrap_or(&s);
+        match digit {
+            "1" => Some(Class::Provisional),
+            "2" => Some(Class::Success),
+            "3" => Some(Class::Redirection),
+            "4" => Some(Class::ClientFailure),
+            "5" => Some(Class::ServerFailure),
+            "6" => Some(Class::GlobalFailure),
+            _ => None,
+        }
+    }
+    /// All classes in order.
+    pub const ALL: [Class; 6] = [
+        Class::Provisional,
+        Class::Success,
+        Class::Redirection,
+        Class::ClientFailure,
+        Class::ServerFailure,
+        Class::GlobalFailure,
+    ];
+}
+
+/// A file of code entries.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CodeFile {
+    #[serde(default)]
+    pub code: Vec<CodeEntry>,
+}
+
+/// One ITU-T Q.850 cause value.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Cause {
+    pub cause: u8,
+    pub name: String,
+    /// Cause class per Q.850 (normal event, resource unavailable, ...).
+    pub class: String,
+    /// A short explanation in our words.
+    #[serde(default)]
+    pub summary: String,
+    /// The SIP responses RFC 3398 §8.2.6.1 maps this cause to (empty: none given).
+    #[serde(default)]
+    pub sip: Vec<u16>,
+    /// A note on the mapping (e.g. cause 22 with and without diagnostic).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sip_note: Option<String>,
+}
+
+/// RFC 3398 §7.2.4.1: a SIP response mapped to a Q.850 cause.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct SipToCause {
+    pub sip: u16,
+    pub cause: u8,
+}
+
+/// Where a PBX or softswitch departs from RFC 3398.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Deviation {
+    /// "Asterisk" or "FreeSWITCH".
+    pub vendor: String,
+    /// "sip-to-cause" or "cause-to-sip".
+    pub direction: String,
+    pub sip: u16,
+    pub cause: u8,
+    /// What the vendor does and what the RFC says.
+    pub note: String,
+    /// Where in the vendor's source this can be checked.
+    pub source: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Q850File {
+    pub cause: Vec<Cause>,
+    pub sip_to_cause: Vec<SipToCause>,
+    #[serde(default)]
+    pub deviation: Vec<Deviation>,
+}
+
+/// An IANA warn-code (RFC 3261 §20.43).
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct WarnCode {
+    pub code: u16,
+    /// The registered description.
+    pub text: String,
+    pub reference: String,
+    /// What it tells an engineer.
+    pub meaning: String,
+}
+
+/// A registered SIP method.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Method {
+    pub name: String,
+    pub reference: String,
+    pub summary: String,
+}
+
+/// A registered SIP option tag (Supported / Require / Unsupported).
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct OptionTag {
+    pub name: String,
+    pub reference: String,
+    pub summary: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProtocolFile {
+    pub warn: Vec<WarnCode>,
+    pub method: Vec<Method>,
+    pub option_tag: Vec<OptionTag>,
+}
+
+/// Hand-written comparison of two codes people confuse.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Pair {
+    pub a: u16,
+    pub b: u16,
+    /// Key differences, each a sentence.
+    pub differences: Vec<String>,
+    /// When code `a` is the right answer.
+    pub use_a: String,
+    /// When code `b` is the right answer.
+    pub use_b: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PairFile {
+    pub pair: Vec<Pair>,
+}

@@ -1,0 +1,3 @@
+//! sipfix: an offline assistant for troubleshooting SIP response codes.
+pub mod kb;
+pub mod sanitize;
