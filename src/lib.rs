@@ -1,3 +1,10 @@
 //! sipfix: an offline assistant for troubleshooting SIP response codes.
+pub mod cli;
+pub mod compare;
+pub mod doc;
 pub mod kb;
+pub mod render;
 pub mod sanitize;
+pub mod search;
+pub mod term;
+pub mod tui;

@@ -1,0 +1,254 @@
+//! A small document model shared by every face of sipfix: the CLI renders a
+//! [`Doc`] as text or Markdown, the TUI as ratatui lines. Building the content
+//! once is what keeps `sipfix show 501` and the detail pane saying the same.
+
+use crate::compare::Comparison;
+use crate::kb::{Cause, Kb, Lookup};
+
+/// One block of a document.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Block {
+    /// The document title (code and reason).
+    Title(String),
+    /// A section heading.
+    Heading(String),
+    /// A paragraph.
+    Para(String),
+    /// A label and its value on one line (`Class: 4xx request failure`).
+    Field(String, String),
+    /// A bulleted list.
+    Bullets(Vec<String>),
+    /// A checklist of steps.
+    Steps(Vec<StepView>),
+    /// A highlighted warning line (deprecated, unregistered).
+    Warning(String),
+}
+
+/// One checklist step as displayed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StepView {
+    /// Checkbox mark when progress is shown (`[x]`), else `None`.
+    pub mark: Option<&'static str>,
+    pub title: String,
+    pub detail: String,
+    pub headers: Vec<String>,
+    /// (tool, command) pairs.
+    pub commands: Vec<(String, String)>,
+}
+
+/// A document: a list of blocks.
+pub type Doc = Vec<Block>;
+
+/// The full entry for a looked-up code. `marks`, when given, holds one
+/// checkbox mark per step (the TUI passes the saved progress).
+pub fn show(kb: &Kb, l: &Lookup<'_>, marks: Option<&[&'static str]>) -> Doc {
+    let e = l.entry;
+    let mut d = Vec::new();
+    if l.fallback {
+        d.push(Block::Title(format!("SIP {} (unregistered code)", l.code)));
+        d.push(Block::Warning(format!(
+            "{} is not in the IANA registry. RFC 3261 §8.1.3.2: a client that does not recognise it treats it as {} {}; that entry follows.",
+            l.code, e.code, e.reason
+        )));
+    } else {
+        d.push(Block::Title(format!("SIP {} {}", e.code, e.reason)));
+    }
+    if !e.registered {
+        d.push(Block::Warning(format!(
+            "{} is not registered with IANA: seen in the wild, handle it as {}00 of its class (RFC 3261 §8.1.3.2).",
+            e.code,
+            e.code / 100
+        )));
+    }
+    if e.deprecated {
+        d.push(Block::Warning(format!(
+            "Deprecated: {}",
+            e.deprecated_note.as_deref().unwrap_or("")
+        )));
+    }
+    d.push(Block::Field(
+        "Class".into(),
+        format!(
+            "{} {} -- {}",
+            l.class.label(),
+            l.class.name(),
+            l.class.meaning()
+        ),
+    ));
+    d.push(Block::Field("Summary".into(), e.summary.clone()));
+    d.push(Block::Field("References".into(), e.references.join(", ")));
+    d.push(Block::Heading("What it means".into()));
+    d.push(Block::Para(e.description.clone()));
+    d.push(Block::Heading("When you see it".into()));
+    d.push(Block::Bullets(e.when.clone()));
+    d.push(Block::Field("Sent by".into(), e.senders.join(", ")));
+    if !e.methods.is_empty() {
+        d.push(Block::Field("In answer to".into(), e.methods.join(", ")));
+    }
+    d.push(Block::Heading("How to fix".into()));
+    d.push(Block::Steps(
+        e.steps
+            .iter()
+            .enumerate()
+            .map(|(i, s)| StepView {
+                mark: marks.and_then(|m| m.get(i).copied()),
+                title: s.title.clone(),
+                detail: s.detail.clone(),
+                headers: s.headers.clone(),
+                commands: s
+                    .commands
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect(),
+            })
+            .collect(),
+    ));
+    d.push(Block::Heading("Retry and forking".into()));
+    d.push(Block::Para(e.retry.clone()));
+    if let Some(f) = &e.forking {
+        d.push(Block::Para(f.clone()));
+    }
+    d.push(Block::Heading("Q.850 (RFC 3398)".into()));
+    d.extend(q850_for_sip(kb, l.code));
+    if !e.related.is_empty() {
+        d.push(Block::Field(
+            "Related".into(),
+            e.related
+                .iter()
+                .map(|c| match kb.get(*c) {
+                    Some(r) => format!("{} {}", c, r.reason),
+                    None => c.to_string(),
+                })
+                .collect::<Vec<_>>()
+                .join(", "),
+        ));
+    }
+    d
+}
+
+/// The Q.850 lines for a SIP code: RFC 3398 §7.2.4.1 mapping, the causes
+/// that §8.2.6.1 maps to this code, and vendor deviations.
+pub fn q850_for_sip(kb: &Kb, code: u16) -> Doc {
+    let mut d = Vec::new();
+    match kb.cause_for_sip(code) {
+        Some(c) => d.push(Block::Field(
+            "To ISUP".into(),
+            format!("cause {} {} (RFC 3398 §7.2.4.1)", c.cause, c.name),
+        )),
+        None => d.push(Block::Field(
+            "To ISUP".into(),
+            "RFC 3398 §7.2.4.1 gives no cause for this code".into(),
+        )),
+    }
+    let from: Vec<String> = kb
+        .causes
+        .values()
+        .filter(|c| c.sip.contains(&code))
+        .map(|c| format!("{} {}", c.cause, c.name))
+        .collect();
+    if !from.is_empty() {
+        d.push(Block::Field(
+            "From ISUP".into(),
+            format!("causes {} (RFC 3398 §8.2.6.1)", from.join("; ")),
+        ));
+    }
+    let devs: Vec<String> = kb
+        .deviations_for_sip(code)
+        .map(|v| format!("{} ({}): {}", v.vendor, v.direction, v.note))
+        .collect();
+    if !devs.is_empty() {
+        d.push(Block::Bullets(devs));
+    }
+    d
+}
+
+/// A Q.850 cause with its mappings both ways and vendor deviations.
+pub fn q850_cause(kb: &Kb, c: &Cause) -> Doc {
+    let mut d = vec![
+        Block::Title(format!("Q.850 cause {} {}", c.cause, c.name)),
+        Block::Field("Class".into(), c.class.clone()),
+    ];
+    if !c.summary.is_empty() {
+        d.push(Block::Para(c.summary.clone()));
+    }
+    let to_sip = if c.sip.is_empty() {
+        "RFC 3398 §8.2.6.1 gives no SIP response for this cause".to_string()
+    } else {
+        c.sip
+            .iter()
+            .map(|s| match kb.get(*s) {
+                Some(e) => format!("{} {}", s, e.reason),
+                None => s.to_string(),
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+            + " (RFC 3398 §8.2.6.1)"
+    };
+    d.push(Block::Field("To SIP".into(), to_sip));
+    if let Some(n) = &c.sip_note {
+        d.push(Block::Para(n.clone()));
+    }
+    let back: Vec<String> = kb
+        .sip_to_cause
+        .iter()
+        .filter(|(_, cause)| **cause == c.cause)
+        .map(|(s, _)| s.to_string())
+        .collect();
+    if !back.is_empty() {
+        d.push(Block::Field(
+            "From SIP".into(),
+            format!("{} (RFC 3398 §7.2.4.1)", back.join(", ")),
+        ));
+    }
+    let devs: Vec<String> = kb
+        .deviations_for_cause(c.cause)
+        .map(|v| {
+            format!(
+                "{} ({}, SIP {}): {} [{}]",
+                v.vendor, v.direction, v.sip, v.note, v.source
+            )
+        })
+        .collect();
+    if !devs.is_empty() {
+        d.push(Block::Heading("Vendor deviations".into()));
+        d.push(Block::Bullets(devs));
+    }
+    d
+}
+
+/// A comparison as a document.
+pub fn compare(c: &Comparison<'_>) -> Doc {
+    let mut d = vec![
+        Block::Title(c.title()),
+        Block::Para(c.class_line.clone()),
+        Block::Heading("Key differences".into()),
+        Block::Bullets(c.differences.clone()),
+        Block::Heading("When to use which".into()),
+        Block::Field(c.a.code.to_string(), c.use_a.clone()),
+        Block::Field(c.b.code.to_string(), c.use_b.clone()),
+    ];
+    for l in [&c.a, &c.b] {
+        let e = l.entry;
+        d.push(Block::Heading(format!(
+            "{} {}",
+            l.code,
+            if l.fallback {
+                "(unregistered)"
+            } else {
+                &e.reason
+            }
+        )));
+        d.push(Block::Para(e.description.clone()));
+        d.push(Block::Field("When you see it".into(), e.when.join(" ")));
+        d.push(Block::Field(
+            "How to fix".into(),
+            e.steps
+                .iter()
+                .enumerate()
+                .map(|(i, s)| format!("{}. {}", i + 1, s.title))
+                .collect::<Vec<_>>()
+                .join("  "),
+        ));
+    }
+    d
+}
