@@ -505,10 +505,10 @@ struct CauseJson<'a> {
     name: &'a str,
     class: &'a str,
     summary: &'a str,
-    /// RFC 3398 §8.2.6.1: the SIP responses for this cause.
+    /// RFC 3398 §7.2.4.1: the SIP responses for this cause.
     sip: &'a [u16],
     sip_note: Option<&'a str>,
-    /// RFC 3398 §7.2.4.1: the SIP responses that map to this cause.
+    /// RFC 3398 §8.2.6.1: the SIP responses that map to this cause.
     from_sip: Vec<u16>,
     deviations: Vec<&'a crate::kb::Deviation>,
 }

@@ -126,18 +126,18 @@ pub fn show(kb: &Kb, l: &Lookup<'_>, marks: Option<&[&'static str]>) -> Doc {
     d
 }
 
-/// The Q.850 lines for a SIP code: RFC 3398 §7.2.4.1 mapping, the causes
-/// that §8.2.6.1 maps to this code, and vendor deviations.
+/// The Q.850 lines for a SIP code: RFC 3398 §8.2.6.1 mapping, the causes
+/// that §7.2.4.1 maps to this code, and vendor deviations.
 pub fn q850_for_sip(kb: &Kb, code: u16) -> Doc {
     let mut d = Vec::new();
     match kb.cause_for_sip(code) {
         Some(c) => d.push(Block::Field(
             "To ISUP".into(),
-            format!("cause {} {} (RFC 3398 §7.2.4.1)", c.cause, c.name),
+            format!("cause {} {} (RFC 3398 §8.2.6.1)", c.cause, c.name),
         )),
         None => d.push(Block::Field(
             "To ISUP".into(),
-            "RFC 3398 §7.2.4.1 gives no cause for this code".into(),
+            "RFC 3398 §8.2.6.1 gives no cause for this code".into(),
         )),
     }
     let from: Vec<String> = kb
@@ -149,7 +149,7 @@ pub fn q850_for_sip(kb: &Kb, code: u16) -> Doc {
     if !from.is_empty() {
         d.push(Block::Field(
             "From ISUP".into(),
-            format!("causes {} (RFC 3398 §8.2.6.1)", from.join("; ")),
+            format!("causes {} (RFC 3398 §7.2.4.1)", from.join("; ")),
         ));
     }
     let devs: Vec<String> = kb
@@ -172,7 +172,7 @@ pub fn q850_cause(kb: &Kb, c: &Cause) -> Doc {
         d.push(Block::Para(c.summary.clone()));
     }
     let to_sip = if c.sip.is_empty() {
-        "RFC 3398 §8.2.6.1 gives no SIP response for this cause".to_string()
+        "RFC 3398 §7.2.4.1 gives no SIP response for this cause".to_string()
     } else {
         c.sip
             .iter()
@@ -182,7 +182,7 @@ pub fn q850_cause(kb: &Kb, c: &Cause) -> Doc {
             })
             .collect::<Vec<_>>()
             .join(", ")
-            + " (RFC 3398 §8.2.6.1)"
+            + " (RFC 3398 §7.2.4.1)"
     };
     d.push(Block::Field("To SIP".into(), to_sip));
     if let Some(n) = &c.sip_note {
@@ -197,7 +197,7 @@ pub fn q850_cause(kb: &Kb, c: &Cause) -> Doc {
     if !back.is_empty() {
         d.push(Block::Field(
             "From SIP".into(),
-            format!("{} (RFC 3398 §7.2.4.1)", back.join(", ")),
+            format!("{} (RFC 3398 §8.2.6.1)", back.join(", ")),
         ));
     }
     let devs: Vec<String> = kb

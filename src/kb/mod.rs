@@ -211,7 +211,7 @@ impl Kb {
         self.lookup(parse_code(s)?)
     }
 
-    /// The Q.850 cause RFC 3398 §7.2.4.1 maps a SIP response to.
+    /// The Q.850 cause RFC 3398 §8.2.6.1 maps a SIP response to.
     pub fn cause_for_sip(&self, code: u16) -> Option<&Cause> {
         self.sip_to_cause
             .get(&code)

@@ -178,7 +178,7 @@ pub struct Cause {
     /// A short explanation in our words.
     #[serde(default)]
     pub summary: String,
-    /// The SIP responses RFC 3398 §8.2.6.1 maps this cause to (empty: none given).
+    /// The SIP responses RFC 3398 §7.2.4.1 maps this cause to (empty: none given).
     #[serde(default)]
     pub sip: Vec<u16>,
     /// A note on the mapping (e.g. cause 22 with and without diagnostic).
@@ -186,7 +186,7 @@ pub struct Cause {
     pub sip_note: Option<String>,
 }
 
-/// RFC 3398 §7.2.4.1: a SIP response mapped to a Q.850 cause.
+/// RFC 3398 §8.2.6.1: a SIP response mapped to a Q.850 cause.
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct SipToCause {

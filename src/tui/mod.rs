@@ -1,10 +1,159 @@
-//! The interactive terminal UI.
+//! The interactive terminal UI: terminal set-up and restore, the event
+//! loop, signals, and running the effects that `App::handle` asks for.
+
+pub mod app;
+pub mod decode;
+pub mod keymap;
+pub mod layout;
+pub mod lines;
+pub mod theme;
+pub mod view;
 
 use crate::cli::{Cli, Failure};
+use crate::kb::Kb;
+use crate::store::{self, Store};
+use crate::term;
+use app::{App, Effect, Msg};
+use crossterm::event::{self, DisableBracketedPaste, EnableBracketedPaste, Event};
+use std::io::IsTerminal;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-/// Start the TUI (placeholder until the TUI lands).
-pub fn start(_cli: &Cli) -> Result<(), Failure> {
-    Err(Failure::usage(
-        "the interactive UI is not built yet: use `sipfix --help` for the commands",
-    ))
+/// Milliseconds since the Unix epoch (the clock lives here, at the edge).
+pub fn now_ms() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
+}
+
+/// Open the notes store, or say why notes are disabled.
+pub fn open_store() -> (Option<Store>, Option<String>) {
+    match store::data_dir() {
+        None => (None, Some("notes are disabled: no home or data directory; set SIPFIX_DATA_DIR".into())),
+        Some(dir) => match Store::open(&dir) {
+            Ok(s) => (Some(s), None),
+            Err(e) => (None, Some(format!("notes are disabled: {e}"))),
+        },
+    }
+}
+
+/// The theme for the TUI from the command line and the environment.
+pub fn theme_for(cli: &Cli) -> theme::Theme {
+    theme::Theme {
+        color: cli.color != term::ColorWhen::Never && !(cli.color == term::ColorWhen::Auto && term::no_color_env()),
+        ascii: cli.ascii || !term::locale_is_utf8(),
+    }
+}
+
+/// Undo everything the TUI did to the terminal. Safe to call twice, and on
+/// a terminal that is gone (errors are ignored: there is no one to tell).
+pub fn restore_all() {
+    let _ = crossterm::execute!(std::io::stdout(), DisableBracketedPaste);
+    ratatui::restore();
+}
+
+/// Start the TUI.
+pub fn start(cli: &Cli) -> Result<(), Failure> {
+    if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() || term::term_is_dumb() {
+        return Err(Failure::usage(
+            "the interactive UI needs a terminal (stdin and stdout a tty, TERM not dumb); use the commands instead: \
+             sipfix show CODE, sipfix search QUERY, sipfix compare A B, sipfix list (see sipfix --help)",
+        ));
+    }
+    let kb = Kb::embedded();
+    let (store, problem) = open_store();
+    let mut app = App::new(kb, store, problem, theme_for(cli));
+
+    let stop = Arc::new(AtomicBool::new(false));
+    for sig in [signal_hook::consts::SIGHUP, signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT] {
+        signal_hook::flag::register(sig, Arc::clone(&stop))
+            .map_err(|e| Failure::runtime(format!("cannot install signal handler: {e}")))?;
+    }
+    // Our hook first; ratatui's (installed by init) restores the terminal and then calls it.
+    let prev = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let _ = crossterm::execute!(std::io::stdout(), DisableBracketedPaste);
+        prev(info);
+    }));
+    let mut terminal = ratatui::try_init().map_err(|e| Failure::runtime(format!("cannot set up the terminal: {e}")))?;
+    let _ = crossterm::execute!(std::io::stdout(), EnableBracketedPaste);
+
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run_loop(&mut terminal, &mut app, &stop)));
+    // Every exit path saves: normal quit, signal, dead tty, even a panic in the loop.
+    let fx = app.prepare_exit(now_ms());
+    let save_err = if fx.contains(&Effect::Save) || app.store.as_ref().is_some_and(|s| s.is_dirty()) {
+        app.store.as_mut().and_then(|s| s.save().err())
+    } else {
+        None
+    };
+    restore_all();
+    if let Some(e) = save_err {
+        eprintln!("sipfix: {e}");
+        if let Some(dump) = app.unsaved_dump() {
+            eprintln!("sipfix: your unsaved notes follow, copy them before they are lost:\n{dump}");
+        }
+        return Err(Failure::runtime("notes could not be saved"));
+    }
+    match outcome {
+        Ok(r) => r,
+        Err(_) => Err(Failure::runtime("internal error (the panic message is above); your notes were saved")),
+    }
+}
+
+fn run_loop(terminal: &mut ratatui::DefaultTerminal, app: &mut App, stop: &AtomicBool) -> Result<(), Failure> {
+    if let Ok(sz) = terminal.size() {
+        app.handle(Msg::Resize(sz.width, sz.height), now_ms());
+    }
+    let mut dirty = true;
+    let mut quit_armed = false;
+    loop {
+        if stop.load(Ordering::Relaxed) {
+            return Ok(());
+        }
+        if dirty {
+            // A dead terminal (EIO after a dropped SSH link) ends the loop; the caller saves.
+            if terminal.draw(|f| view::draw(f, app)).is_err() {
+                return Ok(());
+            }
+            dirty = false;
+        }
+        let timeout = if app.timer_pending() { Duration::from_millis(200) } else { Duration::from_millis(1000) };
+        let msg = match event::poll(timeout) {
+            Err(_) => return Ok(()),
+            Ok(false) => Msg::Tick,
+            Ok(true) => match event::read() {
+                Err(_) => return Ok(()),
+                Ok(Event::Key(k)) => Msg::Key(k),
+                Ok(Event::Paste(s)) => Msg::Paste(s),
+                Ok(Event::Resize(w, h)) => Msg::Resize(w, h),
+                Ok(_) => continue,
+            },
+        };
+        let is_tick = matches!(msg, Msg::Tick);
+        let fx = app.handle(msg, now_ms());
+        if !is_tick || !fx.is_empty() {
+            dirty = true;
+        }
+        for e in fx {
+            match e {
+                Effect::Save => save(app),
+                Effect::Quit => {
+                    save(app);
+                    let failed = app.store.as_ref().is_some_and(|s| s.is_dirty());
+                    if !failed || quit_armed {
+                        return Ok(());
+                    }
+                    quit_armed = true;
+                    app.saved(Err("cannot save your notes (see above); fix the cause and press q again to retry, or q twice more to quit anyway".into()));
+                    dirty = true;
+                }
+            }
+        }
+    }
+}
+
+fn save(app: &mut App) {
+    if let Some(s) = app.store.as_mut() {
+        let r = s.save().map_err(|e| e.to_string());
+        app.saved(r);
+    }
 }
