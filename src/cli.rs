@@ -19,12 +19,7 @@ use std::process::ExitCode;
 /// Run without arguments for the interactive terminal UI. `sipfix 486` is
 /// short for `sipfix show 486`.
 #[derive(Debug, Parser)]
-#[command(
-    name = "sipfix",
-    version,
-    args_conflicts_with_subcommands = true,
-    max_term_width = 100
-)]
+#[command(name = "sipfix", version, max_term_width = 100)]
 pub struct Cli {
     /// When to use colour: auto (a terminal without NO_COLOR), always, never.
     #[arg(long, value_enum, default_value_t = ColorWhen::Auto, global = true)]
@@ -34,9 +29,46 @@ pub struct Cli {
     pub ascii: bool,
     #[command(subcommand)]
     pub cmd: Option<Cmd>,
-    /// Status code(s) to show (shorthand for `show`).
-    #[arg(value_name = "CODE")]
-    pub codes: Vec<String>,
+}
+
+/// Rewrite `sipfix [OPTIONS] CODE...` as `sipfix [OPTIONS] show CODE...`:
+/// the first argument that is neither an option nor a command name starts
+/// a `show`. Everything else is left for clap to parse (and reject).
+pub fn expand_shorthand(args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString> {
+    let cmd = Cli::command();
+    let names: Vec<String> = cmd
+        .get_subcommands()
+        .map(|c| c.get_name().to_string())
+        .chain(["help".to_string()])
+        .collect();
+    let mut i = 1;
+    while i < args.len() {
+        let a = args[i].to_string_lossy();
+        if a == "--" {
+            // `sipfix -- 486`: the show goes before the separator.
+            if i + 1 < args.len() {
+                let mut out = args;
+                out.insert(i, "show".into());
+                return out;
+            }
+            break;
+        }
+        if a == "--color" {
+            i += 2;
+            continue;
+        }
+        if a.starts_with('-') && a.len() > 1 {
+            i += 1;
+            continue;
+        }
+        break;
+    }
+    if i < args.len() && !names.iter().any(|n| *n == args[i].to_string_lossy()) {
+        let mut out = args;
+        out.insert(i, "show".into());
+        return out;
+    }
+    args
 }
 
 /// Output format of a command.
@@ -105,6 +137,18 @@ pub enum Cmd {
         #[command(flatten)]
         format: JsonOnly,
     },
+    /// Your notes and checklist progress: list them, print one, append to one, export a report.
+    Notes {
+        /// The code whose note to print (or append to with --add).
+        #[arg(value_name = "CODE")]
+        code: Option<String>,
+        /// Append this line to the code's note (safe from several shells at once).
+        #[arg(long, value_name = "TEXT", requires = "code")]
+        add: Option<String>,
+        /// Print a triage report of every code with notes or progress.
+        #[arg(long, value_enum, value_name = "FORMAT", conflicts_with_all = ["code", "add"])]
+        export: Option<ExportFormat>,
+    },
     /// Print shell completions (bash, zsh, fish, elvish, powershell).
     Completions {
         #[arg(value_enum)]
@@ -112,6 +156,15 @@ pub enum Cmd {
     },
     /// Print the manual page (roff) to stdout.
     Man,
+}
+
+/// Formats of `notes --export`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExportFormat {
+    /// A Markdown triage report for a ticket.
+    Markdown,
+    /// The notes and progress as JSON.
+    Json,
 }
 
 /// A failed command: the exit status and one line for stderr.
@@ -138,7 +191,7 @@ impl Failure {
     }
 }
 
-type CmdResult = Result<(), Failure>;
+pub type CmdResult = Result<(), Failure>;
 
 /// Output settings shared by the commands.
 #[derive(Debug, Clone, Copy)]
@@ -168,13 +221,13 @@ pub fn emit(s: &str) -> CmdResult {
     }
 }
 
-fn emit_json<T: Serialize + ?Sized>(v: &T) -> CmdResult {
+pub fn emit_json<T: Serialize + ?Sized>(v: &T) -> CmdResult {
     let s = serde_json::to_string_pretty(v)
         .map_err(|e| Failure::runtime(format!("cannot encode JSON: {e}")))?;
     emit(&(s + "\n"))
 }
 
-fn emit_doc(d: &doc::Doc, format: Format, out: Out) -> CmdResult {
+pub fn emit_doc(d: &doc::Doc, format: Format, out: Out) -> CmdResult {
     if format.markdown {
         emit(&render::to_markdown(d))
     } else {
@@ -184,17 +237,10 @@ fn emit_doc(d: &doc::Doc, format: Format, out: Out) -> CmdResult {
 
 /// Entry point of the binary.
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = Cli::parse_from(expand_shorthand(std::env::args_os().collect()));
     let out = Out::from_cli(&cli);
     let result = match cli.cmd {
         Some(cmd) => run(cmd, out),
-        None if !cli.codes.is_empty() => run(
-            Cmd::Show {
-                codes: cli.codes.clone(),
-                format: Format::default(),
-            },
-            out,
-        ),
         None => crate::tui::start(&cli),
     };
     match result {
@@ -220,6 +266,9 @@ pub fn run(cmd: Cmd, out: Out) -> CmdResult {
         Cmd::Compare { a, b, format } => compare_cmd(kb, &a, &b, format, out),
         Cmd::Q850 { cause, sip, format } => {
             q850(kb, cause.as_deref(), sip.as_deref(), format.json, out)
+        }
+        Cmd::Notes { code, add, export } => {
+            crate::notes_cli::run(kb, code.as_deref(), add.as_deref(), export, out)
         }
         Cmd::Completions { shell } => {
             let mut buf = Vec::new();

@@ -12,7 +12,7 @@ use crate::kb::Kb;
 use crate::sanitize;
 use crate::search::{Hit, Searcher};
 use crate::store::{StepState, Store};
-use crossterm::event::{KeyEvent, KeyEventKind};
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use ratatui::layout::Rect;
 use ratatui_textarea::TextArea;
 use std::collections::BTreeMap;
@@ -51,15 +51,25 @@ pub struct Status {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Overlay {
     None,
-    Help { scroll: usize },
+    Help {
+        scroll: usize,
+    },
     /// Walk-through of the current code's checklist.
-    Walk { step: usize, scroll: usize, confirm_reset: bool },
+    Walk {
+        step: usize,
+        scroll: usize,
+        confirm_reset: bool,
+    },
     /// Note editor for a code.
-    Note { code: u16 },
+    Note {
+        code: u16,
+    },
     /// Paste box for a raw SIP message.
     Paste,
     /// Decoded message view.
-    Message { scroll: usize },
+    Message {
+        scroll: usize,
+    },
 }
 
 /// Typing stops this long before a note is saved (ms).
@@ -109,7 +119,12 @@ pub struct Decoded {
 impl App {
     /// A new app over `kb` with an optional notes store (None: notes are
     /// disabled and the reason is in `store_problem`).
-    pub fn new(kb: &'static Kb, store: Option<Store>, store_problem: Option<String>, theme: Theme) -> App {
+    pub fn new(
+        kb: &'static Kb,
+        store: Option<Store>,
+        store_problem: Option<String>,
+        theme: Theme,
+    ) -> App {
         let mut app = App {
             kb,
             theme,
@@ -136,10 +151,18 @@ impl App {
             message: None,
         };
         if let Some(w) = app.store.as_ref().and_then(|s| s.warning()) {
-            app.status = Some(Status { text: w.to_string(), error: true, sticky: true });
+            app.status = Some(Status {
+                text: w.to_string(),
+                error: true,
+                sticky: true,
+            });
         }
         if let Some(p) = store_problem {
-            app.status = Some(Status { text: p, error: true, sticky: true });
+            app.status = Some(Status {
+                text: p,
+                error: true,
+                sticky: true,
+            });
         }
         app.refilter();
         app
@@ -179,9 +202,12 @@ impl App {
 
     fn refilter(&mut self) {
         let keep = self.current();
-        self.hits = self.searcher.search(self.kb, &self.notes_map(), &self.query);
+        self.hits = self
+            .searcher
+            .search(self.kb, &self.notes_map(), &self.query);
         self.selected = if self.query.trim().is_empty() {
-            keep.and_then(|c| self.hits.iter().position(|h| h.code == c)).unwrap_or(0)
+            keep.and_then(|c| self.hits.iter().position(|h| h.code == c))
+                .unwrap_or(0)
         } else {
             0
         };
@@ -216,15 +242,25 @@ impl App {
         if self.status.as_ref().is_some_and(|s| s.sticky) {
             return;
         }
-        self.status = Some(Status { text: text.into(), error: false, sticky: false });
+        self.status = Some(Status {
+            text: text.into(),
+            error: false,
+            sticky: false,
+        });
     }
 
     fn steps_len(&self, code: u16) -> usize {
-        self.kb.lookup(code).map(|l| l.entry.steps.len()).unwrap_or(0)
+        self.kb
+            .lookup(code)
+            .map(|l| l.entry.steps.len())
+            .unwrap_or(0)
     }
 
     pub fn step_state(&self, code: u16, idx: usize) -> StepState {
-        self.store.as_ref().map(|s| s.step_state(code, idx)).unwrap_or_default()
+        self.store
+            .as_ref()
+            .map(|s| s.step_state(code, idx))
+            .unwrap_or_default()
     }
 
     fn set_step(&mut self, code: u16, idx: usize, st: StepState, now: u64) -> Vec<Effect> {
@@ -242,17 +278,29 @@ impl App {
 
     /// The checklist marks of a code, one per step.
     pub fn marks(&self, code: u16) -> Vec<&'static str> {
-        (0..self.steps_len(code)).map(|i| mark(self.step_state(code, i))).collect()
+        (0..self.steps_len(code))
+            .map(|i| mark(self.step_state(code, i)))
+            .collect()
     }
 
     /// Detail document of a code, with progress marks.
     pub fn detail_doc(&self, code: u16) -> doc::Doc {
-        let Ok(l) = self.kb.lookup(code) else { return Vec::new() };
+        let Ok(l) = self.kb.lookup(code) else {
+            return Vec::new();
+        };
         let marks = self.marks(code);
         let mut d = doc::show(self.kb, &l, Some(&marks));
         let (done, total) = self.progress(code);
-        d.insert(1, doc::Block::Field("Progress".into(), format!("{done}/{total} steps handled")));
-        if let Some(n) = self.store.as_ref().map(|s| s.note(code)).filter(|n| !n.is_empty()) {
+        d.insert(
+            1,
+            doc::Block::Field("Progress".into(), format!("{done}/{total} steps handled")),
+        );
+        if let Some(n) = self
+            .store
+            .as_ref()
+            .map(|s| s.note(code))
+            .filter(|n| !n.is_empty())
+        {
             d.push(doc::Block::Heading("Your note".into()));
             d.push(doc::Block::Para(sanitize::text(n)));
         }
@@ -284,7 +332,9 @@ impl App {
         let (p, c) = (self.pinned?, self.current()?);
         let a = self.kb.lookup(p).ok()?;
         let b = self.kb.lookup(c).ok()?;
-        compare::compare(self.kb, a, b).ok().map(|c| doc::compare(&c))
+        compare::compare(self.kb, a, b)
+            .ok()
+            .map(|c| doc::compare(&c))
     }
 
     /// The panes of the current frame.
@@ -293,16 +343,31 @@ impl App {
     }
 
     fn detail_height(&self) -> usize {
-        self.panes().detail.map(|r| layout::inner(r).height as usize).unwrap_or(10).max(1)
+        self.panes()
+            .detail
+            .map(|r| layout::inner(r).height as usize)
+            .unwrap_or(10)
+            .max(1)
     }
 
     fn scroll_to_step(&mut self) {
         let Some(code) = self.current() else { return };
-        let Some(area) = self.panes().detail else { return };
-        let w = lines::doc_lines(&self.detail_doc(code), layout::inner(area).width, self.theme, None);
+        let Some(area) = self.panes().detail else {
+            return;
+        };
+        let w = lines::doc_lines(
+            &self.detail_doc(code),
+            layout::inner(area).width,
+            self.theme,
+            None,
+        );
         if let Some(&start) = w.step_starts.get(self.step_cursor) {
             let h = self.detail_height();
-            let end = w.step_starts.get(self.step_cursor + 1).copied().unwrap_or(w.lines.len());
+            let end = w
+                .step_starts
+                .get(self.step_cursor + 1)
+                .copied()
+                .unwrap_or(w.lines.len());
             if start < self.detail_scroll {
                 self.detail_scroll = start;
             } else if end > self.detail_scroll + h {
@@ -328,10 +393,22 @@ impl App {
                     self.status = None;
                 }
                 let ctx = self.ctx();
-                match keymap::lookup(ctx, &ev) {
-                    Some(a) => self.action(a, now),
-                    None => self.unmapped(ctx, ev, now),
+                if let Some(a) = keymap::lookup(ctx, &ev) {
+                    return self.action(a, now);
                 }
+                // A slow link or a busy moment can deliver Esc and the next key
+                // in one read, which the terminal parser reports as Alt+key.
+                // No binding uses Alt, so treat it as the two keys it was.
+                if ev.modifiers.contains(KeyModifiers::ALT)
+                    && let KeyCode::Char(_) = ev.code
+                {
+                    let esc = KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE);
+                    let mut fx = self.handle(Msg::Key(esc), now);
+                    let plain = KeyEvent::new(ev.code, ev.modifiers - KeyModifiers::ALT);
+                    fx.extend(self.handle(Msg::Key(plain), now));
+                    return fx;
+                }
+                self.unmapped(ctx, ev, now)
             }
         }
     }
@@ -406,7 +483,9 @@ impl App {
                     self.select_code(c);
                 }
                 self.info(match d.code {
-                    Some(c) => format!("decoded a {c} response: m shows the message, w walks its checklist"),
+                    Some(c) => format!(
+                        "decoded a {c} response: m shows the message, w walks its checklist"
+                    ),
                     None => "decoded the message: no valid status code in it".to_string(),
                 });
                 self.message = Some(d);
@@ -414,17 +493,22 @@ impl App {
                 self.overlay = Overlay::Message { scroll: 0 };
             }
             Err(e) => {
-                self.status = Some(Status { text: e, error: true, sticky: false });
+                self.status = Some(Status {
+                    text: e,
+                    error: true,
+                    sticky: false,
+                });
             }
         }
     }
 
     fn unmapped(&mut self, ctx: Ctx, ev: KeyEvent, now: u64) -> Vec<Effect> {
-        use crossterm::event::{KeyCode, KeyModifiers};
         match ctx {
             Ctx::Search => {
                 if let KeyCode::Char(c) = ev.code
-                    && !ev.modifiers.intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
+                    && !ev
+                        .modifiers
+                        .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
                 {
                     self.query.push(c);
                     self.refilter();
@@ -518,12 +602,17 @@ impl App {
                 self.overlay = Overlay::None;
             }
             Action::Open => {
+                let from_search = self.searching;
                 self.searching = false;
-                if self.focus == Focus::List || self.ctx() == Ctx::Search {
+                if from_search || self.focus == Focus::List {
                     self.focus = Focus::Detail;
                     self.show_compare = false;
                 } else if self.focus == Focus::Detail && self.current().is_some() {
-                    self.overlay = Overlay::Walk { step: self.step_cursor, scroll: 0, confirm_reset: false };
+                    self.overlay = Overlay::Walk {
+                        step: self.step_cursor,
+                        scroll: 0,
+                        confirm_reset: false,
+                    };
                 }
             }
             Action::Backspace => {
@@ -549,7 +638,9 @@ impl App {
                         if let Some(code) = self.current() {
                             let n = self.steps_len(code);
                             if n > 0 {
-                                self.step_cursor = (self.step_cursor as isize + d).clamp(0, n as isize - 1) as usize;
+                                self.step_cursor = (self.step_cursor as isize + d)
+                                    .clamp(0, n as isize - 1)
+                                    as usize;
                                 self.scroll_to_step();
                             }
                         }
@@ -583,13 +674,25 @@ impl App {
                 if matches!(self.ctx(), Ctx::Help | Ctx::Message) {
                     return Vec::new();
                 }
-                let s = if self.focus == Focus::Compare { &mut self.compare_scroll } else { &mut self.detail_scroll };
-                *s = if a == Action::PageUp { s.saturating_sub(page) } else { s.saturating_add(page) };
+                let s = if self.focus == Focus::Compare {
+                    &mut self.compare_scroll
+                } else {
+                    &mut self.detail_scroll
+                };
+                *s = if a == Action::PageUp {
+                    s.saturating_sub(page)
+                } else {
+                    s.saturating_add(page)
+                };
             }
             Action::NextPane | Action::PrevPane => {
                 let order = [Focus::List, Focus::Detail, Focus::Compare];
                 let i = order.iter().position(|f| *f == self.focus).unwrap_or(0);
-                let n = if a == Action::NextPane { (i + 1) % 3 } else { (i + 2) % 3 };
+                let n = if a == Action::NextPane {
+                    (i + 1) % 3
+                } else {
+                    (i + 2) % 3
+                };
                 self.focus = order[n];
                 match self.focus {
                     Focus::Compare => self.show_compare = true,
@@ -604,7 +707,11 @@ impl App {
                         _ => self.step_cursor,
                     };
                     if idx < self.steps_len(code) {
-                        let new = if self.step_state(code, idx) == StepState::Todo { StepState::Done } else { StepState::Todo };
+                        let new = if self.step_state(code, idx) == StepState::Todo {
+                            StepState::Done
+                        } else {
+                            StepState::Todo
+                        };
                         return self.set_step(code, idx, new, now);
                     }
                 }
@@ -612,16 +719,31 @@ impl App {
             Action::StartWalk => {
                 if let Some(code) = self.current() {
                     let n = self.steps_len(code);
-                    let first_open = (0..n).find(|i| !self.step_state(code, *i).is_handled()).unwrap_or(0);
-                    let step = if self.focus == Focus::Detail { self.step_cursor } else { first_open };
-                    self.overlay = Overlay::Walk { step, scroll: 0, confirm_reset: false };
+                    let first_open = (0..n)
+                        .find(|i| !self.step_state(code, *i).is_handled())
+                        .unwrap_or(0);
+                    let step = if self.focus == Focus::Detail {
+                        self.step_cursor
+                    } else {
+                        first_open
+                    };
+                    self.overlay = Overlay::Walk {
+                        step,
+                        scroll: 0,
+                        confirm_reset: false,
+                    };
                     self.searching = false;
                 }
             }
             Action::EditNote => {
                 if let Some(code) = self.current() {
-                    let text = self.store.as_ref().map(|s| s.note(code).to_string()).unwrap_or_default();
-                    let mut ed = TextArea::from(text.split('\n').map(str::to_string).collect::<Vec<_>>());
+                    let text = self
+                        .store
+                        .as_ref()
+                        .map(|s| s.note(code).to_string())
+                        .unwrap_or_default();
+                    let mut ed =
+                        TextArea::from(text.split('\n').map(str::to_string).collect::<Vec<_>>());
                     ed.move_cursor(ratatui_textarea::CursorMove::Bottom);
                     ed.move_cursor(ratatui_textarea::CursorMove::End);
                     self.editor = Some(ed);
@@ -646,7 +768,9 @@ impl App {
             Action::Pin => {
                 if let Some(c) = self.current() {
                     self.pinned = Some(c);
-                    self.info(format!("pinned {c}: select another code to compare (Tab to the compare pane)"));
+                    self.info(format!(
+                        "pinned {c}: select another code to compare (Tab to the compare pane)"
+                    ));
                 }
             }
             Action::Unpin => {
@@ -693,7 +817,11 @@ impl App {
                 self.searching = false;
             }
             Action::Decode => {
-                let text = self.paste_box.as_ref().map(|b| b.lines().join("\n")).unwrap_or_default();
+                let text = self
+                    .paste_box
+                    .as_ref()
+                    .map(|b| b.lines().join("\n"))
+                    .unwrap_or_default();
                 self.decode(&text);
             }
             Action::ShowMessage => {
@@ -703,7 +831,11 @@ impl App {
                     self.info("no message decoded yet: paste one, or press p");
                 }
             }
-            Action::MarkDone | Action::MarkSkipped | Action::MarkFailed | Action::MarkTodo | Action::ResetProgress => {}
+            Action::MarkDone
+            | Action::MarkSkipped
+            | Action::MarkFailed
+            | Action::MarkTodo
+            | Action::ResetProgress => {}
         }
         Vec::new()
     }
@@ -714,22 +846,30 @@ impl App {
             return Vec::new();
         };
         let n = self.steps_len(code);
-        let Overlay::Walk { step, scroll, confirm_reset } = self.overlay.clone() else { return Vec::new() };
+        let Overlay::Walk {
+            step,
+            scroll,
+            confirm_reset,
+        } = self.overlay.clone()
+        else {
+            return Vec::new();
+        };
         let mut step = step.min(n.saturating_sub(1));
         let mut scroll = scroll;
         let mut confirm = false;
         let mut fx = Vec::new();
-        let mark_and_advance = |app: &mut App, st: StepState, step: &mut usize, scroll: &mut usize| {
-            let fx = app.set_step(code, *step, st, now);
-            if *step + 1 < n {
-                *step += 1;
-                *scroll = 0;
-            } else {
-                let (done, total) = app.progress(code);
-                app.info(format!("last step of {code}: {done}/{total} handled"));
-            }
-            fx
-        };
+        let mark_and_advance =
+            |app: &mut App, st: StepState, step: &mut usize, scroll: &mut usize| {
+                let fx = app.set_step(code, *step, st, now);
+                if *step + 1 < n {
+                    *step += 1;
+                    *scroll = 0;
+                } else {
+                    let (done, total) = app.progress(code);
+                    app.info(format!("last step of {code}: {done}/{total} handled"));
+                }
+                fx
+            };
         match a {
             Action::Up => {
                 step = step.saturating_sub(1);
@@ -743,12 +883,22 @@ impl App {
             }
             Action::PageUp => scroll = scroll.saturating_sub(page),
             Action::PageDown => scroll = scroll.saturating_add(page),
-            Action::MarkDone => fx = mark_and_advance(self, StepState::Done, &mut step, &mut scroll),
-            Action::MarkSkipped => fx = mark_and_advance(self, StepState::Skipped, &mut step, &mut scroll),
-            Action::MarkFailed => fx = mark_and_advance(self, StepState::Failed, &mut step, &mut scroll),
+            Action::MarkDone => {
+                fx = mark_and_advance(self, StepState::Done, &mut step, &mut scroll)
+            }
+            Action::MarkSkipped => {
+                fx = mark_and_advance(self, StepState::Skipped, &mut step, &mut scroll)
+            }
+            Action::MarkFailed => {
+                fx = mark_and_advance(self, StepState::Failed, &mut step, &mut scroll)
+            }
             Action::MarkTodo => fx = self.set_step(code, step, StepState::Todo, now),
             Action::ToggleStep => {
-                let new = if self.step_state(code, step) == StepState::Todo { StepState::Done } else { StepState::Todo };
+                let new = if self.step_state(code, step) == StepState::Todo {
+                    StepState::Done
+                } else {
+                    StepState::Todo
+                };
                 fx = self.set_step(code, step, new, now);
             }
             Action::ResetProgress => {
@@ -761,7 +911,9 @@ impl App {
                     self.info(format!("progress of {code} reset"));
                 } else {
                     confirm = true;
-                    self.info(format!("press R again to reset all progress of {code}; any other key keeps it"));
+                    self.info(format!(
+                        "press R again to reset all progress of {code}; any other key keeps it"
+                    ));
                 }
             }
             Action::Leave => {
@@ -777,7 +929,11 @@ impl App {
             _ => {}
         }
         self.step_cursor = step;
-        self.overlay = Overlay::Walk { step, scroll, confirm_reset: confirm };
+        self.overlay = Overlay::Walk {
+            step,
+            scroll,
+            confirm_reset: confirm,
+        };
         fx
     }
 
@@ -800,11 +956,25 @@ impl App {
     pub fn saved(&mut self, result: Result<(), String>) {
         match result {
             Ok(()) => {
-                if self.status.as_ref().is_some_and(|s| s.sticky && s.text.starts_with("cannot save")) {
-                    self.status = Some(Status { text: "saved".into(), error: false, sticky: false });
+                if self
+                    .status
+                    .as_ref()
+                    .is_some_and(|s| s.sticky && s.text.starts_with("cannot save"))
+                {
+                    self.status = Some(Status {
+                        text: "saved".into(),
+                        error: false,
+                        sticky: false,
+                    });
                 }
             }
-            Err(e) => self.status = Some(Status { text: e, error: true, sticky: true }),
+            Err(e) => {
+                self.status = Some(Status {
+                    text: e,
+                    error: true,
+                    sticky: true,
+                })
+            }
         }
     }
 }

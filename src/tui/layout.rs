@@ -47,19 +47,31 @@ pub fn panes(area: Rect, show_compare: bool) -> Panes {
     ])
     .areas(area);
     let list_w = if area.width >= WIDE { 32 } else { 28 };
-    let [list, right] = Layout::horizontal([Constraint::Length(list_w), Constraint::Min(1)]).areas(body);
+    let [list, right] =
+        Layout::horizontal([Constraint::Length(list_w), Constraint::Min(1)]).areas(body);
     let (detail, compare) = if area.width >= WIDE {
-        let [d, c] = Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(right);
+        let [d, c] = Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)])
+            .areas(right);
         (Some(d), Some(c))
     } else if show_compare {
         (None, Some(right))
     } else {
         (Some(right), None)
     };
-    Panes { search, list, detail, compare, status, body }
+    Panes {
+        search,
+        list,
+        detail,
+        compare,
+        status,
+        body,
+    }
 }
 
 /// The inner area of a bordered block.
 pub fn inner(r: Rect) -> Rect {
-    r.inner(ratatui::layout::Margin { horizontal: 1, vertical: 1 })
+    r.inner(ratatui::layout::Margin {
+        horizontal: 1,
+        vertical: 1,
+    })
 }

@@ -24,7 +24,11 @@ fn wrap(text: &str, width: usize, first: &str, rest: &str) -> Vec<String> {
         if para.trim().is_empty() {
             continue;
         }
-        out.extend(textwrap::wrap(para.trim(), &opts).into_iter().map(|c| c.into_owned()));
+        out.extend(
+            textwrap::wrap(para.trim(), &opts)
+                .into_iter()
+                .map(|c| c.into_owned()),
+        );
     }
     out
 }
@@ -79,7 +83,11 @@ pub fn doc_lines(doc: &Doc, width: u16, theme: Theme, cursor: Option<usize>) -> 
                     out.step_starts.push(out.lines.len());
                     let mark = s.mark.map(|m| format!("{m} ")).unwrap_or_default();
                     let head = format!("{}. {mark}", i + 1);
-                    let style = if cursor == Some(i) { theme.selected() } else { theme.label() };
+                    let style = if cursor == Some(i) {
+                        theme.selected()
+                    } else {
+                        theme.label()
+                    };
                     for l in wrap(&s.title, w, &head, &" ".repeat(head.len())) {
                         push(&mut out, l, style);
                     }

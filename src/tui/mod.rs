@@ -22,13 +22,19 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// Milliseconds since the Unix epoch (the clock lives here, at the edge).
 pub fn now_ms() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
 }
 
 /// Open the notes store, or say why notes are disabled.
 pub fn open_store() -> (Option<Store>, Option<String>) {
     match store::data_dir() {
-        None => (None, Some("notes are disabled: no home or data directory; set SIPFIX_DATA_DIR".into())),
+        None => (
+            None,
+            Some("notes are disabled: no home or data directory; set SIPFIX_DATA_DIR".into()),
+        ),
         Some(dir) => match Store::open(&dir) {
             Ok(s) => (Some(s), None),
             Err(e) => (None, Some(format!("notes are disabled: {e}"))),
@@ -39,7 +45,8 @@ pub fn open_store() -> (Option<Store>, Option<String>) {
 /// The theme for the TUI from the command line and the environment.
 pub fn theme_for(cli: &Cli) -> theme::Theme {
     theme::Theme {
-        color: cli.color != term::ColorWhen::Never && !(cli.color == term::ColorWhen::Auto && term::no_color_env()),
+        color: cli.color != term::ColorWhen::Never
+            && !(cli.color == term::ColorWhen::Auto && term::no_color_env()),
         ascii: cli.ascii || !term::locale_is_utf8(),
     }
 }
@@ -64,7 +71,11 @@ pub fn start(cli: &Cli) -> Result<(), Failure> {
     let mut app = App::new(kb, store, problem, theme_for(cli));
 
     let stop = Arc::new(AtomicBool::new(false));
-    for sig in [signal_hook::consts::SIGHUP, signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT] {
+    for sig in [
+        signal_hook::consts::SIGHUP,
+        signal_hook::consts::SIGTERM,
+        signal_hook::consts::SIGINT,
+    ] {
         signal_hook::flag::register(sig, Arc::clone(&stop))
             .map_err(|e| Failure::runtime(format!("cannot install signal handler: {e}")))?;
     }
@@ -74,13 +85,17 @@ pub fn start(cli: &Cli) -> Result<(), Failure> {
         let _ = crossterm::execute!(std::io::stdout(), DisableBracketedPaste);
         prev(info);
     }));
-    let mut terminal = ratatui::try_init().map_err(|e| Failure::runtime(format!("cannot set up the terminal: {e}")))?;
+    let mut terminal = ratatui::try_init()
+        .map_err(|e| Failure::runtime(format!("cannot set up the terminal: {e}")))?;
     let _ = crossterm::execute!(std::io::stdout(), EnableBracketedPaste);
 
-    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run_loop(&mut terminal, &mut app, &stop)));
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        run_loop(&mut terminal, &mut app, &stop)
+    }));
     // Every exit path saves: normal quit, signal, dead tty, even a panic in the loop.
     let fx = app.prepare_exit(now_ms());
-    let save_err = if fx.contains(&Effect::Save) || app.store.as_ref().is_some_and(|s| s.is_dirty()) {
+    let save_err = if fx.contains(&Effect::Save) || app.store.as_ref().is_some_and(|s| s.is_dirty())
+    {
         app.store.as_mut().and_then(|s| s.save().err())
     } else {
         None
@@ -95,11 +110,17 @@ pub fn start(cli: &Cli) -> Result<(), Failure> {
     }
     match outcome {
         Ok(r) => r,
-        Err(_) => Err(Failure::runtime("internal error (the panic message is above); your notes were saved")),
+        Err(_) => Err(Failure::runtime(
+            "internal error (the panic message is above); your notes were saved",
+        )),
     }
 }
 
-fn run_loop(terminal: &mut ratatui::DefaultTerminal, app: &mut App, stop: &AtomicBool) -> Result<(), Failure> {
+fn run_loop(
+    terminal: &mut ratatui::DefaultTerminal,
+    app: &mut App,
+    stop: &AtomicBool,
+) -> Result<(), Failure> {
     if let Ok(sz) = terminal.size() {
         app.handle(Msg::Resize(sz.width, sz.height), now_ms());
     }
@@ -116,7 +137,11 @@ fn run_loop(terminal: &mut ratatui::DefaultTerminal, app: &mut App, stop: &Atomi
             }
             dirty = false;
         }
-        let timeout = if app.timer_pending() { Duration::from_millis(200) } else { Duration::from_millis(1000) };
+        let timeout = if app.timer_pending() {
+            Duration::from_millis(200)
+        } else {
+            Duration::from_millis(1000)
+        };
         let msg = match event::poll(timeout) {
             Err(_) => return Ok(()),
             Ok(false) => Msg::Tick,

@@ -15,7 +15,10 @@ pub struct Theme {
 
 impl Default for Theme {
     fn default() -> Self {
-        Theme { color: true, ascii: false }
+        Theme {
+            color: true,
+            ascii: false,
+        }
     }
 }
 
@@ -33,10 +36,18 @@ pub const ASCII_BORDER: border::Set = border::Set {
 
 impl Theme {
     fn fg(self, c: Color) -> Style {
-        if self.color { Style::new().fg(c) } else { Style::new() }
+        if self.color {
+            Style::new().fg(c)
+        } else {
+            Style::new()
+        }
     }
     pub fn border_set(self) -> border::Set<'static> {
-        if self.ascii { ASCII_BORDER } else { border::PLAIN }
+        if self.ascii {
+            ASCII_BORDER
+        } else {
+            border::PLAIN
+        }
     }
     /// Border of the focused pane: bold (and cyan with colour).
     pub fn border(self, focused: bool) -> Style {
@@ -65,13 +76,15 @@ impl Theme {
     }
     /// Matched characters of a search hit.
     pub fn matched(self) -> Style {
-        self.fg(Color::LightYellow).add_modifier(Modifier::BOLD | Modifier::UNDERLINED)
+        self.fg(Color::LightYellow)
+            .add_modifier(Modifier::BOLD | Modifier::UNDERLINED)
     }
     pub fn title(self) -> Style {
         Style::new().add_modifier(Modifier::BOLD)
     }
     pub fn heading(self) -> Style {
-        self.fg(Color::Cyan).add_modifier(Modifier::BOLD | Modifier::UNDERLINED)
+        self.fg(Color::Cyan)
+            .add_modifier(Modifier::BOLD | Modifier::UNDERLINED)
     }
     pub fn label(self) -> Style {
         Style::new().add_modifier(Modifier::BOLD)
@@ -80,13 +93,18 @@ impl Theme {
         self.fg(Color::Yellow).add_modifier(Modifier::BOLD)
     }
     pub fn error(self) -> Style {
-        self.fg(Color::Red).add_modifier(Modifier::BOLD | Modifier::REVERSED)
+        self.fg(Color::Red)
+            .add_modifier(Modifier::BOLD | Modifier::REVERSED)
     }
     pub fn hint(self) -> Style {
         self.fg(Color::Green)
     }
     pub fn dim(self) -> Style {
-        if self.color { Style::new().fg(Color::DarkGray) } else { Style::new() }
+        if self.color {
+            Style::new().fg(Color::DarkGray)
+        } else {
+            Style::new()
+        }
     }
     pub fn bullet(self) -> &'static str {
         if self.ascii { "- " } else { "• " }

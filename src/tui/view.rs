@@ -41,12 +41,22 @@ pub fn draw(f: &mut Frame, app: &App) {
 }
 
 fn draw_too_small(f: &mut Frame, area: Rect) {
-    let text = format!("terminal too small (need {MIN_WIDTH}x{MIN_HEIGHT}, have {}x{}); q quits", area.width, area.height);
-    f.render_widget(Paragraph::new(text).wrap(ratatui::widgets::Wrap { trim: true }), area);
+    let text = format!(
+        "terminal too small (need {MIN_WIDTH}x{MIN_HEIGHT}, have {}x{}); q quits",
+        area.width, area.height
+    );
+    f.render_widget(
+        Paragraph::new(text).wrap(ratatui::widgets::Wrap { trim: true }),
+        area,
+    );
 }
 
 fn block<'a>(app: &App, title: String, focused: bool) -> Block<'a> {
-    let title = if app.theme.ascii { ascii_fold(&title) } else { title };
+    let title = if app.theme.ascii {
+        ascii_fold(&title)
+    } else {
+        title
+    };
     Block::default()
         .borders(Borders::ALL)
         .border_set(app.theme.border_set())
@@ -57,12 +67,23 @@ fn block<'a>(app: &App, title: String, focused: bool) -> Block<'a> {
 fn draw_search(f: &mut Frame, app: &App, r: Rect) {
     let t = app.theme;
     let count = format!(" {}/{} ", app.hits.len(), app.kb.len());
-    let mut spans = vec![Span::styled(if app.searching { "Search: " } else { "/ search: " }, t.label())];
+    let mut spans = vec![Span::styled(
+        if app.searching {
+            "Search: "
+        } else {
+            "/ search: "
+        },
+        t.label(),
+    )];
     spans.push(Span::raw(sanitize::inline(&app.query)));
     if app.searching {
-        spans.push(Span::styled(t.cursor(), Style::new().add_modifier(ratatui::style::Modifier::SLOW_BLINK)));
+        spans.push(Span::styled(
+            t.cursor(),
+            Style::new().add_modifier(ratatui::style::Modifier::SLOW_BLINK),
+        ));
     }
-    let [left, right] = Layout::horizontal([Constraint::Min(1), Constraint::Length(count.len() as u16)]).areas(r);
+    let [left, right] =
+        Layout::horizontal([Constraint::Min(1), Constraint::Length(count.len() as u16)]).areas(r);
     f.render_widget(Paragraph::new(Line::from(spans)), left);
     f.render_widget(Paragraph::new(Span::styled(count, t.dim())), right);
 }
@@ -74,7 +95,10 @@ fn draw_list(f: &mut Frame, app: &App, r: Rect) {
     let inner = b.inner(r);
     f.render_widget(b, r);
     if app.hits.is_empty() {
-        f.render_widget(Paragraph::new("no match: Backspace or Ctrl-U edits the query"), inner);
+        f.render_widget(
+            Paragraph::new("no match: Backspace or Ctrl-U edits the query"),
+            inner,
+        );
         return;
     }
     let notes = app.notes_map();
@@ -87,15 +111,28 @@ fn draw_list(f: &mut Frame, app: &App, r: Rect) {
             let mut spans = Vec::new();
             let code = h.code.to_string();
             for (i, ch) in code.chars().enumerate() {
-                let st = if h.code_indices.contains(&i) { t.matched() } else { t.class(Class::of(h.code)).add_modifier(ratatui::style::Modifier::BOLD) };
+                let st = if h.code_indices.contains(&i) {
+                    t.matched()
+                } else {
+                    t.class(Class::of(h.code))
+                        .add_modifier(ratatui::style::Modifier::BOLD)
+                };
                 spans.push(Span::styled(ch.to_string(), st));
             }
-            let flag = if notes.contains_key(&h.code) { '*' } else { ' ' };
+            let flag = if notes.contains_key(&h.code) {
+                '*'
+            } else {
+                ' '
+            };
             spans.push(Span::raw(format!("{flag}")));
             if let Some(e) = e {
                 let room = width.saturating_sub(5);
                 for (i, ch) in e.reason.chars().take(room).enumerate() {
-                    let st = if h.reason_indices.contains(&i) { t.matched() } else { Style::new() };
+                    let st = if h.reason_indices.contains(&i) {
+                        t.matched()
+                    } else {
+                        Style::new()
+                    };
                     spans.push(Span::styled(ch.to_string(), st));
                 }
             }
@@ -120,7 +157,11 @@ fn tab_title(app: &App, this: &str) -> String {
     if app.size.width >= layout::WIDE {
         return this.to_string();
     }
-    let (d, c) = if this == "Detail" { ("[Detail]", "Compare") } else { ("Detail", "[Compare]") };
+    let (d, c) = if this == "Detail" {
+        ("[Detail]", "Compare")
+    } else {
+        ("Detail", "[Compare]")
+    };
     format!("{d} {c} (Tab)")
 }
 
@@ -170,16 +211,23 @@ fn draw_compare(f: &mut Frame, app: &App, r: Rect) {
 fn draw_status(f: &mut Frame, app: &App, r: Rect) {
     let t = app.theme;
     let line = match &app.status {
-        Some(s) => Line::styled(sanitize::inline(&s.text), if s.error { t.error() } else { t.hint() }),
+        Some(s) => Line::styled(
+            sanitize::inline(&s.text),
+            if s.error { t.error() } else { t.hint() },
+        ),
         None => {
             let hints = match app.ctx() {
                 keymap::Ctx::Search => "type to filter  Enter open  Esc leave  Up/Down move",
-                keymap::Ctx::Walk => "d done  s skip  f failed  u undo  j/k step  R reset  Esc close",
+                keymap::Ctx::Walk => {
+                    "d done  s skip  f failed  u undo  j/k step  R reset  Esc close"
+                }
                 keymap::Ctx::Note => "type your note  Esc save+close  Ctrl-S save",
                 keymap::Ctx::Paste => "paste a SIP message  Ctrl-D decode  Esc close",
                 keymap::Ctx::Help => "j/k scroll  Esc close",
                 keymap::Ctx::Message => "j/k scroll  w walk  n note  / search  Esc close",
-                keymap::Ctx::Browse => "/ search  Enter open  Tab pane  w walk  n note  c pin  p paste  ? help  q quit",
+                keymap::Ctx::Browse => {
+                    "/ search  Enter open  Tab pane  w walk  n note  c pin  p paste  ? help  q quit"
+                }
             };
             Line::styled(hints, t.dim())
         }
@@ -189,8 +237,12 @@ fn draw_status(f: &mut Frame, app: &App, r: Rect) {
 
 /// A centred rectangle of at most `w` x `h` inside `r`.
 fn centered(r: Rect, w: u16, h: u16) -> Rect {
-    let [v] = Layout::vertical([Constraint::Length(h.min(r.height))]).flex(Flex::Center).areas(r);
-    let [c] = Layout::horizontal([Constraint::Length(w.min(r.width))]).flex(Flex::Center).areas(v);
+    let [v] = Layout::vertical([Constraint::Length(h.min(r.height))])
+        .flex(Flex::Center)
+        .areas(r);
+    let [c] = Layout::horizontal([Constraint::Length(w.min(r.width))])
+        .flex(Flex::Center)
+        .areas(v);
     c
 }
 
@@ -202,7 +254,12 @@ fn draw_help(f: &mut Frame, app: &App, body: Rect, scroll: usize) {
     f.render_widget(b, r);
     let lines: Vec<Line<'static>> = keymap::help_rows()
         .into_iter()
-        .map(|(k, h)| Line::from(vec![Span::styled(format!("{k:<12}"), app.theme.label()), Span::raw(h)]))
+        .map(|(k, h)| {
+            Line::from(vec![
+                Span::styled(format!("{k:<12}"), app.theme.label()),
+                Span::raw(h),
+            ])
+        })
         .collect();
     scrolled(f, lines, inner, scroll);
 }
@@ -214,15 +271,27 @@ fn draw_walk(f: &mut Frame, app: &App, body: Rect, step: usize, scroll: usize) {
     let r = centered(body, 100, body.height);
     f.render_widget(Clear, r);
     let (done, total) = app.progress(code);
-    let title = format!("Walk-through {code} {} -- step {}/{} -- {done}/{total} handled", l.entry.reason, (step + 1).min(steps.len()), steps.len());
+    let title = format!(
+        "Walk-through {code} {} -- step {}/{} -- {done}/{total} handled",
+        l.entry.reason,
+        (step + 1).min(steps.len()),
+        steps.len()
+    );
     let b = block(app, title, true);
     let inner = b.inner(r);
     f.render_widget(b, r);
     let Some(s) = steps.get(step) else { return };
-    let mut d = vec![crate::doc::Block::Title(format!("{} {}", mark(app.step_state(code, step)), s.title))];
+    let mut d = vec![crate::doc::Block::Title(format!(
+        "{} {}",
+        mark(app.step_state(code, step)),
+        s.title
+    ))];
     d.push(crate::doc::Block::Para(s.detail.clone()));
     if !s.headers.is_empty() {
-        d.push(crate::doc::Block::Field("Inspect".into(), s.headers.join(", ")));
+        d.push(crate::doc::Block::Field(
+            "Inspect".into(),
+            s.headers.join(", "),
+        ));
     }
     if let Some(m) = &app.message
         && m.code == Some(code)
@@ -235,14 +304,27 @@ fn draw_walk(f: &mut Frame, app: &App, body: Rect, step: usize, scroll: usize) {
     }
     if !s.commands.is_empty() {
         d.push(crate::doc::Block::Heading("Commands".into()));
-        d.push(crate::doc::Block::Bullets(s.commands.iter().map(|(k, v)| format!("{k}: {v}")).collect()));
+        d.push(crate::doc::Block::Bullets(
+            s.commands
+                .iter()
+                .map(|(k, v)| format!("{k}: {v}"))
+                .collect(),
+        ));
     }
     d.push(crate::doc::Block::Heading("All steps".into()));
     d.push(crate::doc::Block::Bullets(
         steps
             .iter()
             .enumerate()
-            .map(|(i, st)| format!("{} {} {}{}", mark(app.step_state(code, i)), i + 1, st.title, if i == step { "  <" } else { "" }))
+            .map(|(i, st)| {
+                format!(
+                    "{} {} {}{}",
+                    mark(app.step_state(code, i)),
+                    i + 1,
+                    st.title,
+                    if i == step { "  <" } else { "" }
+                )
+            })
             .collect(),
     ));
     let w = doc_lines(&d, inner.width, app.theme, None);
@@ -252,7 +334,11 @@ fn draw_walk(f: &mut Frame, app: &App, body: Rect, step: usize, scroll: usize) {
 fn draw_note(f: &mut Frame, app: &App, body: Rect, code: u16) {
     let r = centered(body, 90, body.height.saturating_sub(2).max(6));
     f.render_widget(Clear, r);
-    let b = block(app, format!("Note for {code} -- Esc saves and closes, Ctrl-S saves"), true);
+    let b = block(
+        app,
+        format!("Note for {code} -- Esc saves and closes, Ctrl-S saves"),
+        true,
+    );
     let inner = b.inner(r);
     f.render_widget(b, r);
     if let Some(ed) = &app.editor {
@@ -263,7 +349,11 @@ fn draw_note(f: &mut Frame, app: &App, body: Rect, code: u16) {
 fn draw_paste(f: &mut Frame, app: &App, body: Rect) {
     let r = centered(body, 100, body.height);
     f.render_widget(Clear, r);
-    let b = block(app, "Paste a SIP message -- Ctrl-D decodes, Esc closes".into(), true);
+    let b = block(
+        app,
+        "Paste a SIP message -- Ctrl-D decodes, Esc closes".into(),
+        true,
+    );
     let inner = b.inner(r);
     f.render_widget(b, r);
     if let Some(ed) = &app.paste_box {
@@ -282,5 +372,10 @@ fn draw_message(f: &mut Frame, app: &App, body: Rect, scroll: usize) {
     let b = block(app, title, true);
     let inner = b.inner(r);
     f.render_widget(b, r);
-    scrolled(f, lines::text_lines(&m.text, inner.width, app.theme), inner, scroll);
+    scrolled(
+        f,
+        lines::text_lines(&m.text, inner.width, app.theme),
+        inner,
+        scroll,
+    );
 }

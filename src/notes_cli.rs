@@ -1,0 +1,194 @@
+//! `sipfix notes`: the user's notes and checklist progress from the shell.
+
+use crate::cli::{CmdResult, ExportFormat, Failure, Out, emit, emit_json};
+use crate::doc::{self, Block};
+use crate::kb::{Kb, parse_code};
+use crate::render;
+use crate::sanitize;
+use crate::store::{self, StepState, Store};
+use serde::Serialize;
+use std::path::PathBuf;
+
+fn dir() -> Result<PathBuf, Failure> {
+    store::data_dir().ok_or_else(|| {
+        Failure::runtime("no data directory: there is no home directory; set SIPFIX_DATA_DIR")
+    })
+}
+
+fn open() -> Result<Store, Failure> {
+    let s = Store::open(&dir()?).map_err(Failure::runtime)?;
+    if let Some(w) = s.warning() {
+        eprintln!("sipfix: {w}");
+    }
+    Ok(s)
+}
+
+/// Run `sipfix notes ...`.
+pub fn run(
+    kb: &Kb,
+    code: Option<&str>,
+    add: Option<&str>,
+    export: Option<ExportFormat>,
+    out: Out,
+) -> CmdResult {
+    if let Some(fmt) = export {
+        return export_report(kb, &open()?, fmt, out);
+    }
+    match (code, add) {
+        (Some(c), Some(text)) => {
+            let code = parse_code(c).map_err(Failure::usage)?;
+            if text.trim().is_empty() {
+                return Err(Failure::usage("--add needs some text"));
+            }
+            let warn = Store::append_note_line(&dir()?, code, text, store::now_ms())
+                .map_err(Failure::runtime)?;
+            if let Some(w) = warn {
+                eprintln!("sipfix: {w}");
+            }
+            Ok(())
+        }
+        (Some(c), None) => {
+            let code = parse_code(c).map_err(Failure::usage)?;
+            let s = open()?;
+            let note = s.note(code);
+            if note.is_empty() {
+                return Err(Failure::runtime(format!("no note for {code}")));
+            }
+            emit(&(sanitize::text(note) + "\n"))
+        }
+        (None, _) => list(kb, &open()?, out),
+    }
+}
+
+fn total_steps(kb: &Kb, code: u16) -> usize {
+    kb.lookup(code).map(|l| l.entry.steps.len()).unwrap_or(0)
+}
+
+fn reason(kb: &Kb, code: u16) -> String {
+    match kb.lookup(code) {
+        Ok(l) if !l.fallback => l.entry.reason.clone(),
+        _ => "(unregistered)".into(),
+    }
+}
+
+fn list(kb: &Kb, s: &Store, out: Out) -> CmdResult {
+    let codes = s.codes_with_data();
+    if codes.is_empty() {
+        eprintln!(
+            "sipfix: no notes yet in {} (press n in the TUI, or sipfix notes CODE --add TEXT)",
+            s.path().display()
+        );
+        return Ok(());
+    }
+    let mut text = String::new();
+    for c in codes {
+        let (done, total) = s.progress(c, total_steps(kb, c));
+        let first = s.note(c).lines().next().unwrap_or("");
+        let line = format!(
+            "{c} {:<32} {done}/{total} steps  {}",
+            reason(kb, c),
+            sanitize::inline(first)
+        );
+        let cut: String = line.chars().take(out.style.width.max(40)).collect();
+        text.push_str(cut.trim_end());
+        text.push('\n');
+    }
+    emit(&if out.style.ascii {
+        render::ascii_fold(&text)
+    } else {
+        text
+    })
+}
+
+fn state_mark(st: StepState) -> &'static str {
+    match st {
+        StepState::Todo => "[ ]",
+        StepState::Done => "[x]",
+        StepState::Skipped => "[-]",
+        StepState::Failed => "[!]",
+    }
+}
+
+#[derive(Serialize)]
+struct ExportCode {
+    code: u16,
+    reason: String,
+    note: String,
+    steps: Vec<ExportStep>,
+}
+
+#[derive(Serialize)]
+struct ExportStep {
+    title: String,
+    state: StepState,
+}
+
+fn export_report(kb: &Kb, s: &Store, fmt: ExportFormat, _out: Out) -> CmdResult {
+    let codes = s.codes_with_data();
+    if fmt == ExportFormat::Json {
+        let v: Vec<ExportCode> = codes
+            .iter()
+            .map(|&c| ExportCode {
+                code: c,
+                reason: reason(kb, c),
+                note: s.note(c).to_string(),
+                steps: kb
+                    .lookup(c)
+                    .map(|l| {
+                        l.entry
+                            .steps
+                            .iter()
+                            .enumerate()
+                            .map(|(i, st)| ExportStep {
+                                title: st.title.clone(),
+                                state: s.step_state(c, i),
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+            })
+            .collect();
+        return emit_json(&v);
+    }
+    let mut md = String::from("# sipfix triage report\n\n");
+    if codes.is_empty() {
+        md.push_str("No notes or checklist progress yet.\n");
+        return emit(&md);
+    }
+    md.push_str("Legend: `[x]` done, `[-]` skipped, `[!]` failed, `[ ]` to do.\n\n");
+    for c in codes {
+        let Ok(l) = kb.lookup(c) else { continue };
+        let (done, total) = s.progress(c, l.entry.steps.len());
+        let mut d: doc::Doc = vec![
+            Block::Title(format!("{c} {}", reason(kb, c))),
+            Block::Field("Summary".into(), l.entry.summary.clone()),
+            Block::Field("Progress".into(), format!("{done}/{total} steps handled")),
+            Block::Heading("Checklist".into()),
+            Block::Bullets(
+                l.entry
+                    .steps
+                    .iter()
+                    .enumerate()
+                    .map(|(i, st)| {
+                        format!("{} {}. {}", state_mark(s.step_state(c, i)), i + 1, st.title)
+                    })
+                    .collect(),
+            ),
+        ];
+        let note = s.note(c);
+        if !note.is_empty() {
+            d.push(Block::Heading("Notes".into()));
+            md.push_str(&render::to_markdown(&d));
+            // Notes are the user's own text: keep their lines, escaped, as a quote.
+            for line in sanitize::text(note).lines() {
+                md.push_str("> ");
+                md.push_str(line);
+                md.push('\n');
+            }
+            md.push('\n');
+        } else {
+            md.push_str(&render::to_markdown(&d));
+        }
+    }
+    emit(&md)
+}

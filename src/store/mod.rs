@@ -1,0 +1,473 @@
+//! Notes and checklist progress on disk, safe for several sessions at once.
+//!
+//! The store keeps, per SIP status code, the user's free-text note and the
+//! state of each step of that code's "how to fix" checklist (steps indexed
+//! `0..` as in the knowledge base). It knows nothing of the terminal: the TUI
+//! and the CLI call it with plain values, and pass the clock in (`now_ms`,
+//! milliseconds since the Unix epoch; see [`now_ms`]) so tests are
+//! deterministic.
+//!
+//! # Files
+//!
+//! Everything lives in one directory, [`data_dir`]: `$SIPFIX_DATA_DIR` if set
+//! and non-empty, else the platform data directory
+//! (`~/.local/share/sipfix` on Linux). A missing directory is created with
+//! mode 0700 (an existing one is used as it is).
+//!
+//! * `notes.json`: the data, mode 0600, replaced atomically on every write.
+//! * `notes.lock`: an empty file, mode 0600, only ever `flock`ed. It is never
+//!   renamed or replaced, so every process locks the same inode (locking the
+//!   data file itself would not work: each write replaces its inode).
+//! * `notes.json.tmp`: the next version of `notes.json` while it is being
+//!   written. A leftover one (from a killed process) is never read and is
+//!   overwritten by the next save.
+//! * `notes.json.corrupt-<unix_ms>`: a data file that could not be parsed,
+//!   moved aside byte for byte instead of being overwritten.
+//!
+//! # File format
+//!
+//! Pretty-printed JSON (two-space indent, trailing newline):
+//!
+//! ```json
+//! {
+//!   "schema_version": 1,
+//!   "codes": {
+//!     "486": {
+//!       "note": { "text": "callee DND on weekends", "updated_ms": 1764000000000 },
+//!       "steps": {
+//!         "0": { "state": "done", "updated_ms": 1764000001000 },
+//!         "2": { "state": "failed", "updated_ms": 1764000002000 }
+//!       },
+//!       "steps_reset_ms": 1763000000000,
+//!       "conflicts": [
+//!         { "text": "older text from another session",
+//!           "updated_ms": 1763999999000, "saved_ms": 1764000003000 }
+//!       ]
+//!     }
+//!   }
+//! }
+//! ```
+//!
+//! * `codes` is keyed by the status code as a decimal string.
+//! * `note` is omitted if nobody ever wrote one. A note cleared by the user
+//!   stays as `"text": ""` with its time, so the clearing is merged like any
+//!   other edit.
+//! * `steps` is keyed by the step index as a string; `state` is one of
+//!   `todo`, `done`, `skipped`, `failed`. A step that is absent is `todo`.
+//! * `steps_reset_ms` (omitted when 0) records the last "reset checklist": a
+//!   step whose `updated_ms` is not after it counts as `todo`.
+//! * `conflicts` (omitted when empty) holds note texts that lost a merge:
+//!   their own `updated_ms`, and `saved_ms`, when the merge happened.
+//! * Unknown fields are ignored. A file with a `schema_version` above
+//!   [`SCHEMA_VERSION`] is opened read-only and never written. A file that
+//!   does not parse is moved aside (see above) and never overwritten.
+//!
+//! # Locking protocol
+//!
+//! Every read-modify-write ([`Store::save`], [`Store::append_note_line`],
+//! and the set-aside in [`Store::open`]) runs under an exclusive `flock` of
+//! `notes.lock` ([`std::fs::File::lock`], blocking):
+//!
+//! 1. lock `notes.lock`;
+//! 2. re-read `notes.json` (set it aside if it does not parse);
+//! 3. merge it with the in-memory state;
+//! 4. if the result differs from the file: write `notes.json.tmp` (0600),
+//!    fsync it, rename it over `notes.json`, fsync the directory;
+//! 5. unlock.
+//!
+//! Readers need no lock: the rename makes every version of `notes.json`
+//! appear whole. A process killed at any point leaves either the old or the
+//! new file, never a torn one.
+//!
+//! # Merge rule
+//!
+//! The store remembers, per code, the note as it was when this session last
+//! loaded or saved the file (the *base*). On save, per code:
+//!
+//! * **Note.** If only the memory or only the disk changed it since the
+//!   base, that side is taken. If both changed it to the same text, that
+//!   text is kept. If both changed it to different texts, the one with the
+//!   newer `updated_ms` wins (ties: the greater text) and the other, unless
+//!   empty, is appended to the code's `conflicts`, so no text is silently
+//!   dropped. A code absent from one side leaves its note unchanged there.
+//! * **Steps.** Per step, the newer `updated_ms` wins (ties: the later state
+//!   in `todo < done < skipped < failed`). The newer `steps_reset_ms` wins.
+//! * **Conflicts.** The union of both sides, de-duplicated by text and
+//!   `updated_ms`.
+//!
+//! The merge is deterministic, symmetric in its two inputs, and idempotent.
+//! An edit is stamped with `now_ms`, or one more than the stamp it replaces
+//! if the clock is behind, so an edit always sorts after what it replaced.
+//! After a successful save the memory holds the merged state, so the other
+//! sessions' edits appear (and a losing local note moves to `conflicts`).
+//!
+//! # Errors
+//!
+//! When a save fails (disk full, read-only file system, permissions) the
+//! edits stay in memory, [`Store::is_dirty`] stays true, and the next
+//! [`Store::save`] tries again; the [`StoreError`] names the path and the
+//! cause in one line.
+
+mod error;
+mod fsio;
+mod model;
+
+#[cfg(test)]
+mod tests;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+pub use error::{Op, StoreError};
+pub use fsio::{DATA_FILE, LOCK_FILE, TEMP_FILE};
+pub use model::{Conflict, SCHEMA_VERSION, StepState};
+
+use fsio::{Loaded, LockGuard};
+use model::{Codes, Note, Step};
+
+/// Environment variable that overrides the data directory.
+pub const DATA_DIR_ENV: &str = "SIPFIX_DATA_DIR";
+
+/// The directory holding the notes: `$SIPFIX_DATA_DIR` if set and non-empty,
+/// else the platform data directory for sipfix; `None` if neither can be
+/// determined (no home directory).
+pub fn data_dir() -> Option<PathBuf> {
+    data_dir_from(std::env::var_os(DATA_DIR_ENV))
+}
+
+fn data_dir_from(env: Option<std::ffi::OsString>) -> Option<PathBuf> {
+    match env {
+        Some(v) if !v.is_empty() => Some(PathBuf::from(v)),
+        _ => directories::ProjectDirs::from("", "", "sipfix").map(|p| p.data_dir().to_path_buf()),
+    }
+}
+
+/// The current wall-clock time in milliseconds since the Unix epoch (0 if
+/// the clock is before 1970).
+pub fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+}
+
+/// The notes and checklist progress of one session.
+///
+/// Reads and edits work on memory; [`Store::save`] synchronises with the
+/// file (and with the other sessions' edits). See the [module docs](self).
+#[derive(Debug)]
+pub struct Store {
+    dir: PathBuf,
+    path: PathBuf,
+    codes: Codes,
+    /// Per code, the note as last loaded from or saved to the file.
+    base: BTreeMap<u16, Note>,
+    dirty: bool,
+    warning: Option<String>,
+    read_only: Option<String>,
+}
+
+impl Store {
+    /// Open the store in `dir`, creating the directory (0700) if missing and
+    /// loading `notes.json` if present.
+    ///
+    /// A data file that does not parse is moved aside to
+    /// `notes.json.corrupt-<unix_ms>` and the store starts empty, with a
+    /// [`warning`](Store::warning). A data file of a newer schema is loaded
+    /// read-only: every [`save`](Store::save) returns
+    /// [`StoreError::ReadOnly`].
+    ///
+    /// Errors: the directory cannot be created, or the data file exists but
+    /// cannot be read.
+    pub fn open(dir: &Path) -> Result<Store, StoreError> {
+        fsio::ensure_dir(dir)?;
+        let path = dir.join(DATA_FILE);
+        let mut store = Store {
+            dir: dir.to_path_buf(),
+            path: path.clone(),
+            codes: Codes::new(),
+            base: BTreeMap::new(),
+            dirty: false,
+            warning: None,
+            read_only: None,
+        };
+        // Without the lock (read-only file system, no permission) the file
+        // can still be read safely; it just cannot be set aside.
+        let guard = LockGuard::acquire(dir);
+        match fsio::load(&path)? {
+            Loaded::Missing => {}
+            Loaded::Ok(codes) => store.adopt(codes),
+            Loaded::Newer { version, codes } => {
+                store.enter_read_only(version);
+                match codes {
+                    Some(codes) => store.adopt(codes),
+                    None => {
+                        if let Some(w) = &mut store.warning {
+                            w.push_str("; its notes cannot be displayed by this version");
+                        }
+                    }
+                }
+            }
+            Loaded::Corrupt { reason } => {
+                let moved = match &guard {
+                    Ok(_) => fsio::set_aside(&path, now_ms()).map_err(|e| e.to_string()),
+                    Err(e) => Err(e.to_string()),
+                };
+                store.warning = Some(match moved {
+                    Ok(aside) => corrupt_warning(&path, &aside, &reason),
+                    Err(why) => format!(
+                        "{} is unreadable ({reason}) and could not be moved aside ({why}); \
+                         it was left untouched and sipfix started with empty notes",
+                        path.display()
+                    ),
+                });
+            }
+        }
+        drop(guard);
+        Ok(store)
+    }
+
+    /// Write `line` as a new line at the end of `code`'s note in the store
+    /// in `dir`, under the lock (re-read, append, atomic write). Safe to run
+    /// from many processes at once: every line lands.
+    ///
+    /// Returns a warning if the data file was unreadable and had to be moved
+    /// aside first. Errors: [`StoreError::ReadOnly`] for a file of a newer
+    /// schema, or an I/O error naming the path.
+    pub fn append_note_line(
+        dir: &Path,
+        code: u16,
+        line: &str,
+        now_ms: u64,
+    ) -> Result<Option<String>, StoreError> {
+        fsio::ensure_dir(dir)?;
+        let path = dir.join(DATA_FILE);
+        let _guard = LockGuard::acquire(dir)?;
+        let mut warning = None;
+        let mut codes = match fsio::load(&path)? {
+            Loaded::Missing => Codes::new(),
+            Loaded::Ok(codes) => codes,
+            Loaded::Newer { version, .. } => {
+                return Err(StoreError::ReadOnly {
+                    path,
+                    reason: newer_reason(version),
+                });
+            }
+            Loaded::Corrupt { reason } => {
+                let aside = fsio::set_aside(&path, self::now_ms())?;
+                warning = Some(corrupt_warning(&path, &aside, &reason));
+                Codes::new()
+            }
+        };
+        let rec = codes.entry(code).or_default();
+        let line = line.trim_end_matches(['\r', '\n']);
+        let mut text = std::mem::take(&mut rec.note.text);
+        if !text.is_empty() && !text.ends_with('\n') {
+            text.push('\n');
+        }
+        text.push_str(line);
+        rec.note = Note {
+            text,
+            updated_ms: stamp(now_ms, rec.note.updated_ms),
+        };
+        fsio::write_atomic(&path, &codes)?;
+        Ok(warning)
+    }
+
+    /// Path of the data file (`<dir>/notes.json`).
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// A message for the user about something that happened to the data
+    /// file (moved aside as unreadable, or opened read-only), naming paths.
+    pub fn warning(&self) -> Option<&str> {
+        self.warning.as_deref()
+    }
+
+    /// Why the store is read-only, if it is; then every save fails.
+    pub fn read_only_reason(&self) -> Option<&str> {
+        self.read_only.as_deref()
+    }
+
+    /// The note of `code` (empty if none).
+    pub fn note(&self, code: u16) -> &str {
+        self.codes.get(&code).map_or("", |r| r.note.text.as_str())
+    }
+
+    /// The state of step `idx` of `code`'s checklist.
+    pub fn step_state(&self, code: u16, idx: usize) -> StepState {
+        self.codes
+            .get(&code)
+            .map_or(StepState::Todo, |r| r.step_state(idx))
+    }
+
+    /// Note texts of `code` that lost a merge, oldest first.
+    pub fn conflicts(&self, code: u16) -> &[Conflict] {
+        self.codes
+            .get(&code)
+            .map_or(&[], |r| r.conflicts.as_slice())
+    }
+
+    /// Codes with a non-empty note, any step not `todo`, or any conflict,
+    /// in ascending order.
+    pub fn codes_with_data(&self) -> Vec<u16> {
+        self.codes
+            .iter()
+            .filter(|(_, r)| {
+                !r.note.text.is_empty()
+                    || !r.conflicts.is_empty()
+                    || r.steps.keys().any(|&i| r.step_state(i) != StepState::Todo)
+            })
+            .map(|(&c, _)| c)
+            .collect()
+    }
+
+    /// `(done_or_skipped, total_steps)` for `code`, counting steps
+    /// `0..total_steps` only.
+    pub fn progress(&self, code: u16, total_steps: usize) -> (usize, usize) {
+        let done = self.codes.get(&code).map_or(0, |r| {
+            r.steps
+                .range(..total_steps)
+                .filter(|(i, _)| r.step_state(**i).is_handled())
+                .count()
+        });
+        (done, total_steps)
+    }
+
+    /// Replace `code`'s note with `text`. No-op if the text is unchanged.
+    pub fn set_note(&mut self, code: u16, text: &str, now_ms: u64) {
+        if self.note(code) == text {
+            return;
+        }
+        let rec = self.codes.entry(code).or_default();
+        rec.note = Note {
+            text: text.to_owned(),
+            updated_ms: stamp(now_ms, rec.note.updated_ms),
+        };
+        self.dirty = true;
+    }
+
+    /// Set step `idx` of `code`'s checklist. No-op if already in `state`.
+    pub fn set_step(&mut self, code: u16, idx: usize, state: StepState, now_ms: u64) {
+        if self.step_state(code, idx) == state {
+            return;
+        }
+        let rec = self.codes.entry(code).or_default();
+        let prev = rec.steps.get(&idx).map_or(0, |s| s.updated_ms);
+        let updated_ms = stamp(now_ms, prev.max(rec.steps_reset_ms));
+        rec.steps.insert(idx, Step { state, updated_ms });
+        self.dirty = true;
+    }
+
+    /// Set every step of `code` back to `todo`, including steps another
+    /// session set before `now_ms` that this one has not seen yet.
+    pub fn reset_steps(&mut self, code: u16, now_ms: u64) {
+        let rec = self.codes.entry(code).or_default();
+        let newest = rec.steps.values().map(|s| s.updated_ms).max().unwrap_or(0);
+        rec.steps_reset_ms = now_ms.max(newest).max(rec.steps_reset_ms);
+        rec.steps.clear();
+        self.dirty = true;
+    }
+
+    /// Whether there are edits not yet saved.
+    pub fn is_dirty(&self) -> bool {
+        self.dirty
+    }
+
+    /// The in-memory state in the file format, e.g. to export it when
+    /// saving fails.
+    pub fn to_json(&self) -> Result<String, StoreError> {
+        fsio::serialize(&self.codes)
+            .map_err(|e| StoreError::io(Op::Write, &self.path, std::io::Error::other(e)))
+    }
+
+    /// Synchronise with the file: lock, re-read, merge, write atomically if
+    /// anything changed, unlock. Afterwards memory holds the merged state
+    /// (other sessions' edits included) and [`is_dirty`](Store::is_dirty)
+    /// is false.
+    ///
+    /// On error nothing in memory changes and the edits stay dirty; call
+    /// again to retry. A data file that became unparsable is moved aside
+    /// (see [`warning`](Store::warning)) and replaced by the merged data; one
+    /// of a newer schema makes the store read-only.
+    pub fn save(&mut self) -> Result<(), StoreError> {
+        self.save_at(now_ms())
+    }
+
+    /// [`save`](Store::save) with an explicit time for conflicts and
+    /// set-aside names.
+    fn save_at(&mut self, now: u64) -> Result<(), StoreError> {
+        if let Some(reason) = &self.read_only {
+            return Err(StoreError::ReadOnly {
+                path: self.path.clone(),
+                reason: reason.clone(),
+            });
+        }
+        self.sync(now).map_err(StoreError::into_save)
+    }
+
+    fn sync(&mut self, now: u64) -> Result<(), StoreError> {
+        let _guard = LockGuard::acquire(&self.dir)?;
+        let (disk, must_write) = match fsio::load(&self.path)? {
+            Loaded::Missing => (Codes::new(), false),
+            Loaded::Ok(codes) => (codes, false),
+            Loaded::Newer { version, .. } => {
+                self.enter_read_only(version);
+                return Err(StoreError::ReadOnly {
+                    path: self.path.clone(),
+                    reason: newer_reason(version),
+                });
+            }
+            Loaded::Corrupt { reason } => {
+                let aside = fsio::set_aside(&self.path, now)?;
+                self.warning = Some(corrupt_warning(&self.path, &aside, &reason));
+                (Codes::new(), true)
+            }
+        };
+        let merged = model::merge(&self.base, &self.codes, &disk, now);
+        if must_write || merged != disk {
+            fsio::write_atomic(&self.path, &merged)?;
+        }
+        self.adopt(merged);
+        self.dirty = false;
+        Ok(())
+    }
+
+    /// Make `codes` the in-memory state and the base of the next merge.
+    fn adopt(&mut self, codes: Codes) {
+        self.base = codes.iter().map(|(&c, r)| (c, r.note.clone())).collect();
+        self.codes = codes;
+    }
+
+    fn enter_read_only(&mut self, version: u64) {
+        self.read_only = Some(newer_reason(version));
+        self.warning = Some(format!(
+            "{} was written by a newer sipfix (schema_version {version}, this version knows \
+             {SCHEMA_VERSION}); opened read-only, changes will not be saved",
+            self.path.display()
+        ));
+    }
+}
+
+/// The stamp of an edit replacing a value stamped `prev`: `now`, but always
+/// after `prev`.
+fn stamp(now: u64, prev: u64) -> u64 {
+    now.max(prev.saturating_add(1))
+}
+
+fn newer_reason(version: u64) -> String {
+    format!(
+        "it was written by a newer sipfix (schema_version {version}, this version knows \
+         {SCHEMA_VERSION})"
+    )
+}
+
+fn corrupt_warning(path: &Path, aside: &Path, reason: &str) -> String {
+    format!(
+        "{} could not be read ({reason}); it was moved unchanged to {} and a new notes \
+         file is used",
+        path.display(),
+        aside.display()
+    )
+}

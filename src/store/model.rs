@@ -1,0 +1,229 @@
+//! The on-disk record types and the pure merge function.
+//!
+//! Nothing here does I/O: [`merge`] takes the note each code had when this
+//! session last synchronised with the file (the *base*), the in-memory
+//! records and the records just read from disk, and returns the records to
+//! write. See the module docs of [`crate::store`] for the rules.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// The schema this program reads and writes.
+pub const SCHEMA_VERSION: u64 = 1;
+
+/// State of one step of a code's "how to fix" checklist.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum StepState {
+    /// Not done yet (the state of every step nobody touched).
+    #[default]
+    Todo,
+    /// Done, and it helped or at least was checked.
+    Done,
+    /// Deliberately not done.
+    Skipped,
+    /// Done, and it did not work.
+    Failed,
+}
+
+impl StepState {
+    /// Whether the step counts as handled in [`progress`](crate::store::Store::progress).
+    pub fn is_handled(self) -> bool {
+        matches!(self, StepState::Done | StepState::Skipped)
+    }
+}
+
+/// A note text that lost a merge and is kept so the user can recover it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Conflict {
+    /// The text that lost.
+    pub text: String,
+    /// When that text was written (its own `updated_ms`).
+    pub updated_ms: u64,
+    /// When the merge that set it aside happened.
+    pub saved_ms: u64,
+}
+
+/// A note text with the time it was last changed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct Note {
+    pub text: String,
+    pub updated_ms: u64,
+}
+
+impl Note {
+    /// True for the note of a code nobody ever wrote a note for.
+    pub fn is_unset(&self) -> bool {
+        self.updated_ms == 0 && self.text.is_empty()
+    }
+}
+
+/// One step's state with the time it was set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct Step {
+    pub state: StepState,
+    pub updated_ms: u64,
+}
+
+/// Everything stored for one SIP status code.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct CodeRecord {
+    #[serde(default, skip_serializing_if = "Note::is_unset")]
+    pub note: Note,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub steps: BTreeMap<usize, Step>,
+    /// Steps whose `updated_ms` is not after this are `todo` (a reset).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub steps_reset_ms: u64,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub conflicts: Vec<Conflict>,
+}
+
+fn is_zero(v: &u64) -> bool {
+    *v == 0
+}
+
+impl CodeRecord {
+    /// The effective state of step `idx`, honouring a reset.
+    pub fn step_state(&self, idx: usize) -> StepState {
+        match self.steps.get(&idx) {
+            Some(s) if s.updated_ms > self.steps_reset_ms => s.state,
+            _ => StepState::Todo,
+        }
+    }
+
+    /// Nothing worth writing: no note ever, no step, no reset, no conflict.
+    pub fn is_empty(&self) -> bool {
+        self.note.is_unset()
+            && self.steps.is_empty()
+            && self.steps_reset_ms == 0
+            && self.conflicts.is_empty()
+    }
+
+    /// Canonical form: steps covered by the reset removed, conflicts
+    /// de-duplicated and sorted. Merging relies on it to be idempotent.
+    pub fn normalize(&mut self) {
+        let reset = self.steps_reset_ms;
+        self.steps.retain(|_, s| s.updated_ms > reset);
+        normalize_conflicts(&mut self.conflicts);
+    }
+}
+
+/// Sort by (updated_ms, text) and keep one entry per (text, updated_ms),
+/// with the earliest `saved_ms`.
+fn normalize_conflicts(list: &mut Vec<Conflict>) {
+    list.sort_by(|a, b| {
+        (a.updated_ms, &a.text, a.saved_ms).cmp(&(b.updated_ms, &b.text, b.saved_ms))
+    });
+    list.dedup_by(|later, earlier| {
+        later.updated_ms == earlier.updated_ms && later.text == earlier.text
+    });
+}
+
+/// The whole file, as read (writing borrows the records instead).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub(crate) struct FileData {
+    pub schema_version: u64,
+    #[serde(default)]
+    pub codes: BTreeMap<u16, CodeRecord>,
+}
+
+pub(crate) type Codes = BTreeMap<u16, CodeRecord>;
+
+/// Merge the in-memory records `local` with the on-disk records `disk`.
+///
+/// `base` holds, per code, the note as it was when this session last loaded
+/// or saved the file. `now_ms` stamps conflicts created by this merge. The
+/// result is normalised, has no empty records, and does not depend on the
+/// order of `local` and `disk`.
+pub(crate) fn merge(base: &BTreeMap<u16, Note>, local: &Codes, disk: &Codes, now_ms: u64) -> Codes {
+    let mut out = Codes::new();
+    let codes = local
+        .keys()
+        .chain(disk.keys())
+        .copied()
+        .collect::<std::collections::BTreeSet<u16>>();
+    for code in codes {
+        let rec = merge_code(base.get(&code), local.get(&code), disk.get(&code), now_ms);
+        if !rec.is_empty() {
+            out.insert(code, rec);
+        }
+    }
+    out
+}
+
+/// Merge one code's records; see [`merge`].
+pub(crate) fn merge_code(
+    base: Option<&Note>,
+    a: Option<&CodeRecord>,
+    b: Option<&CodeRecord>,
+    now_ms: u64,
+) -> CodeRecord {
+    let unset = Note::default();
+    let base = base.unwrap_or(&unset);
+    // A side without a record for the code says nothing about its note.
+    let note_a = a.map_or(base, |r| &r.note);
+    let note_b = b.map_or(base, |r| &r.note);
+
+    let mut conflicts: Vec<Conflict> = a
+        .iter()
+        .chain(b.iter())
+        .flat_map(|r| r.conflicts.iter().cloned())
+        .collect();
+
+    let note = match (note_a != base, note_b != base) {
+        (false, false) => base.clone(),
+        (true, false) => note_a.clone(),
+        (false, true) => note_b.clone(),
+        (true, true) => {
+            // Both changed: newest wins; ties broken by text so the result
+            // does not depend on argument order.
+            let (win, lose) =
+                if (note_a.updated_ms, &note_a.text) >= (note_b.updated_ms, &note_b.text) {
+                    (note_a, note_b)
+                } else {
+                    (note_b, note_a)
+                };
+            if lose.text != win.text && !lose.text.is_empty() {
+                conflicts.push(Conflict {
+                    text: lose.text.clone(),
+                    updated_ms: lose.updated_ms,
+                    saved_ms: now_ms,
+                });
+            }
+            win.clone()
+        }
+    };
+
+    let mut steps = BTreeMap::new();
+    for side in a.iter().chain(b.iter()) {
+        for (&idx, &step) in &side.steps {
+            steps
+                .entry(idx)
+                .and_modify(|cur: &mut Step| {
+                    if (step.updated_ms, step.state) > (cur.updated_ms, cur.state) {
+                        *cur = step;
+                    }
+                })
+                .or_insert(step);
+        }
+    }
+    let steps_reset_ms = a
+        .iter()
+        .chain(b.iter())
+        .map(|r| r.steps_reset_ms)
+        .max()
+        .unwrap_or(0);
+
+    let mut rec = CodeRecord {
+        note,
+        steps,
+        steps_reset_ms,
+        conflicts,
+    };
+    rec.normalize();
+    rec
+}

@@ -1,0 +1,350 @@
+//! Unit tests of the pure parts: merge rule, parsing, in-memory edits.
+//! File-system and multi-process behaviour is tested in `tests/store.rs`.
+
+use std::collections::BTreeMap;
+
+use proptest::prelude::*;
+
+use super::fsio::{self, Loaded};
+use super::model::{CodeRecord, Codes, Conflict, Note, Step, StepState, merge, merge_code};
+use super::*;
+
+fn note(text: &str, ts: u64) -> Note {
+    Note {
+        text: text.to_owned(),
+        updated_ms: ts,
+    }
+}
+
+fn rec_with_note(text: &str, ts: u64) -> CodeRecord {
+    CodeRecord {
+        note: note(text, ts),
+        ..CodeRecord::default()
+    }
+}
+
+fn step(state: StepState, ts: u64) -> Step {
+    Step {
+        state,
+        updated_ms: ts,
+    }
+}
+
+#[test]
+fn data_dir_prefers_non_empty_env() {
+    assert_eq!(
+        data_dir_from(Some("/x/y".into())),
+        Some(PathBuf::from("/x/y"))
+    );
+    let platform =
+        directories::ProjectDirs::from("", "", "sipfix").map(|p| p.data_dir().to_path_buf());
+    assert_eq!(data_dir_from(Some("".into())), platform);
+    assert_eq!(data_dir_from(None), platform);
+}
+
+#[test]
+fn note_changed_on_one_side_only_is_taken_without_conflict() {
+    let base = note("old", 10);
+    let unchanged = rec_with_note("old", 10);
+    let changed = rec_with_note("new", 5); // older stamp: still the only change
+    for (a, b) in [(&unchanged, &changed), (&changed, &unchanged)] {
+        let m = merge_code(Some(&base), Some(a), Some(b), 99);
+        assert_eq!(m.note, note("new", 5));
+        assert!(m.conflicts.is_empty());
+    }
+}
+
+#[test]
+fn note_changed_on_both_sides_keeps_loser_in_conflicts() {
+    let base = note("old", 10);
+    let a = rec_with_note("from a", 20);
+    let b = rec_with_note("from b", 30);
+    let m = merge_code(Some(&base), Some(&a), Some(&b), 99);
+    assert_eq!(m.note, note("from b", 30));
+    assert_eq!(
+        m.conflicts,
+        vec![Conflict {
+            text: "from a".into(),
+            updated_ms: 20,
+            saved_ms: 99
+        }]
+    );
+    assert_eq!(m, merge_code(Some(&base), Some(&b), Some(&a), 99));
+}
+
+#[test]
+fn identical_or_empty_losers_are_not_conflicts() {
+    let a = rec_with_note("same", 20);
+    let b = rec_with_note("same", 30);
+    let m = merge_code(None, Some(&a), Some(&b), 99);
+    assert_eq!(m.note, note("same", 30));
+    assert!(m.conflicts.is_empty());
+
+    // Clearing a note that the other side also changed: the cleared (empty)
+    // text losing is not worth a conflict...
+    let cleared = rec_with_note("", 20);
+    let edited = rec_with_note("kept", 30);
+    let m = merge_code(Some(&note("x", 1)), Some(&cleared), Some(&edited), 99);
+    assert_eq!(m.note.text, "kept");
+    assert!(m.conflicts.is_empty());
+    // ...but the edited text losing to a later clear is.
+    let cleared = rec_with_note("", 40);
+    let m = merge_code(Some(&note("x", 1)), Some(&cleared), Some(&edited), 99);
+    assert_eq!(m.note.text, "");
+    assert_eq!(m.conflicts.len(), 1);
+    assert_eq!(m.conflicts[0].text, "kept");
+}
+
+#[test]
+fn code_missing_on_disk_does_not_erase_the_note() {
+    // The file was replaced by one without the code: keep ours.
+    let base: BTreeMap<u16, Note> = [(486, note("mine", 10))].into();
+    let local: Codes = [(486, rec_with_note("mine", 10))].into();
+    let m = merge(&base, &local, &Codes::new(), 99);
+    assert_eq!(m[&486].note.text, "mine");
+}
+
+#[test]
+fn steps_newest_wins_and_reset_clears_older_steps() {
+    let mut a = CodeRecord::default();
+    a.steps.insert(0, step(StepState::Done, 10));
+    a.steps.insert(1, step(StepState::Failed, 50));
+    let mut b = CodeRecord::default();
+    b.steps.insert(0, step(StepState::Skipped, 20));
+    b.steps.insert(1, step(StepState::Done, 40));
+    b.steps.insert(2, step(StepState::Done, 5));
+    let m = merge_code(None, Some(&a), Some(&b), 99);
+    assert_eq!(m.step_state(0), StepState::Skipped);
+    assert_eq!(m.step_state(1), StepState::Failed);
+    assert_eq!(m.step_state(2), StepState::Done);
+
+    b.steps_reset_ms = 30;
+    let m = merge_code(None, Some(&a), Some(&b), 99);
+    assert_eq!(m.step_state(0), StepState::Todo);
+    assert_eq!(m.step_state(1), StepState::Failed);
+    assert_eq!(m.step_state(2), StepState::Todo);
+    assert_eq!(m.steps.len(), 1, "steps covered by the reset are dropped");
+}
+
+#[test]
+fn empty_records_are_pruned() {
+    let local: Codes = [(100, CodeRecord::default())].into();
+    assert!(merge(&BTreeMap::new(), &local, &Codes::new(), 1).is_empty());
+}
+
+#[test]
+fn parse_classifies_files() {
+    assert!(matches!(fsio::parse(br#"{"schema_version":1}"#), Loaded::Ok(c) if c.is_empty()));
+    let ok = br#"{"schema_version":1,"codes":{"486":{"note":{"text":"hi","updated_ms":5},"steps":{"2":{"state":"skipped","updated_ms":6}}}}}"#;
+    match fsio::parse(ok) {
+        Loaded::Ok(c) => {
+            assert_eq!(c[&486].note.text, "hi");
+            assert_eq!(c[&486].step_state(2), StepState::Skipped);
+        }
+        _ => panic!("valid file rejected"),
+    }
+    assert!(matches!(
+        fsio::parse(br#"{"schema_version":7,"codes":{"486":{"note":{"text":"hi","updated_ms":5}}}}"#),
+        Loaded::Newer { version: 7, codes: Some(codes) } if codes[&486].note.text == "hi"
+    ));
+    assert!(matches!(
+        fsio::parse(br#"{"schema_version":9,"codes":[1,2]}"#),
+        Loaded::Newer {
+            version: 9,
+            codes: None
+        }
+    ));
+    for bad in [
+        &b""[..],
+        b"{",
+        b"{\n  \"codes\": {}\n}",
+        br#"{"schema_version":0}"#,
+        br#"{"schema_version":"1"}"#,
+        br#"{"schema_version":1,"codes":{"70000":{}}}"#,
+        br#"{"schema_version":1,"codes":{"486":{"steps":{"0":{"state":"maybe","updated_ms":1}}}}}"#,
+        b"\xff\xfe",
+    ] {
+        match fsio::parse(bad) {
+            Loaded::Corrupt { reason } => assert!(!reason.is_empty()),
+            _ => panic!("accepted {:?}", String::from_utf8_lossy(bad)),
+        }
+    }
+    match fsio::parse(b"{\n  \"schema_version\": 1,\n  \"codes\": {,}\n}") {
+        Loaded::Corrupt { reason } => assert!(reason.contains("line 3"), "{reason}"),
+        _ => panic!("accepted a syntax error"),
+    }
+}
+
+#[test]
+fn edits_are_stamped_after_what_they_replace() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut s = Store::open(dir.path()).expect("open");
+    assert!(!s.is_dirty());
+    s.set_note(486, "a", 100);
+    s.set_note(486, "b", 50); // clock went back
+    assert_eq!(s.codes[&486].note, note("b", 101));
+    s.set_note(486, "b", 200); // unchanged text: no-op
+    assert_eq!(s.codes[&486].note.updated_ms, 101);
+
+    s.set_step(486, 0, StepState::Done, 100);
+    s.set_step(486, 0, StepState::Failed, 100);
+    assert_eq!(s.codes[&486].steps[&0], step(StepState::Failed, 101));
+    s.reset_steps(486, 100);
+    assert_eq!(s.step_state(486, 0), StepState::Todo);
+    s.set_step(486, 0, StepState::Done, 100); // same millisecond as the reset
+    assert_eq!(s.step_state(486, 0), StepState::Done);
+    assert!(s.is_dirty());
+}
+
+#[test]
+fn reads_progress_and_codes_with_data() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut s = Store::open(dir.path()).expect("open");
+    assert_eq!(s.note(486), "");
+    assert_eq!(s.step_state(486, 0), StepState::Todo);
+    assert!(s.conflicts(486).is_empty());
+    assert_eq!(s.progress(486, 4), (0, 4));
+
+    s.set_step(486, 0, StepState::Done, 1);
+    s.set_step(486, 1, StepState::Skipped, 1);
+    s.set_step(486, 2, StepState::Failed, 1);
+    s.set_step(486, 9, StepState::Done, 1); // beyond the checklist
+    assert_eq!(s.progress(486, 4), (2, 4));
+    s.set_note(404, "x", 1);
+    s.set_note(503, "y", 1);
+    s.set_note(503, "", 2); // cleared: no data
+    s.set_step(480, 0, StepState::Done, 1);
+    s.set_step(480, 0, StepState::Todo, 2);
+    assert_eq!(s.codes_with_data(), vec![404, 486]);
+    s.reset_steps(486, 3);
+    assert_eq!(s.progress(486, 4), (0, 4));
+    assert_eq!(s.codes_with_data(), vec![404]);
+}
+
+// ---- property tests of the merge ------------------------------------------
+
+fn text() -> impl Strategy<Value = String> {
+    prop_oneof![Just(""), Just("a"), Just("b"), Just("ab"), Just("c\nd")].prop_map(str::to_owned)
+}
+
+fn arb_note() -> impl Strategy<Value = Note> {
+    (text(), 0u64..6).prop_map(|(text, updated_ms)| Note { text, updated_ms })
+}
+
+fn arb_state() -> impl Strategy<Value = StepState> {
+    prop_oneof![
+        Just(StepState::Todo),
+        Just(StepState::Done),
+        Just(StepState::Skipped),
+        Just(StepState::Failed)
+    ]
+}
+
+fn arb_record() -> impl Strategy<Value = CodeRecord> {
+    (
+        arb_note(),
+        prop::collection::btree_map(0usize..4, (arb_state(), 0u64..8), 0..4),
+        prop_oneof![Just(0u64), 0u64..6],
+        prop::collection::vec((text(), 0u64..6, 0u64..6), 0..3),
+    )
+        .prop_map(|(note, steps, steps_reset_ms, conflicts)| CodeRecord {
+            note,
+            steps: steps
+                .into_iter()
+                .map(|(i, (state, updated_ms))| (i, Step { state, updated_ms }))
+                .collect(),
+            steps_reset_ms,
+            conflicts: conflicts
+                .into_iter()
+                .map(|(text, updated_ms, saved_ms)| Conflict {
+                    text,
+                    updated_ms,
+                    saved_ms,
+                })
+                .collect(),
+        })
+}
+
+fn normalized(mut r: CodeRecord) -> CodeRecord {
+    r.normalize();
+    r
+}
+
+fn texts(r: &CodeRecord) -> Vec<&str> {
+    std::iter::once(r.note.text.as_str())
+        .chain(r.conflicts.iter().map(|c| c.text.as_str()))
+        .collect()
+}
+
+proptest! {
+    #[test]
+    fn merge_is_commutative(base in prop::option::of(arb_note()),
+                            a in prop::option::of(arb_record()),
+                            b in prop::option::of(arb_record()),
+                            now in 0u64..10) {
+        prop_assert_eq!(
+            merge_code(base.as_ref(), a.as_ref(), b.as_ref(), now),
+            merge_code(base.as_ref(), b.as_ref(), a.as_ref(), now)
+        );
+    }
+
+    #[test]
+    fn merge_is_idempotent(base in prop::option::of(arb_note()),
+                           x in arb_record(),
+                           y in arb_record(),
+                           now in 0u64..10) {
+        let x = normalized(x);
+        prop_assert_eq!(&merge_code(base.as_ref(), Some(&x), Some(&x), now), &x);
+        // A merged result merged with itself is unchanged, whatever the base.
+        let m = merge_code(base.as_ref(), Some(&x), Some(&y), now);
+        prop_assert_eq!(&merge_code(None, Some(&m), Some(&m), now + 1), &m);
+        prop_assert_eq!(&merge_code(Some(&m.note), Some(&m), Some(&m), now + 1), &m);
+    }
+
+    #[test]
+    fn merge_loses_no_text(base in prop::option::of(arb_note()),
+                           a in prop::option::of(arb_record()),
+                           b in prop::option::of(arb_record()),
+                           now in 0u64..10) {
+        let m = merge_code(base.as_ref(), a.as_ref(), b.as_ref(), now);
+        let kept = texts(&m);
+        let unset = Note::default();
+        let base = base.as_ref().unwrap_or(&unset);
+        for side in a.iter().chain(b.iter()) {
+            // An edit (a note differing from the base) is never dropped.
+            if side.note != *base && !side.note.text.is_empty() {
+                prop_assert!(kept.contains(&side.note.text.as_str()),
+                    "lost note {:?}; kept {:?}", side.note.text, kept);
+            }
+            // Nor is any earlier conflict.
+            for c in &side.conflicts {
+                prop_assert!(m.conflicts.iter().any(|k| k.text == c.text && k.updated_ms == c.updated_ms),
+                    "lost conflict {:?}", c);
+            }
+            // Each step ends at the newest value of both sides (or reset).
+            for (&i, s) in &side.steps {
+                let got = m.steps.get(&i);
+                if s.updated_ms > m.steps_reset_ms {
+                    prop_assert!(got.is_some_and(|g| (g.updated_ms, g.state) >= (s.updated_ms, s.state)));
+                }
+            }
+        }
+        // If neither side edited the note, it stays the base.
+        let edited = |r: &Option<CodeRecord>| r.as_ref().is_some_and(|r| r.note != *base);
+        if !edited(&a) && !edited(&b) {
+            prop_assert_eq!(&m.note, base);
+        }
+    }
+
+    #[test]
+    fn parse_never_panics(bytes in prop::collection::vec(any::<u8>(), 0..256)) {
+        let _ = fsio::parse(&bytes);
+    }
+
+    #[test]
+    fn parse_never_panics_on_json_like_input(
+        s in r#"\{"schema_version":(-?[0-9]{1,3}|1|"x"|null|1\.5),"codes":\{("[0-9a-z]{0,6}":\{("note":\{"text":"[a-z\\"]{0,4}","updated_ms":-?[0-9]{1,21}\}|"steps":\{"[0-9]{1,21}":\{"state":"(done|todo|x)","updated_ms":[0-9]{1,3}\}\}|"conflicts":\[\{\}\])?\},?){0,3}\}\}"#
+    ) {
+        let _ = fsio::parse(s.as_bytes());
+    }
+}

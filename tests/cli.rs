@@ -1,0 +1,332 @@
+//! The real binary, run as a user would run it.
+
+use std::process::{Command, Output};
+
+fn sipfix(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_sipfix"))
+        .args(args)
+        .env("LANG", "C.UTF-8")
+        .env_remove("LC_ALL")
+        .env_remove("LC_CTYPE")
+        .env_remove("NO_COLOR")
+        .env(
+            "SIPFIX_DATA_DIR",
+            std::env::temp_dir().join("sipfix-cli-test-unused"),
+        )
+        .output()
+        .expect("run sipfix")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8(o.stdout.clone()).expect("utf-8 stdout")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn json(args: &[&str]) -> serde_json::Value {
+    let o = sipfix(args);
+    assert!(o.status.success(), "{args:?}: {}", stderr(&o));
+    serde_json::from_slice(&o.stdout).expect("valid JSON")
+}
+
+/// Bad input: exit status 2, one clear line on stderr, nothing on stdout.
+fn assert_bad_input(args: &[&str], expect: &str) {
+    let o = sipfix(args);
+    assert_eq!(o.status.code(), Some(2), "{args:?}");
+    let err = stderr(&o);
+    assert_eq!(
+        err.lines().count(),
+        1,
+        "{args:?}: one line expected, got {err:?}"
+    );
+    assert!(err.contains(expect), "{args:?}: {err:?} lacks {expect:?}");
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(o.stdout.is_empty(), "{args:?}: nothing on stdout");
+}
+
+#[test]
+fn show_prints_the_full_entry() {
+    let o = sipfix(&["show", "486"]);
+    assert!(o.status.success());
+    let s = stdout(&o);
+    assert!(s.starts_with("SIP 486 Busy Here\n"), "{s}");
+    for part in [
+        "What it means",
+        "When you see it",
+        "How to fix",
+        "Retry and forking",
+        "Q.850",
+        "RFC 3261",
+    ] {
+        assert!(s.contains(part), "missing {part}");
+    }
+    assert!(!s.contains('\x1b'), "no colour into a pipe");
+}
+
+#[test]
+fn bare_code_is_shorthand_for_show() {
+    assert_eq!(stdout(&sipfix(&["501"])), stdout(&sipfix(&["show", "501"])));
+}
+
+#[test]
+fn show_several_codes() {
+    let s = stdout(&sipfix(&["show", "404", "604"]));
+    assert!(s.contains("SIP 404 Not Found") && s.contains("SIP 604 Does Not Exist Anywhere"));
+}
+
+#[test]
+fn every_entry_fits_80_columns() {
+    let list = json(&["list", "--json"]);
+    for e in list.as_array().unwrap() {
+        let code = e["code"].as_u64().unwrap().to_string();
+        let s = stdout(&sipfix(&["show", &code]));
+        for l in s.lines() {
+            assert!(l.chars().count() <= 80, "{code}: line too long: {l:?}");
+        }
+    }
+}
+
+#[test]
+fn unregistered_code_is_explained_as_its_class_x00() {
+    let o = sipfix(&["show", "499"]);
+    assert!(o.status.success());
+    let s = stdout(&o);
+    assert!(s.contains("SIP 499 (unregistered code)"));
+    assert!(s.contains("8.1.3.2") && s.contains("400 Bad Request"));
+    let j = json(&["show", "699", "--json"]);
+    assert_eq!(j["code"], 699);
+    assert_eq!(j["explained_as"], 600);
+    assert_eq!(j["registered"], false);
+    assert!(j["reason"].is_null());
+}
+
+#[test]
+fn bad_codes_exit_2_with_one_line() {
+    assert_bad_input(&["show", "abc"], "100 to 699");
+    assert_bad_input(&["show", "99"], "100 to 699");
+    assert_bad_input(&["show", "700"], "100 to 699");
+    assert_bad_input(&["show", ""], "100 to 699");
+    assert_bad_input(&["show", "4294967301"], "100 to 699");
+    assert_bad_input(&["show", "486", "x"], "'x'");
+    assert_bad_input(&["abc"], "100 to 699");
+    assert_bad_input(&["compare", "486", "486"], "two different codes");
+    assert_bad_input(&["compare", "486", "1000"], "100 to 699");
+    assert_bad_input(&["q850", "500"], "1 to 127");
+    assert_bad_input(&["q850", "10"], "not defined");
+    assert_bad_input(&["q850", "--sip", "99"], "100 to 699");
+    assert_bad_input(&["search", ""], "empty search query");
+    assert_bad_input(&["search", "   "], "empty search query");
+    assert_bad_input(&["list", "--class", "7xx"], "1xx, 2xx");
+}
+
+#[test]
+fn control_characters_in_arguments_are_escaped_in_errors() {
+    let o = sipfix(&["show", "\x1b[2Jx"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(!stderr(&o).contains('\x1b'));
+    assert!(stderr(&o).contains("\\e[2Jx"));
+}
+
+#[test]
+fn list_json_has_stable_keys() {
+    let v = json(&["list", "--json"]);
+    let arr = v.as_array().unwrap();
+    assert!(arr.len() >= 75);
+    for e in arr {
+        assert!(e["code"].is_u64());
+        assert!(e["reason"].is_string());
+        assert!(e["class"].as_str().unwrap().ends_with("xx"));
+        assert!(
+            e["references"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|r| r.as_str().unwrap().starts_with("RFC "))
+        );
+        assert!(e["deprecated"].is_boolean());
+    }
+    let accepted = arr.iter().find(|e| e["code"] == 202).unwrap();
+    assert_eq!(accepted["deprecated"], true);
+    assert_eq!(accepted["reason"], "Accepted");
+    let four = json(&["list", "--class", "4xx", "--json"]);
+    assert!(four.as_array().unwrap().iter().all(|e| e["class"] == "4xx"));
+}
+
+#[test]
+fn list_prints_one_line_a_code() {
+    let s = stdout(&sipfix(&["list"]));
+    let n = json(&["list", "--json"]).as_array().unwrap().len();
+    assert_eq!(s.lines().count(), n);
+    assert!(s.lines().any(|l| l.starts_with("486 Busy Here")));
+}
+
+#[test]
+fn show_json_carries_the_guidance() {
+    let j = json(&["show", "501", "--json"]);
+    assert_eq!(j["code"], 501);
+    assert_eq!(j["reason"], "Not Implemented");
+    assert_eq!(j["class"], "5xx");
+    assert!(j["steps"].as_array().unwrap().len() >= 3);
+    assert!(j["steps"][0]["title"].is_string());
+    assert!(j["when"].as_array().unwrap().len() >= 1);
+    let multi = json(&["show", "501", "202", "--json"]);
+    assert_eq!(multi.as_array().unwrap().len(), 2);
+}
+
+#[test]
+fn search_ranks_numbers_and_finds_symptoms() {
+    let codes = |q: &str| -> Vec<u64> {
+        json(&["search", q, "--json"])
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| h["code"].as_u64().unwrap())
+            .collect()
+    };
+    assert_eq!(codes("486")[0], 486);
+    assert_eq!(&codes("48")[..3], &[480, 481, 482]);
+    let busy = codes("busy");
+    assert!(busy.contains(&486) && busy.contains(&600), "{busy:?}");
+    assert!(codes("transfer").contains(&202));
+    let o = sipfix(&["search", "zzqqxxjj"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("no code matches"));
+}
+
+#[test]
+fn compare_has_all_parts() {
+    let o = sipfix(&["compare", "202", "501"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let s = stdout(&o);
+    assert!(
+        s.starts_with("SIP 202 Accepted vs 501 Not Implemented"),
+        "{s}"
+    );
+    for part in ["Key differences", "When to use which", "2xx", "5xx"] {
+        assert!(s.contains(part), "missing {part}");
+    }
+    assert!(!s.to_lowercase().contains("when when"));
+}
+
+#[test]
+fn confusable_pairs_are_hand_written_in_both_orders() {
+    for (a, b) in [
+        ("404", "604"),
+        ("480", "486"),
+        ("486", "600"),
+        ("401", "407"),
+        ("408", "504"),
+        ("502", "503"),
+        ("488", "606"),
+        ("405", "501"),
+        ("200", "202"),
+        ("484", "404"),
+        ("401", "403"),
+    ] {
+        let j = json(&["compare", a, b, "--json"]);
+        assert_eq!(j["curated"], true, "{a}/{b}");
+        let r = json(&["compare", b, a, "--json"]);
+        assert_eq!(r["curated"], true, "{b}/{a}");
+        assert_eq!(
+            j["use_a"], r["use_b"],
+            "{a}/{b}: swapped order keeps each code's own advice"
+        );
+    }
+}
+
+#[test]
+fn derived_comparison_reads_naturally() {
+    let j = json(&["compare", "100", "603", "--json"]);
+    assert_eq!(j["curated"], false);
+    let diffs: Vec<&str> = j["differences"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d.as_str().unwrap())
+        .collect();
+    assert!(diffs.iter().any(|d| d.contains("provisional")), "{diffs:?}");
+    assert!(
+        diffs.iter().any(|d| d.contains("16.7")),
+        "a 6xx ends forking: {diffs:?}"
+    );
+    for d in diffs {
+        assert!(!d.to_lowercase().contains("when when"), "{d}");
+        assert!(d.ends_with('.') || d.ends_with(')'), "a sentence: {d}");
+    }
+}
+
+#[test]
+fn markdown_output() {
+    let s = stdout(&sipfix(&["show", "486", "--markdown"]));
+    assert!(s.starts_with("## SIP 486 Busy Here\n"));
+    assert!(s.contains("### How to fix"));
+    let c = stdout(&sipfix(&["compare", "480", "486", "--markdown"]));
+    assert!(c.starts_with("## SIP 480 Temporarily Unavailable vs 486 Busy Here"));
+}
+
+#[test]
+fn q850_both_ways() {
+    let c = json(&["q850", "17", "--json"]);
+    assert_eq!(c["cause"], 17);
+    assert_eq!(c["name"], "User busy");
+    assert_eq!(c["sip"], serde_json::json!([486]));
+    let c22 = json(&["q850", "22", "--json"]);
+    let mut sip: Vec<u64> = c22["sip"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_u64().unwrap())
+        .collect();
+    sip.sort();
+    assert_eq!(sip, vec![301, 410]);
+    let c16 = json(&["q850", "16", "--json"]);
+    assert_eq!(c16["sip"], serde_json::json!([]));
+    let s = json(&["q850", "--sip", "486", "--json"]);
+    assert_eq!(s["sip"], 486);
+    assert_eq!(s["cause"], 17);
+    assert_eq!(s["name"], "User busy");
+    let none = json(&["q850", "--sip", "183", "--json"]);
+    assert!(none["cause"].is_null());
+    let text = stdout(&sipfix(&["q850", "--sip", "480"]));
+    assert!(text.contains("Asterisk"), "vendor deviation shown: {text}");
+}
+
+#[test]
+fn colour_follows_the_flag() {
+    let always = stdout(&sipfix(&["--color", "always", "show", "486"]));
+    assert!(always.contains("\x1b["));
+    let never = stdout(&sipfix(&["--color", "never", "show", "486"]));
+    assert!(!never.contains('\x1b'));
+}
+
+#[test]
+fn ascii_when_the_locale_is_not_utf8() {
+    let o = Command::new(env!("CARGO_BIN_EXE_sipfix"))
+        .args(["show", "202"])
+        .env("LANG", "C")
+        .env_remove("LC_ALL")
+        .env_remove("LC_CTYPE")
+        .output()
+        .unwrap();
+    assert!(o.status.success());
+    assert!(o.stdout.is_ascii());
+    let s = String::from_utf8(o.stdout).unwrap();
+    assert!(s.contains("RFC 6665"));
+}
+
+#[test]
+fn completions_and_man() {
+    let b = stdout(&sipfix(&["completions", "bash"]));
+    assert!(b.contains("sipfix") && b.contains("compare"));
+    let m = stdout(&sipfix(&["man"]));
+    assert!(m.contains(".TH sipfix"));
+}
+
+#[test]
+fn tui_without_a_terminal_points_to_the_commands() {
+    let o = sipfix(&[]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("sipfix show CODE"));
+}

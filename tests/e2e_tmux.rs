@@ -1,0 +1,205 @@
+//! End to end: the real binary in a real terminal (tmux), driven by keys,
+//! read back from the screen. `.ci/run` installs tmux.
+
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    fn new(tag: &str) -> Tmux {
+        assert!(
+            Command::new("tmux")
+                .arg("-V")
+                .output()
+                .is_ok_and(|o| o.status.success()),
+            "tmux is required for the end-to-end tests (.ci/run installs it)"
+        );
+        Tmux {
+            socket: format!("sipfix-e2e-{tag}-{}", std::process::id()),
+        }
+    }
+
+    fn cmd(&self, args: &[&str]) -> std::process::Output {
+        Command::new("tmux")
+            .arg("-L")
+            .arg(&self.socket)
+            .args(args)
+            .output()
+            .expect("run tmux")
+    }
+
+    /// Start sipfix in a new 80x24 session with its own data dir.
+    fn start(&self, data: &Path, extra_env: &[(&str, &str)]) {
+        let bin = env!("CARGO_BIN_EXE_sipfix");
+        let mut env = format!(
+            "SIPFIX_DATA_DIR='{}' LANG=C.UTF-8 TERM=screen",
+            data.display()
+        );
+        for (k, v) in extra_env {
+            env.push_str(&format!(" {k}='{v}'"));
+        }
+        let o = self.cmd(&[
+            "-f",
+            "/dev/null",
+            "new-session",
+            "-d",
+            "-s",
+            "t",
+            "-x",
+            "80",
+            "-y",
+            "24",
+            &format!("env {env} {bin}"),
+        ]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        // No Esc delay: a bare Esc must reach the app as Esc, not Alt-<next key>.
+        self.cmd(&["set", "-s", "escape-time", "0"]);
+        self.wait_for("search");
+    }
+
+    fn screen(&self) -> String {
+        String::from_utf8_lossy(&self.cmd(&["capture-pane", "-p", "-t", "t"]).stdout).into_owned()
+    }
+
+    fn send(&self, keys: &[&str]) {
+        for k in keys {
+            self.cmd(&["send-keys", "-t", "t", k]);
+            std::thread::sleep(Duration::from_millis(30));
+        }
+    }
+
+    fn type_text(&self, s: &str) {
+        self.cmd(&["send-keys", "-t", "t", "-l", s]);
+        std::thread::sleep(Duration::from_millis(50));
+    }
+
+    fn wait_for(&self, needle: &str) -> String {
+        let start = Instant::now();
+        loop {
+            let s = self.screen();
+            if s.contains(needle) {
+                return s;
+            }
+            if start.elapsed() > Duration::from_secs(15) {
+                panic!("timed out waiting for {needle:?}; screen:\n{s}");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn alive(&self) -> bool {
+        self.cmd(&["has-session", "-t", "t"]).status.success()
+    }
+
+    fn wait_exit(&self) {
+        let start = Instant::now();
+        while self.alive() {
+            assert!(
+                start.elapsed() < Duration::from_secs(15),
+                "sipfix did not exit; screen:\n{}",
+                self.screen()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = self.cmd(&["kill-server"]);
+    }
+}
+
+#[test]
+fn search_open_note_quit_restart_see_note() {
+    let data = tempfile::tempdir().unwrap();
+    let t = Tmux::new("note");
+    t.start(data.path(), &[]);
+    t.send(&["/"]);
+    t.type_text("busy");
+    let s = t.wait_for("Busy Everywhere");
+    assert!(s.contains("486"), "{s}");
+    t.send(&["Enter"]);
+    t.wait_for("Detail] Compare (Tab) 486");
+    t.send(&["n"]);
+    t.wait_for("Note for 486");
+    t.type_text("callee on DND, carrier ticket 4711");
+    t.wait_for("carrier ticket 4711");
+    t.send(&["Escape"]);
+    t.send(&["q"]);
+    t.wait_exit();
+
+    t.start(data.path(), &[]);
+    t.send(&["/"]);
+    t.type_text("486");
+    t.send(&["Enter", "n"]);
+    t.wait_for("callee on DND, carrier ticket 4711");
+    t.send(&["Escape", "q"]);
+    t.wait_exit();
+
+    let out = Command::new(env!("CARGO_BIN_EXE_sipfix"))
+        .args(["notes", "486"])
+        .env("SIPFIX_DATA_DIR", data.path())
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "callee on DND, carrier ticket 4711\n"
+    );
+}
+
+#[test]
+fn sighup_saves_the_note_being_typed() {
+    let data = tempfile::tempdir().unwrap();
+    let t = Tmux::new("hup");
+    t.start(data.path(), &[]);
+    t.send(&["/"]);
+    t.type_text("503");
+    t.send(&["Enter", "n"]);
+    t.wait_for("Note for 503");
+    t.type_text("typed just before the link dropped");
+    t.wait_for("typed just before the link dropped");
+    // Kill the pane's process group with SIGHUP, as a dropped SSH session does.
+    let pid = String::from_utf8_lossy(&t.cmd(&["display", "-p", "-t", "t", "#{pane_pid}"]).stdout)
+        .trim()
+        .to_string();
+    let pid: i32 = pid.parse().expect("pane pid");
+    let _ = Command::new("pkill")
+        .args(["-HUP", "-P", &pid.to_string()])
+        .status();
+    let _ = Command::new("kill")
+        .args(["-HUP", &pid.to_string()])
+        .status();
+    t.wait_exit();
+    let store = sipfix::store::Store::open(data.path()).unwrap();
+    assert_eq!(store.note(503), "typed just before the link dropped");
+}
+
+#[test]
+fn tiny_terminal_says_so_and_recovers() {
+    let data = tempfile::tempdir().unwrap();
+    let t = Tmux::new("tiny");
+    t.start(data.path(), &[]);
+    t.cmd(&["resize-window", "-t", "t", "-x", "30", "-y", "8"]);
+    t.wait_for("too small");
+    t.cmd(&["resize-window", "-t", "t", "-x", "80", "-y", "24"]);
+    t.wait_for("Codes");
+    t.send(&["q"]);
+    t.wait_exit();
+}
+
+#[test]
+fn ascii_mode_under_a_c_locale() {
+    let data = tempfile::tempdir().unwrap();
+    let t = Tmux::new("ascii");
+    t.start(data.path(), &[("LANG", "C")]);
+    let s = t.wait_for("Codes");
+    assert!(s.contains("+ Codes"), "ASCII borders expected:\n{s}");
+    assert!(!s.contains('│') && !s.contains('┌'), "{s}");
+    t.send(&["q"]);
+    t.wait_exit();
+}
