@@ -875,11 +875,9 @@ impl App {
                 step = step.saturating_sub(1);
                 scroll = 0;
             }
-            Action::Down => {
-                if step + 1 < n {
-                    step += 1;
-                    scroll = 0;
-                }
+            Action::Down if step + 1 < n => {
+                step += 1;
+                scroll = 0;
             }
             Action::PageUp => scroll = scroll.saturating_sub(page),
             Action::PageDown => scroll = scroll.saturating_add(page),
