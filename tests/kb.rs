@@ -171,3 +171,26 @@ fn unknown_code_falls_back_to_class_x00() {
     assert!(kb().lookup(700).is_err());
     assert!(kb().lookup(99).is_err());
 }
+
+#[test]
+fn embedded_base_equals_the_toml_sources() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets");
+    let disk = Kb::load_dir(&dir).unwrap_or_else(|e| panic!("{e}"));
+    let emb = kb();
+    assert_eq!(disk.len(), emb.len());
+    for e in emb.codes() {
+        assert_eq!(Some(e), disk.get(e.code), "code {} differs from its TOML", e.code);
+    }
+    assert_eq!(disk.causes, emb.causes);
+    assert_eq!(disk.sip_to_cause, emb.sip_to_cause);
+    assert_eq!(disk.pairs, emb.pairs);
+}
+
+#[test]
+fn toml_errors_carry_file_and_line() {
+    let bad = "[[code]]\ncode = 486\nreason = 5\n";
+    let e = sipfix::kb::parse_toml::<sipfix::kb::CodeFile>("x.toml", bad).unwrap_err();
+    assert_eq!(e.file, "x.toml");
+    assert_eq!(e.line, Some(3));
+    assert!(e.to_string().starts_with("x.toml:3:"), "{e}");
+}

@@ -10,49 +10,8 @@ pub use validate::{Problem, validate};
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
-/// The embedded asset files, by name, in load order.
-pub const ASSET_FILES: &[(&str, &str)] = &[
-    (
-        "codes/1xx.toml",
-        include_str!("../../assets/codes/1xx.toml"),
-    ),
-    (
-        "codes/2xx.toml",
-        include_str!("../../assets/codes/2xx.toml"),
-    ),
-    (
-        "codes/3xx.toml",
-        include_str!("../../assets/codes/3xx.toml"),
-    ),
-    (
-        "codes/4xx-a.toml",
-        include_str!("../../assets/codes/4xx-a.toml"),
-    ),
-    (
-        "codes/4xx-b.toml",
-        include_str!("../../assets/codes/4xx-b.toml"),
-    ),
-    (
-        "codes/4xx-c.toml",
-        include_str!("../../assets/codes/4xx-c.toml"),
-    ),
-    (
-        "codes/5xx.toml",
-        include_str!("../../assets/codes/5xx.toml"),
-    ),
-    (
-        "codes/6xx.toml",
-        include_str!("../../assets/codes/6xx.toml"),
-    ),
-    (
-        "codes/unregistered.toml",
-        include_str!("../../assets/codes/unregistered.toml"),
-    ),
-];
-pub const Q850_FILE: (&str, &str) = ("q850.toml", include_str!("../../assets/q850.toml"));
-pub const PROTOCOL_FILE: (&str, &str) =
-    ("protocol.toml", include_str!("../../assets/protocol.toml"));
-pub const PAIRS_FILE: (&str, &str) = ("compare.toml", include_str!("../../assets/compare.toml"));
+/// The knowledge base as parsed and encoded by `build.rs` (postcard).
+static BUNDLE: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/kb.bin"));
 
 /// The whole knowledge base, indexed.
 #[derive(Debug, Clone)]
@@ -115,16 +74,42 @@ impl Kb {
         })
     }
 
-    /// Parse the embedded assets (no validation beyond parsing).
+    /// Decode the embedded knowledge base (no validation: the tests do that).
     pub fn load_embedded() -> Result<Kb, LoadError> {
+        let b: Bundle = postcard::from_bytes(BUNDLE).map_err(|e| LoadError {
+            file: "embedded knowledge base".into(),
+            line: None,
+            message: e.to_string(),
+        })?;
+        Kb::from_parts(b.codes, b.q850, b.protocol, b.pairs)
+    }
+
+    /// Parse the TOML sources from an `assets/` directory on disk, with
+    /// line-numbered errors (the tests check that this equals the embedded base).
+    pub fn load_dir(dir: &std::path::Path) -> Result<Kb, LoadError> {
+        let read = |rel: &str| {
+            std::fs::read_to_string(dir.join(rel)).map_err(|e| LoadError {
+                file: rel.to_string(),
+                line: None,
+                message: e.to_string(),
+            })
+        };
+        let mut names: Vec<String> = std::fs::read_dir(dir.join("codes"))
+            .map_err(|e| LoadError { file: "codes".into(), line: None, message: e.to_string() })?
+            .filter_map(|e| e.ok())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".toml"))
+            .collect();
+        names.sort();
         let mut files = Vec::new();
-        for (name, text) in ASSET_FILES {
-            let f: CodeFile = parse_toml(name, text)?;
-            files.push((name.to_string(), f));
+        for n in names {
+            let rel = format!("codes/{n}");
+            let f: CodeFile = parse_toml(&rel, &read(&rel)?)?;
+            files.push((rel, f));
         }
-        let q: Q850File = parse_toml(Q850_FILE.0, Q850_FILE.1)?;
-        let p: ProtocolFile = parse_toml(PROTOCOL_FILE.0, PROTOCOL_FILE.1)?;
-        let pairs: PairFile = parse_toml(PAIRS_FILE.0, PAIRS_FILE.1)?;
+        let q: Q850File = parse_toml("q850.toml", &read("q850.toml")?)?;
+        let p: ProtocolFile = parse_toml("protocol.toml", &read("protocol.toml")?)?;
+        let pairs: PairFile = parse_toml("compare.toml", &read("compare.toml")?)?;
         Kb::from_parts(files, q, p, pairs)
     }
 

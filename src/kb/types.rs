@@ -19,7 +19,7 @@ pub struct CodeEntry {
     #[serde(default)]
     pub deprecated: bool,
     /// Why it is deprecated and what the field still does with it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub deprecated_note: Option<String>,
     /// Citations, `RFC <n>` optionally followed by ` §<section>`.
     pub references: Vec<String>,
@@ -40,7 +40,7 @@ pub struct CodeEntry {
     /// Retry semantics: safe to retry, after what, with what change.
     pub retry: String,
     /// Forking semantics, where they matter.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub forking: Option<String>,
     /// Codes people confuse with this one, or that usually come with it.
     #[serde(default)]
@@ -160,7 +160,7 @@ impl Class {
 }
 
 /// A file of code entries.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct CodeFile {
     #[serde(default)]
@@ -182,7 +182,7 @@ pub struct Cause {
     #[serde(default)]
     pub sip: Vec<u16>,
     /// A note on the mapping (e.g. cause 22 with and without diagnostic).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub sip_note: Option<String>,
 }
 
@@ -210,7 +210,7 @@ pub struct Deviation {
     pub source: String,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Q850File {
     pub cause: Vec<Cause>,
@@ -249,7 +249,7 @@ pub struct OptionTag {
     pub summary: String,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct ProtocolFile {
     pub warn: Vec<WarnCode>,
@@ -271,8 +271,18 @@ pub struct Pair {
     pub use_b: String,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct PairFile {
     pub pair: Vec<Pair>,
+}
+
+/// Every asset file, parsed: what `build.rs` encodes into the binary.
+#[derive(Debug, Deserialize, Serialize)]
+pub struct Bundle {
+    /// Code files by name (`codes/4xx-a.toml`), in name order.
+    pub codes: Vec<(String, CodeFile)>,
+    pub q850: Q850File,
+    pub protocol: ProtocolFile,
+    pub pairs: PairFile,
 }
