@@ -11,9 +11,13 @@ use types::{Bundle, CodeFile, PairFile, ProtocolFile, Q850File};
 
 fn parse<T: serde::de::DeserializeOwned>(path: &Path) -> T {
     println!("cargo::rerun-if-changed={}", path.display());
-    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    let text = std::fs::read_to_string(path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
     toml::from_str(&text).unwrap_or_else(|e| {
-        let line = e.span().map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1).unwrap_or(0);
+        let line = e
+            .span()
+            .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1)
+            .unwrap_or(0);
         panic!("{}:{line}: {}", path.display(), e.message().trim())
     })
 }

@@ -22,25 +22,38 @@ use std::hint::black_box;
 use std::process::Command;
 
 fn kb(c: &mut Criterion) {
-    c.bench_function("kb/decode", |b| b.iter(|| black_box(Kb::load_embedded().unwrap())));
+    c.bench_function("kb/decode", |b| {
+        b.iter(|| black_box(Kb::load_embedded().unwrap()))
+    });
     let kb = Kb::embedded();
     c.bench_function("cli/show_486", |b| {
         b.iter(|| {
             let l = kb.lookup(black_box(486)).unwrap();
-            black_box(to_text(&sipfix::doc::show(kb, &l, None), TextStyle::default()))
+            black_box(to_text(
+                &sipfix::doc::show(kb, &l, None),
+                TextStyle::default(),
+            ))
         })
     });
     let s = Searcher::new();
     let notes = BTreeMap::new();
-    c.bench_function("cli/search_busy", |b| b.iter(|| black_box(s.search(kb, &notes, black_box("busy")))));
+    c.bench_function("cli/search_busy", |b| {
+        b.iter(|| black_box(s.search(kb, &notes, black_box("busy"))))
+    });
 }
 
 fn tui(c: &mut Criterion) {
     let kb = Kb::embedded();
-    let theme = Theme { color: true, ascii: false };
+    let theme = Theme {
+        color: true,
+        ascii: false,
+    };
     let mut app = App::new(kb, None, None, theme);
     app.handle(Msg::Resize(200, 60), 0);
-    app.handle(Msg::Key(KeyEvent::new(KeyCode::Char('/'), KeyModifiers::NONE)), 0);
+    app.handle(
+        Msg::Key(KeyEvent::new(KeyCode::Char('/'), KeyModifiers::NONE)),
+        0,
+    );
     let mut term = Terminal::new(TestBackend::new(200, 60)).unwrap();
     let keys = ['b', 'u', 's', 'y'];
     let mut i = 0usize;
@@ -78,9 +91,15 @@ fn process(c: &mut Criterion) {
         let o = cmd.output().unwrap();
         assert!(o.status.success());
     };
-    g.bench_function("cat_readme", |b| b.iter(|| run(Command::new("cat").arg(readme))));
-    g.bench_function("sipfix_show_486", |b| b.iter(|| run(Command::new(bin).args(["show", "486"]))));
-    g.bench_function("sipfix_search_busy", |b| b.iter(|| run(Command::new(bin).args(["search", "busy"]))));
+    g.bench_function("cat_readme", |b| {
+        b.iter(|| run(Command::new("cat").arg(readme)))
+    });
+    g.bench_function("sipfix_show_486", |b| {
+        b.iter(|| run(Command::new(bin).args(["show", "486"])))
+    });
+    g.bench_function("sipfix_search_busy", |b| {
+        b.iter(|| run(Command::new(bin).args(["search", "busy"])))
+    });
     g.finish();
 }
 

@@ -7,9 +7,11 @@
 //! 3. text: the best fuzzy score over the reason phrase (weighted highest),
 //!    the keywords, the summary and the user's note for that code.
 //!
-//! Weak fuzzy matches scattered over a long text are dropped: a hit must
-//! score at least [`MIN_SCORE_PER_CHAR`] per query character, so that
-//! "busy" finds 486 and 600 and not every summary with a b, u, s and y in it.
+//! Within text, a field where every query word starts a word ("busy" in
+//! "Busy Here", "auth loop" in the keyword "auth loop") ranks above any
+//! merely fuzzy match. Fuzzy matches (typos, abbreviations) must score at
+//! least [`MIN_SCORE_PER_CHAR`] per query character, so that "busy" finds
+//! 486 and 600 and not every summary with a b, u, s and y in it.
 
 use crate::kb::{CodeEntry, Kb};
 use fuzzy_matcher::FuzzyMatcher;
@@ -46,7 +48,7 @@ pub struct Hit {
 }
 
 /// Minimum fuzzy score per query character for a text match to count.
-pub const MIN_SCORE_PER_CHAR: i64 = 12;
+pub const MIN_SCORE_PER_CHAR: i64 = 20;
 
 const W_REASON: i64 = 4;
 const W_KEYWORD: i64 = 3;
@@ -129,48 +131,82 @@ impl Searcher {
     }
 
     fn text_hit(&self, e: &CodeEntry, note: Option<&String>, q: &str, min: i64) -> Option<Hit> {
+        let words = query_words(q);
         let mut best: Option<Hit> = None;
-        let mut consider = |score: i64, field: Field, indices: Vec<usize>, ctx: Option<&str>| {
-            if best.as_ref().is_none_or(|b| score > b.score) {
-                best = Some(Hit {
-                    code: e.code,
-                    score,
-                    field,
-                    reason_indices: indices,
-                    code_indices: Vec::new(),
-                    context: ctx.map(str::to_string),
-                });
-            }
-        };
-        if let Some((s, idx)) = self.matcher.fuzzy_indices(&e.reason, q)
-            && s >= min
-        {
-            consider(s * W_REASON, Field::Reason, idx, None);
-        }
+        let mut consider =
+            |text: &str, weight: i64, field: Field, want_idx: bool, ctx: Option<&str>| {
+                let (raw, idx) = if want_idx {
+                    match self.matcher.fuzzy_indices(text, q) {
+                        Some((s, i)) => (Some(s), i),
+                        None => (None, Vec::new()),
+                    }
+                } else {
+                    (self.matcher.fuzzy_match(text, q), Vec::new())
+                };
+                let score = if words_match(text, &words) {
+                    // Every query word starts a word of the field: a real hit.
+                    WORD_TIER + raw.unwrap_or(0) * weight
+                } else {
+                    match raw {
+                        Some(r) if r >= min => r * weight,
+                        _ => return,
+                    }
+                };
+                if best.as_ref().is_none_or(|b| score > b.score) {
+                    best = Some(Hit {
+                        code: e.code,
+                        score,
+                        field,
+                        reason_indices: idx,
+                        code_indices: Vec::new(),
+                        context: ctx.map(str::to_string),
+                    });
+                }
+            };
+        consider(&e.reason, W_REASON, Field::Reason, true, None);
         for k in &e.keywords {
-            if let Some(s) = self.matcher.fuzzy_match(k, q)
-                && s >= min
-            {
-                consider(s * W_KEYWORD, Field::Keyword, Vec::new(), Some(k));
+            consider(k, W_KEYWORD, Field::Keyword, false, Some(k));
+        }
+        consider(
+            &e.summary,
+            W_SUMMARY,
+            Field::Summary,
+            false,
+            Some(&e.summary),
+        );
+        if let Some(n) = note {
+            for line in n.lines() {
+                consider(line, W_NOTE, Field::Note, false, Some(line));
             }
-        }
-        if let Some(s) = self.matcher.fuzzy_match(&e.summary, q)
-            && s >= min
-        {
-            consider(s * W_SUMMARY, Field::Summary, Vec::new(), Some(&e.summary));
-        }
-        if let Some(n) = note
-            && let Some(s) = self.matcher.fuzzy_match(n, q)
-            && s >= min
-        {
-            let line = n
-                .lines()
-                .find(|l| self.matcher.fuzzy_match(l, q).is_some())
-                .unwrap_or("");
-            consider(s * W_NOTE, Field::Note, Vec::new(), Some(line));
         }
         best
     }
+}
+
+/// Hits where every query word begins a word of the field rank above any
+/// merely fuzzy hit.
+const WORD_TIER: i64 = 1_000_000;
+
+fn query_words(q: &str) -> Vec<String> {
+    q.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect()
+}
+
+/// True when each word is the start of some word of `text` (case-insensitive).
+fn words_match(text: &str, words: &[String]) -> bool {
+    if words.is_empty() {
+        return false;
+    }
+    let lower = text.to_lowercase();
+    let field_words: Vec<&str> = lower
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
+    words
+        .iter()
+        .all(|w| field_words.iter().any(|fw| fw.starts_with(w.as_str())))
 }
 
 #[cfg(test)]

@@ -235,8 +235,14 @@ fn draw_status(f: &mut Frame, app: &App, r: Rect) {
     f.render_widget(Paragraph::new(line), r);
 }
 
-/// A centred rectangle of at most `w` x `h` inside `r`.
+/// A centred rectangle of at most `w` x `h` inside `r` (all of `r` when
+/// only a sliver would be left beside it).
 fn centered(r: Rect, w: u16, h: u16) -> Rect {
+    let w = if r.width.saturating_sub(w) <= 4 {
+        r.width
+    } else {
+        w
+    };
     let [v] = Layout::vertical([Constraint::Length(h.min(r.height))])
         .flex(Flex::Center)
         .areas(r);
@@ -252,15 +258,22 @@ fn draw_help(f: &mut Frame, app: &App, body: Rect, scroll: usize) {
     let b = block(app, "Keys (Esc closes)".into(), true);
     let inner = b.inner(r);
     f.render_widget(b, r);
-    let lines: Vec<Line<'static>> = keymap::help_rows()
-        .into_iter()
-        .map(|(k, h)| {
-            Line::from(vec![
-                Span::styled(format!("{k:<12}"), app.theme.label()),
-                Span::raw(h),
-            ])
-        })
-        .collect();
+    let key_w = 12usize;
+    let opts = textwrap::Options::new((inner.width as usize).saturating_sub(key_w).max(10));
+    let mut lines: Vec<Line<'static>> = Vec::new();
+    for (k, h) in keymap::help_rows() {
+        for (i, part) in textwrap::wrap(h, &opts).into_iter().enumerate() {
+            let key = if i == 0 {
+                format!("{k:<key_w$}")
+            } else {
+                " ".repeat(key_w)
+            };
+            lines.push(Line::from(vec![
+                Span::styled(key, app.theme.label()),
+                Span::raw(part.into_owned()),
+            ]));
+        }
+    }
     scrolled(f, lines, inner, scroll);
 }
 
