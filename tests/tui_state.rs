@@ -312,8 +312,85 @@ fn esc_merged_with_the_next_key_is_split_again() {
     h.open(486);
     h.keys("n");
     h.keys("merged");
-    h.send(Msg::Key(KeyEvent::new(KeyCode::Char('q'), KeyModifiers::ALT)));
+    h.send(Msg::Key(KeyEvent::new(
+        KeyCode::Char('q'),
+        KeyModifiers::ALT,
+    )));
     assert_eq!(h.app.overlay, Overlay::None, "the Esc closed the editor");
     assert!(h.effects.contains(&Effect::Quit), "the q quit");
     assert_eq!(h.reopened().note(486), "merged");
+}
+
+#[test]
+fn a_failed_save_keeps_the_text_and_the_error_until_a_save_works() {
+    let mut h = Harness::new();
+    h.open(486);
+    // Make the temp-file path a directory: every save now fails, even as root.
+    let blocker = h.dir.path().join("notes.json.tmp");
+    std::fs::create_dir(&blocker).unwrap();
+    h.keys("n");
+    h.keys("keep me");
+    let fx = h.app.handle(
+        Msg::Key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE)),
+        h.now + 10,
+    );
+    assert!(fx.contains(&Effect::Save));
+    let err = h
+        .app
+        .store
+        .as_mut()
+        .unwrap()
+        .save()
+        .unwrap_err()
+        .to_string();
+    h.app.saved(Err(err));
+    let status = h.app.status.clone().unwrap();
+    assert!(status.error && status.sticky, "{status:?}");
+    assert!(
+        status.text.contains("notes.json"),
+        "names the file: {}",
+        status.text
+    );
+    h.keys("j");
+    assert!(
+        h.app.status.as_ref().unwrap().sticky,
+        "a key does not clear it"
+    );
+    assert_eq!(
+        h.app.store.as_ref().unwrap().note(486),
+        "keep me",
+        "still in memory"
+    );
+    assert!(h.app.store.as_ref().unwrap().is_dirty());
+    std::fs::remove_dir(&blocker).unwrap();
+    let r = h
+        .app
+        .store
+        .as_mut()
+        .unwrap()
+        .save()
+        .map_err(|e| e.to_string());
+    h.app.saved(r);
+    assert!(!h.app.status.as_ref().unwrap().error);
+    assert_eq!(h.reopened().note(486), "keep me");
+}
+
+#[test]
+fn control_characters_in_a_note_are_shown_escaped_and_not_rewritten_unasked() {
+    let mut h = Harness::new();
+    {
+        let s = h.app.store.as_mut().unwrap();
+        s.set_note(404, "bad \x1b[2J bytes", 1);
+        s.save().unwrap();
+    }
+    h.open(404);
+    h.keys("n");
+    let shown = h.app.editor.as_ref().unwrap().lines().join("\n");
+    assert_eq!(shown, "bad \\e[2J bytes");
+    h.key(KeyCode::Esc);
+    assert_eq!(
+        h.reopened().note(404),
+        "bad \x1b[2J bytes",
+        "closing without an edit writes nothing"
+    );
 }

@@ -102,6 +102,11 @@ pub struct App {
     pub editor: Option<TextArea<'static>>,
     /// When the note editor was last changed and not yet committed (ms).
     note_edited_at: Option<u64>,
+    /// The editor's text when it was opened or last committed: only a
+    /// change against it is written to the store.
+    note_base: String,
+    /// The last save failed (its error is on the status line).
+    save_failed: bool,
     pub paste_box: Option<TextArea<'static>>,
     /// The last decoded message (text shown in the message view).
     pub message: Option<Decoded>,
@@ -147,6 +152,8 @@ impl App {
             related_idx: 0,
             editor: None,
             note_edited_at: None,
+            note_base: String::new(),
+            save_failed: false,
             paste_box: None,
             message: None,
         };
@@ -430,12 +437,15 @@ impl App {
         };
         let text = ed.lines().join("\n");
         let code = *code;
+        if text == self.note_base {
+            return Vec::new();
+        }
         match self.store.as_mut() {
-            Some(s) if s.note(code) != text => {
+            Some(s) => {
                 s.set_note(code, &text, now);
+                self.note_base = text;
                 vec![Effect::Save]
             }
-            Some(_) => Vec::new(),
             None => {
                 self.status = Some(Status {
                     text: "notes are disabled: no data directory (set SIPFIX_DATA_DIR); the text stays in the editor".into(),
@@ -459,7 +469,7 @@ impl App {
             }
             Overlay::Paste => {
                 if let Some(b) = self.paste_box.as_mut() {
-                    b.insert_str(&text);
+                    b.insert_str(sanitize::text(&text));
                 }
                 Vec::new()
             }
@@ -742,8 +752,12 @@ impl App {
                         .as_ref()
                         .map(|s| s.note(code).to_string())
                         .unwrap_or_default();
+                    // Control characters (a note added from the shell may hold
+                    // any) are shown escaped, never sent to the terminal.
+                    let text = sanitize::text(&text);
                     let mut ed =
                         TextArea::from(text.split('\n').map(str::to_string).collect::<Vec<_>>());
+                    self.note_base = text;
                     ed.move_cursor(ratatui_textarea::CursorMove::Bottom);
                     ed.move_cursor(ratatui_textarea::CursorMove::End);
                     self.editor = Some(ed);
@@ -950,28 +964,27 @@ impl App {
         self.store.as_ref().and_then(|s| s.to_json().ok())
     }
 
-    /// Record the outcome of a save (called by the run loop).
+    /// Record the outcome of a save (called by the run loop). A failure
+    /// stays on the status line until a later save succeeds.
     pub fn saved(&mut self, result: Result<(), String>) {
         match result {
             Ok(()) => {
-                if self
-                    .status
-                    .as_ref()
-                    .is_some_and(|s| s.sticky && s.text.starts_with("cannot save"))
-                {
+                if self.save_failed {
+                    self.save_failed = false;
                     self.status = Some(Status {
-                        text: "saved".into(),
+                        text: "saved: the earlier save error is resolved".into(),
                         error: false,
                         sticky: false,
                     });
                 }
             }
             Err(e) => {
+                self.save_failed = true;
                 self.status = Some(Status {
                     text: e,
                     error: true,
                     sticky: true,
-                })
+                });
             }
         }
     }

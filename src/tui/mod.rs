@@ -116,6 +116,9 @@ pub fn start(cli: &Cli) -> Result<(), Failure> {
     }
 }
 
+/// How often a failed save is retried while nothing else happens.
+const SAVE_RETRY: Duration = Duration::from_secs(5);
+
 fn run_loop(
     terminal: &mut ratatui::DefaultTerminal,
     app: &mut App,
@@ -126,6 +129,7 @@ fn run_loop(
     }
     let mut dirty = true;
     let mut quit_armed = false;
+    let mut last_retry = std::time::Instant::now();
     loop {
         if stop.load(Ordering::Relaxed) {
             return Ok(());
@@ -156,6 +160,19 @@ fn run_loop(
         let is_tick = matches!(msg, Msg::Tick);
         let fx = app.handle(msg, now_ms());
         if !is_tick || !fx.is_empty() {
+            dirty = true;
+        }
+        // A failed save (disk full, read-only) is retried every few seconds
+        // on its own, not only when the next edit comes.
+        if is_tick
+            && app
+                .store
+                .as_ref()
+                .is_some_and(|s| s.is_dirty() && s.read_only_reason().is_none())
+            && last_retry.elapsed() >= SAVE_RETRY
+        {
+            last_retry = std::time::Instant::now();
+            save(app);
             dirty = true;
         }
         for e in fx {
