@@ -254,7 +254,10 @@ pub fn main() -> ExitCode {
 
 /// Run one non-interactive command.
 pub fn run(cmd: Cmd, out: Out) -> CmdResult {
-    let kb = Kb::embedded();
+    let (kb, warning, _) = crate::kb::overrides::global();
+    if let Some(w) = warning {
+        eprintln!("sipfix: warning: {}", crate::sanitize::inline(w));
+    }
     match cmd {
         Cmd::Show { codes, format } => show(kb, &codes, format, out),
         Cmd::List { class, format } => list(kb, class.as_deref(), format.json, out),
@@ -399,7 +402,11 @@ fn show(kb: &Kb, codes: &[String], format: Format, out: Out) -> CmdResult {
             emit(if format.markdown { "\n---\n\n" } else { "\n" })?;
         }
         first = false;
-        emit_doc(&doc::show(kb, l, None), format, out)?;
+        let mut d = doc::show(kb, l, None);
+        if let Some(b) = doc::local_origin(l.entry.code) {
+            d.insert(1, b);
+        }
+        emit_doc(&d, format, out)?;
     }
     Ok(())
 }

@@ -126,6 +126,17 @@ pub fn show(kb: &Kb, l: &Lookup<'_>, marks: Option<&[&'static str]>) -> Doc {
     d
 }
 
+/// A warning line for an entry that comes from the user's overrides file.
+pub fn local_origin(code: u16) -> Option<Block> {
+    let (_, _, local) = crate::kb::overrides::global();
+    local.contains(&code).then(|| {
+        let path = crate::kb::overrides::overrides_path()
+            .map(|p| p.display().to_string())
+            .unwrap_or_else(|| "overrides.toml".into());
+        Block::Warning(format!("Local entry from {path}, not the built-in one."))
+    })
+}
+
 /// The Q.850 lines for a SIP code: RFC 3398 §8.2.6.1 mapping, the causes
 /// that §7.2.4.1 maps to this code, and vendor deviations.
 pub fn q850_for_sip(kb: &Kb, code: u16) -> Doc {

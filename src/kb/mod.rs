@@ -1,6 +1,7 @@
 //! The knowledge base: SIP response codes, Q.850 causes, warn-codes, methods
 //! and option tags, embedded from `assets/` at compile time and validated on load.
 
+pub mod overrides;
 pub mod types;
 mod validate;
 
@@ -95,7 +96,11 @@ impl Kb {
             })
         };
         let mut names: Vec<String> = std::fs::read_dir(dir.join("codes"))
-            .map_err(|e| LoadError { file: "codes".into(), line: None, message: e.to_string() })?
+            .map_err(|e| LoadError {
+                file: "codes".into(),
+                line: None,
+                message: e.to_string(),
+            })?
             .filter_map(|e| e.ok())
             .map(|e| e.file_name().to_string_lossy().into_owned())
             .filter(|n| n.ends_with(".toml"))
@@ -143,6 +148,11 @@ impl Kb {
             option_tags: p.option_tag,
             pairs: pairs.pair,
         })
+    }
+
+    /// Add or replace an entry (the user's overrides).
+    pub fn insert(&mut self, e: CodeEntry) {
+        self.codes.insert(e.code, e);
     }
 
     /// The entry for a code that has one (registered or a known unregistered code).

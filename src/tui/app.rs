@@ -297,6 +297,9 @@ impl App {
         };
         let marks = self.marks(code);
         let mut d = doc::show(self.kb, &l, Some(&marks));
+        if let Some(b) = doc::local_origin(code) {
+            d.insert(1, b);
+        }
         let (done, total) = self.progress(code);
         d.insert(
             1,

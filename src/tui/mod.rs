@@ -10,7 +10,6 @@ pub mod theme;
 pub mod view;
 
 use crate::cli::{Cli, Failure};
-use crate::kb::Kb;
 use crate::store::{self, Store};
 use crate::term;
 use app::{App, Effect, Msg};
@@ -66,8 +65,11 @@ pub fn start(cli: &Cli) -> Result<(), Failure> {
              sipfix show CODE, sipfix search QUERY, sipfix compare A B, sipfix list (see sipfix --help)",
         ));
     }
-    let kb = Kb::embedded();
-    let (store, problem) = open_store();
+    let (kb, kb_warning, _) = crate::kb::overrides::global();
+    let (store, mut problem) = open_store();
+    if problem.is_none() {
+        problem = kb_warning.clone();
+    }
     let mut app = App::new(kb, store, problem, theme_for(cli));
 
     let stop = Arc::new(AtomicBool::new(false));
