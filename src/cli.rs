@@ -137,6 +137,14 @@ pub enum Cmd {
         #[command(flatten)]
         format: JsonOnly,
     },
+    /// Decode a raw SIP message (from FILE, or stdin): every header and the code's checklist filled in.
+    Explain {
+        /// A file holding the message; `-` or nothing reads stdin.
+        #[arg(value_name = "FILE")]
+        file: Option<std::path::PathBuf>,
+        #[command(flatten)]
+        format: Format,
+    },
     /// Your notes and checklist progress: list them, print one, append to one, export a report.
     Notes {
         /// The code whose note to print (or append to with --add).
@@ -270,6 +278,7 @@ pub fn run(cmd: Cmd, out: Out) -> CmdResult {
         Cmd::Q850 { cause, sip, format } => {
             q850(kb, cause.as_deref(), sip.as_deref(), format.json, out)
         }
+        Cmd::Explain { file, format } => explain(kb, file.as_deref(), format, out),
         Cmd::Notes { code, add, export } => {
             crate::notes_cli::run(kb, code.as_deref(), add.as_deref(), export, out)
         }
@@ -655,4 +664,42 @@ fn q850(kb: &Kb, cause: Option<&str>, sip: Option<&str>, json: bool, out: Out) -
             })
         }
     }
+}
+
+/// Read at most `MAX_INPUT + 1` bytes, so an overlarge input is refused
+/// without being read whole.
+fn read_limited(r: impl std::io::Read) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut buf = Vec::new();
+    r.take(crate::message::MAX_INPUT as u64 + 1).read_to_end(&mut buf)?;
+    Ok(buf)
+}
+
+fn explain(kb: &Kb, file: Option<&std::path::Path>, format: Format, out: Out) -> CmdResult {
+    use std::io::IsTerminal;
+    let bytes = match file {
+        Some(p) if p.as_os_str() != "-" => {
+            let f = std::fs::File::open(p)
+                .map_err(|e| Failure::runtime(format!("cannot read {}: {e}", p.display())))?;
+            read_limited(f).map_err(|e| Failure::runtime(format!("cannot read {}: {e}", p.display())))?
+        }
+        _ => {
+            if std::io::stdin().is_terminal() {
+                eprintln!("sipfix: paste a SIP message, then press Ctrl-D on an empty line");
+            }
+            read_limited(std::io::stdin().lock())
+                .map_err(|e| Failure::runtime(format!("cannot read stdin: {e}")))?
+        }
+    };
+    let msg = crate::message::parse(&bytes).map_err(Failure::usage)?;
+    let expl = crate::message::explain(&msg, kb);
+    if format.json {
+        return emit_json(&expl);
+    }
+    let text = if format.markdown {
+        crate::message::render_markdown(&expl)
+    } else {
+        crate::message::render_text(&expl)
+    };
+    emit(&if out.style.ascii && !format.markdown { render::ascii_fold(&text) } else { text })
 }

@@ -330,3 +330,88 @@ fn tui_without_a_terminal_points_to_the_commands() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("sipfix show CODE"));
 }
+
+fn explain_stdin(args: &[&str], input: &[u8]) -> Output {
+    use std::io::Write;
+    let mut c = Command::new(env!("CARGO_BIN_EXE_sipfix"))
+        .arg("explain")
+        .args(args)
+        .env("LANG", "C.UTF-8")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = c.stdin.take().unwrap();
+    let data = input.to_vec();
+    // Write from a thread: a refused overlarge input may close the pipe early.
+    let w = std::thread::spawn(move || {
+        let _ = stdin.write_all(&data);
+    });
+    let o = c.wait_with_output().unwrap();
+    let _ = w.join();
+    o
+}
+
+const MSG_501: &str = "SIP/2.0 501 Not Implemented\r\nVia: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bKx\r\nFrom: <sip:a@example.com>;tag=1\r\nTo: <sip:b@example.com>;tag=2\r\nCall-ID: c1\r\nCSeq: 7 REFER\r\nAllow: UPDATE, INVITE\r\nReason: q.850;cause=21\r\nContent-Length: 0\r\n\r\n";
+
+#[test]
+fn explain_from_stdin_and_file() {
+    let o = explain_stdin(&[], MSG_501.as_bytes());
+    assert!(o.status.success(), "{}", stderr(&o));
+    let s = stdout(&o);
+    assert!(s.contains("501 Not Implemented") && s.contains("REFER"), "{s}");
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("m.txt");
+    std::fs::write(&p, MSG_501).unwrap();
+    let f = sipfix(&["explain", p.to_str().unwrap()]);
+    assert_eq!(stdout(&f), s);
+    let md = stdout(&sipfix(&["explain", p.to_str().unwrap(), "--markdown"]));
+    assert!(md.starts_with('#'), "{md}");
+}
+
+#[test]
+fn explain_json_has_the_stable_keys() {
+    let o = explain_stdin(&["--json"], MSG_501.as_bytes());
+    let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(j["code"], 501);
+    assert_eq!(j["reason"], "Not Implemented");
+    assert_eq!(j["cseq_method"], "REFER");
+    assert_eq!(j["allow"], serde_json::json!(["UPDATE", "INVITE"]));
+    assert_eq!(j["reasons"][0]["cause"], 21);
+    assert!(j["reasons"][0]["protocol"].as_str().unwrap().eq_ignore_ascii_case("q.850"));
+    for key in ["method", "supported", "require", "unsupported", "warnings", "retry_after", "challenges", "problems"] {
+        assert!(j.get(key).is_some(), "missing key {key}");
+    }
+}
+
+#[test]
+fn explain_bad_input() {
+    let o = explain_stdin(&[], b"hello world\nthis is not sip\n");
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(stderr(&o).lines().count(), 1, "{}", stderr(&o));
+    assert!(stderr(&o).contains("no SIP message"));
+    let big = vec![b'a'; 2 * 1024 * 1024];
+    let o = explain_stdin(&[], &big);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("1 MiB"), "{}", stderr(&o));
+    let o = explain_stdin(&[], b"\x00\x01\x02\xff\xfe binary");
+    assert_eq!(o.status.code(), Some(2));
+    // A partial decode is still a decode: exit 0 with problems.
+    let o = explain_stdin(&["--json"], b"SIP/2.0 4294967301 Overflow\r\nCSeq: 1 INVITE\r\n");
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(j["code"].is_null());
+    assert!(!j["problems"].as_array().unwrap().is_empty());
+    let o = sipfix(&["explain", "/nonexistent/file"]);
+    assert_eq!(o.status.code(), Some(1));
+}
+
+#[test]
+fn explain_escapes_hostile_bytes_on_stdout() {
+    let msg = "SIP/2.0 486 Busy Here\r\nCSeq: 1 INVITE\r\nServer: evil\x1b[2J\x1b]0;pwned\x07\r\n\r\n";
+    let o = explain_stdin(&[], msg.as_bytes());
+    assert!(o.status.success());
+    let s = stdout(&o);
+    assert!(!s.contains('\x1b') && !s.contains('\x07'), "{s:?}");
+}

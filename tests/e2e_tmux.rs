@@ -203,3 +203,20 @@ fn ascii_mode_under_a_c_locale() {
     t.send(&["q"]);
     t.wait_exit();
 }
+
+#[test]
+fn bracketed_paste_of_a_message_opens_its_code() {
+    let data = tempfile::tempdir().unwrap();
+    let t = Tmux::new("paste");
+    t.start(data.path(), &[]);
+    let msg = "SIP/2.0 405 Method Not Allowed\nVia: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bKx\nCSeq: 2 UPDATE\nAllow: INVITE, ACK, BYE\nContent-Length: 0\n\n";
+    assert!(t.cmd(&["set-buffer", "-b", "m", msg]).status.success());
+    // -p: send it as a bracketed paste, as a terminal does for a pasted block.
+    assert!(t.cmd(&["paste-buffer", "-p", "-b", "m", "-t", "t"]).status.success());
+    let s = t.wait_for("Decoded message (405)");
+    assert!(s.contains("UPDATE"), "{s}");
+    t.send(&["Escape"]);
+    t.wait_for("In the pasted message");
+    t.send(&["q"]);
+    t.wait_exit();
+}

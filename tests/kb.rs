@@ -179,7 +179,12 @@ fn embedded_base_equals_the_toml_sources() {
     let emb = kb();
     assert_eq!(disk.len(), emb.len());
     for e in emb.codes() {
-        assert_eq!(Some(e), disk.get(e.code), "code {} differs from its TOML", e.code);
+        assert_eq!(
+            Some(e),
+            disk.get(e.code),
+            "code {} differs from its TOML",
+            e.code
+        );
     }
     assert_eq!(disk.causes, emb.causes);
     assert_eq!(disk.sip_to_cause, emb.sip_to_cause);

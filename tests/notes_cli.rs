@@ -17,19 +17,32 @@ fn run(data: &Path, args: &[&str]) -> Output {
 #[test]
 fn add_print_list_export() {
     let d = tempfile::tempdir().unwrap();
-    assert!(run(d.path(), &["notes", "486", "--add", "first line"]).status.success());
-    assert!(run(d.path(), &["notes", "486", "--add", "second line"]).status.success());
+    assert!(
+        run(d.path(), &["notes", "486", "--add", "first line"])
+            .status
+            .success()
+    );
+    assert!(
+        run(d.path(), &["notes", "486", "--add", "second line"])
+            .status
+            .success()
+    );
     let o = run(d.path(), &["notes", "486"]);
-    assert_eq!(String::from_utf8_lossy(&o.stdout), "first line\nsecond line\n");
+    assert_eq!(
+        String::from_utf8_lossy(&o.stdout),
+        "first line\nsecond line\n"
+    );
     let l = run(d.path(), &["notes"]);
     let list = String::from_utf8_lossy(&l.stdout);
     assert!(list.starts_with("486 Busy Here"), "{list}");
     assert!(list.contains("0/5 steps") || list.contains("/"), "{list}");
-    let md = String::from_utf8_lossy(&run(d.path(), &["notes", "--export", "markdown"]).stdout).into_owned();
+    let md = String::from_utf8_lossy(&run(d.path(), &["notes", "--export", "markdown"]).stdout)
+        .into_owned();
     assert!(md.starts_with("# sipfix triage report"), "{md}");
     assert!(md.contains("## 486 Busy Here"));
     assert!(md.contains("> first line\n> second line"));
-    let json: serde_json::Value = serde_json::from_slice(&run(d.path(), &["notes", "--export", "json"]).stdout).unwrap();
+    let json: serde_json::Value =
+        serde_json::from_slice(&run(d.path(), &["notes", "--export", "json"]).stdout).unwrap();
     assert_eq!(json[0]["code"], 486);
     assert_eq!(json[0]["note"], "first line\nsecond line");
 }
@@ -49,7 +62,14 @@ fn missing_note_and_bad_input() {
 #[test]
 fn hostile_note_text_is_escaped_on_output() {
     let d = tempfile::tempdir().unwrap();
-    assert!(run(d.path(), &["notes", "486", "--add", "evil \x1b[2J\x07 text"]).status.success());
+    assert!(
+        run(
+            d.path(),
+            &["notes", "486", "--add", "evil \x1b[2J\x07 text"]
+        )
+        .status
+        .success()
+    );
     let o = run(d.path(), &["notes", "486"]);
     let s = String::from_utf8_lossy(&o.stdout);
     assert!(!s.contains('\x1b') && !s.contains('\x07'), "{s:?}");
@@ -75,7 +95,10 @@ fn many_writers_at_once_lose_nothing() {
     }
     let note = String::from_utf8_lossy(&run(d.path(), &["notes", "503"]).stdout).into_owned();
     for i in 0..24 {
-        assert!(note.lines().any(|l| l == format!("writer {i}")), "writer {i} lost:\n{note}");
+        assert!(
+            note.lines().any(|l| l == format!("writer {i}")),
+            "writer {i} lost:\n{note}"
+        );
     }
     assert_eq!(note.lines().count(), 24);
 }
@@ -85,7 +108,11 @@ fn a_writer_killed_mid_save_leaves_a_readable_file() {
     let d = tempfile::tempdir().unwrap();
     // A large note makes each save take long enough to be interrupted.
     let big = "x".repeat(100_000);
-    assert!(run(d.path(), &["notes", "480", "--add", &big]).status.success());
+    assert!(
+        run(d.path(), &["notes", "480", "--add", &big])
+            .status
+            .success()
+    );
     let mut survivors = Vec::new();
     for round in 0..12u64 {
         let mut victim = sipfix(d.path())
@@ -108,7 +135,11 @@ fn a_writer_killed_mid_save_leaves_a_readable_file() {
         survivors.push(format!("survivor {round}"));
         // After every kill the file still parses and holds everything saved so far.
         let note = run(d.path(), &["notes", "480"]);
-        assert!(note.status.success(), "{}", String::from_utf8_lossy(&note.stderr));
+        assert!(
+            note.status.success(),
+            "{}",
+            String::from_utf8_lossy(&note.stderr)
+        );
         let text = String::from_utf8_lossy(&note.stdout).into_owned();
         assert!(text.starts_with(&big), "the first save survived");
         for s in &survivors {

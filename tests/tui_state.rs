@@ -394,3 +394,56 @@ fn control_characters_in_a_note_are_shown_escaped_and_not_rewritten_unasked() {
         "closing without an edit writes nothing"
     );
 }
+
+const NOT_IMPLEMENTED: &str = "SIP/2.0 501 Not Implemented\r\n\
+Via: SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bK776asdhds\r\n\
+From: <sip:alice@example.com>;tag=1928301774\r\n\
+To: <sip:bob@example.net>;tag=a6c85cf\r\n\
+Call-ID: a84b4c76e66710@pc33.example.com\r\n\
+CSeq: 314159 REFER\r\n\
+Allow: INVITE, ACK, BYE, CANCEL, OPTIONS\r\n\
+Server: ExamplePBX 1.0\r\n\
+Content-Length: 0\r\n\r\n";
+
+#[test]
+fn pasting_a_message_decodes_it_and_opens_its_code() {
+    let mut h = Harness::new();
+    h.send(Msg::Paste(NOT_IMPLEMENTED.to_string()));
+    assert_eq!(h.app.current(), Some(501));
+    assert!(matches!(h.app.overlay, Overlay::Message { .. }));
+    let m = h.app.message.as_ref().unwrap();
+    assert!(m.text.contains("REFER"), "{}", m.text);
+    h.key(KeyCode::Esc);
+    assert_eq!(h.app.overlay, Overlay::None);
+    // The detail shows the checklist filled in from the message.
+    let doc = h.app.detail_doc(501);
+    let text = format!("{doc:?}");
+    assert!(text.contains("In the pasted message"), "{text}");
+    assert!(text.contains("Allow: INVITE, ACK, BYE, CANCEL, OPTIONS"), "{text}");
+    assert!(text.contains("REFER"), "{text}");
+}
+
+#[test]
+fn the_paste_box_decodes_on_ctrl_d_and_keeps_text_on_esc() {
+    let mut h = Harness::new();
+    h.keys("p");
+    assert_eq!(h.app.overlay, Overlay::Paste);
+    h.send(Msg::Paste(NOT_IMPLEMENTED.to_string()));
+    assert_eq!(h.app.overlay, Overlay::Paste, "a paste into the box stays in the box");
+    h.key(KeyCode::Esc);
+    assert_eq!(h.app.overlay, Overlay::None);
+    h.keys("p");
+    assert!(h.app.paste_box.as_ref().unwrap().lines().join("\n").contains("501 Not Implemented"));
+    h.ctrl('d');
+    assert_eq!(h.app.current(), Some(501));
+}
+
+#[test]
+fn pasting_garbage_says_so_and_changes_nothing() {
+    let mut h = Harness::new();
+    h.open(486);
+    h.send(Msg::Paste("hello\nworld\n".into()));
+    assert_eq!(h.app.current(), Some(486));
+    let st = h.app.status.clone().unwrap();
+    assert!(st.error && st.text.contains("no SIP message"), "{st:?}");
+}

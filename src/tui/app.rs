@@ -119,6 +119,10 @@ pub struct Decoded {
     pub code: Option<u16>,
     /// The rendered explanation (sanitised text).
     pub text: String,
+    /// The code's checklist with this message's header values and findings.
+    pub checklist: Vec<crate::message::StepFinding>,
+    /// How many problems the decoder found.
+    pub problems: usize,
 }
 
 impl App {
@@ -299,6 +303,32 @@ impl App {
         let mut d = doc::show(self.kb, &l, Some(&marks));
         if let Some(b) = doc::local_origin(code) {
             d.insert(1, b);
+        }
+        if let Some(m) = self.message.as_ref().filter(|m| m.code == Some(code)) {
+            let mut items = Vec::new();
+            for (i, f) in m.checklist.iter().enumerate() {
+                let found = super::decode::step_findings(self.kb, m, i);
+                if !found.is_empty() {
+                    items.push(format!("Step {} ({}): {}", i + 1, f.title, found.join("; ")));
+                }
+            }
+            // Right under the summary: what the user pasted comes first.
+            let at = d
+                .iter()
+                .position(|b| matches!(b, doc::Block::Field(k, _) if k == "Summary"))
+                .map_or(d.len(), |i| i + 1);
+            let mut block = vec![doc::Block::Heading("In the pasted message (m shows it all)".into())];
+            if m.problems > 0 {
+                block.push(doc::Block::Warning(format!(
+                    "{} problem(s) found in the message: press m to see them",
+                    m.problems
+                )));
+            }
+            if items.is_empty() {
+                items.push("none of the headers the checklist inspects is in the message".into());
+            }
+            block.push(doc::Block::Bullets(items));
+            d.splice(at..at, block);
         }
         let (done, total) = self.progress(code);
         d.insert(
@@ -494,13 +524,17 @@ impl App {
             Ok(d) => {
                 if let Some(c) = d.code {
                     self.select_code(c);
+                    self.focus = Focus::Detail;
+                    self.show_compare = false;
                 }
-                self.info(match d.code {
+                let text = match d.code {
                     Some(c) => format!(
-                        "decoded a {c} response: m shows the message, w walks its checklist"
+                        "decoded a {c} response: Esc shows its checklist filled in, w walks it"
                     ),
-                    None => "decoded the message: no valid status code in it".to_string(),
-                });
+                    None => "decoded: no valid status code in it (a request, or a broken status line)"
+                        .to_string(),
+                };
+                self.info(text);
                 self.message = Some(d);
                 self.searching = false;
                 self.overlay = Overlay::Message { scroll: 0 };

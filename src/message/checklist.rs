@@ -1,0 +1,339 @@
+//! Ties a code's how-to-fix checklist to one message: for each step, the
+//! values this message has for the headers the step inspects, and what they
+//! say.
+
+use super::decode::Explanation;
+use super::headers::{self, split_list};
+use super::text::excerpt;
+use crate::kb::Kb;
+use serde::Serialize;
+
+/// Findings listed per header, at most (hostile input can carry thousands).
+const MAX_PER_HEADER: usize = 20;
+
+/// One checklist step with this message's evidence.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StepFinding {
+    /// 1-based step number.
+    pub step: usize,
+    pub title: String,
+    /// The headers the step inspects, with this message's values (raw).
+    pub headers: Vec<HeaderValues>,
+    /// Sentences computed from those values (sanitised excerpts).
+    pub findings: Vec<String>,
+}
+
+/// The values of one header in the message (list headers split at commas).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct HeaderValues {
+    pub name: String,
+    pub values: Vec<String>,
+}
+
+/// The checklist of the explanation's status code (its x00 for a code
+/// without an entry), each step with this message's header values and
+/// findings. Empty for requests and invalid codes.
+pub fn findings(e: &Explanation, kb: &Kb) -> Vec<StepFinding> {
+    let Some(code) = e.code else {
+        return Vec::new();
+    };
+    let Ok(l) = kb.lookup(code) else {
+        return Vec::new();
+    };
+    l.entry
+        .steps
+        .iter()
+        .enumerate()
+        .map(|(i, step)| {
+            let mut hv = Vec::new();
+            let mut out = Vec::new();
+            for name in &step.headers {
+                let canon = headers::canonical(name).into_owned();
+                if hv.iter().any(|h: &HeaderValues| h.name == canon) {
+                    continue;
+                }
+                let values = values_of(e, &canon);
+                let found = finding_for(e, kb, &canon, &values);
+                if values.len() > MAX_PER_HEADER && found.len() >= MAX_PER_HEADER {
+                    out.extend(found);
+                    out.push(format!(
+                        "... {} values of {canon} in all; the first {MAX_PER_HEADER} are shown",
+                        values.len()
+                    ));
+                } else {
+                    out.extend(found);
+                }
+                hv.push(HeaderValues {
+                    name: canon,
+                    values,
+                });
+            }
+            StepFinding {
+                step: i + 1,
+                title: step.title.clone(),
+                headers: hv,
+                findings: out,
+            }
+        })
+        .collect()
+}
+
+/// Values of a header in the explanation's header list.
+fn values_of(e: &Explanation, name: &str) -> Vec<String> {
+    let list = headers::is_list(name);
+    let mut out = Vec::new();
+    for h in e
+        .headers
+        .iter()
+        .filter(|h| h.name.eq_ignore_ascii_case(name))
+    {
+        if list {
+            out.extend(split_list(&h.value).into_iter().map(str::to_string));
+        } else {
+            out.push(h.value.clone());
+        }
+    }
+    out
+}
+
+fn joined(values: &[String]) -> String {
+    let shown: Vec<String> = values.iter().take(12).map(|v| excerpt(v, 60)).collect();
+    let mut s = shown.join(", ");
+    if values.len() > 12 {
+        s.push_str(&format!(", ... ({} in all)", values.len()));
+    }
+    s
+}
+
+fn finding_for(e: &Explanation, kb: &Kb, name: &str, values: &[String]) -> Vec<String> {
+    let present = e.headers.iter().any(|h| h.name.eq_ignore_ascii_case(name));
+    let code = e.code.unwrap_or(0);
+    if !present {
+        let request_only = headers::def(name).is_some_and(|d| d.request_only);
+        let hint = match name {
+            _ if request_only && e.kind == "response" => {
+                format!(" ({name} is a request header: look at the request this {code} answers)")
+            }
+            "Retry-After" if code == 503 => {
+                " (no time given: a proxy tries another server at once, a client may retry \
+                 later, RFC 3261 §21.5.4)"
+                    .to_string()
+            }
+            "Allow" if code == 405 => " (a 405 must carry one, RFC 3261 §21.4.6)".to_string(),
+            "User-Agent" if e.sender.server.is_some() => {
+                " (responses usually carry Server instead, see above)".to_string()
+            }
+            "Server" if e.sender.user_agent.is_some() => {
+                " (the sender identifies itself with User-Agent instead)".to_string()
+            }
+            "Server" | "User-Agent" => {
+                " (the sender does not identify itself; see Via and the capture point)".to_string()
+            }
+            _ => String::new(),
+        };
+        return vec![format!("no {name} header in this message{hint}")];
+    }
+    if values.is_empty() {
+        return vec![format!("{name} is present but empty")];
+    }
+    let shown = joined(values);
+    match name {
+        "Allow" => {
+            let mut s = format!("Allow: {shown}");
+            if let Some(m) = &e.cseq_method {
+                let listed = e.allow.iter().any(|a| a == m);
+                s.push_str(&format!(
+                    " -- {} is {}listed",
+                    excerpt(m, 30),
+                    if listed { "" } else { "not " }
+                ));
+            }
+            let mut out = vec![s];
+            if let Some(a) = &e.allow_advice {
+                out.push(a.clone());
+            }
+            out
+        }
+        "Allow-Events" => {
+            let mut s = format!("Allow-Events: {shown}");
+            if let Some(ev) = &e.event {
+                let listed = e
+                    .allow_events
+                    .iter()
+                    .any(|a| a.eq_ignore_ascii_case(&ev.package));
+                s.push_str(&format!(
+                    " -- {} is {}listed",
+                    excerpt(&ev.package, 30),
+                    if listed { "" } else { "not " }
+                ));
+            }
+            vec![s]
+        }
+        "Retry-After" => one(name, values, e.retry_after.as_ref().map(|r| &r.meaning)),
+        "Min-Expires" => one(name, values, e.min_expires.as_ref().map(|r| &r.meaning)),
+        "Min-SE" => one(name, values, e.min_se.as_ref().map(|r| &r.meaning)),
+        "Session-Expires" => one(name, values, e.session_expires.as_ref().map(|r| &r.meaning)),
+        "Subscription-State" => one(
+            name,
+            values,
+            e.subscription_state.as_ref().map(|r| &r.meaning),
+        ),
+        "Event" => one(name, values, e.event.as_ref().map(|r| &r.meaning)),
+        "Supported" | "Require" | "Unsupported" | "Proxy-Require" => values
+            .iter()
+            .take(MAX_PER_HEADER)
+            .map(|t| {
+                let info = e.option_tags.iter().find(|o| o.tag.eq_ignore_ascii_case(t));
+                let about = match info {
+                    Some(o) if o.known => o.summary.clone().unwrap_or_default(),
+                    _ => "not a registered option tag (a vendor extension or a typo)".to_string(),
+                };
+                format!("{name}: {} -- {about}", excerpt(t, 40))
+            })
+            .collect(),
+        "Warning" => e
+            .warnings
+            .iter()
+            .take(MAX_PER_HEADER)
+            .map(|w| {
+                format!(
+                    "Warning: {} {} \"{}\" -- {}",
+                    excerpt(&w.raw_code, 12),
+                    excerpt(&w.agent, 40),
+                    excerpt(&w.text, 80),
+                    w.meaning
+                )
+            })
+            .collect(),
+        "Reason" => {
+            let mut out: Vec<String> = e
+                .reasons
+                .iter()
+                .take(MAX_PER_HEADER)
+                .map(|r| {
+                    let cause = r.cause.map(|c| format!(";cause={c}")).unwrap_or_default();
+                    format!(
+                        "Reason: {}{cause} -- {}",
+                        excerpt(&r.protocol, 20),
+                        r.meaning
+                    )
+                })
+                .collect();
+            out.extend(reason_verdict(e, kb));
+            out
+        }
+        "WWW-Authenticate" | "Proxy-Authenticate" => e
+            .challenges
+            .iter()
+            .filter(|c| c.header == name)
+            .take(MAX_PER_HEADER)
+            .map(|c| {
+                let realm = c
+                    .realm
+                    .as_deref()
+                    .map(|r| format!("realm \"{}\"", excerpt(r, 40)))
+                    .unwrap_or_else(|| "no realm".to_string());
+                let alg = c.algorithm.as_deref().unwrap_or("MD5 (default)");
+                let verdict = if c.stale {
+                    "stale=true: the nonce expired, the credentials were right; expect one \
+                     retry with the new nonce"
+                } else {
+                    "no stale flag: if the request already had credentials, they were \
+                     rejected (wrong user, password or realm)"
+                };
+                format!(
+                    "{name}: {} {realm}, algorithm {} -- {verdict}",
+                    excerpt(&c.scheme, 20),
+                    excerpt(alg, 20)
+                )
+            })
+            .collect(),
+        "Accept" => vec![format!(
+            "Accept: {shown} -- the request's body must be one of these types"
+        )],
+        "Accept-Encoding" => vec![format!(
+            "Accept-Encoding: {shown} -- the body may only use these codings"
+        )],
+        "Accept-Language" => vec![format!(
+            "Accept-Language: {shown} -- the body must be in one of these languages"
+        )],
+        "Server" | "User-Agent" => {
+            let role = e
+                .sender
+                .product
+                .as_deref()
+                .map(|p| format!(" -- {p}"))
+                .unwrap_or_default();
+            vec![format!("{name}: {shown}{role}")]
+        }
+        "Via" => {
+            let top = values.first().map(|v| excerpt(v, 60)).unwrap_or_default();
+            vec![format!(
+                "{} Via value{}; the first (most recent hop): {top}",
+                values.len(),
+                if values.len() == 1 { "" } else { "s" }
+            )]
+        }
+        "CSeq" => vec![format!(
+            "CSeq: {shown}{}",
+            e.cseq_method
+                .as_deref()
+                .map(|m| format!(" -- this answers the {} request", excerpt(m, 30)))
+                .unwrap_or_default()
+        )],
+        "Contact" if (300..400).contains(&code) => values
+            .iter()
+            .take(MAX_PER_HEADER)
+            .map(|v| {
+                format!(
+                    "Contact: {} -- a target to retry the request at",
+                    excerpt(v, 80)
+                )
+            })
+            .collect(),
+        _ => vec![format!("{name}: {shown}")],
+    }
+}
+
+/// `Name: value -- meaning` for a single-valued decoded header.
+fn one(name: &str, values: &[String], meaning: Option<&String>) -> Vec<String> {
+    let v = values.first().map(|v| excerpt(v, 60)).unwrap_or_default();
+    match meaning {
+        Some(m) => vec![format!("{name}: {v} -- {m}")],
+        None => vec![format!("{name}: {v}")],
+    }
+}
+
+/// Short verdicts on the Reason values against the status code; the full
+/// reasoning is in [`Explanation::reason_advice`].
+fn reason_verdict(e: &Explanation, kb: &Kb) -> Vec<String> {
+    let mut out = Vec::new();
+    let Some(code) = e.code else {
+        return out;
+    };
+    for r in e.reasons.iter().take(MAX_PER_HEADER) {
+        let Some(c) = r.cause else { continue };
+        if r.protocol.eq_ignore_ascii_case("SIP") && c != u64::from(code) {
+            out.push(format!(
+                "the SIP Reason {c} differs from the status {code}: an element further away \
+                 answered {c} and one in between changed it"
+            ));
+        }
+        if r.protocol.eq_ignore_ascii_case("Q.850") {
+            let mapped = u8::try_from(c)
+                .ok()
+                .and_then(|c| kb.cause(c))
+                .map(|x| x.sip.clone())
+                .unwrap_or_default();
+            if !mapped.is_empty() && !mapped.contains(&code) {
+                let list: Vec<String> = mapped.iter().map(u16::to_string).collect();
+                out.push(format!(
+                    "Q.850 cause {c} maps to {} (RFC 3398), not {code}: the cause is nearer \
+                     the root cause; the mapping to {code} happened at a gateway or B2BUA",
+                    list.join(" or ")
+                ));
+            }
+        }
+    }
+    out
+}

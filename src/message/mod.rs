@@ -1,0 +1,185 @@
+//! Raw SIP message parsing and decoding, independent of any terminal.
+//!
+//! The pipeline is [`parse`] (bytes to a tolerant [`Message`]), [`explain`]
+//! (a [`Message`] plus the knowledge base to a serialisable
+//! [`Explanation`], with the code's checklist tied to this message's header
+//! values, see [`findings`]), then [`render_text`] or [`render_markdown`].
+//!
+//! The parser is built for pastes from jump hosts: it skips log prefixes
+//! before the start line, accepts CRLF and bare LF, unfolds continuation
+//! lines, expands compact header names, and reports everything malformed as
+//! a *problem* instead of failing. Only input that is too large or holds no
+//! SIP start line at all is an error. Header values are kept exactly as
+//! received (after unfolding); they are sanitised when rendered.
+//!
+//! ```
+//! use sipfix::kb::Kb;
+//! use sipfix::message;
+//!
+//! let msg = message::parse(b"SIP/2.0 503 Service Unavailable\r\nRetry-After: 120\r\n\r\n").unwrap();
+//! let expl = message::explain(&msg, Kb::embedded());
+//! assert_eq!(expl.code, Some(503));
+//! assert_eq!(expl.retry_after.as_ref().and_then(|r| r.seconds), Some(120));
+//! let text = message::render_text(&expl);
+//! assert!(text.contains("503"));
+//! ```
+
+mod checklist;
+mod decode;
+pub mod headers;
+mod parse;
+mod render;
+mod text;
+
+pub use checklist::{HeaderValues, StepFinding, findings};
+pub use decode::{
+    Challenge, EventInfo, Explanation, HeaderInfo, Interval, OptionTagInfo, ReasonInfo, RetryAfter,
+    Sender, SubscriptionState, WarningInfo, explain,
+};
+pub use parse::{MAX_INPUT, parse, parse_all};
+pub use render::{render_markdown, render_text};
+
+use std::borrow::Cow;
+
+/// Why input could not be read as a SIP message at all. Everything short of
+/// this is parsed, with problems recorded in [`Message::problems`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InputError {
+    /// The input is larger than [`MAX_INPUT`] bytes.
+    TooLarge {
+        /// Size of the input in bytes.
+        size: usize,
+    },
+    /// No SIP status line or request line near the top of the input.
+    NotSip,
+}
+
+impl std::fmt::Display for InputError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            InputError::TooLarge { size } => write!(
+                f,
+                "input is {size} bytes; sipfix reads SIP messages of at most {} bytes (1 MiB)",
+                MAX_INPUT
+            ),
+            InputError::NotSip => write!(
+                f,
+                "no SIP message found: expected a status line like 'SIP/2.0 486 Busy Here' \
+                 or a request line like 'INVITE sip:bob@example.com SIP/2.0' near the top"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for InputError {}
+
+/// The first line of a SIP message.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum StartLine {
+    /// `SIP/2.0 486 Busy Here`.
+    Response {
+        /// The version as written (`SIP/2.0`).
+        version: String,
+        /// The status code when it is exactly three digits from 100 to 699.
+        code: Option<u16>,
+        /// The status-code field exactly as written, valid or not.
+        raw_code: String,
+        /// The reason phrase as written (may be empty).
+        reason: String,
+    },
+    /// `INVITE sip:bob@example.com SIP/2.0`.
+    Request {
+        /// The method as written (methods are case-sensitive).
+        method: String,
+        /// The Request-URI as written.
+        uri: String,
+        /// The version as written (empty when missing).
+        version: String,
+    },
+}
+
+/// One header field, unfolded.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Header {
+    /// Canonical name for known headers and compact forms, else as written.
+    /// Borrowed from the static header table for known headers.
+    pub name: Cow<'static, str>,
+    /// The name exactly as written (`v`, `cseq`).
+    pub raw_name: Cow<'static, str>,
+    /// The value, trimmed, with folded lines joined by a single space.
+    pub value: String,
+    /// 1-based line number of the header's first line in the input.
+    pub line: usize,
+}
+
+/// A parsed SIP message: tolerant, with everything odd listed in `problems`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Message {
+    pub start: StartLine,
+    /// Header fields in message order.
+    pub headers: Vec<Header>,
+    /// The body (invalid UTF-8 replaced), possibly empty.
+    pub body: String,
+    /// 1-based line number of the start line in the input.
+    pub start_line_no: usize,
+    /// Malformed or suspicious things found, one sentence each.
+    pub problems: Vec<String>,
+}
+
+impl Message {
+    /// True for a response.
+    pub fn is_response(&self) -> bool {
+        matches!(self.start, StartLine::Response { .. })
+    }
+
+    /// The valid status code of a response.
+    pub fn code(&self) -> Option<u16> {
+        match &self.start {
+            StartLine::Response { code, .. } => *code,
+            StartLine::Request { .. } => None,
+        }
+    }
+
+    /// The request method, for a request.
+    pub fn method(&self) -> Option<&str> {
+        match &self.start {
+            StartLine::Request { method, .. } => Some(method),
+            StartLine::Response { .. } => None,
+        }
+    }
+
+    /// All header fields with this name (full or compact, any case).
+    pub fn headers_named<'a, 'n>(
+        &'a self,
+        name: &'n str,
+    ) -> impl Iterator<Item = &'a Header> + use<'a, 'n> {
+        let want = headers::canonical(name);
+        self.headers
+            .iter()
+            .filter(move |h| h.name.eq_ignore_ascii_case(want.as_ref()))
+    }
+
+    /// The value of the first header field with this name.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers_named(name).next().map(|h| h.value.as_str())
+    }
+
+    /// Every value of a header: list headers are split at commas (outside
+    /// quotes and `<...>`), others give one value per header line.
+    pub fn values(&self, name: &str) -> Vec<&str> {
+        let list = headers::is_list(name);
+        let mut out = Vec::new();
+        for h in self.headers_named(name) {
+            if list {
+                out.extend(headers::split_list(&h.value));
+            } else {
+                out.push(h.value.as_str());
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,979 @@
+//! The tolerant SIP message parser: bytes to [`Message`], with problems.
+
+use super::headers::{self, is_token};
+use super::text::{Capped as Problems, MAX_32, NumError, has_controls, parse_u64, q};
+use super::{Header, InputError, Message, StartLine};
+use std::borrow::Cow;
+
+/// The largest input accepted, in bytes (1 MiB).
+pub const MAX_INPUT: usize = 1 << 20;
+
+/// How many lines before the start line may be skipped (log prefixes, sngrep
+/// headers) before the input is declared not to be SIP.
+const MAX_PREFIX_LINES: usize = 200;
+
+/// Problems kept per message; beyond this they are counted.
+const MAX_PROBLEMS: usize = 100;
+
+/// Parse the first SIP message in `input`.
+///
+/// Errors only when the input is over [`MAX_INPUT`] or holds no SIP start
+/// line near the top; everything else malformed is listed in
+/// [`Message::problems`]. Never panics.
+pub fn parse(input: &[u8]) -> Result<Message, InputError> {
+    check_size(input)?;
+    let src = Src::new(input);
+    let (mut msg, next) = parse_from(&src, 0, 1).ok_or(InputError::NotSip)?;
+    if let Some(next) = next
+        && let Some(line) =
+            find_start(input, next.pos, next.line_no, MAX_PREFIX_LINES).map(|(_, no, _)| no)
+    {
+        msg.problems.push(format!(
+            "the input holds more than one SIP message (another starts at line {line}); \
+             only the first is decoded"
+        ));
+    }
+    Ok(msg)
+}
+
+/// Parse every SIP message in `input`, in order (e.g. a pasted call flow).
+/// Errors like [`parse`] when not even one message is found.
+pub fn parse_all(input: &[u8]) -> Result<Vec<Message>, InputError> {
+    check_size(input)?;
+    let mut out = Vec::new();
+    let mut pos = 0;
+    let mut line_no = 1;
+    let src = Src::new(input);
+    while let Some((msg, next)) = parse_from(&src, pos, line_no) {
+        out.push(msg);
+        match next {
+            Some(n) if n.pos > pos => {
+                pos = n.pos;
+                line_no = n.line_no;
+            }
+            _ => break,
+        }
+    }
+    if out.is_empty() {
+        Err(InputError::NotSip)
+    } else {
+        Ok(out)
+    }
+}
+
+fn check_size(input: &[u8]) -> Result<(), InputError> {
+    if input.len() > MAX_INPUT {
+        Err(InputError::TooLarge { size: input.len() })
+    } else {
+        Ok(())
+    }
+}
+
+/// Where the next message may start.
+#[derive(Debug, Clone, Copy)]
+struct Next {
+    pos: usize,
+    line_no: usize,
+}
+
+/// One input line, without its terminator.
+#[derive(Debug, Clone, Copy)]
+struct Line<'a> {
+    bytes: &'a [u8],
+    /// Byte offset of the line's first byte.
+    start: usize,
+    /// Byte offset just after the terminator (or the end of input).
+    end: usize,
+    /// 1-based line number.
+    no: usize,
+    /// Ended by a bare LF (not CRLF).
+    bare_lf: bool,
+}
+
+/// Lines from a byte offset; CRLF and bare LF both end a line.
+struct Lines<'a> {
+    input: &'a [u8],
+    pos: usize,
+    no: usize,
+}
+
+impl<'a> Lines<'a> {
+    fn new(input: &'a [u8], pos: usize, no: usize) -> Self {
+        Lines { input, pos, no }
+    }
+}
+
+impl<'a> Iterator for Lines<'a> {
+    type Item = Line<'a>;
+    fn next(&mut self) -> Option<Line<'a>> {
+        if self.pos >= self.input.len() {
+            return None;
+        }
+        let start = self.pos;
+        let rest = &self.input[start..];
+        let (content, end, bare_lf) = match rest.iter().position(|&b| b == b'\n') {
+            Some(i) => {
+                let crlf = i > 0 && rest[i - 1] == b'\r';
+                let content = if crlf { &rest[..i - 1] } else { &rest[..i] };
+                (content, start + i + 1, !crlf)
+            }
+            None => (rest, self.input.len(), false),
+        };
+        let line = Line {
+            bytes: content,
+            start,
+            end,
+            no: self.no,
+            bare_lf,
+        };
+        self.pos = end;
+        self.no += 1;
+        Some(line)
+    }
+}
+
+/// The input, with its text when all of it is valid UTF-8 (checked once, so
+/// that lines need no validation of their own).
+struct Src<'a> {
+    input: &'a [u8],
+    text: Option<&'a str>,
+}
+
+impl<'a> Src<'a> {
+    fn new(input: &'a [u8]) -> Self {
+        Src {
+            input,
+            text: std::str::from_utf8(input).ok(),
+        }
+    }
+
+    /// Text of a sub-slice of the input; invalid UTF-8 is replaced.
+    fn str_of(&self, sub: &'a [u8]) -> Cow<'a, str> {
+        if let Some(text) = self.text {
+            let start = (sub.as_ptr() as usize).wrapping_sub(self.input.as_ptr() as usize);
+            if let Some(s) = start
+                .checked_add(sub.len())
+                .and_then(|end| text.get(start..end))
+            {
+                return Cow::Borrowed(s);
+            }
+        }
+        lossy(sub)
+    }
+}
+
+/// Text of a line; invalid UTF-8 is replaced (and reported once elsewhere).
+fn lossy(b: &[u8]) -> Cow<'_, str> {
+    match std::str::from_utf8(b) {
+        Ok(s) => Cow::Borrowed(s),
+        Err(_) => String::from_utf8_lossy(b),
+    }
+}
+
+fn is_blank(b: &[u8]) -> bool {
+    b.iter().all(|&c| c == b' ' || c == b'\t' || c == b'\r')
+}
+
+/// `SIP/` digits `.` digits, exactly (case-insensitive `SIP`).
+pub(super) fn is_version(s: &[u8]) -> bool {
+    if s.len() < 7 || !s[..4].eq_ignore_ascii_case(b"SIP/") {
+        return false;
+    }
+    let rest = &s[4..];
+    let Some(dot) = rest.iter().position(|&b| b == b'.') else {
+        return false;
+    };
+    let (major, minor) = (&rest[..dot], &rest[dot + 1..]);
+    !major.is_empty()
+        && !minor.is_empty()
+        && major.iter().all(u8::is_ascii_digit)
+        && minor.iter().all(u8::is_ascii_digit)
+}
+
+/// Which kind of start line a (trimmed) line looks like.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Status,
+    Request,
+}
+
+fn trim_bytes(b: &[u8]) -> &[u8] {
+    let is_ws = |c: &u8| matches!(c, b' ' | b'\t' | b'\r');
+    let start = b.iter().position(|c| !is_ws(c)).unwrap_or(b.len());
+    let end = b.iter().rposition(|c| !is_ws(c)).map_or(start, |i| i + 1);
+    &b[start..end]
+}
+
+fn words(b: &[u8]) -> impl Iterator<Item = &[u8]> {
+    b.split(|&c| c == b' ' || c == b'\t')
+        .filter(|w| !w.is_empty())
+}
+
+/// Does this line look like a status line or a request line?
+fn start_kind(line: &[u8]) -> Option<Kind> {
+    let t = trim_bytes(line);
+    // Status line: a version, then whitespace or nothing.
+    let first_end = t
+        .iter()
+        .position(|&c| c == b' ' || c == b'\t')
+        .unwrap_or(t.len());
+    if is_version(&t[..first_end]) {
+        return Some(Kind::Status);
+    }
+    // Request line: token SP uri ... SP version (or a truncated `METHOD sip:...`).
+    let method = &t[..first_end];
+    if method.is_empty() || !method.iter().all(|&c| headers::is_token_char(c)) {
+        return None;
+    }
+    let mut rest = words(&t[first_end..]);
+    let uri = rest.next()?;
+    let last = rest.last();
+    match last {
+        Some(v) => (is_version(v) && uri.contains(&b':')).then_some(Kind::Request),
+        None => {
+            let lower = uri.to_ascii_lowercase();
+            let known = [&b"sip:"[..], b"sips:", b"tel:"]
+                .iter()
+                .any(|s| lower.starts_with(s));
+            (known && method.iter().all(u8::is_ascii_uppercase)).then_some(Kind::Request)
+        }
+    }
+}
+
+/// Find the next start line from `pos`, skipping at most `max_lines` lines.
+/// Returns the line, its number, and how many non-blank lines were skipped.
+fn find_start(
+    input: &[u8],
+    pos: usize,
+    line_no: usize,
+    max_lines: usize,
+) -> Option<(Line<'_>, usize, usize)> {
+    let mut skipped = 0;
+    for (n, line) in Lines::new(input, pos, line_no).enumerate() {
+        if n >= max_lines {
+            return None;
+        }
+        if start_kind(line.bytes).is_some() {
+            return Some((line, line.no, skipped));
+        }
+        if !is_blank(line.bytes) {
+            skipped += 1;
+        }
+    }
+    None
+}
+
+/// Parse one message whose start line is found at or after `pos`.
+fn parse_from(src: &Src<'_>, pos: usize, line_no: usize) -> Option<(Message, Option<Next>)> {
+    let input = src.input;
+    let (start_line, start_no, skipped) = find_start(input, pos, line_no, MAX_PREFIX_LINES)?;
+    let mut problems = Problems::new(MAX_PROBLEMS);
+    if skipped > 0 {
+        problems.push(format!(
+            "skipped {skipped} line{} before the start line at line {start_no} \
+             (a log or capture-tool prefix?)",
+            if skipped == 1 { "" } else { "s" }
+        ));
+    }
+    let start = parse_start_line(src, start_line.bytes, &mut problems);
+
+    // Indentation of the start line: a uniformly indented paste has it on
+    // every line; strip it so that only deeper indentation means folding.
+    let indent_len = start_line
+        .bytes
+        .iter()
+        .take_while(|&&c| c == b' ' || c == b'\t')
+        .count();
+    let indent = &start_line.bytes[..indent_len];
+
+    let mut hdrs: Vec<Header> = Vec::new();
+    let mut bare_lf = 0usize;
+    let mut crlf = usize::from(!start_line.bare_lf);
+    bare_lf += usize::from(start_line.bare_lf);
+    // Offset and line number where the body starts.
+    let mut body_start: Option<(usize, usize)> = None;
+    let mut blank_found = false;
+    let mut next: Option<Next> = None;
+    let mut header_end = start_line.end;
+    let mut last_line_end = start_line.end;
+
+    for line in Lines::new(input, start_line.end, start_no + 1) {
+        last_line_end = line.end;
+        let mut b = line.bytes;
+        if indent_len > 0 && b.starts_with(indent) {
+            b = &b[indent_len..];
+        }
+        if is_blank(b) {
+            blank_found = true;
+            body_start = Some((line.end, line.no + 1));
+            header_end = line.start;
+            break;
+        }
+        if line.bare_lf {
+            bare_lf += 1;
+        } else if line.end > line.start + line.bytes.len() {
+            crlf += 1;
+        }
+        header_end = line.end;
+        if b[0] == b' ' || b[0] == b'\t' {
+            let cont = src.str_of(trim_bytes(b));
+            match hdrs.last_mut() {
+                Some(h) => {
+                    if !cont.is_empty() {
+                        if !h.value.is_empty() {
+                            h.value.push(' ');
+                        }
+                        h.value.push_str(&cont);
+                    }
+                }
+                None => problems.push(format!(
+                    "line {}: an indented (folded) line follows the start line; ignored",
+                    line.no
+                )),
+            }
+            continue;
+        }
+        // A header line is never a start line (a start line has no token
+        // followed by ':'), so the cheaper test goes first.
+        let header = split_header(b);
+        if header.is_none() && start_kind(b).is_some() {
+            problems.push(format!(
+                "the headers end without a blank line: another message starts at line {}",
+                line.no
+            ));
+            next = Some(Next {
+                pos: line.start,
+                line_no: line.no,
+            });
+            header_end = line.start;
+            break;
+        }
+        match header {
+            Some((name, value)) => {
+                let raw = src.str_of(name);
+                // Known headers borrow the static canonical spelling.
+                let (name, raw_name): (Cow<'static, str>, Cow<'static, str>) =
+                    match headers::def(&raw) {
+                        Some(d) if d.name == raw => (d.name.into(), d.name.into()),
+                        Some(d) => (d.name.into(), raw.into_owned().into()),
+                        None => {
+                            let s = raw.into_owned();
+                            (s.clone().into(), s.into())
+                        }
+                    };
+                hdrs.push(Header {
+                    name,
+                    raw_name,
+                    value: src.str_of(value).into_owned(),
+                    line: line.no,
+                });
+            }
+            None if looks_like_body(b) => {
+                problems.push(format!(
+                    "line {}: the body starts without the blank line that must end the headers",
+                    line.no
+                ));
+                body_start = Some((line.start, line.no));
+                header_end = line.start;
+                break;
+            }
+            None => problems.push(format!(
+                "line {}: not a header field ('Name: value'), ignored: {}",
+                line.no,
+                q(&lossy(b))
+            )),
+        }
+    }
+
+    if src.text.is_none()
+        && std::str::from_utf8(&input[start_line.start..header_end.max(start_line.start)]).is_err()
+    {
+        problems.push(
+            "the start line or headers are not valid UTF-8; invalid bytes are shown as \u{fffd}"
+                .to_string(),
+        );
+    }
+
+    let mut msg = Message {
+        start,
+        headers: hdrs,
+        body: String::new(),
+        start_line_no: start_no,
+        problems: Vec::new(),
+    };
+    check_headers(&msg, &mut problems);
+
+    // The body, delimited by Content-Length when it is usable.
+    let lf_mode = bare_lf > crlf;
+    let cl = content_length(&msg, &mut problems);
+    match body_start {
+        Some((bs, bs_no)) => {
+            let at = Pos { pos: bs, no: bs_no };
+            let (body_end, after) = body_bounds(input, at, cl, lf_mode, &msg, &mut problems);
+            msg.body = src.str_of(&input[bs..body_end]).into_owned();
+            if next.is_none() {
+                next = after;
+            }
+        }
+        None if next.is_none() && !blank_found => {
+            let has_zero_cl = cl == Some(0);
+            if !has_zero_cl && last_line_end >= input.len() {
+                problems.push(
+                    "the message ends without the blank line after the headers: \
+                     the paste may be cut short"
+                        .to_string(),
+                );
+            }
+        }
+        None => {}
+    }
+    msg.problems = problems.finish();
+    Some((msg, next))
+}
+
+/// Split `Name : value`; `None` unless the name is a token.
+fn split_header(b: &[u8]) -> Option<(&[u8], &[u8])> {
+    let colon = b.iter().position(|&c| c == b':')?;
+    let name = trim_bytes(&b[..colon]);
+    if name.is_empty() || !name.iter().all(|&c| headers::is_token_char(c)) {
+        return None;
+    }
+    Some((name, trim_bytes(&b[colon + 1..])))
+}
+
+/// An SDP line (`v=0`, `o=...`) or other `x=` line where a header was expected.
+fn looks_like_body(b: &[u8]) -> bool {
+    b.len() >= 2 && b[0].is_ascii_lowercase() && b[1] == b'='
+}
+
+fn parse_start_line<'a>(src: &Src<'a>, line: &'a [u8], problems: &mut Problems) -> StartLine {
+    let text = src.str_of(line);
+    let t = text.trim_start_matches([' ', '\t']);
+    if has_controls(t) {
+        problems.push(
+            "the start line contains control characters or terminal escape sequences \
+             (shown escaped)"
+                .to_string(),
+        );
+    }
+    if start_kind(line) == Some(Kind::Status) {
+        parse_status(t, problems)
+    } else {
+        parse_request(t, problems)
+    }
+}
+
+fn check_version(version: &str, problems: &mut Problems) {
+    if version.is_empty() {
+        return;
+    }
+    if !version.eq_ignore_ascii_case("SIP/2.0") {
+        problems.push(format!(
+            "SIP version {} is not SIP/2.0; a SIP/2.0 element rejects it with \
+             505 Version Not Supported (RFC 3261 §21.5.6)",
+            q(version)
+        ));
+    } else if version != "SIP/2.0" {
+        problems.push(format!(
+            "SIP version written as {}: it must be sent in upper case (RFC 3261 §7.1)",
+            q(version)
+        ));
+    }
+}
+
+fn parse_status(t: &str, problems: &mut Problems) -> StartLine {
+    let t = t.trim_end_matches(['\r', '\n']);
+    let (version, rest) = t.split_once([' ', '\t']).unwrap_or((t, ""));
+    check_version(version, problems);
+    let after = rest.trim_start_matches([' ', '\t']);
+    if rest.len() - after.len() > 1 {
+        problems.push(
+            "more than one space between the version and the status code (RFC 3261 §7.2)"
+                .to_string(),
+        );
+    }
+    let (raw_code, reason) = after.split_once([' ', '\t']).unwrap_or((after, ""));
+    let code = check_code(raw_code, problems);
+    StartLine::Response {
+        version: version.to_string(),
+        code,
+        raw_code: raw_code.to_string(),
+        reason: reason.trim_matches([' ', '\t']).to_string(),
+    }
+}
+
+/// Validate a status code field: exactly three digits, 100 to 699. Never
+/// truncates, wraps or otherwise guesses a code from an invalid field.
+fn check_code(raw: &str, problems: &mut Problems) -> Option<u16> {
+    const RULE: &str = "a status code is exactly three digits from 100 to 699 (RFC 3261 §7.2)";
+    if raw.is_empty() {
+        problems.push(format!("the status line has no status code: {RULE}"));
+        return None;
+    }
+    if !raw.bytes().all(|b| b.is_ascii_digit()) {
+        problems.push(format!("status code {} is not a number: {RULE}", q(raw)));
+        return None;
+    }
+    if raw.len() != 3 {
+        problems.push(format!(
+            "status code {} has {} digits: {RULE}; sipfix does not guess a code from it",
+            q(raw),
+            raw.len()
+        ));
+        return None;
+    }
+    // Three ASCII digits always fit.
+    let n: u16 = raw.parse().ok()?;
+    if !(100..=699).contains(&n) {
+        problems.push(format!(
+            "status code {raw} is outside 100 to 699: {RULE}; there is no {}xx class",
+            n / 100
+        ));
+        return None;
+    }
+    Some(n)
+}
+
+fn parse_request(t: &str, problems: &mut Problems) -> StartLine {
+    let trimmed = t.trim_end_matches([' ', '\t', '\r']);
+    if trimmed.len() != t.len() {
+        problems.push(
+            "the request line ends with spaces after the version (RFC 3261 §7.1 allows none)"
+                .to_string(),
+        );
+    }
+    let (method, rest) = trimmed.split_once([' ', '\t']).unwrap_or((trimmed, ""));
+    let rest = rest.trim_matches([' ', '\t']);
+    let (uri, version) = match rest.rsplit_once([' ', '\t']) {
+        Some((u, v)) if is_version(v.as_bytes()) => (u.trim_matches([' ', '\t']), v),
+        _ if is_version(rest.as_bytes()) => ("", rest),
+        _ => (rest, ""),
+    };
+    if !is_token(method) {
+        problems.push(format!(
+            "method {} has characters a method cannot have (RFC 3261 §25.1 token)",
+            q(method)
+        ));
+    }
+    if version.is_empty() {
+        problems.push("the request line has no SIP version: it may be cut short".to_string());
+    }
+    check_version(version, problems);
+    let single_spaced = !version.is_empty()
+        && trimmed.len() == method.len() + uri.len() + version.len() + 2
+        && !uri.contains([' ', '\t']);
+    if !version.is_empty() && !single_spaced && !uri.contains([' ', '\t']) {
+        problems.push(
+            "the request line has extra whitespace between its elements; exactly one space \
+             is allowed (RFC 3261 §7.1)"
+                .to_string(),
+        );
+    }
+    if uri.is_empty() {
+        problems.push("the request line has no Request-URI".to_string());
+    } else if uri.contains([' ', '\t']) {
+        problems.push(format!(
+            "the Request-URI {} contains whitespace, which a URI cannot hold (RFC 3261 §25.1)",
+            q(uri)
+        ));
+    } else if uri.starts_with('<') && uri.ends_with('>') {
+        problems.push(
+            "the Request-URI is enclosed in <>; only header fields use that form \
+             (RFC 3261 §7.1)"
+                .to_string(),
+        );
+    }
+    StartLine::Request {
+        method: method.to_string(),
+        uri: uri.to_string(),
+        version: version.to_string(),
+    }
+}
+
+/// Header-level checks: control characters, mandatory headers, scalar ranges.
+fn check_headers(msg: &Message, problems: &mut Problems) {
+    let mut seen_controls: std::collections::HashSet<&str> = std::collections::HashSet::new();
+    for h in &msg.headers {
+        if (has_controls(&h.value) || has_controls(&h.raw_name))
+            && seen_controls.insert(h.name.as_ref())
+        {
+            problems.push(format!(
+                "header {} (line {}) contains control characters or terminal escape \
+                 sequences: hostile or corrupted input, shown escaped",
+                q(&h.name),
+                h.line
+            ));
+        }
+        if NAME_ADDR.iter().any(|n| h.name.eq_ignore_ascii_case(n)) && !quotes_balanced(&h.value) {
+            problems.push(format!(
+                "header {} (line {}) has an unterminated quoted string",
+                h.name, h.line
+            ));
+        }
+    }
+
+    let request = !msg.is_response();
+    let mut missing: Vec<&str> = ["Via", "From", "To", "Call-ID", "CSeq"]
+        .into_iter()
+        .filter(|n| msg.header(n).is_none())
+        .collect();
+    if request && msg.header("Max-Forwards").is_none() {
+        missing.push("Max-Forwards");
+    }
+    if !missing.is_empty() {
+        let (what, rfc) = if request {
+            ("request", "RFC 3261 §8.1.1")
+        } else {
+            ("response", "RFC 3261 §8.2.6.2")
+        };
+        problems.push(format!(
+            "missing header{} every {what} carries: {} ({rfc}); the paste may be incomplete",
+            if missing.len() == 1 { "" } else { "s" },
+            missing.join(", ")
+        ));
+    }
+
+    check_cseq(msg, problems);
+
+    if let Some(mf) = msg.header("Max-Forwards") {
+        match parse_u64(mf.trim()) {
+            Ok(n) if n <= 255 => {}
+            Ok(_) | Err(NumError::TooLarge) => problems.push(format!(
+                "Max-Forwards {} is larger than 255 (RFC 3261 §20.22)",
+                q(mf)
+            )),
+            Err(NumError::NotANumber) => {
+                problems.push(format!("Max-Forwards {} is not a number", q(mf)))
+            }
+        }
+    }
+    if let Some(e) = msg.header("Expires") {
+        check_delta("Expires", e.trim(), problems);
+    }
+}
+
+/// Headers whose values are name-addr forms with display names.
+const NAME_ADDR: &[&str] = &[
+    "To",
+    "From",
+    "Contact",
+    "Reply-To",
+    "Route",
+    "Record-Route",
+    "Refer-To",
+    "Referred-By",
+    "P-Asserted-Identity",
+];
+
+fn quotes_balanced(s: &str) -> bool {
+    let mut in_q = false;
+    let mut esc = false;
+    for c in s.bytes() {
+        if esc {
+            esc = false;
+        } else if in_q && c == b'\\' {
+            esc = true;
+        } else if c == b'"' {
+            in_q = !in_q;
+        }
+    }
+    !in_q
+}
+
+/// Check a delta-seconds value; report non-numbers and values over 2^32-1.
+pub(super) fn check_delta(name: &str, v: &str, problems: &mut impl Extend<String>) {
+    let msg = match parse_u64(v) {
+        Ok(n) if n <= MAX_32 => return,
+        Ok(_) | Err(NumError::TooLarge) => format!(
+            "{name} {} is larger than 2^32-1 seconds, the largest value SIP allows \
+             (RFC 3261 §25.1 delta-seconds); it is not truncated",
+            q(v)
+        ),
+        Err(NumError::NotANumber) => format!("{name} {} is not a number of seconds", q(v)),
+    };
+    problems.extend(std::iter::once(msg));
+}
+
+fn check_cseq(msg: &Message, problems: &mut Problems) {
+    let Some(cseq) = msg.header("CSeq") else {
+        return;
+    };
+    let mut parts = cseq.split_ascii_whitespace();
+    let num = parts.next().unwrap_or("");
+    let method = parts.next();
+    match parse_u64(num) {
+        Ok(n) if n <= MAX_32 => {}
+        Ok(_) | Err(NumError::TooLarge) => problems.push(format!(
+            "CSeq number {} is larger than 2^32-1 (RFC 3261 §8.1.1.5)",
+            q(num)
+        )),
+        Err(NumError::NotANumber) => problems.push(format!(
+            "CSeq {} does not start with a sequence number",
+            q(cseq)
+        )),
+    }
+    match method {
+        None => problems.push(format!("CSeq {} has no method", q(cseq))),
+        Some(m) => {
+            if parts.next().is_some() {
+                problems.push(format!("CSeq {} has extra text after the method", q(cseq)));
+            }
+            if let Some(rm) = msg.method()
+                && rm != m
+            {
+                problems.push(format!(
+                    "the request method {} differs from the CSeq method {} \
+                     (RFC 3261 §8.1.1.5); a UAS answers 400",
+                    q(rm),
+                    q(m)
+                ));
+            }
+        }
+    }
+}
+
+/// The usable Content-Length, reporting missing, repeated and bad values.
+fn content_length(msg: &Message, problems: &mut Problems) -> Option<u64> {
+    let values: Vec<&str> = msg
+        .headers_named("Content-Length")
+        .map(|h| h.value.trim())
+        .collect();
+    let first = *values.first()?;
+    if values.len() > 1 {
+        // Up to five distinct values, for the message; never quadratic.
+        let mut distinct: Vec<&str> = vec![first];
+        let mut differs = false;
+        for v in &values[1..] {
+            if *v != first {
+                differs = true;
+                if distinct.len() < 5 && !distinct.contains(v) {
+                    distinct.push(v);
+                }
+            }
+        }
+        if differs {
+            let shown: Vec<String> = distinct.iter().map(|v| q(v)).collect();
+            problems.push(format!(
+                "Content-Length appears {} times with different values ({}): the body \
+                 length is ambiguous; a receiver must reject this (RFC 3261 §20.14 allows one)",
+                values.len(),
+                shown.join(", ")
+            ));
+            return None;
+        }
+        problems.push(format!(
+            "Content-Length appears {} times (RFC 3261 §20.14 allows one)",
+            values.len()
+        ));
+    }
+    match parse_u64(first) {
+        Ok(n) => Some(n),
+        Err(NumError::TooLarge) => {
+            problems.push(format!(
+                "Content-Length {} is absurdly large; ignored",
+                q(first)
+            ));
+            None
+        }
+        Err(NumError::NotANumber) => {
+            problems.push(format!(
+                "Content-Length {} is not a non-negative number; ignored",
+                q(first)
+            ));
+            None
+        }
+    }
+}
+
+/// Length the body had on the wire: in a paste whose line ends became bare
+/// LF, each LF stood for CRLF.
+fn wire_len(b: &[u8], lf_mode: bool) -> usize {
+    if !lf_mode {
+        return b.len();
+    }
+    let mut n = 0;
+    for (i, &c) in b.iter().enumerate() {
+        n += if c == b'\n' && (i == 0 || b[i - 1] != b'\r') {
+            2
+        } else {
+            1
+        };
+    }
+    n
+}
+
+/// The offset where `want` wire bytes of body end, if there are that many.
+fn advance(b: &[u8], want: usize, lf_mode: bool) -> Option<usize> {
+    if !lf_mode {
+        return (want <= b.len()).then_some(want);
+    }
+    let mut n = 0;
+    for (i, &c) in b.iter().enumerate() {
+        if n >= want {
+            return Some(i);
+        }
+        n += if c == b'\n' && (i == 0 || b[i - 1] != b'\r') {
+            2
+        } else {
+            1
+        };
+    }
+    (n >= want).then_some(b.len())
+}
+
+/// Where the rest after a body leads: nothing, or a next message.
+enum After {
+    Nothing,
+    Message(Next),
+    Junk,
+}
+
+fn after_body(input: &[u8], pos: usize, line_no: usize) -> After {
+    for line in Lines::new(input, pos, line_no) {
+        if is_blank(line.bytes) {
+            continue;
+        }
+        return if start_kind(line.bytes).is_some() {
+            After::Message(Next {
+                pos: line.start,
+                line_no: line.no,
+            })
+        } else {
+            After::Junk
+        };
+    }
+    After::Nothing
+}
+
+/// A byte offset with its line number.
+#[derive(Debug, Clone, Copy)]
+struct Pos {
+    pos: usize,
+    no: usize,
+}
+
+impl Pos {
+    /// The line number at `pos` (at or after `self.pos`), counting only the
+    /// bytes in between so that scanning stays linear.
+    fn line_at(self, input: &[u8], pos: usize) -> usize {
+        self.no
+            + input[self.pos..pos.max(self.pos)]
+                .iter()
+                .filter(|&&b| b == b'\n')
+                .count()
+    }
+}
+
+/// Decide where the body ends; report Content-Length disagreements.
+fn body_bounds(
+    input: &[u8],
+    at: Pos,
+    cl: Option<u64>,
+    lf_mode: bool,
+    msg: &Message,
+    problems: &mut Problems,
+) -> (usize, Option<Next>) {
+    let bs = at.pos;
+    let avail = &input[bs..];
+    // The body region without Content-Length: up to the next start line.
+    let scan_end = {
+        Lines::new(input, bs, at.no)
+            .find(|l| start_kind(l.bytes).is_some())
+            .map_or(input.len(), |l| l.start)
+    };
+    let region = &input[bs..scan_end];
+    let next_after_region = (scan_end < input.len()).then(|| Next {
+        pos: scan_end,
+        line_no: at.line_at(input, scan_end),
+    });
+
+    let Some(cl) = cl else {
+        if msg.header("Content-Length").is_none() && !is_blank_text(region) {
+            problems.push(format!(
+                "no Content-Length header, yet a body of {} bytes follows \
+                 (RFC 3261 §20.14 requires it over TCP)",
+                region.len()
+            ));
+        }
+        return (scan_end, next_after_region);
+    };
+    let want = usize::try_from(cl).unwrap_or(usize::MAX);
+
+    // Try the body as counted on the wire and as pasted; accept the first
+    // that ends cleanly (only blank lines or a new message after it).
+    let modes: &[bool] = if lf_mode { &[true, false] } else { &[false] };
+    let mut fits = None;
+    for &mode in modes {
+        if let Some(end) = advance(avail, want, mode) {
+            let end = bs + end;
+            match after_body(input, end, at.line_at(input, end)) {
+                After::Nothing => return (end, None),
+                After::Message(n) => return (end, Some(n)),
+                After::Junk => {
+                    fits.get_or_insert(end);
+                }
+            }
+        }
+    }
+    let actual = wire_len(region, lf_mode);
+    if fits.is_some() {
+        problems.push(format!(
+            "Content-Length says {cl} bytes but {actual} bytes follow the headers: \
+             the value is too small, or something was appended"
+        ));
+        return (scan_end, next_after_region);
+    }
+    // Too few bytes. A paste that lost the final line end is fine.
+    let short_by = want.saturating_sub(actual);
+    let lost_final_eol = short_by <= 2 && !region.ends_with(b"\n");
+    if !lost_final_eol {
+        problems.push(format!(
+            "Content-Length says {cl} bytes but only {actual} follow the headers: \
+             the message is truncated or Content-Length is wrong"
+        ));
+    }
+    (scan_end, next_after_region)
+}
+
+fn is_blank_text(b: &[u8]) -> bool {
+    b.iter().all(|c| c.is_ascii_whitespace())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions() {
+        assert!(is_version(b"SIP/2.0"));
+        assert!(is_version(b"sip/7.0"));
+        assert!(!is_version(b"SIP/2.0/UDP"));
+        assert!(!is_version(b"SIP/"));
+        assert!(!is_version(b"SIP/2."));
+    }
+
+    #[test]
+    fn start_kinds() {
+        assert_eq!(start_kind(b"SIP/2.0 200 OK"), Some(Kind::Status));
+        assert_eq!(start_kind(b"  SIP/2.0 abc x"), Some(Kind::Status));
+        assert_eq!(start_kind(b"SIP/2.0"), Some(Kind::Status));
+        assert_eq!(start_kind(b"INVITE sip:a@b SIP/2.0"), Some(Kind::Request));
+        assert_eq!(start_kind(b"INVITE sip:a@b"), Some(Kind::Request));
+        assert_eq!(start_kind(b"hello world SIP/2.0"), None);
+        assert_eq!(start_kind(b"Via: SIP/2.0/UDP host"), None);
+        assert_eq!(start_kind(b"SIP/2.0/UDP host"), None);
+        assert_eq!(start_kind(b"v=0"), None);
+        assert_eq!(start_kind(b""), None);
+    }
+
+    #[test]
+    fn wire_lengths() {
+        assert_eq!(wire_len(b"a\nb\n", true), 6);
+        assert_eq!(wire_len(b"a\r\nb\n", true), 6);
+        assert_eq!(wire_len(b"a\nb\n", false), 4);
+        assert_eq!(advance(b"a\nb\n", 6, true), Some(4));
+        assert_eq!(advance(b"a\nb\n", 3, true), Some(2));
+        assert_eq!(advance(b"a\nb\n", 7, true), None);
+        assert_eq!(advance(b"abc", 0, false), Some(0));
+    }
+}
