@@ -6,6 +6,7 @@
 //!   and render a full 200x60 frame into a test backend.
 //! - `tui/first_frame_80x24`: build the app and draw the first frame (start-up
 //!   to first frame is this plus `kb/decode` plus terminal set-up).
+//! - `message/decode_2k`: parse and explain a 2 KB response (plus rendering).
 //! - `process/*`: whole processes (fork, exec, run, exit) against `cat`.
 
 use criterion::{Criterion, criterion_group, criterion_main};
@@ -82,6 +83,41 @@ fn tui(c: &mut Criterion) {
     });
 }
 
+/// A 2 KB response carrying the headers the decoder works hardest on.
+fn message_2k() -> String {
+    let mut extra = String::from(
+        "CSeq: 1 INVITE\r\nServer: kamailio (5.7.1)\r\nRetry-After: 120 (maintenance);duration=3600\r\n\
+         Allow: INVITE, ACK, CANCEL, OPTIONS, BYE, REFER, NOTIFY\r\nSupported: timer, 100rel, replaces\r\n\
+         Reason: Q.850;cause=34, SIP;cause=503\r\nWarning: 399 sbc \"overload\"\r\n\
+         Proxy-Authenticate: Digest realm=\"r\", nonce=\"n\", qop=\"auth\", algorithm=MD5\r\n",
+    );
+    while extra.len() < 1900 {
+        extra.push_str("Record-Route: <sip:proxy.example.com;lr>\r\n");
+    }
+    format!(
+        "SIP/2.0 503 Service Unavailable\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\n\
+         From: <sip:a@b>;tag=1\r\nTo: <sip:c@d>;tag=2\r\nCall-ID: x\r\n{extra}Content-Length: 0\r\n\r\n"
+    )
+}
+
+fn message(c: &mut Criterion) {
+    let kb = Kb::embedded();
+    let text = message_2k();
+    assert!(text.len() >= 2000);
+    c.bench_function("message/decode_2k", |b| {
+        b.iter(|| {
+            let m = sipfix::message::parse(black_box(text.as_bytes())).unwrap();
+            black_box(sipfix::message::explain(&m, kb))
+        })
+    });
+    c.bench_function("message/decode_render_2k", |b| {
+        b.iter(|| {
+            let m = sipfix::message::parse(black_box(text.as_bytes())).unwrap();
+            black_box(sipfix::message::render_text(&sipfix::message::explain(&m, kb)))
+        })
+    });
+}
+
 fn process(c: &mut Criterion) {
     let bin = env!("CARGO_BIN_EXE_sipfix");
     let readme = concat!(env!("CARGO_MANIFEST_DIR"), "/README.md");
@@ -103,5 +139,5 @@ fn process(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, kb, tui, process);
+criterion_group!(benches, kb, tui, message, process);
 criterion_main!(benches);
