@@ -62,8 +62,10 @@ fn paint(s: &str, style: Style, on: bool) -> String {
     }
 }
 
-fn wrap(text: &str, width: usize, first: &str, rest: &str) -> Vec<String> {
-    let opts = textwrap::Options::new(width.max(20))
+/// Wrap `text` (paragraphs split at newlines, blank ones dropped) to
+/// `width` columns (at least 8) with the given first and later indents.
+pub fn wrap(text: &str, width: usize, first: &str, rest: &str) -> Vec<String> {
+    let opts = textwrap::Options::new(width.max(8))
         .initial_indent(first)
         .subsequent_indent(rest)
         .break_words(true);

@@ -212,11 +212,50 @@ fn bracketed_paste_of_a_message_opens_its_code() {
     let msg = "SIP/2.0 405 Method Not Allowed\nVia: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bKx\nCSeq: 2 UPDATE\nAllow: INVITE, ACK, BYE\nContent-Length: 0\n\n";
     assert!(t.cmd(&["set-buffer", "-b", "m", msg]).status.success());
     // -p: send it as a bracketed paste, as a terminal does for a pasted block.
-    assert!(t.cmd(&["paste-buffer", "-p", "-b", "m", "-t", "t"]).status.success());
+    assert!(
+        t.cmd(&["paste-buffer", "-p", "-b", "m", "-t", "t"])
+            .status
+            .success()
+    );
     let s = t.wait_for("Decoded message (405)");
     assert!(s.contains("UPDATE"), "{s}");
     t.send(&["Escape"]);
     t.wait_for("In the pasted message");
     t.send(&["q"]);
     t.wait_exit();
+}
+
+#[test]
+fn a_vanished_terminal_ends_sipfix_and_keeps_the_note() {
+    let data = tempfile::tempdir().unwrap();
+    let t = Tmux::new("gone");
+    t.start(data.path(), &[]);
+    let pid = String::from_utf8_lossy(&t.cmd(&["display", "-p", "-t", "t", "#{pane_pid}"]).stdout)
+        .trim()
+        .to_string();
+    assert!(!pid.is_empty());
+    t.send(&["/"]);
+    t.type_text("404");
+    t.send(&["Enter", "n"]);
+    t.wait_for("Note for 404");
+    t.type_text("typed when the pane died");
+    t.wait_for("typed when the pane died");
+    // The whole terminal disappears, as when an SSH session drops.
+    t.cmd(&["kill-server"]);
+    let proc_dir = std::path::PathBuf::from(format!("/proc/{pid}"));
+    let start = Instant::now();
+    while proc_dir.exists() {
+        let stat = std::fs::read_to_string(proc_dir.join("stat")).unwrap_or_default();
+        if stat.split_whitespace().nth(2) == Some("Z") {
+            break; // exited, not yet reaped by tmux (which is gone)
+        }
+        if start.elapsed() > Duration::from_secs(8) {
+            // Do not leave a spinning process behind, then fail.
+            let _ = Command::new("kill").args(["-9", &pid]).status();
+            panic!("sipfix {pid} still running after its terminal vanished");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let store = sipfix::store::Store::open(data.path()).unwrap();
+    assert_eq!(store.note(404), "typed when the pane died");
 }

@@ -45,6 +45,17 @@ pub fn findings(e: &Explanation, kb: &Kb) -> Vec<StepFinding> {
         .iter()
         .enumerate()
         .map(|(i, step)| {
+            // Long advice goes with the first step that inspects its header.
+            let first_with = |h: &str| {
+                l.entry.steps[..i]
+                    .iter()
+                    .all(|st| !st.headers.iter().any(|x| x.eq_ignore_ascii_case(h)))
+            };
+            let ctx = Ctx {
+                kb,
+                allow_advice: first_with("Allow"),
+                reason_verdict: first_with("Reason"),
+            };
             let mut hv = Vec::new();
             let mut out = Vec::new();
             for name in &step.headers {
@@ -53,7 +64,7 @@ pub fn findings(e: &Explanation, kb: &Kb) -> Vec<StepFinding> {
                     continue;
                 }
                 let values = values_of(e, &canon);
-                let found = finding_for(e, kb, &canon, &values);
+                let found = finding_for(e, &ctx, &canon, &values);
                 if values.len() > MAX_PER_HEADER && found.len() >= MAX_PER_HEADER {
                     out.extend(found);
                     out.push(format!(
@@ -105,7 +116,16 @@ fn joined(values: &[String]) -> String {
     s
 }
 
-fn finding_for(e: &Explanation, kb: &Kb, name: &str, values: &[String]) -> Vec<String> {
+/// What [`finding_for`] needs besides the explanation.
+struct Ctx<'k> {
+    kb: &'k Kb,
+    /// Add the 405/501 Allow advice (first step inspecting Allow only).
+    allow_advice: bool,
+    /// Add the Reason verdicts (first step inspecting Reason only).
+    reason_verdict: bool,
+}
+
+fn finding_for(e: &Explanation, ctx: &Ctx<'_>, name: &str, values: &[String]) -> Vec<String> {
     let present = e.headers.iter().any(|h| h.name.eq_ignore_ascii_case(name));
     let code = e.code.unwrap_or(0);
     if !present {
@@ -149,7 +169,7 @@ fn finding_for(e: &Explanation, kb: &Kb, name: &str, values: &[String]) -> Vec<S
                 ));
             }
             let mut out = vec![s];
-            if let Some(a) = &e.allow_advice {
+            if let Some(a) = e.allow_advice.as_ref().filter(|_| ctx.allow_advice) {
                 out.push(a.clone());
             }
             out
@@ -219,7 +239,9 @@ fn finding_for(e: &Explanation, kb: &Kb, name: &str, values: &[String]) -> Vec<S
                     )
                 })
                 .collect();
-            out.extend(reason_verdict(e, kb));
+            if ctx.reason_verdict {
+                out.extend(reason_verdict(e, ctx.kb));
+            }
             out
         }
         "WWW-Authenticate" | "Proxy-Authenticate" => e

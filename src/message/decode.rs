@@ -508,7 +508,7 @@ impl Decoder<'_> {
                 "Event" if e.event.is_none() => e.event = Some(event(v)),
                 "WWW-Authenticate" | "Proxy-Authenticate" => {
                     for c in parse_challenges(v) {
-                        let c = self.challenge(&name, c, e.code);
+                        let c = self.challenge(name, c, e.code);
                         e.challenges.push(c);
                     }
                 }
@@ -1428,6 +1428,21 @@ enum Role {
 }
 
 impl Role {
+    fn from_key(key: &str) -> Option<Role> {
+        [
+            Role::Proxy,
+            Role::Sbc,
+            Role::Pbx,
+            Role::Gateway,
+            Role::Phone,
+            Role::Service,
+            Role::Tool,
+            Role::Scanner,
+        ]
+        .into_iter()
+        .find(|r| r.key() == key)
+    }
+
     fn key(self) -> &'static str {
         match self {
             Role::Proxy => "proxy",
@@ -1712,7 +1727,7 @@ fn header_meaning(
             Some(c.join("; "))
         }
         "Supported" | "Require" | "Unsupported" | "Proxy-Require" => {
-            let verb = match name.as_ref() {
+            let verb = match name {
                 "Supported" => "the sender supports",
                 "Require" => "the recipient must support",
                 "Unsupported" => "the sender does not support",
@@ -1772,7 +1787,21 @@ fn header_meaning(
                 msg.body.len()
             )
         }),
-        "Server" | "User-Agent" => recognise(&h.value).map(|(label, role)| {
+        "Server" | "User-Agent" => {
+            // The sender's identity was recognised already; others are rare.
+            let known = [&e.sender.server, &e.sender.user_agent]
+                .iter()
+                .any(|v| v.as_deref() == Some(h.value.as_str()));
+            if known {
+                e.sender
+                    .product
+                    .as_deref()
+                    .zip(e.sender.role.as_deref().and_then(Role::from_key))
+            } else {
+                recognise(&h.value)
+            }
+        }
+        .map(|(label, role)| {
             format!(
                 "software: {label}, {}; {}",
                 role.what(),
@@ -1784,7 +1813,7 @@ fn header_meaning(
     decoded
         .or_else(|| about.map(str::to_string))
         .unwrap_or_else(|| {
-            if h.name.len() > 2 && h.name[..2].eq_ignore_ascii_case("x-") {
+            if h.name.len() > 2 && h.name.as_bytes()[..2].eq_ignore_ascii_case(b"x-") {
                 "a vendor-specific header (X-), not registered; elements that do not know it \
                  ignore it"
                     .to_string()

@@ -708,6 +708,11 @@ pub fn split_outside(s: &str, sep: u8) -> Vec<&str> {
     let mut i = 0;
     while i < b.len() {
         let c = b[i];
+        // Most bytes are none of the special ones: one test for them.
+        if c != sep && !matches!(c, b'"' | b'\\' | b'<' | b'>') {
+            i += 1;
+            continue;
+        }
         if in_quote {
             if c == b'\\' {
                 i += 1;

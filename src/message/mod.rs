@@ -41,6 +41,12 @@ pub use render::{render_markdown, render_text};
 
 use std::borrow::Cow;
 
+/// Parse the first SIP message in `input` and explain it: [`parse`] then
+/// [`explain`], the one call the CLI, the TUI and the benchmark need.
+pub fn decode(input: &[u8], kb: &crate::kb::Kb) -> Result<Explanation, InputError> {
+    parse(input).map(|m| explain(&m, kb))
+}
+
 /// Why input could not be read as a SIP message at all. Everything short of
 /// this is parsed, with problems recorded in [`Message::problems`].
 #[derive(Debug, Clone, PartialEq, Eq)]

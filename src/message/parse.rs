@@ -875,7 +875,29 @@ fn body_bounds(
 ) -> (usize, Option<Next>) {
     let bs = at.pos;
     let avail = &input[bs..];
-    // The body region without Content-Length: up to the next start line.
+    // The usual case first: Content-Length matches and nothing or a new
+    // message follows. No need to scan the body.
+    let modes: &[bool] = if lf_mode { &[true, false] } else { &[false] };
+    let want = cl.map(|cl| usize::try_from(cl).unwrap_or(usize::MAX));
+    let mut fits = None;
+    if let Some(want) = want {
+        // Try the body as counted on the wire and as pasted; accept the first
+        // that ends cleanly (only blank lines or a new message after it).
+        for &mode in modes {
+            if let Some(end) = advance(avail, want, mode) {
+                let end = bs + end;
+                match after_body(input, end, at.line_at(input, end)) {
+                    After::Nothing => return (end, None),
+                    After::Message(n) => return (end, Some(n)),
+                    After::Junk => {
+                        fits.get_or_insert(end);
+                    }
+                }
+            }
+        }
+    }
+
+    // The body region without a usable Content-Length: up to the next start line.
     let scan_end = {
         Lines::new(input, bs, at.no)
             .find(|l| start_kind(l.bytes).is_some())
@@ -898,23 +920,6 @@ fn body_bounds(
         return (scan_end, next_after_region);
     };
     let want = usize::try_from(cl).unwrap_or(usize::MAX);
-
-    // Try the body as counted on the wire and as pasted; accept the first
-    // that ends cleanly (only blank lines or a new message after it).
-    let modes: &[bool] = if lf_mode { &[true, false] } else { &[false] };
-    let mut fits = None;
-    for &mode in modes {
-        if let Some(end) = advance(avail, want, mode) {
-            let end = bs + end;
-            match after_body(input, end, at.line_at(input, end)) {
-                After::Nothing => return (end, None),
-                After::Message(n) => return (end, Some(n)),
-                After::Junk => {
-                    fits.get_or_insert(end);
-                }
-            }
-        }
-    }
     let actual = wire_len(region, lf_mode);
     if fits.is_some() {
         problems.push(format!(

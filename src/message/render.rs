@@ -219,14 +219,18 @@ fn headline(e: &Explanation, put: &mut dyn FnMut(usize, &str)) {
                 );
             }
         }
-        ("response", None) => put(
-            0,
-            &format!(
-                "SIP response with an invalid status code '{}' {}",
-                e.raw_code.as_deref().unwrap_or(""),
-                e.reason.as_deref().unwrap_or("")
-            ),
-        ),
+        ("response", None) => {
+            put(
+                0,
+                &format!(
+                    "SIP response with an invalid status code '{}'",
+                    e.raw_code.as_deref().unwrap_or("")
+                ),
+            );
+            if let Some(r) = e.reason.as_deref().filter(|r| !r.is_empty()) {
+                put(2, &format!("Reason phrase: {r}"));
+            }
+        }
         _ => put(
             0,
             &format!(

@@ -309,7 +309,12 @@ impl App {
             for (i, f) in m.checklist.iter().enumerate() {
                 let found = super::decode::step_findings(self.kb, m, i);
                 if !found.is_empty() {
-                    items.push(format!("Step {} ({}): {}", i + 1, f.title, found.join("; ")));
+                    items.push(format!(
+                        "Step {} ({}): {}",
+                        i + 1,
+                        f.title,
+                        found.join("; ")
+                    ));
                 }
             }
             // Right under the summary: what the user pasted comes first.
@@ -317,7 +322,9 @@ impl App {
                 .iter()
                 .position(|b| matches!(b, doc::Block::Field(k, _) if k == "Summary"))
                 .map_or(d.len(), |i| i + 1);
-            let mut block = vec![doc::Block::Heading("In the pasted message (m shows it all)".into())];
+            let mut block = vec![doc::Block::Heading(
+                "In the pasted message (m shows it all)".into(),
+            )];
             if m.problems > 0 {
                 block.push(doc::Block::Warning(format!(
                     "{} problem(s) found in the message: press m to see them",
@@ -531,8 +538,10 @@ impl App {
                     Some(c) => format!(
                         "decoded a {c} response: Esc shows its checklist filled in, w walks it"
                     ),
-                    None => "decoded: no valid status code in it (a request, or a broken status line)"
-                        .to_string(),
+                    None => {
+                        "decoded: no valid status code in it (a request, or a broken status line)"
+                            .to_string()
+                    }
                 };
                 self.info(text);
                 self.message = Some(d);
@@ -596,30 +605,16 @@ impl App {
         let page = self.detail_height().saturating_sub(2).max(1);
         match self.ctx() {
             Ctx::Help => {
+                let bottom = keymap::help_rows().len();
                 if let Overlay::Help { scroll } = &mut self.overlay {
-                    match a {
-                        Action::Up => *scroll = scroll.saturating_sub(1),
-                        Action::Down => *scroll += 1,
-                        Action::PageUp => *scroll = scroll.saturating_sub(page),
-                        Action::PageDown => *scroll += page,
-                        Action::Top => *scroll = 0,
-                        Action::Bottom => *scroll = keymap::help_rows().len(),
-                        _ => {}
-                    }
+                    scroll_overlay(scroll, a, page, bottom);
                 }
             }
             Ctx::Walk => return self.walk_action(a, now, page),
             Ctx::Message => {
                 if let Overlay::Message { scroll } = &mut self.overlay {
-                    match a {
-                        Action::Up => *scroll = scroll.saturating_sub(1),
-                        Action::Down => *scroll += 1,
-                        Action::PageUp => *scroll = scroll.saturating_sub(page),
-                        Action::PageDown => *scroll += page,
-                        Action::Top => *scroll = 0,
-                        Action::Bottom => *scroll = usize::MAX / 2,
-                        _ => {}
-                    }
+                    // The view clamps to the last page.
+                    scroll_overlay(scroll, a, page, usize::MAX / 2);
                 }
             }
             _ => {}
@@ -1024,6 +1019,19 @@ impl App {
                 });
             }
         }
+    }
+}
+
+/// Move an overlay's scroll position for a navigation action.
+fn scroll_overlay(scroll: &mut usize, a: Action, page: usize, bottom: usize) {
+    match a {
+        Action::Up => *scroll = scroll.saturating_sub(1),
+        Action::Down => *scroll = scroll.saturating_add(1),
+        Action::PageUp => *scroll = scroll.saturating_sub(page),
+        Action::PageDown => *scroll = scroll.saturating_add(page),
+        Action::Top => *scroll = 0,
+        Action::Bottom => *scroll = bottom,
+        _ => {}
     }
 }
 

@@ -4,7 +4,7 @@
 
 use super::theme::Theme;
 use crate::doc::{Block, Doc};
-use crate::render::ascii_fold;
+use crate::render::{ascii_fold, wrap};
 use ratatui::text::{Line, Span};
 
 /// Wrapped lines and the first line of each checklist step.
@@ -12,25 +12,6 @@ use ratatui::text::{Line, Span};
 pub struct Wrapped {
     pub lines: Vec<Line<'static>>,
     pub step_starts: Vec<usize>,
-}
-
-fn wrap(text: &str, width: usize, first: &str, rest: &str) -> Vec<String> {
-    let opts = textwrap::Options::new(width.max(8))
-        .initial_indent(first)
-        .subsequent_indent(rest)
-        .break_words(true);
-    let mut out = Vec::new();
-    for para in text.split('\n') {
-        if para.trim().is_empty() {
-            continue;
-        }
-        out.extend(
-            textwrap::wrap(para.trim(), &opts)
-                .into_iter()
-                .map(|c| c.into_owned()),
-        );
-    }
-    out
 }
 
 /// Render `doc` at `width` columns. `cursor` highlights one step.

@@ -81,6 +81,7 @@ pub fn start(cli: &Cli) -> Result<(), Failure> {
         signal_hook::flag::register(sig, Arc::clone(&stop))
             .map_err(|e| Failure::runtime(format!("cannot install signal handler: {e}")))?;
     }
+    spawn_watchdog(Arc::clone(&stop));
     // Our hook first; ratatui's (installed by init) restores the terminal and then calls it.
     let prev = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
@@ -118,6 +119,64 @@ pub fn start(cli: &Cli) -> Result<(), Failure> {
     }
 }
 
+/// What waiting on the terminal found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Tty {
+    /// Input is waiting.
+    Ready,
+    /// Nothing within the timeout (or a signal interrupted the wait).
+    Idle,
+    /// The terminal is gone (SSH dropped, tmux pane killed).
+    HungUp,
+}
+
+/// Wait up to `timeout` for input on stdin (the terminal crossterm reads).
+fn tty_wait(timeout: Duration) -> Tty {
+    let mut fds = libc::pollfd {
+        fd: libc::STDIN_FILENO,
+        events: libc::POLLIN,
+        revents: 0,
+    };
+    let ms = timeout.as_millis().min(i32::MAX as u128) as libc::c_int;
+    // SAFETY: one valid pollfd, count 1, as poll(2) requires.
+    let n = unsafe { libc::poll(&mut fds, 1, ms) };
+    if n < 0 {
+        return if std::io::Error::last_os_error().kind() == std::io::ErrorKind::Interrupted {
+            Tty::Idle
+        } else {
+            Tty::HungUp
+        };
+    }
+    if fds.revents & (libc::POLLHUP | libc::POLLERR | libc::POLLNVAL) != 0 {
+        Tty::HungUp
+    } else if fds.revents & libc::POLLIN != 0 {
+        Tty::Ready
+    } else {
+        Tty::Idle
+    }
+}
+
+/// After SIGHUP or SIGTERM, the time the loop has to save and exit before
+/// the watchdog ends the process (the terminal may be gone and a library
+/// call stuck on it). Every committed edit is already on disk by then.
+const WATCHDOG: Duration = Duration::from_secs(3);
+
+/// A thread that ends the process if a stop signal is not honoured in time.
+fn spawn_watchdog(stop: Arc<AtomicBool>) {
+    let _ = std::thread::Builder::new()
+        .name("sipfix-watchdog".into())
+        .spawn(move || {
+            loop {
+                std::thread::sleep(Duration::from_millis(200));
+                if stop.load(Ordering::Relaxed) {
+                    std::thread::sleep(WATCHDOG);
+                    restore_all();
+                    std::process::exit(129);
+                }
+            }
+        });
+}
+
 /// How often a failed save is retried while nothing else happens.
 const SAVE_RETRY: Duration = Duration::from_secs(5);
 
@@ -148,15 +207,28 @@ fn run_loop(
         } else {
             Duration::from_millis(1000)
         };
-        let msg = match event::poll(timeout) {
+        // Never hand a hung-up terminal to crossterm: on end-of-file it
+        // retries the read forever, spinning a core on the jump host.
+        if tty_wait(Duration::ZERO) == Tty::HungUp {
+            return Ok(());
+        }
+        let msg = match event::poll(Duration::ZERO) {
             Err(_) => return Ok(()),
-            Ok(false) => Msg::Tick,
             Ok(true) => match event::read() {
                 Err(_) => return Ok(()),
                 Ok(Event::Key(k)) => Msg::Key(k),
                 Ok(Event::Paste(s)) => Msg::Paste(s),
                 Ok(Event::Resize(w, h)) => Msg::Resize(w, h),
                 Ok(_) => continue,
+            },
+            Ok(false) => match tty_wait(timeout) {
+                Tty::HungUp => return Ok(()),
+                // Input (or a resize signal) arrived: read it on the next turn.
+                Tty::Ready => continue,
+                Tty::Idle => {
+                    // SIGWINCH interrupts the wait; crossterm reports the resize.
+                    Msg::Tick
+                }
             },
         };
         let is_tick = matches!(msg, Msg::Tick);
