@@ -1673,37 +1673,6 @@ fn rendering_fits_80_columns_with_long_values() {
     assert!(md.contains("xxxxxxxx"));
 }
 
-#[test]
-fn decoding_is_fast() {
-    // A 2 KB message with the headers sipfix decodes.
-    let mut extra = String::from(
-        "CSeq: 1 INVITE\nServer: kamailio (5.7.1)\nRetry-After: 120 (maintenance);duration=3600\n\
-         Allow: INVITE, ACK, CANCEL, OPTIONS, BYE, REFER, NOTIFY\nSupported: timer, 100rel, replaces\n\
-         Reason: Q.850;cause=34, SIP;cause=503\nWarning: 399 sbc \"overload\"\n\
-         Proxy-Authenticate: Digest realm=\"r\", nonce=\"n\", qop=\"auth\", algorithm=MD5\n",
-    );
-    while extra.len() < 1900 {
-        extra.push_str("Record-Route: <sip:proxy.example.com;lr>\n");
-    }
-    let text = crlf(&format!(
-        "SIP/2.0 503 Service Unavailable\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\n\
-         From: <sip:a@b>;tag=1\nTo: <sip:c@d>;tag=2\nCall-ID: x\n{extra}Content-Length: 0\n\n"
-    ));
-    assert!(text.len() > 2000, "{}", text.len());
-    let k = kb();
-    let _ = explain(&parse(text.as_bytes()).unwrap(), k);
-    let n = 200;
-    let start = std::time::Instant::now();
-    for _ in 0..n {
-        let m = parse(std::hint::black_box(text.as_bytes())).unwrap();
-        std::hint::black_box(explain(&m, k));
-    }
-    let per = start.elapsed() / n;
-    // Generous bound for unoptimised test builds on a busy machine; the
-    // release-mode target is well under 50 µs (see the criterion bench).
-    assert!(per.as_millis() < 20, "parse+explain took {per:?}");
-}
-
 // ---------------------------------------------------------------------------
 // Property tests: never panic.
 // ---------------------------------------------------------------------------
@@ -1803,20 +1772,13 @@ fn hostile_large_inputs_stay_linear() {
     ];
     for input in &inputs {
         assert!(input.len() <= MAX_INPUT);
-        let start = std::time::Instant::now();
         let m = parse(input.as_bytes()).unwrap();
         let e = explain(&m, kb());
         let t = render_text(&e);
         let md = render_markdown(&e);
         let all = message::parse_all(input.as_bytes()).unwrap();
-        let took = start.elapsed();
         assert!(e.problems.len() <= 400, "{}", e.problems.len());
         assert!(e.notes.len() <= 51);
         assert!(!t.is_empty() && !md.is_empty() && !all.is_empty());
-        assert!(
-            took.as_secs() < 15,
-            "took {took:?} on input starting {:?}",
-            &input[head.len()..head.len() + 40]
-        );
     }
 }
