@@ -48,7 +48,7 @@ pub struct Hit {
 }
 
 /// Minimum fuzzy score per query character for a text match to count.
-pub const MIN_SCORE_PER_CHAR: i64 = 20;
+pub const MIN_SCORE_PER_CHAR: i64 = 18;
 
 const W_REASON: i64 = 4;
 const W_KEYWORD: i64 = 3;
@@ -58,6 +58,63 @@ const W_NOTE: i64 = 2;
 /// A reusable matcher (construction allocates; keep one per session).
 pub struct Searcher {
     matcher: SkimMatcherV2,
+    /// Lower-cased words of every entry's fields, built on first use for
+    /// one knowledge base (identified by address and size).
+    words: std::cell::OnceCell<(usize, usize, Vec<EntryWords>)>,
+}
+
+/// One field to score: text, its words (when indexed), weight, which
+/// field, and the context to show.
+type Candidate<'a> = (
+    &'a str,
+    Option<&'a [String]>,
+    i64,
+    Field,
+    Option<&'a str>,
+    u64,
+);
+
+/// A bit for each ASCII letter (any case) and digit in `text`: a field can
+/// only match a query whose bits are all in the field's. It spares the
+/// fuzzy matcher most fields on every keystroke.
+fn mask(text: &str) -> u64 {
+    text.bytes().fold(0, |m, b| match b.to_ascii_lowercase() {
+        c @ b'a'..=b'z' => m | 1 << (c - b'a'),
+        c @ b'0'..=b'9' => m | 1 << (26 + c - b'0'),
+        _ => m,
+    })
+}
+
+/// The words of one entry's searchable fields, lower-cased once.
+struct EntryWords {
+    reason: Vec<String>,
+    keywords: Vec<Vec<String>>,
+    /// Letter/digit masks of reason, keywords and summary (see [`mask`]).
+    reason_mask: u64,
+    keyword_masks: Vec<u64>,
+    summary_mask: u64,
+    summary: Vec<String>,
+}
+
+fn index_words(kb: &Kb) -> Vec<EntryWords> {
+    kb.codes()
+        .map(|e| EntryWords {
+            reason: words_of(&e.reason),
+            keywords: e.keywords.iter().map(|k| words_of(k)).collect(),
+            reason_mask: mask(&e.reason),
+            keyword_masks: e.keywords.iter().map(|k| mask(k)).collect(),
+            summary_mask: mask(&e.summary),
+            summary: words_of(&e.summary),
+        })
+        .collect()
+}
+
+fn words_of(text: &str) -> Vec<String> {
+    text.to_lowercase()
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_string)
+        .collect()
 }
 
 impl Default for Searcher {
@@ -70,6 +127,7 @@ impl Searcher {
     pub fn new() -> Self {
         Searcher {
             matcher: SkimMatcherV2::default().ignore_case(),
+            words: std::cell::OnceCell::new(),
         }
     }
 
@@ -94,9 +152,21 @@ impl Searcher {
             return self.numeric(kb, q);
         }
         let min = MIN_SCORE_PER_CHAR * q.chars().filter(|c| !c.is_whitespace()).count() as i64;
+        let key = (kb as *const Kb as usize, kb.len());
+        let (k0, k1, index) = self.words.get_or_init(|| (key.0, key.1, index_words(kb)));
+        let fresh;
+        let index = if (*k0, *k1) == key {
+            index
+        } else {
+            // Another knowledge base than the first one searched: index it now.
+            fresh = index_words(kb);
+            &fresh
+        };
+        let words = query_words(q);
         let mut hits: Vec<Hit> = kb
             .codes()
-            .filter_map(|e| self.text_hit(e, notes.get(&e.code), q, min))
+            .zip(index)
+            .filter_map(|(e, w)| self.text_hit(e, w, notes.get(&e.code), q, &words, min))
             .collect();
         hits.sort_by(|a, b| b.score.cmp(&a.score).then(a.code.cmp(&b.code)));
         hits
@@ -130,56 +200,82 @@ impl Searcher {
         hits
     }
 
-    fn text_hit(&self, e: &CodeEntry, note: Option<&String>, q: &str, min: i64) -> Option<Hit> {
-        let words = query_words(q);
-        let mut best: Option<Hit> = None;
-        let mut consider =
-            |text: &str, weight: i64, field: Field, want_idx: bool, ctx: Option<&str>| {
-                let (raw, idx) = if want_idx {
-                    match self.matcher.fuzzy_indices(text, q) {
-                        Some((s, i)) => (Some(s), i),
-                        None => (None, Vec::new()),
-                    }
-                } else {
-                    (self.matcher.fuzzy_match(text, q), Vec::new())
-                };
-                let score = if words_match(text, &words) {
-                    // Every query word starts a word of the field: a real hit.
-                    WORD_TIER + raw.unwrap_or(0) * weight
-                } else {
-                    match raw {
-                        Some(r) if r >= min => r * weight,
-                        _ => return,
-                    }
-                };
-                if best.as_ref().is_none_or(|b| score > b.score) {
-                    best = Some(Hit {
-                        code: e.code,
-                        score,
-                        field,
-                        reason_indices: idx,
-                        code_indices: Vec::new(),
-                        context: ctx.map(str::to_string),
-                    });
-                }
-            };
-        consider(&e.reason, W_REASON, Field::Reason, true, None);
-        for k in &e.keywords {
-            consider(k, W_KEYWORD, Field::Keyword, false, Some(k));
+    fn text_hit(
+        &self,
+        e: &CodeEntry,
+        ew: &EntryWords,
+        note: Option<&String>,
+        q: &str,
+        words: &[String],
+        min: i64,
+    ) -> Option<Hit> {
+        let mut best: Option<(i64, Field, Option<&str>)> = None;
+        let mut candidates: Vec<Candidate<'_>> = Vec::with_capacity(e.keywords.len() + 2);
+        candidates.push((
+            &e.reason,
+            Some(&ew.reason),
+            W_REASON,
+            Field::Reason,
+            None,
+            ew.reason_mask,
+        ));
+        for ((k, kw), m) in e.keywords.iter().zip(&ew.keywords).zip(&ew.keyword_masks) {
+            candidates.push((k, Some(kw), W_KEYWORD, Field::Keyword, Some(k), *m));
         }
-        consider(
+        candidates.push((
             &e.summary,
+            Some(&ew.summary),
             W_SUMMARY,
             Field::Summary,
-            false,
             Some(&e.summary),
-        );
+            ew.summary_mask,
+        ));
         if let Some(n) = note {
             for line in n.lines() {
-                consider(line, W_NOTE, Field::Note, false, Some(line));
+                candidates.push((line, None, W_NOTE, Field::Note, Some(line), mask(line)));
             }
         }
-        best
+        let qmask = mask(q);
+        for (text, fw, weight, field, ctx, fmask) in candidates {
+            if qmask & !fmask != 0 {
+                continue;
+            }
+            let raw = self.matcher.fuzzy_match(text, q);
+            let word_hit = match fw {
+                Some(fw) => words_match(fw, words),
+                None => words_match(&words_of(text), words),
+            };
+            let score = if word_hit {
+                // Every query word starts a word of the field: a real hit.
+                WORD_TIER + raw.unwrap_or(0) * weight
+            } else {
+                match raw {
+                    Some(r) if r >= min => r * weight,
+                    _ => continue,
+                }
+            };
+            if best.is_none_or(|b| score > b.0) {
+                best = Some((score, field, ctx));
+            }
+        }
+        let (score, field, ctx) = best?;
+        // Match positions are only needed for the reason phrase shown in lists.
+        let reason_indices = if field == Field::Reason {
+            self.matcher
+                .fuzzy_indices(&e.reason, q)
+                .map(|(_, i)| i)
+                .unwrap_or_default()
+        } else {
+            Vec::new()
+        };
+        Some(Hit {
+            code: e.code,
+            score,
+            field,
+            reason_indices,
+            code_indices: Vec::new(),
+            context: ctx.map(str::to_string),
+        })
     }
 }
 
@@ -188,25 +284,15 @@ impl Searcher {
 const WORD_TIER: i64 = 1_000_000;
 
 fn query_words(q: &str) -> Vec<String> {
-    q.split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(str::to_lowercase)
-        .collect()
+    words_of(q)
 }
 
-/// True when each word is the start of some word of `text` (case-insensitive).
-fn words_match(text: &str, words: &[String]) -> bool {
-    if words.is_empty() {
-        return false;
-    }
-    let lower = text.to_lowercase();
-    let field_words: Vec<&str> = lower
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .collect();
-    words
-        .iter()
-        .all(|w| field_words.iter().any(|fw| fw.starts_with(w.as_str())))
+/// True when each query word is the start of one of the field's words.
+fn words_match(field_words: &[String], words: &[String]) -> bool {
+    !words.is_empty()
+        && words
+            .iter()
+            .all(|w| field_words.iter().any(|fw| fw.starts_with(w.as_str())))
 }
 
 #[cfg(test)]

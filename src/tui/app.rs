@@ -15,7 +15,10 @@ use crate::store::{StepState, Store};
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use ratatui::layout::Rect;
 use ratatui_textarea::TextArea;
+use std::cell::RefCell;
 use std::collections::BTreeMap;
+use std::hash::{Hash, Hasher};
+use std::rc::Rc;
 
 /// One input to the app.
 #[derive(Debug, Clone)]
@@ -110,6 +113,21 @@ pub struct App {
     pub paste_box: Option<TextArea<'static>>,
     /// The last decoded message (text shown in the message view).
     pub message: Option<Decoded>,
+    /// The wrapped detail text of the last frame: building and wrapping it
+    /// costs more than the rest of a frame, and most keys do not change it.
+    detail_memo: RefCell<Option<(DetailKey, Rc<lines::Wrapped>)>>,
+}
+
+/// Everything the wrapped detail text depends on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct DetailKey {
+    code: u16,
+    width: u16,
+    cursor: Option<usize>,
+    marks: Vec<&'static str>,
+    note: u64,
+    conflicts: usize,
+    message: Option<(Option<u16>, usize, usize)>,
 }
 
 /// A decoded SIP message as the TUI keeps it.
@@ -160,6 +178,7 @@ impl App {
             save_failed: false,
             paste_box: None,
             message: None,
+            detail_memo: RefCell::new(None),
         };
         if let Some(w) = app.store.as_ref().and_then(|s| s.warning()) {
             app.status = Some(Status {
@@ -294,6 +313,31 @@ impl App {
             .collect()
     }
 
+    /// The detail of `code` wrapped at `width`, with step `cursor`
+    /// highlighted; rebuilt only when something it shows has changed.
+    pub fn detail_lines(&self, code: u16, width: u16, cursor: Option<usize>) -> Rc<lines::Wrapped> {
+        let note = self.store.as_ref().map(|s| s.note(code)).unwrap_or("");
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        note.hash(&mut h);
+        let key = DetailKey {
+            code,
+            width,
+            cursor,
+            marks: self.marks(code),
+            note: h.finish(),
+            conflicts: self.store.as_ref().map_or(0, |s| s.conflicts(code).len()),
+            message: self.message.as_ref().map(|m| (m.code, m.text.len(), m.problems)),
+        };
+        if let Some((k, w)) = self.detail_memo.borrow().as_ref()
+            && *k == key
+        {
+            return Rc::clone(w);
+        }
+        let w = Rc::new(lines::doc_lines(&self.detail_doc(code), width, self.theme, cursor));
+        *self.detail_memo.borrow_mut() = Some((key, Rc::clone(&w)));
+        w
+    }
+
     /// Detail document of a code, with progress marks.
     pub fn detail_doc(&self, code: u16) -> doc::Doc {
         let Ok(l) = self.kb.lookup(code) else {
@@ -402,12 +446,7 @@ impl App {
         let Some(area) = self.panes().detail else {
             return;
         };
-        let w = lines::doc_lines(
-            &self.detail_doc(code),
-            layout::inner(area).width,
-            self.theme,
-            None,
-        );
+        let w = self.detail_lines(code, layout::inner(area).width, None);
         if let Some(&start) = w.step_starts.get(self.step_cursor) {
             let h = self.detail_height();
             let end = w

@@ -108,33 +108,30 @@ fn draw_list(f: &mut Frame, app: &App, r: Rect) {
         .iter()
         .map(|h| {
             let e = app.kb.get(h.code);
-            let mut spans = Vec::new();
-            let code = h.code.to_string();
-            for (i, ch) in code.chars().enumerate() {
-                let st = if h.code_indices.contains(&i) {
-                    t.matched()
-                } else {
-                    t.class(Class::of(h.code))
-                        .add_modifier(ratatui::style::Modifier::BOLD)
-                };
-                spans.push(Span::styled(ch.to_string(), st));
-            }
-            let flag = if notes.contains_key(&h.code) {
-                '*'
+            let code_style = t
+                .class(Class::of(h.code))
+                .add_modifier(ratatui::style::Modifier::BOLD);
+            let mut spans = highlighted(
+                &h.code.to_string(),
+                &h.code_indices,
+                code_style,
+                t.matched(),
+                usize::MAX,
+            );
+            spans.push(Span::raw(if notes.contains_key(&h.code) {
+                "*"
             } else {
-                ' '
-            };
-            spans.push(Span::raw(format!("{flag}")));
+                " "
+            }));
             if let Some(e) = e {
                 let room = width.saturating_sub(5);
-                for (i, ch) in e.reason.chars().take(room).enumerate() {
-                    let st = if h.reason_indices.contains(&i) {
-                        t.matched()
-                    } else {
-                        Style::new()
-                    };
-                    spans.push(Span::styled(ch.to_string(), st));
-                }
+                spans.extend(highlighted(
+                    &e.reason,
+                    &h.reason_indices,
+                    Style::new(),
+                    t.matched(),
+                    room,
+                ));
             }
             ListItem::new(Line::from(spans))
         })
@@ -144,12 +141,46 @@ fn draw_list(f: &mut Frame, app: &App, r: Rect) {
     f.render_stateful_widget(list, inner, &mut state);
 }
 
+/// `text` cut to `max` characters as spans, the characters at `hits` in
+/// `hit` style and runs of the others in `base` (one span per run).
+fn highlighted(
+    text: &str,
+    hits: &[usize],
+    base: Style,
+    hit: Style,
+    max: usize,
+) -> Vec<Span<'static>> {
+    let mut spans = Vec::new();
+    let mut run = String::new();
+    let mut run_hit = false;
+    for (i, ch) in text.chars().take(max).enumerate() {
+        let is_hit = hits.contains(&i);
+        if is_hit != run_hit && !run.is_empty() {
+            spans.push(Span::styled(
+                std::mem::take(&mut run),
+                if run_hit { hit } else { base },
+            ));
+        }
+        run_hit = is_hit;
+        run.push(ch);
+    }
+    if !run.is_empty() {
+        spans.push(Span::styled(run, if run_hit { hit } else { base }));
+    }
+    spans
+}
+
 /// Draw pre-wrapped lines in `r` with `scroll`, clamped to the content.
 fn scrolled(f: &mut Frame, lines: Vec<Line<'static>>, r: Rect, scroll: usize) {
+    scrolled_ref(f, &lines, r, scroll);
+}
+
+/// Like [`scrolled`], cloning only the visible lines.
+fn scrolled_ref(f: &mut Frame, lines: &[Line<'static>], r: Rect, scroll: usize) {
     let h = r.height as usize;
     let max = lines.len().saturating_sub(h);
     let s = scroll.min(max);
-    let visible: Vec<Line> = lines.into_iter().skip(s).take(h).collect();
+    let visible: Vec<Line> = lines[s..(s + h).min(lines.len())].to_vec();
     f.render_widget(Paragraph::new(visible), r);
 }
 
@@ -182,8 +213,8 @@ fn draw_detail(f: &mut Frame, app: &App, r: Rect) {
         return;
     };
     let cursor = focused.then_some(app.step_cursor);
-    let w = doc_lines(&app.detail_doc(code), inner.width, app.theme, cursor);
-    scrolled(f, w.lines, inner, app.detail_scroll);
+    let w = app.detail_lines(code, inner.width, cursor);
+    scrolled_ref(f, &w.lines, inner, app.detail_scroll);
 }
 
 fn draw_compare(f: &mut Frame, app: &App, r: Rect) {
