@@ -58,21 +58,7 @@ const W_NOTE: i64 = 2;
 /// A reusable matcher (construction allocates; keep one per session).
 pub struct Searcher {
     matcher: SkimMatcherV2,
-    /// Lower-cased words of every entry's fields, built on first use for
-    /// one knowledge base (identified by address and size).
-    words: std::cell::OnceCell<(usize, usize, Vec<EntryWords>)>,
 }
-
-/// One field to score: text, its words (when indexed), weight, which
-/// field, and the context to show.
-type Candidate<'a> = (
-    &'a str,
-    Option<&'a [String]>,
-    i64,
-    Field,
-    Option<&'a str>,
-    u64,
-);
 
 /// A bit for each ASCII letter (any case) and digit in `text`: a field can
 /// only match a query whose bits are all in the field's. It spares the
@@ -83,30 +69,6 @@ fn mask(text: &str) -> u64 {
         c @ b'0'..=b'9' => m | 1 << (26 + c - b'0'),
         _ => m,
     })
-}
-
-/// The words of one entry's searchable fields, lower-cased once.
-struct EntryWords {
-    reason: Vec<String>,
-    keywords: Vec<Vec<String>>,
-    /// Letter/digit masks of reason, keywords and summary (see [`mask`]).
-    reason_mask: u64,
-    keyword_masks: Vec<u64>,
-    summary_mask: u64,
-    summary: Vec<String>,
-}
-
-fn index_words(kb: &Kb) -> Vec<EntryWords> {
-    kb.codes()
-        .map(|e| EntryWords {
-            reason: words_of(&e.reason),
-            keywords: e.keywords.iter().map(|k| words_of(k)).collect(),
-            reason_mask: mask(&e.reason),
-            keyword_masks: e.keywords.iter().map(|k| mask(k)).collect(),
-            summary_mask: mask(&e.summary),
-            summary: words_of(&e.summary),
-        })
-        .collect()
 }
 
 fn words_of(text: &str) -> Vec<String> {
@@ -127,7 +89,6 @@ impl Searcher {
     pub fn new() -> Self {
         Searcher {
             matcher: SkimMatcherV2::default().ignore_case(),
-            words: std::cell::OnceCell::new(),
         }
     }
 
@@ -152,21 +113,10 @@ impl Searcher {
             return self.numeric(kb, q);
         }
         let min = MIN_SCORE_PER_CHAR * q.chars().filter(|c| !c.is_whitespace()).count() as i64;
-        let key = (kb as *const Kb as usize, kb.len());
-        let (k0, k1, index) = self.words.get_or_init(|| (key.0, key.1, index_words(kb)));
-        let fresh;
-        let index = if (*k0, *k1) == key {
-            index
-        } else {
-            // Another knowledge base than the first one searched: index it now.
-            fresh = index_words(kb);
-            &fresh
-        };
         let words = query_words(q);
         let mut hits: Vec<Hit> = kb
             .codes()
-            .zip(index)
-            .filter_map(|(e, w)| self.text_hit(e, w, notes.get(&e.code), q, &words, min))
+            .filter_map(|e| self.text_hit(e, notes.get(&e.code), q, &words, min))
             .collect();
         hits.sort_by(|a, b| b.score.cmp(&a.score).then(a.code.cmp(&b.code)));
         hits
@@ -203,48 +153,37 @@ impl Searcher {
     fn text_hit(
         &self,
         e: &CodeEntry,
-        ew: &EntryWords,
         note: Option<&String>,
         q: &str,
         words: &[String],
         min: i64,
     ) -> Option<Hit> {
         let mut best: Option<(i64, Field, Option<&str>)> = None;
-        let mut candidates: Vec<Candidate<'_>> = Vec::with_capacity(e.keywords.len() + 2);
-        candidates.push((
-            &e.reason,
-            Some(&ew.reason),
-            W_REASON,
-            Field::Reason,
-            None,
-            ew.reason_mask,
-        ));
-        for ((k, kw), m) in e.keywords.iter().zip(&ew.keywords).zip(&ew.keyword_masks) {
-            candidates.push((k, Some(kw), W_KEYWORD, Field::Keyword, Some(k), *m));
-        }
-        candidates.push((
-            &e.summary,
-            Some(&ew.summary),
-            W_SUMMARY,
-            Field::Summary,
-            Some(&e.summary),
-            ew.summary_mask,
-        ));
-        if let Some(n) = note {
-            for line in n.lines() {
-                candidates.push((line, None, W_NOTE, Field::Note, Some(line), mask(line)));
-            }
-        }
+        let fields = std::iter::once((e.reason.as_str(), W_REASON, Field::Reason, None))
+            .chain(
+                e.keywords
+                    .iter()
+                    .map(|k| (k.as_str(), W_KEYWORD, Field::Keyword, Some(k.as_str()))),
+            )
+            .chain(std::iter::once((
+                e.summary.as_str(),
+                W_SUMMARY,
+                Field::Summary,
+                Some(e.summary.as_str()),
+            )))
+            .chain(
+                note.into_iter()
+                    .flat_map(|n| n.lines())
+                    .map(|l| (l, W_NOTE, Field::Note, Some(l))),
+            );
         let qmask = mask(q);
-        for (text, fw, weight, field, ctx, fmask) in candidates {
-            if qmask & !fmask != 0 {
+        for (text, weight, field, ctx) in fields {
+            // A field lacking a letter of the query cannot match it at all.
+            if qmask & !mask(text) != 0 {
                 continue;
             }
             let raw = self.matcher.fuzzy_match(text, q);
-            let word_hit = match fw {
-                Some(fw) => words_match(fw, words),
-                None => words_match(&words_of(text), words),
-            };
+            let word_hit = words_match(&words_of(text), words);
             let score = if word_hit {
                 // Every query word starts a word of the field: a real hit.
                 WORD_TIER + raw.unwrap_or(0) * weight
