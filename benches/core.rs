@@ -113,7 +113,9 @@ fn message(c: &mut Criterion) {
     c.bench_function("message/decode_render_2k", |b| {
         b.iter(|| {
             let m = sipfix::message::parse(black_box(text.as_bytes())).unwrap();
-            black_box(sipfix::message::render_text(&sipfix::message::explain(&m, kb)))
+            black_box(sipfix::message::render_text(&sipfix::message::explain(
+                &m, kb,
+            )))
         })
     });
 }

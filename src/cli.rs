@@ -671,7 +671,8 @@ fn q850(kb: &Kb, cause: Option<&str>, sip: Option<&str>, json: bool, out: Out) -
 fn read_limited(r: impl std::io::Read) -> std::io::Result<Vec<u8>> {
     use std::io::Read;
     let mut buf = Vec::new();
-    r.take(crate::message::MAX_INPUT as u64 + 1).read_to_end(&mut buf)?;
+    r.take(crate::message::MAX_INPUT as u64 + 1)
+        .read_to_end(&mut buf)?;
     Ok(buf)
 }
 
@@ -681,7 +682,8 @@ fn explain(kb: &Kb, file: Option<&std::path::Path>, format: Format, out: Out) ->
         Some(p) if p.as_os_str() != "-" => {
             let f = std::fs::File::open(p)
                 .map_err(|e| Failure::runtime(format!("cannot read {}: {e}", p.display())))?;
-            read_limited(f).map_err(|e| Failure::runtime(format!("cannot read {}: {e}", p.display())))?
+            read_limited(f)
+                .map_err(|e| Failure::runtime(format!("cannot read {}: {e}", p.display())))?
         }
         _ => {
             if std::io::stdin().is_terminal() {
@@ -701,5 +703,9 @@ fn explain(kb: &Kb, file: Option<&std::path::Path>, format: Format, out: Out) ->
     } else {
         crate::message::render_text(&expl)
     };
-    emit(&if out.style.ascii && !format.markdown { render::ascii_fold(&text) } else { text })
+    emit(&if out.style.ascii && !format.markdown {
+        render::ascii_fold(&text)
+    } else {
+        text
+    })
 }

@@ -360,7 +360,10 @@ fn explain_from_stdin_and_file() {
     let o = explain_stdin(&[], MSG_501.as_bytes());
     assert!(o.status.success(), "{}", stderr(&o));
     let s = stdout(&o);
-    assert!(s.contains("501 Not Implemented") && s.contains("REFER"), "{s}");
+    assert!(
+        s.contains("501 Not Implemented") && s.contains("REFER"),
+        "{s}"
+    );
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("m.txt");
     std::fs::write(&p, MSG_501).unwrap();
@@ -379,8 +382,22 @@ fn explain_json_has_the_stable_keys() {
     assert_eq!(j["cseq_method"], "REFER");
     assert_eq!(j["allow"], serde_json::json!(["UPDATE", "INVITE"]));
     assert_eq!(j["reasons"][0]["cause"], 21);
-    assert!(j["reasons"][0]["protocol"].as_str().unwrap().eq_ignore_ascii_case("q.850"));
-    for key in ["method", "supported", "require", "unsupported", "warnings", "retry_after", "challenges", "problems"] {
+    assert!(
+        j["reasons"][0]["protocol"]
+            .as_str()
+            .unwrap()
+            .eq_ignore_ascii_case("q.850")
+    );
+    for key in [
+        "method",
+        "supported",
+        "require",
+        "unsupported",
+        "warnings",
+        "retry_after",
+        "challenges",
+        "problems",
+    ] {
         assert!(j.get(key).is_some(), "missing key {key}");
     }
 }
@@ -398,7 +415,10 @@ fn explain_bad_input() {
     let o = explain_stdin(&[], b"\x00\x01\x02\xff\xfe binary");
     assert_eq!(o.status.code(), Some(2));
     // A partial decode is still a decode: exit 0 with problems.
-    let o = explain_stdin(&["--json"], b"SIP/2.0 4294967301 Overflow\r\nCSeq: 1 INVITE\r\n");
+    let o = explain_stdin(
+        &["--json"],
+        b"SIP/2.0 4294967301 Overflow\r\nCSeq: 1 INVITE\r\n",
+    );
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert!(j["code"].is_null());
@@ -409,7 +429,8 @@ fn explain_bad_input() {
 
 #[test]
 fn explain_escapes_hostile_bytes_on_stdout() {
-    let msg = "SIP/2.0 486 Busy Here\r\nCSeq: 1 INVITE\r\nServer: evil\x1b[2J\x1b]0;pwned\x07\r\n\r\n";
+    let msg =
+        "SIP/2.0 486 Busy Here\r\nCSeq: 1 INVITE\r\nServer: evil\x1b[2J\x1b]0;pwned\x07\r\n\r\n";
     let o = explain_stdin(&[], msg.as_bytes());
     assert!(o.status.success());
     let s = stdout(&o);

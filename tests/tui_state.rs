@@ -419,7 +419,10 @@ fn pasting_a_message_decodes_it_and_opens_its_code() {
     let doc = h.app.detail_doc(501);
     let text = format!("{doc:?}");
     assert!(text.contains("In the pasted message"), "{text}");
-    assert!(text.contains("Allow: INVITE, ACK, BYE, CANCEL, OPTIONS"), "{text}");
+    assert!(
+        text.contains("Allow: INVITE, ACK, BYE, CANCEL, OPTIONS"),
+        "{text}"
+    );
     assert!(text.contains("REFER"), "{text}");
 }
 
@@ -429,11 +432,23 @@ fn the_paste_box_decodes_on_ctrl_d_and_keeps_text_on_esc() {
     h.keys("p");
     assert_eq!(h.app.overlay, Overlay::Paste);
     h.send(Msg::Paste(NOT_IMPLEMENTED.to_string()));
-    assert_eq!(h.app.overlay, Overlay::Paste, "a paste into the box stays in the box");
+    assert_eq!(
+        h.app.overlay,
+        Overlay::Paste,
+        "a paste into the box stays in the box"
+    );
     h.key(KeyCode::Esc);
     assert_eq!(h.app.overlay, Overlay::None);
     h.keys("p");
-    assert!(h.app.paste_box.as_ref().unwrap().lines().join("\n").contains("501 Not Implemented"));
+    assert!(
+        h.app
+            .paste_box
+            .as_ref()
+            .unwrap()
+            .lines()
+            .join("\n")
+            .contains("501 Not Implemented")
+    );
     h.ctrl('d');
     assert_eq!(h.app.current(), Some(501));
 }

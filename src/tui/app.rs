@@ -326,14 +326,22 @@ impl App {
             marks: self.marks(code),
             note: h.finish(),
             conflicts: self.store.as_ref().map_or(0, |s| s.conflicts(code).len()),
-            message: self.message.as_ref().map(|m| (m.code, m.text.len(), m.problems)),
+            message: self
+                .message
+                .as_ref()
+                .map(|m| (m.code, m.text.len(), m.problems)),
         };
         if let Some((k, w)) = self.detail_memo.borrow().as_ref()
             && *k == key
         {
             return Rc::clone(w);
         }
-        let w = Rc::new(lines::doc_lines(&self.detail_doc(code), width, self.theme, cursor));
+        let w = Rc::new(lines::doc_lines(
+            &self.detail_doc(code),
+            width,
+            self.theme,
+            cursor,
+        ));
         *self.detail_memo.borrow_mut() = Some((key, Rc::clone(&w)));
         w
     }
