@@ -163,17 +163,13 @@ fn sighup_saves_the_note_being_typed() {
     t.wait_for("Note for 503");
     t.type_text("typed just before the link dropped");
     t.wait_for("typed just before the link dropped");
-    // Kill the pane's process group with SIGHUP, as a dropped SSH session does.
+    // Send SIGHUP to sipfix (the pane's process), as a dropped SSH session does.
     let pid = String::from_utf8_lossy(&t.cmd(&["display", "-p", "-t", "t", "#{pane_pid}"]).stdout)
         .trim()
         .to_string();
     let pid: i32 = pid.parse().expect("pane pid");
-    let _ = Command::new("pkill")
-        .args(["-HUP", "-P", &pid.to_string()])
-        .status();
-    let _ = Command::new("kill")
-        .args(["-HUP", &pid.to_string()])
-        .status();
+    // SAFETY: kill(2) with a pid we just read and a valid signal number.
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGHUP) }, 0);
     t.wait_exit();
     let store = sipfix::store::Store::open(data.path()).unwrap();
     assert_eq!(store.note(503), "typed just before the link dropped");
@@ -251,7 +247,10 @@ fn a_vanished_terminal_ends_sipfix_and_keeps_the_note() {
         }
         if start.elapsed() > Duration::from_secs(8) {
             // Do not leave a spinning process behind, then fail.
-            let _ = Command::new("kill").args(["-9", &pid]).status();
+            if let Ok(p) = pid.parse::<i32>() {
+                // SAFETY: kill(2) with the pid of the process this test started.
+                unsafe { libc::kill(p, libc::SIGKILL) };
+            }
             panic!("sipfix {pid} still running after its terminal vanished");
         }
         std::thread::sleep(Duration::from_millis(50));
