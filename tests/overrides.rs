@@ -2,30 +2,8 @@
 
 use std::process::Command;
 
-const ENTRY: &str = r#"
-[[code]]
-code = 499
-reason = "Carrier Overload"
-registered = false
-references = ["RFC 3261 §8.1.3.2"]
-summary = "Carrier X sends 499 when its gateway is overloaded."
-description = "Private code of carrier X."
-when = ["Evening peaks on carrier X trunks."]
-senders = ["gateway"]
-retry = "Retry on the backup trunk."
-
-[[code.steps]]
-title = "Fail over to trunk B"
-detail = "Route the call over trunk B."
-
-[[code.steps]]
-title = "Open a carrier ticket"
-detail = "Quote the Call-ID."
-
-[[code.steps]]
-title = "Check the time of day"
-detail = "Peaks at 19:00."
-"#;
+/// A vendor entry for 499, shared with the unit tests in `src/kb/overrides.rs`.
+const ENTRY: &str = include_str!("fixtures/overrides-499.toml");
 
 fn run(config: &std::path::Path, args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_sipfix"))
@@ -62,7 +40,7 @@ fn a_broken_file_is_reported_with_its_line_and_ignored() {
     let o = run(d.path(), &["show", "499"]);
     assert!(o.status.success(), "the built-in base still works");
     let err = String::from_utf8_lossy(&o.stderr);
-    assert!(err.contains("overrides.toml:10"), "{err}");
+    assert!(err.contains("overrides.toml:9"), "{err}");
     assert!(err.contains("ignored"), "{err}");
     assert!(String::from_utf8_lossy(&o.stdout).contains("(unregistered code)"));
 }

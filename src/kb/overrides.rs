@@ -117,30 +117,7 @@ pub fn global() -> &'static (Kb, Option<String>, Vec<u16>) {
 mod tests {
     use super::*;
 
-    const ENTRY: &str = r#"
-[[code]]
-code = 499
-reason = "Carrier Overload"
-registered = false
-references = ["RFC 3261 §8.1.3.2"]
-summary = "Carrier X sends 499 when its gateway is overloaded."
-description = "Private code of carrier X."
-when = ["Evening peaks on carrier X trunks."]
-senders = ["gateway"]
-retry = "Retry on the backup trunk."
-
-[[code.steps]]
-title = "Fail over to trunk B"
-detail = "Route the call over trunk B."
-
-[[code.steps]]
-title = "Open a carrier ticket"
-detail = "Quote the Call-ID."
-
-[[code.steps]]
-title = "Check the time of day"
-detail = "Peaks at 19:00."
-"#;
+    const ENTRY: &str = include_str!("../../tests/fixtures/overrides-499.toml");
 
     #[test]
     fn adds_a_vendor_code() {
@@ -167,12 +144,12 @@ detail = "Peaks at 19:00."
         let mut kb = Kb::embedded().clone();
         let bad = ENTRY.replace("senders = [\"gateway\"]", "senders = 5");
         let e = apply(&mut kb, "o.toml", &bad).unwrap_err();
-        assert_eq!(e.line, Some(10), "{e}");
+        assert_eq!(e.line, Some(9), "{e}");
         let few = ENTRY.split("[[code.steps]]").next().unwrap().to_string()
             + "[[code.steps]]\ntitle = \"a\"\ndetail = \"b\"\n";
         let e = apply(&mut kb, "o.toml", &few).unwrap_err();
         assert!(e.message.contains("at least 3"), "{e}");
-        assert_eq!(e.line, Some(3), "{e}");
+        assert_eq!(e.line, Some(2), "{e}");
         assert!(kb.get(499).is_none(), "nothing applied");
     }
 }
