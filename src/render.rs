@@ -155,12 +155,14 @@ pub fn to_text(doc: &Doc, st: TextStyle) -> String {
     if st.ascii { ascii_fold(&s) } else { s }
 }
 
-fn md_escape(s: &str) -> String {
-    // Keep Markdown structure intact: escape characters that start markup
-    // inside running text.
-    let mut out = String::with_capacity(s.len());
+/// Escape the characters that start Markdown markup inside running text.
+pub fn md_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 8);
     for c in s.chars() {
-        if matches!(c, '*' | '_' | '`' | '<' | '>' | '[' | ']' | '|' | '#') {
+        if matches!(
+            c,
+            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '#' | '~' | '{' | '}' | '!'
+        ) {
             out.push('\\');
         }
         out.push(c);
@@ -168,10 +170,28 @@ fn md_escape(s: &str) -> String {
     out
 }
 
-fn md_code(s: &str) -> String {
-    let ticks = if s.contains('`') { "`` " } else { "`" };
-    let end = if s.contains('`') { " ``" } else { "`" };
-    format!("{ticks}{s}{end}")
+/// An inline code span, delimited by more backticks than any run inside it.
+pub fn md_code(s: &str) -> String {
+    let mut longest = 0;
+    let mut run = 0;
+    for c in s.chars() {
+        if c == '`' {
+            run += 1;
+            longest = longest.max(run);
+        } else {
+            run = 0;
+        }
+    }
+    if s.is_empty() {
+        return "` `".to_string();
+    }
+    let fence = "`".repeat(longest + 1);
+    let pad = if s.starts_with('`') || s.ends_with('`') || longest > 0 {
+        " "
+    } else {
+        ""
+    };
+    format!("{fence}{pad}{s}{pad}{fence}")
 }
 
 /// Render a document as Markdown.

@@ -365,44 +365,13 @@ fn body_lines(e: &Explanation) -> Vec<(&'static str, String)> {
 
 /// Escape Markdown syntax in sanitised text.
 fn md(s: &str) -> String {
-    let s = clean(s);
-    let mut out = String::with_capacity(s.len() + 8);
-    for c in s.chars() {
-        if matches!(
-            c,
-            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '#' | '~' | '{' | '}' | '!'
-        ) {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out
+    crate::render::md_escape(&clean(s))
 }
 
 /// An inline code span holding sanitised text, delimited by more backticks
 /// than any run inside it.
 fn code(s: &str) -> String {
-    let s = clean(s);
-    let mut longest = 0;
-    let mut run = 0;
-    for c in s.chars() {
-        if c == '`' {
-            run += 1;
-            longest = longest.max(run);
-        } else {
-            run = 0;
-        }
-    }
-    let fence = "`".repeat(longest + 1);
-    if s.is_empty() {
-        return "` `".to_string();
-    }
-    let pad = if s.starts_with('`') || s.ends_with('`') || longest > 0 {
-        " "
-    } else {
-        ""
-    };
-    format!("{fence}{pad}{s}{pad}{fence}")
+    crate::render::md_code(&clean(s))
 }
 
 /// Markdown for a ticket: headings, lists and code spans, all untrusted text
