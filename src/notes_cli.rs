@@ -100,15 +100,6 @@ fn list(kb: &Kb, s: &Store, out: Out) -> CmdResult {
     })
 }
 
-fn state_mark(st: StepState) -> &'static str {
-    match st {
-        StepState::Todo => "[ ]",
-        StepState::Done => "[x]",
-        StepState::Skipped => "[-]",
-        StepState::Failed => "[!]",
-    }
-}
-
 #[derive(Serialize)]
 struct ExportCode {
     code: u16,
@@ -169,9 +160,7 @@ fn export_report(kb: &Kb, s: &Store, fmt: ExportFormat, _out: Out) -> CmdResult 
                     .steps
                     .iter()
                     .enumerate()
-                    .map(|(i, st)| {
-                        format!("{} {}. {}", state_mark(s.step_state(c, i)), i + 1, st.title)
-                    })
+                    .map(|(i, st)| format!("{} {}. {}", s.step_state(c, i).mark(), i + 1, st.title))
                     .collect(),
             ),
         ];

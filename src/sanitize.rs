@@ -40,17 +40,23 @@ fn push_line(out: &mut String, line: &str) {
     }
 }
 
-/// The visible form of a character that must not reach a terminal raw.
-fn escape(c: char) -> Option<String> {
+/// True for a character that must not reach a terminal raw: C0 and C1
+/// controls, DEL, bidirectional overrides and invisible separators.
+pub fn is_unsafe(c: char) -> bool {
     let u = c as u32;
-    let bad = u < 0x20
+    u < 0x20
         || u == 0x7f
         || (0x80..=0x9f).contains(&u)
         || matches!(u, 0x200e | 0x200f | 0x202a..=0x202e | 0x2066..=0x2069 | 0x061c)
-        || matches!(u, 0x2028 | 0x2029 | 0xfeff);
-    if !bad {
+        || matches!(u, 0x2028 | 0x2029 | 0xfeff)
+}
+
+/// The visible form of a character that must not reach a terminal raw.
+fn escape(c: char) -> Option<String> {
+    if !is_unsafe(c) {
         return None;
     }
+    let u = c as u32;
     Some(match c {
         '\n' => "\\n".to_string(),
         '\r' => "\\r".to_string(),

@@ -87,12 +87,7 @@ pub fn human_duration(secs: u64) -> String {
 /// True if a character must not reach a terminal raw (the same set
 /// [`sanitize`] escapes, except HTAB which is plain whitespace in SIP).
 pub fn is_control(c: char) -> bool {
-    let u = c as u32;
-    (u < 0x20 && c != '\t')
-        || u == 0x7f
-        || (0x80..=0x9f).contains(&u)
-        || matches!(u, 0x200e | 0x200f | 0x202a..=0x202e | 0x2066..=0x2069 | 0x061c)
-        || matches!(u, 0x2028 | 0x2029 | 0xfeff)
+    c != '\t' && crate::sanitize::is_unsafe(c)
 }
 
 /// True if `s` holds a control character, escape sequence introducer or

@@ -34,6 +34,16 @@ impl StepState {
     pub fn is_handled(self) -> bool {
         matches!(self, StepState::Done | StepState::Skipped)
     }
+
+    /// The checkbox shown for the state: `[ ]`, `[x]`, `[-]`, `[!]`.
+    pub fn mark(self) -> &'static str {
+        match self {
+            StepState::Todo => "[ ]",
+            StepState::Done => "[x]",
+            StepState::Skipped => "[-]",
+            StepState::Failed => "[!]",
+        }
+    }
 }
 
 /// A note text that lost a merge and is kept so the user can recover it.

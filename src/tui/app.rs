@@ -309,7 +309,7 @@ impl App {
     /// The checklist marks of a code, one per step.
     pub fn marks(&self, code: u16) -> Vec<&'static str> {
         (0..self.steps_len(code))
-            .map(|i| mark(self.step_state(code, i)))
+            .map(|i| self.step_state(code, i).mark())
             .collect()
     }
 
@@ -1079,15 +1079,5 @@ fn scroll_overlay(scroll: &mut usize, a: Action, page: usize, bottom: usize) {
         Action::Top => *scroll = 0,
         Action::Bottom => *scroll = bottom,
         _ => {}
-    }
-}
-
-/// The checkbox mark of a step state.
-pub fn mark(s: StepState) -> &'static str {
-    match s {
-        StepState::Todo => "[ ]",
-        StepState::Done => "[x]",
-        StepState::Skipped => "[-]",
-        StepState::Failed => "[!]",
     }
 }

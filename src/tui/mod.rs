@@ -10,22 +10,14 @@ pub mod theme;
 pub mod view;
 
 use crate::cli::{Cli, Failure};
-use crate::store::{self, Store};
+use crate::store::{self, Store, now_ms};
 use crate::term;
 use app::{App, Effect, Msg};
 use crossterm::event::{self, DisableBracketedPaste, EnableBracketedPaste, Event};
 use std::io::IsTerminal;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
-
-/// Milliseconds since the Unix epoch (the clock lives here, at the edge).
-pub fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as u64)
-        .unwrap_or(0)
-}
+use std::time::Duration;
 
 /// Open the notes store, or say why notes are disabled.
 pub fn open_store() -> (Option<Store>, Option<String>) {

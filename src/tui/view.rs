@@ -1,6 +1,6 @@
 //! Drawing: a pure function of `&App`. One function per pane or overlay.
 
-use super::app::{App, Overlay, mark};
+use super::app::{App, Overlay};
 use super::keymap;
 use super::layout::{self, Focus, MIN_HEIGHT, MIN_WIDTH};
 use super::lines::{self, doc_lines};
@@ -327,7 +327,7 @@ fn draw_walk(f: &mut Frame, app: &App, body: Rect, step: usize, scroll: usize) {
     let Some(s) = steps.get(step) else { return };
     let mut d = vec![crate::doc::Block::Title(format!(
         "{} {}",
-        mark(app.step_state(code, step)),
+        app.step_state(code, step).mark(),
         s.title
     ))];
     d.push(crate::doc::Block::Para(s.detail.clone()));
@@ -363,7 +363,7 @@ fn draw_walk(f: &mut Frame, app: &App, body: Rect, step: usize, scroll: usize) {
             .map(|(i, st)| {
                 format!(
                     "{} {} {}{}",
-                    mark(app.step_state(code, i)),
+                    app.step_state(code, i).mark(),
                     i + 1,
                     st.title,
                     if i == step { "  <" } else { "" }
