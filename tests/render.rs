@@ -145,3 +145,15 @@ proptest! {
         draw_only(&a, w, h);
     }
 }
+
+#[test]
+fn codes_with_a_note_are_starred_in_the_list() {
+    let (mut a, _d) = app(80, 24, false);
+    a.store
+        .as_mut()
+        .unwrap()
+        .set_note(100, "seen on trunk B", 1);
+    let f = frame(&a, 80, 24);
+    assert!(f.contains("│100*Trying"), "{f}");
+    assert!(f.contains("│180 Ringing"), "{f}");
+}

@@ -10,11 +10,12 @@ use crate::sanitize;
 pub fn decode(kb: &Kb, text: &str) -> Result<Decoded, String> {
     let msg = message::parse(text.as_bytes()).map_err(|e| e.to_string())?;
     let expl = message::explain(&msg, kb);
+    let text = message::render_text(&expl);
     Ok(Decoded {
         code: expl.code,
-        text: message::render_text(&expl),
-        checklist: expl.checklist.clone(),
+        text,
         problems: expl.problems.len(),
+        checklist: expl.checklist,
     })
 }
 

@@ -101,7 +101,6 @@ fn draw_list(f: &mut Frame, app: &App, r: Rect) {
         );
         return;
     }
-    let notes = app.notes_map();
     let width = inner.width as usize;
     let items: Vec<ListItem> = app
         .hits
@@ -118,11 +117,17 @@ fn draw_list(f: &mut Frame, app: &App, r: Rect) {
                 t.matched(),
                 usize::MAX,
             );
-            spans.push(Span::raw(if notes.contains_key(&h.code) {
-                "*"
-            } else {
-                " "
-            }));
+            spans.push(Span::raw(
+                if app
+                    .store
+                    .as_ref()
+                    .is_some_and(|st| !st.note(h.code).is_empty())
+                {
+                    "*"
+                } else {
+                    " "
+                },
+            ));
             if let Some(e) = e {
                 let room = width.saturating_sub(5);
                 spans.extend(highlighted(
