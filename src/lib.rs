@@ -10,4 +10,5 @@ pub mod sanitize;
 pub mod search;
 pub mod store;
 pub mod term;
+pub mod trace;
 pub mod tui;

@@ -1,0 +1,137 @@
+//! Reading a whole trace (a capture or a PBX log) and triaging its calls.
+//!
+//! The layers, each testable alone (see the README's architecture section):
+//!
+//! ```text
+//! bytes -> records (pcap / pcapng / text-log framing, timestamps)        [read]
+//!   -> packets (link layer) -> datagrams and streams (IP defragmentation,
+//!      TCP reassembly, HEP, WebSocket) -> one SIP message each         [read]
+//!   -> [`Record`]s handed to a [`Sink`]
+//!   -> transactions -> calls/dialogs -> findings -> report              [analysis]
+//! ```
+//!
+//! This file is the contract between the readers and the analysis: the
+//! readers know nothing of calls, the analysis knows nothing of link types.
+
+use std::net::IpAddr;
+
+/// An address and port a SIP message was sent from or to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Endpoint {
+    pub ip: IpAddr,
+    pub port: u16,
+}
+
+impl std::fmt::Display for Endpoint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.ip {
+            IpAddr::V4(ip) => write!(f, "{ip}:{}", self.port),
+            IpAddr::V6(ip) => write!(f, "[{ip}]:{}", self.port),
+        }
+    }
+}
+
+/// The transport a message travelled on, as far as the trace tells.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+pub enum Transport {
+    Udp,
+    Tcp,
+    Tls,
+    Sctp,
+    Ws,
+    Wss,
+    #[default]
+    Unknown,
+}
+
+/// One SIP message found in a trace, handed to the [`Sink`] by a reader.
+///
+/// `sip` borrows the reader's buffer and is valid only during the call:
+/// a sink keeps what it needs (a summary, or a copy for the calls it was
+/// asked to keep), never the slice itself.
+#[derive(Clone, Copy, Debug)]
+pub struct Record<'a> {
+    /// Index of the input file (in the order given on the command line).
+    pub file: u32,
+    /// 1-based number of the packet (capture) or log entry (text log) that
+    /// completed this message, as Wireshark / the log would number it.
+    pub frame: u64,
+    /// Every frame that carried a piece of this message (fragments, TCP
+    /// segments); `[frame]` for a message in a single packet. Used by
+    /// `--export-pcap` to copy the original packets.
+    pub frames: &'a [u64],
+    /// Capture time in nanoseconds since the Unix epoch (UTC); `None` when a
+    /// log line carries no time.
+    pub time_ns: Option<i64>,
+    pub src: Option<Endpoint>,
+    pub dst: Option<Endpoint>,
+    pub transport: Transport,
+    /// Exactly one SIP message: start line, headers, and the body as framed
+    /// by Content-Length (or the datagram's end).
+    pub sip: &'a [u8],
+}
+
+/// Something wrong in the input that did not stop the reading: a truncated
+/// packet, a TCP gap, an unparsable log entry. Listed in the report.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Problem {
+    pub file: u32,
+    /// The packet or log entry it concerns, when there is one.
+    pub frame: Option<u64>,
+    /// One sentence, plain text (sanitised when shown).
+    pub text: String,
+}
+
+/// What a reader hands its results to.
+pub trait Sink {
+    /// One SIP message.
+    fn record(&mut self, record: Record<'_>);
+    /// A non-fatal problem in the input.
+    fn problem(&mut self, problem: Problem);
+    /// Progress: `done` of `total` input bytes read so far (for a progress
+    /// bar or the TUI's loading line). Called now and then, not per packet.
+    fn progress(&mut self, _done: u64, _total: u64) {}
+}
+
+/// The input formats `sipfix triage --format` names; `Auto` detects by
+/// content (never by file name alone).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+pub enum Format {
+    #[default]
+    Auto,
+    Pcap,
+    Pcapng,
+    /// Asterisk `pjsip set logger on` (res/res_pjsip_logger.c).
+    Pjsip,
+    /// Asterisk chan_sip `sip set debug on`.
+    ChanSip,
+    /// FreeSWITCH sofia siptrace (libsofia-sip-ua/tport/tport_logging.c).
+    Sofia,
+    /// Kamailio sipdump module text files.
+    Sipdump,
+    /// sngrep "Save as .txt".
+    Sngrep,
+    /// ngrep `-W byline`.
+    Ngrep,
+    /// Raw SIP messages one after the other.
+    Raw,
+}
+
+/// What a reader learnt about one input, for the report's header line.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SourceInfo {
+    /// The path as given (`-` for standard input).
+    pub path: String,
+    /// The format detected (or forced), never `Auto`.
+    pub format: Format,
+    /// Whether the input was gzip-compressed.
+    pub gzip: bool,
+    /// Link types seen (pcap/pcapng), e.g. `"Ethernet"`, `"Linux cooked v2"`.
+    pub link_types: Vec<String>,
+    /// Packets (capture) or log entries (text) read.
+    pub packets: u64,
+    /// SIP messages handed to the sink.
+    pub sip_messages: u64,
+    /// Input bytes (after decompression).
+    pub bytes: u64,
+}
