@@ -307,6 +307,25 @@ pub fn explain(msg: &Message, kb: &Kb) -> Explanation {
     e
 }
 
+/// Decode one Reason header value (RFC 3326) on its own, as [`explain`]
+/// does inside a message: the value and the notes it raised (vendor
+/// deviations from RFC 3398). Used by the trace findings.
+pub fn decode_reason(value: &str, kb: &Kb) -> (ReasonInfo, Vec<String>) {
+    let mut d = Decoder::standalone(kb);
+    let r = d.reason(value);
+    (r, d.notes.finish())
+}
+
+/// Decode one Warning header value (RFC 3261 §20.43) on its own.
+pub fn decode_warning(value: &str, kb: &Kb) -> WarningInfo {
+    Decoder::standalone(kb).warning(value)
+}
+
+/// Decode one Retry-After value (RFC 3261 §20.33) on its own.
+pub fn decode_retry_after(value: &str, kb: &Kb) -> RetryAfter {
+    Decoder::standalone(kb).retry_after(value)
+}
+
 /// Problems the decoder adds beyond the parser's, at most.
 const MAX_DECODE_PROBLEMS: usize = 200;
 /// Notes kept, at most.
@@ -316,6 +335,16 @@ struct Decoder<'k> {
     kb: &'k Kb,
     problems: Capped,
     notes: Capped,
+}
+
+impl<'k> Decoder<'k> {
+    fn standalone(kb: &'k Kb) -> Self {
+        Decoder {
+            kb,
+            problems: Capped::new(MAX_DECODE_PROBLEMS),
+            notes: Capped::new(MAX_NOTES),
+        }
+    }
 }
 
 impl Decoder<'_> {

@@ -29,12 +29,13 @@ mod decode;
 pub mod headers;
 mod parse;
 mod render;
-mod text;
+pub(crate) mod text;
 
 pub use checklist::{HeaderValues, StepFinding, findings};
 pub use decode::{
     Challenge, EventInfo, Explanation, HeaderInfo, Interval, OptionTagInfo, ReasonInfo, RetryAfter,
-    Sender, SubscriptionState, WarningInfo, explain,
+    Sender, SubscriptionState, WarningInfo, decode_reason, decode_retry_after, decode_warning,
+    explain,
 };
 pub use parse::{MAX_INPUT, parse, parse_all};
 pub use render::{render_markdown, render_text};

@@ -15,6 +15,18 @@
 
 use std::net::IpAddr;
 
+// The analysis: from SIP messages to calls, findings and metrics.
+pub mod findings;
+pub mod metrics;
+pub mod model;
+pub mod skim;
+#[doc(hidden)]
+pub mod testkit;
+
+pub use findings::{Evidence, Finding, Severity};
+pub use metrics::Summary;
+pub use model::{Analyzer, Call, Keep, Method, Msg, Options, Outcome, Triage};
+
 /// An address and port a SIP message was sent from or to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Endpoint {
@@ -135,3 +147,6 @@ pub struct SourceInfo {
     /// Input bytes (after decompression).
     pub bytes: u64,
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,1183 @@
+//! From SIP messages to transactions and calls.
+//!
+//! [`Analyzer`] is a [`Sink`]: each [`Record`] is skimmed
+//! ([`super::skim`]), placed in its call (by Call-ID, interned once per call)
+//! and its transaction, and kept as a compact [`Msg`] of 64 bytes. Nothing
+//! else of the message is kept, except the few header values the findings
+//! need (as [`Extra`]s, only when present) and, for the calls selected with
+//! [`Keep`], the whole bytes. [`Analyzer::finish`] then sorts each call's
+//! messages by time, drops the duplicates, marks the retransmissions,
+//! derives each transaction's and call's facts and runs the findings.
+//!
+//! Transactions (RFC 3261 §17.1.3 and §17.2.3): the top Via's branch and
+//! sent-by plus the CSeq method, with the ACK of a non-2xx response in its
+//! INVITE's transaction and a CANCEL linked to the INVITE with the same
+//! branch. A branch without the `z9hG4bK` cookie (RFC 2543 peers) falls back
+//! to the From tag, the CSeq number and the top Via.
+//!
+//! The duplicate rule: a message with the same bytes, the same source and
+//! destination and the same transaction as one seen less than
+//! [`DUPLICATE_WINDOW_NS`] earlier is the same packet captured twice (for
+//! example on two interfaces with `tcpdump -i any`): it is dropped (its
+//! frames are kept for `--export-pcap`). The same bytes later than that are a
+//! retransmission, counted and shown.
+
+use super::findings::{self, Finding};
+use super::skim::{self, Rare, Skim, Start};
+use super::{Endpoint, Problem, Record, Sink, SourceInfo, Transport};
+use foldhash::fast::FixedState;
+use std::collections::HashMap;
+use std::hash::{BuildHasher, Hasher};
+
+/// Index of an endpoint in [`Triage::endpoints`]; [`NO_EP`] when unknown.
+pub type Ep = u32;
+/// No endpoint.
+pub const NO_EP: Ep = u32::MAX;
+/// No message / no transaction.
+pub const NONE: u32 = u32::MAX;
+
+/// T1, the RFC 3261 round-trip estimate (§17.1.1.1): 500 ms.
+pub const T1_NS: i64 = 500_000_000;
+/// 64*T1 (Timer B and F, §17.1.1.2 and §17.1.2.2): 32 s.
+pub const TIMER_B_NS: i64 = 64 * T1_NS;
+/// Two copies closer than this are one packet captured twice (10 ms; a
+/// retransmission comes T1 = 500 ms or more after the original).
+pub const DUPLICATE_WINDOW_NS: i64 = 10_000_000;
+/// Whole message bytes kept at most (see [`Keep`]).
+pub const DEFAULT_KEEP_LIMIT: usize = 256 << 20;
+/// Problems listed at most; the rest are counted.
+pub const MAX_PROBLEMS: usize = 1000;
+
+/// A SIP method, interned: the registered ones have fixed numbers, others
+/// are numbered as they appear (see [`Triage::method_name`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub struct Method(pub u8);
+
+impl Method {
+    pub const UNKNOWN: Method = Method(0);
+    pub const INVITE: Method = Method(1);
+    pub const ACK: Method = Method(2);
+    pub const BYE: Method = Method(3);
+    pub const CANCEL: Method = Method(4);
+    pub const REGISTER: Method = Method(5);
+    pub const OPTIONS: Method = Method(6);
+    pub const PRACK: Method = Method(7);
+    pub const SUBSCRIBE: Method = Method(8);
+    pub const NOTIFY: Method = Method(9);
+    pub const PUBLISH: Method = Method(10);
+    pub const INFO: Method = Method(11);
+    pub const REFER: Method = Method(12);
+    pub const MESSAGE: Method = Method(13);
+    pub const UPDATE: Method = Method(14);
+}
+
+/// Names of the methods with fixed numbers.
+const KNOWN_METHODS: [&str; 15] = [
+    "UNKNOWN",
+    "INVITE",
+    "ACK",
+    "BYE",
+    "CANCEL",
+    "REGISTER",
+    "OPTIONS",
+    "PRACK",
+    "SUBSCRIBE",
+    "NOTIFY",
+    "PUBLISH",
+    "INFO",
+    "REFER",
+    "MESSAGE",
+    "UPDATE",
+];
+
+/// Bits of [`Msg::flags`].
+pub mod flag {
+    /// The same bytes were seen earlier in the transaction (T1 or more before).
+    pub const RETRANS: u16 = 1;
+    /// A request with Authorization or Proxy-Authorization.
+    pub const CREDENTIALS: u16 = 2;
+    /// A challenge (401/407) saying `stale=true`.
+    pub const STALE: u16 = 4;
+    /// Carries an SDP body.
+    pub const SDP: u16 = 8;
+    /// A request with a To tag (inside a dialog).
+    pub const IN_DIALOG: u16 = 16;
+    /// `Event: refer` (a NOTIFY about a REFER).
+    pub const EVENT_REFER: u16 = 32;
+    /// A 401/407 carrying a challenge header.
+    pub const CHALLENGE: u16 = 64;
+}
+
+/// One SIP message of a call, in 64 bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Msg {
+    /// Capture time, ns since the Unix epoch; [`i64::MIN`] when unknown.
+    pub time_ns: i64,
+    /// The packet or log entry that completed it.
+    pub frame: u64,
+    /// The input file.
+    pub file: u32,
+    pub src: Ep,
+    pub dst: Ep,
+    /// The CSeq number (0 when missing).
+    pub cseq: u32,
+    /// Index of its transaction in [`Call::txns`].
+    pub txn: u32,
+    /// Size in bytes.
+    pub len: u32,
+    /// A hash of the bytes (duplicates and retransmissions).
+    pub hash: u32,
+    /// Arrival order within the call (stable ids for extras and bytes).
+    pub seq: u32,
+    /// Status code of a response; 0 for a request.
+    pub code: u16,
+    /// The request method, or a response's CSeq method.
+    pub method: Method,
+    /// 1 + index of the To tag in [`Call::legs`]; 0 without a To tag.
+    pub leg: u8,
+    /// [`flag`] bits.
+    pub flags: u16,
+}
+
+impl Msg {
+    pub fn is_request(&self) -> bool {
+        self.code == 0
+    }
+    pub fn is_response(&self) -> bool {
+        self.code != 0
+    }
+    pub fn has(&self, f: u16) -> bool {
+        self.flags & f != 0
+    }
+    pub fn time(&self) -> Option<i64> {
+        (self.time_ns != i64::MIN).then_some(self.time_ns)
+    }
+    pub fn is_final(&self) -> bool {
+        self.code >= 200
+    }
+}
+
+/// One transaction of a call.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Txn {
+    /// Hash of the branch and sent-by (or the RFC 2543 fields).
+    pub base: u64,
+    pub method: Method,
+    pub cseq: u32,
+    /// The request carried a To tag (a request inside a dialog).
+    pub in_dialog: bool,
+    /// The branch has no RFC 3261 magic cookie.
+    pub rfc2543: bool,
+    /// The first copy of the request ([`NONE`] when not captured).
+    pub request: u32,
+    /// Copies of the request, retransmissions included.
+    pub requests: u32,
+    /// The first response.
+    pub first_response: u32,
+    /// The first final response ([`NONE`] when none).
+    pub final_msg: u32,
+    /// Its code (0 when none).
+    pub final_code: u16,
+    /// For a CANCEL: the INVITE transaction it cancels.
+    pub cancels: u32,
+    /// For an INVITE: the CANCEL transaction that cancels it.
+    pub cancelled_by: u32,
+}
+
+/// A header value of one message, kept because a finding or the report
+/// needs it. Only present when the message had the header.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Extra {
+    /// Index of the message in [`Call::msgs`].
+    pub msg: u32,
+    pub kind: ExtraKind,
+    /// The raw value (sanitise before showing), at most [`MAX_EXTRA`] bytes.
+    pub value: Box<str>,
+}
+
+/// Longest [`Extra`] value kept.
+pub const MAX_EXTRA: usize = 300;
+
+/// What an [`Extra`] holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum ExtraKind {
+    /// The reason phrase of a response other than `200 OK`.
+    Phrase,
+    Reason,
+    Warning,
+    RetryAfter,
+    /// WWW-Authenticate or Proxy-Authenticate.
+    Challenge,
+    SessionExpires,
+    MinSe,
+    MinExpires,
+    Expires,
+    Event,
+    SubscriptionState,
+    /// The media and codecs of an SDP body (`audio 8 0 101: PCMA/8000 ...`).
+    Sdp,
+    /// The Request-URI of a request that starts a transaction.
+    RequestUri,
+}
+
+/// How a call ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Outcome {
+    /// A 2xx final response.
+    Answered,
+    /// Busy, cancelled or declined (486, 487, 600, 603): the user's choice,
+    /// not a service failure.
+    User,
+    /// Any other final response, or no final response at all 64*T1 after
+    /// the request (a timeout).
+    Failure,
+    /// No final response yet when the trace ends.
+    Pending,
+}
+
+impl Outcome {
+    pub fn label(self) -> &'static str {
+        match self {
+            Outcome::Answered => "answered",
+            Outcome::User => "user",
+            Outcome::Failure => "failure",
+            Outcome::Pending => "pending",
+        }
+    }
+}
+
+/// The codes RFC 6076 and the issue count as the user's choice.
+pub fn is_user_code(code: u16) -> bool {
+    matches!(code, 486 | 487 | 600 | 603)
+}
+
+/// One call: every message with one Call-ID.
+#[derive(Clone, Debug)]
+pub struct Call {
+    pub call_id: String,
+    /// Messages in time order, duplicates removed.
+    pub msgs: Vec<Msg>,
+    pub txns: Vec<Txn>,
+    /// Distinct To tags seen (dialogs and forks), in order of appearance.
+    pub legs: Vec<Box<[u8]>>,
+    /// Header values kept, sorted by message.
+    pub extras: Vec<Extra>,
+    /// Whole message bytes, by message index, for the calls kept.
+    pub raw: Vec<(u32, Box<[u8]>)>,
+    /// Frames of duplicates and of the extra pieces of reassembled messages.
+    pub extra_frames: Vec<(u32, u64)>,
+    /// Copies dropped by the duplicate rule.
+    pub duplicates: u32,
+    /// From and To of the first request (the first initial INVITE if any).
+    pub from_uri: String,
+    pub to_uri: String,
+    pub transport: Transport,
+    // Derived by `finish`:
+    /// The method of the call: the first initial INVITE's when there is
+    /// one, else the first request's.
+    pub method: Method,
+    /// The transactions of the call's request (auth retries, forks and
+    /// proxied copies of it): initial requests of `method`.
+    pub primary: Vec<u32>,
+    /// The first copy of the first primary request.
+    pub first_request: u32,
+    /// The final response of the call: the first 2xx of a primary
+    /// transaction, else the last final response to one.
+    pub final_msg: u32,
+    pub src: Ep,
+    pub dst: Ep,
+    pub start_ns: Option<i64>,
+    pub end_ns: Option<i64>,
+    /// First request to first provisional response (100 included).
+    pub first_provisional_ms: Option<u64>,
+    /// RFC 6076 §4.3 SRD: first request to the first provisional other than
+    /// 100 (180/183...), or to the 2xx when none came first.
+    pub pdd_ms: Option<u64>,
+    /// First request to the 2xx.
+    pub answer_ms: Option<u64>,
+    pub retransmissions: u32,
+    pub outcome: Outcome,
+    pub findings: Vec<Finding>,
+}
+
+impl Call {
+    fn new(transport: Transport) -> Call {
+        Call {
+            call_id: String::new(),
+            msgs: Vec::new(),
+            txns: Vec::new(),
+            legs: Vec::new(),
+            extras: Vec::new(),
+            raw: Vec::new(),
+            extra_frames: Vec::new(),
+            duplicates: 0,
+            from_uri: String::new(),
+            to_uri: String::new(),
+            transport,
+            method: Method::UNKNOWN,
+            primary: Vec::new(),
+            first_request: NONE,
+            final_msg: NONE,
+            src: NO_EP,
+            dst: NO_EP,
+            start_ns: None,
+            end_ns: None,
+            first_provisional_ms: None,
+            pdd_ms: None,
+            answer_ms: None,
+            retransmissions: 0,
+            outcome: Outcome::Pending,
+            findings: Vec::new(),
+        }
+    }
+
+    /// The final response message of the call.
+    pub fn final_response(&self) -> Option<&Msg> {
+        self.msgs.get(self.final_msg as usize)
+    }
+
+    /// The final code of the call.
+    pub fn final_code(&self) -> Option<u16> {
+        self.final_response().map(|m| m.code)
+    }
+
+    /// The extras of one message.
+    pub fn extras_of(&self, msg: u32) -> impl Iterator<Item = &Extra> {
+        let start = self.extras.partition_point(|e| e.msg < msg);
+        self.extras[start..]
+            .iter()
+            .take_while(move |e| e.msg == msg)
+    }
+
+    /// The first extra of a kind on one message.
+    pub fn extra(&self, msg: u32, kind: ExtraKind) -> Option<&str> {
+        self.extras_of(msg)
+            .find(|e| e.kind == kind)
+            .map(|e| &*e.value)
+    }
+
+    /// The whole bytes of a message, when the call was kept.
+    pub fn raw_of(&self, msg: u32) -> Option<&[u8]> {
+        self.raw
+            .binary_search_by_key(&msg, |(m, _)| *m)
+            .ok()
+            .map(|i| &*self.raw[i].1)
+    }
+
+    /// Every (file, frame) that carried a message of this call.
+    pub fn frames(&self) -> impl Iterator<Item = (u32, u64)> + '_ {
+        self.msgs
+            .iter()
+            .map(|m| (m.file, m.frame))
+            .chain(self.extra_frames.iter().copied())
+    }
+
+    /// Milliseconds from the first request to a message.
+    pub fn ms_since_start(&self, msg: u32) -> Option<u64> {
+        let t0 = self.msgs.get(self.first_request as usize)?.time()?;
+        let t = self.msgs.get(msg as usize)?.time()?;
+        Some(((t - t0).max(0) / 1_000_000) as u64)
+    }
+
+    /// The transaction of a message.
+    pub fn txn_of(&self, msg: &Msg) -> &Txn {
+        &self.txns[msg.txn as usize]
+    }
+}
+
+/// Which messages to keep whole (for `--call` and the TUI's call view).
+#[derive(Clone, Debug, Default)]
+pub enum Keep {
+    /// None: the analysis needs only the summaries.
+    #[default]
+    Nothing,
+    /// The calls whose Call-ID equals, or starts with, one of these.
+    Calls(Vec<Vec<u8>>),
+    /// Every call.
+    All,
+}
+
+/// Analysis settings.
+#[derive(Clone, Debug)]
+pub struct Options {
+    pub keep: Keep,
+    /// Kept bytes at most; past it no more bytes are kept (and a problem
+    /// says so).
+    pub keep_limit: usize,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            keep: Keep::Nothing,
+            keep_limit: DEFAULT_KEEP_LIMIT,
+        }
+    }
+}
+
+/// Everything the analysis found, with no terminal code: what the CLI
+/// reports and the TUI shows.
+#[derive(Clone, Debug, Default)]
+pub struct Triage {
+    pub sources: Vec<SourceInfo>,
+    /// Calls in order of their first message.
+    pub calls: Vec<Call>,
+    pub endpoints: Vec<Endpoint>,
+    /// Method names by [`Method`] number.
+    pub methods: Vec<Box<str>>,
+    /// The first [`MAX_PROBLEMS`] problems.
+    pub problems: Vec<Problem>,
+    /// All problems, listed or not.
+    pub problem_count: u64,
+    /// SIP messages handed to the analysis.
+    pub messages: u64,
+    /// Messages dropped by the duplicate rule.
+    pub duplicates: u64,
+    /// Messages skipped: no start line or no Call-ID.
+    pub skipped: u64,
+    pub first_ns: Option<i64>,
+    pub last_ns: Option<i64>,
+}
+
+impl Triage {
+    /// The name of a method.
+    pub fn method_name(&self, m: Method) -> &str {
+        self.methods.get(m.0 as usize).map_or("UNKNOWN", |s| s)
+    }
+
+    /// An endpoint, when known.
+    pub fn endpoint(&self, e: Ep) -> Option<Endpoint> {
+        self.endpoints.get(e as usize).copied()
+    }
+
+    /// `ip:port`, or `?` when unknown.
+    pub fn endpoint_str(&self, e: Ep) -> String {
+        self.endpoint(e)
+            .map_or_else(|| "?".into(), |e| e.to_string())
+    }
+
+    /// The call with this exact Call-ID.
+    pub fn call(&self, call_id: &str) -> Option<&Call> {
+        self.calls.iter().find(|c| c.call_id == call_id)
+    }
+}
+
+/// The streaming analysis: feed it records (it is a [`Sink`]), then
+/// [`Analyzer::finish`].
+pub struct Analyzer {
+    opts: Options,
+    calls: Vec<Call>,
+    call_ids: HashMap<Box<[u8]>, u32, FixedState>,
+    txns: HashMap<(u32, u64), u32, FixedState>,
+    endpoints: Vec<Endpoint>,
+    endpoint_ids: HashMap<Endpoint, Ep, FixedState>,
+    methods: Vec<Box<str>>,
+    problems: Vec<Problem>,
+    problem_count: u64,
+    messages: u64,
+    skipped: u64,
+    kept_bytes: usize,
+    keep_full: bool,
+    first_ns: Option<i64>,
+    last_ns: Option<i64>,
+    hasher: FixedState,
+}
+
+impl Default for Analyzer {
+    fn default() -> Self {
+        Analyzer::new(Options::default())
+    }
+}
+
+impl Sink for Analyzer {
+    fn record(&mut self, r: Record<'_>) {
+        self.messages += 1;
+        if let Some(t) = r.time_ns {
+            self.first_ns = Some(self.first_ns.map_or(t, |f| f.min(t)));
+            self.last_ns = Some(self.last_ns.map_or(t, |l| l.max(t)));
+        }
+        let Some(s) = skim::skim(r.sip) else {
+            self.skipped += 1;
+            self.push_problem(
+                r.file,
+                Some(r.frame),
+                "SIP message skipped: no valid start line",
+            );
+            return;
+        };
+        if s.call_id.is_empty() {
+            self.skipped += 1;
+            self.push_problem(
+                r.file,
+                Some(r.frame),
+                "SIP message skipped: no Call-ID header",
+            );
+            return;
+        }
+        self.add(&r, &s);
+    }
+
+    fn problem(&mut self, p: Problem) {
+        self.problem_count += 1;
+        if self.problems.len() < MAX_PROBLEMS {
+            self.problems.push(p);
+        }
+    }
+}
+
+impl Analyzer {
+    pub fn new(opts: Options) -> Analyzer {
+        Analyzer {
+            opts,
+            calls: Vec::new(),
+            call_ids: HashMap::with_hasher(FixedState::with_seed(0x5eed)),
+            txns: HashMap::with_hasher(FixedState::with_seed(0x7a5)),
+            endpoints: Vec::new(),
+            endpoint_ids: HashMap::with_hasher(FixedState::with_seed(0xe9)),
+            methods: KNOWN_METHODS.iter().map(|s| Box::from(*s)).collect(),
+            problems: Vec::new(),
+            problem_count: 0,
+            messages: 0,
+            skipped: 0,
+            kept_bytes: 0,
+            keep_full: false,
+            first_ns: None,
+            last_ns: None,
+            hasher: FixedState::with_seed(0x1234_5678),
+        }
+    }
+
+    fn push_problem(&mut self, file: u32, frame: Option<u64>, text: &str) {
+        self.problem(Problem {
+            file,
+            frame,
+            text: text.to_string(),
+        });
+    }
+
+    fn endpoint(&mut self, e: Option<Endpoint>) -> Ep {
+        let Some(e) = e else { return NO_EP };
+        if let Some(&id) = self.endpoint_ids.get(&e) {
+            return id;
+        }
+        let id = self.endpoints.len() as Ep;
+        self.endpoints.push(e);
+        self.endpoint_ids.insert(e, id);
+        id
+    }
+
+    fn method(&mut self, name: &[u8]) -> Method {
+        if name.is_empty() {
+            return Method::UNKNOWN;
+        }
+        if let Some(i) = self
+            .methods
+            .iter()
+            .position(|m| m.as_bytes() == name)
+            .filter(|&i| i > 0)
+        {
+            return Method(i as u8);
+        }
+        if self.methods.len() >= 256
+            || name.len() > 32
+            || !name
+                .iter()
+                .all(|&b| crate::message::headers::is_token_char(b))
+        {
+            return Method::UNKNOWN;
+        }
+        // A token is ASCII, so this is valid UTF-8.
+        self.methods
+            .push(String::from_utf8_lossy(name).into_owned().into_boxed_str());
+        Method((self.methods.len() - 1) as u8)
+    }
+
+    fn hash(&self, parts: &[&[u8]]) -> u64 {
+        let mut h = self.hasher.build_hasher();
+        for p in parts {
+            h.write(p);
+            h.write_u8(0xff);
+        }
+        h.finish()
+    }
+
+    fn wants(&self, call_id: &[u8]) -> bool {
+        match &self.opts.keep {
+            Keep::Nothing => false,
+            Keep::All => true,
+            Keep::Calls(ids) => ids.iter().any(|id| call_id.starts_with(id)),
+        }
+    }
+
+    fn add(&mut self, r: &Record<'_>, s: &Skim<'_>) {
+        let src = self.endpoint(r.src);
+        let dst = self.endpoint(r.dst);
+        let method = self.method(s.method());
+        let ci = match self.call_ids.get(s.call_id) {
+            Some(&i) => i,
+            None => {
+                let i = self.calls.len() as u32;
+                self.calls.push(Call::new(r.transport));
+                self.call_ids.insert(Box::from(s.call_id), i);
+                i
+            }
+        };
+        let code = s.code().unwrap_or(0);
+        let to_tag = s.to_tag();
+        let in_dialog = code == 0 && !to_tag.is_empty();
+
+        // The transaction (RFC 3261 §17.1.3, §17.2.3).
+        let rfc2543 = !s.rfc3261_branch();
+        let base = if rfc2543 {
+            let cseq = s.cseq.unwrap_or(0).to_le_bytes();
+            self.hash(&[s.branch(), s.sent_by(), s.from_tag(), &cseq])
+        } else {
+            self.hash(&[s.branch(), s.sent_by()])
+        };
+        let key = |m: Method| base ^ (u64::from(m.0) << 56) ^ u64::from(m.0);
+        // The ACK of a non-2xx response shares its INVITE's transaction.
+        let mut txn = NONE;
+        if method == Method::ACK
+            && let Some(&t) = self.txns.get(&(ci, key(Method::INVITE)))
+        {
+            txn = t;
+        }
+        if txn == NONE {
+            txn = match self.txns.get(&(ci, key(method))) {
+                Some(&t) => t,
+                None => {
+                    let call = &mut self.calls[ci as usize];
+                    let t = call.txns.len() as u32;
+                    call.txns.push(Txn {
+                        base,
+                        method,
+                        cseq: s.cseq.unwrap_or(0),
+                        in_dialog,
+                        rfc2543,
+                        request: NONE,
+                        requests: 0,
+                        first_response: NONE,
+                        final_msg: NONE,
+                        final_code: 0,
+                        cancels: NONE,
+                        cancelled_by: NONE,
+                    });
+                    self.txns.insert((ci, key(method)), t);
+                    t
+                }
+            };
+        }
+
+        let mut flags = 0u16;
+        if s.credentials && code == 0 {
+            flags |= flag::CREDENTIALS;
+        }
+        if in_dialog {
+            flags |= flag::IN_DIALOG;
+        }
+        let is_sdp = !s.body.is_empty()
+            && (skim::find_ci(s.content_type, b"sdp").is_some()
+                || skim::find_ci(s.content_type, b"multipart").is_some());
+        if is_sdp {
+            flags |= flag::SDP;
+        }
+        let want_bytes = self.wants(s.call_id);
+        let hash = {
+            let mut h = self.hasher.build_hasher();
+            h.write(r.sip);
+            h.finish() as u32
+        };
+        let call = &mut self.calls[ci as usize];
+        if code == 0 && call.txns[txn as usize].in_dialog != in_dialog && method != Method::ACK {
+            // The request arrived after its responses: trust the request.
+            call.txns[txn as usize].in_dialog = in_dialog;
+        }
+        let leg = if to_tag.is_empty() {
+            0
+        } else {
+            match call.legs.iter().position(|l| **l == *to_tag) {
+                Some(i) => (i + 1).min(255) as u8,
+                None if call.legs.len() < 254 => {
+                    call.legs.push(Box::from(to_tag));
+                    call.legs.len() as u8
+                }
+                None => 255,
+            }
+        };
+        let seq = call.msgs.len() as u32;
+        // URIs: from the first request, replaced by the first initial INVITE's.
+        if code == 0
+            && (call.from_uri.is_empty()
+                || (method == Method::INVITE
+                    && !in_dialog
+                    && !call
+                        .msgs
+                        .iter()
+                        .any(|m| m.method == Method::INVITE && m.is_request())))
+        {
+            call.from_uri = lossy(skim::name_addr_uri(s.from));
+            call.to_uri = lossy(skim::name_addr_uri(s.to));
+            call.transport = r.transport;
+        }
+
+        // The few header values kept.
+        let mut push = |kind: ExtraKind, v: &[u8]| {
+            let v = &v[..v.len().min(MAX_EXTRA)];
+            call.extras.push(Extra {
+                msg: seq,
+                kind,
+                value: lossy(v).into_boxed_str(),
+            });
+        };
+        if let Start::Response { reason, .. } = s.start
+            && !(code == 200 && reason == b"OK")
+            && code >= 200
+        {
+            push(ExtraKind::Phrase, reason);
+        }
+        if let Start::Request { uri, .. } = s.start
+            && !in_dialog
+            && method != Method::ACK
+        {
+            push(ExtraKind::RequestUri, uri);
+        }
+        for (which, v) in s.rare() {
+            let kind = match which {
+                Rare::Reason => ExtraKind::Reason,
+                Rare::Warning => ExtraKind::Warning,
+                Rare::RetryAfter => ExtraKind::RetryAfter,
+                Rare::WwwAuthenticate | Rare::ProxyAuthenticate => {
+                    if code == 401 || code == 407 {
+                        flags |= flag::CHALLENGE;
+                        if skim::challenge_is_stale(v) {
+                            flags |= flag::STALE;
+                        }
+                    }
+                    ExtraKind::Challenge
+                }
+                Rare::SessionExpires => ExtraKind::SessionExpires,
+                Rare::MinSe => ExtraKind::MinSe,
+                Rare::MinExpires => ExtraKind::MinExpires,
+                Rare::Expires => {
+                    if !matches!(method, Method::REGISTER | Method::SUBSCRIBE) {
+                        continue;
+                    }
+                    ExtraKind::Expires
+                }
+                Rare::Event => {
+                    let v = skim::trim(v);
+                    if v.len() >= 5 && v[..5].eq_ignore_ascii_case(b"refer") {
+                        flags |= flag::EVENT_REFER;
+                    }
+                    ExtraKind::Event
+                }
+                Rare::SubscriptionState => ExtraKind::SubscriptionState,
+            };
+            push(kind, v);
+        }
+        if is_sdp && code == 0 {
+            let offer = sdp_summary(s.body);
+            if !offer.is_empty() {
+                push(ExtraKind::Sdp, offer.as_bytes());
+            }
+        }
+
+        if r.frames.len() > 1 {
+            call.extra_frames.extend(
+                r.frames
+                    .iter()
+                    .filter(|&&f| f != r.frame)
+                    .map(|&f| (r.file, f)),
+            );
+        }
+        call.msgs.push(Msg {
+            time_ns: r.time_ns.unwrap_or(i64::MIN),
+            frame: r.frame,
+            file: r.file,
+            src,
+            dst,
+            cseq: s.cseq.unwrap_or(0),
+            txn,
+            len: r.sip.len().min(u32::MAX as usize) as u32,
+            hash,
+            seq,
+            code,
+            method,
+            leg,
+            flags,
+        });
+        if want_bytes {
+            if self.kept_bytes + r.sip.len() <= self.opts.keep_limit {
+                self.kept_bytes += r.sip.len();
+                call.raw.push((seq, Box::from(r.sip)));
+            } else if !self.keep_full {
+                self.keep_full = true;
+                let limit = self.opts.keep_limit >> 20;
+                self.push_problem(
+                    r.file,
+                    Some(r.frame),
+                    &format!("more than {limit} MiB of messages selected: later messages are summarised only"),
+                );
+            }
+        }
+    }
+
+    /// Finish the analysis: order, deduplicate, derive, find.
+    pub fn finish(self, sources: Vec<SourceInfo>, kb: &crate::kb::Kb) -> Triage {
+        let mut calls = self.calls;
+        // Move each Call-ID into its call (interned once, never copied).
+        for (id, i) in self.call_ids {
+            calls[i as usize].call_id = lossy(&id);
+        }
+        let trace_end = self.last_ns;
+        let mut duplicates = 0u64;
+        for call in &mut calls {
+            order_and_dedupe(call);
+            duplicates += u64::from(call.duplicates);
+            derive(call, trace_end);
+        }
+        calls.sort_by_key(|c| {
+            (
+                c.start_ns.unwrap_or(i64::MAX),
+                c.msgs[0].file,
+                c.msgs[0].frame,
+            )
+        });
+        let mut t = Triage {
+            sources,
+            calls,
+            endpoints: self.endpoints,
+            methods: self.methods,
+            problems: self.problems,
+            problem_count: self.problem_count,
+            messages: self.messages,
+            duplicates,
+            skipped: self.skipped,
+            first_ns: self.first_ns,
+            last_ns: self.last_ns,
+        };
+        let ctx = findings::Context::new(&t, kb);
+        let all: Vec<Vec<Finding>> = t.calls.iter().map(|c| findings::run(c, &ctx)).collect();
+        for (c, f) in t.calls.iter_mut().zip(all) {
+            c.findings = f;
+        }
+        t
+    }
+}
+
+fn lossy(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+/// Sort by time (stable: arrival order among equal or unknown times), drop
+/// duplicates, mark retransmissions, and renumber extras and kept bytes.
+fn order_and_dedupe(call: &mut Call) {
+    if !call.msgs.is_sorted_by_key(|m| m.time_ns) {
+        call.msgs.sort_by_key(|m| m.time_ns);
+    }
+    let same = |a: &Msg, b: &Msg| {
+        a.hash == b.hash
+            && a.len == b.len
+            && a.src == b.src
+            && a.dst == b.dst
+            && a.txn == b.txn
+            && a.code == b.code
+            && a.method == b.method
+    };
+    // Duplicates: a copy of a message less than the window earlier.
+    let mut keep = vec![true; call.msgs.len()];
+    for i in 1..call.msgs.len() {
+        let m = call.msgs[i];
+        let Some(t) = m.time() else { continue };
+        for j in (0..i).rev() {
+            let p = &call.msgs[j];
+            match p.time() {
+                Some(pt) if t - pt < DUPLICATE_WINDOW_NS => {
+                    if keep[j] && same(p, &m) {
+                        keep[i] = false;
+                        break;
+                    }
+                }
+                _ => break,
+            }
+        }
+    }
+    if keep.iter().any(|k| !k) {
+        let mut i = 0;
+        let mut dropped = Vec::new();
+        call.msgs.retain(|m| {
+            let k = keep[i];
+            i += 1;
+            if !k {
+                dropped.push(*m);
+            }
+            k
+        });
+        call.duplicates = dropped.len() as u32;
+        call.extra_frames
+            .extend(dropped.iter().map(|m| (m.file, m.frame)));
+        let gone: std::collections::HashSet<u32> = dropped.iter().map(|m| m.seq).collect();
+        call.extras.retain(|e| !gone.contains(&e.msg));
+        call.raw.retain(|(s, _)| !gone.contains(s));
+    }
+    // Retransmissions: the same bytes earlier in the same transaction.
+    if call.msgs.len() <= 48 {
+        for i in 1..call.msgs.len() {
+            let m = call.msgs[i];
+            if call.msgs[..i].iter().any(|p| same(p, &m)) {
+                call.msgs[i].flags |= flag::RETRANS;
+            }
+        }
+    } else {
+        let mut seen = std::collections::HashSet::with_capacity(call.msgs.len());
+        for m in &mut call.msgs {
+            let key = (m.hash, m.len, m.src, m.dst, m.txn, m.code, m.method);
+            if !seen.insert(key) {
+                m.flags |= flag::RETRANS;
+            }
+        }
+    }
+    // Renumber: extras and bytes refer to arrival order until now.
+    let mut pos = vec![
+        NONE;
+        call.msgs
+            .iter()
+            .map(|m| m.seq as usize + 1)
+            .max()
+            .unwrap_or(0)
+    ];
+    for (i, m) in call.msgs.iter().enumerate() {
+        pos[m.seq as usize] = i as u32;
+    }
+    for e in &mut call.extras {
+        e.msg = pos[e.msg as usize];
+    }
+    call.extras.sort_by_key(|e| e.msg);
+    for (s, _) in &mut call.raw {
+        *s = pos[*s as usize];
+    }
+    call.raw.sort_by_key(|(s, _)| *s);
+}
+
+fn ms(from: i64, to: i64) -> u64 {
+    ((to - from).max(0) / 1_000_000) as u64
+}
+
+/// Derive the transactions' and the call's facts from the ordered messages.
+fn derive(call: &mut Call, trace_end: Option<i64>) {
+    for t in &mut call.txns {
+        t.requests = 0;
+    }
+    for (i, m) in call.msgs.iter().enumerate() {
+        let i = i as u32;
+        let t = &mut call.txns[m.txn as usize];
+        if m.is_request() {
+            if m.method == t.method {
+                if t.request == NONE {
+                    t.request = i;
+                }
+                t.requests += 1;
+            }
+        } else {
+            if t.first_response == NONE {
+                t.first_response = i;
+            }
+            if m.is_final() && t.final_msg == NONE {
+                t.final_msg = i;
+                t.final_code = m.code;
+            }
+        }
+    }
+    // CANCEL to INVITE (same branch; RFC 3261 §9.1).
+    for c in 0..call.txns.len() {
+        if call.txns[c].method != Method::CANCEL {
+            continue;
+        }
+        let base = call.txns[c].base;
+        if let Some(inv) = call
+            .txns
+            .iter()
+            .position(|t| t.method == Method::INVITE && t.base == base)
+        {
+            call.txns[c].cancels = inv as u32;
+            call.txns[inv].cancelled_by = c as u32;
+        }
+    }
+    call.retransmissions = call.msgs.iter().filter(|m| m.has(flag::RETRANS)).count() as u32;
+    call.start_ns = call.msgs.iter().find_map(Msg::time);
+    call.end_ns = call.msgs.iter().rev().find_map(Msg::time);
+
+    // The call's method: the first initial INVITE, else the first request.
+    let order = |t: &Txn| {
+        let first = if t.request != NONE {
+            t.request
+        } else {
+            t.first_response
+        };
+        call.msgs.get(first as usize).map_or(u64::MAX, |m| {
+            // Time first, message order among equal times.
+            (m.time_ns as u64 ^ (1 << 63)) >> 1
+        })
+    };
+    let mut by_time: Vec<u32> = (0..call.txns.len() as u32).collect();
+    by_time.sort_by_key(|&t| (order(&call.txns[t as usize]), t));
+    let initial_invite = by_time.iter().copied().find(|&t| {
+        call.txns[t as usize].method == Method::INVITE && !call.txns[t as usize].in_dialog
+    });
+    let first = initial_invite.or_else(|| {
+        by_time
+            .iter()
+            .copied()
+            .find(|&t| call.txns[t as usize].request != NONE)
+            .or_else(|| by_time.first().copied())
+    });
+    let Some(first) = first else { return };
+    let ft = &call.txns[first as usize];
+    call.method = ft.method;
+    let first_in_dialog = ft.in_dialog;
+    call.primary = by_time
+        .iter()
+        .copied()
+        .filter(|&t| {
+            let tx = &call.txns[t as usize];
+            tx.method == call.method
+                && (tx.in_dialog == first_in_dialog)
+                && (!tx.in_dialog || t == first)
+        })
+        .collect();
+    let primary = &call.primary;
+    let first_req = call.txns[first as usize].request;
+    call.first_request = first_req;
+
+    // Final: the first 2xx, else the last final response.
+    let mut finals: Vec<u32> = primary
+        .iter()
+        .map(|&t| call.txns[t as usize].final_msg)
+        .filter(|&m| m != NONE)
+        .collect();
+    finals.sort_unstable();
+    call.final_msg = finals
+        .iter()
+        .copied()
+        .find(|&m| (200..300).contains(&call.msgs[m as usize].code))
+        .or_else(|| finals.last().copied())
+        .unwrap_or(NONE);
+
+    // Addresses: the first request's, else the reverse of a response's.
+    if let Some(m) = call.msgs.get(first_req as usize) {
+        call.src = m.src;
+        call.dst = m.dst;
+    } else if let Some(m) = primary
+        .iter()
+        .map(|&t| call.txns[t as usize].first_response)
+        .find_map(|i| call.msgs.get(i as usize))
+    {
+        call.src = m.dst;
+        call.dst = m.src;
+    }
+
+    // Timings from the first request.
+    let t0 = call.msgs.get(first_req as usize).and_then(Msg::time);
+    if let Some(t0) = t0 {
+        let in_primary = |m: &Msg| primary.contains(&m.txn) && m.is_response();
+        let resp = |pred: &dyn Fn(&Msg) -> bool| {
+            call.msgs
+                .iter()
+                .filter(|m| in_primary(m) && pred(m))
+                .find_map(Msg::time)
+                .map(|t| ms(t0, t))
+        };
+        call.first_provisional_ms = resp(&|m| m.code < 200);
+        call.answer_ms = resp(&|m| (200..300).contains(&m.code));
+        if call.method == Method::INVITE {
+            call.pdd_ms = resp(&|m| (101..200).contains(&m.code) || (200..300).contains(&m.code));
+        }
+    }
+
+    call.outcome = match call.final_code() {
+        Some(c) if (200..300).contains(&c) => Outcome::Answered,
+        Some(c) if is_user_code(c) => Outcome::User,
+        Some(_) => Outcome::Failure,
+        None => {
+            // No final: a timeout once 64*T1 passed after the request.
+            match (t0.or(call.start_ns), trace_end) {
+                (Some(t0), Some(end)) if end - t0 >= TIMER_B_NS => Outcome::Failure,
+                _ => Outcome::Pending,
+            }
+        }
+    };
+}
+
+/// A short summary of an SDP body: each media line with its payload types
+/// and codec names (`audio 8 0 101 (PCMA/8000 PCMU/8000 telephone-event/8000)`).
+pub fn sdp_summary(body: &[u8]) -> String {
+    let mut out = String::new();
+    let mut media: Vec<(String, Vec<String>)> = Vec::new();
+    let mut rtpmap: Vec<(String, String)> = Vec::new();
+    for line in body.split(|&b| b == b'\n') {
+        let line = skim::trim(line);
+        if let Some(m) = line.strip_prefix(b"m=") {
+            let parts: Vec<String> = m
+                .split(|b| b.is_ascii_whitespace())
+                .filter(|p| !p.is_empty())
+                .map(lossy)
+                .collect();
+            if parts.len() >= 3 {
+                let mut head = parts[0].clone();
+                if parts[1] == "0" {
+                    head.push_str(" (port 0: declined)");
+                }
+                media.push((head, parts[3..].to_vec()));
+            }
+        } else if let Some(a) = line.strip_prefix(b"a=rtpmap:") {
+            let a = lossy(a);
+            if let Some((pt, name)) = a.split_once(char::is_whitespace) {
+                rtpmap.push((pt.to_string(), name.trim().to_string()));
+            }
+        }
+        if media.len() > 8 {
+            break;
+        }
+    }
+    for (i, (head, fmts)) in media.iter().enumerate() {
+        if i > 0 {
+            out.push_str("; ");
+        }
+        out.push_str(head);
+        let names: Vec<String> = fmts
+            .iter()
+            .take(16)
+            .map(|pt| {
+                rtpmap
+                    .iter()
+                    .find(|(p, _)| p == pt)
+                    .map(|(_, n)| n.clone())
+                    .or_else(|| static_payload(pt).map(str::to_string))
+                    .unwrap_or_else(|| pt.clone())
+            })
+            .collect();
+        if !names.is_empty() {
+            out.push_str(": ");
+            out.push_str(&names.join(" "));
+        }
+    }
+    out
+}
+
+/// RTP payload types with a static codec (RFC 3551 §6).
+fn static_payload(pt: &str) -> Option<&'static str> {
+    Some(match pt {
+        "0" => "PCMU/8000",
+        "3" => "GSM/8000",
+        "4" => "G723/8000",
+        "8" => "PCMA/8000",
+        "9" => "G722/8000",
+        "13" => "CN/8000",
+        "18" => "G729/8000",
+        "26" => "JPEG/90000",
+        "31" => "H261/90000",
+        "34" => "H263/90000",
+        _ => return None,
+    })
+}
