@@ -11,4 +11,5 @@ pub mod search;
 pub mod store;
 pub mod term;
 pub mod trace;
+pub mod triage_cli;
 pub mod tui;

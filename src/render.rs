@@ -25,12 +25,12 @@ impl Default for TextStyle {
     }
 }
 
-const TITLE: Style = Style::new().bold();
-const HEADING: Style = Style::new()
+pub(crate) const TITLE: Style = Style::new().bold();
+pub(crate) const HEADING: Style = Style::new()
     .bold()
     .fg_color(Some(anstyle::Color::Ansi(AnsiColor::Cyan)));
 const LABEL: Style = Style::new().bold();
-const WARN: Style = Style::new()
+pub(crate) const WARN: Style = Style::new()
     .bold()
     .fg_color(Some(anstyle::Color::Ansi(AnsiColor::Yellow)));
 const DIM: Style = Style::new().fg_color(Some(anstyle::Color::Ansi(AnsiColor::Green)));
@@ -54,7 +54,8 @@ pub fn ascii_fold(s: &str) -> String {
     out
 }
 
-fn paint(s: &str, style: Style, on: bool) -> String {
+/// `s` in `style` when `on`, else plain.
+pub(crate) fn paint(s: &str, style: Style, on: bool) -> String {
     if on {
         format!("{}{}{}", style.render(), s, style.render_reset())
     } else {

@@ -16,9 +16,11 @@
 use std::net::IpAddr;
 
 // The analysis: from SIP messages to calls, findings and metrics.
+pub mod filter;
 pub mod findings;
 pub mod metrics;
 pub mod model;
+pub mod report;
 pub mod skim;
 #[doc(hidden)]
 pub mod testkit;
