@@ -336,6 +336,8 @@ pub struct CodeDetailJson<'a> {
     pub related: &'a [u16],
     pub q850: Option<CauseRef<'a>>,
     pub steps: &'a [crate::kb::Step],
+    /// What of the entry is not checked against a source, if anything.
+    pub unverified: Option<&'a str>,
 }
 
 #[derive(Debug, Serialize)]
@@ -395,6 +397,7 @@ pub fn code_detail_json<'a>(kb: &'a Kb, l: &Lookup<'a>) -> CodeDetailJson<'a> {
             })
         },
         steps: &e.steps,
+        unverified: e.unverified.as_deref(),
     }
 }
 

@@ -79,6 +79,9 @@ pub fn show(kb: &Kb, l: &Lookup<'_>, marks: Option<&[&'static str]>) -> Doc {
     ));
     d.push(Block::Field("Summary".into(), e.summary.clone()));
     d.push(Block::Field("References".into(), e.references.join(", ")));
+    if let Some(u) = &e.unverified {
+        d.push(Block::Warning(crate::render::unverified_text(u)));
+    }
     d.push(Block::Heading("What it means".into()));
     d.push(Block::Para(e.description.clone()));
     d.push(Block::Heading("When you see it".into()));

@@ -464,7 +464,128 @@ fn unverified_step_is_marked_in_text_and_markdown() {
     assert!(t.contains("(unverified: the vendor's log text)"), "{t}");
     let md = sipfix::render::to_markdown(&d);
     assert!(md.contains("unverified: the vendor"), "{md}");
-    // Without the note nothing is marked.
+    // Without the note the step is not marked.
     let plain = text(&sipfix::doc::show(kb(), &kb().lookup(486).unwrap(), None));
-    assert!(!plain.contains("(unverified:"), "{plain}");
+    assert_eq!(
+        plain.matches("(unverified:").count() + 1,
+        t.matches("(unverified:").count(),
+        "{plain}"
+    );
+}
+
+// ---- The verification record (assets/verified.toml) --------------------
+
+fn record() -> toml::Table {
+    let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/verified.toml");
+    let text = std::fs::read_to_string(&p).expect("assets/verified.toml");
+    text.parse::<toml::Table>().expect("verified.toml parses")
+}
+
+#[test]
+fn every_code_entry_has_a_verification_record() {
+    let r = record();
+    assert!(r["date"].as_str().is_some_and(|d| d.len() == 10));
+    let listed: Vec<i64> = r["entry"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["code"].as_integer().unwrap())
+        .collect();
+    for e in kb().codes() {
+        assert!(
+            listed.contains(&(e.code as i64)),
+            "code {} has no row in assets/verified.toml",
+            e.code
+        );
+    }
+    for c in &listed {
+        assert!(
+            kb().get(*c as u16).is_some(),
+            "verified.toml lists {c}, which has no entry"
+        );
+    }
+}
+
+#[test]
+fn every_citation_is_checked_or_marked_unverified() {
+    let r = record();
+    let rfcs = r["rfc"].as_table().unwrap();
+    let not_opened: Vec<&str> = r["not_opened"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    for (n, v) in rfcs {
+        let m = v["method"].as_str().unwrap();
+        assert!(matches!(m, "text" | "toc"), "rfc {n}: method {m}");
+        assert!(
+            !v["source"].as_str().unwrap().is_empty(),
+            "rfc {n}: no source"
+        );
+    }
+    let mut problems = Vec::new();
+    for e in kb().codes() {
+        for c in &e.references {
+            let n = c.split_whitespace().nth(1).unwrap();
+            let checked = rfcs.contains_key(n) && !not_opened.contains(&c.as_str());
+            let marked = e
+                .unverified
+                .as_deref()
+                .is_some_and(|u| u.contains(c.as_str()));
+            if !checked && !marked {
+                problems.push(format!(
+                    "{}: {c} neither checked nor marked unverified",
+                    e.code
+                ));
+            }
+            if checked && marked {
+                problems.push(format!(
+                    "{}: {c} is checked but still marked unverified",
+                    e.code
+                ));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{problems:#?}");
+}
+
+#[test]
+fn every_command_hint_is_checked_or_marked_unverified() {
+    let r = record();
+    let tools = r["tool"].as_table().unwrap();
+    let mut problems = Vec::new();
+    for e in kb().codes() {
+        for (i, s) in e.steps.iter().enumerate() {
+            for (tool, hint) in &s.commands {
+                let t = tools
+                    .get(tool)
+                    .unwrap_or_else(|| panic!("tool {tool} has no method in verified.toml"));
+                let ok = match t.get("checked") {
+                    None => true, // the whole tool was run over every hint
+                    Some(list) => {
+                        let list: Vec<&str> = list
+                            .as_array()
+                            .unwrap()
+                            .iter()
+                            .map(|v| v.as_str().unwrap())
+                            .collect();
+                        list.iter().any(|k| hint.contains(k))
+                    }
+                };
+                let marked = s
+                    .unverified
+                    .as_deref()
+                    .is_some_and(|u| u.contains(tool.as_str()));
+                if !ok && !marked {
+                    problems.push(format!(
+                        "{} step {}: {tool} hint unchecked and unmarked",
+                        e.code,
+                        i + 1
+                    ));
+                }
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{problems:#?}");
 }

@@ -47,6 +47,10 @@ pub struct CodeEntry {
     pub related: Vec<u16>,
     /// The ordered "how to fix" checklist.
     pub steps: Vec<Step>,
+    /// Which claims or citations of the entry could not be checked against a
+    /// source (shown as "(unverified: ...)"); absent when all were checked.
+    #[serde(default)]
+    pub unverified: Option<String>,
 }
 
 fn default_true() -> bool {

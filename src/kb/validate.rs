@@ -106,6 +106,9 @@ pub fn check_entry(e: &CodeEntry, out: &mut Vec<Problem>) {
     if e.retry.trim().is_empty() {
         bad("empty retry guidance".into());
     }
+    if e.unverified.as_deref().is_some_and(|u| u.trim().is_empty()) {
+        bad("empty unverified note".into());
+    }
     if e.deprecated && e.deprecated_note.as_deref().unwrap_or("").trim().is_empty() {
         bad("deprecated without a deprecated_note".into());
     }
@@ -153,6 +156,7 @@ pub fn check_entry(e: &CodeEntry, out: &mut Vec<Problem>) {
     texts.extend(e.keywords.iter().map(String::as_str));
     texts.extend(e.forking.iter().map(String::as_str));
     texts.extend(e.deprecated_note.iter().map(String::as_str));
+    texts.extend(e.unverified.iter().map(String::as_str));
     for s in &e.steps {
         texts.push(&s.title);
         texts.push(&s.detail);
