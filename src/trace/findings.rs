@@ -22,6 +22,7 @@ use super::model::{
 };
 use crate::kb::Kb;
 use crate::message::text::excerpt;
+use crate::message::{ReasonInfo, RetryAfter, WarningInfo};
 use serde::Serialize;
 use std::collections::HashMap;
 
@@ -106,12 +107,20 @@ pub const NOTIFY_WAIT_NS: i64 = 5_000_000_000;
 /// end and per-server counts across the whole trace.
 pub struct Context<'a> {
     pub kb: &'a Kb,
+    /// The trace's text arena ([`Triage::text`]).
+    pub text: &'a str,
     pub methods: &'a [Box<str>],
-    pub endpoints: &'a [super::Endpoint],
+    /// Every endpoint of the trace as `ip:port`, formatted once.
+    pub endpoints: Vec<String>,
     pub trace_end: Option<i64>,
     /// Per responding server: final responses sent, and how many of them
     /// were overload answers (503, or 500/480/486/600 with Retry-After).
     pub servers: HashMap<Ep, (u32, u32)>,
+    /// Each distinct Reason, Warning and Retry-After value of the trace,
+    /// decoded once (a trace repeats a handful of values many times).
+    reasons: HashMap<&'a str, (ReasonInfo, Vec<String>)>,
+    warnings: HashMap<&'a str, WarningInfo>,
+    retry_after: HashMap<&'a str, RetryAfter>,
 }
 
 impl<'a> Context<'a> {
@@ -124,33 +133,70 @@ impl<'a> Context<'a> {
                 }
                 let e = servers.entry(m.src).or_default();
                 e.0 += 1;
-                if is_overload(c, i as u32, m) {
+                if is_overload(&t.text, c, i as u32, m) {
                     e.1 += 1;
+                }
+            }
+        }
+        let mut reasons = HashMap::new();
+        let mut warnings = HashMap::new();
+        let mut retry_after = HashMap::new();
+        for c in &t.calls {
+            for e in &c.extras {
+                let v = super::model::span_str(&t.text, e.at);
+                match e.kind {
+                    ExtraKind::Reason => {
+                        reasons
+                            .entry(v)
+                            .or_insert_with(|| crate::message::decode_reason(v, kb));
+                    }
+                    ExtraKind::Warning => {
+                        warnings
+                            .entry(v)
+                            .or_insert_with(|| crate::message::decode_warning(v, kb));
+                    }
+                    ExtraKind::RetryAfter => {
+                        retry_after
+                            .entry(v)
+                            .or_insert_with(|| crate::message::decode_retry_after(v, kb));
+                    }
+                    _ => {}
                 }
             }
         }
         Context {
             kb,
+            reasons,
+            warnings,
+            retry_after,
+            text: &t.text,
             methods: &t.methods,
-            endpoints: &t.endpoints,
+            endpoints: t.endpoints.iter().map(|e| e.to_string()).collect(),
             trace_end: t.last_ns,
             servers,
         }
+    }
+
+    /// A kept header value of one message.
+    pub fn extra(&self, c: &Call, msg: u32, kind: ExtraKind) -> Option<&'a str> {
+        super::model::extra_in(self.text, c, msg, kind)
     }
 
     fn method(&self, m: Method) -> &str {
         self.methods.get(m.0 as usize).map_or("?", |s| s)
     }
 
-    fn ep(&self, e: Ep) -> String {
-        self.endpoints
-            .get(e as usize)
-            .map_or_else(|| "?".to_string(), |e| e.to_string())
+    fn text(&self, s: super::model::Span) -> &'a str {
+        super::model::span_str(self.text, s)
+    }
+
+    fn ep(&self, e: Ep) -> &str {
+        self.endpoints.get(e as usize).map_or("?", |s| s)
     }
 
     fn phrase(&self, call: &Call, msg: u32) -> String {
         let code = call.msgs[msg as usize].code;
-        let wire = call.extra(msg, ExtraKind::Phrase);
+        let wire = self.extra(call, msg, ExtraKind::Phrase);
         match wire {
             Some(p) if !p.is_empty() => format!("{code} {}", excerpt(p, 40)),
             _ if code == 200 => "200 OK".to_string(),
@@ -162,9 +208,10 @@ impl<'a> Context<'a> {
     }
 }
 
-fn is_overload(c: &Call, i: u32, m: &Msg) -> bool {
+fn is_overload(text: &str, c: &Call, i: u32, m: &Msg) -> bool {
     m.code == 503
-        || (matches!(m.code, 500 | 480 | 486 | 600) && c.extra(i, ExtraKind::RetryAfter).is_some())
+        || (matches!(m.code, 500 | 480 | 486 | 600)
+            && super::model::extra_in(text, c, i, ExtraKind::RetryAfter).is_some())
 }
 
 /// Run every finding over a call, most severe first.
@@ -225,7 +272,7 @@ fn msgs_of(call: &Call, txn: u32) -> impl Iterator<Item = (u32, &Msg)> {
 }
 
 fn is_primary(call: &Call, t: u32) -> bool {
-    call.primary.contains(&t)
+    call.is_primary(t)
 }
 
 fn is_final_of_call(call: &Call, msg: u32) -> bool {
@@ -387,6 +434,13 @@ pub fn no_ack(call: &Call, ctx: &Context<'_>) -> Vec<Finding> {
             (Some(a), Some(b)) => b - a,
             _ => 0,
         };
+        let fires = match ack {
+            None => oks.len() >= 2 || bye.is_some() || waited >= TIMER_B_NS,
+            Some(_) => oks.len() >= 3,
+        };
+        if !fires {
+            continue;
+        }
         let mut evidence = vec![ev(
             first_ok,
             format!(
@@ -470,7 +524,7 @@ pub fn slow_setup(call: &Call, ctx: &Context<'_>) -> Vec<Finding> {
             .msgs
             .iter()
             .enumerate()
-            .find(|(_, m)| call.primary.contains(&m.txn) && (101..300).contains(&m.code))
+            .find(|(_, m)| call.is_primary(m.txn) && (101..300).contains(&m.code))
             .map(|(i, _)| i as u32);
         let mut evidence = vec![ev(call.first_request, "INVITE sent")];
         if let Some(r) = ring {
@@ -492,7 +546,7 @@ pub fn slow_setup(call: &Call, ctx: &Context<'_>) -> Vec<Finding> {
         });
     }
     // INVITE retransmitted before the first response of its transaction.
-    for &t in &call.primary {
+    for t in call.primaries() {
         let tx = &call.txns[t as usize];
         if tx.request == NONE || tx.first_response == NONE {
             continue;
@@ -607,7 +661,7 @@ pub fn auth_loop(call: &Call, ctx: &Context<'_>) -> Vec<Finding> {
         ),
         ev(resp, ctx.phrase(call, resp)),
     ];
-    if let Some(ch) = call.extra(resp, ExtraKind::Challenge) {
+    if let Some(ch) = ctx.extra(call, resp, ExtraKind::Challenge) {
         evidence.push(ev(resp, format!("challenge: {}", excerpt(ch, 100))));
     }
     if stale_seen {
@@ -634,15 +688,15 @@ pub fn auth_loop(call: &Call, ctx: &Context<'_>) -> Vec<Finding> {
 pub fn overload(call: &Call, ctx: &Context<'_>) -> Vec<Finding> {
     for (i, m) in call.msgs.iter().enumerate() {
         let i = i as u32;
-        if !m.is_final() || m.has(flag::RETRANS) || !is_overload(call, i, m) {
+        if !m.is_final() || m.has(flag::RETRANS) || !is_overload(ctx.text, call, i, m) {
             continue;
         }
-        let ra = call.extra(i, ExtraKind::RetryAfter);
+        let ra = ctx.extra(call, i, ExtraKind::RetryAfter);
         let (sent, over) = ctx.servers.get(&m.src).copied().unwrap_or((1, 1));
         let wait = ra
-            .map(|v| {
-                let r = crate::message::decode_retry_after(v, ctx.kb);
-                format!(" and asks to {}", r.meaning)
+            .map(|v| match ctx.retry_after.get(v) {
+                Some(r) => format!(" and asks to {}", r.meaning),
+                None => String::new(),
             })
             .unwrap_or_else(|| {
                 " without Retry-After (the client should treat it like a 500)".to_string()
@@ -691,7 +745,9 @@ pub fn cause(call: &Call, ctx: &Context<'_>) -> Vec<Finding> {
         }
         match e.kind {
             ExtraKind::Reason => {
-                let (r, notes) = crate::message::decode_reason(&e.value, ctx.kb);
+                let Some((r, notes)) = ctx.reasons.get(ctx.text(e.at)) else {
+                    continue;
+                };
                 let code = match (r.protocol.to_ascii_uppercase().as_str(), r.cause) {
                     ("Q.850", Some(c)) => u8::try_from(c)
                         .ok()
@@ -705,28 +761,32 @@ pub fn cause(call: &Call, ctx: &Context<'_>) -> Vec<Finding> {
                 } else {
                     format!("{} from {}", ctx.phrase(call, e.msg), ctx.ep(m.src))
                 };
-                let line = format!("Reason in {what}: {}", excerpt(&r.meaning, 160));
+                let line = format!("Reason in {what}: {}", r.meaning);
                 if first.is_none() {
                     first = Some((line.clone(), code));
                 }
-                evidence.push(ev(e.msg, format!("Reason: {}", excerpt(&e.value, 80))));
-                evidence.push(ev(e.msg, excerpt(&r.meaning, 200)));
-                for n in notes.into_iter().take(2) {
-                    evidence.push(ev(e.msg, excerpt(&n, 200)));
+                evidence.push(ev(
+                    e.msg,
+                    format!("Reason: {}", excerpt(ctx.text(e.at), 80)),
+                ));
+                evidence.push(ev(e.msg, r.meaning.clone()));
+                for n in notes.iter().take(2) {
+                    evidence.push(ev(e.msg, n.clone()));
                 }
             }
             ExtraKind::Warning => {
-                let w = crate::message::decode_warning(&e.value, ctx.kb);
-                let line = format!(
-                    "Warning from {}: {}",
-                    ctx.ep(m.src),
-                    excerpt(&w.meaning, 160)
-                );
+                let Some(w) = ctx.warnings.get(ctx.text(e.at)) else {
+                    continue;
+                };
+                let line = format!("Warning from {}: {}", ctx.ep(m.src), w.meaning);
                 if first.is_none() {
                     first = Some((line, None));
                 }
-                evidence.push(ev(e.msg, format!("Warning: {}", excerpt(&e.value, 80))));
-                evidence.push(ev(e.msg, excerpt(&w.meaning, 200)));
+                evidence.push(ev(
+                    e.msg,
+                    format!("Warning: {}", excerpt(ctx.text(e.at), 80)),
+                ));
+                evidence.push(ev(e.msg, w.meaning.clone()));
             }
             _ => {}
         }
@@ -940,7 +1000,7 @@ pub fn codec_reject(call: &Call, ctx: &Context<'_>) -> Vec<Finding> {
         }
         let f = &call.msgs[tx.final_msg as usize];
         let offer = (tx.request != NONE)
-            .then(|| call.extra(tx.request, ExtraKind::Sdp))
+            .then(|| ctx.extra(call, tx.request, ExtraKind::Sdp))
             .flatten();
         let what = if tx.in_dialog {
             format!("the {} inside the call", re(ctx.method(tx.method)))
@@ -966,11 +1026,12 @@ pub fn codec_reject(call: &Call, ctx: &Context<'_>) -> Vec<Finding> {
         evidence.push(ev(tx.final_msg, ctx.phrase(call, tx.final_msg)));
         for w in call
             .extras_of(tx.final_msg)
+            .iter()
             .filter(|e| e.kind == ExtraKind::Warning)
         {
             evidence.push(ev(
                 tx.final_msg,
-                format!("Warning: {}", excerpt(&w.value, 100)),
+                format!("Warning: {}", excerpt(ctx.text(w.at), 100)),
             ));
         }
         hits.push((
@@ -1039,12 +1100,12 @@ pub fn timer(call: &Call, ctx: &Context<'_>) -> Vec<Finding> {
         let mut evidence = Vec::new();
         for t in hits.iter().take(4) {
             if t.request != NONE
-                && let Some(v) = call.extra(t.request, value_kind)
+                && let Some(v) = ctx.extra(call, t.request, value_kind)
             {
                 evidence.push(ev(t.request, format!("{header}: {}", excerpt(v, 40))));
             }
-            let min = call
-                .extra(t.final_msg, min_kind)
+            let min = ctx
+                .extra(call, t.final_msg, min_kind)
                 .map(|v| {
                     format!(
                         ", {}: {}",
@@ -1139,7 +1200,7 @@ fn session_expiry_bye(call: &Call, ctx: &Context<'_>) -> Option<Finding> {
         let i = i as u32;
         if (200..300).contains(&m.code) && matches!(m.method, Method::INVITE | Method::UPDATE) {
             last_refresh = Some(i);
-            if let Some(v) = call.extra(i, ExtraKind::SessionExpires)
+            if let Some(v) = ctx.extra(call, i, ExtraKind::SessionExpires)
                 && let Some(s) = super::skim::leading_seconds(v.as_bytes())
             {
                 interval = Some((i, u64::from(s)));
@@ -1199,7 +1260,7 @@ pub fn request_failed(call: &Call, ctx: &Context<'_>) -> Vec<Finding> {
             continue;
         }
         let f = &call.msgs[tx.final_msg as usize];
-        if code == 503 || is_overload(call, tx.final_msg, f) {
+        if code == 503 || is_overload(ctx.text, call, tx.final_msg, f) {
             continue;
         }
         let method = ctx.method(tx.method);

@@ -182,17 +182,28 @@ pub struct Txn {
     pub cancels: u32,
     /// For an INVITE: the CANCEL transaction that cancels it.
     pub cancelled_by: u32,
+    /// One of the call's own transactions: the initial requests of the
+    /// call's method (its auth retries, forks and proxied copies).
+    pub primary: bool,
+}
+
+/// A piece of [`Triage::text`]: where a kept header value is.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Span {
+    pub start: u32,
+    pub len: u32,
 }
 
 /// A header value of one message, kept because a finding or the report
-/// needs it. Only present when the message had the header.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// needs it. Only present when the message had the header. The value (raw:
+/// sanitise before showing, at most [`MAX_EXTRA`] bytes) is in
+/// [`Triage::text`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Extra {
     /// Index of the message in [`Call::msgs`].
     pub msg: u32,
     pub kind: ExtraKind,
-    /// The raw value (sanitise before showing), at most [`MAX_EXTRA`] bytes.
-    pub value: Box<str>,
+    pub at: Span,
 }
 
 /// Longest [`Extra`] value kept.
@@ -214,10 +225,8 @@ pub enum ExtraKind {
     Expires,
     Event,
     SubscriptionState,
-    /// The media and codecs of an SDP body (`audio 8 0 101: PCMA/8000 ...`).
+    /// The media and codecs of an SDP body (`audio: PCMA/8000 ...`).
     Sdp,
-    /// The Request-URI of a request that starts a transaction.
-    RequestUri,
 }
 
 /// How a call ended.
@@ -260,7 +269,7 @@ pub struct Call {
     pub msgs: Vec<Msg>,
     pub txns: Vec<Txn>,
     /// Distinct To tags seen (dialogs and forks), in order of appearance.
-    pub legs: Vec<Box<[u8]>>,
+    pub legs: Vec<Span>,
     /// Header values kept, sorted by message.
     pub extras: Vec<Extra>,
     /// Whole message bytes, by message index, for the calls kept.
@@ -269,17 +278,15 @@ pub struct Call {
     pub extra_frames: Vec<(u32, u64)>,
     /// Copies dropped by the duplicate rule.
     pub duplicates: u32,
-    /// From and To of the first request (the first initial INVITE if any).
-    pub from_uri: String,
-    pub to_uri: String,
+    /// From and To URIs of the first request (the first initial INVITE's
+    /// if any), in [`Triage::text`].
+    pub from_uri: Span,
+    pub to_uri: Span,
     pub transport: Transport,
     // Derived by `finish`:
     /// The method of the call: the first initial INVITE's when there is
     /// one, else the first request's.
     pub method: Method,
-    /// The transactions of the call's request (auth retries, forks and
-    /// proxied copies of it): initial requests of `method`.
-    pub primary: Vec<u32>,
     /// The first copy of the first primary request.
     pub first_request: u32,
     /// The final response of the call: the first 2xx of a primary
@@ -312,11 +319,10 @@ impl Call {
             raw: Vec::new(),
             extra_frames: Vec::new(),
             duplicates: 0,
-            from_uri: String::new(),
-            to_uri: String::new(),
+            from_uri: Span::default(),
+            to_uri: Span::default(),
             transport,
             method: Method::UNKNOWN,
-            primary: Vec::new(),
             first_request: NONE,
             final_msg: NONE,
             src: NO_EP,
@@ -343,18 +349,27 @@ impl Call {
     }
 
     /// The extras of one message.
-    pub fn extras_of(&self, msg: u32) -> impl Iterator<Item = &Extra> {
+    pub fn extras_of(&self, msg: u32) -> &[Extra] {
         let start = self.extras.partition_point(|e| e.msg < msg);
-        self.extras[start..]
-            .iter()
-            .take_while(move |e| e.msg == msg)
+        let end = start + self.extras[start..].partition_point(|e| e.msg == msg);
+        &self.extras[start..end]
     }
 
-    /// The first extra of a kind on one message.
-    pub fn extra(&self, msg: u32, kind: ExtraKind) -> Option<&str> {
-        self.extras_of(msg)
-            .find(|e| e.kind == kind)
-            .map(|e| &*e.value)
+    /// Whether a transaction is one of the call's own (see [`Txn::primary`]).
+    pub fn is_primary(&self, t: u32) -> bool {
+        self.txns.get(t as usize).is_some_and(|t| t.primary)
+    }
+
+    /// The call's own transactions, in order of their first message.
+    pub fn primaries(&self) -> impl Iterator<Item = u32> + '_ {
+        let mut v: Vec<u32> = (0..self.txns.len() as u32)
+            .filter(|&t| self.txns[t as usize].primary)
+            .collect();
+        v.sort_by_key(|&t| {
+            let tx = &self.txns[t as usize];
+            tx.request.min(tx.first_response)
+        });
+        v.into_iter()
     }
 
     /// The whole bytes of a message, when the call was kept.
@@ -438,9 +453,31 @@ pub struct Triage {
     pub skipped: u64,
     pub first_ns: Option<i64>,
     pub last_ns: Option<i64>,
+    /// Every kept header value, URI and tag, one after the other.
+    pub text: String,
 }
 
 impl Triage {
+    /// A piece of [`Triage::text`].
+    pub fn text(&self, s: Span) -> &str {
+        span_str(&self.text, s)
+    }
+
+    /// The first kept value of a kind on one message of a call.
+    pub fn extra(&self, c: &Call, msg: u32, kind: ExtraKind) -> Option<&str> {
+        extra_in(&self.text, c, msg, kind)
+    }
+
+    /// The From URI of a call's first request.
+    pub fn from_uri(&self, c: &Call) -> &str {
+        self.text(c.from_uri)
+    }
+
+    /// The To URI of a call's first request.
+    pub fn to_uri(&self, c: &Call) -> &str {
+        self.text(c.to_uri)
+    }
+
     /// The name of a method.
     pub fn method_name(&self, m: Method) -> &str {
         self.methods.get(m.0 as usize).map_or("UNKNOWN", |s| s)
@@ -463,6 +500,36 @@ impl Triage {
     }
 }
 
+/// A piece of a text arena (empty when out of range).
+pub fn span_str(text: &str, s: Span) -> &str {
+    let start = s.start as usize;
+    text.get(start..start + s.len as usize).unwrap_or("")
+}
+
+/// The first value of a kind on one message, from the text arena.
+pub fn extra_in<'a>(text: &'a str, c: &Call, msg: u32, kind: ExtraKind) -> Option<&'a str> {
+    c.extras_of(msg)
+        .iter()
+        .find(|e| e.kind == kind)
+        .map(|e| span_str(text, e.at))
+}
+
+/// Text arena size at most (u32 offsets); past it values are not kept.
+const MAX_TEXT: usize = u32::MAX as usize - MAX_EXTRA * 4;
+
+/// Append to the arena; the span of what was added.
+fn put(text: &mut String, v: &[u8]) -> Span {
+    if text.len() > MAX_TEXT {
+        return Span::default();
+    }
+    let start = text.len() as u32;
+    text.push_str(&String::from_utf8_lossy(v));
+    Span {
+        start,
+        len: text.len() as u32 - start,
+    }
+}
+
 /// The streaming analysis: feed it records (it is a [`Sink`]), then
 /// [`Analyzer::finish`].
 pub struct Analyzer {
@@ -482,6 +549,8 @@ pub struct Analyzer {
     first_ns: Option<i64>,
     last_ns: Option<i64>,
     hasher: FixedState,
+    text: String,
+    recent_eps: [(Endpoint, Ep); 4],
 }
 
 impl Default for Analyzer {
@@ -545,6 +614,14 @@ impl Analyzer {
             first_ns: None,
             last_ns: None,
             hasher: FixedState::with_seed(0x1234_5678),
+            text: String::new(),
+            recent_eps: [(
+                Endpoint {
+                    ip: std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED),
+                    port: 0,
+                },
+                NO_EP,
+            ); 4],
         }
     }
 
@@ -558,18 +635,49 @@ impl Analyzer {
 
     fn endpoint(&mut self, e: Option<Endpoint>) -> Ep {
         let Some(e) = e else { return NO_EP };
-        if let Some(&id) = self.endpoint_ids.get(&e) {
+        // Most messages travel between the same few addresses.
+        if let Some(&(_, id)) = self
+            .recent_eps
+            .iter()
+            .find(|(r, id)| *id != NO_EP && *r == e)
+        {
             return id;
         }
-        let id = self.endpoints.len() as Ep;
-        self.endpoints.push(e);
-        self.endpoint_ids.insert(e, id);
+        let id = match self.endpoint_ids.get(&e) {
+            Some(&id) => id,
+            None => {
+                let id = self.endpoints.len() as Ep;
+                self.endpoints.push(e);
+                self.endpoint_ids.insert(e, id);
+                id
+            }
+        };
+        self.recent_eps.rotate_right(1);
+        self.recent_eps[0] = (e, id);
         id
     }
 
     fn method(&mut self, name: &[u8]) -> Method {
-        if name.is_empty() {
-            return Method::UNKNOWN;
+        let known = match name {
+            b"INVITE" => Method::INVITE,
+            b"ACK" => Method::ACK,
+            b"BYE" => Method::BYE,
+            b"CANCEL" => Method::CANCEL,
+            b"REGISTER" => Method::REGISTER,
+            b"OPTIONS" => Method::OPTIONS,
+            b"PRACK" => Method::PRACK,
+            b"SUBSCRIBE" => Method::SUBSCRIBE,
+            b"NOTIFY" => Method::NOTIFY,
+            b"PUBLISH" => Method::PUBLISH,
+            b"INFO" => Method::INFO,
+            b"REFER" => Method::REFER,
+            b"MESSAGE" => Method::MESSAGE,
+            b"UPDATE" => Method::UPDATE,
+            b"" => return Method::UNKNOWN,
+            _ => Method::UNKNOWN,
+        };
+        if known != Method::UNKNOWN {
+            return known;
         }
         if let Some(i) = self
             .methods
@@ -628,12 +736,13 @@ impl Analyzer {
         let in_dialog = code == 0 && !to_tag.is_empty();
 
         // The transaction (RFC 3261 §17.1.3, §17.2.3).
-        let rfc2543 = !s.rfc3261_branch();
+        let branch = s.branch();
+        let rfc2543 = !skim::has_magic_cookie(branch);
         let base = if rfc2543 {
             let cseq = s.cseq.unwrap_or(0).to_le_bytes();
-            self.hash(&[s.branch(), s.sent_by(), s.from_tag(), &cseq])
+            self.hash(&[branch, s.sent_by(), s.from_tag(), &cseq])
         } else {
-            self.hash(&[s.branch(), s.sent_by()])
+            self.hash(&[branch, s.sent_by()])
         };
         let key = |m: Method| base ^ (u64::from(m.0) << 56) ^ u64::from(m.0);
         // The ACK of a non-2xx response shares its INVITE's transaction.
@@ -662,6 +771,7 @@ impl Analyzer {
                         final_code: 0,
                         cancels: NONE,
                         cancelled_by: NONE,
+                        primary: false,
                     });
                     self.txns.insert((ci, key(method)), t);
                     t
@@ -688,18 +798,21 @@ impl Analyzer {
             h.write(r.sip);
             h.finish() as u32
         };
+        let text = &mut self.text;
         let call = &mut self.calls[ci as usize];
-        if code == 0 && call.txns[txn as usize].in_dialog != in_dialog && method != Method::ACK {
+        let tx = &mut call.txns[txn as usize];
+        if code == 0 && tx.in_dialog != in_dialog && method != Method::ACK {
             // The request arrived after its responses: trust the request.
-            call.txns[txn as usize].in_dialog = in_dialog;
+            tx.in_dialog = in_dialog;
         }
         let leg = if to_tag.is_empty() {
             0
         } else {
-            match call.legs.iter().position(|l| **l == *to_tag) {
+            let tag = String::from_utf8_lossy(to_tag);
+            match call.legs.iter().position(|l| span_str(text, *l) == tag) {
                 Some(i) => (i + 1).min(255) as u8,
                 None if call.legs.len() < 254 => {
-                    call.legs.push(Box::from(to_tag));
+                    call.legs.push(put(text, to_tag));
                     call.legs.len() as u8
                 }
                 None => 255,
@@ -708,7 +821,8 @@ impl Analyzer {
         let seq = call.msgs.len() as u32;
         // URIs: from the first request, replaced by the first initial INVITE's.
         if code == 0
-            && (call.from_uri.is_empty()
+            && method != Method::ACK
+            && (call.from_uri.len == 0
                 || (method == Method::INVITE
                     && !in_dialog
                     && !call
@@ -716,31 +830,22 @@ impl Analyzer {
                         .iter()
                         .any(|m| m.method == Method::INVITE && m.is_request())))
         {
-            call.from_uri = lossy(skim::name_addr_uri(s.from));
-            call.to_uri = lossy(skim::name_addr_uri(s.to));
+            call.from_uri = put(text, skim::name_addr_uri(s.from));
+            call.to_uri = put(text, skim::name_addr_uri(s.to));
             call.transport = r.transport;
         }
 
         // The few header values kept.
         let mut push = |kind: ExtraKind, v: &[u8]| {
             let v = &v[..v.len().min(MAX_EXTRA)];
-            call.extras.push(Extra {
-                msg: seq,
-                kind,
-                value: lossy(v).into_boxed_str(),
-            });
+            let at = put(text, v);
+            call.extras.push(Extra { msg: seq, kind, at });
         };
         if let Start::Response { reason, .. } = s.start
-            && !(code == 200 && reason == b"OK")
             && code >= 200
+            && !(code == 200 && reason == b"OK")
         {
             push(ExtraKind::Phrase, reason);
-        }
-        if let Start::Request { uri, .. } = s.start
-            && !in_dialog
-            && method != Method::ACK
-        {
-            push(ExtraKind::RequestUri, uri);
         }
         for (which, v) in s.rare() {
             let kind = match which {
@@ -776,10 +881,19 @@ impl Analyzer {
             };
             push(kind, v);
         }
-        if is_sdp && code == 0 {
-            let offer = sdp_summary(s.body);
-            if !offer.is_empty() {
-                push(ExtraKind::Sdp, offer.as_bytes());
+        if is_sdp && code == 0 && text.len() <= MAX_TEXT {
+            let start = text.len();
+            sdp_summary(s.body, text);
+            if text.len() > start {
+                let at = Span {
+                    start: start as u32,
+                    len: (text.len() - start) as u32,
+                };
+                call.extras.push(Extra {
+                    msg: seq,
+                    kind: ExtraKind::Sdp,
+                    at,
+                });
             }
         }
 
@@ -817,7 +931,9 @@ impl Analyzer {
                 self.push_problem(
                     r.file,
                     Some(r.frame),
-                    &format!("more than {limit} MiB of messages selected: later messages are summarised only"),
+                    &format!(
+                        "more than {limit} MiB of messages selected: later messages are summarised only"
+                    ),
                 );
             }
         }
@@ -826,9 +942,13 @@ impl Analyzer {
     /// Finish the analysis: order, deduplicate, derive, find.
     pub fn finish(self, sources: Vec<SourceInfo>, kb: &crate::kb::Kb) -> Triage {
         let mut calls = self.calls;
-        // Move each Call-ID into its call (interned once, never copied).
+        // Move each Call-ID into its call (interned once, never copied
+        // when it is UTF-8).
         for (id, i) in self.call_ids {
-            calls[i as usize].call_id = lossy(&id);
+            calls[i as usize].call_id = match String::from_utf8(id.into_vec()) {
+                Ok(s) => s,
+                Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+            };
         }
         let trace_end = self.last_ns;
         let mut duplicates = 0u64;
@@ -856,18 +976,21 @@ impl Analyzer {
             skipped: self.skipped,
             first_ns: self.first_ns,
             last_ns: self.last_ns,
+            text: self.text,
         };
         let ctx = findings::Context::new(&t, kb);
-        let all: Vec<Vec<Finding>> = t.calls.iter().map(|c| findings::run(c, &ctx)).collect();
-        for (c, f) in t.calls.iter_mut().zip(all) {
-            c.findings = f;
+        let mut all: Vec<(usize, Vec<Finding>)> = Vec::new();
+        for (i, c) in t.calls.iter().enumerate() {
+            let f = findings::run(c, &ctx);
+            if !f.is_empty() {
+                all.push((i, f));
+            }
+        }
+        for (i, f) in all {
+            t.calls[i].findings = f;
         }
         t
     }
-}
-
-fn lossy(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
 }
 
 /// Sort by time (stable: arrival order among equal or unknown times), drop
@@ -886,7 +1009,7 @@ fn order_and_dedupe(call: &mut Call) {
             && a.method == b.method
     };
     // Duplicates: a copy of a message less than the window earlier.
-    let mut keep = vec![true; call.msgs.len()];
+    let mut dups = 0usize;
     for i in 1..call.msgs.len() {
         let m = call.msgs[i];
         let Some(t) = m.time() else { continue };
@@ -894,8 +1017,9 @@ fn order_and_dedupe(call: &mut Call) {
             let p = &call.msgs[j];
             match p.time() {
                 Some(pt) if t - pt < DUPLICATE_WINDOW_NS => {
-                    if keep[j] && same(p, &m) {
-                        keep[i] = false;
+                    if p.flags & DUP == 0 && same(p, &m) {
+                        call.msgs[i].flags |= DUP;
+                        dups += 1;
                         break;
                     }
                 }
@@ -903,21 +1027,18 @@ fn order_and_dedupe(call: &mut Call) {
             }
         }
     }
-    if keep.iter().any(|k| !k) {
-        let mut i = 0;
-        let mut dropped = Vec::new();
-        call.msgs.retain(|m| {
-            let k = keep[i];
-            i += 1;
-            if !k {
-                dropped.push(*m);
-            }
-            k
-        });
-        call.duplicates = dropped.len() as u32;
-        call.extra_frames
-            .extend(dropped.iter().map(|m| (m.file, m.frame)));
-        let gone: std::collections::HashSet<u32> = dropped.iter().map(|m| m.seq).collect();
+    if dups > 0 {
+        let gone: std::collections::HashSet<u32> = call
+            .msgs
+            .iter()
+            .filter(|m| m.flags & DUP != 0)
+            .map(|m| m.seq)
+            .collect();
+        for m in call.msgs.iter().filter(|m| m.flags & DUP != 0) {
+            call.extra_frames.push((m.file, m.frame));
+        }
+        call.msgs.retain(|m| m.flags & DUP == 0);
+        call.duplicates = dups as u32;
         call.extras.retain(|e| !gone.contains(&e.msg));
         call.raw.retain(|(s, _)| !gone.contains(s));
     }
@@ -939,6 +1060,9 @@ fn order_and_dedupe(call: &mut Call) {
         }
     }
     // Renumber: extras and bytes refer to arrival order until now.
+    if call.msgs.iter().enumerate().all(|(i, m)| m.seq == i as u32) {
+        return;
+    }
     let mut pos = vec![
         NONE;
         call.msgs
@@ -960,15 +1084,15 @@ fn order_and_dedupe(call: &mut Call) {
     call.raw.sort_by_key(|(s, _)| *s);
 }
 
+/// A message flag used only while deduplicating.
+const DUP: u16 = 1 << 15;
+
 fn ms(from: i64, to: i64) -> u64 {
     ((to - from).max(0) / 1_000_000) as u64
 }
 
 /// Derive the transactions' and the call's facts from the ordered messages.
 fn derive(call: &mut Call, trace_end: Option<i64>) {
-    for t in &mut call.txns {
-        t.requests = 0;
-    }
     for (i, m) in call.msgs.iter().enumerate() {
         let i = i as u32;
         let t = &mut call.txns[m.txn as usize];
@@ -1008,70 +1132,53 @@ fn derive(call: &mut Call, trace_end: Option<i64>) {
     call.start_ns = call.msgs.iter().find_map(Msg::time);
     call.end_ns = call.msgs.iter().rev().find_map(Msg::time);
 
-    // The call's method: the first initial INVITE, else the first request.
-    let order = |t: &Txn| {
-        let first = if t.request != NONE {
-            t.request
-        } else {
-            t.first_response
-        };
-        call.msgs.get(first as usize).map_or(u64::MAX, |m| {
-            // Time first, message order among equal times.
-            (m.time_ns as u64 ^ (1 << 63)) >> 1
-        })
+    // The call's method: the first initial INVITE, else the first request
+    // (else the first response). Messages are in time order, so a
+    // transaction's first message index orders the transactions.
+    let first_of = |t: &Txn| t.request.min(t.first_response);
+    let by_first = |pred: &dyn Fn(&Txn) -> bool| {
+        (0..call.txns.len() as u32)
+            .filter(|&t| pred(&call.txns[t as usize]))
+            .min_by_key(|&t| first_of(&call.txns[t as usize]))
     };
-    let mut by_time: Vec<u32> = (0..call.txns.len() as u32).collect();
-    by_time.sort_by_key(|&t| (order(&call.txns[t as usize]), t));
-    let initial_invite = by_time.iter().copied().find(|&t| {
-        call.txns[t as usize].method == Method::INVITE && !call.txns[t as usize].in_dialog
-    });
-    let first = initial_invite.or_else(|| {
-        by_time
-            .iter()
-            .copied()
-            .find(|&t| call.txns[t as usize].request != NONE)
-            .or_else(|| by_time.first().copied())
-    });
+    let first = by_first(&|t| t.method == Method::INVITE && !t.in_dialog && t.request != NONE)
+        .or_else(|| by_first(&|t| t.method == Method::INVITE && !t.in_dialog))
+        .or_else(|| by_first(&|t| t.request != NONE))
+        .or_else(|| by_first(&|_| true));
     let Some(first) = first else { return };
     let ft = &call.txns[first as usize];
     call.method = ft.method;
     let first_in_dialog = ft.in_dialog;
-    call.primary = by_time
-        .iter()
-        .copied()
-        .filter(|&t| {
-            let tx = &call.txns[t as usize];
-            tx.method == call.method
-                && (tx.in_dialog == first_in_dialog)
-                && (!tx.in_dialog || t == first)
-        })
-        .collect();
-    let primary = &call.primary;
+    let method = call.method;
+    for (t, tx) in call.txns.iter_mut().enumerate() {
+        tx.primary = tx.method == method
+            && tx.in_dialog == first_in_dialog
+            && (!tx.in_dialog || t as u32 == first);
+    }
     let first_req = call.txns[first as usize].request;
     call.first_request = first_req;
 
     // Final: the first 2xx, else the last final response.
-    let mut finals: Vec<u32> = primary
-        .iter()
-        .map(|&t| call.txns[t as usize].final_msg)
-        .filter(|&m| m != NONE)
-        .collect();
-    finals.sort_unstable();
-    call.final_msg = finals
-        .iter()
-        .copied()
-        .find(|&m| (200..300).contains(&call.msgs[m as usize].code))
-        .or_else(|| finals.last().copied())
+    let finals = || {
+        call.txns
+            .iter()
+            .filter(|t| t.primary && t.final_msg != NONE)
+            .map(|t| t.final_msg)
+    };
+    call.final_msg = finals()
+        .filter(|&m| (200..300).contains(&call.msgs[m as usize].code))
+        .min()
+        .or_else(|| finals().max())
         .unwrap_or(NONE);
 
     // Addresses: the first request's, else the reverse of a response's.
     if let Some(m) = call.msgs.get(first_req as usize) {
         call.src = m.src;
         call.dst = m.dst;
-    } else if let Some(m) = primary
+    } else if let Some(m) = call
+        .msgs
         .iter()
-        .map(|&t| call.txns[t as usize].first_response)
-        .find_map(|i| call.msgs.get(i as usize))
+        .find(|m| m.is_response() && call.txns[m.txn as usize].primary)
     {
         call.src = m.dst;
         call.dst = m.src;
@@ -1080,18 +1187,17 @@ fn derive(call: &mut Call, trace_end: Option<i64>) {
     // Timings from the first request.
     let t0 = call.msgs.get(first_req as usize).and_then(Msg::time);
     if let Some(t0) = t0 {
-        let in_primary = |m: &Msg| primary.contains(&m.txn) && m.is_response();
         let resp = |pred: &dyn Fn(&Msg) -> bool| {
             call.msgs
                 .iter()
-                .filter(|m| in_primary(m) && pred(m))
+                .filter(|m| m.is_response() && call.txns[m.txn as usize].primary && pred(m))
                 .find_map(Msg::time)
                 .map(|t| ms(t0, t))
         };
         call.first_provisional_ms = resp(&|m| m.code < 200);
         call.answer_ms = resp(&|m| (200..300).contains(&m.code));
         if call.method == Method::INVITE {
-            call.pdd_ms = resp(&|m| (101..200).contains(&m.code) || (200..300).contains(&m.code));
+            call.pdd_ms = resp(&|m| (101..300).contains(&m.code));
         }
     }
 
@@ -1109,60 +1215,64 @@ fn derive(call: &mut Call, trace_end: Option<i64>) {
     };
 }
 
-/// A short summary of an SDP body: each media line with its payload types
-/// and codec names (`audio 8 0 101 (PCMA/8000 PCMU/8000 telephone-event/8000)`).
-pub fn sdp_summary(body: &[u8]) -> String {
-    let mut out = String::new();
-    let mut media: Vec<(String, Vec<String>)> = Vec::new();
-    let mut rtpmap: Vec<(String, String)> = Vec::new();
+/// Append a short summary of an SDP body to `out`: each media line with
+/// its codecs (`audio: PCMA/8000 PCMU/8000 telephone-event/8000`). One
+/// pass over the body, no allocation beyond `out`.
+pub fn sdp_summary(body: &[u8], out: &mut String) {
+    const MAX_MEDIA: usize = 8;
+    const MAX_MAP: usize = 32;
+    let mut media: [&[u8]; MAX_MEDIA] = [&[]; MAX_MEDIA];
+    let mut n_media = 0;
+    let mut map: [(&[u8], &[u8]); MAX_MAP] = [(&[], &[]); MAX_MAP];
+    let mut n_map = 0;
     for line in body.split(|&b| b == b'\n') {
         let line = skim::trim(line);
         if let Some(m) = line.strip_prefix(b"m=") {
-            let parts: Vec<String> = m
-                .split(|b| b.is_ascii_whitespace())
-                .filter(|p| !p.is_empty())
-                .map(lossy)
-                .collect();
-            if parts.len() >= 3 {
-                let mut head = parts[0].clone();
-                if parts[1] == "0" {
-                    head.push_str(" (port 0: declined)");
-                }
-                media.push((head, parts[3..].to_vec()));
+            if n_media < MAX_MEDIA {
+                media[n_media] = m;
+                n_media += 1;
             }
-        } else if let Some(a) = line.strip_prefix(b"a=rtpmap:") {
-            let a = lossy(a);
-            if let Some((pt, name)) = a.split_once(char::is_whitespace) {
-                rtpmap.push((pt.to_string(), name.trim().to_string()));
-            }
-        }
-        if media.len() > 8 {
-            break;
+        } else if let Some(a) = line.strip_prefix(b"a=rtpmap:")
+            && n_map < MAX_MAP
+            && let Some(sp) = a.iter().position(u8::is_ascii_whitespace)
+        {
+            map[n_map] = (&a[..sp], skim::trim(&a[sp..]));
+            n_map += 1;
         }
     }
-    for (i, (head, fmts)) in media.iter().enumerate() {
-        if i > 0 {
+    let push = |out: &mut String, b: &[u8], max: usize| {
+        out.push_str(&String::from_utf8_lossy(&b[..b.len().min(max)]));
+    };
+    let mut first = true;
+    for m in &media[..n_media] {
+        let mut parts = m
+            .split(|b| b.is_ascii_whitespace())
+            .filter(|p| !p.is_empty());
+        let (Some(kind), Some(port), Some(_proto)) = (parts.next(), parts.next(), parts.next())
+        else {
+            continue;
+        };
+        if !first {
             out.push_str("; ");
         }
-        out.push_str(head);
-        let names: Vec<String> = fmts
-            .iter()
-            .take(16)
-            .map(|pt| {
-                rtpmap
-                    .iter()
-                    .find(|(p, _)| p == pt)
-                    .map(|(_, n)| n.clone())
-                    .or_else(|| static_payload(pt).map(str::to_string))
-                    .unwrap_or_else(|| pt.clone())
-            })
-            .collect();
-        if !names.is_empty() {
-            out.push_str(": ");
-            out.push_str(&names.join(" "));
+        first = false;
+        push(out, kind, 16);
+        if port == b"0" {
+            out.push_str(" (port 0: declined)");
+        }
+        out.push(':');
+        for pt in parts.take(16) {
+            out.push(' ');
+            // The codec from a=rtpmap:PT, else the static table.
+            match map[..n_map].iter().find(|(p, _)| *p == pt) {
+                Some((_, name)) => push(out, name, 40),
+                None => match std::str::from_utf8(pt).ok().and_then(static_payload) {
+                    Some(s) => out.push_str(s),
+                    None => push(out, pt, 16),
+                },
+            }
         }
     }
-    out
 }
 
 /// RTP payload types with a static codec (RFC 3551 §6).

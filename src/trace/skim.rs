@@ -45,6 +45,8 @@ pub const MAX_RARE: usize = 12;
 /// The fields of one SIP message, borrowed from its bytes.
 #[derive(Clone, Copy, Debug)]
 pub struct Skim<'a> {
+    /// The whole message.
+    pub sip: &'a [u8],
     pub start: Start<'a>,
     /// The Call-ID value, trimmed (empty when missing).
     pub call_id: &'a [u8],
@@ -62,7 +64,8 @@ pub struct Skim<'a> {
     pub body: &'a [u8],
     /// An Authorization or Proxy-Authorization header is present.
     pub credentials: bool,
-    rare: [(Rare, &'a [u8]); MAX_RARE],
+    /// The rare headers as (kind, start, end) offsets into `sip`.
+    rare: [(Rare, u32, u32); MAX_RARE],
     rare_len: u8,
 }
 
@@ -89,16 +92,18 @@ impl<'a> Skim<'a> {
     }
 
     /// The rare headers kept, in message order.
-    pub fn rare(&self) -> &[(Rare, &'a [u8])] {
-        &self.rare[..self.rare_len as usize]
+    pub fn rare(&self) -> impl Iterator<Item = (Rare, &'a [u8])> + '_ {
+        let sip = self.sip;
+        self.rare[..self.rare_len as usize]
+            .iter()
+            .map(move |&(r, a, b)| (r, &sip[a as usize..b as usize]))
     }
 
     /// The values of one rare header, in message order.
     pub fn rare_values(&self, which: Rare) -> impl Iterator<Item = &'a [u8]> + '_ {
         self.rare()
-            .iter()
             .filter(move |(r, _)| *r == which)
-            .map(|(_, v)| *v)
+            .map(|(_, v)| v)
     }
 
     /// The `tag` parameter of From (empty when missing).
@@ -124,9 +129,13 @@ impl<'a> Skim<'a> {
     /// True when the top Via's branch carries the RFC 3261 magic cookie
     /// (§8.1.1.7): transactions then match on the branch alone (§17.2.3).
     pub fn rfc3261_branch(&self) -> bool {
-        let b = self.branch();
-        b.len() > 7 && b[..7].eq_ignore_ascii_case(b"z9hG4bK")
+        has_magic_cookie(self.branch())
     }
+}
+
+/// A branch starting with the RFC 3261 magic cookie `z9hG4bK` (§8.1.1.7).
+pub fn has_magic_cookie(branch: &[u8]) -> bool {
+    branch.len() > 7 && branch[..7].eq_ignore_ascii_case(b"z9hG4bK")
 }
 
 /// Scan one SIP message. `None` when it does not start with a SIP request
@@ -139,6 +148,7 @@ pub fn skim(sip: &[u8]) -> Option<Skim<'_>> {
     let (line, next) = line_at(sip, pos);
     let start = start_line(line)?;
     let mut s = Skim {
+        sip,
         start,
         call_id: &[],
         cseq: None,
@@ -149,7 +159,7 @@ pub fn skim(sip: &[u8]) -> Option<Skim<'_>> {
         content_type: &[],
         body: &[],
         credentials: false,
-        rare: [(Rare::Reason, &[][..]); MAX_RARE],
+        rare: [(Rare::Reason, 0, 0); MAX_RARE],
         rare_len: 0,
     };
     let mut pos = next;
@@ -170,10 +180,11 @@ pub fn skim(sip: &[u8]) -> Option<Skim<'_>> {
             continue;
         }
         last = Slot::None;
-        if let Some(colon) = memchr(b':', line) {
-            let name = trim(&line[..colon]);
-            let value = trim(&line[colon + 1..]);
-            last = header(&mut s, name, value, &mut via_seen);
+        // The name ends at the colon; names are short, so a plain loop.
+        if let Some(colon) = line.iter().take(40).position(|&b| b == b':') {
+            let name = trim_end(&line[..colon]);
+            let value_at = pos + colon + 1;
+            last = header(&mut s, name, sip, value_at, pos + line.len(), &mut via_seen);
         }
         pos = next;
     }
@@ -192,44 +203,70 @@ enum Slot {
     Rare(u8),
 }
 
-fn header<'a>(s: &mut Skim<'a>, name: &[u8], value: &'a [u8], via_seen: &mut bool) -> Slot {
+/// Dispatch one header line: `name` as written, the value between
+/// `from` and `to` in `sip` (untrimmed).
+fn header<'a>(
+    s: &mut Skim<'a>,
+    name: &[u8],
+    sip: &'a [u8],
+    from: usize,
+    to: usize,
+    via_seen: &mut bool,
+) -> Slot {
     let is = |n: &[u8]| name.eq_ignore_ascii_case(n);
-    match name.len() {
-        1 => match name[0].to_ascii_lowercase() {
-            b'i' => return set(&mut s.call_id, value, Slot::CallId),
-            b'v' => return top_via(s, value, via_seen),
-            b'f' => return set(&mut s.from, value, Slot::From),
-            b't' => return set(&mut s.to, value, Slot::To),
-            b'c' => return set(&mut s.content_type, value, Slot::ContentType),
-            b'o' => return push_rare(s, Rare::Event, value),
-            b'x' => return push_rare(s, Rare::SessionExpires, value),
-            _ => {}
+    let value = || trim(&sip[from..to]);
+    let which = match name.len() {
+        1 => match name[0] | 0x20 {
+            b'i' => return set(&mut s.call_id, value(), Slot::CallId),
+            b'v' => return top_via(s, value(), via_seen),
+            b'f' => return set(&mut s.from, value(), Slot::From),
+            b't' => return set(&mut s.to, value(), Slot::To),
+            b'c' => return set(&mut s.content_type, value(), Slot::ContentType),
+            b'o' => Rare::Event,
+            b'x' => Rare::SessionExpires,
+            _ => return Slot::None,
         },
-        2 if is(b"to") => return set(&mut s.to, value, Slot::To),
-        3 if is(b"via") => return top_via(s, value, via_seen),
-        4 if is(b"from") => return set(&mut s.from, value, Slot::From),
+        2 if is(b"to") => return set(&mut s.to, value(), Slot::To),
+        3 if is(b"via") => return top_via(s, value(), via_seen),
+        4 if is(b"from") => return set(&mut s.from, value(), Slot::From),
         4 if is(b"cseq") => {
-            cseq(s, value);
+            cseq(s, value());
             return Slot::None;
         }
-        5 if is(b"event") => return push_rare(s, Rare::Event, value),
-        6 if is(b"reason") => return push_rare(s, Rare::Reason, value),
-        6 if is(b"min-se") => return push_rare(s, Rare::MinSe, value),
-        7 if is(b"call-id") => return set(&mut s.call_id, value, Slot::CallId),
-        7 if is(b"warning") => return push_rare(s, Rare::Warning, value),
-        7 if is(b"expires") => return push_rare(s, Rare::Expires, value),
-        11 if is(b"retry-after") => return push_rare(s, Rare::RetryAfter, value),
-        11 if is(b"min-expires") => return push_rare(s, Rare::MinExpires, value),
-        12 if is(b"content-type") => return set(&mut s.content_type, value, Slot::ContentType),
-        13 if is(b"authorization") => s.credentials = true,
-        15 if is(b"session-expires") => return push_rare(s, Rare::SessionExpires, value),
-        16 if is(b"www-authenticate") => return push_rare(s, Rare::WwwAuthenticate, value),
-        18 if is(b"subscription-state") => return push_rare(s, Rare::SubscriptionState, value),
-        18 if is(b"proxy-authenticate") => return push_rare(s, Rare::ProxyAuthenticate, value),
-        19 if is(b"proxy-authorization") => s.credentials = true,
-        _ => {}
+        5 if is(b"event") => Rare::Event,
+        6 if is(b"reason") => Rare::Reason,
+        6 if is(b"min-se") => Rare::MinSe,
+        7 if is(b"call-id") => return set(&mut s.call_id, value(), Slot::CallId),
+        7 if is(b"warning") => Rare::Warning,
+        7 if is(b"expires") => Rare::Expires,
+        11 if is(b"retry-after") => Rare::RetryAfter,
+        11 if is(b"min-expires") => Rare::MinExpires,
+        12 if is(b"content-type") => {
+            return set(&mut s.content_type, value(), Slot::ContentType);
+        }
+        13 if is(b"authorization") => {
+            s.credentials = true;
+            return Slot::None;
+        }
+        15 if is(b"session-expires") => Rare::SessionExpires,
+        16 if is(b"www-authenticate") => Rare::WwwAuthenticate,
+        18 if is(b"subscription-state") => Rare::SubscriptionState,
+        18 if is(b"proxy-authenticate") => Rare::ProxyAuthenticate,
+        19 if is(b"proxy-authorization") => {
+            s.credentials = true;
+            return Slot::None;
+        }
+        _ => return Slot::None,
+    };
+    let n = s.rare_len as usize;
+    if n >= MAX_RARE {
+        return Slot::None;
     }
-    Slot::None
+    let v = value();
+    let a = v.as_ptr() as usize - sip.as_ptr() as usize;
+    s.rare[n] = (which, a as u32, (a + v.len()) as u32);
+    s.rare_len += 1;
+    Slot::Rare(n as u8)
 }
 
 /// Keep the first occurrence of a single-valued header.
@@ -253,16 +290,6 @@ fn top_via<'a>(s: &mut Skim<'a>, value: &'a [u8], via_seen: &mut bool) -> Slot {
         None => value,
     };
     Slot::Via
-}
-
-fn push_rare<'a>(s: &mut Skim<'a>, which: Rare, value: &'a [u8]) -> Slot {
-    let n = s.rare_len as usize;
-    if n >= MAX_RARE {
-        return Slot::None;
-    }
-    s.rare[n] = (which, value);
-    s.rare_len += 1;
-    Slot::Rare(n as u8)
 }
 
 fn cseq<'a>(s: &mut Skim<'a>, value: &'a [u8]) {
@@ -306,15 +333,42 @@ fn extend<'a>(s: &mut Skim<'a>, slot: Slot, sip: &'a [u8], end: usize) {
         Slot::From => grow(&mut s.from),
         Slot::To => grow(&mut s.to),
         Slot::ContentType => grow(&mut s.content_type),
-        Slot::Rare(i) => grow(&mut s.rare[i as usize].1),
+        Slot::Rare(i) => {
+            let r = &mut s.rare[i as usize];
+            if r.2 > r.1 && (r.1 as usize) <= end && end <= sip.len() {
+                let v = trim(&sip[r.1 as usize..end]);
+                r.2 = r.1 + v.len() as u32;
+            }
+        }
     }
+}
+
+/// The first `\n` in `b`: eight bytes at a time (header lines are short,
+/// too short for a vector search to pay for its set-up).
+#[inline]
+fn find_nl(b: &[u8]) -> Option<usize> {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    const NL: u64 = 0x0a0a_0a0a_0a0a_0a0a;
+    let mut i = 0;
+    while i + 8 <= b.len() {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(&b[i..i + 8]);
+        let x = u64::from_le_bytes(w) ^ NL;
+        let t = x.wrapping_sub(LO) & !x & HI;
+        if t != 0 {
+            return Some(i + (t.trailing_zeros() / 8) as usize);
+        }
+        i += 8;
+    }
+    b[i..].iter().position(|&c| c == b'\n').map(|p| i + p)
 }
 
 /// The line starting at `pos` without its line end, and where the next
 /// line starts.
 fn line_at(sip: &[u8], pos: usize) -> (&[u8], usize) {
     let rest = &sip[pos..];
-    match memchr(b'\n', rest) {
+    match find_nl(rest) {
         Some(i) => {
             let line = &rest[..i];
             let line = line.strip_suffix(b"\r").unwrap_or(line);
@@ -371,6 +425,14 @@ fn start_line(line: &[u8]) -> Option<Start<'_>> {
 /// Trim ASCII whitespace (space, tab, CR, LF) on both sides.
 pub fn trim(b: &[u8]) -> &[u8] {
     let b = trim_start(b);
+    let end = b
+        .iter()
+        .rposition(|c| !c.is_ascii_whitespace())
+        .map_or(0, |i| i + 1);
+    &b[..end]
+}
+
+fn trim_end(b: &[u8]) -> &[u8] {
     let end = b
         .iter()
         .rposition(|c| !c.is_ascii_whitespace())
@@ -440,25 +502,42 @@ pub fn name_addr_param<'a>(v: &'a [u8], name: &[u8]) -> &'a [u8] {
 /// Find `;name=value` in a parameter list; the value ends at `;`, `,`,
 /// whitespace or the end. A flag parameter without `=` gives an empty slice.
 pub fn param<'a>(params: &'a [u8], name: &[u8]) -> &'a [u8] {
-    let mut rest = params;
-    while let Some(i) = memchr(b';', rest) {
-        rest = &rest[i + 1..];
-        let p = trim_start(rest);
-        let end = p
-            .iter()
-            .position(|&b| b == b';' || b == b',')
-            .unwrap_or(p.len());
-        let p = &p[..end];
-        let (n, val) = match memchr(b'=', p) {
-            Some(eq) => (trim(&p[..eq]), trim(&p[eq + 1..])),
-            None => (trim(p), &p[p.len()..]),
-        };
-        if n.eq_ignore_ascii_case(name) {
-            let stop = val
-                .iter()
-                .position(|b| b.is_ascii_whitespace())
-                .unwrap_or(val.len());
-            return &val[..stop];
+    let mut i = 0;
+    let n = params.len();
+    while i < n {
+        // Find the next ';' (a plain loop: parameter lists are short).
+        while i < n && params[i] != b';' {
+            if params[i] == b',' {
+                return &[];
+            }
+            i += 1;
+        }
+        i += 1;
+        while i < n && (params[i] == b' ' || params[i] == b'\t') {
+            i += 1;
+        }
+        let name_start = i;
+        while i < n && !matches!(params[i], b'=' | b';' | b',' | b' ' | b'\t') {
+            i += 1;
+        }
+        let this = &params[name_start..i];
+        while i < n && (params[i] == b' ' || params[i] == b'\t') {
+            i += 1;
+        }
+        let mut val: &[u8] = &params[i.min(n)..i.min(n)];
+        if i < n && params[i] == b'=' {
+            i += 1;
+            while i < n && (params[i] == b' ' || params[i] == b'\t') {
+                i += 1;
+            }
+            let v0 = i;
+            while i < n && !matches!(params[i], b';' | b',' | b' ' | b'\t' | b'\r' | b'\n') {
+                i += 1;
+            }
+            val = &params[v0..i];
+        }
+        if this.eq_ignore_ascii_case(name) {
+            return val;
         }
     }
     &[]
@@ -671,7 +750,7 @@ v=0\n";
             m.extend_from_slice(b"Warning: 399 a \"b\"\r\n");
         }
         let s = skim(&m).unwrap();
-        assert_eq!(s.rare().len(), MAX_RARE);
+        assert_eq!(s.rare().count(), MAX_RARE);
     }
 
     proptest! {

@@ -60,8 +60,8 @@ fn answered_call_facts() {
         t.endpoint_str(c.final_response().unwrap().src),
         "10.0.0.2:5060"
     );
-    assert_eq!(c.from_uri, "sip:alice@example.com");
-    assert_eq!(c.to_uri, "sip:bob@example.com");
+    assert_eq!(t.from_uri(c), "sip:alice@example.com");
+    assert_eq!(t.to_uri(c), "sip:bob@example.com");
     assert_eq!(c.start_ns, Some(T0_NS));
     assert_eq!(c.end_ns, Some(T0_NS + 60_010_000_000));
     // INVITE, ACK (2xx: own branch), BYE.
@@ -150,7 +150,7 @@ fn auth_retry_final_is_the_last_answer() {
     let c = only(&t);
     assert_eq!(c.final_code(), Some(486));
     assert_eq!(c.outcome, Outcome::User);
-    assert_eq!(c.primary.len(), 2);
+    assert_eq!(c.primaries().count(), 2);
     // The ACK of the 407 belongs to the first INVITE's transaction.
     assert_eq!(c.msgs[2].method, Method::ACK);
     assert_eq!(c.msgs[2].txn, c.msgs[0].txn);

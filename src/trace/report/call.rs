@@ -68,8 +68,8 @@ fn facts(t: &Triage, kb: &Kb, c: &Call) -> Vec<(String, String)> {
             format!(
                 "{} from {} to {}",
                 t.method_name(c.method),
-                sanitize::inline(&c.from_uri),
-                sanitize::inline(&c.to_uri)
+                sanitize::inline(t.from_uri(c)),
+                sanitize::inline(t.to_uri(c))
             ),
         ),
         (
@@ -92,7 +92,7 @@ fn facts(t: &Triage, kb: &Kb, c: &Call) -> Vec<(String, String)> {
     let fin = match c.final_response() {
         Some(m) => format!(
             "{} from {}{}",
-            final_label(kb, c),
+            final_label(t, kb, c),
             t.endpoint_str(m.src),
             c.ms_since_start(c.final_msg)
                 .map(|ms| format!(" after {ms} ms"))
@@ -182,7 +182,7 @@ pub fn text(t: &Triage, kb: &Kb, c: &Call, st: TextStyle) -> String {
             o.heading(&format!(
                 "The failing response explained (#{}: {})",
                 x.msg + 1,
-                code_label(kb, c, x.msg, m.code)
+                code_label(t, kb, c, x.msg, m.code)
             ));
             // Already laid out at 80 columns; ASCII folding can lengthen a
             // line, so such a line is wrapped again under its own indent.

@@ -138,15 +138,15 @@ pub fn call_json<'a>(t: &'a Triage, kb: &Kb, c: &'a Call) -> CallJson<'a> {
     CallJson {
         call_id: &c.call_id,
         method: t.method_name(c.method),
-        from: &c.from_uri,
-        to: &c.to_uri,
+        from: t.from_uri(c),
+        to: t.to_uri(c),
         src: t.endpoint(c.src).map(|e| e.to_string()),
         dst: t.endpoint(c.dst).map(|e| e.to_string()),
         transport: transport_name(c.transport).to_string(),
         start: c.start_ns.map(rfc3339),
         end: c.end_ns.map(rfc3339),
         final_code: c.final_code(),
-        final_reason: final_reason(kb, c),
+        final_reason: final_reason(t, kb, c),
         final_from: c
             .final_response()
             .and_then(|m| t.endpoint(m.src))

@@ -130,7 +130,7 @@ fn table(o: &mut String, sel: &Selection<'_>, kb: &Kb, gs: &[Group<'_>]) {
     for g in gs.iter().take(50) {
         let c = g.calls[0];
         let fin = match g.code {
-            Some(code) => code_label(kb, c, c.final_msg, code),
+            Some(code) => code_label(t, kb, c, c.final_msg, code),
             None => "none".to_string(),
         };
         let ids: Vec<String> = g

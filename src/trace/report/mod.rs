@@ -154,16 +154,16 @@ pub fn percent(r: Option<f64>) -> String {
 
 /// `403 Forbidden` with the reason phrase as sent (sanitised), or the
 /// registered one when the message's was not kept.
-pub fn final_label(kb: &Kb, call: &Call) -> String {
+pub fn final_label(t: &Triage, kb: &Kb, call: &Call) -> String {
     match call.final_response() {
         None => "no final response".to_string(),
-        Some(m) => code_label(kb, call, call.final_msg, m.code),
+        Some(m) => code_label(t, kb, call, call.final_msg, m.code),
     }
 }
 
 /// A response's code and phrase.
-pub fn code_label(kb: &Kb, call: &Call, msg: u32, code: u16) -> String {
-    match call.extra(msg, ExtraKind::Phrase) {
+pub fn code_label(t: &Triage, kb: &Kb, call: &Call, msg: u32, code: u16) -> String {
+    match t.extra(call, msg, ExtraKind::Phrase) {
         Some(p) if !p.trim().is_empty() => format!("{code} {}", clip(p, 40)),
         _ if code == 200 => "200 OK".to_string(),
         _ => match kb.get(code) {
@@ -174,9 +174,9 @@ pub fn code_label(kb: &Kb, call: &Call, msg: u32, code: u16) -> String {
 }
 
 /// The wire reason phrase of the call's final response, raw.
-pub fn final_reason(kb: &Kb, call: &Call) -> Option<String> {
+pub fn final_reason(t: &Triage, kb: &Kb, call: &Call) -> Option<String> {
     let m = call.final_response()?;
-    Some(match call.extra(call.final_msg, ExtraKind::Phrase) {
+    Some(match t.extra(call, call.final_msg, ExtraKind::Phrase) {
         Some(p) => p.to_string(),
         None if m.code == 200 => "OK".to_string(),
         None => kb.get(m.code).map(|e| e.reason.clone()).unwrap_or_default(),
@@ -305,7 +305,7 @@ pub fn msg_label(t: &Triage, kb: &Kb, c: &Call, i: u32) -> String {
     let mut s = if m.is_request() {
         t.method_name(m.method).to_string()
     } else {
-        code_label(kb, c, i, m.code)
+        code_label(t, kb, c, i, m.code)
     };
     if m.has(super::model::flag::SDP) {
         s.push_str(" (SDP)");

@@ -317,7 +317,7 @@ fn section(o: &mut Out, sel: &Selection<'_>, kb: &Kb, gs: &[Group<'_>], title: &
     for g in gs.iter().take(MAX_GROUPS) {
         let c = g.calls[0];
         let what = match g.code {
-            Some(code) => code_label(kb, c, c.final_msg, code),
+            Some(code) => code_label(t, kb, c, c.final_msg, code),
             None => "no final response".to_string(),
         };
         let dir = if g.code.is_some() { "from" } else { "sent to" };
