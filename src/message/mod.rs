@@ -36,6 +36,7 @@ pub use decode::{
     Challenge, EventInfo, Explanation, HeaderInfo, Interval, OptionTagInfo, ReasonInfo, RetryAfter,
     Sender, SubscriptionState, WarningInfo, explain,
 };
+pub(crate) use parse::is_start_line;
 pub use parse::{MAX_INPUT, parse, parse_all};
 pub use render::{render_markdown, render_text};
 
