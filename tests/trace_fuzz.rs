@@ -114,15 +114,59 @@ proptest! {
 
     #[test]
     fn mutated_packets_never_panic(
-        frame in 0usize..4,
+        frame in 0usize..12,
         linktype in prop::sample::select(vec![lt::ETHERNET, lt::SLL, lt::SLL2, lt::RAW, lt::NULL]),
         edits in proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..16),
     ) {
-        let mut f = sample_frames().swap_remove(frame).1;
+        let all = sample_frames();
+        let mut f = all[frame % all.len()].1.clone();
         for (at, byte) in edits {
             let i = at.index(f.len());
             f[i] = byte;
         }
         read_any(synth::pcap(linktype, &[(T0, f)]), Format::Pcap);
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
+
+    /// However a stream is cut into segments, reordered and partly sent
+    /// twice, as long as no byte is lost the same messages come out.
+    #[test]
+    fn tcp_any_segmentation_order_and_duplicates(
+        cuts in proptest::collection::btree_set(1usize..3000, 0..30),
+        swaps in proptest::collection::vec((any::<prop::sample::Index>(), any::<prop::sample::Index>()), 0..10),
+        dups in proptest::collection::vec(any::<prop::sample::Index>(), 0..5),
+        isn in any::<u32>(),
+    ) {
+        let msgs: Vec<Vec<u8>> = (0..4)
+            .map(|i| synth::request("INVITE", &format!("call{i}"), i, synth::SDP).into_bytes())
+            .collect();
+        let stream: Vec<u8> = msgs.iter().flat_map(|m| [m.clone(), b"\r\n".to_vec()]).flatten().collect();
+        let mut bounds: Vec<usize> = cuts.into_iter().filter(|&c| c < stream.len()).collect();
+        bounds.insert(0, 0);
+        bounds.push(stream.len());
+        let mut segs: Vec<(u32, Vec<u8>)> = bounds
+            .windows(2)
+            .map(|w| (isn.wrapping_add(1).wrapping_add(w[0] as u32), stream[w[0]..w[1]].to_vec()))
+            .collect();
+        for (a, b) in swaps {
+            let (i, j) = (a.index(segs.len()), b.index(segs.len()));
+            segs.swap(i, j);
+        }
+        for d in dups {
+            let s = segs[d.index(segs.len())].clone();
+            segs.push(s);
+        }
+        let (a, b) = ("10.0.0.1:5060", "10.0.0.2:5060");
+        let mut frames = vec![(T0, synth::eth(&synth::tcp_ip(a, b, isn, synth::flags::SYN, b"")))];
+        for (i, (seq, data)) in segs.iter().enumerate() {
+            frames.push((T0 + 1 + i as i64, synth::eth(&synth::tcp_ip(a, b, *seq, synth::flags::ACK, data))));
+        }
+        let (_, c) = synth::read_bytes(&synth::pcap(lt::ETHERNET, &frames)).unwrap();
+        prop_assert!(c.problems.is_empty(), "{:?}", c.problems);
+        let got: Vec<Vec<u8>> = c.records.iter().map(|r| r.sip.clone()).collect();
+        prop_assert_eq!(got, msgs);
     }
 }

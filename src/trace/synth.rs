@@ -70,6 +70,206 @@ pub fn udp_ip(src: &str, dst: &str, payload: &[u8]) -> Vec<u8> {
     ip_packet(s, d, 17, &udp(s, sp, d, dp, payload))
 }
 
+/// TCP flags for [`tcp_ip`].
+pub mod flags {
+    pub const FIN: u8 = 0x01;
+    pub const SYN: u8 = 0x02;
+    pub const RST: u8 = 0x04;
+    pub const PSH: u8 = 0x08;
+    pub const ACK: u8 = 0x10;
+}
+
+/// A TCP segment (20-byte header, checksum filled in).
+pub fn tcp(
+    src: IpAddr,
+    sport: u16,
+    dst: IpAddr,
+    dport: u16,
+    seq: u32,
+    flags: u8,
+    payload: &[u8],
+) -> Vec<u8> {
+    let mut h = Vec::with_capacity(20 + payload.len());
+    h.extend_from_slice(&sport.to_be_bytes());
+    h.extend_from_slice(&dport.to_be_bytes());
+    h.extend_from_slice(&seq.to_be_bytes());
+    h.extend_from_slice(&1u32.to_be_bytes());
+    h.extend_from_slice(&[0x50, flags, 0xff, 0xff, 0, 0, 0, 0]);
+    h.extend_from_slice(payload);
+    let sum = checksum(&[&pseudo_header(src, dst, 6, h.len()), &h]);
+    h[16..18].copy_from_slice(&sum.to_be_bytes());
+    h
+}
+
+/// An IP packet carrying a TCP segment between two endpoint literals.
+pub fn tcp_ip(src: &str, dst: &str, seq: u32, flags: u8, payload: &[u8]) -> Vec<u8> {
+    let (s, sp) = ep(src);
+    let (d, dp) = ep(dst);
+    ip_packet(s, d, 6, &tcp(s, sp, d, dp, seq, flags, payload))
+}
+
+/// IP fragments of a UDP datagram between two endpoint literals (IPv4,
+/// or IPv6 with the fragment extension header, by the addresses), each
+/// carrying at most `size` bytes (rounded down to 8) of it.
+pub fn ip_fragments(src: &str, dst: &str, id: u32, payload: &[u8], size: usize) -> Vec<Vec<u8>> {
+    let (s, sp) = ep(src);
+    let (d, dp) = ep(dst);
+    let whole = udp(s, sp, d, dp, payload);
+    let size = (size / 8).max(1) * 8;
+    whole
+        .chunks(size)
+        .enumerate()
+        .map(|(i, c)| {
+            let more = (i + 1) * size < whole.len();
+            let units = (i * size / 8) as u16;
+            match (s, d) {
+                (IpAddr::V4(s4), IpAddr::V4(d4)) => {
+                    ipv4(s4.octets(), d4.octets(), 17, (id as u16, units, more), c)
+                }
+                (IpAddr::V6(s6), IpAddr::V6(d6)) => {
+                    let mut fh = vec![17, 0];
+                    fh.extend_from_slice(&(units << 3 | u16::from(more)).to_be_bytes());
+                    fh.extend_from_slice(&id.to_be_bytes());
+                    fh.extend_from_slice(c);
+                    ipv6(s6.octets(), d6.octets(), 44, &fh)
+                }
+                _ => panic!("one address family"),
+            }
+        })
+        .collect()
+}
+
+/// A GRE packet (version 0, optional key) carrying `payload` of `proto`.
+pub fn gre(proto: u16, key: Option<u32>, payload: &[u8]) -> Vec<u8> {
+    let mut g = vec![if key.is_some() { 0x20 } else { 0 }, 0];
+    g.extend_from_slice(&proto.to_be_bytes());
+    if let Some(k) = key {
+        g.extend_from_slice(&k.to_be_bytes());
+    }
+    g.extend_from_slice(payload);
+    g
+}
+
+/// An ERSPAN type II packet (GRE with a sequence number, 8-byte ERSPAN
+/// header) mirroring an Ethernet frame.
+pub fn erspan2(frame: &[u8]) -> Vec<u8> {
+    let mut g = vec![0x10, 0, 0x88, 0xbe, 0, 0, 0, 1];
+    g.extend_from_slice(&[0x10, 0x01, 0x00, 0x05, 0, 0, 0, 0]);
+    g.extend_from_slice(frame);
+    g
+}
+
+/// An ERSPAN type III packet (12-byte header, no sub-header).
+pub fn erspan3(frame: &[u8]) -> Vec<u8> {
+    let mut g = vec![0x10, 0, 0x22, 0xeb, 0, 0, 0, 1];
+    g.extend_from_slice(&[0x20, 0x01, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+    g.extend_from_slice(frame);
+    g
+}
+
+/// A VXLAN header (RFC 7348) before an Ethernet frame, for UDP port 4789.
+pub fn vxlan(vni: u32, frame: &[u8]) -> Vec<u8> {
+    let mut v = vec![0x08, 0, 0, 0];
+    v.extend_from_slice(&(vni << 8).to_be_bytes());
+    v.extend_from_slice(frame);
+    v
+}
+
+/// A HEPv3 packet carrying a SIP message that went from `src` to `dst`
+/// (endpoint literals) over `ip_proto` (17 UDP, 6 TCP) at `time_us`
+/// microseconds since the epoch.
+pub fn hep3(src: &str, dst: &str, ip_proto: u8, time_us: u64, sip: &[u8]) -> Vec<u8> {
+    fn chunk(out: &mut Vec<u8>, ty: u16, v: &[u8]) {
+        out.extend_from_slice(&[0, 0]);
+        out.extend_from_slice(&ty.to_be_bytes());
+        out.extend_from_slice(&u16::try_from(6 + v.len()).unwrap_or(u16::MAX).to_be_bytes());
+        out.extend_from_slice(v);
+    }
+    let (s, sp) = ep(src);
+    let (d, dp) = ep(dst);
+    let mut body = Vec::new();
+    match (s, d) {
+        (IpAddr::V4(s4), IpAddr::V4(d4)) => {
+            chunk(&mut body, 1, &[2]);
+            chunk(&mut body, 3, &s4.octets());
+            chunk(&mut body, 4, &d4.octets());
+        }
+        (IpAddr::V6(s6), IpAddr::V6(d6)) => {
+            chunk(&mut body, 1, &[10]);
+            chunk(&mut body, 5, &s6.octets());
+            chunk(&mut body, 6, &d6.octets());
+        }
+        _ => panic!("one address family"),
+    }
+    chunk(&mut body, 2, &[ip_proto]);
+    chunk(&mut body, 7, &sp.to_be_bytes());
+    chunk(&mut body, 8, &dp.to_be_bytes());
+    chunk(&mut body, 9, &((time_us / 1_000_000) as u32).to_be_bytes());
+    chunk(&mut body, 10, &((time_us % 1_000_000) as u32).to_be_bytes());
+    chunk(&mut body, 11, &[1]);
+    chunk(&mut body, 12, &2001u32.to_be_bytes());
+    chunk(&mut body, 15, sip);
+    let mut p = b"HEP3".to_vec();
+    p.extend_from_slice(
+        &u16::try_from(6 + body.len())
+            .unwrap_or(u16::MAX)
+            .to_be_bytes(),
+    );
+    p.extend(body);
+    p
+}
+
+/// A WebSocket frame (RFC 6455 §5.2): `opcode` 1 text, 2 binary, 0
+/// continuation, 8 close; masked when `mask` is given (client to server).
+pub fn ws_frame(fin: bool, opcode: u8, mask: Option<[u8; 4]>, payload: &[u8]) -> Vec<u8> {
+    let mut f = vec![(u8::from(fin) << 7) | opcode];
+    let m = if mask.is_some() { 0x80 } else { 0 };
+    match payload.len() {
+        n if n < 126 => f.push(m | n as u8),
+        n if n <= 0xffff => {
+            f.push(m | 126);
+            f.extend_from_slice(&(n as u16).to_be_bytes());
+        }
+        n => {
+            f.push(m | 127);
+            f.extend_from_slice(&(n as u64).to_be_bytes());
+        }
+    }
+    match mask {
+        Some(k) => {
+            f.extend_from_slice(&k);
+            f.extend(payload.iter().enumerate().map(|(i, b)| b ^ k[i % 4]));
+        }
+        None => f.extend_from_slice(payload),
+    }
+    f
+}
+
+/// The HTTP upgrade request and its answer that open a SIP WebSocket.
+pub const WS_UPGRADE: &str = "GET / HTTP/1.1\r\nHost: sip.example.com\r\nUpgrade: websocket\r\n\
+     Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\
+     Sec-WebSocket-Protocol: sip\r\nSec-WebSocket-Version: 13\r\n\r\n";
+pub const WS_ACCEPT: &str = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\
+     Connection: Upgrade\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\
+     Sec-WebSocket-Protocol: sip\r\n\r\n";
+
+/// An SCTP packet with one DATA chunk holding a whole user message.
+pub fn sctp_data(sport: u16, dport: u16, payload: &[u8]) -> Vec<u8> {
+    let mut p = Vec::new();
+    p.extend_from_slice(&sport.to_be_bytes());
+    p.extend_from_slice(&dport.to_be_bytes());
+    p.extend_from_slice(&[0, 0, 0, 1, 0, 0, 0, 0]);
+    let len = u16::try_from(16 + payload.len()).unwrap_or(u16::MAX);
+    p.extend_from_slice(&[0, 0x03]);
+    p.extend_from_slice(&len.to_be_bytes());
+    p.extend_from_slice(&[0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0]);
+    p.extend_from_slice(payload);
+    while p.len() % 4 != 0 {
+        p.push(0);
+    }
+    p
+}
+
 /// The EtherType of an IP packet (by its version nibble).
 pub fn ethertype_of(ip: &[u8]) -> u16 {
     if ip.first().is_some_and(|b| b >> 4 == 6) {

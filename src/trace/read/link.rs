@@ -193,7 +193,7 @@ fn pppoe(data: &[u8]) -> Result<Option<&[u8]>, LinkError> {
 }
 
 /// A PPP frame, with or without the HDLC-like address and control bytes.
-fn ppp(data: &[u8]) -> Result<Option<&[u8]>, LinkError> {
+pub fn ppp(data: &[u8]) -> Result<Option<&[u8]>, LinkError> {
     let data = data.strip_prefix(&[0xff, 0x03]).unwrap_or(data);
     ppp_protocol(data)
 }

@@ -12,13 +12,17 @@
 
 pub(crate) mod build;
 mod capture;
+mod defrag;
 mod export;
+mod hep;
 pub(crate) mod link;
 pub(crate) mod packet;
 mod pcap;
 mod pcapng;
 pub(crate) mod sip;
 pub(crate) mod source;
+mod tcp;
+mod ws;
 
 pub use export::export_pcap;
 

@@ -128,6 +128,31 @@ pub(crate) fn datagram_len(buf: &[u8]) -> usize {
     }
 }
 
+/// How a byte stream (TCP, or WebSocket payloads) frames at its start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum StreamFrame {
+    /// A complete message of this many bytes.
+    Message(usize),
+    /// A message starts here but is not complete yet.
+    Incomplete,
+}
+
+/// Frame the message at `buf[0]` (which starts with a start line) by its
+/// Content-Length. A message without a usable Content-Length ends with
+/// its headers (RFC 3261 §18.3 makes the header mandatory on streams).
+pub(crate) fn stream_frame(buf: &[u8]) -> StreamFrame {
+    match scan_head(buf) {
+        None => StreamFrame::Incomplete,
+        Some(h) => {
+            let cl = h.content_length.unwrap_or(0);
+            match h.end.checked_add(cl) {
+                Some(n) if n <= buf.len() => StreamFrame::Message(n),
+                _ => StreamFrame::Incomplete,
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -152,6 +177,8 @@ mod tests {
         assert_eq!(h.end, m.len() - 9);
         assert_eq!(h.content_length, Some(4));
         assert_eq!(datagram_len(m), m.len() - 5);
+        assert_eq!(stream_frame(m), StreamFrame::Message(m.len() - 5));
+        assert_eq!(stream_frame(&m[..m.len() - 6]), StreamFrame::Incomplete);
 
         let lf = b"SIP/2.0 200 OK\nl : 2\n\nhi";
         let h = scan_head(lf).unwrap();
@@ -162,10 +189,12 @@ mod tests {
         assert!(h.has_content_length);
         assert_eq!(h.content_length, None);
         assert_eq!(datagram_len(bad), bad.len());
+        assert_eq!(stream_frame(bad), StreamFrame::Message(bad.len() - 3));
 
         // Too large a Content-Length keeps the whole datagram.
         let big = b"SIP/2.0 200 OK\r\nContent-Length: 99\r\n\r\nabc";
         assert_eq!(datagram_len(big), big.len());
+        assert_eq!(stream_frame(big), StreamFrame::Incomplete);
         assert_eq!(scan_head(b"SIP/2.0 200 OK\r\nVia: x\r\n"), None);
         // A start line alone, with no line end, has no head.
         assert_eq!(scan_head(b"SIP/2.0 200 OK"), None);
