@@ -39,12 +39,26 @@ fn samples() -> Vec<Vec<u8>> {
         synth::response(486, "Busy Here", "log", 1, "INVITE").as_bytes(),
     ]
     .concat();
-    vec![
+    let mut all = vec![
         synth::pcap(lt::ETHERNET, &frames),
         synth::pcapng(lt::ETHERNET, &frames),
         synth::gzip(&synth::pcap(lt::ETHERNET, &frames)),
         log,
-    ]
+    ];
+    // One log of each text format (tests/fixtures/logs/).
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/logs");
+    for name in [
+        "pjsip.log",
+        "chan_sip.log",
+        "sofia.log",
+        "sipdump.data",
+        "sngrep.txt",
+        "ngrep.txt",
+        "raw.txt",
+    ] {
+        all.push(std::fs::read(dir.join(name)).expect("fixture"));
+    }
+    all
 }
 
 /// Read, whatever happens; the point is not to panic.
@@ -90,11 +104,13 @@ proptest! {
 
     #[test]
     fn mutated_captures_and_logs_never_panic(
-        which in 0usize..4,
+        which in 0usize..11,
         edits in proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>(), 0u8..4), 1..24),
         cut in any::<prop::sample::Index>(),
     ) {
         let mut data = samples().swap_remove(which);
+        let format = [Format::Auto, Format::Pjsip, Format::ChanSip, Format::Sofia, Format::Sipdump,
+            Format::Sngrep, Format::Ngrep, Format::Raw][which % 8];
         for (at, byte, op) in edits {
             if data.is_empty() {
                 break;
@@ -109,7 +125,8 @@ proptest! {
         }
         let keep = cut.index(data.len() + 1);
         data.truncate(keep.max(data.len() / 2));
-        read_any(data, Format::Auto);
+        read_any(data.clone(), Format::Auto);
+        read_any(data, format);
     }
 
     #[test]

@@ -453,11 +453,11 @@ CSeq: 2 BYE
     );
     let frames: Vec<u64> = c.records.iter().map(|r| r.frame).collect();
     assert_eq!(frames, vec![1, 2, 3]);
-    assert!(
-        c.records
-            .iter()
-            .all(|r| r.time_ns.is_none() && r.src.is_none())
-    );
+    assert!(c.records.iter().all(|r| r.src.is_none()));
+    // A message takes the time of a timestamped line just before it.
+    let t0 = 1_714_557_600_000_000_000; // 2024-05-01 10:00:00 UTC
+    let times: Vec<Option<i64>> = c.records.iter().map(|r| r.time_ns).collect();
+    assert_eq!(times, vec![Some(t0), Some(t0 + 1_000_000_000), None]);
 }
 
 #[test]

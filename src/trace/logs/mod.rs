@@ -7,7 +7,15 @@
 //! `frame` in a [`Record`] is the 1-based number of the entry (the SIP
 //! message) in the log.
 
+mod asterisk;
+mod clock;
+mod ngrep;
 mod raw;
+mod sipdump;
+mod sngrep;
+mod sofia;
+
+pub(crate) use clock::Clock;
 
 use crate::message::is_start_line;
 use crate::trace::read::packet::Out;
@@ -16,6 +24,7 @@ use crate::trace::read::source::{CHUNK, Source};
 use crate::trace::{Endpoint, Format, Record, Transport};
 use memchr::memchr;
 use std::io;
+use std::net::IpAddr;
 
 /// Lines longer than this are cut (and the cut reported); no SIP header
 /// line is anywhere near it.
@@ -27,11 +36,49 @@ pub(crate) const MAX_MESSAGE: usize = 1 << 20;
 
 /// Guess the text format of `head` (the first bytes of the input). `None`
 /// when it is not text or holds no SIP message a reader could find.
+///
+/// The most specific format whose entry marker appears wins; a log with
+/// only bare SIP messages is raw.
 pub(crate) fn detect(head: &[u8]) -> Option<Format> {
     if !looks_like_text(head) {
         return None;
     }
-    raw::detect(head).then_some(Format::Raw)
+    let mut pjsip = 0usize;
+    let mut chan_sip = 0usize;
+    let mut raw = false;
+    let mut prev: &[u8] = b"";
+    for line in head.split(|&c| c == b'\n') {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        if sipdump::is_marker(prev, line) {
+            return Some(Format::Sipdump);
+        }
+        if sofia::marker(line).is_some() {
+            return Some(Format::Sofia);
+        }
+        match asterisk::marker(asterisk::strip_prefix(line).1) {
+            Some(asterisk::Marker::Pjsip(_)) => pjsip += 1,
+            Some(asterisk::Marker::ChanSip(_)) => chan_sip += 1,
+            _ => {}
+        }
+        if pjsip + chan_sip == 0 {
+            if sngrep::marker(prev).is_some() && is_start_line(line) {
+                return Some(Format::Sngrep);
+            }
+            if ngrep::marker(prev).is_some() && is_start_line(ngrep::unescape(line, true)) {
+                return Some(Format::Ngrep);
+            }
+        }
+        raw |= is_start_line(line);
+        prev = line;
+    }
+    if pjsip + chan_sip > 0 {
+        return Some(if pjsip >= chan_sip {
+            Format::Pjsip
+        } else {
+            Format::ChanSip
+        });
+    }
+    raw.then_some(Format::Raw)
 }
 
 /// Text, as far as the first 64 KiB tell: no NUL bytes and few other
@@ -48,38 +95,145 @@ pub(crate) fn looks_like_text(head: &[u8]) -> bool {
     controls * 100 <= sample.len()
 }
 
-/// Read a text log of a known format.
+/// Read a text log of a known format. `reference` is the time (ns since
+/// the epoch) that year-less and date-less stamps are placed by, and what
+/// it is (see [`clock`]).
 pub(crate) fn read(
     format: Format,
     src: &mut Source<'_>,
     out: &mut Out<'_>,
+    reference: (i64, &'static str),
     progress: &mut dyn FnMut(&Source<'_>, &mut Out<'_>),
 ) -> io::Result<u64> {
-    let mut em = Emitter::new();
+    let mut log = Log {
+        em: Emitter::new(),
+        clock: Clock::new(reference.0, reference.1),
+        entry: EntryMeta::default(),
+        open: false,
+    };
     let mut reader = reader(format);
     for_each_line(
         src,
         out,
-        &mut |line, no, out| reader.line(line, no, &mut em, out),
+        &mut |line, no, out| {
+            reader.line(line, no, &mut log, out);
+            for note in log.clock.notes.drain(..) {
+                out.problem(None, note);
+            }
+        },
         progress,
     )?;
-    reader.finish(&mut em, out);
-    Ok(em.entries)
+    reader.finish(&mut log, out);
+    log.close(out);
+    Ok(log.em.entries)
 }
 
-/// A text format's reader: sees every line, decides where messages start
-/// and what their entries say, and feeds message lines to the emitter.
+/// A text format's reader: sees every line, decides where entries start
+/// and what they say, and hands message lines to the [`Log`].
 trait LogFormat {
-    fn line(&mut self, line: &[u8], no: u64, em: &mut Emitter, out: &mut Out<'_>);
+    fn line(&mut self, line: &[u8], no: u64, log: &mut Log, out: &mut Out<'_>);
     /// The input has ended.
-    fn finish(&mut self, em: &mut Emitter, out: &mut Out<'_>);
+    fn finish(&mut self, _log: &mut Log, _out: &mut Out<'_>) {}
 }
 
-/// The reader for a text format. Until the log formats have readers of
-/// their own, every text is read as raw messages, which finds the SIP in
-/// any of them (without times or addresses).
-fn reader(_format: Format) -> Box<dyn LogFormat> {
-    Box::new(raw::Raw::default())
+/// The reader for a text format.
+fn reader(format: Format) -> Box<dyn LogFormat> {
+    match format {
+        Format::Pjsip | Format::ChanSip => Box::new(asterisk::Asterisk),
+        Format::Sofia => Box::new(sofia::Sofia::default()),
+        Format::Sipdump => Box::new(sipdump::Sipdump::default()),
+        Format::Sngrep => Box::new(sngrep::Sngrep),
+        Format::Ngrep => Box::new(ngrep::Ngrep::default()),
+        _ => Box::new(raw::Raw::default()),
+    }
+}
+
+/// The state every text reader shares: the message being put together,
+/// the entry it belongs to, and the clock.
+pub(crate) struct Log {
+    pub em: Emitter,
+    pub clock: Clock,
+    /// What the open entry says about its message.
+    pub entry: EntryMeta,
+    /// An entry is open: its lines are message lines.
+    pub open: bool,
+}
+
+impl Log {
+    /// An entry begins (the one before ends).
+    pub fn open(&mut self, entry: EntryMeta, out: &mut Out<'_>) {
+        self.close(out);
+        self.entry = entry;
+        self.open = true;
+    }
+
+    /// The open entry ends: hand on its message.
+    pub fn close(&mut self, out: &mut Out<'_>) {
+        self.em.emit(&self.entry, out);
+        self.open = false;
+    }
+
+    /// A line of the open entry's message. Lines before the start line
+    /// are skipped; a second start line begins another message of the
+    /// same entry.
+    pub fn content(&mut self, line: &[u8], out: &mut Out<'_>) {
+        if !self.open {
+            return;
+        }
+        if self.em.msg.active() {
+            match self.em.msg.feed(line) {
+                Feed::Taken => return,
+                Feed::Done => {
+                    self.em.emit(&self.entry, out);
+                    return;
+                }
+                Feed::NotMine => self.em.emit(&self.entry, out),
+            }
+        }
+        if is_start_line(line) {
+            self.em.begin(line.trim_ascii_start());
+        }
+    }
+
+    /// A time stamp, resolved by the clock rules.
+    pub fn time(&mut self, stamp: clock::Stamp) -> i64 {
+        self.clock.resolve(stamp)
+    }
+}
+
+/// `1.2.3.4:5060`, `[2001:db8::1]:5060` or `2001:db8::1:5060` (the last
+/// colon starts the port), or an address alone (port 0).
+pub(crate) fn parse_endpoint(b: &[u8]) -> Option<Endpoint> {
+    let s = std::str::from_utf8(b).ok()?.trim();
+    if let Ok(sa) = s.parse::<std::net::SocketAddr>() {
+        return Some(Endpoint {
+            ip: sa.ip(),
+            port: sa.port(),
+        });
+    }
+    // Without brackets the last colon starts the port (sngrep and ngrep
+    // print IPv6 that way), before trying the whole as an address.
+    if let Some((ip, port)) = s.rsplit_once(':')
+        && let (Ok(ip), Ok(port)) = (ip.trim_matches(['[', ']']).parse::<IpAddr>(), port.parse())
+    {
+        return Some(Endpoint { ip, port });
+    }
+    let ip = s.trim_matches(['[', ']']).parse::<IpAddr>().ok()?;
+    Some(Endpoint { ip, port: 0 })
+}
+
+/// A transport name as logs write it (`UDP`, `tcp`, `TLS6`, `wss`...).
+pub(crate) fn transport_of(name: &[u8]) -> Transport {
+    let name = name.strip_suffix(b"6").unwrap_or(name);
+    match name.to_ascii_lowercase().as_slice() {
+        b"udp" => Transport::Udp,
+        b"tcp" => Transport::Tcp,
+        b"tls" => Transport::Tls,
+        b"ws" => Transport::Ws,
+        b"wss" => Transport::Wss,
+        b"sctp" => Transport::Sctp,
+        _ => Transport::Unknown,
+    }
 }
 
 /// Call `f` for each line of the input (without its CR LF), numbered from 1.
@@ -161,7 +315,7 @@ pub(crate) fn is_header_line(line: &[u8]) -> bool {
 }
 
 /// What a log says about one message besides its text.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub(crate) struct EntryMeta {
     pub time_ns: Option<i64>,
     pub src: Option<Endpoint>,
@@ -323,7 +477,7 @@ impl Emitter {
     }
 
     /// Hand the message being built to the sink (if one is being built).
-    pub fn emit(&mut self, meta: &EntryMeta, line_no: u64, out: &mut Out<'_>) {
+    pub fn emit(&mut self, meta: &EntryMeta, out: &mut Out<'_>) {
         if !self.msg.active() {
             return;
         }
@@ -333,8 +487,7 @@ impl Emitter {
             out.problem(
                 Some(entry),
                 format!(
-                    "the SIP message ending at line {line_no} is larger than {MAX_MESSAGE} bytes; \
-                     the rest was dropped"
+                    "SIP message {entry} is larger than {MAX_MESSAGE} bytes; the rest was dropped"
                 ),
             );
         }

@@ -106,7 +106,13 @@ pub fn export_pcap(
                 };
                 let mut o = Out::new(file, &mut s);
                 // Read errors were reported when the input was read.
-                let _ = logs::read(format, &mut src, &mut o, &mut |_, _| {});
+                let _ = logs::read(
+                    format,
+                    &mut src,
+                    &mut o,
+                    super::reference_time(input),
+                    &mut |_, _| {},
+                );
                 if let Some(e) = s.error {
                     return Err(write_err(e));
                 }

@@ -278,7 +278,14 @@ fn read_one(
                     next_progress = raw + PROGRESS_STEP;
                 }
             };
-            logs::read(format, &mut src, &mut out, &mut progress).map(|entries| {
+            logs::read(
+                format,
+                &mut src,
+                &mut out,
+                reference_time(input),
+                &mut progress,
+            )
+            .map(|entries| {
                 info.packets = entries;
             })
         }
@@ -303,6 +310,28 @@ fn read_one(
     let raw = src.raw_read();
     out.sink.progress(raw, total.max(raw));
     Ok(info)
+}
+
+/// The time a text log's year-less or date-less stamps are placed by:
+/// the file's modification time, or now (see `logs::clock`).
+pub(crate) fn reference_time(input: &Input) -> (i64, &'static str) {
+    let to_ns = |t: std::time::SystemTime| {
+        t.duration_since(std::time::UNIX_EPOCH)
+            .ok()
+            .and_then(|d| i64::try_from(d.as_nanos()).ok())
+    };
+    if let Input::Path(p) = input
+        && let Some(ns) = std::fs::metadata(p)
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(to_ns)
+    {
+        return (ns, "file's modification time");
+    }
+    (
+        to_ns(std::time::SystemTime::now()).unwrap_or(0),
+        "current date (standard input has no file date)",
+    )
 }
 
 /// The frame visitor of a capture being read: decode each frame.
