@@ -462,3 +462,45 @@ fn pasting_garbage_says_so_and_changes_nothing() {
     let st = h.app.status.clone().unwrap();
     assert!(st.error && st.text.contains("no SIP message"), "{st:?}");
 }
+
+#[test]
+fn typing_without_a_pause_is_saved_every_two_seconds() {
+    let mut h = Harness::new();
+    h.open(480);
+    h.keys("n");
+    // One key every 300 ms for 3 s: never a 1 s pause.
+    for c in "abcdefghij".chars() {
+        h.now += 290;
+        h.key(KeyCode::Char(c));
+    }
+    let saved = h.reopened().note(480).to_string();
+    assert!(
+        saved.len() >= 6 && "abcdefghij".starts_with(&saved),
+        "continuous typing not saved within 2 s: {saved:?}"
+    );
+}
+
+#[test]
+fn the_note_editor_has_a_size_limit_with_a_clear_message() {
+    let mut h = Harness::new();
+    h.open(486);
+    h.keys("n");
+    let huge = "0123456789abcdef\n".repeat(1 << 16); // 1.1 MB
+    h.send(Msg::Paste(huge.clone()));
+    let ed: String = h.app.editor.as_ref().unwrap().lines().join("\n");
+    assert!(ed.len() < huge.len() / 2, "editor took {} bytes", ed.len());
+    let status = h
+        .app
+        .status
+        .as_ref()
+        .map(|s| s.text.clone())
+        .unwrap_or_default();
+    assert!(status.contains("limit"), "{status}");
+    // Typing at the limit is refused the same way, and the text is kept.
+    let before = ed.len();
+    h.keys("more");
+    let after = h.app.editor.as_ref().unwrap().lines().join("\n").len();
+    assert!(after <= before + 4, "{after} > {before}");
+    h.key(KeyCode::Esc);
+    assert!(h.reopened().note(486).len() >= before.min(60_000));
+}

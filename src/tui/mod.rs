@@ -27,7 +27,10 @@ pub fn open_store() -> (Option<Store>, Option<String>) {
             Some("notes are disabled: no home or data directory; set SIPFIX_DATA_DIR".into()),
         ),
         Some(dir) => match Store::open(&dir) {
-            Ok(s) => (Some(s), None),
+            Ok(mut s) => {
+                s.set_lock_wait(SAVE_LOCK_WAIT);
+                (Some(s), None)
+            }
             Err(e) => (None, Some(format!("notes are disabled: {e}"))),
         },
     }
@@ -168,6 +171,11 @@ fn spawn_watchdog(stop: Arc<AtomicBool>) {
             }
         });
 }
+
+/// How long a save from the UI waits for a lock held by another process
+/// before it gives up (and retries later); at exit the same, so that the
+/// last save ends well before the watchdog.
+const SAVE_LOCK_WAIT: Duration = Duration::from_millis(1000);
 
 /// How often a failed save is retried while nothing else happens.
 const SAVE_RETRY: Duration = Duration::from_secs(5);
