@@ -197,6 +197,14 @@ impl Failure {
             message: m.to_string(),
         }
     }
+    /// Ended by signal `sig` (after saving): exit status 128 + `sig`, as a
+    /// shell reports it, with nothing more to say.
+    pub fn signal(sig: usize) -> Failure {
+        Failure {
+            status: 128u8.saturating_add((sig & 0x7f) as u8),
+            message: String::new(),
+        }
+    }
 }
 
 pub type CmdResult = Result<(), Failure>;

@@ -414,7 +414,12 @@ fn a_held_lock_never_freezes_the_ui_and_unsaved_text_survives_exit() {
     let recovery: Vec<PathBuf> = fs::read_dir(data.path())
         .unwrap()
         .map(|e| e.unwrap().path())
-        .filter(|p| p.to_string_lossy().contains("recovery"))
+        .filter(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .contains("recovery")
+        })
         .collect();
     assert_eq!(recovery.len(), 1, "{err}");
     let kept = fs::read_to_string(&recovery[0]).unwrap();
@@ -467,7 +472,7 @@ fn a_file_size_limit_fails_the_save_not_the_process() {
     let leftovers: Vec<PathBuf> = fs::read_dir(data.path())
         .unwrap()
         .map(|e| e.unwrap().path())
-        .filter(|p| p.to_string_lossy().contains(".tmp"))
+        .filter(|p| p.file_name().unwrap().to_string_lossy().contains(".tmp"))
         .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
 }

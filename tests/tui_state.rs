@@ -325,9 +325,20 @@ fn esc_merged_with_the_next_key_is_split_again() {
 fn a_failed_save_keeps_the_text_and_the_error_until_a_save_works() {
     let mut h = Harness::new();
     h.open(486);
-    // Make the temp-file path a directory: every save now fails, even as root.
-    let blocker = h.dir.path().join("notes.json.tmp");
-    std::fs::create_dir(&blocker).unwrap();
+    // Another process holds the lock and the store does not wait: every
+    // save now fails, even as root.
+    let blocker = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(h.dir.path().join("notes.lock"))
+        .or_else(|_| std::fs::File::create(h.dir.path().join("notes.lock")))
+        .unwrap();
+    blocker.lock().unwrap();
+    h.app
+        .store
+        .as_mut()
+        .unwrap()
+        .set_lock_wait(std::time::Duration::ZERO);
     h.keys("n");
     h.keys("keep me");
     let fx = h.app.handle(
@@ -347,10 +358,11 @@ fn a_failed_save_keeps_the_text_and_the_error_until_a_save_works() {
     let status = h.app.status.clone().unwrap();
     assert!(status.error && status.sticky, "{status:?}");
     assert!(
-        status.text.contains("notes.json"),
+        status.text.contains("notes.lock"),
         "names the file: {}",
         status.text
     );
+    assert!(status.text.contains("kept in memory"), "{}", status.text);
     h.keys("j");
     assert!(
         h.app.status.as_ref().unwrap().sticky,
@@ -362,7 +374,7 @@ fn a_failed_save_keeps_the_text_and_the_error_until_a_save_works() {
         "still in memory"
     );
     assert!(h.app.store.as_ref().unwrap().is_dirty());
-    std::fs::remove_dir(&blocker).unwrap();
+    drop(blocker);
     let r = h
         .app
         .store
