@@ -1843,10 +1843,14 @@ fn a_1_mib_message_cannot_amplify_the_output() {
                 msg.len()
             );
         }
-        assert!(
-            text.contains("more"),
-            "{what}: the cut is not said: {}",
-            &text[..text.len().min(2000)]
-        );
+        // Every list that is cut says so (one Via line of many values is
+        // only counted, never listed).
+        if what != "via list" {
+            assert!(
+                text.contains("more"),
+                "{what}: the cut is not said: {}",
+                &text[..text.len().min(2000)]
+            );
+        }
     }
 }
