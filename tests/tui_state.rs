@@ -424,7 +424,7 @@ fn pasting_a_message_decodes_it_and_opens_its_code() {
     assert_eq!(h.app.current(), Some(501));
     assert!(matches!(h.app.overlay, Overlay::Message { .. }));
     let m = h.app.message.as_ref().unwrap();
-    assert!(m.text.contains("REFER"), "{}", m.text);
+    assert!(m.text.text().contains("REFER"), "{}", m.text.text());
     h.key(KeyCode::Esc);
     assert_eq!(h.app.overlay, Overlay::None);
     // The detail shows the checklist filled in from the message.

@@ -143,8 +143,8 @@ struct DetailKey {
 pub struct Decoded {
     /// The status code, when the message is a response with a valid one.
     pub code: Option<u16>,
-    /// The rendered explanation (sanitised text).
-    pub text: String,
+    /// The rendered explanation (sanitised text), shown a screen at a time.
+    pub text: lines::LongText,
     /// The code's checklist with this message's header values and findings.
     pub checklist: Vec<crate::message::StepFinding>,
     /// How many problems the decoder found.
@@ -338,7 +338,7 @@ impl App {
             message: self
                 .message
                 .as_ref()
-                .map(|m| (m.code, m.text.len(), m.problems)),
+                .map(|m| (m.code, m.text.text().len(), m.problems)),
         };
         if let Some((k, w)) = self.detail_memo.borrow().as_ref()
             && *k == key
@@ -749,9 +749,15 @@ impl App {
             }
             Ctx::Walk => return self.walk_action(a, now, page),
             Ctx::Message => {
+                // Scrolling wraps only the last screen, never the whole text.
+                let area = super::view::message_inner(self.panes().body);
+                let bottom = self
+                    .message
+                    .as_ref()
+                    .map_or(0, |m| m.text.last_page(area.width, area.height));
                 if let Overlay::Message { scroll } = &mut self.overlay {
-                    // The view clamps to the last page.
-                    scroll_overlay(scroll, a, page, usize::MAX / 2);
+                    scroll_overlay(scroll, a, page, bottom);
+                    *scroll = (*scroll).min(bottom);
                 }
             }
             _ => {}

@@ -155,7 +155,9 @@ impl InputDecoder {
         if !tail.is_empty() || complete {
             self.parser.parse(tail, !complete);
         }
-        self.parser_partial = !complete && !tail.is_empty();
+        // Complete: the parser flushed what it held. Otherwise it may hold
+        // the start of a sequence (from this read or an earlier one).
+        self.parser_partial = !complete && (self.parser_partial || !tail.is_empty());
         self.drain_parser();
     }
 
