@@ -37,6 +37,7 @@ pub use decode::{
     MAX_VALUES, Omitted, OptionTagInfo, ReasonInfo, RetryAfter, Sender, SubscriptionState,
     WarningInfo, explain,
 };
+pub(crate) use parse::is_start_line;
 pub use parse::{MAX_INPUT, parse, parse_all};
 pub use render::{render_markdown, render_text};
 
