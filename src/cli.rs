@@ -197,6 +197,14 @@ impl Failure {
             message: m.to_string(),
         }
     }
+    /// Ended by signal `sig` (after saving): exit status 128 + `sig`, as a
+    /// shell reports it, with nothing more to say.
+    pub fn signal(sig: usize) -> Failure {
+        Failure {
+            status: 128u8.saturating_add((sig & 0x7f) as u8),
+            message: String::new(),
+        }
+    }
 }
 
 pub type CmdResult = Result<(), Failure>;
@@ -229,10 +237,18 @@ pub fn emit(s: &str) -> CmdResult {
     }
 }
 
+/// Pretty JSON on stdout, with every character that must not reach a
+/// terminal raw (C0, DEL, C1, bidi overrides) as a `\u` escape.
 pub fn emit_json<T: Serialize + ?Sized>(v: &T) -> CmdResult {
-    let s = serde_json::to_string_pretty(v)
+    let s = crate::sanitize::json_pretty(v)
         .map_err(|e| Failure::runtime(format!("cannot encode JSON: {e}")))?;
     emit(&(s + "\n"))
+}
+
+/// Print a message for the user on stderr, as `sipfix: <message>`, with
+/// control characters escaped (paths and arguments come from outside).
+pub fn say(message: &str) {
+    eprintln!("sipfix: {}", crate::sanitize::inline(message));
 }
 
 pub fn emit_doc(d: &doc::Doc, format: Format, out: Out) -> CmdResult {
@@ -245,6 +261,10 @@ pub fn emit_doc(d: &doc::Doc, format: Format, out: Out) -> CmdResult {
 
 /// Entry point of the binary.
 pub fn main() -> ExitCode {
+    // Past `ulimit -f` a write must fail (EFBIG, handled like a full disk),
+    // not kill the process mid-save with the terminal in raw mode.
+    // SAFETY: setting a signal to SIG_IGN has no preconditions.
+    unsafe { libc::signal(libc::SIGXFSZ, libc::SIG_IGN) };
     let cli = Cli::parse_from(expand_shorthand(std::env::args_os().collect()));
     let out = Out::from_cli(&cli);
     let result = match cli.cmd {
@@ -254,7 +274,9 @@ pub fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(f) => {
-            eprintln!("sipfix: {}", f.message);
+            if !f.message.is_empty() {
+                say(&f.message);
+            }
             ExitCode::from(f.status)
         }
     }
@@ -264,7 +286,7 @@ pub fn main() -> ExitCode {
 pub fn run(cmd: Cmd, out: Out) -> CmdResult {
     let (kb, warning, _) = crate::kb::overrides::global();
     if let Some(w) = warning {
-        eprintln!("sipfix: warning: {}", crate::sanitize::inline(w));
+        say(&format!("warning: {w}"));
     }
     match cmd {
         Cmd::Show { codes, format } => show(kb, &codes, format, out),
@@ -702,22 +724,40 @@ fn read_limited(r: impl std::io::Read) -> std::io::Result<Vec<u8>> {
 }
 
 fn explain(kb: &Kb, file: Option<&std::path::Path>, format: Format, out: Out) -> CmdResult {
+    use crate::message::{InputError, MAX_INPUT};
     use std::io::IsTerminal;
-    let bytes = match file {
+    let (bytes, file_size) = match file {
         Some(p) if p.as_os_str() != "-" => {
             let f = std::fs::File::open(p)
                 .map_err(|e| Failure::runtime(format!("cannot read {}: {e}", p.display())))?;
-            read_limited(f)
-                .map_err(|e| Failure::runtime(format!("cannot read {}: {e}", p.display())))?
+            let size = f.metadata().ok().filter(|m| m.is_file()).map(|m| m.len());
+            let bytes = read_limited(f)
+                .map_err(|e| Failure::runtime(format!("cannot read {}: {e}", p.display())))?;
+            (bytes, size)
         }
         _ => {
             if std::io::stdin().is_terminal() {
-                eprintln!("sipfix: paste a SIP message, then press Ctrl-D on an empty line");
+                say("paste a SIP message, then press Ctrl-D on an empty line");
             }
-            read_limited(std::io::stdin().lock())
-                .map_err(|e| Failure::runtime(format!("cannot read stdin: {e}")))?
+            let bytes = read_limited(std::io::stdin().lock())
+                .map_err(|e| Failure::runtime(format!("cannot read stdin: {e}")))?;
+            (bytes, None)
         }
     };
+    if bytes.len() > MAX_INPUT {
+        // Only MAX_INPUT + 1 bytes were read: say the real size when the
+        // file system knows it, else only that it is more.
+        return Err(Failure::usage(match file_size {
+            Some(n) => InputError::TooLarge {
+                size: usize::try_from(n).unwrap_or(usize::MAX),
+            }
+            .to_string(),
+            None => format!(
+                "input is more than {MAX_INPUT} bytes; sipfix reads SIP messages of at most \
+                 {MAX_INPUT} bytes (1 MiB)"
+            ),
+        }));
+    }
     let msg = crate::message::parse(&bytes).map_err(Failure::usage)?;
     let expl = crate::message::explain(&msg, kb);
     if format.json {

@@ -1,24 +1,24 @@
 //! `sipfix notes`: the user's notes and checklist progress from the shell.
 
-use crate::cli::{CmdResult, ExportFormat, Failure, Out, emit, emit_json};
+use crate::cli::{CmdResult, ExportFormat, Failure, Out, emit, emit_json, say};
 use crate::doc::{self, Block};
 use crate::kb::{Kb, parse_code};
 use crate::render;
 use crate::sanitize;
-use crate::store::{self, StepState, Store};
+use crate::store::{self, DataDir, StepState, Store, StoreError};
 use serde::Serialize;
-use std::path::PathBuf;
 
-fn dir() -> Result<PathBuf, Failure> {
+fn dir() -> Result<DataDir, Failure> {
     store::data_dir().ok_or_else(|| {
         Failure::runtime("no data directory: there is no home directory; set SIPFIX_DATA_DIR")
     })
 }
 
+/// Open the store for reading (never waits for the lock).
 fn open() -> Result<Store, Failure> {
     let s = Store::open(&dir()?).map_err(Failure::runtime)?;
     if let Some(w) = s.warning() {
-        eprintln!("sipfix: {w}");
+        say(w);
     }
     Ok(s)
 }
@@ -40,10 +40,14 @@ pub fn run(
             if text.trim().is_empty() {
                 return Err(Failure::usage("--add needs some text"));
             }
-            let warn = Store::append_note_line(&dir()?, code, text, store::now_ms())
-                .map_err(Failure::runtime)?;
+            let warn = Store::append_note_line(&dir()?, code, text, store::now_ms()).map_err(
+                |e| match e {
+                    StoreError::TooLarge { .. } => Failure::usage(e),
+                    e => Failure::runtime(e),
+                },
+            )?;
             if let Some(w) = warn {
-                eprintln!("sipfix: {w}");
+                say(&w);
             }
             Ok(())
         }
@@ -74,10 +78,10 @@ fn reason(kb: &Kb, code: u16) -> String {
 fn list(kb: &Kb, s: &Store, out: Out) -> CmdResult {
     let codes = s.codes_with_data();
     if codes.is_empty() {
-        eprintln!(
-            "sipfix: no notes yet in {} (press n in the TUI, or sipfix notes CODE --add TEXT)",
+        say(&format!(
+            "no notes yet in {} (press n in the TUI, or sipfix notes CODE --add TEXT)",
             s.path().display()
-        );
+        ));
         return Ok(());
     }
     let mut text = String::new();
@@ -148,7 +152,13 @@ fn export_report(kb: &Kb, s: &Store, fmt: ExportFormat, _out: Out) -> CmdResult 
     }
     md.push_str("Legend: `[x]` done, `[-]` skipped, `[!]` failed, `[ ]` to do.\n\n");
     for c in codes {
-        let Ok(l) = kb.lookup(c) else { continue };
+        let Ok(l) = kb.lookup(c) else {
+            // A note kept under a number that is no status code (written by
+            // hand or another tool): still the user's text, still exported.
+            let mut d: doc::Doc = vec![Block::Title(format!("{c} (not a SIP status code)"))];
+            push_note(&mut md, &mut d, s.note(c));
+            continue;
+        };
         let (done, total) = s.progress(c, l.entry.steps.len());
         let mut d: doc::Doc = vec![
             Block::Title(format!("{c} {}", reason(kb, c))),
@@ -164,20 +174,24 @@ fn export_report(kb: &Kb, s: &Store, fmt: ExportFormat, _out: Out) -> CmdResult 
                     .collect(),
             ),
         ];
-        let note = s.note(c);
-        if !note.is_empty() {
-            d.push(Block::Heading("Notes".into()));
-            md.push_str(&render::to_markdown(&d));
-            // Notes are the user's own text: keep their lines, escaped, as a quote.
-            for line in sanitize::text(note).lines() {
-                md.push_str("> ");
-                md.push_str(line);
-                md.push('\n');
-            }
-            md.push('\n');
-        } else {
-            md.push_str(&render::to_markdown(&d));
-        }
+        push_note(&mut md, &mut d, s.note(c));
     }
     emit(&md)
+}
+
+/// Append document `d` and, if any, the note as a quote to the report.
+fn push_note(md: &mut String, d: &mut doc::Doc, note: &str) {
+    if note.is_empty() {
+        md.push_str(&render::to_markdown(d));
+        return;
+    }
+    d.push(Block::Heading("Notes".into()));
+    md.push_str(&render::to_markdown(d));
+    // Notes are the user's own text: keep their lines, escaped, as a quote.
+    for line in sanitize::text(note).lines() {
+        md.push_str("> ");
+        md.push_str(line);
+        md.push('\n');
+    }
+    md.push('\n');
 }

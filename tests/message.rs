@@ -1782,3 +1782,75 @@ fn hostile_large_inputs_stay_linear() {
         assert!(!t.is_empty() && !md.is_empty() && !all.is_empty());
     }
 }
+
+/// Hostile messages of about 1 MiB, each repeating one thing the decoder
+/// works on.
+fn adversarial() -> Vec<(&'static str, String)> {
+    let head = "SIP/2.0 401 Unauthorized\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\n\
+                From: <sip:a@b>;tag=1\r\nTo: <sip:c@d>;tag=2\r\nCall-ID: x\r\nCSeq: 1 INVITE\r\n";
+    let fill = |line: &str| {
+        let mut s = head.to_string();
+        while s.len() + line.len() + 4 < MAX_INPUT {
+            s.push_str(line);
+        }
+        s.push_str("\r\n");
+        s
+    };
+    let list = |name: &str, item: &str| {
+        let mut s = format!("{head}{name}: {item}");
+        while s.len() + item.len() + 8 < MAX_INPUT {
+            s.push(',');
+            s.push_str(item);
+        }
+        s.push_str("\r\n\r\n");
+        s
+    };
+    vec![
+        ("tiny headers", fill("a:b\r\n")),
+        ("via lines", fill("Via: SIP/2.0/UDP 192.0.2.1\r\n")),
+        ("reason lines", fill("Reason: Q.850;cause=16\r\n")),
+        ("warning lines", fill("Warning: 399 x \"y\"\r\n")),
+        (
+            "challenges",
+            fill("WWW-Authenticate: Digest realm=\"r\", nonce=\"n\"\r\n"),
+        ),
+        ("allow list", list("Allow", "X")),
+        ("supported list", list("Supported", "t")),
+        ("via list", list("Via", "SIP/2.0/UDP h")),
+        ("reason list", list("Reason", "SIP;cause=500")),
+        ("challenge list", list("WWW-Authenticate", "Digest realm=a")),
+    ]
+}
+
+#[test]
+fn a_1_mib_message_cannot_amplify_the_output() {
+    for (what, msg) in adversarial() {
+        assert!(msg.len() <= MAX_INPUT, "{what}");
+        let m = parse(msg.as_bytes()).unwrap();
+        let e = explain(&m, kb());
+        let text = render_text(&e);
+        let json = serde_json::to_string(&e).unwrap();
+        let md = render_markdown(&e);
+        // Bounded by the input: some of it is echoed, never multiplied.
+        for (kind, len) in [
+            ("text", text.len()),
+            ("json", json.len()),
+            ("markdown", md.len()),
+        ] {
+            assert!(
+                len <= 2 * MAX_INPUT,
+                "{what}: {kind} output of {len} bytes for {} bytes of input",
+                msg.len()
+            );
+        }
+        // Every list that is cut says so (one Via line of many values is
+        // only counted, never listed).
+        if what != "via list" {
+            assert!(
+                text.contains("more"),
+                "{what}: the cut is not said: {}",
+                &text[..text.len().min(2000)]
+            );
+        }
+    }
+}

@@ -8,7 +8,7 @@ use super::text::{Capped, MAX_32, NumError, excerpt, human_duration, parse_u64, 
 use super::{Header, Message, StartLine};
 use crate::kb::{Class, Kb};
 use serde::Serialize;
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// Everything sipfix can say about one message. Serialises with stable keys;
 /// strings taken from the message are raw (renderers sanitise them).
@@ -88,7 +88,30 @@ pub struct Explanation {
     pub notes: Vec<String>,
     /// Everything malformed or suspicious, one sentence each.
     pub problems: Vec<String>,
+    /// Lists cut short: a hostile message can repeat a header or a value
+    /// thousands of times, and only the first ones are listed.
+    pub omitted: Vec<Omitted>,
 }
+
+/// A list of which only the first items are listed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Omitted {
+    /// What was counted: `Allow values`, `Via header lines`, `header lines`.
+    pub what: String,
+    /// How many are listed.
+    pub shown: usize,
+    /// How many the message has.
+    pub total: usize,
+}
+
+/// Values of one list header (Allow, Supported, Reason...) kept, at most.
+pub const MAX_VALUES: usize = 32;
+/// Lines of one header name listed in `headers`, at most.
+pub const MAX_LINES_PER_NAME: usize = 20;
+/// Header lines listed in `headers`, at most.
+pub const MAX_HEADER_LINES: usize = 300;
+/// Distinct Allow values remembered for membership tests, at most.
+const MAX_ALLOW_SET: usize = 10_000;
 
 /// Who likely sent the message.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -220,6 +243,8 @@ pub fn explain(msg: &Message, kb: &Kb) -> Explanation {
         kb,
         problems: Capped::from_vec(msg.problems.clone(), MAX_DECODE_PROBLEMS),
         notes: Capped::new(MAX_NOTES),
+        seen: BTreeMap::new(),
+        allow_set: HashSet::new(),
     };
     let mut e = Explanation {
         kind: if msg.is_response() {
@@ -281,6 +306,7 @@ pub fn explain(msg: &Message, kb: &Kb) -> Explanation {
         checklist: Vec::new(),
         notes: Vec::new(),
         problems: Vec::new(),
+        omitted: Vec::new(),
     };
 
     d.start_line(msg, &mut e);
@@ -300,7 +326,18 @@ pub fn explain(msg: &Message, kb: &Kb) -> Explanation {
     d.allow_advice(&mut e);
     d.reason_advice(&mut e);
     d.event_advice(&mut e);
-    e.headers = header_infos(msg, &idx, &e);
+    let (headers, mut omitted) = header_infos(msg, &idx, &e);
+    e.headers = headers;
+    for (what, total) in &d.seen {
+        if *total > MAX_VALUES {
+            omitted.push(Omitted {
+                what: format!("{what} values"),
+                shown: MAX_VALUES,
+                total: *total,
+            });
+        }
+    }
+    e.omitted = omitted;
     e.notes = d.notes.finish();
     e.problems = d.problems.finish();
     e.checklist = findings(&e, kb);
@@ -316,9 +353,35 @@ struct Decoder<'k> {
     kb: &'k Kb,
     problems: Capped,
     notes: Capped,
+    /// Values seen per list header, kept or not.
+    seen: BTreeMap<&'static str, usize>,
+    /// Allow values (all of them, up to a bound), for membership tests.
+    allow_set: HashSet<String>,
 }
 
 impl Decoder<'_> {
+    /// Count one value of `list`; true if it is among the first
+    /// [`MAX_VALUES`] and is to be kept.
+    fn keep(&mut self, list: &'static str) -> bool {
+        let n = self.seen.entry(list).or_insert(0);
+        *n += 1;
+        *n <= MAX_VALUES
+    }
+
+    /// Keep the first values of a list header; count the others.
+    fn extend(
+        &mut self,
+        list: &'static str,
+        into: &mut Vec<String>,
+        values: impl Iterator<Item = String>,
+    ) {
+        for v in values {
+            if self.keep(list) {
+                into.push(v);
+            }
+        }
+    }
+
     fn start_line(&mut self, msg: &Message, e: &mut Explanation) {
         match &msg.start {
             StartLine::Response {
@@ -458,18 +521,29 @@ impl Decoder<'_> {
                 "User-Agent" if e.sender.user_agent.is_none() => {
                     e.sender.user_agent = Some(v.to_string())
                 }
-                "Allow" => e
-                    .allow
-                    .extend(split_list(v).into_iter().map(str::to_string)),
-                "Allow-Events" => e
-                    .allow_events
-                    .extend(split_list(v).into_iter().map(str::to_string)),
-                "Supported" => e.supported.extend(tags(v)),
-                "Require" => e.require.extend(tags(v)),
-                "Unsupported" => e.unsupported.extend(tags(v)),
-                "Proxy-Require" => e.proxy_require.extend(tags(v)),
+                "Allow" => {
+                    for a in split_list(v) {
+                        if self.allow_set.len() < MAX_ALLOW_SET {
+                            self.allow_set.insert(a.to_string());
+                        }
+                        if self.keep("Allow") {
+                            e.allow.push(a.to_string());
+                        }
+                    }
+                }
+                "Allow-Events" => {
+                    let vals = split_list(v).into_iter().map(str::to_string);
+                    self.extend("Allow-Events", &mut e.allow_events, vals)
+                }
+                "Supported" => self.extend("Supported", &mut e.supported, tags(v)),
+                "Require" => self.extend("Require", &mut e.require, tags(v)),
+                "Unsupported" => self.extend("Unsupported", &mut e.unsupported, tags(v)),
+                "Proxy-Require" => self.extend("Proxy-Require", &mut e.proxy_require, tags(v)),
                 "Reason" => {
                     for r in split_list(v) {
+                        if !self.keep("Reason") {
+                            continue;
+                        }
                         let info = self.reason(r);
                         let p = info.protocol.to_ascii_uppercase();
                         if !reason_protocols.insert(p) {
@@ -485,6 +559,9 @@ impl Decoder<'_> {
                 }
                 "Warning" => {
                     for w in split_list(v) {
+                        if !self.keep("Warning") {
+                            continue;
+                        }
                         let info = self.warning(w);
                         e.warnings.push(info);
                     }
@@ -508,19 +585,25 @@ impl Decoder<'_> {
                 "Event" if e.event.is_none() => e.event = Some(event(v)),
                 "WWW-Authenticate" | "Proxy-Authenticate" => {
                     for c in parse_challenges(v) {
+                        if !self.keep("challenge") {
+                            continue;
+                        }
                         let c = self.challenge(name, c, e.code);
                         e.challenges.push(c);
                     }
                 }
-                "Accept" => e
-                    .accept
-                    .extend(split_list(v).into_iter().map(str::to_string)),
-                "Accept-Encoding" => e
-                    .accept_encoding
-                    .extend(split_list(v).into_iter().map(str::to_string)),
-                "Accept-Language" => e
-                    .accept_language
-                    .extend(split_list(v).into_iter().map(str::to_string)),
+                "Accept" => {
+                    let vals = split_list(v).into_iter().map(str::to_string);
+                    self.extend("Accept", &mut e.accept, vals)
+                }
+                "Accept-Encoding" => {
+                    let vals = split_list(v).into_iter().map(str::to_string);
+                    self.extend("Accept-Encoding", &mut e.accept_encoding, vals)
+                }
+                "Accept-Language" => {
+                    let vals = split_list(v).into_iter().map(str::to_string);
+                    self.extend("Accept-Language", &mut e.accept_language, vals)
+                }
                 "Content-Type" if e.content_type.is_none() => e.content_type = Some(v.to_string()),
                 "Content-Length" => cl_values.push(v.trim()),
                 _ => {}
@@ -542,7 +625,7 @@ impl Decoder<'_> {
                 .kb
                 .methods
                 .iter()
-                .filter(|m| !e.allow.contains(&m.name))
+                .filter(|m| !self.allow_set.contains(&m.name))
                 .map(|m| m.name.clone())
                 .collect();
         }
@@ -1184,7 +1267,7 @@ impl Decoder<'_> {
             });
             return;
         }
-        let listed = e.allow.contains(&m);
+        let listed = self.allow_set.contains(&m);
         let allow = e
             .allow
             .iter()
@@ -1608,7 +1691,11 @@ fn recognise(id: &str) -> Option<(&'static str, Role)> {
 
 /// A one-line meaning for the header at `i`.
 /// Every header with its meaning, in one linear pass.
-fn header_infos(msg: &Message, idx: &[Option<usize>], e: &Explanation) -> Vec<HeaderInfo> {
+fn header_infos(
+    msg: &Message,
+    idx: &[Option<usize>],
+    e: &Explanation,
+) -> (Vec<HeaderInfo>, Vec<Omitted>) {
     let tag_index: HashMap<String, usize> = e
         .option_tags
         .iter()
@@ -1619,9 +1706,31 @@ fn header_infos(msg: &Message, idx: &[Option<usize>], e: &Explanation) -> Vec<He
     // headers by table position, others by lower-case name.
     let mut known: Vec<(usize, usize)> = vec![(0, 0); headers::HEADERS.len()];
     let mut unknown: HashMap<String, (usize, usize)> = HashMap::new();
-    let mut out = Vec::with_capacity(msg.headers.len());
+    let mut out = Vec::with_capacity(msg.headers.len().min(MAX_HEADER_LINES));
+    // Lines left out per name (beyond MAX_LINES_PER_NAME), and in all.
+    let mut cut: BTreeMap<String, (usize, usize)> = BTreeMap::new();
+    let mut cut_total = 0usize;
     for (i, h) in msg.headers.iter().enumerate() {
         let def = idx[i].map(|i| &headers::HEADERS[i]);
+        let lines_so_far = match idx[i] {
+            Some(k) => known[k].0,
+            None => unknown.get(&h.name.to_ascii_lowercase()).map_or(0, |e| e.0),
+        };
+        if lines_so_far >= MAX_LINES_PER_NAME || out.len() >= MAX_HEADER_LINES {
+            if lines_so_far >= MAX_LINES_PER_NAME {
+                let c = cut.entry(h.name.to_string()).or_insert((0, 0));
+                c.0 += 1;
+            } else {
+                cut_total += 1;
+            }
+            match idx[i] {
+                Some(k) => known[k].0 += 1,
+                None => {
+                    unknown.entry(h.name.to_ascii_lowercase()).or_default().0 += 1;
+                }
+            }
+            continue;
+        }
         let counted = matches!(def.map(|d| d.name), Some("Via" | "Reason" | "Warning"));
         let n_values = if counted {
             split_list(&h.value).len()
@@ -1646,7 +1755,22 @@ fn header_infos(msg: &Message, idx: &[Option<usize>], e: &Explanation) -> Vec<He
             line: h.line,
         });
     }
-    out
+    let mut omitted: Vec<Omitted> = cut
+        .into_iter()
+        .map(|(name, (n, _))| Omitted {
+            what: format!("{} header lines", excerpt(&name, 40)),
+            shown: MAX_LINES_PER_NAME,
+            total: MAX_LINES_PER_NAME + n,
+        })
+        .collect();
+    if cut_total > 0 {
+        omitted.push(Omitted {
+            what: "header lines".into(),
+            shown: out.len(),
+            total: out.len() + cut_total,
+        });
+    }
+    (out, omitted)
 }
 
 /// Where a header line stands among the lines of the same name.
@@ -1709,8 +1833,10 @@ fn header_meaning(
             (!meanings.is_empty()).then(|| meanings.join("; "))
         }
         "WWW-Authenticate" | "Proxy-Authenticate" => {
-            let c: Vec<String> = parse_challenges(&h.value)
+            let all = parse_challenges(&h.value);
+            let mut c: Vec<String> = all
                 .iter()
+                .take(MAX_VALUES)
                 .map(|c| {
                     let get = |n: &str| {
                         c.params
@@ -1732,6 +1858,9 @@ fn header_meaning(
                     s
                 })
                 .collect();
+            if all.len() > MAX_VALUES {
+                c.push(format!("and {} more", all.len() - MAX_VALUES));
+            }
             Some(c.join("; "))
         }
         "Supported" | "Require" | "Unsupported" | "Proxy-Require" => {
@@ -1741,9 +1870,11 @@ fn header_meaning(
                 "Unsupported" => "the sender does not support",
                 _ => "every proxy must support",
             };
-            let list: Vec<String> = split_list(&h.value)
-                .into_iter()
-                .map(|t| {
+            let all = split_list(&h.value);
+            let mut list: Vec<String> = all
+                .iter()
+                .take(MAX_VALUES)
+                .map(|&t| {
                     let t_safe = excerpt(t, 30);
                     match tag_index
                         .get(&t.to_ascii_lowercase())
@@ -1757,6 +1888,9 @@ fn header_meaning(
                     }
                 })
                 .collect();
+            if all.len() > MAX_VALUES {
+                list.push(format!("and {} more", all.len() - MAX_VALUES));
+            }
             Some(format!("{verb}: {}", list.join(", ")))
         }
         "CSeq" => {

@@ -33,8 +33,9 @@ mod text;
 
 pub use checklist::{HeaderValues, StepFinding, findings};
 pub use decode::{
-    Challenge, EventInfo, Explanation, HeaderInfo, Interval, OptionTagInfo, ReasonInfo, RetryAfter,
-    Sender, SubscriptionState, WarningInfo, explain,
+    Challenge, EventInfo, Explanation, HeaderInfo, Interval, MAX_HEADER_LINES, MAX_LINES_PER_NAME,
+    MAX_VALUES, Omitted, OptionTagInfo, ReasonInfo, RetryAfter, Sender, SubscriptionState,
+    WarningInfo, explain,
 };
 pub use parse::{MAX_INPUT, parse, parse_all};
 pub use render::{render_markdown, render_text};

@@ -154,6 +154,13 @@ pub fn render_text(e: &Explanation) -> String {
         }
     }
 
+    if !e.omitted.is_empty() {
+        t.section("Not listed in full");
+        for o in &e.omitted {
+            t.bullet(2, "-", &omitted_line(o));
+        }
+    }
+
     if !e.problems.is_empty() {
         t.section(&format!("Problems ({})", e.problems.len()));
         for p in &e.problems {
@@ -254,6 +261,17 @@ fn headline(e: &Explanation, put: &mut dyn FnMut(usize, &str)) {
         (None, Some(m)) => put(2, &format!("CSeq method: {m}")),
         _ => {}
     }
+}
+
+/// One list cut short, in words.
+fn omitted_line(o: &super::decode::Omitted) -> String {
+    format!(
+        "{}: {} in all; the first {} are listed, {} more are not",
+        o.what,
+        o.total,
+        o.shown,
+        o.total.saturating_sub(o.shown)
+    )
 }
 
 fn list_or_none(v: &[String]) -> String {
@@ -476,6 +494,16 @@ pub fn render_markdown(e: &Explanation) -> String {
         o.extend(decoded);
     }
 
+    if !e.omitted.is_empty() {
+        o.push(String::new());
+        o.push("#### Not listed in full".to_string());
+        o.push(String::new());
+        o.extend(
+            e.omitted
+                .iter()
+                .map(|x| format!("- {}", md(&omitted_line(x)))),
+        );
+    }
     if !e.problems.is_empty() {
         o.push(String::new());
         o.push(format!("#### Problems ({})", e.problems.len()));
