@@ -175,37 +175,7 @@ pub enum ExportFormat {
     Json,
 }
 
-/// A failed command: the exit status and one line for stderr.
-#[derive(Debug)]
-pub struct Failure {
-    pub status: u8,
-    pub message: String,
-}
-
-impl Failure {
-    /// Bad input: exit status 2.
-    pub fn usage(m: impl std::fmt::Display) -> Failure {
-        Failure {
-            status: 2,
-            message: m.to_string(),
-        }
-    }
-    /// Something went wrong at run time: exit status 1.
-    pub fn runtime(m: impl std::fmt::Display) -> Failure {
-        Failure {
-            status: 1,
-            message: m.to_string(),
-        }
-    }
-    /// Ended by signal `sig` (after saving): exit status 128 + `sig`, as a
-    /// shell reports it, with nothing more to say.
-    pub fn signal(sig: usize) -> Failure {
-        Failure {
-            status: 128u8.saturating_add((sig & 0x7f) as u8),
-            message: String::new(),
-        }
-    }
-}
+pub use crate::exit::{Failure, say};
 
 pub type CmdResult = Result<(), Failure>;
 
@@ -216,12 +186,12 @@ pub struct Out {
 }
 
 impl Out {
-    pub fn from_cli(cli: &Cli) -> Out {
+    pub fn new(a: term::Appearance) -> Out {
         Out {
             style: TextStyle {
-                width: term::stdout_width(),
-                color: term::stdout_color(cli.color),
-                ascii: cli.ascii || !term::locale_is_utf8(),
+                width: a.width,
+                color: a.color,
+                ascii: a.ascii,
             },
         }
     }
@@ -245,12 +215,6 @@ pub fn emit_json<T: Serialize + ?Sized>(v: &T) -> CmdResult {
     emit(&(s + "\n"))
 }
 
-/// Print a message for the user on stderr, as `sipfix: <message>`, with
-/// control characters escaped (paths and arguments come from outside).
-pub fn say(message: &str) {
-    eprintln!("sipfix: {}", crate::sanitize::inline(message));
-}
-
 pub fn emit_doc(d: &doc::Doc, format: Format, out: Out) -> CmdResult {
     if format.markdown {
         emit(&render::to_markdown(d))
@@ -266,10 +230,11 @@ pub fn main() -> ExitCode {
     // SAFETY: setting a signal to SIG_IGN has no preconditions.
     unsafe { libc::signal(libc::SIGXFSZ, libc::SIG_IGN) };
     let cli = Cli::parse_from(expand_shorthand(std::env::args_os().collect()));
-    let out = Out::from_cli(&cli);
+    let appearance = term::Appearance::resolve(cli.color, cli.ascii);
+    let out = Out::new(appearance);
     let result = match cli.cmd {
         Some(cmd) => run(cmd, out),
-        None => crate::tui::start(&cli),
+        None => crate::tui::start(&crate::tui::Options { appearance }),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

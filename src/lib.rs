@@ -2,6 +2,7 @@
 pub mod cli;
 pub mod compare;
 pub mod doc;
+pub mod exit;
 pub mod kb;
 pub mod message;
 pub mod notes_cli;

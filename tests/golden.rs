@@ -69,10 +69,7 @@ fn show() {
     insta::assert_snapshot!("show_486_markdown", out(&["show", "486", "--markdown"]));
     insta::assert_snapshot!("show_501_json", out(&["show", "501", "--json"]));
     insta::assert_snapshot!("show_202_ascii", out_c(&["show", "202"]));
-    insta::assert_snapshot!(
-        "show_480_color",
-        out(&["--color", "always", "show", "480"])
-    );
+    insta::assert_snapshot!("show_480_color", out(&["--color", "always", "show", "480"]));
 }
 
 #[test]
@@ -103,7 +100,10 @@ fn list_and_search() {
     insta::assert_snapshot!("list_4xx_json", out(&["list", "--class", "4xx", "--json"]));
     insta::assert_snapshot!("list_ascii", out_c(&["list"]));
     insta::assert_snapshot!("search_busy", out(&["search", "busy"]));
-    insta::assert_snapshot!("search_register_json", out(&["search", "register", "--json"]));
+    insta::assert_snapshot!(
+        "search_register_json",
+        out(&["search", "register", "--json"])
+    );
 }
 
 #[test]
