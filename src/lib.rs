@@ -5,7 +5,6 @@ pub mod doc;
 pub mod exit;
 pub mod kb;
 pub mod message;
-pub mod notes_cli;
 pub mod render;
 pub mod sanitize;
 pub mod search;

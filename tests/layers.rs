@@ -45,3 +45,15 @@ fn the_tui_does_not_depend_on_the_cli() {
         bad.join("\n")
     );
 }
+
+#[test]
+fn only_the_arguments_and_options_modules_see_the_parser() {
+    let mut bad = importers("cli/commands", &["clap::", "Cli", "Cmd::"]);
+    bad.extend(importers("cli/output", &["clap::", "Cli", "Cmd::"]));
+    bad.extend(importers("cli/json", &["clap::", "Cli", "Cmd::"]));
+    assert!(
+        bad.is_empty(),
+        "commands take resolved options (cli::options), not parsed arguments:\n{}",
+        bad.join("\n")
+    );
+}

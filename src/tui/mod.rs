@@ -26,18 +26,16 @@ use std::time::{Duration, Instant};
 
 /// Open the notes store, or say why notes are disabled.
 pub fn open_store() -> (Option<Store>, Option<String>) {
-    match store::data_dir() {
-        None => (
+    match store::open_default() {
+        Ok(mut s) => {
+            s.set_lock_wait(SAVE_LOCK_WAIT);
+            (Some(s), None)
+        }
+        Err(StoreError::NoDataDir) => (
             None,
             Some("notes are disabled: no home or data directory; set SIPFIX_DATA_DIR".into()),
         ),
-        Some(dir) => match Store::open(&dir) {
-            Ok(mut s) => {
-                s.set_lock_wait(SAVE_LOCK_WAIT);
-                (Some(s), None)
-            }
-            Err(e) => (None, Some(format!("notes are disabled: {e}"))),
-        },
+        Err(e) => (None, Some(format!("notes are disabled: {e}"))),
     }
 }
 
