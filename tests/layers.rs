@@ -57,3 +57,28 @@ fn only_the_arguments_and_options_modules_see_the_parser() {
         bad.join("\n")
     );
 }
+
+#[test]
+fn the_decoder_modules_import_downwards_only() {
+    // model <- checklist <- explain: the checklist reads the model only, so
+    // the decoder can call it without an import cycle.
+    let bad = importers(
+        "message/checklist",
+        &[
+            "super::explain",
+            "super::meanings",
+            "super::sender",
+            "super::auth",
+        ],
+    );
+    assert!(bad.is_empty(), "{}", bad.join("\n"));
+    let bad = importers(
+        "message/model",
+        &["super::", "crate::kb", "crate::render", "crate::doc"],
+    );
+    assert!(
+        bad.is_empty(),
+        "the model is plain data:\n{}",
+        bad.join("\n")
+    );
+}
