@@ -2,14 +2,13 @@
 pub mod cli;
 pub mod compare;
 pub mod doc;
+pub mod exit;
 pub mod kb;
 pub mod message;
-pub mod notes_cli;
 pub mod render;
 pub mod sanitize;
 pub mod search;
 pub mod store;
 pub mod term;
 pub mod trace;
-pub mod triage_cli;
 pub mod tui;

@@ -58,6 +58,7 @@ pub fn feed(a: &mut Analyzer, steps: &[Step]) {
             src: Some(s.src),
             dst: Some(s.dst),
             transport: Transport::Udp,
+            interface: 0,
             sip: s.sip.as_bytes(),
         });
     }

@@ -9,11 +9,11 @@ pub mod ladder;
 pub mod markdown;
 pub mod text;
 
+use super::SourceInfo;
 use super::filter::Filter;
 use super::findings::{Finding, Severity};
 use super::metrics::{self, Summary};
 use super::model::{Call, Ep, ExtraKind, Method, Outcome, Triage};
-use super::{Format, SourceInfo};
 use crate::kb::Kb;
 use crate::sanitize;
 
@@ -43,27 +43,11 @@ impl<'a> Selection<'a> {
     }
 }
 
-/// The name of an input format, as `--format` spells it.
-pub fn format_name(f: Format) -> &'static str {
-    match f {
-        Format::Auto => "auto",
-        Format::Pcap => "pcap",
-        Format::Pcapng => "pcapng",
-        Format::Pjsip => "pjsip",
-        Format::ChanSip => "chan_sip",
-        Format::Sofia => "sofia",
-        Format::Sipdump => "sipdump",
-        Format::Sngrep => "sngrep",
-        Format::Ngrep => "ngrep",
-        Format::Raw => "raw",
-    }
-}
-
 /// The formats of the inputs, `+`-joined when they differ.
 pub fn formats(sources: &[SourceInfo]) -> String {
     let mut v: Vec<String> = Vec::new();
     for s in sources {
-        let mut n = format_name(s.format).to_string();
+        let mut n = crate::trace::format_name(s.format).to_string();
         if s.gzip {
             n.push_str(".gz");
         }

@@ -1,29 +1,95 @@
-//! `sipfix triage`: read a whole trace, find every failing call, explain it.
+//! `triage FILE...`: read a whole trace, find every failing call, explain it.
 //!
-//! The arguments are parsed once into a [`Config`] (filters resolved, bad
-//! values refused with one line and exit status 2); the analysis
-//! ([`crate::trace`]) knows nothing of terminals; this module adds the
-//! progress bar on stderr and picks the report.
+//! The filter values are checked once into a [`Config`] (bad values refused
+//! with one line and exit status 2); the analysis ([`crate::trace`]) knows
+//! nothing of terminals; this module adds the progress bar on stderr, picks
+//! the report and writes `--export-pcap`.
 
-use crate::cli::{CmdResult, Failure, Out, emit, emit_json};
+use crate::cli::options::{TriageCommand, TriageOutput as Output};
+use crate::cli::output::{CmdResult, Out, emit, emit_json};
+use crate::exit::{Failure, say};
 use crate::kb::Kb;
 use crate::render;
 use crate::sanitize;
 use crate::trace::filter::{CodeFilter, Filter, PeerFilter};
 use crate::trace::model::{Analyzer, Keep, Options, Triage};
 use crate::trace::report::{self, Selection};
-use crate::trace::{Problem, Record, Sink, SourceInfo};
+use crate::trace::{Input, Problem, ReadError, Record, Sink, SourceInfo};
 use std::io::IsTerminal;
 use std::time::{Duration, Instant};
 
-/// The report to print.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Output {
-    #[default]
-    Text,
-    Json,
-    Csv,
-    Markdown,
+/// Run `sipfix triage`.
+pub fn run(kb: &Kb, cmd: TriageCommand, out: Out) -> CmdResult {
+    let cfg = Config::new(
+        cmd.failed,
+        cmd.code.as_deref(),
+        cmd.peer.as_deref(),
+        cmd.method.as_deref(),
+        cmd.call.as_deref(),
+        cmd.output,
+    )?;
+    let mut inputs: Vec<Input> = cmd
+        .inputs
+        .iter()
+        .map(|i| match i {
+            Some(p) => Input::Path(p.clone()),
+            None => Input::Stdin,
+        })
+        .collect();
+    if cmd.export_pcap.is_some() {
+        // The export reads the inputs a second time: keep standard input.
+        for i in &mut inputs {
+            if matches!(i, Input::Stdin) {
+                let mut buf = Vec::new();
+                std::io::Read::read_to_end(&mut std::io::stdin().lock(), &mut buf)
+                    .map_err(|e| Failure::runtime(format!("cannot read stdin: {e}")))?;
+                *i = Input::Bytes(buf);
+            }
+        }
+    }
+    let triage = analyze(kb, &cfg, out.style.ascii, |sink| {
+        crate::trace::read_inputs(&inputs, cmd.format, sink).map_err(read_failure)
+    })?;
+    if let Some(path) = &cmd.export_pcap {
+        let frames = selected_frames(&triage, &cfg)?;
+        let mut f = std::fs::File::create(path)
+            .map_err(|e| Failure::runtime(format!("cannot create {}: {e}", path.display())))?;
+        let n = crate::trace::export_pcap(&inputs, &frames, &mut f).map_err(read_failure)?;
+        say(&format!(
+            "wrote {n} packet{} of {} call{} to {}",
+            if n == 1 { "" } else { "s" },
+            selected_calls(&triage, &cfg),
+            if selected_calls(&triage, &cfg) == 1 {
+                ""
+            } else {
+                "s"
+            },
+            sanitize::inline(&path.display().to_string())
+        ));
+    }
+    let r = print(&triage, kb, &cfg, out);
+    // The process ends right after: freeing every call one by one would
+    // only cost time on a large trace.
+    std::mem::forget(triage);
+    r
+}
+
+/// A reader error: not a trace (or a wrong --format) is bad input (exit
+/// status 2); the rest is a run-time failure.
+fn read_failure(e: ReadError) -> Failure {
+    match e {
+        ReadError::NotATrace { .. } | ReadError::WrongFormat { .. } | ReadError::StdinAgain => {
+            Failure::usage(e)
+        }
+        ReadError::Open { .. } | ReadError::Write { .. } => Failure::runtime(e),
+    }
+}
+
+fn selected_calls(t: &Triage, cfg: &Config) -> usize {
+    if cfg.call.is_some() {
+        return 1;
+    }
+    t.calls.iter().filter(|c| cfg.filter.matches(t, c)).count()
 }
 
 /// Resolved settings of one `sipfix triage` run.
@@ -329,6 +395,7 @@ mod tests {
                     src: Some(s.src),
                     dst: Some(s.dst),
                     transport: crate::trace::Transport::Udp,
+                    interface: 0,
                     sip: s.sip.as_bytes(),
                 });
             }
