@@ -279,10 +279,18 @@ fn is_final_of_call(call: &Call, msg: u32) -> bool {
     call.final_msg == msg && msg != NONE
 }
 
+/// The copies of a transaction's request on the path of its first copy
+/// (same source and destination): the original and its retransmissions,
+/// not the same request relayed to another hop.
 fn request_copies(call: &Call, t: u32) -> Vec<u32> {
     let tx = &call.txns[t as usize];
+    let Some(first) = call.msgs.get(tx.request as usize) else {
+        return Vec::new();
+    };
     msgs_of(call, t)
-        .filter(|(_, m)| m.is_request() && m.method == tx.method)
+        .filter(|(_, m)| {
+            m.is_request() && m.method == tx.method && m.src == first.src && m.dst == first.dst
+        })
         .map(|(i, _)| i)
         .collect()
 }
@@ -411,12 +419,13 @@ pub fn no_ack(call: &Call, ctx: &Context<'_>) -> Vec<Finding> {
         if tx.method != Method::INVITE || !(200..300).contains(&tx.final_code) {
             continue;
         }
+        let first_ok = tx.final_msg;
+        let ok = call.msgs[first_ok as usize];
+        // Copies of the 2xx on its own path (not relayed to other hops).
         let oks: Vec<u32> = msgs_of(call, t)
-            .filter(|(_, m)| (200..300).contains(&m.code))
+            .filter(|(_, m)| m.code == ok.code && m.src == ok.src && m.dst == ok.dst)
             .map(|(i, _)| i)
             .collect();
-        let first_ok = oks[0];
-        let ok = call.msgs[first_ok as usize];
         let ack = call.msgs.iter().enumerate().find(|(i, m)| {
             *i as u32 > first_ok && m.method == Method::ACK && m.is_request() && m.cseq == tx.cseq
         });
@@ -430,12 +439,10 @@ pub fn no_ack(call: &Call, ctx: &Context<'_>) -> Vec<Finding> {
                     (TIMER_B_NS - 4 * T1_NS..=TIMER_B_NS + 16 * T1_NS).contains(&d)
                 })
         });
-        let waited = match (ok.time(), ctx.trace_end) {
-            (Some(a), Some(b)) => b - a,
-            _ => 0,
-        };
+        // A 2xx sent once was acknowledged (else the callee would resend
+        // it), even when the ACK is not in the capture.
         let fires = match ack {
-            None => oks.len() >= 2 || bye.is_some() || waited >= TIMER_B_NS,
+            None => oks.len() >= 2 || bye.is_some(),
             Some(_) => oks.len() >= 3,
         };
         if !fires {
@@ -462,7 +469,7 @@ pub fn no_ack(call: &Call, ctx: &Context<'_>) -> Vec<Finding> {
             ));
         }
         match ack {
-            None if oks.len() >= 2 || bye.is_some() || waited >= TIMER_B_NS => {
+            None => {
                 evidence.push(note("no ACK with this CSeq after the 2xx"));
                 out.push(Finding {
                     id: "no-ack",
