@@ -23,6 +23,7 @@ pub use read::{ACCEPTED_FORMATS, Input, ReadError, detect, export_pcap, format_n
 use std::net::IpAddr;
 
 // The analysis: from SIP messages to calls, findings and metrics.
+pub mod api;
 pub mod filter;
 pub mod findings;
 pub mod metrics;
@@ -32,6 +33,7 @@ pub mod skim;
 #[doc(hidden)]
 pub mod testkit;
 
+pub use api::{RawMessage, analyze, call_messages};
 pub use findings::{Evidence, Finding, Severity};
 pub use metrics::Summary;
 pub use model::{Analyzer, Call, Keep, Method, Msg, Options, Outcome, Triage};

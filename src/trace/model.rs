@@ -162,6 +162,9 @@ impl Msg {
 pub struct Txn {
     /// Hash of the branch and sent-by (or the RFC 2543 fields).
     pub base: u64,
+    /// `base` mixed with the method (ACK of a non-2xx: INVITE's): what a
+    /// message is matched on.
+    pub key: u64,
     pub method: Method,
     pub cseq: u32,
     /// The request carried a To tag (a request inside a dialog).
@@ -265,6 +268,11 @@ pub fn is_user_code(code: u16) -> bool {
 #[derive(Clone, Debug)]
 pub struct Call {
     pub call_id: String,
+    /// Transaction index by key, built only for calls with many
+    /// transactions (a short list is searched directly). Boxed: 8 bytes in
+    /// every call instead of a map's 40, for the few calls that need one.
+    #[allow(clippy::box_collection)]
+    txn_index: Option<Box<HashMap<u64, u32, FixedState>>>,
     /// Messages in time order, duplicates removed.
     pub msgs: Vec<Msg>,
     pub txns: Vec<Txn>,
@@ -312,6 +320,7 @@ impl Call {
     fn new(transport: Transport) -> Call {
         Call {
             call_id: String::new(),
+            txn_index: None,
             msgs: Vec::new(),
             txns: Vec::new(),
             legs: Vec::new(),
@@ -393,6 +402,32 @@ impl Call {
         let t0 = self.msgs.get(self.first_request as usize)?.time()?;
         let t = self.msgs.get(msg as usize)?.time()?;
         Some(((t - t0).max(0) / 1_000_000) as u64)
+    }
+
+    /// The transaction with this key ([`NONE`] when there is none yet):
+    /// the short list directly, else the index.
+    fn find_txn(&self, key: u64) -> u32 {
+        if let Some(ix) = &self.txn_index {
+            return ix.get(&key).copied().unwrap_or(NONE);
+        }
+        self.txns
+            .iter()
+            .position(|t| t.key == key)
+            .map_or(NONE, |i| i as u32)
+    }
+
+    /// Index a new transaction once the list is long.
+    fn index_txn(&mut self, t: u32) {
+        const SHORT: usize = 16;
+        if let Some(ix) = &mut self.txn_index {
+            ix.entry(self.txns[t as usize].key).or_insert(t);
+        } else if self.txns.len() > SHORT {
+            let mut ix = HashMap::with_hasher(FixedState::with_seed(0x7a5));
+            for (i, tx) in self.txns.iter().enumerate() {
+                ix.entry(tx.key).or_insert(i as u32);
+            }
+            self.txn_index = Some(Box::new(ix));
+        }
     }
 
     /// The transaction of a message.
@@ -523,7 +558,10 @@ fn put(text: &mut String, v: &[u8]) -> Span {
         return Span::default();
     }
     let start = text.len() as u32;
-    text.push_str(&String::from_utf8_lossy(v));
+    match std::str::from_utf8(v) {
+        Ok(t) => text.push_str(t),
+        Err(_) => text.push_str(&String::from_utf8_lossy(v)),
+    }
     Span {
         start,
         len: text.len() as u32 - start,
@@ -535,8 +573,13 @@ fn put(text: &mut String, v: &[u8]) -> Span {
 pub struct Analyzer {
     opts: Options,
     calls: Vec<Call>,
-    call_ids: HashMap<Box<[u8]>, u32, FixedState>,
-    txns: HashMap<(u32, u64), u32, FixedState>,
+    /// Call index by a hash of the Call-ID (collisions probe the next
+    /// value), verified against `ids`.
+    call_ids: HashMap<u64, u32, FixedState>,
+    /// Every Call-ID's bytes, one after the other.
+    ids: Vec<u8>,
+    /// Where each call's Call-ID is in `ids`.
+    id_spans: Vec<(u32, u32)>,
     endpoints: Vec<Endpoint>,
     endpoint_ids: HashMap<Endpoint, Ep, FixedState>,
     methods: Vec<Box<str>>,
@@ -601,7 +644,8 @@ impl Analyzer {
             opts,
             calls: Vec::new(),
             call_ids: HashMap::with_hasher(FixedState::with_seed(0x5eed)),
-            txns: HashMap::with_hasher(FixedState::with_seed(0x7a5)),
+            ids: Vec::new(),
+            id_spans: Vec::new(),
             endpoints: Vec::new(),
             endpoint_ids: HashMap::with_hasher(FixedState::with_seed(0xe9)),
             methods: KNOWN_METHODS.iter().map(|s| Box::from(*s)).collect(),
@@ -701,6 +745,33 @@ impl Analyzer {
         Method((self.methods.len() - 1) as u8)
     }
 
+    /// The call of a Call-ID, created on first sight. The Call-ID's bytes
+    /// are stored once, in `ids`.
+    fn call_index(&mut self, id: &[u8], transport: Transport) -> u32 {
+        let mut h = self.hash(&[id]);
+        loop {
+            match self.call_ids.get(&h) {
+                Some(&i) => {
+                    let (a, b) = self.id_spans[i as usize];
+                    if &self.ids[a as usize..b as usize] == id {
+                        return i;
+                    }
+                    // Another Call-ID with the same hash: probe on.
+                    h = h.wrapping_add(1);
+                }
+                None => {
+                    let i = self.calls.len() as u32;
+                    self.calls.push(Call::new(transport));
+                    let a = self.ids.len() as u32;
+                    self.ids.extend_from_slice(id);
+                    self.id_spans.push((a, self.ids.len() as u32));
+                    self.call_ids.insert(h, i);
+                    return i;
+                }
+            }
+        }
+    }
+
     fn hash(&self, parts: &[&[u8]]) -> u64 {
         let mut h = self.hasher.build_hasher();
         for p in parts {
@@ -722,15 +793,7 @@ impl Analyzer {
         let src = self.endpoint(r.src);
         let dst = self.endpoint(r.dst);
         let method = self.method(s.method());
-        let ci = match self.call_ids.get(s.call_id) {
-            Some(&i) => i,
-            None => {
-                let i = self.calls.len() as u32;
-                self.calls.push(Call::new(r.transport));
-                self.call_ids.insert(Box::from(s.call_id), i);
-                i
-            }
-        };
+        let ci = self.call_index(s.call_id, r.transport);
         let code = s.code().unwrap_or(0);
         let to_tag = s.to_tag();
         let in_dialog = code == 0 && !to_tag.is_empty();
@@ -746,37 +809,33 @@ impl Analyzer {
         };
         let key = |m: Method| base ^ (u64::from(m.0) << 56) ^ u64::from(m.0);
         // The ACK of a non-2xx response shares its INVITE's transaction.
+        let call = &mut self.calls[ci as usize];
         let mut txn = NONE;
-        if method == Method::ACK
-            && let Some(&t) = self.txns.get(&(ci, key(Method::INVITE)))
-        {
-            txn = t;
+        if method == Method::ACK {
+            txn = call.find_txn(key(Method::INVITE));
         }
         if txn == NONE {
-            txn = match self.txns.get(&(ci, key(method))) {
-                Some(&t) => t,
-                None => {
-                    let call = &mut self.calls[ci as usize];
-                    let t = call.txns.len() as u32;
-                    call.txns.push(Txn {
-                        base,
-                        method,
-                        cseq: s.cseq.unwrap_or(0),
-                        in_dialog,
-                        rfc2543,
-                        request: NONE,
-                        requests: 0,
-                        first_response: NONE,
-                        final_msg: NONE,
-                        final_code: 0,
-                        cancels: NONE,
-                        cancelled_by: NONE,
-                        primary: false,
-                    });
-                    self.txns.insert((ci, key(method)), t);
-                    t
-                }
-            };
+            txn = call.find_txn(key(method));
+        }
+        if txn == NONE {
+            txn = call.txns.len() as u32;
+            call.txns.push(Txn {
+                base,
+                key: key(method),
+                method,
+                cseq: s.cseq.unwrap_or(0),
+                in_dialog,
+                rfc2543,
+                request: NONE,
+                requests: 0,
+                first_response: NONE,
+                final_msg: NONE,
+                final_code: 0,
+                cancels: NONE,
+                cancelled_by: NONE,
+                primary: false,
+            });
+            call.index_txn(txn);
         }
 
         let mut flags = 0u16;
@@ -808,8 +867,11 @@ impl Analyzer {
         let leg = if to_tag.is_empty() {
             0
         } else {
-            let tag = String::from_utf8_lossy(to_tag);
-            match call.legs.iter().position(|l| span_str(text, *l) == tag) {
+            match call
+                .legs
+                .iter()
+                .position(|l| span_str(text, *l).as_bytes() == to_tag)
+            {
                 Some(i) => (i + 1).min(255) as u8,
                 None if call.legs.len() < 254 => {
                     call.legs.push(put(text, to_tag));
@@ -941,15 +1003,16 @@ impl Analyzer {
 
     /// Finish the analysis: order, deduplicate, derive, find.
     pub fn finish(self, sources: Vec<SourceInfo>, kb: &crate::kb::Kb) -> Triage {
+        // The lookup tables are done with: free them before the findings
+        // and the report allocate.
+        drop(self.call_ids);
+        drop(self.endpoint_ids);
         let mut calls = self.calls;
-        // Move each Call-ID into its call (interned once, never copied
-        // when it is UTF-8).
-        for (id, i) in self.call_ids {
-            calls[i as usize].call_id = match String::from_utf8(id.into_vec()) {
-                Ok(s) => s,
-                Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
-            };
+        for (c, &(a, b)) in calls.iter_mut().zip(&self.id_spans) {
+            c.call_id = String::from_utf8_lossy(&self.ids[a as usize..b as usize]).into_owned();
+            c.txn_index = None;
         }
+        drop(self.ids);
         let trace_end = self.last_ns;
         let mut duplicates = 0u64;
         for call in &mut calls {

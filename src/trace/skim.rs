@@ -140,6 +140,7 @@ pub fn has_magic_cookie(branch: &[u8]) -> bool {
 
 /// Scan one SIP message. `None` when it does not start with a SIP request
 /// or status line (after leading blank lines).
+#[inline]
 pub fn skim(sip: &[u8]) -> Option<Skim<'_>> {
     let mut pos = 0;
     while pos < sip.len() && matches!(sip[pos], b'\r' | b'\n' | b' ' | b'\t') {
@@ -162,30 +163,54 @@ pub fn skim(sip: &[u8]) -> Option<Skim<'_>> {
         rare: [(Rare::Reason, 0, 0); MAX_RARE],
         rare_len: 0,
     };
-    let mut pos = next;
     // Which field the previous header line went to (for folded lines).
     let mut last = Slot::None;
     let mut via_seen = false;
+    let mut pos = next;
+    // One vector search over the message for the line ends; each header
+    // line is then looked at once.
+    let mut ends = memchr::memchr_iter(b'\n', &sip[next.min(sip.len())..]).map(|i| next + i);
     while pos < sip.len() {
-        let (line, next) = line_at(sip, pos);
+        let (end, next) = match ends.next() {
+            Some(nl) => (nl, nl + 1),
+            None => (sip.len(), sip.len()),
+        };
+        let mut line = &sip[pos..end];
+        if let [rest @ .., b'\r'] = line {
+            line = rest;
+        }
         if line.is_empty() {
             s.body = &sip[next..];
             break;
         }
         if line[0] == b' ' || line[0] == b'\t' {
             // A folded continuation: extend the previous value.
-            let end = pos + line.len();
-            extend(&mut s, last, sip, end);
+            extend(&mut s, last, sip, pos + line.len());
             pos = next;
             continue;
         }
-        last = Slot::None;
         // The name ends at the colon; names are short, so a plain loop.
-        if let Some(colon) = line.iter().take(40).position(|&b| b == b':') {
-            let name = trim_end(&line[..colon]);
-            let value_at = pos + colon + 1;
-            last = header(&mut s, name, sip, value_at, pos + line.len(), &mut via_seen);
+        let mut colon = 0;
+        let limit = line.len().min(40);
+        while colon < limit && line[colon] != b':' {
+            colon += 1;
         }
+        last = if colon < limit {
+            let mut name = &line[..colon];
+            if let [rest @ .., b' ' | b'\t'] = name {
+                name = trim_end(rest);
+            }
+            header(
+                &mut s,
+                name,
+                sip,
+                pos + colon + 1,
+                pos + line.len(),
+                &mut via_seen,
+            )
+        } else {
+            Slot::None
+        };
         pos = next;
     }
     Some(s)

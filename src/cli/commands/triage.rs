@@ -6,15 +6,15 @@
 //! the report and writes `--export-pcap`.
 
 use crate::cli::options::{TriageCommand, TriageOutput as Output};
-use crate::cli::output::{CmdResult, Out, emit, emit_json};
+use crate::cli::output::{CmdResult, Out, emit, emit_json, emit_json_stream};
 use crate::exit::{Failure, say};
 use crate::kb::Kb;
 use crate::render;
 use crate::sanitize;
 use crate::trace::filter::{CodeFilter, Filter, PeerFilter};
-use crate::trace::model::{Analyzer, Keep, Options, Triage};
+use crate::trace::model::{Keep, Options, Triage};
 use crate::trace::report::{self, Selection};
-use crate::trace::{Input, Problem, ReadError, Record, Sink, SourceInfo};
+use crate::trace::{Input, ReadError};
 use std::io::IsTerminal;
 use std::time::{Duration, Instant};
 
@@ -47,9 +47,12 @@ pub fn run(kb: &Kb, cmd: TriageCommand, out: Out) -> CmdResult {
             }
         }
     }
-    let triage = analyze(kb, &cfg, out.style.ascii, |sink| {
-        crate::trace::read_inputs(&inputs, cmd.format, sink).map_err(read_failure)
-    })?;
+    let mut bar = Bar::new(out.style.ascii);
+    let triage = crate::trace::analyze(&inputs, cmd.format, cfg.options(), kb, &mut |d, n| {
+        bar.update(d, n)
+    });
+    bar.done();
+    let triage = triage.map_err(read_failure)?;
     if let Some(path) = &cmd.export_pcap {
         let frames = selected_frames(&triage, &cfg)?;
         let mut f = std::fs::File::create(path)
@@ -176,21 +179,18 @@ impl Config {
     }
 }
 
-/// A sink that forwards to the analysis and shows a progress bar on stderr
-/// once reading has taken more than a second, only when stderr is a
-/// terminal.
-pub struct Progress<'a> {
-    inner: &'a mut Analyzer,
+/// A progress bar on stderr, shown once reading has taken more than a
+/// second, and only when stderr is a terminal.
+pub struct Bar {
     start: Instant,
     enabled: bool,
     ascii: bool,
     bar: Option<indicatif::ProgressBar>,
 }
 
-impl<'a> Progress<'a> {
-    pub fn new(inner: &'a mut Analyzer, ascii: bool) -> Progress<'a> {
-        Progress {
-            inner,
+impl Bar {
+    pub fn new(ascii: bool) -> Bar {
+        Bar {
             start: Instant::now(),
             enabled: std::io::stderr().is_terminal() && !crate::term::term_is_dumb(),
             ascii,
@@ -198,27 +198,12 @@ impl<'a> Progress<'a> {
         }
     }
 
-    /// Remove the bar (before the report is printed).
-    pub fn done(&mut self) {
-        if let Some(b) = self.bar.take() {
-            b.finish_and_clear();
-        }
-    }
-}
-
-impl Sink for Progress<'_> {
-    fn record(&mut self, r: Record<'_>) {
-        self.inner.record(r);
-    }
-
-    fn problem(&mut self, p: Problem) {
-        self.inner.problem(p);
-    }
-
-    fn progress(&mut self, done: u64, total: u64) {
+    /// `done` of `total` input bytes read (`total` 0: unknown).
+    pub fn update(&mut self, done: u64, total: u64) {
         if !self.enabled || self.start.elapsed() < Duration::from_secs(1) {
             return;
         }
+        let ascii = self.ascii;
         let bar = self.bar.get_or_insert_with(|| {
             let (b, template) = if total > 0 {
                 (
@@ -233,7 +218,7 @@ impl Sink for Progress<'_> {
             };
             let mut style = indicatif::ProgressStyle::with_template(template)
                 .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
-            if self.ascii {
+            if ascii {
                 style = style.progress_chars("#>-").tick_chars("-\\|/ ");
             }
             b.set_style(style);
@@ -242,23 +227,13 @@ impl Sink for Progress<'_> {
         });
         bar.set_position(done);
     }
-}
 
-/// Read with `read` (the inputs, through a [`Sink`]) and analyse.
-pub fn analyze(
-    kb: &Kb,
-    cfg: &Config,
-    ascii: bool,
-    read: impl FnOnce(&mut dyn Sink) -> Result<Vec<SourceInfo>, Failure>,
-) -> Result<Triage, Failure> {
-    let mut a = Analyzer::new(cfg.options());
-    let sources = {
-        let mut p = Progress::new(&mut a, ascii);
-        let r = read(&mut p);
-        p.done();
-        r?
-    };
-    Ok(a.finish(sources, kb))
+    /// Remove the bar (before the report is printed).
+    pub fn done(&mut self) {
+        if let Some(b) = self.bar.take() {
+            b.finish_and_clear();
+        }
+    }
 }
 
 /// Find the `--call` call: an exact Call-ID, else the only one starting
@@ -315,7 +290,7 @@ pub fn print(t: &Triage, kb: &Kb, cfg: &Config, out: Out) -> CmdResult {
     }
     let sel = Selection::new(t, &cfg.filter);
     match cfg.output {
-        Output::Json => emit_json(&report::json::report(&sel, kb)),
+        Output::Json => emit_json_stream(&report::json::report(&sel, kb)),
         Output::Csv => emit(&report::csv::report(&sel, kb)),
         Output::Markdown => emit(&report::markdown::report(&sel, kb, &cfg.filter_desc)),
         Output::Text => {
@@ -345,7 +320,7 @@ pub fn selected_frames(
 mod tests {
     use super::*;
     use crate::render::TextStyle;
-    use crate::trace::testkit::{Step, T0_NS, answered_call, ep, request, response, sdp};
+    use crate::trace::testkit::{Step, answered_call, ep, request, response, sdp};
 
     fn cfg(output: Output) -> Config {
         Config::new(false, None, None, None, None, output).unwrap()
@@ -383,38 +358,28 @@ mod tests {
     }
 
     fn triage(cfg: &Config) -> Triage {
-        analyze(Kb::embedded(), cfg, true, |sink| {
-            // Feed through the given sink, as a reader would.
-            for (i, s) in steps().iter().enumerate() {
-                let f = i as u64 + 1;
-                sink.record(crate::trace::Record {
-                    file: 0,
-                    frame: f,
-                    frames: &[f],
-                    time_ns: Some(T0_NS + s.ms * 1_000_000),
-                    src: Some(s.src),
-                    dst: Some(s.dst),
-                    transport: crate::trace::Transport::Udp,
-                    interface: 0,
-                    sip: s.sip.as_bytes(),
-                });
-            }
-            sink.problem(Problem {
+        let mut a = crate::trace::Analyzer::new(cfg.options());
+        crate::trace::testkit::feed(&mut a, &steps());
+        crate::trace::Sink::problem(
+            &mut a,
+            crate::trace::Problem {
                 file: 0,
                 frame: Some(99),
                 text: "truncated packet\x1b[2J".into(),
-            });
-            Ok(vec![SourceInfo {
+            },
+        );
+        a.finish(
+            vec![crate::trace::SourceInfo {
                 path: "x.pcap".into(),
                 format: crate::trace::Format::Pcap,
                 packets: 11,
                 sip_messages: 11,
                 bytes: 5000,
                 link_types: vec!["Ethernet".into()],
-                ..SourceInfo::default()
-            }])
-        })
-        .unwrap()
+                ..crate::trace::SourceInfo::default()
+            }],
+            Kb::embedded(),
+        )
     }
 
     fn style() -> TextStyle {

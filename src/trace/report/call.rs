@@ -62,16 +62,21 @@ pub fn explain(c: &Call, kb: &Kb) -> Option<Explained> {
 }
 
 fn facts(t: &Triage, kb: &Kb, c: &Call) -> Vec<(String, String)> {
+    let request = if c.first_request == NONE || t.from_uri(c).is_empty() {
+        format!(
+            "{} (the request is not in the trace)",
+            t.method_name(c.method)
+        )
+    } else {
+        format!(
+            "{} from {} to {}",
+            t.method_name(c.method),
+            sanitize::inline(t.from_uri(c)),
+            sanitize::inline(t.to_uri(c))
+        )
+    };
     let mut v = vec![
-        (
-            "Request".to_string(),
-            format!(
-                "{} from {} to {}",
-                t.method_name(c.method),
-                sanitize::inline(t.from_uri(c)),
-                sanitize::inline(t.to_uri(c))
-            ),
-        ),
+        ("Request".to_string(), request),
         (
             "Path".to_string(),
             format!(

@@ -14,9 +14,27 @@ pub struct Report<'a> {
     pub source: Source,
     pub summary: SummaryJson<'a>,
     pub groups: Vec<GroupJson>,
-    pub calls: Vec<CallJson<'a>>,
+    pub calls: Calls<'a>,
     pub problems: Vec<String>,
     pub problem_count: u64,
+}
+
+/// The calls, serialised one at a time (a trace has hundreds of thousands).
+pub struct Calls<'a> {
+    triage: &'a Triage,
+    kb: &'a Kb,
+    calls: &'a [&'a Call],
+}
+
+impl Serialize for Calls<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeSeq;
+        let mut seq = s.serialize_seq(Some(self.calls.len()))?;
+        for c in self.calls {
+            seq.serialize_element(&call_json(self.triage, self.kb, c))?;
+        }
+        seq.end()
+    }
 }
 
 #[derive(Serialize)]
@@ -179,7 +197,7 @@ pub fn source(t: &Triage) -> Source {
 }
 
 /// The whole report.
-pub fn report<'a>(sel: &'a Selection<'a>, kb: &Kb) -> Report<'a> {
+pub fn report<'a>(sel: &'a Selection<'a>, kb: &'a Kb) -> Report<'a> {
     let t = sel.triage;
     let mut gs = Vec::new();
     for outcome in [Outcome::Failure, Outcome::User, Outcome::Pending] {
@@ -203,7 +221,11 @@ pub fn report<'a>(sel: &'a Selection<'a>, kb: &Kb) -> Report<'a> {
             filtered: sel.filtered,
         },
         groups: gs,
-        calls: sel.calls.iter().map(|c| call_json(t, kb, c)).collect(),
+        calls: Calls {
+            triage: t,
+            kb,
+            calls: &sel.calls,
+        },
         problems: t.problems.iter().map(|p| problem_line(t, p)).collect(),
         problem_count: t.problem_count,
     }

@@ -221,7 +221,7 @@ pub fn report(sel: &Selection<'_>, kb: &Kb, st: TextStyle, filter_desc: &str) ->
     o.para(
         "",
         "  ",
-        "One call in detail (ladder, findings, explanation): sipfix triage FILE --call CALL-ID",
+        "One call in detail: sipfix triage FILE --call CALL-ID",
     );
     o.finish()
 }
