@@ -3,7 +3,9 @@
 //! The pipeline is [`parse`] (bytes to a tolerant [`Message`]), [`explain`]
 //! (a [`Message`] plus the knowledge base to a serialisable
 //! [`Explanation`], with the code's checklist tied to this message's header
-//! values, see [`findings`]), then [`render_text`] or [`render_markdown`].
+//! values, see [`findings`]), then [`to_doc`]: a [`crate::doc::Doc`] that the
+//! text, Markdown and TUI renderers lay out ([`render_text`] and
+//! [`render_markdown`] are the short ways).
 //!
 //! Modules, each importing only those below it: `parse` and `headers`
 //! (bytes to [`Message`]); `model` (the [`Explanation`] types, plain data);
@@ -49,7 +51,7 @@ pub use model::{
     StepFinding, SubscriptionState, WarningInfo,
 };
 pub use parse::{MAX_INPUT, parse, parse_all};
-pub use render::{render_markdown, render_text};
+pub use render::{render_markdown, render_text, to_doc};
 
 use std::borrow::Cow;
 

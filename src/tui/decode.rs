@@ -1,5 +1,6 @@
 //! Decoding a pasted SIP message for the TUI: parse, explain, keep the
-//! rendered text and the checklist findings for the views.
+//! explanation's document (laid out at the pane's width when drawn) and the
+//! checklist findings for the views.
 
 use super::app::Decoded;
 use crate::kb::Kb;
@@ -10,10 +11,9 @@ use crate::sanitize;
 pub fn decode(kb: &Kb, text: &str) -> Result<Decoded, String> {
     let msg = message::parse(text.as_bytes()).map_err(|e| e.to_string())?;
     let expl = message::explain(&msg, kb);
-    let text = message::render_text(&expl);
     Ok(Decoded {
         code: expl.code,
-        text: super::lines::LongText::new(text),
+        text: super::lines::DocText::new(message::to_doc(&expl)),
         problems: expl.problems.len(),
         checklist: expl.checklist,
     })
