@@ -14,7 +14,8 @@
 //! against the values, reading the model only); `explain` (runs the passes).
 //!
 //! The parser is built for pastes from jump hosts: it skips log prefixes
-//! before the start line, accepts CRLF and bare LF, unfolds continuation
+//! before the start line, accepts CRLF, bare LF and the CR-only line ends of
+//! a terminal paste (CR CR, lone CR), unfolds continuation
 //! lines, expands compact header names, and reports everything malformed as
 //! a *problem* instead of failing. Only input that is too large or holds no
 //! SIP start line at all is an error. Header values are kept exactly as

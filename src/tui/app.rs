@@ -614,7 +614,10 @@ impl App {
     }
 
     fn paste(&mut self, text: &str, now: u64) -> Vec<Effect> {
-        let text = text.replace("\r\n", "\n").replace('\r', "\n");
+        // A terminal paste turns LF into CR: CR CR is one line end there.
+        let text = sanitize::line_ends_str(text)
+            .replace("\r\n", "\n")
+            .replace('\r', "\n");
         match self.overlay {
             Overlay::Note { .. } => {
                 if self.editor.is_none() {

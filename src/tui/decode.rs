@@ -20,22 +20,12 @@ pub fn decode(kb: &Kb, text: &str) -> Result<Decoded, String> {
 }
 
 /// What the decoded message says for the headers one checklist step
-/// inspects: each header's values, then the findings (sanitised).
+/// inspects (sanitised): the findings, each of which names its header and
+/// value, so the values are not listed a second time. Nothing for a step
+/// about another request method than the one the message answers.
 pub fn step_findings(_kb: &Kb, m: &Decoded, step: usize) -> Vec<String> {
-    let Some(f) = m.checklist.get(step) else {
-        return Vec::new();
-    };
-    let mut out: Vec<String> = f
-        .headers
-        .iter()
-        .map(|h| {
-            if h.values.is_empty() {
-                format!("{}: (not in the message)", h.name)
-            } else {
-                sanitize::inline(&format!("{}: {}", h.name, h.values.join(", ")))
-            }
-        })
-        .collect();
-    out.extend(f.findings.iter().map(|s| sanitize::inline(s)));
-    out
+    match m.checklist.get(step) {
+        Some(f) if f.applies => f.findings.iter().map(|s| sanitize::inline(s)).collect(),
+        _ => Vec::new(),
+    }
 }
