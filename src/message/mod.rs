@@ -51,6 +51,7 @@ pub use model::{
     MAX_LINES_PER_NAME, MAX_VALUES, Omitted, OptionTagInfo, ReasonInfo, RetryAfter, Role, Sender,
     StepFinding, SubscriptionState, WarningInfo,
 };
+pub(crate) use parse::is_start_line;
 pub use parse::{MAX_INPUT, parse, parse_all};
 pub use render::{render_markdown, render_text, to_doc};
 
