@@ -620,3 +620,37 @@ fn explain_follows_the_width_and_the_colour_flag() {
         "explain is the document rendered by the same renderer as show"
     );
 }
+
+#[test]
+fn commands_and_header_names_are_never_broken() {
+    // Before: "tshark ... 'sip.Status-Code" / "== 480'" and "Proxy-" /
+    // "Authenticate" across lines.
+    let list = json(&["list", "--json"]);
+    let mut runnable = 0;
+    for e in list.as_array().unwrap() {
+        let code = e["code"].as_u64().unwrap().to_string();
+        let out = stdout(&sipfix(&["show", &code]));
+        let lines: Vec<&str> = out.lines().map(str::trim).collect();
+        let j = json(&["show", &code, "--json"]);
+        for step in j["steps"].as_array().unwrap() {
+            for cmd in step["commands"].as_object().unwrap().values() {
+                let cmd = cmd.as_str().unwrap();
+                if let Some((head, _)) = sipfix::render::runnable_head(cmd) {
+                    runnable += 1;
+                    assert!(
+                        lines.iter().any(|l| l.contains(head.trim())),
+                        "{code}: {head:?} broken in:\n{out}"
+                    );
+                }
+            }
+            for h in step["headers"].as_array().unwrap() {
+                let h = h.as_str().unwrap();
+                assert!(
+                    lines.iter().any(|l| l.contains(h)),
+                    "{code}: header name {h:?} broken in:\n{out}"
+                );
+            }
+        }
+    }
+    assert!(runnable > 100, "{runnable}");
+}

@@ -46,6 +46,19 @@ fn inside(row: &str) -> String {
     chars[l..r.max(l)].iter().collect::<String>()
 }
 
+/// The "Step N (...): ..." items of the detail's "In the pasted message".
+fn step_items(a: &App, code: u16) -> Vec<String> {
+    a.detail_doc(code)
+        .iter()
+        .filter_map(|b| match b {
+            Block::Bullets(items) => Some(items.clone()),
+            _ => None,
+        })
+        .flatten()
+        .filter(|i| i.starts_with("Step "))
+        .collect()
+}
+
 #[test]
 fn a_crlf_message_pasted_through_tmux_decodes_its_headers_and_reason() {
     // tmux turns every LF of a pasted buffer into CR: CRLF becomes CR CR.
@@ -112,17 +125,8 @@ fn the_decoded_view_at_60x20_has_no_stray_fragments() {
 fn findings_in_the_detail_are_not_repeated() {
     let mut a = app(80, 24);
     a.handle(Msg::Paste(fixture("480-reason.sip")), 0);
-    let doc = a.detail_doc(480);
-    let items: Vec<String> = doc
-        .iter()
-        .filter_map(|b| match b {
-            Block::Bullets(items) => Some(items.clone()),
-            _ => None,
-        })
-        .flatten()
-        .filter(|i| i.starts_with("Step "))
-        .collect();
-    assert!(!items.is_empty(), "{doc:?}");
+    let items = step_items(&a, 480);
+    assert!(!items.is_empty());
     for it in &items {
         // Before: each header's raw value was listed, then the finding
         // that quotes it again ("Reason: Q.850;cause=18;text=...; Reason:
@@ -140,16 +144,7 @@ fn a_register_step_is_not_shown_for_an_invite_200() {
     let mut a = app(80, 24);
     a.handle(Msg::Paste(fixture("200-invite.sip")), 0);
     let m = a.message.as_ref().unwrap();
-    let items: Vec<String> = a
-        .detail_doc(200)
-        .iter()
-        .filter_map(|b| match b {
-            Block::Bullets(items) => Some(items.clone()),
-            _ => None,
-        })
-        .flatten()
-        .filter(|i| i.starts_with("Step "))
-        .collect();
+    let items = step_items(&a, 200);
     assert!(items.iter().any(|i| i.starts_with("Step 1 ")), "{items:?}");
     // Before: "Step 2 (For REGISTER, compare the granted expiry ...)".
     assert!(

@@ -30,9 +30,10 @@ impl From<args::Format> for OutputFormat {
     }
 }
 
-impl From<args::NotesJson> for OutputFormat {
-    fn from(f: args::NotesJson) -> OutputFormat {
-        if f.json {
+impl OutputFormat {
+    /// JSON when `json` is set, else text.
+    fn json_or_text(json: bool) -> OutputFormat {
+        if json {
             OutputFormat::Json
         } else {
             OutputFormat::Text
@@ -40,13 +41,15 @@ impl From<args::NotesJson> for OutputFormat {
     }
 }
 
+impl From<args::NotesJson> for OutputFormat {
+    fn from(f: args::NotesJson) -> OutputFormat {
+        OutputFormat::json_or_text(f.json)
+    }
+}
+
 impl From<args::JsonOnly> for OutputFormat {
     fn from(f: args::JsonOnly) -> OutputFormat {
-        if f.json {
-            OutputFormat::Json
-        } else {
-            OutputFormat::Text
-        }
+        OutputFormat::json_or_text(f.json)
     }
 }
 
