@@ -654,3 +654,67 @@ fn commands_and_header_names_are_never_broken() {
     }
     assert!(runnable > 100, "{runnable}");
 }
+
+/// The output of `sipfix ARGS` run with stdout on a terminal `cols` wide.
+fn on_a_terminal(cols: u16, args: &[&str]) -> String {
+    use std::io::Read;
+    use std::os::fd::FromRawFd;
+    let (mut m, mut s): (libc::c_int, libc::c_int) = (-1, -1);
+    let ws = libc::winsize {
+        ws_row: 40,
+        ws_col: cols,
+        ws_xpixel: 0,
+        ws_ypixel: 0,
+    };
+    // SAFETY: valid out-pointers, no name buffer, default termios, a valid winsize.
+    let r = unsafe { libc::openpty(&mut m, &mut s, std::ptr::null_mut(), std::ptr::null(), &ws) };
+    assert_eq!(r, 0);
+    // SAFETY: openpty returned two fresh descriptors we now own.
+    let (mut master, slave) = unsafe {
+        (
+            std::fs::File::from_raw_fd(m),
+            std::os::fd::OwnedFd::from_raw_fd(s),
+        )
+    };
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sipfix"))
+        .args(args)
+        .env("LANG", "C.UTF-8")
+        .env("TERM", "xterm")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::from(slave))
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut out = Vec::new();
+        let mut buf = [0u8; 4096];
+        // Ends with EIO once the child has exited and closed the slave.
+        while let Ok(n) = master.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            out.extend_from_slice(&buf[..n]);
+        }
+        out
+    });
+    child.wait().unwrap();
+    let out = reader.join().unwrap();
+    String::from_utf8(out).unwrap().replace('\r', "")
+}
+
+#[test]
+fn explain_wraps_at_the_terminal_width() {
+    let f = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/messages/480-reason.sip"
+    );
+    // Before: 80 columns whatever the terminal.
+    let wide = on_a_terminal(120, &["--color", "never", "explain", f]);
+    let longest = wide.lines().map(|l| l.chars().count()).max().unwrap();
+    assert!((81..=100).contains(&longest), "{longest}:\n{wide}");
+    let narrow = on_a_terminal(60, &["--color", "never", "explain", f]);
+    assert!(narrow.contains("Via headers: 2"), "{narrow}");
+    for l in narrow.lines() {
+        assert!(l.chars().count() <= 60, "{l:?}");
+    }
+}
