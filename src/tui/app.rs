@@ -755,7 +755,7 @@ impl App {
             }
             Ctx::Walk => return self.walk_action(a, now, page),
             Ctx::Message => {
-                // Scrolling wraps only the last screen, never the whole text.
+                // The message is laid out once per width; scrolling slices it.
                 let area = super::view::message_inner(self.panes().body);
                 let bottom = self
                     .message
