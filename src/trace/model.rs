@@ -321,8 +321,10 @@ impl Call {
         Call {
             call_id: String::new(),
             txn_index: None,
-            msgs: Vec::new(),
-            txns: Vec::new(),
+            // Most calls are short (an OPTIONS ping is two messages in one
+            // transaction): start small, grow by doubling.
+            msgs: Vec::with_capacity(2),
+            txns: Vec::with_capacity(1),
             legs: Vec::new(),
             extras: Vec::new(),
             raw: Vec::new(),

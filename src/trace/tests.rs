@@ -452,6 +452,33 @@ fn slow_setup_post_dial_delay_and_missing_trying() {
 }
 
 #[test]
+fn relayed_copies_are_not_retransmissions() {
+    // A transparent element (no Via of its own) relays the INVITE and the
+    // answers unchanged: the same transaction on two paths, each copy sent
+    // once. Neither a retransmission nor a missing 100 Trying.
+    let inv = request("INVITE", "c", 1, "z9hG4bK1", None, &[], &sdp("0"));
+    let ring = response(&inv, 180, Some("b"), &[]);
+    let ok = response(&inv, 200, Some("b"), &[]);
+    let t = analyze(&[
+        Step::new(0, a(), p(), &inv),
+        Step::new(2, p(), b(), &inv),
+        Step::new(300, b(), p(), &ring),
+        Step::new(302, p(), a(), &ring),
+        Step::new(900, b(), p(), &ok),
+        Step::new(902, p(), a(), &ok),
+        Step::new(
+            910,
+            a(),
+            b(),
+            &request("ACK", "c", 1, "z9hG4bK2", Some("b"), &[], ""),
+        ),
+    ]);
+    let c = only(&t);
+    assert_eq!(c.retransmissions, 0);
+    assert!(c.findings.is_empty(), "{:#?}", c.findings);
+}
+
+#[test]
 fn slow_setup_negative_quick_trying_late_answer() {
     // 100 at once, ringing at 2 s, answered after 30 s: the callee took
     // long to pick up, which is not a slow set-up.
