@@ -9,10 +9,12 @@
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use sipfix::kb::Kb;
+use sipfix::trace::SourceInfo;
 use sipfix::trace::model::{Analyzer, Options};
 use sipfix::trace::report::Selection;
-use sipfix::trace::testkit::{Step, T0_NS, answered_call, ep, request, response, sdp};
-use sipfix::trace::{Record, Sink, SourceInfo, Transport};
+use sipfix::trace::testkit::{
+    Step, answered_call, ep, feed, rejected_call, request, response, sdp,
+};
 use std::hint::black_box;
 
 /// A trace like a busy trunk: answered calls, busy, 503 with
@@ -22,88 +24,20 @@ fn trace(calls: usize) -> Vec<Step> {
     for i in 0..calls {
         let id = format!("{i}-bench@10.0.0.1");
         let t = i as i64 * 20;
-        match i % 4 {
-            0 | 1 => v.extend(answered_call(&id, t, 30_000)),
-            2 => {
-                let inv = request(
-                    "INVITE",
-                    &id,
-                    1,
-                    &format!("z9hG4bK{i}"),
-                    None,
-                    &[],
-                    &sdp("0 8 101"),
-                );
-                v.push(Step::new(t, ep("10.0.0.1:5060"), ep("10.0.0.2:5060"), &inv));
-                v.push(Step::new(
-                    t + 5,
-                    ep("10.0.0.2:5060"),
-                    ep("10.0.0.1:5060"),
-                    &response(&inv, 100, None, &[]),
-                ));
-                v.push(Step::new(
-                    t + 900,
-                    ep("10.0.0.2:5060"),
-                    ep("10.0.0.1:5060"),
-                    &response(&inv, 486, Some("b"), &[]),
-                ));
-                v.push(Step::new(
-                    t + 905,
-                    ep("10.0.0.1:5060"),
-                    ep("10.0.0.2:5060"),
-                    &request("ACK", &id, 1, &format!("z9hG4bK{i}"), Some("b"), &[], ""),
-                ));
-            }
-            _ => {
-                let inv = request(
-                    "INVITE",
-                    &id,
-                    1,
-                    &format!("z9hG4bK{i}"),
-                    None,
-                    &[],
-                    &sdp("0 8 101"),
-                );
-                v.push(Step::new(t, ep("10.0.0.1:5060"), ep("10.0.0.3:5060"), &inv));
-                v.push(Step::new(
-                    t + 5,
-                    ep("10.0.0.3:5060"),
-                    ep("10.0.0.1:5060"),
-                    &response(
-                        &inv,
-                        503,
-                        Some("c"),
-                        &["Retry-After: 60", "Reason: Q.850;cause=34"],
-                    ),
-                ));
-                v.push(Step::new(
-                    t + 6,
-                    ep("10.0.0.1:5060"),
-                    ep("10.0.0.3:5060"),
-                    &request("ACK", &id, 1, &format!("z9hG4bK{i}"), Some("c"), &[], ""),
-                ));
-            }
-        }
+        v.extend(match i % 4 {
+            0 | 1 => answered_call(&id, t, 30_000),
+            2 => rejected_call(&id, t, ep("10.0.0.2:5060"), 486, &[]),
+            _ => rejected_call(
+                &id,
+                t,
+                ep("10.0.0.3:5060"),
+                503,
+                &["Retry-After: 60", "Reason: Q.850;cause=34"],
+            ),
+        });
     }
     v.sort_by_key(|s| s.ms);
     v
-}
-
-fn feed(a: &mut Analyzer, steps: &[Step]) {
-    for (i, s) in steps.iter().enumerate() {
-        let f = i as u64 + 1;
-        a.record(Record {
-            file: 0,
-            frame: f,
-            frames: &[f],
-            time_ns: Some(T0_NS + s.ms * 1_000_000),
-            src: Some(s.src),
-            dst: Some(s.dst),
-            transport: Transport::Udp,
-            interface: 0,
-            sip: s.sip.as_bytes(),
-        });
-    }
 }
 
 fn benches(c: &mut Criterion) {

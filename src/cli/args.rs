@@ -236,29 +236,33 @@ pub enum Cmd {
     Man,
 }
 
-/// The input format of `triage --format`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
-pub enum TraceFormat {
-    /// Detect it from the content.
-    #[default]
-    Auto,
-    Pcap,
-    Pcapng,
-    /// Asterisk `pjsip set logger on`.
-    Pjsip,
-    /// Asterisk chan_sip `sip set debug on`.
-    #[value(name = "chan_sip")]
-    ChanSip,
-    /// FreeSWITCH sofia siptrace.
-    Sofia,
-    /// Kamailio sipdump text files.
-    Sipdump,
-    /// sngrep "Save as .txt".
-    Sngrep,
-    /// ngrep -W byline.
-    Ngrep,
-    /// Raw SIP messages one after the other.
-    Raw,
+/// The input format of `triage --format`: the readers' formats, by the
+/// names `trace::format_name` gives them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TraceFormat(pub crate::trace::Format);
+
+impl clap::ValueEnum for TraceFormat {
+    fn value_variants<'a>() -> &'a [Self] {
+        use crate::trace::Format::*;
+        &[
+            TraceFormat(Auto),
+            TraceFormat(Pcap),
+            TraceFormat(Pcapng),
+            TraceFormat(Pjsip),
+            TraceFormat(ChanSip),
+            TraceFormat(Sofia),
+            TraceFormat(Sipdump),
+            TraceFormat(Sngrep),
+            TraceFormat(Ngrep),
+            TraceFormat(Raw),
+        ]
+    }
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        Some(clap::builder::PossibleValue::new(
+            crate::trace::format_name(self.0),
+        ))
+    }
 }
 
 /// The arguments of `triage`.
@@ -268,7 +272,7 @@ pub struct TriageArgs {
     #[arg(value_name = "FILE", required = true)]
     pub files: Vec<std::path::PathBuf>,
     /// The input format; auto detects it from the content.
-    #[arg(long, value_enum, value_name = "FORMAT", default_value_t = TraceFormat::Auto)]
+    #[arg(long, value_enum, value_name = "FORMAT", default_value = "auto")]
     pub format: TraceFormat,
     /// Only failed calls (not answered, busy, cancelled or declined).
     #[arg(long)]

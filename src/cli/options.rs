@@ -101,24 +101,6 @@ pub struct TriageCommand {
     pub export_pcap: Option<PathBuf>,
 }
 
-impl From<args::TraceFormat> for crate::trace::Format {
-    fn from(f: args::TraceFormat) -> crate::trace::Format {
-        use crate::trace::Format;
-        match f {
-            args::TraceFormat::Auto => Format::Auto,
-            args::TraceFormat::Pcap => Format::Pcap,
-            args::TraceFormat::Pcapng => Format::Pcapng,
-            args::TraceFormat::Pjsip => Format::Pjsip,
-            args::TraceFormat::ChanSip => Format::ChanSip,
-            args::TraceFormat::Sofia => Format::Sofia,
-            args::TraceFormat::Sipdump => Format::Sipdump,
-            args::TraceFormat::Sngrep => Format::Sngrep,
-            args::TraceFormat::Ngrep => Format::Ngrep,
-            args::TraceFormat::Raw => Format::Raw,
-        }
-    }
-}
-
 impl From<args::TriageArgs> for TriageCommand {
     fn from(a: args::TriageArgs) -> TriageCommand {
         TriageCommand {
@@ -127,7 +109,7 @@ impl From<args::TriageArgs> for TriageCommand {
                 .into_iter()
                 .map(|f| (f.as_os_str() != "-").then_some(f))
                 .collect(),
-            format: a.format.into(),
+            format: a.format.0,
             failed: a.failed,
             code: a.code,
             peer: a.peer,

@@ -321,6 +321,14 @@ pub fn no_response(call: &Call, ctx: &Context<'_>) -> Vec<Finding> {
             Severity::Warning
         };
         let method = ctx.method(tx.method);
+        let finding = |text: String, evidence: Vec<Evidence>| Finding {
+            id: "no-response",
+            severity,
+            text,
+            code: Some(408),
+            rfc: RFC_NO_RESPONSE,
+            evidence,
+        };
         if tx.first_response == NONE {
             let waited = match (req.time(), ctx.trace_end) {
                 (Some(a), Some(b)) => b - a,
@@ -350,17 +358,7 @@ pub fn no_response(call: &Call, ctx: &Context<'_>) -> Vec<Finding> {
                 "no response of any kind; the trace goes on {} after the first copy (64*T1 = 32 s)",
                 secs(waited)
             )));
-            hits.push((
-                t,
-                Finding {
-                    id: "no-response",
-                    severity,
-                    text,
-                    code: Some(408),
-                    rfc: RFC_NO_RESPONSE,
-                    evidence,
-                },
-            ));
+            hits.push((t, finding(text, evidence)));
         } else if tx.final_code == 408 {
             let f = &call.msgs[tx.final_msg as usize];
             let text = format!(
@@ -371,17 +369,13 @@ pub fn no_response(call: &Call, ctx: &Context<'_>) -> Vec<Finding> {
             );
             hits.push((
                 t,
-                Finding {
-                    id: "no-response",
-                    severity,
+                finding(
                     text,
-                    code: Some(408),
-                    rfc: RFC_NO_RESPONSE,
-                    evidence: vec![
+                    vec![
                         ev(tx.request, format!("{method} copies: {}", list(&copies))),
                         ev(tx.final_msg, ctx.phrase(call, tx.final_msg)),
                     ],
-                },
+                ),
             ));
         }
     }

@@ -107,6 +107,13 @@ pub fn request(
          Contact: <sip:alice@10.0.0.1:5060>\r\n",
         to_tag.map(|t| format!(";tag={t}")).unwrap_or_default()
     );
+    end(&mut s, headers, body);
+    s
+}
+
+/// The extra headers, then Content-Type and Content-Length, the blank line
+/// and the body (SDP when not empty).
+fn end(s: &mut String, headers: &[&str], body: &str) {
     for h in headers {
         s.push_str(h);
         s.push_str("\r\n");
@@ -119,7 +126,6 @@ pub fn request(
             body.len()
         ));
     }
-    s
 }
 
 /// An SDP offer with these RTP payload types (`"0 8 101"`).
@@ -174,18 +180,7 @@ pub fn response_with(
             _ => {}
         }
     }
-    for h in headers {
-        s.push_str(h);
-        s.push_str("\r\n");
-    }
-    if body.is_empty() {
-        s.push_str("Content-Length: 0\r\n\r\n");
-    } else {
-        s.push_str(&format!(
-            "Content-Type: application/sdp\r\nContent-Length: {}\r\n\r\n{body}",
-            body.len()
-        ));
-    }
+    end(&mut s, headers, body);
     s
 }
 
@@ -228,5 +223,35 @@ pub fn answered_call(call_id: &str, start: i64, bye_ms: i64) -> Vec<Step> {
         Step::new(start + 4010, a, b, &ack),
         Step::new(start + bye_ms, a, b, &bye),
         Step::new(start + bye_ms + 10, b, a, &response(&bye, 200, None, &[])),
+    ]
+}
+
+/// A rejected call: INVITE from 10.0.0.1 to `callee`, 100 Trying after
+/// 5 ms, the final `code` (with `headers`) after 10 ms, and its ACK.
+pub fn rejected_call(
+    call_id: &str,
+    start: i64,
+    callee: Endpoint,
+    code: u16,
+    headers: &[&str],
+) -> Vec<Step> {
+    let a = ep("10.0.0.1:5060");
+    let branch = format!("z9hG4bK{call_id}r");
+    let inv = request("INVITE", call_id, 1, &branch, None, &[], &sdp("0 8 101"));
+    vec![
+        Step::new(start, a, callee, &inv),
+        Step::new(start + 5, callee, a, &response(&inv, 100, None, &[])),
+        Step::new(
+            start + 10,
+            callee,
+            a,
+            &response(&inv, code, Some("r"), headers),
+        ),
+        Step::new(
+            start + 11,
+            a,
+            callee,
+            &request("ACK", call_id, 1, &branch, Some("r"), &[], ""),
+        ),
     ]
 }

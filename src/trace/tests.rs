@@ -574,17 +574,7 @@ fn auth_loop_negative_stale_nonce_retry() {
 }
 
 fn failing(code: u16, headers: &[&str]) -> Triage {
-    let inv = request("INVITE", "c", 1, "z9hG4bK1", None, &[], &sdp("0 8 101"));
-    analyze(&[
-        Step::new(0, a(), b(), &inv),
-        Step::new(10, b(), a(), &response(&inv, code, Some("b"), headers)),
-        Step::new(
-            12,
-            a(),
-            b(),
-            &request("ACK", "c", 1, "z9hG4bK1", Some("b"), &[], ""),
-        ),
-    ])
+    analyze(&rejected_call("c", 0, b(), code, headers))
 }
 
 #[test]
