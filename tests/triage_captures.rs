@@ -239,3 +239,27 @@ fn the_binary_reports_the_auth_failure_capture() {
         "{text}"
     );
 }
+
+#[test]
+fn the_readme_example_is_what_sipfix_prints() {
+    let Some(dir) = captures() else { return };
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let start = readme
+        .find("sipfix triage: b2bua-asterisk.pcapng\n")
+        .expect("the example in the README");
+    let end = start
+        + readme[start..]
+            .find("\n```")
+            .expect("the end of the example");
+    let want = &readme[start..=end];
+    let o = Command::new(env!("CARGO_BIN_EXE_sipfix"))
+        .args(["triage", "b2bua-asterisk.pcapng"])
+        .current_dir(dir.join("sipnab"))
+        .env("LANG", "C.UTF-8")
+        .env_remove("LC_ALL")
+        .env_remove("LC_CTYPE")
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8(o.stdout).unwrap(), want);
+}

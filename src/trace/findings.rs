@@ -252,9 +252,18 @@ fn note(text: impl Into<String>) -> Evidence {
     }
 }
 
-fn secs(ns: i64) -> String {
+/// A duration for people: `850 ms`, `4.2 s`, `3 min 20 s`, `2 h 5 min`.
+pub fn duration(ns: i64) -> String {
     let ms = ns.max(0) / 1_000_000;
-    format!("{}.{:01} s", ms / 1000, (ms % 1000) / 100)
+    if ms < 1000 {
+        format!("{ms} ms")
+    } else if ms < 60_000 {
+        format!("{}.{} s", ms / 1000, ms % 1000 / 100)
+    } else if ms < 3_600_000 {
+        format!("{} min {} s", ms / 60_000, ms % 60_000 / 1000)
+    } else {
+        format!("{} h {} min", ms / 3_600_000, ms % 3_600_000 / 60_000)
+    }
 }
 
 fn span(call: &Call, a: u32, b: u32) -> Option<i64> {
@@ -340,7 +349,7 @@ pub fn no_response(call: &Call, ctx: &Context<'_>) -> Vec<Finding> {
             let over = copies
                 .last()
                 .and_then(|&l| span(call, tx.request, l))
-                .map(|d| format!(" over {}", secs(d)))
+                .map(|d| format!(" over {}", duration(d)))
                 .unwrap_or_default();
             let text = format!(
                 "{method} to {} was sent {} time{}{over} and never answered: the next hop is down \
@@ -356,7 +365,7 @@ pub fn no_response(call: &Call, ctx: &Context<'_>) -> Vec<Finding> {
             )];
             evidence.push(note(format!(
                 "no response of any kind; the trace goes on {} after the first copy (64*T1 = 32 s)",
-                secs(waited)
+                duration(waited)
             )));
             hits.push((t, finding(text, evidence)));
         } else if tx.final_code == 408 {
@@ -458,7 +467,7 @@ pub fn no_ack(call: &Call, ctx: &Context<'_>) -> Vec<Finding> {
                 i as u32,
                 format!(
                     "BYE from the callee {} after the answer",
-                    secs(span(call, first_ok, i as u32).unwrap_or(0))
+                    duration(span(call, first_ok, i as u32).unwrap_or(0))
                 ),
             ));
         }
@@ -485,7 +494,7 @@ pub fn no_ack(call: &Call, ctx: &Context<'_>) -> Vec<Finding> {
                     i as u32,
                     format!(
                         "ACK only {} after the answer",
-                        secs(span(call, first_ok, i as u32).unwrap_or(0))
+                        duration(span(call, first_ok, i as u32).unwrap_or(0))
                     ),
                 ));
                 out.push(Finding {
@@ -535,11 +544,10 @@ pub fn slow_setup(call: &Call, ctx: &Context<'_>) -> Vec<Finding> {
             id: "slow-setup",
             severity: Severity::Warning,
             text: format!(
-                "Post-dial delay {}.{} s: the caller heard nothing that long before ringing or \
+                "Post-dial delay {}: the caller heard nothing that long before ringing or \
                  answer. Look for slow routing (DNS, database dips, failover after a timeout) \
                  in the hops before the ringing.",
-                pdd / 1000,
-                (pdd % 1000) / 100
+                duration(pdd.saturating_mul(1_000_000).min(i64::MAX as u64) as i64)
             ),
             code: Some(180),
             rfc: RFC_SLOW,
@@ -568,7 +576,7 @@ pub fn slow_setup(call: &Call, ctx: &Context<'_>) -> Vec<Finding> {
                 "{} took {} to send any response, so the INVITE was sent {} times: the next hop \
                  sends no 100 Trying in time (it should within 200 ms) or is overloaded.",
                 ctx.ep(req.dst),
-                secs(wait),
+                duration(wait),
                 early.len()
             ),
             code: Some(100),
@@ -907,7 +915,7 @@ pub fn cancel_race(call: &Call, ctx: &Context<'_>) -> Vec<Finding> {
                         ev(tx.final_msg, ctx.phrase(call, tx.final_msg)),
                         note(format!(
                             "no final response to the INVITE in the {} that follow",
-                            secs(waited)
+                            duration(waited)
                         )),
                     ],
                 }];
@@ -977,7 +985,7 @@ pub fn refer_no_notify(call: &Call, ctx: &Context<'_>) -> Vec<Finding> {
                  up or keep the call on hold).",
                 ctx.ep(f.src),
                 ctx.phrase(call, ok),
-                secs(waited)
+                duration(waited)
             ),
             code: Some(202),
             rfc: RFC_REFER,
@@ -1224,7 +1232,7 @@ fn session_expiry_bye(call: &Call, ctx: &Context<'_>) -> Option<Finding> {
                          timer ran out (Session-Expires: {se}): a refresh re-INVITE or UPDATE \
                          was never sent or never answered. Check which side is the refresher.",
                         ctx.ep(m.src),
-                        secs(after)
+                        duration(after)
                     ),
                     code: Some(422),
                     rfc: RFC_SE_BYE,
@@ -1232,7 +1240,11 @@ fn session_expiry_bye(call: &Call, ctx: &Context<'_>) -> Option<Finding> {
                         ev(from, format!("Session-Expires: {se}")),
                         ev(
                             i,
-                            format!("BYE {} after the refresh at #{}", secs(after), refresh + 1),
+                            format!(
+                                "BYE {} after the refresh at #{}",
+                                duration(after),
+                                refresh + 1
+                            ),
                         ),
                     ],
                 });

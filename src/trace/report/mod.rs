@@ -89,19 +89,7 @@ pub fn rfc3339(ns: i64) -> String {
     )
 }
 
-/// A duration for people: `850 ms`, `4.2 s`, `3 min 20 s`, `2 h 5 min`.
-pub fn duration(ns: i64) -> String {
-    let ms = ns.max(0) / 1_000_000;
-    if ms < 1000 {
-        format!("{ms} ms")
-    } else if ms < 60_000 {
-        format!("{}.{} s", ms / 1000, ms % 1000 / 100)
-    } else if ms < 3_600_000 {
-        format!("{} min {} s", ms / 60_000, ms % 60_000 / 1000)
-    } else {
-        format!("{} h {} min", ms / 3_600_000, ms % 3_600_000 / 60_000)
-    }
-}
+pub use super::findings::duration;
 
 /// `1,234,567`.
 pub fn thousands(n: u64) -> String {
