@@ -115,7 +115,8 @@ pub struct Context<'a> {
     pub trace_end: Option<i64>,
     /// Per responding server: final responses sent, and how many of them
     /// were overload answers (503, or 500/480/486/600 with Retry-After).
-    pub servers: HashMap<Ep, (u32, u32)>,
+    /// Indexed by endpoint.
+    pub servers: Vec<(u32, u32)>,
     /// Each distinct Reason, Warning and Retry-After value of the trace,
     /// decoded once (a trace repeats a handful of values many times).
     reasons: HashMap<&'a str, (ReasonInfo, Vec<String>)>,
@@ -125,13 +126,15 @@ pub struct Context<'a> {
 
 impl<'a> Context<'a> {
     pub fn new(t: &'a Triage, kb: &'a Kb) -> Context<'a> {
-        let mut servers: HashMap<Ep, (u32, u32)> = HashMap::new();
+        let mut servers: Vec<(u32, u32)> = vec![(0, 0); t.endpoints.len()];
         for c in &t.calls {
             for (i, m) in c.msgs.iter().enumerate() {
                 if !m.is_final() || m.has(flag::RETRANS) || m.src == NO_EP {
                     continue;
                 }
-                let e = servers.entry(m.src).or_default();
+                let Some(e) = servers.get_mut(m.src as usize) else {
+                    continue;
+                };
                 e.0 += 1;
                 if is_overload(&t.text, c, i as u32, m) {
                     e.1 += 1;
@@ -348,6 +351,7 @@ pub fn no_response(call: &Call, ctx: &Context<'_>) -> Vec<Finding> {
             }
             let over = copies
                 .last()
+                .filter(|_| copies.len() > 1)
                 .and_then(|&l| span(call, tx.request, l))
                 .map(|d| format!(" over {}", duration(d)))
                 .unwrap_or_default();
@@ -701,7 +705,12 @@ pub fn overload(call: &Call, ctx: &Context<'_>) -> Vec<Finding> {
             continue;
         }
         let ra = ctx.extra(call, i, ExtraKind::RetryAfter);
-        let (sent, over) = ctx.servers.get(&m.src).copied().unwrap_or((1, 1));
+        let (sent, over) = ctx
+            .servers
+            .get(m.src as usize)
+            .copied()
+            .filter(|s| s.0 > 0)
+            .unwrap_or((1, 1));
         let wait = ra
             .map(|v| match ctx.retry_after.get(v) {
                 Some(r) => format!(" and asks to {}", r.meaning),

@@ -26,12 +26,18 @@ pub struct Calls<'a> {
     calls: &'a [&'a Call],
 }
 
+/// Every endpoint as `ip:port`, formatted once for the whole report.
+fn endpoint_strings(t: &Triage) -> Vec<String> {
+    t.endpoints.iter().map(|e| e.to_string()).collect()
+}
+
 impl Serialize for Calls<'_> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeSeq;
+        let eps = endpoint_strings(self.triage);
         let mut seq = s.serialize_seq(Some(self.calls.len()))?;
         for c in self.calls {
-            seq.serialize_element(&call_json(self.triage, self.kb, c))?;
+            seq.serialize_element(&call_json_with(self.triage, self.kb, c, &eps))?;
         }
         seq.end()
     }
@@ -153,22 +159,24 @@ pub fn transport_name(t: crate::trace::Transport) -> &'static str {
 }
 
 pub fn call_json<'a>(t: &'a Triage, kb: &Kb, c: &'a Call) -> CallJson<'a> {
+    call_json_with(t, kb, c, &endpoint_strings(t))
+}
+
+fn call_json_with<'a>(t: &'a Triage, kb: &Kb, c: &'a Call, eps: &[String]) -> CallJson<'a> {
+    let ep = |e: u32| eps.get(e as usize).cloned();
     CallJson {
         call_id: &c.call_id,
         method: t.method_name(c.method),
         from: t.from_uri(c),
         to: t.to_uri(c),
-        src: t.endpoint(c.src).map(|e| e.to_string()),
-        dst: t.endpoint(c.dst).map(|e| e.to_string()),
+        src: ep(c.src),
+        dst: ep(c.dst),
         transport: transport_name(c.transport).to_string(),
         start: c.start_ns.map(rfc3339),
         end: c.end_ns.map(rfc3339),
         final_code: c.final_code(),
         final_reason: final_reason(t, kb, c),
-        final_from: c
-            .final_response()
-            .and_then(|m| t.endpoint(m.src))
-            .map(|e| e.to_string()),
+        final_from: c.final_response().and_then(|m| ep(m.src)),
         first_provisional_ms: c.first_provisional_ms,
         pdd_ms: c.pdd_ms,
         answer_ms: c.answer_ms,
