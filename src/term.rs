@@ -25,12 +25,34 @@ pub fn term_is_dumb() -> bool {
     }
 }
 
+/// Whether the terminal named by `TERM` shows colour at all. sipfix uses
+/// only the 16 named ANSI colours, written in their classic form, so any
+/// colour terminal will do; `vt100`-family and `dumb` terminals (and no
+/// `TERM`) get none.
+pub fn term_has_color(term: Option<&str>) -> bool {
+    let Some(t) = term.map(str::trim).filter(|t| !t.is_empty()) else {
+        return false;
+    };
+    let t = t.to_ascii_lowercase();
+    let mono = ["dumb", "vt52", "vt100", "vt102", "vt220", "vt320", "vt420"];
+    !mono
+        .iter()
+        .any(|m| t == *m || t.starts_with(&format!("{m}-")))
+}
+
+/// [`term_has_color`] for this process's `TERM`.
+pub fn term_has_color_env() -> bool {
+    term_has_color(std::env::var("TERM").ok().as_deref())
+}
+
 /// Whether plain stdout output should carry ANSI colour.
 pub fn stdout_color(when: ColorWhen) -> bool {
     match when {
         ColorWhen::Always => true,
         ColorWhen::Never => false,
-        ColorWhen::Auto => std::io::stdout().is_terminal() && !no_color_env() && !term_is_dumb(),
+        ColorWhen::Auto => {
+            std::io::stdout().is_terminal() && !no_color_env() && term_has_color_env()
+        }
     }
 }
 
@@ -90,5 +112,16 @@ mod tests {
             ("LC_ALL", ""),
             ("LC_CTYPE", "de_DE.UTF-8")
         ])));
+    }
+
+    #[test]
+    fn colour_by_term() {
+        for t in ["xterm-256color", "xterm", "screen", "screen-256color", "tmux-256color", "linux", "rxvt-unicode"] {
+            assert!(term_has_color(Some(t)), "{t}");
+        }
+        for t in ["vt100", "VT100", "vt220", "vt102-nam", "dumb", ""] {
+            assert!(!term_has_color(Some(t)), "{t}");
+        }
+        assert!(!term_has_color(None));
     }
 }

@@ -7,6 +7,8 @@ pub mod input;
 pub mod keymap;
 pub mod layout;
 pub mod lines;
+pub mod popups;
+pub mod sgr;
 pub mod theme;
 pub mod view;
 
@@ -39,13 +41,31 @@ pub fn open_store() -> (Option<Store>, Option<String>) {
     }
 }
 
-/// The theme for the TUI from the command line and the environment.
+/// The theme for the TUI from the command line and the environment: no
+/// colour with `--color never`, or (unless `--color always`) with
+/// `NO_COLOR` or a terminal without colour (`TERM=vt100`).
 pub fn theme_for(cli: &Cli) -> theme::Theme {
     theme::Theme {
-        color: cli.color != term::ColorWhen::Never
-            && !(cli.color == term::ColorWhen::Auto && term::no_color_env()),
+        color: match cli.color {
+            term::ColorWhen::Never => false,
+            term::ColorWhen::Always => true,
+            term::ColorWhen::Auto => !term::no_color_env() && term::term_has_color_env(),
+        },
         ascii: cli.ascii || !term::locale_is_utf8(),
     }
+}
+
+/// The terminal the TUI draws on: crossterm's backend writing through
+/// [`sgr::SgrWriter`] (classic 16-colour sequences, or none).
+pub type Term = ratatui::Terminal<ratatui::backend::CrosstermBackend<sgr::SgrWriter<std::io::Stdout>>>;
+
+/// Raw mode, the alternate screen, and a terminal over them.
+fn init_terminal(color: bool) -> std::io::Result<Term> {
+    crossterm::terminal::enable_raw_mode()?;
+    crossterm::execute!(std::io::stdout(), crossterm::terminal::EnterAlternateScreen)?;
+    let backend =
+        ratatui::backend::CrosstermBackend::new(sgr::SgrWriter::new(std::io::stdout(), color));
+    ratatui::Terminal::new(backend)
 }
 
 /// Undo everything the TUI did to the terminal. Safe to call twice, and on
@@ -68,7 +88,8 @@ pub fn start(cli: &Cli) -> Result<(), Failure> {
     if problem.is_none() {
         problem = kb_warning.clone();
     }
-    let mut app = App::new(kb, store, problem, theme_for(cli));
+    let theme = theme_for(cli);
+    let mut app = App::new(kb, store, problem, theme);
 
     // The number of the signal that asked us to stop (0: none yet).
     let stop = Arc::new(AtomicUsize::new(0));
@@ -84,14 +105,16 @@ pub fn start(cli: &Cli) -> Result<(), Failure> {
     signal_hook::flag::register(signal_hook::consts::SIGWINCH, Arc::clone(&winch))
         .map_err(|e| Failure::runtime(format!("cannot install signal handler: {e}")))?;
     spawn_watchdog(Arc::clone(&stop));
-    // Our hook first; ratatui's (installed by init) restores the terminal and then calls it.
+    // A panic restores the terminal first, so its message can be read.
     let prev = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
-        let _ = crossterm::execute!(std::io::stdout(), DisableBracketedPaste);
+        restore_all();
         prev(info);
     }));
-    let mut terminal = ratatui::try_init()
-        .map_err(|e| Failure::runtime(format!("cannot set up the terminal: {e}")))?;
+    let mut terminal = init_terminal(theme.color).map_err(|e| {
+        restore_all();
+        Failure::runtime(format!("cannot set up the terminal: {e}"))
+    })?;
     let _ = crossterm::execute!(std::io::stdout(), EnableBracketedPaste);
 
     let mut saver = Saver::start();
@@ -364,7 +387,7 @@ fn save_message(e: &StoreError) -> String {
 }
 
 fn run_loop(
-    terminal: &mut ratatui::DefaultTerminal,
+    terminal: &mut Term,
     app: &mut App,
     saver: &mut Saver,
     stop: &AtomicUsize,
@@ -383,6 +406,10 @@ fn run_loop(
             return Ok(());
         }
         if saver.poll(app) {
+            dirty = true;
+        }
+        // Another session may have saved: a stat, and a read if it did.
+        if !saver.busy && app.refresh_store() {
             dirty = true;
         }
         if dirty {
