@@ -116,7 +116,15 @@ mod tests {
 
     #[test]
     fn colour_by_term() {
-        for t in ["xterm-256color", "xterm", "screen", "screen-256color", "tmux-256color", "linux", "rxvt-unicode"] {
+        for t in [
+            "xterm-256color",
+            "xterm",
+            "screen",
+            "screen-256color",
+            "tmux-256color",
+            "linux",
+            "rxvt-unicode",
+        ] {
             assert!(term_has_color(Some(t)), "{t}");
         }
         for t in ["vt100", "VT100", "vt220", "vt102-nam", "dumb", ""] {

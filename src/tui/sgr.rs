@@ -109,7 +109,10 @@ fn rewrite(seq: &[u8], color: bool) -> Option<Vec<u8>> {
 
 /// 30-37, 40-47, 90-97, 100-107: the classic colour parameters.
 fn is_basic_color(p: &str) -> bool {
-    matches!(p.parse::<u16>(), Ok(30..=37 | 40..=47 | 90..=97 | 100..=107))
+    matches!(
+        p.parse::<u16>(),
+        Ok(30..=37 | 40..=47 | 90..=97 | 100..=107)
+    )
 }
 
 impl<W: Write> Write for SgrWriter<W> {
@@ -175,7 +178,10 @@ mod tests {
         assert_eq!(through(true, &[b"\x1b[39;49m"]), "\x1b[39;49m");
         assert_eq!(through(true, &[b"\x1b[1m\x1b[7m"]), "\x1b[1m\x1b[7m");
         // Cursor moves and other sequences pass unchanged.
-        assert_eq!(through(true, &[b"\x1b[3;4Hab\x1b[?25l"]), "\x1b[3;4Hab\x1b[?25l");
+        assert_eq!(
+            through(true, &[b"\x1b[3;4Hab\x1b[?25l"]),
+            "\x1b[3;4Hab\x1b[?25l"
+        );
         // Not one of the 16: left alone.
         assert_eq!(through(true, &[b"\x1b[38;5;200m"]), "\x1b[38;5;200m");
     }
@@ -192,7 +198,10 @@ mod tests {
     fn without_colour_only_attributes_go_out() {
         assert_eq!(through(false, &[b"\x1b[38;5;6;48;5;0m"]), "");
         assert_eq!(through(false, &[b"\x1b[39m\x1b[49m"]), "");
-        assert_eq!(through(false, &[b"\x1b[1;38;5;6mx\x1b[0m"]), "\x1b[1mx\x1b[0m");
+        assert_eq!(
+            through(false, &[b"\x1b[1;38;5;6mx\x1b[0m"]),
+            "\x1b[1mx\x1b[0m"
+        );
         assert_eq!(through(false, &[b"\x1b[m"]), "\x1b[m");
     }
 }
