@@ -248,7 +248,7 @@ fn parse_query(kb: &Kb, q: &str) -> Query {
     }
     if out.cause_marker {
         // After `cause`, a number is a cause value, even a code-like one.
-        out.numbers.extend(out.codes.drain(..));
+        out.numbers.append(&mut out.codes);
         out.words
             .retain(|w| !w.bytes().all(|b| b.is_ascii_digit()) || w.len() > 3);
     }
@@ -276,7 +276,10 @@ impl Searcher {
         if q.is_empty() {
             return Results {
                 causes: Vec::new(),
-                codes: kb.codes().map(|e| plain_hit(e.code, 0, Field::Code)).collect(),
+                codes: kb
+                    .codes()
+                    .map(|e| plain_hit(e.code, 0, Field::Code))
+                    .collect(),
             };
         }
         if q.bytes().all(|b| b.is_ascii_digit()) {
@@ -406,11 +409,15 @@ impl Searcher {
         let qmask = mask(&q.text);
         // (text, weight, field, context, fuzzy allowed)
         let fields = std::iter::once((e.reason.as_str(), W_REASON, Field::Reason, None, true))
-            .chain(
-                e.keywords
-                    .iter()
-                    .map(|k| (k.as_str(), W_KEYWORD, Field::Keyword, Some(k.as_str()), true)),
-            )
+            .chain(e.keywords.iter().map(|k| {
+                (
+                    k.as_str(),
+                    W_KEYWORD,
+                    Field::Keyword,
+                    Some(k.as_str()),
+                    true,
+                )
+            }))
             .chain(std::iter::once((
                 e.summary.as_str(),
                 W_SUMMARY,
@@ -439,7 +446,9 @@ impl Searcher {
                     .filter(|(raw, idx)| {
                         *raw >= min && compact(&text.chars().collect::<Vec<_>>(), idx)
                     })
-                    .map(|(raw, idx)| (T_FUZZY + weight * FIELD_STEP + raw.min(FIELD_STEP - 1), idx)),
+                    .map(|(raw, idx)| {
+                        (T_FUZZY + weight * FIELD_STEP + raw.min(FIELD_STEP - 1), idx)
+                    }),
                 None => None,
             };
             if let Some((score, idx)) = scored
@@ -641,7 +650,10 @@ mod tests {
                 }
             }
         }
-        assert!(mixed_ties > 0, "no tie between a registered and an unregistered code");
+        assert!(
+            mixed_ties > 0,
+            "no tie between a registered and an unregistered code"
+        );
     }
 
     #[test]

@@ -177,7 +177,10 @@ fn narrow_50x12_gives_the_detail_the_whole_width() {
     keys(&mut a, "/486\n");
     let f = frame(&a, 50, 12);
     assert!(f.contains("[Detail]") && f.contains("486"), "{f}");
-    assert!(!f.contains("┌ Codes"), "the list gives way below 60 columns:\n{f}");
+    assert!(
+        !f.contains("┌ Codes"),
+        "the list gives way below 60 columns:\n{f}"
+    );
     assert!(f.contains("? help") && f.contains("q quit"), "{f}");
     insta::assert_snapshot!(f);
     // Tab comes back to the list, alone.
@@ -264,8 +267,14 @@ fn colours_go_out_as_the_16_classic_ansi_ones_or_not_at_all() {
     a.handle(Msg::Resize(80, 24), 0);
     keys(&mut a, "/busy\n");
     let out = terminal_bytes(&a, true);
-    assert!(!out.contains("38;5;") && !out.contains("48;5;"), "256-colour form sent");
-    assert!(out.contains("\x1b[36") || out.contains("\x1b[96") || out.contains(";36"), "a classic colour");
+    assert!(
+        !out.contains("38;5;") && !out.contains("48;5;"),
+        "256-colour form sent"
+    );
+    assert!(
+        out.contains("\x1b[36") || out.contains("\x1b[96") || out.contains(";36"),
+        "a classic colour"
+    );
     // TERM=vt100: the theme has no colour and the writer drops any.
     let mut mono = App::new(
         Kb::embedded(),
@@ -282,9 +291,17 @@ fn colours_go_out_as_the_16_classic_ansi_ones_or_not_at_all() {
     for p in ["38;", "48;", "[3", "[9", "[4"] {
         let colour_param = out.match_indices(p).any(|(i, _)| {
             let rest = &out[i + p.len()..];
-            p.ends_with(';') || rest.starts_with(|c: char| c.is_ascii_digit()) && rest.chars().nth(1).is_some_and(|c| c == 'm' || c == ';')
+            p.ends_with(';')
+                || rest.starts_with(|c: char| c.is_ascii_digit())
+                    && rest.chars().nth(1).is_some_and(|c| c == 'm' || c == ';')
         });
-        assert!(!colour_param, "colour parameter {p:?} sent to a mono terminal");
+        assert!(
+            !colour_param,
+            "colour parameter {p:?} sent to a mono terminal"
+        );
     }
-    assert!(out.contains("\x1b[7m") || out.contains(";7m") || out.contains("[7;"), "selection still reversed");
+    assert!(
+        out.contains("\x1b[7m") || out.contains(";7m") || out.contains("[7;"),
+        "selection still reversed"
+    );
 }

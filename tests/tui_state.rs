@@ -4,8 +4,8 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use sipfix::kb::Kb;
 use sipfix::store::{StepState, Store};
 use sipfix::tui::app::{App, Effect, Msg};
-use sipfix::tui::popups::Overlay;
 use sipfix::tui::layout::Focus;
+use sipfix::tui::popups::Overlay;
 use sipfix::tui::theme::Theme;
 
 struct Harness {
@@ -454,12 +454,7 @@ fn the_paste_box_decodes_on_ctrl_d_and_keeps_text_on_esc() {
     h.key(KeyCode::Esc);
     assert!(h.app.overlay().is_none());
     h.keys("p");
-    assert!(
-        h.app
-            .paste_text()
-            .unwrap()
-            .contains("501 Not Implemented")
-    );
+    assert!(h.app.paste_text().unwrap().contains("501 Not Implemented"));
     h.ctrl('d');
     assert_eq!(h.app.current(), Some(501));
 }
@@ -589,7 +584,10 @@ fn a_paste_into_the_wrong_note_can_be_undone_even_after_closing() {
     h.ctrl('z');
     assert_eq!(h.app.note_text().unwrap(), "keep this");
     h.ctrl('r');
-    assert!(h.app.note_text().unwrap().contains("wrong note"), "Ctrl-R redoes");
+    assert!(
+        h.app.note_text().unwrap().contains("wrong note"),
+        "Ctrl-R redoes"
+    );
     // Closed (and saved) with the wrong paste, then reopened: Ctrl-Z still works.
     h.key(KeyCode::Esc);
     assert!(h.reopened().note(486).contains("wrong note"));
@@ -612,7 +610,11 @@ fn the_step_cursor_reaches_steps_in_order_and_keeps_them_visible() {
     assert_eq!(h.app.step_cursor, Some(0), "] starts at step 1");
     let step1 = Kb::embedded().get(404).unwrap().steps[0].title.clone();
     let head: String = step1.chars().take(20).collect();
-    assert!(h.frame().contains(&head), "step 1 on screen:\n{}", h.frame());
+    assert!(
+        h.frame().contains(&head),
+        "step 1 on screen:\n{}",
+        h.frame()
+    );
     h.keys("]");
     assert_eq!(h.app.step_cursor, Some(1));
     h.keys("[");
@@ -632,7 +634,10 @@ fn space_never_toggles_a_step_out_of_sight() {
     let title = &Kb::embedded().get(404).unwrap().steps[i].title;
     let head: String = title.chars().take(20).collect();
     let f = h.frame();
-    assert!(f.contains(&format!("[x] {head}")), "the toggled step is on screen:\n{f}");
+    assert!(
+        f.contains(&format!("[x] {head}")),
+        "the toggled step is on screen:\n{f}"
+    );
 }
 
 #[test]
@@ -661,7 +666,10 @@ fn slash_starts_a_fresh_query_and_up_brings_back_the_old_one() {
     assert_eq!(h.app.query, "busy");
     h.key(KeyCode::Down);
     h.key(KeyCode::Down);
-    assert_eq!(h.app.query, "ab", "Down past the newest gives back what was typed");
+    assert_eq!(
+        h.app.query, "ab",
+        "Down past the newest gives back what was typed"
+    );
 }
 
 #[test]
@@ -772,7 +780,10 @@ fn help_from_the_walk_through_returns_to_it() {
         h.app.overlay()
     );
     h.key(KeyCode::F(1));
-    assert!(matches!(h.app.overlay(), Some(Overlay::Help(_))), "F1 is help too");
+    assert!(
+        matches!(h.app.overlay(), Some(Overlay::Help(_))),
+        "F1 is help too"
+    );
 }
 
 #[test]
@@ -795,7 +806,8 @@ fn y_shows_the_highlighted_steps_commands_whole() {
     let f = h.frame();
     for cmd in s.commands.values() {
         assert!(
-            f.lines().any(|l| l.trim_matches('"').trim_end() == cmd.as_str()),
+            f.lines()
+                .any(|l| l.trim_matches('"').trim_end() == cmd.as_str()),
             "{cmd} whole on a line of its own:\n{f}"
         );
     }
@@ -816,7 +828,10 @@ fn commands_in_the_detail_are_never_broken_across_lines() {
                     .iter()
                     .position(|l| l.trim_start().starts_with(&format!("{tool}:")))
                     .expect("the tool's line");
-                let first = text[at].trim_start().trim_start_matches(&format!("{tool}:")).trim();
+                let first = text[at]
+                    .trim_start()
+                    .trim_start_matches(&format!("{tool}:"))
+                    .trim();
                 let mut joined = first.to_string();
                 let mut i = at;
                 while joined.is_empty() || joined.ends_with('\\') {
@@ -826,9 +841,12 @@ fn commands_in_the_detail_are_never_broken_across_lines() {
                         .trim()
                         .to_string();
                 }
-                let cut = joined.ends_with('»')
-                    && c.starts_with(joined.trim_end_matches('»'));
-                assert!(joined == *c || cut, "{code}: {c} broken:\n{}", text.join("\n"));
+                let cut = joined.ends_with('»') && c.starts_with(joined.trim_end_matches('»'));
+                assert!(
+                    joined == *c || cut,
+                    "{code}: {c} broken:\n{}",
+                    text.join("\n")
+                );
             }
             for name in &s.headers {
                 assert!(
@@ -855,7 +873,11 @@ fn another_sessions_note_and_the_conflict_are_shown() {
     assert!(h.app.refresh_store(), "the change is seen");
     let d = format!("{:?}", h.app.detail_doc(486));
     assert!(d.contains("from B"), "{d}");
-    assert!(h.status().contains("another sipfix session"), "{}", h.status());
+    assert!(
+        h.status().contains("another sipfix session"),
+        "{}",
+        h.status()
+    );
     assert!(!h.app.refresh_store(), "nothing new: only a stat");
     // Both edit: A's save keeps B's text as a conflict, and B sees it too.
     let mut b = Store::open(h.dir.path()).unwrap();
@@ -899,9 +921,15 @@ fn the_deprecation_of_202_takes_one_line_and_what_it_means_is_on_screen() {
         .iter()
         .position(|l| l.contains("Deprecated"))
         .expect("the deprecation line");
-    assert!(lines[at + 1].contains("Class:"), "the warning takes one line:\n{f}");
+    assert!(
+        lines[at + 1].contains("Class:"),
+        "the warning takes one line:\n{f}"
+    );
     let doc = format!("{:?}", h.app.detail_doc(202));
-    assert!(doc.contains("RFC 7647"), "the whole text is kept further down");
+    assert!(
+        doc.contains("RFC 7647"),
+        "the whole text is kept further down"
+    );
 }
 
 #[test]

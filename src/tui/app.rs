@@ -1016,8 +1016,7 @@ impl App {
                     Action::MarkSkipped => StepState::Skipped,
                     _ => StepState::Failed,
                 };
-                if let Some((code, i)) = self.highlighted_step("press the key again to mark it")
-                {
+                if let Some((code, i)) = self.highlighted_step("press the key again to mark it") {
                     let fx = self.set_step(code, i, st, now);
                     if i + 1 < self.steps_len(code) {
                         self.step_cursor = Some(i + 1);
@@ -1092,9 +1091,9 @@ impl App {
                     self.select_code(p);
                     self.info(format!("swapped: {p} selected, {c} pinned"));
                 }
-                (Some(p), _) => {
-                    self.info(format!("{p} is pinned and selected: open another code first"))
-                }
+                (Some(p), _) => self.info(format!(
+                    "{p} is pinned and selected: open another code first"
+                )),
             },
             Action::Related => {
                 if let Some(code) = self.code_or_say("related codes") {
@@ -1119,10 +1118,7 @@ impl App {
                 None => self.info("no earlier code to go back to"),
             },
             Action::OpenPaste => {
-                let p = self
-                    .parked_paste
-                    .take()
-                    .unwrap_or_else(popups::paste::PasteBox::new);
+                let p = self.parked_paste.take().unwrap_or_default();
                 self.overlays.push(Overlay::Paste(p));
                 self.searching = false;
             }
@@ -1285,10 +1281,7 @@ impl App {
     fn scroll_compare(&mut self, a: Action) {
         let area = self.compare_area();
         let h = area.height.max(1) as usize;
-        let bottom = self
-            .compare_lines(area.width)
-            .len()
-            .saturating_sub(h);
+        let bottom = self.compare_lines(area.width).len().saturating_sub(h);
         popups::scroll(
             &mut self.compare_scroll,
             a,
@@ -1312,19 +1305,14 @@ impl App {
     fn step_spans(&self, code: u16) -> (Vec<(usize, usize)>, usize) {
         let area = self.detail_area();
         let w = self.detail_lines(code, area.width, self.step_cursor);
-        let ends = w
-            .step_starts
-            .iter()
-            .skip(1)
-            .copied()
-            .chain(std::iter::once(
-                // The last step ends at the next blank line (a heading).
-                w.step_starts.last().map_or(0, |&s| {
-                    (s..w.lines.len())
-                        .find(|&i| i > s && w.lines[i].width() == 0)
-                        .unwrap_or(w.lines.len())
-                }),
-            ));
+        let ends = w.step_starts.iter().skip(1).copied().chain(std::iter::once(
+            // The last step ends at the next blank line (a heading).
+            w.step_starts.last().map_or(0, |&s| {
+                (s..w.lines.len())
+                    .find(|&i| i > s && w.lines[i].width() == 0)
+                    .unwrap_or(w.lines.len())
+            }),
+        ));
         (
             w.step_starts.iter().copied().zip(ends).collect(),
             area.height.max(1) as usize,
@@ -1421,7 +1409,9 @@ impl App {
             .and_then(|l| l.entry.steps.get(step).map(|s| !s.commands.is_empty()))
             .unwrap_or(false);
         if has {
-            Some(Overlay::Commands(popups::commands::Commands::new(code, step)))
+            Some(Overlay::Commands(popups::commands::Commands::new(
+                code, step,
+            )))
         } else {
             self.info(format!("step {} of {code} gives no commands", step + 1));
             None
@@ -1562,11 +1552,7 @@ impl App {
     /// conflict when both edited one. Skipped while this session has edits
     /// of its own on the way (its save merges them) or a note is open.
     pub fn refresh_store(&mut self) -> bool {
-        if self
-            .overlays
-            .iter()
-            .any(|o| matches!(o, Overlay::Note(_)))
-        {
+        if self.overlays.iter().any(|o| matches!(o, Overlay::Note(_))) {
             return false;
         }
         let code = self.current();

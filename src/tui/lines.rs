@@ -219,7 +219,11 @@ fn wrap_items(items: &[String], w: usize, first: &str, rest: &str, theme: Theme)
     for (i, it) in items.iter().enumerate() {
         let sep = if i + 1 < items.len() { "," } else { "" };
         let piece = format!("{it}{sep}");
-        let add = if empty { piece.clone() } else { format!(" {piece}") };
+        let add = if empty {
+            piece.clone()
+        } else {
+            format!(" {piece}")
+        };
         if !empty && line.width() + add.width() > w {
             out.push(std::mem::replace(&mut line, rest.to_string()));
             line.push_str(&piece);
@@ -391,7 +395,11 @@ mod tests {
         let l = wrap_items(&names, 30, "   Headers: ", "   ", theme);
         assert_eq!(
             l,
-            vec!["   Headers: Reason,", "   P-Asserted-Identity,", "   Remote-Party-ID"]
+            vec![
+                "   Headers: Reason,",
+                "   P-Asserted-Identity,",
+                "   Remote-Party-ID"
+            ]
         );
     }
 }

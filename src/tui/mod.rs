@@ -57,7 +57,8 @@ pub fn theme_for(cli: &Cli) -> theme::Theme {
 
 /// The terminal the TUI draws on: crossterm's backend writing through
 /// [`sgr::SgrWriter`] (classic 16-colour sequences, or none).
-pub type Term = ratatui::Terminal<ratatui::backend::CrosstermBackend<sgr::SgrWriter<std::io::Stdout>>>;
+pub type Term =
+    ratatui::Terminal<ratatui::backend::CrosstermBackend<sgr::SgrWriter<std::io::Stdout>>>;
 
 /// Raw mode, the alternate screen, and a terminal over them.
 fn init_terminal(color: bool) -> std::io::Result<Term> {

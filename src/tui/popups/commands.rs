@@ -154,6 +154,9 @@ mod tests {
         let cmd = "tshark -r x.pcap -Y 'sip.Status-Code == 480'";
         assert_eq!(window(cmd, 0, 100, ">"), cmd);
         assert_eq!(window(cmd, 0, 10, ">"), "tshark -r>");
-        assert_eq!(window(cmd, 10, 100, ">"), "x.pcap -Y 'sip.Status-Code == 480'");
+        assert_eq!(
+            window(cmd, 10, 100, ">"),
+            "x.pcap -Y 'sip.Status-Code == 480'"
+        );
     }
 }

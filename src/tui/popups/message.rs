@@ -36,10 +36,9 @@ impl MessageView {
             Action::Leave => Reply::close(),
             // The keys of the main view that make sense here close the
             // view and do their job there.
-            Action::StartWalk
-            | Action::EditNote
-            | Action::FocusSearch
-            | Action::OpenPaste => Reply::then(a),
+            Action::StartWalk | Action::EditNote | Action::FocusSearch | Action::OpenPaste => {
+                Reply::then(a)
+            }
             _ => {
                 // Scrolling wraps only the last screen, never the whole text.
                 let r = inner(app.panes().body);

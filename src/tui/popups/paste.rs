@@ -153,11 +153,7 @@ impl PasteBox {
                 code: None,
             } => format!("{headers} headers found"),
         };
-        let b = block(
-            app,
-            format!("{found} -- Ctrl-D decodes, Esc closes"),
-            true,
-        );
+        let b = block(app, format!("{found} -- Ctrl-D decodes, Esc closes"), true);
         let inner = b.inner(r);
         f.render_widget(b, r);
         f.render_widget(&self.area, inner);

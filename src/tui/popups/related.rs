@@ -29,7 +29,11 @@ impl Related {
 
     fn open(&self, app: &mut App, i: usize) -> Reply {
         let Some(&target) = self.codes.get(i) else {
-            app.info(format!("{} lists {} related codes", self.code, self.codes.len()));
+            app.info(format!(
+                "{} lists {} related codes",
+                self.code,
+                self.codes.len()
+            ));
             return Reply::stay();
         };
         app.select_code(target);
@@ -64,7 +68,11 @@ impl Related {
         let h = (self.codes.len() as u16).saturating_add(2);
         let r = centered(body, 56, h);
         f.render_widget(Clear, r);
-        let b = block(app, format!("Related to {} -- Enter opens", self.code), true);
+        let b = block(
+            app,
+            format!("Related to {} -- Enter opens", self.code),
+            true,
+        );
         let inner = b.inner(r);
         f.render_widget(b, r);
         let items: Vec<ListItem> = self

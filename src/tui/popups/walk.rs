@@ -69,7 +69,10 @@ impl Walk {
         let mut w = doc_lines(&d, width, app.theme, None).lines;
         if !s.commands.is_empty() {
             w.push(Line::default());
-            w.push(Line::styled("Commands (y shows them whole)", app.theme.heading()));
+            w.push(Line::styled(
+                "Commands (y shows them whole)",
+                app.theme.heading(),
+            ));
             // Each command on a line of its own, never wrapped inside.
             for (tool, cmd) in &s.commands {
                 w.push(Line::styled(format!("{tool}:"), app.theme.label()));
@@ -175,14 +178,22 @@ impl Walk {
         Reply::effects(fx)
     }
 
-    fn mark_and_advance(&mut self, app: &mut App, st: StepState, now: u64) -> Vec<crate::tui::app::Effect> {
+    fn mark_and_advance(
+        &mut self,
+        app: &mut App,
+        st: StepState,
+        now: u64,
+    ) -> Vec<crate::tui::app::Effect> {
         let fx = app.set_step(self.code, self.step, st, now);
         if self.step + 1 < app.steps_len(self.code) {
             self.step += 1;
             self.scroll = 0;
         } else {
             let (done, total) = app.progress(self.code);
-            app.info(format!("last step of {}: {done}/{total} handled", self.code));
+            app.info(format!(
+                "last step of {}: {done}/{total} handled",
+                self.code
+            ));
         }
         fx
     }

@@ -25,8 +25,10 @@ pub fn draw(f: &mut Frame, app: &App, r: Rect) {
     f.render_widget(b, r);
     if app.rows.is_empty() {
         f.render_widget(
-            Paragraph::new("no match: Backspace or Ctrl-U edits the query, Up brings back an earlier one")
-                .wrap(Wrap { trim: true }),
+            Paragraph::new(
+                "no match: Backspace or Ctrl-U edits the query, Up brings back an earlier one",
+            )
+            .wrap(Wrap { trim: true }),
             inner,
         );
         return;

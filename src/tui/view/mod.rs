@@ -119,7 +119,11 @@ pub fn position(app: &App, scroll: usize, height: usize, total: usize) -> Option
     let first = scroll.min(total - height);
     let last = first + height;
     let more = if last < total {
-        if app.theme.ascii { " more v" } else { " more ↓" }
+        if app.theme.ascii {
+            " more v"
+        } else {
+            " more ↓"
+        }
     } else {
         " end"
     };
