@@ -2,9 +2,9 @@
 pub mod cli;
 pub mod compare;
 pub mod doc;
+pub mod exit;
 pub mod kb;
 pub mod message;
-pub mod notes_cli;
 pub mod render;
 pub mod sanitize;
 pub mod search;

@@ -387,6 +387,74 @@ fn unknown_199_is_handled_like_183_and_needs_supported() {
 }
 
 #[test]
+fn no_notification_204_is_only_for_in_dialog_subscribe() {
+    let e = kb().get(204).unwrap();
+    let d = &e.description;
+    assert!(
+        d.contains("inside") && d.contains("existing subscription dialog"),
+        "{d}"
+    );
+    assert!(d.contains("never") && d.contains("gets 204"), "{d}");
+    assert!(!d.contains("created or refreshed"), "{d}");
+    assert!(e.references.iter().any(|r| r == "RFC 6665 §4.1.2.2"));
+    assert!(!entry_text(204).contains("after a restart with a cached entity-tag"));
+}
+
+#[test]
+fn error_headers_of_424_and_425_are_mandatory() {
+    let t = entry_text(424);
+    assert!(t.contains("must carry a Geolocation-Error"), "{t}");
+    assert!(!t.contains("should carry a Geolocation-Error"), "{t}");
+    assert!(t.contains("202: Geolocation-Routing: no"), "{t}");
+    let t = entry_text(425);
+    assert!(t.contains("must include an AlertMsg-Error"), "{t}");
+    assert!(!t.contains("should include an AlertMsg-Error"), "{t}");
+}
+
+#[test]
+fn a_proxy_without_the_push_service_forwards_the_register() {
+    let d = &kb().get(555).unwrap().description;
+    assert!(d.contains("passes the REGISTER on"), "{d}");
+    assert!(d.contains("only when it knows that no proxy"), "{d}");
+    assert!(!d.contains("rejects the REGISTER with 555"), "{d}");
+}
+
+#[test]
+fn max_breadth_must_be_added_by_a_proxy_that_finds_none() {
+    let t = entry_text(440);
+    assert!(t.contains("none must add one"), "{t}");
+    assert!(!t.contains("commonly starts from 60"), "{t}");
+}
+
+#[test]
+fn overlap_digits_not_the_484_trigger_the_next_invite() {
+    let t = entry_text(484);
+    assert!(t.contains("each time further digits arrive"), "{t}");
+    assert!(!t.contains("expects 484 until"), "{t}");
+    let c = compare_text(484, 404);
+    assert!(c.contains("each new digit triggers a new INVITE"), "{c}");
+    assert!(!c.contains("484 drives overlap sending"), "{c}");
+}
+
+#[test]
+fn option_tag_summaries_say_where_the_tag_is_used() {
+    let k = kb();
+    let s = |n: &str| k.option_tag(n).unwrap().summary.clone();
+    assert!(s("explicitsub").contains("no implicit subscription"));
+    assert!(!s("explicitsub").contains("Refer-Sub"));
+    assert!(s("ice").contains("only in Require"));
+    assert!(s("ice").contains("sip.ice"));
+    assert!(s("policy").contains("Policy-Contact"));
+    assert!(!s("policy").contains("push to a UA"));
+    assert!(s("pref").contains("Require of a REGISTER"));
+    assert!(s("record-aware").contains("recording client"));
+    assert!(!s("record-aware").contains("recording server"));
+    assert!(!s("precondition").contains("requires 100rel"));
+    let w = &k.warn_code(308).unwrap().meaning;
+    assert!(w.contains("488 or 606"), "{w}");
+}
+
+#[test]
 fn cause_21_may_come_back_as_603() {
     let t = compare_text(486, 603);
     assert!(t.contains("or as 603 when the cause location"), "{t}");

@@ -97,7 +97,7 @@ fn rfc3261_flow_f1_invite() {
     assert!(m.problems.is_empty(), "{:?}", m.problems);
     assert_eq!(m.body, body);
     let e = explain(&m, kb());
-    assert_eq!(e.kind, "request");
+    assert_eq!(e.kind, message::Kind::Request);
     assert_eq!(e.code, None);
     assert_eq!(e.method.as_deref(), Some("INVITE"));
     assert_eq!(e.request_uri.as_deref(), Some("sip:bob@biloxi.com"));
@@ -754,7 +754,7 @@ To: <sip:user@example.edu>;tag=902jndnke3\n\
 Content-Length: 0\n\
 Contact: <sip:user@host105.example.com>\n\n",
     );
-    assert_eq!(e.kind, "response");
+    assert_eq!(e.kind, message::Kind::Response);
     assert_eq!(e.code, None, "4294967301 must not wrap to 5 or 301");
     assert_eq!(e.raw_code.as_deref(), Some("4294967301"));
     assert_eq!(e.reason.as_deref(), Some("better not break the receiver"));
@@ -944,7 +944,7 @@ fn not_implemented_with_allow() {
         ),
         "{f:?}"
     );
-    assert_eq!(e.sender.role.as_deref(), Some("pbx"));
+    assert_eq!(e.sender.role, Some(message::Role::Pbx));
     assert!(e.sender.likely.contains("Asterisk"));
     let (t, md) = render_both(&e);
     assert!(t.contains("Checklist for 501"), "{t}");
@@ -1011,7 +1011,7 @@ fn service_unavailable_with_retry_after() {
         ),
         "{f:?}"
     );
-    assert_eq!(e.sender.role.as_deref(), Some("proxy"));
+    assert_eq!(e.sender.role, Some(message::Role::Proxy));
     assert!(e.sender.likely.contains("generated this response itself"));
     let json = serde_json::to_value(&e).unwrap();
     assert_eq!(json["retry_after"]["seconds"], 120);
@@ -1342,7 +1342,7 @@ fn not_acceptable_here_with_warning_305() {
         e.warnings[0].meaning
     );
     assert_eq!(e.accept, vec!["application/sdp"]);
-    assert_eq!(e.sender.role.as_deref(), Some("sbc"));
+    assert_eq!(e.sender.role, Some(message::Role::Sbc));
     let f = step_findings(&e, "Warning");
     assert!(
         has(
@@ -1423,7 +1423,7 @@ fn every_header_has_a_meaning() {
     assert!(x.meaning.contains("vendor-specific"));
     let names: Vec<&str> = e.headers.iter().map(|h| h.name.as_ref()).collect();
     assert_eq!(names[0], "Via");
-    assert_eq!(e.sender.role.as_deref(), Some("phone"));
+    assert_eq!(e.sender.role, Some(message::Role::Phone));
     assert!(e.sender.likely.contains("User-Agent rather than Server"));
 }
 
@@ -1636,7 +1636,7 @@ From: <sip:a@b>;tag=1\nTo: <sip:c@d>\nCall-ID: x\nCSeq: 1 invite\n\
 User-Agent: friendly-scanner\nContent-Length: 0\n\n",
     );
     assert!(has(&e.notes, "did you mean INVITE?"), "{:?}", e.notes);
-    assert_eq!(e.sender.role.as_deref(), Some("scanner"));
+    assert_eq!(e.sender.role, Some(message::Role::Scanner));
     assert!(e.sender.likely.contains("attack or a probe"));
     let (t, _) = render_both(&e);
     assert!(

@@ -2,33 +2,13 @@
 //! values this message has for the headers the step inspects, and what they
 //! say.
 
-use super::decode::{Explanation, MAX_VALUES};
 use super::headers::{self, split_list};
+use super::model::{Explanation, HeaderValues, Kind, MAX_VALUES, StepFinding};
 use super::text::excerpt;
 use crate::kb::Kb;
-use serde::Serialize;
 
 /// Findings listed per header, at most (hostile input can carry thousands).
 const MAX_PER_HEADER: usize = 20;
-
-/// One checklist step with this message's evidence.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct StepFinding {
-    /// 1-based step number.
-    pub step: usize,
-    pub title: String,
-    /// The headers the step inspects, with this message's values (raw).
-    pub headers: Vec<HeaderValues>,
-    /// Sentences computed from those values (sanitised excerpts).
-    pub findings: Vec<String>,
-}
-
-/// The values of one header in the message (list headers split at commas).
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct HeaderValues {
-    pub name: String,
-    pub values: Vec<String>,
-}
 
 /// The checklist of the explanation's status code (its x00 for a code
 /// without an entry), each step with this message's header values and
@@ -152,7 +132,7 @@ fn finding_for(e: &Explanation, ctx: &Ctx<'_>, name: &str, values: &[String]) ->
     if !present {
         let request_only = headers::def(name).is_some_and(|d| d.request_only);
         let hint = match name {
-            _ if request_only && e.kind == "response" => {
+            _ if request_only && e.kind == Kind::Response => {
                 format!(" ({name} is a request header: look at the request this {code} answers)")
             }
             "Retry-After" if code == 503 => {

@@ -211,6 +211,12 @@ fn words(b: &[u8]) -> impl Iterator<Item = &[u8]> {
         .filter(|w| !w.is_empty())
 }
 
+/// Does this line (without its line end) look like a SIP status line or
+/// request line? The one start-line test, shared with the trace readers.
+pub(crate) fn is_start_line(line: &[u8]) -> bool {
+    start_kind(line).is_some()
+}
+
 /// Does this line look like a status line or a request line?
 fn start_kind(line: &[u8]) -> Option<Kind> {
     let t = trim_bytes(line);

@@ -74,6 +74,9 @@ pub enum StoreError {
         /// Why, in words, with what to do.
         reason: String,
     },
+    /// There is no data directory: `SIPFIX_DATA_DIR` is not set and there
+    /// is no home directory to put the default one in.
+    NoDataDir,
 }
 
 impl StoreError {
@@ -115,7 +118,7 @@ impl StoreError {
             | StoreError::ReadOnly { path, .. }
             | StoreError::Busy { path, .. }
             | StoreError::Unsafe { path, .. } => path,
-            StoreError::TooLarge { .. } => Path::new(""),
+            StoreError::TooLarge { .. } | StoreError::NoDataDir => Path::new(""),
         }
     }
 }
@@ -168,6 +171,9 @@ impl fmt::Display for StoreError {
             }
             StoreError::Unsafe { path, reason } => {
                 write!(f, "refusing to use {}: {reason}", shown(path))
+            }
+            StoreError::NoDataDir => {
+                f.write_str("no data directory: there is no home directory; set SIPFIX_DATA_DIR")
             }
             StoreError::TooLarge { code, size } => write!(
                 f,

@@ -192,6 +192,18 @@ pub fn data_dir() -> Option<DataDir> {
     data_dir_from(std::env::var_os(DATA_DIR_ENV))
 }
 
+/// [`data_dir`], or [`StoreError::NoDataDir`] when there is none.
+pub fn default_dir() -> Result<DataDir, StoreError> {
+    data_dir().ok_or(StoreError::NoDataDir)
+}
+
+/// The store in the default data directory ([`data_dir`]), opened for
+/// reading (opening never waits for the lock). The one way the commands and
+/// the TUI open the user's notes.
+pub fn open_default() -> Result<Store, StoreError> {
+    Store::open(&default_dir()?)
+}
+
 fn data_dir_from(env: Option<std::ffi::OsString>) -> Option<DataDir> {
     match env {
         Some(v) if !v.is_empty() => Some(DataDir {

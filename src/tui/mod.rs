@@ -7,17 +7,19 @@ pub mod input;
 pub mod keymap;
 pub mod layout;
 pub mod lines;
+pub mod options;
 pub mod popups;
 pub mod sgr;
 pub mod theme;
 pub mod view;
 
-use crate::cli::{Cli, Failure};
+use crate::exit::{Failure, say};
 use crate::store::{self, SaveDone, Store, StoreError, now_ms};
 use crate::term;
 use app::{App, Effect, Msg};
 use crossterm::event::{DisableBracketedPaste, EnableBracketedPaste};
 use input::{Input, InputDecoder};
+pub use options::Options;
 use std::io::IsTerminal;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -26,32 +28,24 @@ use std::time::{Duration, Instant};
 
 /// Open the notes store, or say why notes are disabled.
 pub fn open_store() -> (Option<Store>, Option<String>) {
-    match store::data_dir() {
-        None => (
+    match store::open_default() {
+        Ok(mut s) => {
+            s.set_lock_wait(SAVE_LOCK_WAIT);
+            (Some(s), None)
+        }
+        Err(StoreError::NoDataDir) => (
             None,
             Some("notes are disabled: no home or data directory; set SIPFIX_DATA_DIR".into()),
         ),
-        Some(dir) => match Store::open(&dir) {
-            Ok(mut s) => {
-                s.set_lock_wait(SAVE_LOCK_WAIT);
-                (Some(s), None)
-            }
-            Err(e) => (None, Some(format!("notes are disabled: {e}"))),
-        },
+        Err(e) => (None, Some(format!("notes are disabled: {e}"))),
     }
 }
 
-/// The theme for the TUI from the command line and the environment: no
-/// colour with `--color never`, or (unless `--color always`) with
-/// `NO_COLOR` or a terminal without colour (`TERM=vt100`).
-pub fn theme_for(cli: &Cli) -> theme::Theme {
+/// The theme for the TUI from the resolved appearance.
+pub fn theme_for(a: &term::Appearance) -> theme::Theme {
     theme::Theme {
-        color: match cli.color {
-            term::ColorWhen::Never => false,
-            term::ColorWhen::Always => true,
-            term::ColorWhen::Auto => !term::no_color_env() && term::term_has_color_env(),
-        },
-        ascii: cli.ascii || !term::locale_is_utf8(),
+        color: a.color,
+        ascii: a.ascii,
     }
 }
 
@@ -77,7 +71,7 @@ pub fn restore_all() {
 }
 
 /// Start the TUI.
-pub fn start(cli: &Cli) -> Result<(), Failure> {
+pub fn start(opts: &Options) -> Result<(), Failure> {
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() || term::term_is_dumb() {
         return Err(Failure::usage(
             "the interactive UI needs a terminal (stdin and stdout a tty, TERM not dumb); use the commands instead: \
@@ -89,7 +83,7 @@ pub fn start(cli: &Cli) -> Result<(), Failure> {
     if problem.is_none() {
         problem = kb_warning.clone();
     }
-    let theme = theme_for(cli);
+    let theme = theme_for(&opts.appearance);
     let mut app = App::new(kb, store, problem, theme);
 
     // The number of the signal that asked us to stop (0: none yet).
@@ -142,13 +136,13 @@ pub fn start(cli: &Cli) -> Result<(), Failure> {
     restore_all();
     let signal = stop.load(Ordering::SeqCst);
     if let Some(e) = save_err {
-        crate::cli::say(&format!("your notes could not be saved: {e}"));
+        say(&format!("your notes could not be saved: {e}"));
         match recovery {
-            Some(Ok(p)) => crate::cli::say(&format!(
+            Some(Ok(p)) => say(&format!(
                 "they are kept in {} (the notes file format)",
                 p.display()
             )),
-            Some(Err(e)) => crate::cli::say(&format!("no recovery file either: {e}")),
+            Some(Err(e)) => say(&format!("no recovery file either: {e}")),
             None => {}
         }
         if let Some(dump) = app.unsaved_dump() {
@@ -239,7 +233,7 @@ fn spawn_watchdog(stop: Arc<AtomicUsize>) {
                 if sig != 0 {
                     std::thread::sleep(WATCHDOG);
                     restore_all();
-                    crate::cli::say("did not exit in time after a signal; forced exit");
+                    say("did not exit in time after a signal; forced exit");
                     std::process::exit(128 + (sig as i32 & 0x7f));
                 }
             }

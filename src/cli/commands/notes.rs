@@ -1,22 +1,18 @@
 //! `sipfix notes`: the user's notes and checklist progress from the shell.
 
-use crate::cli::{CmdResult, ExportFormat, Failure, Out, emit, emit_json, say};
+use crate::cli::options::{ExportFormat, NotesCommand};
+use crate::cli::output::{CmdResult, Out, emit, emit_json};
 use crate::doc::{self, Block};
+use crate::exit::{Failure, say};
 use crate::kb::{Kb, parse_code};
 use crate::render;
 use crate::sanitize;
-use crate::store::{self, DataDir, StepState, Store, StoreError};
+use crate::store::{self, StepState, Store, StoreError};
 use serde::Serialize;
-
-fn dir() -> Result<DataDir, Failure> {
-    store::data_dir().ok_or_else(|| {
-        Failure::runtime("no data directory: there is no home directory; set SIPFIX_DATA_DIR")
-    })
-}
 
 /// Open the store for reading (never waits for the lock).
 fn open() -> Result<Store, Failure> {
-    let s = Store::open(&dir()?).map_err(Failure::runtime)?;
+    let s = store::open_default().map_err(Failure::runtime)?;
     if let Some(w) = s.warning() {
         say(w);
     }
@@ -24,23 +20,16 @@ fn open() -> Result<Store, Failure> {
 }
 
 /// Run `sipfix notes ...`.
-pub fn run(
-    kb: &Kb,
-    code: Option<&str>,
-    add: Option<&str>,
-    export: Option<ExportFormat>,
-    out: Out,
-) -> CmdResult {
-    if let Some(fmt) = export {
-        return export_report(kb, &open()?, fmt, out);
-    }
-    match (code, add) {
-        (Some(c), Some(text)) => {
-            let code = parse_code(c).map_err(Failure::usage)?;
+pub fn run(kb: &Kb, cmd: NotesCommand, out: Out) -> CmdResult {
+    match cmd {
+        NotesCommand::Export(fmt) => export_report(kb, &open()?, fmt, out),
+        NotesCommand::Add { code, text } => {
+            let code = parse_code(&code).map_err(Failure::usage)?;
             if text.trim().is_empty() {
                 return Err(Failure::usage("--add needs some text"));
             }
-            let warn = Store::append_note_line(&dir()?, code, text, store::now_ms()).map_err(
+            let dir = store::default_dir().map_err(Failure::runtime)?;
+            let warn = Store::append_note_line(&dir, code, &text, store::now_ms()).map_err(
                 |e| match e {
                     StoreError::TooLarge { .. } => Failure::usage(e),
                     e => Failure::runtime(e),
@@ -51,8 +40,8 @@ pub fn run(
             }
             Ok(())
         }
-        (Some(c), None) => {
-            let code = parse_code(c).map_err(Failure::usage)?;
+        NotesCommand::Print { code } => {
+            let code = parse_code(&code).map_err(Failure::usage)?;
             let s = open()?;
             let note = s.note(code);
             if note.is_empty() {
@@ -60,7 +49,7 @@ pub fn run(
             }
             emit(&(sanitize::text(note) + "\n"))
         }
-        (None, _) => list(kb, &open()?, out),
+        NotesCommand::List => list(kb, &open()?, out),
     }
 }
 
