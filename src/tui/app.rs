@@ -1477,7 +1477,7 @@ impl App {
     }
 
     fn paste(&mut self, text: &str, now: u64) -> Vec<Effect> {
-        let text = text.replace("\r\n", "\n").replace('\r', "\n");
+        let text = super::input::paste_line_ends(text);
         if let Some(mut top) = self.overlays.pop() {
             match top.paste(self, &text, now) {
                 Some(reply) => return self.apply(top, reply, now),
