@@ -127,82 +127,131 @@ fn mask(text: &str) -> u64 {
     })
 }
 
-/// The words of `text`, lower case, with the char index each starts at.
-fn words_at(text: &str) -> Vec<(usize, String)> {
-    let mut out = Vec::new();
-    let mut cur = String::new();
-    let mut start = 0;
-    for (i, c) in text.chars().enumerate() {
-        if c.is_alphanumeric() {
-            if cur.is_empty() {
-                start = i;
+/// The words of `text` (runs of letters and digits) with the char index
+/// each starts at; nothing is allocated.
+#[derive(Clone)]
+struct Words<'a> {
+    rest: std::str::CharIndices<'a>,
+    text: &'a str,
+    /// Chars consumed so far.
+    n: usize,
+}
+
+fn words(text: &str) -> Words<'_> {
+    Words {
+        rest: text.char_indices(),
+        text,
+        n: 0,
+    }
+}
+
+impl<'a> Iterator for Words<'a> {
+    type Item = (usize, &'a str);
+
+    fn next(&mut self) -> Option<(usize, &'a str)> {
+        let (start_byte, start_char) = loop {
+            let (b, c) = self.rest.next()?;
+            self.n += 1;
+            if c.is_alphanumeric() {
+                break (b, self.n - 1);
             }
-            cur.extend(c.to_lowercase());
-        } else if !cur.is_empty() {
-            out.push((start, std::mem::take(&mut cur)));
+        };
+        let mut end = self.text.len();
+        for (b, c) in self.rest.by_ref() {
+            self.n += 1;
+            if !c.is_alphanumeric() {
+                end = b;
+                break;
+            }
         }
+        Some((start_char, &self.text[start_byte..end]))
     }
-    if !cur.is_empty() {
-        out.push((start, cur));
-    }
-    out
 }
 
-/// Length in chars of the common prefix of two words.
-fn common_prefix(a: &str, b: &str) -> usize {
-    a.chars().zip(b.chars()).take_while(|(x, y)| x == y).count()
+/// The words of `text`, lower case (for the query).
+fn lower_words(text: &str) -> Vec<String> {
+    words(text).map(|(_, w)| w.to_lowercase()).collect()
 }
 
-/// `q` and `w` are forms of one word (`register`, `registration`,
-/// `registrar`): a common stem of five letters or more that leaves at most
-/// two letters of `q` over (so `transfer` is not `transaction`).
-fn same_stem(q: &str, w: &str) -> bool {
+/// The chars of a field word, lower case.
+fn lower(w: &str) -> impl Iterator<Item = char> + '_ {
+    w.chars().flat_map(char::to_lowercase)
+}
+
+/// Length in chars of the common prefix of a query word and a field word.
+fn common_prefix(q: &str, w: &str) -> usize {
+    q.chars().zip(lower(w)).take_while(|(x, y)| x == y).count()
+}
+
+/// How query word `q` (lower case) relates to field word `w`: a tier and
+/// the number of chars matched.
+fn relation(q: &str, w: &str) -> Option<(i64, usize)> {
+    let qn = q.chars().count();
     let cp = common_prefix(q, w);
-    cp >= 5 && cp + 2 >= q.chars().count()
+    if cp == qn {
+        if lower(w).count() == qn {
+            Some((T_WORDS, qn))
+        } else {
+            Some((T_PREFIX, qn))
+        }
+    } else if cp >= 5 && cp + 2 >= qn {
+        // Forms of one word (`register`, `registration`, `registrar`): a
+        // common stem of five letters or more that leaves at most two
+        // letters of the query word over (so `transfer` is not `transaction`).
+        Some((T_STEM, cp))
+    } else {
+        None
+    }
 }
 
-/// How the query words match the words of a field: the tier and the char
-/// indices of the matched letters.
-fn word_tier(field: &[(usize, String)], words: &[String]) -> Option<(i64, Vec<usize>)> {
-    if words.is_empty() || field.is_empty() {
+/// How the query words match the words of `text`: the tier (see the
+/// module docs), or None.
+fn word_tier(text: &str, qwords: &[String]) -> Option<i64> {
+    if qwords.is_empty() {
         return None;
     }
-    if field.len() == words.len() && field.iter().zip(words).all(|((_, f), q)| f == q) {
-        let idx = field
-            .iter()
-            .flat_map(|(s, w)| *s..*s + w.chars().count())
-            .collect();
-        return Some((T_EXACT, idx));
+    let mut fw = words(text);
+    let exact = qwords.iter().all(|q| {
+        fw.next()
+            .is_some_and(|(_, w)| relation(q, w).is_some_and(|(t, _)| t == T_WORDS))
+    }) && fw.next().is_none();
+    if exact {
+        return Some(T_EXACT);
     }
     let mut tier = T_WORDS;
+    for q in qwords {
+        let best = words(text)
+            .filter_map(|(_, w)| relation(q, w).map(|(t, _)| t))
+            .max()?;
+        tier = tier.min(best);
+    }
+    Some(tier)
+}
+
+/// The char indices of the letters the query words matched in `text`, for
+/// highlighting (each query word at its best field word).
+fn word_indices(text: &str, qwords: &[String]) -> Vec<usize> {
     let mut idx = Vec::new();
-    for q in words {
-        let qn = q.chars().count();
-        let (t, at, n) = if let Some((s, _)) = field.iter().find(|(_, f)| f == q) {
-            (T_WORDS, *s, qn)
-        } else if let Some((s, _)) = field.iter().find(|(_, f)| f.starts_with(q.as_str())) {
-            (T_PREFIX, *s, qn)
-        } else if let Some((s, f)) = field.iter().find(|(_, f)| same_stem(q, f)) {
-            (T_STEM, *s, common_prefix(q, f))
-        } else {
-            return None;
-        };
-        tier = tier.min(t);
-        idx.extend(at..at + n);
+    for q in qwords {
+        let best = words(text)
+            .filter_map(|(at, w)| relation(q, w).map(|(t, n)| (t, at, n)))
+            .max_by_key(|(t, at, _)| (*t, std::cmp::Reverse(*at)));
+        if let Some((_, at, n)) = best {
+            idx.extend(at..at + n);
+        }
     }
     idx.sort_unstable();
     idx.dedup();
-    Some((tier, idx))
+    idx
 }
 
 /// True when every matched char follows the one before it or starts a
 /// word: an abbreviation or a run of letters, not letters picked from
 /// all over the text.
-fn compact(text: &[char], idx: &[usize]) -> bool {
-    idx.windows(2).all(|p| {
-        let i = p[1];
-        i == p[0] + 1 || i == 0 || !text.get(i - 1).is_some_and(|c| c.is_alphanumeric())
-    })
+fn compact(text: &str, idx: &[usize]) -> bool {
+    let starts: Vec<usize> = words(text).map(|(at, _)| at).collect();
+    idx.windows(2)
+        .all(|p| p[1] == p[0] + 1 || starts.binary_search(&p[1]).is_ok())
 }
 
 /// A query, read.
@@ -222,7 +271,7 @@ struct Query {
 }
 
 fn parse_query(kb: &Kb, q: &str) -> Query {
-    let all: Vec<String> = words_at(q).into_iter().map(|(_, w)| w).collect();
+    let all: Vec<String> = lower_words(q);
     let mut out = Query::default();
     let mut i = 0;
     while i < all.len() {
@@ -370,8 +419,8 @@ impl Searcher {
             .cloned()
             .collect();
         for c in kb.causes.values() {
-            let name = words_at(&c.name);
-            let by_name = word_tier(&name, &text_words);
+            let by_name =
+                word_tier(&c.name, &text_words).map(|t| (t, word_indices(&c.name, &text_words)));
             let hit = if q.cause_marker {
                 let number_ok = q.numbers.is_empty() || q.numbers.contains(&u16::from(c.cause));
                 let text_ok = text_words.is_empty() || by_name.is_some();
@@ -430,25 +479,39 @@ impl Searcher {
                     .flat_map(|n| n.lines())
                     .map(|l| (l, W_NOTE, Field::Note, Some(l), false)),
             );
-        let min = MIN_SCORE_PER_CHAR * q.text.chars().filter(|c| !c.is_whitespace()).count() as i64;
-        let mut best: Option<(i64, Field, Option<&str>, Vec<usize>)> = None;
+        let qlen = q.text.chars().filter(|c| !c.is_whitespace()).count();
+        let min = MIN_SCORE_PER_CHAR * qlen as i64;
+        let mut best: Option<Best> = None;
         for (text, weight, field, ctx, fuzzy) in fields {
             // Every tier needs the query's letters (a stem needs most of
-            // them): a field lacking one of its first five cannot match.
-            if qmask & !mask(text) != 0 && !fuzzy_stem_possible(text, &q.words) {
+            // them): a field lacking one of them cannot match.
+            let fmask = mask(text);
+            let all_letters = qmask & !fmask == 0;
+            if !all_letters && !stem_possible(fmask, &q.words) {
                 continue;
             }
-            let scored = match word_tier(&words_at(text), &q.words) {
-                Some((tier, idx)) => Some((tier + weight * FIELD_STEP, idx)),
-                None if fuzzy && qmask & !mask(text) == 0 => self
-                    .matcher
-                    .fuzzy_indices(text, &q.text)
-                    .filter(|(raw, idx)| {
-                        *raw >= min && compact(&text.chars().collect::<Vec<_>>(), idx)
-                    })
-                    .map(|(raw, idx)| {
-                        (T_FUZZY + weight * FIELD_STEP + raw.min(FIELD_STEP - 1), idx)
-                    }),
+            // Within a tier a field can only beat the best with a higher weight.
+            let scored = match word_tier(text, &q.words) {
+                Some(tier) => Some((tier + weight * FIELD_STEP, None)),
+                // Fuzzy: abbreviations of three letters or more, in the
+                // reason and the keywords, and only if nothing better is known.
+                None if fuzzy
+                    && all_letters
+                    && qlen >= 3
+                    && best.as_ref().is_none_or(|b| b.0 < T_STEM) =>
+                {
+                    self.matcher
+                        .fuzzy_match(text, &q.text)
+                        .filter(|raw| *raw >= min)
+                        .and_then(|_| self.matcher.fuzzy_indices(text, &q.text))
+                        .filter(|(_, idx)| compact(text, idx))
+                        .map(|(raw, idx)| {
+                            (
+                                T_FUZZY + weight * FIELD_STEP + raw.min(FIELD_STEP - 1),
+                                Some(idx),
+                            )
+                        })
+                }
                 None => None,
             };
             if let Some((score, idx)) = scored
@@ -460,20 +523,24 @@ impl Searcher {
         let (score, field, ctx, idx) = best?;
         let mut h = plain_hit(e.code, score, field);
         if field == Field::Reason {
-            h.reason_indices = idx;
+            h.reason_indices = idx.unwrap_or_else(|| word_indices(&e.reason, &q.words));
         }
         h.context = ctx.map(str::to_string);
         Some(h)
     }
 }
 
+/// The best field of an entry so far: score, field, context, and the
+/// fuzzy match's indices (a word match's are computed at the end).
+type Best<'a> = (i64, Field, Option<&'a str>, Option<Vec<usize>>);
+
 /// A stem match needs only the first five letters of each query word: the
-/// letter mask cannot rule it out when a later letter is missing.
-fn fuzzy_stem_possible(text: &str, words: &[String]) -> bool {
-    let m = mask(text);
+/// letter mask of the whole query cannot rule it out when a later letter
+/// is missing.
+fn stem_possible(field_mask: u64, words: &[String]) -> bool {
     words.iter().all(|w| {
         let head: String = w.chars().take(5).collect();
-        w.chars().count() >= 5 && mask(&head) & !m == 0
+        w.chars().count() >= 5 && mask(&head) & !field_mask == 0
     })
 }
 
@@ -658,19 +725,22 @@ mod tests {
 
     #[test]
     fn word_forms_share_a_stem() {
-        assert!(same_stem("register", "registration"));
-        assert!(same_stem("register", "registrar"));
-        assert!(!same_stem("codec", "code"));
-        assert!(!same_stem("forward", "forbidden"));
-        assert!(!same_stem("transfer", "transaction"));
+        let stem = |q, w| relation(q, w).is_some_and(|(t, _)| t == T_STEM);
+        assert!(stem("register", "Registration"));
+        assert!(stem("register", "registrar"));
+        assert!(!stem("codec", "code"));
+        assert!(!stem("forward", "forbidden"));
+        assert!(!stem("transfer", "transaction"));
+        assert_eq!(relation("busy", "Busy"), Some((T_WORDS, 4)));
+        assert_eq!(relation("bu", "Busy"), Some((T_PREFIX, 2)));
     }
 
     #[test]
     fn compactness() {
-        let t: Vec<char> = "could not resolve".chars().collect();
+        let t = "could not resolve";
         // c-o from "could", then d inside "could": scattered.
-        assert!(!compact(&t, &[0, 1, 4]));
+        assert!(!compact(t, &[0, 1, 4]));
         // n-r: both start words.
-        assert!(compact(&t, &[6, 10]));
+        assert!(compact(t, &[6, 10]));
     }
 }

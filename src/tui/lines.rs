@@ -161,11 +161,11 @@ pub fn command_block(cmd: &str, w: usize, indent: usize, theme: Theme) -> Vec<St
     let mut out = Vec::new();
     let mut line = first.clone();
     let mut empty = true;
-    for tok in shell_words(cmd) {
+    for (gap, tok) in shell_words(cmd) {
         let add = if empty {
             tok.to_string()
         } else {
-            format!(" {tok}")
+            format!("{gap}{tok}")
         };
         if !empty && line.width() + add.width() + 2 > w {
             line.push_str(" \\");
@@ -180,18 +180,27 @@ pub fn command_block(cmd: &str, w: usize, indent: usize, theme: Theme) -> Vec<St
     out.into_iter().map(|l| cut(&l, w, theme)).collect()
 }
 
-/// The words of a command: split at spaces outside single or double
-/// quotes.
-fn shell_words(cmd: &str) -> Vec<&str> {
+/// The words of a command, each with the spaces before it: split at
+/// spaces outside single or double quotes, a trailing `# comment` one
+/// word (the spacing inside a line is kept as written).
+fn shell_words(cmd: &str) -> Vec<(&str, &str)> {
     let mut out = Vec::new();
     let mut quote: Option<char> = None;
+    let mut gap_start = 0;
     let mut start: Option<usize> = None;
     for (i, c) in cmd.char_indices() {
         match (quote, c) {
             (None, ' ') => {
                 if let Some(s) = start.take() {
-                    out.push(&cmd[s..i]);
+                    out.push((&cmd[gap_start..s], &cmd[s..i]));
+                    gap_start = i;
                 }
+            }
+            // A comment runs to the end: one word, never broken (a
+            // continuation inside a comment would not continue).
+            (None, '#') if start.is_none() => {
+                out.push((&cmd[gap_start..i], &cmd[i..]));
+                return out;
             }
             (None, '\'' | '"') => {
                 quote = Some(c);
@@ -204,7 +213,7 @@ fn shell_words(cmd: &str) -> Vec<&str> {
         }
     }
     if let Some(s) = start {
-        out.push(&cmd[s..]);
+        out.push((&cmd[gap_start..s], &cmd[s..]));
     }
     out
 }
@@ -385,6 +394,17 @@ mod tests {
             .collect::<Vec<_>>()
             .join(" ");
         assert_eq!(joined, cmd);
+        // A comment stays whole: a continuation inside it would not continue.
+        let c = command_block(
+            "kamcmd ul.lookup location U@D   # or kamcmd ul.dump",
+            34,
+            0,
+            theme,
+        );
+        assert_eq!(
+            c,
+            vec!["kamcmd ul.lookup location U@D \\", "  # or kamcmd ul.dump"]
+        );
         // A word wider than the line is cut with the marker.
         let long = command_block("x".repeat(50).as_str(), 20, 2, theme);
         assert_eq!(long, vec![format!("  {}>", "x".repeat(17))]);

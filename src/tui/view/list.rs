@@ -1,7 +1,7 @@
 //! The result list: SIP codes, and Q.850 causes when the query asks for
 //! them.
 
-use super::{block, fold};
+use super::{block, fold, put_lines};
 use crate::kb::Class;
 use crate::tui::app::{App, Row};
 use crate::tui::layout::Focus;
@@ -9,7 +9,7 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{List, ListItem, ListState, Paragraph, Wrap};
+use ratatui::widgets::{Paragraph, Wrap};
 
 pub fn draw(f: &mut Frame, app: &App, r: Rect) {
     let t = app.theme;
@@ -34,9 +34,14 @@ pub fn draw(f: &mut Frame, app: &App, r: Rect) {
         return;
     }
     let width = inner.width as usize;
-    let items: Vec<ListItem> = app
+    // Only the rows on screen are built, the selected one kept in view.
+    let h = inner.height as usize;
+    let first = (app.selected + 1).saturating_sub(h);
+    let lines: Vec<Line> = app
         .rows
         .iter()
+        .skip(first)
+        .take(h)
         .map(|row| match *row {
             Row::Code(i) => {
                 let h = &app.hits[i];
@@ -62,7 +67,7 @@ pub fn draw(f: &mut Frame, app: &App, r: Rect) {
                         width.saturating_sub(4),
                     ));
                 }
-                ListItem::new(Line::from(spans))
+                Line::from(spans)
             }
             Row::Cause(i) => {
                 let c = &app.causes[i];
@@ -76,13 +81,17 @@ pub fn draw(f: &mut Frame, app: &App, r: Rect) {
                     t.matched(),
                     width.saturating_sub(4),
                 ));
-                ListItem::new(Line::from(spans))
+                Line::from(spans)
             }
         })
         .collect();
-    let mut state = ListState::default().with_selected(Some(app.selected));
-    let list = List::new(items).highlight_style(t.selected());
-    f.render_stateful_widget(list, inner, &mut state);
+    put_lines(f, lines.iter(), inner);
+    // The selected row: reverse video over the whole row.
+    let row = app.selected - first;
+    if row < h {
+        let r = Rect::new(inner.x, inner.y + row as u16, inner.width, 1);
+        f.buffer_mut().set_style(r, t.selected());
+    }
 }
 
 /// `text` cut to `max` characters as spans, the characters at `hits` in

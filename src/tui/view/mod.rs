@@ -102,12 +102,20 @@ pub fn fit_title(parts: &[(u8, &[&str])], width: usize) -> String {
     }
 }
 
-/// The rows `first..` of pre-wrapped lines that fit in `r`.
+/// The rows `first..` of pre-wrapped lines that fit in `r`, each cut at
+/// the right edge (they are wrapped already: no reflow, no copy).
 pub fn scrolled_ref(f: &mut Frame, lines: &[Line<'static>], r: Rect, scroll: usize) {
     let h = r.height as usize;
     let s = scroll.min(lines.len().saturating_sub(h));
-    let visible: Vec<Line> = lines[s..(s + h).min(lines.len())].to_vec();
-    f.render_widget(Paragraph::new(visible), r);
+    put_lines(f, lines.iter().skip(s).take(h), r);
+}
+
+/// Lines into `r`, one a row from the top, cut at its right edge.
+pub fn put_lines<'a>(f: &mut Frame, lines: impl Iterator<Item = &'a Line<'a>>, r: Rect) {
+    let buf = f.buffer_mut();
+    for (i, line) in lines.take(r.height as usize).enumerate() {
+        buf.set_line(r.x, r.y + i as u16, line, r.width);
+    }
 }
 
 /// Where a scrolled text is, for the bottom border: `12-33/120 more v`
