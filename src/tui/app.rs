@@ -317,30 +317,28 @@ impl App {
         )
     }
 
-    /// The detail pane's area, or where it would be when another pane is
-    /// shown in its place (for scrolling it from the list).
+    /// The inside of the detail pane, or where it would be when another
+    /// pane is shown in its place (for scrolling it from the list).
     fn detail_area(&self) -> Rect {
-        let p = layout::panes(
-            self.size,
-            Want {
-                compare: false,
-                list: false,
-                status_rows: 1,
-            },
-        );
-        p.detail.map(layout::inner).unwrap_or_default()
+        self.right_area(false)
     }
 
+    /// The inside of the compare pane, or where it would be.
     fn compare_area(&self) -> Rect {
+        self.right_area(true)
+    }
+
+    fn right_area(&self, compare: bool) -> Rect {
         let p = layout::panes(
             self.size,
             Want {
-                compare: true,
+                compare,
                 list: false,
                 status_rows: 1,
             },
         );
-        p.compare.map(layout::inner).unwrap_or_default()
+        let pane = if compare { p.compare } else { p.detail };
+        pane.map(layout::inner).unwrap_or_default()
     }
 
     /// The user's notes, for search.

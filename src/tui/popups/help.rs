@@ -4,7 +4,7 @@
 use super::{Reply, scroll};
 use crate::tui::app::App;
 use crate::tui::keymap::{self, Action, Ctx};
-use crate::tui::view::{block, centered, fold, position, scrolled_ref};
+use crate::tui::view::{block, centered, fold, scrolled_ref, with_position};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -79,10 +79,7 @@ impl Help {
         let b = block(app, "Keys (Esc closes)".into(), true);
         let inner = b.inner(r);
         let lines = self.lines(app, inner.width);
-        let b = match position(app, self.scroll, inner.height as usize, lines.len()) {
-            Some(p) => b.title_bottom(Span::styled(p, app.theme.dim()).into_right_aligned_line()),
-            None => b,
-        };
+        let b = with_position(app, b, self.scroll, inner.height, lines.len());
         f.render_widget(b, r);
         scrolled_ref(f, &lines, inner, self.scroll);
     }

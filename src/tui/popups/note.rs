@@ -157,19 +157,9 @@ impl NoteEditor {
                 Reply::stay()
             }
             Action::Undo | Action::Redo => {
-                let done = if a == Action::Undo {
-                    self.area.undo()
-                } else {
-                    self.area.redo()
-                };
-                if done {
+                if undo_redo(&mut self.area, a, app) {
                     return Reply::effects(self.changed(app, now));
                 }
-                app.info(if a == Action::Undo {
-                    "nothing to undo"
-                } else {
-                    "nothing to redo"
-                });
                 Reply::stay()
             }
             _ => Reply::stay(),
@@ -225,6 +215,21 @@ impl NoteEditor {
         f.render_widget(b, r);
         f.render_widget(&self.area, inner);
     }
+}
+
+/// Ctrl-Z or Ctrl-R in an editor: true when the text changed, else say
+/// that there was nothing to undo (redo).
+pub fn undo_redo(area: &mut TextArea<'static>, a: Action, app: &mut App) -> bool {
+    let undo = a == Action::Undo;
+    let done = if undo { area.undo() } else { area.redo() };
+    if !done {
+        app.info(if undo {
+            "nothing to undo"
+        } else {
+            "nothing to redo"
+        });
+    }
+    done
 }
 
 /// Delete from the cursor to the start of its line, as Ctrl-U does in a

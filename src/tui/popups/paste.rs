@@ -3,7 +3,7 @@
 //! time.
 
 use super::Reply;
-use super::note::delete_to_start;
+use super::note::{delete_to_start, undo_redo};
 use crate::sanitize;
 use crate::tui::app::App;
 use crate::tui::keymap::Action;
@@ -109,12 +109,7 @@ impl PasteBox {
                 Reply::stay()
             }
             Action::Undo | Action::Redo => {
-                let done = if a == Action::Undo {
-                    self.area.undo()
-                } else {
-                    self.area.redo()
-                };
-                if done {
+                if undo_redo(&mut self.area, a, app) {
                     self.recount();
                 }
                 Reply::stay()

@@ -8,10 +8,10 @@ use crate::store::StepState;
 use crate::tui::app::App;
 use crate::tui::keymap::Action;
 use crate::tui::lines::{self, doc_lines};
-use crate::tui::view::{block, centered, position, scrolled_ref};
+use crate::tui::view::{block, centered, scrolled_ref, with_position};
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::text::{Line, Span};
+use ratatui::text::Line;
 use ratatui::widgets::Clear;
 
 #[derive(Debug)]
@@ -215,10 +215,7 @@ impl Walk {
         let b = block(app, title, true);
         let inner = b.inner(r);
         let lines = self.lines(app, inner.width);
-        let b = match position(app, self.scroll, inner.height as usize, lines.len()) {
-            Some(p) => b.title_bottom(Span::styled(p, app.theme.dim()).into_right_aligned_line()),
-            None => b,
-        };
+        let b = with_position(app, b, self.scroll, inner.height, lines.len());
         f.render_widget(b, r);
         scrolled_ref(f, &lines, inner, self.scroll);
     }

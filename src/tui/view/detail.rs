@@ -1,24 +1,18 @@
 //! The detail pane: the selected code's entry (or Q.850 cause), with its
 //! checklist progress, the highlighted step and where the view is.
 
-use super::{block, fit_title, position, scrolled_ref};
+use super::{block, fit_title, scrolled_ref, tabs, with_position};
 use crate::tui::app::{App, Subject};
-use crate::tui::layout::{Focus, WIDE};
+use crate::tui::layout::Focus;
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::text::Span;
 use ratatui::widgets::Paragraph;
 
 pub fn draw(f: &mut Frame, app: &App, r: Rect) {
     let focused = app.focus == Focus::Detail && app.overlays.is_empty() && !app.searching;
     let screen = f.area().width;
-    let tabs: &[&str] = if screen >= WIDE {
-        &["Detail"]
-    } else if r.width >= screen {
-        &["[Detail] Compare Codes (Tab)", "[Detail]"]
-    } else {
-        &["[Detail] Compare (Tab)", "[Detail]"]
-    };
+    let [long, short] = tabs(screen, r, "Detail");
+    let tabs: &[&str] = &[long.as_str(), short.as_str()];
     let width = r.width.saturating_sub(4) as usize;
     let title = match app.subject() {
         Some(Subject::Code(c)) => {
@@ -52,10 +46,7 @@ pub fn draw(f: &mut Frame, app: &App, r: Rect) {
         return;
     };
     let total = lines.lines.len();
-    let b = match position(app, app.detail_scroll, inner.height as usize, total) {
-        Some(p) => b.title_bottom(Span::styled(p, app.theme.dim()).into_right_aligned_line()),
-        None => b,
-    };
+    let b = with_position(app, b, app.detail_scroll, inner.height, total);
     f.render_widget(b, r);
     scrolled_ref(f, &lines.lines, inner, app.detail_scroll);
 }

@@ -138,6 +138,44 @@ pub fn position(app: &App, scroll: usize, height: usize, total: usize) -> Option
     Some(format!(" {}-{last}/{total}{more} ", first + 1))
 }
 
+/// `b` with [`position`] in its bottom border, right-aligned, when the
+/// text does not fit.
+pub fn with_position<'a>(
+    app: &App,
+    b: Block<'a>,
+    scroll: usize,
+    height: u16,
+    total: usize,
+) -> Block<'a> {
+    match position(app, scroll, height as usize, total) {
+        Some(p) => b.title_bottom(Span::styled(p, app.theme.dim()).into_right_aligned_line()),
+        None => b,
+    }
+}
+
+/// The tab names of the right pane (`which` is "Detail" or "Compare"):
+/// none from 100 columns, where both are on screen.
+pub fn tabs(screen: u16, pane: Rect, which: &str) -> [String; 2] {
+    let other = if which == "Detail" {
+        "Compare"
+    } else {
+        "Detail"
+    };
+    let (d, c) = if which == "Detail" {
+        (format!("[{which}]"), other.to_string())
+    } else {
+        (other.to_string(), format!("[{which}]"))
+    };
+    if screen >= layout::WIDE {
+        [which.to_string(), which.to_string()]
+    } else if pane.width >= screen {
+        // Alone on the screen: the list is a Tab away too.
+        [format!("{d} {c} Codes (Tab)"), format!("[{which}]")]
+    } else {
+        [format!("{d} {c} (Tab)"), format!("[{which}]")]
+    }
+}
+
 /// A centred rectangle of at most `w` x `h` inside `r` (all of `r` when
 /// only a sliver would be left beside it).
 pub fn centered(r: Rect, w: u16, h: u16) -> Rect {
