@@ -32,22 +32,14 @@ pub fn command_names() -> Vec<String> {
         .collect()
 }
 
-/// Rewrite `sipfix [OPTIONS] CODE...` as `sipfix [OPTIONS] show CODE...`:
-/// the first argument that is neither an option nor a command name starts
-/// a `show`. Everything else is left for clap to parse (and reject).
-pub fn expand_shorthand(args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString> {
-    let names = command_names();
+/// Where the first argument that is not an option is (`sipfix --ascii 486`:
+/// 2), and whether a `--` separator comes right before it.
+fn first_positional(args: &[std::ffi::OsString]) -> Option<(usize, bool)> {
     let mut i = 1;
     while i < args.len() {
         let a = args[i].to_string_lossy();
         if a == "--" {
-            // `sipfix -- 486`: the show goes before the separator.
-            if i + 1 < args.len() {
-                let mut out = args;
-                out.insert(i, "show".into());
-                return out;
-            }
-            break;
+            return (i + 1 < args.len()).then_some((i, true));
         }
         if a == "--color" {
             i += 2;
@@ -57,14 +49,83 @@ pub fn expand_shorthand(args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString
             i += 1;
             continue;
         }
-        break;
+        return Some((i, false));
     }
-    if i < args.len() && !names.iter().any(|n| *n == args[i].to_string_lossy()) {
-        let mut out = args;
-        out.insert(i, "show".into());
-        return out;
+    None
+}
+
+/// Rewrite `sipfix [OPTIONS] CODE...` as `sipfix [OPTIONS] show CODE...`:
+/// the first argument that is neither an option nor a command name starts
+/// a `show`. Everything else is left for clap to parse (and reject).
+pub fn expand_shorthand(args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString> {
+    let names = command_names();
+    match first_positional(&args) {
+        // `sipfix -- 486`: the show goes before the separator.
+        Some((i, true)) => {
+            let mut out = args;
+            out.insert(i, "show".into());
+            out
+        }
+        Some((i, false)) if !names.iter().any(|n| *n == args[i].to_string_lossy()) => {
+            let mut out = args;
+            out.insert(i, "show".into());
+            out
+        }
+        _ => args,
     }
-    args
+}
+
+/// The command a mistyped first word was likely meant to be: `serach` is
+/// `search`. `None` for a command name, a number, or a word no command
+/// name is close to (`sipfix 486`, `sipfix busy`).
+pub fn mistyped_command(args: &[std::ffi::OsString]) -> Option<(String, String)> {
+    let (i, false) = first_positional(args)? else {
+        return None;
+    };
+    let word = args[i].to_string_lossy().to_ascii_lowercase();
+    if !word.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') || word.len() < 2 {
+        return None;
+    }
+    if word.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let names = command_names();
+    if names.contains(&word) {
+        return None;
+    }
+    names
+        .into_iter()
+        .filter(|n| n != "help")
+        .map(|n| (edit_distance(&word, &n), n))
+        // One edit for short names, two from six letters on.
+        .filter(|(d, n)| *d <= if n.len() >= 6 { 2 } else { 1 } && *d < word.len())
+        .min()
+        .map(|(_, n)| (args[i].to_string_lossy().into_owned(), n))
+}
+
+/// Edit distance with adjacent transpositions counted as one edit (optimal
+/// string alignment): `serach` to `search` is 1.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for (i, row) in d.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    for (j, cell) in d[0].iter_mut().enumerate() {
+        *cell = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            d[i][j] = (d[i - 1][j] + 1)
+                .min(d[i][j - 1] + 1)
+                .min(d[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                d[i][j] = d[i][j].min(d[i - 2][j - 2] + 1);
+            }
+        }
+    }
+    d[a.len()][b.len()]
 }
 
 /// Output format of a command.
@@ -86,6 +147,14 @@ pub struct JsonOnly {
     pub json: bool,
 }
 
+/// `notes --json`: not with `--add` or `--export`.
+#[derive(Debug, Args, Clone, Copy, Default)]
+pub struct NotesJson {
+    /// Print JSON with stable keys (for scripts).
+    #[arg(long, conflicts_with_all = ["add", "export"])]
+    pub json: bool,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Cmd {
     /// Show the full entry of one or more codes: meaning, when you see it, how to fix.
@@ -95,13 +164,13 @@ pub enum Cmd {
         #[command(flatten)]
         format: Format,
     },
-    /// List the codes, one line each.
+    /// List the codes, one line each (a table in Markdown).
     List {
         /// Only this class: 1xx, 2xx, 3xx, 4xx, 5xx or 6xx.
         #[arg(long, value_name = "CLASS")]
         class: Option<String>,
         #[command(flatten)]
-        format: JsonOnly,
+        format: Format,
     },
     /// Fuzzy search by number, reason phrase, keyword or symptom.
     Search {
@@ -111,7 +180,7 @@ pub enum Cmd {
         #[arg(long, default_value_t = 20)]
         limit: usize,
         #[command(flatten)]
-        format: JsonOnly,
+        format: Format,
     },
     /// Compare two codes: class contrast, key differences, when to use which.
     Compare {
@@ -152,6 +221,9 @@ pub enum Cmd {
         /// Print a triage report of every code with notes or progress.
         #[arg(long, value_enum, value_name = "FORMAT", conflicts_with_all = ["code", "add"])]
         export: Option<ExportFormat>,
+        /// Print the list (or the code's note and progress) as JSON.
+        #[command(flatten)]
+        format: NotesJson,
     },
     /// Print shell completions (bash, zsh, fish, elvish, powershell).
     Completions {
@@ -174,4 +246,42 @@ pub fn man() -> std::io::Result<String> {
     let mut buf = Vec::new();
     clap_mangen::Man::new(Cli::command()).render(&mut buf)?;
     Ok(String::from_utf8_lossy(&buf).into_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn argv(a: &[&str]) -> Vec<std::ffi::OsString> {
+        std::iter::once("sipfix")
+            .chain(a.iter().copied())
+            .map(Into::into)
+            .collect()
+    }
+
+    #[test]
+    fn a_mistyped_command_is_recognised() {
+        let m = |a: &[&str]| mistyped_command(&argv(a)).map(|(_, n)| n);
+        assert_eq!(m(&["serach", "busy"]).as_deref(), Some("search"));
+        assert_eq!(
+            m(&["--ascii", "comapre", "480", "486"]).as_deref(),
+            Some("compare")
+        );
+        assert_eq!(m(&["shwo", "486"]).as_deref(), Some("show"));
+        assert_eq!(m(&["lsit"]).as_deref(), Some("list"));
+        assert_eq!(m(&["explian", "-"]).as_deref(), Some("explain"));
+        assert_eq!(m(&["q805", "17"]).as_deref(), Some("q850"));
+        for not in [
+            &["486"][..],
+            &["search", "busy"],
+            &["busy"],
+            &["abc"],
+            &[],
+            &["--", "serach"],
+        ] {
+            assert_eq!(m(not), None, "{not:?}");
+        }
+        assert_eq!(edit_distance("serach", "search"), 1);
+        assert_eq!(edit_distance("", "abc"), 3);
+    }
 }

@@ -210,33 +210,6 @@ impl InputDecoder {
     }
 }
 
-/// The line ends of a paste made plain `\n`.
-///
-/// Terminals and tmux turn line feeds into carriage returns when they
-/// paste (`tmux paste-buffer` without `-r`), so a CRLF capture arrives
-/// with CR CR at every line end and an LF one with lone CRs. Without any
-/// LF in the text: when every run of CRs has an even length, each pair is
-/// one line end (a CRLF text; a blank line is four CRs); otherwise each CR
-/// is one (an LF text, whose blank line is two). With LFs: CRLF and lone
-/// CR each end a line.
-pub fn paste_line_ends(text: &str) -> String {
-    if !text.contains('\r') {
-        return text.to_string();
-    }
-    if text.contains('\n') {
-        return text.replace("\r\n", "\n").replace('\r', "\n");
-    }
-    let runs_even = text
-        .split(|c| c != '\r')
-        .filter(|run| !run.is_empty())
-        .all(|run| run.len() % 2 == 0);
-    if runs_even {
-        text.replace("\r\r", "\n")
-    } else {
-        text.replace('\r', "\n")
-    }
-}
-
 fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
     hay.windows(needle.len()).position(|w| w == needle)
 }
@@ -399,21 +372,6 @@ mod tests {
         assert_eq!(d.waiting(), Some(PASTE_WAIT));
         d.flush();
         assert_eq!(d.pop(), Some(Input::Paste("abc".into())));
-    }
-
-    #[test]
-    fn pasted_line_ends_are_made_plain() {
-        use super::paste_line_ends as n;
-        // tmux pastes a CRLF capture as CR CR per line end.
-        assert_eq!(
-            n("SIP/2.0 480 X\r\rReason: Q.850;cause=18\r\r\r\rbody"),
-            "SIP/2.0 480 X\nReason: Q.850;cause=18\n\nbody"
-        );
-        // ... and an LF text as lone CRs (a blank line is two).
-        assert_eq!(n("a\rb\r\rbody"), "a\nb\n\nbody");
-        assert_eq!(n("a\r\nb\r\n\r\nc"), "a\nb\n\nc");
-        assert_eq!(n("a\nb\rc"), "a\nb\nc");
-        assert_eq!(n("plain"), "plain");
     }
 
     #[test]

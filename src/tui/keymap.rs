@@ -778,7 +778,7 @@ pub const BINDINGS: &[Binding] = &[
         &[k('l'), code(KeyCode::Right)],
         "l / Right",
         Action::Right,
-        "scroll right (a cut line ends in >)",
+        "scroll right (a line cut at the edge ends in …, > in ASCII)",
         (3, "h/l scroll"),
     ),
     // The related-code picker.

@@ -49,7 +49,7 @@ impl App {
             message: self
                 .message
                 .as_ref()
-                .map(|m| (m.code, m.text.text().len(), m.problems)),
+                .map(|m| (m.code, m.text.id(), m.problems)),
         };
         if let Some((k, w)) = self.detail_memo.borrow().as_ref()
             && *k == key

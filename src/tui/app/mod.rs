@@ -151,7 +151,7 @@ struct DetailKey {
     marks: Vec<&'static str>,
     note: u64,
     conflicts: usize,
-    message: Option<(Option<u16>, usize, usize)>,
+    message: Option<(Option<u16>, u64, usize)>,
 }
 
 /// A decoded SIP message as the TUI keeps it.
@@ -159,8 +159,9 @@ struct DetailKey {
 pub struct Decoded {
     /// The status code, when the message is a response with a valid one.
     pub code: Option<u16>,
-    /// The rendered explanation (sanitised text), shown a screen at a time.
-    pub text: lines::LongText,
+    /// The explanation's document, laid out at the pane's width and shown a
+    /// screen at a time.
+    pub text: lines::DocText,
     /// The code's checklist with this message's header values and findings.
     pub checklist: Vec<crate::message::StepFinding>,
     /// How many problems the decoder found.
@@ -725,7 +726,10 @@ impl App {
     }
 
     fn paste(&mut self, text: &str, now: u64) -> Vec<Effect> {
-        let text = super::input::paste_line_ends(text);
+        // A terminal paste turns LF into CR: CR CR is one line end there.
+        let text = sanitize::line_ends_str(text)
+            .replace("\r\n", "\n")
+            .replace('\r', "\n");
         if let Some(mut top) = self.overlays.pop() {
             match top.paste(self, &text, now) {
                 Some(reply) => return self.apply(top, reply, now),

@@ -40,7 +40,7 @@ impl MessageView {
                 Reply::then(a)
             }
             _ => {
-                // Scrolling wraps only the last screen, never the whole text.
+                // The message is laid out once per width; scrolling slices it.
                 let r = inner(app.panes().body);
                 let bottom = app
                     .message
@@ -64,8 +64,11 @@ impl MessageView {
         let b = block(app, title, true);
         let inner = b.inner(r);
         f.render_widget(b, r);
-        let first = self.scroll.min(m.text.len().saturating_sub(1));
-        let visible = m.text.window(first, inner.width, inner.height, app.theme);
+        // Laid out once for this width (DocText keeps it); only the lines on
+        // screen are drawn (`handle` keeps the scroll within the last page).
+        let visible = m
+            .text
+            .window(self.scroll, inner.width, inner.height, app.theme);
         f.render_widget(Paragraph::new(visible), inner);
     }
 }

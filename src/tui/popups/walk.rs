@@ -7,7 +7,7 @@ use crate::doc::Block;
 use crate::store::StepState;
 use crate::tui::app::App;
 use crate::tui::keymap::Action;
-use crate::tui::lines::{self, doc_lines};
+use crate::tui::lines::doc_lines;
 use crate::tui::view::{block, centered, scrolled_ref, with_position};
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -66,22 +66,16 @@ impl Walk {
                 d.push(Block::Bullets(found));
             }
         }
-        let mut w = doc_lines(&d, width, app.theme, None).lines;
         if !s.commands.is_empty() {
-            w.push(Line::default());
-            w.push(Line::styled(
-                "Commands (y shows them whole)",
-                app.theme.heading(),
+            d.push(Block::Heading("Commands (y shows them whole)".into()));
+            d.push(Block::Commands(
+                s.commands
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect(),
             ));
-            // Each command on a line of its own, never wrapped inside.
-            for (tool, cmd) in &s.commands {
-                w.push(Line::styled(format!("{tool}:"), app.theme.label()));
-                let cmd = crate::tui::view::fold(app, cmd);
-                for l in lines::command_block(&cmd, width as usize, 2, app.theme) {
-                    w.push(Line::styled(l, app.theme.hint()));
-                }
-            }
         }
+        let mut w = doc_lines(&d, width, app.theme, None).lines;
         let mut d = Vec::new();
         if let Some(u) = &s.unverified {
             d.push(Block::Warning(crate::render::unverified_text(u)));
