@@ -126,6 +126,8 @@ fn degenerate_sizes_do_not_panic() {
         (300, 1),
         (50, 12),
         (49, 12),
+        (60, 20),
+        (80, 24),
         (200, 60),
     ] {
         for script in [
