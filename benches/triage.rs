@@ -1,7 +1,7 @@
 //! Benchmarks of the trace analysis. Run: `cargo bench --bench triage`.
 //!
-//! - `triage/skim_invite`: the field scan of one 700-byte INVITE.
-//! - `triage/skim_response`: the field scan of a 180 Ringing.
+//! - `triage/skim_invite`: the field scan of one 625-byte INVITE with SDP.
+//! - `triage/skim_response`: the field scan of a 293-byte 180 Ringing.
 //! - `triage/analyze_*`: every message of a synthetic trace through the
 //!   analysis (skim, calls, transactions) and `finish` (ordering,
 //!   duplicates, timings, findings); throughput in SIP bytes.

@@ -262,3 +262,31 @@ fn unknown_call_and_control_characters() {
         err(&o)
     );
 }
+
+#[test]
+fn the_call_view_explains_the_failing_response_as_explain_does() {
+    let d = tempfile::tempdir().unwrap();
+    let f = write(d.path(), "x.pcap", &capture());
+    let inv = request("INVITE", "fail-1", 1, "z9hG4bKc", None, &[], &sdp("0"));
+    let resp = response(
+        &inv,
+        503,
+        Some("d"),
+        &["Retry-After: 120", "Reason: Q.850;cause=34"],
+    );
+    for lang in ["C.UTF-8", "C"] {
+        let explain = sipfix_in(&["explain", "-"], lang, Some(resp.as_bytes()));
+        assert!(explain.status.success(), "{}", err(&explain));
+        let call = sipfix_in(
+            &["triage", f.to_str().unwrap(), "--call", "fail-1"],
+            lang,
+            None,
+        );
+        let (e, c) = (out(&explain), out(&call));
+        assert!(e.len() > 500, "{e}");
+        assert!(
+            c.contains(&e),
+            "{lang}: the explanation\n{e}\nis not in\n{c}"
+        );
+    }
+}

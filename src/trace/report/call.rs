@@ -189,20 +189,9 @@ pub fn text(t: &Triage, kb: &Kb, c: &Call, st: TextStyle) -> String {
                 x.msg + 1,
                 code_label(t, kb, c, x.msg, m.code)
             ));
-            // Already laid out at 80 columns; ASCII folding can lengthen a
-            // line, so such a line is wrapped again under its own indent.
-            let body = message::render_text(&x.explanation);
-            let w = st.width.max(40);
-            for l in body.lines() {
-                let l = o.fold(l);
-                if l.chars().count() <= w {
-                    o.raw(l);
-                } else {
-                    let indent: String = l.chars().take_while(|c| *c == ' ').collect();
-                    let rest = format!("{indent}  ");
-                    o.lines.extend(crate::render::wrap(&l, w, &indent, &rest));
-                }
-            }
+            // Laid out as `sipfix explain` lays it out, in the same style.
+            let body = crate::render::to_text(&message::to_doc(&x.explanation), st);
+            o.lines.extend(body.lines().map(str::to_string));
             if let Some((req, steps)) = &x.request {
                 request_values(&mut o, &x.explanation, *req, steps);
             }
