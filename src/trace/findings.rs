@@ -620,6 +620,12 @@ pub fn auth_loop(call: &Call, ctx: &Context<'_>) -> Vec<Finding> {
         })
         .collect();
     txns.sort_by_key(|&t| call.txns[t as usize].request);
+    // A challenge to a request that carried credentials (not stale=true)
+    // is a loop unless a later request of the same method succeeds (some
+    // registrars challenge a refresh with an old nonce without saying
+    // stale); twice in a row, or a 403 after authenticating, is one anyway.
+    let mut open: Option<(u32, u32, Method)> = None;
+    let mut in_a_row = 0;
     for t in txns {
         let tx = &call.txns[t as usize];
         if tx.final_msg == NONE {
@@ -631,16 +637,31 @@ pub fn auth_loop(call: &Call, ctx: &Context<'_>) -> Vec<Finding> {
         match tx.final_code {
             401 | 407 => {
                 challenges.push(tx.final_msg);
-                if creds && !fin.has(flag::STALE) && bad.is_none() {
-                    bad = Some((tx.request, tx.final_msg));
+                if creds && !fin.has(flag::STALE) {
+                    in_a_row += 1;
+                    if open.is_none() {
+                        open = Some((tx.request, tx.final_msg, tx.method));
+                    }
+                    if in_a_row >= 2 && bad.is_none() {
+                        bad = open.map(|(q, r, _)| (q, r));
+                    }
                 }
                 challenged = true;
             }
             403 if (creds || challenged) && bad.is_none() => {
                 bad = Some((tx.request, tx.final_msg));
             }
+            200..=299 => {
+                if open.is_some_and(|(_, _, m)| m == tx.method) {
+                    open = None;
+                }
+                in_a_row = 0;
+            }
             _ => {}
         }
+    }
+    if bad.is_none() {
+        bad = open.map(|(q, r, _)| (q, r));
     }
     let Some((req, resp)) = bad else {
         return Vec::new();

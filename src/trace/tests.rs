@@ -573,6 +573,41 @@ fn auth_loop_negative_stale_nonce_retry() {
     assert!(only(&t).findings.is_empty());
 }
 
+#[test]
+fn auth_loop_negative_refresh_challenged_without_stale() {
+    // REGISTER, 401, with credentials 200; a minute later the refresh with
+    // the old nonce is challenged (no stale=true) and the retry succeeds.
+    let reg = |cseq: u32, creds: bool| {
+        let h: &[&str] = if creds {
+            &["Authorization: Digest username=\"alice\", nonce=\"n\""]
+        } else {
+            &[]
+        };
+        request(
+            "REGISTER",
+            "c",
+            cseq,
+            &format!("z9hG4bK{cseq}"),
+            None,
+            h,
+            "",
+        )
+    };
+    let ch = &["WWW-Authenticate: Digest realm=\"x\", nonce=\"m\""];
+    let (r1, r2, r3, r4) = (reg(1, false), reg(2, true), reg(3, true), reg(4, true));
+    let t = analyze(&[
+        Step::new(0, a(), b(), &r1),
+        Step::new(5, b(), a(), &response(&r1, 401, Some("r"), ch)),
+        Step::new(10, a(), b(), &r2),
+        Step::new(15, b(), a(), &response(&r2, 200, Some("r"), &[])),
+        Step::new(60_000, a(), b(), &r3),
+        Step::new(60_005, b(), a(), &response(&r3, 401, Some("r"), ch)),
+        Step::new(60_010, a(), b(), &r4),
+        Step::new(60_015, b(), a(), &response(&r4, 200, Some("r"), &[])),
+    ]);
+    assert!(!ids(only(&t)).contains(&"auth-loop"), "{:?}", ids(only(&t)));
+}
+
 fn failing(code: u16, headers: &[&str]) -> Triage {
     analyze(&rejected_call("c", 0, b(), code, headers))
 }
