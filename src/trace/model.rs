@@ -40,6 +40,9 @@ pub const NONE: u32 = u32::MAX;
 pub const T1_NS: i64 = 500_000_000;
 /// 64*T1 (Timer B and F, §17.1.1.2 and §17.1.2.2): 32 s.
 pub const TIMER_B_NS: i64 = 64 * T1_NS;
+/// Timer C, how long a proxy lets an INVITE ring before giving up
+/// (RFC 3261 §16.6: more than 3 minutes).
+pub const TIMER_C_NS: i64 = 180_000_000_000;
 /// Two copies closer than this are one packet captured twice (10 ms; a
 /// retransmission comes T1 = 500 ms or more after the original).
 pub const DUPLICATE_WINDOW_NS: i64 = 10_000_000;
@@ -1270,14 +1273,41 @@ fn derive(call: &mut Call, trace_end: Option<i64>) {
         Some(c) if (200..300).contains(&c) => Outcome::Answered,
         Some(c) if is_user_code(c) => Outcome::User,
         Some(_) => Outcome::Failure,
-        None => {
-            // No final: a timeout once 64*T1 passed after the request.
-            match (t0.or(call.start_ns), trace_end) {
-                (Some(t0), Some(end)) if end - t0 >= TIMER_B_NS => Outcome::Failure,
-                _ => Outcome::Pending,
-            }
-        }
+        None => no_final_outcome(call, t0, trace_end),
     };
+}
+
+/// The outcome of a call without a final response. Without any response
+/// the client gives up 64*T1 after the request (Timer B/F, RFC 3261
+/// §17.1.1.2, §17.1.2.2). An INVITE that got a provisional response waits
+/// longer (ringing can last minutes): it has failed once the caller sent
+/// BYE or CANCEL, or once the trace goes on for Timer C (3 min, §16.6)
+/// after the call's last message; until then it is pending.
+fn no_final_outcome(call: &Call, t0: Option<i64>, trace_end: Option<i64>) -> Outcome {
+    let (Some(t0), Some(end)) = (t0.or(call.start_ns), trace_end) else {
+        return Outcome::Pending;
+    };
+    let provisional = call
+        .msgs
+        .iter()
+        .any(|m| m.is_response() && call.txns[m.txn as usize].primary);
+    if call.method != Method::INVITE || !provisional {
+        return if end - t0 >= TIMER_B_NS {
+            Outcome::Failure
+        } else {
+            Outcome::Pending
+        };
+    }
+    let given_up = call
+        .msgs
+        .iter()
+        .any(|m| m.is_request() && matches!(m.method, Method::BYE | Method::CANCEL));
+    let last = call.end_ns.unwrap_or(t0);
+    if given_up || end - last >= TIMER_C_NS {
+        Outcome::Failure
+    } else {
+        Outcome::Pending
+    }
 }
 
 /// Append a short summary of an SDP body to `out`: each media line with

@@ -247,6 +247,38 @@ fn pending_until_64_t1_then_a_timeout_failure() {
 }
 
 #[test]
+fn ringing_without_answer_is_pending_until_bye_cancel_or_timer_c() {
+    let inv = request("INVITE", "c", 1, "z9hG4bK1", None, &[], &sdp("0"));
+    let ringing = |tail: i64, bye: bool| {
+        let mut steps = vec![
+            Step::new(0, a(), b(), &inv),
+            Step::new(100, b(), a(), &response(&inv, 180, Some("b"), &[])),
+        ];
+        if bye {
+            let c = request("CANCEL", "c", 1, "z9hG4bK1", None, &[], "");
+            steps.push(Step::new(20_000, a(), b(), &c));
+        }
+        steps.extend(later(tail));
+        analyze(&steps)
+    };
+    // Still ringing 60 s later: pending, not a failure.
+    assert_eq!(
+        ringing(60_000, false).call("c").unwrap().outcome,
+        Outcome::Pending
+    );
+    // The caller gave up (CANCEL, no answer to it in the trace): failure.
+    assert_eq!(
+        ringing(60_000, true).call("c").unwrap().outcome,
+        Outcome::Failure
+    );
+    // Nothing for more than Timer C after the last message: failure.
+    assert_eq!(
+        ringing(200_000, false).call("c").unwrap().outcome,
+        Outcome::Failure
+    );
+}
+
+#[test]
 fn keep_selected_calls_bytes() {
     let mut steps = answered_call("keep-me", 0, 10_000);
     steps.extend(answered_call("other", 20, 10_000));
