@@ -1211,11 +1211,29 @@ mod props {
             for c in &t.calls {
                 for f in &c.findings {
                     prop_assert!(!f.text.contains('\x1b'));
+                    prop_assert!(crate::trace::findings::IDS.iter().any(|(id, _)| *id == f.id));
+                    prop_assert!(f.code.is_none_or(|code| crate::kb::Kb::embedded().lookup(code).is_ok()));
                     for e in &f.evidence {
                         prop_assert!(e.msg.is_none_or(|m| (m as usize) < c.msgs.len()));
                     }
                 }
             }
+        }
+    }
+}
+
+#[test]
+fn the_readme_lists_every_finding() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    for (id, rfc) in crate::trace::findings::IDS {
+        let row = readme
+            .lines()
+            .find(|l| l.starts_with(&format!("| `{id}` |")))
+            .unwrap_or_else(|| panic!("no README row for {id}"));
+        for part in rfc.split("; ") {
+            let rfc_number = part.split(" §").next().unwrap();
+            assert!(row.contains(rfc_number), "{id}: {rfc_number} not in {row}");
         }
     }
 }
