@@ -287,7 +287,18 @@ pub fn markdown(t: &Triage, kb: &Kb, c: &Call) -> String {
             "### The failing response explained (#{})\n\n",
             x.msg + 1
         ));
-        s.push_str(&message::render_markdown(&x.explanation));
+        // One level deeper than this document's own sections.
+        let mut fence = false;
+        for line in message::render_markdown(&x.explanation).lines() {
+            if line.starts_with("```") {
+                fence = !fence;
+            }
+            if !fence && line.starts_with('#') {
+                s.push_str("##");
+            }
+            s.push_str(line);
+            s.push('\n');
+        }
         if let Some((req, steps)) = &x.request
             && !steps.iter().all(Vec::is_empty)
         {
