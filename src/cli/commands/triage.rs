@@ -28,6 +28,12 @@ pub fn run(kb: &Kb, cmd: TriageCommand, out: Out) -> CmdResult {
         cmd.call.as_deref(),
         cmd.output,
     )?;
+    if cmd.inputs.iter().any(Option::is_none) && std::io::stdin().is_terminal() {
+        return Err(Failure::usage(
+            "standard input is a terminal: give a capture or log file, or pipe one in \
+             (tcpdump -w - ... | sipfix triage -)",
+        ));
+    }
     let mut inputs: Vec<Input> = cmd
         .inputs
         .iter()
