@@ -213,13 +213,13 @@ impl Bar {
         let bar = self.bar.get_or_insert_with(|| {
             let (b, template) = if total > 0 {
                 (
-                    indicatif::ProgressBar::new(total),
-                    "{bar:30} {bytes}/{total_bytes} {binary_bytes_per_sec} eta {eta}",
+                    indicatif::ProgressBar::new(total).with_position(done),
+                    "reading {bar:30} {bytes}/{total_bytes} ({percent}%)",
                 )
             } else {
                 (
-                    indicatif::ProgressBar::new_spinner(),
-                    "{spinner} {bytes} read {binary_bytes_per_sec}",
+                    indicatif::ProgressBar::new_spinner().with_position(done),
+                    "reading {spinner} {bytes}",
                 )
             };
             let mut style = indicatif::ProgressStyle::with_template(template)
@@ -229,8 +229,15 @@ impl Bar {
             }
             b.set_style(style);
             b.set_draw_target(indicatif::ProgressDrawTarget::stderr_with_hz(4));
+            // The bar starts a second late: its rate counts from here.
+            b.reset_eta();
             b
         });
+        if total > 0 && bar.length() != Some(total) {
+            // The next input (each reports its own size).
+            bar.set_length(total);
+            bar.reset_eta();
+        }
         bar.set_position(done);
     }
 
