@@ -27,6 +27,12 @@ pub(crate) fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
     era * 146_097 + doe - 719_468
 }
 
+/// Nanoseconds since the epoch of a time of day on a day count, saturating
+/// (a log line can carry a year of nine digits).
+fn at(day: i64, tod: i64) -> i64 {
+    day.saturating_mul(DAY_NS).saturating_add(tod)
+}
+
 /// The date of a day count since 1970-01-01.
 pub(crate) fn civil_from_days(z: i64) -> (i64, u32, u32) {
     let z = z + 719_468;
@@ -116,7 +122,7 @@ impl Clock {
                 self.last_tod = Some(tod);
                 self.year = Some(y);
                 self.month = m;
-                day * DAY_NS + tod
+                at(day, tod)
             }
             Stamp::NoYear(m, d, tod) => {
                 self.zone();
@@ -141,7 +147,7 @@ impl Clock {
                 let day = days_from_civil(year, m, d);
                 self.day = Some(day);
                 self.last_tod = Some(tod);
-                day * DAY_NS + tod
+                at(day, tod)
             }
             Stamp::TimeOnly(tod) => {
                 self.zone();
@@ -163,11 +169,11 @@ impl Clock {
                 if let Some(last) = self.last_tod
                     && tod + DAY_NS / 2 < last
                 {
-                    day += 1;
+                    day = day.saturating_add(1);
                 }
                 self.day = Some(day);
                 self.last_tod = Some(tod);
-                day * DAY_NS + tod
+                at(day, tod)
             }
         }
     }
