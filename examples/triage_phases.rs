@@ -1,7 +1,9 @@
 //! Where the time of `sipfix triage` goes, phase by phase, in one process:
-//! reading alone, reading with the analysis, `finish` (ordering,
-//! duplicates, timings, findings), the selection and summary, the JSON
-//! report and the text report (each written to memory).
+//! reading alone, the whole analysis as the CLI runs it (reading on a
+//! second thread), reading with the analysis on one thread, `finish`
+//! (ordering, duplicates, timings, findings), the selection and summary,
+//! the JSON report (as the CLI writes it, and through serde's pretty
+//! printer into memory) and the text report.
 //!
 //! ```sh
 //! cargo run --release --example triage_phases -- /tmp/big.pcapng [--runs 3]
@@ -68,7 +70,17 @@ fn main() {
         read_inputs(&inputs, Format::Auto, &mut c).expect("readable");
         c.0
     });
-    let (a, sources) = best(runs, "read + record", size, || {
+    best(runs, "analyze (all, as the CLI)", size, || {
+        sipfix::trace::analyze(
+            &inputs,
+            Format::Auto,
+            Options::default(),
+            kb,
+            &mut |_, _| {},
+        )
+        .expect("readable")
+    });
+    let (a, sources) = best(runs, "read + record, one thread", size, || {
         let mut a = Analyzer::new(Options::default());
         let s = read_inputs(&inputs, Format::Auto, &mut a).expect("readable");
         (a, s)
@@ -90,7 +102,11 @@ fn main() {
     let sel = best(runs, "selection + summary", 0, || {
         Selection::new(&t, &filter)
     });
-    let json = best(runs, "JSON report", 0, || {
+    best(runs, "JSON report", 0, || {
+        let mut out = std::io::sink();
+        report::json::write_report(&sel, kb, &mut out).expect("written");
+    });
+    let json = best(runs, "JSON report (serde, memory)", 0, || {
         let mut out = Vec::with_capacity(1 << 20);
         sipfix::sanitize::json_pretty_to(&mut out, &report::json::report(&sel, kb))
             .expect("serialisable");

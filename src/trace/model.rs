@@ -22,12 +22,12 @@
 //! frames are kept for `--export-pcap`). The same bytes later than that are a
 //! retransmission, counted and shown.
 
+use super::digest::{Batch, Digest, Event, Status};
 use super::findings::{self, Finding};
-use super::skim::{self, Rare, Skim, Start};
+use super::skim;
 use super::{Endpoint, Problem, Record, Sink, SourceInfo, Transport};
 use foldhash::fast::FixedState;
 use std::collections::HashMap;
-use std::hash::{BuildHasher, Hasher};
 
 /// Index of an endpoint in [`Triage::endpoints`]; [`NO_EP`] when unknown.
 pub type Ep = u32;
@@ -596,9 +596,10 @@ pub struct Analyzer {
     keep_full: bool,
     first_ns: Option<i64>,
     last_ns: Option<i64>,
-    hasher: FixedState,
     text: String,
     recent_eps: [(Endpoint, Ep); 4],
+    /// The batch a plain [`Sink`] digests each record into.
+    scratch: Batch,
 }
 
 impl Default for Analyzer {
@@ -609,30 +610,11 @@ impl Default for Analyzer {
 
 impl Sink for Analyzer {
     fn record(&mut self, r: Record<'_>) {
-        self.messages += 1;
-        if let Some(t) = r.time_ns {
-            self.first_ns = Some(self.first_ns.map_or(t, |f| f.min(t)));
-            self.last_ns = Some(self.last_ns.map_or(t, |l| l.max(t)));
-        }
-        let Some(s) = skim::skim(r.sip) else {
-            self.skipped += 1;
-            self.push_problem(
-                r.file,
-                Some(r.frame),
-                "SIP message skipped: no valid start line",
-            );
-            return;
-        };
-        if s.call_id.is_empty() {
-            self.skipped += 1;
-            self.push_problem(
-                r.file,
-                Some(r.frame),
-                "SIP message skipped: no Call-ID header",
-            );
-            return;
-        }
-        self.add(&r, &s);
+        let mut b = std::mem::take(&mut self.scratch);
+        b.clear();
+        b.push_record(&r, &self.opts.keep);
+        self.apply_batch(&b, &mut |_, _| {});
+        self.scratch = b;
     }
 
     fn problem(&mut self, p: Problem) {
@@ -641,6 +623,28 @@ impl Sink for Analyzer {
             self.problems.push(p);
         }
     }
+}
+
+/// The registered methods' numbers (exact case, as RFC 3261 §7.1 has them).
+pub(crate) fn known_method(name: &[u8]) -> Option<Method> {
+    Some(match name {
+        b"INVITE" => Method::INVITE,
+        b"ACK" => Method::ACK,
+        b"BYE" => Method::BYE,
+        b"CANCEL" => Method::CANCEL,
+        b"REGISTER" => Method::REGISTER,
+        b"OPTIONS" => Method::OPTIONS,
+        b"PRACK" => Method::PRACK,
+        b"SUBSCRIBE" => Method::SUBSCRIBE,
+        b"NOTIFY" => Method::NOTIFY,
+        b"PUBLISH" => Method::PUBLISH,
+        b"INFO" => Method::INFO,
+        b"REFER" => Method::REFER,
+        b"MESSAGE" => Method::MESSAGE,
+        b"UPDATE" => Method::UPDATE,
+        b"" => Method::UNKNOWN,
+        _ => return None,
+    })
 }
 
 impl Analyzer {
@@ -662,7 +666,6 @@ impl Analyzer {
             keep_full: false,
             first_ns: None,
             last_ns: None,
-            hasher: FixedState::with_seed(0x1234_5678),
             text: String::new(),
             recent_eps: [(
                 Endpoint {
@@ -671,6 +674,24 @@ impl Analyzer {
                 },
                 NO_EP,
             ); 4],
+            scratch: Batch::default(),
+        }
+    }
+
+    /// Which calls' bytes are kept (the digests need to know).
+    pub(crate) fn keep(&self) -> &Keep {
+        &self.opts.keep
+    }
+
+    /// Take a batch of digested messages, problems and progress reports,
+    /// in order.
+    pub(crate) fn apply_batch(&mut self, b: &Batch, progress: &mut dyn FnMut(u64, u64)) {
+        for e in &b.events {
+            match e {
+                Event::Msg(d) => self.apply(d, b),
+                Event::Problem(p) => self.problem(p.clone()),
+                Event::Progress(done, total) => progress(*done, *total),
+            }
         }
     }
 
@@ -706,28 +727,8 @@ impl Analyzer {
         id
     }
 
+    /// The number of a method not registered: numbered as it appears.
     fn method(&mut self, name: &[u8]) -> Method {
-        let known = match name {
-            b"INVITE" => Method::INVITE,
-            b"ACK" => Method::ACK,
-            b"BYE" => Method::BYE,
-            b"CANCEL" => Method::CANCEL,
-            b"REGISTER" => Method::REGISTER,
-            b"OPTIONS" => Method::OPTIONS,
-            b"PRACK" => Method::PRACK,
-            b"SUBSCRIBE" => Method::SUBSCRIBE,
-            b"NOTIFY" => Method::NOTIFY,
-            b"PUBLISH" => Method::PUBLISH,
-            b"INFO" => Method::INFO,
-            b"REFER" => Method::REFER,
-            b"MESSAGE" => Method::MESSAGE,
-            b"UPDATE" => Method::UPDATE,
-            b"" => return Method::UNKNOWN,
-            _ => Method::UNKNOWN,
-        };
-        if known != Method::UNKNOWN {
-            return known;
-        }
         if let Some(i) = self
             .methods
             .iter()
@@ -750,10 +751,9 @@ impl Analyzer {
         Method((self.methods.len() - 1) as u8)
     }
 
-    /// The call of a Call-ID, created on first sight. The Call-ID's bytes
-    /// are stored once, in `ids`.
-    fn call_index(&mut self, id: &[u8], transport: Transport) -> u32 {
-        let mut h = self.hash(&[id]);
+    /// The call of a Call-ID (`h` its hash), created on first sight. The
+    /// Call-ID's bytes are stored once, in `ids`.
+    fn call_index(&mut self, id: &[u8], mut h: u64, transport: Transport) -> u32 {
         loop {
             match self.call_ids.get(&h) {
                 Some(&i) => {
@@ -777,41 +777,48 @@ impl Analyzer {
         }
     }
 
-    fn hash(&self, parts: &[&[u8]]) -> u64 {
-        let mut h = self.hasher.build_hasher();
-        for p in parts {
-            h.write(p);
-            h.write_u8(0xff);
+    /// Place one digested message in its call and transaction.
+    fn apply(&mut self, d: &Digest, b: &Batch) {
+        self.messages += 1;
+        if let Some(t) = d.time_ns {
+            self.first_ns = Some(self.first_ns.map_or(t, |f| f.min(t)));
+            self.last_ns = Some(self.last_ns.map_or(t, |l| l.max(t)));
         }
-        h.finish()
-    }
-
-    fn wants(&self, call_id: &[u8]) -> bool {
-        match &self.opts.keep {
-            Keep::Nothing => false,
-            Keep::All => true,
-            Keep::Calls(ids) => ids.iter().any(|id| call_id.starts_with(id)),
+        match d.status {
+            Status::Ok => {}
+            Status::NoStartLine => {
+                self.skipped += 1;
+                self.push_problem(
+                    d.file,
+                    Some(d.frame),
+                    "SIP message skipped: no valid start line",
+                );
+                return;
+            }
+            Status::NoCallId => {
+                self.skipped += 1;
+                self.push_problem(
+                    d.file,
+                    Some(d.frame),
+                    "SIP message skipped: no Call-ID header",
+                );
+                return;
+            }
         }
-    }
-
-    fn add(&mut self, r: &Record<'_>, s: &Skim<'_>) {
-        let src = self.endpoint(r.src);
-        let dst = self.endpoint(r.dst);
-        let method = self.method(s.method());
-        let ci = self.call_index(s.call_id, r.transport);
-        let code = s.code().unwrap_or(0);
-        let to_tag = s.to_tag();
+        let src = self.endpoint(d.src);
+        let dst = self.endpoint(d.dst);
+        let method = match d.method {
+            Some(m) => m,
+            None => self.method(b.get(d.method_name)),
+        };
+        let call_id = b.get(d.call_id);
+        let ci = self.call_index(call_id, d.call_id_hash, d.transport);
+        let code = d.code;
+        let to_tag = b.get(d.to_tag);
         let in_dialog = code == 0 && !to_tag.is_empty();
 
         // The transaction (RFC 3261 §17.1.3, §17.2.3).
-        let branch = s.branch();
-        let rfc2543 = !skim::has_magic_cookie(branch);
-        let base = if rfc2543 {
-            let cseq = s.cseq.unwrap_or(0).to_le_bytes();
-            self.hash(&[branch, s.sent_by(), s.from_tag(), &cseq])
-        } else {
-            self.hash(&[branch, s.sent_by()])
-        };
+        let base = d.base;
         let key = |m: Method| base ^ (u64::from(m.0) << 56) ^ u64::from(m.0);
         // The ACK of a non-2xx response shares its INVITE's transaction.
         let call = &mut self.calls[ci as usize];
@@ -828,9 +835,9 @@ impl Analyzer {
                 base,
                 key: key(method),
                 method,
-                cseq: s.cseq.unwrap_or(0),
+                cseq: d.cseq.unwrap_or(0),
                 in_dialog,
-                rfc2543,
+                rfc2543: d.rfc2543,
                 request: NONE,
                 requests: 0,
                 first_response: NONE,
@@ -843,27 +850,7 @@ impl Analyzer {
             call.index_txn(txn);
         }
 
-        let mut flags = 0u16;
-        if s.credentials && code == 0 {
-            flags |= flag::CREDENTIALS;
-        }
-        if in_dialog {
-            flags |= flag::IN_DIALOG;
-        }
-        let is_sdp = !s.body.is_empty()
-            && (skim::find_ci(s.content_type, b"sdp").is_some()
-                || skim::find_ci(s.content_type, b"multipart").is_some());
-        if is_sdp {
-            flags |= flag::SDP;
-        }
-        let want_bytes = self.wants(s.call_id);
-        let hash = {
-            let mut h = self.hasher.build_hasher();
-            h.write(r.sip);
-            h.finish() as u32
-        };
         let text = &mut self.text;
-        let call = &mut self.calls[ci as usize];
         let tx = &mut call.txns[txn as usize];
         if code == 0 && tx.in_dialog != in_dialog && method != Method::ACK {
             // The request arrived after its responses: trust the request.
@@ -897,107 +884,57 @@ impl Analyzer {
                         .iter()
                         .any(|m| m.method == Method::INVITE && m.is_request())))
         {
-            call.from_uri = put(text, skim::name_addr_uri(s.from));
-            call.to_uri = put(text, skim::name_addr_uri(s.to));
-            call.transport = r.transport;
+            call.from_uri = put(text, b.get(d.from_uri));
+            call.to_uri = put(text, b.get(d.to_uri));
+            call.transport = d.transport;
         }
 
         // The few header values kept.
-        let mut push = |kind: ExtraKind, v: &[u8]| {
-            let v = &v[..v.len().min(MAX_EXTRA)];
-            let at = put(text, v);
+        for &(kind, v) in b.extras_of(d) {
+            let at = put(text, b.get(v));
             call.extras.push(Extra { msg: seq, kind, at });
-        };
-        if let Start::Response { reason, .. } = s.start
-            && code >= 200
-            && !(code == 200 && reason == b"OK")
-        {
-            push(ExtraKind::Phrase, reason);
         }
-        for (which, v) in s.rare() {
-            let kind = match which {
-                Rare::Reason => ExtraKind::Reason,
-                Rare::Warning => ExtraKind::Warning,
-                Rare::RetryAfter => ExtraKind::RetryAfter,
-                Rare::WwwAuthenticate | Rare::ProxyAuthenticate => {
-                    if code == 401 || code == 407 {
-                        flags |= flag::CHALLENGE;
-                        if skim::challenge_is_stale(v) {
-                            flags |= flag::STALE;
-                        }
-                    }
-                    ExtraKind::Challenge
-                }
-                Rare::SessionExpires => ExtraKind::SessionExpires,
-                Rare::MinSe => ExtraKind::MinSe,
-                Rare::MinExpires => ExtraKind::MinExpires,
-                Rare::Expires => {
-                    if !matches!(method, Method::REGISTER | Method::SUBSCRIBE) {
-                        continue;
-                    }
-                    ExtraKind::Expires
-                }
-                Rare::Event => {
-                    let v = skim::trim(v);
-                    if v.len() >= 5 && v[..5].eq_ignore_ascii_case(b"refer") {
-                        flags |= flag::EVENT_REFER;
-                    }
-                    ExtraKind::Event
-                }
-                Rare::SubscriptionState => ExtraKind::SubscriptionState,
-            };
-            push(kind, v);
-        }
-        if is_sdp && code == 0 && text.len() <= MAX_TEXT {
-            let start = text.len();
-            sdp_summary(s.body, text);
-            if text.len() > start {
-                let at = Span {
-                    start: start as u32,
-                    len: (text.len() - start) as u32,
-                };
-                call.extras.push(Extra {
-                    msg: seq,
-                    kind: ExtraKind::Sdp,
-                    at,
-                });
-            }
+        if d.sdp.len > 0 && text.len() <= MAX_TEXT {
+            let at = put(text, b.get(d.sdp));
+            call.extras.push(Extra {
+                msg: seq,
+                kind: ExtraKind::Sdp,
+                at,
+            });
         }
 
-        if r.frames.len() > 1 {
-            call.extra_frames.extend(
-                r.frames
-                    .iter()
-                    .filter(|&&f| f != r.frame)
-                    .map(|&f| (r.file, f)),
-            );
+        let frames = b.frames_of(d);
+        if !frames.is_empty() {
+            call.extra_frames
+                .extend(frames.iter().map(|&f| (d.file, f)));
         }
         call.msgs.push(Msg {
-            time_ns: r.time_ns.unwrap_or(i64::MIN),
-            frame: r.frame,
-            file: r.file,
+            time_ns: d.time_ns.unwrap_or(i64::MIN),
+            frame: d.frame,
+            file: d.file,
             src,
             dst,
-            cseq: s.cseq.unwrap_or(0),
+            cseq: d.cseq.unwrap_or(0),
             txn,
-            len: r.sip.len().min(u32::MAX as usize) as u32,
-            hash,
+            len: d.len,
+            hash: d.hash,
             seq,
             code,
             method,
             leg,
-            flags,
+            flags: d.flags,
         });
-        if want_bytes {
-            if self.kept_bytes + r.sip.len() <= self.opts.keep_limit {
-                self.kept_bytes += r.sip.len();
-                call.raw.push((seq, Box::from(r.sip)));
+        if let Some(raw) = d.raw {
+            let raw = b.get(raw);
+            if self.kept_bytes + raw.len() <= self.opts.keep_limit {
+                self.kept_bytes += raw.len();
+                call.raw.push((seq, Box::from(raw)));
             } else if !self.keep_full {
                 self.keep_full = true;
                 let limit = self.opts.keep_limit >> 20;
                 self.push_problem(
-                    r.file,
-                    Some(r.frame),
+                    d.file,
+                    Some(d.frame),
                     &format!(
                         "more than {limit} MiB of messages selected: later messages are summarised only"
                     ),
