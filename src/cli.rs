@@ -14,12 +14,15 @@ use std::collections::BTreeMap;
 use std::io::Write;
 use std::process::ExitCode;
 
+/// The version and the commit the binary was built from (`sipfix --version`).
+pub const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (", env!("SIPFIX_COMMIT"), ")");
+
 /// Offline assistant for troubleshooting SIP response codes.
 ///
 /// Run without arguments for the interactive terminal UI. `sipfix 486` is
 /// short for `sipfix show 486`.
 #[derive(Debug, Parser)]
-#[command(name = "sipfix", version, max_term_width = 100)]
+#[command(name = "sipfix", version = VERSION, max_term_width = 100)]
 pub struct Cli {
     /// When to use colour: auto (a terminal without NO_COLOR), always, never.
     #[arg(long, value_enum, default_value_t = ColorWhen::Auto, global = true)]

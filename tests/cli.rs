@@ -436,3 +436,27 @@ fn explain_escapes_hostile_bytes_on_stdout() {
     let s = stdout(&o);
     assert!(!s.contains('\x1b') && !s.contains('\x07'), "{s:?}");
 }
+
+/// `sipfix --version` names the version and the commit the binary was
+/// built from (`build.rs`).
+#[test]
+fn version_names_the_commit() {
+    let o = sipfix(&["--version"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v = stdout(&o);
+    let prefix = format!("sipfix {} (commit ", env!("CARGO_PKG_VERSION"));
+    assert!(v.starts_with(&prefix), "{v}");
+    let head = std::process::Command::new("git")
+        .args(["-C", env!("CARGO_MANIFEST_DIR"), "rev-parse", "HEAD"])
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string());
+    match head {
+        Some(h) => assert!(
+            v.starts_with(&format!("{prefix}{}", &h[..12])),
+            "{v} vs HEAD {h}"
+        ),
+        None => println!("no git checkout here: the commit part is not compared"),
+    }
+}
