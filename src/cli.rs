@@ -339,12 +339,17 @@ pub struct CodeDetailJson<'a> {
     pub related: &'a [u16],
     pub q850: Option<CauseRef<'a>>,
     pub steps: &'a [crate::kb::Step],
+    /// What of the entry is not checked against a source, if anything.
+    pub unverified: Option<&'a str>,
 }
 
 #[derive(Debug, Serialize)]
 pub struct CauseRef<'a> {
     pub cause: u8,
     pub name: &'a str,
+    /// True when the cause is RFC 3398's default for a code its table does
+    /// not list (or leaves to the Warning header), not a value of the table.
+    pub default: bool,
 }
 
 fn rfc_numbers(refs: &[String]) -> Vec<String> {
@@ -386,11 +391,16 @@ pub fn code_detail_json<'a>(kb: &'a Kb, l: &Lookup<'a>) -> CodeDetailJson<'a> {
         retry: &e.retry,
         forking: e.forking.as_deref(),
         related: &e.related,
-        q850: kb.cause_for_sip(l.code).map(|c| CauseRef {
-            cause: c.cause,
-            name: &c.name,
-        }),
+        q850: {
+            let m = kb.sip_mapping(l.code);
+            m.cause.map(|c| CauseRef {
+                cause: c.cause,
+                name: &c.name,
+                default: m.default,
+            })
+        },
         steps: &e.steps,
+        unverified: e.unverified.as_deref(),
     }
 }
 
@@ -574,7 +584,10 @@ struct CauseJson<'a> {
     class: &'a str,
     summary: &'a str,
     /// RFC 3398 §7.2.4.1: the SIP responses for this cause.
-    sip: &'a [u16],
+    sip: Vec<u16>,
+    /// True when `sip` is the section's default (500) for a cause its table
+    /// does not list.
+    default: bool,
     sip_note: Option<&'a str>,
     /// RFC 3398 §8.2.6.1: the SIP responses that map to this cause.
     from_sip: Vec<u16>,
@@ -586,21 +599,28 @@ struct SipCauseJson<'a> {
     sip: u16,
     cause: Option<u8>,
     name: Option<&'a str>,
+    /// True when `cause` is RFC 3398's default, not a value of its table.
+    default: bool,
+    /// A cause the RFC recommends instead in the case the note describes.
+    alternative: Option<CauseRef<'a>>,
+    note: Option<&'a str>,
     deviations: Vec<&'a crate::kb::Deviation>,
 }
 
 fn cause_json<'a>(kb: &'a Kb, c: &'a Cause) -> CauseJson<'a> {
+    let (sip, default) = kb.sip_for_cause(c);
     CauseJson {
         cause: c.cause,
         name: &c.name,
         class: &c.class,
         summary: &c.summary,
-        sip: &c.sip,
+        sip: sip.into_owned(),
+        default,
         sip_note: c.sip_note.as_deref(),
         from_sip: kb
             .sip_to_cause
             .iter()
-            .filter(|(_, v)| **v == c.cause)
+            .filter(|(_, row)| row.cause == Some(c.cause))
             .map(|(k, _)| *k)
             .collect(),
         deviations: kb.deviations_for_cause(c.cause).collect(),
@@ -610,12 +630,19 @@ fn cause_json<'a>(kb: &'a Kb, c: &'a Cause) -> CauseJson<'a> {
 fn q850(kb: &Kb, cause: Option<&str>, sip: Option<&str>, json: bool, out: Out) -> CmdResult {
     if let Some(s) = sip {
         let code = parse_code(s).map_err(Failure::usage)?;
-        let c = kb.cause_for_sip(code);
+        let m = kb.sip_mapping(code);
         if json {
             return emit_json(&SipCauseJson {
                 sip: code,
-                cause: c.map(|c| c.cause),
-                name: c.map(|c| c.name.as_str()),
+                cause: m.cause.map(|c| c.cause),
+                name: m.cause.map(|c| c.name.as_str()),
+                default: m.default,
+                alternative: m.alt.map(|a| CauseRef {
+                    cause: a.cause,
+                    name: &a.name,
+                    default: false,
+                }),
+                note: m.note,
                 deviations: kb.deviations_for_sip(code).collect(),
             });
         }
@@ -643,18 +670,16 @@ fn q850(kb: &Kb, cause: Option<&str>, sip: Option<&str>, json: bool, out: Out) -
             }
             let mut s = String::new();
             for c in kb.causes.values() {
-                let sipl = c
-                    .sip
-                    .iter()
-                    .map(u16::to_string)
-                    .collect::<Vec<_>>()
-                    .join(",");
+                let (sip, default) = kb.sip_for_cause(c);
+                let sipl = sip.iter().map(u16::to_string).collect::<Vec<_>>().join(",");
                 s.push_str(&format!(
                     "{:>3}  {:<52} {}\n",
                     c.cause,
                     c.name,
                     if sipl.is_empty() {
-                        "-".into()
+                        "no response".into()
+                    } else if default {
+                        format!("SIP {sipl} (default)")
                     } else {
                         format!("SIP {sipl}")
                     }

@@ -58,8 +58,9 @@ pub fn compare<'a>(kb: &'a Kb, a: Lookup<'a>, b: Lookup<'a>) -> Result<Compariso
     }
     let class_line = if a.class == b.class {
         format!(
-            "Both are {}s ({}).",
-            class_phrase(a.class),
+            "Both are {} {}s ({}).",
+            a.class.label(),
+            a.class.name(),
             a.class.meaning()
         )
     } else {
@@ -195,23 +196,8 @@ fn derived_differences(kb: &Kb, a: &Lookup<'_>, b: &Lookup<'_>) -> Vec<String> {
             list(&eb.methods)
         ));
     }
-    match (kb.cause_for_sip(a.code), kb.cause_for_sip(b.code)) {
-        (Some(ca), Some(cb)) if ca.cause == cb.cause => out.push(format!(
-            "RFC 3398 maps both to the same Q.850 cause {} ({}), so an ISUP or PRI leg cannot tell them apart.",
-            ca.cause, ca.name
-        )),
-        (Some(ca), Some(cb)) => out.push(format!(
-            "Towards ISUP or PRI, RFC 3398 maps {} to Q.850 cause {} ({}) and {} to cause {} ({}).",
-            a.code, ca.cause, ca.name, b.code, cb.cause, cb.name
-        )),
-        (Some(c), None) | (None, Some(c)) => {
-            let (with, without) = if kb.cause_for_sip(a.code).is_some() { (a.code, b.code) } else { (b.code, a.code) };
-            out.push(format!(
-                "RFC 3398 maps {with} to Q.850 cause {} ({}); it gives no cause for {without}.",
-                c.cause, c.name
-            ));
-        }
-        (None, None) => {}
+    if let Some(q) = q850_difference(kb, a.code, b.code) {
+        out.push(q);
     }
     if ea.deprecated != eb.deprecated {
         let (d, o) = if ea.deprecated { (a, b) } else { (b, a) };
@@ -229,6 +215,62 @@ fn derived_differences(kb: &Kb, a: &Lookup<'_>, b: &Lookup<'_>) -> Vec<String> {
     out.push(format!("Retrying after {}: {}", a.code, ea.retry));
     out.push(format!("Retrying after {}: {}", b.code, eb.retry));
     out
+}
+
+/// How RFC 3398 §8.2.6.1 treats a code, as a phrase ("cause 127
+/// (Interworking, unspecified)", "the default cause 31 (...)").
+fn cause_phrase(m: &crate::kb::SipMapping<'_>) -> Option<String> {
+    let c = m.cause?;
+    Some(if m.default {
+        format!(
+            "the default cause {} ({}), as its table does not list it",
+            c.cause, c.name
+        )
+    } else {
+        format!("cause {} ({})", c.cause, c.name)
+    })
+}
+
+/// The Q.850 line of a derived comparison (RFC 3398 §8.2.6.1).
+fn q850_difference(kb: &Kb, a: u16, b: u16) -> Option<String> {
+    let (ma, mb) = (kb.sip_mapping(a), kb.sip_mapping(b));
+    let why_none = |code: u16| {
+        if code >= 400 {
+            format!("its table says 'no mapping' for {code}")
+        } else {
+            format!("{code} is not a failure response, so it gets none")
+        }
+    };
+    match (ma.cause, mb.cause) {
+        (Some(ca), Some(cb)) if ca.cause == cb.cause => Some(if ma.default && mb.default {
+            format!(
+                "RFC 3398 §8.2.6.1 lists neither, so toward ISUP or PRI both get its default cause {} ({}) and that leg cannot tell them apart.",
+                ca.cause, ca.name
+            )
+        } else {
+            format!(
+                "Toward ISUP or PRI, RFC 3398 §8.2.6.1 gives {a} {} and {b} {}, so that leg cannot tell them apart.",
+                cause_phrase(&ma)?,
+                cause_phrase(&mb)?
+            )
+        }),
+        (Some(_), Some(_)) => Some(format!(
+            "Toward ISUP or PRI, RFC 3398 §8.2.6.1 gives {a} {} and {b} {}.",
+            cause_phrase(&ma)?,
+            cause_phrase(&mb)?
+        )),
+        (Some(_), None) => Some(format!(
+            "Toward ISUP or PRI, RFC 3398 §8.2.6.1 gives {a} {}; {}.",
+            cause_phrase(&ma)?,
+            why_none(b)
+        )),
+        (None, Some(_)) => Some(format!(
+            "Toward ISUP or PRI, RFC 3398 §8.2.6.1 gives {b} {}; {}.",
+            cause_phrase(&mb)?,
+            why_none(a)
+        )),
+        (None, None) => None,
+    }
 }
 
 fn lower_first(s: &str) -> String {

@@ -34,6 +34,8 @@ pub struct StepView {
     pub headers: Vec<String>,
     /// (tool, command) pairs.
     pub commands: Vec<(String, String)>,
+    /// What in the step is not checked against a source, if anything.
+    pub unverified: Option<String>,
 }
 
 /// A document: a list of blocks.
@@ -77,6 +79,9 @@ pub fn show(kb: &Kb, l: &Lookup<'_>, marks: Option<&[&'static str]>) -> Doc {
     ));
     d.push(Block::Field("Summary".into(), e.summary.clone()));
     d.push(Block::Field("References".into(), e.references.join(", ")));
+    if let Some(u) = &e.unverified {
+        d.push(Block::Warning(crate::render::unverified_text(u)));
+    }
     d.push(Block::Heading("What it means".into()));
     d.push(Block::Para(e.description.clone()));
     d.push(Block::Heading("When you see it".into()));
@@ -100,6 +105,7 @@ pub fn show(kb: &Kb, l: &Lookup<'_>, marks: Option<&[&'static str]>) -> Doc {
                     .iter()
                     .map(|(k, v)| (k.clone(), v.clone()))
                     .collect(),
+                unverified: s.unverified.clone(),
             })
             .collect(),
     ));
@@ -137,26 +143,41 @@ pub fn local_origin(code: u16) -> Option<Block> {
     })
 }
 
-/// The Q.850 lines for a SIP code: RFC 3398 §8.2.6.1 mapping, the causes
-/// that §7.2.4.1 maps to this code, and vendor deviations.
+/// The Q.850 lines for a SIP code: its RFC 3398 §8.2.6.1 cause (the
+/// section's default marked as such), the causes that §7.2.4.1 maps to this
+/// code, and vendor deviations.
 pub fn q850_for_sip(kb: &Kb, code: u16) -> Doc {
     let mut d = Vec::new();
-    match kb.cause_for_sip(code) {
-        Some(c) => d.push(Block::Field(
-            "To ISUP".into(),
-            format!("cause {} {} (RFC 3398 §8.2.6.1)", c.cause, c.name),
-        )),
-        None => d.push(Block::Field(
-            "To ISUP".into(),
-            "RFC 3398 §8.2.6.1 gives no cause for this code".into(),
-        )),
+    let m = kb.sip_mapping(code);
+    let to_isup = match (m.cause, m.default) {
+        (Some(c), false) => format!("cause {} {} (RFC 3398 §8.2.6.1)", c.cause, c.name),
+        (Some(c), true) => format!(
+            "cause {} {} -- the default of RFC 3398 §8.2.6.1{}",
+            c.cause,
+            c.name,
+            match m.alt {
+                Some(a) => format!("; cause {} {} in the case below", a.cause, a.name),
+                None => ", whose table does not list this code".to_string(),
+            }
+        ),
+        (None, _) if code >= 400 => {
+            "none: RFC 3398 §8.2.6.1 gives this code no mapping".to_string()
+        }
+        (None, _) => "none: RFC 3398 §8.2.6.1 maps only failure responses (4xx-6xx)".to_string(),
+    };
+    d.push(Block::Field("To ISUP".into(), to_isup));
+    if let Some(n) = m.note {
+        d.push(Block::Para(n.to_string()));
     }
-    let from: Vec<String> = kb
+    let mut from: Vec<String> = kb
         .causes
         .values()
         .filter(|c| c.sip.contains(&code))
         .map(|c| format!("{} {}", c.cause, c.name))
         .collect();
+    if code == crate::kb::DEFAULT_SIP_FOR_CAUSE {
+        from.push("any cause the table does not list (its default)".into());
+    }
     if !from.is_empty() {
         d.push(Block::Field(
             "From ISUP".into(),
@@ -182,29 +203,41 @@ pub fn q850_cause(kb: &Kb, c: &Cause) -> Doc {
     if !c.summary.is_empty() {
         d.push(Block::Para(c.summary.clone()));
     }
-    let to_sip = if c.sip.is_empty() {
-        "RFC 3398 §7.2.4.1 gives no SIP response for this cause".to_string()
+    let (sip, default) = kb.sip_for_cause(c);
+    let names = sip
+        .iter()
+        .map(|s| match kb.get(*s) {
+            Some(e) => format!("{} {}", s, e.reason),
+            None => s.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    let to_sip = if default {
+        format!("{names} -- the default of RFC 3398 §7.2.4.1, whose table does not list this cause")
+    } else if sip.is_empty() {
+        "no response: RFC 3398 §7.2.4.1 sends none for this cause".to_string()
     } else {
-        c.sip
-            .iter()
-            .map(|s| match kb.get(*s) {
-                Some(e) => format!("{} {}", s, e.reason),
-                None => s.to_string(),
-            })
-            .collect::<Vec<_>>()
-            .join(", ")
-            + " (RFC 3398 §7.2.4.1)"
+        format!("{names} (RFC 3398 §7.2.4.1)")
     };
     d.push(Block::Field("To SIP".into(), to_sip));
     if let Some(n) = &c.sip_note {
         d.push(Block::Para(n.clone()));
     }
-    let back: Vec<String> = kb
-        .sip_to_cause
-        .iter()
-        .filter(|(_, cause)| **cause == c.cause)
-        .map(|(s, _)| s.to_string())
-        .collect();
+    let mut back: Vec<String> = Vec::new();
+    for (s, row) in &kb.sip_to_cause {
+        if row.cause == Some(c.cause) {
+            back.push(if row.default {
+                format!("{s} by default")
+            } else {
+                s.to_string()
+            });
+        } else if row.alt_cause == Some(c.cause) {
+            back.push(format!("{s} in the case its note gives"));
+        }
+    }
+    if c.cause == crate::kb::DEFAULT_CAUSE_FOR_SIP {
+        back.push("any 4xx-6xx code the table does not list (its default)".into());
+    }
     if !back.is_empty() {
         d.push(Block::Field(
             "From SIP".into(),

@@ -141,6 +141,11 @@ pub fn to_text(doc: &Doc, st: TextStyle) -> String {
                             out.push(paint(&l, DIM, st.color));
                         }
                     }
+                    if let Some(u) = &s.unverified {
+                        for l in wrap(&unverified_text(u), w, "     ", "     ") {
+                            out.push(paint(&l, WARN, st.color));
+                        }
+                    }
                 }
             }
             Block::Warning(t) => {
@@ -239,6 +244,12 @@ pub fn to_markdown(doc: &Doc) -> String {
                     for (tool, cmd) in &s.commands {
                         out.push_str(&format!("   - {tool}: {}\n", md_code(&one_line(cmd))));
                     }
+                    if let Some(u) = &s.unverified {
+                        out.push_str(&format!(
+                            "   *{}*\n",
+                            md_escape(&one_line(&unverified_text(u)))
+                        ));
+                    }
                     out.push('\n');
                 }
             }
@@ -246,6 +257,11 @@ pub fn to_markdown(doc: &Doc) -> String {
         }
     }
     out
+}
+
+/// How a step's unverified note reads wherever it is shown.
+pub fn unverified_text(note: &str) -> String {
+    format!("(unverified: {})", note.trim())
 }
 
 #[cfg(test)]

@@ -199,3 +199,393 @@ fn toml_errors_carry_file_and_line() {
     assert_eq!(e.line, Some(3));
     assert!(e.to_string().starts_with("x.toml:3:"), "{e}");
 }
+
+// ---- Corrections of the knowledge-accuracy review ----------------------
+
+fn sipfix_json(args: &[&str]) -> serde_json::Value {
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_sipfix"))
+        .args(args)
+        .env("LANG", "C.UTF-8")
+        .env_remove("LC_ALL")
+        .env(
+            "SIPFIX_DATA_DIR",
+            std::env::temp_dir().join("sipfix-kb-test-unused"),
+        )
+        .output()
+        .expect("run sipfix");
+    assert!(
+        o.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    serde_json::from_slice(&o.stdout).expect("valid JSON")
+}
+
+fn text(d: &sipfix::doc::Doc) -> String {
+    sipfix::render::to_text(
+        d,
+        sipfix::render::TextStyle {
+            width: 200,
+            color: false,
+            ascii: false,
+        },
+    )
+}
+
+/// Every text a code entry shows, joined (description, when, steps...).
+fn entry_text(code: u16) -> String {
+    let e = kb().get(code).unwrap();
+    let mut s = vec![e.description.clone(), e.retry.clone(), e.summary.clone()];
+    s.extend(e.when.iter().cloned());
+    s.extend(e.forking.iter().cloned());
+    s.extend(e.deprecated_note.iter().cloned());
+    for st in &e.steps {
+        s.push(st.title.clone());
+        s.push(st.detail.clone());
+    }
+    s.join("\n")
+}
+
+fn compare_text(a: u16, b: u16) -> String {
+    let k = kb();
+    let c = sipfix::compare::compare(k, k.lookup(a).unwrap(), k.lookup(b).unwrap()).unwrap();
+    text(&sipfix::doc::compare(&c))
+}
+
+#[test]
+fn asterisk_pjsip_reports_cause_3_not_20_for_an_unreachable_480_target() {
+    let v = sipfix_json(&["show", "480", "--json"]);
+    let when = v["when"].to_string();
+    assert!(when.contains("cause 3"), "{when}");
+    assert!(!when.contains("cause 20 - Subscriber absent"), "{when}");
+}
+
+#[test]
+fn q850_cause_without_a_row_gets_the_default_500() {
+    for cause in ["63", "24"] {
+        let v = sipfix_json(&["q850", cause, "--json"]);
+        assert_eq!(v["sip"], serde_json::json!([500]), "cause {cause}");
+        assert_eq!(v["default"], true, "cause {cause}");
+    }
+    let listed = sipfix_json(&["q850", "17", "--json"]);
+    assert_eq!(listed["sip"], serde_json::json!([486]));
+    assert_eq!(listed["default"], false);
+    // 16 and 44 are in the table without a response: no default for them.
+    for cause in ["16", "44"] {
+        let v = sipfix_json(&["q850", cause, "--json"]);
+        assert_eq!(v["sip"], serde_json::json!([]), "cause {cause}");
+        assert_eq!(v["default"], false, "cause {cause}");
+    }
+}
+
+#[test]
+fn q850_sip_code_without_a_row_gets_the_default_cause_31() {
+    let v = sipfix_json(&["q850", "--sip", "422", "--json"]);
+    assert_eq!(v["cause"], 31);
+    assert_eq!(v["default"], true);
+    let listed = sipfix_json(&["q850", "--sip", "423", "--json"]);
+    assert_eq!(listed["cause"], 127);
+    assert_eq!(listed["default"], false);
+    // The show command carries the same flag.
+    let show = sipfix_json(&["show", "422", "--json"]);
+    assert_eq!(show["q850"]["cause"], 31);
+    assert_eq!(show["q850"]["default"], true);
+}
+
+#[test]
+fn q850_488_and_606_give_31_by_default_and_65_for_bearer_capability() {
+    for code in ["488", "606"] {
+        let v = sipfix_json(&["q850", "--sip", code, "--json"]);
+        assert_eq!(v["cause"], 31, "{code}");
+        assert_eq!(v["default"], true, "{code}");
+        assert_eq!(v["alternative"]["cause"], 65, "{code}");
+        assert!(v["note"].as_str().unwrap().contains("bearer"), "{code}");
+    }
+    let e = entry_text(606);
+    assert!(!e.contains("maps to Q.850 cause 58"), "{e}");
+}
+
+#[test]
+fn q850_never_says_no_mapping_where_rfc_3398_has_a_default() {
+    let k = kb();
+    for c in k.causes.values() {
+        let t = text(&sipfix::doc::q850_cause(k, c));
+        let (sip, default) = k.sip_for_cause(c);
+        assert!(
+            !sip.is_empty() || c.sip_none,
+            "cause {} has no SIP response and is not marked sip_none",
+            c.cause
+        );
+        assert_eq!(
+            default,
+            c.sip.is_empty() && !c.sip_none,
+            "cause {}",
+            c.cause
+        );
+        assert!(
+            !t.contains("gives no SIP response"),
+            "cause {}: {t}",
+            c.cause
+        );
+    }
+    for code in 400..=699u16 {
+        let m = k.sip_mapping(code);
+        if code == 487 {
+            assert!(m.cause.is_none(), "487 has an explicit 'no mapping' row");
+            continue;
+        }
+        assert!(m.cause.is_some(), "SIP {code} has no cause");
+        let t = text(&sipfix::doc::q850_for_sip(k, code));
+        assert!(!t.contains("gives no cause"), "SIP {code}: {t}");
+    }
+    assert!(k.sip_mapping(183).cause.is_none(), "1xx are not failures");
+}
+
+#[test]
+fn compare_422_423_uses_the_default_cause_consistently() {
+    let t = compare_text(422, 423);
+    assert!(t.contains("cause 31"), "{t}");
+    assert!(!t.contains("has no mapping there"), "{t}");
+    // A derived comparison speaks of the default the same way.
+    let d = compare_text(422, 480);
+    assert!(d.contains("default cause 31"), "{d}");
+    assert!(!d.contains("gives no cause"), "{d}");
+}
+
+#[test]
+fn derived_class_line_is_grammatical() {
+    let t = compare_text(410, 413);
+    assert!(t.contains("Both are 4xx request failures"), "{t}");
+    assert!(!t.contains("Both are a "), "{t}");
+}
+
+#[test]
+fn cancel_without_transaction_is_forwarded_statelessly() {
+    let e = kb().get(481).unwrap();
+    let f = e.forking.as_deref().unwrap();
+    assert!(f.contains("statelessly"), "{f}");
+    assert!(!f.contains("first hop that could not find"), "{f}");
+    assert!(e.description.contains("should terminate the dialog"));
+    assert!(!e.description.contains("must consider the dialog dead"));
+}
+
+#[test]
+fn sec_agree_494_is_the_normal_second_step() {
+    let d = &kb().get(494).unwrap().description;
+    assert!(d.contains("both Require and"), "{d}");
+    assert!(d.contains("normal second step"), "{d}");
+    assert!(!d.contains("skipped or broke the agreement"), "{d}");
+}
+
+#[test]
+fn unknown_199_is_handled_like_183_and_needs_supported() {
+    let e = kb().get(199).unwrap();
+    assert!(e.description.contains("183"), "{}", e.description);
+    assert!(e.description.contains("Supported"));
+    assert!(!e.description.contains("simply ignores it"));
+    assert!(e.references.iter().any(|r| r == "RFC 6228 §5"));
+}
+
+#[test]
+fn cause_21_may_come_back_as_603() {
+    let t = compare_text(486, 603);
+    assert!(t.contains("or as 603 when the cause location"), "{t}");
+}
+
+#[test]
+fn freeswitch_relays_the_b_leg_code_unless_told_not_to() {
+    let t = compare_text(408, 504);
+    assert!(t.contains("sip_ignore_remote_cause"), "{t}");
+    assert!(!t.contains("and answers the A-leg with 504"), "{t}");
+    assert!(entry_text(504).contains("sip_ignore_remote_cause"));
+}
+
+#[test]
+fn accepted_must_not_be_sent_to_subscribe_or_notify() {
+    let n = kb().get(202).unwrap().deprecated_note.clone().unwrap();
+    assert!(n.contains("must not send"), "{n}");
+    assert!(!n.contains("should answer an accepted"), "{n}");
+}
+
+#[test]
+fn asterisk_sip_to_cause_table_lives_in_res_pjsip() {
+    for d in kb().deviations.iter() {
+        if d.vendor == "Asterisk" && d.direction == "sip-to-cause" {
+            assert!(
+                d.source
+                    .starts_with("Asterisk res/res_pjsip.c ast_sip_hangup_sip2cause()"),
+                "{}",
+                d.source
+            );
+        }
+    }
+}
+
+#[test]
+fn isup_to_sip_direction_is_cited_as_7_2_4_1() {
+    for (a, b) in [(484, 404), (480, 408), (502, 504)] {
+        let t = compare_text(a, b);
+        assert!(!t.contains("§8.2.6.1, §8.2.6.1"), "{a}/{b}: {t}");
+        assert!(t.contains("§7.2.4.1"), "{a}/{b}: {t}");
+    }
+}
+
+#[test]
+fn wrong_section_citations_are_gone() {
+    assert!(
+        !kb()
+            .get(421)
+            .unwrap()
+            .references
+            .iter()
+            .any(|r| r == "RFC 3262 §3")
+    );
+    assert!(
+        !kb()
+            .get(501)
+            .unwrap()
+            .references
+            .iter()
+            .any(|r| r == "RFC 3261 §8.2.1")
+    );
+    let t = entry_text(489);
+    assert!(!t.contains("res_pjsip_refer for transfers"), "{t}");
+    assert!(t.contains("res_pjsip_mwi"), "{t}");
+}
+
+#[test]
+fn unverified_step_is_marked_in_text_and_markdown() {
+    let mut k = kb().clone();
+    let mut e = k.get(486).unwrap().clone();
+    e.steps[0].unverified = Some("the vendor's log text".into());
+    k.insert(e);
+    let d = sipfix::doc::show(&k, &k.lookup(486).unwrap(), None);
+    let t = text(&d);
+    assert!(t.contains("(unverified: the vendor's log text)"), "{t}");
+    let md = sipfix::render::to_markdown(&d);
+    assert!(md.contains("unverified: the vendor"), "{md}");
+    // Without the note the step is not marked.
+    let plain = text(&sipfix::doc::show(kb(), &kb().lookup(486).unwrap(), None));
+    assert_eq!(
+        plain.matches("(unverified:").count() + 1,
+        t.matches("(unverified:").count(),
+        "{plain}"
+    );
+}
+
+// ---- The verification record (assets/verified.toml) --------------------
+
+fn record() -> toml::Table {
+    let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/verified.toml");
+    let text = std::fs::read_to_string(&p).expect("assets/verified.toml");
+    text.parse::<toml::Table>().expect("verified.toml parses")
+}
+
+#[test]
+fn every_code_entry_has_a_verification_record() {
+    let r = record();
+    assert!(r["date"].as_str().is_some_and(|d| d.len() == 10));
+    let listed: Vec<i64> = r["entry"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["code"].as_integer().unwrap())
+        .collect();
+    for e in kb().codes() {
+        assert!(
+            listed.contains(&(e.code as i64)),
+            "code {} has no row in assets/verified.toml",
+            e.code
+        );
+    }
+    for c in &listed {
+        assert!(
+            kb().get(*c as u16).is_some(),
+            "verified.toml lists {c}, which has no entry"
+        );
+    }
+}
+
+#[test]
+fn every_citation_is_checked_or_marked_unverified() {
+    let r = record();
+    let rfcs = r["rfc"].as_table().unwrap();
+    let not_opened: Vec<&str> = r["not_opened"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    for (n, v) in rfcs {
+        let m = v["method"].as_str().unwrap();
+        assert!(matches!(m, "text" | "toc"), "rfc {n}: method {m}");
+        assert!(
+            !v["source"].as_str().unwrap().is_empty(),
+            "rfc {n}: no source"
+        );
+    }
+    let mut problems = Vec::new();
+    for e in kb().codes() {
+        for c in &e.references {
+            let n = c.split_whitespace().nth(1).unwrap();
+            let checked = rfcs.contains_key(n) && !not_opened.contains(&c.as_str());
+            let marked = e
+                .unverified
+                .as_deref()
+                .is_some_and(|u| u.contains(c.as_str()));
+            if !checked && !marked {
+                problems.push(format!(
+                    "{}: {c} neither checked nor marked unverified",
+                    e.code
+                ));
+            }
+            if checked && marked {
+                problems.push(format!(
+                    "{}: {c} is checked but still marked unverified",
+                    e.code
+                ));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{problems:#?}");
+}
+
+#[test]
+fn every_command_hint_is_checked_or_marked_unverified() {
+    let r = record();
+    let tools = r["tool"].as_table().unwrap();
+    let mut problems = Vec::new();
+    for e in kb().codes() {
+        for (i, s) in e.steps.iter().enumerate() {
+            for (tool, hint) in &s.commands {
+                let t = tools
+                    .get(tool)
+                    .unwrap_or_else(|| panic!("tool {tool} has no method in verified.toml"));
+                let ok = match t.get("checked") {
+                    None => true, // the whole tool was run over every hint
+                    Some(list) => {
+                        let list: Vec<&str> = list
+                            .as_array()
+                            .unwrap()
+                            .iter()
+                            .map(|v| v.as_str().unwrap())
+                            .collect();
+                        list.iter().any(|k| hint.contains(k))
+                    }
+                };
+                let marked = s
+                    .unverified
+                    .as_deref()
+                    .is_some_and(|u| u.contains(tool.as_str()));
+                if !ok && !marked {
+                    problems.push(format!(
+                        "{} step {}: {tool} hint unchecked and unmarked",
+                        e.code,
+                        i + 1
+                    ));
+                }
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{problems:#?}");
+}

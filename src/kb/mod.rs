@@ -19,7 +19,8 @@ static BUNDLE: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/kb.bin"));
 pub struct Kb {
     codes: BTreeMap<u16, CodeEntry>,
     pub causes: BTreeMap<u8, Cause>,
-    pub sip_to_cause: BTreeMap<u16, u8>,
+    /// The rows of RFC 3398 §8.2.6.1, by SIP code.
+    pub sip_to_cause: BTreeMap<u16, SipToCause>,
     pub deviations: Vec<Deviation>,
     pub warn_codes: BTreeMap<u16, WarnCode>,
     pub methods: Vec<Method>,
@@ -141,7 +142,7 @@ impl Kb {
         Ok(Kb {
             codes,
             causes: q.cause.into_iter().map(|c| (c.cause, c)).collect(),
-            sip_to_cause: q.sip_to_cause.iter().map(|m| (m.sip, m.cause)).collect(),
+            sip_to_cause: q.sip_to_cause.into_iter().map(|m| (m.sip, m)).collect(),
             deviations: q.deviation,
             warn_codes: p.warn.into_iter().map(|w| (w.code, w)).collect(),
             methods: p.method,
@@ -206,11 +207,46 @@ impl Kb {
         self.lookup(parse_code(s)?)
     }
 
-    /// The Q.850 cause RFC 3398 §8.2.6.1 maps a SIP response to.
+    /// The Q.850 cause RFC 3398 §8.2.6.1 maps a SIP response to, the
+    /// default one included (see [`Kb::sip_mapping`] for the flag).
     pub fn cause_for_sip(&self, code: u16) -> Option<&Cause> {
-        self.sip_to_cause
-            .get(&code)
-            .and_then(|c| self.causes.get(c))
+        self.sip_mapping(code).cause
+    }
+
+    /// How RFC 3398 §8.2.6.1 maps a SIP response to a Q.850 cause: the
+    /// table's row, or for a 4xx-6xx code it does not list the default
+    /// cause 31. Codes below 400 are not failures and get no cause.
+    pub fn sip_mapping(&self, code: u16) -> SipMapping<'_> {
+        match self.sip_to_cause.get(&code) {
+            Some(row) => SipMapping {
+                cause: row.cause.and_then(|c| self.causes.get(&c)),
+                default: row.default,
+                alt: row.alt_cause.and_then(|c| self.causes.get(&c)),
+                note: row.note.as_deref(),
+            },
+            None if (400..=699).contains(&code) => SipMapping {
+                cause: self.causes.get(&DEFAULT_CAUSE_FOR_SIP),
+                default: true,
+                alt: None,
+                note: None,
+            },
+            None => SipMapping {
+                cause: None,
+                default: false,
+                alt: None,
+                note: None,
+            },
+        }
+    }
+
+    /// The SIP responses RFC 3398 §7.2.4.1 maps a cause to, and whether
+    /// that is the section's default (500 for a cause it does not list).
+    pub fn sip_for_cause<'a>(&self, c: &'a Cause) -> (std::borrow::Cow<'a, [u16]>, bool) {
+        if !c.sip.is_empty() || c.sip_none {
+            (std::borrow::Cow::Borrowed(&c.sip[..]), false)
+        } else {
+            (std::borrow::Cow::Owned(vec![DEFAULT_SIP_FOR_CAUSE]), true)
+        }
     }
 
     /// A Q.850 cause.
@@ -258,6 +294,28 @@ impl Kb {
     pub fn warn_code(&self, code: u16) -> Option<&WarnCode> {
         self.warn_codes.get(&code)
     }
+}
+
+/// RFC 3398 §8.2.6.1: a 4xx-6xx response its table does not list maps to
+/// cause 31 (Normal, unspecified).
+pub const DEFAULT_CAUSE_FOR_SIP: u8 = 31;
+
+/// RFC 3398 §7.2.4.1: a cause its table does not list gets the response
+/// 500 (Server Internal Error).
+pub const DEFAULT_SIP_FOR_CAUSE: u16 = 500;
+
+/// A SIP response's Q.850 cause under RFC 3398 §8.2.6.1.
+#[derive(Debug, Clone, Copy)]
+pub struct SipMapping<'a> {
+    /// The cause; `None` for 487 (the table's "no mapping") and for codes
+    /// below 400.
+    pub cause: Option<&'a Cause>,
+    /// True when `cause` is the RFC's default rather than a table value.
+    pub default: bool,
+    /// A cause the RFC recommends instead under the condition in `note`.
+    pub alt: Option<&'a Cause>,
+    /// The row's note.
+    pub note: Option<&'a str>,
 }
 
 /// The result of looking a code up.

@@ -47,6 +47,10 @@ pub struct CodeEntry {
     pub related: Vec<u16>,
     /// The ordered "how to fix" checklist.
     pub steps: Vec<Step>,
+    /// Which claims or citations of the entry could not be checked against a
+    /// source (shown as "(unverified: ...)"); absent when all were checked.
+    #[serde(default)]
+    pub unverified: Option<String>,
 }
 
 fn default_true() -> bool {
@@ -67,6 +71,10 @@ pub struct Step {
     /// Command hints keyed by tool: sngrep, tshark, ngrep, asterisk, freeswitch, kamailio, opensips.
     #[serde(default)]
     pub commands: BTreeMap<String, String>,
+    /// What in this step could not be checked against a source (shown to the
+    /// user as "(unverified: ...)"); absent when every claim was checked.
+    #[serde(default)]
+    pub unverified: Option<String>,
 }
 
 /// The response class of a code.
@@ -178,9 +186,15 @@ pub struct Cause {
     /// A short explanation in our words.
     #[serde(default)]
     pub summary: String,
-    /// The SIP responses RFC 3398 §7.2.4.1 maps this cause to (empty: none given).
+    /// The SIP responses RFC 3398 §7.2.4.1 maps this cause to. Empty: the
+    /// table has no row for it, so its default (500) applies -- unless
+    /// `sip_none` says the RFC wants no response at all.
     #[serde(default)]
     pub sip: Vec<u16>,
+    /// RFC 3398 §7.2.4.1 says this cause yields no SIP response (16 ends the
+    /// call with BYE or CANCEL; 44 makes the gateway pick another circuit).
+    #[serde(default)]
+    pub sip_none: bool,
     /// A note on the mapping (e.g. cause 22 with and without diagnostic).
     #[serde(default)]
     pub sip_note: Option<String>,
@@ -191,7 +205,20 @@ pub struct Cause {
 #[serde(deny_unknown_fields)]
 pub struct SipToCause {
     pub sip: u16,
-    pub cause: u8,
+    /// The cause; absent where the table says "no mapping" (487).
+    #[serde(default)]
+    pub cause: Option<u8>,
+    /// True when `cause` is a default rather than a value of the table
+    /// (488 and 606: cause 31 unless the Warning says otherwise).
+    #[serde(default)]
+    pub default: bool,
+    /// Another cause the RFC recommends under a condition told in `note`
+    /// (488 and 606: 65 when the Warning concerns bearer capability).
+    #[serde(default)]
+    pub alt_cause: Option<u8>,
+    /// What the row means, in our words.
+    #[serde(default)]
+    pub note: Option<String>,
 }
 
 /// Where a PBX or softswitch departs from RFC 3398.

@@ -106,6 +106,9 @@ pub fn check_entry(e: &CodeEntry, out: &mut Vec<Problem>) {
     if e.retry.trim().is_empty() {
         bad("empty retry guidance".into());
     }
+    if e.unverified.as_deref().is_some_and(|u| u.trim().is_empty()) {
+        bad("empty unverified note".into());
+    }
     if e.deprecated && e.deprecated_note.as_deref().unwrap_or("").trim().is_empty() {
         bad("deprecated without a deprecated_note".into());
     }
@@ -133,6 +136,9 @@ pub fn check_entry(e: &CodeEntry, out: &mut Vec<Problem>) {
                 bad(format!("step {n} names a malformed header '{h}'"));
             }
         }
+        if s.unverified.as_deref().is_some_and(|u| u.trim().is_empty()) {
+            bad(format!("step {n} has an empty unverified note"));
+        }
         for (tool, cmd) in &s.commands {
             if !TOOLS.contains(&tool.as_str()) {
                 bad(format!("step {n} has a hint for unknown tool '{tool}'"));
@@ -150,10 +156,12 @@ pub fn check_entry(e: &CodeEntry, out: &mut Vec<Problem>) {
     texts.extend(e.keywords.iter().map(String::as_str));
     texts.extend(e.forking.iter().map(String::as_str));
     texts.extend(e.deprecated_note.iter().map(String::as_str));
+    texts.extend(e.unverified.iter().map(String::as_str));
     for s in &e.steps {
         texts.push(&s.title);
         texts.push(&s.detail);
         texts.extend(s.commands.values().map(String::as_str));
+        texts.extend(s.unverified.iter().map(String::as_str));
     }
     if let Some(t) = texts.iter().find(|t| !text_ok(t)) {
         let snippet: String = t.chars().take(40).collect();
@@ -207,6 +215,12 @@ pub fn validate(kb: &Kb) -> Vec<Problem> {
                 message: "empty name".into(),
             });
         }
+        if c.sip_none && (!c.sip.is_empty() || c.sip_note.is_none()) {
+            out.push(Problem {
+                subject: subject.clone(),
+                message: "sip_none needs an empty sip list and a sip_note saying why".into(),
+            });
+        }
         for s in &c.sip {
             if kb.get(*s).is_none() {
                 out.push(Problem {
@@ -216,17 +230,34 @@ pub fn validate(kb: &Kb) -> Vec<Problem> {
             }
         }
     }
-    for (sip, cause) in &kb.sip_to_cause {
+    for (sip, row) in &kb.sip_to_cause {
+        let subject = format!("sip_to_cause {sip}");
         if kb.get(*sip).is_none() {
             out.push(Problem {
-                subject: format!("sip_to_cause {sip}"),
+                subject: subject.clone(),
                 message: "SIP code has no entry".into(),
             });
         }
-        if kb.cause(*cause).is_none() {
+        if !(400..=699).contains(sip) {
             out.push(Problem {
-                subject: format!("sip_to_cause {sip}"),
-                message: format!("cause {cause} is not defined"),
+                subject: subject.clone(),
+                message: "RFC 3398 §8.2.6.1 maps only 4xx-6xx responses".into(),
+            });
+        }
+        for c in row.cause.iter().chain(row.alt_cause.iter()) {
+            if kb.cause(*c).is_none() {
+                out.push(Problem {
+                    subject: subject.clone(),
+                    message: format!("cause {c} is not defined"),
+                });
+            }
+        }
+        let noted = row.note.as_deref().is_some_and(|n| !n.trim().is_empty());
+        if (row.cause.is_none() || row.default || row.alt_cause.is_some()) && !noted {
+            out.push(Problem {
+                subject,
+                message: "a row without a cause, with a default or an alternative needs a note"
+                    .into(),
             });
         }
     }

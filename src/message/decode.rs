@@ -659,18 +659,26 @@ impl Decoder<'_> {
             return format!("Q.850 cause {c}: not in sipfix's table (unassigned?)");
         };
         let mut s = format!("Q.850 cause {c} {} ({})", cause.name, cause.class);
-        if cause.sip.is_empty() {
-            s.push_str("; RFC 3398 gives no SIP mapping for it (a gateway sends 500)");
+        let (sip, default) = self.kb.sip_for_cause(cause);
+        if sip.is_empty() {
+            s.push_str("; RFC 3398 sends no SIP response for it");
         } else {
-            let codes: Vec<String> = cause
-                .sip
+            let codes: Vec<String> = sip
                 .iter()
                 .map(|code| match self.kb.get(*code) {
                     Some(en) => format!("{code} {}", en.reason),
                     None => code.to_string(),
                 })
                 .collect();
-            s.push_str(&format!("; RFC 3398 maps it to {}", codes.join(" or ")));
+            s.push_str(&format!(
+                "; RFC 3398 maps it to {}{}",
+                codes.join(" or "),
+                if default {
+                    " (its default: the table has no row for it)"
+                } else {
+                    ""
+                }
+            ));
         }
         for dev in self.kb.deviations_for_cause(c as u8) {
             self.notes.push(format!(

@@ -641,7 +641,9 @@ impl App {
             return;
         }
         let last = self.hits.len() - 1;
-        let new = (self.selected as isize + delta).clamp(0, last as isize) as usize;
+        let new = (self.selected as isize)
+            .saturating_add(delta)
+            .clamp(0, last as isize) as usize;
         if new != self.selected {
             self.selected = new;
             self.on_selection_changed();
@@ -727,7 +729,8 @@ impl App {
                         if let Some(code) = self.current() {
                             let n = self.steps_len(code);
                             if n > 0 {
-                                self.step_cursor = (self.step_cursor as isize + d)
+                                self.step_cursor = (self.step_cursor as isize)
+                                    .saturating_add(d)
                                     .clamp(0, n as isize - 1)
                                     as usize;
                                 self.scroll_to_step();
@@ -735,7 +738,8 @@ impl App {
                         }
                     }
                     Focus::Compare => {
-                        self.compare_scroll = (self.compare_scroll as isize + d).max(0) as usize;
+                        self.compare_scroll =
+                            (self.compare_scroll as isize).saturating_add(d).max(0) as usize;
                     }
                 }
             }

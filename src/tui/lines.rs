@@ -85,6 +85,12 @@ pub fn doc_lines(doc: &Doc, width: u16, theme: Theme, cursor: Option<usize>) -> 
                             push(&mut out, l, theme.hint());
                         }
                     }
+                    if let Some(u) = &s.unverified {
+                        let u = crate::render::unverified_text(u);
+                        for l in wrap(&u, w, "   ", "   ") {
+                            push(&mut out, l, theme.warning());
+                        }
+                    }
                 }
             }
             Block::Warning(t) => {

@@ -360,6 +360,11 @@ fn draw_walk(f: &mut Frame, app: &App, body: Rect, step: usize, scroll: usize) {
                 .collect(),
         ));
     }
+    if let Some(u) = &s.unverified {
+        d.push(crate::doc::Block::Warning(crate::render::unverified_text(
+            u,
+        )));
+    }
     d.push(crate::doc::Block::Heading("All steps".into()));
     d.push(crate::doc::Block::Bullets(
         steps
