@@ -4,7 +4,7 @@
 
 use crate::compare;
 use crate::doc;
-use crate::kb::{Cause, Class, CodeEntry, Kb, Lookup, parse_code};
+use crate::kb::{Cause, Class, CodeEntry, Kb, Lookup, Text, parse_code};
 use crate::render::{self, TextStyle};
 use crate::search::{Field, Searcher};
 use crate::term::{self, ColorWhen};
@@ -314,7 +314,7 @@ pub struct CodeJson<'a> {
     /// RFC numbers, e.g. `RFC 3261`.
     pub references: Vec<String>,
     /// Full citations with sections, e.g. `RFC 3261 §21.4.24`.
-    pub citations: &'a [String],
+    pub citations: &'a [Text],
     pub deprecated: bool,
     pub registered: bool,
     pub summary: &'a str,
@@ -330,10 +330,10 @@ pub struct CodeDetailJson<'a> {
     pub head: CodeJson<'a>,
     pub description: &'a str,
     pub deprecated_note: Option<&'a str>,
-    pub keywords: &'a [String],
-    pub when: &'a [String],
-    pub senders: &'a [String],
-    pub methods: &'a [String],
+    pub keywords: &'a [Text],
+    pub when: &'a [Text],
+    pub senders: &'a [Text],
+    pub methods: &'a [Text],
     pub retry: &'a str,
     pub forking: Option<&'a str>,
     pub related: &'a [u16],
@@ -352,7 +352,7 @@ pub struct CauseRef<'a> {
     pub default: bool,
 }
 
-fn rfc_numbers(refs: &[String]) -> Vec<String> {
+fn rfc_numbers(refs: &[Text]) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for r in refs {
         let n = r.split(" §").next().unwrap_or(r).to_string();
@@ -479,7 +479,7 @@ pub fn list_line(e: &CodeEntry, width: usize) -> String {
         let cut: String = e.summary.chars().take(room.saturating_sub(3)).collect();
         format!("{cut}...")
     } else {
-        e.summary.clone()
+        e.summary.to_string()
     };
     if room < 10 {
         head.trim_end().to_string()

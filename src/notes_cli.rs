@@ -66,7 +66,7 @@ fn total_steps(kb: &Kb, code: u16) -> usize {
 
 fn reason(kb: &Kb, code: u16) -> String {
     match kb.lookup(code) {
-        Ok(l) if !l.fallback => l.entry.reason.clone(),
+        Ok(l) if !l.fallback => l.entry.reason.to_string(),
         _ => "(unregistered)".into(),
     }
 }
@@ -131,7 +131,7 @@ fn export_report(kb: &Kb, s: &Store, fmt: ExportFormat, _out: Out) -> CmdResult 
                             .iter()
                             .enumerate()
                             .map(|(i, st)| ExportStep {
-                                title: st.title.clone(),
+                                title: st.title.to_string(),
                                 state: s.step_state(c, i),
                             })
                             .collect()
@@ -152,7 +152,7 @@ fn export_report(kb: &Kb, s: &Store, fmt: ExportFormat, _out: Out) -> CmdResult 
         let (done, total) = s.progress(c, l.entry.steps.len());
         let mut d: doc::Doc = vec![
             Block::Title(format!("{c} {}", reason(kb, c))),
-            Block::Field("Summary".into(), l.entry.summary.clone()),
+            Block::Field("Summary".into(), l.entry.summary.to_string()),
             Block::Field("Progress".into(), format!("{done}/{total} steps handled")),
             Block::Heading("Checklist".into()),
             Block::Bullets(

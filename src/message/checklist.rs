@@ -81,7 +81,7 @@ pub fn findings(e: &Explanation, kb: &Kb) -> Vec<StepFinding> {
             }
             StepFinding {
                 step: i + 1,
-                title: step.title.clone(),
+                title: step.title.to_string(),
                 headers: hv,
                 findings: out,
             }

@@ -335,7 +335,7 @@ fn draw_walk(f: &mut Frame, app: &App, body: Rect, step: usize, scroll: usize) {
         app.step_state(code, step).mark(),
         s.title
     ))];
-    d.push(crate::doc::Block::Para(s.detail.clone()));
+    d.push(crate::doc::Block::Para(s.detail.to_string()));
     if !s.headers.is_empty() {
         d.push(crate::doc::Block::Field(
             "Inspect".into(),
