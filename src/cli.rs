@@ -8,7 +8,7 @@ use crate::kb::{Cause, Class, CodeEntry, Kb, Lookup, Text, parse_code};
 use crate::render::{self, TextStyle};
 use crate::search::{Field, Searcher};
 use crate::term::{self, ColorWhen};
-use clap::{Args, CommandFactory, Parser, Subcommand};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -38,7 +38,15 @@ pub struct Cli {
 /// the first argument that is neither an option nor a command name starts
 /// a `show`. Everything else is left for clap to parse (and reject).
 pub fn expand_shorthand(args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString> {
-    let cmd = Cli::command();
+    expand_shorthand_for(&Cli::command(), args)
+}
+
+/// [`expand_shorthand`] with the command already built (building it is most
+/// of what argument parsing costs at start-up).
+fn expand_shorthand_for(
+    cmd: &clap::Command,
+    args: Vec<std::ffi::OsString>,
+) -> Vec<std::ffi::OsString> {
     let names: Vec<String> = cmd
         .get_subcommands()
         .map(|c| c.get_name().to_string())
@@ -248,7 +256,12 @@ pub fn emit_doc(d: &doc::Doc, format: Format, out: Out) -> CmdResult {
 
 /// Entry point of the binary.
 pub fn main() -> ExitCode {
-    let cli = Cli::parse_from(expand_shorthand(std::env::args_os().collect()));
+    // One clap command for both the shorthand and the parse.
+    let cmd = Cli::command();
+    let args = expand_shorthand_for(&cmd, std::env::args_os().collect());
+    let mut matches = cmd.get_matches_from(args);
+    let cli = Cli::from_arg_matches_mut(&mut matches)
+        .unwrap_or_else(|e| e.format(&mut Cli::command()).exit());
     let out = Out::from_cli(&cli);
     let result = match cli.cmd {
         Some(cmd) => run(cmd, out),

@@ -3,17 +3,21 @@
 //! owned values.
 //!
 //! The embedded knowledge base is Rust source that `build.rs` generates from
-//! `assets/` (see `emit.rs`): every string is a `Text::Static` pointing into
-//! the binary's read-only data, so nothing is decoded or copied at start-up
-//! and only the pages a command reads are touched. The user's overrides and
+//! `assets/` (see `emit.rs`): every string is a `Text::Embedded` range of one
+//! string table in the binary's read-only data, so nothing is decoded or
+//! copied at start-up, the tables need no relocation when the program is
+//! loaded, and only the pages a command reads are touched. The user's overrides and
 //! the TOML the tests read from disk deserialise into the `Owned` variants
 //! of the same types, so the rest of the program sees one type either way.
 //!
 //! Each type serialises as what it holds (a string, a sequence, a map), so
 //! JSON output is unchanged. It does so through a newtype struct named after
-//! its static constructor (`Text::Static`): JSON and TOML ignore that name,
-//! and the Rust emitter writes it, which is how the generated source stays
-//! generic over every field of every type.
+//! its embedded constructor (`Text::Embedded`, `List::Embedded`,
+//! `Map::Embedded`): JSON and TOML ignore that name, and the Rust emitter
+//! writes it, which is how the generated source stays generic over every
+//! field of every type. Embedded values are offsets into a string table and
+//! into one array per item type ([`Pooled`]), never pointers: the static
+//! data needs no relocation when the program is loaded.
 
 use serde::de::{Deserialize, Deserializer};
 use serde::ser::{Serialize, SerializeMap, Serializer};
@@ -24,7 +28,11 @@ use std::ops::Deref;
 /// A string of the knowledge base.
 #[derive(Clone)]
 pub enum Text {
-    /// Compiled into the binary.
+    /// Bytes `start..start + len` of the embedded base's string table
+    /// (`STRINGS` in the generated source). An offset, not a pointer, so the
+    /// static tables need no relocation when the program is loaded.
+    Embedded(u32, u32),
+    /// A string literal.
     Static(&'static str),
     /// Read at run time.
     Owned(Box<str>),
@@ -34,6 +42,12 @@ impl Text {
     /// The text.
     pub fn as_str(&self) -> &str {
         match self {
+            Text::Embedded(start, len) => {
+                let (start, len) = (*start as usize, *len as usize);
+                super::embedded::STRINGS
+                    .get(start..start + len)
+                    .unwrap_or_default()
+            }
             Text::Static(s) => s,
             Text::Owned(s) => s,
         }
@@ -92,8 +106,8 @@ impl From<String> for Text {
 impl From<Text> for String {
     fn from(t: Text) -> Self {
         match t {
-            Text::Static(s) => s.to_string(),
             Text::Owned(s) => s.into_string(),
+            t => t.as_str().to_string(),
         }
     }
 }
@@ -148,7 +162,7 @@ text_eq!(str, &str, String);
 
 impl Serialize for Text {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_newtype_struct("Text::Static", self.as_str())
+        s.serialize_newtype_struct("Text::Embedded", self.as_str())
     }
 }
 
@@ -158,33 +172,48 @@ impl<'de> Deserialize<'de> for Text {
     }
 }
 
+/// Items the embedded base keeps in one static array per type (a pool,
+/// written by `build.rs`), so a static list is an offset and a length, not
+/// a pointer. The generated source implements it for every type a list of
+/// the embedded base holds.
+pub trait Pooled: Sized + 'static {
+    /// The array of all embedded items of this type.
+    fn pool() -> &'static [Self];
+}
+
 /// A list of the knowledge base.
 pub enum List<T: 'static> {
-    /// Compiled into the binary.
+    /// Items `start..start + len` of the pool of `T` in the embedded base.
+    Embedded(u32, u32),
+    /// A static slice.
     Static(&'static [T]),
     /// Read or changed at run time.
     Owned(Vec<T>),
 }
 
-impl<T> List<T> {
+impl<T: Pooled> List<T> {
     /// The items.
     pub fn as_slice(&self) -> &[T] {
         match self {
+            List::Embedded(start, len) => {
+                let (start, len) = (*start as usize, *len as usize);
+                T::pool().get(start..start + len).unwrap_or_default()
+            }
             List::Static(s) => s,
             List::Owned(v) => v,
         }
     }
 }
 
-impl<T: Clone> List<T> {
+impl<T: Pooled + Clone> List<T> {
     /// The items as a vector that can be changed (copies static items first).
     pub fn to_mut(&mut self) -> &mut Vec<T> {
-        if let List::Static(s) = *self {
-            *self = List::Owned(s.to_vec());
+        if !matches!(self, List::Owned(_)) {
+            *self = List::Owned(self.as_slice().to_vec());
         }
         match self {
             List::Owned(v) => v,
-            List::Static(_) => unreachable!("made owned above"),
+            _ => unreachable!("made owned above"),
         }
     }
 }
@@ -202,7 +231,7 @@ impl<T> Default for List<T> {
     }
 }
 
-impl<T> Deref for List<T> {
+impl<T: Pooled> Deref for List<T> {
     type Target = [T];
     fn deref(&self) -> &[T] {
         self.as_slice()
@@ -210,7 +239,7 @@ impl<T> Deref for List<T> {
 }
 
 /// Changing an item copies static items first (copy on write).
-impl<T: Clone> std::ops::DerefMut for List<T> {
+impl<T: Pooled + Clone> std::ops::DerefMut for List<T> {
     fn deref_mut(&mut self) -> &mut [T] {
         self.to_mut()
     }
@@ -219,37 +248,38 @@ impl<T: Clone> std::ops::DerefMut for List<T> {
 impl<T: Clone> Clone for List<T> {
     fn clone(&self) -> Self {
         match self {
+            List::Embedded(start, len) => List::Embedded(*start, *len),
             List::Static(s) => List::Static(s),
             List::Owned(v) => List::Owned(v.clone()),
         }
     }
 }
 
-impl<T: fmt::Debug> fmt::Debug for List<T> {
+impl<T: Pooled + fmt::Debug> fmt::Debug for List<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Debug::fmt(self.as_slice(), f)
     }
 }
 
-impl<T: PartialEq> PartialEq for List<T> {
+impl<T: Pooled + PartialEq> PartialEq for List<T> {
     fn eq(&self, other: &Self) -> bool {
         self.as_slice() == other.as_slice()
     }
 }
 
-impl<T: PartialEq> PartialEq<Vec<T>> for List<T> {
+impl<T: Pooled + PartialEq> PartialEq<Vec<T>> for List<T> {
     fn eq(&self, other: &Vec<T>) -> bool {
         self.as_slice() == other.as_slice()
     }
 }
 
-impl<T: PartialEq> PartialEq<[T]> for List<T> {
+impl<T: Pooled + PartialEq> PartialEq<[T]> for List<T> {
     fn eq(&self, other: &[T]) -> bool {
         self.as_slice() == other
     }
 }
 
-impl<T: Eq> Eq for List<T> {}
+impl<T: Pooled + Eq> Eq for List<T> {}
 
 impl<T> From<Vec<T>> for List<T> {
     fn from(v: Vec<T>) -> Self {
@@ -257,7 +287,7 @@ impl<T> From<Vec<T>> for List<T> {
     }
 }
 
-impl<'a, T> IntoIterator for &'a List<T> {
+impl<'a, T: Pooled> IntoIterator for &'a List<T> {
     type Item = &'a T;
     type IntoIter = std::slice::Iter<'a, T>;
     fn into_iter(self) -> Self::IntoIter {
@@ -265,9 +295,9 @@ impl<'a, T> IntoIterator for &'a List<T> {
     }
 }
 
-impl<T: Serialize> Serialize for List<T> {
+impl<T: Pooled + Serialize> Serialize for List<T> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_newtype_struct("List::Static", self.as_slice())
+        s.serialize_newtype_struct("List::Embedded", self.as_slice())
     }
 }
 
@@ -280,8 +310,8 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for List<T> {
 /// A map from text to text, sorted by key (a TOML table such as a step's
 /// command hints).
 pub enum Map {
-    /// Compiled into the binary.
-    Static(&'static [(Text, Text)]),
+    /// Pairs `start..start + len` of the embedded base's pool of pairs.
+    Embedded(u32, u32),
     /// Read at run time.
     Owned(Vec<(Text, Text)>),
 }
@@ -289,7 +319,12 @@ pub enum Map {
 impl Map {
     fn pairs(&self) -> &[(Text, Text)] {
         match self {
-            Map::Static(p) => p,
+            Map::Embedded(start, len) => {
+                let (start, len) = (*start as usize, *len as usize);
+                <(Text, Text)>::pool()
+                    .get(start..start + len)
+                    .unwrap_or_default()
+            }
             Map::Owned(p) => p,
         }
     }
@@ -335,14 +370,14 @@ impl Map {
 
 impl Default for Map {
     fn default() -> Self {
-        Map::Static(&[])
+        Map::Owned(Vec::new())
     }
 }
 
 impl Clone for Map {
     fn clone(&self) -> Self {
         match self {
-            Map::Static(p) => Map::Static(p),
+            Map::Embedded(start, len) => Map::Embedded(*start, *len),
             Map::Owned(p) => Map::Owned(p.clone()),
         }
     }
@@ -383,7 +418,7 @@ impl<K: Into<Text>, V: Into<Text>> FromIterator<(K, V)> for Map {
     }
 }
 
-/// Serialises the pairs as a map (inside the `Map::Static` newtype).
+/// Serialises the pairs as a map (inside the `Map::Embedded` newtype).
 struct Pairs<'a>(&'a [(Text, Text)]);
 
 impl Serialize for Pairs<'_> {
@@ -398,7 +433,7 @@ impl Serialize for Pairs<'_> {
 
 impl Serialize for Map {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_newtype_struct("Map::Static", &Pairs(self.pairs()))
+        s.serialize_newtype_struct("Map::Embedded", &Pairs(self.pairs()))
     }
 }
 
@@ -419,13 +454,78 @@ pub trait Keyed {
 
 /// Rows sorted by their key, looked up by binary search: the shape of a
 /// `BTreeMap` over a list that can be static.
-pub struct Table<V: 'static>(List<V>);
+pub struct Table<V: 'static>(Rows<V>);
+
+/// Rows of the knowledge base (a table of its own, like the methods or the
+/// pairs): a static slice, or owned.
+pub enum Rows<V: 'static> {
+    Static(&'static [V]),
+    Owned(Vec<V>),
+}
+
+impl<V> Rows<V> {
+    /// The rows.
+    pub fn as_slice(&self) -> &[V] {
+        match self {
+            Rows::Static(r) => r,
+            Rows::Owned(r) => r,
+        }
+    }
+}
+
+impl<V> Deref for Rows<V> {
+    type Target = [V];
+    fn deref(&self) -> &[V] {
+        self.as_slice()
+    }
+}
+
+impl<'a, V> IntoIterator for &'a Rows<V> {
+    type Item = &'a V;
+    type IntoIter = std::slice::Iter<'a, V>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.as_slice().iter()
+    }
+}
+
+impl<V> From<Vec<V>> for Rows<V> {
+    fn from(v: Vec<V>) -> Self {
+        Rows::Owned(v)
+    }
+}
+
+impl<V: Clone> Clone for Rows<V> {
+    fn clone(&self) -> Self {
+        match self {
+            Rows::Static(r) => Rows::Static(r),
+            Rows::Owned(r) => Rows::Owned(r.clone()),
+        }
+    }
+}
+
+impl<V: fmt::Debug> fmt::Debug for Rows<V> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.as_slice(), f)
+    }
+}
+
+impl<V: Serialize> Serialize for Rows<V> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.as_slice().serialize(s)
+    }
+}
+
+impl<V: PartialEq> PartialEq for Rows<V> {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_slice() == other.as_slice()
+    }
+}
 
 impl<V: Keyed> Table<V> {
     /// Static rows; they must be sorted by key with no key twice (`build.rs`
     /// sorts them and refuses duplicates).
     pub const fn from_static(rows: &'static [V]) -> Self {
-        Table(List::Static(rows))
+        Table(Rows::Static(rows))
     }
 
     /// The row of a key.
@@ -458,12 +558,12 @@ impl<V: Keyed> Table<V> {
 
     /// Number of rows.
     pub fn len(&self) -> usize {
-        self.0.len()
+        self.0.as_slice().len()
     }
 
     /// True if there are no rows.
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.0.as_slice().is_empty()
     }
 }
 
@@ -471,7 +571,12 @@ impl<V: Keyed + Clone> Table<V> {
     /// Add a row, or replace the row with the same key; returns the one
     /// replaced.
     pub fn insert(&mut self, row: V) -> Option<V> {
-        let rows = self.0.to_mut();
+        if let Rows::Static(r) = self.0 {
+            self.0 = Rows::Owned(r.to_vec());
+        }
+        let Rows::Owned(rows) = &mut self.0 else {
+            unreachable!("made owned above")
+        };
         match rows.binary_search_by(|r| r.key().cmp(row.key())) {
             Ok(i) => Some(std::mem::replace(&mut rows[i], row)),
             Err(i) => {
@@ -491,7 +596,7 @@ impl<V: Keyed> FromIterator<V> for Table<V> {
         rows.reverse();
         rows.dedup_by(|a, b| a.key() == b.key());
         rows.reverse();
-        Table(List::Owned(rows))
+        Table(Rows::Owned(rows))
     }
 }
 
@@ -509,7 +614,7 @@ impl<V: Keyed + fmt::Debug> fmt::Debug for Table<V> {
 
 impl<V: PartialEq> PartialEq for Table<V> {
     fn eq(&self, other: &Self) -> bool {
-        self.0 == other.0
+        self.0.as_slice() == other.0.as_slice()
     }
 }
 

@@ -8,13 +8,14 @@ pub mod overrides;
 pub mod types;
 mod validate;
 
-pub use data::Table;
+pub use data::{Rows, Table};
 pub use types::*;
 pub use validate::{Problem, validate};
 
 /// The knowledge base as `build.rs` wrote it from `assets/`: static slices,
 /// the keyed ones sorted by key.
 mod embedded {
+    use super::data::Pooled;
     use super::*;
     include!(concat!(env!("OUT_DIR"), "/kb.rs"));
 }
@@ -28,11 +29,11 @@ pub struct Kb {
     pub causes: Table<Cause>,
     /// The rows of RFC 3398 §8.2.6.1, by SIP code.
     pub sip_to_cause: Table<SipToCause>,
-    pub deviations: List<Deviation>,
+    pub deviations: Rows<Deviation>,
     pub warn_codes: Table<WarnCode>,
-    pub methods: List<Method>,
-    pub option_tags: List<OptionTag>,
-    pub pairs: List<Pair>,
+    pub methods: Rows<Method>,
+    pub option_tags: Rows<OptionTag>,
+    pub pairs: Rows<Pair>,
 }
 
 /// The embedded knowledge base: nothing to decode, nothing to allocate.
@@ -40,11 +41,11 @@ static EMBEDDED: Kb = Kb {
     codes: Table::from_static(embedded::CODES),
     causes: Table::from_static(embedded::CAUSES),
     sip_to_cause: Table::from_static(embedded::SIP_TO_CAUSE),
-    deviations: List::Static(embedded::DEVIATIONS),
+    deviations: Rows::Static(embedded::DEVIATIONS),
     warn_codes: Table::from_static(embedded::WARN_CODES),
-    methods: List::Static(embedded::METHODS),
-    option_tags: List::Static(embedded::OPTION_TAGS),
-    pairs: List::Static(embedded::PAIRS),
+    methods: Rows::Static(embedded::METHODS),
+    option_tags: Rows::Static(embedded::OPTION_TAGS),
+    pairs: Rows::Static(embedded::PAIRS),
 };
 
 /// An error loading a knowledge-base file: which file, where, what.
