@@ -51,6 +51,76 @@ pub fn is_unsafe(c: char) -> bool {
         || matches!(u, 0x2028 | 0x2029 | 0xfeff)
 }
 
+/// Pretty JSON (two-space indent) in which every character that must not
+/// reach a terminal raw is a `\u` escape: serde_json escapes C0 controls
+/// only, this also escapes DEL, C1 controls, bidirectional overrides and
+/// invisible separators (`\u007f`, `\u009b`, `\u202e`, ...). The JSON
+/// means the same; only its bytes are safe to print.
+pub fn json_pretty<T: serde::Serialize + ?Sized>(v: &T) -> serde_json::Result<String> {
+    let mut out = Vec::new();
+    let mut ser = serde_json::Serializer::with_formatter(&mut out, SafeJson::default());
+    v.serialize(&mut ser)?;
+    // The serializer writes only UTF-8 (strings and ASCII escapes).
+    Ok(String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into()))
+}
+
+/// serde_json's pretty formatter, with the extra escapes of [`json_pretty`].
+#[derive(Default)]
+struct SafeJson<'a>(serde_json::ser::PrettyFormatter<'a>);
+
+impl serde_json::ser::Formatter for SafeJson<'_> {
+    fn write_string_fragment<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        fragment: &str,
+    ) -> std::io::Result<()> {
+        let mut rest = fragment;
+        while let Some((i, c)) = rest.char_indices().find(|&(_, c)| is_unsafe(c)) {
+            w.write_all(&rest.as_bytes()[..i])?;
+            write!(w, "\\u{:04x}", c as u32)?;
+            rest = &rest[i + c.len_utf8()..];
+        }
+        w.write_all(rest.as_bytes())
+    }
+
+    // Everything else: the pretty layout.
+    fn begin_array<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.begin_array(w)
+    }
+    fn end_array<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.end_array(w)
+    }
+    fn begin_array_value<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        self.0.begin_array_value(w, first)
+    }
+    fn end_array_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.end_array_value(w)
+    }
+    fn begin_object<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.begin_object(w)
+    }
+    fn end_object<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.end_object(w)
+    }
+    fn begin_object_key<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        self.0.begin_object_key(w, first)
+    }
+    fn begin_object_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.begin_object_value(w)
+    }
+    fn end_object_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.end_object_value(w)
+    }
+}
+
 /// The visible form of a character that must not reach a terminal raw.
 fn escape(c: char) -> Option<String> {
     if !is_unsafe(c) {
@@ -78,6 +148,22 @@ mod tests {
         assert_eq!(inline("\u{9b}"), "\\x9b");
         assert_eq!(inline("a\nb"), "a\\nb");
         assert_eq!(inline("del\x7f"), "del\\x7f");
+    }
+
+    #[test]
+    fn json_escapes_what_serde_leaves_raw() {
+        let v = vec!["a\u{7f}b\u{9b}c\u{202e}d\u{1b}e \"q\" ok"];
+        let s = json_pretty(&v).unwrap();
+        assert_eq!(
+            s,
+            "[\n  \"a\\u007fb\\u009bc\\u202ed\\u001be \\\"q\\\" ok\"\n]"
+        );
+        let back: Vec<String> = serde_json::from_str(&s).unwrap();
+        assert_eq!(back, v);
+        assert_eq!(
+            json_pretty(&serde_json::json!({"k": [1, "x"]})).unwrap(),
+            serde_json::to_string_pretty(&serde_json::json!({"k": [1, "x"]})).unwrap()
+        );
     }
 
     #[test]

@@ -25,15 +25,6 @@ pub fn term_is_dumb() -> bool {
     }
 }
 
-/// Whether plain stdout output should carry ANSI colour.
-pub fn stdout_color(when: ColorWhen) -> bool {
-    match when {
-        ColorWhen::Always => true,
-        ColorWhen::Never => false,
-        ColorWhen::Auto => std::io::stdout().is_terminal() && !no_color_env() && !term_is_dumb(),
-    }
-}
-
 /// True when the locale's character set is UTF-8 (LC_ALL, then LC_CTYPE,
 /// then LANG, the first one set wins; none set means the C locale).
 pub fn locale_is_utf8() -> bool {
@@ -53,14 +44,92 @@ pub fn locale_is_utf8_from(get: impl Fn(&str) -> Option<String>) -> bool {
 
 /// Width for wrapped stdout text: the terminal's width when stdout is one
 /// (capped at 100 for readability), else 80.
-pub fn stdout_width() -> usize {
-    if std::io::stdout().is_terminal()
-        && let Ok((w, _)) = crossterm::terminal::size()
-        && w >= 20
-    {
-        return (w as usize).min(100);
+fn width_from(columns: Option<u16>) -> usize {
+    match columns {
+        Some(w) if w >= 20 => (w as usize).min(100),
+        _ => 80,
     }
-    80
+}
+
+/// How output looks: colour, ASCII only, width. Decided once, from the
+/// command line and the environment, by [`Appearance::resolve`]; the CLI
+/// and the TUI both take it from there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Appearance {
+    /// ANSI colour (the 16 named colours) and bold.
+    pub color: bool,
+    /// ASCII characters only: borders, bullets and symbols.
+    pub ascii: bool,
+    /// Width of wrapped stdout text, in columns (the TUI uses its own size).
+    pub width: usize,
+}
+
+impl Default for Appearance {
+    /// Plain output 80 columns wide: no colour, UTF-8 allowed.
+    fn default() -> Self {
+        Appearance {
+            color: false,
+            ascii: false,
+            width: 80,
+        }
+    }
+}
+
+/// What [`Appearance::resolve`] reads from the environment.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Env {
+    /// Stdout is a terminal.
+    pub stdout_tty: bool,
+    /// `NO_COLOR` is set to something non-empty.
+    pub no_color: bool,
+    /// `TERM` is unset, empty or `dumb`.
+    pub dumb: bool,
+    /// The locale's character set is UTF-8.
+    pub utf8: bool,
+    /// The terminal's width, when stdout is a terminal.
+    pub columns: Option<u16>,
+}
+
+impl Env {
+    /// The environment of this process.
+    pub fn current() -> Env {
+        let stdout_tty = std::io::stdout().is_terminal();
+        Env {
+            stdout_tty,
+            no_color: no_color_env(),
+            dumb: term_is_dumb(),
+            utf8: locale_is_utf8(),
+            columns: if stdout_tty {
+                crossterm::terminal::size().ok().map(|(w, _)| w)
+            } else {
+                None
+            },
+        }
+    }
+}
+
+impl Appearance {
+    /// The appearance for `--color` and `--ascii` in this process's
+    /// environment.
+    pub fn resolve(color: ColorWhen, ascii: bool) -> Appearance {
+        Appearance::resolve_in(color, ascii, &Env::current())
+    }
+
+    /// [`Appearance::resolve`] in a given environment: colour when asked
+    /// for, or (auto) on a terminal that is not dumb without `NO_COLOR`;
+    /// ASCII when asked for or when the locale is not UTF-8; the terminal's
+    /// width up to 100 columns, 80 when stdout is not a terminal.
+    pub fn resolve_in(color: ColorWhen, ascii: bool, env: &Env) -> Appearance {
+        Appearance {
+            color: match color {
+                ColorWhen::Always => true,
+                ColorWhen::Never => false,
+                ColorWhen::Auto => env.stdout_tty && !env.no_color && !env.dumb,
+            },
+            ascii: ascii || !env.utf8,
+            width: width_from(env.columns),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -74,6 +143,53 @@ mod tests {
                 .find(|(n, _)| *n == k)
                 .map(|(_, v)| v.to_string())
         }
+    }
+
+    #[test]
+    fn appearance_from_flags_and_environment() {
+        let tty = Env {
+            stdout_tty: true,
+            utf8: true,
+            columns: Some(132),
+            ..Env::default()
+        };
+        let a = Appearance::resolve_in(ColorWhen::Auto, false, &tty);
+        assert_eq!(
+            a,
+            Appearance {
+                color: true,
+                ascii: false,
+                width: 100
+            }
+        );
+        let no_color = Env {
+            no_color: true,
+            ..tty.clone()
+        };
+        assert!(!Appearance::resolve_in(ColorWhen::Auto, false, &no_color).color);
+        assert!(Appearance::resolve_in(ColorWhen::Always, false, &no_color).color);
+        let dumb = Env {
+            dumb: true,
+            ..tty.clone()
+        };
+        assert!(!Appearance::resolve_in(ColorWhen::Auto, false, &dumb).color);
+        let pipe = Env {
+            utf8: false,
+            ..Env::default()
+        };
+        let a = Appearance::resolve_in(ColorWhen::Auto, false, &pipe);
+        assert!(!a.color && a.ascii);
+        assert_eq!(a.width, 80);
+        assert!(Appearance::resolve_in(ColorWhen::Never, true, &tty).ascii);
+        assert!(!Appearance::resolve_in(ColorWhen::Never, true, &tty).color);
+        let narrow = Env {
+            columns: Some(60),
+            ..tty
+        };
+        assert_eq!(
+            Appearance::resolve_in(ColorWhen::Auto, false, &narrow).width,
+            60
+        );
     }
 
     #[test]

@@ -437,6 +437,72 @@ fn explain_escapes_hostile_bytes_on_stdout() {
     assert!(!s.contains('\x1b') && !s.contains('\x07'), "{s:?}");
 }
 
+#[test]
+fn explain_json_escapes_del_c1_and_bidi() {
+    let msg = "SIP/2.0 486 Busy Here\r\nCSeq: 1 INVITE\r\nServer: a\u{7f}b\u{9b}c\u{202e}d\r\n\r\n";
+    let o = explain_stdin(&["--json"], msg.as_bytes());
+    assert!(o.status.success(), "{}", stderr(&o));
+    let s = stdout(&o);
+    for raw in ['\u{7f}', '\u{9b}', '\u{202e}'] {
+        assert!(!s.contains(raw), "raw {raw:?} in JSON output");
+    }
+    assert!(s.contains("a\\u007fb\\u009bc\\u202ed"), "{s}");
+    let j: serde_json::Value = serde_json::from_str(&s).unwrap();
+    assert_eq!(j["sender"]["server"], "a\u{7f}b\u{9b}c\u{202e}d");
+}
+
+#[test]
+fn a_long_number_is_echoed_as_typed() {
+    let digits = "1234567890123456789012345678901234567890";
+    let o = sipfix(&["show", digits]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(!err.contains("18446744073709551615"), "{err}");
+    assert!(err.contains("12345678901234567890"), "{err}");
+}
+
+#[test]
+fn oversized_input_reports_its_real_size() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("big.txt");
+    std::fs::write(&p, vec![b'a'; 3_000_000]).unwrap();
+    let o = sipfix(&["explain", p.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("3000000 bytes"), "{}", stderr(&o));
+    let o = explain_stdin(&[], &vec![b'a'; 2_000_000]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(!err.contains("1048577"), "{err}");
+    assert!(err.contains("more than 1048576 bytes"), "{err}");
+}
+
+#[test]
+fn a_broken_start_line_still_decodes_the_headers() {
+    let msg = "SIP-2.0 401 Unauthorized\r\nVia: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bKx\r\n\
+From: <sip:a@example.com>;tag=1\r\nTo: <sip:b@example.com>;tag=2\r\nCall-ID: c1\r\n\
+CSeq: 1 REGISTER\r\nWWW-Authenticate: Digest realm=\"example.com\", nonce=\"abc\"\r\n\
+Content-Length: 0\r\n\r\n";
+    let o = explain_stdin(&["--json"], msg.as_bytes());
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(j["call_id"], "c1");
+    assert_eq!(j["challenges"][0]["realm"], "example.com");
+    let problems = j["problems"].to_string();
+    assert!(problems.contains("SIP-2.0"), "{problems}");
+}
+
+#[test]
+fn explain_error_paths_are_sanitised() {
+    let o = sipfix(&["explain", "/nonexistent/\x1b[2Jdir\u{202e}/m.txt"]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(
+        !err.contains('\x1b') && !err.contains('\u{202e}'),
+        "{err:?}"
+    );
+    assert!(err.contains("\\e[2J"), "{err}");
+}
+
 /// `sipfix --version` names the version and the commit the binary was
 /// built from (`build.rs`).
 #[test]

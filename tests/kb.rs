@@ -429,6 +429,74 @@ fn unknown_199_is_handled_like_183_and_needs_supported() {
 }
 
 #[test]
+fn no_notification_204_is_only_for_in_dialog_subscribe() {
+    let e = kb().get(204).unwrap();
+    let d = &e.description;
+    assert!(
+        d.contains("inside") && d.contains("existing subscription dialog"),
+        "{d}"
+    );
+    assert!(d.contains("never") && d.contains("gets 204"), "{d}");
+    assert!(!d.contains("created or refreshed"), "{d}");
+    assert!(e.references.iter().any(|r| r == "RFC 6665 §4.1.2.2"));
+    assert!(!entry_text(204).contains("after a restart with a cached entity-tag"));
+}
+
+#[test]
+fn error_headers_of_424_and_425_are_mandatory() {
+    let t = entry_text(424);
+    assert!(t.contains("must carry a Geolocation-Error"), "{t}");
+    assert!(!t.contains("should carry a Geolocation-Error"), "{t}");
+    assert!(t.contains("202: Geolocation-Routing: no"), "{t}");
+    let t = entry_text(425);
+    assert!(t.contains("must include an AlertMsg-Error"), "{t}");
+    assert!(!t.contains("should include an AlertMsg-Error"), "{t}");
+}
+
+#[test]
+fn a_proxy_without_the_push_service_forwards_the_register() {
+    let d = &kb().get(555).unwrap().description;
+    assert!(d.contains("passes the REGISTER on"), "{d}");
+    assert!(d.contains("only when it knows that no proxy"), "{d}");
+    assert!(!d.contains("rejects the REGISTER with 555"), "{d}");
+}
+
+#[test]
+fn max_breadth_must_be_added_by_a_proxy_that_finds_none() {
+    let t = entry_text(440);
+    assert!(t.contains("none must add one"), "{t}");
+    assert!(!t.contains("commonly starts from 60"), "{t}");
+}
+
+#[test]
+fn overlap_digits_not_the_484_trigger_the_next_invite() {
+    let t = entry_text(484);
+    assert!(t.contains("each time further digits arrive"), "{t}");
+    assert!(!t.contains("expects 484 until"), "{t}");
+    let c = compare_text(484, 404);
+    assert!(c.contains("each new digit triggers a new INVITE"), "{c}");
+    assert!(!c.contains("484 drives overlap sending"), "{c}");
+}
+
+#[test]
+fn option_tag_summaries_say_where_the_tag_is_used() {
+    let k = kb();
+    let s = |n: &str| k.option_tag(n).unwrap().summary.clone();
+    assert!(s("explicitsub").contains("no implicit subscription"));
+    assert!(!s("explicitsub").contains("Refer-Sub"));
+    assert!(s("ice").contains("only in Require"));
+    assert!(s("ice").contains("sip.ice"));
+    assert!(s("policy").contains("Policy-Contact"));
+    assert!(!s("policy").contains("push to a UA"));
+    assert!(s("pref").contains("Require of a REGISTER"));
+    assert!(s("record-aware").contains("recording client"));
+    assert!(!s("record-aware").contains("recording server"));
+    assert!(!s("precondition").contains("requires 100rel"));
+    let w = &k.warn_code(308).unwrap().meaning;
+    assert!(w.contains("488 or 606"), "{w}");
+}
+
+#[test]
 fn cause_21_may_come_back_as_603() {
     let t = compare_text(486, 603);
     assert!(t.contains("or as 603 when the cause location"), "{t}");
@@ -548,44 +616,202 @@ fn every_code_entry_has_a_verification_record() {
     }
 }
 
+/// The citations (`RFC <n>` or `RFC <n> §<section>`) written in a text.
+fn citations_in(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = text;
+    while let Some(i) = rest.find("RFC ") {
+        rest = &rest[i + 4..];
+        let n: String = rest.chars().take_while(|c| c.is_ascii_digit()).collect();
+        if n.is_empty() {
+            continue;
+        }
+        let after = &rest[n.len()..];
+        let sec = after.strip_prefix(" §").map(|t| {
+            t.chars()
+                .take_while(|c| c.is_ascii_digit() || *c == '.')
+                .collect::<String>()
+                .trim_end_matches('.')
+                .to_string()
+        });
+        match sec {
+            Some(s) if !s.is_empty() => out.push(format!("RFC {n} §{s}")),
+            _ => out.push(format!("RFC {n}")),
+        }
+    }
+    out
+}
+
 #[test]
-fn every_citation_is_checked_or_marked_unverified() {
-    let r = record();
-    let rfcs = r["rfc"].as_table().unwrap();
-    let not_opened: Vec<&str> = r["not_opened"]
+fn citation_scanner_reads_numbers_and_sections() {
+    assert_eq!(
+        citations_in("see RFC 3261 §20.14. and RFC 8224, not RFC x"),
+        ["RFC 3261 §20.14", "RFC 8224"]
+    );
+}
+
+/// Is this citation covered by the record: the RFC was read (`sections`
+/// non-empty) and, for a section citation, that very section is listed.
+fn read_in_record(rfcs: &toml::Table, cite: &str) -> bool {
+    let mut parts = cite.split_whitespace();
+    parts.next();
+    let n = parts.next().unwrap();
+    let Some(r) = rfcs.get(n) else { return false };
+    let read: Vec<&str> = r["sections"]
         .as_array()
         .unwrap()
         .iter()
         .map(|v| v.as_str().unwrap())
         .collect();
-    for (n, v) in rfcs {
-        let m = v["method"].as_str().unwrap();
-        assert!(matches!(m, "text" | "toc"), "rfc {n}: method {m}");
+    match parts.next() {
+        None => !read.is_empty(),
+        Some(sec) => read.contains(&sec.trim_start_matches('§')),
+    }
+}
+
+#[test]
+fn record_lists_what_was_read_of_each_rfc() {
+    let r = record();
+    for (n, v) in r["rfc"].as_table().unwrap() {
         assert!(
             !v["source"].as_str().unwrap().is_empty(),
             "rfc {n}: no source"
         );
+        let secs = v["sections"]
+            .as_array()
+            .unwrap_or_else(|| panic!("rfc {n}: no sections list"));
+        for s in secs {
+            let s = s.as_str().unwrap();
+            assert!(
+                !s.is_empty() && s.split('.').all(|p| p.parse::<u32>().is_ok()),
+                "rfc {n}: section {s:?} is not a section number"
+            );
+        }
     }
+    // The scanner of the check below must see what is not read as unread.
+    let rfcs = r["rfc"].as_table().unwrap();
+    assert!(!read_in_record(rfcs, "RFC 9999 §1"));
+    assert!(!read_in_record(rfcs, "RFC 3261 §999"));
+}
+
+/// Every text of a code entry in which a citation can stand.
+fn entry_texts(e: &sipfix::kb::CodeEntry) -> Vec<&str> {
+    let mut s: Vec<&str> = vec![&e.description, &e.retry, &e.summary];
+    s.extend(e.when.iter().map(|w| w.as_str()));
+    s.extend(e.forking.as_deref());
+    s.extend(e.deprecated_note.as_deref());
+    for st in &e.steps {
+        s.push(&st.title);
+        s.push(&st.detail);
+    }
+    s
+}
+
+#[test]
+fn every_citation_is_checked_or_marked_unverified() {
+    let r = record();
+    let rfcs = r["rfc"].as_table().unwrap();
     let mut problems = Vec::new();
     for e in kb().codes() {
-        for c in &e.references {
-            let n = c.split_whitespace().nth(1).unwrap();
-            let checked = rfcs.contains_key(n) && !not_opened.contains(&c.as_str());
+        let mut cites: Vec<(String, &str)> = e
+            .references
+            .iter()
+            .map(|c| (c.to_string(), "reference"))
+            .collect();
+        for t in entry_texts(e) {
+            cites.extend(citations_in(t).into_iter().map(|c| (c, "text")));
+        }
+        for (c, place) in cites {
+            let checked = read_in_record(rfcs, &c);
             let marked = e
                 .unverified
                 .as_deref()
-                .is_some_and(|u| u.contains(c.as_str()));
+                .is_some_and(|u| u.split([':', ',']).any(|p| p.trim() == c));
             if !checked && !marked {
                 problems.push(format!(
-                    "{}: {c} neither checked nor marked unverified",
+                    "{}: {c} ({place}) neither read nor marked unverified",
                     e.code
                 ));
             }
             if checked && marked {
                 problems.push(format!(
-                    "{}: {c} is checked but still marked unverified",
+                    "{}: {c} ({place}) was read but is still marked unverified",
                     e.code
                 ));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{problems:#?}");
+}
+
+#[test]
+fn citations_of_the_other_files_are_read_or_listed_unverified() {
+    let r = record();
+    let rfcs = r["rfc"].as_table().unwrap();
+    let listed: Vec<&str> = r["other"]["unverified"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets");
+    let mut problems = Vec::new();
+    for f in ["compare.toml", "q850.toml", "protocol.toml"] {
+        let text = std::fs::read_to_string(dir.join(f)).unwrap();
+        for c in citations_in(&text) {
+            let key = format!("{f}: {c}");
+            let read = read_in_record(rfcs, &c);
+            let marked = listed.contains(&key.as_str());
+            if read == marked {
+                problems.push(format!("{key}: read={read} listed={marked}"));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{problems:#?}");
+}
+
+#[test]
+fn every_protocol_item_has_a_verification_status() {
+    let r = record();
+    let p = &r["protocol"];
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets");
+    let data: toml::Table = std::fs::read_to_string(dir.join("protocol.toml"))
+        .unwrap()
+        .parse()
+        .unwrap();
+    let mut problems = Vec::new();
+    for (kind, key) in [("warn", "code"), ("method", "name"), ("option_tag", "name")] {
+        let list = |k: &str| -> Vec<String> {
+            p[kind][k]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|v| v.to_string().trim_matches('"').to_string())
+                .collect()
+        };
+        let (ok, open) = (list("checked"), list("unverified"));
+        if !open.is_empty() {
+            assert!(
+                p[kind].get("reason").is_some(),
+                "protocol.{kind}: unverified items need a reason"
+            );
+        }
+        let items: Vec<String> = data[kind]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v[key].to_string().trim_matches('"').to_string())
+            .collect();
+        for it in &items {
+            if ok.contains(it) == open.contains(it) {
+                problems.push(format!(
+                    "{kind} {it}: must be in exactly one of checked/unverified"
+                ));
+            }
+        }
+        for it in ok.iter().chain(&open) {
+            if !items.contains(it) {
+                problems.push(format!("{kind} {it}: listed but not in protocol.toml"));
             }
         }
     }
@@ -626,6 +852,28 @@ fn every_command_hint_is_checked_or_marked_unverified() {
                         i + 1
                     ));
                 }
+            }
+        }
+    }
+    // Every command the record lists as checked is used by some hint, so the
+    // record cannot claim checks of commands the data does not contain.
+    for (tool, t) in tools {
+        for k in t
+            .get("checked")
+            .and_then(|v| v.as_array())
+            .into_iter()
+            .flatten()
+        {
+            let k = k.as_str().unwrap();
+            let used = kb().codes().any(|e| {
+                e.steps
+                    .iter()
+                    .any(|s| s.commands.get(tool).is_some_and(|h| h.contains(k)))
+            });
+            if !used {
+                problems.push(format!(
+                    "{tool}: '{k}' is listed as checked but no hint uses it"
+                ));
             }
         }
     }

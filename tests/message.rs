@@ -97,7 +97,7 @@ fn rfc3261_flow_f1_invite() {
     assert!(m.problems.is_empty(), "{:?}", m.problems);
     assert_eq!(m.body, body);
     let e = explain(&m, kb());
-    assert_eq!(e.kind, "request");
+    assert_eq!(e.kind, message::Kind::Request);
     assert_eq!(e.code, None);
     assert_eq!(e.method.as_deref(), Some("INVITE"));
     assert_eq!(e.request_uri.as_deref(), Some("sip:bob@biloxi.com"));
@@ -754,7 +754,7 @@ To: <sip:user@example.edu>;tag=902jndnke3\n\
 Content-Length: 0\n\
 Contact: <sip:user@host105.example.com>\n\n",
     );
-    assert_eq!(e.kind, "response");
+    assert_eq!(e.kind, message::Kind::Response);
     assert_eq!(e.code, None, "4294967301 must not wrap to 5 or 301");
     assert_eq!(e.raw_code.as_deref(), Some("4294967301"));
     assert_eq!(e.reason.as_deref(), Some("better not break the receiver"));
@@ -944,7 +944,7 @@ fn not_implemented_with_allow() {
         ),
         "{f:?}"
     );
-    assert_eq!(e.sender.role.as_deref(), Some("pbx"));
+    assert_eq!(e.sender.role, Some(message::Role::Pbx));
     assert!(e.sender.likely.contains("Asterisk"));
     let (t, md) = render_both(&e);
     assert!(t.contains("Checklist for 501"), "{t}");
@@ -1011,7 +1011,7 @@ fn service_unavailable_with_retry_after() {
         ),
         "{f:?}"
     );
-    assert_eq!(e.sender.role.as_deref(), Some("proxy"));
+    assert_eq!(e.sender.role, Some(message::Role::Proxy));
     assert!(e.sender.likely.contains("generated this response itself"));
     let json = serde_json::to_value(&e).unwrap();
     assert_eq!(json["retry_after"]["seconds"], 120);
@@ -1342,7 +1342,7 @@ fn not_acceptable_here_with_warning_305() {
         e.warnings[0].meaning
     );
     assert_eq!(e.accept, vec!["application/sdp"]);
-    assert_eq!(e.sender.role.as_deref(), Some("sbc"));
+    assert_eq!(e.sender.role, Some(message::Role::Sbc));
     let f = step_findings(&e, "Warning");
     assert!(
         has(
@@ -1423,7 +1423,7 @@ fn every_header_has_a_meaning() {
     assert!(x.meaning.contains("vendor-specific"));
     let names: Vec<&str> = e.headers.iter().map(|h| h.name.as_ref()).collect();
     assert_eq!(names[0], "Via");
-    assert_eq!(e.sender.role.as_deref(), Some("phone"));
+    assert_eq!(e.sender.role, Some(message::Role::Phone));
     assert!(e.sender.likely.contains("User-Agent rather than Server"));
 }
 
@@ -1636,7 +1636,7 @@ From: <sip:a@b>;tag=1\nTo: <sip:c@d>\nCall-ID: x\nCSeq: 1 invite\n\
 User-Agent: friendly-scanner\nContent-Length: 0\n\n",
     );
     assert!(has(&e.notes, "did you mean INVITE?"), "{:?}", e.notes);
-    assert_eq!(e.sender.role.as_deref(), Some("scanner"));
+    assert_eq!(e.sender.role, Some(message::Role::Scanner));
     assert!(e.sender.likely.contains("attack or a probe"));
     let (t, _) = render_both(&e);
     assert!(
@@ -1780,5 +1780,77 @@ fn hostile_large_inputs_stay_linear() {
         assert!(e.problems.len() <= 400, "{}", e.problems.len());
         assert!(e.notes.len() <= 51);
         assert!(!t.is_empty() && !md.is_empty() && !all.is_empty());
+    }
+}
+
+/// Hostile messages of about 1 MiB, each repeating one thing the decoder
+/// works on.
+fn adversarial() -> Vec<(&'static str, String)> {
+    let head = "SIP/2.0 401 Unauthorized\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\n\
+                From: <sip:a@b>;tag=1\r\nTo: <sip:c@d>;tag=2\r\nCall-ID: x\r\nCSeq: 1 INVITE\r\n";
+    let fill = |line: &str| {
+        let mut s = head.to_string();
+        while s.len() + line.len() + 4 < MAX_INPUT {
+            s.push_str(line);
+        }
+        s.push_str("\r\n");
+        s
+    };
+    let list = |name: &str, item: &str| {
+        let mut s = format!("{head}{name}: {item}");
+        while s.len() + item.len() + 8 < MAX_INPUT {
+            s.push(',');
+            s.push_str(item);
+        }
+        s.push_str("\r\n\r\n");
+        s
+    };
+    vec![
+        ("tiny headers", fill("a:b\r\n")),
+        ("via lines", fill("Via: SIP/2.0/UDP 192.0.2.1\r\n")),
+        ("reason lines", fill("Reason: Q.850;cause=16\r\n")),
+        ("warning lines", fill("Warning: 399 x \"y\"\r\n")),
+        (
+            "challenges",
+            fill("WWW-Authenticate: Digest realm=\"r\", nonce=\"n\"\r\n"),
+        ),
+        ("allow list", list("Allow", "X")),
+        ("supported list", list("Supported", "t")),
+        ("via list", list("Via", "SIP/2.0/UDP h")),
+        ("reason list", list("Reason", "SIP;cause=500")),
+        ("challenge list", list("WWW-Authenticate", "Digest realm=a")),
+    ]
+}
+
+#[test]
+fn a_1_mib_message_cannot_amplify_the_output() {
+    for (what, msg) in adversarial() {
+        assert!(msg.len() <= MAX_INPUT, "{what}");
+        let m = parse(msg.as_bytes()).unwrap();
+        let e = explain(&m, kb());
+        let text = render_text(&e);
+        let json = serde_json::to_string(&e).unwrap();
+        let md = render_markdown(&e);
+        // Bounded by the input: some of it is echoed, never multiplied.
+        for (kind, len) in [
+            ("text", text.len()),
+            ("json", json.len()),
+            ("markdown", md.len()),
+        ] {
+            assert!(
+                len <= 2 * MAX_INPUT,
+                "{what}: {kind} output of {len} bytes for {} bytes of input",
+                msg.len()
+            );
+        }
+        // Every list that is cut says so (one Via line of many values is
+        // only counted, never listed).
+        if what != "via list" {
+            assert!(
+                text.contains("more"),
+                "{what}: the cut is not said: {}",
+                &text[..text.len().min(2000)]
+            );
+        }
     }
 }

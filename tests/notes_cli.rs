@@ -150,3 +150,264 @@ fn a_writer_killed_mid_save_leaves_a_readable_file() {
     let v: serde_json::Value = serde_json::from_slice(&raw).expect("notes.json parses");
     assert_eq!(v["schema_version"], 1);
 }
+
+fn files_named(dir: &Path, part: &str) -> Vec<std::path::PathBuf> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.file_name().unwrap().to_string_lossy().contains(part))
+        .collect()
+}
+
+fn mode(p: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::symlink_metadata(p).unwrap().permissions().mode() & 0o777
+}
+
+#[test]
+fn a_planted_temp_file_link_is_never_followed() {
+    use std::os::unix::fs::{PermissionsExt, symlink};
+    let root = tempfile::tempdir().unwrap();
+    let data = root.path().join("data");
+    let outside = root.path().join("outside");
+    std::fs::create_dir(&outside).unwrap();
+    let victim = outside.join("victim");
+    std::fs::write(&victim, "precious\n").unwrap();
+    std::fs::set_permissions(&victim, std::fs::Permissions::from_mode(0o644)).unwrap();
+    assert!(
+        run(&data, &["notes", "486", "--add", "first"])
+            .status
+            .success()
+    );
+    symlink(&victim, data.join("notes.json.tmp")).unwrap();
+    let o = run(&data, &["notes", "486", "--add", "second"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious\n");
+    assert_eq!(mode(&victim), 0o644);
+    let meta = std::fs::symlink_metadata(data.join("notes.json")).unwrap();
+    assert!(meta.file_type().is_file(), "notes.json became {meta:?}");
+    assert_eq!(
+        String::from_utf8_lossy(&run(&data, &["notes", "486"]).stdout),
+        "first\nsecond\n"
+    );
+}
+
+#[test]
+fn a_planted_lock_link_is_refused() {
+    use std::os::unix::fs::symlink;
+    let root = tempfile::tempdir().unwrap();
+    let data = root.path().join("data");
+    std::fs::create_dir(&data).unwrap();
+    let target = root.path().join("created-outside");
+    symlink(&target, data.join("notes.lock")).unwrap();
+    let o = run(&data, &["notes", "486", "--add", "x"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(err.contains("symbolic link"), "{err}");
+    assert!(
+        !target.exists(),
+        "a file was created outside the data directory"
+    );
+}
+
+/// sipfix with the platform data directory under `home` (no SIPFIX_DATA_DIR).
+fn run_default_dir(home: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_sipfix"))
+        .args(args)
+        .env_remove("SIPFIX_DATA_DIR")
+        .env("HOME", home)
+        .env("XDG_DATA_HOME", home.join("share"))
+        .env("LANG", "C.UTF-8")
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn an_open_data_directory_of_ours_is_tightened() {
+    use std::os::unix::fs::PermissionsExt;
+    let home = tempfile::tempdir().unwrap();
+    let dir = home.path().join("share").join("sipfix");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o777)).unwrap();
+    let o = run_default_dir(home.path(), &["notes", "486", "--add", "x"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(mode(&dir), 0o700);
+}
+
+#[test]
+fn a_data_directory_owned_by_someone_else_is_refused_unless_chosen() {
+    let home = tempfile::tempdir().unwrap();
+    let dir = home.path().join("share").join("sipfix");
+    std::fs::create_dir_all(&dir).unwrap();
+    let c = std::ffi::CString::new(dir.as_os_str().as_encoded_bytes()).unwrap();
+    // SAFETY: chown(2) on a path we created, with a valid C string.
+    if unsafe { libc::chown(c.as_ptr(), 65534, 65534) } != 0 {
+        eprintln!("skipped: cannot give a directory away here (not root)");
+        return;
+    }
+    let o = run_default_dir(home.path(), &["notes", "486", "--add", "x"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(err.contains("not owned by"), "{err}");
+    assert!(!dir.join("notes.json").exists());
+    // Chosen explicitly: a warning, and it works.
+    let o = run(&dir, &["notes", "486", "--add", "x"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    assert!(err.contains("not owned by"), "{err}");
+}
+
+#[test]
+fn a_file_size_limit_makes_add_fail_cleanly() {
+    let d = tempfile::tempdir().unwrap();
+    assert!(
+        run(d.path(), &["notes", "486", "--add", "small"])
+            .status
+            .success()
+    );
+    let before = std::fs::read(d.path().join("notes.json")).unwrap();
+    let big = "y".repeat(4000);
+    let o = Command::new("sh")
+        .arg("-c")
+        .arg("ulimit -f 1; exec \"$0\" notes 486 --add \"$1\"")
+        .arg(env!("CARGO_BIN_EXE_sipfix"))
+        .arg(&big)
+        .env("SIPFIX_DATA_DIR", d.path())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    use std::os::unix::process::ExitStatusExt;
+    assert_eq!(
+        o.status.signal(),
+        None,
+        "killed by a signal: {:?}",
+        o.status
+    );
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(err.contains("too large"), "{err}");
+    assert_eq!(std::fs::read(d.path().join("notes.json")).unwrap(), before);
+    assert!(files_named(d.path(), ".tmp").is_empty());
+}
+
+#[test]
+fn files_are_0600_whatever_the_umask() {
+    let d = tempfile::tempdir().unwrap();
+    let data = d.path().join("sipfix");
+    let o = Command::new("sh")
+        .arg("-c")
+        .arg("umask 0277; exec \"$0\" notes 486 --add x")
+        .arg(env!("CARGO_BIN_EXE_sipfix"))
+        .env("SIPFIX_DATA_DIR", &data)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(mode(&data), 0o700);
+    assert_eq!(mode(&data.join("notes.json")), 0o600);
+    assert_eq!(mode(&data.join("notes.lock")), 0o600);
+}
+
+#[test]
+fn json_export_escapes_del_c1_and_bidi() {
+    let d = tempfile::tempdir().unwrap();
+    let text = "a\u{7f}b\u{9b}c\u{202e}d";
+    assert!(
+        run(d.path(), &["notes", "486", "--add", text])
+            .status
+            .success()
+    );
+    let o = run(d.path(), &["notes", "--export", "json"]);
+    let s = String::from_utf8(o.stdout).unwrap();
+    for raw in ['\u{7f}', '\u{9b}', '\u{202e}'] {
+        assert!(!s.contains(raw), "raw {raw:?} in {s}");
+    }
+    assert!(s.contains("a\\u007fb\\u009bc\\u202ed"), "{s}");
+    let v: serde_json::Value = serde_json::from_str(&s).unwrap();
+    assert_eq!(v[0]["note"], text);
+}
+
+#[test]
+fn paths_in_errors_are_sanitised() {
+    let d = tempfile::tempdir().unwrap();
+    let file = d.path().join("plain-file");
+    std::fs::write(&file, "").unwrap();
+    let hostile = file.join("\x1b[2J\x1b]0;title\x07\u{202e}x");
+    let o = run(&hostile, &["notes", "486", "--add", "x"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    for raw in ['\x1b', '\x07', '\u{202e}'] {
+        assert!(!err.contains(raw), "raw {raw:?} in {err:?}");
+    }
+    assert!(err.contains("\\e[2J"), "{err}");
+}
+
+#[test]
+fn markdown_export_keeps_notes_of_any_code() {
+    let d = tempfile::tempdir().unwrap();
+    std::fs::write(
+        d.path().join("notes.json"),
+        r#"{"schema_version": 1, "codes": {"42": {"note": {"text": "odd code from a vendor", "updated_ms": 1}},
+            "486": {"note": {"text": "normal", "updated_ms": 1}}}}"#,
+    )
+    .unwrap();
+    let md = String::from_utf8_lossy(&run(d.path(), &["notes", "--export", "markdown"]).stdout)
+        .into_owned();
+    assert!(md.contains("odd code from a vendor"), "{md}");
+    assert!(md.contains("normal"), "{md}");
+}
+
+#[test]
+fn one_bad_field_hides_no_other_note() {
+    let d = tempfile::tempdir().unwrap();
+    let file = d.path().join("notes.json");
+    std::fs::write(
+        &file,
+        r#"{"schema_version": 1, "codes": {
+            "404": {"note": {"text": "kept", "updated_ms": 1}},
+            "486": {"note": {"text": "also kept", "updated_ms": 1},
+                    "steps": {"0": {"state": "blocked", "updated_ms": 2}, "1": {"state": "done", "updated_ms": 2}}}}}"#,
+    )
+    .unwrap();
+    let o = run(d.path(), &["notes", "404"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(String::from_utf8_lossy(&o.stdout), "kept\n", "{err}");
+    assert!(err.contains("486") && err.contains("blocked"), "{err}");
+    assert_eq!(
+        String::from_utf8_lossy(&run(d.path(), &["notes", "486"]).stdout),
+        "also kept\n"
+    );
+    // A write keeps the other fields and the original file beside it.
+    assert!(
+        run(d.path(), &["notes", "404", "--add", "more"])
+            .status
+            .success()
+    );
+    let s = sipfix::store::Store::open(d.path()).unwrap();
+    assert_eq!(s.note(404), "kept\nmore");
+    assert_eq!(s.note(486), "also kept");
+    assert_eq!(s.step_state(486, 1), sipfix::store::StepState::Done);
+    let aside = files_named(d.path(), "corrupt");
+    assert_eq!(aside.len(), 1, "the original is kept");
+    assert!(
+        std::fs::read_to_string(&aside[0])
+            .unwrap()
+            .contains("blocked")
+    );
+}
+
+#[test]
+fn add_to_a_newer_schema_file_does_not_claim_memory() {
+    let d = tempfile::tempdir().unwrap();
+    std::fs::write(
+        d.path().join("notes.json"),
+        r#"{"schema_version": 9, "codes": {}}"#,
+    )
+    .unwrap();
+    let o = run(d.path(), &["notes", "486", "--add", "x"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(!err.contains("memory"), "{err}");
+    assert!(
+        err.contains("nothing was written") || err.contains("not written"),
+        "{err}"
+    );
+}

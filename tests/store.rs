@@ -11,7 +11,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use proptest::prelude::*;
-use sipfix::store::{DATA_FILE, LOCK_FILE, Op, StepState, Store, StoreError, TEMP_FILE};
+use sipfix::store::{DATA_FILE, LOCK_FILE, Op, StepState, Store, StoreError, TEMP_PREFIX};
 
 const CHILD_DIR: &str = "SIPFIX_STORE_TEST_CHILD_DIR";
 const CHILD_ID: &str = "SIPFIX_STORE_TEST_CHILD_ID";
@@ -36,6 +36,18 @@ fn set_aside_files(dir: &Path) -> Vec<PathBuf> {
         .collect();
     v.sort();
     v
+}
+
+/// Temp files of unfinished saves in `dir`.
+fn temp_files(dir: &Path) -> Vec<PathBuf> {
+    fs::read_dir(dir)
+        .expect("read dir")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with(TEMP_PREFIX))
+        })
+        .collect()
 }
 
 fn open(dir: &Path) -> Store {
@@ -70,7 +82,7 @@ fn round_trip() {
     assert!(text.contains("\"state\": \"failed\""), "{text}");
     assert!(text.ends_with("}\n"));
     assert_eq!(r.to_json().expect("to_json"), text);
-    assert!(!tmp.path().join(TEMP_FILE).exists());
+    assert!(temp_files(tmp.path()).is_empty());
 
     // Saving with nothing new leaves the file alone.
     let before = fs::metadata(tmp.path().join(DATA_FILE))
@@ -209,7 +221,7 @@ fn newer_schema_is_read_only_and_never_written() {
         Err(StoreError::ReadOnly { .. })
     ));
     assert_eq!(fs::read(&data).expect("read"), bytes);
-    assert!(!tmp.path().join(TEMP_FILE).exists());
+    assert!(temp_files(tmp.path()).is_empty());
     assert!(set_aside_files(tmp.path()).is_empty());
 }
 
@@ -337,20 +349,39 @@ fn steps_merge_by_timestamp() {
     assert_eq!(c.progress(486, 4), (1, 4));
 }
 
+/// Child side of `save_failure_keeps_edits_and_retries`: a file size limit
+/// (works as root too) makes writes fail with EFBIG, like a full disk.
 #[test]
-fn save_failure_keeps_edits_and_retries() {
-    // Works as root too: a directory where the temp file goes makes
-    // creating the temp file fail.
-    let tmp = tempdir();
-    let data = tmp.path().join(DATA_FILE);
-    let mut s = open(tmp.path());
+fn child_file_size_limit() {
+    let Some(dir) = std::env::var_os(CHILD_DIR) else {
+        return;
+    };
+    if std::env::var_os(CHILD_ID).is_none_or(|v| v != "fsize") {
+        return;
+    }
+    let dir = PathBuf::from(dir);
+    let data = dir.join(DATA_FILE);
+    let mut s = open(&dir);
     s.set_note(486, "saved", 100);
     s.save().expect("save");
     let before = fs::read(&data).expect("read");
 
-    let blocker = tmp.path().join(TEMP_FILE);
-    fs::create_dir(&blocker).expect("mkdir");
-    s.set_note(486, "not yet saved", 200);
+    let set_limit = |bytes: libc::rlim_t| {
+        let mut lim = libc::rlimit {
+            rlim_cur: 0,
+            rlim_max: 0,
+        };
+        // SAFETY: getrlimit/setrlimit with a valid struct, in this child only.
+        unsafe {
+            assert_eq!(libc::getrlimit(libc::RLIMIT_FSIZE, &mut lim), 0);
+            lim.rlim_cur = bytes.min(lim.rlim_max);
+            assert_eq!(libc::setrlimit(libc::RLIMIT_FSIZE, &lim), 0);
+        }
+    };
+    // SAFETY: ignoring SIGXFSZ, as the binary does, so writes fail instead.
+    unsafe { libc::signal(libc::SIGXFSZ, libc::SIG_IGN) };
+    set_limit(64);
+    s.set_note(486, &"not yet saved ".repeat(20), 200);
     s.set_step(486, 0, StepState::Done, 200);
     let err = s.save().expect_err("save must fail");
     let msg = err.to_string();
@@ -358,27 +389,32 @@ fn save_failure_keeps_edits_and_retries() {
         matches!(err, StoreError::Io { op: Op::Save, .. }),
         "{err:?}"
     );
-    assert!(msg.contains(&blocker.display().to_string()), "{msg}");
+    assert!(msg.contains("too large"), "{msg}");
     assert!(msg.contains("kept in memory"), "{msg}");
     assert!(!msg.contains('\n'));
     assert!(s.is_dirty());
-    assert_eq!(s.note(486), "not yet saved");
     assert_eq!(s.step_state(486, 0), StepState::Done);
     assert_eq!(fs::read(&data).expect("read"), before, "file untouched");
+    assert!(temp_files(&dir).is_empty(), "partial temp file left");
     assert!(s.save().is_err(), "still failing");
+    let e =
+        Store::append_note_line(&dir, 486, &"x".repeat(200), 300).expect_err("append must fail");
+    assert!(e.to_string().contains("too large"), "{e}");
 
-    let e = Store::append_note_line(tmp.path(), 486, "x", 300).expect_err("append must fail");
-    assert!(
-        e.to_string().contains(&blocker.display().to_string()),
-        "{e}"
-    );
-
-    fs::remove_dir(&blocker).expect("rmdir");
+    set_limit(libc::RLIM_INFINITY);
     s.save().expect("retry succeeds");
     assert!(!s.is_dirty());
-    let r = open(tmp.path());
-    assert_eq!(r.note(486), "not yet saved");
+    let r = open(&dir);
+    assert_eq!(r.note(486), "not yet saved ".repeat(20));
     assert_eq!(r.step_state(486, 0), StepState::Done);
+}
+
+#[test]
+fn save_failure_keeps_edits_and_retries() {
+    let tmp = tempdir();
+    let mut child = spawn_child("child_file_size_limit", tmp.path(), "fsize");
+    assert!(child.wait().expect("wait").success(), "the child failed");
+    assert!(open(tmp.path()).note(486).starts_with("not yet saved"));
 }
 
 #[test]
@@ -542,7 +578,6 @@ fn child_save_loop() {
 fn killed_mid_save_leaves_old_or_new_file() {
     let tmp = tempdir();
     let data = tmp.path().join(DATA_FILE);
-    let temp = tmp.path().join(TEMP_FILE);
     let mut last_seen = 0u64;
     let mut killed_while_writing = 0;
     for (run, delay_ms) in [40u64, 90, 150, 230, 350, 500, 20, 60, 120, 250]
@@ -553,19 +588,21 @@ fn killed_mid_save_leaves_old_or_new_file() {
         // file exists) and kills it there; the others kill at a fixed delay.
         let aim_at_write = run % 2 == 1;
         if aim_at_write {
-            let _ = fs::remove_file(&temp);
+            for t in temp_files(tmp.path()) {
+                let _ = fs::remove_file(t);
+            }
         }
         let mut child = spawn_child("child_save_loop", tmp.path(), "saver");
         std::thread::sleep(Duration::from_millis(delay_ms));
         if aim_at_write {
             let deadline = std::time::Instant::now() + Duration::from_secs(3);
-            while !temp.exists() && std::time::Instant::now() < deadline {
+            while temp_files(tmp.path()).is_empty() && std::time::Instant::now() < deadline {
                 std::hint::spin_loop();
             }
         }
         child.kill().expect("SIGKILL the child");
         child.wait().expect("reap");
-        if temp.exists() {
+        if !temp_files(tmp.path()).is_empty() {
             killed_while_writing += 1;
         }
 
@@ -613,7 +650,10 @@ fn killed_mid_save_leaves_old_or_new_file() {
     s.set_note(100, "after the crashes", sipfix::store::now_ms());
     s.save().expect("save after crashes");
     assert_eq!(open(tmp.path()).note(100), "after the crashes");
-    assert!(!temp.exists());
+    assert!(
+        temp_files(tmp.path()).is_empty(),
+        "stale temp files are removed"
+    );
 }
 
 // ---- arbitrary file contents ------------------------------------------------

@@ -325,9 +325,20 @@ fn esc_merged_with_the_next_key_is_split_again() {
 fn a_failed_save_keeps_the_text_and_the_error_until_a_save_works() {
     let mut h = Harness::new();
     h.open(486);
-    // Make the temp-file path a directory: every save now fails, even as root.
-    let blocker = h.dir.path().join("notes.json.tmp");
-    std::fs::create_dir(&blocker).unwrap();
+    // Another process holds the lock and the store does not wait: every
+    // save now fails, even as root.
+    let blocker = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(h.dir.path().join("notes.lock"))
+        .or_else(|_| std::fs::File::create(h.dir.path().join("notes.lock")))
+        .unwrap();
+    blocker.lock().unwrap();
+    h.app
+        .store
+        .as_mut()
+        .unwrap()
+        .set_lock_wait(std::time::Duration::ZERO);
     h.keys("n");
     h.keys("keep me");
     let fx = h.app.handle(
@@ -347,10 +358,11 @@ fn a_failed_save_keeps_the_text_and_the_error_until_a_save_works() {
     let status = h.app.status.clone().unwrap();
     assert!(status.error && status.sticky, "{status:?}");
     assert!(
-        status.text.contains("notes.json"),
+        status.text.contains("notes.lock"),
         "names the file: {}",
         status.text
     );
+    assert!(status.text.contains("kept in memory"), "{}", status.text);
     h.keys("j");
     assert!(
         h.app.status.as_ref().unwrap().sticky,
@@ -362,7 +374,7 @@ fn a_failed_save_keeps_the_text_and_the_error_until_a_save_works() {
         "still in memory"
     );
     assert!(h.app.store.as_ref().unwrap().is_dirty());
-    std::fs::remove_dir(&blocker).unwrap();
+    drop(blocker);
     let r = h
         .app
         .store
@@ -412,7 +424,7 @@ fn pasting_a_message_decodes_it_and_opens_its_code() {
     assert_eq!(h.app.current(), Some(501));
     assert!(matches!(h.app.overlay, Overlay::Message { .. }));
     let m = h.app.message.as_ref().unwrap();
-    assert!(m.text.contains("REFER"), "{}", m.text);
+    assert!(m.text.text().contains("REFER"), "{}", m.text.text());
     h.key(KeyCode::Esc);
     assert_eq!(h.app.overlay, Overlay::None);
     // The detail shows the checklist filled in from the message.
@@ -461,4 +473,46 @@ fn pasting_garbage_says_so_and_changes_nothing() {
     assert_eq!(h.app.current(), Some(486));
     let st = h.app.status.clone().unwrap();
     assert!(st.error && st.text.contains("no SIP message"), "{st:?}");
+}
+
+#[test]
+fn typing_without_a_pause_is_saved_every_two_seconds() {
+    let mut h = Harness::new();
+    h.open(480);
+    h.keys("n");
+    // One key every 300 ms for 3 s: never a 1 s pause.
+    for c in "abcdefghij".chars() {
+        h.now += 290;
+        h.key(KeyCode::Char(c));
+    }
+    let saved = h.reopened().note(480).to_string();
+    assert!(
+        saved.len() >= 6 && "abcdefghij".starts_with(&saved),
+        "continuous typing not saved within 2 s: {saved:?}"
+    );
+}
+
+#[test]
+fn the_note_editor_has_a_size_limit_with_a_clear_message() {
+    let mut h = Harness::new();
+    h.open(486);
+    h.keys("n");
+    let huge = "0123456789abcdef\n".repeat(1 << 16); // 1.1 MB
+    h.send(Msg::Paste(huge.clone()));
+    let ed: String = h.app.editor.as_ref().unwrap().lines().join("\n");
+    assert!(ed.len() < huge.len() / 2, "editor took {} bytes", ed.len());
+    let status = h
+        .app
+        .status
+        .as_ref()
+        .map(|s| s.text.clone())
+        .unwrap_or_default();
+    assert!(status.contains("limit"), "{status}");
+    // Typing at the limit is refused the same way, and the text is kept.
+    let before = ed.len();
+    h.keys("more");
+    let after = h.app.editor.as_ref().unwrap().lines().join("\n").len();
+    assert!(after <= before + 4, "{after} > {before}");
+    h.key(KeyCode::Esc);
+    assert!(h.reopened().note(486).len() >= before.min(60_000));
 }

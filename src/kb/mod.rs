@@ -189,7 +189,7 @@ impl Kb {
     /// is treated as the x00 of its class. `Err` for anything that is not a
     /// valid status code (100 to 699).
     pub fn lookup(&self, code: u16) -> Result<Lookup<'_>, CodeError> {
-        let class = Class::of(code).ok_or(CodeError::OutOfRange(code as u64))?;
+        let class = Class::of(code).ok_or(CodeError::OutOfRange(code.to_string()))?;
         if let Some(e) = self.codes.get(&code) {
             return Ok(Lookup {
                 code,
@@ -202,7 +202,7 @@ impl Kb {
         let e = self
             .codes
             .get(&base)
-            .ok_or(CodeError::OutOfRange(code as u64))?;
+            .ok_or(CodeError::OutOfRange(code.to_string()))?;
         Ok(Lookup {
             code,
             entry: e,
@@ -344,8 +344,8 @@ pub struct Lookup<'a> {
 pub enum CodeError {
     /// Not a number at all.
     NotANumber(String),
-    /// A number outside 100..=699.
-    OutOfRange(u64),
+    /// A number outside 100..=699, as typed (digits only).
+    OutOfRange(String),
 }
 
 impl std::fmt::Display for CodeError {
@@ -356,10 +356,18 @@ impl std::fmt::Display for CodeError {
                 "'{}' is not a SIP status code: expected a three-digit number from 100 to 699",
                 crate::sanitize::inline(s)
             ),
-            CodeError::OutOfRange(n) => write!(
-                f,
-                "{n} is not a SIP status code: expected a three-digit number from 100 to 699"
-            ),
+            CodeError::OutOfRange(n) => {
+                // Echo what was typed, never a number it was turned into.
+                let shown = if n.len() > 24 {
+                    format!("{}... ({} digits)", &n[..20], n.len())
+                } else {
+                    n.clone()
+                };
+                write!(
+                    f,
+                    "{shown} is not a SIP status code: expected a three-digit number from 100 to 699"
+                )
+            }
         }
     }
 }
@@ -372,11 +380,9 @@ pub fn parse_code(s: &str) -> Result<u16, CodeError> {
     if t.is_empty() || !t.bytes().all(|b| b.is_ascii_digit()) {
         return Err(CodeError::NotANumber(s.to_string()));
     }
-    // Never wrap: anything too long for u64 is out of range as a whole.
-    let n: u64 = t.parse().unwrap_or(u64::MAX);
-    if (100..=699).contains(&n) && t.len() == 3 {
-        Ok(n as u16)
-    } else {
-        Err(CodeError::OutOfRange(n))
+    // Exactly three digits: nothing longer is ever turned into a number.
+    match t.parse::<u16>() {
+        Ok(n) if (100..=699).contains(&n) && t.len() == 3 => Ok(n),
+        _ => Err(CodeError::OutOfRange(t.to_string())),
     }
 }

@@ -2,33 +2,13 @@
 //! values this message has for the headers the step inspects, and what they
 //! say.
 
-use super::decode::Explanation;
 use super::headers::{self, split_list};
+use super::model::{Explanation, HeaderValues, Kind, MAX_VALUES, StepFinding};
 use super::text::excerpt;
 use crate::kb::Kb;
-use serde::Serialize;
 
 /// Findings listed per header, at most (hostile input can carry thousands).
 const MAX_PER_HEADER: usize = 20;
-
-/// One checklist step with this message's evidence.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct StepFinding {
-    /// 1-based step number.
-    pub step: usize,
-    pub title: String,
-    /// The headers the step inspects, with this message's values (raw).
-    pub headers: Vec<HeaderValues>,
-    /// Sentences computed from those values (sanitised excerpts).
-    pub findings: Vec<String>,
-}
-
-/// The values of one header in the message (list headers split at commas).
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct HeaderValues {
-    pub name: String,
-    pub values: Vec<String>,
-}
 
 /// The checklist of the explanation's status code (its x00 for a code
 /// without an entry), each step with this message's header values and
@@ -63,13 +43,12 @@ pub fn findings(e: &Explanation, kb: &Kb) -> Vec<StepFinding> {
                 if hv.iter().any(|h: &HeaderValues| h.name == canon) {
                     continue;
                 }
-                let values = values_of(e, &canon);
+                let (values, total) = values_of(e, &canon);
                 let found = finding_for(e, &ctx, &canon, &values);
-                if values.len() > MAX_PER_HEADER && found.len() >= MAX_PER_HEADER {
+                if total > MAX_PER_HEADER && found.len() >= MAX_PER_HEADER {
                     out.extend(found);
                     out.push(format!(
-                        "... {} values of {canon} in all; the first {MAX_PER_HEADER} are shown",
-                        values.len()
+                        "... {total} values of {canon} in all; the first {MAX_PER_HEADER} are shown"
                     ));
                 } else {
                     out.extend(found);
@@ -89,23 +68,45 @@ pub fn findings(e: &Explanation, kb: &Kb) -> Vec<StepFinding> {
         .collect()
 }
 
-/// Values of a header in the explanation's header list.
-fn values_of(e: &Explanation, name: &str) -> Vec<String> {
+/// The first [`MAX_VALUES`] values of a header in the explanation's header
+/// list, and how many it has there in all.
+fn values_of(e: &Explanation, name: &str) -> (Vec<String>, usize) {
     let list = headers::is_list(name);
     let mut out = Vec::new();
+    let mut total = 0;
     for h in e
         .headers
         .iter()
         .filter(|h| h.name.eq_ignore_ascii_case(name))
     {
-        if list {
-            out.extend(split_list(&h.value).into_iter().map(str::to_string));
+        let values = if list {
+            split_list(&h.value)
         } else {
-            out.push(h.value.clone());
-        }
+            vec![h.value.as_str()]
+        };
+        total += values.len();
+        let room = MAX_VALUES.saturating_sub(out.len());
+        out.extend(values.into_iter().take(room).map(cut_value));
     }
-    out
+    (out, total)
 }
+
+/// A header value for a step: the whole value is in the explanation's
+/// `headers`; steps (several may inspect one header) carry at most
+/// [`MAX_VALUE_BYTES`] of it.
+fn cut_value(v: &str) -> String {
+    if v.len() <= MAX_VALUE_BYTES {
+        return v.to_string();
+    }
+    let mut end = MAX_VALUE_BYTES;
+    while !v.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}... ({} bytes in all)", &v[..end], v.len())
+}
+
+/// Bytes of one header value carried by a checklist step, at most.
+const MAX_VALUE_BYTES: usize = 1024;
 
 fn joined(values: &[String]) -> String {
     let shown: Vec<String> = values.iter().take(12).map(|v| excerpt(v, 60)).collect();
@@ -131,7 +132,7 @@ fn finding_for(e: &Explanation, ctx: &Ctx<'_>, name: &str, values: &[String]) ->
     if !present {
         let request_only = headers::def(name).is_some_and(|d| d.request_only);
         let hint = match name {
-            _ if request_only && e.kind == "response" => {
+            _ if request_only && e.kind == Kind::Response => {
                 format!(" ({name} is a request header: look at the request this {code} answers)")
             }
             "Retry-After" if code == 503 => {

@@ -5,6 +5,12 @@
 //! [`Explanation`], with the code's checklist tied to this message's header
 //! values, see [`findings`]), then [`render_text`] or [`render_markdown`].
 //!
+//! Modules, each importing only those below it: `parse` and `headers`
+//! (bytes to [`Message`]); `model` (the [`Explanation`] types, plain data);
+//! `meanings` (header values read: Reason, Warning, timers, Event),
+//! `auth` (challenges), `sender` (who sent it); `checklist` (the code's steps
+//! against the values, reading the model only); `explain` (runs the passes).
+//!
 //! The parser is built for pastes from jump hosts: it skips log prefixes
 //! before the start line, accepts CRLF and bare LF, unfolds continuation
 //! lines, expands compact header names, and reports everything malformed as
@@ -24,18 +30,25 @@
 //! assert!(text.contains("503"));
 //! ```
 
+mod auth;
 mod checklist;
-mod decode;
+mod explain;
 pub mod headers;
+mod meanings;
+mod model;
 mod parse;
 mod render;
+mod sender;
 mod text;
 
-pub use checklist::{HeaderValues, StepFinding, findings};
-pub use decode::{
-    Challenge, EventInfo, Explanation, HeaderInfo, Interval, OptionTagInfo, ReasonInfo, RetryAfter,
-    Sender, SubscriptionState, WarningInfo, explain,
+pub use checklist::findings;
+pub use explain::explain;
+pub use model::{
+    Challenge, EventInfo, Explanation, HeaderInfo, HeaderValues, Interval, Kind, MAX_HEADER_LINES,
+    MAX_LINES_PER_NAME, MAX_VALUES, Omitted, OptionTagInfo, ReasonInfo, RetryAfter, Role, Sender,
+    StepFinding, SubscriptionState, WarningInfo,
 };
+pub(crate) use parse::is_start_line;
 pub use parse::{MAX_INPUT, parse, parse_all};
 pub use render::{render_markdown, render_text};
 

@@ -23,7 +23,9 @@ const MAX_PROBLEMS: usize = 100;
 pub fn parse(input: &[u8]) -> Result<Message, InputError> {
     check_size(input)?;
     let src = Src::new(input);
-    let (mut msg, next) = parse_from(&src, 0, 1).ok_or(InputError::NotSip)?;
+    let (mut msg, next) = parse_from(&src, 0, 1)
+        .or_else(|| parse_broken_start(&src))
+        .ok_or(InputError::NotSip)?;
     if let Some(next) = next
         && let Some(line) =
             find_start(input, next.pos, next.line_no, MAX_PREFIX_LINES).map(|(_, no, _)| no)
@@ -209,6 +211,12 @@ fn words(b: &[u8]) -> impl Iterator<Item = &[u8]> {
         .filter(|w| !w.is_empty())
 }
 
+/// Does this line (without its line end) look like a SIP status line or
+/// request line? The one start-line test, shared with the trace readers.
+pub(crate) fn is_start_line(line: &[u8]) -> bool {
+    start_kind(line).is_some()
+}
+
 /// Does this line look like a status line or a request line?
 fn start_kind(line: &[u8]) -> Option<Kind> {
     let t = trim_bytes(line);
@@ -263,6 +271,50 @@ fn find_start(
     None
 }
 
+/// Headers every request and response carries: seeing them under a line
+/// makes that line a (broken) start line.
+const CORE_HEADERS: [&str; 5] = ["Via", "From", "To", "Call-ID", "CSeq"];
+
+/// No valid start line, but headers: a start line with a flipped byte
+/// (`SIP-2.0 401 Unauthorized`). Take the first non-blank line that is
+/// directly followed by header fields, two of them core headers, as the
+/// start line, and report it.
+fn parse_broken_start(src: &Src<'_>) -> Option<(Message, Option<Next>)> {
+    let mut lines = Lines::new(src.input, 0, 1).take(MAX_PREFIX_LINES);
+    let first = lines.find(|l| !is_blank(l.bytes))?;
+    let mut core = 0;
+    for l in Lines::new(src.input, first.end, first.no + 1).take(60) {
+        if is_blank(l.bytes) {
+            break;
+        }
+        match split_header(l.bytes) {
+            Some((name, _)) => {
+                let name = lossy(name);
+                if CORE_HEADERS
+                    .iter()
+                    .any(|c| headers::canonical(&name).eq_ignore_ascii_case(c))
+                {
+                    core += 1;
+                }
+            }
+            None if l.bytes.first().is_some_and(|b| *b == b' ' || *b == b'\t') => {}
+            None => break,
+        }
+    }
+    if core < 2 || split_header(first.bytes).is_some() {
+        return None;
+    }
+    let mut problems = Problems::new(MAX_PROBLEMS);
+    problems.push(format!(
+        "line {} {} is not a valid start line (a status line reads 'SIP/2.0 486 Busy Here', \
+         a request line 'INVITE sip:bob@example.com SIP/2.0'); the headers below it are \
+         decoded anyway",
+        first.no,
+        q(&lossy(first.bytes))
+    ));
+    Some(parse_at(src, first, first.no, problems, true))
+}
+
 /// Parse one message whose start line is found at or after `pos`.
 fn parse_from(src: &Src<'_>, pos: usize, line_no: usize) -> Option<(Message, Option<Next>)> {
     let input = src.input;
@@ -275,7 +327,20 @@ fn parse_from(src: &Src<'_>, pos: usize, line_no: usize) -> Option<(Message, Opt
             if skipped == 1 { "" } else { "s" }
         ));
     }
-    let start = parse_start_line(src, start_line.bytes, &mut problems);
+    Some(parse_at(src, start_line, start_no, problems, false))
+}
+
+/// Parse the message starting at `start_line` (line `start_no`); `broken`:
+/// the line is not a valid start line (see [`parse_broken_start`]).
+fn parse_at(
+    src: &Src<'_>,
+    start_line: Line<'_>,
+    start_no: usize,
+    mut problems: Problems,
+    broken: bool,
+) -> (Message, Option<Next>) {
+    let input = src.input;
+    let start = parse_start_line(src, start_line.bytes, &mut problems, broken);
 
     // Indentation of the start line: a uniformly indented paste has it on
     // every line; strip it so that only deeper indentation means folding.
@@ -428,7 +493,7 @@ fn parse_from(src: &Src<'_>, pos: usize, line_no: usize) -> Option<(Message, Opt
         None => {}
     }
     msg.problems = problems.finish();
-    Some((msg, next))
+    (msg, next)
 }
 
 /// Split `Name : value`; `None` unless the name is a token.
@@ -446,7 +511,12 @@ fn looks_like_body(b: &[u8]) -> bool {
     b.len() >= 2 && b[0].is_ascii_lowercase() && b[1] == b'='
 }
 
-fn parse_start_line<'a>(src: &Src<'a>, line: &'a [u8], problems: &mut Problems) -> StartLine {
+fn parse_start_line<'a>(
+    src: &Src<'a>,
+    line: &'a [u8],
+    problems: &mut Problems,
+    broken: bool,
+) -> StartLine {
     let text = src.str_of(line);
     let t = text.trim_start_matches([' ', '\t']);
     if has_controls(t) {
@@ -456,7 +526,16 @@ fn parse_start_line<'a>(src: &Src<'a>, line: &'a [u8], problems: &mut Problems) 
                 .to_string(),
         );
     }
-    if start_kind(line) == Some(Kind::Status) {
+    // A broken line is a status line if it reads like one: a version-like
+    // first word, or a number second.
+    let status_like = || {
+        let mut w = words(trim_bytes(line));
+        let first = w.next().unwrap_or_default();
+        let second = w.next().unwrap_or_default();
+        (first.len() >= 3 && first[..3].eq_ignore_ascii_case(b"SIP"))
+            || (!second.is_empty() && second.iter().all(u8::is_ascii_digit))
+    };
+    if start_kind(line) == Some(Kind::Status) || (broken && status_like()) {
         parse_status(t, problems)
     } else {
         parse_request(t, problems)

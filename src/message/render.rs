@@ -2,7 +2,7 @@
 //! Every string is passed through [`sanitize::inline`] before it is laid
 //! out, so no control character from the message reaches the output.
 
-use super::decode::Explanation;
+use super::model::{Explanation, Kind};
 use super::text::{width, wrap};
 use crate::sanitize;
 
@@ -55,7 +55,7 @@ pub fn render_text(e: &Explanation) -> String {
     let mut t = Text { lines: Vec::new() };
     headline(e, &mut |indent, s| t.para(indent, s));
 
-    if e.kind == "response" || e.sender.server.is_some() || e.sender.user_agent.is_some() {
+    if e.kind == Kind::Response || e.sender.server.is_some() || e.sender.user_agent.is_some() {
         t.section("Who sent it");
         if let Some(s) = &e.sender.server {
             t.kv(2, "Server", s);
@@ -154,6 +154,13 @@ pub fn render_text(e: &Explanation) -> String {
         }
     }
 
+    if !e.omitted.is_empty() {
+        t.section("Not listed in full");
+        for o in &e.omitted {
+            t.bullet(2, "-", &omitted_line(o));
+        }
+    }
+
     if !e.problems.is_empty() {
         t.section(&format!("Problems ({})", e.problems.len()));
         for p in &e.problems {
@@ -196,8 +203,8 @@ pub fn render_text(e: &Explanation) -> String {
 
 /// The first lines: code or method, class, summary, ids.
 fn headline(e: &Explanation, put: &mut dyn FnMut(usize, &str)) {
-    match (e.kind.as_str(), e.code) {
-        ("response", Some(code)) => {
+    match (e.kind, e.code) {
+        (Kind::Response, Some(code)) => {
             let reason = e.reason.as_deref().unwrap_or("");
             put(0, &format!("SIP response {code} {reason}"));
             if let (Some(c), Some(m)) = (&e.class, &e.class_meaning) {
@@ -219,7 +226,7 @@ fn headline(e: &Explanation, put: &mut dyn FnMut(usize, &str)) {
                 );
             }
         }
-        ("response", None) => {
+        (Kind::Response, None) => {
             put(
                 0,
                 &format!(
@@ -247,13 +254,24 @@ fn headline(e: &Explanation, put: &mut dyn FnMut(usize, &str)) {
         put(2, &format!("Call-ID: {c}"));
     }
     match (e.cseq, &e.cseq_method) {
-        (Some(n), Some(m)) if e.kind == "response" => {
+        (Some(n), Some(m)) if e.kind == Kind::Response => {
             put(2, &format!("CSeq: {n} {m} (this answers the {m} request)"))
         }
         (Some(n), Some(m)) => put(2, &format!("CSeq: {n} {m}")),
         (None, Some(m)) => put(2, &format!("CSeq method: {m}")),
         _ => {}
     }
+}
+
+/// One list cut short, in words.
+fn omitted_line(o: &super::model::Omitted) -> String {
+    format!(
+        "{}: {} in all; the first {} are listed, {} more are not",
+        o.what,
+        o.total,
+        o.shown,
+        o.total.saturating_sub(o.shown)
+    )
 }
 
 fn list_or_none(v: &[String]) -> String {
@@ -264,7 +282,7 @@ fn list_or_none(v: &[String]) -> String {
     }
 }
 
-fn reason_line(r: &super::decode::ReasonInfo) -> String {
+fn reason_line(r: &super::model::ReasonInfo) -> String {
     let cause = r.cause.map(|c| format!(";cause={c}")).unwrap_or_default();
     let text = r
         .text
@@ -274,7 +292,7 @@ fn reason_line(r: &super::decode::ReasonInfo) -> String {
     format!("{}{cause}{text}: {}", r.protocol, r.meaning)
 }
 
-fn challenge_line(c: &super::decode::Challenge) -> String {
+fn challenge_line(c: &super::model::Challenge) -> String {
     let mut s = format!("{}: {}", c.header, c.scheme);
     if let Some(r) = &c.realm {
         s.push_str(&format!(" realm \"{r}\""));
@@ -378,9 +396,11 @@ fn code(s: &str) -> String {
 /// sanitised and escaped.
 pub fn render_markdown(e: &Explanation) -> String {
     let mut o: Vec<String> = Vec::new();
-    let title = match (e.kind.as_str(), e.code) {
-        ("response", Some(c)) => format!("### SIP {c} {}", md(e.reason.as_deref().unwrap_or(""))),
-        ("response", None) => format!(
+    let title = match (e.kind, e.code) {
+        (Kind::Response, Some(c)) => {
+            format!("### SIP {c} {}", md(e.reason.as_deref().unwrap_or("")))
+        }
+        (Kind::Response, None) => format!(
             "### SIP response with invalid status code {}",
             code(e.raw_code.as_deref().unwrap_or(""))
         ),
@@ -476,6 +496,16 @@ pub fn render_markdown(e: &Explanation) -> String {
         o.extend(decoded);
     }
 
+    if !e.omitted.is_empty() {
+        o.push(String::new());
+        o.push("#### Not listed in full".to_string());
+        o.push(String::new());
+        o.extend(
+            e.omitted
+                .iter()
+                .map(|x| format!("- {}", md(&omitted_line(x)))),
+        );
+    }
     if !e.problems.is_empty() {
         o.push(String::new());
         o.push(format!("#### Problems ({})", e.problems.len()));

@@ -3,6 +3,7 @@
 use std::fmt;
 use std::io;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 /// What the store was doing when an I/O error happened.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,6 +46,37 @@ pub enum StoreError {
         /// Why, in words.
         reason: String,
     },
+    /// Another process held the lock for longer than the store waits;
+    /// nothing was written.
+    Busy {
+        /// The lock file.
+        path: PathBuf,
+        /// Who holds it ("pid 1234 (sipfix)"), when the system tells.
+        holder: Option<String>,
+        /// How long the store waited.
+        waited: Duration,
+        /// The edits are kept in memory for a retry (a failed save).
+        kept: bool,
+    },
+    /// A note would grow beyond [`MAX_NOTE_BYTES`](super::MAX_NOTE_BYTES);
+    /// nothing was written.
+    TooLarge {
+        /// The code of the note.
+        code: u16,
+        /// The size it would have had, in bytes.
+        size: usize,
+    },
+    /// A file or directory the store will not use: a symbolic link where a
+    /// file of its own belongs, a directory owned by someone else.
+    Unsafe {
+        /// The file or directory.
+        path: PathBuf,
+        /// Why, in words, with what to do.
+        reason: String,
+    },
+    /// There is no data directory: `SIPFIX_DATA_DIR` is not set and there
+    /// is no home directory to put the default one in.
+    NoDataDir,
 }
 
 impl StoreError {
@@ -64,6 +96,17 @@ impl StoreError {
                 path,
                 source,
             },
+            StoreError::Busy {
+                path,
+                holder,
+                waited,
+                ..
+            } => StoreError::Busy {
+                path,
+                holder,
+                waited,
+                kept: true,
+            },
             other => other,
         }
     }
@@ -71,16 +114,23 @@ impl StoreError {
     /// The file or directory the error is about.
     pub fn path(&self) -> &Path {
         match self {
-            StoreError::Io { path, .. } | StoreError::ReadOnly { path, .. } => path,
+            StoreError::Io { path, .. }
+            | StoreError::ReadOnly { path, .. }
+            | StoreError::Busy { path, .. }
+            | StoreError::Unsafe { path, .. } => path,
+            StoreError::TooLarge { .. } | StoreError::NoDataDir => Path::new(""),
         }
     }
 }
 
 impl fmt::Display for StoreError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Paths come from the environment and the file system: never let
+        // their control characters reach the terminal.
+        let shown = |p: &Path| crate::sanitize::inline(&p.display().to_string());
         match self {
             StoreError::Io { op, path, source } => {
-                let path = path.display();
+                let path = shown(path);
                 match op {
                     Op::CreateDir => write!(f, "cannot create data directory {path}: {source}"),
                     Op::Read => write!(f, "cannot read {path}: {source}"),
@@ -98,8 +148,38 @@ impl fmt::Display for StoreError {
             }
             StoreError::ReadOnly { path, reason } => write!(
                 f,
-                "not saving {}: {reason}; your edits are kept in memory only",
-                path.display()
+                "not saving {}: {reason}; nothing was written to it",
+                shown(path)
+            ),
+            StoreError::Busy {
+                path,
+                holder,
+                waited,
+                kept,
+            } => {
+                let who = holder.as_deref().unwrap_or("another process");
+                write!(
+                    f,
+                    "{} is held by {who}; gave up after {:.1} s, nothing was written",
+                    shown(path),
+                    waited.as_secs_f64()
+                )?;
+                if *kept {
+                    f.write_str("; your edits are kept in memory and will be retried")?;
+                }
+                Ok(())
+            }
+            StoreError::Unsafe { path, reason } => {
+                write!(f, "refusing to use {}: {reason}", shown(path))
+            }
+            StoreError::NoDataDir => {
+                f.write_str("no data directory: there is no home directory; set SIPFIX_DATA_DIR")
+            }
+            StoreError::TooLarge { code, size } => write!(
+                f,
+                "the note of {code} would be {size} bytes, over the limit of {} KiB per note; \
+                 nothing was written (keep long traces in files and note where they are)",
+                super::MAX_NOTE_BYTES / 1024
             ),
         }
     }
@@ -109,7 +189,7 @@ impl std::error::Error for StoreError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             StoreError::Io { source, .. } => Some(source),
-            StoreError::ReadOnly { .. } => None,
+            _ => None,
         }
     }
 }

@@ -1,40 +1,127 @@
-//! File-system side of the store: the lock, reading and classifying the data
-//! file, setting an unreadable file aside, and the atomic write.
+//! File-system side of the store: the data directory's checks, the lock,
+//! reading and classifying the data file, setting an unreadable file aside,
+//! the atomic write and the recovery file.
+//!
+//! Nothing here follows a symbolic link inside the data directory: the lock
+//! and the data file are opened with `O_NOFOLLOW`, every file sipfix creates
+//! is created with `O_CREAT|O_EXCL` (which never follows a link) under a
+//! name nobody can guess in advance, and every mode is set explicitly
+//! (never left to the umask).
 
 use std::fs::{self, DirBuilder, File, OpenOptions};
-use std::io::{self, Write};
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
+use std::io::{self, Read, Write};
+use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
 use super::StoreError;
 use super::error::Op;
-use super::model::{Codes, FileData, SCHEMA_VERSION};
+use super::model::{CodeRecord, Codes, Conflict, FileData, Note, SCHEMA_VERSION, Step};
 
 /// Name of the data file inside the data directory.
 pub const DATA_FILE: &str = "notes.json";
 /// Name of the lock file inside the data directory (never renamed).
 pub const LOCK_FILE: &str = "notes.lock";
-/// Name of the temporary file a save writes before renaming it.
-pub const TEMP_FILE: &str = "notes.json.tmp";
+/// Start of the name of the temporary file a save writes before renaming
+/// it (the rest is random, chosen at creation).
+pub const TEMP_PREFIX: &str = "notes.json.tmp-";
+/// Start of the name of a recovery file: what could not be saved at exit.
+pub const RECOVERY_PREFIX: &str = "notes.json.recovery-";
 
 const DIR_MODE: u32 = 0o700;
 const FILE_MODE: u32 = 0o600;
 
-/// Create `dir` (and missing parents) with mode 0700 if it does not exist.
-pub(crate) fn ensure_dir(dir: &Path) -> Result<(), StoreError> {
-    if dir.is_dir() {
-        return Ok(());
-    }
+/// Check the data directory, creating it (0700) if it does not exist.
+///
+/// A directory of the platform default (`explicit` false) must be owned by
+/// the user; if it is, modes beyond 0700 are removed. One named by the user
+/// (`SIPFIX_DATA_DIR`, or a path given to the library) is used as it is,
+/// with a warning if it is not the user's or others can write to it.
+/// Returns that warning.
+pub(crate) fn ensure_dir(dir: &Path, explicit: bool) -> Result<Option<String>, StoreError> {
     let err = |source| StoreError::io(Op::CreateDir, dir, source);
-    DirBuilder::new()
-        .recursive(true)
-        .mode(DIR_MODE)
-        .create(dir)
-        .map_err(err)?;
-    // The umask may have removed bits; the leaf must be exactly 0700.
-    fs::set_permissions(dir, fs::Permissions::from_mode(DIR_MODE)).map_err(err)
+    let meta = match fs::metadata(dir) {
+        Ok(m) => m,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            DirBuilder::new()
+                .recursive(true)
+                .mode(DIR_MODE)
+                .create(dir)
+                .map_err(err)?;
+            // The umask may have removed bits; the leaf must be exactly 0700.
+            fs::set_permissions(dir, fs::Permissions::from_mode(DIR_MODE)).map_err(err)?;
+            return Ok(None);
+        }
+        Err(e) => return Err(err(e)),
+    };
+    if !meta.is_dir() {
+        return Err(err(io::Error::from(io::ErrorKind::NotADirectory)));
+    }
+    // SAFETY: geteuid(2) cannot fail and has no preconditions.
+    let me = unsafe { libc::geteuid() };
+    let mode = meta.mode() & 0o7777;
+    let unsafe_dir = |reason: String| StoreError::Unsafe {
+        path: dir.to_path_buf(),
+        reason,
+    };
+    if meta.uid() != me {
+        let why = format!(
+            "it is not owned by you (owner uid {}, you are uid {me}): its owner can read and \
+             change your notes",
+            meta.uid()
+        );
+        if explicit {
+            return Ok(Some(format!(
+                "warning: data directory {}: {why}",
+                dir.display()
+            )));
+        }
+        return Err(unsafe_dir(format!(
+            "{why}; fix its owner, or set SIPFIX_DATA_DIR to a directory of yours"
+        )));
+    }
+    if mode & 0o022 != 0 && explicit {
+        return Ok(Some(format!(
+            "warning: data directory {} is writable by others (mode {mode:04o}): anyone who can \
+             write there can tamper with your notes; chmod 700 it unless that is intended",
+            dir.display()
+        )));
+    }
+    if mode & 0o077 != 0 && !explicit {
+        fs::set_permissions(dir, fs::Permissions::from_mode(DIR_MODE)).map_err(|e| {
+            unsafe_dir(format!(
+                "its mode is {mode:04o} (others can reach your notes) and it cannot be made \
+                 0700: {e}"
+            ))
+        })?;
+    }
+    Ok(None)
+}
+
+/// Open `path` for reading without following a symbolic link; `None` if
+/// it does not exist.
+fn open_nofollow(path: &Path, op: Op) -> Result<Option<File>, StoreError> {
+    match OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW)
+        .open(path)
+    {
+        Ok(f) => Ok(Some(f)),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+        Err(e) if e.raw_os_error() == Some(libc::ELOOP) => Err(link_refused(path)),
+        Err(e) => Err(StoreError::io(op, path, e)),
+    }
+}
+
+fn link_refused(path: &Path) -> StoreError {
+    StoreError::Unsafe {
+        path: path.to_path_buf(),
+        reason: "it is a symbolic link, and sipfix never follows links in its data \
+                 directory; remove it (or replace it by the file it points to)"
+            .into(),
+    }
 }
 
 /// An exclusive `flock` on the lock file, released on drop.
@@ -43,9 +130,10 @@ pub(crate) struct LockGuard {
 }
 
 impl LockGuard {
-    /// Open (creating, mode 0600) and lock the lock file, waiting as long as
-    /// another process holds it.
-    pub fn acquire(dir: &Path) -> Result<LockGuard, StoreError> {
+    /// Open (creating, mode 0600) and lock the lock file, waiting at most
+    /// `wait` while another process holds it. A symbolic link in its place
+    /// is refused, never followed.
+    pub fn acquire(dir: &Path, wait: Duration) -> Result<LockGuard, StoreError> {
         let path = dir.join(LOCK_FILE);
         let err = |source| StoreError::io(Op::Lock, &path, source);
         let file = OpenOptions::new()
@@ -54,10 +142,47 @@ impl LockGuard {
             .create(true)
             .truncate(false)
             .mode(FILE_MODE)
+            .custom_flags(libc::O_NOFOLLOW)
             .open(&path)
-            .map_err(err)?;
-        file.lock().map_err(err)?;
-        Ok(LockGuard { file })
+            .map_err(|e| {
+                if e.raw_os_error() == Some(libc::ELOOP) {
+                    link_refused(&path)
+                } else {
+                    err(e)
+                }
+            })?;
+        let meta = file.metadata().map_err(err)?;
+        if !meta.is_file() {
+            return Err(StoreError::Unsafe {
+                path: path.clone(),
+                reason: "it is not a regular file".into(),
+            });
+        }
+        // Created through the umask: set the mode it must have.
+        if meta.mode() & 0o777 != FILE_MODE {
+            file.set_permissions(fs::Permissions::from_mode(FILE_MODE))
+                .map_err(err)?;
+        }
+        let start = Instant::now();
+        let mut pause = Duration::from_millis(5);
+        loop {
+            match file.try_lock() {
+                Ok(()) => return Ok(LockGuard { file }),
+                Err(fs::TryLockError::WouldBlock) => {}
+                Err(fs::TryLockError::Error(e)) => return Err(err(e)),
+            }
+            let waited = start.elapsed();
+            if waited >= wait {
+                return Err(StoreError::Busy {
+                    path: path.clone(),
+                    holder: lock_holder(&meta),
+                    waited,
+                    kept: false,
+                });
+            }
+            std::thread::sleep(pause.min(wait - waited));
+            pause = (pause * 2).min(Duration::from_millis(100));
+        }
     }
 }
 
@@ -69,12 +194,48 @@ impl Drop for LockGuard {
     }
 }
 
+/// Who holds a lock on the file of `meta`, as "pid N (name)", when the
+/// system says (Linux `/proc/locks`).
+fn lock_holder(meta: &fs::Metadata) -> Option<String> {
+    let locks = fs::read_to_string("/proc/locks").ok()?;
+    let dev = meta.dev();
+    let id = format!(
+        "{:02x}:{:02x}:{}",
+        libc::major(dev),
+        libc::minor(dev),
+        meta.ino()
+    );
+    let me = std::process::id().to_string();
+    locks.lines().find_map(|l| {
+        let f: Vec<&str> = l.split_whitespace().collect();
+        // "1: FLOCK ADVISORY WRITE <pid> <maj:min:inode> 0 EOF"; waiters
+        // are listed with "->" and hold nothing.
+        if f.get(1) == Some(&"->") || f.get(5) != Some(&id.as_str()) {
+            return None;
+        }
+        let pid = *f.get(4)?;
+        if pid == me {
+            return None;
+        }
+        let name = fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
+        let name = crate::sanitize::inline(name.trim());
+        Some(if name.is_empty() {
+            format!("pid {pid}")
+        } else {
+            format!("pid {pid} ({name})")
+        })
+    })
+}
+
 /// What the data file turned out to hold.
 pub(crate) enum Loaded {
     /// No data file yet.
     Missing,
     /// A file of this schema.
     Ok(Codes),
+    /// A file of this schema with fields that cannot be read: the rest,
+    /// and one line per field left out.
+    Partial { codes: Codes, issues: Vec<String> },
     /// A file with a newer `schema_version`: never write it. The records,
     /// if its shape is still readable as this schema.
     Newer { version: u64, codes: Option<Codes> },
@@ -109,26 +270,131 @@ pub(crate) fn parse(bytes: &[u8]) -> Loaded {
             .map(|d| d.codes);
         return Loaded::Newer { version, codes };
     }
-    match serde_json::from_slice::<FileData>(bytes) {
-        Ok(data) => {
-            let mut codes = data.codes;
-            for rec in codes.values_mut() {
-                rec.normalize();
-            }
-            codes.retain(|_, r| !r.is_empty());
-            Loaded::Ok(codes)
-        }
-        Err(e) => corrupt(e.to_string()),
+    let (mut codes, issues) = match serde_json::from_slice::<FileData>(bytes) {
+        Ok(data) => (data.codes, Vec::new()),
+        Err(strict) => match lenient(bytes) {
+            Some((codes, issues)) if !issues.is_empty() => (codes, issues),
+            _ => return corrupt(strict.to_string()),
+        },
+    };
+    for rec in codes.values_mut() {
+        rec.normalize();
+    }
+    codes.retain(|_, r| !r.is_empty());
+    if issues.is_empty() {
+        Loaded::Ok(codes)
+    } else {
+        Loaded::Partial { codes, issues }
     }
 }
 
-/// Read and classify the data file at `path`.
-pub(crate) fn load(path: &Path) -> Result<Loaded, StoreError> {
-    match fs::read(path) {
-        Ok(bytes) => Ok(parse(&bytes)),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(Loaded::Missing),
-        Err(e) => Err(StoreError::io(Op::Read, path, e)),
+/// Read a file of this schema field by field, keeping every field that can
+/// be read; `None` when its overall shape is wrong.
+fn lenient(bytes: &[u8]) -> Option<(Codes, Vec<String>)> {
+    use serde_json::Value;
+    let root: Value = serde_json::from_slice(bytes).ok()?;
+    let mut codes = Codes::new();
+    let mut issues = Vec::new();
+    let Some(map) = root.get("codes") else {
+        return Some((codes, issues));
+    };
+    let map = map.as_object()?;
+    for (key, v) in map {
+        let Ok(code) = key.parse::<u16>() else {
+            issues.push(format!("code {}: not a number", q(key)));
+            continue;
+        };
+        if let Ok(rec) = serde_json::from_value::<CodeRecord>(v.clone()) {
+            codes.insert(code, rec);
+            continue;
+        }
+        let Some(obj) = v.as_object() else {
+            issues.push(format!("code {code}: not an object"));
+            continue;
+        };
+        let mut rec = CodeRecord::default();
+        if let Some(n) = obj.get("note").cloned() {
+            match serde_json::from_value::<Note>(n) {
+                Ok(n) => rec.note = n,
+                Err(e) => issues.push(format!("code {code} note: {e}")),
+            }
+        }
+        if let Some(steps) = obj.get("steps") {
+            match steps.as_object() {
+                Some(steps) => {
+                    for (idx, s) in steps {
+                        let step = idx
+                            .parse::<usize>()
+                            .map_err(|e| e.to_string())
+                            .and_then(|i| {
+                                serde_json::from_value::<Step>(s.clone())
+                                    .map(|s| (i, s))
+                                    .map_err(|e| e.to_string())
+                            });
+                        match step {
+                            Ok((i, s)) => {
+                                rec.steps.insert(i, s);
+                            }
+                            Err(e) => issues.push(format!("code {code} step {}: {e}", q(idx))),
+                        }
+                    }
+                }
+                None => issues.push(format!("code {code} steps: not an object")),
+            }
+        }
+        if let Some(r) = obj.get("steps_reset_ms") {
+            match r.as_u64() {
+                Some(r) => rec.steps_reset_ms = r,
+                None => issues.push(format!("code {code} steps_reset_ms: not a number")),
+            }
+        }
+        if let Some(list) = obj.get("conflicts") {
+            match list.as_array() {
+                Some(list) => {
+                    for (i, c) in list.iter().enumerate() {
+                        match serde_json::from_value::<Conflict>(c.clone()) {
+                            Ok(c) => rec.conflicts.push(c),
+                            Err(e) => issues.push(format!("code {code} conflict {i}: {e}")),
+                        }
+                    }
+                }
+                None => issues.push(format!("code {code} conflicts: not a list")),
+            }
+        }
+        codes.insert(code, rec);
     }
+    Some((codes, issues))
+}
+
+fn q(s: &str) -> String {
+    let cut: String = s.chars().take(40).collect();
+    format!("'{}'", crate::sanitize::inline(&cut))
+}
+
+/// Read and classify the data file at `path` (never through a link).
+pub(crate) fn load(path: &Path) -> Result<Loaded, StoreError> {
+    let Some(mut f) = open_nofollow(path, Op::Read)? else {
+        return Ok(Loaded::Missing);
+    };
+    let mut bytes = Vec::new();
+    f.read_to_end(&mut bytes)
+        .map_err(|e| StoreError::io(Op::Read, path, e))?;
+    Ok(parse(&bytes))
+}
+
+/// A free name `<name>.<what>-<now_ms>` (with `-N` if taken) beside `path`.
+fn free_name(path: &Path, what: &str, now_ms: u64) -> PathBuf {
+    let dir = parent(path);
+    let name = path
+        .file_name()
+        .map_or_else(|| DATA_FILE.into(), |n| n.to_string_lossy().into_owned());
+    let mut aside = dir.join(format!("{name}.{what}-{now_ms}"));
+    let mut n = 1u32;
+    while aside.symlink_metadata().is_ok() {
+        aside = dir.join(format!("{name}.{what}-{now_ms}-{n}"));
+        n += 1;
+    }
+    aside
 }
 
 /// Move the unreadable data file to `notes.json.corrupt-<unix_ms>` (with a
@@ -136,51 +402,105 @@ pub(crate) fn load(path: &Path) -> Result<Loaded, StoreError> {
 /// held. Returns the new path.
 pub(crate) fn set_aside(path: &Path, now_ms: u64) -> Result<PathBuf, StoreError> {
     let dir = parent(path);
-    let name = path
-        .file_name()
-        .map_or_else(|| DATA_FILE.into(), |n| n.to_string_lossy().into_owned());
-    let mut aside = dir.join(format!("{name}.corrupt-{now_ms}"));
-    let mut n = 1u32;
-    while aside.symlink_metadata().is_ok() {
-        aside = dir.join(format!("{name}.corrupt-{now_ms}-{n}"));
-        n += 1;
-    }
+    let aside = free_name(path, "corrupt", now_ms);
     fs::rename(path, &aside).map_err(|e| StoreError::io(Op::SetAside, path, e))?;
     sync_dir(dir).map_err(|e| StoreError::io(Op::SetAside, dir, e))?;
     Ok(aside)
 }
 
-/// Write `codes` to `path` atomically: temp file (0600) in the same
-/// directory, fsync, rename over `path`, fsync the directory. Call with the
-/// lock held. On error the temp file is removed (best effort) and `path` is
-/// unchanged.
-pub(crate) fn write_atomic(path: &Path, codes: &Codes) -> Result<(), StoreError> {
-    let dir = parent(path);
-    let tmp = dir.join(TEMP_FILE);
-    let bytes =
-        serialize(codes).map_err(|e| StoreError::io(Op::Write, path, io::Error::other(e)))?;
+/// Copy the data file, byte for byte, to `notes.json.corrupt-<unix_ms>`
+/// before it is rewritten without the fields this version cannot read.
+/// Call with the lock held. Returns the copy's path.
+pub(crate) fn copy_aside(path: &Path, now_ms: u64) -> Result<PathBuf, StoreError> {
+    let err = |e| StoreError::io(Op::SetAside, path, e);
+    let mut bytes = Vec::new();
+    open_nofollow(path, Op::SetAside)?
+        .ok_or_else(|| err(io::Error::from(io::ErrorKind::NotFound)))?
+        .read_to_end(&mut bytes)
+        .map_err(err)?;
+    let aside = free_name(path, "corrupt", now_ms);
+    write_new(&aside, &bytes).map_err(err)?;
+    Ok(aside)
+}
 
-    let written = (|| -> io::Result<()> {
+/// Create `path` (never existing before, never through a link), mode 0600,
+/// holding `bytes`, synced to disk. A partial file is removed on error.
+fn write_new(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let written = (|| {
         let mut f = OpenOptions::new()
             .write(true)
-            .create(true)
-            .truncate(true)
+            .create_new(true)
             .mode(FILE_MODE)
-            .open(&tmp)?;
+            .custom_flags(libc::O_NOFOLLOW)
+            .open(path)?;
+        f.set_permissions(fs::Permissions::from_mode(FILE_MODE))?;
+        f.write_all(bytes)?;
+        f.sync_all()
+    })();
+    if written.is_err() && path.symlink_metadata().is_ok_and(|m| m.is_file()) {
+        let _ = fs::remove_file(path);
+    }
+    written?;
+    sync_dir(parent(path))
+}
+
+/// Write `codes` as a recovery file `notes.json.recovery-<unix_ms>` beside
+/// `path`, for what could not be saved. Needs no lock (a new file).
+pub(crate) fn write_recovery(
+    path: &Path,
+    codes: &Codes,
+    now_ms: u64,
+) -> Result<PathBuf, StoreError> {
+    let rec = free_name(path, "recovery", now_ms);
+    let bytes =
+        serialize(codes).map_err(|e| StoreError::io(Op::Write, &rec, io::Error::other(e)))?;
+    write_new(&rec, bytes.as_bytes()).map_err(|e| StoreError::io(Op::Write, &rec, e))?;
+    Ok(rec)
+}
+
+/// Remove temp files left by killed writers. Call with the lock held: every
+/// writer holds it while its temp file exists, so any such file is stale.
+/// Unlinking never follows a link.
+fn remove_stale_temps(dir: &Path) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        if e.file_name().to_string_lossy().starts_with(TEMP_PREFIX) {
+            let _ = fs::remove_file(e.path());
+        }
+    }
+}
+
+/// Write `codes` to `path` atomically: a new temp file (0600, unique name,
+/// never through a link) in the same directory, fsync, rename over `path`,
+/// fsync the directory. Call with the lock held. On error the temp file is
+/// removed and `path` is unchanged.
+pub(crate) fn write_atomic(path: &Path, codes: &Codes) -> Result<(), StoreError> {
+    let dir = parent(path);
+    let bytes =
+        serialize(codes).map_err(|e| StoreError::io(Op::Write, path, io::Error::other(e)))?;
+    remove_stale_temps(dir);
+    let tmp_err = |e| StoreError::io(Op::Write, &dir.join(format!("{TEMP_PREFIX}*")), e);
+    let mut tmp = tempfile::Builder::new()
+        .prefix(TEMP_PREFIX)
+        .permissions(fs::Permissions::from_mode(FILE_MODE))
+        .tempfile_in(dir)
+        .map_err(tmp_err)?;
+    let tmp_path = tmp.path().to_path_buf();
+    let written = (|| -> io::Result<()> {
+        let f = tmp.as_file_mut();
+        // The umask applies at creation: set the mode explicitly.
         f.set_permissions(fs::Permissions::from_mode(FILE_MODE))?;
         f.write_all(bytes.as_bytes())?;
         f.sync_all()
     })();
     if let Err(e) = written {
-        if !tmp.is_dir() {
-            let _ = fs::remove_file(&tmp);
-        }
-        return Err(StoreError::io(Op::Write, &tmp, e));
+        // Dropping `tmp` removes the partial file.
+        return Err(StoreError::io(Op::Write, &tmp_path, e));
     }
-    if let Err(e) = fs::rename(&tmp, path) {
-        let _ = fs::remove_file(&tmp);
-        return Err(StoreError::io(Op::Write, path, e));
-    }
+    tmp.persist(path)
+        .map_err(|e| StoreError::io(Op::Write, path, e.error))?;
     sync_dir(dir).map_err(|e| StoreError::io(Op::Write, dir, e))
 }
 
@@ -191,9 +511,10 @@ struct FileRef<'a> {
     codes: &'a Codes,
 }
 
-/// Serialise `codes` in the file format (pretty JSON, trailing newline).
+/// Serialise `codes` in the file format (pretty JSON, trailing newline;
+/// characters that must not reach a terminal raw are `\u` escapes).
 pub(crate) fn serialize(codes: &Codes) -> Result<String, serde_json::Error> {
-    let mut s = serde_json::to_string_pretty(&FileRef {
+    let mut s = crate::sanitize::json_pretty(&FileRef {
         schema_version: SCHEMA_VERSION,
         codes,
     })?;

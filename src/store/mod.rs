@@ -12,17 +12,26 @@
 //! Everything lives in one directory, [`data_dir`]: `$SIPFIX_DATA_DIR` if set
 //! and non-empty, else the platform data directory
 //! (`~/.local/share/sipfix` on Linux). A missing directory is created with
-//! mode 0700 (an existing one is used as it is).
+//! mode 0700. The platform directory must be the user's own (else it is
+//! refused) and is tightened to 0700; a directory the user named is used as
+//! it is, with a warning if it is someone else's or writable by others.
 //!
 //! * `notes.json`: the data, mode 0600, replaced atomically on every write.
 //! * `notes.lock`: an empty file, mode 0600, only ever `flock`ed. It is never
 //!   renamed or replaced, so every process locks the same inode (locking the
 //!   data file itself would not work: each write replaces its inode).
-//! * `notes.json.tmp`: the next version of `notes.json` while it is being
-//!   written. A leftover one (from a killed process) is never read and is
-//!   overwritten by the next save.
+//! * `notes.json.tmp-<random>`: the next version of `notes.json` while it is
+//!   being written, created with `O_EXCL`. A leftover one (from a killed
+//!   process) is never read and is removed by the next save.
 //! * `notes.json.corrupt-<unix_ms>`: a data file that could not be parsed,
-//!   moved aside byte for byte instead of being overwritten.
+//!   moved aside byte for byte instead of being overwritten (or a copy of
+//!   one with fields this version cannot read, made before it is rewritten).
+//! * `notes.json.recovery-<unix_ms>`: what a session could not save when it
+//!   exited (the lock held too long, the disk full), in the file format.
+//!
+//! No file in the directory is ever reached through a symbolic link: the
+//! lock and the data file are opened with `O_NOFOLLOW` (a link there is an
+//! error), and every file is created with `O_EXCL` and an explicit mode.
 //!
 //! # File format
 //!
@@ -58,15 +67,20 @@
 //!   step whose `updated_ms` is not after it counts as `todo`.
 //! * `conflicts` (omitted when empty) holds note texts that lost a merge:
 //!   their own `updated_ms`, and `saved_ms`, when the merge happened.
-//! * Unknown fields are ignored. A file with a `schema_version` above
-//!   [`SCHEMA_VERSION`] is opened read-only and never written. A file that
-//!   does not parse is moved aside (see above) and never overwritten.
+//! * Unknown fields are ignored. A field of a known name that cannot be read
+//!   (an unknown step state, say) is left out and reported; the rest of the
+//!   file is used, and the file is copied aside before it is next written.
+//!   A file with a `schema_version` above [`SCHEMA_VERSION`] is opened
+//!   read-only and never written. A file that does not parse at all is
+//!   moved aside (see above) and never overwritten.
 //!
 //! # Locking protocol
 //!
 //! Every read-modify-write ([`Store::save`], [`Store::append_note_line`],
 //! and the set-aside in [`Store::open`]) runs under an exclusive `flock` of
-//! `notes.lock` ([`std::fs::File::lock`], blocking):
+//! `notes.lock`, waited for at most [`Store::set_lock_wait`] (5 s unless
+//! set; a held lock then fails the write with [`StoreError::Busy`], naming
+//! the holder when the system tells, and nothing is written):
 //!
 //! 1. lock `notes.lock`;
 //! 2. re-read `notes.json` (set it aside if it does not parse);
@@ -76,8 +90,13 @@
 //! 5. unlock.
 //!
 //! Readers need no lock: the rename makes every version of `notes.json`
-//! appear whole. A process killed at any point leaves either the old or the
-//! new file, never a torn one.
+//! appear whole, so [`Store::open`] never waits (it only tries the lock,
+//! briefly, to move an unreadable file aside). A process killed at any
+//! point leaves either the old or the new file, never a torn one.
+//!
+//! A save can run on another thread: [`Store::save_job`] takes what it
+//! needs, [`SaveJob::run`] does the file work, and [`Store::finish_save`]
+//! takes the result back, keeping edits made in the meantime.
 //!
 //! # Merge rule
 //!
@@ -117,10 +136,10 @@ mod tests;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 pub use error::{Op, StoreError};
-pub use fsio::{DATA_FILE, LOCK_FILE, TEMP_FILE};
+pub use fsio::{DATA_FILE, LOCK_FILE, RECOVERY_PREFIX, TEMP_PREFIX};
 pub use model::{Conflict, SCHEMA_VERSION, StepState};
 
 use fsio::{Loaded, LockGuard};
@@ -129,17 +148,72 @@ use model::{Codes, Note, Step};
 /// Environment variable that overrides the data directory.
 pub const DATA_DIR_ENV: &str = "SIPFIX_DATA_DIR";
 
+/// The largest note, in bytes: beyond it the editor and `--add` refuse
+/// more text (a note is for findings, not for whole traces).
+pub const MAX_NOTE_BYTES: usize = 256 * 1024;
+
+/// How long a write waits for the lock unless told otherwise.
+pub const LOCK_WAIT: Duration = Duration::from_secs(5);
+
+/// A data directory, and whether the user named it (then it is used as it
+/// is, with warnings) or it is the platform default (then it must be the
+/// user's own, and is kept at mode 0700).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DataDir {
+    pub path: PathBuf,
+    pub explicit: bool,
+}
+
+impl From<&Path> for DataDir {
+    fn from(p: &Path) -> DataDir {
+        DataDir {
+            path: p.to_path_buf(),
+            explicit: true,
+        }
+    }
+}
+
+impl From<&PathBuf> for DataDir {
+    fn from(p: &PathBuf) -> DataDir {
+        DataDir::from(p.as_path())
+    }
+}
+
+impl From<&DataDir> for DataDir {
+    fn from(d: &DataDir) -> DataDir {
+        d.clone()
+    }
+}
+
 /// The directory holding the notes: `$SIPFIX_DATA_DIR` if set and non-empty,
 /// else the platform data directory for sipfix; `None` if neither can be
 /// determined (no home directory).
-pub fn data_dir() -> Option<PathBuf> {
+pub fn data_dir() -> Option<DataDir> {
     data_dir_from(std::env::var_os(DATA_DIR_ENV))
 }
 
-fn data_dir_from(env: Option<std::ffi::OsString>) -> Option<PathBuf> {
+/// [`data_dir`], or [`StoreError::NoDataDir`] when there is none.
+pub fn default_dir() -> Result<DataDir, StoreError> {
+    data_dir().ok_or(StoreError::NoDataDir)
+}
+
+/// The store in the default data directory ([`data_dir`]), opened for
+/// reading (opening never waits for the lock). The one way the commands and
+/// the TUI open the user's notes.
+pub fn open_default() -> Result<Store, StoreError> {
+    Store::open(&default_dir()?)
+}
+
+fn data_dir_from(env: Option<std::ffi::OsString>) -> Option<DataDir> {
     match env {
-        Some(v) if !v.is_empty() => Some(PathBuf::from(v)),
-        _ => directories::ProjectDirs::from("", "", "sipfix").map(|p| p.data_dir().to_path_buf()),
+        Some(v) if !v.is_empty() => Some(DataDir {
+            path: PathBuf::from(v),
+            explicit: true,
+        }),
+        _ => directories::ProjectDirs::from("", "", "sipfix").map(|p| DataDir {
+            path: p.data_dir().to_path_buf(),
+            explicit: false,
+        }),
     }
 }
 
@@ -163,40 +237,79 @@ pub struct Store {
     /// Per code, the note as last loaded from or saved to the file.
     base: BTreeMap<u16, Note>,
     dirty: bool,
+    /// Counts edits, so a save that ran on a copy knows what came after.
+    generation: u64,
     warning: Option<String>,
     read_only: Option<String>,
+    lock_wait: Duration,
+}
+
+/// What a save needs, taken from a [`Store`] so that it can run on another
+/// thread ([`SaveJob::run`]) while the session goes on.
+#[derive(Debug)]
+pub struct SaveJob {
+    dir: PathBuf,
+    path: PathBuf,
+    codes: Codes,
+    base: BTreeMap<u16, Note>,
+    generation: u64,
+    read_only: Option<String>,
+    lock_wait: Duration,
+    now: u64,
+}
+
+/// The result of a [`SaveJob`], for [`Store::finish_save`].
+#[derive(Debug)]
+pub struct SaveDone {
+    /// The notes as they were sent to the save (the base of the merge back).
+    sent: Codes,
+    generation: u64,
+    result: Result<Synced, StoreError>,
+}
+
+/// What a successful synchronisation found and wrote.
+#[derive(Debug)]
+struct Synced {
+    merged: Codes,
+    warning: Option<String>,
 }
 
 impl Store {
     /// Open the store in `dir`, creating the directory (0700) if missing and
-    /// loading `notes.json` if present.
+    /// loading `notes.json` if present. Never waits for the lock.
     ///
     /// A data file that does not parse is moved aside to
-    /// `notes.json.corrupt-<unix_ms>` and the store starts empty, with a
-    /// [`warning`](Store::warning). A data file of a newer schema is loaded
-    /// read-only: every [`save`](Store::save) returns
-    /// [`StoreError::ReadOnly`].
+    /// `notes.json.corrupt-<unix_ms>` (if the lock is free at once) and the
+    /// store starts empty, with a [`warning`](Store::warning). A data file
+    /// of a newer schema is loaded read-only: every [`save`](Store::save)
+    /// returns [`StoreError::ReadOnly`]. Fields that cannot be read are left
+    /// out and named in the warning.
     ///
-    /// Errors: the directory cannot be created, or the data file exists but
-    /// cannot be read.
-    pub fn open(dir: &Path) -> Result<Store, StoreError> {
-        fsio::ensure_dir(dir)?;
-        let path = dir.join(DATA_FILE);
+    /// Errors: the directory cannot be created or is refused (see
+    /// [`DataDir`]), or the data file exists but cannot be read (or is a
+    /// symbolic link).
+    pub fn open(dir: impl Into<DataDir>) -> Result<Store, StoreError> {
+        let dir = dir.into();
+        let dir_warning = fsio::ensure_dir(&dir.path, dir.explicit)?;
+        let path = dir.path.join(DATA_FILE);
         let mut store = Store {
-            dir: dir.to_path_buf(),
+            dir: dir.path.clone(),
             path: path.clone(),
             codes: Codes::new(),
             base: BTreeMap::new(),
             dirty: false,
+            generation: 0,
             warning: None,
             read_only: None,
+            lock_wait: LOCK_WAIT,
         };
-        // Without the lock (read-only file system, no permission) the file
-        // can still be read safely; it just cannot be set aside.
-        let guard = LockGuard::acquire(dir);
         match fsio::load(&path)? {
             Loaded::Missing => {}
             Loaded::Ok(codes) => store.adopt(codes),
+            Loaded::Partial { codes, issues } => {
+                store.adopt(codes);
+                store.warning = Some(partial_warning(&path, &issues));
+            }
             Loaded::Newer { version, codes } => {
                 store.enter_read_only(version);
                 match codes {
@@ -209,44 +322,69 @@ impl Store {
                 }
             }
             Loaded::Corrupt { reason } => {
-                let moved = match &guard {
-                    Ok(_) => fsio::set_aside(&path, now_ms()).map_err(|e| e.to_string()),
-                    Err(e) => Err(e.to_string()),
-                };
+                // Setting aside needs the lock; a reader never waits for it.
+                let moved = LockGuard::acquire(&dir.path, Duration::ZERO).and_then(|_guard| {
+                    // Re-check under the lock: another process may have
+                    // replaced the file meanwhile.
+                    match fsio::load(&path)? {
+                        Loaded::Corrupt { .. } => fsio::set_aside(&path, now_ms()).map(Some),
+                        _ => Ok(None),
+                    }
+                });
                 store.warning = Some(match moved {
-                    Ok(aside) => corrupt_warning(&path, &aside, &reason),
+                    Ok(Some(aside)) => corrupt_warning(&path, &aside, &reason),
+                    Ok(None) => format!(
+                        "{} was being rewritten while sipfix started; restart to see its notes",
+                        shown(&path)
+                    ),
                     Err(why) => format!(
                         "{} is unreadable ({reason}) and could not be moved aside ({why}); \
                          it was left untouched and sipfix started with empty notes",
-                        path.display()
+                        shown(&path)
                     ),
                 });
             }
         }
-        drop(guard);
+        if let Some(w) = dir_warning {
+            store.warning = Some(match store.warning.take() {
+                Some(other) => format!("{w}; {other}"),
+                None => w,
+            });
+        }
         Ok(store)
     }
 
     /// Write `line` as a new line at the end of `code`'s note in the store
     /// in `dir`, under the lock (re-read, append, atomic write). Safe to run
-    /// from many processes at once: every line lands.
+    /// from many processes at once: every line lands. Waits at most
+    /// [`LOCK_WAIT`] for the lock.
     ///
     /// Returns a warning if the data file was unreadable and had to be moved
-    /// aside first. Errors: [`StoreError::ReadOnly`] for a file of a newer
-    /// schema, or an I/O error naming the path.
+    /// aside first, or the directory is doubtful. Errors:
+    /// [`StoreError::ReadOnly`] for a file of a newer schema,
+    /// [`StoreError::Busy`] when the lock stays held,
+    /// [`StoreError::TooLarge`] when the note would exceed
+    /// [`MAX_NOTE_BYTES`], or an I/O error naming the path.
     pub fn append_note_line(
-        dir: &Path,
+        dir: impl Into<DataDir>,
         code: u16,
         line: &str,
         now_ms: u64,
     ) -> Result<Option<String>, StoreError> {
-        fsio::ensure_dir(dir)?;
-        let path = dir.join(DATA_FILE);
-        let _guard = LockGuard::acquire(dir)?;
-        let mut warning = None;
+        let dir = dir.into();
+        let mut warnings: Vec<String> = fsio::ensure_dir(&dir.path, dir.explicit)?
+            .into_iter()
+            .collect();
+        let path = dir.path.join(DATA_FILE);
+        let _guard = LockGuard::acquire(&dir.path, LOCK_WAIT)?;
         let mut codes = match fsio::load(&path)? {
             Loaded::Missing => Codes::new(),
             Loaded::Ok(codes) => codes,
+            Loaded::Partial { codes, issues } => {
+                let copy = fsio::copy_aside(&path, self::now_ms())?;
+                warnings.push(partial_kept_warning(&path, &copy, &issues));
+                codes
+            }
             Loaded::Newer { version, .. } => {
                 return Err(StoreError::ReadOnly {
                     path,
@@ -255,7 +393,7 @@ impl Store {
             }
             Loaded::Corrupt { reason } => {
                 let aside = fsio::set_aside(&path, self::now_ms())?;
-                warning = Some(corrupt_warning(&path, &aside, &reason));
+                warnings.push(corrupt_warning(&path, &aside, &reason));
                 Codes::new()
             }
         };
@@ -266,12 +404,25 @@ impl Store {
             text.push('\n');
         }
         text.push_str(line);
+        if text.len() > MAX_NOTE_BYTES {
+            return Err(StoreError::TooLarge {
+                code,
+                size: text.len(),
+            });
+        }
         rec.note = Note {
             text,
             updated_ms: stamp(now_ms, rec.note.updated_ms),
         };
         fsio::write_atomic(&path, &codes)?;
-        Ok(warning)
+        Ok((!warnings.is_empty()).then(|| warnings.join("; ")))
+    }
+
+    /// How long [`save`](Store::save) waits for a lock held by another
+    /// process before it fails with [`StoreError::Busy`] (default
+    /// [`LOCK_WAIT`]).
+    pub fn set_lock_wait(&mut self, wait: Duration) {
+        self.lock_wait = wait;
     }
 
     /// Path of the data file (`<dir>/notes.json`).
@@ -345,7 +496,7 @@ impl Store {
             text: text.to_owned(),
             updated_ms: stamp(now_ms, rec.note.updated_ms),
         };
-        self.dirty = true;
+        self.touch();
     }
 
     /// Set step `idx` of `code`'s checklist. No-op if already in `state`.
@@ -357,7 +508,7 @@ impl Store {
         let prev = rec.steps.get(&idx).map_or(0, |s| s.updated_ms);
         let updated_ms = stamp(now_ms, prev.max(rec.steps_reset_ms));
         rec.steps.insert(idx, Step { state, updated_ms });
-        self.dirty = true;
+        self.touch();
     }
 
     /// Set every step of `code` back to `todo`, including steps another
@@ -367,7 +518,12 @@ impl Store {
         let newest = rec.steps.values().map(|s| s.updated_ms).max().unwrap_or(0);
         rec.steps_reset_ms = now_ms.max(newest).max(rec.steps_reset_ms);
         rec.steps.clear();
+        self.touch();
+    }
+
+    fn touch(&mut self) {
         self.dirty = true;
+        self.generation += 1;
     }
 
     /// Whether there are edits not yet saved.
@@ -382,6 +538,24 @@ impl Store {
             .map_err(|e| StoreError::io(Op::Write, &self.path, std::io::Error::other(e)))
     }
 
+    /// The notes that differ from what this session last read or wrote (the
+    /// ones a failed save would lose), as `(code, text)`.
+    pub fn unsaved_notes(&self) -> Vec<(u16, &str)> {
+        self.codes
+            .iter()
+            .filter(|(c, r)| self.base.get(c).is_none_or(|b| b.text != r.note.text))
+            .filter(|(_, r)| !r.note.text.is_empty())
+            .map(|(&c, r)| (c, r.note.text.as_str()))
+            .collect()
+    }
+
+    /// Write the in-memory state to a new `notes.json.recovery-<unix_ms>`
+    /// beside the data file (no lock needed), for when saving failed at
+    /// exit. Returns its path.
+    pub fn write_recovery(&self) -> Result<PathBuf, StoreError> {
+        fsio::write_recovery(&self.path, &self.codes, now_ms())
+    }
+
     /// Synchronise with the file: lock, re-read, merge, write atomically if
     /// anything changed, unlock. Afterwards memory holds the merged state
     /// (other sessions' edits included) and [`is_dirty`](Store::is_dirty)
@@ -392,45 +566,64 @@ impl Store {
     /// (see [`warning`](Store::warning)) and replaced by the merged data; one
     /// of a newer schema makes the store read-only.
     pub fn save(&mut self) -> Result<(), StoreError> {
-        self.save_at(now_ms())
+        let job = self.save_job();
+        let done = job.run();
+        self.finish_save(done)
     }
 
-    /// [`save`](Store::save) with an explicit time for conflicts and
-    /// set-aside names.
-    fn save_at(&mut self, now: u64) -> Result<(), StoreError> {
-        if let Some(reason) = &self.read_only {
-            return Err(StoreError::ReadOnly {
-                path: self.path.clone(),
-                reason: reason.clone(),
-            });
+    /// Take what a save needs, to run it elsewhere with [`SaveJob::run`]
+    /// and hand the result to [`finish_save`](Store::finish_save).
+    pub fn save_job(&self) -> SaveJob {
+        SaveJob {
+            dir: self.dir.clone(),
+            path: self.path.clone(),
+            codes: self.codes.clone(),
+            base: self.base.clone(),
+            generation: self.generation,
+            read_only: self.read_only.clone(),
+            lock_wait: self.lock_wait,
+            now: now_ms(),
         }
-        self.sync(now).map_err(StoreError::into_save)
     }
 
-    fn sync(&mut self, now: u64) -> Result<(), StoreError> {
-        let _guard = LockGuard::acquire(&self.dir)?;
-        let (disk, must_write) = match fsio::load(&self.path)? {
-            Loaded::Missing => (Codes::new(), false),
-            Loaded::Ok(codes) => (codes, false),
-            Loaded::Newer { version, .. } => {
-                self.enter_read_only(version);
-                return Err(StoreError::ReadOnly {
-                    path: self.path.clone(),
-                    reason: newer_reason(version),
-                });
-            }
-            Loaded::Corrupt { reason } => {
-                let aside = fsio::set_aside(&self.path, now)?;
-                self.warning = Some(corrupt_warning(&self.path, &aside, &reason));
-                (Codes::new(), true)
+    /// Take back the result of a [`SaveJob`]. Edits made since the job was
+    /// taken are kept (merged over what was saved) and stay dirty.
+    pub fn finish_save(&mut self, done: SaveDone) -> Result<(), StoreError> {
+        let synced = match done.result {
+            Ok(s) => s,
+            Err(e) => {
+                if let StoreError::ReadOnly { reason, .. } = &e
+                    && self.read_only.is_none()
+                {
+                    self.read_only = Some(reason.clone());
+                    self.warning = Some(e.to_string());
+                }
+                return Err(e);
             }
         };
-        let merged = model::merge(&self.base, &self.codes, &disk, now);
-        if must_write || merged != disk {
-            fsio::write_atomic(&self.path, &merged)?;
+        if let Some(w) = synced.warning {
+            self.warning = Some(w);
         }
-        self.adopt(merged);
-        self.dirty = false;
+        if done.generation == self.generation {
+            self.adopt(synced.merged);
+            self.dirty = false;
+        } else {
+            // Later edits win over what was sent, exactly as a save of them
+            // would merge them over the file.
+            let sent_base = done
+                .sent
+                .iter()
+                .map(|(&c, r)| (c, r.note.clone()))
+                .collect();
+            let codes = model::merge(&sent_base, &self.codes, &synced.merged, now_ms());
+            self.base = synced
+                .merged
+                .iter()
+                .map(|(&c, r)| (c, r.note.clone()))
+                .collect();
+            self.codes = codes;
+            self.dirty = true;
+        }
         Ok(())
     }
 
@@ -445,8 +638,57 @@ impl Store {
         self.warning = Some(format!(
             "{} was written by a newer sipfix (schema_version {version}, this version knows \
              {SCHEMA_VERSION}); opened read-only, changes will not be saved",
-            self.path.display()
+            shown(&self.path)
         ));
+    }
+}
+
+impl SaveJob {
+    /// Do the file work of a save (lock, re-read, merge, write, unlock).
+    /// May wait for the lock; touches no [`Store`].
+    pub fn run(self) -> SaveDone {
+        let result = self.sync().map_err(StoreError::into_save);
+        SaveDone {
+            sent: self.codes,
+            generation: self.generation,
+            result,
+        }
+    }
+
+    fn sync(&self) -> Result<Synced, StoreError> {
+        if let Some(reason) = &self.read_only {
+            return Err(StoreError::ReadOnly {
+                path: self.path.clone(),
+                reason: reason.clone(),
+            });
+        }
+        let _guard = LockGuard::acquire(&self.dir, self.lock_wait)?;
+        let mut warning = None;
+        let (disk, must_write) = match fsio::load(&self.path)? {
+            Loaded::Missing => (Codes::new(), false),
+            Loaded::Ok(codes) => (codes, false),
+            Loaded::Partial { codes, issues } => {
+                let copy = fsio::copy_aside(&self.path, self.now)?;
+                warning = Some(partial_kept_warning(&self.path, &copy, &issues));
+                (codes, true)
+            }
+            Loaded::Newer { version, .. } => {
+                return Err(StoreError::ReadOnly {
+                    path: self.path.clone(),
+                    reason: newer_reason(version),
+                });
+            }
+            Loaded::Corrupt { reason } => {
+                let aside = fsio::set_aside(&self.path, self.now)?;
+                warning = Some(corrupt_warning(&self.path, &aside, &reason));
+                (Codes::new(), true)
+            }
+        };
+        let merged = model::merge(&self.base, &self.codes, &disk, self.now);
+        if must_write || merged != disk {
+            fsio::write_atomic(&self.path, &merged)?;
+        }
+        Ok(Synced { merged, warning })
     }
 }
 
@@ -465,9 +707,49 @@ fn newer_reason(version: u64) -> String {
 
 fn corrupt_warning(path: &Path, aside: &Path, reason: &str) -> String {
     format!(
-        "{} could not be read ({reason}); it was moved unchanged to {} and a new notes \
+        "{} could not be read ({}); it was moved unchanged to {} and a new notes \
          file is used",
-        path.display(),
-        aside.display()
+        shown(path),
+        crate::sanitize::inline(reason),
+        shown(aside)
+    )
+}
+
+/// A path for a message: control characters (from the environment or the
+/// file system) escaped.
+fn shown(p: &Path) -> String {
+    crate::sanitize::inline(&p.display().to_string())
+}
+
+/// The fields left out, at most three named.
+fn issue_list(issues: &[String]) -> String {
+    let mut s = issues
+        .iter()
+        .take(3)
+        .map(|i| crate::sanitize::inline(i))
+        .collect::<Vec<_>>()
+        .join("; ");
+    if issues.len() > 3 {
+        s.push_str(&format!("; and {} more", issues.len() - 3));
+    }
+    s
+}
+
+fn partial_warning(path: &Path, issues: &[String]) -> String {
+    format!(
+        "{}: some fields could not be read and are ignored ({}); everything else is shown. \
+         Before the file is next written it is copied aside unchanged",
+        shown(path),
+        issue_list(issues)
+    )
+}
+
+fn partial_kept_warning(path: &Path, copy: &Path, issues: &[String]) -> String {
+    format!(
+        "{}: some fields could not be read and were left out ({}); the file as it was is \
+         kept in {}",
+        shown(path),
+        issue_list(issues),
+        shown(copy)
     )
 }

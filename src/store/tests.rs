@@ -34,10 +34,15 @@ fn step(state: StepState, ts: u64) -> Step {
 fn data_dir_prefers_non_empty_env() {
     assert_eq!(
         data_dir_from(Some("/x/y".into())),
-        Some(PathBuf::from("/x/y"))
+        Some(DataDir {
+            path: PathBuf::from("/x/y"),
+            explicit: true
+        })
     );
-    let platform =
-        directories::ProjectDirs::from("", "", "sipfix").map(|p| p.data_dir().to_path_buf());
+    let platform = directories::ProjectDirs::from("", "", "sipfix").map(|p| DataDir {
+        path: p.data_dir().to_path_buf(),
+        explicit: false,
+    });
     assert_eq!(data_dir_from(Some("".into())), platform);
     assert_eq!(data_dir_from(None), platform);
 }
@@ -160,14 +165,28 @@ fn parse_classifies_files() {
         b"{\n  \"codes\": {}\n}",
         br#"{"schema_version":0}"#,
         br#"{"schema_version":"1"}"#,
-        br#"{"schema_version":1,"codes":{"70000":{}}}"#,
-        br#"{"schema_version":1,"codes":{"486":{"steps":{"0":{"state":"maybe","updated_ms":1}}}}}"#,
+        br#"{"schema_version":1,"codes":[]}"#,
         b"\xff\xfe",
     ] {
         match fsio::parse(bad) {
             Loaded::Corrupt { reason } => assert!(!reason.is_empty()),
             _ => panic!("accepted {:?}", String::from_utf8_lossy(bad)),
         }
+    }
+    // One field that cannot be read hides nothing else.
+    let partial = br#"{"schema_version":1,"codes":{"70000":{},"404":{"note":{"text":"kept","updated_ms":1}},
+        "486":{"note":{"text":"also","updated_ms":1},"steps":{"0":{"state":"maybe","updated_ms":1},"1":{"state":"done","updated_ms":1}}}}}"#;
+    match fsio::parse(partial) {
+        Loaded::Partial { codes, issues } => {
+            assert_eq!(codes[&404].note.text, "kept");
+            assert_eq!(codes[&486].note.text, "also");
+            assert_eq!(codes[&486].step_state(1), StepState::Done);
+            assert_eq!(codes[&486].step_state(0), StepState::Todo);
+            assert_eq!(issues.len(), 2, "{issues:?}");
+            assert!(issues.iter().any(|i| i.contains("70000")), "{issues:?}");
+            assert!(issues.iter().any(|i| i.contains("maybe")), "{issues:?}");
+        }
+        _ => panic!("a partly readable file was not read"),
     }
     match fsio::parse(b"{\n  \"schema_version\": 1,\n  \"codes\": {,}\n}") {
         Loaded::Corrupt { reason } => assert!(reason.contains("line 3"), "{reason}"),

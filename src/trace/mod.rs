@@ -13,6 +13,13 @@
 //! This file is the contract between the readers and the analysis: the
 //! readers know nothing of calls, the analysis knows nothing of link types.
 
+pub mod logs;
+pub mod read;
+#[doc(hidden)]
+pub mod synth;
+
+pub use read::{ACCEPTED_FORMATS, Input, ReadError, detect, export_pcap, format_name, read_inputs};
+
 use std::net::IpAddr;
 
 /// An address and port a SIP message was sent from or to.
@@ -66,6 +73,14 @@ pub struct Record<'a> {
     pub src: Option<Endpoint>,
     pub dst: Option<Endpoint>,
     pub transport: Transport,
+    /// The capture interface the packet was seen on: the pcapng interface
+    /// number (counted over the whole file), plus the Linux kernel's
+    /// interface index times 65536 for Linux cooked v2 frames; 0 for pcap
+    /// files of other link types and for text logs. The same bytes at
+    /// nearly the same time with different `interface` values are one
+    /// packet seen twice (e.g. `tcpdump -i any` on a VLAN and its parent),
+    /// not a retransmission.
+    pub interface: u32,
     /// Exactly one SIP message: start line, headers, and the body as framed
     /// by Content-Length (or the datagram's end).
     pub sip: &'a [u8],

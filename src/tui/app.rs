@@ -26,6 +26,8 @@ pub enum Msg {
     Key(KeyEvent),
     /// Bracketed paste.
     Paste(String),
+    /// A bracketed paste too large to keep: its size in bytes.
+    PasteTooLarge(usize),
     /// The terminal size changed (also sent once at start).
     Resize(u16, u16),
     /// Time passes (debounced saves).
@@ -78,6 +80,10 @@ pub enum Overlay {
 /// Typing stops this long before a note is saved (ms).
 pub const NOTE_DEBOUNCE_MS: u64 = 1000;
 
+/// While typing goes on without such a pause, the note is saved at least
+/// this often (ms): a crash loses at most this much typing.
+pub const NOTE_MAX_WAIT_MS: u64 = 2000;
+
 /// Everything on screen.
 pub struct App {
     pub kb: &'static Kb,
@@ -105,6 +111,8 @@ pub struct App {
     pub editor: Option<TextArea<'static>>,
     /// When the note editor was last changed and not yet committed (ms).
     note_edited_at: Option<u64>,
+    /// When the first change not yet committed was made (ms).
+    note_first_edit: Option<u64>,
     /// The editor's text when it was opened or last committed: only a
     /// change against it is written to the store.
     note_base: String,
@@ -135,8 +143,8 @@ struct DetailKey {
 pub struct Decoded {
     /// The status code, when the message is a response with a valid one.
     pub code: Option<u16>,
-    /// The rendered explanation (sanitised text).
-    pub text: String,
+    /// The rendered explanation (sanitised text), shown a screen at a time.
+    pub text: lines::LongText,
     /// The code's checklist with this message's header values and findings.
     pub checklist: Vec<crate::message::StepFinding>,
     /// How many problems the decoder found.
@@ -174,6 +182,7 @@ impl App {
             related_idx: 0,
             editor: None,
             note_edited_at: None,
+            note_first_edit: None,
             note_base: String::new(),
             save_failed: false,
             paste_box: None,
@@ -329,7 +338,7 @@ impl App {
             message: self
                 .message
                 .as_ref()
-                .map(|m| (m.code, m.text.len(), m.problems)),
+                .map(|m| (m.code, m.text.text().len(), m.problems)),
         };
         if let Some((k, w)) = self.detail_memo.borrow().as_ref()
             && *k == key
@@ -479,6 +488,18 @@ impl App {
             }
             Msg::Tick => self.tick(now),
             Msg::Paste(text) => self.paste(&text, now),
+            Msg::PasteTooLarge(n) => {
+                self.status = Some(Status {
+                    text: format!(
+                        "paste of {n} bytes ignored: sipfix takes pastes of at most {} bytes \
+                         (1 MiB); for a larger capture use sipfix explain FILE",
+                        crate::message::MAX_INPUT
+                    ),
+                    error: true,
+                    sticky: false,
+                });
+                Vec::new()
+            }
             Msg::Key(ev) => {
                 if ev.kind == KeyEventKind::Release {
                     return Vec::new();
@@ -508,17 +529,64 @@ impl App {
     }
 
     fn tick(&mut self, now: u64) -> Vec<Effect> {
-        if let Some(at) = self.note_edited_at
-            && now.saturating_sub(at) >= NOTE_DEBOUNCE_MS
-        {
+        if self.note_commit_due(now) {
             return self.commit_note(now);
         }
         Vec::new()
     }
 
+    /// A pause in typing, or typing for too long without one.
+    fn note_commit_due(&self, now: u64) -> bool {
+        self.note_edited_at
+            .is_some_and(|at| now.saturating_sub(at) >= NOTE_DEBOUNCE_MS)
+            || self
+                .note_first_edit
+                .is_some_and(|at| now.saturating_sub(at) >= NOTE_MAX_WAIT_MS)
+    }
+
+    /// The editor changed at `now`: commit if typing went on too long.
+    fn note_changed(&mut self, now: u64) -> Vec<Effect> {
+        self.note_edited_at = Some(now);
+        self.note_first_edit.get_or_insert(now);
+        if self.note_commit_due(now) {
+            return self.commit_note(now);
+        }
+        Vec::new()
+    }
+
+    /// Bytes of text in the note editor.
+    fn editor_len(&self) -> usize {
+        self.editor.as_ref().map_or(0, |ed| {
+            ed.lines()
+                .iter()
+                .map(|l| l.len() + 1)
+                .sum::<usize>()
+                .saturating_sub(1)
+        })
+    }
+
+    /// Say that the note is at its size limit.
+    fn note_limit_reached(&mut self, dropped: usize) {
+        let what = if dropped > 0 {
+            format!("{dropped} bytes were not inserted")
+        } else {
+            "nothing more can be typed".to_string()
+        };
+        self.status = Some(Status {
+            text: format!(
+                "a note is limited to {} KiB: {what}; keep long traces in files and note where \
+                 they are",
+                crate::store::MAX_NOTE_BYTES / 1024
+            ),
+            error: true,
+            sticky: false,
+        });
+    }
+
     /// Copy the editor's text into the store (if it changed) and ask for a save.
     fn commit_note(&mut self, now: u64) -> Vec<Effect> {
         self.note_edited_at = None;
+        self.note_first_edit = None;
         let (Overlay::Note { code }, Some(ed)) = (&self.overlay, &self.editor) else {
             return Vec::new();
         };
@@ -548,11 +616,27 @@ impl App {
         let text = text.replace("\r\n", "\n").replace('\r', "\n");
         match self.overlay {
             Overlay::Note { .. } => {
-                if let Some(ed) = self.editor.as_mut() {
-                    ed.insert_str(sanitize::text(&text));
-                    self.note_edited_at = Some(now);
+                if self.editor.is_none() {
+                    return Vec::new();
                 }
-                Vec::new()
+                let mut text = sanitize::text(&text);
+                let room = crate::store::MAX_NOTE_BYTES.saturating_sub(self.editor_len());
+                if text.len() > room {
+                    let mut cut = room;
+                    while !text.is_char_boundary(cut) {
+                        cut -= 1;
+                    }
+                    let dropped = text.len() - cut;
+                    text.truncate(cut);
+                    self.note_limit_reached(dropped);
+                }
+                if text.is_empty() {
+                    return Vec::new();
+                }
+                if let Some(ed) = self.editor.as_mut() {
+                    ed.insert_str(text);
+                }
+                self.note_changed(now)
             }
             Overlay::Paste => {
                 if let Some(b) = self.paste_box.as_mut() {
@@ -619,10 +703,16 @@ impl App {
                 Vec::new()
             }
             Ctx::Note => {
+                let adds = matches!(ev.code, KeyCode::Char(_) | KeyCode::Enter | KeyCode::Tab)
+                    && !ev.modifiers.contains(KeyModifiers::CONTROL);
+                if adds && self.editor_len() >= crate::store::MAX_NOTE_BYTES {
+                    self.note_limit_reached(0);
+                    return Vec::new();
+                }
                 if let Some(ed) = self.editor.as_mut()
                     && ed.input(ev)
                 {
-                    self.note_edited_at = Some(now);
+                    return self.note_changed(now);
                 }
                 Vec::new()
             }
@@ -661,9 +751,15 @@ impl App {
             }
             Ctx::Walk => return self.walk_action(a, now, page),
             Ctx::Message => {
+                // Scrolling wraps only the last screen, never the whole text.
+                let area = super::view::message_inner(self.panes().body);
+                let bottom = self
+                    .message
+                    .as_ref()
+                    .map_or(0, |m| m.text.last_page(area.width, area.height));
                 if let Overlay::Message { scroll } = &mut self.overlay {
-                    // The view clamps to the last page.
-                    scroll_overlay(scroll, a, page, usize::MAX / 2);
+                    scroll_overlay(scroll, a, page, bottom);
+                    *scroll = (*scroll).min(bottom);
                 }
             }
             _ => {}
@@ -1042,9 +1138,22 @@ impl App {
         self.note_edited_at.is_some()
     }
 
-    /// The in-memory notes as JSON, for the last-resort dump when saving fails at exit.
+    /// The notes not saved, as plain text (control characters escaped), for
+    /// the last-resort dump on stderr when saving fails at exit.
     pub fn unsaved_dump(&self) -> Option<String> {
-        self.store.as_ref().and_then(|s| s.to_json().ok())
+        let s = self.store.as_ref()?;
+        let notes = s.unsaved_notes();
+        if notes.is_empty() {
+            return None;
+        }
+        let mut out = String::new();
+        for (code, text) in notes {
+            out.push_str(&format!(
+                "--- note for {code} ---\n{}\n",
+                sanitize::text(text)
+            ));
+        }
+        Some(out)
     }
 
     /// Record the outcome of a save (called by the run loop). A failure

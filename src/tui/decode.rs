@@ -13,7 +13,7 @@ pub fn decode(kb: &Kb, text: &str) -> Result<Decoded, String> {
     let text = message::render_text(&expl);
     Ok(Decoded {
         code: expl.code,
-        text,
+        text: super::lines::LongText::new(text),
         problems: expl.problems.len(),
         checklist: expl.checklist,
     })

@@ -3,42 +3,47 @@
 
 pub mod app;
 pub mod decode;
+pub mod input;
 pub mod keymap;
 pub mod layout;
 pub mod lines;
+pub mod options;
 pub mod theme;
 pub mod view;
 
-use crate::cli::{Cli, Failure};
-use crate::store::{self, Store, now_ms};
+use crate::exit::{Failure, say};
+use crate::store::{self, SaveDone, Store, StoreError, now_ms};
 use crate::term;
 use app::{App, Effect, Msg};
-use crossterm::event::{self, DisableBracketedPaste, EnableBracketedPaste, Event};
+use crossterm::event::{DisableBracketedPaste, EnableBracketedPaste};
+use input::{Input, InputDecoder};
+pub use options::Options;
 use std::io::IsTerminal;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
 
 /// Open the notes store, or say why notes are disabled.
 pub fn open_store() -> (Option<Store>, Option<String>) {
-    match store::data_dir() {
-        None => (
+    match store::open_default() {
+        Ok(mut s) => {
+            s.set_lock_wait(SAVE_LOCK_WAIT);
+            (Some(s), None)
+        }
+        Err(StoreError::NoDataDir) => (
             None,
             Some("notes are disabled: no home or data directory; set SIPFIX_DATA_DIR".into()),
         ),
-        Some(dir) => match Store::open(&dir) {
-            Ok(s) => (Some(s), None),
-            Err(e) => (None, Some(format!("notes are disabled: {e}"))),
-        },
+        Err(e) => (None, Some(format!("notes are disabled: {e}"))),
     }
 }
 
-/// The theme for the TUI from the command line and the environment.
-pub fn theme_for(cli: &Cli) -> theme::Theme {
+/// The theme for the TUI from the resolved appearance.
+pub fn theme_for(a: &term::Appearance) -> theme::Theme {
     theme::Theme {
-        color: cli.color != term::ColorWhen::Never
-            && !(cli.color == term::ColorWhen::Auto && term::no_color_env()),
-        ascii: cli.ascii || !term::locale_is_utf8(),
+        color: a.color,
+        ascii: a.ascii,
     }
 }
 
@@ -50,7 +55,7 @@ pub fn restore_all() {
 }
 
 /// Start the TUI.
-pub fn start(cli: &Cli) -> Result<(), Failure> {
+pub fn start(opts: &Options) -> Result<(), Failure> {
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() || term::term_is_dumb() {
         return Err(Failure::usage(
             "the interactive UI needs a terminal (stdin and stdout a tty, TERM not dumb); use the commands instead: \
@@ -62,17 +67,21 @@ pub fn start(cli: &Cli) -> Result<(), Failure> {
     if problem.is_none() {
         problem = kb_warning.clone();
     }
-    let mut app = App::new(kb, store, problem, theme_for(cli));
+    let mut app = App::new(kb, store, problem, theme_for(&opts.appearance));
 
-    let stop = Arc::new(AtomicBool::new(false));
+    // The number of the signal that asked us to stop (0: none yet).
+    let stop = Arc::new(AtomicUsize::new(0));
     for sig in [
         signal_hook::consts::SIGHUP,
         signal_hook::consts::SIGTERM,
         signal_hook::consts::SIGINT,
     ] {
-        signal_hook::flag::register(sig, Arc::clone(&stop))
+        signal_hook::flag::register_usize(sig, Arc::clone(&stop), sig as usize)
             .map_err(|e| Failure::runtime(format!("cannot install signal handler: {e}")))?;
     }
+    let winch = Arc::new(AtomicBool::new(false));
+    signal_hook::flag::register(signal_hook::consts::SIGWINCH, Arc::clone(&winch))
+        .map_err(|e| Failure::runtime(format!("cannot install signal handler: {e}")))?;
     spawn_watchdog(Arc::clone(&stop));
     // Our hook first; ratatui's (installed by init) restores the terminal and then calls it.
     let prev = std::panic::take_hook();
@@ -84,24 +93,48 @@ pub fn start(cli: &Cli) -> Result<(), Failure> {
         .map_err(|e| Failure::runtime(format!("cannot set up the terminal: {e}")))?;
     let _ = crossterm::execute!(std::io::stdout(), EnableBracketedPaste);
 
+    let mut saver = Saver::start();
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        run_loop(&mut terminal, &mut app, &stop)
+        run_loop(&mut terminal, &mut app, &mut saver, &stop, &winch)
     }));
-    // Every exit path saves: normal quit, signal, dead tty, even a panic in the loop.
-    let fx = app.prepare_exit(now_ms());
-    let save_err = if fx.contains(&Effect::Save) || app.store.as_ref().is_some_and(|s| s.is_dirty())
-    {
-        app.store.as_mut().and_then(|s| s.save().err())
-    } else {
-        None
+    // Every exit path saves: normal quit, signal, dead tty, even a panic in
+    // the loop; bounded so that it ends before the watchdog.
+    app.prepare_exit(now_ms());
+    saver.finish(&mut app, SAVE_LOCK_WAIT + Duration::from_millis(500));
+    let save_err = match app.store.as_mut() {
+        Some(s) if s.is_dirty() && s.read_only_reason().is_none() => s.save().err(),
+        Some(s) if s.is_dirty() => Some(StoreError::ReadOnly {
+            path: s.path().to_path_buf(),
+            reason: s.read_only_reason().unwrap_or_default().to_string(),
+        }),
+        _ => None,
+    };
+    // Where the unsaved notes go, before the terminal is handed back.
+    let recovery = match (&save_err, app.store.as_ref()) {
+        (Some(_), Some(s)) => Some(s.write_recovery()),
+        _ => None,
     };
     restore_all();
+    let signal = stop.load(Ordering::SeqCst);
     if let Some(e) = save_err {
-        eprintln!("sipfix: {e}");
-        if let Some(dump) = app.unsaved_dump() {
-            eprintln!("sipfix: your unsaved notes follow, copy them before they are lost:\n{dump}");
+        say(&format!("your notes could not be saved: {e}"));
+        match recovery {
+            Some(Ok(p)) => say(&format!(
+                "they are kept in {} (the notes file format)",
+                p.display()
+            )),
+            Some(Err(e)) => say(&format!("no recovery file either: {e}")),
+            None => {}
         }
-        return Err(Failure::runtime("notes could not be saved"));
+        if let Some(dump) = app.unsaved_dump() {
+            eprintln!("sipfix: your unsaved notes follow; copy them before they are lost:\n{dump}");
+        }
+        if signal == 0 {
+            return Err(Failure::runtime("notes could not be saved"));
+        }
+    }
+    if signal != 0 {
+        return Err(Failure::signal(signal));
     }
     match outcome {
         Ok(r) => r,
@@ -122,7 +155,7 @@ enum Tty {
     HungUp,
 }
 
-/// Wait up to `timeout` for input on stdin (the terminal crossterm reads).
+/// Wait up to `timeout` for input on stdin (the terminal).
 fn tty_wait(timeout: Duration) -> Tty {
     let mut fds = libc::pollfd {
         fd: libc::STDIN_FILENO,
@@ -139,53 +172,217 @@ fn tty_wait(timeout: Duration) -> Tty {
             Tty::HungUp
         };
     }
-    if fds.revents & (libc::POLLHUP | libc::POLLERR | libc::POLLNVAL) != 0 {
-        Tty::HungUp
-    } else if fds.revents & libc::POLLIN != 0 {
+    if fds.revents & libc::POLLIN != 0 {
         Tty::Ready
+    } else if fds.revents & (libc::POLLHUP | libc::POLLERR | libc::POLLNVAL) != 0 {
+        Tty::HungUp
     } else {
         Tty::Idle
     }
 }
 
-/// After SIGHUP or SIGTERM, the time the loop has to save and exit before
-/// the watchdog ends the process (the terminal may be gone and a library
-/// call stuck on it). Every committed edit is already on disk by then.
+/// Read what the terminal has (after [`tty_wait`] said it is ready).
+/// `None`: end of file or an error, i.e. the terminal is gone.
+fn tty_read(buf: &mut [u8]) -> Option<usize> {
+    loop {
+        // SAFETY: read(2) into a valid buffer of its length.
+        let n = unsafe { libc::read(libc::STDIN_FILENO, buf.as_mut_ptr().cast(), buf.len()) };
+        if n > 0 {
+            return Some(n as usize);
+        }
+        if n < 0 && std::io::Error::last_os_error().kind() == std::io::ErrorKind::Interrupted {
+            continue;
+        }
+        return None;
+    }
+}
+
+/// After SIGHUP, SIGTERM or SIGINT, the time the loop has to save and exit
+/// before the watchdog ends the process (the terminal may be gone and a
+/// library call stuck on it). The exit path's saves are bounded well below
+/// it ([`SAVE_LOCK_WAIT`]), so unsaved text is printed and kept first.
 const WATCHDOG: Duration = Duration::from_secs(3);
 
 /// A thread that ends the process if a stop signal is not honoured in time.
-fn spawn_watchdog(stop: Arc<AtomicBool>) {
+fn spawn_watchdog(stop: Arc<AtomicUsize>) {
     let _ = std::thread::Builder::new()
         .name("sipfix-watchdog".into())
         .spawn(move || {
             loop {
-                std::thread::sleep(Duration::from_millis(200));
-                if stop.load(Ordering::Relaxed) {
+                std::thread::sleep(Duration::from_millis(100));
+                let sig = stop.load(Ordering::SeqCst);
+                if sig != 0 {
                     std::thread::sleep(WATCHDOG);
                     restore_all();
-                    std::process::exit(129);
+                    say("did not exit in time after a signal; forced exit");
+                    std::process::exit(128 + (sig as i32 & 0x7f));
                 }
             }
         });
 }
 
+/// How long a save from the UI waits for a lock held by another process
+/// before it gives up (and retries later); at exit the same, so that the
+/// last save ends well before the watchdog.
+const SAVE_LOCK_WAIT: Duration = Duration::from_millis(1000);
+
 /// How often a failed save is retried while nothing else happens.
 const SAVE_RETRY: Duration = Duration::from_secs(5);
+
+/// Saves on a thread of their own, so that a held lock or a slow disk never
+/// freezes the UI: one save at a time, the next one queued.
+struct Saver {
+    jobs: Option<mpsc::Sender<store::SaveJob>>,
+    done: mpsc::Receiver<SaveDone>,
+    busy: bool,
+    again: bool,
+    last_failure: Option<Instant>,
+}
+
+impl Saver {
+    fn start() -> Saver {
+        let (jobs, job_rx) = mpsc::channel::<store::SaveJob>();
+        let (done_tx, done) = mpsc::channel();
+        let spawned = std::thread::Builder::new()
+            .name("sipfix-save".into())
+            .spawn(move || {
+                for job in job_rx {
+                    if done_tx.send(job.run()).is_err() {
+                        break;
+                    }
+                }
+            });
+        Saver {
+            jobs: spawned.ok().map(|_| jobs),
+            done,
+            busy: false,
+            again: false,
+            last_failure: None,
+        }
+    }
+
+    /// Save now, or as soon as the save under way ends.
+    fn request(&mut self, app: &mut App) {
+        let Some(store) = app.store.as_ref() else {
+            return;
+        };
+        if self.busy {
+            self.again = true;
+            return;
+        }
+        let job = store.save_job();
+        match &self.jobs {
+            Some(tx) if tx.send(job).is_ok() => self.busy = true,
+            // No thread: save here.
+            _ => {
+                let r = app.store.as_mut().map(|s| s.save());
+                self.record(app, r);
+            }
+        }
+    }
+
+    /// Take the result of a finished save, if any; start a queued one.
+    /// Returns true when something changed on screen.
+    fn poll(&mut self, app: &mut App) -> bool {
+        if !self.busy {
+            return false;
+        }
+        match self.done.try_recv() {
+            Ok(done) => {
+                self.take(app, done);
+                if std::mem::take(&mut self.again) {
+                    self.request(app);
+                }
+                true
+            }
+            Err(_) => false,
+        }
+    }
+
+    fn take(&mut self, app: &mut App, done: SaveDone) {
+        self.busy = false;
+        let r = app.store.as_mut().map(|s| s.finish_save(done));
+        self.record(app, r);
+    }
+
+    fn record(&mut self, app: &mut App, r: Option<Result<(), StoreError>>) {
+        match r {
+            Some(Ok(())) => {
+                self.last_failure = None;
+                app.saved(Ok(()));
+            }
+            Some(Err(e)) => {
+                self.last_failure = Some(Instant::now());
+                app.saved(Err(save_message(&e)));
+            }
+            None => {}
+        }
+    }
+
+    /// Retry a failed save every [`SAVE_RETRY`] while edits wait.
+    fn retry_due(&mut self, app: &mut App) -> bool {
+        let waiting = app
+            .store
+            .as_ref()
+            .is_some_and(|s| s.is_dirty() && s.read_only_reason().is_none());
+        if waiting && !self.busy && self.last_failure.is_some_and(|t| t.elapsed() >= SAVE_RETRY) {
+            self.request(app);
+            return true;
+        }
+        false
+    }
+
+    /// Wait (at most `limit`) for the save under way, and take its result.
+    fn finish(&mut self, app: &mut App, limit: Duration) {
+        if self.busy
+            && let Ok(done) = self.done.recv_timeout(limit)
+        {
+            self.take(app, done);
+        }
+        self.again = false;
+    }
+
+    /// Save synchronously (after the one under way): for quitting.
+    fn save_now(&mut self, app: &mut App) {
+        self.finish(app, SAVE_LOCK_WAIT + Duration::from_millis(500));
+        if app.store.as_ref().is_some_and(|s| s.is_dirty()) {
+            let r = app.store.as_mut().map(|s| s.save());
+            self.record(app, r);
+        }
+    }
+}
+
+/// A failed save for the status line.
+fn save_message(e: &StoreError) -> String {
+    match e {
+        StoreError::ReadOnly { .. } => {
+            format!("{e}; your edits stay in memory in this session only")
+        }
+        _ => e.to_string(),
+    }
+}
 
 fn run_loop(
     terminal: &mut ratatui::DefaultTerminal,
     app: &mut App,
-    stop: &AtomicBool,
+    saver: &mut Saver,
+    stop: &AtomicUsize,
+    winch: &AtomicBool,
 ) -> Result<(), Failure> {
     if let Ok(sz) = terminal.size() {
         app.handle(Msg::Resize(sz.width, sz.height), now_ms());
     }
+    let mut decoder = InputDecoder::new();
+    let mut buf = vec![0u8; 64 * 1024];
     let mut dirty = true;
     let mut quit_armed = false;
-    let mut last_retry = std::time::Instant::now();
+    let mut last_input = Instant::now();
     loop {
-        if stop.load(Ordering::Relaxed) {
+        if stop.load(Ordering::SeqCst) != 0 {
             return Ok(());
+        }
+        if saver.poll(app) {
+            dirty = true;
         }
         if dirty {
             // A dead terminal (EIO after a dropped SSH link) ends the loop; the caller saves.
@@ -194,74 +391,75 @@ fn run_loop(
             }
             dirty = false;
         }
-        let timeout = if app.timer_pending() {
-            Duration::from_millis(200)
+        let mut timeout = if app.timer_pending() || saver.busy {
+            Duration::from_millis(100)
         } else {
             Duration::from_millis(1000)
         };
-        // Never hand a hung-up terminal to crossterm: on end-of-file it
-        // retries the read forever, spinning a core on the jump host.
-        if tty_wait(Duration::ZERO) == Tty::HungUp {
-            return Ok(());
+        if let Some(w) = decoder.waiting() {
+            timeout = timeout.min(w.saturating_sub(last_input.elapsed()));
         }
-        let msg = match event::poll(Duration::ZERO) {
-            Err(_) => return Ok(()),
-            Ok(true) => match event::read() {
-                Err(_) => return Ok(()),
-                Ok(Event::Key(k)) => Msg::Key(k),
-                Ok(Event::Paste(s)) => Msg::Paste(s),
-                Ok(Event::Resize(w, h)) => Msg::Resize(w, h),
-                Ok(_) => continue,
-            },
-            Ok(false) => match tty_wait(timeout) {
-                Tty::HungUp => return Ok(()),
-                // Input (or a resize signal) arrived: read it on the next turn.
-                Tty::Ready => continue,
-                Tty::Idle => {
-                    // SIGWINCH interrupts the wait; crossterm reports the resize.
-                    Msg::Tick
+        let mut msgs: Vec<Msg> = Vec::new();
+        match tty_wait(timeout) {
+            Tty::HungUp => return Ok(()),
+            Tty::Ready => {
+                // End of file or EIO: the terminal is gone.
+                let Some(n) = tty_read(&mut buf) else {
+                    return Ok(());
+                };
+                last_input = Instant::now();
+                decoder.feed(&buf[..n]);
+            }
+            Tty::Idle => {
+                if decoder.waiting().is_some_and(|w| last_input.elapsed() >= w) {
+                    decoder.flush();
                 }
-            },
-        };
-        let is_tick = matches!(msg, Msg::Tick);
-        let fx = app.handle(msg, now_ms());
-        if !is_tick || !fx.is_empty() {
-            dirty = true;
+                msgs.push(Msg::Tick);
+            }
         }
-        // A failed save (disk full, read-only) is retried every few seconds
-        // on its own, not only when the next edit comes.
-        if is_tick
-            && app
-                .store
-                .as_ref()
-                .is_some_and(|s| s.is_dirty() && s.read_only_reason().is_none())
-            && last_retry.elapsed() >= SAVE_RETRY
+        if winch.swap(false, Ordering::SeqCst)
+            && let Ok((w, h)) = crossterm::terminal::size()
         {
-            last_retry = std::time::Instant::now();
-            save(app);
-            dirty = true;
+            msgs.push(Msg::Resize(w, h));
         }
-        for e in fx {
-            match e {
-                Effect::Save => save(app),
-                Effect::Quit => {
-                    save(app);
-                    let failed = app.store.as_ref().is_some_and(|s| s.is_dirty());
-                    if !failed || quit_armed {
-                        return Ok(());
+        while let Some(i) = decoder.pop() {
+            msgs.push(match i {
+                Input::Key(k) => Msg::Key(k),
+                Input::Paste(s) => Msg::Paste(s),
+                Input::PasteTooLarge(n) => Msg::PasteTooLarge(n),
+            });
+        }
+        // Everything that arrived is handled before the next frame.
+        for msg in msgs {
+            let is_tick = matches!(msg, Msg::Tick);
+            let fx = app.handle(msg, now_ms());
+            if !is_tick || !fx.is_empty() {
+                dirty = true;
+            }
+            for e in fx {
+                match e {
+                    Effect::Save => saver.request(app),
+                    Effect::Quit => {
+                        saver.save_now(app);
+                        let failed = app.store.as_ref().is_some_and(|s| s.is_dirty());
+                        if !failed || quit_armed {
+                            return Ok(());
+                        }
+                        quit_armed = true;
+                        app.saved(Err(
+                            "not saved: press q again to quit anyway (your unsaved notes are then \
+                             printed and kept in a recovery file), or fix the cause first"
+                                .into(),
+                        ));
+                        dirty = true;
                     }
-                    quit_armed = true;
-                    app.saved(Err("cannot save your notes (see above); fix the cause and press q again to retry, or q twice more to quit anyway".into()));
-                    dirty = true;
                 }
             }
         }
-    }
-}
-
-fn save(app: &mut App) {
-    if let Some(s) = app.store.as_mut() {
-        let r = s.save().map_err(|e| e.to_string());
-        app.saved(r);
+        // A failed save (disk full, lock held) is retried every few seconds
+        // on its own, not only when the next edit comes.
+        if saver.retry_due(app) {
+            dirty = true;
+        }
     }
 }

@@ -415,9 +415,22 @@ fn draw_paste(f: &mut Frame, app: &App, body: Rect) {
     }
 }
 
+/// Where the decoded message overlay goes in `body`, with its border.
+fn message_area(body: Rect) -> Rect {
+    centered(body, 110, body.height)
+}
+
+/// The text area of the decoded message overlay in `body` (inside the
+/// border); the app scrolls by it.
+pub fn message_inner(body: Rect) -> Rect {
+    Block::default()
+        .borders(Borders::ALL)
+        .inner(message_area(body))
+}
+
 fn draw_message(f: &mut Frame, app: &App, body: Rect, scroll: usize) {
     let Some(m) = &app.message else { return };
-    let r = centered(body, 110, body.height);
+    let r = message_area(body);
     f.render_widget(Clear, r);
     let title = match m.code {
         Some(c) => format!("Decoded message ({c}) -- w walks the checklist, Esc closes"),
@@ -426,10 +439,9 @@ fn draw_message(f: &mut Frame, app: &App, body: Rect, scroll: usize) {
     let b = block(app, title, true);
     let inner = b.inner(r);
     f.render_widget(b, r);
-    scrolled(
-        f,
-        lines::text_lines(&m.text, inner.width, app.theme),
-        inner,
-        scroll,
-    );
+    // Only the lines on screen are wrapped (the app keeps `scroll` within
+    // the last page).
+    let first = scroll.min(m.text.len().saturating_sub(1));
+    let visible = m.text.window(first, inner.width, inner.height, app.theme);
+    f.render_widget(Paragraph::new(visible), inner);
 }

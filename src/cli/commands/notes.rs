@@ -1,54 +1,47 @@
 //! `sipfix notes`: the user's notes and checklist progress from the shell.
 
-use crate::cli::{CmdResult, ExportFormat, Failure, Out, emit, emit_json};
+use crate::cli::options::{ExportFormat, NotesCommand};
+use crate::cli::output::{CmdResult, Out, emit, emit_json};
 use crate::doc::{self, Block};
+use crate::exit::{Failure, say};
 use crate::kb::{Kb, parse_code};
 use crate::render;
 use crate::sanitize;
-use crate::store::{self, StepState, Store};
+use crate::store::{self, StepState, Store, StoreError};
 use serde::Serialize;
-use std::path::PathBuf;
 
-fn dir() -> Result<PathBuf, Failure> {
-    store::data_dir().ok_or_else(|| {
-        Failure::runtime("no data directory: there is no home directory; set SIPFIX_DATA_DIR")
-    })
-}
-
+/// Open the store for reading (never waits for the lock).
 fn open() -> Result<Store, Failure> {
-    let s = Store::open(&dir()?).map_err(Failure::runtime)?;
+    let s = store::open_default().map_err(Failure::runtime)?;
     if let Some(w) = s.warning() {
-        eprintln!("sipfix: {w}");
+        say(w);
     }
     Ok(s)
 }
 
 /// Run `sipfix notes ...`.
-pub fn run(
-    kb: &Kb,
-    code: Option<&str>,
-    add: Option<&str>,
-    export: Option<ExportFormat>,
-    out: Out,
-) -> CmdResult {
-    if let Some(fmt) = export {
-        return export_report(kb, &open()?, fmt, out);
-    }
-    match (code, add) {
-        (Some(c), Some(text)) => {
-            let code = parse_code(c).map_err(Failure::usage)?;
+pub fn run(kb: &Kb, cmd: NotesCommand, out: Out) -> CmdResult {
+    match cmd {
+        NotesCommand::Export(fmt) => export_report(kb, &open()?, fmt, out),
+        NotesCommand::Add { code, text } => {
+            let code = parse_code(&code).map_err(Failure::usage)?;
             if text.trim().is_empty() {
                 return Err(Failure::usage("--add needs some text"));
             }
-            let warn = Store::append_note_line(&dir()?, code, text, store::now_ms())
-                .map_err(Failure::runtime)?;
+            let dir = store::default_dir().map_err(Failure::runtime)?;
+            let warn = Store::append_note_line(&dir, code, &text, store::now_ms()).map_err(
+                |e| match e {
+                    StoreError::TooLarge { .. } => Failure::usage(e),
+                    e => Failure::runtime(e),
+                },
+            )?;
             if let Some(w) = warn {
-                eprintln!("sipfix: {w}");
+                say(&w);
             }
             Ok(())
         }
-        (Some(c), None) => {
-            let code = parse_code(c).map_err(Failure::usage)?;
+        NotesCommand::Print { code } => {
+            let code = parse_code(&code).map_err(Failure::usage)?;
             let s = open()?;
             let note = s.note(code);
             if note.is_empty() {
@@ -56,7 +49,7 @@ pub fn run(
             }
             emit(&(sanitize::text(note) + "\n"))
         }
-        (None, _) => list(kb, &open()?, out),
+        NotesCommand::List => list(kb, &open()?, out),
     }
 }
 
@@ -74,10 +67,10 @@ fn reason(kb: &Kb, code: u16) -> String {
 fn list(kb: &Kb, s: &Store, out: Out) -> CmdResult {
     let codes = s.codes_with_data();
     if codes.is_empty() {
-        eprintln!(
-            "sipfix: no notes yet in {} (press n in the TUI, or sipfix notes CODE --add TEXT)",
+        say(&format!(
+            "no notes yet in {} (press n in the TUI, or sipfix notes CODE --add TEXT)",
             s.path().display()
-        );
+        ));
         return Ok(());
     }
     let mut text = String::new();
@@ -148,7 +141,13 @@ fn export_report(kb: &Kb, s: &Store, fmt: ExportFormat, _out: Out) -> CmdResult 
     }
     md.push_str("Legend: `[x]` done, `[-]` skipped, `[!]` failed, `[ ]` to do.\n\n");
     for c in codes {
-        let Ok(l) = kb.lookup(c) else { continue };
+        let Ok(l) = kb.lookup(c) else {
+            // A note kept under a number that is no status code (written by
+            // hand or another tool): still the user's text, still exported.
+            let mut d: doc::Doc = vec![Block::Title(format!("{c} (not a SIP status code)"))];
+            push_note(&mut md, &mut d, s.note(c));
+            continue;
+        };
         let (done, total) = s.progress(c, l.entry.steps.len());
         let mut d: doc::Doc = vec![
             Block::Title(format!("{c} {}", reason(kb, c))),
@@ -164,20 +163,24 @@ fn export_report(kb: &Kb, s: &Store, fmt: ExportFormat, _out: Out) -> CmdResult 
                     .collect(),
             ),
         ];
-        let note = s.note(c);
-        if !note.is_empty() {
-            d.push(Block::Heading("Notes".into()));
-            md.push_str(&render::to_markdown(&d));
-            // Notes are the user's own text: keep their lines, escaped, as a quote.
-            for line in sanitize::text(note).lines() {
-                md.push_str("> ");
-                md.push_str(line);
-                md.push('\n');
-            }
-            md.push('\n');
-        } else {
-            md.push_str(&render::to_markdown(&d));
-        }
+        push_note(&mut md, &mut d, s.note(c));
     }
     emit(&md)
+}
+
+/// Append document `d` and, if any, the note as a quote to the report.
+fn push_note(md: &mut String, d: &mut doc::Doc, note: &str) {
+    if note.is_empty() {
+        md.push_str(&render::to_markdown(d));
+        return;
+    }
+    d.push(Block::Heading("Notes".into()));
+    md.push_str(&render::to_markdown(d));
+    // Notes are the user's own text: keep their lines, escaped, as a quote.
+    for line in sanitize::text(note).lines() {
+        md.push_str("> ");
+        md.push_str(line);
+        md.push('\n');
+    }
+    md.push('\n');
 }

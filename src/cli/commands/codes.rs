@@ -1,0 +1,148 @@
+//! `show`, `list` and `search`: the entries of the knowledge base.
+
+use super::lookup;
+use crate::cli::json::{SearchJson, code_detail_json, code_json};
+use crate::cli::options::OutputFormat;
+use crate::cli::output::{CmdResult, Out, emit, emit_doc, emit_json};
+use crate::doc;
+use crate::exit::Failure;
+use crate::kb::{Class, CodeEntry, Kb, Lookup};
+use crate::render;
+use crate::search::Searcher;
+use std::collections::BTreeMap;
+
+pub fn show(kb: &Kb, codes: &[String], format: OutputFormat, out: Out) -> CmdResult {
+    // Validate every argument before printing anything.
+    let looks: Vec<Lookup<'_>> = codes
+        .iter()
+        .map(|c| lookup(kb, c))
+        .collect::<Result<_, _>>()?;
+    if format == OutputFormat::Json {
+        let v: Vec<_> = looks.iter().map(|l| code_detail_json(kb, l)).collect();
+        return if v.len() == 1 {
+            emit_json(&v[0])
+        } else {
+            emit_json(&v)
+        };
+    }
+    let mut first = true;
+    for l in &looks {
+        if !first {
+            emit(if format == OutputFormat::Markdown {
+                "\n---\n\n"
+            } else {
+                "\n"
+            })?;
+        }
+        first = false;
+        let mut d = doc::show(kb, l, None);
+        if let Some(b) = doc::local_origin(l.entry.code) {
+            d.insert(1, b);
+        }
+        emit_doc(&d, format, out)?;
+    }
+    Ok(())
+}
+
+pub fn list(kb: &Kb, class: Option<&str>, format: OutputFormat, out: Out) -> CmdResult {
+    let class = match class {
+        None => None,
+        Some(c) => Some(Class::parse(c).ok_or_else(|| {
+            Failure::usage(format!(
+                "'{}' is not a response class: expected 1xx, 2xx, 3xx, 4xx, 5xx or 6xx",
+                crate::sanitize::inline(c)
+            ))
+        })?),
+    };
+    let entries: Vec<Lookup<'_>> = kb
+        .codes()
+        .filter(|e| class.is_none_or(|c| Class::of(e.code) == Some(c)))
+        .filter_map(|e| kb.lookup(e.code).ok())
+        .collect();
+    if format == OutputFormat::Json {
+        let v: Vec<_> = entries.iter().map(code_json).collect();
+        return emit_json(&v);
+    }
+    let mut s = String::new();
+    for l in &entries {
+        s.push_str(&list_line(l.entry, out.style.width));
+        s.push('\n');
+    }
+    emit(&if out.style.ascii {
+        render::ascii_fold(&s)
+    } else {
+        s
+    })
+}
+
+/// One line of `list`: code, class, reason, marks, summary cut to the width.
+pub fn list_line(e: &CodeEntry, width: usize) -> String {
+    let mut marks = String::new();
+    if e.deprecated {
+        marks.push_str(" [deprecated]");
+    }
+    if !e.registered {
+        marks.push_str(" [unregistered]");
+    }
+    let head = format!("{:<4}{:<40} ", e.code, format!("{}{}", e.reason, marks));
+    let room = width.saturating_sub(head.chars().count());
+    let summary: String = if e.summary.chars().count() > room {
+        let cut: String = e.summary.chars().take(room.saturating_sub(3)).collect();
+        format!("{cut}...")
+    } else {
+        e.summary.to_string()
+    };
+    if room < 10 {
+        head.trim_end().to_string()
+    } else {
+        head + &summary
+    }
+}
+
+pub fn search(kb: &Kb, query: &str, limit: usize, format: OutputFormat, out: Out) -> CmdResult {
+    if query.trim().is_empty() {
+        return Err(Failure::usage(
+            "empty search query: give a code (486), a prefix (48), a reason phrase or a symptom (busy, transfer)",
+        ));
+    }
+    let notes = BTreeMap::new();
+    let hits = Searcher::new().search(kb, &notes, query);
+    let hits = &hits[..hits.len().min(limit)];
+    if format == OutputFormat::Json {
+        let v: Vec<_> = hits
+            .iter()
+            .filter_map(|h| {
+                let e = kb.get(h.code)?;
+                Some(SearchJson {
+                    code: h.code,
+                    reason: &e.reason,
+                    class: Class::of(h.code).map(Class::label).unwrap_or("?"),
+                    score: h.score,
+                    matched: h.field,
+                    context: h.context.clone(),
+                })
+            })
+            .collect();
+        emit_json(&v)?;
+    } else {
+        let mut s = String::new();
+        for h in hits {
+            if let Some(e) = kb.get(h.code) {
+                s.push_str(&list_line(e, out.style.width));
+                s.push('\n');
+            }
+        }
+        emit(&if out.style.ascii {
+            render::ascii_fold(&s)
+        } else {
+            s
+        })?;
+    }
+    if hits.is_empty() {
+        return Err(Failure::runtime(format!(
+            "no code matches '{}'",
+            crate::sanitize::inline(query)
+        )));
+    }
+    Ok(())
+}

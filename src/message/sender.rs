@@ -1,0 +1,250 @@
+//! Who likely sent a message: products recognised in Server and
+//! User-Agent, with their role, and what the Vias tell.
+
+use super::Message;
+use super::headers::Params;
+use super::model::{Explanation, Role, Sender};
+use super::text::{excerpt, q};
+
+/// Who likely sent the message: the product in Server or User-Agent, the
+/// number of Vias, who added a Warning, a Q.850 cause.
+pub(super) fn sender(msg: &Message, e: &Explanation) -> Sender {
+    let mut s = e.sender.clone();
+    let ident = s.server.as_deref().or(s.user_agent.as_deref());
+    let product = ident.and_then(recognise);
+    let mut likely = Vec::new();
+    match (ident, product) {
+        (Some(id), Some((label, role))) => {
+            s.product = Some(label.to_string());
+            s.role = Some(role);
+            likely.push(role.sentence(label, &excerpt(id, 60), msg.is_response()));
+        }
+        (Some(id), None) => likely.push(format!(
+            "The sender identifies itself as {}; sipfix does not recognise the product.",
+            q(&excerpt(id, 60))
+        )),
+        (None, _) if msg.is_response() => likely.push(
+            "The response has neither Server nor User-Agent: the sender does not identify \
+             itself (SBCs hiding topology and many proxies omit it)."
+                .to_string(),
+        ),
+        (None, _) => likely.push("The request has no User-Agent header.".to_string()),
+    }
+    if msg.is_response() && s.server.is_none() && s.user_agent.is_some() {
+        likely.push(
+            "It carries User-Agent rather than Server, as B2BUAs and phones often do in \
+             responses."
+                .to_string(),
+        );
+    }
+    let n = s.via_count;
+    if msg.is_response() {
+        likely.push(match n {
+            0 => "It has no Via: the paste is incomplete.".to_string(),
+            1 => "It has one Via: this copy was on its last hop, back to the client that \
+                  sent the request."
+                .to_string(),
+            _ => format!(
+                "It has {n} Vias: where this copy was captured, {} proxy hop{} remained \
+                 before the original client (each proxy removes its own Via).",
+                n - 1,
+                if n == 2 { "" } else { "s" }
+            ),
+        });
+    } else if n > 0 {
+        let top = s.top_via.as_deref().map(via_host).unwrap_or_default();
+        likely.push(format!(
+            "It has {n} Via{}: {top} sent it{}.",
+            if n == 1 { "" } else { "s" },
+            if n > 1 {
+                format!(
+                    " after {} earlier hop{}",
+                    n - 1,
+                    if n == 2 { "" } else { "s" }
+                )
+            } else {
+                String::new()
+            }
+        ));
+    }
+    if let Some(w) = e.warnings.iter().find(|w| !w.agent.is_empty()) {
+        likely.push(format!(
+            "The Warning was added by {}.",
+            q(&excerpt(&w.agent, 60))
+        ));
+    }
+    if product.is_none()
+        && e.reasons
+            .iter()
+            .any(|r| r.protocol.eq_ignore_ascii_case("Q.850"))
+    {
+        likely.push(
+            "The Q.850 cause in Reason points to a PSTN gateway, or a B2BUA that talks to \
+             one, behind this response."
+                .to_string(),
+        );
+    }
+    s.likely = likely.join(" ");
+    s
+}
+
+/// The host of a Via value (`SIP/2.0/UDP host:port;branch=...`).
+pub(super) fn via_host(v: &str) -> String {
+    let p = Params::parse(v);
+    let host = p.main.split_ascii_whitespace().last().unwrap_or(p.main);
+    excerpt(host, 60)
+}
+
+impl Role {
+    /// One sentence on what a message from this product means.
+    fn sentence(self, label: &str, id: &str, response: bool) -> String {
+        if !response {
+            return match self {
+                Role::Scanner => format!(
+                    "'{id}' is {label}, a SIP scanning tool: this request is most likely an \
+                     attack or a probe."
+                ),
+                _ => format!("The request comes from '{id}' ({label}, {}).", self.what()),
+            };
+        }
+        match self {
+            Role::Proxy => format!(
+                "'{id}' is {label}, a SIP proxy. A proxy relaying a response does not add \
+                 Server, so the proxy generated this response itself: the decision was taken \
+                 there (routing, authentication, limits, policy), not at the far end."
+            ),
+            Role::Sbc => format!(
+                "'{id}' is {label}, an SBC (a B2BUA at the network edge). It either refused \
+                 the request itself (policy, limits, routing) or passed on what its other leg \
+                 answered; compare with the SBC's other call leg."
+            ),
+            Role::Pbx => format!(
+                "'{id}' is {label}, a PBX or B2BUA. It answers on its own call leg, so it \
+                 either decided itself or translated what its outgoing leg got; check its \
+                 logs for that leg."
+            ),
+            Role::Gateway => format!(
+                "'{id}' is {label}, a PSTN gateway: the response usually reflects an ISDN or \
+                 SS7 release cause (see Reason) mapped to SIP."
+            ),
+            Role::Phone => format!(
+                "'{id}' is {label}, an end device: the called phone or softphone (the UAS) \
+                 answered this itself."
+            ),
+            Role::Service => format!(
+                "'{id}' is {label}, a hosted service or carrier edge: the decision was taken \
+                 inside the provider's network."
+            ),
+            Role::Tool => format!("'{id}' is {label}, a test tool."),
+            Role::Scanner => format!(
+                "'{id}' is {label}, a SIP scanning tool: this traffic is most likely an \
+                 attack or a probe."
+            ),
+        }
+    }
+}
+
+/// Substrings (lower case) of Server / User-Agent values, with the product.
+const PRODUCTS: &[(&str, &str, Role)] = &[
+    ("friendly-scanner", "SIPVicious", Role::Scanner),
+    ("sipvicious", "SIPVicious", Role::Scanner),
+    ("sipcli", "sipcli", Role::Scanner),
+    ("vaxsipuseragent", "VaxSIPUserAgent", Role::Scanner),
+    ("sundayddr", "a scanner", Role::Scanner),
+    ("kamailio", "Kamailio", Role::Proxy),
+    ("openser", "OpenSER", Role::Proxy),
+    ("opensips", "OpenSIPS", Role::Proxy),
+    ("repro", "reSIProcate repro", Role::Proxy),
+    ("sip express router", "SER", Role::Proxy),
+    ("acme packet", "Oracle/Acme Packet", Role::Sbc),
+    ("oracle", "Oracle SBC", Role::Sbc),
+    ("audiocodes", "AudioCodes", Role::Sbc),
+    ("mediant", "AudioCodes Mediant", Role::Sbc),
+    ("ribbon", "Ribbon", Role::Sbc),
+    ("sonus", "Sonus", Role::Sbc),
+    ("genband", "Genband", Role::Sbc),
+    ("sansay", "Sansay", Role::Sbc),
+    ("ingate", "Ingate", Role::Sbc),
+    ("edgemarc", "EdgeMarc", Role::Sbc),
+    ("anynode", "anynode", Role::Sbc),
+    ("sbc", "an SBC", Role::Sbc),
+    (
+        "cisco-sipgateway",
+        "Cisco IOS gateway / CUBE",
+        Role::Gateway,
+    ),
+    ("patton", "Patton", Role::Gateway),
+    ("smartnode", "Patton SmartNode", Role::Gateway),
+    ("dinstar", "Dinstar", Role::Gateway),
+    ("synway", "Synway", Role::Gateway),
+    ("openvox", "OpenVox", Role::Gateway),
+    ("asterisk", "Asterisk", Role::Pbx),
+    ("fpbx", "FreePBX (Asterisk)", Role::Pbx),
+    ("freepbx", "FreePBX (Asterisk)", Role::Pbx),
+    ("freeswitch", "FreeSWITCH", Role::Pbx),
+    ("3cx", "3CX", Role::Pbx),
+    ("yate", "Yate", Role::Pbx),
+    ("avaya", "Avaya", Role::Pbx),
+    ("cisco-cucm", "Cisco CUCM", Role::Pbx),
+    ("broadworks", "BroadWorks", Role::Pbx),
+    ("mitel", "Mitel", Role::Pbx),
+    ("issabel", "Issabel (Asterisk)", Role::Pbx),
+    ("elastix", "Elastix (Asterisk)", Role::Pbx),
+    ("vodia", "Vodia", Role::Pbx),
+    ("sippy", "Sippy B2BUA", Role::Pbx),
+    ("drachtio", "drachtio", Role::Pbx),
+    ("metaswitch", "Metaswitch", Role::Pbx),
+    ("twilio", "Twilio", Role::Service),
+    (
+        "microsoft.pstnhub",
+        "Microsoft Teams Direct Routing",
+        Role::Service,
+    ),
+    ("yealink", "Yealink", Role::Phone),
+    ("polycom", "Polycom", Role::Phone),
+    ("grandstream", "Grandstream", Role::Phone),
+    ("snom", "snom", Role::Phone),
+    ("linphone", "Linphone", Role::Phone),
+    ("microsip", "MicroSIP", Role::Phone),
+    ("zoiper", "Zoiper", Role::Phone),
+    ("bria", "Bria", Role::Phone),
+    ("x-lite", "X-Lite", Role::Phone),
+    ("fanvil", "Fanvil", Role::Phone),
+    ("obihai", "Obihai", Role::Phone),
+    ("cisco/spa", "Cisco SPA", Role::Phone),
+    ("gigaset", "Gigaset", Role::Phone),
+    ("baresip", "baresip", Role::Phone),
+    ("jitsi", "Jitsi", Role::Phone),
+    ("sipp", "SIPp", Role::Tool),
+];
+
+pub(super) fn recognise(id: &str) -> Option<(&'static str, Role)> {
+    let lower = id.to_ascii_lowercase();
+    PRODUCTS
+        .iter()
+        .find(|(pat, _, _)| lower.contains(pat))
+        .map(|(_, label, role)| (*label, *role))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn products() {
+        assert_eq!(recognise("Asterisk PBX 18.2").map(|p| p.1), Some(Role::Pbx));
+        assert_eq!(
+            recognise("kamailio (5.7.1)").map(|p| p.1),
+            Some(Role::Proxy)
+        );
+        assert_eq!(
+            recognise("friendly-scanner").map(|p| p.1),
+            Some(Role::Scanner)
+        );
+        assert_eq!(recognise("Foo/1.0"), None);
+        assert_eq!(
+            via_host("SIP/2.0/UDP 10.0.0.1:5060;branch=z9"),
+            "10.0.0.1:5060"
+        );
+    }
+}

@@ -1,0 +1,248 @@
+//! Asterisk's SIP debug output, from both channel drivers, as it reaches
+//! the console or the `full` log.
+//!
+//! PJSIP (`pjsip set logger on`, res/res_pjsip_logger.c) writes, with
+//! `ast_verbose`, a marker line and then the message as sent or received:
+//!
+//! ```text
+//! <--- Received SIP request (823 bytes) from UDP:10.0.0.1:5060 --->
+//! <--- Transmitting SIP response (512 bytes) to TLS:[2001:db8::1]:5061 --->
+//! ```
+//!
+//! (Asterisk 13.0 wrote the transport, host and port as `UDP:host:5060`
+//! from separate fields; later versions print the socket address, with
+//! IPv6 in brackets.)
+//!
+//! chan_sip (`sip set debug on`, channels/chan_sip.c) writes
+//!
+//! ```text
+//! <--- SIP read from UDP:10.0.0.1:5060 --->          (1.4: from 10.0.0.1:5060)
+//! <message>
+//! <------------->
+//! --- (12 headers 0 lines) ---
+//! <--- Transmitting (no NAT) to 10.0.0.1:5060 --->   (responses; "Reliably " first when retransmitted)
+//! <message>
+//! <------------>
+//! Reliably Transmitting (NAT) to 10.0.0.1:5060:      (requests)
+//! <message>
+//! ---
+//! ```
+//!
+//! Through the logger each line may carry `[timestamp] ` (console with
+//! timestamps: every line), and the first line of an entry in the `full`
+//! log also `LEVEL[pid][C-callid] file.c: `; both are removed and the
+//! timestamp of the marker line is the message's time. The log never
+//! says the local address: a received message has only a source, a sent
+//! one only a destination.
+
+use super::clock::{Stamp, parse_stamp};
+use super::{EntryMeta, Log, LogFormat, parse_endpoint, transport_of};
+use crate::trace::Transport;
+use crate::trace::read::packet::Out;
+use memchr::{memchr, memmem};
+
+/// An entry marker.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Marker {
+    Pjsip(EntryMeta),
+    ChanSip(EntryMeta),
+    /// chan_sip's end of an entry (`<------------->`, `---`, `--- (N
+    /// headers M lines) ---`).
+    End,
+}
+
+/// Remove the logger's prefixes: `[stamp] ` and then, in the `full` log,
+/// `LEVEL[pid][C-id] file.c: `. Returns the stamp, if any, and the rest.
+pub(super) fn strip_prefix(line: &[u8]) -> (Option<Stamp>, &[u8]) {
+    let Some(inner) = line.strip_prefix(b"[") else {
+        return (None, line);
+    };
+    let Some((stamp, rest)) = parse_stamp(inner) else {
+        return (None, line);
+    };
+    let Some(rest) = rest.strip_prefix(b"]") else {
+        return (None, line);
+    };
+    let rest = rest.strip_prefix(b" ").unwrap_or(rest);
+    // LEVEL[pid]...: an upper-case word right before a bracket.
+    let word = rest.iter().take_while(|c| c.is_ascii_uppercase()).count();
+    if word > 0 && rest.get(word) == Some(&b'[') {
+        let mut r = &rest[word..];
+        while r.first() == Some(&b'[') {
+            match memchr(b']', r) {
+                Some(i) => r = &r[i + 1..],
+                None => break,
+            }
+        }
+        if let Some(r) = r.strip_prefix(b" ")
+            && let Some(i) = memmem::find(r, b": ")
+            && !r[..i].contains(&b' ')
+        {
+            return (Some(stamp), &r[i + 2..]);
+        }
+    }
+    (Some(stamp), rest)
+}
+
+/// `TRANSPORT:address` (PJSIP, chan_sip 1.6+) or just `address`.
+fn transport_endpoint(b: &[u8]) -> (Transport, Option<super::Endpoint>) {
+    if let Some(i) = memchr(b':', b) {
+        let name = &b[..i];
+        if !name.is_empty()
+            && name.iter().all(u8::is_ascii_alphanumeric)
+            && name.iter().any(u8::is_ascii_alphabetic)
+        {
+            let t = transport_of(name);
+            if t != Transport::Unknown {
+                return (t, parse_endpoint(&b[i + 1..]));
+            }
+        }
+    }
+    (Transport::Unknown, parse_endpoint(b))
+}
+
+/// The entry marker on a (prefix-free) line, if it is one.
+pub(super) fn marker(line: &[u8]) -> Option<Marker> {
+    let l = line.trim_ascii();
+    if let Some(rest) = l.strip_prefix(b"<--- ") {
+        let rest = rest.strip_suffix(b" --->")?;
+        // PJSIP: "Received SIP request (N bytes) from T:addr".
+        for (lead, incoming) in [(&b"Received SIP "[..], true), (b"Transmitting SIP ", false)] {
+            if rest.starts_with(lead) {
+                let sep: &[u8] = if incoming { b") from " } else { b") to " };
+                let at = memmem::find(rest, sep)? + sep.len();
+                let (transport, ep) = transport_endpoint(&rest[at..]);
+                return Some(Marker::Pjsip(meta(incoming, transport, ep)));
+            }
+        }
+        // chan_sip: "SIP read from T:addr", "[Reliably ]Transmitting (NAT) to addr".
+        if let Some(from) = rest.strip_prefix(b"SIP read from ") {
+            let (transport, ep) = transport_endpoint(from);
+            return Some(Marker::ChanSip(meta(true, transport, ep)));
+        }
+        let rest = rest.strip_prefix(b"Reliably ").unwrap_or(rest);
+        if rest.starts_with(b"Transmitting (") {
+            let at = memmem::find(rest, b") to ")? + 5;
+            let (transport, ep) = transport_endpoint(&rest[at..]);
+            return Some(Marker::ChanSip(meta(false, transport, ep)));
+        }
+        return None;
+    }
+    if l.starts_with(b"<-------------")
+        || l == b"---"
+        || (l.starts_with(b"--- (") && l.ends_with(b" ---"))
+    {
+        return Some(Marker::End);
+    }
+    // chan_sip requests: "[Reliably ]Transmitting (no NAT) to addr:".
+    let rest = l.strip_prefix(b"Reliably ").unwrap_or(l);
+    if rest.starts_with(b"Transmitting (") && rest.ends_with(b":") {
+        let at = memmem::find(rest, b") to ")? + 5;
+        let (transport, ep) = transport_endpoint(&rest[at..rest.len() - 1]);
+        return Some(Marker::ChanSip(meta(false, transport, ep)));
+    }
+    None
+}
+
+fn meta(incoming: bool, transport: Transport, ep: Option<super::Endpoint>) -> EntryMeta {
+    EntryMeta {
+        time_ns: None,
+        src: if incoming { ep } else { None },
+        dst: if incoming { None } else { ep },
+        transport,
+    }
+}
+
+#[derive(Default)]
+pub(super) struct Asterisk;
+
+impl LogFormat for Asterisk {
+    fn line(&mut self, line: &[u8], _no: u64, log: &mut Log, out: &mut Out<'_>) {
+        let (stamp, rest) = strip_prefix(line);
+        match marker(rest) {
+            Some(Marker::Pjsip(mut m) | Marker::ChanSip(mut m)) => {
+                m.time_ns = stamp.map(|s| log.time(s));
+                log.open(m, out);
+            }
+            Some(Marker::End) => log.close(out),
+            None => {
+                // A line of the `full` log that is not part of the message
+                // (LEVEL[pid] ... ) ends it; a bare stamp prefix (console)
+                // does not.
+                if stamp.is_some() && rest.len() < line.len() && is_log_line(line) {
+                    log.close(out);
+                    return;
+                }
+                log.content(rest, out);
+            }
+        }
+    }
+}
+
+/// A `full`-log line of its own: `[stamp] LEVEL[...`.
+fn is_log_line(line: &[u8]) -> bool {
+    let Some(i) = memchr(b']', line) else {
+        return false;
+    };
+    let rest = line[i + 1..].trim_ascii_start();
+    let word = rest.iter().take_while(|c| c.is_ascii_uppercase()).count();
+    word > 0 && rest.get(word) == Some(&b'[')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn markers() {
+        let m =
+            marker(b"<--- Received SIP request (823 bytes) from UDP:10.0.0.1:5060 --->").unwrap();
+        let Marker::Pjsip(m) = m else { panic!() };
+        assert_eq!(m.src.unwrap().to_string(), "10.0.0.1:5060");
+        assert_eq!(m.transport, Transport::Udp);
+        let Marker::Pjsip(m) =
+            marker(b"<--- Transmitting SIP response (5 bytes) to TLS:[2001:db8::1]:5061 --->")
+                .unwrap()
+        else {
+            panic!()
+        };
+        assert_eq!(m.dst.unwrap().to_string(), "[2001:db8::1]:5061");
+        assert_eq!(m.transport, Transport::Tls);
+        let Marker::ChanSip(m) = marker(b"<--- SIP read from 10.0.0.1:5060 --->").unwrap() else {
+            panic!()
+        };
+        assert_eq!(
+            (m.src.unwrap().port, m.transport),
+            (5060, Transport::Unknown)
+        );
+        let Marker::ChanSip(m) =
+            marker(b"<--- Reliably Transmitting (no NAT) to 10.0.0.2:5062 --->").unwrap()
+        else {
+            panic!()
+        };
+        assert_eq!(m.dst.unwrap().to_string(), "10.0.0.2:5062");
+        let Marker::ChanSip(m) = marker(b"Reliably Transmitting (NAT) to 10.0.0.3:5060:").unwrap()
+        else {
+            panic!()
+        };
+        assert_eq!(m.dst.unwrap().to_string(), "10.0.0.3:5060");
+        assert_eq!(marker(b"<------------->"), Some(Marker::End));
+        assert_eq!(marker(b"--- (12 headers 0 lines) ---"), Some(Marker::End));
+        assert_eq!(marker(b"Via: SIP/2.0/UDP x"), None);
+    }
+
+    #[test]
+    fn prefixes() {
+        let (s, r) = strip_prefix(
+            b"[2024-05-01 10:00:00.123] VERBOSE[4242][C-00000001] res_pjsip_logger.c: <--- x",
+        );
+        assert!(s.is_some());
+        assert_eq!(r, b"<--- x");
+        let (s, r) = strip_prefix(b"[Mar 30 13:35:40] Via: SIP/2.0/UDP x");
+        assert!(s.is_some());
+        assert_eq!(r, b"Via: SIP/2.0/UDP x");
+        let (s, r) = strip_prefix(b"[not a time] x");
+        assert!(s.is_none());
+        assert_eq!(r, b"[not a time] x");
+    }
+}

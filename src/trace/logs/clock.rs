@@ -1,0 +1,311 @@
+//! Times in text logs. Logs write local wall-clock times, often without a
+//! year (Asterisk's default `%b %e %T`) or without a date at all (sofia's
+//! `HH:MM:SS.uuuuuu`), and never with a time zone. The rule:
+//!
+//! - a time without a zone is taken as UTC (said once per input);
+//! - a time without a year gets the year of the file's modification time,
+//!   or of today for standard input; when the first such time's month is
+//!   later than that date's month, the log began the year before; a month
+//!   that goes backwards (December to January) moves to the next year;
+//! - a time without a date gets the date of the last dated line before
+//!   it, moving to the next day when the time goes backwards by more than
+//!   12 hours (midnight); with no dated line yet, the reference date
+//!   (file modification or today) is used;
+//! - epoch times (Kamailio sipdump) are exact and need none of this.
+//!
+//! Each assumption that was needed is reported once as a problem.
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's
+/// algorithm).
+pub(crate) fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let m = i64::from(m);
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(d) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// The date of a day count since 1970-01-01.
+pub(crate) fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (yoe + era * 400 + i64::from(m <= 2), m, d)
+}
+
+/// A time of day in nanoseconds.
+pub(crate) fn day_ns(h: u32, mi: u32, s: u32, ns: u32) -> i64 {
+    (i64::from(h) * 3600 + i64::from(mi) * 60 + i64::from(s)) * 1_000_000_000 + i64::from(ns)
+}
+
+const DAY_NS: i64 = 86_400 * 1_000_000_000;
+
+/// What a log line's timestamp gives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Stamp {
+    /// Year, month, day and time of day (ns).
+    Full(i64, u32, u32, i64),
+    /// Month, day and time of day, no year.
+    NoYear(u32, u32, i64),
+    /// Time of day only.
+    TimeOnly(i64),
+    /// Nanoseconds since the epoch, UTC.
+    Epoch(i64),
+}
+
+/// The time state of one input.
+pub(crate) struct Clock {
+    /// The reference date (file modification, or today) as (y, m, d), and
+    /// what it is, for the notes.
+    reference: (i64, u32, u32),
+    reference_is: &'static str,
+    /// The last dated day (days since epoch), for time-only stamps.
+    day: Option<i64>,
+    last_tod: Option<i64>,
+    /// Year and month in use for year-less stamps.
+    year: Option<i64>,
+    month: u32,
+    told_zone: bool,
+    told_year: bool,
+    told_date: bool,
+    /// Notes to report (taken by the reader).
+    pub notes: Vec<String>,
+}
+
+impl Clock {
+    /// `reference_ns`: the file's modification time, or now; `is`: which.
+    pub fn new(reference_ns: i64, is: &'static str) -> Self {
+        let reference = civil_from_days(reference_ns.div_euclid(DAY_NS));
+        Clock {
+            reference,
+            reference_is: is,
+            day: None,
+            last_tod: None,
+            year: None,
+            month: 0,
+            told_zone: false,
+            told_year: false,
+            told_date: false,
+            notes: Vec::new(),
+        }
+    }
+
+    fn zone(&mut self) {
+        if !self.told_zone {
+            self.told_zone = true;
+            self.notes
+                .push("the log's times have no time zone; they are taken as UTC".to_string());
+        }
+    }
+
+    /// Nanoseconds since the epoch for a stamp, by the rules above.
+    pub fn resolve(&mut self, stamp: Stamp) -> i64 {
+        match stamp {
+            Stamp::Epoch(ns) => ns,
+            Stamp::Full(y, m, d, tod) => {
+                self.zone();
+                let day = days_from_civil(y, m, d);
+                self.day = Some(day);
+                self.last_tod = Some(tod);
+                self.year = Some(y);
+                self.month = m;
+                day * DAY_NS + tod
+            }
+            Stamp::NoYear(m, d, tod) => {
+                self.zone();
+                let year = match self.year {
+                    None => {
+                        let (ry, rm, _) = self.reference;
+                        let y = if m > rm { ry - 1 } else { ry };
+                        if !self.told_year {
+                            self.told_year = true;
+                            self.notes.push(format!(
+                                "the log's times have no year; {y} is assumed from the {}",
+                                self.reference_is
+                            ));
+                        }
+                        y
+                    }
+                    Some(y) if m < self.month => y + 1,
+                    Some(y) => y,
+                };
+                self.year = Some(year);
+                self.month = m;
+                let day = days_from_civil(year, m, d);
+                self.day = Some(day);
+                self.last_tod = Some(tod);
+                day * DAY_NS + tod
+            }
+            Stamp::TimeOnly(tod) => {
+                self.zone();
+                let mut day = match self.day {
+                    Some(d) => d,
+                    None => {
+                        let (y, m, d) = self.reference;
+                        if !self.told_date {
+                            self.told_date = true;
+                            self.notes.push(format!(
+                                "the log's times have no date; {y:04}-{m:02}-{d:02} is assumed \
+                                 from the {}",
+                                self.reference_is
+                            ));
+                        }
+                        days_from_civil(y, m, d)
+                    }
+                };
+                if let Some(last) = self.last_tod
+                    && tod + DAY_NS / 2 < last
+                {
+                    day += 1;
+                }
+                self.day = Some(day);
+                self.last_tod = Some(tod);
+                day * DAY_NS + tod
+            }
+        }
+    }
+}
+
+fn num(b: &[u8]) -> Option<u32> {
+    if b.is_empty() || b.len() > 9 || !b.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    b.iter()
+        .try_fold(0u32, |n, &d| Some(n * 10 + u32::from(d - b'0')))
+}
+
+/// `HH:MM:SS` with an optional `.fraction` (any number of digits) as
+/// nanoseconds of the day; the rest of the input after it.
+pub(crate) fn parse_tod(b: &[u8]) -> Option<(i64, &[u8])> {
+    if b.len() < 8 || b[2] != b':' || b[5] != b':' {
+        return None;
+    }
+    let (h, mi, s) = (num(&b[0..2])?, num(&b[3..5])?, num(&b[6..8])?);
+    if h > 23 || mi > 59 || s > 60 {
+        return None;
+    }
+    let mut rest = &b[8..];
+    let mut ns = 0u32;
+    if let Some(frac) = rest.strip_prefix(b".") {
+        let digits = frac.iter().take_while(|c| c.is_ascii_digit()).count();
+        if digits == 0 {
+            return None;
+        }
+        let used = digits.min(9);
+        ns = num(&frac[..used])? * 10u32.pow(9 - used as u32);
+        rest = &frac[digits..];
+    }
+    Some((day_ns(h, mi, s, ns), rest))
+}
+
+/// `YYYY-MM-DD` or `YYYY/MM/DD`.
+pub(crate) fn parse_date(b: &[u8]) -> Option<(i64, u32, u32)> {
+    if b.len() < 10 || !matches!(b[4], b'-' | b'/') || b[7] != b[4] {
+        return None;
+    }
+    let (y, m, d) = (num(&b[0..4])?, num(&b[5..7])?, num(&b[8..10])?);
+    ((1..=12).contains(&m) && (1..=31).contains(&d)).then_some((i64::from(y), m, d))
+}
+
+const MONTHS: [&[u8]; 12] = [
+    b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep", b"Oct", b"Nov", b"Dec",
+];
+
+/// A timestamp at the start of `b`: `YYYY-MM-DD HH:MM:SS[.f]` (also with
+/// `/` or `T`), or `Mon DD HH:MM:SS[.f]` (`%b %e %T`). Returns the stamp
+/// and the rest.
+pub(crate) fn parse_stamp(b: &[u8]) -> Option<(Stamp, &[u8])> {
+    if let Some((y, m, d)) = parse_date(b) {
+        let rest = b.get(10..)?;
+        let rest = rest
+            .strip_prefix(b" ")
+            .or_else(|| rest.strip_prefix(b"T"))?;
+        let (tod, rest) = parse_tod(rest)?;
+        return Some((Stamp::Full(y, m, d, tod), rest));
+    }
+    if b.len() >= 15 {
+        let m = MONTHS
+            .iter()
+            .position(|&mo| b[..3].eq_ignore_ascii_case(mo))? as u32
+            + 1;
+        let rest = b[3..].strip_prefix(b" ")?;
+        let rest = rest.strip_prefix(b" ").unwrap_or(rest);
+        let dlen = rest.iter().take_while(|c| c.is_ascii_digit()).count();
+        if !(1..=2).contains(&dlen) {
+            return None;
+        }
+        let d = num(&rest[..dlen])?;
+        let rest = rest[dlen..].strip_prefix(b" ")?;
+        let (tod, rest) = parse_tod(rest)?;
+        return (1..=31)
+            .contains(&d)
+            .then_some((Stamp::NoYear(m, d, tod), rest));
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn civil_dates() {
+        assert_eq!(days_from_civil(1970, 1, 1), 0);
+        assert_eq!(days_from_civil(2000, 3, 1), 11_017);
+        assert_eq!(civil_from_days(11_017), (2000, 3, 1));
+        assert_eq!(civil_from_days(-1), (1969, 12, 31));
+        for z in [-800_000, -1, 0, 59, 60, 19_000, 2_000_000] {
+            let (y, m, d) = civil_from_days(z);
+            assert_eq!(days_from_civil(y, m, d), z);
+        }
+    }
+
+    #[test]
+    fn stamps() {
+        let (s, rest) = parse_stamp(b"2024-05-01 10:00:00.123456 [DEBUG] x").unwrap();
+        assert_eq!(s, Stamp::Full(2024, 5, 1, day_ns(10, 0, 0, 123_456_000)));
+        assert_eq!(rest, b" [DEBUG] x");
+        let (s, _) = parse_stamp(b"2016/03/07 11:28:07.583371 a").unwrap();
+        assert_eq!(s, Stamp::Full(2016, 3, 7, day_ns(11, 28, 7, 583_371_000)));
+        let (s, rest) = parse_stamp(b"Mar  3 01:02:03] x").unwrap();
+        assert_eq!(s, Stamp::NoYear(3, 3, day_ns(1, 2, 3, 0)));
+        assert_eq!(rest, b"] x");
+        assert!(parse_stamp(b"Mar 30 25:00:00").is_none());
+        assert!(parse_stamp(b"hello world 10:00:00").is_none());
+        assert_eq!(
+            parse_tod(b"12:34:56.5").unwrap().0,
+            day_ns(12, 34, 56, 500_000_000)
+        );
+    }
+
+    #[test]
+    fn year_and_date_rules() {
+        // Reference: 2024-01-10 (a file written in January).
+        let reference = days_from_civil(2024, 1, 10) * DAY_NS;
+        let mut c = Clock::new(reference, "file's modification time");
+        // A December entry belongs to the year before; January after it
+        // to the file's year.
+        let dec = c.resolve(Stamp::NoYear(12, 31, day_ns(23, 0, 0, 0)));
+        assert_eq!(
+            dec,
+            days_from_civil(2023, 12, 31) * DAY_NS + day_ns(23, 0, 0, 0)
+        );
+        let jan = c.resolve(Stamp::NoYear(1, 1, 0));
+        assert_eq!(jan, days_from_civil(2024, 1, 1) * DAY_NS);
+        assert_eq!(c.notes.len(), 2, "{:?}", c.notes);
+
+        // Time-only stamps take the last date, and roll over midnight.
+        let mut c = Clock::new(reference, "file's modification time");
+        c.resolve(Stamp::Full(2024, 2, 29, day_ns(23, 59, 0, 0)));
+        let t = c.resolve(Stamp::TimeOnly(day_ns(0, 0, 5, 0)));
+        assert_eq!(t, days_from_civil(2024, 3, 1) * DAY_NS + day_ns(0, 0, 5, 0));
+        assert_eq!(c.resolve(Stamp::Epoch(42)), 42);
+    }
+}

@@ -1,0 +1,559 @@
+//! Text logs: PBX and tool logs with SIP messages in them, read line by
+//! line. Each format finds where its entries start and what they say
+//! (time, addresses, direction); the SIP text itself is put back together
+//! by one [`MsgBuilder`] (CRLF line ends, body framed by Content-Length),
+//! so everything after this layer is the same as for captures.
+//!
+//! `frame` in a [`Record`] is the 1-based number of the entry (the SIP
+//! message) in the log.
+
+mod asterisk;
+mod clock;
+mod ngrep;
+mod raw;
+mod sipdump;
+mod sngrep;
+mod sofia;
+
+pub(crate) use clock::Clock;
+
+use crate::message::is_start_line;
+use crate::trace::read::packet::Out;
+use crate::trace::read::sip;
+use crate::trace::read::source::{CHUNK, Source};
+use crate::trace::{Endpoint, Format, Record, Transport};
+use memchr::memchr;
+use std::io;
+use std::net::IpAddr;
+
+/// Lines longer than this are cut (and the cut reported); no SIP header
+/// line is anywhere near it.
+const MAX_LINE: usize = 1 << 20;
+
+/// A SIP message put together from a log is at most this large; beyond it
+/// the rest is dropped and reported (bounds memory on a runaway body).
+pub(crate) const MAX_MESSAGE: usize = 1 << 20;
+
+/// Guess the text format of `head` (the first bytes of the input). `None`
+/// when it is not text or holds no SIP message a reader could find.
+///
+/// The most specific format whose entry marker appears wins; a log with
+/// only bare SIP messages is raw.
+pub(crate) fn detect(head: &[u8]) -> Option<Format> {
+    if !looks_like_text(head) {
+        return None;
+    }
+    let mut pjsip = 0usize;
+    let mut chan_sip = 0usize;
+    let mut raw = false;
+    let mut prev: &[u8] = b"";
+    for line in head.split(|&c| c == b'\n') {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        if sipdump::is_marker(prev, line) {
+            return Some(Format::Sipdump);
+        }
+        if sofia::marker(line).is_some() {
+            return Some(Format::Sofia);
+        }
+        match asterisk::marker(asterisk::strip_prefix(line).1) {
+            Some(asterisk::Marker::Pjsip(_)) => pjsip += 1,
+            Some(asterisk::Marker::ChanSip(_)) => chan_sip += 1,
+            _ => {}
+        }
+        if pjsip + chan_sip == 0 {
+            if sngrep::marker(prev).is_some() && is_start_line(line) {
+                return Some(Format::Sngrep);
+            }
+            if ngrep::marker(prev).is_some() && is_start_line(ngrep::unescape(line, true)) {
+                return Some(Format::Ngrep);
+            }
+        }
+        raw |= is_start_line(line);
+        prev = line;
+    }
+    if pjsip + chan_sip > 0 {
+        return Some(if pjsip >= chan_sip {
+            Format::Pjsip
+        } else {
+            Format::ChanSip
+        });
+    }
+    raw.then_some(Format::Raw)
+}
+
+/// Text, as far as the first 64 KiB tell: no NUL bytes and few other
+/// control characters.
+pub(crate) fn looks_like_text(head: &[u8]) -> bool {
+    let sample = &head[..head.len().min(64 << 10)];
+    if sample.is_empty() || memchr(0, sample).is_some() {
+        return false;
+    }
+    let controls = sample
+        .iter()
+        .filter(|&&c| c < 0x20 && !matches!(c, b'\n' | b'\r' | b'\t' | 0x1b | 0x0c))
+        .count();
+    controls * 100 <= sample.len()
+}
+
+/// Read a text log of a known format. `reference` is the time (ns since
+/// the epoch) that year-less and date-less stamps are placed by, and what
+/// it is (see [`clock`]).
+pub(crate) fn read(
+    format: Format,
+    src: &mut Source<'_>,
+    out: &mut Out<'_>,
+    reference: (i64, &'static str),
+    progress: &mut dyn FnMut(&Source<'_>, &mut Out<'_>),
+) -> io::Result<u64> {
+    let mut log = Log {
+        em: Emitter::new(),
+        clock: Clock::new(reference.0, reference.1),
+        entry: EntryMeta::default(),
+        open: false,
+    };
+    let mut reader = reader(format);
+    for_each_line(
+        src,
+        out,
+        &mut |line, no, out| {
+            reader.line(line, no, &mut log, out);
+            for note in log.clock.notes.drain(..) {
+                out.problem(None, note);
+            }
+        },
+        progress,
+    )?;
+    reader.finish(&mut log, out);
+    log.close(out);
+    Ok(log.em.entries)
+}
+
+/// A text format's reader: sees every line, decides where entries start
+/// and what they say, and hands message lines to the [`Log`].
+trait LogFormat {
+    fn line(&mut self, line: &[u8], no: u64, log: &mut Log, out: &mut Out<'_>);
+    /// The input has ended.
+    fn finish(&mut self, _log: &mut Log, _out: &mut Out<'_>) {}
+}
+
+/// The reader for a text format.
+fn reader(format: Format) -> Box<dyn LogFormat> {
+    match format {
+        Format::Pjsip | Format::ChanSip => Box::new(asterisk::Asterisk),
+        Format::Sofia => Box::new(sofia::Sofia::default()),
+        Format::Sipdump => Box::new(sipdump::Sipdump::default()),
+        Format::Sngrep => Box::new(sngrep::Sngrep),
+        Format::Ngrep => Box::new(ngrep::Ngrep::default()),
+        _ => Box::new(raw::Raw::default()),
+    }
+}
+
+/// The state every text reader shares: the message being put together,
+/// the entry it belongs to, and the clock.
+pub(crate) struct Log {
+    pub em: Emitter,
+    pub clock: Clock,
+    /// What the open entry says about its message.
+    pub entry: EntryMeta,
+    /// An entry is open: its lines are message lines.
+    pub open: bool,
+}
+
+impl Log {
+    /// An entry begins (the one before ends).
+    pub fn open(&mut self, entry: EntryMeta, out: &mut Out<'_>) {
+        self.close(out);
+        self.entry = entry;
+        self.open = true;
+    }
+
+    /// The open entry ends: hand on its message.
+    pub fn close(&mut self, out: &mut Out<'_>) {
+        self.em.emit(&self.entry, out);
+        self.open = false;
+    }
+
+    /// A line of the open entry's message. Lines before the start line
+    /// are skipped; a second start line begins another message of the
+    /// same entry.
+    pub fn content(&mut self, line: &[u8], out: &mut Out<'_>) {
+        if !self.open {
+            return;
+        }
+        if self.em.msg.active() {
+            match self.em.msg.feed(line) {
+                Feed::Taken => return,
+                Feed::Done => {
+                    self.em.emit(&self.entry, out);
+                    return;
+                }
+                Feed::NotMine => self.em.emit(&self.entry, out),
+            }
+        }
+        if is_start_line(line) {
+            self.em.begin(line.trim_ascii_start());
+        }
+    }
+
+    /// A time stamp, resolved by the clock rules.
+    pub fn time(&mut self, stamp: clock::Stamp) -> i64 {
+        self.clock.resolve(stamp)
+    }
+}
+
+/// `1.2.3.4:5060`, `[2001:db8::1]:5060` or `2001:db8::1:5060` (the last
+/// colon starts the port), or an address alone (port 0).
+pub(crate) fn parse_endpoint(b: &[u8]) -> Option<Endpoint> {
+    let s = std::str::from_utf8(b).ok()?.trim();
+    if let Ok(sa) = s.parse::<std::net::SocketAddr>() {
+        return Some(Endpoint {
+            ip: sa.ip(),
+            port: sa.port(),
+        });
+    }
+    // Without brackets the last colon starts the port (sngrep and ngrep
+    // print IPv6 that way), before trying the whole as an address.
+    if let Some((ip, port)) = s.rsplit_once(':')
+        && let (Ok(ip), Ok(port)) = (ip.trim_matches(['[', ']']).parse::<IpAddr>(), port.parse())
+    {
+        return Some(Endpoint { ip, port });
+    }
+    let ip = s.trim_matches(['[', ']']).parse::<IpAddr>().ok()?;
+    Some(Endpoint { ip, port: 0 })
+}
+
+/// A transport name as logs write it (`UDP`, `tcp`, `TLS6`, `wss`...).
+pub(crate) fn transport_of(name: &[u8]) -> Transport {
+    let name = name.strip_suffix(b"6").unwrap_or(name);
+    match name.to_ascii_lowercase().as_slice() {
+        b"udp" => Transport::Udp,
+        b"tcp" => Transport::Tcp,
+        b"tls" => Transport::Tls,
+        b"ws" => Transport::Ws,
+        b"wss" => Transport::Wss,
+        b"sctp" => Transport::Sctp,
+        _ => Transport::Unknown,
+    }
+}
+
+/// Call `f` for each line of the input (without its CR LF), numbered from 1.
+fn for_each_line(
+    src: &mut Source<'_>,
+    out: &mut Out<'_>,
+    f: &mut dyn FnMut(&[u8], u64, &mut Out<'_>),
+    progress: &mut dyn FnMut(&Source<'_>, &mut Out<'_>),
+) -> io::Result<()> {
+    let mut no = 0u64;
+    loop {
+        if src.fill(1)? == 0 {
+            return Ok(());
+        }
+        let data = src.data();
+        let mut start = 0;
+        while let Some(i) = memchr(b'\n', &data[start..]) {
+            no += 1;
+            f(strip_cr(&data[start..start + i]), no, out);
+            start += i + 1;
+        }
+        if start > 0 {
+            src.consume(start);
+        } else if src.at_eof() {
+            no += 1;
+            f(strip_cr(data), no, out);
+            let n = data.len();
+            src.consume(n);
+        } else if data.len() >= MAX_LINE {
+            no += 1;
+            out.problem(
+                Some(no),
+                format!("line {no} is longer than {MAX_LINE} bytes; it was cut"),
+            );
+            f(&data[..MAX_LINE], no, out);
+            src.consume(MAX_LINE);
+            // Skip the rest of the overlong line.
+            loop {
+                let n = src.fill(1)?;
+                if n == 0 {
+                    return Ok(());
+                }
+                match memchr(b'\n', src.data()) {
+                    Some(i) => {
+                        src.consume(i + 1);
+                        break;
+                    }
+                    None => src.consume(n),
+                }
+            }
+        } else {
+            let want = data.len() + CHUNK;
+            src.fill(want)?;
+        }
+        progress(src, out);
+    }
+}
+
+fn strip_cr(line: &[u8]) -> &[u8] {
+    line.strip_suffix(b"\r").unwrap_or(line)
+}
+
+/// Is `line` a header field line (`Name: value`) or a folded continuation?
+pub(crate) fn is_header_line(line: &[u8]) -> bool {
+    match line.first() {
+        None => false,
+        Some(b' ' | b'\t') => true,
+        Some(_) => {
+            let Some(colon) = memchr(b':', line) else {
+                return false;
+            };
+            let name = line[..colon].trim_ascii_end();
+            !name.is_empty()
+                && name
+                    .iter()
+                    .all(|&c| crate::message::headers::is_token_char(c))
+        }
+    }
+}
+
+/// What a log says about one message besides its text.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct EntryMeta {
+    pub time_ns: Option<i64>,
+    pub src: Option<Endpoint>,
+    pub dst: Option<Endpoint>,
+    pub transport: Transport,
+}
+
+/// Where a message being put together is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    Idle,
+    Headers,
+    /// In the body; `want` bytes of it when Content-Length said so.
+    Body {
+        header_end: usize,
+        want: Option<usize>,
+    },
+}
+
+/// What [`MsgBuilder::feed`] did with a line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Feed {
+    /// The line belongs to the message; more may follow.
+    Taken,
+    /// The line completed the message.
+    Done,
+    /// The line is not part of the message, which ended before it.
+    NotMine,
+}
+
+/// Puts a SIP message back together from log lines: CRLF line ends, the
+/// body cut at Content-Length.
+pub(crate) struct MsgBuilder {
+    buf: Vec<u8>,
+    state: State,
+    cut: bool,
+}
+
+impl MsgBuilder {
+    fn new() -> Self {
+        MsgBuilder {
+            buf: Vec::with_capacity(4096),
+            state: State::Idle,
+            cut: false,
+        }
+    }
+
+    /// A message is being put together.
+    pub fn active(&self) -> bool {
+        self.state != State::Idle
+    }
+
+    /// Start a message with its start line.
+    pub fn begin(&mut self, start_line: &[u8]) {
+        self.buf.clear();
+        self.cut = false;
+        self.state = State::Headers;
+        self.push(start_line);
+    }
+
+    fn push(&mut self, line: &[u8]) {
+        if self.buf.len() + line.len() + 2 > MAX_MESSAGE {
+            self.cut = true;
+            return;
+        }
+        self.buf.extend_from_slice(line);
+        self.buf.extend_from_slice(b"\r\n");
+    }
+
+    /// Offer the next line of the message.
+    pub fn feed(&mut self, line: &[u8]) -> Feed {
+        match self.state {
+            State::Idle => Feed::NotMine,
+            State::Headers => {
+                if line.trim_ascii().is_empty() {
+                    self.buf.extend_from_slice(b"\r\n");
+                    let head = sip::scan_head(&self.buf);
+                    let header_end = head.map_or(self.buf.len(), |h| h.end);
+                    let want = head.and_then(|h| h.content_length);
+                    if want == Some(0) {
+                        return Feed::Done;
+                    }
+                    self.state = State::Body { header_end, want };
+                    Feed::Taken
+                } else if is_header_line(line) {
+                    self.push(line);
+                    Feed::Taken
+                } else if looks_like_body(line) {
+                    // Headers that end without their blank line (a log
+                    // that dropped it): the body starts here.
+                    self.buf.extend_from_slice(b"\r\n");
+                    let head = sip::scan_head(&self.buf);
+                    let header_end = head.map_or(self.buf.len(), |h| h.end);
+                    let want = head.and_then(|h| h.content_length);
+                    self.state = State::Body { header_end, want };
+                    self.feed(line)
+                } else {
+                    Feed::NotMine
+                }
+            }
+            State::Body { header_end, want } => match want {
+                Some(want) => {
+                    if is_start_line(line) {
+                        return Feed::NotMine;
+                    }
+                    self.push(line);
+                    if self.buf.len() >= header_end + want {
+                        self.buf.truncate(header_end + want);
+                        Feed::Done
+                    } else {
+                        Feed::Taken
+                    }
+                }
+                None => {
+                    if line.trim_ascii().is_empty() || is_start_line(line) {
+                        Feed::NotMine
+                    } else {
+                        self.push(line);
+                        Feed::Taken
+                    }
+                }
+            },
+        }
+    }
+
+    /// The message so far, and whether it was cut at [`MAX_MESSAGE`]; the
+    /// builder is idle afterwards.
+    pub fn take(&mut self) -> (&[u8], bool) {
+        self.state = State::Idle;
+        (&self.buf, self.cut)
+    }
+}
+
+/// An SDP line (`v=0`) where a header was expected.
+fn looks_like_body(line: &[u8]) -> bool {
+    line.len() >= 2 && line[0].is_ascii_lowercase() && line[1] == b'='
+}
+
+/// Numbers entries and hands finished messages to the sink.
+pub(crate) struct Emitter {
+    pub msg: MsgBuilder,
+    pub entries: u64,
+    frame: u64,
+}
+
+impl Emitter {
+    fn new() -> Self {
+        Emitter {
+            msg: MsgBuilder::new(),
+            entries: 0,
+            frame: 0,
+        }
+    }
+
+    /// Start a message; its entry number is the next one.
+    pub fn begin(&mut self, start_line: &[u8]) {
+        self.entries += 1;
+        self.msg.begin(start_line);
+    }
+
+    /// Hand the message being built to the sink (if one is being built).
+    pub fn emit(&mut self, meta: &EntryMeta, out: &mut Out<'_>) {
+        if !self.msg.active() {
+            return;
+        }
+        let entry = self.entries;
+        let (sip, cut) = self.msg.take();
+        if cut {
+            out.problem(
+                Some(entry),
+                format!(
+                    "SIP message {entry} is larger than {MAX_MESSAGE} bytes; the rest was dropped"
+                ),
+            );
+        }
+        self.frame = entry;
+        out.record(Record {
+            file: out.file,
+            frame: entry,
+            frames: std::slice::from_ref(&self.frame),
+            time_ns: meta.time_ns,
+            src: meta.src,
+            dst: meta.dst,
+            transport: meta.transport,
+            interface: 0,
+            sip,
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn header_lines() {
+        assert!(is_header_line(b"Via: SIP/2.0/UDP x"));
+        assert!(is_header_line(b"v : x"));
+        assert!(is_header_line(b"  folded"));
+        assert!(!is_header_line(b"[Dec 1 10:00:00] NOTICE: x"));
+        assert!(!is_header_line(b"no colon"));
+        assert!(!is_header_line(b""));
+    }
+
+    #[test]
+    fn builder_frames_by_content_length() {
+        let mut b = MsgBuilder::new();
+        b.begin(b"INVITE sip:a@b SIP/2.0");
+        assert_eq!(b.feed(b"Content-Length: 5"), Feed::Taken);
+        assert_eq!(b.feed(b""), Feed::Taken);
+        assert_eq!(b.feed(b"v=0"), Feed::Done);
+        let (m, cut) = b.take();
+        assert!(!cut);
+        assert_eq!(
+            m,
+            b"INVITE sip:a@b SIP/2.0\r\nContent-Length: 5\r\n\r\nv=0\r\n"
+        );
+
+        b.begin(b"SIP/2.0 200 OK");
+        assert_eq!(b.feed(b"l: 0"), Feed::Taken);
+        assert_eq!(b.feed(b""), Feed::Done);
+
+        // No Content-Length: the body runs to a blank line.
+        b.begin(b"SIP/2.0 200 OK");
+        assert_eq!(b.feed(b"Via: x"), Feed::Taken);
+        assert_eq!(b.feed(b""), Feed::Taken);
+        assert_eq!(b.feed(b"a=b"), Feed::Taken);
+        assert_eq!(b.feed(b""), Feed::NotMine);
+        assert_eq!(b.take().0, b"SIP/2.0 200 OK\r\nVia: x\r\n\r\na=b\r\n");
+
+        // A log line ends headers with no blank line.
+        b.begin(b"SIP/2.0 200 OK");
+        assert_eq!(b.feed(b"[Dec  1 10:00:00] VERBOSE[1] x"), Feed::NotMine);
+        // A start line ends a body that is shorter than announced.
+        b.begin(b"SIP/2.0 200 OK");
+        b.feed(b"Content-Length: 500");
+        b.feed(b"");
+        assert_eq!(b.feed(b"v=0"), Feed::Taken);
+        assert_eq!(b.feed(b"BYE sip:x SIP/2.0"), Feed::NotMine);
+    }
+}

@@ -1,0 +1,376 @@
+//! Terminal input: bytes read from the tty to keys and pastes.
+//!
+//! sipfix reads the terminal itself (the run loop already polls it for
+//! hang-ups) and hands crossterm none of it: crossterm 0.29 reads `ESC ESC`
+//! as one Esc, so an Esc glued to a bracketed paste (one read on a slow
+//! link or a busy moment) lost the paste-start marker and the pasted text
+//! ran as keystrokes. Here the byte stream is framed first:
+//!
+//! * a bracketed paste (`ESC [ 200 ~` ... `ESC [ 201 ~`) is cut out whole,
+//!   wherever it starts, and never reaches the key parser; one larger than
+//!   [`MAX_PASTE`] is counted, not kept;
+//! * an `ESC` followed by another `ESC` is an Esc key on its own;
+//! * everything else goes to termina's key parser (the Helix editor's
+//!   terminal layer, made for input its caller reads itself), whose keys
+//!   are turned into crossterm key events for the app.
+//!
+//! A sequence cut between two reads waits for the rest: the loop calls
+//! [`InputDecoder::flush`] after [`ESC_WAIT`] of silence, which turns a
+//! lone `ESC` into the Esc key.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+use std::collections::VecDeque;
+use std::time::Duration;
+
+/// What the terminal sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Input {
+    Key(KeyEvent),
+    /// A bracketed paste (invalid UTF-8 replaced).
+    Paste(String),
+    /// A bracketed paste over [`MAX_PASTE`] bytes, dropped: its size.
+    PasteTooLarge(usize),
+}
+
+/// The largest paste kept: a SIP message of the largest size sipfix reads,
+/// with room for line-end conversions.
+pub const MAX_PASTE: usize = crate::message::MAX_INPUT + 64 * 1024;
+
+/// How long a partial escape sequence (or a lone Esc) waits for its rest.
+pub const ESC_WAIT: Duration = Duration::from_millis(50);
+
+/// A paste whose end marker never comes ends after this much silence.
+pub const PASTE_WAIT: Duration = Duration::from_secs(2);
+
+const START: &[u8] = b"\x1b[200~";
+const END: &[u8] = b"\x1b[201~";
+const ESC: u8 = 0x1b;
+
+/// Turns tty bytes into [`Input`]s; see the module docs.
+#[derive(Debug, Default)]
+pub struct InputDecoder {
+    parser: termina::Parser,
+    /// Bytes held back: the start of what may be a paste marker.
+    pending: Vec<u8>,
+    /// Inside a paste: its bytes so far (only the tail once over the limit).
+    paste: Option<Vec<u8>>,
+    /// Bytes of the current paste, kept or not.
+    paste_len: usize,
+    /// The key parser may hold the start of a sequence.
+    parser_partial: bool,
+    out: VecDeque<Input>,
+}
+
+impl InputDecoder {
+    pub fn new() -> InputDecoder {
+        InputDecoder::default()
+    }
+
+    /// Take bytes read from the terminal.
+    pub fn feed(&mut self, bytes: &[u8]) {
+        let mut data = std::mem::take(&mut self.pending);
+        data.extend_from_slice(bytes);
+        let mut rest: &[u8] = &data;
+        while !rest.is_empty() {
+            rest = if self.paste.is_some() {
+                self.feed_paste(rest)
+            } else {
+                self.feed_normal(rest)
+            };
+        }
+    }
+
+    /// Bytes outside a paste: keys up to a paste start (if any). Returns
+    /// what follows the paste start.
+    fn feed_normal<'a>(&mut self, data: &'a [u8]) -> &'a [u8] {
+        if let Some(p) = find(data, START) {
+            self.feed_keys(&data[..p], true);
+            // Whatever the key parser held is cut by the paste: drop it.
+            self.parser = termina::Parser::default();
+            self.parser_partial = false;
+            self.paste = Some(Vec::new());
+            self.paste_len = 0;
+            return &data[p + START.len()..];
+        }
+        // Hold back a tail that may be the start of a paste marker.
+        let hold = (1..START.len())
+            .rev()
+            .find(|&k| data.len() >= k && data.ends_with(&START[..k]))
+            .unwrap_or(0);
+        self.feed_keys(&data[..data.len() - hold], false);
+        self.pending = data[data.len() - hold..].to_vec();
+        &[]
+    }
+
+    /// Bytes inside a paste, up to its end marker. Returns what follows it.
+    fn feed_paste<'a>(&mut self, data: &'a [u8]) -> &'a [u8] {
+        let Some(buf) = self.paste.as_mut() else {
+            return data;
+        };
+        let from = buf.len().saturating_sub(END.len() - 1);
+        buf.extend_from_slice(data);
+        self.paste_len += data.len();
+        if let Some(p) = find(&buf[from..], END).map(|p| p + from) {
+            let after = buf.len() - (p + END.len());
+            self.paste_len -= buf.len() - p;
+            buf.truncate(p);
+            self.end_paste();
+            return &data[data.len() - after..];
+        }
+        if buf.len() > MAX_PASTE + END.len() {
+            // Over the limit: keep only what may hold the end marker.
+            let keep = END.len() - 1;
+            buf.drain(..buf.len() - keep);
+        }
+        &[]
+    }
+
+    fn end_paste(&mut self) {
+        let Some(buf) = self.paste.take() else {
+            return;
+        };
+        let len = std::mem::take(&mut self.paste_len);
+        self.out.push_back(if len > MAX_PASTE {
+            Input::PasteTooLarge(len)
+        } else {
+            Input::Paste(String::from_utf8_lossy(&buf).into_owned())
+        });
+    }
+
+    /// Key bytes to the parser, an `ESC` before another `ESC` on its own.
+    /// `complete`: nothing of a sequence can follow in a later read.
+    fn feed_keys(&mut self, bytes: &[u8], complete: bool) {
+        // A new ESC starts a new sequence: what the parser held is complete.
+        if self.parser_partial && bytes.first() == Some(&ESC) {
+            self.flush_parser();
+        }
+        let mut start = 0;
+        for i in 0..bytes.len().saturating_sub(1) {
+            if bytes[i] == ESC && bytes[i + 1] == ESC {
+                self.parser.parse(&bytes[start..=i], false);
+                start = i + 1;
+            }
+        }
+        let tail = &bytes[start..];
+        if !tail.is_empty() || complete {
+            self.parser.parse(tail, !complete);
+        }
+        // Complete: the parser flushed what it held. Otherwise it may hold
+        // the start of a sequence (from this read or an earlier one).
+        self.parser_partial = !complete && (self.parser_partial || !tail.is_empty());
+        self.drain_parser();
+    }
+
+    fn drain_parser(&mut self) {
+        while let Some(ev) = self.parser.pop() {
+            if let termina::Event::Key(k) = ev
+                && let Some(k) = to_crossterm(k)
+            {
+                self.out.push_back(Input::Key(k));
+            }
+        }
+    }
+
+    /// Whether input is waiting for more bytes (call [`flush`](Self::flush)
+    /// after a silence of [`ESC_WAIT`], or [`PASTE_WAIT`] inside a paste).
+    pub fn waiting(&self) -> Option<Duration> {
+        if self.paste.is_some() {
+            Some(PASTE_WAIT)
+        } else if !self.pending.is_empty() || self.parser_partial {
+            Some(ESC_WAIT)
+        } else {
+            None
+        }
+    }
+
+    /// No more bytes came: a held partial sequence is what it is (a lone
+    /// `ESC` is the Esc key), an unterminated paste ends.
+    pub fn flush(&mut self) {
+        if self.paste.is_some() {
+            self.end_paste();
+        }
+        self.flush_parser();
+        let held = std::mem::take(&mut self.pending);
+        self.feed_keys(&held, true);
+        self.flush_parser();
+    }
+
+    /// Let the parser emit what it holds (a lone `ESC` is the Esc key);
+    /// anything still held then is a broken sequence, dropped.
+    fn flush_parser(&mut self) {
+        self.parser.parse(&[], false);
+        self.drain_parser();
+        self.parser = termina::Parser::default();
+        self.parser_partial = false;
+    }
+
+    /// The next decoded input.
+    pub fn pop(&mut self) -> Option<Input> {
+        self.out.pop_front()
+    }
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
+}
+
+/// A termina key as the crossterm key event the app works with; `None` for
+/// keys sipfix has no use for.
+fn to_crossterm(k: termina::event::KeyEvent) -> Option<KeyEvent> {
+    use termina::event::{KeyCode as T, KeyEventKind as K, Modifiers as M};
+    let code = match k.code {
+        T::Char(c) => KeyCode::Char(c),
+        T::Enter => KeyCode::Enter,
+        T::Backspace => KeyCode::Backspace,
+        T::Tab => KeyCode::Tab,
+        T::BackTab => KeyCode::BackTab,
+        T::Escape => KeyCode::Esc,
+        T::Left => KeyCode::Left,
+        T::Right => KeyCode::Right,
+        T::Up => KeyCode::Up,
+        T::Down => KeyCode::Down,
+        T::Home => KeyCode::Home,
+        T::End => KeyCode::End,
+        T::PageUp => KeyCode::PageUp,
+        T::PageDown => KeyCode::PageDown,
+        T::Insert => KeyCode::Insert,
+        T::Delete => KeyCode::Delete,
+        T::Function(n) => KeyCode::F(n),
+        T::Null => KeyCode::Null,
+        _ => return None,
+    };
+    let mut mods = KeyModifiers::NONE;
+    for (t, c) in [
+        (M::SHIFT, KeyModifiers::SHIFT),
+        (M::ALT, KeyModifiers::ALT),
+        (M::CONTROL, KeyModifiers::CONTROL),
+        (M::SUPER, KeyModifiers::SUPER),
+        (M::HYPER, KeyModifiers::HYPER),
+        (M::META, KeyModifiers::META),
+    ] {
+        if k.modifiers.contains(t) {
+            mods |= c;
+        }
+    }
+    let kind = match k.kind {
+        K::Press => KeyEventKind::Press,
+        K::Repeat => KeyEventKind::Repeat,
+        K::Release => KeyEventKind::Release,
+    };
+    Some(KeyEvent::new_with_kind(code, mods, kind))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn decode(chunks: &[&[u8]]) -> Vec<Input> {
+        let mut d = InputDecoder::new();
+        for c in chunks {
+            d.feed(c);
+        }
+        d.flush();
+        std::iter::from_fn(|| d.pop()).collect()
+    }
+
+    fn key(c: KeyCode) -> Input {
+        Input::Key(KeyEvent::new(c, KeyModifiers::NONE))
+    }
+
+    #[test]
+    fn an_esc_glued_to_a_paste_is_an_esc_then_the_paste() {
+        let got = decode(&[b"\x1b\x1b[200~INVITE sip:x SIP/2.0\r\n\x1b[201~j"]);
+        assert_eq!(
+            got,
+            vec![
+                key(KeyCode::Esc),
+                Input::Paste("INVITE sip:x SIP/2.0\r\n".into()),
+                key(KeyCode::Char('j')),
+            ]
+        );
+    }
+
+    #[test]
+    fn markers_split_across_reads_still_frame_the_paste() {
+        let got = decode(&[b"a\x1b", b"[20", b"0~hel", b"lo\x1b[2", b"01~b"]);
+        assert_eq!(
+            got,
+            vec![
+                key(KeyCode::Char('a')),
+                Input::Paste("hello".into()),
+                key(KeyCode::Char('b')),
+            ]
+        );
+    }
+
+    #[test]
+    fn escapes_inside_a_paste_are_text() {
+        let got = decode(&[b"\x1b[200~x\x1b[2J\x1b\x1by\x1b[201~"]);
+        assert_eq!(got, vec![Input::Paste("x\x1b[2J\x1b\x1by".into())]);
+    }
+
+    #[test]
+    fn keys_and_sequences() {
+        let got = decode(&[b"q\x1b[A\x1bOB\r\t\x7f\x03\x1b[Z\x1b[5~"]);
+        let ctrl_c = Input::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL));
+        assert_eq!(
+            got,
+            vec![
+                key(KeyCode::Char('q')),
+                key(KeyCode::Up),
+                key(KeyCode::Down),
+                key(KeyCode::Enter),
+                key(KeyCode::Tab),
+                key(KeyCode::Backspace),
+                ctrl_c,
+                Input::Key(KeyEvent::new(KeyCode::BackTab, KeyModifiers::SHIFT)),
+                key(KeyCode::PageUp),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_lone_esc_waits_then_is_esc_and_a_split_sequence_is_joined() {
+        let mut d = InputDecoder::new();
+        d.feed(b"\x1b");
+        assert_eq!(d.pop(), None);
+        assert_eq!(d.waiting(), Some(ESC_WAIT));
+        d.feed(b"[B");
+        assert_eq!(d.pop(), Some(key(KeyCode::Down)));
+        d.feed(b"\x1b");
+        d.flush();
+        assert_eq!(d.pop(), Some(key(KeyCode::Esc)));
+        assert_eq!(d.waiting(), None);
+    }
+
+    #[test]
+    fn esc_esc_is_two_escs() {
+        let got = decode(&[b"\x1b\x1b"]);
+        assert_eq!(got, vec![key(KeyCode::Esc), key(KeyCode::Esc)]);
+    }
+
+    #[test]
+    fn an_oversized_paste_is_counted_not_kept() {
+        let mut d = InputDecoder::new();
+        d.feed(START);
+        let chunk = vec![b'x'; 64 * 1024];
+        let mut n = 0;
+        while n <= MAX_PASTE {
+            d.feed(&chunk);
+            n += chunk.len();
+        }
+        d.feed(b"\x1b[201~z");
+        assert_eq!(d.pop(), Some(Input::PasteTooLarge(n)));
+        assert_eq!(d.pop(), Some(key(KeyCode::Char('z'))));
+        assert!(d.paste.is_none());
+    }
+
+    #[test]
+    fn a_paste_without_its_end_ends_on_flush() {
+        let mut d = InputDecoder::new();
+        d.feed(b"\x1b[200~abc");
+        assert_eq!(d.waiting(), Some(PASTE_WAIT));
+        d.flush();
+        assert_eq!(d.pop(), Some(Input::Paste("abc".into())));
+    }
+}

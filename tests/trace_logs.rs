@@ -1,0 +1,285 @@
+//! The text-log readers on one fixture per format (tests/fixtures/logs/,
+//! each written as the program's own source writes it; see the README
+//! there): detection by content, every message with its time, addresses
+//! and transport, the body cut at Content-Length, and the surrounding
+//! log lines ignored.
+
+use sipfix::trace::synth::{self, Collect, Owned};
+use sipfix::trace::{Format, Input, Transport, read_inputs};
+
+const SDP: &str = "v=0\r\no=- 20518 0 IN IP4 192.0.2.10\r\ns=-\r\nc=IN IP4 192.0.2.10\r\nt=0 0\r\n\
+                   m=audio 4000 RTP/AVP 0 8 101\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:8 PCMA/8000\r\n\
+                   a=rtpmap:101 telephone-event/8000\r\n";
+
+fn fixture(name: &str) -> Vec<u8> {
+    let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/logs")
+        .join(name);
+    std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+}
+
+fn read(name: &str) -> (Format, Collect) {
+    let (infos, c) = synth::read_bytes(&fixture(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
+    (infos[0].format, c)
+}
+
+/// Nanoseconds since the epoch of a UTC date and time.
+fn utc(y: i64, mo: u32, d: u32, h: i64, mi: i64, s: i64, us: i64) -> i64 {
+    // Days from 1970-01-01 (civil calendar), as in the clock module.
+    let (yy, mm) = if mo <= 2 {
+        (y - 1, mo + 9)
+    } else {
+        (y, mo - 3)
+    };
+    let era = yy.div_euclid(400);
+    let yoe = yy - era * 400;
+    let doy = (153 * i64::from(mm) + 2) / 5 + i64::from(d) - 1;
+    let days = era * 146_097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719_468;
+    ((days * 86_400 + h * 3600 + mi * 60 + s) * 1_000_000 + us) * 1000
+}
+
+fn first_line(r: &Owned) -> String {
+    r.text().lines().next().unwrap_or("").to_string()
+}
+
+fn call_id(r: &Owned) -> String {
+    r.text()
+        .lines()
+        .find_map(|l| l.strip_prefix("Call-ID: "))
+        .unwrap_or("")
+        .to_string()
+}
+
+fn ep(s: &str) -> Option<sipfix::trace::Endpoint> {
+    let (ip, port) = synth::ep(s);
+    Some(sipfix::trace::Endpoint { ip, port })
+}
+
+/// Problems other than the notes on assumed time zones, years and dates.
+fn real_problems(c: &Collect) -> Vec<String> {
+    c.problems
+        .iter()
+        .map(|p| p.text.clone())
+        .filter(|t| !t.contains("no time zone") && !t.contains("no year") && !t.contains("no date"))
+        .collect()
+}
+
+#[test]
+fn asterisk_pjsip_logger() {
+    // res/res_pjsip_logger.c, logging_on_rx_msg / logging_on_tx_msg.
+    let (format, c) = read("pjsip.log");
+    assert_eq!(format, Format::Pjsip);
+    assert!(real_problems(&c).is_empty(), "{:?}", c.problems);
+    let lines: Vec<String> = c.records.iter().map(first_line).collect();
+    assert_eq!(
+        lines,
+        [
+            "INVITE sip:100@192.0.2.1 SIP/2.0",
+            "SIP/2.0 100 Trying",
+            "SIP/2.0 486 Busy Here"
+        ]
+    );
+    let r = &c.records;
+    assert_eq!((r[0].src, r[0].dst), (ep("192.0.2.10:5060"), None));
+    assert_eq!((r[1].src, r[1].dst), (None, ep("192.0.2.10:5060")));
+    assert_eq!(r[0].transport, Transport::Udp);
+    assert!(
+        r[0].text()
+            .ends_with(&format!("Content-Length: {}\r\n\r\n{SDP}", SDP.len()))
+    );
+    assert_eq!(r[0].time_ns, Some(utc(2024, 5, 1, 10, 0, 1, 0)));
+    assert_eq!(r[2].time_ns, Some(utc(2024, 5, 1, 10, 0, 3, 0)));
+    assert_eq!(r.iter().map(|r| r.frame).collect::<Vec<_>>(), [1, 2, 3]);
+    // The time zone was assumed, and said so once.
+    assert_eq!(c.problems.len(), 1);
+    assert!(c.problems[0].text.contains("UTC"));
+}
+
+#[test]
+fn asterisk_console_with_timestamps_on_every_line() {
+    // `asterisk -r` with timestamps: every line carries "[Mon DD HH:MM:SS] ".
+    let msg = "OPTIONS sip:192.0.2.1 SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bKx\r\n\
+               Call-ID: console-1\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n";
+    let mut log = String::from("[Mar 30 13:35:40] <--- SIP read from UDP:192.0.2.10:5060 --->\n");
+    for l in msg.split("\r\n") {
+        log.push_str(&format!("[Mar 30 13:35:40] {l}\n"));
+    }
+    log.push_str("[Mar 30 13:35:40] <------------->\n");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("console.log");
+    std::fs::write(&path, &log).unwrap();
+    let mut c = Collect::default();
+    let infos = read_inputs(&[Input::Path(path.clone())], Format::Auto, &mut c).unwrap();
+    assert_eq!(infos[0].format, Format::ChanSip);
+    assert_eq!(c.records.len(), 1, "{:?}", c.problems);
+    assert_eq!(c.records[0].sip, msg.as_bytes());
+    // No year in the stamp: the file's year is taken (the file was just
+    // written, so this year; March is not after the current month unless
+    // it is January or February, when the log began the year before).
+    let year_note = c
+        .problems
+        .iter()
+        .find(|p| p.text.contains("no year"))
+        .unwrap();
+    assert!(
+        year_note.text.contains("modification time"),
+        "{}",
+        year_note.text
+    );
+}
+
+#[test]
+fn asterisk_chan_sip_debug() {
+    // channels/chan_sip.c: handle_request_do, send_response, send_request.
+    let (format, c) = read("chan_sip.log");
+    assert_eq!(format, Format::ChanSip);
+    assert!(real_problems(&c).is_empty(), "{:?}", c.problems);
+    let lines: Vec<String> = c.records.iter().map(first_line).collect();
+    assert_eq!(
+        lines,
+        [
+            "INVITE sip:100@192.0.2.1 SIP/2.0",
+            "SIP/2.0 100 Trying",
+            "SIP/2.0 200 OK",
+            "BYE sip:alice@192.0.2.10:5060 SIP/2.0"
+        ]
+    );
+    let r = &c.records;
+    assert_eq!(r[0].src, ep("192.0.2.10:5060"));
+    assert_eq!(r[3].dst, ep("192.0.2.10:5060"));
+    assert!(r[0].text().ends_with(SDP));
+    assert!(
+        r.iter().all(|r| r.time_ns.is_none()),
+        "the console shows no time"
+    );
+    assert!(r[3].text().ends_with("Content-Length: 0\r\n\r\n"));
+}
+
+#[test]
+fn freeswitch_sofia_siptrace() {
+    // libsofia-sip-ua/tport/tport_logging.c, tport_stamp and tport_log_msg.
+    let (format, c) = read("sofia.log");
+    assert_eq!(format, Format::Sofia);
+    assert!(real_problems(&c).is_empty(), "{:?}", c.problems);
+    let lines: Vec<String> = c.records.iter().map(first_line).collect();
+    assert_eq!(
+        lines,
+        [
+            "INVITE sip:100@192.0.2.1 SIP/2.0",
+            "SIP/2.0 180 Ringing",
+            "SIP/2.0 603 Decline"
+        ]
+    );
+    let r = &c.records;
+    assert_eq!(r[0].src, ep("192.0.2.10:5060"));
+    assert_eq!(r[1].dst, ep("192.0.2.10:5060"));
+    assert!(r[0].text().ends_with(SDP));
+    // The stamp has no date: the log's own dated lines give it, and the
+    // last entry is after midnight.
+    assert_eq!(r[0].time_ns, Some(utc(2024, 5, 1, 23, 59, 59, 436_734)));
+    assert_eq!(r[2].time_ns, Some(utc(2024, 5, 2, 0, 0, 4, 2)));
+    assert!(!c.problems.iter().any(|p| p.text.contains("no date")));
+}
+
+#[test]
+fn kamailio_sipdump() {
+    // src/modules/sipdump/sipdump_write.c, sipdump_data_print.
+    let (format, c) = read("sipdump.data");
+    assert_eq!(format, Format::Sipdump);
+    assert!(c.problems.is_empty(), "{:?}", c.problems);
+    let r = &c.records;
+    assert_eq!(r.len(), 3);
+    assert_eq!(
+        first_line(&r[1]),
+        "SIP/2.0 407 Proxy Authentication Required"
+    );
+    assert_eq!(
+        (r[0].src, r[0].dst),
+        (ep("192.0.2.10:5060"), ep("192.0.2.1:5060"))
+    );
+    assert_eq!(r[0].time_ns, Some(1_714_557_600_123_456_000));
+    assert!(r[0].text().ends_with(SDP));
+    // IPv6 over TCP, a body with no final line end.
+    assert_eq!(r[2].src, ep("[2001:db8::10]:40000"));
+    assert_eq!(r[2].transport, Transport::Tcp);
+    assert!(
+        r[2].text().ends_with("Content-Length: 5\r\n\r\nhello"),
+        "{:?}",
+        r[2].text()
+    );
+}
+
+#[test]
+fn sngrep_save_as_txt() {
+    // src/curses/ui_save.c, save_msg_txt.
+    let (format, c) = read("sngrep.txt");
+    assert_eq!(format, Format::Sngrep);
+    assert!(real_problems(&c).is_empty(), "{:?}", c.problems);
+    let r = &c.records;
+    assert_eq!(r.len(), 2);
+    assert_eq!(call_id(&r[1]), "sngrep-1");
+    assert_eq!(first_line(&r[1]), "SIP/2.0 404 Not Found");
+    assert_eq!(
+        (r[1].src, r[1].dst),
+        (ep("192.0.2.1:5060"), ep("192.0.2.10:5060"))
+    );
+    assert_eq!(r[0].time_ns, Some(utc(2016, 3, 7, 11, 28, 7, 583_371)));
+    assert!(r[0].text().ends_with(SDP));
+}
+
+#[test]
+fn ngrep_byline() {
+    // ngrep.c, dump_packet and dump_byline.
+    let (format, c) = read("ngrep.txt");
+    assert_eq!(format, Format::Ngrep);
+    assert!(real_problems(&c).is_empty(), "{:?}", c.problems);
+    let r = &c.records;
+    assert_eq!(r.len(), 2);
+    assert_eq!(first_line(&r[0]), "INVITE sip:100@192.0.2.1 SIP/2.0");
+    assert_eq!(first_line(&r[1]), "SIP/2.0 503 Service Unavailable");
+    assert_eq!(r[0].transport, Transport::Udp);
+    assert_eq!(r[1].time_ns, Some(utc(2016, 3, 7, 11, 28, 7, 590_002)));
+    // The '.' that stood for each CR is gone: the SDP is byte-exact.
+    assert!(r[0].text().ends_with(SDP), "{:?}", r[0].text());
+}
+
+#[test]
+fn raw_messages_in_notes() {
+    let (format, c) = read("raw.txt");
+    assert_eq!(format, Format::Raw);
+    assert!(c.problems.is_empty(), "{:?}", c.problems);
+    let r = &c.records;
+    assert_eq!(r.len(), 2);
+    // LF line ends became CRLF; the body is cut at Content-Length.
+    assert!(r[0].text().ends_with(SDP));
+    assert_eq!(first_line(&r[1]), "SIP/2.0 480 Temporarily Unavailable");
+    assert!(r.iter().all(|r| r.src.is_none() && r.time_ns.is_none()));
+}
+
+#[test]
+fn forced_format_reads_a_log_detection_would_call_raw() {
+    // A PJSIP log read as raw still finds the messages (without addresses).
+    let mut c = Collect::default();
+    let infos = read_inputs(&[Input::Bytes(fixture("pjsip.log"))], Format::Raw, &mut c).unwrap();
+    assert_eq!(infos[0].format, Format::Raw);
+    assert_eq!(c.records.len(), 3);
+    assert!(c.records.iter().all(|r| r.src.is_none() && r.dst.is_none()));
+}
+
+#[test]
+fn every_fixture_is_detected_inside_gzip_too() {
+    for (name, format) in [
+        ("pjsip.log", Format::Pjsip),
+        ("chan_sip.log", Format::ChanSip),
+        ("sofia.log", Format::Sofia),
+        ("sipdump.data", Format::Sipdump),
+        ("sngrep.txt", Format::Sngrep),
+        ("ngrep.txt", Format::Ngrep),
+        ("raw.txt", Format::Raw),
+    ] {
+        let (infos, c) = synth::read_bytes(&synth::gzip(&fixture(name))).unwrap();
+        assert_eq!(infos[0].format, format, "{name}");
+        assert!(infos[0].gzip);
+        assert!(!c.records.is_empty(), "{name}");
+    }
+}

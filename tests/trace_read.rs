@@ -1,0 +1,511 @@
+//! The trace readers on synthetic captures and logs built in the test
+//! (so a fresh clone needs no real capture): framings, link layers, IP
+//! versions, UDP, text, bad input, export.
+
+use sipfix::trace::synth::{self, Collect, Resolution, linktype as lt};
+use sipfix::trace::{Endpoint, Format, Input, ReadError, Transport, export_pcap, read_inputs};
+use std::collections::BTreeSet;
+
+const T0: i64 = 1_700_000_000_123_456_000;
+
+fn invite(call: &str) -> Vec<u8> {
+    synth::request("INVITE", call, 1, synth::SDP).into_bytes()
+}
+
+fn ok(call: &str) -> Vec<u8> {
+    synth::response(200, "OK", call, 1, "INVITE").into_bytes()
+}
+
+fn endpoint(s: &str) -> Endpoint {
+    let (ip, port) = synth::ep(s);
+    Endpoint { ip, port }
+}
+
+fn read(data: &[u8]) -> (sipfix::trace::SourceInfo, Collect) {
+    let (mut infos, c) = synth::read_bytes(data).unwrap_or_else(|e| panic!("{e}"));
+    (infos.remove(0), c)
+}
+
+#[test]
+fn udp_over_every_link_layer() {
+    let v4 = synth::udp_ip("10.0.0.1:5060", "10.0.0.2:5062", &invite("v4"));
+    let v6 = synth::udp_ip("[2001:db8::1]:5060", "[2001:db8::2]:5070", &invite("v6"));
+    let cases: Vec<(u32, Vec<u8>, &str)> = vec![
+        (lt::ETHERNET, synth::eth(&v4), "Ethernet"),
+        (lt::ETHERNET, synth::eth(&v6), "Ethernet"),
+        (lt::ETHERNET, synth::vlan(&[100], &v4), "Ethernet"),
+        (lt::ETHERNET, synth::vlan(&[100, 200], &v6), "Ethernet"),
+        (lt::ETHERNET, synth::pppoe(&v4), "Ethernet"),
+        (lt::SLL, synth::sll(&v4), "Linux cooked v1"),
+        (lt::SLL2, synth::sll2(7, &v6), "Linux cooked v2"),
+        (lt::RAW, v4.clone(), "raw IP"),
+        (lt::RAW, v6.clone(), "raw IP"),
+        (lt::IPV4, v4.clone(), "raw IPv4"),
+        (lt::IPV6, v6.clone(), "raw IPv6"),
+        (lt::NULL, synth::null_loopback(&v4), "BSD loopback"),
+        (lt::NULL, synth::null_loopback(&v6), "BSD loopback"),
+        (lt::LOOP, synth::openbsd_loop(&v6), "OpenBSD loopback"),
+    ];
+    for (linktype, frame, name) in cases {
+        let v6 = frame.len() > 40 && frame.windows(4).any(|w| w == b"v6\r\n");
+        let cap = synth::pcap(linktype, &[(T0, frame)]);
+        let (info, c) = read(&cap);
+        assert_eq!(info.format, Format::Pcap);
+        assert_eq!(info.link_types, vec![name.to_string()]);
+        assert_eq!(c.records.len(), 1, "{name}: {:?}", c.problems);
+        assert!(c.problems.is_empty(), "{name}: {:?}", c.problems);
+        let r = &c.records[0];
+        assert_eq!((r.file, r.frame, r.frames.clone()), (0, 1, vec![1]));
+        assert_eq!(r.time_ns, Some(T0));
+        assert_eq!(r.transport, Transport::Udp);
+        let (src, dst) = if v6 {
+            ("[2001:db8::1]:5060", "[2001:db8::2]:5070")
+        } else {
+            ("10.0.0.1:5060", "10.0.0.2:5062")
+        };
+        assert_eq!(r.src, Some(endpoint(src)), "{name}");
+        assert_eq!(r.dst, Some(endpoint(dst)), "{name}");
+        assert!(
+            r.text()
+                .starts_with("INVITE sip:bob@example.com SIP/2.0\r\n")
+        );
+        assert!(r.text().ends_with(synth::SDP), "{name}");
+        if linktype == lt::SLL2 {
+            assert_eq!(r.interface, 7 << 16);
+        }
+    }
+}
+
+#[test]
+fn sip_on_any_port_and_nothing_but_sip() {
+    let rtp = [0x80u8, 0x00, 0x12, 0x34, 0, 0, 0, 1, 0, 0, 0, 2, 0xff, 0xfe];
+    let frames = vec![
+        // SIP on a port nobody would guess.
+        (
+            T0,
+            synth::eth(&synth::udp_ip(
+                "10.0.0.1:40000",
+                "10.0.0.2:12345",
+                &invite("odd"),
+            )),
+        ),
+        // RTP, a keep-alive, an HTTP request: none is SIP.
+        (
+            T0 + 1,
+            synth::eth(&synth::udp_ip("10.0.0.1:4000", "10.0.0.2:4002", &rtp)),
+        ),
+        (
+            T0 + 2,
+            synth::eth(&synth::udp_ip(
+                "10.0.0.1:5060",
+                "10.0.0.2:5060",
+                b"\r\n\r\n",
+            )),
+        ),
+        (
+            T0 + 3,
+            synth::eth(&synth::udp_ip(
+                "10.0.0.1:80",
+                "10.0.0.2:80",
+                b"GET / HTTP/1.1\r\nHost: x\r\n\r\n",
+            )),
+        ),
+        // An ARP frame.
+        (T0 + 4, synth::ethernet(0x0806, &[0; 28])),
+        // A response with bytes after its Content-Length (discarded,
+        // RFC 3261 §18.3) and CRLFs before it.
+        (
+            T0 + 5,
+            synth::eth(&synth::udp_ip(
+                "10.0.0.2:12345",
+                "10.0.0.1:40000",
+                &[b"\r\n".as_slice(), &ok("odd"), b"GARBAGE"].concat(),
+            )),
+        ),
+    ];
+    let (info, c) = read(&synth::pcap(lt::ETHERNET, &frames));
+    assert_eq!(info.packets, 6);
+    assert_eq!(info.sip_messages, 2);
+    assert!(c.problems.is_empty(), "{:?}", c.problems);
+    assert_eq!(
+        c.records.iter().map(|r| r.frame).collect::<Vec<_>>(),
+        vec![1, 6]
+    );
+    assert_eq!(c.records[1].sip, ok("odd"));
+}
+
+#[test]
+fn pcap_byte_orders_and_resolutions() {
+    let frame = synth::eth(&synth::udp_ip(
+        "10.0.0.1:5060",
+        "10.0.0.2:5060",
+        &invite("x"),
+    ));
+    for (res, be) in [
+        (Resolution::Micro, false),
+        (Resolution::Micro, true),
+        (Resolution::Nano, false),
+        (Resolution::Nano, true),
+    ] {
+        let t = T0 + 789; // sub-microsecond part kept only in nanosecond files
+        let cap = synth::pcap_with(lt::ETHERNET, res, be, &[(t, frame.clone())]);
+        let (_, c) = read(&cap);
+        assert_eq!(c.records.len(), 1);
+        let want = if res == Resolution::Nano { t } else { T0 };
+        assert_eq!(c.records[0].time_ns, Some(want), "{res:?} big-endian {be}");
+    }
+}
+
+#[test]
+fn pcapng_sections_interfaces_and_resolutions() {
+    let v4 = synth::udp_ip("10.0.0.1:5060", "10.0.0.2:5060", &invite("a"));
+    let v6 = synth::udp_ip("[::1]:5060", "[::2]:5060", &ok("a"));
+    let mut w = synth::PcapngWriter::new(Vec::new(), false).unwrap();
+    let eth = w.interface(lt::ETHERNET, 6).unwrap();
+    let sll2 = w.interface(lt::SLL2, 9).unwrap();
+    w.packet(eth, T0, &synth::eth(&v4), 0).unwrap();
+    w.packet(sll2, T0 + 1, &synth::sll2(3, &v6), 0).unwrap();
+    // A simple packet block: interface 0, no time.
+    w.simple_packet(&synth::eth(&v4)).unwrap();
+    // An unknown block type is skipped.
+    w.raw_block(0x0bad_cafe & 0x7fff_ffff, b"whatever").unwrap();
+    let mut bytes = w.into_inner();
+    // A second section, big-endian, with a binary-fraction interface.
+    let mut w = synth::PcapngWriter::new(Vec::new(), true).unwrap();
+    let raw = w.interface(lt::RAW, 0x80 | 20).unwrap();
+    w.packet(raw, T0 + 2_000, &v4, 0).unwrap();
+    bytes.extend(w.into_inner());
+
+    let (info, c) = read(&bytes);
+    assert_eq!(info.format, Format::Pcapng);
+    assert_eq!(
+        info.link_types,
+        vec!["Ethernet", "Linux cooked v2", "raw IP"]
+    );
+    assert!(c.problems.is_empty(), "{:?}", c.problems);
+    assert_eq!(c.records.len(), 4, "{:?}", c.records);
+    let got: Vec<(u64, u32, Option<i64>)> = c
+        .records
+        .iter()
+        .map(|r| (r.frame, r.interface, r.time_ns))
+        .collect();
+    // Microsecond interface: the nanoseconds are lost; 2^-20 s units:
+    // within a microsecond.
+    assert_eq!(got[0], (1, 0, Some(T0 / 1000 * 1000)));
+    assert_eq!(got[1], (2, 1 | (3 << 16), Some(T0 + 1)));
+    assert_eq!(got[2], (3, 0, None));
+    assert_eq!((got[3].0, got[3].1), (4, 2));
+    let t = got[3].2.unwrap();
+    assert!((t - (T0 + 2_000)).abs() < 1_000, "{t}");
+}
+
+#[test]
+fn gzip_captures_and_logs() {
+    let frame = synth::eth(&synth::udp_ip(
+        "10.0.0.1:5060",
+        "10.0.0.2:5060",
+        &invite("z"),
+    ));
+    let cap = synth::pcapng(lt::ETHERNET, &[(T0, frame)]);
+    let (info, c) = read(&synth::gzip(&cap));
+    assert!(info.gzip);
+    assert_eq!(info.format, Format::Pcapng);
+    assert_eq!(info.bytes, cap.len() as u64);
+    assert_eq!(c.records.len(), 1);
+
+    let log = [b"some log line\n".as_slice(), &invite("z")].concat();
+    let (info, c) = read(&synth::gzip(&log));
+    assert!(info.gzip);
+    assert_eq!(info.format, Format::Raw);
+    assert_eq!(c.records.len(), 1);
+}
+
+#[test]
+fn a_truncated_capture_keeps_what_came_before() {
+    let frames: Vec<(i64, Vec<u8>)> = (0..3)
+        .map(|i| {
+            (
+                T0 + i,
+                synth::eth(&synth::udp_ip(
+                    "10.0.0.1:5060",
+                    "10.0.0.2:5060",
+                    &invite(&format!("t{i}")),
+                )),
+            )
+        })
+        .collect();
+    for cap in [
+        synth::pcap(lt::ETHERNET, &frames),
+        synth::pcapng(lt::ETHERNET, &frames),
+    ] {
+        let cut = &cap[..cap.len() - 100];
+        let (_, c) = read(cut);
+        assert_eq!(c.records.len(), 2, "{:?}", c.problems);
+        assert_eq!(c.problems.len(), 1, "{:?}", c.problems);
+        assert_eq!(c.problems[0].frame, Some(3));
+        assert!(c.problems[0].text.contains("cut short"), "{:?}", c.problems);
+    }
+}
+
+#[test]
+fn a_corrupt_record_header_is_skipped() {
+    let frames: Vec<(i64, Vec<u8>)> = (0..3)
+        .map(|i| {
+            (
+                T0 + i * 1000,
+                synth::eth(&synth::udp_ip(
+                    "10.0.0.1:5060",
+                    "10.0.0.2:5060",
+                    &invite(&format!("c{i}")),
+                )),
+            )
+        })
+        .collect();
+    // pcap: the second record's captured length becomes absurd.
+    let mut cap = synth::pcap(lt::ETHERNET, &frames);
+    let second = 24 + 16 + frames[0].1.len();
+    cap[second + 8..second + 12].copy_from_slice(&0x7fff_0000u32.to_le_bytes());
+    let (_, c) = read(&cap);
+    let calls: Vec<String> = c.records.iter().map(|r| r.text()).collect();
+    assert_eq!(calls.len(), 2, "{:?}", c.problems);
+    assert!(calls[0].contains("Call-ID: c0") && calls[1].contains("Call-ID: c2"));
+    assert_eq!(c.problems.len(), 1);
+    assert!(c.problems[0].text.contains("corrupt record header"));
+
+    // pcapng: the second block's length becomes absurd.
+    let mut cap = synth::pcapng(lt::ETHERNET, &frames);
+    let shb = u32::from_le_bytes(cap[4..8].try_into().unwrap()) as usize;
+    let idb = u32::from_le_bytes(cap[shb + 4..shb + 8].try_into().unwrap()) as usize;
+    let epb0 = shb + idb;
+    let epb1 = epb0 + u32::from_le_bytes(cap[epb0 + 4..epb0 + 8].try_into().unwrap()) as usize;
+    cap[epb1 + 4..epb1 + 8].copy_from_slice(&0x7fff_fff0u32.to_le_bytes());
+    let (_, c) = read(&cap);
+    let calls: Vec<String> = c.records.iter().map(|r| r.text()).collect();
+    assert_eq!(calls.len(), 2, "{:?}", c.problems);
+    assert!(calls[1].contains("Call-ID: c2"));
+    assert_eq!(c.problems.len(), 1);
+    assert!(c.problems[0].text.contains("corrupt block"));
+}
+
+#[test]
+fn broken_packets_are_problems_not_panics() {
+    let good = synth::udp_ip("10.0.0.1:5060", "10.0.0.2:5060", &invite("g"));
+    let frames = vec![
+        (T0, synth::ethernet(0x0800, &[0x45, 0, 0])),
+        (T0, synth::ethernet(0x0800, &[0x15; 30])),
+        (T0, vec![0; 6]),
+        (T0, synth::eth(&good)),
+    ];
+    let (_, c) = read(&synth::pcap(lt::ETHERNET, &frames));
+    assert_eq!(c.records.len(), 1);
+    let frames: Vec<Option<u64>> = c.problems.iter().map(|p| p.frame).collect();
+    assert_eq!(frames, vec![Some(1), Some(2), Some(3)], "{:?}", c.problems);
+}
+
+#[test]
+fn a_snap_length_cut_message_is_kept_and_reported() {
+    let frame = synth::eth(&synth::udp_ip(
+        "10.0.0.1:5060",
+        "10.0.0.2:5060",
+        &invite("s"),
+    ));
+    let mut w =
+        synth::PcapWriter::new(Vec::new(), lt::ETHERNET, Resolution::Micro, false, 200).unwrap();
+    w.packet(T0, &frame[..200], frame.len() as u32).unwrap();
+    let (_, c) = read(&w.into_inner());
+    assert_eq!(c.records.len(), 1);
+    assert!(c.records[0].text().starts_with("INVITE "));
+    assert_eq!(c.problems.len(), 1);
+    assert!(
+        c.problems[0].text.contains("snap length"),
+        "{:?}",
+        c.problems
+    );
+}
+
+#[test]
+fn not_a_trace_is_one_clear_error() {
+    for (bytes, why) in [
+        (&b""[..], "empty"),
+        (&[0u8, 1, 2, 3, 4, 5, 6, 7, 0xff, 0xfe][..], "binary"),
+        (&b"just some text\nwith no SIP in it\n"[..], "no SIP"),
+    ] {
+        let err = synth::read_bytes(bytes).unwrap_err();
+        assert!(matches!(err, ReadError::NotATrace { .. }), "{why}");
+        let line = err.to_string();
+        assert!(!line.contains('\n'));
+        for name in [
+            "pcap", "pcapng", "PJSIP", "chan_sip", "sofia", "sipdump", "sngrep", "ngrep", "raw SIP",
+        ] {
+            assert!(line.contains(name), "{why}: {line}");
+        }
+    }
+    // A missing file, and a forced format that does not fit.
+    let mut c = Collect::default();
+    let err = read_inputs(
+        &[Input::Path("/nonexistent/x.pcap".into())],
+        Format::Auto,
+        &mut c,
+    )
+    .unwrap_err();
+    assert!(matches!(err, ReadError::Open { .. }));
+    assert!(err.to_string().contains("/nonexistent/x.pcap"));
+    let err = read_inputs(&[Input::Bytes(invite("x"))], Format::Pcap, &mut c).unwrap_err();
+    assert!(matches!(err, ReadError::WrongFormat { .. }), "{err}");
+    // Forcing raw on a capture is also refused (binary is not a log).
+    let cap = synth::pcap(lt::ETHERNET, &[]);
+    let err = read_inputs(&[Input::Bytes(cap)], Format::Raw, &mut c).unwrap_err();
+    assert!(matches!(err, ReadError::WrongFormat { .. }), "{err}");
+}
+
+#[test]
+fn a_bad_input_among_good_ones_fails_before_reading() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = dir.path().join("good.pcap");
+    std::fs::write(
+        &good,
+        synth::pcap(
+            lt::ETHERNET,
+            &[(
+                T0,
+                synth::eth(&synth::udp_ip("10.0.0.1:1", "10.0.0.2:2", &invite("g"))),
+            )],
+        ),
+    )
+    .unwrap();
+    let bad = dir.path().join("bad.bin");
+    std::fs::write(&bad, [0u8; 64]).unwrap();
+    let mut c = Collect::default();
+    let err = read_inputs(&[Input::Path(good), Input::Path(bad)], Format::Auto, &mut c);
+    assert!(err.is_err());
+    assert!(c.records.is_empty(), "nothing read before the check");
+}
+
+#[test]
+fn several_inputs_are_numbered_in_order() {
+    let cap = |call: &str| {
+        synth::pcap(
+            lt::ETHERNET,
+            &[(
+                T0,
+                synth::eth(&synth::udp_ip("10.0.0.1:1", "10.0.0.2:2", &invite(call))),
+            )],
+        )
+    };
+    let mut c = Collect::default();
+    let infos = read_inputs(
+        &[
+            Input::Bytes(cap("first")),
+            Input::Bytes(invite("second")),
+            Input::Bytes(cap("third")),
+        ],
+        Format::Auto,
+        &mut c,
+    )
+    .unwrap();
+    let formats: Vec<Format> = infos.iter().map(|i| i.format).collect();
+    assert_eq!(formats, vec![Format::Pcap, Format::Raw, Format::Pcap]);
+    let files: Vec<(u32, u64)> = c.records.iter().map(|r| (r.file, r.frame)).collect();
+    assert_eq!(files, vec![(0, 1), (1, 1), (2, 1)]);
+    assert!(c.progress_calls >= 3);
+}
+
+#[test]
+fn raw_messages_between_log_lines() {
+    let log = "\
+[2024-05-01 10:00:00] NOTICE: something unrelated
+INVITE sip:bob@example.com SIP/2.0
+Via: SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bK1
+Call-ID: one
+CSeq: 1 INVITE
+Content-Length: 10
+
+v=0
+a=b
+[2024-05-01 10:00:01] VERBOSE: between messages
+    SIP/2.0 486 Busy Here
+    Via: SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bK1
+    Call-ID: one
+    CSeq: 1 INVITE
+    Content-Length: 0
+
+BYE sip:bob@example.com SIP/2.0
+Call-ID: two
+CSeq: 2 BYE
+";
+    let (info, c) = read(log.as_bytes());
+    assert_eq!(info.format, Format::Raw);
+    assert_eq!(info.packets, 3);
+    let texts: Vec<String> = c.records.iter().map(|r| r.text()).collect();
+    assert_eq!(
+        texts[0],
+        "INVITE sip:bob@example.com SIP/2.0\r\nVia: SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bK1\r\n\
+         Call-ID: one\r\nCSeq: 1 INVITE\r\nContent-Length: 10\r\n\r\nv=0\r\na=b\r\n"
+    );
+    assert_eq!(
+        texts[1],
+        "SIP/2.0 486 Busy Here\r\nVia: SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bK1\r\n\
+         Call-ID: one\r\nCSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n"
+    );
+    assert_eq!(
+        texts[2],
+        "BYE sip:bob@example.com SIP/2.0\r\nCall-ID: two\r\nCSeq: 2 BYE\r\n"
+    );
+    let frames: Vec<u64> = c.records.iter().map(|r| r.frame).collect();
+    assert_eq!(frames, vec![1, 2, 3]);
+    assert!(c.records.iter().all(|r| r.src.is_none()));
+    // A message takes the time of a timestamped line just before it.
+    let t0 = 1_714_557_600_000_000_000; // 2024-05-01 10:00:00 UTC
+    let times: Vec<Option<i64>> = c.records.iter().map(|r| r.time_ns).collect();
+    assert_eq!(times, vec![Some(t0), Some(t0 + 1_000_000_000), None]);
+}
+
+#[test]
+fn export_copies_the_chosen_frames() {
+    let frames: Vec<(i64, Vec<u8>)> = (0..4)
+        .map(|i| {
+            (
+                T0 + i * 1_000_000,
+                synth::eth(&synth::udp_ip(
+                    "10.0.0.1:5060",
+                    "10.0.0.2:5060",
+                    &invite(&format!("e{i}")),
+                )),
+            )
+        })
+        .collect();
+    let inputs = [Input::Bytes(synth::pcapng(lt::ETHERNET, &frames))];
+    let chosen: BTreeSet<(u32, u64)> = [(0, 2), (0, 4)].into_iter().collect();
+    let mut out = Vec::new();
+    assert_eq!(export_pcap(&inputs, &chosen, &mut out).unwrap(), 2);
+    let (info, c) = read(&out);
+    assert_eq!(info.format, Format::Pcap, "one link type: a pcap");
+    let texts: Vec<String> = c.records.iter().map(|r| r.text()).collect();
+    assert!(texts[0].contains("Call-ID: e1") && texts[1].contains("Call-ID: e3"));
+    assert_eq!(c.records[1].time_ns, Some(T0 + 3_000_000));
+}
+
+#[test]
+fn export_of_mixed_link_types_and_logs_is_pcapng() {
+    let v4 = synth::udp_ip("10.0.0.1:5060", "10.0.0.2:5060", &invite("m"));
+    let inputs = [
+        Input::Bytes(synth::pcap(lt::ETHERNET, &[(T0, synth::eth(&v4))])),
+        Input::Bytes(synth::pcap(lt::SLL, &[(T0 + 1, synth::sll(&v4))])),
+        Input::Bytes(invite("from-log")),
+    ];
+    let chosen: BTreeSet<(u32, u64)> = [(0, 1), (1, 1), (2, 1)].into_iter().collect();
+    let mut out = Vec::new();
+    assert_eq!(export_pcap(&inputs, &chosen, &mut out).unwrap(), 3);
+    let (info, c) = read(&out);
+    assert_eq!(info.format, Format::Pcapng);
+    assert_eq!(info.link_types, vec!["Ethernet", "Linux cooked v1"]);
+    assert_eq!(c.records.len(), 3);
+    // The log's message became a UDP packet between the stand-in addresses.
+    let log = &c.records[2];
+    assert!(log.text().contains("Call-ID: from-log"));
+    assert_eq!(log.src, Some(endpoint("127.0.0.1:5060")));
+    assert_eq!(log.dst, Some(endpoint("127.0.0.2:5060")));
+    // Standard input cannot be read twice.
+    let err = export_pcap(&[Input::Stdin], &chosen, &mut Vec::new()).unwrap_err();
+    assert_eq!(err, ReadError::StdinAgain);
+}
