@@ -241,6 +241,15 @@ fn open<'a, 's>(
     })
 }
 
+/// Booleans and integers: written as they print, typed by their field.
+macro_rules! numbers {
+    ($($method:ident : $ty:ident),*) => {$(
+        fn $method(self, v: $ty) -> Result<(), Error> {
+            self.num(stringify!($ty), v)
+        }
+    )*};
+}
+
 impl<'a, 's> ser::Serializer for &'a mut Emitter<'s> {
     type Ok = ();
     type Error = Error;
@@ -252,32 +261,10 @@ impl<'a, 's> ser::Serializer for &'a mut Emitter<'s> {
     type SerializeStruct = Compound<'a, 's>;
     type SerializeStructVariant = Compound<'a, 's>;
 
-    fn serialize_bool(self, v: bool) -> Result<(), Error> {
-        self.num("bool", v)
-    }
-    fn serialize_i8(self, v: i8) -> Result<(), Error> {
-        self.num("i8", v)
-    }
-    fn serialize_i16(self, v: i16) -> Result<(), Error> {
-        self.num("i16", v)
-    }
-    fn serialize_i32(self, v: i32) -> Result<(), Error> {
-        self.num("i32", v)
-    }
-    fn serialize_i64(self, v: i64) -> Result<(), Error> {
-        self.num("i64", v)
-    }
-    fn serialize_u8(self, v: u8) -> Result<(), Error> {
-        self.num("u8", v)
-    }
-    fn serialize_u16(self, v: u16) -> Result<(), Error> {
-        self.num("u16", v)
-    }
-    fn serialize_u32(self, v: u32) -> Result<(), Error> {
-        self.num("u32", v)
-    }
-    fn serialize_u64(self, v: u64) -> Result<(), Error> {
-        self.num("u64", v)
+    numbers! {
+        serialize_bool: bool, serialize_i8: i8, serialize_i16: i16, serialize_i32: i32,
+        serialize_i64: i64, serialize_u8: u8, serialize_u16: u16, serialize_u32: u32,
+        serialize_u64: u64
     }
     fn serialize_f32(self, v: f32) -> Result<(), Error> {
         self.note("f32");
@@ -433,49 +420,27 @@ impl Emitter<'_> {
     }
 }
 
-impl ser::SerializeSeq for Compound<'_, '_> {
-    type Ok = ();
-    type Error = Error;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, v: &T) -> Result<(), Error> {
-        self.element(v)
-    }
-    fn end(self) -> Result<(), Error> {
-        Compound::end(self)
-    }
+/// Sequences and tuples: every item is an element.
+macro_rules! elements {
+    ($($trait:ident :: $method:ident),*) => {$(
+        impl ser::$trait for Compound<'_, '_> {
+            type Ok = ();
+            type Error = Error;
+            fn $method<T: Serialize + ?Sized>(&mut self, v: &T) -> Result<(), Error> {
+                self.element(v)
+            }
+            fn end(self) -> Result<(), Error> {
+                Compound::end(self)
+            }
+        }
+    )*};
 }
-
-impl ser::SerializeTuple for Compound<'_, '_> {
-    type Ok = ();
-    type Error = Error;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, v: &T) -> Result<(), Error> {
-        self.element(v)
-    }
-    fn end(self) -> Result<(), Error> {
-        Compound::end(self)
-    }
-}
-
-impl ser::SerializeTupleStruct for Compound<'_, '_> {
-    type Ok = ();
-    type Error = Error;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, v: &T) -> Result<(), Error> {
-        self.element(v)
-    }
-    fn end(self) -> Result<(), Error> {
-        Compound::end(self)
-    }
-}
-
-impl ser::SerializeTupleVariant for Compound<'_, '_> {
-    type Ok = ();
-    type Error = Error;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, v: &T) -> Result<(), Error> {
-        self.element(v)
-    }
-    fn end(self) -> Result<(), Error> {
-        Compound::end(self)
-    }
-}
+elements!(
+    SerializeSeq::serialize_element,
+    SerializeTuple::serialize_element,
+    SerializeTupleStruct::serialize_field,
+    SerializeTupleVariant::serialize_field
+);
 
 impl ser::SerializeMap for Compound<'_, '_> {
     type Ok = ();
@@ -510,45 +475,39 @@ impl ser::SerializeMap for Compound<'_, '_> {
     }
 }
 
-impl ser::SerializeStruct for Compound<'_, '_> {
-    type Ok = ();
-    type Error = Error;
-    fn serialize_field<T: Serialize + ?Sized>(
-        &mut self,
-        key: &'static str,
-        v: &T,
-    ) -> Result<(), Error> {
+impl Compound<'_, '_> {
+    fn field<T: Serialize + ?Sized>(&mut self, key: &'static str, v: &T) -> Result<(), Error> {
         self.sep();
         self.e.out.push_str(key);
         self.e.out.push_str(": ");
         v.serialize(&mut *self.e)
-    }
-    fn skip_field(&mut self, key: &'static str) -> Result<(), Error> {
-        // A skipped field would leave the struct expression incomplete.
-        Err(Error(format!("field {key} is skipped when serialising")))
-    }
-    fn end(self) -> Result<(), Error> {
-        Compound::end(self)
     }
 }
 
-impl ser::SerializeStructVariant for Compound<'_, '_> {
-    type Ok = ();
-    type Error = Error;
-    fn serialize_field<T: Serialize + ?Sized>(
-        &mut self,
-        key: &'static str,
-        v: &T,
-    ) -> Result<(), Error> {
-        self.sep();
-        self.e.out.push_str(key);
-        self.e.out.push_str(": ");
-        v.serialize(&mut *self.e)
-    }
-    fn end(self) -> Result<(), Error> {
-        Compound::end(self)
-    }
+/// Structs and struct variants: named fields, none skipped.
+macro_rules! fields {
+    ($($trait:ident),*) => {$(
+        impl ser::$trait for Compound<'_, '_> {
+            type Ok = ();
+            type Error = Error;
+            fn serialize_field<T: Serialize + ?Sized>(
+                &mut self,
+                key: &'static str,
+                v: &T,
+            ) -> Result<(), Error> {
+                self.field(key, v)
+            }
+            fn skip_field(&mut self, key: &'static str) -> Result<(), Error> {
+                // A skipped field would leave the struct expression incomplete.
+                Err(Error(format!("field {key} is skipped when serialising")))
+            }
+            fn end(self) -> Result<(), Error> {
+                Compound::end(self)
+            }
+        }
+    )*};
 }
+fields!(SerializeStruct, SerializeStructVariant);
 
 #[cfg(test)]
 mod tests {

@@ -308,30 +308,15 @@ pub struct PairFile {
     pub pair: Vec<Pair>,
 }
 
-impl Keyed for CodeEntry {
-    type Key = u16;
-    fn key(&self) -> &u16 {
-        &self.code
-    }
+/// The key a [`super::Table`] of these rows is sorted and looked up by.
+macro_rules! keyed {
+    ($($row:ident . $field:ident : $key:ty),*) => {$(
+        impl Keyed for $row {
+            type Key = $key;
+            fn key(&self) -> &$key {
+                &self.$field
+            }
+        }
+    )*};
 }
-
-impl Keyed for Cause {
-    type Key = u8;
-    fn key(&self) -> &u8 {
-        &self.cause
-    }
-}
-
-impl Keyed for SipToCause {
-    type Key = u16;
-    fn key(&self) -> &u16 {
-        &self.sip
-    }
-}
-
-impl Keyed for WarnCode {
-    type Key = u16;
-    fn key(&self) -> &u16 {
-        &self.code
-    }
-}
+keyed!(CodeEntry.code: u16, Cause.cause: u8, SipToCause.sip: u16, WarnCode.code: u16);
