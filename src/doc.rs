@@ -22,6 +22,74 @@ pub enum Block {
     Steps(Vec<StepView>),
     /// A highlighted warning line (deprecated, unregistered).
     Warning(String),
+    /// A list whose items may hold items of their own (a checklist step
+    /// with its findings, a header with its meaning).
+    Tree(Vec<Item>),
+    /// Commands to run, by tool: a runnable command is never broken across
+    /// lines (see [`crate::render`]).
+    Commands(Vec<(String, String)>),
+}
+
+/// What starts an item of a [`Block::Tree`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Marker {
+    /// A bullet (`•`, or `-` in ASCII; `◦`/`*` one level down).
+    Bullet,
+    /// A number (`3.`): a checklist step.
+    Number(usize),
+    /// A checkbox mark (`[x]`): a step with its state.
+    Check(&'static str),
+}
+
+/// One item of a [`Block::Tree`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Item {
+    pub marker: Marker,
+    /// Shown in bold before the text and never broken: a header name.
+    pub label: Option<String>,
+    pub text: String,
+    /// The text is copied from a message: a code span in Markdown.
+    pub verbatim: bool,
+    pub children: Vec<Item>,
+}
+
+impl Item {
+    /// A bulleted item.
+    pub fn bullet(text: impl Into<String>) -> Item {
+        Item {
+            marker: Marker::Bullet,
+            label: None,
+            text: text.into(),
+            verbatim: false,
+            children: Vec::new(),
+        }
+    }
+
+    /// A numbered item.
+    pub fn numbered(n: usize, text: impl Into<String>) -> Item {
+        Item {
+            marker: Marker::Number(n),
+            ..Item::bullet(text)
+        }
+    }
+
+    /// The same item with a label.
+    pub fn label(mut self, label: impl Into<String>) -> Item {
+        self.label = Some(label.into());
+        self
+    }
+
+    /// The same item, its text marked as copied from a message.
+    pub fn verbatim(mut self) -> Item {
+        self.verbatim = true;
+        self
+    }
+
+    /// The same item with children.
+    pub fn children(mut self, children: Vec<Item>) -> Item {
+        self.children = children;
+        self
+    }
 }
 
 /// One checklist step as displayed.

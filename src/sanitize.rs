@@ -2,10 +2,56 @@
 //! bidirectional overrides are shown as visible escapes, tabs are expanded.
 //! Applied once, where text from outside (pastes, files, notes) enters.
 
+use std::borrow::Cow;
+
+/// Line ends of text from outside, made usable: text with no LF at all
+/// ends its lines with CR, because a terminal paste (tmux `paste-buffer`,
+/// screen, some SSH clients) turns every LF into CR. A CRLF message then
+/// arrives with CR CR line ends, and an LF one with lone CRs. When every run
+/// of CRs has an even length, each CR CR pair is one line end, written back
+/// as CRLF (a blank line is CR CR CR CR); otherwise each CR is one line
+/// end, written as LF. Text holding an LF is returned as it is (CRLF and LF
+/// are read by everyone; a CR inside such a line stays a character). Line
+/// numbers are kept.
+pub fn line_ends(input: &[u8]) -> Cow<'_, [u8]> {
+    if input.contains(&b'\n') || !input.contains(&b'\r') {
+        return Cow::Borrowed(input);
+    }
+    let pairs = input.split(|&b| b != b'\r').all(|run| run.len() % 2 == 0);
+    let mut out = Vec::with_capacity(input.len() + input.len() / 16);
+    let mut i = 0;
+    while i < input.len() {
+        if input[i] != b'\r' {
+            out.push(input[i]);
+            i += 1;
+        } else if pairs {
+            out.extend_from_slice(b"\r\n");
+            i += 2;
+        } else {
+            out.push(b'\n');
+            i += 1;
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// [`line_ends`] of a string.
+pub fn line_ends_str(s: &str) -> Cow<'_, str> {
+    match line_ends(s.as_bytes()) {
+        Cow::Borrowed(_) => Cow::Borrowed(s),
+        // Only ASCII CR and LF bytes were changed: still UTF-8.
+        Cow::Owned(b) => Cow::Owned(
+            String::from_utf8(b)
+                .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()),
+        ),
+    }
+}
+
 /// Sanitise multi-line text: keeps `\n`, expands tabs to spaces (width 4),
-/// turns `\r\n` and lone `\r` into `\n`, and escapes every other control.
+/// turns every line end ([`line_ends`], then `\r\n` and lone `\r`) into
+/// `\n`, and escapes every other control.
 pub fn text(s: &str) -> String {
-    let s = s.replace("\r\n", "\n").replace('\r', "\n");
+    let s = line_ends_str(s).replace("\r\n", "\n").replace('\r', "\n");
     let mut out = String::with_capacity(s.len());
     for (i, line) in s.split('\n').enumerate() {
         if i > 0 {
@@ -164,6 +210,26 @@ mod tests {
             json_pretty(&serde_json::json!({"k": [1, "x"]})).unwrap(),
             serde_json::to_string_pretty(&serde_json::json!({"k": [1, "x"]})).unwrap()
         );
+    }
+
+    #[test]
+    fn cr_only_line_ends_are_read_as_a_paste_made_them() {
+        // CRLF through tmux: CR CR, a blank line CR CR CR CR.
+        assert_eq!(
+            line_ends(b"A: 1\r\rB: 2\r\r\r\rbody\r\r").as_ref(),
+            b"A: 1\r\nB: 2\r\n\r\nbody\r\n"
+        );
+        // LF through tmux: lone CRs (a blank line is CR CR, an odd run elsewhere).
+        assert_eq!(
+            line_ends(b"A: 1\rB: 2\r\rbody\r").as_ref(),
+            b"A: 1\nB: 2\n\nbody\n"
+        );
+        // With an LF anywhere, nothing changes.
+        for same in [&b"A\r\nB\r\n"[..], b"A\nB\n", b"A\rx\nB", b"no line end"] {
+            assert!(matches!(line_ends(same), Cow::Borrowed(_)), "{same:?}");
+        }
+        assert_eq!(text("a\r\rb\r\r\r\rc"), "a\nb\n\nc");
+        assert_eq!(text("a\rb"), "a\nb");
     }
 
     #[test]

@@ -76,14 +76,68 @@ fn show_several_codes() {
     assert!(s.contains("SIP 404 Not Found") && s.contains("SIP 604 Does Not Exist Anywhere"));
 }
 
+/// Every line of `out` fits `width` columns, except a whole runnable
+/// command, which is printed on a line of its own, never broken.
+fn assert_fits(what: &str, out: &str, width: usize) {
+    for l in out.lines() {
+        let cols = l.chars().count();
+        assert!(
+            cols <= width || sipfix::render::is_runnable(l.trim()),
+            "{what}: line of {cols} columns: {l:?}"
+        );
+    }
+}
+
+fn sipfix_in(lang: &str, args: &[&str]) -> String {
+    let o = Command::new(env!("CARGO_BIN_EXE_sipfix"))
+        .args(args)
+        .env("LANG", lang)
+        .env_remove("LC_ALL")
+        .env_remove("LC_CTYPE")
+        .output()
+        .expect("run sipfix");
+    assert!(o.status.success(), "{args:?}: {}", stderr(&o));
+    String::from_utf8(o.stdout).expect("UTF-8")
+}
+
 #[test]
-fn every_entry_fits_80_columns() {
+fn every_output_fits_80_columns_in_every_locale() {
     let list = json(&["list", "--json"]);
-    for e in list.as_array().unwrap() {
-        let code = e["code"].as_u64().unwrap().to_string();
-        let s = stdout(&sipfix(&["show", &code]));
-        for l in s.lines() {
-            assert!(l.chars().count() <= 80, "{code}: line too long: {l:?}");
+    let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/messages");
+    let mut runs: Vec<Vec<String>> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| vec!["show".to_string(), e["code"].as_u64().unwrap().to_string()])
+        .collect();
+    for f in std::fs::read_dir(fixtures).unwrap() {
+        let p = f.unwrap().path().display().to_string();
+        runs.push(vec!["explain".into(), p]);
+    }
+    for args in [
+        &["list"][..],
+        &["search", "busy"],
+        &["q850"],
+        &["q850", "34"],
+        &["q850", "--sip", "480"],
+        &["compare", "480", "486"],
+        &["compare", "202", "501"],
+    ] {
+        runs.push(args.iter().map(|s| s.to_string()).collect());
+    }
+    // LANG=C and --ascii fold "§" into "sec. ": before the fix the fold came
+    // after wrapping and lines grew to 81-85 columns.
+    for (lang, ascii) in [("C.UTF-8", false), ("C", false), ("C.UTF-8", true)] {
+        for args in &runs {
+            let mut a: Vec<&str> = args.iter().map(String::as_str).collect();
+            if ascii {
+                a.insert(0, "--ascii");
+            }
+            let out = sipfix_in(lang, &a);
+            if lang == "C" || ascii {
+                assert!(out.is_ascii(), "{a:?}");
+            }
+            assert_fits(&format!("LANG={lang} {a:?}"), &out, 80);
         }
     }
 }
@@ -524,5 +578,167 @@ fn version_names_the_commit() {
             "{v} vs HEAD {h}"
         ),
         None => println!("no git checkout here: the commit part is not compared"),
+    }
+}
+
+#[test]
+fn a_mistyped_command_suggests_the_closest_one() {
+    // Before: "'serach' is not a SIP status code".
+    assert_bad_input(&["serach", "busy"], "did you mean 'sipfix search'?");
+    assert_bad_input(&["--ascii", "comapre", "480", "486"], "'sipfix compare'");
+    // A word no command is close to is still read as a code.
+    assert_bad_input(&["busy"], "100 to 699");
+}
+
+#[test]
+fn list_and_search_as_markdown_tables() {
+    let s = stdout(&sipfix(&["list", "--class", "2xx", "--markdown"]));
+    let mut lines = s.lines();
+    assert_eq!(lines.next(), Some("| Code | Reason | Class | Summary |"));
+    assert_eq!(lines.next(), Some("|---:|---|---|---|"));
+    assert!(
+        s.contains("\n| 202 | Accepted (deprecated) | 2xx | "),
+        "{s}"
+    );
+    assert_eq!(
+        s.lines().count(),
+        2 + json(&["list", "--class", "2xx", "--json"])
+            .as_array()
+            .unwrap()
+            .len()
+    );
+    let s = stdout(&sipfix(&["search", "busy", "--markdown"]));
+    assert!(s.contains("\n| 486 | Busy Here | 4xx | "), "{s}");
+}
+
+#[test]
+fn explain_markdown_starts_at_the_level_of_show() {
+    let o = explain_stdin(&["--markdown"], MSG_501.as_bytes());
+    let md = stdout(&o);
+    // Before: "### SIP 501 ..." under show's "## SIP 501 ...".
+    assert!(md.starts_with("## SIP 501 Not Implemented\n"), "{md}");
+    assert!(md.contains("\n### Checklist for 501\n"), "{md}");
+    let show = stdout(&sipfix(&["show", "501", "--markdown"]));
+    assert!(show.starts_with("## SIP 501 Not Implemented\n"));
+}
+
+#[test]
+fn explain_follows_the_width_and_the_colour_flag() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("m.txt");
+    std::fs::write(&p, MSG_501).unwrap();
+    let p = p.to_str().unwrap();
+    // Before: explain had its own 80-column wrapper and no colour at all.
+    let coloured = stdout(&sipfix(&["--color", "always", "explain", p]));
+    assert!(coloured.contains("\x1b["), "{coloured}");
+    let plain = stdout(&sipfix(&["--color", "never", "explain", p]));
+    assert!(!plain.contains('\x1b'));
+    assert_eq!(
+        plain,
+        sipfix::render::to_text(
+            &sipfix::message::to_doc(
+                &sipfix::message::decode(MSG_501.as_bytes(), sipfix::kb::Kb::embedded()).unwrap()
+            ),
+            sipfix::render::TextStyle::default()
+        ),
+        "explain is the document rendered by the same renderer as show"
+    );
+}
+
+#[test]
+fn commands_and_header_names_are_never_broken() {
+    // Before: "tshark ... 'sip.Status-Code" / "== 480'" and "Proxy-" /
+    // "Authenticate" across lines.
+    let list = json(&["list", "--json"]);
+    let mut runnable = 0;
+    for e in list.as_array().unwrap() {
+        let code = e["code"].as_u64().unwrap().to_string();
+        let out = stdout(&sipfix(&["show", &code]));
+        let lines: Vec<&str> = out.lines().map(str::trim).collect();
+        let j = json(&["show", &code, "--json"]);
+        for step in j["steps"].as_array().unwrap() {
+            for cmd in step["commands"].as_object().unwrap().values() {
+                let cmd = cmd.as_str().unwrap();
+                if let Some((head, _)) = sipfix::render::runnable_head(cmd) {
+                    runnable += 1;
+                    assert!(
+                        lines.iter().any(|l| l.contains(head.trim())),
+                        "{code}: {head:?} broken in:\n{out}"
+                    );
+                }
+            }
+            for h in step["headers"].as_array().unwrap() {
+                let h = h.as_str().unwrap();
+                assert!(
+                    lines.iter().any(|l| l.contains(h)),
+                    "{code}: header name {h:?} broken in:\n{out}"
+                );
+            }
+        }
+    }
+    assert!(runnable > 100, "{runnable}");
+}
+
+/// The output of `sipfix ARGS` run with stdout on a terminal `cols` wide.
+fn on_a_terminal(cols: u16, args: &[&str]) -> String {
+    use std::io::Read;
+    use std::os::fd::FromRawFd;
+    let (mut m, mut s): (libc::c_int, libc::c_int) = (-1, -1);
+    let ws = libc::winsize {
+        ws_row: 40,
+        ws_col: cols,
+        ws_xpixel: 0,
+        ws_ypixel: 0,
+    };
+    // SAFETY: valid out-pointers, no name buffer, default termios, a valid winsize.
+    let r = unsafe { libc::openpty(&mut m, &mut s, std::ptr::null_mut(), std::ptr::null(), &ws) };
+    assert_eq!(r, 0);
+    // SAFETY: openpty returned two fresh descriptors we now own.
+    let (mut master, slave) = unsafe {
+        (
+            std::fs::File::from_raw_fd(m),
+            std::os::fd::OwnedFd::from_raw_fd(s),
+        )
+    };
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sipfix"))
+        .args(args)
+        .env("LANG", "C.UTF-8")
+        .env("TERM", "xterm")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::from(slave))
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut out = Vec::new();
+        let mut buf = [0u8; 4096];
+        // Ends with EIO once the child has exited and closed the slave.
+        while let Ok(n) = master.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            out.extend_from_slice(&buf[..n]);
+        }
+        out
+    });
+    child.wait().unwrap();
+    let out = reader.join().unwrap();
+    String::from_utf8(out).unwrap().replace('\r', "")
+}
+
+#[test]
+fn explain_wraps_at_the_terminal_width() {
+    let f = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/messages/480-reason.sip"
+    );
+    // Before: 80 columns whatever the terminal.
+    let wide = on_a_terminal(120, &["--color", "never", "explain", f]);
+    let longest = wide.lines().map(|l| l.chars().count()).max().unwrap();
+    assert!((81..=100).contains(&longest), "{longest}:\n{wide}");
+    let narrow = on_a_terminal(60, &["--color", "never", "explain", f]);
+    assert!(narrow.contains("Via headers: 2"), "{narrow}");
+    for l in narrow.lines() {
+        assert!(l.chars().count() <= 60, "{l:?}");
     }
 }

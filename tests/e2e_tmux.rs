@@ -258,3 +258,35 @@ fn a_vanished_terminal_ends_sipfix_and_keeps_the_note() {
     let store = sipfix::store::Store::open(data.path()).unwrap();
     assert_eq!(store.note(404), "typed when the pane died");
 }
+
+#[test]
+fn a_crlf_message_pasted_through_tmux_is_decoded_with_its_reason() {
+    let data = tempfile::tempdir().unwrap();
+    let t = Tmux::new("crlf");
+    t.start(data.path(), &[]);
+    let msg = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/messages/480-reason.sip"
+    );
+    assert!(std::fs::read(msg).unwrap().windows(2).any(|w| w == b"\r\n"));
+    assert!(t.cmd(&["load-buffer", "-b", "m", msg]).status.success());
+    // tmux turns each LF of the buffer into CR: the CRLF message arrives
+    // with CR CR line ends, inside a bracketed paste (-p).
+    assert!(
+        t.cmd(&["paste-buffer", "-p", "-b", "m", "-t", "t"])
+            .status
+            .success()
+    );
+    let s = t.wait_for("Decoded message (480)");
+    assert!(s.contains("Via headers: 2"), "{s}");
+    assert!(!s.contains("missing header"), "{s}");
+    // The Reason header is decoded: its Q.850 cause, by name.
+    t.send(&["PageDown"]);
+    let s = t.wait_for("No user responding");
+    assert!(s.contains("Q.850"), "{s}");
+    t.send(&["Escape"]);
+    let s = t.wait_for("In the pasted message");
+    assert!(!s.contains("no Reason header"), "{s}");
+    t.send(&["q"]);
+    t.wait_exit();
+}

@@ -948,7 +948,7 @@ fn not_implemented_with_allow() {
     assert!(e.sender.likely.contains("Asterisk"));
     let (t, md) = render_both(&e);
     assert!(t.contains("Checklist for 501"), "{t}");
-    assert!(md.contains("#### Checklist"));
+    assert!(md.contains("### Checklist for 501"));
 }
 
 #[test]

@@ -411,3 +411,42 @@ fn add_to_a_newer_schema_file_does_not_claim_memory() {
         "{err}"
     );
 }
+
+#[test]
+fn notes_as_json_and_an_export_with_task_marks() {
+    let d = tempfile::tempdir().unwrap();
+    assert!(
+        run(d.path(), &["notes", "486", "--add", "DND [x] weekends"])
+            .status
+            .success()
+    );
+    let mut s = sipfix::store::Store::open(d.path()).unwrap();
+    s.set_step(486, 0, sipfix::store::StepState::Done, 1);
+    s.save().unwrap();
+    // `notes --json`: every code with notes or progress.
+    let o = run(d.path(), &["notes", "--json"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(j[0]["code"], 486);
+    assert_eq!(j[0]["note"], "DND [x] weekends");
+    assert_eq!(j[0]["steps"][0]["state"], "done");
+    // `notes CODE --json`: that code.
+    let o = run(d.path(), &["notes", "486", "--json"]);
+    let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(j["code"], 486);
+    assert_eq!(
+        run(d.path(), &["notes", "404", "--json"]).status.code(),
+        Some(1)
+    );
+    assert_eq!(
+        run(d.path(), &["notes", "486", "--add", "x", "--json"])
+            .status
+            .code(),
+        Some(2)
+    );
+    // The export's checklist is a task list: `[x]` is not escaped.
+    let md = String::from_utf8(run(d.path(), &["notes", "--export", "markdown"]).stdout).unwrap();
+    assert!(md.contains("\n- [x] 1. "), "{md}");
+    assert!(md.contains("\n- [ ] 2. "), "{md}");
+    assert!(!md.contains("\\[x\\]"), "{md}");
+}

@@ -509,3 +509,45 @@ fn export_of_mixed_link_types_and_logs_is_pcapng() {
     let err = export_pcap(&[Input::Stdin], &chosen, &mut Vec::new()).unwrap_err();
     assert_eq!(err, ReadError::StdinAgain);
 }
+
+#[test]
+fn a_pipe_given_as_a_path_is_read_once() {
+    // `sipfix triage <(zcat x.pcap.gz)`: the path is a FIFO; checking it
+    // before reading would swallow its start.
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("fifo");
+    let c_path = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+    // SAFETY: mkfifo only reads the path.
+    assert_eq!(unsafe { libc::mkfifo(c_path.as_ptr(), 0o600) }, 0);
+    let cap = synth::pcap(
+        lt::ETHERNET,
+        &[(
+            T0,
+            synth::eth(&synth::udp_ip("10.0.0.1:1", "10.0.0.2:2", &invite("fifo"))),
+        )],
+    );
+    let writer = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::write(fifo, cap).unwrap())
+    };
+    let mut c = Collect::default();
+    let infos = read_inputs(&[Input::Path(fifo)], Format::Auto, &mut c).unwrap();
+    writer.join().unwrap();
+    assert_eq!(infos[0].format, Format::Pcap);
+    assert_eq!(c.records.len(), 1);
+}
+
+#[test]
+fn progress_is_reported_every_few_megabytes() {
+    let frame = synth::eth(&synth::udp_ip(
+        "10.0.0.1:5060",
+        "10.0.0.2:5060",
+        &invite("p"),
+    ));
+    let frames: Vec<(i64, Vec<u8>)> = (0..20_000).map(|i| (T0 + i, frame.clone())).collect();
+    let cap = synth::pcapng(lt::ETHERNET, &frames);
+    assert!(cap.len() > 9 << 20);
+    let (_, c) = read(&cap);
+    // At 4 MiB, 8 MiB, and the end.
+    assert!(c.progress_calls >= 3, "{}", c.progress_calls);
+}

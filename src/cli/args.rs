@@ -39,13 +39,41 @@ fn names_of(cmd: &clap::Command) -> Vec<String> {
 }
 
 /// Parse the command line, shorthand included, building clap's command
-/// once (building it is most of what parsing costs at start-up). Bad
-/// arguments print clap's message and exit, as `Parser::parse` does.
-pub fn parse(argv: Vec<std::ffi::OsString>) -> Cli {
+/// once for the typo check, the shorthand and the parse (building it is
+/// most of what parsing costs at start-up). `Err` holds a mistyped command
+/// and the one meant ([`mistyped_command`]); other bad arguments print
+/// clap's message and exit, as `Parser::parse` does.
+pub fn parse(argv: Vec<std::ffi::OsString>) -> Result<Cli, (String, String)> {
     let cmd = Cli::command();
-    let argv = expand_with(&names_of(&cmd), argv);
-    let mut matches = cmd.get_matches_from(argv);
-    Cli::from_arg_matches_mut(&mut matches).unwrap_or_else(|e| e.format(&mut Cli::command()).exit())
+    let names = names_of(&cmd);
+    if let Some(typo) = mistyped_in(&names, &argv) {
+        return Err(typo);
+    }
+    let mut matches = cmd.get_matches_from(expand_with(&names, argv));
+    Ok(Cli::from_arg_matches_mut(&mut matches)
+        .unwrap_or_else(|e| e.format(&mut Cli::command()).exit()))
+}
+
+/// Where the first argument that is not an option is (`sipfix --ascii 486`:
+/// 2), and whether a `--` separator comes right before it.
+fn first_positional(args: &[std::ffi::OsString]) -> Option<(usize, bool)> {
+    let mut i = 1;
+    while i < args.len() {
+        let a = args[i].to_string_lossy();
+        if a == "--" {
+            return (i + 1 < args.len()).then_some((i, true));
+        }
+        if a == "--color" {
+            i += 2;
+            continue;
+        }
+        if a.starts_with('-') && a.len() > 1 {
+            i += 1;
+            continue;
+        }
+        return Some((i, false));
+    }
+    None
 }
 
 /// Rewrite `sipfix [OPTIONS] CODE...` as `sipfix [OPTIONS] show CODE...`:
@@ -56,34 +84,76 @@ pub fn expand_shorthand(args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString
 }
 
 fn expand_with(names: &[String], args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString> {
-    let mut i = 1;
-    while i < args.len() {
-        let a = args[i].to_string_lossy();
-        if a == "--" {
-            // `sipfix -- 486`: the show goes before the separator.
-            if i + 1 < args.len() {
-                let mut out = args;
-                out.insert(i, "show".into());
-                return out;
+    match first_positional(&args) {
+        // `sipfix -- 486`: the show goes before the separator.
+        Some((i, true)) => {
+            let mut out = args;
+            out.insert(i, "show".into());
+            out
+        }
+        Some((i, false)) if !names.iter().any(|n| *n == args[i].to_string_lossy()) => {
+            let mut out = args;
+            out.insert(i, "show".into());
+            out
+        }
+        _ => args,
+    }
+}
+
+/// The command a mistyped first word was likely meant to be: `serach` is
+/// `search`. `None` for a command name, a number, or a word no command
+/// name is close to (`sipfix 486`, `sipfix busy`).
+pub fn mistyped_command(args: &[std::ffi::OsString]) -> Option<(String, String)> {
+    mistyped_in(&command_names(), args)
+}
+
+fn mistyped_in(names: &[String], args: &[std::ffi::OsString]) -> Option<(String, String)> {
+    let (i, false) = first_positional(args)? else {
+        return None;
+    };
+    let word = args[i].to_string_lossy().to_ascii_lowercase();
+    if !word.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') || word.len() < 2 {
+        return None;
+    }
+    if word.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    if names.contains(&word) {
+        return None;
+    }
+    names
+        .iter()
+        .filter(|n| *n != "help")
+        .map(|n| (edit_distance(&word, n), n))
+        // One edit for short names, two from six letters on.
+        .filter(|(d, n)| *d <= if n.len() >= 6 { 2 } else { 1 } && *d < word.len())
+        .min()
+        .map(|(_, n)| (args[i].to_string_lossy().into_owned(), n.clone()))
+}
+
+/// Edit distance with adjacent transpositions counted as one edit (optimal
+/// string alignment): `serach` to `search` is 1.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for (i, row) in d.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    for (j, cell) in d[0].iter_mut().enumerate() {
+        *cell = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            d[i][j] = (d[i - 1][j] + 1)
+                .min(d[i][j - 1] + 1)
+                .min(d[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                d[i][j] = d[i][j].min(d[i - 2][j - 2] + 1);
             }
-            break;
         }
-        if a == "--color" {
-            i += 2;
-            continue;
-        }
-        if a.starts_with('-') && a.len() > 1 {
-            i += 1;
-            continue;
-        }
-        break;
     }
-    if i < args.len() && !names.iter().any(|n| *n == args[i].to_string_lossy()) {
-        let mut out = args;
-        out.insert(i, "show".into());
-        return out;
-    }
-    args
+    d[a.len()][b.len()]
 }
 
 /// Output format of a command.
@@ -105,6 +175,14 @@ pub struct JsonOnly {
     pub json: bool,
 }
 
+/// `notes --json`: not with `--add` or `--export`.
+#[derive(Debug, Args, Clone, Copy, Default)]
+pub struct NotesJson {
+    /// Print JSON with stable keys (for scripts).
+    #[arg(long, conflicts_with_all = ["add", "export"])]
+    pub json: bool,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Cmd {
     /// Show the full entry of one or more codes: meaning, when you see it, how to fix.
@@ -114,13 +192,13 @@ pub enum Cmd {
         #[command(flatten)]
         format: Format,
     },
-    /// List the codes, one line each.
+    /// List the codes, one line each (a table in Markdown).
     List {
         /// Only this class: 1xx, 2xx, 3xx, 4xx, 5xx or 6xx.
         #[arg(long, value_name = "CLASS")]
         class: Option<String>,
         #[command(flatten)]
-        format: JsonOnly,
+        format: Format,
     },
     /// Fuzzy search by number, reason phrase, keyword or symptom.
     Search {
@@ -130,7 +208,7 @@ pub enum Cmd {
         #[arg(long, default_value_t = 20)]
         limit: usize,
         #[command(flatten)]
-        format: JsonOnly,
+        format: Format,
     },
     /// Compare two codes: class contrast, key differences, when to use which.
     Compare {
@@ -171,6 +249,9 @@ pub enum Cmd {
         /// Print a triage report of every code with notes or progress.
         #[arg(long, value_enum, value_name = "FORMAT", conflicts_with_all = ["code", "add"])]
         export: Option<ExportFormat>,
+        /// Print the list (or the code's note and progress) as JSON.
+        #[command(flatten)]
+        format: NotesJson,
     },
     /// Print shell completions (bash, zsh, fish, elvish, powershell).
     Completions {
@@ -193,4 +274,42 @@ pub fn man() -> std::io::Result<String> {
     let mut buf = Vec::new();
     clap_mangen::Man::new(Cli::command()).render(&mut buf)?;
     Ok(String::from_utf8_lossy(&buf).into_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn argv(a: &[&str]) -> Vec<std::ffi::OsString> {
+        std::iter::once("sipfix")
+            .chain(a.iter().copied())
+            .map(Into::into)
+            .collect()
+    }
+
+    #[test]
+    fn a_mistyped_command_is_recognised() {
+        let m = |a: &[&str]| mistyped_command(&argv(a)).map(|(_, n)| n);
+        assert_eq!(m(&["serach", "busy"]).as_deref(), Some("search"));
+        assert_eq!(
+            m(&["--ascii", "comapre", "480", "486"]).as_deref(),
+            Some("compare")
+        );
+        assert_eq!(m(&["shwo", "486"]).as_deref(), Some("show"));
+        assert_eq!(m(&["lsit"]).as_deref(), Some("list"));
+        assert_eq!(m(&["explian", "-"]).as_deref(), Some("explain"));
+        assert_eq!(m(&["q805", "17"]).as_deref(), Some("q850"));
+        for not in [
+            &["486"][..],
+            &["search", "busy"],
+            &["busy"],
+            &["abc"],
+            &[],
+            &["--", "serach"],
+        ] {
+            assert_eq!(m(not), None, "{not:?}");
+        }
+        assert_eq!(edit_distance("serach", "search"), 1);
+        assert_eq!(edit_distance("", "abc"), 3);
+    }
 }

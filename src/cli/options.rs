@@ -30,13 +30,26 @@ impl From<args::Format> for OutputFormat {
     }
 }
 
-impl From<args::JsonOnly> for OutputFormat {
-    fn from(f: args::JsonOnly) -> OutputFormat {
-        if f.json {
+impl OutputFormat {
+    /// JSON when `json` is set, else text.
+    fn json_or_text(json: bool) -> OutputFormat {
+        if json {
             OutputFormat::Json
         } else {
             OutputFormat::Text
         }
+    }
+}
+
+impl From<args::NotesJson> for OutputFormat {
+    fn from(f: args::NotesJson) -> OutputFormat {
+        OutputFormat::json_or_text(f.json)
+    }
+}
+
+impl From<args::JsonOnly> for OutputFormat {
+    fn from(f: args::JsonOnly) -> OutputFormat {
+        OutputFormat::json_or_text(f.json)
     }
 }
 
@@ -53,9 +66,9 @@ pub enum ExportFormat {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum NotesCommand {
     /// List the codes with notes or progress.
-    List,
-    /// Print the note of a code (as typed).
-    Print { code: String },
+    List { format: OutputFormat },
+    /// Print the note of a code (as typed), or its note and progress as JSON.
+    Print { code: String, format: OutputFormat },
     /// Append a line to the note of a code.
     Add { code: String, text: String },
     /// A report of every code with notes or progress.
@@ -159,11 +172,21 @@ fn command(cmd: Cmd) -> Command {
             file: file.filter(|f| f.as_os_str() != "-"),
             format: format.into(),
         },
-        Cmd::Notes { code, add, export } => Command::Notes(match (export, code, add) {
+        Cmd::Notes {
+            code,
+            add,
+            export,
+            format,
+        } => Command::Notes(match (export, code, add) {
             (Some(f), _, _) => NotesCommand::Export(f),
             (None, Some(code), Some(text)) => NotesCommand::Add { code, text },
-            (None, Some(code), None) => NotesCommand::Print { code },
-            (None, None, _) => NotesCommand::List,
+            (None, Some(code), None) => NotesCommand::Print {
+                code,
+                format: format.into(),
+            },
+            (None, None, _) => NotesCommand::List {
+                format: format.into(),
+            },
         }),
         Cmd::Completions { shell } => Command::Completions(shell),
         Cmd::Man => Command::Man,

@@ -522,6 +522,7 @@ mod tests {
             headers: List::Owned(vec![Text::Static("Allow")]),
             commands: [("tshark", "-Y sip")].into_iter().collect::<Map>(),
             unverified: None,
+            methods: List::Owned(vec![]),
         }
     }
 
@@ -531,7 +532,8 @@ mod tests {
         assert_eq!(
             src.expr(&step()).unwrap(),
             "Step { title: Text::Embedded(0, 13), detail: Text::Embedded(13, 20), \
-             headers: List::Embedded(0, 1), commands: Map::Embedded(0, 1), unverified: None }"
+             headers: List::Embedded(0, 1), commands: Map::Embedded(0, 1), unverified: None, \
+             methods: List::Embedded(0, 0) }"
         );
         assert_eq!(
             src.strings(),

@@ -79,6 +79,21 @@ pub struct Step {
     /// user as "(unverified: ...)"); absent when every claim was checked.
     #[serde(default)]
     pub unverified: Option<Text>,
+    /// The request methods this step is about, when only some: a step for
+    /// a 200 to REGISTER does not apply to a 200 to INVITE. Empty: any.
+    #[serde(default)]
+    pub methods: List<Text>,
+}
+
+impl Step {
+    /// Whether the step applies to a response to `method` (an unknown
+    /// method: it may).
+    pub fn applies_to(&self, method: Option<&str>) -> bool {
+        match method {
+            Some(m) if !self.methods.is_empty() => self.methods.iter().any(|x| x == m),
+            _ => true,
+        }
+    }
 }
 
 /// The response class of a code.

@@ -176,6 +176,16 @@ pub fn validate(kb: &Kb) -> Vec<Problem> {
     let mut out = Vec::new();
     for e in kb.codes() {
         check_entry(e, &mut out);
+        for (i, s) in e.steps.iter().enumerate() {
+            for m in &s.methods {
+                if kb.method(m).is_none() {
+                    out.push(Problem {
+                        subject: format!("code {}", e.code),
+                        message: format!("step {} names '{m}', not a registered method", i + 1),
+                    });
+                }
+            }
+        }
         for r in &e.related {
             if kb.get(*r).is_none() {
                 out.push(Problem {

@@ -36,6 +36,19 @@ pub fn findings(e: &Explanation, kb: &Kb) -> Vec<StepFinding> {
                 allow_advice: first_with("Allow"),
                 reason_verdict: first_with("Reason"),
             };
+            if !step.applies_to(e.cseq_method.as_deref()) {
+                return StepFinding {
+                    step: i + 1,
+                    title: step.title.to_string(),
+                    headers: Vec::new(),
+                    findings: vec![format!(
+                        "for {} only: this {code} answers {}",
+                        step.methods.join(" or "),
+                        excerpt(e.cseq_method.as_deref().unwrap_or_default(), 30)
+                    )],
+                    applies: false,
+                };
+            }
             let mut hv = Vec::new();
             let mut out = Vec::new();
             for name in &step.headers {
@@ -63,6 +76,7 @@ pub fn findings(e: &Explanation, kb: &Kb) -> Vec<StepFinding> {
                 title: step.title.to_string(),
                 headers: hv,
                 findings: out,
+                applies: true,
             }
         })
         .collect()

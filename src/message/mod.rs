@@ -3,7 +3,9 @@
 //! The pipeline is [`parse`] (bytes to a tolerant [`Message`]), [`explain`]
 //! (a [`Message`] plus the knowledge base to a serialisable
 //! [`Explanation`], with the code's checklist tied to this message's header
-//! values, see [`findings`]), then [`render_text`] or [`render_markdown`].
+//! values, see [`findings`]), then [`to_doc`]: a [`crate::doc::Doc`] that the
+//! text, Markdown and TUI renderers lay out ([`render_text`] and
+//! [`render_markdown`] are the short ways).
 //!
 //! Modules, each importing only those below it: `parse` and `headers`
 //! (bytes to [`Message`]); `model` (the [`Explanation`] types, plain data);
@@ -12,7 +14,8 @@
 //! against the values, reading the model only); `explain` (runs the passes).
 //!
 //! The parser is built for pastes from jump hosts: it skips log prefixes
-//! before the start line, accepts CRLF and bare LF, unfolds continuation
+//! before the start line, accepts CRLF, bare LF and the CR-only line ends of
+//! a terminal paste (CR CR, lone CR), unfolds continuation
 //! lines, expands compact header names, and reports everything malformed as
 //! a *problem* instead of failing. Only input that is too large or holds no
 //! SIP start line at all is an error. Header values are kept exactly as
@@ -50,7 +53,7 @@ pub use model::{
 };
 pub(crate) use parse::is_start_line;
 pub use parse::{MAX_INPUT, parse, parse_all};
-pub use render::{render_markdown, render_text};
+pub use render::{render_markdown, render_text, to_doc};
 
 use std::borrow::Cow;
 

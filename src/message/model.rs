@@ -276,6 +276,10 @@ pub struct StepFinding {
     pub headers: Vec<HeaderValues>,
     /// Sentences computed from those values (sanitised excerpts).
     pub findings: Vec<String>,
+    /// False for a step about other request methods than the one this
+    /// message answers (a REGISTER step for a 200 to INVITE): it has no
+    /// values and one finding saying so.
+    pub applies: bool,
 }
 
 /// The values of one header in the message (list headers split at commas).

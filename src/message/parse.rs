@@ -17,11 +17,15 @@ const MAX_PROBLEMS: usize = 100;
 
 /// Parse the first SIP message in `input`.
 ///
+/// Line ends may be CRLF, LF, or (from a terminal paste, which turns LF
+/// into CR) CR CR or lone CR: see [`crate::sanitize::line_ends`].
+///
 /// Errors only when the input is over [`MAX_INPUT`] or holds no SIP start
 /// line near the top; everything else malformed is listed in
 /// [`Message::problems`]. Never panics.
 pub fn parse(input: &[u8]) -> Result<Message, InputError> {
     check_size(input)?;
+    let input = &*crate::sanitize::line_ends(input);
     let src = Src::new(input);
     let (mut msg, next) = parse_from(&src, 0, 1)
         .or_else(|| parse_broken_start(&src))
@@ -42,6 +46,7 @@ pub fn parse(input: &[u8]) -> Result<Message, InputError> {
 /// Errors like [`parse`] when not even one message is found.
 pub fn parse_all(input: &[u8]) -> Result<Vec<Message>, InputError> {
     check_size(input)?;
+    let input = &*crate::sanitize::line_ends(input);
     let mut out = Vec::new();
     let mut pos = 0;
     let mut line_no = 1;

@@ -1,270 +1,250 @@
-//! Plain-text (80 columns) and Markdown renderings of an [`Explanation`].
-//! Every string is passed through [`sanitize::inline`] before it is laid
-//! out, so no control character from the message reaches the output.
+//! An [`Explanation`] as a [`Doc`], the document model every face renders:
+//! `sipfix explain` as text or Markdown, the TUI's decoded-message view at
+//! the pane's width. Every string taken from the message is passed through
+//! [`sanitize::inline`] here, so no control character reaches any output.
 
-use super::model::{Explanation, Kind};
-use super::text::{width, wrap};
+use super::model::{Challenge, Explanation, Kind, Omitted, ReasonInfo};
+use crate::doc::{Block, Doc, Item};
+use crate::render::{self, TextStyle};
 use crate::sanitize;
-
-/// Output width of [`render_text`].
-const WIDTH: usize = 80;
 
 fn clean(s: &str) -> String {
     sanitize::inline(s)
 }
 
-/// Lines of plain text, wrapped to [`WIDTH`].
-struct Text {
-    lines: Vec<String>,
-}
-
-impl Text {
-    fn section(&mut self, title: &str) {
-        if !self.lines.is_empty() {
-            self.lines.push(String::new());
-        }
-        self.lines.push(clean(title));
-        self.lines.push("-".repeat(width(title).min(WIDTH)));
-    }
-
-    /// A paragraph with a hanging indent.
-    fn para(&mut self, indent: usize, s: &str) {
-        let pad = " ".repeat(indent);
-        self.lines.extend(wrap(&clean(s), WIDTH, &pad, &pad));
-    }
-
-    /// `key: value`, continuation lines indented under the value.
-    fn kv(&mut self, indent: usize, key: &str, value: &str) {
-        let first = format!("{}{}: ", " ".repeat(indent), clean(key));
-        let rest = " ".repeat((indent + 4).min(40));
-        self.lines.extend(wrap(&clean(value), WIDTH, &first, &rest));
-    }
-
-    /// `- text` with continuation lines aligned after the bullet.
-    fn bullet(&mut self, indent: usize, mark: &str, s: &str) {
-        let first = format!("{}{} ", " ".repeat(indent), mark);
-        let rest = " ".repeat(width(&first));
-        self.lines.extend(wrap(&clean(s), WIDTH, &first, &rest));
-    }
-}
-
-/// Human-readable text, at most 80 columns wide (a single unbreakable
-/// character wider than the remaining room is the only exception), with all
-/// untrusted text sanitised.
-pub fn render_text(e: &Explanation) -> String {
-    let mut t = Text { lines: Vec::new() };
-    headline(e, &mut |indent, s| t.para(indent, s));
+/// The explanation as a document: the headline, who sent it, each decoded
+/// header group, problems, notes, the checklist with this message's
+/// findings, and every header with its meaning.
+pub fn to_doc(e: &Explanation) -> Doc {
+    let mut d = Doc::new();
+    headline(e, &mut d);
 
     if e.kind == Kind::Response || e.sender.server.is_some() || e.sender.user_agent.is_some() {
-        t.section("Who sent it");
+        d.push(Block::Heading("Who sent it".into()));
         if let Some(s) = &e.sender.server {
-            t.kv(2, "Server", s);
+            d.push(Block::Field("Server".into(), clean(s)));
         }
         if let Some(s) = &e.sender.user_agent {
-            t.kv(2, "User-Agent", s);
+            d.push(Block::Field("User-Agent".into(), clean(s)));
         }
-        t.kv(2, "Via headers", &e.sender.via_count.to_string());
-        t.para(2, &e.sender.likely);
+        d.push(Block::Field(
+            "Via headers".into(),
+            e.sender.via_count.to_string(),
+        ));
+        d.push(Block::Para(clean(&e.sender.likely)));
     }
 
     if !e.allow.is_empty() || e.allow_advice.is_some() {
-        t.section("Allow");
-        t.kv(2, "Allowed", &list_or_none(&e.allow));
+        d.push(Block::Heading("Allow".into()));
+        d.push(Block::Field(
+            "Allowed".into(),
+            clean(&list_or_none(&e.allow)),
+        ));
         if !e.allow_missing.is_empty() {
-            t.kv(2, "Not listed", &e.allow_missing.join(", "));
+            d.push(Block::Field(
+                "Not listed".into(),
+                clean(&e.allow_missing.join(", ")),
+            ));
         }
         if let Some(a) = &e.allow_advice {
-            t.para(2, a);
+            d.push(Block::Para(clean(a)));
         }
     }
 
     if !e.option_tags.is_empty() {
-        t.section("Option tags");
-        for o in &e.option_tags {
-            let reference = o
-                .reference
-                .as_deref()
-                .map(|r| format!(" [{r}]"))
-                .unwrap_or_default();
-            t.bullet(
-                2,
-                "-",
-                &format!(
-                    "{} ({}): {}{reference}",
-                    o.tag,
-                    o.headers.join(", "),
-                    o.summary.as_deref().unwrap_or("")
-                ),
-            );
-        }
+        d.push(Block::Heading("Option tags".into()));
+        d.push(Block::Tree(
+            e.option_tags
+                .iter()
+                .map(|o| {
+                    let reference = o
+                        .reference
+                        .as_deref()
+                        .map(|r| format!(" [{r}]"))
+                        .unwrap_or_default();
+                    Item::bullet(clean(&format!(
+                        "({}): {}{reference}",
+                        o.headers.join(", "),
+                        o.summary.as_deref().unwrap_or("")
+                    )))
+                    .label(clean(&o.tag))
+                })
+                .collect(),
+        ));
     }
 
     if !e.reasons.is_empty() {
-        t.section("Reason");
-        for r in &e.reasons {
-            t.bullet(2, "-", &reason_line(r));
-        }
+        d.push(Block::Heading("Reason".into()));
+        d.push(Block::Bullets(
+            e.reasons.iter().map(|r| clean(&reason_line(r))).collect(),
+        ));
         if let Some(a) = &e.reason_advice {
-            t.para(2, a);
+            d.push(Block::Para(clean(a)));
         }
     }
 
     if !e.warnings.is_empty() {
-        t.section("Warnings");
-        for w in &e.warnings {
-            t.bullet(
-                2,
-                "-",
-                &format!("{} {} \"{}\": {}", w.raw_code, w.agent, w.text, w.meaning),
-            );
-        }
+        d.push(Block::Heading("Warnings".into()));
+        d.push(Block::Bullets(
+            e.warnings
+                .iter()
+                .map(|w| {
+                    clean(&format!(
+                        "{} {} \"{}\": {}",
+                        w.raw_code, w.agent, w.text, w.meaning
+                    ))
+                })
+                .collect(),
+        ));
     }
 
-    let timers = timer_lines(e);
-    if !timers.is_empty() {
-        t.section("Timers");
-        for (k, v) in &timers {
-            t.kv(2, k, v);
-        }
-    }
-
-    let subs = subscription_lines(e);
-    if !subs.is_empty() {
-        t.section("Subscription");
-        for (k, v) in &subs {
-            t.kv(2, k, v);
-        }
-    }
+    fields(&mut d, "Timers", timer_lines(e));
+    fields(&mut d, "Subscription", subscription_lines(e));
 
     if !e.challenges.is_empty() {
-        t.section("Authentication");
-        for c in &e.challenges {
-            t.bullet(2, "-", &challenge_line(c));
-            for a in &c.advice {
-                t.bullet(4, "*", a);
-            }
-        }
+        d.push(Block::Heading("Authentication".into()));
+        d.push(Block::Tree(
+            e.challenges
+                .iter()
+                .map(|c| {
+                    Item::bullet(clean(&challenge_line(c)))
+                        .children(c.advice.iter().map(|a| Item::bullet(clean(a))).collect())
+                })
+                .collect(),
+        ));
     }
 
-    let body = body_lines(e);
-    if !body.is_empty() {
-        t.section("Body and accepted content");
-        for (k, v) in &body {
-            t.kv(2, k, v);
-        }
-    }
+    fields(&mut d, "Body and accepted content", body_lines(e));
 
     if !e.omitted.is_empty() {
-        t.section("Not listed in full");
-        for o in &e.omitted {
-            t.bullet(2, "-", &omitted_line(o));
-        }
+        d.push(Block::Heading("Not listed in full".into()));
+        d.push(Block::Bullets(
+            e.omitted.iter().map(|o| clean(&omitted_line(o))).collect(),
+        ));
     }
 
     if !e.problems.is_empty() {
-        t.section(&format!("Problems ({})", e.problems.len()));
-        for p in &e.problems {
-            t.bullet(2, "!", p);
-        }
+        d.push(Block::Heading(format!("Problems ({})", e.problems.len())));
+        d.push(Block::Bullets(
+            e.problems.iter().map(|p| clean(p)).collect(),
+        ));
     }
 
     if !e.notes.is_empty() {
-        t.section("Notes");
-        for n in &e.notes {
-            t.bullet(2, "-", n);
-        }
+        d.push(Block::Heading("Notes".into()));
+        d.push(Block::Bullets(e.notes.iter().map(|n| clean(n)).collect()));
     }
 
     if !e.checklist.is_empty() {
-        t.section(&format!(
+        d.push(Block::Heading(format!(
             "Checklist for {}",
             e.explained_as.or(e.code).unwrap_or_default()
+        )));
+        d.push(Block::Tree(
+            e.checklist
+                .iter()
+                .map(|s| {
+                    Item::numbered(s.step, clean(&s.title))
+                        .children(s.findings.iter().map(|f| Item::bullet(clean(f))).collect())
+                })
+                .collect(),
         ));
-        for s in &e.checklist {
-            t.bullet(2, &format!("{}.", s.step), &s.title);
-            for f in &s.findings {
-                t.bullet(6, "->", f);
-            }
-        }
     }
 
     if !e.headers.is_empty() {
-        t.section("Headers");
-        for h in &e.headers {
-            t.kv(2, &h.name, &h.value);
-            t.para(6, &h.meaning);
-        }
+        d.push(Block::Heading("Headers".into()));
+        d.push(Block::Tree(
+            e.headers
+                .iter()
+                .map(|h| {
+                    Item::bullet(clean(&h.value))
+                        .label(format!("{}:", clean(&h.name)))
+                        .verbatim()
+                        .children(vec![Item::bullet(clean(&h.meaning))])
+                })
+                .collect(),
+        ));
     }
-
-    let mut out = t.lines.join("\n");
-    out.push('\n');
-    out
+    d
 }
 
-/// The first lines: code or method, class, summary, ids.
-fn headline(e: &Explanation, put: &mut dyn FnMut(usize, &str)) {
+/// Plain text of the explanation at 80 columns, without colour.
+pub fn render_text(e: &Explanation) -> String {
+    render::to_text(&to_doc(e), TextStyle::default())
+}
+
+/// Markdown of the explanation, for a ticket.
+pub fn render_markdown(e: &Explanation) -> String {
+    render::to_markdown(&to_doc(e))
+}
+
+/// A heading and one field per `(label, value)`, when there are any.
+fn fields(d: &mut Doc, heading: &str, lines: Vec<(&'static str, String)>) {
+    if lines.is_empty() {
+        return;
+    }
+    d.push(Block::Heading(heading.into()));
+    for (k, v) in lines {
+        d.push(Block::Field(k.into(), clean(&v)));
+    }
+}
+
+/// The first blocks: code or method, class, summary, ids.
+fn headline(e: &Explanation, d: &mut Doc) {
     match (e.kind, e.code) {
         (Kind::Response, Some(code)) => {
             let reason = e.reason.as_deref().unwrap_or("");
-            put(0, &format!("SIP response {code} {reason}"));
+            d.push(Block::Title(clean(&format!("SIP {code} {reason}"))));
             if let (Some(c), Some(m)) = (&e.class, &e.class_meaning) {
-                put(2, &format!("{c}: {m}"));
+                d.push(Block::Field("Class".into(), format!("{c} -- {m}")));
             }
             if let Some(r) = &e.registered_reason
                 && !reason.eq_ignore_ascii_case(r)
             {
-                put(2, &format!("Registered reason phrase: {r}"));
+                d.push(Block::Field("Registered reason".into(), r.clone()));
             }
             if e.unregistered {
                 let base = e.explained_as.unwrap_or((code / 100) * 100);
-                put(
-                    2,
-                    &format!(
-                        "Not in the IANA registry: understood as {base} by elements that do \
-                         not know it (RFC 3261 §8.1.3.2)."
-                    ),
-                );
+                d.push(Block::Warning(format!(
+                    "Not in the IANA registry: understood as {base} by elements that do not \
+                     know it (RFC 3261 §8.1.3.2)."
+                )));
             }
         }
         (Kind::Response, None) => {
-            put(
-                0,
-                &format!(
-                    "SIP response with an invalid status code '{}'",
-                    e.raw_code.as_deref().unwrap_or("")
-                ),
-            );
+            d.push(Block::Title(clean(&format!(
+                "SIP response with an invalid status code '{}'",
+                e.raw_code.as_deref().unwrap_or("")
+            ))));
             if let Some(r) = e.reason.as_deref().filter(|r| !r.is_empty()) {
-                put(2, &format!("Reason phrase: {r}"));
+                d.push(Block::Field("Reason phrase".into(), clean(r)));
             }
         }
-        _ => put(
-            0,
-            &format!(
-                "SIP request {} {}",
-                e.method.as_deref().unwrap_or(""),
-                e.request_uri.as_deref().unwrap_or("")
-            ),
-        ),
+        (Kind::Request, _) => d.push(Block::Title(clean(&format!(
+            "SIP request {} {}",
+            e.method.as_deref().unwrap_or(""),
+            e.request_uri.as_deref().unwrap_or("")
+        )))),
     }
     if let Some(s) = &e.summary {
-        put(2, s);
+        d.push(Block::Field("Summary".into(), s.clone()));
     }
     if let Some(c) = &e.call_id {
-        put(2, &format!("Call-ID: {c}"));
+        d.push(Block::Field("Call-ID".into(), clean(c)));
     }
     match (e.cseq, &e.cseq_method) {
-        (Some(n), Some(m)) if e.kind == Kind::Response => {
-            put(2, &format!("CSeq: {n} {m} (this answers the {m} request)"))
-        }
-        (Some(n), Some(m)) => put(2, &format!("CSeq: {n} {m}")),
-        (None, Some(m)) => put(2, &format!("CSeq method: {m}")),
+        (Some(n), Some(m)) if e.kind == Kind::Response => d.push(Block::Field(
+            "CSeq".into(),
+            clean(&format!("{n} {m} (this answers the {m} request)")),
+        )),
+        (Some(n), Some(m)) => d.push(Block::Field("CSeq".into(), clean(&format!("{n} {m}")))),
+        (None, Some(m)) => d.push(Block::Field("CSeq method".into(), clean(m))),
         _ => {}
     }
 }
 
 /// One list cut short, in words.
-fn omitted_line(o: &super::model::Omitted) -> String {
+fn omitted_line(o: &Omitted) -> String {
     format!(
         "{}: {} in all; the first {} are listed, {} more are not",
         o.what,
@@ -282,7 +262,7 @@ fn list_or_none(v: &[String]) -> String {
     }
 }
 
-fn reason_line(r: &super::model::ReasonInfo) -> String {
+fn reason_line(r: &ReasonInfo) -> String {
     let cause = r.cause.map(|c| format!(";cause={c}")).unwrap_or_default();
     let text = r
         .text
@@ -292,7 +272,7 @@ fn reason_line(r: &super::model::ReasonInfo) -> String {
     format!("{}{cause}{text}: {}", r.protocol, r.meaning)
 }
 
-fn challenge_line(c: &super::model::Challenge) -> String {
+fn challenge_line(c: &Challenge) -> String {
     let mut s = format!("{}: {}", c.header, c.scheme);
     if let Some(r) = &c.realm {
         s.push_str(&format!(" realm \"{r}\""));
@@ -381,186 +361,39 @@ fn body_lines(e: &Explanation) -> Vec<(&'static str, String)> {
     v
 }
 
-/// Escape Markdown syntax in sanitised text.
-fn md(s: &str) -> String {
-    crate::render::md_escape(&clean(s))
-}
-
-/// An inline code span holding sanitised text, delimited by more backticks
-/// than any run inside it.
-fn code(s: &str) -> String {
-    crate::render::md_code(&clean(s))
-}
-
-/// Markdown for a ticket: headings, lists and code spans, all untrusted text
-/// sanitised and escaped.
-pub fn render_markdown(e: &Explanation) -> String {
-    let mut o: Vec<String> = Vec::new();
-    let title = match (e.kind, e.code) {
-        (Kind::Response, Some(c)) => {
-            format!("### SIP {c} {}", md(e.reason.as_deref().unwrap_or("")))
-        }
-        (Kind::Response, None) => format!(
-            "### SIP response with invalid status code {}",
-            code(e.raw_code.as_deref().unwrap_or(""))
-        ),
-        _ => format!(
-            "### SIP request {} {}",
-            md(e.method.as_deref().unwrap_or("")),
-            code(e.request_uri.as_deref().unwrap_or(""))
-        ),
-    };
-    o.push(title);
-    o.push(String::new());
-    if let (Some(c), Some(m)) = (&e.class, &e.class_meaning) {
-        o.push(format!("- **Class:** {c}, {}", md(m)));
-    }
-    if let Some(r) = &e.registered_reason {
-        o.push(format!("- **Registered reason:** {}", md(r)));
-    }
-    if e.unregistered && e.code.is_some() {
-        o.push(format!(
-            "- **Unregistered code:** understood as {} (RFC 3261 §8.1.3.2)",
-            e.explained_as.unwrap_or_default()
-        ));
-    }
-    if let Some(s) = &e.summary {
-        o.push(format!("- **Summary:** {}", md(s)));
-    }
-    if let Some(c) = &e.call_id {
-        o.push(format!("- **Call-ID:** {}", code(c)));
-    }
-    if let (Some(n), Some(m)) = (e.cseq, &e.cseq_method) {
-        o.push(format!("- **CSeq:** {}", code(&format!("{n} {m}"))));
-    }
-    if let Some(s) = &e.sender.server {
-        o.push(format!("- **Server:** {}", code(s)));
-    }
-    if let Some(s) = &e.sender.user_agent {
-        o.push(format!("- **User-Agent:** {}", code(s)));
-    }
-    o.push(format!("- **Via headers:** {}", e.sender.via_count));
-    o.push(format!("- **Likely sender:** {}", md(&e.sender.likely)));
-
-    let mut decoded: Vec<String> = Vec::new();
-    if !e.allow.is_empty() {
-        decoded.push(format!("- **Allow:** {}", code(&e.allow.join(", "))));
-    }
-    if !e.allow_missing.is_empty() {
-        decoded.push(format!(
-            "- **Not in Allow:** {}",
-            md(&e.allow_missing.join(", "))
-        ));
-    }
-    if let Some(a) = &e.allow_advice {
-        decoded.push(format!("- {}", md(a)));
-    }
-    for ot in &e.option_tags {
-        decoded.push(format!(
-            "- **Option tag** {} ({}): {}",
-            code(&ot.tag),
-            md(&ot.headers.join(", ")),
-            md(ot.summary.as_deref().unwrap_or(""))
-        ));
-    }
-    for r in &e.reasons {
-        decoded.push(format!("- **Reason:** {}", md(&reason_line(r))));
-    }
-    if let Some(a) = &e.reason_advice {
-        decoded.push(format!("- **Which cause to trust:** {}", md(a)));
-    }
-    for w in &e.warnings {
-        decoded.push(format!(
-            "- **Warning** {}: {}",
-            code(&format!("{} {} \"{}\"", w.raw_code, w.agent, w.text)),
-            md(&w.meaning)
-        ));
-    }
-    for (k, v) in timer_lines(e)
-        .into_iter()
-        .chain(subscription_lines(e))
-        .chain(body_lines(e))
-    {
-        decoded.push(format!("- **{k}:** {}", md(&v)));
-    }
-    for c in &e.challenges {
-        decoded.push(format!("- **Challenge:** {}", md(&challenge_line(c))));
-        for a in &c.advice {
-            decoded.push(format!("  - {}", md(a)));
-        }
-    }
-    if !decoded.is_empty() {
-        o.push(String::new());
-        o.push("#### Decoded".to_string());
-        o.push(String::new());
-        o.extend(decoded);
-    }
-
-    if !e.omitted.is_empty() {
-        o.push(String::new());
-        o.push("#### Not listed in full".to_string());
-        o.push(String::new());
-        o.extend(
-            e.omitted
-                .iter()
-                .map(|x| format!("- {}", md(&omitted_line(x)))),
-        );
-    }
-    if !e.problems.is_empty() {
-        o.push(String::new());
-        o.push(format!("#### Problems ({})", e.problems.len()));
-        o.push(String::new());
-        o.extend(e.problems.iter().map(|p| format!("- {}", md(p))));
-    }
-    if !e.notes.is_empty() {
-        o.push(String::new());
-        o.push("#### Notes".to_string());
-        o.push(String::new());
-        o.extend(e.notes.iter().map(|p| format!("- {}", md(p))));
-    }
-    if !e.checklist.is_empty() {
-        o.push(String::new());
-        o.push("#### Checklist".to_string());
-        o.push(String::new());
-        for s in &e.checklist {
-            o.push(format!("{}. **{}**", s.step, md(&s.title)));
-            for f in &s.findings {
-                o.push(format!("   - {}", md(f)));
-            }
-        }
-    }
-    if !e.headers.is_empty() {
-        o.push(String::new());
-        o.push("#### Headers".to_string());
-        o.push(String::new());
-        for h in &e.headers {
-            o.push(format!(
-                "- {} -- {}",
-                code(&format!("{}: {}", h.name, h.value)),
-                md(&h.meaning)
-            ));
-        }
-    }
-    let mut out = o.join("\n");
-    out.push('\n');
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::kb::Kb;
 
-    #[test]
-    fn code_spans_survive_backticks() {
-        assert_eq!(code("a"), "`a`");
-        assert_eq!(code("a`b"), "`` a`b ``");
-        assert_eq!(code(""), "` `");
-        assert_eq!(code("\x1b[2J"), "`\\e[2J`");
+    fn doc_of(msg: &str) -> Doc {
+        let m = super::super::parse(msg.as_bytes()).unwrap();
+        to_doc(&super::super::explain(&m, Kb::embedded()))
     }
 
     #[test]
-    fn markdown_escaping() {
-        assert_eq!(md("*x* [y](z) <b>"), "\\*x\\* \\[y\\](z) \\<b\\>");
-        assert_eq!(md("a\nb"), "a\\\\nb");
+    fn hostile_text_is_escaped_in_every_block() {
+        let d = doc_of(
+            "SIP/2.0 486 Busy\x1b[2J\r\nCSeq: 1 INVITE\r\nServer: a\x1b]0;x\x07\r\n\
+             X-\u{202e}Evil: \x1b[31mred\r\n\r\n",
+        );
+        let md = render::to_markdown(&d);
+        let text = render::to_text(&d, TextStyle::default());
+        for out in [&md, &text] {
+            assert!(
+                !out.chars()
+                    .any(|c| c != '\n' && crate::sanitize::is_unsafe(c)),
+                "{out:?}"
+            );
+        }
+        assert!(text.contains("\\e[31mred"), "{text}");
+    }
+
+    #[test]
+    fn markdown_starts_at_the_same_level_as_show() {
+        let md = render::to_markdown(&doc_of("SIP/2.0 486 Busy Here\r\nCSeq: 1 INVITE\r\n\r\n"));
+        assert!(md.starts_with("## SIP 486 Busy Here\n"), "{md}");
+        assert!(md.contains("\n### Checklist for 486\n"), "{md}");
+        assert!(!md.contains("\n#### "), "{md}");
     }
 }

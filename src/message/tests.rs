@@ -492,3 +492,56 @@ fn problem_list_is_capped() {
     assert!(m.problems.len() <= 101, "{}", m.problems.len());
     assert!(m.problems.last().unwrap().contains("more not listed"));
 }
+
+/// One message in every line-end shape a paste can give it: CRLF (the
+/// wire), LF (a log), CR CR (CRLF pasted through tmux, which turns LF into
+/// CR) and lone CR (LF pasted the same way).
+fn line_end_shapes() -> Vec<(&'static str, Vec<u8>)> {
+    let body = "v=0\r\no=- 1 1 IN IP4 192.0.2.4\r\ns=-\r\n";
+    let crlf = format!(
+        "SIP/2.0 480 Temporarily Unavailable\r\n{BASE}Reason: Q.850;cause=18\r\n\
+         Content-Type: application/sdp\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    let lf = crlf.replace("\r\n", "\n");
+    vec![
+        ("CRLF", crlf.clone().into_bytes()),
+        ("LF", lf.clone().into_bytes()),
+        ("CR CR", crlf.replace('\n', "\r").into_bytes()),
+        ("lone CR", lf.replace('\n', "\r").into_bytes()),
+    ]
+}
+
+#[test]
+fn every_line_end_shape_parses_the_same() {
+    for (shape, bytes) in line_end_shapes() {
+        let m = parse(&bytes).unwrap_or_else(|e| panic!("{shape}: {e}"));
+        assert!(m.problems.is_empty(), "{shape}: {:?}", m.problems);
+        assert_eq!(m.code(), Some(480), "{shape}");
+        assert_eq!(m.headers.len(), 8, "{shape}: {:?}", m.headers);
+        assert_eq!(m.header("Reason"), Some("Q.850;cause=18"), "{shape}");
+        assert_eq!(
+            m.header("Via"),
+            Some("SIP/2.0/UDP h;branch=z9hG4bK1"),
+            "{shape}"
+        );
+        assert!(m.body.starts_with("v=0"), "{shape}: {:?}", m.body);
+        assert_eq!(
+            m.headers.last().map(|h| h.line),
+            Some(9),
+            "{shape}: line numbers kept"
+        );
+        let all = parse_all(&bytes).unwrap();
+        assert_eq!(all.len(), 1, "{shape}");
+    }
+}
+
+#[test]
+fn a_tmux_paste_of_two_messages_splits_them() {
+    let one = response("SIP/2.0 486 Busy Here", "");
+    let two = response("SIP/2.0 200 OK", "");
+    let pasted = format!("{one}{two}").replace('\n', "\r");
+    let all = parse_all(pasted.as_bytes()).unwrap();
+    assert_eq!(all.len(), 2);
+    assert_eq!(all[1].code(), Some(200));
+}

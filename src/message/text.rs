@@ -1,8 +1,7 @@
 //! Small text helpers: safe excerpts of untrusted text, number parsing that
-//! never wraps, human durations, control-character detection and wrapping.
+//! never wraps, human durations, control-character detection.
 
 use crate::sanitize;
-use unicode_width::UnicodeWidthChar;
 
 /// A sanitised excerpt of untrusted text for use inside our own sentences:
 /// control characters escaped, cut to `max` characters with an ellipsis.
@@ -103,59 +102,6 @@ pub fn has_controls(s: &str) -> bool {
     s.chars().any(is_control)
 }
 
-/// Display width of sanitised text.
-pub fn width(s: &str) -> usize {
-    s.chars().map(|c| c.width().unwrap_or(0)).sum()
-}
-
-/// Wrap sanitised text to `width` columns. The first line starts with
-/// `first`, the others with `rest`. Words longer than a line are cut.
-pub fn wrap(s: &str, max: usize, first: &str, rest: &str) -> Vec<String> {
-    let mut lines = Vec::new();
-    let mut line = first.to_string();
-    let mut line_w = width(first);
-    let mut empty = true;
-    let rest_w = width(rest);
-    for word in s.split(' ').filter(|w| !w.is_empty()) {
-        let w = width(word);
-        let need = if empty { w } else { w + 1 };
-        if line_w + need <= max {
-            if !empty {
-                line.push(' ');
-            }
-            line.push_str(word);
-            line_w += need;
-            empty = false;
-            continue;
-        }
-        if !empty {
-            lines.push(std::mem::take(&mut line));
-            line.push_str(rest);
-            line_w = rest_w;
-        }
-        if line_w + w <= max {
-            line.push_str(word);
-            line_w += w;
-            empty = false;
-            continue;
-        }
-        // Hard-cut an overlong word.
-        for c in word.chars() {
-            let cw = c.width().unwrap_or(0);
-            if line_w + cw > max && line_w > rest_w {
-                lines.push(std::mem::take(&mut line));
-                line.push_str(rest);
-                line_w = rest_w;
-            }
-            line.push(c);
-            line_w += cw;
-        }
-        empty = false;
-    }
-    lines.push(line);
-    lines
-}
-
 /// A list of sentences with a size limit; what goes beyond is counted and
 /// summarised in one last entry, so hostile input cannot flood the output.
 #[derive(Debug, Clone, Default)]
@@ -243,17 +189,6 @@ mod tests {
         assert!(has_controls("x\u{202e}y"));
         assert!(has_controls("nul\0"));
         assert!(!has_controls("no сто"));
-    }
-
-    #[test]
-    fn wrapping() {
-        let l = wrap("aaa bbb ccc", 7, "", "  ");
-        assert_eq!(l, vec!["aaa bbb", "  ccc"]);
-        let l = wrap("abcdefghij", 4, "", "");
-        assert_eq!(l, vec!["abcd", "efgh", "ij"]);
-        let l = wrap("x abcdefghij", 6, "- ", "  ");
-        assert!(l.iter().all(|s| width(s) <= 6), "{l:?}");
-        assert_eq!(wrap("", 10, "> ", ""), vec!["> "]);
     }
 
     #[test]

@@ -135,7 +135,7 @@ struct DetailKey {
     marks: Vec<&'static str>,
     note: u64,
     conflicts: usize,
-    message: Option<(Option<u16>, usize, usize)>,
+    message: Option<(Option<u16>, u64, usize)>,
 }
 
 /// A decoded SIP message as the TUI keeps it.
@@ -143,8 +143,9 @@ struct DetailKey {
 pub struct Decoded {
     /// The status code, when the message is a response with a valid one.
     pub code: Option<u16>,
-    /// The rendered explanation (sanitised text), shown a screen at a time.
-    pub text: lines::LongText,
+    /// The explanation's document, laid out at the pane's width and shown a
+    /// screen at a time.
+    pub text: lines::DocText,
     /// The code's checklist with this message's header values and findings.
     pub checklist: Vec<crate::message::StepFinding>,
     /// How many problems the decoder found.
@@ -338,7 +339,7 @@ impl App {
             message: self
                 .message
                 .as_ref()
-                .map(|m| (m.code, m.text.text().len(), m.problems)),
+                .map(|m| (m.code, m.text.id(), m.problems)),
         };
         if let Some((k, w)) = self.detail_memo.borrow().as_ref()
             && *k == key
@@ -613,7 +614,10 @@ impl App {
     }
 
     fn paste(&mut self, text: &str, now: u64) -> Vec<Effect> {
-        let text = text.replace("\r\n", "\n").replace('\r', "\n");
+        // A terminal paste turns LF into CR: CR CR is one line end there.
+        let text = sanitize::line_ends_str(text)
+            .replace("\r\n", "\n")
+            .replace('\r', "\n");
         match self.overlay {
             Overlay::Note { .. } => {
                 if self.editor.is_none() {
@@ -751,12 +755,12 @@ impl App {
             }
             Ctx::Walk => return self.walk_action(a, now, page),
             Ctx::Message => {
-                // Scrolling wraps only the last screen, never the whole text.
+                // The message is laid out once per width; scrolling slices it.
                 let area = super::view::message_inner(self.panes().body);
                 let bottom = self
                     .message
                     .as_ref()
-                    .map_or(0, |m| m.text.last_page(area.width, area.height));
+                    .map_or(0, |m| m.text.last_page(area.width, area.height, self.theme));
                 if let Overlay::Message { scroll } = &mut self.overlay {
                     scroll_overlay(scroll, a, page, bottom);
                     *scroll = (*scroll).min(bottom);

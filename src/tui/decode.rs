@@ -1,5 +1,6 @@
 //! Decoding a pasted SIP message for the TUI: parse, explain, keep the
-//! rendered text and the checklist findings for the views.
+//! explanation's document (laid out at the pane's width when drawn) and the
+//! checklist findings for the views.
 
 use super::app::Decoded;
 use crate::kb::Kb;
@@ -10,32 +11,21 @@ use crate::sanitize;
 pub fn decode(kb: &Kb, text: &str) -> Result<Decoded, String> {
     let msg = message::parse(text.as_bytes()).map_err(|e| e.to_string())?;
     let expl = message::explain(&msg, kb);
-    let text = message::render_text(&expl);
     Ok(Decoded {
         code: expl.code,
-        text: super::lines::LongText::new(text),
+        text: super::lines::DocText::new(message::to_doc(&expl)),
         problems: expl.problems.len(),
         checklist: expl.checklist,
     })
 }
 
 /// What the decoded message says for the headers one checklist step
-/// inspects: each header's values, then the findings (sanitised).
+/// inspects (sanitised): the findings, each of which names its header and
+/// value, so the values are not listed a second time. Nothing for a step
+/// about another request method than the one the message answers.
 pub fn step_findings(_kb: &Kb, m: &Decoded, step: usize) -> Vec<String> {
-    let Some(f) = m.checklist.get(step) else {
-        return Vec::new();
-    };
-    let mut out: Vec<String> = f
-        .headers
-        .iter()
-        .map(|h| {
-            if h.values.is_empty() {
-                format!("{}: (not in the message)", h.name)
-            } else {
-                sanitize::inline(&format!("{}: {}", h.name, h.values.join(", ")))
-            }
-        })
-        .collect();
-    out.extend(f.findings.iter().map(|s| sanitize::inline(s)));
-    out
+    match m.checklist.get(step) {
+        Some(f) if f.applies => f.findings.iter().map(|s| sanitize::inline(s)).collect(),
+        _ => Vec::new(),
+    }
 }

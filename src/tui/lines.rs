@@ -1,11 +1,18 @@
-//! Turn a [`Doc`] into pre-wrapped ratatui lines. Wrapping here (rather than
-//! in `Paragraph`) means the app knows exactly how many lines a document
-//! takes and where each checklist step starts, for scrolling.
+//! Turn a [`Doc`] into pre-wrapped ratatui lines. The wrapping is
+//! [`crate::render::layout`]'s, the same as the command line's; this module
+//! only styles it. Wrapping here (rather than in `Paragraph`) means the app
+//! knows exactly how many lines a document takes and where each checklist
+//! step starts, for scrolling.
 
 use super::theme::Theme;
-use crate::doc::{Block, Doc};
-use crate::render::{ascii_fold, wrap};
+use crate::doc::Doc;
+use crate::render::{self, Layout, Role, fold, wrap};
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use unicode_width::UnicodeWidthChar;
 
 /// Wrapped lines and the first line of each checklist step.
 #[derive(Debug, Default, Clone)]
@@ -14,93 +21,79 @@ pub struct Wrapped {
     pub step_starts: Vec<usize>,
 }
 
-/// Render `doc` at `width` columns. `cursor` highlights one step.
+/// Render `doc` at `width` columns. `cursor` highlights one step. A
+/// command too long for the pane is cut with a marker (`…`, `>` in ASCII).
 pub fn doc_lines(doc: &Doc, width: u16, theme: Theme, cursor: Option<usize>) -> Wrapped {
-    let w = width as usize;
-    let fold = |s: String| if theme.ascii { ascii_fold(&s) } else { s };
-    let mut out = Wrapped::default();
-    let push = |out: &mut Wrapped, s: String, style| out.lines.push(Line::styled(fold(s), style));
-    for b in doc {
-        match b {
-            Block::Title(t) => {
-                for l in wrap(t, w, "", "") {
-                    push(&mut out, l, theme.title());
-                }
-            }
-            Block::Heading(h) => {
-                out.lines.push(Line::default());
-                push(&mut out, h.clone(), theme.heading());
-            }
-            Block::Para(p) => {
-                for l in wrap(p, w, "", "") {
-                    push(&mut out, l, ratatui::style::Style::new());
-                }
-            }
-            Block::Field(k, v) => {
-                let label = format!("{k}: ");
-                let pad = " ".repeat(2);
-                for (i, l) in wrap(v, w, &label, &pad).into_iter().enumerate() {
-                    let l = fold(l);
-                    if i == 0 && l.len() >= label.len() && l.is_char_boundary(label.len()) {
-                        let (a, b) = l.split_at(label.len());
-                        out.lines.push(Line::from(vec![
-                            Span::styled(a.to_string(), theme.label()),
-                            Span::raw(b.to_string()),
-                        ]));
-                    } else {
-                        out.lines.push(Line::raw(l));
-                    }
-                }
-            }
-            Block::Bullets(items) => {
-                for it in items {
-                    for l in wrap(it, w, theme.bullet(), "  ") {
-                        push(&mut out, l, ratatui::style::Style::new());
-                    }
-                }
-            }
-            Block::Steps(steps) => {
-                for (i, s) in steps.iter().enumerate() {
-                    out.step_starts.push(out.lines.len());
-                    let mark = s.mark.map(|m| format!("{m} ")).unwrap_or_default();
-                    let head = format!("{}. {mark}", i + 1);
-                    let style = if cursor == Some(i) {
-                        theme.selected()
-                    } else {
-                        theme.label()
+    let laid = render::layout(
+        doc,
+        Layout {
+            width: width as usize,
+            ascii: theme.ascii,
+            compact: true,
+        },
+    );
+    let lines = laid
+        .lines
+        .into_iter()
+        .map(|l| {
+            let selected = cursor.is_some() && l.step == cursor;
+            let spans: Vec<Span<'static>> = l
+                .spans
+                .into_iter()
+                .map(|s| {
+                    let style = match s.role {
+                        Role::Plain => Style::new(),
+                        Role::Title => theme.title(),
+                        Role::Heading => theme.heading(),
+                        Role::Label => theme.label(),
+                        Role::Warning => theme.warning(),
+                        Role::Command => theme.hint(),
+                        Role::Step if selected => theme.selected(),
+                        Role::Step => theme.label(),
                     };
-                    for l in wrap(&s.title, w, &head, &" ".repeat(head.len())) {
-                        push(&mut out, l, style);
-                    }
-                    for l in wrap(&s.detail, w, "   ", "   ") {
-                        push(&mut out, l, ratatui::style::Style::new());
-                    }
-                    if !s.headers.is_empty() {
-                        for l in wrap(&s.headers.join(", "), w, "   Headers: ", "   ") {
-                            push(&mut out, l, theme.label());
-                        }
-                    }
-                    for (tool, cmd) in &s.commands {
-                        for l in wrap(cmd, w, &format!("   {tool}: "), "     ") {
-                            push(&mut out, l, theme.hint());
-                        }
-                    }
-                    if let Some(u) = &s.unverified {
-                        let u = crate::render::unverified_text(u);
-                        for l in wrap(&u, w, "   ", "   ") {
-                            push(&mut out, l, theme.warning());
-                        }
-                    }
-                }
+                    Span::styled(s.text, style)
+                })
+                .collect();
+            if l.overflow {
+                cut(spans, width as usize, if theme.ascii { ">" } else { "…" })
+            } else {
+                Line::from(spans)
             }
-            Block::Warning(t) => {
-                for l in wrap(t, w, "! ", "  ") {
-                    push(&mut out, l, theme.warning());
-                }
+        })
+        .collect();
+    Wrapped {
+        lines,
+        step_starts: laid.step_starts,
+    }
+}
+
+/// The spans cut to `width` columns, the last one replaced by `marker`.
+fn cut(spans: Vec<Span<'static>>, width: usize, marker: &'static str) -> Line<'static> {
+    let room = width.saturating_sub(1);
+    let mut used = 0;
+    let mut out = Vec::new();
+    let mut last = Style::new();
+    for s in spans {
+        last = s.style;
+        let mut text = String::new();
+        for c in s.content.chars() {
+            let w = c.width().unwrap_or(0);
+            if used + w > room {
+                break;
             }
+            used += w;
+            text.push(c);
+        }
+        let full = text.len() == s.content.len();
+        out.push(Span::styled(text, s.style));
+        if !full {
+            break;
         }
     }
-    out
+    if width > 0 {
+        out.push(Span::styled(marker, last));
+    }
+    Line::from(out)
 }
 
 /// Plain text lines (already sanitised by the caller), wrapped.
@@ -112,58 +105,74 @@ pub fn text_lines(text: &str, width: u16, theme: Theme) -> Vec<Line<'static>> {
     out
 }
 
-/// One line of plain text, wrapped (continuations indented under it).
+/// One line of plain text, folded then wrapped (continuations indented
+/// under it).
 fn wrap_raw(raw: &str, width: u16, theme: Theme, out: &mut Vec<Line<'static>>) {
     if raw.is_empty() {
         out.push(Line::default());
         return;
     }
+    let raw = fold(raw, theme.ascii);
     let indent: String = raw.chars().take_while(|c| *c == ' ').collect();
-    for l in wrap(raw, width as usize, &indent, &format!("{indent}  ")) {
-        out.push(Line::raw(if theme.ascii { ascii_fold(&l) } else { l }));
+    for l in wrap(&raw, width as usize, &indent, &format!("{indent}  ")) {
+        out.push(Line::raw(l));
     }
 }
 
-/// A long text shown a window at a time: only the lines on screen are
-/// wrapped, so scrolling costs the same for any length of text.
+/// A document shown a screen at a time (the decoded message): laid out at
+/// the pane's width once, and again only when the width or the theme
+/// changes, so scrolling costs the same for any length of text.
 #[derive(Debug, Clone, Default)]
-pub struct LongText {
-    text: String,
-    /// Byte offset of the start of each line.
-    starts: Vec<usize>,
+pub struct DocText {
+    doc: Doc,
+    id: u64,
+    memo: RefCell<Option<Memo>>,
 }
 
-impl LongText {
-    pub fn new(text: String) -> LongText {
-        let mut starts = vec![0];
-        starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
-        if text.ends_with('\n') {
-            starts.pop();
+/// The lines of a [`DocText`] for one width and theme.
+type Memo = (u16, Theme, Rc<Vec<Line<'static>>>);
+
+static NEXT_ID: AtomicU64 = AtomicU64::new(1);
+
+impl DocText {
+    pub fn new(doc: Doc) -> DocText {
+        DocText {
+            doc,
+            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
+            memo: RefCell::new(None),
         }
-        LongText { text, starts }
     }
 
-    pub fn text(&self) -> &str {
-        &self.text
+    /// The document.
+    pub fn doc(&self) -> &Doc {
+        &self.doc
     }
 
-    /// Number of (unwrapped) lines.
-    pub fn len(&self) -> usize {
-        self.starts.len()
+    /// The document as plain text, 80 columns wide (for searching it).
+    pub fn text(&self) -> String {
+        render::to_text(&self.doc, render::TextStyle::default())
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.text.is_empty()
+    /// Different for every document made (a new decode, a new id).
+    pub fn id(&self) -> u64 {
+        self.id
     }
 
-    fn line(&self, i: usize) -> &str {
-        let start = self.starts[i];
-        let end = self.starts.get(i + 1).map_or(self.text.len(), |e| e - 1);
-        self.text[start..end].trim_end_matches('\n')
+    /// The document laid out at `width`.
+    pub fn lines(&self, width: u16, theme: Theme) -> Rc<Vec<Line<'static>>> {
+        if let Some((w, t, lines)) = self.memo.borrow().as_ref()
+            && *w == width
+            && *t == theme
+        {
+            return Rc::clone(lines);
+        }
+        let lines = Rc::new(doc_lines(&self.doc, width, theme, None).lines);
+        *self.memo.borrow_mut() = Some((width, theme, Rc::clone(&lines)));
+        lines
     }
 
-    /// The screen lines from line `first` on, wrapped at `width`, at most
-    /// `height` of them.
+    /// The screen lines from line `first` on (kept within the text), at
+    /// most `height` of them.
     pub fn window(
         &self,
         first: usize,
@@ -171,59 +180,70 @@ impl LongText {
         height: u16,
         theme: Theme,
     ) -> Vec<Line<'static>> {
-        let mut out = Vec::new();
-        for i in first..self.len() {
-            if out.len() >= height as usize {
-                break;
-            }
-            wrap_raw(self.line(i), width, theme, &mut out);
-        }
-        out.truncate(height as usize);
-        out
+        let lines = self.lines(width, theme);
+        let first = first.min(lines.len().saturating_sub(1));
+        lines
+            .iter()
+            .skip(first)
+            .take(height as usize)
+            .cloned()
+            .collect()
     }
 
     /// The first line of the last full screen: the largest useful scroll.
-    pub fn last_page(&self, width: u16, height: u16) -> usize {
-        let plain = Theme {
-            color: false,
-            ascii: false,
-        };
-        let mut rows = 0usize;
-        let mut i = self.len();
-        while i > 0 {
-            let mut one = Vec::new();
-            wrap_raw(self.line(i - 1), width, plain, &mut one);
-            if rows + one.len() > height as usize {
-                break;
-            }
-            rows += one.len();
-            i -= 1;
-        }
-        i
+    pub fn last_page(&self, width: u16, height: u16, theme: Theme) -> usize {
+        self.lines(width, theme)
+            .len()
+            .saturating_sub(height as usize)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::doc::Block;
 
     #[test]
-    fn a_long_text_is_shown_a_window_at_a_time() {
+    fn a_long_document_is_shown_a_window_at_a_time() {
         let theme = Theme {
             color: false,
             ascii: false,
         };
-        let t = LongText::new("one\ntwo is longer than ten\nthree\nfour\n".to_string());
-        assert_eq!(t.len(), 4);
+        let t = DocText::new(vec![
+            Block::Title("one".into()),
+            Block::Para("two is longer than ten".into()),
+            Block::Para("three".into()),
+            Block::Para("four".into()),
+        ]);
         let w: Vec<String> = t
             .window(1, 10, 3, theme)
             .iter()
             .map(|l| l.to_string())
             .collect();
-        assert_eq!(w, vec!["two is", "  longer", "  than ten"]);
-        assert_eq!(t.window(3, 10, 5, theme).len(), 1);
-        // The last screen of 3 rows holds "three" and "four" (and not all of "two").
-        assert_eq!(t.last_page(10, 3), 2);
-        assert_eq!(t.last_page(80, 24), 0);
+        assert_eq!(w, vec!["two is", "longer", "than ten"]);
+        assert_eq!(t.window(4, 10, 5, theme).len(), 2);
+        // Six lines on 3 rows: the last screen starts at the fourth.
+        assert_eq!(t.last_page(10, 3, theme), 3);
+        assert_eq!(t.last_page(80, 24, theme), 0);
+        assert!(t.window(99, 10, 3, theme).len() <= 3);
+    }
+
+    #[test]
+    fn an_overlong_command_is_cut_with_a_marker() {
+        let theme = Theme {
+            color: false,
+            ascii: true,
+        };
+        let cmd = "tshark -r call.pcap -Y 'sip.Status-Code == 480' -T fields -e sip.Call-ID";
+        let w = doc_lines(
+            &vec![Block::Commands(vec![("tshark".into(), cmd.into())])],
+            30,
+            theme,
+            None,
+        );
+        let last = w.lines.last().unwrap().to_string();
+        assert_eq!(last.chars().count(), 30, "{last:?}");
+        assert!(last.ends_with('>'), "{last:?}");
+        assert!(w.lines.iter().all(|l| l.width() <= 30));
     }
 }

@@ -439,9 +439,8 @@ fn draw_message(f: &mut Frame, app: &App, body: Rect, scroll: usize) {
     let b = block(app, title, true);
     let inner = b.inner(r);
     f.render_widget(b, r);
-    // Only the lines on screen are wrapped (the app keeps `scroll` within
-    // the last page).
-    let first = scroll.min(m.text.len().saturating_sub(1));
-    let visible = m.text.window(first, inner.width, inner.height, app.theme);
+    // Laid out once for this width (DocText keeps it); only the lines on
+    // screen are drawn (the app keeps `scroll` within the last page).
+    let visible = m.text.window(scroll, inner.width, inner.height, app.theme);
     f.render_widget(Paragraph::new(visible), inner);
 }

@@ -63,20 +63,41 @@ pub fn list(kb: &Kb, class: Option<&str>, format: OutputFormat, out: Out) -> Cmd
         let v: Vec<_> = entries.iter().map(code_json).collect();
         return emit_json(&v);
     }
+    if format == OutputFormat::Markdown {
+        return emit(&markdown_table(entries.iter().map(|l| l.entry)));
+    }
     let mut s = String::new();
     for l in &entries {
-        s.push_str(&list_line(l.entry, out.style.width));
+        s.push_str(&list_line(l.entry, out.style.width, out.style.ascii));
         s.push('\n');
     }
-    emit(&if out.style.ascii {
-        render::ascii_fold(&s)
-    } else {
-        s
-    })
+    emit(&s)
 }
 
-/// One line of `list`: code, class, reason, marks, summary cut to the width.
-pub fn list_line(e: &CodeEntry, width: usize) -> String {
+/// Codes as a Markdown table: code, reason (with its marks), class, summary.
+fn markdown_table<'a>(entries: impl Iterator<Item = &'a CodeEntry>) -> String {
+    let mut s = String::from("| Code | Reason | Class | Summary |\n|---:|---|---|---|\n");
+    for e in entries {
+        let mut reason = render::md_escape(&e.reason);
+        if e.deprecated {
+            reason.push_str(" (deprecated)");
+        }
+        if !e.registered {
+            reason.push_str(" (unregistered)");
+        }
+        s.push_str(&format!(
+            "| {} | {reason} | {} | {} |\n",
+            e.code,
+            Class::of(e.code).map(Class::label).unwrap_or("?"),
+            render::md_escape(&e.summary)
+        ));
+    }
+    s
+}
+
+/// One line of `list`: code, reason, marks, summary cut to the width (after
+/// folding to ASCII, so the cut line fits).
+pub fn list_line(e: &CodeEntry, width: usize, ascii: bool) -> String {
     let mut marks = String::new();
     if e.deprecated {
         marks.push_str(" [deprecated]");
@@ -84,13 +105,15 @@ pub fn list_line(e: &CodeEntry, width: usize) -> String {
     if !e.registered {
         marks.push_str(" [unregistered]");
     }
-    let head = format!("{:<4}{:<40} ", e.code, format!("{}{}", e.reason, marks));
+    let reason = render::fold(&e.reason, ascii);
+    let head = format!("{:<4}{:<40} ", e.code, format!("{reason}{marks}"));
     let room = width.saturating_sub(head.chars().count());
-    let summary: String = if e.summary.chars().count() > room {
-        let cut: String = e.summary.chars().take(room.saturating_sub(3)).collect();
+    let summary = render::fold(&e.summary, ascii);
+    let summary: String = if summary.chars().count() > room {
+        let cut: String = summary.chars().take(room.saturating_sub(3)).collect();
         format!("{cut}...")
     } else {
-        e.summary.to_string()
+        summary.into_owned()
     };
     if room < 10 {
         head.trim_end().to_string()
@@ -124,19 +147,17 @@ pub fn search(kb: &Kb, query: &str, limit: usize, format: OutputFormat, out: Out
             })
             .collect();
         emit_json(&v)?;
+    } else if format == OutputFormat::Markdown {
+        emit(&markdown_table(hits.iter().filter_map(|h| kb.get(h.code))))?;
     } else {
         let mut s = String::new();
         for h in hits {
             if let Some(e) = kb.get(h.code) {
-                s.push_str(&list_line(e, out.style.width));
+                s.push_str(&list_line(e, out.style.width, out.style.ascii));
                 s.push('\n');
             }
         }
-        emit(&if out.style.ascii {
-            render::ascii_fold(&s)
-        } else {
-            s
-        })?;
+        emit(&s)?;
     }
     if hits.is_empty() {
         return Err(Failure::runtime(format!(

@@ -1,11 +1,10 @@
 //! `explain [FILE]`: decode a raw SIP message.
 
 use crate::cli::options::OutputFormat;
-use crate::cli::output::{CmdResult, Out, emit, emit_json};
+use crate::cli::output::{CmdResult, Out, emit_doc, emit_json};
 use crate::exit::{Failure, say};
 use crate::kb::Kb;
 use crate::message::{InputError, MAX_INPUT};
-use crate::render;
 
 /// Read at most `MAX_INPUT + 1` bytes, so an overlarge input is refused
 /// without being read whole.
@@ -55,15 +54,5 @@ pub fn run(kb: &Kb, file: Option<&std::path::Path>, format: OutputFormat, out: O
     if format == OutputFormat::Json {
         return emit_json(&expl);
     }
-    let markdown = format == OutputFormat::Markdown;
-    let text = if markdown {
-        crate::message::render_markdown(&expl)
-    } else {
-        crate::message::render_text(&expl)
-    };
-    emit(&if out.style.ascii && !markdown {
-        render::ascii_fold(&text)
-    } else {
-        text
-    })
+    emit_doc(&crate::message::to_doc(&expl), format, out)
 }

@@ -1,8 +1,8 @@
 //! `sipfix notes`: the user's notes and checklist progress from the shell.
 
-use crate::cli::options::{ExportFormat, NotesCommand};
+use crate::cli::options::{ExportFormat, NotesCommand, OutputFormat};
 use crate::cli::output::{CmdResult, Out, emit, emit_json};
-use crate::doc::{self, Block};
+use crate::doc::{self, Block, Item, Marker};
 use crate::exit::{Failure, say};
 use crate::kb::{Kb, parse_code};
 use crate::render;
@@ -22,7 +22,7 @@ fn open() -> Result<Store, Failure> {
 /// Run `sipfix notes ...`.
 pub fn run(kb: &Kb, cmd: NotesCommand, out: Out) -> CmdResult {
     match cmd {
-        NotesCommand::Export(fmt) => export_report(kb, &open()?, fmt, out),
+        NotesCommand::Export(fmt) => export_report(kb, &open()?, fmt),
         NotesCommand::Add { code, text } => {
             let code = parse_code(&code).map_err(Failure::usage)?;
             if text.trim().is_empty() {
@@ -40,16 +40,23 @@ pub fn run(kb: &Kb, cmd: NotesCommand, out: Out) -> CmdResult {
             }
             Ok(())
         }
-        NotesCommand::Print { code } => {
+        NotesCommand::Print { code, format } => {
             let code = parse_code(&code).map_err(Failure::usage)?;
             let s = open()?;
+            if format == OutputFormat::Json {
+                // Progress without a note is still something to print.
+                if s.note(code).is_empty() && !s.codes_with_data().contains(&code) {
+                    return Err(Failure::runtime(format!("no note for {code}")));
+                }
+                return emit_json(&export_code(kb, &s, code));
+            }
             let note = s.note(code);
             if note.is_empty() {
                 return Err(Failure::runtime(format!("no note for {code}")));
             }
             emit(&(sanitize::text(note) + "\n"))
         }
-        NotesCommand::List => list(kb, &open()?, out),
+        NotesCommand::List { format } => list(kb, &open()?, format, out),
     }
 }
 
@@ -64,8 +71,12 @@ fn reason(kb: &Kb, code: u16) -> String {
     }
 }
 
-fn list(kb: &Kb, s: &Store, out: Out) -> CmdResult {
+fn list(kb: &Kb, s: &Store, format: OutputFormat, out: Out) -> CmdResult {
     let codes = s.codes_with_data();
+    if format == OutputFormat::Json {
+        let v: Vec<ExportCode> = codes.iter().map(|&c| export_code(kb, s, c)).collect();
+        return emit_json(&v);
+    }
     if codes.is_empty() {
         say(&format!(
             "no notes yet in {} (press n in the TUI, or sipfix notes CODE --add TEXT)",
@@ -73,6 +84,7 @@ fn list(kb: &Kb, s: &Store, out: Out) -> CmdResult {
         ));
         return Ok(());
     }
+    let width = out.style.width.max(40);
     let mut text = String::new();
     for c in codes {
         let (done, total) = s.progress(c, total_steps(kb, c));
@@ -82,17 +94,24 @@ fn list(kb: &Kb, s: &Store, out: Out) -> CmdResult {
             reason(kb, c),
             sanitize::inline(first)
         );
-        let cut: String = line.chars().take(out.style.width.max(40)).collect();
+        // Folded first, then cut to the width in columns.
+        let line = render::fold(&line, out.style.ascii);
+        let mut cols = 0;
+        let cut: String = line
+            .chars()
+            .take_while(|ch| {
+                cols += unicode_width::UnicodeWidthChar::width(*ch).unwrap_or(0);
+                cols <= width
+            })
+            .collect();
         text.push_str(cut.trim_end());
         text.push('\n');
     }
-    emit(&if out.style.ascii {
-        render::ascii_fold(&text)
-    } else {
-        text
-    })
+    emit(&text)
 }
 
+/// One code with notes or progress, as `notes --json` and `--export json`
+/// print it.
 #[derive(Serialize)]
 struct ExportCode {
     code: u16,
@@ -107,31 +126,32 @@ struct ExportStep {
     state: StepState,
 }
 
-fn export_report(kb: &Kb, s: &Store, fmt: ExportFormat, _out: Out) -> CmdResult {
+fn export_code(kb: &Kb, s: &Store, c: u16) -> ExportCode {
+    ExportCode {
+        code: c,
+        reason: reason(kb, c),
+        note: s.note(c).to_string(),
+        steps: kb
+            .lookup(c)
+            .map(|l| {
+                l.entry
+                    .steps
+                    .iter()
+                    .enumerate()
+                    .map(|(i, st)| ExportStep {
+                        title: st.title.to_string(),
+                        state: s.step_state(c, i),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
+    }
+}
+
+fn export_report(kb: &Kb, s: &Store, fmt: ExportFormat) -> CmdResult {
     let codes = s.codes_with_data();
     if fmt == ExportFormat::Json {
-        let v: Vec<ExportCode> = codes
-            .iter()
-            .map(|&c| ExportCode {
-                code: c,
-                reason: reason(kb, c),
-                note: s.note(c).to_string(),
-                steps: kb
-                    .lookup(c)
-                    .map(|l| {
-                        l.entry
-                            .steps
-                            .iter()
-                            .enumerate()
-                            .map(|(i, st)| ExportStep {
-                                title: st.title.to_string(),
-                                state: s.step_state(c, i),
-                            })
-                            .collect()
-                    })
-                    .unwrap_or_default(),
-            })
-            .collect();
+        let v: Vec<ExportCode> = codes.iter().map(|&c| export_code(kb, s, c)).collect();
         return emit_json(&v);
     }
     let mut md = String::from("# sipfix triage report\n\n");
@@ -149,17 +169,21 @@ fn export_report(kb: &Kb, s: &Store, fmt: ExportFormat, _out: Out) -> CmdResult 
             continue;
         };
         let (done, total) = s.progress(c, l.entry.steps.len());
+        // The marks are a task list (`- [x] 1. ...`), not escaped text.
         let mut d: doc::Doc = vec![
             Block::Title(format!("{c} {}", reason(kb, c))),
             Block::Field("Summary".into(), l.entry.summary.to_string()),
             Block::Field("Progress".into(), format!("{done}/{total} steps handled")),
             Block::Heading("Checklist".into()),
-            Block::Bullets(
+            Block::Tree(
                 l.entry
                     .steps
                     .iter()
                     .enumerate()
-                    .map(|(i, st)| format!("{} {}. {}", s.step_state(c, i).mark(), i + 1, st.title))
+                    .map(|(i, st)| Item {
+                        marker: Marker::Check(s.step_state(c, i).mark()),
+                        ..Item::bullet(format!("{}. {}", i + 1, st.title))
+                    })
                     .collect(),
             ),
         ];

@@ -81,24 +81,28 @@ pub fn run(
             for c in kb.causes.values() {
                 let (sip, default) = kb.sip_for_cause(c);
                 let sipl = sip.iter().map(u16::to_string).collect::<Vec<_>>().join(",");
-                s.push_str(&format!(
-                    "{:>3}  {:<52} {}\n",
-                    c.cause,
-                    c.name,
-                    if sipl.is_empty() {
-                        "no response".into()
-                    } else if default {
-                        format!("SIP {sipl} (default)")
-                    } else {
-                        format!("SIP {sipl}")
-                    }
-                ));
+                let sip = if sipl.is_empty() {
+                    "no response".into()
+                } else if default {
+                    format!("SIP {sipl} (default)")
+                } else {
+                    format!("SIP {sipl}")
+                };
+                // The name is cut (never the mapping) when the line would
+                // not fit the width.
+                let name = render::fold(&c.name, out.style.ascii);
+                let room = out.style.width.saturating_sub(6 + sip.len());
+                let name = if name.chars().count() > room {
+                    let cut: String = name.chars().take(room.saturating_sub(3)).collect();
+                    format!("{cut}...")
+                } else {
+                    name.into_owned()
+                };
+                let pad = room.min(52);
+                s.push_str(&format!("{:>3}  {name:<pad$} {sip}", c.cause));
+                s.push('\n');
             }
-            emit(&if out.style.ascii {
-                render::ascii_fold(&s)
-            } else {
-                s
-            })
+            emit(&s)
         }
     }
 }

@@ -224,8 +224,12 @@ pub fn read_inputs(
     }
     // Check the files first: a typo in the last name should not cost
     // the time of reading the others.
+    // Only regular files: a pipe (`<(zcat x.gz)`, /dev/stdin) cannot be
+    // read twice.
     for input in inputs {
-        if let Input::Path(_) = input {
+        if let Input::Path(p) = input
+            && std::fs::metadata(p).is_ok_and(|m| m.is_file())
+        {
             open(input, format)?;
         }
     }

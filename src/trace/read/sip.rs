@@ -8,6 +8,15 @@
 //! §18.3, §20.14).
 
 use memchr::memchr;
+use memchr::memmem::Finder;
+use std::sync::LazyLock;
+
+/// Searchers built once: a blank line after a line end (CRLF or LF), and
+/// the usual spelling of Content-Length.
+static LF_CRLF: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"\n\r\n"));
+static LF2: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"\n\n"));
+static CONTENT_LENGTH: LazyLock<Finder<'static>> =
+    LazyLock::new(|| Finder::new(b"\nContent-Length"));
 
 /// The longest first line looked at when deciding whether bytes start a
 /// SIP message. Real start lines are well under this.
@@ -30,7 +39,28 @@ pub(crate) fn starts_sip(buf: &[u8]) -> bool {
         None => return false,
     };
     let line = line.strip_suffix(b"\r").unwrap_or(line);
-    crate::message::is_start_line(line)
+    usual_start_line(line) || crate::message::is_start_line(line)
+}
+
+/// The two forms nearly every message has, `SIP/2.0 <code> ...` and
+/// `METHOD uri SIP/2.0`, recognised without the general test (which
+/// accepts them too, and everything else it accepts is checked by it).
+fn usual_start_line(line: &[u8]) -> bool {
+    if line.starts_with(b"SIP/2.0 ") {
+        return true;
+    }
+    let Some(rest) = line.strip_suffix(b" SIP/2.0") else {
+        return false;
+    };
+    let Some(sp) = memchr(b' ', rest) else {
+        return false;
+    };
+    let (method, uri) = (&rest[..sp], &rest[sp + 1..]);
+    !method.is_empty()
+        && method.iter().all(u8::is_ascii_uppercase)
+        && !uri.is_empty()
+        && memchr(b':', uri).is_some()
+        && memchr(b' ', uri).is_none()
 }
 
 /// Skip leading CR, LF, space and tab (keep-alives, RFC 5626 §3.5.1 CRLF
@@ -57,15 +87,42 @@ pub(crate) struct Head {
 /// and its Content-Length. `None` when no blank line is found in `buf`.
 /// Both CRLF and bare LF line ends are accepted.
 pub(crate) fn scan_head(buf: &[u8]) -> Option<Head> {
+    // The usual case in a few SIMD searches: the first blank line (a line
+    // end followed by CRLF or LF), then Content-Length spelled as usual
+    // among the headers. Any other spelling takes the line-by-line way.
+    let crlf = LF_CRLF.find(buf).map(|i| (i, i + 3));
+    let lf = LF2
+        .find(&buf[..crlf.map_or(buf.len(), |(i, _)| i + 2)])
+        .map(|i| (i, i + 2));
+    let (blank, end) = match (crlf, lf) {
+        (Some(a), Some(b)) => a.min(b),
+        (Some(a), None) | (None, Some(a)) => a,
+        (None, None) => return None,
+    };
+    let headers = &buf[..=blank];
+    if let Some(at) = CONTENT_LENGTH.find(headers)
+        && let Some(nl) = memchr(b'\n', &headers[at + 1..])
+    {
+        let line = &headers[at + 1..at + 1 + nl];
+        if let Some(v) = content_length_value(line.strip_suffix(b"\r").unwrap_or(line)) {
+            return Some(Head {
+                end,
+                content_length: v,
+                has_content_length: true,
+            });
+        }
+    }
+    scan_head_lines(buf)
+}
+
+/// [`scan_head`] line by line: any line ends, any spelling.
+fn scan_head_lines(buf: &[u8]) -> Option<Head> {
     let mut head = Head {
         end: 0,
         content_length: None,
         has_content_length: false,
     };
-    let mut line_start = match memchr(b'\n', buf) {
-        Some(i) => i + 1,
-        None => return None,
-    };
+    let mut line_start = memchr(b'\n', buf)? + 1;
     loop {
         let nl = line_start + memchr(b'\n', &buf[line_start..])?;
         let line = &buf[line_start..nl];
@@ -201,6 +258,53 @@ mod tests {
         // A Content-Length-like name that is not the header.
         let h = scan_head(b"SIP/2.0 200 OK\r\nContent-Lengthy: 3\r\n\r\n").unwrap();
         assert!(!h.has_content_length);
+    }
+
+    proptest::proptest! {
+        /// The fast way and the line-by-line way agree, whatever the line
+        /// ends, as long as there is at most one Content-Length.
+        #[test]
+        fn fast_scan_agrees_with_line_scan(
+            lines in proptest::collection::vec(
+                (proptest::sample::select(vec![
+                    "Via: SIP/2.0/UDP x", "Content-Length: 12", "content-length:3", "l: 7",
+                    "", " folded", "v=0", "Content-Length-X: 1", "X: Content-Length: 5",
+                ]), proptest::bool::ANY),
+                0..12,
+            ),
+        ) {
+            let mut m = b"SIP/2.0 200 OK\r\n".to_vec();
+            for (l, crlf) in &lines {
+                m.extend_from_slice(l.as_bytes());
+                m.extend_from_slice(if *crlf { b"\r\n" } else { b"\n" });
+            }
+            let cls = lines
+                .iter()
+                .filter(|(l, _)| matches!(*l, "Content-Length: 12" | "content-length:3" | "l: 7"))
+                .count();
+            if cls <= 1 {
+                proptest::prop_assert_eq!(scan_head(&m), scan_head_lines(&m));
+            }
+        }
+    }
+
+    #[test]
+    fn usual_start_lines() {
+        for l in [
+            &b"SIP/2.0 200 OK"[..],
+            b"INVITE sip:a@b SIP/2.0",
+            b"OPTIONS sips:x:5061 SIP/2.0",
+        ] {
+            assert!(usual_start_line(l));
+            assert!(crate::message::is_start_line(l), "the general test agrees");
+        }
+        for l in [
+            &b"INVITE sip SIP/2.0"[..],
+            b"invite sip:a SIP/2.0",
+            b"INVITE  sip:a SIP/2.0",
+        ] {
+            assert!(!usual_start_line(l));
+        }
     }
 
     #[test]

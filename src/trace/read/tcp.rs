@@ -26,6 +26,11 @@ pub(crate) const MAX_BUF: usize = (1 << 20) + (64 << 10);
 pub(crate) const JUNK_LIMIT: u64 = 1 << 20;
 /// Directions tracked at once; beyond, idle and non-SIP ones are dropped.
 const MAX_FLOWS: usize = 1 << 16;
+/// Bytes all directions together may hold (messages in progress and
+/// segments waiting for a hole); beyond, the fullest are flushed.
+pub(crate) const MAX_TOTAL: usize = 128 << 20;
+/// How many segments pass between checks of [`MAX_TOTAL`].
+const CHECK_EVERY: u32 = 1024;
 /// A line longer than this at a message boundary is not a start line.
 const MAX_LINE: usize = 4096;
 
@@ -186,6 +191,8 @@ pub(crate) struct Tcp {
     flows: HashMap<FlowKey, Stream>,
     frames: Vec<u64>,
     msg: Vec<u8>,
+    /// Segments since the last check of the total held.
+    since_check: u32,
 }
 
 impl Tcp {
@@ -193,6 +200,11 @@ impl Tcp {
     pub fn segment(&mut self, key: FlowKey, seg: Seg<'_>, ctx: Ctx<'_>, out: &mut Out<'_>) {
         if self.flows.len() >= MAX_FLOWS && !self.flows.contains_key(&key) {
             self.evict(out);
+        }
+        self.since_check += 1;
+        if self.since_check >= CHECK_EVERY {
+            self.since_check = 0;
+            self.bound_total(out);
         }
         let s = self.flows.entry(key).or_insert_with(|| Stream {
             first_frame: ctx.frame,
@@ -260,6 +272,45 @@ impl Tcp {
         for (_, k) in keys.into_iter().take(MAX_FLOWS / 2) {
             if let Some(mut s) = self.flows.remove(&k) {
                 flush(k, &mut s, &mut self.frames, &mut self.msg, out);
+            }
+        }
+    }
+
+    /// Bytes held by every direction together.
+    fn held(&self) -> usize {
+        self.flows.values().map(|s| s.buf.len() + s.ooo_bytes).sum()
+    }
+
+    /// Keep the total held under [`MAX_TOTAL`]: flush the fullest
+    /// directions (their incomplete messages reported) until half of it.
+    fn bound_total(&mut self, out: &mut Out<'_>) {
+        let mut held = self.held();
+        if held <= MAX_TOTAL {
+            return;
+        }
+        let mut by_size: Vec<(usize, FlowKey)> = self
+            .flows
+            .iter()
+            .map(|(k, s)| (s.buf.len() + s.ooo_bytes, *k))
+            .collect();
+        by_size.sort_unstable_by_key(|b| std::cmp::Reverse(b.0));
+        for (size, k) in by_size {
+            if held <= MAX_TOTAL / 2 {
+                break;
+            }
+            if let Some(mut s) = self.flows.remove(&k) {
+                out.problem(
+                    Some(s.last_frame),
+                    format!(
+                        "TCP streams hold more than {} MiB waiting for data; the stream from {} \
+                         to {} ({size} bytes held) is cut here",
+                        MAX_TOTAL >> 20,
+                        k.src,
+                        k.dst
+                    ),
+                );
+                flush(k, &mut s, &mut self.frames, &mut self.msg, out);
+                held -= size;
             }
         }
     }
@@ -712,4 +763,51 @@ fn ws_step(
     let n = f.len();
     s.consume(n);
     Step::Again
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::trace::synth::Collect;
+
+    #[test]
+    fn the_total_held_is_bounded() {
+        let mut tcp = Tcp::default();
+        let mut sink = Collect::default();
+        let ep = |port| Endpoint {
+            ip: "10.0.0.1".parse().unwrap(),
+            port,
+        };
+        // 130 directions each holding 1 MiB of an unfinished message.
+        for port in 0..130u16 {
+            let mut buf = b"MESSAGE sip:a@b SIP/2.0\r\nContent-Length: 9000000\r\n\r\n".to_vec();
+            buf.resize(1 << 20, b'x');
+            let key = FlowKey {
+                src: ep(port),
+                dst: ep(5060),
+            };
+            tcp.flows.insert(
+                key,
+                Stream {
+                    buf,
+                    synced: true,
+                    seen_sip: true,
+                    last_frame: u64::from(port),
+                    ..Stream::default()
+                },
+            );
+        }
+        assert!(tcp.held() > MAX_TOTAL);
+        let mut out = Out::new(0, &mut sink);
+        tcp.bound_total(&mut out);
+        assert!(tcp.held() <= MAX_TOTAL / 2, "{}", tcp.held());
+        let cut = sink
+            .problems
+            .iter()
+            .filter(|p| p.text.contains("is cut here"))
+            .count();
+        assert_eq!(cut, 130 - tcp.flows.len());
+        // Each cut stream's message had complete headers: handed on.
+        assert_eq!(sink.records.len(), cut);
+    }
 }
