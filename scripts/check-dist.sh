@@ -240,5 +240,6 @@ if [ "${SIPFIX_CHECK_SOURCE_BUILD:-1}" != 0 ] && git rev-parse HEAD >/dev/null 2
     fi
 fi
 
+echo "check-dist: took ${SECONDS}s"
 echo "check-dist: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
