@@ -1,19 +1,32 @@
-//! Fuzzy search over the knowledge base (and the user's notes).
+//! Search over the knowledge base (and the user's notes): SIP codes, and
+//! the Q.850 causes with the SIP codes they map to.
 //!
-//! Ranking, best first:
-//! 1. a query that is a whole code (`486`): that code;
-//! 2. a numeric prefix (`48`): the codes that start with it, in order, then
-//!    codes that contain it;
-//! 3. text: the best fuzzy score over the reason phrase (weighted highest),
-//!    the keywords, the summary and the user's note for that code.
+//! A query is read as words (`register`, `501 update`, `cause 34`).
 //!
-//! Within text, a field where every query word starts a word ("busy" in
-//! "Busy Here", "auth loop" in the keyword "auth loop") ranks above any
-//! merely fuzzy match. Fuzzy matches (typos, abbreviations) must score at
-//! least [`MIN_SCORE_PER_CHAR`] per query character, so that "busy" finds
-//! 486 and 600 and not every summary with a b, u, s and y in it.
+//! * **Numbers.** A query of digits alone (`486`, `48`) lists that code,
+//!   then the codes that start with it, then those that contain it. A word
+//!   that is a listed code inside a longer query (`501 update`) puts that
+//!   code first; the other words are searched as text below it.
+//! * **Q.850.** `q850`, `q.850` or `cause` before a number or words makes a
+//!   cause query (`cause 34`, `q850 17`, `Q.850 busy`): the matching causes
+//!   come first, then the SIP codes RFC 3398 maps them to and from. `Q.850`
+//!   alone lists every cause. A plain query that is a cause's name (`no
+//!   user responding`, `user busy`) finds it the same way; a query that
+//!   merely appears in cause names (`busy`) lists those causes after the
+//!   codes.
+//! * **Text.** Each field of an entry is matched in tiers, best first: the
+//!   query equals the field (a keyword `register`, the reason phrase `busy
+//!   here`); every query word is a word of the field; every query word
+//!   starts one; every query word shares a long stem with one
+//!   (`register` ~ `registration`); and, in the reason phrase and the
+//!   keywords only, a compact fuzzy match, where each matched letter
+//!   follows the previous one or starts a word (`nah` ~ `Not Acceptable
+//!   Here`, but `codec` never ~ `could not resolve`). The reason phrase
+//!   weighs most, then keywords, then the summary and the user's note.
+//! * **Ties** go to registered codes before unregistered ones, then to the
+//!   lower code.
 
-use crate::kb::{CodeEntry, Kb};
+use crate::kb::{Cause, CodeEntry, Kb};
 use fuzzy_matcher::FuzzyMatcher;
 use fuzzy_matcher::skim::SkimMatcherV2;
 use serde::Serialize;
@@ -28,6 +41,8 @@ pub enum Field {
     Keyword,
     Summary,
     Note,
+    /// A Q.850 cause the query named maps to (or from) this code.
+    Cause,
 }
 
 /// One search result.
@@ -42,27 +57,68 @@ pub struct Hit {
     /// Char indices of the match in the code's three digits.
     pub code_indices: Vec<usize>,
     /// The text that matched when it is not the code or reason (keyword,
-    /// summary or note), for display as context.
+    /// summary, note or Q.850 cause), for display as context.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub context: Option<String>,
 }
 
-/// Minimum fuzzy score per query character for a text match to count.
+/// A Q.850 cause that matched.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CauseHit {
+    pub cause: u8,
+    pub score: i64,
+    /// True when the query asked for causes (`cause 34`, `Q.850`) or is a
+    /// cause's name: list it before the codes. False: it only shares words
+    /// with the query: list it after them.
+    pub lead: bool,
+    /// Char indices of the matched characters in the cause's name.
+    pub name_indices: Vec<usize>,
+}
+
+/// Everything a query found.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Results {
+    pub causes: Vec<CauseHit>,
+    pub codes: Vec<Hit>,
+}
+
+/// Minimum fuzzy score per query character for a fuzzy match to count.
 pub const MIN_SCORE_PER_CHAR: i64 = 18;
 
+/// Field weights: within one tier, a better field wins.
 const W_REASON: i64 = 4;
 const W_KEYWORD: i64 = 3;
 const W_SUMMARY: i64 = 2;
 const W_NOTE: i64 = 2;
+
+/// Match tiers; any match of a tier ranks above every match of the tiers below.
+const TIER: i64 = 1_000_000;
+const T_FUZZY: i64 = TIER;
+const T_STEM: i64 = 3 * TIER;
+const T_PREFIX: i64 = 4 * TIER;
+const T_WORDS: i64 = 5 * TIER;
+const T_EXACT: i64 = 6 * TIER;
+/// Codes a cause named in the query maps to (and from).
+const T_CAUSE_SIP: i64 = 8 * TIER;
+/// A code number written in a longer query.
+const T_CODE: i64 = 9 * TIER;
+/// Within a tier: the field weight, then the fuzzy score.
+const FIELD_STEP: i64 = 10_000;
 
 /// A reusable matcher (construction allocates; keep one per session).
 pub struct Searcher {
     matcher: SkimMatcherV2,
 }
 
+impl Default for Searcher {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 /// A bit for each ASCII letter (any case) and digit in `text`: a field can
 /// only match a query whose bits are all in the field's. It spares the
-/// fuzzy matcher most fields on every keystroke.
+/// matchers most fields on every keystroke.
 fn mask(text: &str) -> u64 {
     text.bytes().fold(0, |m, b| match b.to_ascii_lowercase() {
         c @ b'a'..=b'z' => m | 1 << (c - b'a'),
@@ -71,18 +127,182 @@ fn mask(text: &str) -> u64 {
     })
 }
 
-fn words_of(text: &str) -> Vec<String> {
-    text.to_lowercase()
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(str::to_string)
-        .collect()
+/// The words of `text` (runs of letters and digits) with the char index
+/// each starts at; nothing is allocated.
+#[derive(Clone)]
+struct Words<'a> {
+    rest: std::str::CharIndices<'a>,
+    text: &'a str,
+    /// Chars consumed so far.
+    n: usize,
 }
 
-impl Default for Searcher {
-    fn default() -> Self {
-        Self::new()
+fn words(text: &str) -> Words<'_> {
+    Words {
+        rest: text.char_indices(),
+        text,
+        n: 0,
     }
+}
+
+impl<'a> Iterator for Words<'a> {
+    type Item = (usize, &'a str);
+
+    fn next(&mut self) -> Option<(usize, &'a str)> {
+        let (start_byte, start_char) = loop {
+            let (b, c) = self.rest.next()?;
+            self.n += 1;
+            if c.is_alphanumeric() {
+                break (b, self.n - 1);
+            }
+        };
+        let mut end = self.text.len();
+        for (b, c) in self.rest.by_ref() {
+            self.n += 1;
+            if !c.is_alphanumeric() {
+                end = b;
+                break;
+            }
+        }
+        Some((start_char, &self.text[start_byte..end]))
+    }
+}
+
+/// The words of `text`, lower case (for the query).
+fn lower_words(text: &str) -> Vec<String> {
+    words(text).map(|(_, w)| w.to_lowercase()).collect()
+}
+
+/// The chars of a field word, lower case.
+fn lower(w: &str) -> impl Iterator<Item = char> + '_ {
+    w.chars().flat_map(char::to_lowercase)
+}
+
+/// Length in chars of the common prefix of a query word and a field word.
+fn common_prefix(q: &str, w: &str) -> usize {
+    q.chars().zip(lower(w)).take_while(|(x, y)| x == y).count()
+}
+
+/// How query word `q` (lower case) relates to field word `w`: a tier and
+/// the number of chars matched.
+fn relation(q: &str, w: &str) -> Option<(i64, usize)> {
+    let qn = q.chars().count();
+    let cp = common_prefix(q, w);
+    if cp == qn {
+        if lower(w).count() == qn {
+            Some((T_WORDS, qn))
+        } else {
+            Some((T_PREFIX, qn))
+        }
+    } else if cp >= 5 && cp + 2 >= qn {
+        // Forms of one word (`register`, `registration`, `registrar`): a
+        // common stem of five letters or more that leaves at most two
+        // letters of the query word over (so `transfer` is not `transaction`).
+        Some((T_STEM, cp))
+    } else {
+        None
+    }
+}
+
+/// How the query words match the words of `text`: the tier (see the
+/// module docs), or None.
+fn word_tier(text: &str, qwords: &[String]) -> Option<i64> {
+    if qwords.is_empty() {
+        return None;
+    }
+    let mut fw = words(text);
+    let exact = qwords.iter().all(|q| {
+        fw.next()
+            .is_some_and(|(_, w)| relation(q, w).is_some_and(|(t, _)| t == T_WORDS))
+    }) && fw.next().is_none();
+    if exact {
+        return Some(T_EXACT);
+    }
+    let mut tier = T_WORDS;
+    for q in qwords {
+        let best = words(text)
+            .filter_map(|(_, w)| relation(q, w).map(|(t, _)| t))
+            .max()?;
+        tier = tier.min(best);
+    }
+    Some(tier)
+}
+
+/// The char indices of the letters the query words matched in `text`, for
+/// highlighting (each query word at its best field word).
+fn word_indices(text: &str, qwords: &[String]) -> Vec<usize> {
+    let mut idx = Vec::new();
+    for q in qwords {
+        let best = words(text)
+            .filter_map(|(at, w)| relation(q, w).map(|(t, n)| (t, at, n)))
+            .max_by_key(|(t, at, _)| (*t, std::cmp::Reverse(*at)));
+        if let Some((_, at, n)) = best {
+            idx.extend(at..at + n);
+        }
+    }
+    idx.sort_unstable();
+    idx.dedup();
+    idx
+}
+
+/// True when every matched char follows the one before it or starts a
+/// word: an abbreviation or a run of letters, not letters picked from
+/// all over the text.
+fn compact(text: &str, idx: &[usize]) -> bool {
+    let starts: Vec<usize> = words(text).map(|(at, _)| at).collect();
+    idx.windows(2)
+        .all(|p| p[1] == p[0] + 1 || starts.binary_search(&p[1]).is_ok())
+}
+
+/// A query, read.
+#[derive(Debug, Default)]
+struct Query {
+    /// The query's text words (numbers that were read as codes, and the
+    /// cause marker, taken out).
+    words: Vec<String>,
+    /// The text of those words joined by spaces, for the fuzzy matcher.
+    text: String,
+    /// Listed codes written in the query.
+    codes: Vec<u16>,
+    /// Asked for Q.850 causes (`cause`, `q850`, `q.850`).
+    cause_marker: bool,
+    /// Numbers written after the cause marker (or alone with it).
+    numbers: Vec<u16>,
+}
+
+fn parse_query(kb: &Kb, q: &str) -> Query {
+    let all: Vec<String> = lower_words(q);
+    let mut out = Query::default();
+    let mut i = 0;
+    while i < all.len() {
+        let w = all[i].as_str();
+        let next = all.get(i + 1).map(String::as_str);
+        if w == "q850" || w == "cause" || w == "causes" {
+            out.cause_marker = true;
+        } else if w == "q" && next == Some("850") {
+            out.cause_marker = true;
+            i += 1;
+        } else if w.bytes().all(|b| b.is_ascii_digit()) && w.len() <= 3 {
+            let n: u16 = w.parse().unwrap_or(0);
+            if w.len() == 3 && kb.get(n).is_some() {
+                out.codes.push(n);
+            } else {
+                out.numbers.push(n);
+                out.words.push(w.to_string());
+            }
+        } else {
+            out.words.push(w.to_string());
+        }
+        i += 1;
+    }
+    if out.cause_marker {
+        // After `cause`, a number is a cause value, even a code-like one.
+        out.numbers.append(&mut out.codes);
+        out.words
+            .retain(|w| !w.bytes().all(|b| b.is_ascii_digit()) || w.len() > 3);
+    }
+    out.text = out.words.join(" ");
+    out
 }
 
 impl Searcher {
@@ -92,34 +312,78 @@ impl Searcher {
         }
     }
 
-    /// Search `kb` (and `notes`, code -> note text) for `query`. An empty
-    /// query returns every code in order, with score 0.
+    /// The codes that match `query` in `kb` (and `notes`, code -> note
+    /// text), best first. An empty query returns every code in order, with
+    /// score 0. See [`Searcher::search_all`] for the causes too.
     pub fn search(&self, kb: &Kb, notes: &BTreeMap<u16, String>, query: &str) -> Vec<Hit> {
+        self.search_all(kb, notes, query).codes
+    }
+
+    /// Codes and Q.850 causes that match `query`, each best first.
+    pub fn search_all(&self, kb: &Kb, notes: &BTreeMap<u16, String>, query: &str) -> Results {
         let q = query.trim();
         if q.is_empty() {
-            return kb
-                .codes()
-                .map(|e| Hit {
-                    code: e.code,
-                    score: 0,
-                    field: Field::Code,
-                    reason_indices: Vec::new(),
-                    code_indices: Vec::new(),
-                    context: None,
-                })
-                .collect();
+            return Results {
+                causes: Vec::new(),
+                codes: kb
+                    .codes()
+                    .map(|e| plain_hit(e.code, 0, Field::Code))
+                    .collect(),
+            };
         }
         if q.bytes().all(|b| b.is_ascii_digit()) {
-            return self.numeric(kb, q);
+            return Results {
+                causes: Vec::new(),
+                codes: self.numeric(kb, q),
+            };
         }
-        let min = MIN_SCORE_PER_CHAR * q.chars().filter(|c| !c.is_whitespace()).count() as i64;
-        let words = query_words(q);
-        let mut hits: Vec<Hit> = kb
-            .codes()
-            .filter_map(|e| self.text_hit(e, notes.get(&e.code), q, &words, min))
-            .collect();
-        hits.sort_by(|a, b| b.score.cmp(&a.score).then(a.code.cmp(&b.code)));
-        hits
+        let query = parse_query(kb, q);
+        let causes = self.causes(kb, &query);
+        let mut codes: BTreeMap<u16, Hit> = BTreeMap::new();
+        let mut keep = |h: Hit| {
+            let better = codes.get(&h.code).is_none_or(|o| h.score > o.score);
+            if better {
+                codes.insert(h.code, h);
+            }
+        };
+        for (rank, &c) in query.codes.iter().enumerate() {
+            let mut h = plain_hit(c, T_CODE - rank as i64, Field::Code);
+            h.code_indices = vec![0, 1, 2];
+            if let Some(t) = kb
+                .get(c)
+                .and_then(|e| self.text_hit(e, notes.get(&c), &query))
+            {
+                h.score += t.score / TIER;
+                h.reason_indices = t.reason_indices;
+            }
+            keep(h);
+        }
+        // The codes of the causes the query is about.
+        let specific: Vec<&CauseHit> = causes.iter().filter(|c| c.lead).collect();
+        if !specific.is_empty() && specific.len() <= 3 {
+            for (rank, ch) in specific.iter().enumerate() {
+                if let Some(c) = kb.cause(ch.cause) {
+                    for h in cause_codes(kb, c, rank) {
+                        keep(h);
+                    }
+                }
+            }
+        }
+        if !query.words.is_empty() {
+            for e in kb.codes() {
+                if let Some(h) = self.text_hit(e, notes.get(&e.code), &query) {
+                    keep(h);
+                }
+            }
+        }
+        let mut codes: Vec<Hit> = codes.into_values().collect();
+        codes.sort_by(|a, b| {
+            b.score
+                .cmp(&a.score)
+                .then_with(|| registered(kb, b.code).cmp(&registered(kb, a.code)))
+                .then(a.code.cmp(&b.code))
+        });
+        Results { causes, codes }
     }
 
     fn numeric(&self, kb: &Kb, q: &str) -> Vec<Hit> {
@@ -136,102 +400,192 @@ impl Searcher {
                 (0, None)
             };
             if let Some(start) = start {
-                hits.push(Hit {
-                    code: e.code,
-                    score,
-                    field: Field::Code,
-                    reason_indices: Vec::new(),
-                    code_indices: (start..start + q.len()).collect(),
-                    context: None,
-                });
+                let mut h = plain_hit(e.code, score, Field::Code);
+                h.code_indices = (start..start + q.len()).collect();
+                hits.push(h);
             }
         }
         hits.sort_by(|a, b| b.score.cmp(&a.score).then(a.code.cmp(&b.code)));
         hits
     }
 
-    fn text_hit(
-        &self,
-        e: &CodeEntry,
-        note: Option<&String>,
-        q: &str,
-        words: &[String],
-        min: i64,
-    ) -> Option<Hit> {
-        let mut best: Option<(i64, Field, Option<&str>)> = None;
-        let fields = std::iter::once((e.reason.as_str(), W_REASON, Field::Reason, None))
-            .chain(
-                e.keywords
-                    .iter()
-                    .map(|k| (k.as_str(), W_KEYWORD, Field::Keyword, Some(k.as_str()))),
-            )
+    /// The causes the query asks for or names, best first.
+    fn causes(&self, kb: &Kb, q: &Query) -> Vec<CauseHit> {
+        let mut out: Vec<CauseHit> = Vec::new();
+        let text_words: Vec<String> = q
+            .words
+            .iter()
+            .filter(|w| !w.bytes().all(|b| b.is_ascii_digit()))
+            .cloned()
+            .collect();
+        for c in kb.causes.values() {
+            let by_name =
+                word_tier(&c.name, &text_words).map(|t| (t, word_indices(&c.name, &text_words)));
+            let hit = if q.cause_marker {
+                let number_ok = q.numbers.is_empty() || q.numbers.contains(&u16::from(c.cause));
+                let text_ok = text_words.is_empty() || by_name.is_some();
+                (number_ok && text_ok).then(|| {
+                    let (t, idx) = by_name.clone().unwrap_or((T_EXACT, Vec::new()));
+                    let exact_number = if q.numbers.is_empty() { 0 } else { TIER };
+                    (t + exact_number, idx, true)
+                })
+            } else {
+                by_name.filter(|(t, _)| *t >= T_PREFIX).map(|(t, idx)| {
+                    // The query is the cause's name, or two or more of its
+                    // words exactly: the user asks for that cause.
+                    let lead = t == T_EXACT || (t >= T_WORDS && text_words.len() >= 2);
+                    (t, idx, lead)
+                })
+            };
+            if let Some((score, name_indices, lead)) = hit {
+                out.push(CauseHit {
+                    cause: c.cause,
+                    score,
+                    lead,
+                    name_indices,
+                });
+            }
+        }
+        out.sort_by(|a, b| b.score.cmp(&a.score).then(a.cause.cmp(&b.cause)));
+        out
+    }
+
+    /// The best text match of the query in one entry, if any.
+    fn text_hit(&self, e: &CodeEntry, note: Option<&String>, q: &Query) -> Option<Hit> {
+        if q.words.is_empty() {
+            return None;
+        }
+        let qmask = mask(&q.text);
+        // (text, weight, field, context, fuzzy allowed)
+        let fields = std::iter::once((e.reason.as_str(), W_REASON, Field::Reason, None, true))
+            .chain(e.keywords.iter().map(|k| {
+                (
+                    k.as_str(),
+                    W_KEYWORD,
+                    Field::Keyword,
+                    Some(k.as_str()),
+                    true,
+                )
+            }))
             .chain(std::iter::once((
                 e.summary.as_str(),
                 W_SUMMARY,
                 Field::Summary,
                 Some(e.summary.as_str()),
+                false,
             )))
             .chain(
                 note.into_iter()
                     .flat_map(|n| n.lines())
-                    .map(|l| (l, W_NOTE, Field::Note, Some(l))),
+                    .map(|l| (l, W_NOTE, Field::Note, Some(l), false)),
             );
-        let qmask = mask(q);
-        for (text, weight, field, ctx) in fields {
-            // A field lacking a letter of the query cannot match it at all.
-            if qmask & !mask(text) != 0 {
+        let qlen = q.text.chars().filter(|c| !c.is_whitespace()).count();
+        let min = MIN_SCORE_PER_CHAR * qlen as i64;
+        let mut best: Option<Best> = None;
+        for (text, weight, field, ctx, fuzzy) in fields {
+            // Every tier needs the query's letters (a stem needs most of
+            // them): a field lacking one of them cannot match.
+            let fmask = mask(text);
+            let all_letters = qmask & !fmask == 0;
+            if !all_letters && !stem_possible(fmask, &q.words) {
                 continue;
             }
-            let raw = self.matcher.fuzzy_match(text, q);
-            let word_hit = words_match(&words_of(text), words);
-            let score = if word_hit {
-                // Every query word starts a word of the field: a real hit.
-                WORD_TIER + raw.unwrap_or(0) * weight
-            } else {
-                match raw {
-                    Some(r) if r >= min => r * weight,
-                    _ => continue,
+            // Within a tier a field can only beat the best with a higher weight.
+            let scored = match word_tier(text, &q.words) {
+                Some(tier) => Some((tier + weight * FIELD_STEP, None)),
+                // Fuzzy: abbreviations of three letters or more, in the
+                // reason and the keywords, and only if nothing better is known.
+                None if fuzzy
+                    && all_letters
+                    && qlen >= 3
+                    && best.as_ref().is_none_or(|b| b.0 < T_STEM) =>
+                {
+                    self.matcher
+                        .fuzzy_match(text, &q.text)
+                        .filter(|raw| *raw >= min)
+                        .and_then(|_| self.matcher.fuzzy_indices(text, &q.text))
+                        .filter(|(_, idx)| compact(text, idx))
+                        .map(|(raw, idx)| {
+                            (
+                                T_FUZZY + weight * FIELD_STEP + raw.min(FIELD_STEP - 1),
+                                Some(idx),
+                            )
+                        })
                 }
+                None => None,
             };
-            if best.is_none_or(|b| score > b.0) {
-                best = Some((score, field, ctx));
+            if let Some((score, idx)) = scored
+                && best.as_ref().is_none_or(|b| score > b.0)
+            {
+                best = Some((score, field, ctx, idx));
             }
         }
-        let (score, field, ctx) = best?;
-        // Match positions are only needed for the reason phrase shown in lists.
-        let reason_indices = if field == Field::Reason {
-            self.matcher
-                .fuzzy_indices(&e.reason, q)
-                .map(|(_, i)| i)
-                .unwrap_or_default()
-        } else {
-            Vec::new()
-        };
-        Some(Hit {
-            code: e.code,
-            score,
-            field,
-            reason_indices,
-            code_indices: Vec::new(),
-            context: ctx.map(str::to_string),
-        })
+        let (score, field, ctx, idx) = best?;
+        let mut h = plain_hit(e.code, score, field);
+        if field == Field::Reason {
+            h.reason_indices = idx.unwrap_or_else(|| word_indices(&e.reason, &q.words));
+        }
+        h.context = ctx.map(str::to_string);
+        Some(h)
     }
 }
 
-/// Hits where every query word begins a word of the field rank above any
-/// merely fuzzy hit.
-const WORD_TIER: i64 = 1_000_000;
+/// The best field of an entry so far: score, field, context, and the
+/// fuzzy match's indices (a word match's are computed at the end).
+type Best<'a> = (i64, Field, Option<&'a str>, Option<Vec<usize>>);
 
-fn query_words(q: &str) -> Vec<String> {
-    words_of(q)
+/// A stem match needs only the first five letters of each query word: the
+/// letter mask of the whole query cannot rule it out when a later letter
+/// is missing.
+fn stem_possible(field_mask: u64, words: &[String]) -> bool {
+    words.iter().all(|w| {
+        let head: String = w.chars().take(5).collect();
+        w.chars().count() >= 5 && mask(&head) & !field_mask == 0
+    })
 }
 
-/// True when each query word is the start of one of the field's words.
-fn words_match(field_words: &[String], words: &[String]) -> bool {
-    !words.is_empty()
-        && words
-            .iter()
-            .all(|w| field_words.iter().any(|fw| fw.starts_with(w.as_str())))
+fn plain_hit(code: u16, score: i64, field: Field) -> Hit {
+    Hit {
+        code,
+        score,
+        field,
+        reason_indices: Vec::new(),
+        code_indices: Vec::new(),
+        context: None,
+    }
+}
+
+fn registered(kb: &Kb, code: u16) -> bool {
+    kb.get(code).is_some_and(|e| e.registered)
+}
+
+/// The SIP codes RFC 3398 maps cause `c` to (§7.2.4.1), then the codes it
+/// maps to `c` (§8.2.6.1); `rank` orders the causes of one query.
+fn cause_codes(kb: &Kb, c: &Cause, rank: usize) -> Vec<Hit> {
+    let base = T_CAUSE_SIP - (rank as i64) * 1000;
+    let mut out = Vec::new();
+    let (to_sip, default) = kb.sip_for_cause(c);
+    for (i, &s) in to_sip.iter().enumerate() {
+        let mut h = plain_hit(s, base - i as i64, Field::Cause);
+        h.context = Some(format!(
+            "Q.850 cause {} {} -> SIP {s}{} (RFC 3398 §7.2.4.1)",
+            c.cause,
+            c.name,
+            if default { " by default" } else { "" }
+        ));
+        out.push(h);
+    }
+    for (&s, row) in &kb.sip_to_cause {
+        if row.cause == Some(c.cause) && !row.default {
+            let mut h = plain_hit(s, base - 100, Field::Cause);
+            h.context = Some(format!(
+                "SIP {s} -> Q.850 cause {} {} (RFC 3398 §8.2.6.1)",
+                c.cause, c.name
+            ));
+            out.push(h);
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -240,6 +594,16 @@ mod tests {
 
     fn codes(hits: &[Hit]) -> Vec<u16> {
         hits.iter().map(|h| h.code).collect()
+    }
+
+    fn find(q: &str) -> Results {
+        Searcher::new().search_all(Kb::embedded(), &BTreeMap::new(), q)
+    }
+
+    fn first_codes(q: &str, n: usize) -> Vec<u16> {
+        let mut c = codes(&find(q).codes);
+        c.truncate(n);
+        c
     }
 
     #[test]
@@ -273,5 +637,110 @@ mod tests {
         let hits = Searcher::new().search(kb, &notes, "zorblax");
         assert_eq!(codes(&hits), vec![603]);
         assert_eq!(hits[0].field, Field::Note);
+    }
+
+    #[test]
+    fn register_brings_the_registration_answers_first() {
+        let mut top = first_codes("register", 5);
+        top.sort_unstable();
+        assert_eq!(top, vec![200, 401, 403, 407, 423]);
+    }
+
+    #[test]
+    fn codec_does_not_match_scattered_letters() {
+        let c = codes(&find("codec").codes);
+        assert_eq!(c.first(), Some(&488), "{c:?}");
+        for unrelated in [475, 476, 478] {
+            assert!(!c.contains(&unrelated), "{unrelated} in {c:?}");
+        }
+    }
+
+    #[test]
+    fn a_compact_abbreviation_still_matches() {
+        // Each letter starts a word of "Not Acceptable Here".
+        assert!(codes(&find("nah").codes).contains(&488));
+    }
+
+    #[test]
+    fn a_cause_query_finds_the_cause_and_its_sip_codes() {
+        let kb = Kb::embedded();
+        for (q, cause) in [("cause 34", 34u8), ("q850 17", 17), ("Q.850 18", 18)] {
+            let r = find(q);
+            assert_eq!(r.causes.first().map(|c| c.cause), Some(cause), "{q}");
+            assert!(r.causes[0].lead, "{q}");
+            let (sip, _) = kb.sip_for_cause(kb.cause(cause).unwrap());
+            assert_eq!(r.codes.first().map(|h| h.code), sip.first().copied(), "{q}");
+            assert_eq!(r.codes[0].field, Field::Cause, "{q}");
+        }
+    }
+
+    #[test]
+    fn q850_alone_lists_every_cause() {
+        let r = find("Q.850");
+        assert_eq!(r.causes.len(), Kb::embedded().causes.len());
+        assert!(r.causes.iter().all(|c| c.lead));
+    }
+
+    #[test]
+    fn a_cause_name_finds_the_cause_and_its_codes() {
+        let r = find("no user responding");
+        assert_eq!(r.causes.first().map(|c| c.cause), Some(18));
+        assert!(r.causes[0].lead);
+        assert_eq!(r.codes.first().map(|h| h.code), Some(408));
+        // A word of a cause name only: the codes first, the cause after.
+        let r = find("busy");
+        assert!(r.causes.iter().any(|c| c.cause == 17 && !c.lead));
+        assert!(matches!(r.codes.first().map(|h| h.code), Some(486 | 600)));
+    }
+
+    #[test]
+    fn a_code_number_in_a_longer_query_comes_first() {
+        assert_eq!(first_codes("501 update", 1), vec![501]);
+        assert_eq!(first_codes("update 501", 1), vec![501]);
+    }
+
+    #[test]
+    fn registered_codes_rank_above_unregistered_ones_on_equal_match() {
+        // Every keyword of the knowledge base as a query: wherever two
+        // results tie, a registered code comes before an unregistered one.
+        let kb = Kb::embedded();
+        let mut mixed_ties = 0;
+        for e in kb.codes() {
+            for k in &e.keywords {
+                let hits = find(k).codes;
+                for w in hits.windows(2) {
+                    let (a, b) = (kb.get(w[0].code).unwrap(), kb.get(w[1].code).unwrap());
+                    if w[0].score == w[1].score && a.registered != b.registered {
+                        mixed_ties += 1;
+                        assert!(a.registered, "{k:?}: {} before {}", a.code, b.code);
+                    }
+                }
+            }
+        }
+        assert!(
+            mixed_ties > 0,
+            "no tie between a registered and an unregistered code"
+        );
+    }
+
+    #[test]
+    fn word_forms_share_a_stem() {
+        let stem = |q, w| relation(q, w).is_some_and(|(t, _)| t == T_STEM);
+        assert!(stem("register", "Registration"));
+        assert!(stem("register", "registrar"));
+        assert!(!stem("codec", "code"));
+        assert!(!stem("forward", "forbidden"));
+        assert!(!stem("transfer", "transaction"));
+        assert_eq!(relation("busy", "Busy"), Some((T_WORDS, 4)));
+        assert_eq!(relation("bu", "Busy"), Some((T_PREFIX, 2)));
+    }
+
+    #[test]
+    fn compactness() {
+        let t = "could not resolve";
+        // c-o from "could", then d inside "could": scattered.
+        assert!(!compact(t, &[0, 1, 4]));
+        // n-r: both start words.
+        assert!(compact(t, &[6, 10]));
     }
 }

@@ -25,6 +25,26 @@ pub fn term_is_dumb() -> bool {
     }
 }
 
+/// Whether the terminal named by `TERM` shows colour at all. sipfix uses
+/// only the 16 named ANSI colours, written in their classic form, so any
+/// colour terminal will do; `vt100`-family and `dumb` terminals (and no
+/// `TERM`) get none.
+pub fn term_has_color(term: Option<&str>) -> bool {
+    let Some(t) = term.map(str::trim).filter(|t| !t.is_empty()) else {
+        return false;
+    };
+    let t = t.to_ascii_lowercase();
+    let mono = ["dumb", "vt52", "vt100", "vt102", "vt220", "vt320", "vt420"];
+    !mono
+        .iter()
+        .any(|m| t == *m || t.starts_with(&format!("{m}-")))
+}
+
+/// [`term_has_color`] for this process's `TERM`.
+pub fn term_has_color_env() -> bool {
+    term_has_color(std::env::var("TERM").ok().as_deref())
+}
+
 /// True when the locale's character set is UTF-8 (LC_ALL, then LC_CTYPE,
 /// then LANG, the first one set wins; none set means the C locale).
 pub fn locale_is_utf8() -> bool {
@@ -82,7 +102,8 @@ pub struct Env {
     pub stdout_tty: bool,
     /// `NO_COLOR` is set to something non-empty.
     pub no_color: bool,
-    /// `TERM` is unset, empty or `dumb`.
+    /// `TERM` shows no colour: unset, empty, `dumb` or a `vt100`-family
+    /// terminal (see [`term_has_color`]).
     pub dumb: bool,
     /// The locale's character set is UTF-8.
     pub utf8: bool,
@@ -97,7 +118,7 @@ impl Env {
         Env {
             stdout_tty,
             no_color: no_color_env(),
-            dumb: term_is_dumb(),
+            dumb: !term_has_color_env(),
             utf8: locale_is_utf8(),
             columns: if stdout_tty {
                 crossterm::terminal::size().ok().map(|(w, _)| w)
@@ -190,6 +211,25 @@ mod tests {
             Appearance::resolve_in(ColorWhen::Auto, false, &narrow).width,
             60
         );
+    }
+
+    #[test]
+    fn colour_by_term() {
+        for t in [
+            "xterm-256color",
+            "xterm",
+            "screen",
+            "screen-256color",
+            "tmux-256color",
+            "linux",
+            "rxvt-unicode",
+        ] {
+            assert!(term_has_color(Some(t)), "{t}");
+        }
+        for t in ["vt100", "VT100", "vt220", "vt102-nam", "dumb", ""] {
+            assert!(!term_has_color(Some(t)), "{t}");
+        }
+        assert!(!term_has_color(None));
     }
 
     #[test]

@@ -259,6 +259,118 @@ fn a_vanished_terminal_ends_sipfix_and_keeps_the_note() {
     assert_eq!(store.note(404), "typed when the pane died");
 }
 
+impl Tmux {
+    /// The pane with its colours and attributes as escape sequences.
+    fn screen_escaped(&self) -> String {
+        String::from_utf8_lossy(&self.cmd(&["capture-pane", "-e", "-p", "-t", "t"]).stdout)
+            .into_owned()
+    }
+
+    /// Paste `text` as a terminal does: tmux turns each LF into CR and
+    /// wraps the whole in bracketed-paste markers.
+    fn paste(&self, text: &str) {
+        assert!(self.cmd(&["set-buffer", "-b", "m", text]).status.success());
+        assert!(
+            self.cmd(&["paste-buffer", "-p", "-b", "m", "-t", "t"])
+                .status
+                .success()
+        );
+    }
+}
+
+const CRLF_480: &str = "SIP/2.0 480 Temporarily Unavailable\r\n\
+Via: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKx\r\n\
+From: <sip:alice@example.com>;tag=1\r\n\
+To: <sip:bob@example.net>;tag=2\r\n\
+Call-ID: e2e-crlf@example.com\r\n\
+CSeq: 1 INVITE\r\n\
+Reason: Q.850;cause=18;text=\"No user responding\"\r\n\
+Content-Length: 0\r\n\r\n";
+
+#[test]
+fn the_paste_box_counts_the_headers_before_decoding() {
+    let data = tempfile::tempdir().unwrap();
+    let t = Tmux::new("pbox");
+    t.start(data.path(), &[]);
+    t.send(&["p"]);
+    t.wait_for("Ctrl-D decodes");
+    t.paste(CRLF_480);
+    t.wait_for("480 response, 7 headers found");
+    t.send(&["C-d"]);
+    t.wait_for("Decoded message (480)");
+    t.send(&["q"]);
+    t.wait_exit();
+}
+
+#[test]
+fn colours_are_classic_ansi_and_absent_on_a_vt100() {
+    let data = tempfile::tempdir().unwrap();
+    let t = Tmux::new("colour");
+    t.start(data.path(), &[]);
+    t.wait_for("Codes");
+    let s = t.screen_escaped();
+    // tmux keeps a colour as it was sent: the 256-colour form would come
+    // back as 38;5;N.
+    assert!(
+        !s.contains("38;5;"),
+        "256-colour sequences under TERM=screen:\n{s:?}"
+    );
+    assert!(
+        ["[36m", "[96m", "[32m", ";36m", ";96m", "[90m"]
+            .iter()
+            .any(|c| s.contains(c)),
+        "no classic colour under TERM=screen:\n{s:?}"
+    );
+    t.send(&["q"]);
+    t.wait_exit();
+
+    t.start(data.path(), &[("TERM", "vt100")]);
+    t.wait_for("Codes");
+    let s = t.screen_escaped();
+    let colour = s.match_indices('\x1b').any(|(i, _)| {
+        let seq: String = s[i..].chars().take_while(|c| *c != 'm').collect();
+        // 39 and 49 are "default colour", which tmux writes itself.
+        seq.split([';', '[']).any(|p| {
+            matches!(
+                p.parse::<u16>(),
+                Ok(30..=38 | 40..=48 | 90..=97 | 100..=107)
+            )
+        })
+    });
+    assert!(!colour, "colour sent to a vt100:\n{s:?}");
+    assert!(
+        s.contains("\x1b[7m") || s.contains(";7m") || s.contains("[7;"),
+        "reverse video kept"
+    );
+    t.send(&["q"]);
+    t.wait_exit();
+}
+
+#[test]
+fn narrow_and_tiny_terminals() {
+    let data = tempfile::tempdir().unwrap();
+    let t = Tmux::new("narrow");
+    t.start(data.path(), &[]);
+    t.send(&["/"]);
+    t.type_text("404");
+    t.send(&["Enter"]);
+    t.wait_for("404 Not Found");
+    t.cmd(&["resize-window", "-t", "t", "-x", "50", "-y", "12"]);
+    let s = t.wait_for("[Detail] Compare Codes");
+    assert!(s.contains("? help") && s.contains("q quit"), "{s}");
+    // Behind "too small" the walk-through keys do nothing.
+    t.cmd(&["resize-window", "-t", "t", "-x", "20", "-y", "5"]);
+    t.wait_for("too small");
+    t.send(&["w", "d", "d"]);
+    t.cmd(&["resize-window", "-t", "t", "-x", "80", "-y", "24"]);
+    let s = t.wait_for("Codes");
+    assert!(!s.contains("Walk-through"), "{s}");
+    t.send(&["q"]);
+    t.wait_exit();
+    let store = sipfix::store::Store::open(data.path()).unwrap();
+    assert_eq!(store.step_state(404, 0), sipfix::store::StepState::Todo);
+}
+
 #[test]
 fn a_crlf_message_pasted_through_tmux_is_decoded_with_its_reason() {
     let data = tempfile::tempdir().unwrap();

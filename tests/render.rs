@@ -126,9 +126,24 @@ fn degenerate_sizes_do_not_panic() {
         (300, 1),
         (50, 12),
         (49, 12),
+        (60, 20),
+        (80, 24),
         (200, 60),
     ] {
-        for script in ["", "/busy\n", "/486\nw", "/486\nn", "?", "/202\nc\t\t", "p"] {
+        for script in [
+            "",
+            "/busy\n",
+            "/486\nw",
+            "/486\nn",
+            "?",
+            "/202\nc\t\t",
+            "p",
+            "/486\n]]y",
+            "/486\nr",
+            "/cause 34\n",
+            "486G",
+            "/480\nw?",
+        ] {
             let (mut a, _d) = app(w, h, false);
             keys(&mut a, script);
             draw_only(&a, w, h);
@@ -139,7 +154,7 @@ fn degenerate_sizes_do_not_panic() {
 proptest! {
     #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
     #[test]
-    fn random_sizes_and_keys_do_not_panic(w in 0u16..260, h in 0u16..80, script in "[/a-z0-9 \\n\\t\\x1b?GgjkwncCxrbpRdsfu]{0,24}") {
+    fn random_sizes_and_keys_do_not_panic(w in 0u16..260, h in 0u16..80, script in "[/a-z0-9 \\n\\t\\x1b?GgjkwncCxrbpRdsfuy\\[\\]]{0,24}") {
         let (mut a, _d) = app(w, h, w % 2 == 0);
         keys(&mut a, &script);
         draw_only(&a, w, h);
@@ -156,4 +171,139 @@ fn codes_with_a_note_are_starred_in_the_list() {
     let f = frame(&a, 80, 24);
     assert!(f.contains("│100*Trying"), "{f}");
     assert!(f.contains("│180 Ringing"), "{f}");
+}
+
+#[test]
+fn narrow_50x12_gives_the_detail_the_whole_width() {
+    let (mut a, _d) = app(50, 12, false);
+    keys(&mut a, "/486\n");
+    let f = frame(&a, 50, 12);
+    assert!(f.contains("[Detail]") && f.contains("486"), "{f}");
+    assert!(
+        !f.contains("┌ Codes"),
+        "the list gives way below 60 columns:\n{f}"
+    );
+    assert!(f.contains("? help") && f.contains("q quit"), "{f}");
+    insta::assert_snapshot!(f);
+    // Tab comes back to the list, alone.
+    keys(&mut a, "\x1b");
+    let f = frame(&a, 50, 12);
+    assert!(f.contains("Codes (Tab: detail)"), "{f}");
+}
+
+#[test]
+fn narrow_60x20_keeps_title_and_footer_whole() {
+    let (mut a, _d) = app(60, 20, false);
+    keys(&mut a, "/488\n");
+    let f = frame(&a, 60, 20);
+    let (done, total) = a.progress(488);
+    assert!(f.contains(&format!("488 {done}/{total}")), "{f}");
+    assert!(f.contains("? help") && f.contains("q quit"), "{f}");
+    insta::assert_snapshot!(f);
+}
+
+#[test]
+fn a_long_message_is_wrapped_not_cut_when_narrow() {
+    let (mut a, _d) = app(50, 12, false);
+    keys(&mut a, "/zzqqxxyy");
+    let f = frame(&a, 50, 12);
+    assert!(f.contains("Ctrl-U"), "{f}");
+    // A status longer than the line takes a second row.
+    keys(&mut a, "\x1bx");
+    let f = frame(&a, 50, 12);
+    assert!(f.contains("c pins the selected code"), "{f}");
+}
+
+#[test]
+fn the_202_deprecation_leaves_room_for_what_it_means_80x24() {
+    let (mut a, _d) = app(80, 24, false);
+    keys(&mut a, "/202\n");
+    insta::assert_snapshot!(frame(&a, 80, 24));
+}
+
+/// A writer whose bytes the test can read afterwards.
+#[derive(Clone, Default)]
+struct Shared(std::rc::Rc<std::cell::RefCell<Vec<u8>>>);
+
+impl std::io::Write for Shared {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        self.0.borrow_mut().extend_from_slice(b);
+        Ok(b.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The bytes a real terminal would get for one frame, through the TUI's
+/// own writer.
+fn terminal_bytes(a: &App, color: bool) -> String {
+    use ratatui::backend::CrosstermBackend;
+    use ratatui::layout::Rect;
+    use ratatui::{TerminalOptions, Viewport};
+    let buf = Shared::default();
+    let backend = CrosstermBackend::new(sipfix::tui::sgr::SgrWriter::new(buf.clone(), color));
+    let mut t = Terminal::with_options(
+        backend,
+        TerminalOptions {
+            viewport: Viewport::Fixed(Rect::new(0, 0, 80, 24)),
+        },
+    )
+    .unwrap();
+    t.draw(|f| sipfix::tui::view::draw(f, a)).unwrap();
+    String::from_utf8_lossy(&buf.0.borrow()).into_owned()
+}
+
+#[test]
+fn colours_go_out_as_the_16_classic_ansi_ones_or_not_at_all() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut a = App::new(
+        Kb::embedded(),
+        Some(Store::open(dir.path()).unwrap()),
+        None,
+        Theme {
+            color: true,
+            ascii: false,
+        },
+    );
+    a.handle(Msg::Resize(80, 24), 0);
+    keys(&mut a, "/busy\n");
+    let out = terminal_bytes(&a, true);
+    assert!(
+        !out.contains("38;5;") && !out.contains("48;5;"),
+        "256-colour form sent"
+    );
+    assert!(
+        out.contains("\x1b[36") || out.contains("\x1b[96") || out.contains(";36"),
+        "a classic colour"
+    );
+    // TERM=vt100: the theme has no colour and the writer drops any.
+    let mut mono = App::new(
+        Kb::embedded(),
+        Some(Store::open(dir.path()).unwrap()),
+        None,
+        Theme {
+            color: false,
+            ascii: false,
+        },
+    );
+    mono.handle(Msg::Resize(80, 24), 0);
+    keys(&mut mono, "/busy\n");
+    let out = terminal_bytes(&mono, false);
+    for p in ["38;", "48;", "[3", "[9", "[4"] {
+        let colour_param = out.match_indices(p).any(|(i, _)| {
+            let rest = &out[i + p.len()..];
+            p.ends_with(';')
+                || rest.starts_with(|c: char| c.is_ascii_digit())
+                    && rest.chars().nth(1).is_some_and(|c| c == 'm' || c == ';')
+        });
+        assert!(
+            !colour_param,
+            "colour parameter {p:?} sent to a mono terminal"
+        );
+    }
+    assert!(
+        out.contains("\x1b[7m") || out.contains(";7m") || out.contains("[7;"),
+        "selection still reversed"
+    );
 }

@@ -242,6 +242,31 @@ pub struct Store {
     warning: Option<String>,
     read_only: Option<String>,
     lock_wait: Duration,
+    /// The data file as last read or written (see [`Store::refresh`]).
+    seen: Option<FileStamp>,
+}
+
+/// What identifies one version of the data file: every write replaces it
+/// (a new inode), so another session's save always changes this.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct FileStamp {
+    dev: u64,
+    ino: u64,
+    mtime: i64,
+    mtime_nsec: i64,
+    len: u64,
+}
+
+fn stamp_of(path: &Path) -> Option<FileStamp> {
+    use std::os::unix::fs::MetadataExt;
+    let m = std::fs::symlink_metadata(path).ok()?;
+    Some(FileStamp {
+        dev: m.dev(),
+        ino: m.ino(),
+        mtime: m.mtime(),
+        mtime_nsec: m.mtime_nsec(),
+        len: m.size(),
+    })
 }
 
 /// What a save needs, taken from a [`Store`] so that it can run on another
@@ -272,6 +297,8 @@ pub struct SaveDone {
 struct Synced {
     merged: Codes,
     warning: Option<String>,
+    /// The data file as the save left it.
+    seen: Option<FileStamp>,
 }
 
 impl Store {
@@ -302,6 +329,7 @@ impl Store {
             warning: None,
             read_only: None,
             lock_wait: LOCK_WAIT,
+            seen: stamp_of(&path),
         };
         match fsio::load(&path)? {
             Loaded::Missing => {}
@@ -439,6 +467,37 @@ impl Store {
     /// Why the store is read-only, if it is; then every save fails.
     pub fn read_only_reason(&self) -> Option<&str> {
         self.read_only.as_deref()
+    }
+
+    /// Take in what other sessions saved since this one last read or wrote
+    /// the data file. Cheap when nothing changed: one `stat` (every write
+    /// replaces the file, so its inode and time tell). Only while this
+    /// session has no unsaved edits (a save merges those with the file
+    /// anyway); a file that cannot be read as it is now is left to the
+    /// next save, which deals with it. Returns true when the notes or
+    /// progress in memory changed.
+    pub fn refresh(&mut self) -> bool {
+        if self.dirty {
+            return false;
+        }
+        let now = stamp_of(&self.path);
+        if now == self.seen {
+            return false;
+        }
+        match fsio::load(&self.path) {
+            Ok(Loaded::Ok(codes)) => {
+                self.seen = now;
+                if codes == self.codes {
+                    return false;
+                }
+                self.adopt(codes);
+                true
+            }
+            _ => {
+                self.seen = now;
+                false
+            }
+        }
     }
 
     /// The note of `code` (empty if none).
@@ -604,6 +663,7 @@ impl Store {
         if let Some(w) = synced.warning {
             self.warning = Some(w);
         }
+        self.seen = synced.seen;
         if done.generation == self.generation {
             self.adopt(synced.merged);
             self.dirty = false;
@@ -688,7 +748,11 @@ impl SaveJob {
         if must_write || merged != disk {
             fsio::write_atomic(&self.path, &merged)?;
         }
-        Ok(Synced { merged, warning })
+        Ok(Synced {
+            merged,
+            warning,
+            seen: stamp_of(&self.path),
+        })
     }
 }
 

@@ -373,4 +373,24 @@ mod tests {
         d.flush();
         assert_eq!(d.pop(), Some(Input::Paste("abc".into())));
     }
+
+    #[test]
+    fn the_new_keys_arrive_as_the_key_map_expects() {
+        // Ctrl-U, Ctrl-Z, Ctrl-R, Ctrl-W, F1 (both forms), [ and ].
+        let got = decode(&[b"\x15\x1a\x12\x17\x1bOP\x1b[11~[]"]);
+        let ctrl = |c| Input::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL));
+        assert_eq!(
+            got,
+            vec![
+                ctrl('u'),
+                ctrl('z'),
+                ctrl('r'),
+                ctrl('w'),
+                key(KeyCode::F(1)),
+                key(KeyCode::F(1)),
+                key(KeyCode::Char('[')),
+                key(KeyCode::Char(']')),
+            ]
+        );
+    }
 }

@@ -1,14 +1,19 @@
 //! The key map: one table from (context, key) to [`Action`]. The help
-//! overlay and the README's key table are generated from / tested against
-//! this same table, so they cannot drift from what the keys do.
+//! overlay, the footer hints and the README's key table are generated from
+//! / tested against this same table, so they cannot drift from what the
+//! keys do.
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 /// Where a key press lands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Ctx {
-    /// Browsing: result list, detail or compare pane focused.
-    Browse,
+    /// The result list has the keyboard.
+    List,
+    /// The detail pane has the keyboard.
+    Detail,
+    /// The compare pane has the keyboard.
+    Compare,
     /// Typing in the search line.
     Search,
     /// The checklist walk-through.
@@ -21,6 +26,34 @@ pub enum Ctx {
     Paste,
     /// The decoded-message view.
     Message,
+    /// The commands of one checklist step, unwrapped.
+    Commands,
+    /// The picker of related codes.
+    Related,
+}
+
+impl Ctx {
+    /// Every context, in the order the help shows them.
+    pub const ALL: &'static [Ctx] = &[
+        List, Detail, Compare, Search, Walk, Note, Paste, Message, Commands, Related, Help,
+    ];
+
+    /// The name of the context in the help and the README.
+    pub fn title(self) -> &'static str {
+        match self {
+            List => "Result list",
+            Detail => "Detail pane",
+            Compare => "Compare pane",
+            Search => "Search line",
+            Walk => "Walk-through",
+            Note => "Note editor",
+            Paste => "Paste box",
+            Message => "Decoded message",
+            Commands => "Step commands",
+            Related => "Related codes",
+            Help => "Help",
+        }
+    }
 }
 
 /// What a key asks for.
@@ -35,15 +68,19 @@ pub enum Action {
     Bottom,
     PageUp,
     PageDown,
+    Left,
+    Right,
     NextPane,
     PrevPane,
+    PrevStep,
+    NextStep,
     ToggleStep,
     StartWalk,
     EditNote,
     Pin,
     Unpin,
     Swap,
-    NextRelated,
+    Related,
     Back,
     Help,
     Quit,
@@ -58,9 +95,22 @@ pub enum Action {
     OpenPaste,
     Decode,
     ShowMessage,
+    ShowCommands,
+    /// A digit: jump to a code (list, detail, compare) or pick a numbered item.
+    Digit,
+    /// Search line: the previous / next query of this session.
+    HistoryPrev,
+    HistoryNext,
     /// Search line editing.
     Backspace,
-    ClearLine,
+    /// Delete from the cursor to the start of the line (readline Ctrl-U).
+    DeleteToStart,
+    /// Delete the word before the cursor (readline Ctrl-W).
+    DeleteWord,
+    Undo,
+    Redo,
+    /// No action (used to keep a position in range).
+    Null,
 }
 
 /// A key as written in the table.
@@ -75,6 +125,16 @@ const fn k(c: char) -> Key {
         code: KeyCode::Char(c),
         mods: KeyModifiers::NONE,
     }
+}
+/// An upper-case letter: terminals disagree on whether it carries SHIFT.
+const fn upper(c: char) -> [Key; 2] {
+    [
+        Key {
+            code: KeyCode::Char(c),
+            mods: KeyModifiers::SHIFT,
+        },
+        k(c),
+    ]
 }
 const fn ctrl(c: char) -> Key {
     Key {
@@ -98,306 +158,674 @@ pub struct Binding {
     pub label: &'static str,
     pub action: Action,
     pub help: &'static str,
+    /// The footer hint (`"w walk"`: a key of the binding, then a word) and
+    /// its rank: the footer shows the lowest ranks that fit; 0: never.
+    pub foot: (u8, &'static str),
 }
 
 use Ctx::*;
 
-const ALL: &[Ctx] = &[Browse, Search, Walk, Note, Help, Paste, Message];
-const NAV: &[Ctx] = &[Browse, Walk, Help, Message];
+const ANY: &[Ctx] = Ctx::ALL;
+const BROWSE: &[Ctx] = &[List, Detail, Compare];
+const SCROLLERS: &[Ctx] = &[Detail, Compare, Help, Message, Commands];
+const TEXT: &[Ctx] = &[Note, Paste];
+const QUITTABLE: &[Ctx] = &[
+    List, Detail, Compare, Walk, Help, Message, Commands, Related,
+];
+const NONE: (u8, &str) = (0, "");
 
-/// The key map. Order matters only for display.
+const fn b(
+    ctx: &'static [Ctx],
+    keys: &'static [Key],
+    label: &'static str,
+    action: Action,
+    help: &'static str,
+    foot: (u8, &'static str),
+) -> Binding {
+    Binding {
+        ctx,
+        keys,
+        label,
+        action,
+        help,
+        foot,
+    }
+}
+
+const DIGITS: &[Key] = &[
+    k('0'),
+    k('1'),
+    k('2'),
+    k('3'),
+    k('4'),
+    k('5'),
+    k('6'),
+    k('7'),
+    k('8'),
+    k('9'),
+];
+
+/// The key map. Order matters only for display (help, README, footer ties).
 pub const BINDINGS: &[Binding] = &[
-    Binding {
-        ctx: &[Browse, Message],
-        keys: &[k('/')],
-        label: "/",
-        action: Action::FocusSearch,
-        help: "focus the search line",
-    },
-    Binding {
-        ctx: &[Browse, Search],
-        keys: &[code(KeyCode::Enter)],
-        label: "Enter",
-        action: Action::Open,
-        help: "open the highlighted result (on a checklist step: walk it through)",
-    },
-    Binding {
-        ctx: &[Search, Walk, Help, Message],
-        keys: &[code(KeyCode::Esc)],
-        label: "Esc",
-        action: Action::Leave,
-        help: "leave the search line or close an overlay (never discards anything)",
-    },
-    Binding {
-        ctx: &[Note],
-        keys: &[code(KeyCode::Esc)],
-        label: "Esc",
-        action: Action::CloseNote,
-        help: "save the note and close the editor",
-    },
-    Binding {
-        ctx: &[Paste],
-        keys: &[code(KeyCode::Esc)],
-        label: "Esc",
-        action: Action::Leave,
-        help: "close the paste box (the text is kept for next time)",
-    },
-    Binding {
-        ctx: &[Browse],
-        keys: &[code(KeyCode::Esc)],
-        label: "Esc",
-        action: Action::Leave,
-        help: "back to the result list",
-    },
-    Binding {
-        ctx: NAV,
-        keys: &[k('k'), code(KeyCode::Up)],
-        label: "k / Up",
-        action: Action::Up,
-        help: "move up",
-    },
-    Binding {
-        ctx: NAV,
-        keys: &[k('j'), code(KeyCode::Down)],
-        label: "j / Down",
-        action: Action::Down,
-        help: "move down",
-    },
-    Binding {
-        ctx: &[Search],
-        keys: &[code(KeyCode::Up)],
-        label: "Up",
-        action: Action::Up,
-        help: "move up the results while typing",
-    },
-    Binding {
-        ctx: &[Search],
-        keys: &[code(KeyCode::Down)],
-        label: "Down",
-        action: Action::Down,
-        help: "move down the results while typing",
-    },
-    Binding {
-        ctx: &[Browse, Help, Message],
-        keys: &[k('g'), code(KeyCode::Home)],
-        label: "g / Home",
-        action: Action::Top,
-        help: "go to the top",
-    },
-    Binding {
-        ctx: &[Browse, Help, Message],
-        keys: &[
-            Key {
-                code: KeyCode::Char('G'),
-                mods: KeyModifiers::SHIFT,
-            },
-            k('G'),
-            code(KeyCode::End),
+    // Anywhere.
+    b(
+        ANY,
+        &[ctrl('c')],
+        "Ctrl-C",
+        Action::ForceQuit,
+        "quit from anywhere, saving first",
+        NONE,
+    ),
+    b(
+        &[
+            List, Detail, Compare, Search, Walk, Note, Paste, Message, Commands, Related,
         ],
-        label: "G / End",
-        action: Action::Bottom,
-        help: "go to the bottom",
-    },
-    Binding {
-        ctx: &[Browse, Search, Walk, Help, Message],
-        keys: &[code(KeyCode::PageUp)],
-        label: "PgUp",
-        action: Action::PageUp,
-        help: "scroll the detail up",
-    },
-    Binding {
-        ctx: &[Browse, Search, Walk, Help, Message],
-        keys: &[code(KeyCode::PageDown)],
-        label: "PgDn",
-        action: Action::PageDown,
-        help: "scroll the detail down",
-    },
-    Binding {
-        ctx: &[Browse],
-        keys: &[code(KeyCode::Tab)],
-        label: "Tab",
-        action: Action::NextPane,
-        help: "next pane",
-    },
-    Binding {
-        ctx: &[Browse],
-        keys: &[
+        &[code(KeyCode::F(1))],
+        "F1",
+        Action::Help,
+        "help: the keys of where you are first, then all others",
+        NONE,
+    ),
+    // Browsing: list, detail, compare.
+    b(
+        &[List, Detail, Compare, Message],
+        &[k('/')],
+        "/",
+        Action::FocusSearch,
+        "search: a fresh query (Up in the search line brings back earlier ones)",
+        (2, "/ search"),
+    ),
+    b(
+        BROWSE,
+        DIGITS,
+        "0-9",
+        Action::Digit,
+        "type a code's digits to jump to it (486)",
+        NONE,
+    ),
+    b(
+        &[List],
+        &[code(KeyCode::Enter)],
+        "Enter",
+        Action::Open,
+        "open the highlighted code (with a pin: its comparison); on a Q.850 cause, its first SIP code",
+        (3, "Enter open"),
+    ),
+    b(
+        &[List],
+        &[k('k'), code(KeyCode::Up)],
+        "k / Up",
+        Action::Up,
+        "previous result",
+        NONE,
+    ),
+    b(
+        &[List],
+        &[k('j'), code(KeyCode::Down)],
+        "j / Down",
+        Action::Down,
+        "next result",
+        (6, "j/k move"),
+    ),
+    b(
+        &[List],
+        &[k('g'), code(KeyCode::Home)],
+        "g / Home",
+        Action::Top,
+        "first result",
+        NONE,
+    ),
+    b(
+        &[List],
+        &[upper('G')[0], upper('G')[1], code(KeyCode::End)],
+        "G / End",
+        Action::Bottom,
+        "last result",
+        NONE,
+    ),
+    b(
+        &[Detail, Compare, Help, Message, Commands],
+        &[k('k'), code(KeyCode::Up)],
+        "k / Up",
+        Action::Up,
+        "scroll up a line",
+        NONE,
+    ),
+    b(
+        &[Detail, Compare, Help, Message, Commands],
+        &[k('j'), code(KeyCode::Down)],
+        "j / Down",
+        Action::Down,
+        "scroll down a line",
+        (6, "j/k scroll"),
+    ),
+    b(
+        &[Detail, Compare, Help, Message, Commands],
+        &[k('g'), code(KeyCode::Home)],
+        "g / Home",
+        Action::Top,
+        "scroll to the top",
+        NONE,
+    ),
+    b(
+        &[Detail, Compare, Help, Message, Commands],
+        &[upper('G')[0], upper('G')[1], code(KeyCode::End)],
+        "G / End",
+        Action::Bottom,
+        "scroll to the end",
+        NONE,
+    ),
+    b(
+        &[List, Search],
+        &[code(KeyCode::PageUp)],
+        "PgUp",
+        Action::PageUp,
+        "scroll the detail up a page",
+        NONE,
+    ),
+    b(
+        &[List, Search],
+        &[code(KeyCode::PageDown)],
+        "PgDn",
+        Action::PageDown,
+        "scroll the detail down a page",
+        NONE,
+    ),
+    b(
+        SCROLLERS,
+        &[code(KeyCode::PageUp)],
+        "PgUp",
+        Action::PageUp,
+        "scroll up a page",
+        NONE,
+    ),
+    b(
+        SCROLLERS,
+        &[code(KeyCode::PageDown)],
+        "PgDn",
+        Action::PageDown,
+        "scroll down a page",
+        (9, "PgDn page"),
+    ),
+    b(
+        BROWSE,
+        &[code(KeyCode::Tab)],
+        "Tab",
+        Action::NextPane,
+        "next pane (list, detail, compare)",
+        (4, "Tab pane"),
+    ),
+    b(
+        BROWSE,
+        &[
             code(KeyCode::BackTab),
             Key {
                 code: KeyCode::BackTab,
                 mods: KeyModifiers::SHIFT,
             },
         ],
-        label: "Shift-Tab",
-        action: Action::PrevPane,
-        help: "previous pane",
-    },
-    Binding {
-        ctx: &[Browse, Walk],
-        keys: &[k(' ')],
-        label: "Space",
-        action: Action::ToggleStep,
-        help: "toggle the highlighted checklist step (done / to do)",
-    },
-    Binding {
-        ctx: &[Browse, Message],
-        keys: &[k('w')],
-        label: "w",
-        action: Action::StartWalk,
-        help: "start the checklist walk-through",
-    },
-    Binding {
-        ctx: &[Browse, Message],
-        keys: &[k('n')],
-        label: "n",
-        action: Action::EditNote,
-        help: "edit the note of the selected code (Esc saves and closes)",
-    },
-    Binding {
-        ctx: &[Browse],
-        keys: &[k('c')],
-        label: "c",
-        action: Action::Pin,
-        help: "pin the selected code for compare",
-    },
-    Binding {
-        ctx: &[Browse],
-        keys: &[
-            Key {
-                code: KeyCode::Char('C'),
-                mods: KeyModifiers::SHIFT,
-            },
-            k('C'),
-        ],
-        label: "C",
-        action: Action::Unpin,
-        help: "unpin the compare code",
-    },
-    Binding {
-        ctx: &[Browse],
-        keys: &[k('x')],
-        label: "x",
-        action: Action::Swap,
-        help: "swap the pinned and the selected code",
-    },
-    Binding {
-        ctx: &[Browse],
-        keys: &[k('r')],
-        label: "r",
-        action: Action::NextRelated,
-        help: "jump to the next related code",
-    },
-    Binding {
-        ctx: &[Browse],
-        keys: &[k('b')],
-        label: "b",
-        action: Action::Back,
-        help: "go back to the previous code",
-    },
-    Binding {
-        ctx: &[Browse, Message],
-        keys: &[k('p')],
-        label: "p",
-        action: Action::OpenPaste,
-        help: "paste a raw SIP message to decode (or just paste it anywhere)",
-    },
-    Binding {
-        ctx: &[Browse],
-        keys: &[k('m')],
-        label: "m",
-        action: Action::ShowMessage,
-        help: "show the last decoded message",
-    },
-    Binding {
-        ctx: &[Paste],
-        keys: &[ctrl('d')],
-        label: "Ctrl-D",
-        action: Action::Decode,
-        help: "decode the pasted message",
-    },
-    Binding {
-        ctx: &[Walk],
-        keys: &[k('d')],
-        label: "d",
-        action: Action::MarkDone,
-        help: "walk-through: mark the step done and go on",
-    },
-    Binding {
-        ctx: &[Walk],
-        keys: &[k('s')],
-        label: "s",
-        action: Action::MarkSkipped,
-        help: "walk-through: mark the step skipped and go on",
-    },
-    Binding {
-        ctx: &[Walk],
-        keys: &[k('f')],
-        label: "f",
-        action: Action::MarkFailed,
-        help: "walk-through: mark the step failed and go on",
-    },
-    Binding {
-        ctx: &[Walk],
-        keys: &[k('u')],
-        label: "u",
-        action: Action::MarkTodo,
-        help: "walk-through: mark the step to do again",
-    },
-    Binding {
-        ctx: &[Walk],
-        keys: &[
-            Key {
-                code: KeyCode::Char('R'),
-                mods: KeyModifiers::SHIFT,
-            },
-            k('R'),
-        ],
-        label: "R",
-        action: Action::ResetProgress,
-        help: "walk-through: reset this code's progress (press twice)",
-    },
-    Binding {
-        ctx: &[Browse, Walk, Message],
-        keys: &[k('?')],
-        label: "?",
-        action: Action::Help,
-        help: "help: this list of keys",
-    },
-    Binding {
-        ctx: &[Browse, Walk, Help, Message],
-        keys: &[k('q')],
-        label: "q",
-        action: Action::Quit,
-        help: "quit (outside text fields)",
-    },
-    Binding {
-        ctx: ALL,
-        keys: &[ctrl('c')],
-        label: "Ctrl-C",
-        action: Action::ForceQuit,
-        help: "quit from anywhere, saving first",
-    },
-    Binding {
-        ctx: &[Note],
-        keys: &[ctrl('s')],
-        label: "Ctrl-S",
-        action: Action::SaveNote,
-        help: "save the note and keep editing",
-    },
-    Binding {
-        ctx: &[Search],
-        keys: &[code(KeyCode::Backspace)],
-        label: "Backspace",
-        action: Action::Backspace,
-        help: "delete the last character of the query",
-    },
-    Binding {
-        ctx: &[Search],
-        keys: &[ctrl('u')],
-        label: "Ctrl-U",
-        action: Action::ClearLine,
-        help: "clear the query",
-    },
+        "Shift-Tab",
+        Action::PrevPane,
+        "previous pane",
+        NONE,
+    ),
+    b(
+        &[Detail, Compare],
+        &[code(KeyCode::Esc)],
+        "Esc",
+        Action::Leave,
+        "back to the result list",
+        NONE,
+    ),
+    b(
+        &[List, Detail],
+        &[k(']')],
+        "]",
+        Action::NextStep,
+        "highlight the next checklist step (the first one on screen to start)",
+        (5, "] step"),
+    ),
+    b(
+        &[List, Detail],
+        &[k('[')],
+        "[",
+        Action::PrevStep,
+        "highlight the previous checklist step",
+        NONE,
+    ),
+    b(
+        &[Detail],
+        &[k(' ')],
+        "Space",
+        Action::ToggleStep,
+        "mark the highlighted step done, or to do again",
+        (7, "Space done"),
+    ),
+    b(
+        &[Detail],
+        &[k('d')],
+        "d",
+        Action::MarkDone,
+        "mark the step done and go on",
+        NONE,
+    ),
+    b(
+        &[Detail],
+        &[k('s')],
+        "s",
+        Action::MarkSkipped,
+        "mark the step skipped and go on",
+        NONE,
+    ),
+    b(
+        &[Detail],
+        &[k('f')],
+        "f",
+        Action::MarkFailed,
+        "mark the step failed and go on",
+        NONE,
+    ),
+    b(
+        &[Detail],
+        &[k('u')],
+        "u",
+        Action::MarkTodo,
+        "mark the step to do again",
+        NONE,
+    ),
+    b(
+        &[Detail],
+        &upper('R'),
+        "R",
+        Action::ResetProgress,
+        "reset this code's progress (press twice)",
+        NONE,
+    ),
+    b(
+        &[Detail],
+        &[code(KeyCode::Enter)],
+        "Enter",
+        Action::StartWalk,
+        "walk through the checklist from the highlighted step",
+        NONE,
+    ),
+    b(
+        &[Detail, Walk],
+        &[k('y')],
+        "y",
+        Action::ShowCommands,
+        "show the step's commands unwrapped, to copy them",
+        (8, "y commands"),
+    ),
+    b(
+        &[List, Detail, Compare, Message],
+        &[k('w')],
+        "w",
+        Action::StartWalk,
+        "walk through the checklist, one step at a time",
+        (5, "w walk"),
+    ),
+    b(
+        &[List, Detail, Compare, Message],
+        &[k('n')],
+        "n",
+        Action::EditNote,
+        "edit the note of the selected code (Esc saves and closes)",
+        (6, "n note"),
+    ),
+    b(
+        BROWSE,
+        &[k('c')],
+        "c",
+        Action::Pin,
+        "pin the selected code: every code you then open is compared with it",
+        (8, "c pin"),
+    ),
+    b(
+        BROWSE,
+        &upper('C'),
+        "C",
+        Action::Unpin,
+        "unpin the compare code",
+        NONE,
+    ),
+    b(
+        BROWSE,
+        &[k('x')],
+        "x",
+        Action::Swap,
+        "swap the pinned and the selected code",
+        NONE,
+    ),
+    b(
+        BROWSE,
+        &[k('r')],
+        "r",
+        Action::Related,
+        "pick one of the related codes",
+        (9, "r related"),
+    ),
+    b(
+        BROWSE,
+        &[k('b')],
+        "b",
+        Action::Back,
+        "go back to the previous code",
+        NONE,
+    ),
+    b(
+        &[List, Detail, Compare, Message],
+        &[k('p')],
+        "p",
+        Action::OpenPaste,
+        "paste a raw SIP message to decode (or just paste it anywhere)",
+        (7, "p paste"),
+    ),
+    b(
+        BROWSE,
+        &[k('m')],
+        "m",
+        Action::ShowMessage,
+        "show the last decoded message",
+        NONE,
+    ),
+    b(
+        &[List, Detail, Compare, Walk, Message, Commands, Related],
+        &[k('?')],
+        "?",
+        Action::Help,
+        "help: the keys of where you are first, then all others",
+        (1, "? help"),
+    ),
+    b(
+        QUITTABLE,
+        &[k('q')],
+        "q",
+        Action::Quit,
+        "quit (outside text fields), saving first",
+        (1, "q quit"),
+    ),
+    // The search line.
+    b(
+        &[Search],
+        &[code(KeyCode::Enter)],
+        "Enter",
+        Action::Open,
+        "open the best result",
+        (2, "Enter open"),
+    ),
+    b(
+        &[Search],
+        &[code(KeyCode::Esc)],
+        "Esc",
+        Action::Leave,
+        "leave the search line (the query stays)",
+        (1, "Esc leave"),
+    ),
+    b(
+        &[Search],
+        &[code(KeyCode::Tab)],
+        "Tab",
+        Action::NextPane,
+        "go to the result list, keeping the query",
+        (4, "Tab list"),
+    ),
+    b(
+        &[Search],
+        &[code(KeyCode::Up)],
+        "Up",
+        Action::HistoryPrev,
+        "the previous query of this session",
+        (3, "Up history"),
+    ),
+    b(
+        &[Search],
+        &[code(KeyCode::Down)],
+        "Down",
+        Action::HistoryNext,
+        "the next query, back to what you typed",
+        NONE,
+    ),
+    b(
+        &[Search],
+        &[ctrl('p')],
+        "Ctrl-P",
+        Action::Up,
+        "previous result while typing",
+        NONE,
+    ),
+    b(
+        &[Search],
+        &[ctrl('n')],
+        "Ctrl-N",
+        Action::Down,
+        "next result while typing",
+        (5, "^N/^P move"),
+    ),
+    b(
+        &[Search],
+        &[code(KeyCode::Backspace)],
+        "Backspace",
+        Action::Backspace,
+        "delete the last character",
+        NONE,
+    ),
+    b(
+        &[Search, Note, Paste],
+        &[ctrl('u')],
+        "Ctrl-U",
+        Action::DeleteToStart,
+        "delete to the start of the line",
+        NONE,
+    ),
+    b(
+        &[Search],
+        &[ctrl('w')],
+        "Ctrl-W",
+        Action::DeleteWord,
+        "delete the word before the cursor",
+        NONE,
+    ),
+    // The walk-through.
+    b(
+        &[Walk],
+        &[k('k'), code(KeyCode::Up)],
+        "k / Up",
+        Action::Up,
+        "previous step",
+        NONE,
+    ),
+    b(
+        &[Walk],
+        &[k('j'), code(KeyCode::Down)],
+        "j / Down",
+        Action::Down,
+        "next step",
+        (6, "j/k step"),
+    ),
+    b(
+        &[Walk],
+        &[code(KeyCode::PageUp)],
+        "PgUp",
+        Action::PageUp,
+        "scroll the step up",
+        NONE,
+    ),
+    b(
+        &[Walk],
+        &[code(KeyCode::PageDown)],
+        "PgDn",
+        Action::PageDown,
+        "scroll the step down",
+        (4, "PgDn scroll"),
+    ),
+    b(
+        &[Walk],
+        &[k(' ')],
+        "Space",
+        Action::ToggleStep,
+        "mark the step done, or to do again",
+        NONE,
+    ),
+    b(
+        &[Walk],
+        &[k('d')],
+        "d",
+        Action::MarkDone,
+        "mark the step done and go on",
+        (2, "d done"),
+    ),
+    b(
+        &[Walk],
+        &[k('s')],
+        "s",
+        Action::MarkSkipped,
+        "mark the step skipped and go on",
+        (3, "s skip"),
+    ),
+    b(
+        &[Walk],
+        &[k('f')],
+        "f",
+        Action::MarkFailed,
+        "mark the step failed and go on",
+        (3, "f failed"),
+    ),
+    b(
+        &[Walk],
+        &[k('u')],
+        "u",
+        Action::MarkTodo,
+        "mark the step to do again",
+        (5, "u to do"),
+    ),
+    b(
+        &[Walk],
+        &upper('R'),
+        "R",
+        Action::ResetProgress,
+        "reset this code's progress (press twice)",
+        (9, "R reset"),
+    ),
+    b(
+        &[Walk, Help, Message, Commands, Related],
+        &[code(KeyCode::Esc)],
+        "Esc",
+        Action::Leave,
+        "close (never discards anything)",
+        (1, "Esc close"),
+    ),
+    // The note editor and the paste box.
+    b(
+        &[Note],
+        &[code(KeyCode::Esc)],
+        "Esc",
+        Action::CloseNote,
+        "save the note and close the editor",
+        (1, "Esc save+close"),
+    ),
+    b(
+        &[Note],
+        &[ctrl('s')],
+        "Ctrl-S",
+        Action::SaveNote,
+        "save the note and keep editing",
+        (3, "^S save"),
+    ),
+    b(
+        TEXT,
+        &[ctrl('z')],
+        "Ctrl-Z",
+        Action::Undo,
+        "undo the last change (a paste, a deletion), even after the editor was closed",
+        (2, "^Z undo"),
+    ),
+    b(
+        TEXT,
+        &[ctrl('r')],
+        "Ctrl-R",
+        Action::Redo,
+        "redo what Ctrl-Z undid",
+        NONE,
+    ),
+    b(
+        &[Paste],
+        &[ctrl('d')],
+        "Ctrl-D",
+        Action::Decode,
+        "decode the pasted message",
+        (2, "^D decode"),
+    ),
+    b(
+        &[Paste],
+        &[code(KeyCode::Esc)],
+        "Esc",
+        Action::Leave,
+        "close the paste box (the text is kept for next time)",
+        (1, "Esc close"),
+    ),
+    // The step commands.
+    b(
+        &[Commands],
+        &[k('h'), code(KeyCode::Left)],
+        "h / Left",
+        Action::Left,
+        "scroll left",
+        NONE,
+    ),
+    b(
+        &[Commands],
+        &[k('l'), code(KeyCode::Right)],
+        "l / Right",
+        Action::Right,
+        "scroll right (a line cut at the edge ends in …, > in ASCII)",
+        (3, "h/l scroll"),
+    ),
+    // The related-code picker.
+    b(
+        &[Related],
+        &[k('k'), code(KeyCode::Up)],
+        "k / Up",
+        Action::Up,
+        "previous related code",
+        NONE,
+    ),
+    b(
+        &[Related],
+        &[k('j'), code(KeyCode::Down)],
+        "j / Down",
+        Action::Down,
+        "next related code",
+        (3, "j/k move"),
+    ),
+    b(
+        &[Related],
+        &[code(KeyCode::Enter)],
+        "Enter",
+        Action::Open,
+        "open the highlighted code",
+        (2, "Enter open"),
+    ),
+    b(
+        &[Related],
+        &DIGITS_1_9,
+        "1-9",
+        Action::Digit,
+        "open the code with that number",
+        (4, "1-9 pick"),
+    ),
+];
+
+const DIGITS_1_9: [Key; 9] = [
+    k('1'),
+    k('2'),
+    k('3'),
+    k('4'),
+    k('5'),
+    k('6'),
+    k('7'),
+    k('8'),
+    k('9'),
 ];
 
 fn same(k: &Key, ev: &KeyEvent) -> bool {
@@ -406,26 +834,189 @@ fn same(k: &Key, ev: &KeyEvent) -> bool {
     k.code == ev.code && k.mods == ev.modifiers
 }
 
-/// Look a key press up. Key releases and repeats of non-navigation keys are ignored.
+/// Look a key press up. Key releases are ignored.
 pub fn lookup(ctx: Ctx, ev: &KeyEvent) -> Option<Action> {
+    binding(ctx, ev).map(|b| b.action)
+}
+
+/// The binding a key press hits in `ctx`.
+pub fn binding(ctx: Ctx, ev: &KeyEvent) -> Option<&'static Binding> {
     if ev.kind == KeyEventKind::Release {
         return None;
     }
     BINDINGS
         .iter()
         .find(|b| b.ctx.contains(&ctx) && b.keys.iter().any(|k| same(k, ev)))
-        .map(|b| b.action)
 }
 
-/// Rows for the help overlay: (keys, what they do), deduplicated by label and help.
-pub fn help_rows() -> Vec<(&'static str, &'static str)> {
-    let mut rows: Vec<(&str, &str)> = Vec::new();
-    for b in BINDINGS {
-        if !rows.iter().any(|(l, h)| *l == b.label && *h == b.help) {
-            rows.push((b.label, b.help));
+/// Where else a key does something, for "that key does nothing here"
+/// messages: the first other context that binds it, and what it does there.
+pub fn elsewhere(ctx: Ctx, ev: &KeyEvent) -> Option<(Ctx, &'static Binding)> {
+    Ctx::ALL
+        .iter()
+        .filter(|c| **c != ctx)
+        .find_map(|c| binding(*c, ev).map(|b| (*c, b)))
+}
+
+/// The footer hints of a context, most important first.
+pub fn footer(ctx: Ctx) -> Vec<&'static str> {
+    let mut rows: Vec<(u8, usize, &str)> = BINDINGS
+        .iter()
+        .enumerate()
+        .filter(|(_, b)| b.ctx.contains(&ctx) && b.foot.0 > 0)
+        .map(|(i, b)| (b.foot.0, i, b.foot.1))
+        .collect();
+    rows.sort();
+    let mut out: Vec<&str> = Vec::new();
+    for (_, _, h) in rows {
+        if !out.contains(&h) {
+            out.push(h);
         }
     }
-    rows
+    out
+}
+
+/// The footer of a context fitted to `width` columns: the most important
+/// hints that fit, in order of importance, the help and quit keys always
+/// kept when there is room for them at all.
+pub fn footer_line(ctx: Ctx, width: usize) -> String {
+    let mut kept: Vec<&str> = Vec::new();
+    let mut used = 0;
+    for h in footer(ctx) {
+        let add = if kept.is_empty() {
+            h.len()
+        } else {
+            h.len() + 2
+        };
+        if used + add <= width {
+            kept.push(h);
+            used += add;
+        }
+    }
+    // The keys that are always there (help, quit, close) go last, where
+    // people look for them.
+    let always: Vec<&str> = footer_always(ctx);
+    let (last, first): (Vec<&str>, Vec<&str>) = kept.into_iter().partition(|h| always.contains(h));
+    first.into_iter().chain(last).collect::<Vec<_>>().join("  ")
+}
+
+/// The footer hints of rank 1 in a context.
+fn footer_always(ctx: Ctx) -> Vec<&'static str> {
+    BINDINGS
+        .iter()
+        .filter(|b| b.ctx.contains(&ctx) && b.foot.0 == 1)
+        .map(|b| b.foot.1)
+        .collect()
+}
+
+/// A group of keys in the help and the README.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Section {
+    /// Keys that work (nearly) everywhere.
+    Anywhere,
+    /// Keys of the three panes alike.
+    Panes,
+    /// The keys of one context (beyond the two groups above).
+    Only(Ctx),
+}
+
+impl Section {
+    pub fn title(self) -> &'static str {
+        match self {
+            Section::Anywhere => "Anywhere",
+            Section::Panes => "List, detail and compare",
+            Section::Only(c) => c.title(),
+        }
+    }
+
+    fn holds(self, b: &Binding) -> bool {
+        let anywhere = b.ctx.len() + 2 >= Ctx::ALL.len();
+        let panes = BROWSE.iter().all(|c| b.ctx.contains(c));
+        match self {
+            Section::Anywhere => anywhere,
+            Section::Panes => panes && !anywhere,
+            Section::Only(c) if BROWSE.contains(&c) => b.ctx.contains(&c) && !panes && !anywhere,
+            Section::Only(c) => b.ctx.contains(&c) && !anywhere,
+        }
+    }
+}
+
+/// The help, grouped: (section, rows of (keys, what they do)). The
+/// sections of `first` (where the help was opened) come first.
+pub fn help_sections(first: Option<Ctx>) -> Vec<(Section, Vec<(&'static str, &'static str)>)> {
+    let mut order: Vec<Section> = Vec::new();
+    if let Some(f) = first {
+        order.push(Section::Only(f));
+        if BROWSE.contains(&f) {
+            order.push(Section::Panes);
+        }
+    }
+    for s in std::iter::once(Section::Anywhere)
+        .chain(std::iter::once(Section::Panes))
+        .chain(Ctx::ALL.iter().map(|c| Section::Only(*c)))
+    {
+        if !order.contains(&s) {
+            order.push(s);
+        }
+    }
+    order
+        .into_iter()
+        .map(|sec| {
+            let mut rows: Vec<(&str, &str)> = Vec::new();
+            for b in BINDINGS.iter().filter(|b| sec.holds(b)) {
+                if !rows.iter().any(|(l, _)| *l == b.label) {
+                    rows.push((b.label, b.help));
+                }
+            }
+            (sec, rows)
+        })
+        .filter(|(_, rows)| !rows.is_empty())
+        .collect()
+}
+
+/// The help as rows (section, keys, what they do), in the order of
+/// [`help_sections`] with no context first: the README's key table.
+pub fn help_rows() -> Vec<(&'static str, &'static str, &'static str)> {
+    help_sections(None)
+        .into_iter()
+        .flat_map(|(sec, rows)| rows.into_iter().map(move |(l, h)| (sec.title(), l, h)))
+        .collect()
+}
+
+/// The key of an event as people write it (`Ctrl-X`, `F1`, `x`), for
+/// messages.
+pub fn key_name(ev: &KeyEvent) -> String {
+    let base = match ev.code {
+        KeyCode::Char(' ') => "Space".to_string(),
+        KeyCode::Char(c) => c.to_string(),
+        KeyCode::F(n) => format!("F{n}"),
+        KeyCode::Enter => "Enter".into(),
+        KeyCode::Tab => "Tab".into(),
+        KeyCode::BackTab => "Shift-Tab".into(),
+        KeyCode::Backspace => "Backspace".into(),
+        KeyCode::Delete => "Delete".into(),
+        KeyCode::Left => "Left".into(),
+        KeyCode::Right => "Right".into(),
+        KeyCode::Up => "Up".into(),
+        KeyCode::Down => "Down".into(),
+        KeyCode::Home => "Home".into(),
+        KeyCode::End => "End".into(),
+        KeyCode::PageUp => "PgUp".into(),
+        KeyCode::PageDown => "PgDn".into(),
+        KeyCode::Insert => "Insert".into(),
+        KeyCode::Esc => "Esc".into(),
+        _ => "that key".into(),
+    };
+    if ev.modifiers.contains(KeyModifiers::CONTROL) {
+        if let KeyCode::Char(c) = ev.code {
+            return format!("Ctrl-{}", c.to_ascii_uppercase());
+        }
+        return format!("Ctrl-{base}");
+    }
+    if ev.modifiers.contains(KeyModifiers::ALT) {
+        return format!("Alt-{base}");
+    }
+    base
 }
 
 #[cfg(test)]
@@ -438,7 +1029,7 @@ mod tests {
 
     #[test]
     fn no_two_bindings_claim_the_same_key_in_one_context() {
-        for ctx in ALL {
+        for ctx in Ctx::ALL {
             let mut seen: Vec<(Key, Action)> = Vec::new();
             for b in BINDINGS.iter().filter(|b| b.ctx.contains(ctx)) {
                 for key in b.keys {
@@ -452,10 +1043,41 @@ mod tests {
     }
 
     #[test]
+    fn every_footer_hint_names_a_key_of_its_binding() {
+        for b in BINDINGS.iter().filter(|b| b.foot.0 > 0) {
+            let keys = b.foot.1.split(' ').next().unwrap();
+            let keys: Vec<&str> = if keys == "/" {
+                vec!["/"]
+            } else {
+                keys.split('/').collect()
+            };
+            for key in keys {
+                // "^N" is how the footer writes Ctrl-N.
+                let key = key.replace('^', "Ctrl-");
+                let bound = BINDINGS
+                    .iter()
+                    .filter(|o| o.ctx.iter().any(|c| b.ctx.contains(c)))
+                    .any(|o| o.label.split(" / ").any(|l| l == key));
+                assert!(bound, "footer hint {:?} names {key:?}", b.foot.1);
+            }
+        }
+    }
+
+    #[test]
+    fn the_footer_keeps_help_and_quit_when_narrow() {
+        for ctx in [List, Detail, Compare] {
+            let f = footer_line(ctx, 40);
+            assert!(f.contains("? help") && f.contains("q quit"), "{ctx:?}: {f}");
+            assert!(f.len() <= 40);
+        }
+        assert!(footer_line(Walk, 200).contains("PgDn"));
+    }
+
+    #[test]
     fn the_documented_keys_do_what_they_say() {
         use KeyCode::*;
         let n = KeyModifiers::NONE;
-        assert_eq!(lookup(Browse, &ev(Char('/'), n)), Some(Action::FocusSearch));
+        assert_eq!(lookup(List, &ev(Char('/'), n)), Some(Action::FocusSearch));
         assert_eq!(
             lookup(Search, &ev(Char('q'), n)),
             None,
@@ -468,25 +1090,57 @@ mod tests {
             "Esc saves the note"
         );
         assert_eq!(
-            lookup(Note, &ev(Char('c'), KeyModifiers::CONTROL)),
-            Some(Action::ForceQuit)
-        );
-        assert_eq!(
-            lookup(Browse, &ev(Char('G'), KeyModifiers::SHIFT)),
+            lookup(List, &ev(Char('G'), KeyModifiers::SHIFT)),
             Some(Action::Bottom)
         );
-        assert_eq!(lookup(Browse, &ev(Char('C'), n)), Some(Action::Unpin));
+        assert_eq!(lookup(List, &ev(Char('C'), n)), Some(Action::Unpin));
         assert_eq!(
-            lookup(Browse, &ev(BackTab, KeyModifiers::SHIFT)),
+            lookup(Detail, &ev(BackTab, KeyModifiers::SHIFT)),
             Some(Action::PrevPane)
         );
         assert_eq!(lookup(Walk, &ev(Char('d'), n)), Some(Action::MarkDone));
-        for ctx in ALL {
+        assert_eq!(lookup(Detail, &ev(Char('d'), n)), Some(Action::MarkDone));
+        assert_eq!(lookup(List, &ev(Char('d'), n)), None);
+        assert_eq!(lookup(Search, &ev(Up, n)), Some(Action::HistoryPrev));
+        for ctx in [Search, Note, Paste] {
+            assert_eq!(
+                lookup(ctx, &ev(Char('u'), KeyModifiers::CONTROL)),
+                Some(Action::DeleteToStart),
+                "{ctx:?}: Ctrl-U has one meaning"
+            );
+        }
+        for ctx in Ctx::ALL {
             assert_eq!(
                 lookup(*ctx, &ev(Char('c'), KeyModifiers::CONTROL)),
                 Some(Action::ForceQuit),
                 "{ctx:?}"
             );
+            if *ctx != Help {
+                assert_eq!(lookup(*ctx, &ev(F(1), n)), Some(Action::Help), "{ctx:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_key_bound_elsewhere_is_found() {
+        let (ctx, b) = elsewhere(List, &ev(KeyCode::Char('d'), KeyModifiers::NONE)).unwrap();
+        assert_eq!(ctx, Detail);
+        assert_eq!(b.action, Action::MarkDone);
+    }
+
+    #[test]
+    fn help_groups_by_context_and_starts_with_the_current_one() {
+        let s = help_sections(Some(Walk));
+        assert_eq!(s[0].0, Section::Only(Walk));
+        assert!(s[0].1.iter().any(|(l, _)| *l == "d"));
+        assert!(s.iter().any(|(c, _)| *c == Section::Only(Note)));
+        let s = help_sections(Some(Detail));
+        assert_eq!(s[0].0, Section::Only(Detail));
+        assert_eq!(s[1].0, Section::Panes);
+        // Every binding is in the help somewhere.
+        let all = help_rows();
+        for b in BINDINGS {
+            assert!(all.iter().any(|(_, l, _)| *l == b.label), "{}", b.label);
         }
     }
 }

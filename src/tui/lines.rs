@@ -55,7 +55,7 @@ pub fn doc_lines(doc: &Doc, width: u16, theme: Theme, cursor: Option<usize>) -> 
                 })
                 .collect();
             if l.overflow {
-                cut(spans, width as usize, if theme.ascii { ">" } else { "…" })
+                cut(spans, width as usize, cut_marker(theme))
             } else {
                 Line::from(spans)
             }
@@ -65,6 +65,11 @@ pub fn doc_lines(doc: &Doc, width: u16, theme: Theme, cursor: Option<usize>) -> 
         lines,
         step_starts: laid.step_starts,
     }
+}
+
+/// The marker at the end of a line cut short: `…`, `>` in ASCII.
+pub fn cut_marker(theme: Theme) -> &'static str {
+    if theme.ascii { ">" } else { "…" }
 }
 
 /// The spans cut to `width` columns, the last one replaced by `marker`.

@@ -8,6 +8,8 @@ pub mod keymap;
 pub mod layout;
 pub mod lines;
 pub mod options;
+pub mod popups;
+pub mod sgr;
 pub mod theme;
 pub mod view;
 
@@ -47,6 +49,20 @@ pub fn theme_for(a: &term::Appearance) -> theme::Theme {
     }
 }
 
+/// The terminal the TUI draws on: crossterm's backend writing through
+/// [`sgr::SgrWriter`] (classic 16-colour sequences, or none).
+pub type Term =
+    ratatui::Terminal<ratatui::backend::CrosstermBackend<sgr::SgrWriter<std::io::Stdout>>>;
+
+/// Raw mode, the alternate screen, and a terminal over them.
+fn init_terminal(color: bool) -> std::io::Result<Term> {
+    crossterm::terminal::enable_raw_mode()?;
+    crossterm::execute!(std::io::stdout(), crossterm::terminal::EnterAlternateScreen)?;
+    let backend =
+        ratatui::backend::CrosstermBackend::new(sgr::SgrWriter::new(std::io::stdout(), color));
+    ratatui::Terminal::new(backend)
+}
+
 /// Undo everything the TUI did to the terminal. Safe to call twice, and on
 /// a terminal that is gone (errors are ignored: there is no one to tell).
 pub fn restore_all() {
@@ -67,7 +83,8 @@ pub fn start(opts: &Options) -> Result<(), Failure> {
     if problem.is_none() {
         problem = kb_warning.clone();
     }
-    let mut app = App::new(kb, store, problem, theme_for(&opts.appearance));
+    let theme = theme_for(&opts.appearance);
+    let mut app = App::new(kb, store, problem, theme);
 
     // The number of the signal that asked us to stop (0: none yet).
     let stop = Arc::new(AtomicUsize::new(0));
@@ -83,14 +100,16 @@ pub fn start(opts: &Options) -> Result<(), Failure> {
     signal_hook::flag::register(signal_hook::consts::SIGWINCH, Arc::clone(&winch))
         .map_err(|e| Failure::runtime(format!("cannot install signal handler: {e}")))?;
     spawn_watchdog(Arc::clone(&stop));
-    // Our hook first; ratatui's (installed by init) restores the terminal and then calls it.
+    // A panic restores the terminal first, so its message can be read.
     let prev = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
-        let _ = crossterm::execute!(std::io::stdout(), DisableBracketedPaste);
+        restore_all();
         prev(info);
     }));
-    let mut terminal = ratatui::try_init()
-        .map_err(|e| Failure::runtime(format!("cannot set up the terminal: {e}")))?;
+    let mut terminal = init_terminal(theme.color).map_err(|e| {
+        restore_all();
+        Failure::runtime(format!("cannot set up the terminal: {e}"))
+    })?;
     let _ = crossterm::execute!(std::io::stdout(), EnableBracketedPaste);
 
     let mut saver = Saver::start();
@@ -363,7 +382,7 @@ fn save_message(e: &StoreError) -> String {
 }
 
 fn run_loop(
-    terminal: &mut ratatui::DefaultTerminal,
+    terminal: &mut Term,
     app: &mut App,
     saver: &mut Saver,
     stop: &AtomicUsize,
@@ -382,6 +401,10 @@ fn run_loop(
             return Ok(());
         }
         if saver.poll(app) {
+            dirty = true;
+        }
+        // Another session may have saved: a stat, and a read if it did.
+        if !saver.busy && app.refresh_store() {
             dirty = true;
         }
         if dirty {

@@ -1,0 +1,878 @@
+//! The TUI's state and its update function. `App::handle` takes one input
+//! message and the current time and returns the side effects to run (save,
+//! quit); it does no I/O itself, so key sequences are unit-tested directly.
+//!
+//! A key goes: key map (in the context of the top popup, the search line
+//! or the focused pane) -> [`Action`] -> the top popup's `handle` (see
+//! [`super::popups`]), the search line ([`App::search_action`]) or the
+//! panes ([`App::browse_action`]). A key with no binding where it lands
+//! says so on the status line, and where it would work.
+
+mod detail;
+mod panes;
+mod search_line;
+
+use super::keymap::{self, Action, Ctx};
+use super::layout::{self, Focus, Want};
+use super::lines;
+use super::popups::{self, Overlay, Reply};
+use super::theme::Theme;
+use crate::kb::Kb;
+use crate::sanitize;
+use crate::search::{CauseHit, Hit, Searcher};
+use crate::store::{StepState, Store};
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+use ratatui::layout::Rect;
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::hash::Hash;
+use std::rc::Rc;
+
+/// One input to the app.
+#[derive(Debug, Clone)]
+pub enum Msg {
+    Key(KeyEvent),
+    /// Bracketed paste.
+    Paste(String),
+    /// A bracketed paste too large to keep: its size in bytes.
+    PasteTooLarge(usize),
+    /// The terminal size changed (also sent once at start).
+    Resize(u16, u16),
+    /// Time passes (debounced saves).
+    Tick,
+}
+
+/// A side effect for the run loop.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Effect {
+    /// Write the store to disk now.
+    Save,
+    /// Save, restore the terminal and exit.
+    Quit,
+}
+
+/// A line in the status bar.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Status {
+    pub text: String,
+    pub error: bool,
+    /// Kept until the condition clears (e.g. a failing save), not by the next key.
+    pub sticky: bool,
+}
+
+/// One row of the result list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Row {
+    /// A Q.850 cause: index into [`App::causes`].
+    Cause(usize),
+    /// A SIP code: index into [`App::hits`].
+    Code(usize),
+}
+
+/// What the detail pane shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Subject {
+    Code(u16),
+    Cause(u8),
+}
+
+/// Typing stops this long before a note is saved (ms).
+pub const NOTE_DEBOUNCE_MS: u64 = 1000;
+
+/// While typing goes on without such a pause, the note is saved at least
+/// this often (ms): a crash loses at most this much typing.
+pub const NOTE_MAX_WAIT_MS: u64 = 2000;
+
+/// Digits typed in the panes jump to a code; a pause this long (ms) starts
+/// a new number.
+pub const JUMP_PAUSE_MS: u64 = 1500;
+
+/// Everything on screen.
+pub struct App {
+    pub kb: &'static Kb,
+    pub theme: Theme,
+    searcher: Searcher,
+    pub query: String,
+    /// Queries of this session, oldest first (the search line's Up/Down).
+    history: Vec<String>,
+    /// While browsing the history: the entry shown.
+    history_at: Option<usize>,
+    /// What was typed before Up was first pressed.
+    typed: String,
+    /// Codes that match the query, best first.
+    pub hits: Vec<Hit>,
+    /// Q.850 causes that match the query, best first.
+    pub causes: Vec<CauseHit>,
+    /// The result list: leading causes, codes, other causes.
+    pub rows: Vec<Row>,
+    /// Index into `rows`.
+    pub selected: usize,
+    pub focus: Focus,
+    /// True while typing in the search line.
+    pub searching: bool,
+    /// Popups, bottom to top; the top one gets the keys.
+    pub overlays: Vec<Overlay>,
+    pub detail_scroll: usize,
+    pub compare_scroll: usize,
+    /// Highlighted checklist step in the detail pane (none until `]`,
+    /// Space or a step key picks one).
+    pub step_cursor: Option<usize>,
+    pub pinned: Option<u16>,
+    /// Below 100 columns: show compare instead of detail on the right.
+    pub show_compare: bool,
+    pub store: Option<Store>,
+    pub status: Option<Status>,
+    pub size: Rect,
+    /// Codes visited before, for `b`.
+    back: Vec<u16>,
+    /// Digits typed in the panes, and when the last one came.
+    jump: Option<(String, u64)>,
+    /// `R` was pressed once in the detail pane.
+    confirm_reset: bool,
+    /// The note editor last closed (its undo history lives on).
+    pub(crate) parked_note: Option<popups::note::NoteEditor>,
+    /// The paste box last closed (its text is kept for next time).
+    pub(crate) parked_paste: Option<popups::paste::PasteBox>,
+    /// The last save failed (its error is on the status line).
+    save_failed: bool,
+    /// The last decoded message (text shown in the message view).
+    pub message: Option<Decoded>,
+    /// The wrapped detail text of the last frame: building and wrapping it
+    /// costs more than the rest of a frame, and most keys do not change it.
+    detail_memo: RefCell<Option<(DetailKey, Rc<lines::Wrapped>)>>,
+}
+
+/// Everything the wrapped detail text depends on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct DetailKey {
+    subject: Subject,
+    width: u16,
+    cursor: Option<usize>,
+    marks: Vec<&'static str>,
+    note: u64,
+    conflicts: usize,
+    message: Option<(Option<u16>, u64, usize)>,
+}
+
+/// A decoded SIP message as the TUI keeps it.
+#[derive(Debug, Clone)]
+pub struct Decoded {
+    /// The status code, when the message is a response with a valid one.
+    pub code: Option<u16>,
+    /// The explanation's document, laid out at the pane's width and shown a
+    /// screen at a time.
+    pub text: lines::DocText,
+    /// The code's checklist with this message's header values and findings.
+    pub checklist: Vec<crate::message::StepFinding>,
+    /// How many problems the decoder found.
+    pub problems: usize,
+}
+
+impl App {
+    /// A new app over `kb` with an optional notes store (None: notes are
+    /// disabled and the reason is in `store_problem`).
+    pub fn new(
+        kb: &'static Kb,
+        store: Option<Store>,
+        store_problem: Option<String>,
+        theme: Theme,
+    ) -> App {
+        let mut app = App {
+            kb,
+            theme,
+            searcher: Searcher::new(),
+            query: String::new(),
+            history: Vec::new(),
+            history_at: None,
+            typed: String::new(),
+            hits: Vec::new(),
+            causes: Vec::new(),
+            rows: Vec::new(),
+            selected: 0,
+            focus: Focus::List,
+            searching: false,
+            overlays: Vec::new(),
+            detail_scroll: 0,
+            compare_scroll: 0,
+            step_cursor: None,
+            pinned: None,
+            show_compare: false,
+            store,
+            status: None,
+            size: Rect::new(0, 0, 80, 24),
+            back: Vec::new(),
+            jump: None,
+            confirm_reset: false,
+            parked_note: None,
+            parked_paste: None,
+            save_failed: false,
+            message: None,
+            detail_memo: RefCell::new(None),
+        };
+        if let Some(w) = app.store.as_ref().and_then(|s| s.warning()) {
+            app.status = Some(Status {
+                text: w.to_string(),
+                error: true,
+                sticky: true,
+            });
+        }
+        if let Some(p) = store_problem {
+            app.status = Some(Status {
+                text: p,
+                error: true,
+                sticky: true,
+            });
+        }
+        app.refilter();
+        app
+    }
+
+    // ----- what is on screen ---------------------------------------------
+
+    /// The code whose detail is on screen (none when a cause is selected).
+    pub fn current(&self) -> Option<u16> {
+        match self.subject()? {
+            Subject::Code(c) => Some(c),
+            Subject::Cause(_) => None,
+        }
+    }
+
+    /// What the selected row is.
+    pub fn subject(&self) -> Option<Subject> {
+        match *self.rows.get(self.selected)? {
+            Row::Code(i) => Some(Subject::Code(self.hits[i].code)),
+            Row::Cause(i) => Some(Subject::Cause(self.causes[i].cause)),
+        }
+    }
+
+    /// The top popup.
+    pub fn overlay(&self) -> Option<&Overlay> {
+        self.overlays.last()
+    }
+
+    /// The text of the open note editor.
+    pub fn note_text(&self) -> Option<String> {
+        self.overlays.iter().rev().find_map(|o| match o {
+            Overlay::Note(n) => Some(n.text()),
+            _ => None,
+        })
+    }
+
+    /// The text of the paste box, open or closed.
+    pub fn paste_text(&self) -> Option<String> {
+        self.overlays
+            .iter()
+            .rev()
+            .find_map(|o| match o {
+                Overlay::Paste(p) => Some(p.text()),
+                _ => None,
+            })
+            .or_else(|| self.parked_paste.as_ref().map(|p| p.text()))
+    }
+
+    /// The input context for the key map.
+    pub fn ctx(&self) -> Ctx {
+        if let Some(o) = self.overlays.last() {
+            return o.ctx();
+        }
+        if self.searching {
+            return Ctx::Search;
+        }
+        match self.focus {
+            Focus::List => Ctx::List,
+            Focus::Detail => Ctx::Detail,
+            Focus::Compare => Ctx::Compare,
+        }
+    }
+
+    /// The digits typed so far to jump to a code.
+    pub fn jump_digits(&self) -> Option<&str> {
+        self.jump.as_ref().map(|(d, _)| d.as_str())
+    }
+
+    /// While browsing the search history: (entry, of how many), 1-based.
+    pub fn history_pos(&self) -> Option<(usize, usize)> {
+        self.history_at.map(|i| (i + 1, self.history.len()))
+    }
+
+    /// The panes of the current terminal size.
+    pub fn panes(&self) -> layout::Panes {
+        self.panes_for(self.size)
+    }
+
+    /// The panes in `area` for the current state.
+    pub fn panes_for(&self, area: Rect) -> layout::Panes {
+        let status_rows = match &self.status {
+            Some(s) if area.width > 0 => {
+                let w = unicode_width::UnicodeWidthStr::width(s.text.as_str());
+                (w.div_ceil(area.width as usize)).clamp(1, 3) as u16
+            }
+            _ => 1,
+        };
+        layout::panes(
+            area,
+            Want {
+                compare: self.show_compare,
+                list: self.focus == Focus::List || self.searching,
+                status_rows,
+            },
+        )
+    }
+
+    /// The inside of the detail pane, or where it would be when another
+    /// pane is shown in its place (for scrolling it from the list).
+    fn detail_area(&self) -> Rect {
+        self.right_area(false)
+    }
+
+    /// The inside of the compare pane, or where it would be.
+    fn compare_area(&self) -> Rect {
+        self.right_area(true)
+    }
+
+    fn right_area(&self, compare: bool) -> Rect {
+        let p = layout::panes(
+            self.size,
+            Want {
+                compare,
+                list: false,
+                status_rows: 1,
+            },
+        );
+        let pane = if compare { p.compare } else { p.detail };
+        pane.map(layout::inner).unwrap_or_default()
+    }
+
+    /// The user's notes, for search.
+    pub fn notes_map(&self) -> BTreeMap<u16, String> {
+        let mut m = BTreeMap::new();
+        if let Some(s) = &self.store {
+            for c in s.codes_with_data() {
+                let n = s.note(c);
+                if !n.is_empty() {
+                    m.insert(c, n.to_string());
+                }
+            }
+        }
+        m
+    }
+
+    /// Search again after the query changed: the best result is selected
+    /// (with an empty query, the code that was).
+    fn refilter(&mut self) {
+        self.refilter_keeping(false);
+    }
+
+    /// Search again; with `keep`, the selected row stays selected if it is
+    /// still listed (the notes changed, not the query).
+    fn refilter_keeping(&mut self, keep_selection: bool) {
+        let keep = self.subject();
+        let r = self
+            .searcher
+            .search_all(self.kb, &self.notes_map(), &self.query);
+        self.hits = r.codes;
+        self.causes = r.causes;
+        let lead = self
+            .causes
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| c.lead)
+            .map(|(i, _)| Row::Cause(i));
+        let codes = (0..self.hits.len()).map(Row::Code);
+        let after = self
+            .causes
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| !c.lead)
+            .map(|(i, _)| Row::Cause(i));
+        self.rows = lead.chain(codes).chain(after).collect();
+        let was = self.selected;
+        self.selected = if self.query.trim().is_empty() || keep_selection {
+            keep.and_then(|s| self.row_of(s)).unwrap_or(0)
+        } else {
+            0
+        };
+        if self.subject() != keep || was != self.selected {
+            self.on_selection_changed();
+        }
+    }
+
+    fn row_of(&self, s: Subject) -> Option<usize> {
+        self.rows.iter().position(|r| match (*r, s) {
+            (Row::Code(i), Subject::Code(c)) => self.hits[i].code == c,
+            (Row::Cause(i), Subject::Cause(c)) => self.causes[i].cause == c,
+            _ => false,
+        })
+    }
+
+    fn on_selection_changed(&mut self) {
+        self.detail_scroll = 0;
+        self.compare_scroll = 0;
+        self.step_cursor = None;
+        self.confirm_reset = false;
+    }
+
+    /// Select `code`, clearing the query if it filters the code out; `b`
+    /// comes back to the code selected before.
+    pub fn select_code(&mut self, code: u16) {
+        if let Some(cur) = self.current()
+            && cur != code
+        {
+            self.back.push(cur);
+        }
+        self.select_quietly(code);
+    }
+
+    /// Select `code` without remembering the one before.
+    fn select_quietly(&mut self, code: u16) {
+        if self.row_of(Subject::Code(code)).is_none() {
+            self.query.clear();
+            self.refilter();
+        }
+        if let Some(i) = self.row_of(Subject::Code(code)) {
+            self.selected = i;
+        }
+        self.on_selection_changed();
+    }
+
+    pub(crate) fn info(&mut self, text: impl Into<String>) {
+        if self.status.as_ref().is_some_and(|s| s.sticky) {
+            return;
+        }
+        self.status = Some(Status {
+            text: text.into(),
+            error: false,
+            sticky: false,
+        });
+    }
+
+    pub(crate) fn error(&mut self, text: impl Into<String>) {
+        self.status = Some(Status {
+            text: text.into(),
+            error: true,
+            sticky: false,
+        });
+    }
+
+    pub fn steps_len(&self, code: u16) -> usize {
+        self.kb
+            .lookup(code)
+            .map(|l| l.entry.steps.len())
+            .unwrap_or(0)
+    }
+
+    pub fn step_state(&self, code: u16, idx: usize) -> StepState {
+        self.store
+            .as_ref()
+            .map(|s| s.step_state(code, idx))
+            .unwrap_or_default()
+    }
+
+    pub(crate) fn set_step(
+        &mut self,
+        code: u16,
+        idx: usize,
+        st: StepState,
+        now: u64,
+    ) -> Vec<Effect> {
+        match self.store.as_mut() {
+            Some(s) => {
+                s.set_step(code, idx, st, now);
+                vec![Effect::Save]
+            }
+            None => {
+                self.info("notes are disabled: progress cannot be kept (see the message at start)");
+                Vec::new()
+            }
+        }
+    }
+
+    /// Reset all progress of `code`.
+    pub(crate) fn reset_steps(&mut self, code: u16, now: u64) -> Vec<Effect> {
+        let fx = match self.store.as_mut() {
+            Some(s) => {
+                s.reset_steps(code, now);
+                vec![Effect::Save]
+            }
+            None => Vec::new(),
+        };
+        self.info(format!("progress of {code} reset"));
+        fx
+    }
+
+    /// The checklist marks of a code, one per step.
+    pub fn marks(&self, code: u16) -> Vec<&'static str> {
+        (0..self.steps_len(code))
+            .map(|i| self.step_state(code, i).mark())
+            .collect()
+    }
+
+    pub fn progress(&self, code: u16) -> (usize, usize) {
+        let total = self.steps_len(code);
+        match &self.store {
+            Some(s) => s.progress(code, total),
+            None => (0, total),
+        }
+    }
+
+    // ----- input ------------------------------------------------------------
+
+    /// Handle one input at time `now` (ms since the epoch).
+    pub fn handle(&mut self, msg: Msg, now: u64) -> Vec<Effect> {
+        match msg {
+            Msg::Resize(w, h) => {
+                self.size = Rect::new(0, 0, w, h);
+                self.clamp_scrolls();
+                Vec::new()
+            }
+            Msg::Tick => self.tick(now),
+            // Nothing can be seen behind "terminal too small": the paste
+            // would act unseen.
+            Msg::Paste(_) | Msg::PasteTooLarge(_) if layout::too_small(self.size) => Vec::new(),
+            Msg::Paste(text) => self.paste(&text, now),
+            Msg::PasteTooLarge(n) => {
+                self.error(format!(
+                    "paste of {n} bytes ignored: sipfix takes pastes of at most {} bytes \
+                     (1 MiB); for a larger capture use sipfix explain FILE",
+                    crate::message::MAX_INPUT
+                ));
+                Vec::new()
+            }
+            Msg::Key(ev) => self.key(ev, now),
+        }
+    }
+
+    fn key(&mut self, ev: KeyEvent, now: u64) -> Vec<Effect> {
+        if ev.kind == KeyEventKind::Release {
+            return Vec::new();
+        }
+        if layout::too_small(self.size) {
+            // Behind "terminal too small" only quitting works: any other
+            // key would change what cannot be seen.
+            return match keymap::lookup(Ctx::List, &ev) {
+                Some(Action::Quit | Action::ForceQuit) => self.quit(now),
+                _ => Vec::new(),
+            };
+        }
+        if self.status.as_ref().is_some_and(|s| !s.sticky) {
+            self.status = None;
+        }
+        let ctx = self.ctx();
+        if let Some(a) = keymap::lookup(ctx, &ev) {
+            return self.act(a, &ev, now);
+        }
+        // A slow link or a busy moment can deliver Esc and the next key
+        // in one read, which the terminal parser reports as Alt+key.
+        // No binding uses Alt, so treat it as the two keys it was.
+        if ev.modifiers.contains(KeyModifiers::ALT)
+            && let KeyCode::Char(_) = ev.code
+        {
+            let esc = KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE);
+            let mut fx = self.handle(Msg::Key(esc), now);
+            let plain = KeyEvent::new(ev.code, ev.modifiers - KeyModifiers::ALT);
+            fx.extend(self.handle(Msg::Key(plain), now));
+            return fx;
+        }
+        self.unmapped(ctx, ev, now)
+    }
+
+    /// Run an action from the key map.
+    fn act(&mut self, a: Action, ev: &KeyEvent, now: u64) -> Vec<Effect> {
+        if a != Action::ResetProgress {
+            self.confirm_reset = false;
+        }
+        if a != Action::Digit {
+            self.jump = None;
+        }
+        match a {
+            Action::ForceQuit | Action::Quit => return self.quit(now),
+            Action::Help => {
+                let from = self.ctx();
+                self.overlays
+                    .push(Overlay::Help(popups::help::Help::new(from)));
+                return Vec::new();
+            }
+            _ => {}
+        }
+        if let Some(mut top) = self.overlays.pop() {
+            let reply = top.handle(self, a, ev, now);
+            return self.apply(top, reply, now);
+        }
+        if self.searching {
+            return self.search_action(a, now);
+        }
+        self.browse_action(a, ev, now)
+    }
+
+    /// Put a popup back (or not) after it handled something.
+    fn apply(&mut self, top: Overlay, reply: Reply, now: u64) -> Vec<Effect> {
+        let Reply {
+            close,
+            open,
+            then,
+            mut effects,
+        } = reply;
+        if close {
+            self.park(top);
+        } else {
+            self.overlays.push(top);
+        }
+        if let Some(o) = open {
+            self.overlays.push(o);
+        }
+        if let Some(a) = then {
+            let ev = KeyEvent::new(KeyCode::Null, KeyModifiers::NONE);
+            effects.extend(self.act(a, &ev, now));
+        }
+        effects
+    }
+
+    /// A closed popup whose state outlives it is kept for next time.
+    fn park(&mut self, o: Overlay) {
+        match o {
+            Overlay::Note(n) => self.parked_note = Some(n),
+            Overlay::Paste(p) => self.parked_paste = Some(p),
+            _ => {}
+        }
+    }
+
+    fn quit(&mut self, now: u64) -> Vec<Effect> {
+        let mut fx = self.commit_notes(now);
+        fx.push(Effect::Quit);
+        fx
+    }
+
+    /// A key with no binding where it landed: text for an editor, a
+    /// character for the search line, a digit to jump; else say so.
+    fn unmapped(&mut self, ctx: Ctx, ev: KeyEvent, now: u64) -> Vec<Effect> {
+        if let Some(mut top) = self.overlays.pop() {
+            match top.input(self, ev, now) {
+                Some(reply) => return self.apply(top, reply, now),
+                None => self.overlays.push(top),
+            }
+        } else if ctx == Ctx::Search {
+            if let KeyCode::Char(c) = ev.code
+                && !ev
+                    .modifiers
+                    .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
+            {
+                self.history_at = None;
+                self.query.push(c);
+                self.refilter();
+            }
+            return Vec::new();
+        }
+        self.says_nothing_here(ctx, &ev);
+        Vec::new()
+    }
+
+    /// Say that a key does nothing where it was pressed, and where it
+    /// would do something.
+    fn says_nothing_here(&mut self, ctx: Ctx, ev: &KeyEvent) {
+        if matches!(ev.code, KeyCode::Null | KeyCode::Modifier(_)) {
+            return;
+        }
+        let name = keymap::key_name(ev);
+        let here = ctx.title().to_lowercase();
+        let text = match keymap::elsewhere(ctx, ev) {
+            Some((c, b)) => format!(
+                "{name} does nothing in the {here}; in the {}: {} (? lists the keys)",
+                c.title().to_lowercase(),
+                b.help
+            ),
+            None => format!("{name} does nothing in the {here} (? lists the keys)"),
+        };
+        self.info(text);
+    }
+
+    // ----- time, pastes, notes --------------------------------------------------
+
+    fn tick(&mut self, now: u64) -> Vec<Effect> {
+        if self
+            .jump
+            .as_ref()
+            .is_some_and(|(_, at)| now.saturating_sub(*at) >= JUMP_PAUSE_MS)
+        {
+            self.jump = None;
+        }
+        let mut fx = Vec::new();
+        for i in 0..self.overlays.len() {
+            if let Overlay::Note(n) = &self.overlays[i]
+                && n.commit_due(now)
+            {
+                let Overlay::Note(mut n) = self.overlays.remove(i) else {
+                    unreachable!()
+                };
+                fx.extend(n.commit(self, now));
+                self.overlays.insert(i, Overlay::Note(n));
+            }
+        }
+        fx
+    }
+
+    /// Commit every open note editor (before exit or a quit).
+    fn commit_notes(&mut self, now: u64) -> Vec<Effect> {
+        let mut fx = Vec::new();
+        for i in 0..self.overlays.len() {
+            if matches!(self.overlays[i], Overlay::Note(_)) {
+                let Overlay::Note(mut n) = self.overlays.remove(i) else {
+                    unreachable!()
+                };
+                fx.extend(n.commit(self, now));
+                self.overlays.insert(i, Overlay::Note(n));
+            }
+        }
+        fx
+    }
+
+    fn paste(&mut self, text: &str, now: u64) -> Vec<Effect> {
+        // A terminal paste turns LF into CR: CR CR is one line end there.
+        let text = sanitize::line_ends_str(text)
+            .replace("\r\n", "\n")
+            .replace('\r', "\n");
+        if let Some(mut top) = self.overlays.pop() {
+            match top.paste(self, &text, now) {
+                Some(reply) => return self.apply(top, reply, now),
+                None => self.overlays.push(top),
+            }
+        }
+        if self.searching && !text.trim_end().contains('\n') {
+            self.history_at = None;
+            self.query.push_str(&sanitize::inline(text.trim_end()));
+            self.refilter();
+            return Vec::new();
+        }
+        self.decode(&text);
+        Vec::new()
+    }
+
+    /// Decode a pasted SIP message and open its code; false (and the
+    /// reason on the status line) when it is no SIP message.
+    pub fn decode(&mut self, text: &str) -> bool {
+        match super::decode::decode(self.kb, text) {
+            Ok(d) => {
+                if let Some(c) = d.code {
+                    self.select_code(c);
+                    self.focus = Focus::Detail;
+                    self.show_compare = false;
+                }
+                let text = match d.code {
+                    Some(c) => format!(
+                        "decoded a {c} response: Esc shows its checklist filled in, w walks it"
+                    ),
+                    None => {
+                        "decoded: no valid status code in it (a request, or a broken status line)"
+                            .to_string()
+                    }
+                };
+                self.info(text);
+                self.message = Some(d);
+                self.searching = false;
+                // The decoded view replaces whatever was open (the paste box).
+                while let Some(o) = self.overlays.pop() {
+                    self.park(o);
+                }
+                self.overlays
+                    .push(Overlay::Message(popups::message::MessageView::new()));
+                true
+            }
+            Err(e) => {
+                self.error(e);
+                false
+            }
+        }
+    }
+
+    // ----- the run loop's side ------------------------------------------------
+
+    /// Commit an open note editor before exit; returns the effects to run.
+    pub fn prepare_exit(&mut self, now: u64) -> Vec<Effect> {
+        self.commit_notes(now)
+    }
+
+    /// True while a debounced note commit is waiting (the loop ticks faster).
+    pub fn timer_pending(&self) -> bool {
+        self.jump.is_some()
+            || self
+                .overlays
+                .iter()
+                .any(|o| matches!(o, Overlay::Note(n) if n.pending()))
+    }
+
+    /// Re-read the notes file if another session changed it (a `stat`
+    /// when it did not): the detail then shows that session's note, and a
+    /// conflict when both edited one. Skipped while this session has edits
+    /// of its own on the way (its save merges them) or a note is open.
+    pub fn refresh_store(&mut self) -> bool {
+        if self.overlays.iter().any(|o| matches!(o, Overlay::Note(_))) {
+            return false;
+        }
+        let code = self.current();
+        let before = code.map(|c| {
+            (
+                self.store.as_ref().map(|s| s.note(c).to_string()),
+                self.note_conflicts(c),
+            )
+        });
+        let changed = self.store.as_mut().is_some_and(|s| s.refresh());
+        if !changed {
+            return false;
+        }
+        self.refilter_keeping(true);
+        if let Some(c) = code {
+            let after = (
+                self.store.as_ref().map(|s| s.note(c).to_string()),
+                self.note_conflicts(c),
+            );
+            if before.as_ref() != Some(&after) {
+                self.info(format!(
+                    "the note of {c} was changed by another sipfix session"
+                ));
+            }
+        }
+        true
+    }
+
+    /// The notes not saved, as plain text (control characters escaped), for
+    /// the last-resort dump on stderr when saving fails at exit.
+    pub fn unsaved_dump(&self) -> Option<String> {
+        let s = self.store.as_ref()?;
+        let notes = s.unsaved_notes();
+        if notes.is_empty() {
+            return None;
+        }
+        let mut out = String::new();
+        for (code, text) in notes {
+            out.push_str(&format!(
+                "--- note for {code} ---\n{}\n",
+                sanitize::text(text)
+            ));
+        }
+        Some(out)
+    }
+
+    /// Record the outcome of a save (called by the run loop). A failure
+    /// stays on the status line until a later save succeeds.
+    pub fn saved(&mut self, result: Result<(), String>) {
+        match result {
+            Ok(()) => {
+                if self.save_failed {
+                    self.save_failed = false;
+                    self.status = Some(Status {
+                        text: "saved: the earlier save error is resolved".into(),
+                        error: false,
+                        sticky: false,
+                    });
+                }
+            }
+            Err(e) => {
+                self.save_failed = true;
+                self.status = Some(Status {
+                    text: e,
+                    error: true,
+                    sticky: true,
+                });
+            }
+        }
+    }
+}

@@ -1,0 +1,86 @@
+//! The help popup: every key, grouped by where it works, the keys of the
+//! place it was opened from first. Generated from the key map.
+
+use super::{Reply, scroll};
+use crate::tui::app::App;
+use crate::tui::keymap::{self, Action, Ctx};
+use crate::tui::view::{block, centered, fold, scrolled_ref, with_position};
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Clear;
+
+#[derive(Debug)]
+pub struct Help {
+    pub scroll: usize,
+    /// Where the help was opened from: its keys come first.
+    pub from: Ctx,
+}
+
+/// Width of the key column.
+const KEY_W: usize = 12;
+
+impl Help {
+    pub fn new(from: Ctx) -> Help {
+        Help { scroll: 0, from }
+    }
+
+    fn area(body: Rect) -> Rect {
+        centered(body, 84, body.height)
+    }
+
+    fn lines(&self, app: &App, width: u16) -> Vec<Line<'static>> {
+        let opts = textwrap::Options::new((width as usize).saturating_sub(KEY_W).max(10));
+        let mut lines: Vec<Line<'static>> = Vec::new();
+        for (n, (sec, rows)) in keymap::help_sections(Some(self.from))
+            .into_iter()
+            .enumerate()
+        {
+            if n > 0 {
+                lines.push(Line::default());
+            }
+            let head = if n == 0 {
+                format!("{} (here)", sec.title())
+            } else {
+                sec.title().to_string()
+            };
+            lines.push(Line::styled(head, app.theme.heading()));
+            for (k, h) in rows {
+                for (i, part) in textwrap::wrap(&fold(app, h), &opts).into_iter().enumerate() {
+                    let key = if i == 0 {
+                        format!("{k:<KEY_W$}")
+                    } else {
+                        " ".repeat(KEY_W)
+                    };
+                    lines.push(Line::from(vec![
+                        Span::styled(key, app.theme.label()),
+                        Span::raw(part.into_owned()),
+                    ]));
+                }
+            }
+        }
+        lines
+    }
+
+    pub fn handle(&mut self, app: &mut App, a: Action) -> Reply {
+        if a == Action::Leave {
+            return Reply::close();
+        }
+        let inner = crate::tui::layout::inner(Self::area(app.panes().body));
+        let h = inner.height.max(1) as usize;
+        let bottom = self.lines(app, inner.width).len().saturating_sub(h);
+        scroll(&mut self.scroll, a, h.saturating_sub(2).max(1), bottom);
+        Reply::stay()
+    }
+
+    pub fn draw(&self, f: &mut Frame, app: &App, body: Rect) {
+        let r = Self::area(body);
+        f.render_widget(Clear, r);
+        let b = block(app, "Keys (Esc closes)".into(), true);
+        let inner = b.inner(r);
+        let lines = self.lines(app, inner.width);
+        let b = with_position(app, b, self.scroll, inner.height, lines.len());
+        f.render_widget(b, r);
+        scrolled_ref(f, &lines, inner, self.scroll);
+    }
+}

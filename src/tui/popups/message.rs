@@ -1,0 +1,74 @@
+//! The decoded message: the explanation of a pasted SIP message, a screen
+//! at a time (only the lines on screen are wrapped).
+
+use super::{Reply, scroll};
+use crate::tui::app::App;
+use crate::tui::keymap::Action;
+use crate::tui::view::{block, centered};
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::widgets::{Borders, Clear, Paragraph};
+
+#[derive(Debug, Default)]
+pub struct MessageView {
+    pub scroll: usize,
+}
+
+/// Where the decoded message overlay goes in `body`, with its border.
+fn area(body: Rect) -> Rect {
+    centered(body, 110, body.height)
+}
+
+/// The text area of the overlay in `body` (inside the border).
+pub fn inner(body: Rect) -> Rect {
+    ratatui::widgets::Block::default()
+        .borders(Borders::ALL)
+        .inner(area(body))
+}
+
+impl MessageView {
+    pub fn new() -> MessageView {
+        MessageView::default()
+    }
+
+    pub fn handle(&mut self, app: &mut App, a: Action) -> Reply {
+        match a {
+            Action::Leave => Reply::close(),
+            // The keys of the main view that make sense here close the
+            // view and do their job there.
+            Action::StartWalk | Action::EditNote | Action::FocusSearch | Action::OpenPaste => {
+                Reply::then(a)
+            }
+            _ => {
+                // The message is laid out once per width; scrolling slices it.
+                let r = inner(app.panes().body);
+                let bottom = app
+                    .message
+                    .as_ref()
+                    .map_or(0, |m| m.text.last_page(r.width, r.height, app.theme));
+                let page = (r.height as usize).saturating_sub(2).max(1);
+                scroll(&mut self.scroll, a, page, bottom);
+                Reply::stay()
+            }
+        }
+    }
+
+    pub fn draw(&self, f: &mut Frame, app: &App, body: Rect) {
+        let Some(m) = &app.message else { return };
+        let r = area(body);
+        f.render_widget(Clear, r);
+        let title = match m.code {
+            Some(c) => format!("Decoded message ({c}) -- w walks the checklist, Esc closes"),
+            None => "Decoded message -- Esc closes".into(),
+        };
+        let b = block(app, title, true);
+        let inner = b.inner(r);
+        f.render_widget(b, r);
+        // Laid out once for this width (DocText keeps it); only the lines on
+        // screen are drawn (`handle` keeps the scroll within the last page).
+        let visible = m
+            .text
+            .window(self.scroll, inner.width, inner.height, app.theme);
+        f.render_widget(Paragraph::new(visible), inner);
+    }
+}

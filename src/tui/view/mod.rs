@@ -1,0 +1,270 @@
+//! Drawing: a pure function of `&App`. One module per pane; each popup
+//! draws itself (`super::popups`). Nothing here changes state or does I/O.
+
+mod compare;
+mod detail;
+mod list;
+
+use super::app::App;
+use super::layout::{self, MIN_HEIGHT, MIN_WIDTH};
+use crate::render::ascii_fold;
+use crate::sanitize;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Flex, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+
+/// Draw the whole UI.
+pub fn draw(f: &mut Frame, app: &App) {
+    let area = f.area();
+    if layout::too_small(area) {
+        draw_too_small(f, area);
+        return;
+    }
+    let p = app.panes_for(area);
+    draw_search(f, app, p.search);
+    if let Some(r) = p.list {
+        list::draw(f, app, r);
+    }
+    if let Some(r) = p.detail {
+        detail::draw(f, app, r);
+    }
+    if let Some(r) = p.compare {
+        compare::draw(f, app, r);
+    }
+    draw_status(f, app, p.status);
+    // Bottom to top: help opened from the walk-through draws over it.
+    for o in &app.overlays {
+        o.draw(f, app, p.body);
+    }
+}
+
+fn draw_too_small(f: &mut Frame, area: Rect) {
+    let text = format!(
+        "terminal too small (need {MIN_WIDTH}x{MIN_HEIGHT}, have {}x{}); q quits",
+        area.width, area.height
+    );
+    f.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }), area);
+}
+
+/// A bordered block with a title (folded to ASCII in ASCII mode).
+pub fn block<'a>(app: &App, title: String, focused: bool) -> Block<'a> {
+    Block::default()
+        .borders(Borders::ALL)
+        .border_set(app.theme.border_set())
+        .border_style(app.theme.border(focused))
+        .title(Span::styled(
+            format!(" {} ", fold(app, &title)),
+            app.theme.title(),
+        ))
+}
+
+/// Text folded to ASCII in ASCII mode.
+pub fn fold(app: &App, s: &str) -> String {
+    if app.theme.ascii {
+        ascii_fold(s)
+    } else {
+        s.to_string()
+    }
+}
+
+/// A title made of parts, shortened to fit `width` columns: each part has
+/// an importance (0: always kept) and variants from long to short; the
+/// least important parts are shortened, then dropped, first.
+pub fn fit_title(parts: &[(u8, &[&str])], width: usize) -> String {
+    let mut pick: Vec<usize> = vec![0; parts.len()];
+    let text = |pick: &[usize]| -> String {
+        parts
+            .iter()
+            .zip(pick)
+            .filter_map(|((_, v), i)| v.get(*i).copied())
+            .filter(|s| !s.is_empty())
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    loop {
+        let t = text(&pick);
+        if t.chars().count() <= width {
+            return t;
+        }
+        // The least important part that can still give way.
+        let Some(i) = (0..parts.len())
+            .filter(|&i| {
+                let (imp, v) = parts[i];
+                pick[i] < v.len().saturating_sub(1) || (imp > 0 && pick[i] < v.len())
+            })
+            .max_by_key(|&i| (parts[i].0, i))
+        else {
+            return t.chars().take(width).collect();
+        };
+        pick[i] += 1;
+    }
+}
+
+/// The rows `first..` of pre-wrapped lines that fit in `r`, each cut at
+/// the right edge (they are wrapped already: no reflow, no copy).
+pub fn scrolled_ref(f: &mut Frame, lines: &[Line<'static>], r: Rect, scroll: usize) {
+    let h = r.height as usize;
+    let s = scroll.min(lines.len().saturating_sub(h));
+    put_lines(f, lines.iter().skip(s).take(h), r);
+}
+
+/// Lines into `r`, one a row from the top, cut at its right edge.
+pub fn put_lines<'a>(f: &mut Frame, lines: impl Iterator<Item = &'a Line<'a>>, r: Rect) {
+    let buf = f.buffer_mut();
+    for (i, line) in lines.take(r.height as usize).enumerate() {
+        buf.set_line(r.x, r.y + i as u16, line, r.width);
+    }
+}
+
+/// Where a scrolled text is, for the bottom border: `12-33/120 more v`
+/// (`None` when it all fits).
+pub fn position(app: &App, scroll: usize, height: usize, total: usize) -> Option<String> {
+    if total <= height || height == 0 {
+        return None;
+    }
+    let first = scroll.min(total - height);
+    let last = first + height;
+    let more = if last < total {
+        if app.theme.ascii {
+            " more v"
+        } else {
+            " more ↓"
+        }
+    } else {
+        " end"
+    };
+    Some(format!(" {}-{last}/{total}{more} ", first + 1))
+}
+
+/// `b` with [`position`] in its bottom border, right-aligned, when the
+/// text does not fit.
+pub fn with_position<'a>(
+    app: &App,
+    b: Block<'a>,
+    scroll: usize,
+    height: u16,
+    total: usize,
+) -> Block<'a> {
+    match position(app, scroll, height as usize, total) {
+        Some(p) => b.title_bottom(Span::styled(p, app.theme.dim()).into_right_aligned_line()),
+        None => b,
+    }
+}
+
+/// The tab names of the right pane (`which` is "Detail" or "Compare"):
+/// none from 100 columns, where both are on screen.
+pub fn tabs(screen: u16, pane: Rect, which: &str) -> [String; 2] {
+    let other = if which == "Detail" {
+        "Compare"
+    } else {
+        "Detail"
+    };
+    let (d, c) = if which == "Detail" {
+        (format!("[{which}]"), other.to_string())
+    } else {
+        (other.to_string(), format!("[{which}]"))
+    };
+    if screen >= layout::WIDE {
+        [which.to_string(), which.to_string()]
+    } else if pane.width >= screen {
+        // Alone on the screen: the list is a Tab away too.
+        [format!("{d} {c} Codes (Tab)"), format!("[{which}]")]
+    } else {
+        [format!("{d} {c} (Tab)"), format!("[{which}]")]
+    }
+}
+
+/// A centred rectangle of at most `w` x `h` inside `r` (all of `r` when
+/// only a sliver would be left beside it).
+pub fn centered(r: Rect, w: u16, h: u16) -> Rect {
+    let w = if r.width.saturating_sub(w) <= 4 {
+        r.width
+    } else {
+        w
+    };
+    let [v] = Layout::vertical([Constraint::Length(h.min(r.height))])
+        .flex(Flex::Center)
+        .areas(r);
+    let [c] = Layout::horizontal([Constraint::Length(w.min(r.width))])
+        .flex(Flex::Center)
+        .areas(v);
+    c
+}
+
+fn draw_search(f: &mut Frame, app: &App, r: Rect) {
+    let t = app.theme;
+    let count = if app.causes.is_empty() {
+        format!(" {}/{} ", app.hits.len(), app.kb.len())
+    } else {
+        format!(
+            " {}/{} +{} Q.850 ",
+            app.hits.len(),
+            app.kb.len(),
+            app.causes.len()
+        )
+    };
+    let label = match (app.searching, app.history_pos()) {
+        (true, Some((i, n))) => format!("Search ({i}/{n}): "),
+        (true, None) => "Search: ".to_string(),
+        (false, _) => "/ search: ".to_string(),
+    };
+    let mut spans = vec![Span::styled(label, t.label())];
+    spans.push(Span::raw(sanitize::inline(&app.query)));
+    if app.searching {
+        spans.push(Span::styled(
+            t.cursor(),
+            Style::new().add_modifier(ratatui::style::Modifier::SLOW_BLINK),
+        ));
+    }
+    if let Some(j) = app.jump_digits() {
+        spans = vec![
+            Span::styled("Jump to code: ", t.label()),
+            Span::raw(j.to_string()),
+            Span::styled(t.cursor(), Style::new()),
+        ];
+    }
+    let [left, right] =
+        Layout::horizontal([Constraint::Min(1), Constraint::Length(count.len() as u16)]).areas(r);
+    f.render_widget(Paragraph::new(Line::from(spans)), left);
+    f.render_widget(Paragraph::new(Span::styled(count, t.dim())), right);
+}
+
+fn draw_status(f: &mut Frame, app: &App, r: Rect) {
+    let t = app.theme;
+    let line = match &app.status {
+        Some(s) => Line::styled(
+            fold(app, &sanitize::inline(&s.text)),
+            if s.error { t.error() } else { t.hint() },
+        ),
+        None => Line::styled(
+            super::keymap::footer_line(app.ctx(), r.width as usize),
+            t.dim(),
+        ),
+    };
+    f.render_widget(Paragraph::new(line).wrap(Wrap { trim: true }), r);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn titles_give_way_by_importance() {
+        let parts: &[(u8, &[&str])] = &[
+            (2, &["[Detail] Compare (Tab)", "[Detail]"]),
+            (0, &["486"]),
+            (3, &["Busy Here"]),
+            (1, &["2/5"]),
+        ];
+        assert_eq!(
+            fit_title(parts, 80),
+            "[Detail] Compare (Tab) 486 Busy Here 2/5"
+        );
+        assert_eq!(fit_title(parts, 31), "[Detail] Compare (Tab) 486 2/5");
+        assert_eq!(fit_title(parts, 20), "[Detail] 486 2/5");
+        assert_eq!(fit_title(parts, 8), "486 2/5");
+        assert_eq!(fit_title(parts, 2), "48");
+    }
+}
