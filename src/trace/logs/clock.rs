@@ -47,6 +47,12 @@ pub(crate) fn day_ns(h: u32, mi: u32, s: u32, ns: u32) -> i64 {
 
 const DAY_NS: i64 = 86_400 * 1_000_000_000;
 
+/// Nanoseconds since the epoch of a day and a time of day; a year far out
+/// of range (a mangled log line) saturates instead of overflowing.
+fn at(day: i64, tod: i64) -> i64 {
+    day.saturating_mul(DAY_NS).saturating_add(tod)
+}
+
 /// What a log line's timestamp gives.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Stamp {
@@ -116,7 +122,7 @@ impl Clock {
                 self.last_tod = Some(tod);
                 self.year = Some(y);
                 self.month = m;
-                day * DAY_NS + tod
+                at(day, tod)
             }
             Stamp::NoYear(m, d, tod) => {
                 self.zone();
@@ -141,7 +147,7 @@ impl Clock {
                 let day = days_from_civil(year, m, d);
                 self.day = Some(day);
                 self.last_tod = Some(tod);
-                day * DAY_NS + tod
+                at(day, tod)
             }
             Stamp::TimeOnly(tod) => {
                 self.zone();
@@ -167,7 +173,7 @@ impl Clock {
                 }
                 self.day = Some(day);
                 self.last_tod = Some(tod);
-                day * DAY_NS + tod
+                at(day, tod)
             }
         }
     }
