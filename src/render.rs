@@ -99,12 +99,12 @@ pub struct Layout {
     pub compact: bool,
 }
 
-const TITLE: Style = Style::new().bold();
-const HEADING: Style = Style::new()
+pub(crate) const TITLE: Style = Style::new().bold();
+pub(crate) const HEADING: Style = Style::new()
     .bold()
     .fg_color(Some(anstyle::Color::Ansi(AnsiColor::Cyan)));
 const LABEL: Style = Style::new().bold();
-const WARN: Style = Style::new()
+pub(crate) const WARN: Style = Style::new()
     .bold()
     .fg_color(Some(anstyle::Color::Ansi(AnsiColor::Yellow)));
 const DIM: Style = Style::new().fg_color(Some(anstyle::Color::Ansi(AnsiColor::Green)));
@@ -563,7 +563,8 @@ pub fn layout(doc: &Doc, opts: Layout) -> Laid {
     b.out
 }
 
-fn paint(s: &str, style: Style, on: bool) -> String {
+/// `s` in `style` when `on`, else plain.
+pub(crate) fn paint(s: &str, style: Style, on: bool) -> String {
     if on && !s.is_empty() {
         format!("{}{}{}", style.render(), s, style.render_reset())
     } else {

@@ -104,10 +104,19 @@ pub fn is_unsafe(c: char) -> bool {
 /// means the same; only its bytes are safe to print.
 pub fn json_pretty<T: serde::Serialize + ?Sized>(v: &T) -> serde_json::Result<String> {
     let mut out = Vec::new();
-    let mut ser = serde_json::Serializer::with_formatter(&mut out, SafeJson::default());
-    v.serialize(&mut ser)?;
+    json_pretty_to(&mut out, v)?;
     // The serializer writes only UTF-8 (strings and ASCII escapes).
     Ok(String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into()))
+}
+
+/// [`json_pretty`] written to `w` as it is produced (for large documents:
+/// nothing is built in memory first).
+pub fn json_pretty_to<W: std::io::Write, T: serde::Serialize + ?Sized>(
+    w: W,
+    v: &T,
+) -> serde_json::Result<()> {
+    let mut ser = serde_json::Serializer::with_formatter(w, SafeJson::default());
+    v.serialize(&mut ser)
 }
 
 /// serde_json's pretty formatter, with the extra escapes of [`json_pretty`].
@@ -120,6 +129,10 @@ impl serde_json::ser::Formatter for SafeJson<'_> {
         w: &mut W,
         fragment: &str,
     ) -> std::io::Result<()> {
+        // Printable ASCII (most of it) needs no look at characters.
+        if fragment.bytes().all(|b| (0x20..0x7f).contains(&b)) {
+            return w.write_all(fragment.as_bytes());
+        }
         let mut rest = fragment;
         while let Some((i, c)) = rest.char_indices().find(|&(_, c)| is_unsafe(c)) {
             w.write_all(&rest.as_bytes()[..i])?;

@@ -253,6 +253,8 @@ pub enum Cmd {
         #[command(flatten)]
         format: NotesJson,
     },
+    /// Triage a whole trace (capture or PBX log): every call, the failures grouped and explained.
+    Triage(TriageArgs),
     /// Print shell completions (bash, zsh, fish, elvish, powershell).
     Completions {
         #[arg(value_enum)]
@@ -260,6 +262,73 @@ pub enum Cmd {
     },
     /// Print the manual page (roff) to stdout.
     Man,
+}
+
+/// The input format of `triage --format`: the readers' formats, by the
+/// names `trace::format_name` gives them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TraceFormat(pub crate::trace::Format);
+
+impl clap::ValueEnum for TraceFormat {
+    fn value_variants<'a>() -> &'a [Self] {
+        use crate::trace::Format::*;
+        &[
+            TraceFormat(Auto),
+            TraceFormat(Pcap),
+            TraceFormat(Pcapng),
+            TraceFormat(Pjsip),
+            TraceFormat(ChanSip),
+            TraceFormat(Sofia),
+            TraceFormat(Sipdump),
+            TraceFormat(Sngrep),
+            TraceFormat(Ngrep),
+            TraceFormat(Raw),
+        ]
+    }
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        Some(clap::builder::PossibleValue::new(
+            crate::trace::format_name(self.0),
+        ))
+    }
+}
+
+/// The arguments of `triage`.
+#[derive(Debug, Args, Clone)]
+pub struct TriageArgs {
+    /// Capture or log files (pcap, pcapng, gzip, PBX logs); `-` reads stdin. Several merge into one timeline.
+    #[arg(value_name = "FILE", required = true)]
+    pub files: Vec<std::path::PathBuf>,
+    /// The input format; auto detects it from the content.
+    #[arg(long, value_enum, value_name = "FORMAT", default_value = "auto")]
+    pub format: TraceFormat,
+    /// Only failed calls (not answered, busy, cancelled or declined).
+    #[arg(long)]
+    pub failed: bool,
+    /// Only calls whose final code is this one (486) or in this class (4xx).
+    #[arg(long, value_name = "CODE")]
+    pub code: Option<String>,
+    /// Only calls with a message from or to this address (IP or IP:PORT).
+    #[arg(long, value_name = "IP[:PORT]")]
+    pub peer: Option<String>,
+    /// Only calls of this method (INVITE, REGISTER, ...).
+    #[arg(long, value_name = "METHOD")]
+    pub method: Option<String>,
+    /// One call in detail: ladder, findings, the failing response explained (a unique beginning of the Call-ID is enough).
+    #[arg(long, value_name = "CALL-ID")]
+    pub call: Option<String>,
+    /// Print JSON with stable keys (for scripts).
+    #[arg(long, conflicts_with_all = ["csv", "markdown"])]
+    pub json: bool,
+    /// Print CSV, one row per call.
+    #[arg(long, conflicts_with = "markdown")]
+    pub csv: bool,
+    /// Print Markdown (for tickets).
+    #[arg(long)]
+    pub markdown: bool,
+    /// Write the packets of the selected calls (after the filters) to a new pcap file.
+    #[arg(long, value_name = "OUT")]
+    pub export_pcap: Option<std::path::PathBuf>,
 }
 
 /// Shell completions for `shell`.

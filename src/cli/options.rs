@@ -75,6 +75,60 @@ pub enum NotesCommand {
     Export(ExportFormat),
 }
 
+/// How `triage` prints its result.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TriageOutput {
+    #[default]
+    Text,
+    Json,
+    Csv,
+    Markdown,
+}
+
+/// `sipfix triage`, resolved (the filter values are checked by the
+/// command, which refuses bad ones with exit status 2).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TriageCommand {
+    /// The inputs in order; `None` is standard input.
+    pub inputs: Vec<Option<PathBuf>>,
+    pub format: crate::trace::Format,
+    pub failed: bool,
+    pub code: Option<String>,
+    pub peer: Option<String>,
+    pub method: Option<String>,
+    pub call: Option<String>,
+    pub output: TriageOutput,
+    pub export_pcap: Option<PathBuf>,
+}
+
+impl From<args::TriageArgs> for TriageCommand {
+    fn from(a: args::TriageArgs) -> TriageCommand {
+        TriageCommand {
+            inputs: a
+                .files
+                .into_iter()
+                .map(|f| (f.as_os_str() != "-").then_some(f))
+                .collect(),
+            format: a.format.0,
+            failed: a.failed,
+            code: a.code,
+            peer: a.peer,
+            method: a.method,
+            call: a.call,
+            output: if a.json {
+                TriageOutput::Json
+            } else if a.csv {
+                TriageOutput::Csv
+            } else if a.markdown {
+                TriageOutput::Markdown
+            } else {
+                TriageOutput::Text
+            },
+            export_pcap: a.export_pcap,
+        }
+    }
+}
+
 /// One non-interactive command, resolved.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Command {
@@ -108,6 +162,7 @@ pub enum Command {
         format: OutputFormat,
     },
     Notes(NotesCommand),
+    Triage(TriageCommand),
     Completions(clap_complete::Shell),
     Man,
 }
@@ -188,6 +243,7 @@ fn command(cmd: Cmd) -> Command {
                 format: format.into(),
             },
         }),
+        Cmd::Triage(a) => Command::Triage(a.into()),
         Cmd::Completions { shell } => Command::Completions(shell),
         Cmd::Man => Command::Man,
     }

@@ -47,6 +47,21 @@ pub fn emit_json<T: Serialize + ?Sized>(v: &T) -> CmdResult {
     emit(&(s + "\n"))
 }
 
+/// [`emit_json`] streamed to stdout as it is produced: for documents too
+/// large to build in memory first (a closed pipe is not an error).
+pub fn emit_json_stream<T: Serialize + ?Sized>(v: &T) -> CmdResult {
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+    let r = crate::sanitize::json_pretty_to(&mut out, v)
+        .map_err(std::io::Error::from)
+        .and_then(|()| out.write_all(b"\n"))
+        .and_then(|()| out.flush());
+    match r {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(Failure::runtime(format!("cannot write to stdout: {e}"))),
+    }
+}
+
 /// A document as Markdown, or else as text for the terminal.
 pub fn emit_doc(d: &doc::Doc, format: OutputFormat, out: Out) -> CmdResult {
     if format == OutputFormat::Markdown {

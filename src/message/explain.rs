@@ -124,6 +124,25 @@ pub fn explain(msg: &Message, kb: &Kb) -> Explanation {
     e
 }
 
+/// Decode one Reason header value (RFC 3326) on its own, as [`explain`]
+/// does inside a message: the value and the notes it raised (vendor
+/// deviations from RFC 3398). Used by the trace findings.
+pub fn decode_reason(value: &str, kb: &Kb) -> (super::model::ReasonInfo, Vec<String>) {
+    let mut d = Decoder::standalone(kb);
+    let r = d.reason(value);
+    (r, d.notes.finish())
+}
+
+/// Decode one Warning header value (RFC 3261 §20.43) on its own.
+pub fn decode_warning(value: &str, kb: &Kb) -> super::model::WarningInfo {
+    Decoder::standalone(kb).warning(value)
+}
+
+/// Decode one Retry-After value (RFC 3261 §20.33) on its own.
+pub fn decode_retry_after(value: &str, kb: &Kb) -> super::model::RetryAfter {
+    Decoder::standalone(kb).retry_after(value)
+}
+
 /// Problems the decoder adds beyond the parser's, at most.
 const MAX_DECODE_PROBLEMS: usize = 200;
 /// Notes kept, at most.
@@ -137,6 +156,19 @@ pub(super) struct Decoder<'k> {
     seen: BTreeMap<&'static str, usize>,
     /// Allow values (all of them, up to a bound), for membership tests.
     allow_set: HashSet<String>,
+}
+
+impl<'k> Decoder<'k> {
+    /// A decoder for single header values outside a message.
+    fn standalone(kb: &'k Kb) -> Self {
+        Decoder {
+            kb,
+            problems: Capped::new(MAX_DECODE_PROBLEMS),
+            notes: Capped::new(MAX_NOTES),
+            seen: BTreeMap::new(),
+            allow_set: HashSet::new(),
+        }
+    }
 }
 
 impl Decoder<'_> {

@@ -42,10 +42,10 @@ mod model;
 mod parse;
 mod render;
 mod sender;
-mod text;
+pub(crate) mod text;
 
 pub use checklist::findings;
-pub use explain::explain;
+pub use explain::{decode_reason, decode_retry_after, decode_warning, explain};
 pub use model::{
     Challenge, EventInfo, Explanation, HeaderInfo, HeaderValues, Interval, Kind, MAX_HEADER_LINES,
     MAX_LINES_PER_NAME, MAX_VALUES, Omitted, OptionTagInfo, ReasonInfo, RetryAfter, Role, Sender,

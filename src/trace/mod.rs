@@ -22,6 +22,22 @@ pub use read::{ACCEPTED_FORMATS, Input, ReadError, detect, export_pcap, format_n
 
 use std::net::IpAddr;
 
+// The analysis: from SIP messages to calls, findings and metrics.
+pub mod api;
+pub mod filter;
+pub mod findings;
+pub mod metrics;
+pub mod model;
+pub mod report;
+pub mod skim;
+#[doc(hidden)]
+pub mod testkit;
+
+pub use api::{RawMessage, analyze, call_messages};
+pub use findings::{Evidence, Finding, Severity};
+pub use metrics::Summary;
+pub use model::{Analyzer, Call, Keep, Method, Msg, Options, Outcome, Triage};
+
 /// An address and port a SIP message was sent from or to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Endpoint {
@@ -150,3 +166,6 @@ pub struct SourceInfo {
     /// Input bytes (after decompression).
     pub bytes: u64,
 }
+
+#[cfg(test)]
+mod tests;

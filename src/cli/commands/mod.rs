@@ -6,6 +6,7 @@ mod compare;
 mod explain;
 mod notes;
 mod q850;
+pub mod triage;
 
 use super::args;
 use super::options::Command;
@@ -33,6 +34,7 @@ pub fn run(cmd: Command, out: Out) -> CmdResult {
         }
         Command::Explain { file, format } => explain::run(kb, file.as_deref(), format, out),
         Command::Notes(n) => notes::run(kb, n, out),
+        Command::Triage(t) => triage::run(kb, t, out),
         Command::Completions(shell) => emit(&args::completions(shell)),
         Command::Man => {
             let man = args::man()

@@ -27,6 +27,12 @@ pub(crate) fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
     era * 146_097 + doe - 719_468
 }
 
+/// Nanoseconds since the epoch of a time of day on a day count, saturating
+/// (a log line can carry a year of nine digits).
+fn at(day: i64, tod: i64) -> i64 {
+    day.saturating_mul(DAY_NS).saturating_add(tod)
+}
+
 /// The date of a day count since 1970-01-01.
 pub(crate) fn civil_from_days(z: i64) -> (i64, u32, u32) {
     let z = z + 719_468;
@@ -46,12 +52,6 @@ pub(crate) fn day_ns(h: u32, mi: u32, s: u32, ns: u32) -> i64 {
 }
 
 const DAY_NS: i64 = 86_400 * 1_000_000_000;
-
-/// Nanoseconds since the epoch of a day and a time of day; a year far out
-/// of range (a mangled log line) saturates instead of overflowing.
-fn at(day: i64, tod: i64) -> i64 {
-    day.saturating_mul(DAY_NS).saturating_add(tod)
-}
 
 /// What a log line's timestamp gives.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -169,7 +169,7 @@ impl Clock {
                 if let Some(last) = self.last_tod
                     && tod + DAY_NS / 2 < last
                 {
-                    day += 1;
+                    day = day.saturating_add(1);
                 }
                 self.day = Some(day);
                 self.last_tod = Some(tod);

@@ -8,7 +8,7 @@
 //! message) in the log.
 
 mod asterisk;
-mod clock;
+pub(crate) mod clock;
 mod ngrep;
 mod raw;
 mod sipdump;

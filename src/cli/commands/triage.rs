@@ -1,0 +1,574 @@
+//! `triage FILE...`: read a whole trace, find every failing call, explain it.
+//!
+//! The filter values are checked once into a [`Config`] (bad values refused
+//! with one line and exit status 2); the analysis ([`crate::trace`]) knows
+//! nothing of terminals; this module adds the progress bar on stderr, picks
+//! the report and writes `--export-pcap`.
+
+use crate::cli::options::{TriageCommand, TriageOutput as Output};
+use crate::cli::output::{CmdResult, Out, emit, emit_json, emit_json_stream};
+use crate::exit::{Failure, say};
+use crate::kb::Kb;
+use crate::render;
+use crate::sanitize;
+use crate::trace::filter::{CodeFilter, Filter, PeerFilter};
+use crate::trace::model::{Keep, Options, Triage};
+use crate::trace::report::{self, Selection};
+use crate::trace::{Input, ReadError};
+use std::io::IsTerminal;
+use std::time::{Duration, Instant};
+
+/// Run `sipfix triage`.
+pub fn run(kb: &Kb, cmd: TriageCommand, out: Out) -> CmdResult {
+    let cfg = Config::new(
+        cmd.failed,
+        cmd.code.as_deref(),
+        cmd.peer.as_deref(),
+        cmd.method.as_deref(),
+        cmd.call.as_deref(),
+        cmd.output,
+    )?;
+    if cmd.inputs.iter().any(Option::is_none) && std::io::stdin().is_terminal() {
+        return Err(Failure::usage(
+            "standard input is a terminal: give a capture or log file, or pipe one in \
+             (tcpdump -w - ... | sipfix triage -)",
+        ));
+    }
+    let mut inputs: Vec<Input> = cmd
+        .inputs
+        .iter()
+        .map(|i| match i {
+            Some(p) => Input::Path(p.clone()),
+            None => Input::Stdin,
+        })
+        .collect();
+    if cmd.export_pcap.is_some() {
+        // The export reads the inputs a second time: keep standard input.
+        for i in &mut inputs {
+            if matches!(i, Input::Stdin) {
+                let mut buf = Vec::new();
+                std::io::Read::read_to_end(&mut std::io::stdin().lock(), &mut buf)
+                    .map_err(|e| Failure::runtime(format!("cannot read stdin: {e}")))?;
+                *i = Input::Bytes(buf);
+            }
+        }
+    }
+    let mut bar = Bar::new(out.style.ascii);
+    let triage = crate::trace::analyze(&inputs, cmd.format, cfg.options(), kb, &mut |d, n| {
+        bar.update(d, n)
+    });
+    bar.done();
+    let triage = triage.map_err(read_failure)?;
+    if let Some(path) = &cmd.export_pcap {
+        let frames = selected_frames(&triage, &cfg)?;
+        let mut f = std::fs::File::create(path)
+            .map_err(|e| Failure::runtime(format!("cannot create {}: {e}", path.display())))?;
+        let n = crate::trace::export_pcap(&inputs, &frames, &mut f).map_err(read_failure)?;
+        say(&format!(
+            "wrote {n} packet{} of {} call{} to {}",
+            if n == 1 { "" } else { "s" },
+            selected_calls(&triage, &cfg),
+            if selected_calls(&triage, &cfg) == 1 {
+                ""
+            } else {
+                "s"
+            },
+            sanitize::inline(&path.display().to_string())
+        ));
+    }
+    let r = print(&triage, kb, &cfg, out);
+    // The process ends right after: freeing every call one by one would
+    // only cost time on a large trace.
+    std::mem::forget(triage);
+    r
+}
+
+/// A reader error: not a trace (or a wrong --format) is bad input (exit
+/// status 2); the rest is a run-time failure.
+fn read_failure(e: ReadError) -> Failure {
+    match e {
+        ReadError::NotATrace { .. } | ReadError::WrongFormat { .. } | ReadError::StdinAgain => {
+            Failure::usage(e)
+        }
+        ReadError::Open { .. } | ReadError::Write { .. } => Failure::runtime(e),
+    }
+}
+
+fn selected_calls(t: &Triage, cfg: &Config) -> usize {
+    if cfg.call.is_some() {
+        return 1;
+    }
+    t.calls.iter().filter(|c| cfg.filter.matches(t, c)).count()
+}
+
+/// Resolved settings of one `sipfix triage` run.
+#[derive(Debug, Clone, Default)]
+pub struct Config {
+    pub filter: Filter,
+    /// `--call ID`: one call in detail.
+    pub call: Option<String>,
+    pub output: Output,
+    /// The filters as given, for the report's header.
+    pub filter_desc: String,
+}
+
+impl Config {
+    /// Resolve the raw option values; errors are one line for exit 2.
+    pub fn new(
+        failed: bool,
+        code: Option<&str>,
+        peer: Option<&str>,
+        method: Option<&str>,
+        call: Option<&str>,
+        output: Output,
+    ) -> Result<Config, Failure> {
+        let code = code
+            .map(CodeFilter::parse)
+            .transpose()
+            .map_err(Failure::usage)?;
+        let peer = peer
+            .map(PeerFilter::parse)
+            .transpose()
+            .map_err(Failure::usage)?;
+        if let Some(m) = method
+            && (m.is_empty() || !crate::message::headers::is_token(m))
+        {
+            return Err(Failure::usage(format!(
+                "'{}' is not a SIP method: give one like INVITE, REGISTER, OPTIONS",
+                sanitize::inline(m)
+            )));
+        }
+        if call.is_some_and(|c| c.trim().is_empty()) {
+            return Err(Failure::usage("--call needs a Call-ID (or its beginning)"));
+        }
+        let mut desc = Vec::new();
+        if failed {
+            desc.push("--failed".to_string());
+        }
+        if let Some(c) = code {
+            desc.push(match c {
+                CodeFilter::Exact(n) => format!("--code {n}"),
+                CodeFilter::Class(n) => format!("--code {n}xx"),
+            });
+        }
+        if let Some(p) = peer {
+            desc.push(match p.port {
+                Some(port) => format!("--peer {}", std::net::SocketAddr::new(p.ip, port)),
+                None => format!("--peer {}", p.ip),
+            });
+        }
+        if let Some(m) = method {
+            desc.push(format!("--method {m}"));
+        }
+        Ok(Config {
+            filter: Filter {
+                failed,
+                code,
+                peer,
+                method: method.map(str::to_string),
+            },
+            call: call.map(|c| c.trim().to_string()),
+            output,
+            filter_desc: desc.join(" "),
+        })
+    }
+
+    /// The analysis options: keep the bytes of the `--call` call.
+    pub fn options(&self) -> Options {
+        Options {
+            keep: match &self.call {
+                Some(id) => Keep::Calls(vec![id.as_bytes().to_vec()]),
+                None => Keep::Nothing,
+            },
+            ..Options::default()
+        }
+    }
+}
+
+/// A progress bar on stderr, shown once reading has taken more than a
+/// second, and only when stderr is a terminal.
+pub struct Bar {
+    start: Instant,
+    enabled: bool,
+    ascii: bool,
+    bar: Option<indicatif::ProgressBar>,
+}
+
+impl Bar {
+    pub fn new(ascii: bool) -> Bar {
+        Bar {
+            start: Instant::now(),
+            enabled: std::io::stderr().is_terminal() && !crate::term::term_is_dumb(),
+            ascii,
+            bar: None,
+        }
+    }
+
+    /// `done` of `total` input bytes read (`total` 0: unknown).
+    pub fn update(&mut self, done: u64, total: u64) {
+        if !self.enabled || self.start.elapsed() < Duration::from_secs(1) {
+            return;
+        }
+        let ascii = self.ascii;
+        let bar = self.bar.get_or_insert_with(|| {
+            let (b, template) = if total > 0 {
+                (
+                    indicatif::ProgressBar::new(total).with_position(done),
+                    "reading {bar:30} {bytes}/{total_bytes} ({percent}%)",
+                )
+            } else {
+                (
+                    indicatif::ProgressBar::new_spinner().with_position(done),
+                    "reading {spinner} {bytes}",
+                )
+            };
+            let mut style = indicatif::ProgressStyle::with_template(template)
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
+            if ascii {
+                style = style.progress_chars("#>-").tick_chars("-\\|/ ");
+            }
+            b.set_style(style);
+            b.set_draw_target(indicatif::ProgressDrawTarget::stderr_with_hz(4));
+            // The bar starts a second late: its rate counts from here.
+            b.reset_eta();
+            b
+        });
+        if total > 0 && bar.length() != Some(total) {
+            // The next input (each reports its own size).
+            bar.set_length(total);
+            bar.reset_eta();
+        }
+        bar.set_position(done);
+    }
+
+    /// Remove the bar (before the report is printed).
+    pub fn done(&mut self) {
+        if let Some(b) = self.bar.take() {
+            b.finish_and_clear();
+        }
+    }
+}
+
+/// Find the `--call` call: an exact Call-ID, else the only one starting
+/// with what was given.
+pub fn find_call<'a>(t: &'a Triage, id: &str) -> Result<&'a crate::trace::Call, Failure> {
+    if let Some(c) = t.call(id) {
+        return Ok(c);
+    }
+    let starts: Vec<&crate::trace::Call> = t
+        .calls
+        .iter()
+        .filter(|c| c.call_id.starts_with(id))
+        .collect();
+    match starts.len() {
+        1 => Ok(starts[0]),
+        0 => Err(Failure::runtime(format!(
+            "no call with Call-ID '{}' among the {} calls of the trace",
+            sanitize::inline(id),
+            t.calls.len()
+        ))),
+        n => {
+            let ids: Vec<String> = starts.iter().take(5).map(|c| report::call_id(c)).collect();
+            Err(Failure::usage(format!(
+                "'{}' starts {n} Call-IDs ({}{}): give more of it",
+                sanitize::inline(id),
+                ids.join(", "),
+                if n > 5 { ", ..." } else { "" }
+            )))
+        }
+    }
+}
+
+/// Print the report the configuration asks for.
+pub fn print(t: &Triage, kb: &Kb, cfg: &Config, out: Out) -> CmdResult {
+    let st = out.style;
+    if let Some(id) = &cfg.call {
+        let c = find_call(t, id)?;
+        return match cfg.output {
+            Output::Json => emit_json(&report::json::call_detail(t, kb, c)),
+            Output::Markdown => emit(&report::call::markdown(t, kb, c)),
+            Output::Csv => {
+                let sel = Selection {
+                    triage: t,
+                    calls: vec![c],
+                    summary: crate::trace::metrics::summarize([c], |m| {
+                        t.method_name(m).to_string()
+                    }),
+                    filtered: true,
+                };
+                emit(&report::csv::report(&sel, kb))
+            }
+            Output::Text => emit(&report::call::text(t, kb, c, st)),
+        };
+    }
+    let sel = Selection::new(t, &cfg.filter);
+    match cfg.output {
+        Output::Json => emit_json_stream(&report::json::report(&sel, kb)),
+        Output::Csv => emit(&report::csv::report(&sel, kb)),
+        Output::Markdown => emit(&report::markdown::report(&sel, kb, &cfg.filter_desc)),
+        Output::Text => {
+            let s = report::text::report(&sel, kb, st, &cfg.filter_desc);
+            emit(&if st.ascii { render::ascii_fold(&s) } else { s })
+        }
+    }
+}
+
+/// The (file, frame) pairs of the selected calls, for `--export-pcap`.
+pub fn selected_frames(
+    t: &Triage,
+    cfg: &Config,
+) -> Result<std::collections::BTreeSet<(u32, u64)>, Failure> {
+    let mut set = std::collections::BTreeSet::new();
+    if let Some(id) = &cfg.call {
+        set.extend(find_call(t, id)?.frames());
+        return Ok(set);
+    }
+    for c in t.calls.iter().filter(|c| cfg.filter.matches(t, c)) {
+        set.extend(c.frames());
+    }
+    Ok(set)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::render::TextStyle;
+    use crate::trace::testkit::{Step, answered_call, ep, request, response, sdp};
+
+    fn cfg(output: Output) -> Config {
+        Config::new(false, None, None, None, None, output).unwrap()
+    }
+
+    fn steps() -> Vec<Step> {
+        let mut v = answered_call("ok-1", 0, 30_000);
+        let inv = request("INVITE", "busy-1", 1, "z9hG4bKb", None, &[], &sdp("0"));
+        v.push(Step::new(
+            100,
+            ep("10.0.0.1:5060"),
+            ep("10.0.0.3:5060"),
+            &inv,
+        ));
+        v.push(Step::new(
+            200,
+            ep("10.0.0.3:5060"),
+            ep("10.0.0.1:5060"),
+            &response(&inv, 486, Some("x"), &[]),
+        ));
+        let inv = request("INVITE", "fail-1", 1, "z9hG4bKf", None, &[], &sdp("0"));
+        v.push(Step::new(
+            300,
+            ep("10.0.0.1:5060"),
+            ep("10.0.0.4:5060"),
+            &inv,
+        ));
+        v.push(Step::new(
+            400,
+            ep("10.0.0.4:5060"),
+            ep("10.0.0.1:5060"),
+            &response(&inv, 503, Some("y"), &["Retry-After: 60"]),
+        ));
+        v
+    }
+
+    fn triage(cfg: &Config) -> Triage {
+        let mut a = crate::trace::Analyzer::new(cfg.options());
+        crate::trace::testkit::feed(&mut a, &steps());
+        crate::trace::Sink::problem(
+            &mut a,
+            crate::trace::Problem {
+                file: 0,
+                frame: Some(99),
+                text: "truncated packet\x1b[2J".into(),
+            },
+        );
+        a.finish(
+            vec![crate::trace::SourceInfo {
+                path: "x.pcap".into(),
+                format: crate::trace::Format::Pcap,
+                packets: 11,
+                sip_messages: 11,
+                bytes: 5000,
+                link_types: vec!["Ethernet".into()],
+                ..crate::trace::SourceInfo::default()
+            }],
+            Kb::embedded(),
+        )
+    }
+
+    fn style() -> TextStyle {
+        TextStyle {
+            width: 80,
+            color: false,
+            ascii: true,
+        }
+    }
+
+    #[test]
+    fn text_report_groups_failures_apart_from_user_outcomes() {
+        let c = cfg(Output::Text);
+        let t = triage(&c);
+        let sel = Selection::new(&t, &c.filter);
+        let s = report::text::report(&sel, Kb::embedded(), style(), "");
+        assert!(s.lines().all(|l| l.chars().count() <= 80), "{s}");
+        assert!(s.is_ascii());
+        assert!(s.contains("answered 1, failed 1, user 1, pending 0"), "{s}");
+        let fail = s.find("Failures: 1 call in 1 group").expect(&s);
+        let user = s.find("User outcomes").unwrap();
+        let f503 = s
+            .find("503 Service Unavailable to INVITE, from 10.0.0.4:5060")
+            .expect(&s);
+        let b486 = s
+            .find("486 Busy Here to INVITE, from 10.0.0.3:5060")
+            .expect(&s);
+        assert!(fail < f503 && f503 < user && user < b486, "{s}");
+        assert!(s.contains("[overload]"));
+        assert!(s.contains("SER 33.3%"), "{s}");
+        assert!(s.contains("frame 99: truncated packet\\e[2J"), "{s}");
+    }
+
+    #[test]
+    fn filters_select_calls() {
+        let c = Config::new(
+            true,
+            Some("5xx"),
+            Some("10.0.0.4"),
+            Some("invite"),
+            None,
+            Output::Json,
+        )
+        .unwrap();
+        let t = triage(&c);
+        let sel = Selection::new(&t, &c.filter);
+        assert_eq!(sel.calls.len(), 1);
+        assert_eq!(sel.calls[0].call_id, "fail-1");
+        assert!(c.filter_desc.contains("--code 5xx"));
+        let c = Config::new(false, Some("486"), None, None, None, Output::Json).unwrap();
+        let sel = Selection::new(&t, &c.filter);
+        assert_eq!(sel.calls.len(), 1);
+        assert_eq!(sel.calls[0].call_id, "busy-1");
+        assert!(Config::new(false, Some("abc"), None, None, None, Output::Text).is_err());
+        assert_eq!(
+            Config::new(false, None, Some("nope"), None, None, Output::Text)
+                .unwrap_err()
+                .status,
+            2
+        );
+        assert!(Config::new(false, None, None, Some("IN VITE"), None, Output::Text).is_err());
+    }
+
+    #[test]
+    fn json_has_the_issue_keys() {
+        let c = cfg(Output::Json);
+        let t = triage(&c);
+        let sel = Selection::new(&t, &c.filter);
+        let v = serde_json::to_value(report::json::report(&sel, Kb::embedded())).unwrap();
+        for k in ["files", "format", "packets", "sip_messages", "bytes"] {
+            assert!(v["source"].get(k).is_some(), "source.{k}");
+        }
+        for k in [
+            "calls",
+            "answered",
+            "failed",
+            "user",
+            "pending",
+            "by_final",
+            "ser",
+            "pdd_ms_median",
+        ] {
+            assert!(v["summary"].get(k).is_some(), "summary.{k}");
+        }
+        let call = &v["calls"][2];
+        for k in [
+            "call_id",
+            "method",
+            "from",
+            "to",
+            "src",
+            "dst",
+            "start",
+            "end",
+            "final",
+            "final_reason",
+            "final_from",
+            "pdd_ms",
+            "messages",
+            "retransmissions",
+            "outcome",
+            "findings",
+        ] {
+            assert!(call.get(k).is_some(), "calls[].{k}");
+        }
+        assert_eq!(call["final"], 503);
+        assert_eq!(call["outcome"], "failure");
+        assert_eq!(call["start"], "2024-03-01T12:00:00.300Z");
+        let f = &call["findings"][0];
+        for k in ["id", "severity", "text", "code", "rfc"] {
+            assert!(f.get(k).is_some(), "findings[].{k}");
+        }
+        assert_eq!(f["id"], "overload");
+        assert_eq!(v["summary"]["by_final"]["486"], 1);
+        assert_eq!(v["problems"][0], "frame 99: truncated packet\\e[2J");
+    }
+
+    #[test]
+    fn csv_one_row_per_call() {
+        let c = cfg(Output::Csv);
+        let t = triage(&c);
+        let sel = Selection::new(&t, &c.filter);
+        let s = report::csv::report(&sel, Kb::embedded());
+        let rows: Vec<&str> = s.split("\r\n").filter(|l| !l.is_empty()).collect();
+        assert_eq!(rows.len(), 4);
+        assert!(rows[0].starts_with("call_id,method,from,to,src,dst"));
+        assert!(
+            rows[3].starts_with("fail-1,INVITE,sip:alice@example.com"),
+            "{}",
+            rows[3]
+        );
+        assert!(rows[3].contains(",503,Service Unavailable,10.0.0.4:5060,failure,"));
+    }
+
+    #[test]
+    fn call_detail_text_and_markdown() {
+        let c = Config::new(false, None, None, None, Some("fail"), Output::Text).unwrap();
+        let t = triage(&c);
+        let call = find_call(&t, "fail").unwrap();
+        assert_eq!(call.call_id, "fail-1");
+        let s = report::call::text(&t, Kb::embedded(), call, style());
+        assert!(s.lines().all(|l| l.chars().count() <= 80), "{s}");
+        assert!(s.contains("Ladder"));
+        assert!(s.contains("[failure] overload"), "{s}");
+        // The failing response explained as `sipfix explain` does.
+        assert!(
+            s.contains("The failing response explained (#2: 503 Service Unavailable)"),
+            "{s}"
+        );
+        assert!(s.contains("Retry-After"), "{s}");
+        let md = report::call::markdown(&t, Kb::embedded(), call);
+        assert!(md.contains("```text"));
+        assert!(md.contains("### The failing response explained (#2)"));
+        // Only the selected call's bytes were kept.
+        assert!(t.call("ok-1").unwrap().raw.is_empty());
+    }
+
+    #[test]
+    fn call_lookup_errors() {
+        let c = cfg(Output::Text);
+        let t = triage(&c);
+        let e = find_call(&t, "nope").unwrap_err();
+        assert_eq!(e.status, 1);
+        assert!(e.message.contains("among the 3 calls"));
+        // Ambiguous prefix.
+        let e = find_call(&t, "").unwrap_err();
+        assert_eq!(e.status, 2);
+        assert!(e.message.contains("starts 3 Call-IDs"), "{}", e.message);
+    }
+
+    #[test]
+    fn export_frames_follow_the_filters() {
+        let c = Config::new(false, Some("486"), None, None, None, Output::Text).unwrap();
+        let t = triage(&c);
+        let frames = selected_frames(&t, &c).unwrap();
+        let v: Vec<u64> = frames.iter().map(|(_, f)| *f).collect();
+        assert_eq!(v, vec![8, 9]);
+    }
+}

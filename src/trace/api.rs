@@ -1,0 +1,154 @@
+//! The analysis as plain functions for any front end (the CLI, later the
+//! TUI's call list loaded off the UI thread): no terminal code, results
+//! that are `Send`.
+//!
+//! - [`analyze`]: read the inputs and triage them in one pass, with a
+//!   progress callback.
+//! - [`call_messages`]: read the inputs again and return the whole bytes of
+//!   one call's messages (the TUI's call view; a first pass keeps only
+//!   summaries, see [`Keep`] for keeping bytes in the same pass instead).
+
+use super::model::{Analyzer, Options};
+use super::{Format, Input, Problem, ReadError, Record, Sink, Triage, read_inputs, skim};
+use crate::kb::Kb;
+
+/// Read `inputs` and triage them. `progress(done, total)` is called now
+/// and then with input bytes (total 0 when unknown, e.g. stdin).
+pub fn analyze(
+    inputs: &[Input],
+    format: Format,
+    opts: Options,
+    kb: &Kb,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<Triage, ReadError> {
+    struct WithProgress<'a> {
+        inner: Analyzer,
+        progress: &'a mut dyn FnMut(u64, u64),
+    }
+    impl Sink for WithProgress<'_> {
+        fn record(&mut self, r: Record<'_>) {
+            self.inner.record(r);
+        }
+        fn problem(&mut self, p: Problem) {
+            self.inner.problem(p);
+        }
+        fn progress(&mut self, done: u64, total: u64) {
+            (self.progress)(done, total);
+        }
+    }
+    let mut sink = WithProgress {
+        inner: Analyzer::new(opts),
+        progress,
+    };
+    let sources = read_inputs(inputs, format, &mut sink)?;
+    Ok(sink.inner.finish(sources, kb))
+}
+
+/// One message of a call, whole, as read again from the inputs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RawMessage {
+    pub file: u32,
+    pub frame: u64,
+    pub time_ns: Option<i64>,
+    pub bytes: Vec<u8>,
+}
+
+/// Read `inputs` again and return every message with this exact Call-ID,
+/// in input order (match them to [`super::Call::msgs`] by file and frame).
+/// Only the Call-ID is looked at in the other messages.
+pub fn call_messages(
+    inputs: &[Input],
+    format: Format,
+    call_id: &str,
+) -> Result<Vec<RawMessage>, ReadError> {
+    struct Pick<'a> {
+        id: &'a [u8],
+        out: Vec<RawMessage>,
+    }
+    impl Sink for Pick<'_> {
+        fn record(&mut self, r: Record<'_>) {
+            if skim::skim(r.sip).is_some_and(|s| s.call_id == self.id) {
+                self.out.push(RawMessage {
+                    file: r.file,
+                    frame: r.frame,
+                    time_ns: r.time_ns,
+                    bytes: r.sip.to_vec(),
+                });
+            }
+        }
+        fn problem(&mut self, _: Problem) {}
+    }
+    let mut pick = Pick {
+        id: call_id.as_bytes(),
+        out: Vec::new(),
+    };
+    read_inputs(inputs, format, &mut pick)?;
+    Ok(pick.out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::trace::synth;
+
+    fn assert_send<T: Send + 'static>() {}
+
+    #[test]
+    fn results_are_send() {
+        assert_send::<Triage>();
+        assert_send::<RawMessage>();
+    }
+
+    #[test]
+    fn analyze_and_reload_one_call_from_a_capture() {
+        let inv = crate::trace::testkit::request("INVITE", "abc-1", 1, "z9hG4bK1", None, &[], "");
+        let busy = crate::trace::testkit::response(&inv, 486, Some("x"), &[]);
+        let other = crate::trace::testkit::request("OPTIONS", "zzz", 1, "z9hG4bK2", None, &[], "");
+        let frames = vec![
+            (
+                1_000_000_000,
+                synth::eth(&synth::udp_ip(
+                    "10.0.0.1:5060",
+                    "10.0.0.2:5060",
+                    inv.as_bytes(),
+                )),
+            ),
+            (
+                1_100_000_000,
+                synth::eth(&synth::udp_ip(
+                    "10.0.0.1:5060",
+                    "10.0.0.3:5060",
+                    other.as_bytes(),
+                )),
+            ),
+            (
+                1_200_000_000,
+                synth::eth(&synth::udp_ip(
+                    "10.0.0.2:5060",
+                    "10.0.0.1:5060",
+                    busy.as_bytes(),
+                )),
+            ),
+        ];
+        let input = [Input::Bytes(synth::pcap(1, &frames))];
+        let mut seen = Vec::new();
+        let t = analyze(
+            &input,
+            Format::Auto,
+            Options::default(),
+            Kb::embedded(),
+            &mut |d, n| seen.push((d, n)),
+        )
+        .unwrap();
+        let c = t.call("abc-1").unwrap();
+        assert_eq!(c.final_code(), Some(486));
+        let msgs = call_messages(&input, Format::Auto, "abc-1").unwrap();
+        assert_eq!(msgs.len(), 2);
+        assert_eq!(msgs[0].bytes, inv.as_bytes());
+        assert_eq!(msgs[1].frame, 3);
+        assert_eq!(
+            c.msgs.iter().map(|m| m.frame).collect::<Vec<_>>(),
+            msgs.iter().map(|m| m.frame).collect::<Vec<_>>()
+        );
+    }
+}

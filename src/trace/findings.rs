@@ -1,0 +1,1332 @@
+//! Findings: small pure functions over one call, each saying in a sentence
+//! what went wrong (or what is worth knowing), with the evidence (which
+//! messages, which header values), the RFC section it rests on and the
+//! knowledge-base code to read next. The report only sorts and groups them.
+//!
+//! | id | severity | RFC basis |
+//! |---|---|---|
+//! | `no-response` | failure | RFC 3261 §17.1.1.2, §17.1.2.2 |
+//! | `no-ack` | failure | RFC 3261 §13.3.1.4 |
+//! | `slow-setup` | warning | RFC 3261 §17.2.1; RFC 6076 §4.3 |
+//! | `auth-loop` | failure | RFC 3261 §22.2, §22.3; RFC 7616 §3.3 |
+//! | `overload` | failure (5xx) / info | RFC 3261 §21.5.4, §20.33; RFC 3263 §4.3 |
+//! | `cause` | info / warning | RFC 3326 §2; RFC 3261 §20.43 |
+//! | `cancel-race` | warning | RFC 3261 §9.1, §9.2 |
+//! | `refer-no-notify` | warning | RFC 3515 §2.4.4; RFC 6665 §4.1.3 |
+//! | `codec-reject` | failure / warning | RFC 3264 §6; RFC 3261 §21.4.26 |
+//! | `timer` | warning / failure | RFC 4028 §6, §10; RFC 3261 §10.2.8, §12.2.2 |
+//! | `request-failed` | warning | RFC 3261 §8.1.3 |
+
+use super::model::{
+    Call, Ep, ExtraKind, Method, Msg, NO_EP, NONE, Outcome, T1_NS, TIMER_B_NS, Triage, Txn, flag,
+};
+use crate::kb::Kb;
+use crate::message::text::excerpt;
+use crate::message::{ReasonInfo, RetryAfter, WarningInfo};
+use serde::Serialize;
+use std::collections::HashMap;
+
+/// How bad a finding is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Warning,
+    Failure,
+}
+
+impl Severity {
+    pub fn label(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Failure => "failure",
+        }
+    }
+}
+
+/// One piece of evidence: a message of the call (0-based index into
+/// [`Call::msgs`]) and what it shows.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Evidence {
+    pub msg: Option<u32>,
+    pub text: String,
+}
+
+/// A finding about one call.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    pub id: &'static str,
+    pub severity: Severity,
+    /// One or two sentences for a NOC engineer (untrusted values already
+    /// escaped).
+    pub text: String,
+    /// The knowledge-base code to read next (`sipfix show CODE`).
+    pub code: Option<u16>,
+    /// The RFC sections it rests on.
+    pub rfc: &'static str,
+    pub evidence: Vec<Evidence>,
+}
+
+/// Every finding id, in report order, with its RFC basis.
+pub const IDS: [(&str, &str); 11] = [
+    ("no-response", RFC_NO_RESPONSE),
+    ("no-ack", RFC_NO_ACK),
+    ("slow-setup", RFC_SLOW),
+    ("auth-loop", RFC_AUTH),
+    ("overload", RFC_OVERLOAD),
+    ("cause", RFC_CAUSE),
+    ("cancel-race", RFC_CANCEL),
+    ("refer-no-notify", RFC_REFER),
+    ("codec-reject", RFC_CODEC),
+    ("timer", "RFC 4028 §6, §10; RFC 3261 §10.2.8, §12.2.2"),
+    ("request-failed", RFC_FAILED),
+];
+
+const RFC_NO_RESPONSE: &str = "RFC 3261 §17.1.1.2, §17.1.2.2";
+const RFC_NO_ACK: &str = "RFC 3261 §13.3.1.4";
+const RFC_SLOW: &str = "RFC 3261 §17.2.1; RFC 6076 §4.3";
+const RFC_AUTH: &str = "RFC 3261 §22.2, §22.3; RFC 7616 §3.3";
+const RFC_OVERLOAD: &str = "RFC 3261 §21.5.4, §20.33; RFC 3263 §4.3";
+const RFC_CAUSE: &str = "RFC 3326 §2; RFC 3261 §20.43";
+const RFC_CANCEL: &str = "RFC 3261 §9.1, §9.2";
+const RFC_REFER: &str = "RFC 3515 §2.4.4; RFC 6665 §4.1.3";
+const RFC_CODEC: &str = "RFC 3264 §6; RFC 3261 §21.4.26";
+const RFC_422: &str = "RFC 4028 §6, §7.3";
+const RFC_423: &str = "RFC 3261 §10.2.8, §21.4.17";
+const RFC_SE_BYE: &str = "RFC 4028 §10";
+const RFC_481: &str = "RFC 3261 §12.2.2";
+const RFC_FAILED: &str = "RFC 3261 §8.1.3";
+
+/// Post-dial delay above this is slow (5 s).
+pub const SLOW_PDD_MS: u64 = 5000;
+/// A REFER's NOTIFY is expected within this (5 s of trace after the 202).
+pub const NOTIFY_WAIT_NS: i64 = 5_000_000_000;
+
+/// What the findings need besides the call: names, addresses, the trace's
+/// end and per-server counts across the whole trace.
+pub struct Context<'a> {
+    pub kb: &'a Kb,
+    /// The trace's text arena ([`Triage::text`]).
+    pub text: &'a str,
+    pub methods: &'a [Box<str>],
+    /// Every endpoint of the trace as `ip:port`, formatted once.
+    pub endpoints: Vec<String>,
+    pub trace_end: Option<i64>,
+    /// Per responding server: final responses sent, and how many of them
+    /// were overload answers (503, or 500/480/486/600 with Retry-After).
+    /// Indexed by endpoint.
+    pub servers: Vec<(u32, u32)>,
+    /// Each distinct Reason, Warning and Retry-After value of the trace,
+    /// decoded once (a trace repeats a handful of values many times).
+    reasons: HashMap<&'a str, (ReasonInfo, Vec<String>)>,
+    warnings: HashMap<&'a str, WarningInfo>,
+    retry_after: HashMap<&'a str, RetryAfter>,
+}
+
+impl<'a> Context<'a> {
+    pub fn new(t: &'a Triage, kb: &'a Kb) -> Context<'a> {
+        let mut servers: Vec<(u32, u32)> = vec![(0, 0); t.endpoints.len()];
+        for c in &t.calls {
+            for (i, m) in c.msgs.iter().enumerate() {
+                if !m.is_final() || m.has(flag::RETRANS) || m.src == NO_EP {
+                    continue;
+                }
+                let Some(e) = servers.get_mut(m.src as usize) else {
+                    continue;
+                };
+                e.0 += 1;
+                if is_overload(&t.text, c, i as u32, m) {
+                    e.1 += 1;
+                }
+            }
+        }
+        let mut reasons = HashMap::new();
+        let mut warnings = HashMap::new();
+        let mut retry_after = HashMap::new();
+        for c in &t.calls {
+            for e in &c.extras {
+                let v = super::model::span_str(&t.text, e.at);
+                match e.kind {
+                    ExtraKind::Reason => {
+                        reasons
+                            .entry(v)
+                            .or_insert_with(|| crate::message::decode_reason(v, kb));
+                    }
+                    ExtraKind::Warning => {
+                        warnings
+                            .entry(v)
+                            .or_insert_with(|| crate::message::decode_warning(v, kb));
+                    }
+                    ExtraKind::RetryAfter => {
+                        retry_after
+                            .entry(v)
+                            .or_insert_with(|| crate::message::decode_retry_after(v, kb));
+                    }
+                    _ => {}
+                }
+            }
+        }
+        Context {
+            kb,
+            reasons,
+            warnings,
+            retry_after,
+            text: &t.text,
+            methods: &t.methods,
+            endpoints: t.endpoints.iter().map(|e| e.to_string()).collect(),
+            trace_end: t.last_ns,
+            servers,
+        }
+    }
+
+    /// A kept header value of one message.
+    pub fn extra(&self, c: &Call, msg: u32, kind: ExtraKind) -> Option<&'a str> {
+        super::model::extra_in(self.text, c, msg, kind)
+    }
+
+    fn method(&self, m: Method) -> &str {
+        self.methods.get(m.0 as usize).map_or("?", |s| s)
+    }
+
+    fn text(&self, s: super::model::Span) -> &'a str {
+        super::model::span_str(self.text, s)
+    }
+
+    fn ep(&self, e: Ep) -> &str {
+        self.endpoints.get(e as usize).map_or("?", |s| s)
+    }
+
+    fn phrase(&self, call: &Call, msg: u32) -> String {
+        let code = call.msgs[msg as usize].code;
+        let wire = self.extra(call, msg, ExtraKind::Phrase);
+        match wire {
+            Some(p) if !p.is_empty() => format!("{code} {}", excerpt(p, 40)),
+            _ if code == 200 => "200 OK".to_string(),
+            _ => match self.kb.get(code) {
+                Some(e) => format!("{code} {}", e.reason),
+                None => code.to_string(),
+            },
+        }
+    }
+}
+
+fn is_overload(text: &str, c: &Call, i: u32, m: &Msg) -> bool {
+    m.code == 503
+        || (matches!(m.code, 500 | 480 | 486 | 600)
+            && super::model::extra_in(text, c, i, ExtraKind::RetryAfter).is_some())
+}
+
+/// Run every finding over a call, most severe first.
+pub fn run(call: &Call, ctx: &Context<'_>) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let checks: [fn(&Call, &Context<'_>) -> Vec<Finding>; 11] = [
+        no_response,
+        no_ack,
+        slow_setup,
+        auth_loop,
+        overload,
+        cause,
+        cancel_race,
+        refer_no_notify,
+        codec_reject,
+        timer,
+        request_failed,
+    ];
+    for f in checks {
+        out.extend(f(call, ctx));
+    }
+    // Stable: report order among equal severities.
+    out.sort_by_key(|f| std::cmp::Reverse(f.severity));
+    out
+}
+
+fn ev(msg: u32, text: impl Into<String>) -> Evidence {
+    Evidence {
+        msg: Some(msg),
+        text: text.into(),
+    }
+}
+
+fn note(text: impl Into<String>) -> Evidence {
+    Evidence {
+        msg: None,
+        text: text.into(),
+    }
+}
+
+/// A duration for people: `850 ms`, `4.2 s`, `3 min 20 s`, `2 h 5 min`.
+pub fn duration(ns: i64) -> String {
+    let ms = ns.max(0) / 1_000_000;
+    if ms < 1000 {
+        format!("{ms} ms")
+    } else if ms < 60_000 {
+        format!("{}.{} s", ms / 1000, ms % 1000 / 100)
+    } else if ms < 3_600_000 {
+        format!("{} min {} s", ms / 60_000, ms % 60_000 / 1000)
+    } else {
+        format!("{} h {} min", ms / 3_600_000, ms % 3_600_000 / 60_000)
+    }
+}
+
+fn span(call: &Call, a: u32, b: u32) -> Option<i64> {
+    let ta = call.msgs.get(a as usize)?.time()?;
+    let tb = call.msgs.get(b as usize)?.time()?;
+    Some(tb - ta)
+}
+
+fn msgs_of(call: &Call, txn: u32) -> impl Iterator<Item = (u32, &Msg)> {
+    call.msgs
+        .iter()
+        .enumerate()
+        .filter(move |(_, m)| m.txn == txn)
+        .map(|(i, m)| (i as u32, m))
+}
+
+fn is_primary(call: &Call, t: u32) -> bool {
+    call.is_primary(t)
+}
+
+fn is_final_of_call(call: &Call, msg: u32) -> bool {
+    call.final_msg == msg && msg != NONE
+}
+
+/// The copies of a transaction's request on the path of its first copy
+/// (same source and destination): the original and its retransmissions,
+/// not the same request relayed to another hop.
+fn request_copies(call: &Call, t: u32) -> Vec<u32> {
+    let tx = &call.txns[t as usize];
+    let Some(first) = call.msgs.get(tx.request as usize) else {
+        return Vec::new();
+    };
+    msgs_of(call, t)
+        .filter(|(_, m)| {
+            m.is_request() && m.method == tx.method && m.src == first.src && m.dst == first.dst
+        })
+        .map(|(i, _)| i)
+        .collect()
+}
+
+fn list(idx: &[u32]) -> String {
+    let shown: Vec<String> = idx.iter().take(8).map(|i| format!("#{}", i + 1)).collect();
+    let mut s = shown.join(" ");
+    if idx.len() > 8 {
+        s.push_str(&format!(" ... ({} in all)", idx.len()));
+    }
+    s
+}
+
+/// Finding 1: A request retransmitted with no answer at all (Timer A/E then B/F
+/// fire after 64*T1), or answered 408 by an element that timed out itself.
+pub fn no_response(call: &Call, ctx: &Context<'_>) -> Vec<Finding> {
+    let mut hits: Vec<(u32, Finding)> = Vec::new();
+    for (t, tx) in call.txns.iter().enumerate() {
+        let t = t as u32;
+        if tx.request == NONE || tx.method == Method::ACK {
+            continue;
+        }
+        let req = &call.msgs[tx.request as usize];
+        let copies = request_copies(call, t);
+        let severity = if is_primary(call, t) {
+            Severity::Failure
+        } else {
+            Severity::Warning
+        };
+        let method = ctx.method(tx.method);
+        let finding = |text: String, evidence: Vec<Evidence>| Finding {
+            id: "no-response",
+            severity,
+            text,
+            code: Some(408),
+            rfc: RFC_NO_RESPONSE,
+            evidence,
+        };
+        if tx.first_response == NONE {
+            let waited = match (req.time(), ctx.trace_end) {
+                (Some(a), Some(b)) => b - a,
+                _ => 0,
+            };
+            if copies.len() < 2 && waited < TIMER_B_NS {
+                continue;
+            }
+            let over = copies
+                .last()
+                .filter(|_| copies.len() > 1)
+                .and_then(|&l| span(call, tx.request, l))
+                .map(|d| format!(" over {}", duration(d)))
+                .unwrap_or_default();
+            let text = format!(
+                "{method} to {} was sent {} time{}{over} and never answered: the next hop is down \
+                 or unreachable, or its answers are lost on the way back (routing, firewall, NAT, \
+                 wrong port or transport).",
+                ctx.ep(req.dst),
+                copies.len(),
+                if copies.len() == 1 { "" } else { "s" }
+            );
+            let mut evidence = vec![ev(
+                tx.request,
+                format!("{method} copies: {}", list(&copies)),
+            )];
+            evidence.push(note(format!(
+                "no response of any kind; the trace goes on {} after the first copy (64*T1 = 32 s)",
+                duration(waited)
+            )));
+            hits.push((t, finding(text, evidence)));
+        } else if tx.final_code == 408 {
+            let f = &call.msgs[tx.final_msg as usize];
+            let text = format!(
+                "{} answered {method} with {}: the element behind it never answered in time, so \
+                 it gave up (its own Timer B/F). Look one hop further for the silent element.",
+                ctx.ep(f.src),
+                ctx.phrase(call, tx.final_msg)
+            );
+            hits.push((
+                t,
+                finding(
+                    text,
+                    vec![
+                        ev(tx.request, format!("{method} copies: {}", list(&copies))),
+                        ev(tx.final_msg, ctx.phrase(call, tx.final_msg)),
+                    ],
+                ),
+            ));
+        }
+    }
+    merge(hits, call)
+}
+
+/// One finding for several transactions: the primary one (or the first)
+/// with the others noted.
+fn merge(mut hits: Vec<(u32, Finding)>, call: &Call) -> Vec<Finding> {
+    if hits.is_empty() {
+        return Vec::new();
+    }
+    hits.sort_by_key(|(t, f)| (std::cmp::Reverse(f.severity), !is_primary(call, *t)));
+    let n = hits.len();
+    let (_, mut f) = hits.remove(0);
+    if n > 1 {
+        f.evidence.push(note(format!(
+            "{} more transaction{} of this call show the same",
+            n - 1,
+            if n == 2 { "" } else { "s" }
+        )));
+        for (_, other) in hits.into_iter().take(3) {
+            f.evidence.extend(other.evidence.into_iter().take(1));
+        }
+    }
+    vec![f]
+}
+
+/// Finding 2: A 2xx to INVITE retransmitted without an ACK (RFC 3261 §13.3.1.4):
+/// the callee hangs up with BYE after 64*T1.
+pub fn no_ack(call: &Call, ctx: &Context<'_>) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for (t, tx) in call.txns.iter().enumerate() {
+        let t = t as u32;
+        if tx.method != Method::INVITE || !(200..300).contains(&tx.final_code) {
+            continue;
+        }
+        let first_ok = tx.final_msg;
+        let ok = call.msgs[first_ok as usize];
+        // Copies of the 2xx on its own path (not relayed to other hops).
+        let oks: Vec<u32> = msgs_of(call, t)
+            .filter(|(_, m)| m.code == ok.code && m.src == ok.src && m.dst == ok.dst)
+            .map(|(i, _)| i)
+            .collect();
+        let ack = call.msgs.iter().enumerate().find(|(i, m)| {
+            *i as u32 > first_ok && m.method == Method::ACK && m.is_request() && m.cseq == tx.cseq
+        });
+        // A BYE from the callee about 32 s after the answer.
+        let bye = call.msgs.iter().enumerate().find(|(i, m)| {
+            *i as u32 > first_ok
+                && m.method == Method::BYE
+                && m.is_request()
+                && m.src == ok.src
+                && span(call, first_ok, *i as u32).is_some_and(|d| {
+                    (TIMER_B_NS - 4 * T1_NS..=TIMER_B_NS + 16 * T1_NS).contains(&d)
+                })
+        });
+        // A 2xx sent once was acknowledged (else the callee would resend
+        // it), even when the ACK is not in the capture.
+        let fires = match ack {
+            None => oks.len() >= 2 || bye.is_some(),
+            Some(_) => oks.len() >= 3,
+        };
+        if !fires {
+            continue;
+        }
+        let mut evidence = vec![ev(
+            first_ok,
+            format!(
+                "{} from {} sent {} time{}: {}",
+                ctx.phrase(call, first_ok),
+                ctx.ep(ok.src),
+                oks.len(),
+                if oks.len() == 1 { "" } else { "s" },
+                list(&oks)
+            ),
+        )];
+        if let Some((i, _)) = bye {
+            evidence.push(ev(
+                i as u32,
+                format!(
+                    "BYE from the callee {} after the answer",
+                    duration(span(call, first_ok, i as u32).unwrap_or(0))
+                ),
+            ));
+        }
+        match ack {
+            None => {
+                evidence.push(note("no ACK with this CSeq after the 2xx"));
+                out.push(Finding {
+                    id: "no-ack",
+                    severity: Severity::Failure,
+                    text: format!(
+                        "The callee {} answered, but no ACK came back, so it kept resending the \
+                         2xx and ends the call after about 32 s. The caller never got the 2xx or \
+                         its ACK went elsewhere: check the Contact and Record-Route addresses and \
+                         NAT (the ACK follows the Contact of the 2xx).",
+                        ctx.ep(ok.src)
+                    ),
+                    code: Some(200),
+                    rfc: RFC_NO_ACK,
+                    evidence,
+                });
+            }
+            Some((i, _)) if oks.len() >= 3 => {
+                evidence.push(ev(
+                    i as u32,
+                    format!(
+                        "ACK only {} after the answer",
+                        duration(span(call, first_ok, i as u32).unwrap_or(0))
+                    ),
+                ));
+                out.push(Finding {
+                    id: "no-ack",
+                    severity: Severity::Warning,
+                    text: format!(
+                        "The ACK for the answer came late: {} sent the 2xx {} times first. Part \
+                         of the signalling path between the caller and the callee loses or \
+                         delays packets.",
+                        ctx.ep(ok.src),
+                        oks.len()
+                    ),
+                    code: Some(200),
+                    rfc: RFC_NO_ACK,
+                    evidence,
+                });
+            }
+            _ => {}
+        }
+    }
+    out.truncate(1);
+    out
+}
+
+/// Finding 3: Slow call set-up: post-dial delay (RFC 6076 §4.3) above
+/// [`SLOW_PDD_MS`], or an INVITE retransmitted because no 100 Trying came
+/// within T1 (RFC 3261 §17.2.1 asks for one within 200 ms).
+pub fn slow_setup(call: &Call, ctx: &Context<'_>) -> Vec<Finding> {
+    if call.method != Method::INVITE {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    if let Some(pdd) = call.pdd_ms
+        && pdd > SLOW_PDD_MS
+    {
+        let ring = call
+            .msgs
+            .iter()
+            .enumerate()
+            .find(|(_, m)| call.is_primary(m.txn) && (101..300).contains(&m.code))
+            .map(|(i, _)| i as u32);
+        let mut evidence = vec![ev(call.first_request, "INVITE sent")];
+        if let Some(r) = ring {
+            evidence.push(ev(r, format!("{} after {pdd} ms", ctx.phrase(call, r))));
+        }
+        out.push(Finding {
+            id: "slow-setup",
+            severity: Severity::Warning,
+            text: format!(
+                "Post-dial delay {}: the caller heard nothing that long before ringing or \
+                 answer. Look for slow routing (DNS, database dips, failover after a timeout) \
+                 in the hops before the ringing.",
+                duration(pdd.saturating_mul(1_000_000).min(i64::MAX as u64) as i64)
+            ),
+            code: Some(180),
+            rfc: RFC_SLOW,
+            evidence,
+        });
+    }
+    // INVITE retransmitted before the first response of its transaction.
+    for t in call.primaries() {
+        let tx = &call.txns[t as usize];
+        if tx.request == NONE || tx.first_response == NONE {
+            continue;
+        }
+        let early: Vec<u32> = request_copies(call, t)
+            .into_iter()
+            .filter(|&i| i < tx.first_response)
+            .collect();
+        if early.len() < 2 {
+            continue;
+        }
+        let req = &call.msgs[tx.request as usize];
+        let wait = span(call, tx.request, tx.first_response).unwrap_or(0);
+        out.push(Finding {
+            id: "slow-setup",
+            severity: Severity::Warning,
+            text: format!(
+                "{} took {} to send any response, so the INVITE was sent {} times: the next hop \
+                 sends no 100 Trying in time (it should within 200 ms) or is overloaded.",
+                ctx.ep(req.dst),
+                duration(wait),
+                early.len()
+            ),
+            code: Some(100),
+            rfc: RFC_SLOW,
+            evidence: vec![
+                ev(
+                    tx.request,
+                    format!("INVITE copies before any answer: {}", list(&early)),
+                ),
+                ev(
+                    tx.first_response,
+                    format!("first response: {}", ctx.phrase(call, tx.first_response)),
+                ),
+            ],
+        });
+        break;
+    }
+    // One finding: the delay first, the missing Trying as more evidence.
+    if out.len() == 2 {
+        let second = out.pop().map(|f| f.evidence).unwrap_or_default();
+        out[0].evidence.extend(second);
+    }
+    out
+}
+
+/// Finding 4: A challenge again after credentials were sent (not `stale=true`), or
+/// 403 after authenticating: wrong credentials or a rejected account.
+pub fn auth_loop(call: &Call, ctx: &Context<'_>) -> Vec<Finding> {
+    let mut challenged = false;
+    let mut challenges: Vec<u32> = Vec::new();
+    let mut bad: Option<(u32, u32)> = None; // (request, response)
+    // Initial requests in order (REGISTER chains, INVITE auth retries).
+    let mut txns: Vec<u32> = (0..call.txns.len() as u32)
+        .filter(|&t| {
+            let tx = &call.txns[t as usize];
+            !tx.in_dialog && tx.request != NONE && tx.method != Method::ACK
+        })
+        .collect();
+    txns.sort_by_key(|&t| call.txns[t as usize].request);
+    // A challenge to a request that carried credentials (not stale=true)
+    // is a loop unless a later request of the same method succeeds (some
+    // registrars challenge a refresh with an old nonce without saying
+    // stale); twice in a row, or a 403 after authenticating, is one anyway.
+    let mut open: Option<(u32, u32, Method)> = None;
+    let mut in_a_row = 0;
+    for t in txns {
+        let tx = &call.txns[t as usize];
+        if tx.final_msg == NONE {
+            continue;
+        }
+        let req = &call.msgs[tx.request as usize];
+        let fin = &call.msgs[tx.final_msg as usize];
+        let creds = req.has(flag::CREDENTIALS);
+        match tx.final_code {
+            401 | 407 => {
+                challenges.push(tx.final_msg);
+                if creds && !fin.has(flag::STALE) {
+                    in_a_row += 1;
+                    if open.is_none() {
+                        open = Some((tx.request, tx.final_msg, tx.method));
+                    }
+                    if in_a_row >= 2 && bad.is_none() {
+                        bad = open.map(|(q, r, _)| (q, r));
+                    }
+                }
+                challenged = true;
+            }
+            403 if (creds || challenged) && bad.is_none() => {
+                bad = Some((tx.request, tx.final_msg));
+            }
+            200..=299 => {
+                if open.is_some_and(|(_, _, m)| m == tx.method) {
+                    open = None;
+                }
+                in_a_row = 0;
+            }
+            _ => {}
+        }
+    }
+    if bad.is_none() {
+        bad = open.map(|(q, r, _)| (q, r));
+    }
+    let Some((req, resp)) = bad else {
+        return Vec::new();
+    };
+    let r = &call.msgs[req as usize];
+    let f = &call.msgs[resp as usize];
+    let method = ctx.method(r.method);
+    let stale_seen = challenges
+        .iter()
+        .any(|&c| call.msgs[c as usize].has(flag::STALE));
+    let text = if f.code == 403 {
+        format!(
+            "{} refused {method} with {} after authentication: the credentials were checked and \
+             rejected (wrong password, disabled account, or an IP/ACL or domain rule).",
+            ctx.ep(f.src),
+            ctx.phrase(call, resp)
+        )
+    } else {
+        format!(
+            "{} challenged {method} again ({}) although it carried credentials: wrong username, \
+             password or realm, or the client answers an old nonce. {} challenges in this call.",
+            ctx.ep(f.src),
+            ctx.phrase(call, resp),
+            challenges.len()
+        )
+    };
+    let mut evidence = vec![
+        ev(
+            req,
+            format!("{method} with Authorization/Proxy-Authorization"),
+        ),
+        ev(resp, ctx.phrase(call, resp)),
+    ];
+    if let Some(ch) = ctx.extra(call, resp, ExtraKind::Challenge) {
+        evidence.push(ev(resp, format!("challenge: {}", excerpt(ch, 100))));
+    }
+    if stale_seen {
+        evidence.push(note(
+            "an earlier challenge said stale=true (a harmless nonce refresh)",
+        ));
+    }
+    vec![Finding {
+        id: "auth-loop",
+        severity: if is_final_of_call(call, resp) {
+            Severity::Failure
+        } else {
+            Severity::Warning
+        },
+        text,
+        code: Some(f.code),
+        rfc: RFC_AUTH,
+        evidence,
+    }]
+}
+
+/// Finding 5: An overload answer (503, or 500/480/486/600 with Retry-After),
+/// counted per responding server over the whole trace.
+pub fn overload(call: &Call, ctx: &Context<'_>) -> Vec<Finding> {
+    for (i, m) in call.msgs.iter().enumerate() {
+        let i = i as u32;
+        if !m.is_final() || m.has(flag::RETRANS) || !is_overload(ctx.text, call, i, m) {
+            continue;
+        }
+        let ra = ctx.extra(call, i, ExtraKind::RetryAfter);
+        let (sent, over) = ctx
+            .servers
+            .get(m.src as usize)
+            .copied()
+            .filter(|s| s.0 > 0)
+            .unwrap_or((1, 1));
+        let wait = ra
+            .map(|v| match ctx.retry_after.get(v) {
+                Some(r) => format!(" and asks to {}", r.meaning),
+                None => String::new(),
+            })
+            .unwrap_or_else(|| {
+                " without Retry-After (the client should treat it like a 500)".to_string()
+            });
+        let severity = if m.code >= 500 {
+            Severity::Failure
+        } else {
+            Severity::Info
+        };
+        let mut evidence = vec![ev(i, ctx.phrase(call, i))];
+        if let Some(v) = ra {
+            evidence.push(ev(i, format!("Retry-After: {}", excerpt(v, 60))));
+        }
+        evidence.push(note(format!(
+            "{} answered {over} of its {sent} final responses in this trace this way",
+            ctx.ep(m.src)
+        )));
+        return vec![Finding {
+            id: "overload",
+            severity,
+            text: format!(
+                "{} answered {} {}{wait}. It is overloaded, in maintenance or out of resources \
+                 ({over} of its {sent} final responses in this trace); a client should fail over \
+                 to the next server from DNS SRV and avoid this one for the Retry-After time.",
+                ctx.ep(m.src),
+                ctx.method(m.method),
+                ctx.phrase(call, i),
+            ),
+            code: Some(m.code),
+            rfc: RFC_OVERLOAD,
+            evidence,
+        }];
+    }
+    Vec::new()
+}
+
+/// Finding 6: Reason (RFC 3326, Q.850 or SIP causes) and Warning codes, decoded
+/// with the knowledge base's tables, vendor deviations included.
+pub fn cause(call: &Call, ctx: &Context<'_>) -> Vec<Finding> {
+    let mut evidence = Vec::new();
+    let mut first: Option<(String, Option<u16>)> = None;
+    for e in &call.extras {
+        let m = &call.msgs[e.msg as usize];
+        if m.has(flag::RETRANS) {
+            continue;
+        }
+        match e.kind {
+            ExtraKind::Reason => {
+                let Some((r, notes)) = ctx.reasons.get(ctx.text(e.at)) else {
+                    continue;
+                };
+                let code = match (r.protocol.to_ascii_uppercase().as_str(), r.cause) {
+                    ("Q.850", Some(c)) => u8::try_from(c)
+                        .ok()
+                        .and_then(|c| ctx.kb.cause(c))
+                        .and_then(|c| c.sip.first().copied()),
+                    ("SIP", Some(c)) => u16::try_from(c).ok().filter(|c| (100..700).contains(c)),
+                    _ => None,
+                };
+                let what = if m.is_request() {
+                    format!("{} from {}", ctx.method(m.method), ctx.ep(m.src))
+                } else {
+                    format!("{} from {}", ctx.phrase(call, e.msg), ctx.ep(m.src))
+                };
+                let line = format!("Reason in {what}: {}", r.meaning);
+                if first.is_none() {
+                    first = Some((line.clone(), code));
+                }
+                evidence.push(ev(
+                    e.msg,
+                    format!("Reason: {}", excerpt(ctx.text(e.at), 80)),
+                ));
+                evidence.push(ev(e.msg, r.meaning.clone()));
+                for n in notes.iter().take(2) {
+                    evidence.push(ev(e.msg, n.clone()));
+                }
+            }
+            ExtraKind::Warning => {
+                let Some(w) = ctx.warnings.get(ctx.text(e.at)) else {
+                    continue;
+                };
+                let line = format!("Warning from {}: {}", ctx.ep(m.src), w.meaning);
+                if first.is_none() {
+                    first = Some((line, None));
+                }
+                evidence.push(ev(
+                    e.msg,
+                    format!("Warning: {}", excerpt(ctx.text(e.at), 80)),
+                ));
+                evidence.push(ev(e.msg, w.meaning.clone()));
+            }
+            _ => {}
+        }
+        if evidence.len() > 12 {
+            break;
+        }
+    }
+    let Some((text, code)) = first else {
+        return Vec::new();
+    };
+    vec![Finding {
+        id: "cause",
+        severity: if call.outcome == Outcome::Failure {
+            Severity::Warning
+        } else {
+            Severity::Info
+        },
+        text: format!("{text}."),
+        code: code.or(call.final_code()),
+        rfc: RFC_CAUSE,
+        evidence,
+    }]
+}
+
+/// Finding 7: CANCEL races: a 481 to CANCEL, a 2xx after the CANCEL (then ACK and
+/// BYE are due), or a CANCEL accepted but the INVITE never ended with 487.
+pub fn cancel_race(call: &Call, ctx: &Context<'_>) -> Vec<Finding> {
+    for (c, tx) in call.txns.iter().enumerate() {
+        if tx.method != Method::CANCEL {
+            continue;
+        }
+        let c = c as u32;
+        let cancel_msg = if tx.request != NONE {
+            tx.request
+        } else {
+            tx.first_response
+        };
+        if tx.final_code == 481 {
+            let f = &call.msgs[tx.final_msg as usize];
+            return vec![Finding {
+                id: "cancel-race",
+                severity: Severity::Warning,
+                text: format!(
+                    "{} answered CANCEL with 481: it had no matching INVITE transaction. The \
+                     INVITE had already ended, or the CANCEL's Via branch, Request-URI or \
+                     Call-ID/From/CSeq differ from the INVITE's.",
+                    ctx.ep(f.src)
+                ),
+                code: Some(481),
+                rfc: RFC_CANCEL,
+                evidence: vec![
+                    ev(cancel_msg, "CANCEL"),
+                    ev(tx.final_msg, ctx.phrase(call, tx.final_msg)),
+                ],
+            }];
+        }
+        let Some(inv) = call.txns.get(tx.cancels as usize) else {
+            continue;
+        };
+        let inv_t = tx.cancels;
+        // A 2xx to the INVITE after the CANCEL was sent.
+        let ok_after =
+            msgs_of(call, inv_t).find(|(i, m)| *i > cancel_msg && (200..300).contains(&m.code));
+        if let Some((ok, okm)) = ok_after {
+            let ack = call
+                .msgs
+                .iter()
+                .skip(ok as usize)
+                .any(|m| m.method == Method::ACK && m.is_request() && m.cseq == inv.cseq);
+            let bye = call
+                .msgs
+                .iter()
+                .skip(ok as usize)
+                .any(|m| m.method == Method::BYE && m.is_request());
+            let tail = match (ack, bye) {
+                (true, true) => "the caller acknowledged it and hung up with BYE, as it must".to_string(),
+                (true, false) => "the caller sent ACK but no BYE: the callee stays connected".to_string(),
+                (false, _) => "no ACK and no BYE followed: the callee keeps resending the 2xx and stays connected".to_string(),
+            };
+            return vec![Finding {
+                id: "cancel-race",
+                severity: if ack && bye {
+                    Severity::Info
+                } else {
+                    Severity::Warning
+                },
+                text: format!(
+                    "{} answered the INVITE ({}) after the caller had sent CANCEL: the two \
+                     crossed; {tail}.",
+                    ctx.ep(okm.src),
+                    ctx.phrase(call, ok)
+                ),
+                code: Some(200),
+                rfc: RFC_CANCEL,
+                evidence: vec![ev(cancel_msg, "CANCEL"), ev(ok, ctx.phrase(call, ok))],
+            }];
+        }
+        // CANCEL accepted, INVITE never finished.
+        if (200..300).contains(&tx.final_code) && inv.final_msg == NONE {
+            let waited = match (call.msgs[tx.final_msg as usize].time(), ctx.trace_end) {
+                (Some(a), Some(b)) => b - a,
+                _ => 0,
+            };
+            if waited >= TIMER_B_NS {
+                return vec![Finding {
+                    id: "cancel-race",
+                    severity: Severity::Warning,
+                    text: format!(
+                        "{} accepted the CANCEL (200) but never ended the INVITE with 487: the \
+                         caller's INVITE transaction only ends by timeout.",
+                        ctx.ep(call.msgs[tx.final_msg as usize].src)
+                    ),
+                    code: Some(487),
+                    rfc: RFC_CANCEL,
+                    evidence: vec![
+                        ev(cancel_msg, "CANCEL"),
+                        ev(tx.final_msg, ctx.phrase(call, tx.final_msg)),
+                        note(format!(
+                            "no final response to the INVITE in the {} that follow",
+                            duration(waited)
+                        )),
+                    ],
+                }];
+            }
+        }
+        let _ = c;
+    }
+    Vec::new()
+}
+
+/// Finding 8: A REFER accepted with no NOTIFY after it, or a NOTIFY answered 481.
+pub fn refer_no_notify(call: &Call, ctx: &Context<'_>) -> Vec<Finding> {
+    for (i, m) in call.msgs.iter().enumerate() {
+        let i = i as u32;
+        if m.method == Method::NOTIFY && m.code == 481 && !m.has(flag::RETRANS) {
+            let tx = &call.txns[m.txn as usize];
+            let refer = call
+                .msgs
+                .get(tx.request as usize)
+                .is_some_and(|r| r.has(flag::EVENT_REFER));
+            let about = if refer {
+                "the transfer's progress"
+            } else {
+                "a subscription"
+            };
+            return vec![Finding {
+                id: "refer-no-notify",
+                severity: Severity::Warning,
+                text: format!(
+                    "{} answered a NOTIFY about {about} with 481: it no longer knows the \
+                     subscription or dialog (it already hung up, or the NOTIFY went to the wrong \
+                     place).",
+                    ctx.ep(m.src)
+                ),
+                code: Some(481),
+                rfc: RFC_REFER,
+                evidence: vec![ev(i, ctx.phrase(call, i))],
+            }];
+        }
+    }
+    for tx in &call.txns {
+        if tx.method != Method::REFER || !(200..300).contains(&tx.final_code) {
+            continue;
+        }
+        let ok = tx.final_msg;
+        let notify = call
+            .msgs
+            .iter()
+            .any(|m| m.method == Method::NOTIFY && m.is_request());
+        if notify {
+            continue;
+        }
+        let waited = match (call.msgs[ok as usize].time(), ctx.trace_end) {
+            (Some(a), Some(b)) => b - a,
+            _ => 0,
+        };
+        if waited < NOTIFY_WAIT_NS {
+            continue;
+        }
+        let f = &call.msgs[ok as usize];
+        return vec![Finding {
+            id: "refer-no-notify",
+            severity: Severity::Warning,
+            text: format!(
+                "{} accepted the REFER ({}) but sent no NOTIFY in the {} that follow: the \
+                 transferor never learns whether the transfer worked (some phones then hang \
+                 up or keep the call on hold).",
+                ctx.ep(f.src),
+                ctx.phrase(call, ok),
+                duration(waited)
+            ),
+            code: Some(202),
+            rfc: RFC_REFER,
+            evidence: vec![
+                ev(tx.request.min(ok), "REFER"),
+                ev(ok, ctx.phrase(call, ok)),
+                note("no NOTIFY request in this call after it"),
+            ],
+        }];
+    }
+    Vec::new()
+}
+
+/// Finding 9: An offer rejected (488, 606, 415): the offered codecs from the
+/// request's SDP, and the Warning that says why.
+pub fn codec_reject(call: &Call, ctx: &Context<'_>) -> Vec<Finding> {
+    let mut hits = Vec::new();
+    for (t, tx) in call.txns.iter().enumerate() {
+        if !matches!(tx.final_code, 488 | 606 | 415) {
+            continue;
+        }
+        let f = &call.msgs[tx.final_msg as usize];
+        let offer = (tx.request != NONE)
+            .then(|| ctx.extra(call, tx.request, ExtraKind::Sdp))
+            .flatten();
+        let what = if tx.in_dialog {
+            format!("the {} inside the call", re(ctx.method(tx.method)))
+        } else {
+            ctx.method(tx.method).to_string()
+        };
+        let offered = match offer {
+            Some(o) => format!("offered {}", excerpt(o, 160)),
+            None if tx.request != NONE && call.msgs[tx.request as usize].has(flag::SDP) => {
+                "the offer lists no media".to_string()
+            }
+            None => "no SDP offer in the request (maybe a delayed offer)".to_string(),
+        };
+        let why = if tx.final_code == 415 {
+            "the body type or encoding is not accepted (see Accept)"
+        } else {
+            "no codec or media line in common, or media it refuses (T.38, video, SRTP, ptime)"
+        };
+        let mut evidence = Vec::new();
+        if tx.request != NONE {
+            evidence.push(ev(tx.request, offered.clone()));
+        }
+        evidence.push(ev(tx.final_msg, ctx.phrase(call, tx.final_msg)));
+        for w in call
+            .extras_of(tx.final_msg)
+            .iter()
+            .filter(|e| e.kind == ExtraKind::Warning)
+        {
+            evidence.push(ev(
+                tx.final_msg,
+                format!("Warning: {}", excerpt(ctx.text(w.at), 100)),
+            ));
+        }
+        hits.push((
+            t as u32,
+            Finding {
+                id: "codec-reject",
+                severity: if is_final_of_call(call, tx.final_msg) {
+                    Severity::Failure
+                } else {
+                    Severity::Warning
+                },
+                text: format!(
+                    "{} rejected {what} with {}; {offered}: {why}. Compare the codec lists on \
+                     both sides.",
+                    ctx.ep(f.src),
+                    ctx.phrase(call, tx.final_msg)
+                ),
+                code: Some(tx.final_code),
+                rfc: RFC_CODEC,
+                evidence,
+            },
+        ));
+    }
+    merge(hits, call)
+}
+
+fn re(method: &str) -> String {
+    if method == "INVITE" {
+        "re-INVITE".to_string()
+    } else {
+        method.to_string()
+    }
+}
+
+/// Finding 10: Timers: 422 (Min-SE) and 423 (Min-Expires) loops, a BYE at the
+/// session timer's expiry, 481 to a request inside a dialog.
+pub fn timer(call: &Call, ctx: &Context<'_>) -> Vec<Finding> {
+    let mut out = Vec::new();
+    // 422 / 423: repeated, or the last word.
+    for (code, min_kind, value_kind, rfc, header) in [
+        (
+            422u16,
+            ExtraKind::MinSe,
+            ExtraKind::SessionExpires,
+            RFC_422,
+            "Session-Expires",
+        ),
+        (
+            423u16,
+            ExtraKind::MinExpires,
+            ExtraKind::Expires,
+            RFC_423,
+            "Expires",
+        ),
+    ] {
+        let hits: Vec<&Txn> = call.txns.iter().filter(|t| t.final_code == code).collect();
+        if hits.is_empty() {
+            continue;
+        }
+        let last = hits[hits.len() - 1];
+        let loops = hits.len() >= 2;
+        let gave_up = is_final_of_call(call, last.final_msg);
+        if !loops && !gave_up {
+            continue;
+        }
+        let mut evidence = Vec::new();
+        for t in hits.iter().take(4) {
+            if t.request != NONE
+                && let Some(v) = ctx.extra(call, t.request, value_kind)
+            {
+                evidence.push(ev(t.request, format!("{header}: {}", excerpt(v, 40))));
+            }
+            let min = ctx
+                .extra(call, t.final_msg, min_kind)
+                .map(|v| {
+                    format!(
+                        ", {}: {}",
+                        if code == 422 { "Min-SE" } else { "Min-Expires" },
+                        excerpt(v, 40)
+                    )
+                })
+                .unwrap_or_default();
+            evidence.push(ev(
+                t.final_msg,
+                format!("{}{min}", ctx.phrase(call, t.final_msg)),
+            ));
+        }
+        let f = &call.msgs[last.final_msg as usize];
+        let text = if loops {
+            format!(
+                "{} answered {code} {} times: the requester keeps asking for a {header} below the \
+                 minimum it was told. Raise the configured interval to the Min value.",
+                ctx.ep(f.src),
+                hits.len()
+            )
+        } else {
+            format!(
+                "{} answered {code} (interval too small) and the requester gave up instead of \
+                 retrying with the minimum it was given.",
+                ctx.ep(f.src)
+            )
+        };
+        out.push(Finding {
+            id: "timer",
+            severity: if gave_up {
+                Severity::Failure
+            } else {
+                Severity::Warning
+            },
+            text,
+            code: Some(code),
+            rfc,
+            evidence,
+        });
+    }
+    // BYE at the session timer's expiry.
+    if call.outcome == Outcome::Answered
+        && let Some(f) = session_expiry_bye(call, ctx)
+    {
+        out.push(f);
+    }
+    // 481 to a request inside the dialog.
+    for tx in &call.txns {
+        if tx.final_code != 481 || tx.method == Method::CANCEL || tx.method == Method::NOTIFY {
+            continue;
+        }
+        if !tx.in_dialog && !matches!(tx.method, Method::BYE | Method::UPDATE | Method::PRACK) {
+            continue;
+        }
+        let f = &call.msgs[tx.final_msg as usize];
+        let method = ctx.method(tx.method);
+        out.push(Finding {
+            id: "timer",
+            severity: Severity::Warning,
+            text: format!(
+                "{} answered {} with 481: it does not know this dialog any more (already ended \
+                 or timed out there), or the request carries the wrong tags or went to the \
+                 wrong address (Contact / Record-Route).",
+                ctx.ep(f.src),
+                re_in_dialog(method, tx)
+            ),
+            code: Some(481),
+            rfc: RFC_481,
+            evidence: vec![ev(tx.final_msg, ctx.phrase(call, tx.final_msg))],
+        });
+        break;
+    }
+    out
+}
+
+fn re_in_dialog(method: &str, tx: &Txn) -> String {
+    if tx.in_dialog && method == "INVITE" {
+        "a re-INVITE".to_string()
+    } else {
+        method.to_string()
+    }
+}
+
+/// A BYE that comes when the negotiated session interval runs out after
+/// the last refresh (RFC 4028 §10: a refresh was missing).
+fn session_expiry_bye(call: &Call, ctx: &Context<'_>) -> Option<Finding> {
+    // The interval: from the last 2xx to an INVITE or UPDATE that says it.
+    let mut interval: Option<(u32, u64)> = None;
+    let mut last_refresh: Option<u32> = None;
+    for (i, m) in call.msgs.iter().enumerate() {
+        let i = i as u32;
+        if (200..300).contains(&m.code) && matches!(m.method, Method::INVITE | Method::UPDATE) {
+            last_refresh = Some(i);
+            if let Some(v) = ctx.extra(call, i, ExtraKind::SessionExpires)
+                && let Some(s) = super::skim::leading_seconds(v.as_bytes())
+            {
+                interval = Some((i, u64::from(s)));
+            }
+        }
+        if m.method == Method::BYE && m.is_request() && !m.has(flag::RETRANS) {
+            let (from, se) = interval?;
+            let refresh = last_refresh.unwrap_or(from);
+            let after = span(call, refresh, i)?;
+            let se_ns = se as i64 * 1_000_000_000;
+            // RFC 4028 §10: the BYE goes slightly before expiry, by the
+            // smaller of 32 s and a third of the interval.
+            let early = (se_ns / 3).min(TIMER_B_NS);
+            if after >= se_ns - early - 2_000_000_000 && after <= se_ns + 5_000_000_000 {
+                return Some(Finding {
+                    id: "timer",
+                    severity: Severity::Warning,
+                    text: format!(
+                        "{} hung up {} after the last session refresh, just when the session \
+                         timer ran out (Session-Expires: {se}): a refresh re-INVITE or UPDATE \
+                         was never sent or never answered. Check which side is the refresher.",
+                        ctx.ep(m.src),
+                        duration(after)
+                    ),
+                    code: Some(422),
+                    rfc: RFC_SE_BYE,
+                    evidence: vec![
+                        ev(from, format!("Session-Expires: {se}")),
+                        ev(
+                            i,
+                            format!(
+                                "BYE {} after the refresh at #{}",
+                                duration(after),
+                                refresh + 1
+                            ),
+                        ),
+                    ],
+                });
+            }
+            return None;
+        }
+    }
+    None
+}
+
+/// Finding 11: A request other than the call's own failed (re-INVITE, INFO, a
+/// second request in the Call-ID), when no other finding explains it.
+pub fn request_failed(call: &Call, ctx: &Context<'_>) -> Vec<Finding> {
+    let mut hits = Vec::new();
+    for (t, tx) in call.txns.iter().enumerate() {
+        let t = t as u32;
+        let code = tx.final_code;
+        if code < 300 || is_primary(call, t) || tx.method == Method::CANCEL {
+            continue;
+        }
+        // Explained elsewhere: challenges, 408, 481, offers, timers, cancels.
+        if matches!(code, 401 | 407 | 408 | 481 | 488 | 606 | 415 | 422 | 423) {
+            continue;
+        }
+        if code == 487 && tx.cancelled_by != NONE {
+            continue;
+        }
+        let f = &call.msgs[tx.final_msg as usize];
+        if code == 503 || is_overload(ctx.text, call, tx.final_msg, f) {
+            continue;
+        }
+        let method = ctx.method(tx.method);
+        let what = if tx.in_dialog {
+            format!("{} inside the call", re(method))
+        } else {
+            format!("{method} (CSeq {})", tx.cseq)
+        };
+        hits.push((
+            t,
+            Finding {
+                id: "request-failed",
+                severity: Severity::Warning,
+                text: format!(
+                    "{} answered {what} with {}.",
+                    ctx.ep(f.src),
+                    ctx.phrase(call, tx.final_msg)
+                ),
+                code: Some(code),
+                rfc: RFC_FAILED,
+                evidence: vec![ev(tx.final_msg, ctx.phrase(call, tx.final_msg))],
+            },
+        ));
+    }
+    merge(hits, call)
+}

@@ -1,0 +1,1388 @@
+//! From SIP messages to transactions and calls.
+//!
+//! [`Analyzer`] is a [`Sink`]: each [`Record`] is skimmed
+//! ([`super::skim`]), placed in its call (by Call-ID, interned once per call)
+//! and its transaction, and kept as a compact [`Msg`] of 64 bytes. Nothing
+//! else of the message is kept, except the few header values the findings
+//! need (as [`Extra`]s, only when present) and, for the calls selected with
+//! [`Keep`], the whole bytes. [`Analyzer::finish`] then sorts each call's
+//! messages by time, drops the duplicates, marks the retransmissions,
+//! derives each transaction's and call's facts and runs the findings.
+//!
+//! Transactions (RFC 3261 §17.1.3 and §17.2.3): the top Via's branch and
+//! sent-by plus the CSeq method, with the ACK of a non-2xx response in its
+//! INVITE's transaction and a CANCEL linked to the INVITE with the same
+//! branch. A branch without the `z9hG4bK` cookie (RFC 2543 peers) falls back
+//! to the From tag, the CSeq number and the top Via.
+//!
+//! The duplicate rule: a message with the same bytes, the same source and
+//! destination and the same transaction as one seen less than
+//! [`DUPLICATE_WINDOW_NS`] earlier is the same packet captured twice (for
+//! example on two interfaces with `tcpdump -i any`): it is dropped (its
+//! frames are kept for `--export-pcap`). The same bytes later than that are a
+//! retransmission, counted and shown.
+
+use super::findings::{self, Finding};
+use super::skim::{self, Rare, Skim, Start};
+use super::{Endpoint, Problem, Record, Sink, SourceInfo, Transport};
+use foldhash::fast::FixedState;
+use std::collections::HashMap;
+use std::hash::{BuildHasher, Hasher};
+
+/// Index of an endpoint in [`Triage::endpoints`]; [`NO_EP`] when unknown.
+pub type Ep = u32;
+/// No endpoint.
+pub const NO_EP: Ep = u32::MAX;
+/// No message / no transaction.
+pub const NONE: u32 = u32::MAX;
+
+/// T1, the RFC 3261 round-trip estimate (§17.1.1.1): 500 ms.
+pub const T1_NS: i64 = 500_000_000;
+/// 64*T1 (Timer B and F, §17.1.1.2 and §17.1.2.2): 32 s.
+pub const TIMER_B_NS: i64 = 64 * T1_NS;
+/// Timer C, how long a proxy lets an INVITE ring before giving up
+/// (RFC 3261 §16.6: more than 3 minutes).
+pub const TIMER_C_NS: i64 = 180_000_000_000;
+/// Two copies closer than this are one packet captured twice (10 ms; a
+/// retransmission comes T1 = 500 ms or more after the original).
+pub const DUPLICATE_WINDOW_NS: i64 = 10_000_000;
+/// Whole message bytes kept at most (see [`Keep`]).
+pub const DEFAULT_KEEP_LIMIT: usize = 256 << 20;
+/// Problems listed at most; the rest are counted.
+pub const MAX_PROBLEMS: usize = 1000;
+
+/// A SIP method, interned: the registered ones have fixed numbers, others
+/// are numbered as they appear (see [`Triage::method_name`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub struct Method(pub u8);
+
+impl Method {
+    pub const UNKNOWN: Method = Method(0);
+    pub const INVITE: Method = Method(1);
+    pub const ACK: Method = Method(2);
+    pub const BYE: Method = Method(3);
+    pub const CANCEL: Method = Method(4);
+    pub const REGISTER: Method = Method(5);
+    pub const OPTIONS: Method = Method(6);
+    pub const PRACK: Method = Method(7);
+    pub const SUBSCRIBE: Method = Method(8);
+    pub const NOTIFY: Method = Method(9);
+    pub const PUBLISH: Method = Method(10);
+    pub const INFO: Method = Method(11);
+    pub const REFER: Method = Method(12);
+    pub const MESSAGE: Method = Method(13);
+    pub const UPDATE: Method = Method(14);
+}
+
+/// Names of the methods with fixed numbers.
+const KNOWN_METHODS: [&str; 15] = [
+    "UNKNOWN",
+    "INVITE",
+    "ACK",
+    "BYE",
+    "CANCEL",
+    "REGISTER",
+    "OPTIONS",
+    "PRACK",
+    "SUBSCRIBE",
+    "NOTIFY",
+    "PUBLISH",
+    "INFO",
+    "REFER",
+    "MESSAGE",
+    "UPDATE",
+];
+
+/// Bits of [`Msg::flags`].
+pub mod flag {
+    /// The same bytes were seen earlier in the transaction (T1 or more before).
+    pub const RETRANS: u16 = 1;
+    /// A request with Authorization or Proxy-Authorization.
+    pub const CREDENTIALS: u16 = 2;
+    /// A challenge (401/407) saying `stale=true`.
+    pub const STALE: u16 = 4;
+    /// Carries an SDP body.
+    pub const SDP: u16 = 8;
+    /// A request with a To tag (inside a dialog).
+    pub const IN_DIALOG: u16 = 16;
+    /// `Event: refer` (a NOTIFY about a REFER).
+    pub const EVENT_REFER: u16 = 32;
+    /// A 401/407 carrying a challenge header.
+    pub const CHALLENGE: u16 = 64;
+}
+
+/// One SIP message of a call, in 64 bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Msg {
+    /// Capture time, ns since the Unix epoch; [`i64::MIN`] when unknown.
+    pub time_ns: i64,
+    /// The packet or log entry that completed it.
+    pub frame: u64,
+    /// The input file.
+    pub file: u32,
+    pub src: Ep,
+    pub dst: Ep,
+    /// The CSeq number (0 when missing).
+    pub cseq: u32,
+    /// Index of its transaction in [`Call::txns`].
+    pub txn: u32,
+    /// Size in bytes.
+    pub len: u32,
+    /// A hash of the bytes (duplicates and retransmissions).
+    pub hash: u32,
+    /// Arrival order within the call (stable ids for extras and bytes).
+    pub seq: u32,
+    /// Status code of a response; 0 for a request.
+    pub code: u16,
+    /// The request method, or a response's CSeq method.
+    pub method: Method,
+    /// 1 + index of the To tag in [`Call::legs`]; 0 without a To tag.
+    pub leg: u8,
+    /// [`flag`] bits.
+    pub flags: u16,
+}
+
+impl Msg {
+    pub fn is_request(&self) -> bool {
+        self.code == 0
+    }
+    pub fn is_response(&self) -> bool {
+        self.code != 0
+    }
+    pub fn has(&self, f: u16) -> bool {
+        self.flags & f != 0
+    }
+    pub fn time(&self) -> Option<i64> {
+        (self.time_ns != i64::MIN).then_some(self.time_ns)
+    }
+    pub fn is_final(&self) -> bool {
+        self.code >= 200
+    }
+}
+
+/// One transaction of a call.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Txn {
+    /// Hash of the branch and sent-by (or the RFC 2543 fields).
+    pub base: u64,
+    /// `base` mixed with the method (ACK of a non-2xx: INVITE's): what a
+    /// message is matched on.
+    pub key: u64,
+    pub method: Method,
+    pub cseq: u32,
+    /// The request carried a To tag (a request inside a dialog).
+    pub in_dialog: bool,
+    /// The branch has no RFC 3261 magic cookie.
+    pub rfc2543: bool,
+    /// The first copy of the request ([`NONE`] when not captured).
+    pub request: u32,
+    /// Copies of the request, retransmissions included.
+    pub requests: u32,
+    /// The first response.
+    pub first_response: u32,
+    /// The first final response ([`NONE`] when none).
+    pub final_msg: u32,
+    /// Its code (0 when none).
+    pub final_code: u16,
+    /// For a CANCEL: the INVITE transaction it cancels.
+    pub cancels: u32,
+    /// For an INVITE: the CANCEL transaction that cancels it.
+    pub cancelled_by: u32,
+    /// One of the call's own transactions: the initial requests of the
+    /// call's method (its auth retries, forks and proxied copies).
+    pub primary: bool,
+}
+
+/// A piece of [`Triage::text`]: where a kept header value is.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Span {
+    pub start: u32,
+    pub len: u32,
+}
+
+/// A header value of one message, kept because a finding or the report
+/// needs it. Only present when the message had the header. The value (raw:
+/// sanitise before showing, at most [`MAX_EXTRA`] bytes) is in
+/// [`Triage::text`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Extra {
+    /// Index of the message in [`Call::msgs`].
+    pub msg: u32,
+    pub kind: ExtraKind,
+    pub at: Span,
+}
+
+/// Longest [`Extra`] value kept.
+pub const MAX_EXTRA: usize = 300;
+
+/// What an [`Extra`] holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum ExtraKind {
+    /// The reason phrase of a response other than `200 OK`.
+    Phrase,
+    Reason,
+    Warning,
+    RetryAfter,
+    /// WWW-Authenticate or Proxy-Authenticate.
+    Challenge,
+    SessionExpires,
+    MinSe,
+    MinExpires,
+    Expires,
+    Event,
+    SubscriptionState,
+    /// The media and codecs of an SDP body (`audio: PCMA/8000 ...`).
+    Sdp,
+}
+
+/// How a call ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Outcome {
+    /// A 2xx final response.
+    Answered,
+    /// Busy, cancelled or declined (486, 487, 600, 603): the user's choice,
+    /// not a service failure.
+    User,
+    /// Any other final response, or no final response at all 64*T1 after
+    /// the request (a timeout).
+    Failure,
+    /// No final response yet when the trace ends.
+    Pending,
+}
+
+impl Outcome {
+    pub fn label(self) -> &'static str {
+        match self {
+            Outcome::Answered => "answered",
+            Outcome::User => "user",
+            Outcome::Failure => "failure",
+            Outcome::Pending => "pending",
+        }
+    }
+}
+
+/// The codes RFC 6076 and the issue count as the user's choice.
+pub fn is_user_code(code: u16) -> bool {
+    matches!(code, 486 | 487 | 600 | 603)
+}
+
+/// One call: every message with one Call-ID.
+#[derive(Clone, Debug)]
+pub struct Call {
+    pub call_id: String,
+    /// Transaction index by key, built only for calls with many
+    /// transactions (a short list is searched directly). Boxed: 8 bytes in
+    /// every call instead of a map's 40, for the few calls that need one.
+    #[allow(clippy::box_collection)]
+    txn_index: Option<Box<HashMap<u64, u32, FixedState>>>,
+    /// Messages in time order, duplicates removed.
+    pub msgs: Vec<Msg>,
+    pub txns: Vec<Txn>,
+    /// Distinct To tags seen (dialogs and forks), in order of appearance.
+    pub legs: Vec<Span>,
+    /// Header values kept, sorted by message.
+    pub extras: Vec<Extra>,
+    /// Whole message bytes, by message index, for the calls kept.
+    pub raw: Vec<(u32, Box<[u8]>)>,
+    /// Frames of duplicates and of the extra pieces of reassembled messages.
+    pub extra_frames: Vec<(u32, u64)>,
+    /// Copies dropped by the duplicate rule.
+    pub duplicates: u32,
+    /// From and To URIs of the first request (the first initial INVITE's
+    /// if any), in [`Triage::text`].
+    pub from_uri: Span,
+    pub to_uri: Span,
+    pub transport: Transport,
+    // Derived by `finish`:
+    /// The method of the call: the first initial INVITE's when there is
+    /// one, else the first request's.
+    pub method: Method,
+    /// The first copy of the first primary request.
+    pub first_request: u32,
+    /// The final response of the call: the first 2xx of a primary
+    /// transaction, else the last final response to one.
+    pub final_msg: u32,
+    pub src: Ep,
+    pub dst: Ep,
+    pub start_ns: Option<i64>,
+    pub end_ns: Option<i64>,
+    /// First request to first provisional response (100 included).
+    pub first_provisional_ms: Option<u64>,
+    /// RFC 6076 §4.3 SRD: first request to the first provisional other than
+    /// 100 (180/183...), or to the 2xx when none came first.
+    pub pdd_ms: Option<u64>,
+    /// First request to the 2xx.
+    pub answer_ms: Option<u64>,
+    pub retransmissions: u32,
+    pub outcome: Outcome,
+    pub findings: Vec<Finding>,
+}
+
+impl Call {
+    fn new(transport: Transport) -> Call {
+        Call {
+            call_id: String::new(),
+            txn_index: None,
+            // Most calls are short (an OPTIONS ping is two messages in one
+            // transaction): start small, grow by doubling.
+            msgs: Vec::with_capacity(2),
+            txns: Vec::with_capacity(1),
+            legs: Vec::new(),
+            extras: Vec::new(),
+            raw: Vec::new(),
+            extra_frames: Vec::new(),
+            duplicates: 0,
+            from_uri: Span::default(),
+            to_uri: Span::default(),
+            transport,
+            method: Method::UNKNOWN,
+            first_request: NONE,
+            final_msg: NONE,
+            src: NO_EP,
+            dst: NO_EP,
+            start_ns: None,
+            end_ns: None,
+            first_provisional_ms: None,
+            pdd_ms: None,
+            answer_ms: None,
+            retransmissions: 0,
+            outcome: Outcome::Pending,
+            findings: Vec::new(),
+        }
+    }
+
+    /// The final response message of the call.
+    pub fn final_response(&self) -> Option<&Msg> {
+        self.msgs.get(self.final_msg as usize)
+    }
+
+    /// The final code of the call.
+    pub fn final_code(&self) -> Option<u16> {
+        self.final_response().map(|m| m.code)
+    }
+
+    /// The extras of one message.
+    pub fn extras_of(&self, msg: u32) -> &[Extra] {
+        let start = self.extras.partition_point(|e| e.msg < msg);
+        let end = start + self.extras[start..].partition_point(|e| e.msg == msg);
+        &self.extras[start..end]
+    }
+
+    /// Whether a transaction is one of the call's own (see [`Txn::primary`]).
+    pub fn is_primary(&self, t: u32) -> bool {
+        self.txns.get(t as usize).is_some_and(|t| t.primary)
+    }
+
+    /// The call's own transactions, in order of their first message.
+    pub fn primaries(&self) -> impl Iterator<Item = u32> + '_ {
+        let mut v: Vec<u32> = (0..self.txns.len() as u32)
+            .filter(|&t| self.txns[t as usize].primary)
+            .collect();
+        v.sort_by_key(|&t| {
+            let tx = &self.txns[t as usize];
+            tx.request.min(tx.first_response)
+        });
+        v.into_iter()
+    }
+
+    /// The whole bytes of a message, when the call was kept.
+    pub fn raw_of(&self, msg: u32) -> Option<&[u8]> {
+        self.raw
+            .binary_search_by_key(&msg, |(m, _)| *m)
+            .ok()
+            .map(|i| &*self.raw[i].1)
+    }
+
+    /// Every (file, frame) that carried a message of this call.
+    pub fn frames(&self) -> impl Iterator<Item = (u32, u64)> + '_ {
+        self.msgs
+            .iter()
+            .map(|m| (m.file, m.frame))
+            .chain(self.extra_frames.iter().copied())
+    }
+
+    /// Milliseconds from the first request to a message.
+    pub fn ms_since_start(&self, msg: u32) -> Option<u64> {
+        let t0 = self.msgs.get(self.first_request as usize)?.time()?;
+        let t = self.msgs.get(msg as usize)?.time()?;
+        Some(((t - t0).max(0) / 1_000_000) as u64)
+    }
+
+    /// The transaction with this key ([`NONE`] when there is none yet):
+    /// the short list directly, else the index.
+    fn find_txn(&self, key: u64) -> u32 {
+        if let Some(ix) = &self.txn_index {
+            return ix.get(&key).copied().unwrap_or(NONE);
+        }
+        self.txns
+            .iter()
+            .position(|t| t.key == key)
+            .map_or(NONE, |i| i as u32)
+    }
+
+    /// Index a new transaction once the list is long.
+    fn index_txn(&mut self, t: u32) {
+        const SHORT: usize = 16;
+        if let Some(ix) = &mut self.txn_index {
+            ix.entry(self.txns[t as usize].key).or_insert(t);
+        } else if self.txns.len() > SHORT {
+            let mut ix = HashMap::with_hasher(FixedState::with_seed(0x7a5));
+            for (i, tx) in self.txns.iter().enumerate() {
+                ix.entry(tx.key).or_insert(i as u32);
+            }
+            self.txn_index = Some(Box::new(ix));
+        }
+    }
+
+    /// The transaction of a message.
+    pub fn txn_of(&self, msg: &Msg) -> &Txn {
+        &self.txns[msg.txn as usize]
+    }
+}
+
+/// Which messages to keep whole (for `--call` and the TUI's call view).
+#[derive(Clone, Debug, Default)]
+pub enum Keep {
+    /// None: the analysis needs only the summaries.
+    #[default]
+    Nothing,
+    /// The calls whose Call-ID equals, or starts with, one of these.
+    Calls(Vec<Vec<u8>>),
+    /// Every call.
+    All,
+}
+
+/// Analysis settings.
+#[derive(Clone, Debug)]
+pub struct Options {
+    pub keep: Keep,
+    /// Kept bytes at most; past it no more bytes are kept (and a problem
+    /// says so).
+    pub keep_limit: usize,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            keep: Keep::Nothing,
+            keep_limit: DEFAULT_KEEP_LIMIT,
+        }
+    }
+}
+
+/// Everything the analysis found, with no terminal code: what the CLI
+/// reports and the TUI shows.
+#[derive(Clone, Debug, Default)]
+pub struct Triage {
+    pub sources: Vec<SourceInfo>,
+    /// Calls in order of their first message.
+    pub calls: Vec<Call>,
+    pub endpoints: Vec<Endpoint>,
+    /// Method names by [`Method`] number.
+    pub methods: Vec<Box<str>>,
+    /// The first [`MAX_PROBLEMS`] problems.
+    pub problems: Vec<Problem>,
+    /// All problems, listed or not.
+    pub problem_count: u64,
+    /// SIP messages handed to the analysis.
+    pub messages: u64,
+    /// Messages dropped by the duplicate rule.
+    pub duplicates: u64,
+    /// Messages skipped: no start line or no Call-ID.
+    pub skipped: u64,
+    pub first_ns: Option<i64>,
+    pub last_ns: Option<i64>,
+    /// Every kept header value, URI and tag, one after the other.
+    pub text: String,
+}
+
+impl Triage {
+    /// A piece of [`Triage::text`].
+    pub fn text(&self, s: Span) -> &str {
+        span_str(&self.text, s)
+    }
+
+    /// The first kept value of a kind on one message of a call.
+    pub fn extra(&self, c: &Call, msg: u32, kind: ExtraKind) -> Option<&str> {
+        extra_in(&self.text, c, msg, kind)
+    }
+
+    /// The From URI of a call's first request.
+    pub fn from_uri(&self, c: &Call) -> &str {
+        self.text(c.from_uri)
+    }
+
+    /// The To URI of a call's first request.
+    pub fn to_uri(&self, c: &Call) -> &str {
+        self.text(c.to_uri)
+    }
+
+    /// The name of a method.
+    pub fn method_name(&self, m: Method) -> &str {
+        self.methods.get(m.0 as usize).map_or("UNKNOWN", |s| s)
+    }
+
+    /// An endpoint, when known.
+    pub fn endpoint(&self, e: Ep) -> Option<Endpoint> {
+        self.endpoints.get(e as usize).copied()
+    }
+
+    /// `ip:port`, or `?` when unknown.
+    pub fn endpoint_str(&self, e: Ep) -> String {
+        self.endpoint(e)
+            .map_or_else(|| "?".into(), |e| e.to_string())
+    }
+
+    /// The call with this exact Call-ID.
+    pub fn call(&self, call_id: &str) -> Option<&Call> {
+        self.calls.iter().find(|c| c.call_id == call_id)
+    }
+}
+
+/// A piece of a text arena (empty when out of range).
+pub fn span_str(text: &str, s: Span) -> &str {
+    let start = s.start as usize;
+    text.get(start..start + s.len as usize).unwrap_or("")
+}
+
+/// The first value of a kind on one message, from the text arena.
+pub fn extra_in<'a>(text: &'a str, c: &Call, msg: u32, kind: ExtraKind) -> Option<&'a str> {
+    c.extras_of(msg)
+        .iter()
+        .find(|e| e.kind == kind)
+        .map(|e| span_str(text, e.at))
+}
+
+/// Text arena size at most (u32 offsets); past it values are not kept.
+const MAX_TEXT: usize = u32::MAX as usize - MAX_EXTRA * 4;
+
+/// Append to the arena; the span of what was added.
+fn put(text: &mut String, v: &[u8]) -> Span {
+    if text.len() > MAX_TEXT {
+        return Span::default();
+    }
+    let start = text.len() as u32;
+    match std::str::from_utf8(v) {
+        Ok(t) => text.push_str(t),
+        Err(_) => text.push_str(&String::from_utf8_lossy(v)),
+    }
+    Span {
+        start,
+        len: text.len() as u32 - start,
+    }
+}
+
+/// The streaming analysis: feed it records (it is a [`Sink`]), then
+/// [`Analyzer::finish`].
+pub struct Analyzer {
+    opts: Options,
+    calls: Vec<Call>,
+    /// Call index by a hash of the Call-ID (collisions probe the next
+    /// value), verified against `ids`.
+    call_ids: HashMap<u64, u32, FixedState>,
+    /// Every Call-ID's bytes, one after the other.
+    ids: Vec<u8>,
+    /// Where each call's Call-ID is in `ids`.
+    id_spans: Vec<(u32, u32)>,
+    endpoints: Vec<Endpoint>,
+    endpoint_ids: HashMap<Endpoint, Ep, FixedState>,
+    methods: Vec<Box<str>>,
+    problems: Vec<Problem>,
+    problem_count: u64,
+    messages: u64,
+    skipped: u64,
+    kept_bytes: usize,
+    keep_full: bool,
+    first_ns: Option<i64>,
+    last_ns: Option<i64>,
+    hasher: FixedState,
+    text: String,
+    recent_eps: [(Endpoint, Ep); 4],
+}
+
+impl Default for Analyzer {
+    fn default() -> Self {
+        Analyzer::new(Options::default())
+    }
+}
+
+impl Sink for Analyzer {
+    fn record(&mut self, r: Record<'_>) {
+        self.messages += 1;
+        if let Some(t) = r.time_ns {
+            self.first_ns = Some(self.first_ns.map_or(t, |f| f.min(t)));
+            self.last_ns = Some(self.last_ns.map_or(t, |l| l.max(t)));
+        }
+        let Some(s) = skim::skim(r.sip) else {
+            self.skipped += 1;
+            self.push_problem(
+                r.file,
+                Some(r.frame),
+                "SIP message skipped: no valid start line",
+            );
+            return;
+        };
+        if s.call_id.is_empty() {
+            self.skipped += 1;
+            self.push_problem(
+                r.file,
+                Some(r.frame),
+                "SIP message skipped: no Call-ID header",
+            );
+            return;
+        }
+        self.add(&r, &s);
+    }
+
+    fn problem(&mut self, p: Problem) {
+        self.problem_count += 1;
+        if self.problems.len() < MAX_PROBLEMS {
+            self.problems.push(p);
+        }
+    }
+}
+
+impl Analyzer {
+    pub fn new(opts: Options) -> Analyzer {
+        Analyzer {
+            opts,
+            calls: Vec::new(),
+            call_ids: HashMap::with_hasher(FixedState::with_seed(0x5eed)),
+            ids: Vec::new(),
+            id_spans: Vec::new(),
+            endpoints: Vec::new(),
+            endpoint_ids: HashMap::with_hasher(FixedState::with_seed(0xe9)),
+            methods: KNOWN_METHODS.iter().map(|s| Box::from(*s)).collect(),
+            problems: Vec::new(),
+            problem_count: 0,
+            messages: 0,
+            skipped: 0,
+            kept_bytes: 0,
+            keep_full: false,
+            first_ns: None,
+            last_ns: None,
+            hasher: FixedState::with_seed(0x1234_5678),
+            text: String::new(),
+            recent_eps: [(
+                Endpoint {
+                    ip: std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED),
+                    port: 0,
+                },
+                NO_EP,
+            ); 4],
+        }
+    }
+
+    fn push_problem(&mut self, file: u32, frame: Option<u64>, text: &str) {
+        self.problem(Problem {
+            file,
+            frame,
+            text: text.to_string(),
+        });
+    }
+
+    fn endpoint(&mut self, e: Option<Endpoint>) -> Ep {
+        let Some(e) = e else { return NO_EP };
+        // Most messages travel between the same few addresses.
+        if let Some(&(_, id)) = self
+            .recent_eps
+            .iter()
+            .find(|(r, id)| *id != NO_EP && *r == e)
+        {
+            return id;
+        }
+        let id = match self.endpoint_ids.get(&e) {
+            Some(&id) => id,
+            None => {
+                let id = self.endpoints.len() as Ep;
+                self.endpoints.push(e);
+                self.endpoint_ids.insert(e, id);
+                id
+            }
+        };
+        self.recent_eps.rotate_right(1);
+        self.recent_eps[0] = (e, id);
+        id
+    }
+
+    fn method(&mut self, name: &[u8]) -> Method {
+        let known = match name {
+            b"INVITE" => Method::INVITE,
+            b"ACK" => Method::ACK,
+            b"BYE" => Method::BYE,
+            b"CANCEL" => Method::CANCEL,
+            b"REGISTER" => Method::REGISTER,
+            b"OPTIONS" => Method::OPTIONS,
+            b"PRACK" => Method::PRACK,
+            b"SUBSCRIBE" => Method::SUBSCRIBE,
+            b"NOTIFY" => Method::NOTIFY,
+            b"PUBLISH" => Method::PUBLISH,
+            b"INFO" => Method::INFO,
+            b"REFER" => Method::REFER,
+            b"MESSAGE" => Method::MESSAGE,
+            b"UPDATE" => Method::UPDATE,
+            b"" => return Method::UNKNOWN,
+            _ => Method::UNKNOWN,
+        };
+        if known != Method::UNKNOWN {
+            return known;
+        }
+        if let Some(i) = self
+            .methods
+            .iter()
+            .position(|m| m.as_bytes() == name)
+            .filter(|&i| i > 0)
+        {
+            return Method(i as u8);
+        }
+        if self.methods.len() >= 256
+            || name.len() > 32
+            || !name
+                .iter()
+                .all(|&b| crate::message::headers::is_token_char(b))
+        {
+            return Method::UNKNOWN;
+        }
+        // A token is ASCII, so this is valid UTF-8.
+        self.methods
+            .push(String::from_utf8_lossy(name).into_owned().into_boxed_str());
+        Method((self.methods.len() - 1) as u8)
+    }
+
+    /// The call of a Call-ID, created on first sight. The Call-ID's bytes
+    /// are stored once, in `ids`.
+    fn call_index(&mut self, id: &[u8], transport: Transport) -> u32 {
+        let mut h = self.hash(&[id]);
+        loop {
+            match self.call_ids.get(&h) {
+                Some(&i) => {
+                    let (a, b) = self.id_spans[i as usize];
+                    if &self.ids[a as usize..b as usize] == id {
+                        return i;
+                    }
+                    // Another Call-ID with the same hash: probe on.
+                    h = h.wrapping_add(1);
+                }
+                None => {
+                    let i = self.calls.len() as u32;
+                    self.calls.push(Call::new(transport));
+                    let a = self.ids.len() as u32;
+                    self.ids.extend_from_slice(id);
+                    self.id_spans.push((a, self.ids.len() as u32));
+                    self.call_ids.insert(h, i);
+                    return i;
+                }
+            }
+        }
+    }
+
+    fn hash(&self, parts: &[&[u8]]) -> u64 {
+        let mut h = self.hasher.build_hasher();
+        for p in parts {
+            h.write(p);
+            h.write_u8(0xff);
+        }
+        h.finish()
+    }
+
+    fn wants(&self, call_id: &[u8]) -> bool {
+        match &self.opts.keep {
+            Keep::Nothing => false,
+            Keep::All => true,
+            Keep::Calls(ids) => ids.iter().any(|id| call_id.starts_with(id)),
+        }
+    }
+
+    fn add(&mut self, r: &Record<'_>, s: &Skim<'_>) {
+        let src = self.endpoint(r.src);
+        let dst = self.endpoint(r.dst);
+        let method = self.method(s.method());
+        let ci = self.call_index(s.call_id, r.transport);
+        let code = s.code().unwrap_or(0);
+        let to_tag = s.to_tag();
+        let in_dialog = code == 0 && !to_tag.is_empty();
+
+        // The transaction (RFC 3261 §17.1.3, §17.2.3).
+        let branch = s.branch();
+        let rfc2543 = !skim::has_magic_cookie(branch);
+        let base = if rfc2543 {
+            let cseq = s.cseq.unwrap_or(0).to_le_bytes();
+            self.hash(&[branch, s.sent_by(), s.from_tag(), &cseq])
+        } else {
+            self.hash(&[branch, s.sent_by()])
+        };
+        let key = |m: Method| base ^ (u64::from(m.0) << 56) ^ u64::from(m.0);
+        // The ACK of a non-2xx response shares its INVITE's transaction.
+        let call = &mut self.calls[ci as usize];
+        let mut txn = NONE;
+        if method == Method::ACK {
+            txn = call.find_txn(key(Method::INVITE));
+        }
+        if txn == NONE {
+            txn = call.find_txn(key(method));
+        }
+        if txn == NONE {
+            txn = call.txns.len() as u32;
+            call.txns.push(Txn {
+                base,
+                key: key(method),
+                method,
+                cseq: s.cseq.unwrap_or(0),
+                in_dialog,
+                rfc2543,
+                request: NONE,
+                requests: 0,
+                first_response: NONE,
+                final_msg: NONE,
+                final_code: 0,
+                cancels: NONE,
+                cancelled_by: NONE,
+                primary: false,
+            });
+            call.index_txn(txn);
+        }
+
+        let mut flags = 0u16;
+        if s.credentials && code == 0 {
+            flags |= flag::CREDENTIALS;
+        }
+        if in_dialog {
+            flags |= flag::IN_DIALOG;
+        }
+        let is_sdp = !s.body.is_empty()
+            && (skim::find_ci(s.content_type, b"sdp").is_some()
+                || skim::find_ci(s.content_type, b"multipart").is_some());
+        if is_sdp {
+            flags |= flag::SDP;
+        }
+        let want_bytes = self.wants(s.call_id);
+        let hash = {
+            let mut h = self.hasher.build_hasher();
+            h.write(r.sip);
+            h.finish() as u32
+        };
+        let text = &mut self.text;
+        let call = &mut self.calls[ci as usize];
+        let tx = &mut call.txns[txn as usize];
+        if code == 0 && tx.in_dialog != in_dialog && method != Method::ACK {
+            // The request arrived after its responses: trust the request.
+            tx.in_dialog = in_dialog;
+        }
+        let leg = if to_tag.is_empty() {
+            0
+        } else {
+            match call
+                .legs
+                .iter()
+                .position(|l| span_str(text, *l).as_bytes() == to_tag)
+            {
+                Some(i) => (i + 1).min(255) as u8,
+                None if call.legs.len() < 254 => {
+                    call.legs.push(put(text, to_tag));
+                    call.legs.len() as u8
+                }
+                None => 255,
+            }
+        };
+        let seq = call.msgs.len() as u32;
+        // URIs: from the first request, replaced by the first initial INVITE's.
+        if code == 0
+            && method != Method::ACK
+            && (call.from_uri.len == 0
+                || (method == Method::INVITE
+                    && !in_dialog
+                    && !call
+                        .msgs
+                        .iter()
+                        .any(|m| m.method == Method::INVITE && m.is_request())))
+        {
+            call.from_uri = put(text, skim::name_addr_uri(s.from));
+            call.to_uri = put(text, skim::name_addr_uri(s.to));
+            call.transport = r.transport;
+        }
+
+        // The few header values kept.
+        let mut push = |kind: ExtraKind, v: &[u8]| {
+            let v = &v[..v.len().min(MAX_EXTRA)];
+            let at = put(text, v);
+            call.extras.push(Extra { msg: seq, kind, at });
+        };
+        if let Start::Response { reason, .. } = s.start
+            && code >= 200
+            && !(code == 200 && reason == b"OK")
+        {
+            push(ExtraKind::Phrase, reason);
+        }
+        for (which, v) in s.rare() {
+            let kind = match which {
+                Rare::Reason => ExtraKind::Reason,
+                Rare::Warning => ExtraKind::Warning,
+                Rare::RetryAfter => ExtraKind::RetryAfter,
+                Rare::WwwAuthenticate | Rare::ProxyAuthenticate => {
+                    if code == 401 || code == 407 {
+                        flags |= flag::CHALLENGE;
+                        if skim::challenge_is_stale(v) {
+                            flags |= flag::STALE;
+                        }
+                    }
+                    ExtraKind::Challenge
+                }
+                Rare::SessionExpires => ExtraKind::SessionExpires,
+                Rare::MinSe => ExtraKind::MinSe,
+                Rare::MinExpires => ExtraKind::MinExpires,
+                Rare::Expires => {
+                    if !matches!(method, Method::REGISTER | Method::SUBSCRIBE) {
+                        continue;
+                    }
+                    ExtraKind::Expires
+                }
+                Rare::Event => {
+                    let v = skim::trim(v);
+                    if v.len() >= 5 && v[..5].eq_ignore_ascii_case(b"refer") {
+                        flags |= flag::EVENT_REFER;
+                    }
+                    ExtraKind::Event
+                }
+                Rare::SubscriptionState => ExtraKind::SubscriptionState,
+            };
+            push(kind, v);
+        }
+        if is_sdp && code == 0 && text.len() <= MAX_TEXT {
+            let start = text.len();
+            sdp_summary(s.body, text);
+            if text.len() > start {
+                let at = Span {
+                    start: start as u32,
+                    len: (text.len() - start) as u32,
+                };
+                call.extras.push(Extra {
+                    msg: seq,
+                    kind: ExtraKind::Sdp,
+                    at,
+                });
+            }
+        }
+
+        if r.frames.len() > 1 {
+            call.extra_frames.extend(
+                r.frames
+                    .iter()
+                    .filter(|&&f| f != r.frame)
+                    .map(|&f| (r.file, f)),
+            );
+        }
+        call.msgs.push(Msg {
+            time_ns: r.time_ns.unwrap_or(i64::MIN),
+            frame: r.frame,
+            file: r.file,
+            src,
+            dst,
+            cseq: s.cseq.unwrap_or(0),
+            txn,
+            len: r.sip.len().min(u32::MAX as usize) as u32,
+            hash,
+            seq,
+            code,
+            method,
+            leg,
+            flags,
+        });
+        if want_bytes {
+            if self.kept_bytes + r.sip.len() <= self.opts.keep_limit {
+                self.kept_bytes += r.sip.len();
+                call.raw.push((seq, Box::from(r.sip)));
+            } else if !self.keep_full {
+                self.keep_full = true;
+                let limit = self.opts.keep_limit >> 20;
+                self.push_problem(
+                    r.file,
+                    Some(r.frame),
+                    &format!(
+                        "more than {limit} MiB of messages selected: later messages are summarised only"
+                    ),
+                );
+            }
+        }
+    }
+
+    /// Finish the analysis: order, deduplicate, derive, find.
+    pub fn finish(self, sources: Vec<SourceInfo>, kb: &crate::kb::Kb) -> Triage {
+        // The lookup tables are done with: free them before the findings
+        // and the report allocate.
+        drop(self.call_ids);
+        drop(self.endpoint_ids);
+        let mut calls = self.calls;
+        for (c, &(a, b)) in calls.iter_mut().zip(&self.id_spans) {
+            c.call_id = String::from_utf8_lossy(&self.ids[a as usize..b as usize]).into_owned();
+            c.txn_index = None;
+        }
+        drop(self.ids);
+        let trace_end = self.last_ns;
+        let mut duplicates = 0u64;
+        for call in &mut calls {
+            order_and_dedupe(call);
+            duplicates += u64::from(call.duplicates);
+            derive(call, trace_end);
+        }
+        calls.sort_by_key(|c| {
+            (
+                c.start_ns.unwrap_or(i64::MAX),
+                c.msgs[0].file,
+                c.msgs[0].frame,
+            )
+        });
+        let mut t = Triage {
+            sources,
+            calls,
+            endpoints: self.endpoints,
+            methods: self.methods,
+            problems: self.problems,
+            problem_count: self.problem_count,
+            messages: self.messages,
+            duplicates,
+            skipped: self.skipped,
+            first_ns: self.first_ns,
+            last_ns: self.last_ns,
+            text: self.text,
+        };
+        let ctx = findings::Context::new(&t, kb);
+        let mut all: Vec<(usize, Vec<Finding>)> = Vec::new();
+        for (i, c) in t.calls.iter().enumerate() {
+            let f = findings::run(c, &ctx);
+            if !f.is_empty() {
+                all.push((i, f));
+            }
+        }
+        for (i, f) in all {
+            t.calls[i].findings = f;
+        }
+        t
+    }
+}
+
+/// Sort by time (stable: arrival order among equal or unknown times), drop
+/// duplicates, mark retransmissions, and renumber extras and kept bytes.
+fn order_and_dedupe(call: &mut Call) {
+    if !call.msgs.is_sorted_by_key(|m| m.time_ns) {
+        call.msgs.sort_by_key(|m| m.time_ns);
+    }
+    let same = |a: &Msg, b: &Msg| {
+        a.hash == b.hash
+            && a.len == b.len
+            && a.src == b.src
+            && a.dst == b.dst
+            && a.txn == b.txn
+            && a.code == b.code
+            && a.method == b.method
+    };
+    // Duplicates: a copy of a message less than the window earlier.
+    let mut dups = 0usize;
+    for i in 1..call.msgs.len() {
+        let m = call.msgs[i];
+        let Some(t) = m.time() else { continue };
+        for j in (0..i).rev() {
+            let p = &call.msgs[j];
+            match p.time() {
+                Some(pt) if t - pt < DUPLICATE_WINDOW_NS => {
+                    if p.flags & DUP == 0 && same(p, &m) {
+                        call.msgs[i].flags |= DUP;
+                        dups += 1;
+                        break;
+                    }
+                }
+                _ => break,
+            }
+        }
+    }
+    if dups > 0 {
+        let gone: std::collections::HashSet<u32> = call
+            .msgs
+            .iter()
+            .filter(|m| m.flags & DUP != 0)
+            .map(|m| m.seq)
+            .collect();
+        for m in call.msgs.iter().filter(|m| m.flags & DUP != 0) {
+            call.extra_frames.push((m.file, m.frame));
+        }
+        call.msgs.retain(|m| m.flags & DUP == 0);
+        call.duplicates = dups as u32;
+        call.extras.retain(|e| !gone.contains(&e.msg));
+        call.raw.retain(|(s, _)| !gone.contains(s));
+    }
+    // Retransmissions: the same bytes earlier in the same transaction.
+    if call.msgs.len() <= 48 {
+        for i in 1..call.msgs.len() {
+            let m = call.msgs[i];
+            if call.msgs[..i].iter().any(|p| same(p, &m)) {
+                call.msgs[i].flags |= flag::RETRANS;
+            }
+        }
+    } else {
+        let mut seen = std::collections::HashSet::with_capacity(call.msgs.len());
+        for m in &mut call.msgs {
+            let key = (m.hash, m.len, m.src, m.dst, m.txn, m.code, m.method);
+            if !seen.insert(key) {
+                m.flags |= flag::RETRANS;
+            }
+        }
+    }
+    // Renumber: extras and bytes refer to arrival order until now.
+    if call.msgs.iter().enumerate().all(|(i, m)| m.seq == i as u32) {
+        return;
+    }
+    let mut pos = vec![
+        NONE;
+        call.msgs
+            .iter()
+            .map(|m| m.seq as usize + 1)
+            .max()
+            .unwrap_or(0)
+    ];
+    for (i, m) in call.msgs.iter().enumerate() {
+        pos[m.seq as usize] = i as u32;
+    }
+    for e in &mut call.extras {
+        e.msg = pos[e.msg as usize];
+    }
+    call.extras.sort_by_key(|e| e.msg);
+    for (s, _) in &mut call.raw {
+        *s = pos[*s as usize];
+    }
+    call.raw.sort_by_key(|(s, _)| *s);
+}
+
+/// A message flag used only while deduplicating.
+const DUP: u16 = 1 << 15;
+
+fn ms(from: i64, to: i64) -> u64 {
+    ((to - from).max(0) / 1_000_000) as u64
+}
+
+/// Derive the transactions' and the call's facts from the ordered messages.
+fn derive(call: &mut Call, trace_end: Option<i64>) {
+    for (i, m) in call.msgs.iter().enumerate() {
+        let i = i as u32;
+        let t = &mut call.txns[m.txn as usize];
+        if m.is_request() {
+            if m.method == t.method {
+                if t.request == NONE {
+                    t.request = i;
+                }
+                t.requests += 1;
+            }
+        } else {
+            if t.first_response == NONE {
+                t.first_response = i;
+            }
+            if m.is_final() && t.final_msg == NONE {
+                t.final_msg = i;
+                t.final_code = m.code;
+            }
+        }
+    }
+    // CANCEL to INVITE (same branch; RFC 3261 §9.1).
+    for c in 0..call.txns.len() {
+        if call.txns[c].method != Method::CANCEL {
+            continue;
+        }
+        let base = call.txns[c].base;
+        if let Some(inv) = call
+            .txns
+            .iter()
+            .position(|t| t.method == Method::INVITE && t.base == base)
+        {
+            call.txns[c].cancels = inv as u32;
+            call.txns[inv].cancelled_by = c as u32;
+        }
+    }
+    call.retransmissions = call.msgs.iter().filter(|m| m.has(flag::RETRANS)).count() as u32;
+    call.start_ns = call.msgs.iter().find_map(Msg::time);
+    call.end_ns = call.msgs.iter().rev().find_map(Msg::time);
+
+    // The call's method: the first initial INVITE, else the first request
+    // (else the first response). Messages are in time order, so a
+    // transaction's first message index orders the transactions.
+    let first_of = |t: &Txn| t.request.min(t.first_response);
+    let by_first = |pred: &dyn Fn(&Txn) -> bool| {
+        (0..call.txns.len() as u32)
+            .filter(|&t| pred(&call.txns[t as usize]))
+            .min_by_key(|&t| first_of(&call.txns[t as usize]))
+    };
+    let first = by_first(&|t| t.method == Method::INVITE && !t.in_dialog && t.request != NONE)
+        .or_else(|| by_first(&|t| t.method == Method::INVITE && !t.in_dialog))
+        .or_else(|| by_first(&|t| t.request != NONE))
+        .or_else(|| by_first(&|_| true));
+    let Some(first) = first else { return };
+    let ft = &call.txns[first as usize];
+    call.method = ft.method;
+    let first_in_dialog = ft.in_dialog;
+    let method = call.method;
+    for (t, tx) in call.txns.iter_mut().enumerate() {
+        tx.primary = tx.method == method
+            && tx.in_dialog == first_in_dialog
+            && (!tx.in_dialog || t as u32 == first);
+    }
+    let first_req = call.txns[first as usize].request;
+    call.first_request = first_req;
+
+    // Final: the first 2xx, else the last final response.
+    let finals = || {
+        call.txns
+            .iter()
+            .filter(|t| t.primary && t.final_msg != NONE)
+            .map(|t| t.final_msg)
+    };
+    call.final_msg = finals()
+        .filter(|&m| (200..300).contains(&call.msgs[m as usize].code))
+        .min()
+        .or_else(|| finals().max())
+        .unwrap_or(NONE);
+
+    // Addresses: the first request's, else the reverse of a response's.
+    if let Some(m) = call.msgs.get(first_req as usize) {
+        call.src = m.src;
+        call.dst = m.dst;
+    } else if let Some(m) = call
+        .msgs
+        .iter()
+        .find(|m| m.is_response() && call.txns[m.txn as usize].primary)
+    {
+        call.src = m.dst;
+        call.dst = m.src;
+    }
+
+    // Timings from the first request.
+    let t0 = call.msgs.get(first_req as usize).and_then(Msg::time);
+    if let Some(t0) = t0 {
+        let resp = |pred: &dyn Fn(&Msg) -> bool| {
+            call.msgs
+                .iter()
+                .filter(|m| m.is_response() && call.txns[m.txn as usize].primary && pred(m))
+                .find_map(Msg::time)
+                .map(|t| ms(t0, t))
+        };
+        call.first_provisional_ms = resp(&|m| m.code < 200);
+        call.answer_ms = resp(&|m| (200..300).contains(&m.code));
+        if call.method == Method::INVITE {
+            call.pdd_ms = resp(&|m| (101..300).contains(&m.code));
+        }
+    }
+
+    call.outcome = match call.final_code() {
+        Some(c) if (200..300).contains(&c) => Outcome::Answered,
+        Some(c) if is_user_code(c) => Outcome::User,
+        Some(_) => Outcome::Failure,
+        None => no_final_outcome(call, t0, trace_end),
+    };
+}
+
+/// The outcome of a call without a final response. Without any response
+/// the client gives up 64*T1 after the request (Timer B/F, RFC 3261
+/// §17.1.1.2, §17.1.2.2). An INVITE that got a provisional response waits
+/// longer (ringing can last minutes): it has failed once the caller sent
+/// BYE or CANCEL, or once the trace goes on for Timer C (3 min, §16.6)
+/// after the call's last message; until then it is pending.
+fn no_final_outcome(call: &Call, t0: Option<i64>, trace_end: Option<i64>) -> Outcome {
+    let (Some(t0), Some(end)) = (t0.or(call.start_ns), trace_end) else {
+        return Outcome::Pending;
+    };
+    let provisional = call
+        .msgs
+        .iter()
+        .any(|m| m.is_response() && call.txns[m.txn as usize].primary);
+    if call.method != Method::INVITE || !provisional {
+        return if end - t0 >= TIMER_B_NS {
+            Outcome::Failure
+        } else {
+            Outcome::Pending
+        };
+    }
+    let given_up = call
+        .msgs
+        .iter()
+        .any(|m| m.is_request() && matches!(m.method, Method::BYE | Method::CANCEL));
+    let last = call.end_ns.unwrap_or(t0);
+    if given_up || end - last >= TIMER_C_NS {
+        Outcome::Failure
+    } else {
+        Outcome::Pending
+    }
+}
+
+/// Append a short summary of an SDP body to `out`: each media line with
+/// its codecs (`audio: PCMA/8000 PCMU/8000 telephone-event/8000`). One
+/// pass over the body, no allocation beyond `out`.
+pub fn sdp_summary(body: &[u8], out: &mut String) {
+    const MAX_MEDIA: usize = 8;
+    const MAX_MAP: usize = 32;
+    let mut media: [&[u8]; MAX_MEDIA] = [&[]; MAX_MEDIA];
+    let mut n_media = 0;
+    let mut map: [(&[u8], &[u8]); MAX_MAP] = [(&[], &[]); MAX_MAP];
+    let mut n_map = 0;
+    for line in body.split(|&b| b == b'\n') {
+        let line = skim::trim(line);
+        if let Some(m) = line.strip_prefix(b"m=") {
+            if n_media < MAX_MEDIA {
+                media[n_media] = m;
+                n_media += 1;
+            }
+        } else if let Some(a) = line.strip_prefix(b"a=rtpmap:")
+            && n_map < MAX_MAP
+            && let Some(sp) = a.iter().position(u8::is_ascii_whitespace)
+        {
+            map[n_map] = (&a[..sp], skim::trim(&a[sp..]));
+            n_map += 1;
+        }
+    }
+    let push = |out: &mut String, b: &[u8], max: usize| {
+        out.push_str(&String::from_utf8_lossy(&b[..b.len().min(max)]));
+    };
+    let mut first = true;
+    for m in &media[..n_media] {
+        let mut parts = m
+            .split(|b| b.is_ascii_whitespace())
+            .filter(|p| !p.is_empty());
+        let (Some(kind), Some(port), Some(_proto)) = (parts.next(), parts.next(), parts.next())
+        else {
+            continue;
+        };
+        if !first {
+            out.push_str("; ");
+        }
+        first = false;
+        push(out, kind, 16);
+        if port == b"0" {
+            out.push_str(" (port 0: declined)");
+        }
+        out.push(':');
+        for pt in parts.take(16) {
+            out.push(' ');
+            // The codec from a=rtpmap:PT, else the static table.
+            match map[..n_map].iter().find(|(p, _)| *p == pt) {
+                Some((_, name)) => push(out, name, 40),
+                None => match std::str::from_utf8(pt).ok().and_then(static_payload) {
+                    Some(s) => out.push_str(s),
+                    None => push(out, pt, 16),
+                },
+            }
+        }
+    }
+}
+
+/// RTP payload types with a static codec (RFC 3551 §6).
+fn static_payload(pt: &str) -> Option<&'static str> {
+    Some(match pt {
+        "0" => "PCMU/8000",
+        "3" => "GSM/8000",
+        "4" => "G723/8000",
+        "8" => "PCMA/8000",
+        "9" => "G722/8000",
+        "13" => "CN/8000",
+        "18" => "G729/8000",
+        "26" => "JPEG/90000",
+        "31" => "H261/90000",
+        "34" => "H263/90000",
+        _ => return None,
+    })
+}

@@ -1,0 +1,326 @@
+//! One call in detail (`--call ID`): facts, the ladder, every finding with
+//! its evidence, and the failing response explained as `sipfix explain`
+//! does, its checklist steps with what the response and the request say.
+
+use super::ladder::ladder;
+use super::text::{Out, header};
+use super::{call_id, code_label, duration, failing_response, final_label, rfc3339};
+use crate::kb::Kb;
+use crate::message::{self, Explanation};
+use crate::render::{TextStyle, md_code, md_escape};
+use crate::sanitize;
+use crate::trace::model::{Call, NONE, Triage};
+
+/// Per checklist step, a request's values of the headers the step inspects.
+pub type StepValues = Vec<Vec<(String, Vec<String>)>>;
+
+/// The failing response explained, and the request it answers.
+pub struct Explained {
+    /// Index of the response in the call.
+    pub msg: u32,
+    pub explanation: Explanation,
+    /// Index of the request it answers, and per checklist step the
+    /// request's values of the headers the step inspects.
+    pub request: Option<(u32, StepValues)>,
+}
+
+/// Explain the call's failing response, when its bytes were kept.
+pub fn explain(c: &Call, kb: &Kb) -> Option<Explained> {
+    let msg = failing_response(c)?;
+    let bytes = c.raw_of(msg)?;
+    let explanation = message::decode(bytes, kb).ok()?;
+    let txn = c.txn_of(&c.msgs[msg as usize]);
+    let request = (txn.request != NONE)
+        .then(|| c.raw_of(txn.request).map(|b| (txn.request, b)))
+        .flatten()
+        .and_then(|(i, b)| message::parse(b).ok().map(|m| (i, m)))
+        .map(|(i, req)| {
+            let per_step = explanation
+                .checklist
+                .iter()
+                .map(|step| {
+                    step.headers
+                        .iter()
+                        .filter_map(|h| {
+                            let v: Vec<String> = req
+                                .values(&h.name)
+                                .into_iter()
+                                .map(str::to_string)
+                                .collect();
+                            (!v.is_empty()).then(|| (h.name.clone(), v))
+                        })
+                        .collect()
+                })
+                .collect();
+            (i, per_step)
+        });
+    Some(Explained {
+        msg,
+        explanation,
+        request,
+    })
+}
+
+fn facts(t: &Triage, kb: &Kb, c: &Call) -> Vec<(String, String)> {
+    let request = if c.first_request == NONE || t.from_uri(c).is_empty() {
+        format!(
+            "{} (the request is not in the trace)",
+            t.method_name(c.method)
+        )
+    } else {
+        format!(
+            "{} from {} to {}",
+            t.method_name(c.method),
+            sanitize::inline(t.from_uri(c)),
+            sanitize::inline(t.to_uri(c))
+        )
+    };
+    let mut v = vec![
+        ("Request".to_string(), request),
+        (
+            "Path".to_string(),
+            format!(
+                "{} -> {} ({})",
+                t.endpoint_str(c.src),
+                t.endpoint_str(c.dst),
+                super::json::transport_name(c.transport)
+            ),
+        ),
+    ];
+    if let Some(s) = c.start_ns {
+        let span = c.end_ns.map(|e| duration(e - s)).unwrap_or_default();
+        v.push((
+            "Start".to_string(),
+            format!("{} (lasts {span})", rfc3339(s)),
+        ));
+    }
+    let fin = match c.final_response() {
+        Some(m) => format!(
+            "{} from {}{}",
+            final_label(t, kb, c),
+            t.endpoint_str(m.src),
+            c.ms_since_start(c.final_msg)
+                .map(|ms| format!(" after {ms} ms"))
+                .unwrap_or_default()
+        ),
+        None => "none".to_string(),
+    };
+    v.push((
+        "Final".to_string(),
+        format!("{fin}; outcome {}", c.outcome.label()),
+    ));
+    let mut timing = Vec::new();
+    if let Some(ms) = c.first_provisional_ms {
+        timing.push(format!("first provisional {ms} ms"));
+    }
+    if let Some(ms) = c.pdd_ms {
+        timing.push(format!("post-dial delay {ms} ms"));
+    }
+    if let Some(ms) = c.answer_ms {
+        timing.push(format!("answered after {ms} ms"));
+    }
+    if !timing.is_empty() {
+        v.push(("Timing".to_string(), timing.join(", ")));
+    }
+    v.push((
+        "Messages".to_string(),
+        format!(
+            "{}, retransmissions {}, duplicate copies dropped {}, dialogs {}",
+            c.msgs.len(),
+            c.retransmissions,
+            c.duplicates,
+            c.legs.len()
+        ),
+    ));
+    v
+}
+
+fn evidence_ref(c: &Call, msg: Option<u32>) -> String {
+    match msg.and_then(|m| c.msgs.get(m as usize).map(|x| (m, x))) {
+        Some((m, x)) => format!("#{} (frame {})", m + 1, x.frame),
+        None => "-".to_string(),
+    }
+}
+
+/// The call in plain text.
+pub fn text(t: &Triage, kb: &Kb, c: &Call, st: TextStyle) -> String {
+    let mut o = Out::new(st);
+    header(t, &mut o);
+    o.heading(&format!("Call {}", call_id(c)));
+    for (k, v) in facts(t, kb, c) {
+        o.para(&format!("  {k}: "), "      ", &v);
+    }
+    o.heading("Ladder");
+    for l in ladder(t, kb, c, st) {
+        o.raw(l);
+    }
+    o.heading(&format!("Findings: {}", c.findings.len()));
+    if c.findings.is_empty() {
+        o.para(
+            "  ",
+            "  ",
+            "none: nothing in this call matches a known problem.",
+        );
+    }
+    for f in &c.findings {
+        o.para(
+            "  ",
+            "    ",
+            &format!("[{}] {}: {}", f.severity.label(), f.id, f.text),
+        );
+        let see = f
+            .code
+            .map(|code| format!("; see sipfix show {code}"))
+            .unwrap_or_default();
+        o.para("    ", "    ", &format!("({}{see})", f.rfc));
+        for e in &f.evidence {
+            let line = match e.msg {
+                Some(_) => format!("{}: {}", evidence_ref(c, e.msg), e.text),
+                None => e.text.clone(),
+            };
+            o.para("    - ", "      ", &line);
+        }
+    }
+    match explain(c, kb) {
+        Some(x) => {
+            let m = &c.msgs[x.msg as usize];
+            o.heading(&format!(
+                "The failing response explained (#{}: {})",
+                x.msg + 1,
+                code_label(t, kb, c, x.msg, m.code)
+            ));
+            // Laid out as `sipfix explain` lays it out, in the same style.
+            let body = crate::render::to_text(&message::to_doc(&x.explanation), st);
+            o.lines.extend(body.lines().map(str::to_string));
+            if let Some((req, steps)) = &x.request {
+                request_values(&mut o, &x.explanation, *req, steps);
+            }
+        }
+        None if failing_response(c).is_some() => {
+            o.heading("The failing response");
+            o.para(
+                "  ",
+                "  ",
+                "its bytes were not kept (the selected calls exceed the memory limit).",
+            );
+        }
+        None => {}
+    }
+    o.finish()
+}
+
+fn request_values(o: &mut Out, e: &Explanation, req: u32, steps: &[Vec<(String, Vec<String>)>]) {
+    if steps.iter().all(Vec::is_empty) {
+        return;
+    }
+    o.heading(&format!(
+        "What the request (#{}) says for each step",
+        req + 1
+    ));
+    for (step, vals) in e.checklist.iter().zip(steps) {
+        if vals.is_empty() {
+            continue;
+        }
+        o.para(
+            "  ",
+            "     ",
+            &format!("{}. {}", step.step, sanitize::inline(&step.title)),
+        );
+        for (name, v) in vals {
+            let shown: Vec<String> = v.iter().take(8).map(|s| super::clip(s, 80)).collect();
+            o.para(
+                "     ",
+                "       ",
+                &format!("{}: {}", sanitize::inline(name), shown.join(", ")),
+            );
+        }
+    }
+}
+
+/// The call as Markdown, for a ticket.
+pub fn markdown(t: &Triage, kb: &Kb, c: &Call) -> String {
+    let mut s = format!("## SIP call {}\n\n", md_code(&sanitize::inline(&c.call_id)));
+    for (k, v) in facts(t, kb, c) {
+        s.push_str(&format!("**{}:** {}  \n", md_escape(&k), md_escape(&v)));
+    }
+    s.push_str("\n### Ladder\n\n```text\n");
+    let st = TextStyle {
+        width: 100,
+        color: false,
+        ascii: false,
+    };
+    for l in ladder(t, kb, c, st) {
+        s.push_str(&l.replace("```", "'''"));
+        s.push('\n');
+    }
+    s.push_str("```\n\n");
+    s.push_str(&format!("### Findings ({})\n\n", c.findings.len()));
+    if c.findings.is_empty() {
+        s.push_str("None.\n\n");
+    }
+    for f in &c.findings {
+        let see = f
+            .code
+            .map(|code| format!("; see {}", md_code(&format!("sipfix show {code}"))))
+            .unwrap_or_default();
+        s.push_str(&format!(
+            "- **{} {}**: {} ({}{see})\n",
+            f.severity.label(),
+            md_code(f.id),
+            md_escape(&f.text),
+            md_escape(f.rfc)
+        ));
+        for e in &f.evidence {
+            match e.msg {
+                Some(_) => s.push_str(&format!(
+                    "  - {}: {}\n",
+                    md_escape(&evidence_ref(c, e.msg)),
+                    md_escape(&e.text)
+                )),
+                None => s.push_str(&format!("  - {}\n", md_escape(&e.text))),
+            }
+        }
+    }
+    s.push('\n');
+    if let Some(x) = explain(c, kb) {
+        s.push_str(&format!(
+            "### The failing response explained (#{})\n\n",
+            x.msg + 1
+        ));
+        // One level deeper than this document's own sections.
+        let mut fence = false;
+        for line in message::render_markdown(&x.explanation).lines() {
+            if line.starts_with("```") {
+                fence = !fence;
+            }
+            if !fence && line.starts_with('#') {
+                s.push_str("##");
+            }
+            s.push_str(line);
+            s.push('\n');
+        }
+        if let Some((req, steps)) = &x.request
+            && !steps.iter().all(Vec::is_empty)
+        {
+            s.push_str(&format!(
+                "\n### What the request (#{}) says for each step\n\n",
+                req + 1
+            ));
+            for (step, vals) in x.explanation.checklist.iter().zip(steps) {
+                if vals.is_empty() {
+                    continue;
+                }
+                s.push_str(&format!("{}. {}\n", step.step, md_escape(&step.title)));
+                for (name, v) in vals {
+                    let shown: Vec<String> = v
+                        .iter()
+                        .take(8)
+                        .map(|x| md_code(&super::clip(x, 80)))
+                        .collect();
+                    s.push_str(&format!("   - {}: {}\n", md_escape(name), shown.join(", ")));
+                }
+            }
+        }
+    }
+    s
+}

@@ -1,0 +1,337 @@
+//! One call as a ladder: the hosts as columns, one arrow per message with
+//! the time since the previous message on the left, the message number and
+//! the time since the first message on the right, retransmissions marked.
+//! With too many hosts for the width, a list of `A -> B` lines instead.
+
+use super::msg_label;
+use crate::kb::Kb;
+use crate::render::TextStyle;
+use crate::sanitize;
+use crate::trace::model::{Call, Ep, Triage, flag};
+
+/// Left column: `+12.345s`.
+const LEFT: usize = 9;
+/// Right column: ` #123  12.345 R`.
+const RIGHT: usize = 16;
+/// Narrowest lane spacing before the list layout is used.
+const MIN_LANE: usize = 12;
+
+struct Glyphs {
+    lane: char,
+    line: char,
+    right: char,
+    left: char,
+}
+
+fn glyphs(ascii: bool) -> Glyphs {
+    if ascii {
+        Glyphs {
+            lane: '|',
+            line: '-',
+            right: '>',
+            left: '<',
+        }
+    } else {
+        Glyphs {
+            lane: '│',
+            line: '─',
+            right: '▶',
+            left: '◀',
+        }
+    }
+}
+
+/// The hosts of a call in column order: the caller, the callee, then the
+/// others as they appear.
+pub fn hosts(c: &Call) -> Vec<Ep> {
+    let mut v: Vec<Ep> = Vec::new();
+    let mut push = |e: Ep| {
+        if !v.contains(&e) {
+            v.push(e);
+        }
+    };
+    push(c.src);
+    push(c.dst);
+    for m in &c.msgs {
+        push(m.src);
+        push(m.dst);
+    }
+    v
+}
+
+fn letter(i: usize) -> String {
+    if i < 26 {
+        ((b'A' + i as u8) as char).to_string()
+    } else {
+        format!("H{}", i + 1)
+    }
+}
+
+fn delta(ns: Option<i64>) -> String {
+    match ns {
+        None => "".to_string(),
+        Some(ns) => {
+            let ms = ns.max(0) / 1_000_000;
+            if ms < 10_000 {
+                format!("+{}.{:03}s", ms / 1000, ms % 1000)
+            } else if ms < 1_000_000 {
+                format!("+{}.{}s", ms / 1000, ms % 1000 / 100)
+            } else {
+                format!("+{}s", ms / 1000)
+            }
+        }
+    }
+}
+
+fn elapsed(ns: Option<i64>) -> String {
+    match ns {
+        None => "?".to_string(),
+        Some(ns) => {
+            let ms = ns.max(0) / 1_000_000;
+            format!("{}.{:03}", ms / 1000, ms % 1000)
+        }
+    }
+}
+
+/// The ladder's lines (no colour; sanitised; within `st.width` columns).
+pub fn ladder(t: &Triage, kb: &Kb, c: &Call, st: TextStyle) -> Vec<String> {
+    let width = st.width.max(40);
+    let hs = hosts(c);
+    let names: Vec<String> = hs.iter().map(|&e| t.endpoint_str(e)).collect();
+    let g = glyphs(st.ascii);
+    let avail = width.saturating_sub(LEFT + RIGHT);
+    let spacing = if hs.len() > 1 {
+        avail.saturating_sub(1) / (hs.len() - 1)
+    } else {
+        avail
+    };
+    let mut out = Vec::new();
+    let t0 = c.msgs.first().and_then(|m| m.time());
+    let fold = |s: String| {
+        if st.ascii {
+            crate::render::ascii_fold(&s)
+        } else {
+            s
+        }
+    };
+    if hs.len() > 1 && spacing < MIN_LANE {
+        // List layout.
+        for (i, n) in names.iter().enumerate() {
+            out.push(format!("  {} = {}", letter(i), n));
+        }
+        out.push(String::new());
+        let mut prev: Option<i64> = None;
+        for (i, m) in c.msgs.iter().enumerate() {
+            let from = hs.iter().position(|&e| e == m.src).unwrap_or(0);
+            let to = hs.iter().position(|&e| e == m.dst).unwrap_or(0);
+            let d = match (prev, m.time()) {
+                (Some(p), Some(t)) => Some(t - p),
+                (None, Some(_)) => Some(0),
+                _ => None,
+            };
+            prev = m.time().or(prev);
+            let rtx = if m.has(flag::RETRANS) { " R" } else { "" };
+            let label = sanitize::inline(&msg_label(t, kb, c, i as u32));
+            let line = format!(
+                "  #{:<3} {:>9} {:>9}  {} -> {}  {label}{rtx}",
+                i + 1,
+                elapsed(m.time().zip(t0).map(|(a, b)| a - b)),
+                delta(d),
+                letter(from),
+                letter(to)
+            );
+            out.push(fold(line).chars().take(width).collect());
+        }
+        out.push(String::new());
+        out.extend(crate::render::wrap(
+            "(#, seconds since the first message, time since the previous one; R = \
+             retransmission)",
+            width,
+            "  ",
+            "  ",
+        ));
+        return out;
+    }
+
+    let x_of = |i: usize| LEFT + i * spacing;
+    // Host labels: in full when they fit the lanes, else letters and a key.
+    let fits = names.iter().all(|n| n.chars().count() < spacing.max(1)) || hs.len() == 1;
+    let labels: Vec<String> = if fits {
+        names.clone()
+    } else {
+        (0..hs.len()).map(letter).collect()
+    };
+    if !fits {
+        for (i, n) in names.iter().enumerate() {
+            out.push(format!("  {} = {}", letter(i), n));
+        }
+    }
+    let mut head = vec![' '; width];
+    for (i, l) in labels.iter().enumerate() {
+        let len = l.chars().count();
+        let start = x_of(i)
+            .saturating_sub(len / 2)
+            .min(width.saturating_sub(len));
+        for (k, ch) in l.chars().enumerate() {
+            if let Some(slot) = head.get_mut(start + k) {
+                *slot = ch;
+            }
+        }
+    }
+    out.push(head.iter().collect::<String>().trim_end().to_string());
+    let mut lanes = vec![' '; width];
+    for i in 0..hs.len() {
+        lanes[x_of(i)] = g.lane;
+    }
+    out.push(lanes.iter().collect::<String>().trim_end().to_string());
+
+    let mut prev: Option<i64> = None;
+    for (i, m) in c.msgs.iter().enumerate() {
+        let from = hs.iter().position(|&e| e == m.src).unwrap_or(0);
+        let to = hs.iter().position(|&e| e == m.dst).unwrap_or(0);
+        let mut row = lanes.clone();
+        let d = match (prev, m.time()) {
+            (Some(p), Some(t)) => Some(t - p),
+            (None, Some(_)) => Some(0),
+            _ => None,
+        };
+        prev = m.time().or(prev);
+        for (k, ch) in format!("{:>8}", delta(d))
+            .chars()
+            .take(LEFT - 1)
+            .enumerate()
+        {
+            row[k] = ch;
+        }
+        let label = fold(sanitize::inline(&msg_label(t, kb, c, i as u32)));
+        let (lo, hi) = (x_of(from.min(to)), x_of(from.max(to)));
+        if from == to {
+            // To itself: a short loop mark beside the lane.
+            let s: Vec<char> = format!("{}{} {label}", g.line, g.left).chars().collect();
+            for (k, ch) in s.into_iter().enumerate() {
+                if let Some(slot) = row.get_mut(lo + 1 + k)
+                    && lo + 1 + k < width - RIGHT
+                {
+                    *slot = ch;
+                }
+            }
+        } else {
+            for slot in &mut row[lo + 1..hi] {
+                *slot = g.line;
+            }
+            if to > from {
+                row[hi - 1] = g.right;
+            } else {
+                row[lo + 1] = g.left;
+            }
+            let room = (hi - lo).saturating_sub(5);
+            let l: String = if label.chars().count() > room {
+                let cut: String = label.chars().take(room.saturating_sub(1)).collect();
+                format!("{cut}~")
+            } else {
+                label
+            };
+            let len = l.chars().count();
+            if len > 0 {
+                let start = lo + (hi - lo - len) / 2;
+                row[start - 1] = ' ';
+                for (k, ch) in l.chars().enumerate() {
+                    row[start + k] = ch;
+                }
+                row[start + len] = ' ';
+            }
+        }
+        let rtx = if m.has(flag::RETRANS) { " R" } else { "" };
+        let right = format!(
+            " #{:<3}{:>8}{rtx}",
+            i + 1,
+            elapsed(m.time().zip(t0).map(|(a, b)| a - b))
+        );
+        let mut line: String = row.iter().collect::<String>();
+        let keep = (x_of(hs.len() - 1) + 1).min(line.chars().count());
+        line = line.chars().take(keep).collect();
+        line.push_str(&right);
+        out.push(line.trim_end().to_string());
+    }
+    out.push(lanes.iter().collect::<String>().trim_end().to_string());
+    out.extend(crate::render::wrap(
+        "Left: time since the previous message. Right: message number, seconds since the \
+         first message; R = retransmission.",
+        width,
+        "",
+        "",
+    ));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::trace::testkit::*;
+
+    fn st(width: usize, ascii: bool) -> TextStyle {
+        TextStyle {
+            width,
+            color: false,
+            ascii,
+        }
+    }
+
+    #[test]
+    fn two_hosts_ascii() {
+        let mut steps = answered_call("c1", 0, 60_000);
+        let dup = steps[0].clone();
+        steps.insert(1, Step { ms: 500, ..dup });
+        let t = analyze(&steps);
+        let lines = ladder(&t, Kb::embedded(), &t.calls[0], st(80, true));
+        let text = lines.join("\n");
+        assert!(lines.iter().all(|l| l.chars().count() <= 80), "{text}");
+        assert!(lines[0].contains("10.0.0.1:5060") && lines[0].contains("10.0.0.2:5060"));
+        assert!(text.contains("INVITE (SDP)"), "{text}");
+        assert!(text.contains("180 Ringing"));
+        // The retransmitted INVITE is marked, with its delta.
+        let rtx: Vec<&String> = lines.iter().filter(|l| l.ends_with(" R")).collect();
+        assert_eq!(rtx.len(), 1, "{text}");
+        assert!(rtx[0].contains("#3 "), "{text}");
+        assert!(rtx[0].starts_with(" +0.495s |---"), "{text}");
+        // Arrows point the right way.
+        let inv = lines.iter().find(|l| l.contains("#1 ")).unwrap();
+        assert!(inv.contains("->|"), "{inv}");
+        let ring = lines.iter().find(|l| l.contains("180 Ringing")).unwrap();
+        assert!(ring.contains("|<-"), "{ring}");
+        assert!(text.is_ascii());
+    }
+
+    #[test]
+    fn unicode_and_narrow_widths_never_panic() {
+        let t = analyze(&answered_call("c1", 0, 60_000));
+        for w in [1, 20, 40, 60, 80, 200] {
+            for ascii in [true, false] {
+                let lines = ladder(&t, Kb::embedded(), &t.calls[0], st(w, ascii));
+                assert!(lines.len() > 7);
+                if w >= 40 {
+                    assert!(lines.iter().all(|l| l.chars().count() <= w.max(40)), "{w}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn many_hosts_fall_back_to_a_list() {
+        let mut steps = Vec::new();
+        for i in 0..8 {
+            let inv = request("OPTIONS", "c", i + 1, &format!("z9hG4bK{i}"), None, &[], "");
+            steps.push(Step::new(
+                i as i64,
+                ep("10.0.0.1:5060"),
+                ep(&format!("10.0.1.{i}:5060")),
+                &inv,
+            ));
+        }
+        let t = analyze(&steps);
+        let lines = ladder(&t, Kb::embedded(), &t.calls[0], st(80, true));
+        let text = lines.join("\n");
+        assert!(text.contains("A = 10.0.0.1:5060"), "{text}");
+        assert!(text.contains("A -> I  OPTIONS"), "{text}");
+    }
+}

@@ -1,0 +1,298 @@
+//! Reports of a [`Triage`]: text (80 columns, ASCII when asked), JSON,
+//! CSV, Markdown, and one call's ladder. Every string from the trace is
+//! sanitised here, where it leaves for a terminal or a file.
+
+pub mod call;
+pub mod csv;
+pub mod json;
+pub mod ladder;
+pub mod markdown;
+pub mod text;
+
+use super::SourceInfo;
+use super::filter::Filter;
+use super::findings::{Finding, Severity};
+use super::metrics::{self, Summary};
+use super::model::{Call, Ep, ExtraKind, Method, Outcome, Triage};
+use crate::kb::Kb;
+use crate::sanitize;
+
+/// The calls a report covers (after the filters) and their summary.
+pub struct Selection<'a> {
+    pub triage: &'a Triage,
+    pub calls: Vec<&'a Call>,
+    pub summary: Summary,
+    pub filtered: bool,
+}
+
+impl<'a> Selection<'a> {
+    pub fn new(triage: &'a Triage, filter: &Filter) -> Selection<'a> {
+        let calls: Vec<&Call> = triage
+            .calls
+            .iter()
+            .filter(|c| filter.matches(triage, c))
+            .collect();
+        let summary =
+            metrics::summarize(calls.iter().copied(), |m| triage.method_name(m).to_string());
+        Selection {
+            triage,
+            calls,
+            summary,
+            filtered: !filter.is_empty(),
+        }
+    }
+}
+
+/// The formats of the inputs, `+`-joined when they differ.
+pub fn formats(sources: &[SourceInfo]) -> String {
+    let mut v: Vec<String> = Vec::new();
+    for s in sources {
+        let mut n = crate::trace::format_name(s.format).to_string();
+        if s.gzip {
+            n.push_str(".gz");
+        }
+        if !v.contains(&n) {
+            v.push(n);
+        }
+    }
+    if v.is_empty() {
+        "none".into()
+    } else {
+        v.join("+")
+    }
+}
+
+/// Link types of all inputs, deduplicated.
+pub fn link_types(sources: &[SourceInfo]) -> Vec<String> {
+    let mut v: Vec<String> = Vec::new();
+    for s in sources {
+        for l in &s.link_types {
+            if !v.contains(l) {
+                v.push(l.clone());
+            }
+        }
+    }
+    v
+}
+
+/// RFC 3339 UTC time with milliseconds: `2024-03-01T12:00:00.123Z`.
+pub fn rfc3339(ns: i64) -> String {
+    let secs = ns.div_euclid(1_000_000_000);
+    let ms = ns.rem_euclid(1_000_000_000) / 1_000_000;
+    let (y, m, d) = crate::trace::logs::clock::civil_from_days(secs.div_euclid(86_400));
+    let sod = secs.rem_euclid(86_400);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{ms:03}Z",
+        sod / 3600,
+        sod % 3600 / 60,
+        sod % 60
+    )
+}
+
+pub use super::findings::duration;
+
+/// `1,234,567`.
+pub fn thousands(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::with_capacity(s.len() + s.len() / 3);
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A ratio as a percentage with one decimal.
+pub fn percent(r: Option<f64>) -> String {
+    r.map_or_else(|| "n/a".to_string(), |r| format!("{:.1}%", r * 100.0))
+}
+
+/// `403 Forbidden` with the reason phrase as sent (sanitised), or the
+/// registered one when the message's was not kept.
+pub fn final_label(t: &Triage, kb: &Kb, call: &Call) -> String {
+    match call.final_response() {
+        None => "no final response".to_string(),
+        Some(m) => code_label(t, kb, call, call.final_msg, m.code),
+    }
+}
+
+/// A response's code and phrase.
+pub fn code_label(t: &Triage, kb: &Kb, call: &Call, msg: u32, code: u16) -> String {
+    match t.extra(call, msg, ExtraKind::Phrase) {
+        Some(p) if !p.trim().is_empty() => format!("{code} {}", clip(p, 40)),
+        _ if code == 200 => "200 OK".to_string(),
+        _ => match kb.get(code) {
+            Some(e) => format!("{code} {}", e.reason),
+            None => code.to_string(),
+        },
+    }
+}
+
+/// The wire reason phrase of the call's final response, raw.
+pub fn final_reason(t: &Triage, kb: &Kb, call: &Call) -> Option<String> {
+    let m = call.final_response()?;
+    Some(match t.extra(call, call.final_msg, ExtraKind::Phrase) {
+        Some(p) => p.to_string(),
+        None if m.code == 200 => "OK".to_string(),
+        None => kb
+            .get(m.code)
+            .map(|e| e.reason.to_string())
+            .unwrap_or_default(),
+    })
+}
+
+/// Sanitised and cut to `max` characters with `...`.
+pub fn clip(s: &str, max: usize) -> String {
+    crate::message::text::excerpt(s, max)
+}
+
+/// A Call-ID for display: sanitised, cut to 60 characters.
+pub fn call_id(c: &Call) -> String {
+    clip(&c.call_id, 60)
+}
+
+/// A failure (or user-outcome) group: same final code, same responding
+/// peer (for calls without a final response: the same destination), same
+/// first finding, same method.
+pub struct Group<'a> {
+    pub code: Option<u16>,
+    /// Who sent the final response; without one, where the request went.
+    pub peer: Ep,
+    pub method: Method,
+    pub finding: Option<&'a Finding>,
+    pub calls: Vec<&'a Call>,
+}
+
+impl Group<'_> {
+    pub fn finding_id(&self) -> &'static str {
+        self.finding.map_or("-", |f| f.id)
+    }
+}
+
+/// The finding that explains a call best: the most severe one (findings
+/// are sorted that way).
+pub fn top_finding(c: &Call) -> Option<&Finding> {
+    c.findings.first()
+}
+
+/// Group calls of one outcome, largest group first.
+pub fn groups<'a>(calls: &[&'a Call], outcome: Outcome) -> Vec<Group<'a>> {
+    let mut out: Vec<Group<'a>> = Vec::new();
+    for &c in calls.iter().filter(|c| c.outcome == outcome) {
+        let code = c.final_code();
+        let from = c.final_response().map_or(c.dst, |m| m.src);
+        let f = top_finding(c);
+        let id = f.map(|f| f.id);
+        match out.iter_mut().find(|g| {
+            g.code == code
+                && g.peer == from
+                && g.method == c.method
+                && g.finding.map(|f| f.id) == id
+        }) {
+            Some(g) => g.calls.push(c),
+            None => out.push(Group {
+                code,
+                peer: from,
+                method: c.method,
+                finding: f,
+                calls: vec![c],
+            }),
+        }
+    }
+    out.sort_by(|a, b| {
+        b.calls
+            .len()
+            .cmp(&a.calls.len())
+            .then(a.code.cmp(&b.code))
+            .then(a.peer.cmp(&b.peer))
+    });
+    out
+}
+
+/// Answered calls with a failure or warning finding, grouped by finding id.
+pub fn answered_with_findings<'a>(calls: &[&'a Call]) -> Vec<(&'a Finding, Vec<&'a Call>)> {
+    let mut out: Vec<(&Finding, Vec<&Call>)> = Vec::new();
+    for &c in calls.iter().filter(|c| c.outcome == Outcome::Answered) {
+        let Some(f) = c.findings.iter().find(|f| f.severity >= Severity::Warning) else {
+            continue;
+        };
+        match out.iter_mut().find(|(g, _)| g.id == f.id) {
+            Some((_, v)) => v.push(c),
+            None => out.push((f, vec![c])),
+        }
+    }
+    out.sort_by_key(|g| std::cmp::Reverse(g.1.len()));
+    out
+}
+
+/// A problem as one line: `file 2 frame 17: text` (sanitised).
+pub fn problem_line(t: &Triage, p: &super::Problem) -> String {
+    let mut s = String::new();
+    if t.sources.len() > 1 {
+        let name = t
+            .sources
+            .get(p.file as usize)
+            .map_or_else(|| format!("file {}", p.file + 1), |s| s.path.clone());
+        s.push_str(&sanitize::inline(&name));
+        s.push(' ');
+    }
+    if let Some(f) = p.frame {
+        s.push_str(&format!("frame {f}: "));
+    }
+    s.push_str(&sanitize::inline(&p.text));
+    s
+}
+
+/// The message of a call to explain: the final response when it failed,
+/// else the first failing response in the call (a rejected re-INVITE).
+pub fn failing_response(c: &Call) -> Option<u32> {
+    if c.final_code().is_some_and(|f| f >= 300) {
+        return Some(c.final_msg);
+    }
+    c.msgs
+        .iter()
+        .position(|m| {
+            m.code >= 300 && !matches!(m.code, 401 | 407) && !m.has(super::model::flag::RETRANS)
+        })
+        .map(|i| i as u32)
+}
+
+/// The label of a message in a ladder: the method, or code and phrase.
+pub fn msg_label(t: &Triage, kb: &Kb, c: &Call, i: u32) -> String {
+    let m = &c.msgs[i as usize];
+    let mut s = if m.is_request() {
+        t.method_name(m.method).to_string()
+    } else {
+        code_label(t, kb, c, i, m.code)
+    };
+    if m.has(super::model::flag::SDP) {
+        s.push_str(" (SDP)");
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times() {
+        assert_eq!(rfc3339(0), "1970-01-01T00:00:00.000Z");
+        assert_eq!(
+            rfc3339(crate::trace::testkit::T0_NS + 123_456_789),
+            "2024-03-01T12:00:00.123Z"
+        );
+        assert_eq!(rfc3339(951_782_400_000_000_000), "2000-02-29T00:00:00.000Z");
+        assert_eq!(rfc3339(-1_000_000), "1969-12-31T23:59:59.999Z");
+        // Absurd capture times do not panic.
+        let _ = rfc3339(i64::MAX);
+        let _ = rfc3339(i64::MIN);
+        assert_eq!(duration(850_000_000), "850 ms");
+        assert_eq!(duration(4_250_000_000), "4.2 s");
+        assert_eq!(duration(200_000_000_000), "3 min 20 s");
+        assert_eq!(thousands(1234567), "1,234,567");
+        assert_eq!(thousands(999), "999");
+    }
+}

@@ -1,0 +1,1239 @@
+//! Tests of the model and the findings on traces built for them.
+
+use super::findings::Severity;
+use super::model::{Keep, Method, Options, Outcome, flag};
+use super::testkit::*;
+use super::{Call, Triage};
+
+fn a() -> super::Endpoint {
+    ep("10.0.0.1:5060")
+}
+fn b() -> super::Endpoint {
+    ep("10.0.0.2:5060")
+}
+fn p() -> super::Endpoint {
+    ep("10.0.0.9:5060")
+}
+
+fn only(t: &Triage) -> &Call {
+    assert_eq!(
+        t.calls.len(),
+        1,
+        "{:#?}",
+        t.calls.iter().map(|c| &c.call_id).collect::<Vec<_>>()
+    );
+    &t.calls[0]
+}
+
+fn ids(c: &Call) -> Vec<&'static str> {
+    c.findings.iter().map(|f| f.id).collect()
+}
+
+fn finding<'a>(c: &'a Call, id: &str) -> &'a super::Finding {
+    c.findings
+        .iter()
+        .find(|f| f.id == id)
+        .unwrap_or_else(|| panic!("no {id} finding in {:#?}", c.findings))
+}
+
+/// Another call far later, so the trace goes on past 64*T1.
+fn later(ms: i64) -> Vec<Step> {
+    answered_call("later", ms, 1000)
+}
+
+#[test]
+fn answered_call_facts() {
+    let t = analyze(&answered_call("c1", 0, 60_000));
+    let c = only(&t);
+    assert_eq!(c.call_id, "c1");
+    assert_eq!(c.method, Method::INVITE);
+    assert_eq!(c.final_code(), Some(200));
+    assert_eq!(c.outcome, Outcome::Answered);
+    assert_eq!(c.msgs.len(), 7);
+    assert_eq!(c.retransmissions, 0);
+    assert_eq!(c.first_provisional_ms, Some(5));
+    assert_eq!(c.pdd_ms, Some(800));
+    assert_eq!(c.answer_ms, Some(4000));
+    assert_eq!(t.endpoint_str(c.src), "10.0.0.1:5060");
+    assert_eq!(t.endpoint_str(c.dst), "10.0.0.2:5060");
+    assert_eq!(
+        t.endpoint_str(c.final_response().unwrap().src),
+        "10.0.0.2:5060"
+    );
+    assert_eq!(t.from_uri(c), "sip:alice@example.com");
+    assert_eq!(t.to_uri(c), "sip:bob@example.com");
+    assert_eq!(c.start_ns, Some(T0_NS));
+    assert_eq!(c.end_ns, Some(T0_NS + 60_010_000_000));
+    // INVITE, ACK (2xx: own branch), BYE.
+    assert_eq!(c.txns.len(), 3);
+    assert!(c.findings.is_empty(), "{:#?}", c.findings);
+}
+
+#[test]
+fn duplicate_rule_drops_copies_within_10ms_and_counts_later_ones() {
+    let mut steps = answered_call("c1", 0, 60_000);
+    // The INVITE seen a second time 0.2 ms later (tcpdump -i any).
+    let mut dup = steps[0].clone();
+    dup.ms = 0;
+    steps.insert(1, dup);
+    let t = analyze(&steps);
+    let c = only(&t);
+    assert_eq!(c.msgs.len(), 7);
+    assert_eq!(c.duplicates, 1);
+    assert_eq!(c.retransmissions, 0);
+    assert_eq!(t.duplicates, 1);
+    // Its frame is kept for --export-pcap.
+    assert!(c.frames().any(|(_, f)| f == 2));
+
+    // The same bytes 500 ms later: a retransmission.
+    let mut steps = answered_call("c1", 0, 60_000);
+    let mut re = steps[0].clone();
+    re.ms = 500;
+    steps.insert(2, re);
+    let t = analyze(&steps);
+    let c = only(&t);
+    assert_eq!(c.msgs.len(), 8);
+    assert_eq!(c.duplicates, 0);
+    assert_eq!(c.retransmissions, 1);
+    assert!(c.msgs[2].has(flag::RETRANS));
+}
+
+#[test]
+fn same_bytes_between_other_addresses_is_not_a_duplicate() {
+    let mut steps = answered_call("c1", 0, 60_000);
+    let mut other = steps[0].clone();
+    other.src = p();
+    steps.insert(1, other);
+    let t = analyze(&steps);
+    assert_eq!(only(&t).msgs.len(), 8);
+    assert_eq!(only(&t).duplicates, 0);
+}
+
+#[test]
+fn out_of_order_input_is_sorted() {
+    let mut steps = answered_call("c1", 0, 60_000);
+    steps.reverse();
+    let t = analyze(&steps);
+    let c = only(&t);
+    assert_eq!(c.final_code(), Some(200));
+    assert_eq!(c.pdd_ms, Some(800));
+    assert!(c.msgs.windows(2).all(|w| w[0].time_ns <= w[1].time_ns));
+}
+
+#[test]
+fn auth_retry_final_is_the_last_answer() {
+    let inv1 = request("INVITE", "c", 1, "z9hG4bK1", None, &[], &sdp("0"));
+    let ack1 = request("ACK", "c", 1, "z9hG4bK1", Some("x"), &[], "");
+    let inv2 = request(
+        "INVITE",
+        "c",
+        2,
+        "z9hG4bK2",
+        None,
+        &["Proxy-Authorization: Digest username=\"alice\""],
+        &sdp("0"),
+    );
+    let ch = response(
+        &inv1,
+        407,
+        Some("x"),
+        &["Proxy-Authenticate: Digest realm=\"r\", nonce=\"1\""],
+    );
+    let t = analyze(&[
+        Step::new(0, a(), b(), &inv1),
+        Step::new(10, b(), a(), &ch),
+        Step::new(11, a(), b(), &ack1),
+        Step::new(20, a(), b(), &inv2),
+        Step::new(25, b(), a(), &response(&inv2, 100, None, &[])),
+        Step::new(3000, b(), a(), &response(&inv2, 486, Some("y"), &[])),
+    ]);
+    let c = only(&t);
+    assert_eq!(c.final_code(), Some(486));
+    assert_eq!(c.outcome, Outcome::User);
+    assert_eq!(c.primaries().count(), 2);
+    // The ACK of the 407 belongs to the first INVITE's transaction.
+    assert_eq!(c.msgs[2].method, Method::ACK);
+    assert_eq!(c.msgs[2].txn, c.msgs[0].txn);
+    assert!(!ids(c).contains(&"auth-loop"), "{:?}", ids(c));
+}
+
+#[test]
+fn register_then_invite_in_one_call_id_is_an_invite_call() {
+    let reg = request("REGISTER", "c", 1, "z9hG4bK1", None, &[], "");
+    let inv = request("INVITE", "c", 2, "z9hG4bK2", None, &[], &sdp("0"));
+    let t = analyze(&[
+        Step::new(0, a(), b(), &reg),
+        Step::new(5, b(), a(), &response(&reg, 200, Some("r"), &[])),
+        Step::new(10, a(), b(), &inv),
+        Step::new(15, b(), a(), &response(&inv, 180, Some("i"), &[])),
+        Step::new(20, b(), a(), &response(&inv, 403, Some("i"), &[])),
+    ]);
+    let c = only(&t);
+    assert_eq!(t.method_name(c.method), "INVITE");
+    assert_eq!(c.final_code(), Some(403));
+    assert_eq!(c.outcome, Outcome::Failure);
+}
+
+#[test]
+fn forked_branches_are_kept_apart() {
+    let inv = request("INVITE", "c", 1, "z9hG4bK1", None, &[], &sdp("0"));
+    let t = analyze(&[
+        Step::new(0, a(), p(), &inv),
+        Step::new(100, p(), a(), &response(&inv, 180, Some("b1"), &[])),
+        Step::new(150, p(), a(), &response(&inv, 180, Some("b2"), &[])),
+        Step::new(900, p(), a(), &response(&inv, 200, Some("b2"), &[])),
+    ]);
+    let c = only(&t);
+    assert_eq!(c.legs.len(), 2);
+    assert_eq!(c.msgs[1].leg, 1);
+    assert_eq!(c.msgs[2].leg, 2);
+    assert_eq!(c.final_response().unwrap().leg, 2);
+    assert_eq!(c.outcome, Outcome::Answered);
+}
+
+#[test]
+fn proxied_call_final_comes_from_the_proxy() {
+    let up = request("INVITE", "c", 1, "z9hG4bKup", None, &[], &sdp("0"));
+    let down = up.replacen(
+        "Via: SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bKup",
+        "Via: SIP/2.0/UDP 10.0.0.9:5060;branch=z9hG4bKdown\r\nVia: SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bKup",
+        1,
+    );
+    let t = analyze(&[
+        Step::new(0, a(), p(), &up),
+        Step::new(2, p(), b(), &down),
+        Step::new(50, b(), p(), &response(&down, 486, Some("b"), &[])),
+        Step::new(52, p(), a(), &response(&up, 486, Some("b"), &[])),
+    ]);
+    let c = only(&t);
+    assert_eq!(c.txns.len(), 2);
+    assert_eq!(c.final_code(), Some(486));
+    assert_eq!(
+        t.endpoint_str(c.final_response().unwrap().src),
+        "10.0.0.9:5060"
+    );
+    assert_eq!(t.endpoint_str(c.src), "10.0.0.1:5060");
+}
+
+#[test]
+fn rfc2543_transactions_fall_back_to_cseq_and_tags() {
+    let inv = request("INVITE", "c", 1, "1234", None, &[], &sdp("0"));
+    let ack = request("ACK", "c", 1, "1234", Some("b"), &[], "");
+    let t = analyze(&[
+        Step::new(0, a(), b(), &inv),
+        Step::new(10, b(), a(), &response(&inv, 404, Some("b"), &[])),
+        Step::new(12, a(), b(), &ack),
+    ]);
+    let c = only(&t);
+    assert!(c.txns[0].rfc2543);
+    assert_eq!(c.txns.len(), 1, "the ACK of the 404 matches the INVITE");
+    assert_eq!(c.final_code(), Some(404));
+}
+
+#[test]
+fn pending_until_64_t1_then_a_timeout_failure() {
+    let inv = request("INVITE", "c", 1, "z9hG4bK1", None, &[], &sdp("0"));
+    let t = analyze(&[Step::new(0, a(), b(), &inv)]);
+    assert_eq!(only(&t).outcome, Outcome::Pending);
+    assert!(only(&t).findings.is_empty());
+
+    let mut steps = vec![Step::new(0, a(), b(), &inv)];
+    steps.extend(later(40_000));
+    let t = analyze(&steps);
+    let c = t.call("c").unwrap();
+    assert_eq!(c.outcome, Outcome::Failure);
+    assert_eq!(c.final_code(), None);
+    assert_eq!(ids(c), vec!["no-response"]);
+}
+
+#[test]
+fn ringing_without_answer_is_pending_until_bye_cancel_or_timer_c() {
+    let inv = request("INVITE", "c", 1, "z9hG4bK1", None, &[], &sdp("0"));
+    let ringing = |tail: i64, bye: bool| {
+        let mut steps = vec![
+            Step::new(0, a(), b(), &inv),
+            Step::new(100, b(), a(), &response(&inv, 180, Some("b"), &[])),
+        ];
+        if bye {
+            let c = request("CANCEL", "c", 1, "z9hG4bK1", None, &[], "");
+            steps.push(Step::new(20_000, a(), b(), &c));
+        }
+        steps.extend(later(tail));
+        analyze(&steps)
+    };
+    // Still ringing 60 s later: pending, not a failure.
+    assert_eq!(
+        ringing(60_000, false).call("c").unwrap().outcome,
+        Outcome::Pending
+    );
+    // The caller gave up (CANCEL, no answer to it in the trace): failure.
+    assert_eq!(
+        ringing(60_000, true).call("c").unwrap().outcome,
+        Outcome::Failure
+    );
+    // Nothing for more than Timer C after the last message: failure.
+    assert_eq!(
+        ringing(200_000, false).call("c").unwrap().outcome,
+        Outcome::Failure
+    );
+}
+
+#[test]
+fn keep_selected_calls_bytes() {
+    let mut steps = answered_call("keep-me", 0, 10_000);
+    steps.extend(answered_call("other", 20, 10_000));
+    let t = analyze_with(
+        &steps,
+        Options {
+            keep: Keep::Calls(vec![b"keep".to_vec()]),
+            ..Options::default()
+        },
+    );
+    let k = t.call("keep-me").unwrap();
+    assert_eq!(k.raw.len(), 7);
+    assert!(k.raw_of(0).unwrap().starts_with(b"INVITE "));
+    assert!(t.call("other").unwrap().raw.is_empty());
+
+    // Past the limit, bytes stop being kept and a problem says so.
+    let t = analyze_with(
+        &steps,
+        Options {
+            keep: Keep::All,
+            keep_limit: 2000,
+        },
+    );
+    assert!(t.calls.iter().map(|c| c.raw.len()).sum::<usize>() < 14);
+    assert!(
+        t.problems
+            .iter()
+            .any(|p| p.text.contains("summarised only"))
+    );
+}
+
+#[test]
+fn messages_without_start_line_or_call_id_are_problems() {
+    let t = analyze(&[
+        Step::new(0, a(), b(), "garbage\r\n\r\n"),
+        Step::new(
+            1,
+            a(),
+            b(),
+            "OPTIONS sip:x SIP/2.0\r\nCSeq: 1 OPTIONS\r\n\r\n",
+        ),
+    ]);
+    assert!(t.calls.is_empty());
+    assert_eq!(t.skipped, 2);
+    assert_eq!(t.problems.len(), 2);
+    assert!(t.problems[1].text.contains("Call-ID"));
+}
+
+// --- Findings: each on a trace built for it, and a harmless case. ---
+
+#[test]
+fn no_response_retransmitted_invite() {
+    let inv = request("INVITE", "c", 1, "z9hG4bK1", None, &[], &sdp("0"));
+    let mut steps: Vec<Step> = [0, 500, 1500, 3500, 7500, 15500, 31500]
+        .iter()
+        .map(|&ms| Step::new(ms, a(), b(), &inv))
+        .collect();
+    steps.extend(later(40_000));
+    let t = analyze(&steps);
+    let c = t.call("c").unwrap();
+    assert_eq!(c.retransmissions, 6);
+    let f = finding(c, "no-response");
+    assert_eq!(f.severity, Severity::Failure);
+    assert_eq!(f.code, Some(408));
+    assert!(f.text.contains("sent 7 times"), "{}", f.text);
+    assert!(f.text.contains("10.0.0.2:5060"));
+    assert_eq!(f.evidence[0].msg, Some(0));
+}
+
+#[test]
+fn no_response_408_from_a_proxy() {
+    let inv = request("INVITE", "c", 1, "z9hG4bK1", None, &[], &sdp("0"));
+    let t = analyze(&[
+        Step::new(0, a(), p(), &inv),
+        Step::new(10, p(), a(), &response(&inv, 100, None, &[])),
+        Step::new(32_000, p(), a(), &response(&inv, 408, Some("p"), &[])),
+    ]);
+    let f = finding(only(&t), "no-response");
+    assert!(
+        f.text.contains("10.0.0.9:5060 answered INVITE with 408"),
+        "{}",
+        f.text
+    );
+}
+
+#[test]
+fn no_response_negative_retransmission_then_answer() {
+    let inv = request("INVITE", "c", 1, "z9hG4bK1", None, &[], &sdp("0"));
+    let mut steps = vec![
+        Step::new(0, a(), b(), &inv),
+        Step::new(500, a(), b(), &inv),
+        Step::new(600, b(), a(), &response(&inv, 180, Some("b"), &[])),
+        Step::new(900, b(), a(), &response(&inv, 200, Some("b"), &[])),
+        Step::new(
+            910,
+            a(),
+            b(),
+            &request("ACK", "c", 1, "z9hG4bK2", Some("b"), &[], ""),
+        ),
+    ];
+    steps.extend(later(40_000));
+    let t = analyze(&steps);
+    let c = t.call("c").unwrap();
+    assert_eq!(c.retransmissions, 1);
+    assert!(!ids(c).contains(&"no-response"), "{:?}", ids(c));
+}
+
+fn answered_without_ack(ok_times: &[i64], bye_at: Option<i64>, ack_at: Option<i64>) -> Triage {
+    let inv = request("INVITE", "c", 1, "z9hG4bK1", None, &[], &sdp("0"));
+    let ok = response(
+        &inv,
+        200,
+        Some("b"),
+        &["Session-Expires: 1800;refresher=uac"],
+    );
+    let mut steps = vec![
+        Step::new(0, a(), b(), &inv),
+        Step::new(5, b(), a(), &response(&inv, 180, Some("b"), &[])),
+    ];
+    for &t in ok_times {
+        steps.push(Step::new(t, b(), a(), &ok));
+    }
+    if let Some(t) = ack_at {
+        steps.push(Step::new(
+            t,
+            a(),
+            b(),
+            &request("ACK", "c", 1, "z9hG4bK2", Some("b"), &[], ""),
+        ));
+    }
+    if let Some(t) = bye_at {
+        let bye = request("BYE", "c", 1, "z9hG4bK3", Some("a-c"), &[], "").replace(
+            "Via: SIP/2.0/UDP 10.0.0.1:5060",
+            "Via: SIP/2.0/UDP 10.0.0.2:5060",
+        );
+        steps.push(Step::new(t, b(), a(), &bye));
+    }
+    analyze(&steps)
+}
+
+#[test]
+fn no_ack_2xx_retransmitted_then_bye_after_32s() {
+    let t = answered_without_ack(
+        &[1000, 1500, 2500, 4500, 8500, 12500, 16500],
+        Some(33_000),
+        None,
+    );
+    let c = only(&t);
+    let f = finding(c, "no-ack");
+    assert_eq!(f.severity, Severity::Failure);
+    assert_eq!(f.code, Some(200));
+    assert!(
+        f.evidence
+            .iter()
+            .any(|e| e.text.contains("BYE from the callee 32.0 s")),
+        "{:#?}",
+        f.evidence
+    );
+    assert!(f.evidence[0].text.contains("7 times"));
+}
+
+#[test]
+fn no_ack_negative_prompt_ack() {
+    let t = answered_without_ack(&[1000], None, Some(1010));
+    assert!(!ids(only(&t)).contains(&"no-ack"));
+    // One retransmission and then the ACK: harmless too.
+    let t = answered_without_ack(&[1000, 1500], None, Some(1510));
+    assert!(!ids(only(&t)).contains(&"no-ack"));
+}
+
+#[test]
+fn slow_setup_post_dial_delay_and_missing_trying() {
+    let inv = request("INVITE", "c", 1, "z9hG4bK1", None, &[], &sdp("0"));
+    let t = analyze(&[
+        Step::new(0, a(), b(), &inv),
+        Step::new(500, a(), b(), &inv),
+        Step::new(1500, a(), b(), &inv),
+        Step::new(7200, b(), a(), &response(&inv, 180, Some("b"), &[])),
+        Step::new(9000, b(), a(), &response(&inv, 200, Some("b"), &[])),
+        Step::new(
+            9010,
+            a(),
+            b(),
+            &request("ACK", "c", 1, "z9hG4bK2", Some("b"), &[], ""),
+        ),
+    ]);
+    let c = only(&t);
+    assert_eq!(c.pdd_ms, Some(7200));
+    let f = finding(c, "slow-setup");
+    assert_eq!(f.severity, Severity::Warning);
+    assert!(f.text.contains("Post-dial delay 7.2 s"), "{}", f.text);
+    assert!(
+        f.evidence
+            .iter()
+            .any(|e| e.text.contains("before any answer")),
+        "{:#?}",
+        f.evidence
+    );
+    assert_eq!(
+        c.findings.iter().filter(|f| f.id == "slow-setup").count(),
+        1
+    );
+}
+
+#[test]
+fn relayed_copies_are_not_retransmissions() {
+    // A transparent element (no Via of its own) relays the INVITE and the
+    // answers unchanged: the same transaction on two paths, each copy sent
+    // once. Neither a retransmission nor a missing 100 Trying.
+    let inv = request("INVITE", "c", 1, "z9hG4bK1", None, &[], &sdp("0"));
+    let ring = response(&inv, 180, Some("b"), &[]);
+    let ok = response(&inv, 200, Some("b"), &[]);
+    let t = analyze(&[
+        Step::new(0, a(), p(), &inv),
+        Step::new(2, p(), b(), &inv),
+        Step::new(300, b(), p(), &ring),
+        Step::new(302, p(), a(), &ring),
+        Step::new(900, b(), p(), &ok),
+        Step::new(902, p(), a(), &ok),
+        Step::new(
+            910,
+            a(),
+            b(),
+            &request("ACK", "c", 1, "z9hG4bK2", Some("b"), &[], ""),
+        ),
+    ]);
+    let c = only(&t);
+    assert_eq!(c.retransmissions, 0);
+    assert!(c.findings.is_empty(), "{:#?}", c.findings);
+}
+
+#[test]
+fn slow_setup_negative_quick_trying_late_answer() {
+    // 100 at once, ringing at 2 s, answered after 30 s: the callee took
+    // long to pick up, which is not a slow set-up.
+    let t = analyze(&answered_call("c", 0, 40_000));
+    assert!(!ids(only(&t)).contains(&"slow-setup"));
+}
+
+fn register_chain(second: (u16, &[&str]), second_has_creds: bool, third: Option<u16>) -> Triage {
+    let r1 = request("REGISTER", "c", 1, "z9hG4bK1", None, &[], "");
+    let creds: &[&str] = if second_has_creds {
+        &["Authorization: Digest username=\"alice\", nonce=\"1\""]
+    } else {
+        &[]
+    };
+    let r2 = request("REGISTER", "c", 2, "z9hG4bK2", None, creds, "");
+    let r3 = request(
+        "REGISTER",
+        "c",
+        3,
+        "z9hG4bK3",
+        None,
+        &["Authorization: Digest username=\"alice\", nonce=\"2\""],
+        "",
+    );
+    let mut steps = vec![
+        Step::new(0, a(), b(), &r1),
+        Step::new(
+            5,
+            b(),
+            a(),
+            &response(
+                &r1,
+                401,
+                Some("r"),
+                &["WWW-Authenticate: Digest realm=\"x\", nonce=\"1\""],
+            ),
+        ),
+        Step::new(10, a(), b(), &r2),
+        Step::new(15, b(), a(), &response(&r2, second.0, Some("r"), second.1)),
+    ];
+    if let Some(code) = third {
+        steps.push(Step::new(20, a(), b(), &r3));
+        steps.push(Step::new(
+            25,
+            b(),
+            a(),
+            &response(&r3, code, Some("r"), &[]),
+        ));
+    }
+    analyze(&steps)
+}
+
+#[test]
+fn auth_loop_challenge_after_credentials() {
+    let t = register_chain(
+        (401, &["WWW-Authenticate: Digest realm=\"x\", nonce=\"2\""]),
+        true,
+        None,
+    );
+    let c = only(&t);
+    assert_eq!(c.final_code(), Some(401));
+    let f = finding(c, "auth-loop");
+    assert_eq!(f.severity, Severity::Failure);
+    assert_eq!(f.code, Some(401));
+    assert!(f.text.contains("challenged REGISTER again"), "{}", f.text);
+}
+
+#[test]
+fn auth_loop_403_after_credentials() {
+    let t = register_chain((403, &[]), true, None);
+    let f = finding(only(&t), "auth-loop");
+    assert_eq!(f.code, Some(403));
+    assert!(f.text.contains("after authentication"), "{}", f.text);
+}
+
+#[test]
+fn auth_loop_negative_stale_nonce_retry() {
+    // 401, credentials, 401 stale=true, fresh credentials, 200: harmless.
+    let t = register_chain(
+        (
+            401,
+            &["WWW-Authenticate: Digest realm=\"x\", nonce=\"2\", stale=true"],
+        ),
+        true,
+        Some(200),
+    );
+    let c = only(&t);
+    assert_eq!(c.outcome, Outcome::Answered);
+    assert!(!ids(c).contains(&"auth-loop"), "{:?}", ids(c));
+    // And the plain challenge-then-success.
+    let t = register_chain((200, &[]), true, None);
+    assert!(only(&t).findings.is_empty());
+}
+
+#[test]
+fn auth_loop_negative_refresh_challenged_without_stale() {
+    // REGISTER, 401, with credentials 200; a minute later the refresh with
+    // the old nonce is challenged (no stale=true) and the retry succeeds.
+    let reg = |cseq: u32, creds: bool| {
+        let h: &[&str] = if creds {
+            &["Authorization: Digest username=\"alice\", nonce=\"n\""]
+        } else {
+            &[]
+        };
+        request(
+            "REGISTER",
+            "c",
+            cseq,
+            &format!("z9hG4bK{cseq}"),
+            None,
+            h,
+            "",
+        )
+    };
+    let ch = &["WWW-Authenticate: Digest realm=\"x\", nonce=\"m\""];
+    let (r1, r2, r3, r4) = (reg(1, false), reg(2, true), reg(3, true), reg(4, true));
+    let t = analyze(&[
+        Step::new(0, a(), b(), &r1),
+        Step::new(5, b(), a(), &response(&r1, 401, Some("r"), ch)),
+        Step::new(10, a(), b(), &r2),
+        Step::new(15, b(), a(), &response(&r2, 200, Some("r"), &[])),
+        Step::new(60_000, a(), b(), &r3),
+        Step::new(60_005, b(), a(), &response(&r3, 401, Some("r"), ch)),
+        Step::new(60_010, a(), b(), &r4),
+        Step::new(60_015, b(), a(), &response(&r4, 200, Some("r"), &[])),
+    ]);
+    assert!(!ids(only(&t)).contains(&"auth-loop"), "{:?}", ids(only(&t)));
+}
+
+fn failing(code: u16, headers: &[&str]) -> Triage {
+    analyze(&rejected_call("c", 0, b(), code, headers))
+}
+
+#[test]
+fn overload_503_with_retry_after() {
+    let t = failing(503, &["Retry-After: 120"]);
+    let c = only(&t);
+    let f = finding(c, "overload");
+    assert_eq!(f.severity, Severity::Failure);
+    assert_eq!(f.code, Some(503));
+    assert!(f.text.contains("retry in 2 minutes"), "{}", f.text);
+    assert!(f.evidence.iter().any(|e| e.text == "Retry-After: 120"));
+    assert!(
+        f.evidence
+            .iter()
+            .any(|e| e.text.contains("1 of its 1 final"))
+    );
+}
+
+#[test]
+fn overload_counts_per_server() {
+    let mut steps = Vec::new();
+    for i in 0..3 {
+        let id = format!("c{i}");
+        let inv = request("INVITE", &id, 1, &format!("z9hG4bK{i}"), None, &[], "");
+        let code = if i < 2 { 503 } else { 200 };
+        steps.push(Step::new(i * 100, a(), b(), &inv));
+        steps.push(Step::new(
+            i * 100 + 5,
+            b(),
+            a(),
+            &response(&inv, code, Some("b"), &[]),
+        ));
+    }
+    let t = analyze(&steps);
+    let f = finding(t.call("c0").unwrap(), "overload");
+    assert!(f.text.contains("2 of its 3 final responses"), "{}", f.text);
+}
+
+#[test]
+fn overload_negative_busy_without_retry_after() {
+    let t = failing(486, &[]);
+    let c = only(&t);
+    assert_eq!(c.outcome, Outcome::User);
+    assert!(!ids(c).contains(&"overload"));
+    // 486 with Retry-After is noted, as information only.
+    let t = failing(486, &["Retry-After: 300"]);
+    assert_eq!(finding(only(&t), "overload").severity, Severity::Info);
+}
+
+#[test]
+fn cause_decodes_reason_and_warning() {
+    let t = failing(
+        480,
+        &[
+            "Reason: Q.850;cause=18;text=\"No user responding\"",
+            "Warning: 399 gw.example \"no answer\"",
+        ],
+    );
+    let c = only(&t);
+    let f = finding(c, "cause");
+    assert_eq!(f.severity, Severity::Warning);
+    assert!(f.text.contains("Q.850 cause 18"), "{}", f.text);
+    // RFC 3398 maps cause 18 (no user responding) to 408.
+    assert_eq!(f.code, Some(408));
+    assert!(
+        f.evidence
+            .iter()
+            .any(|e| e.text.starts_with("Warning: 399"))
+    );
+}
+
+#[test]
+fn cause_vendor_deviation_and_control_characters() {
+    // Asterisk maps 503 from cause 34 (see assets/q850.toml deviations).
+    let t = failing(503, &["Reason: Q.850;cause=34;text=\"evil\x1b[31m\""]);
+    let f = finding(only(&t), "cause");
+    let all: String = f.evidence.iter().map(|e| e.text.clone()).collect();
+    assert!(!all.contains('\x1b'), "escaped: {all}");
+    assert!(all.contains("\\e[31m"));
+}
+
+#[test]
+fn cause_negative_no_reason() {
+    assert!(!ids(only(&failing(404, &[]))).contains(&"cause"));
+}
+
+fn cancelled(cancel_answer: u16, invite_after: Option<u16>, extra: Vec<Step>) -> Triage {
+    let inv = request("INVITE", "c", 1, "z9hG4bK1", None, &[], &sdp("0"));
+    let cancel = request("CANCEL", "c", 1, "z9hG4bK1", None, &[], "");
+    let mut steps = vec![
+        Step::new(0, a(), b(), &inv),
+        Step::new(10, b(), a(), &response(&inv, 180, Some("b"), &[])),
+        Step::new(3000, a(), b(), &cancel),
+        Step::new(
+            3005,
+            b(),
+            a(),
+            &response(&cancel, cancel_answer, Some("b"), &[]),
+        ),
+    ];
+    if let Some(code) = invite_after {
+        steps.push(Step::new(
+            3006,
+            b(),
+            a(),
+            &response(&inv, code, Some("b"), &[]),
+        ));
+    }
+    steps.extend(extra);
+    analyze(&steps)
+}
+
+#[test]
+fn cancel_race_481_to_cancel() {
+    let t = cancelled(481, Some(487), vec![]);
+    let f = finding(t.call("c").unwrap(), "cancel-race");
+    assert_eq!(f.code, Some(481));
+}
+
+#[test]
+fn cancel_race_200_after_cancel_without_bye() {
+    let t = cancelled(200, Some(200), vec![]);
+    let c = only(&t);
+    let f = finding(c, "cancel-race");
+    assert_eq!(f.severity, Severity::Warning);
+    assert!(f.text.contains("no ACK and no BYE"), "{}", f.text);
+    // Handled properly (ACK and BYE follow): information only.
+    let ack = request("ACK", "c", 1, "z9hG4bK8", Some("b"), &[], "");
+    let bye = request("BYE", "c", 2, "z9hG4bK9", Some("b"), &[], "");
+    let t = cancelled(
+        200,
+        Some(200),
+        vec![
+            Step::new(3010, a(), b(), &ack),
+            Step::new(3011, a(), b(), &bye),
+        ],
+    );
+    assert_eq!(
+        finding(t.call("c").unwrap(), "cancel-race").severity,
+        Severity::Info
+    );
+}
+
+#[test]
+fn cancel_race_no_487() {
+    let t = cancelled(200, None, later(50_000));
+    let f = finding(t.call("c").unwrap(), "cancel-race");
+    assert_eq!(f.code, Some(487));
+}
+
+#[test]
+fn cancel_race_negative_normal_cancel() {
+    let ack = request("ACK", "c", 1, "z9hG4bK1", Some("b"), &[], "");
+    let t = cancelled(200, Some(487), vec![Step::new(3010, a(), b(), &ack)]);
+    let c = only(&t);
+    assert_eq!(c.outcome, Outcome::User);
+    assert_eq!(c.final_code(), Some(487));
+    assert!(c.findings.is_empty(), "{:#?}", c.findings);
+}
+
+fn transfer(notify: Option<u16>, tail_ms: i64) -> Triage {
+    let mut steps = answered_call("c", 0, 600_000);
+    steps.truncate(5);
+    let refer = request(
+        "REFER",
+        "c",
+        2,
+        "z9hG4bKr",
+        Some("b"),
+        &["Refer-To: <sip:carol@example.com>"],
+        "",
+    );
+    steps.push(Step::new(10_000, a(), b(), &refer));
+    steps.push(Step::new(
+        10_010,
+        b(),
+        a(),
+        &response(&refer, 202, None, &[]),
+    ));
+    if let Some(code) = notify {
+        let n = request(
+            "NOTIFY",
+            "c",
+            1,
+            "z9hG4bKn",
+            Some("a-c"),
+            &["Event: refer", "Subscription-State: active"],
+            "",
+        )
+        .replace("10.0.0.1:5060;branch", "10.0.0.2:5060;branch");
+        steps.push(Step::new(10_020, b(), a(), &n));
+        steps.push(Step::new(10_030, a(), b(), &response(&n, code, None, &[])));
+    }
+    steps.extend(answered_call("later", tail_ms, 100));
+    analyze(&steps)
+}
+
+#[test]
+fn refer_without_notify() {
+    let t = transfer(None, 20_000);
+    let f = finding(t.call("c").unwrap(), "refer-no-notify");
+    assert_eq!(f.code, Some(202));
+    assert!(f.text.contains("no NOTIFY"), "{}", f.text);
+}
+
+#[test]
+fn refer_notify_answered_481() {
+    let t = transfer(Some(481), 20_000);
+    let f = finding(t.call("c").unwrap(), "refer-no-notify");
+    assert_eq!(f.code, Some(481));
+    assert!(f.text.contains("transfer's progress"), "{}", f.text);
+    // Not also reported as a dialog timer problem.
+    assert!(!ids(t.call("c").unwrap()).contains(&"timer"));
+}
+
+#[test]
+fn refer_negative_notify_follows_or_trace_too_short() {
+    let t = transfer(Some(200), 20_000);
+    assert!(!ids(t.call("c").unwrap()).contains(&"refer-no-notify"));
+    // The trace ends 1 s after the 202: too early to tell.
+    let t = transfer(None, 10_500);
+    assert!(!ids(t.call("c").unwrap()).contains(&"refer-no-notify"));
+}
+
+#[test]
+fn codec_reject_lists_the_offer() {
+    let t = failing(
+        488,
+        &["Warning: 304 b.example \"Media type not available\""],
+    );
+    let c = only(&t);
+    let f = finding(c, "codec-reject");
+    assert_eq!(f.severity, Severity::Failure);
+    assert_eq!(f.code, Some(488));
+    assert!(
+        f.text
+            .contains("audio: PCMU/8000 PCMA/8000 telephone-event/8000"),
+        "{}",
+        f.text
+    );
+    assert!(
+        f.evidence
+            .iter()
+            .any(|e| e.text.starts_with("Warning: 304"))
+    );
+}
+
+#[test]
+fn codec_reject_of_a_reinvite_is_a_warning() {
+    let mut steps = answered_call("c", 0, 60_000);
+    let re = request("INVITE", "c", 2, "z9hG4bKre", Some("b"), &[], &sdp("98"))
+        .replace("RTP/AVP 98", "udptl t38");
+    steps.push(Step::new(20_000, a(), b(), &re));
+    steps.push(Step::new(20_010, b(), a(), &response(&re, 488, None, &[])));
+    let t = analyze(&steps);
+    let c = only(&t);
+    assert_eq!(c.outcome, Outcome::Answered);
+    let f = finding(c, "codec-reject");
+    assert_eq!(f.severity, Severity::Warning);
+    assert!(f.text.contains("re-INVITE"), "{}", f.text);
+    assert!(!ids(c).contains(&"request-failed"));
+}
+
+#[test]
+fn codec_reject_negative() {
+    assert!(!ids(only(&failing(486, &[]))).contains(&"codec-reject"));
+    assert!(
+        analyze(&answered_call("c", 0, 1000)).calls[0]
+            .findings
+            .is_empty()
+    );
+}
+
+#[test]
+fn timer_422_loop() {
+    let i1 = request(
+        "INVITE",
+        "c",
+        1,
+        "z9hG4bK1",
+        None,
+        &["Session-Expires: 60"],
+        &sdp("0"),
+    );
+    let i2 = request(
+        "INVITE",
+        "c",
+        2,
+        "z9hG4bK2",
+        None,
+        &["Session-Expires: 60"],
+        &sdp("0"),
+    );
+    let t = analyze(&[
+        Step::new(0, a(), b(), &i1),
+        Step::new(5, b(), a(), &response(&i1, 422, Some("b"), &["Min-SE: 90"])),
+        Step::new(10, a(), b(), &i2),
+        Step::new(
+            15,
+            b(),
+            a(),
+            &response(&i2, 422, Some("b"), &["Min-SE: 90"]),
+        ),
+    ]);
+    let c = only(&t);
+    let f = finding(c, "timer");
+    assert_eq!(f.code, Some(422));
+    assert_eq!(f.severity, Severity::Failure);
+    assert!(f.text.contains("422 2 times"), "{}", f.text);
+    assert!(f.evidence.iter().any(|e| e.text.contains("Min-SE: 90")));
+    assert!(f.evidence.iter().any(|e| e.text == "Session-Expires: 60"));
+}
+
+#[test]
+fn timer_422_negative_single_retry_succeeds() {
+    let i1 = request(
+        "INVITE",
+        "c",
+        1,
+        "z9hG4bK1",
+        None,
+        &["Session-Expires: 60"],
+        &sdp("0"),
+    );
+    let i2 = request(
+        "INVITE",
+        "c",
+        2,
+        "z9hG4bK2",
+        None,
+        &["Session-Expires: 90", "Min-SE: 90"],
+        &sdp("0"),
+    );
+    let t = analyze(&[
+        Step::new(0, a(), b(), &i1),
+        Step::new(5, b(), a(), &response(&i1, 422, Some("b"), &["Min-SE: 90"])),
+        Step::new(10, a(), b(), &i2),
+        Step::new(15, b(), a(), &response(&i2, 200, Some("b"), &[])),
+        Step::new(
+            20,
+            a(),
+            b(),
+            &request("ACK", "c", 2, "z9hG4bK3", Some("b"), &[], ""),
+        ),
+    ]);
+    assert!(only(&t).findings.is_empty(), "{:#?}", only(&t).findings);
+}
+
+#[test]
+fn timer_423_register_loop() {
+    let r1 = request("REGISTER", "c", 1, "z9hG4bK1", None, &["Expires: 60"], "");
+    let r2 = request("REGISTER", "c", 2, "z9hG4bK2", None, &["Expires: 60"], "");
+    let t = analyze(&[
+        Step::new(0, a(), b(), &r1),
+        Step::new(
+            5,
+            b(),
+            a(),
+            &response(&r1, 423, Some("r"), &["Min-Expires: 3600"]),
+        ),
+        Step::new(10, a(), b(), &r2),
+        Step::new(
+            15,
+            b(),
+            a(),
+            &response(&r2, 423, Some("r"), &["Min-Expires: 3600"]),
+        ),
+    ]);
+    let f = finding(only(&t), "timer");
+    assert_eq!(f.code, Some(423));
+    assert!(
+        f.evidence
+            .iter()
+            .any(|e| e.text.contains("Min-Expires: 3600")),
+        "{:#?}",
+        f.evidence
+    );
+    assert!(f.evidence.iter().any(|e| e.text == "Expires: 60"));
+}
+
+fn session_timer_call(bye_after_ok_ms: i64) -> Triage {
+    let inv = request(
+        "INVITE",
+        "c",
+        1,
+        "z9hG4bK1",
+        None,
+        &["Session-Expires: 90"],
+        &sdp("0"),
+    );
+    let bye = request("BYE", "c", 2, "z9hG4bK3", Some("b"), &[], "");
+    analyze(&[
+        Step::new(0, a(), b(), &inv),
+        Step::new(
+            100,
+            b(),
+            a(),
+            &response(&inv, 200, Some("b"), &["Session-Expires: 90;refresher=uac"]),
+        ),
+        Step::new(
+            110,
+            a(),
+            b(),
+            &request("ACK", "c", 1, "z9hG4bK2", Some("b"), &[], ""),
+        ),
+        Step::new(100 + bye_after_ok_ms, a(), b(), &bye),
+        Step::new(
+            110 + bye_after_ok_ms,
+            b(),
+            a(),
+            &response(&bye, 200, None, &[]),
+        ),
+    ])
+}
+
+#[test]
+fn timer_bye_at_session_expiry() {
+    // 90 s interval: the BYE goes a third (30 s) before expiry, at 60 s.
+    let t = session_timer_call(60_000);
+    let f = finding(only(&t), "timer");
+    assert!(f.text.contains("session timer ran out"), "{}", f.text);
+    assert!(f.text.contains("Session-Expires: 90"));
+}
+
+#[test]
+fn timer_negative_bye_mid_session() {
+    let t = session_timer_call(20_000);
+    assert!(only(&t).findings.is_empty(), "{:#?}", only(&t).findings);
+}
+
+#[test]
+fn timer_481_to_bye() {
+    let mut steps = answered_call("c", 0, 10_000);
+    let bye = request("BYE", "c", 2, "z9hG4bKc3", Some("b"), &[], "");
+    steps[5] = Step::new(10_000, a(), b(), &bye);
+    steps[6] = Step::new(10_010, b(), a(), &response(&bye, 481, None, &[]));
+    let t = analyze(&steps);
+    let f = finding(only(&t), "timer");
+    assert_eq!(f.code, Some(481));
+    assert!(f.text.contains("answered BYE with 481"), "{}", f.text);
+}
+
+#[test]
+fn request_failed_in_dialog_info() {
+    let mut steps = answered_call("c", 0, 60_000);
+    let info = request("INFO", "c", 2, "z9hG4bKi", Some("b"), &[], "");
+    steps.push(Step::new(20_000, a(), b(), &info));
+    steps.push(Step::new(
+        20_010,
+        b(),
+        a(),
+        &response(&info, 501, None, &[]),
+    ));
+    let t = analyze(&steps);
+    let f = finding(only(&t), "request-failed");
+    assert!(
+        f.text.contains("INFO inside the call with 501"),
+        "{}",
+        f.text
+    );
+}
+
+#[test]
+fn findings_sorted_most_severe_first() {
+    let t = failing(503, &["Reason: Q.850;cause=41"]);
+    let c = only(&t);
+    assert!(
+        c.findings
+            .windows(2)
+            .all(|w| w[0].severity >= w[1].severity)
+    );
+    assert_eq!(c.findings[0].id, "overload");
+}
+
+mod props {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn message() -> impl Strategy<Value = String> {
+        let method = prop_oneof![
+            Just("INVITE"),
+            Just("ACK"),
+            Just("BYE"),
+            Just("CANCEL"),
+            Just("REGISTER"),
+            Just("REFER"),
+            Just("NOTIFY"),
+            Just("FOO"),
+            Just("UPDATE"),
+        ];
+        (
+            any::<bool>(),
+            method,
+            prop_oneof![
+                Just(100u16),
+                Just(180),
+                Just(200),
+                Just(401),
+                Just(407),
+                Just(481),
+                Just(486),
+                Just(487),
+                Just(488),
+                Just(503),
+                Just(422),
+                Just(423),
+                100u16..700
+            ],
+            0u32..4,
+            prop_oneof![Just("z9hG4bK1"), Just("z9hG4bK2"), Just("x"), Just("")],
+            proptest::option::of(prop_oneof![Just("b1"), Just("b2")]),
+            proptest::collection::vec(
+                prop_oneof![
+                    Just("Retry-After: 5"),
+                    Just("Reason: Q.850;cause=999"),
+                    Just("Reason: SIP;cause=abc"),
+                    Just("Warning: 9999"),
+                    Just("Session-Expires: 10"),
+                    Just("Min-SE: x"),
+                    Just("WWW-Authenticate: Digest stale=true"),
+                    Just("Authorization: Digest"),
+                    Just("Event: refer"),
+                    Just("Expires: 1"),
+                    Just("Min-Expires: 99999999999"),
+                ],
+                0..4,
+            ),
+            prop_oneof![Just("c1"), Just("c2"), Just("c\u{1b}3")],
+        )
+            .prop_map(|(resp, method, code, cseq, branch, tag, headers, call)| {
+                let req = request(
+                    method,
+                    call,
+                    cseq,
+                    branch,
+                    tag,
+                    &headers,
+                    if cseq % 2 == 0 {
+                        ""
+                    } else {
+                        "m=audio 0 RTP/AVP 0 99\r\na=rtpmap:99\r\n"
+                    },
+                );
+                if resp {
+                    response(&req, code, tag, &headers)
+                } else {
+                    req
+                }
+            })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+        #[test]
+        fn model_never_panics_and_counts_add_up(
+            msgs in proptest::collection::vec((message(), 0i64..70_000, any::<bool>()), 0..25)
+        ) {
+            let steps: Vec<Step> = msgs
+                .into_iter()
+                .map(|(m, ms, dir)| if dir { Step::new(ms, a(), b(), &m) } else { Step::new(ms, b(), a(), &m) })
+                .collect();
+            let t = analyze(&steps);
+            let kept: u64 = t.calls.iter().map(|c| c.msgs.len() as u64).sum();
+            prop_assert_eq!(kept + t.duplicates + t.skipped, steps.len() as u64);
+            let s = crate::trace::metrics::summarize(&t.calls, |m| t.method_name(m).to_string());
+            prop_assert_eq!(s.answered + s.failed + s.user + s.pending, t.calls.len() as u64);
+            for c in &t.calls {
+                for f in &c.findings {
+                    prop_assert!(!f.text.contains('\x1b'));
+                    prop_assert!(crate::trace::findings::IDS.iter().any(|(id, _)| *id == f.id));
+                    prop_assert!(f.code.is_none_or(|code| crate::kb::Kb::embedded().lookup(code).is_ok()));
+                    for e in &f.evidence {
+                        prop_assert!(e.msg.is_none_or(|m| (m as usize) < c.msgs.len()));
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn the_readme_lists_every_finding() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    for (id, rfc) in crate::trace::findings::IDS {
+        let row = readme
+            .lines()
+            .find(|l| l.starts_with(&format!("| `{id}` |")))
+            .unwrap_or_else(|| panic!("no README row for {id}"));
+        for part in rfc.split("; ") {
+            let rfc_number = part.split(" §").next().unwrap();
+            assert!(row.contains(rfc_number), "{id}: {rfc_number} not in {row}");
+        }
+    }
+}
