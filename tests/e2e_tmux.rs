@@ -77,12 +77,20 @@ impl Tmux {
         std::thread::sleep(Duration::from_millis(50));
     }
 
+    /// Wait until the screen shows `needle`, then until it has settled (two
+    /// captures 100 ms apart are equal), so that assertions on the rest of
+    /// the screen never read a half-drawn frame on a busy machine.
     fn wait_for(&self, needle: &str) -> String {
         let start = Instant::now();
         loop {
             let s = self.screen();
             if s.contains(needle) {
-                return s;
+                std::thread::sleep(Duration::from_millis(100));
+                let again = self.screen();
+                if again == s || start.elapsed() > Duration::from_secs(15) {
+                    return again;
+                }
+                continue;
             }
             if start.elapsed() > Duration::from_secs(15) {
                 panic!("timed out waiting for {needle:?}; screen:\n{s}");
