@@ -956,12 +956,19 @@ impl Analyzer {
         }
         drop(self.ids);
         let trace_end = self.last_ns;
-        let mut duplicates = 0u64;
-        for call in &mut calls {
-            order_and_dedupe(call);
-            duplicates += u64::from(call.duplicates);
-            derive(call, trace_end);
-        }
+        // Each call on its own: half of them on a second thread.
+        let mid = calls.len() / 2;
+        let (first, second) = calls.split_at_mut(mid);
+        let (d1, d2) = in_halves(first, second, |part: &mut [Call]| {
+            let mut duplicates = 0u64;
+            for call in part {
+                order_and_dedupe(call);
+                duplicates += u64::from(call.duplicates);
+                derive(call, trace_end);
+            }
+            duplicates
+        });
+        let duplicates = d1 + d2;
         calls.sort_by_key(|c| {
             (
                 c.start_ns.unwrap_or(i64::MAX),
@@ -984,17 +991,85 @@ impl Analyzer {
             text: self.text,
         };
         let ctx = findings::Context::new(&t, kb);
-        let mut all: Vec<(usize, Vec<Finding>)> = Vec::new();
-        for (i, c) in t.calls.iter().enumerate() {
-            let f = findings::run(c, &ctx);
-            if !f.is_empty() {
-                all.push((i, f));
+        let mid = t.calls.len() / 2;
+        let (first, second) = t.calls.split_at(mid);
+        let find = |(at, part): (usize, &[Call])| {
+            let mut found: Vec<(usize, Vec<Finding>)> = Vec::new();
+            for (i, c) in part.iter().enumerate() {
+                let f = findings::run(c, &ctx);
+                if !f.is_empty() {
+                    found.push((at + i, f));
+                }
             }
-        }
-        for (i, f) in all {
+            found
+        };
+        let (f1, f2) = in_halves((0, first), (mid, second), find);
+        drop(ctx);
+        for (i, f) in f1.into_iter().chain(f2) {
             t.calls[i].findings = f;
         }
         t
+    }
+}
+
+/// Calls below which the work of [`Analyzer::finish`] stays on one thread.
+const SPLIT_CALLS: usize = 4096;
+
+/// `f` over two halves of some work: the second half on another thread
+/// when the work is big enough and the machine has a second CPU, else (or
+/// when no thread can be had) one after the other here. The results come
+/// back in order, so the outcome is the same either way.
+fn in_halves<S: Send + SplitLen, R: Send>(a: S, b: S, f: impl Fn(S) -> R + Sync) -> (R, R) {
+    let cpus = std::thread::available_parallelism().map_or(1, usize::from);
+    if cpus < 2 || a.split_len() + b.split_len() < SPLIT_CALLS {
+        return (f(a), f(b));
+    }
+    // The second half waits here until the helper takes it; if the helper
+    // cannot be started, this thread does it.
+    let slot = std::sync::Mutex::new(Some(b));
+    std::thread::scope(|s| {
+        let helper = std::thread::Builder::new()
+            .name("sipfix-finish".into())
+            .spawn_scoped(s, || {
+                let b = slot.lock().ok().and_then(|mut b| b.take());
+                b.map(&f)
+            });
+        let ra = f(a);
+        let rb = match helper {
+            Ok(h) => match h.join() {
+                Ok(rb) => rb,
+                Err(panic) => std::panic::resume_unwind(panic),
+            },
+            Err(_) => None,
+        };
+        let rb = match rb {
+            Some(rb) => rb,
+            None => {
+                let b = slot
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .take();
+                f(b.expect("the helper took the second half or it is still here"))
+            }
+        };
+        (ra, rb)
+    })
+}
+
+/// How many calls a piece of work covers (to decide whether to split it).
+trait SplitLen {
+    fn split_len(&self) -> usize;
+}
+
+impl SplitLen for &mut [Call] {
+    fn split_len(&self) -> usize {
+        self.len()
+    }
+}
+
+impl SplitLen for (usize, &[Call]) {
+    fn split_len(&self) -> usize {
+        self.1.len()
     }
 }
 
