@@ -77,10 +77,27 @@ pub(crate) struct Digest {
     pub raw: Option<At>,
 }
 
+/// A message handed on whole, to be digested by the analyzer (when it
+/// would otherwise wait for the reader thread, see [`super::pipeline`]).
+#[derive(Clone, Debug)]
+pub(crate) struct Raw {
+    pub file: u32,
+    pub frame: u64,
+    /// Every frame that carried a piece, in `Batch::frames`.
+    pub frames: (u32, u32),
+    pub time_ns: Option<i64>,
+    pub src: Option<Endpoint>,
+    pub dst: Option<Endpoint>,
+    pub transport: Transport,
+    pub interface: u32,
+    pub sip: At,
+}
+
 /// What a reader produced, in order.
 #[derive(Clone, Debug)]
 pub(crate) enum Event {
     Msg(Digest),
+    Raw(Raw),
     Problem(Problem),
     Progress(u64, u64),
 }
@@ -127,6 +144,42 @@ impl Batch {
         At {
             start,
             len: v.len() as u32,
+        }
+    }
+
+    /// Append a record whole, undigested.
+    pub fn push_raw(&mut self, r: &Record<'_>) {
+        let a = self.frames.len() as u32;
+        self.frames.extend_from_slice(r.frames);
+        let raw = Raw {
+            file: r.file,
+            frame: r.frame,
+            frames: (a, self.frames.len() as u32),
+            time_ns: r.time_ns,
+            src: r.src,
+            dst: r.dst,
+            transport: r.transport,
+            interface: r.interface,
+            sip: self.put(r.sip),
+        };
+        self.events.push(Event::Raw(raw));
+    }
+
+    /// The record of a message appended whole.
+    pub fn record_of(&self, raw: &Raw) -> Record<'_> {
+        Record {
+            file: raw.file,
+            frame: raw.frame,
+            frames: self
+                .frames
+                .get(raw.frames.0 as usize..raw.frames.1 as usize)
+                .unwrap_or(&[]),
+            time_ns: raw.time_ns,
+            src: raw.src,
+            dst: raw.dst,
+            transport: raw.transport,
+            interface: raw.interface,
+            sip: self.get(raw.sip),
         }
     }
 

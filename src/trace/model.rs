@@ -689,6 +689,7 @@ impl Analyzer {
         for e in &b.events {
             match e {
                 Event::Msg(d) => self.apply(d, b),
+                Event::Raw(r) => self.record(b.record_of(r)),
                 Event::Problem(p) => self.problem(p.clone()),
                 Event::Progress(done, total) => progress(*done, *total),
             }

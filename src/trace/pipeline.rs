@@ -1,8 +1,15 @@
 //! Reading and analysing on two threads: the reader thread frames the
-//! input, scans and digests each SIP message ([`super::digest`]) into a
-//! [`Batch`]; the calling thread places the batches' messages in their calls
-//! ([`Analyzer`]), in order. Batches go through a bounded channel and come
-//! back empty to be refilled, so memory stays flat however long the input.
+//! input and fills [`Batch`]es; the calling thread places the batches'
+//! messages in their calls ([`Analyzer`]), in order. Batches go through a
+//! bounded channel and come back empty to be refilled, so memory stays flat
+//! however long the input.
+//!
+//! Each message must be scanned and digested ([`super::digest`]) before it
+//! is placed, and either thread can do it. The reader digests a batch's
+//! messages while the analyzer has batches waiting, and hands them on whole
+//! (a copy) when it found the analyzer with none, so that the work is
+//! shared whichever side is slower (a pcap of small UDP messages reads
+//! fast; TCP reassembly or a text log reads slower).
 //!
 //! The result is the same as feeding the reader straight into the
 //! [`Analyzer`] (a [`Sink`]), which is what happens on a single CPU.
@@ -10,6 +17,8 @@
 use super::digest::{Batch, Event};
 use super::model::{Analyzer, Keep};
 use super::{Format, Input, Problem, ReadError, Record, Sink, SourceInfo, read_inputs};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
 /// Messages per batch at most.
@@ -32,6 +41,8 @@ pub(crate) fn read_into(
         return read_direct(inputs, format, a, progress);
     }
     let keep = a.keep().clone();
+    let waiting = Arc::new(AtomicUsize::new(0));
+    let sent = waiting.clone();
     let (full_tx, full_rx) = sync_channel::<Batch>(DEPTH);
     let (free_tx, free_rx) = sync_channel::<Batch>(DEPTH + 2);
     std::thread::scope(|s| {
@@ -44,6 +55,8 @@ pub(crate) fn read_into(
                     full: full_tx,
                     free: free_rx,
                     gone: false,
+                    waiting: sent,
+                    whole: true,
                 };
                 let r = read_inputs(inputs, format, &mut sink);
                 sink.send();
@@ -55,6 +68,7 @@ pub(crate) fn read_into(
             Err(_) => return None,
         };
         for batch in full_rx {
+            waiting.fetch_sub(1, Ordering::Relaxed);
             a.apply_batch(&batch, progress);
             // The reader may be done and gone: then the batch is dropped.
             let _ = free_tx.try_send(batch);
@@ -101,6 +115,10 @@ struct Batcher {
     free: Receiver<Batch>,
     /// The analyzer hung up (it panicked): read on, keep nothing.
     gone: bool,
+    /// Batches sent and not yet taken by the analyzer.
+    waiting: Arc<AtomicUsize>,
+    /// Hand this batch's messages on whole (the analyzer was idle).
+    whole: bool,
 }
 
 impl Batcher {
@@ -116,6 +134,8 @@ impl Batcher {
             Err(_) => Batch::default(),
         };
         let full = std::mem::replace(&mut self.batch, next);
+        // The analyzer had nothing left to do: it digests the next batch.
+        self.whole = self.waiting.fetch_add(1, Ordering::Relaxed) == 0;
         if self.full.send(full).is_err() {
             self.gone = true;
         }
@@ -133,7 +153,11 @@ impl Sink for Batcher {
         if self.gone {
             return;
         }
-        self.batch.push_record(&r, &self.keep);
+        if self.whole {
+            self.batch.push_raw(&r);
+        } else {
+            self.batch.push_record(&r, &self.keep);
+        }
         self.maybe_send();
     }
 
@@ -186,6 +210,48 @@ mod tests {
         // A broken packet among them: a problem in order.
         frames.insert(5000, (frames[5000].0, vec![0xde, 0xad]));
         synth::pcap(1, &frames)
+    }
+
+    /// Messages handed on whole and digested by the analyzer give what
+    /// messages digested by the reader give.
+    #[test]
+    fn whole_messages_give_what_digests_give() {
+        struct Whole(Batch);
+        impl Sink for Whole {
+            fn record(&mut self, r: Record<'_>) {
+                self.0.push_raw(&r);
+            }
+            fn problem(&mut self, p: Problem) {
+                self.0.events.push(Event::Problem(p));
+            }
+        }
+        let input = [Input::Bytes(capture())];
+        let kb = Kb::embedded();
+        let opts = || Options {
+            keep: Keep::Calls(vec![b"7-pipe".to_vec()]),
+            ..Options::default()
+        };
+        let mut digested = Analyzer::new(opts());
+        let s1 = read_direct(&input, Format::Auto, &mut digested, &mut |_, _| {}).unwrap();
+        let mut whole = Whole(Batch::default());
+        let s2 = read_inputs(&input, Format::Auto, &mut whole).unwrap();
+        assert!(matches!(whole.0.events[0], Event::Raw(_)));
+        let mut raw = Analyzer::new(opts());
+        raw.apply_batch(&whole.0, &mut |_, _| {});
+        let (t1, t2) = (digested.finish(s1, kb), raw.finish(s2, kb));
+        assert_eq!(t2.calls.len(), 3000);
+        assert_eq!(t1.problems, t2.problems);
+        assert_eq!(t1.text, t2.text);
+        for (a, b) in t1.calls.iter().zip(&t2.calls) {
+            assert_eq!(a.call_id, b.call_id);
+            assert_eq!(a.msgs, b.msgs);
+            assert_eq!(a.txns, b.txns);
+            assert_eq!(a.extras, b.extras);
+            assert_eq!(a.raw, b.raw);
+            assert_eq!(a.extra_frames, b.extra_frames);
+            assert_eq!(a.findings, b.findings);
+        }
+        assert!(!t2.call("7-pipe@10.0.0.1").unwrap().raw.is_empty());
     }
 
     #[test]
