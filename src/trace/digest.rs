@@ -35,18 +35,37 @@ pub(crate) enum Status {
     NoCallId,
 }
 
-/// One message, digested. The pieces (`At`) are in the batch it came in.
-#[derive(Clone, Debug)]
-pub(crate) struct Digest {
+/// Where and when a message was seen (from its [`Record`]).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Seen {
     pub file: u32,
     pub frame: u64,
-    /// The other frames that carried a piece of it (in `Batch::frames`),
-    /// empty for a message in one packet.
-    pub frames: (u32, u32),
     pub time_ns: Option<i64>,
     pub src: Option<Endpoint>,
     pub dst: Option<Endpoint>,
     pub transport: Transport,
+}
+
+impl Seen {
+    fn of(r: &Record<'_>) -> Seen {
+        Seen {
+            file: r.file,
+            frame: r.frame,
+            time_ns: r.time_ns,
+            src: r.src,
+            dst: r.dst,
+            transport: r.transport,
+        }
+    }
+}
+
+/// One message, digested. The pieces (`At`) are in the batch it came in.
+#[derive(Clone, Debug)]
+pub(crate) struct Digest {
+    pub at: Seen,
+    /// The other frames that carried a piece of it (in `Batch::frames`),
+    /// empty for a message in one packet.
+    pub frames: (u32, u32),
     pub status: Status,
     // The rest is meaningful only when `status` is `Ok`.
     pub len: u32,
@@ -81,14 +100,9 @@ pub(crate) struct Digest {
 /// would otherwise wait for the reader thread, see [`super::pipeline`]).
 #[derive(Clone, Debug)]
 pub(crate) struct Raw {
-    pub file: u32,
-    pub frame: u64,
+    pub at: Seen,
     /// Every frame that carried a piece, in `Batch::frames`.
     pub frames: (u32, u32),
-    pub time_ns: Option<i64>,
-    pub src: Option<Endpoint>,
-    pub dst: Option<Endpoint>,
-    pub transport: Transport,
     pub interface: u32,
     pub sip: At,
 }
@@ -152,13 +166,8 @@ impl Batch {
         let a = self.frames.len() as u32;
         self.frames.extend_from_slice(r.frames);
         let raw = Raw {
-            file: r.file,
-            frame: r.frame,
+            at: Seen::of(r),
             frames: (a, self.frames.len() as u32),
-            time_ns: r.time_ns,
-            src: r.src,
-            dst: r.dst,
-            transport: r.transport,
             interface: r.interface,
             sip: self.put(r.sip),
         };
@@ -168,16 +177,16 @@ impl Batch {
     /// The record of a message appended whole.
     pub fn record_of(&self, raw: &Raw) -> Record<'_> {
         Record {
-            file: raw.file,
-            frame: raw.frame,
+            file: raw.at.file,
+            frame: raw.at.frame,
             frames: self
                 .frames
                 .get(raw.frames.0 as usize..raw.frames.1 as usize)
                 .unwrap_or(&[]),
-            time_ns: raw.time_ns,
-            src: raw.src,
-            dst: raw.dst,
-            transport: raw.transport,
+            time_ns: raw.at.time_ns,
+            src: raw.at.src,
+            dst: raw.at.dst,
+            transport: raw.at.transport,
             interface: raw.interface,
             sip: self.get(raw.sip),
         }
@@ -191,13 +200,8 @@ impl Batch {
 
     fn digest(&mut self, r: &Record<'_>, keep: &Keep) -> Digest {
         let mut d = Digest {
-            file: r.file,
-            frame: r.frame,
+            at: Seen::of(r),
             frames: (0, 0),
-            time_ns: r.time_ns,
-            src: r.src,
-            dst: r.dst,
-            transport: r.transport,
             status: Status::Ok,
             len: r.sip.len().min(u32::MAX as usize) as u32,
             hash: 0,

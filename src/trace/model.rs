@@ -781,7 +781,7 @@ impl Analyzer {
     /// Place one digested message in its call and transaction.
     fn apply(&mut self, d: &Digest, b: &Batch) {
         self.messages += 1;
-        if let Some(t) = d.time_ns {
+        if let Some(t) = d.at.time_ns {
             self.first_ns = Some(self.first_ns.map_or(t, |f| f.min(t)));
             self.last_ns = Some(self.last_ns.map_or(t, |l| l.max(t)));
         }
@@ -790,8 +790,8 @@ impl Analyzer {
             Status::NoStartLine => {
                 self.skipped += 1;
                 self.push_problem(
-                    d.file,
-                    Some(d.frame),
+                    d.at.file,
+                    Some(d.at.frame),
                     "SIP message skipped: no valid start line",
                 );
                 return;
@@ -799,21 +799,21 @@ impl Analyzer {
             Status::NoCallId => {
                 self.skipped += 1;
                 self.push_problem(
-                    d.file,
-                    Some(d.frame),
+                    d.at.file,
+                    Some(d.at.frame),
                     "SIP message skipped: no Call-ID header",
                 );
                 return;
             }
         }
-        let src = self.endpoint(d.src);
-        let dst = self.endpoint(d.dst);
+        let src = self.endpoint(d.at.src);
+        let dst = self.endpoint(d.at.dst);
         let method = match d.method {
             Some(m) => m,
             None => self.method(b.get(d.method_name)),
         };
         let call_id = b.get(d.call_id);
-        let ci = self.call_index(call_id, d.call_id_hash, d.transport);
+        let ci = self.call_index(call_id, d.call_id_hash, d.at.transport);
         let code = d.code;
         let to_tag = b.get(d.to_tag);
         let in_dialog = code == 0 && !to_tag.is_empty();
@@ -887,7 +887,7 @@ impl Analyzer {
         {
             call.from_uri = put(text, b.get(d.from_uri));
             call.to_uri = put(text, b.get(d.to_uri));
-            call.transport = d.transport;
+            call.transport = d.at.transport;
         }
 
         // The few header values kept.
@@ -907,12 +907,12 @@ impl Analyzer {
         let frames = b.frames_of(d);
         if !frames.is_empty() {
             call.extra_frames
-                .extend(frames.iter().map(|&f| (d.file, f)));
+                .extend(frames.iter().map(|&f| (d.at.file, f)));
         }
         call.msgs.push(Msg {
-            time_ns: d.time_ns.unwrap_or(i64::MIN),
-            frame: d.frame,
-            file: d.file,
+            time_ns: d.at.time_ns.unwrap_or(i64::MIN),
+            frame: d.at.frame,
+            file: d.at.file,
             src,
             dst,
             cseq: d.cseq.unwrap_or(0),
@@ -934,8 +934,8 @@ impl Analyzer {
                 self.keep_full = true;
                 let limit = self.opts.keep_limit >> 20;
                 self.push_problem(
-                    d.file,
-                    Some(d.frame),
+                    d.at.file,
+                    Some(d.at.frame),
                     &format!(
                         "more than {limit} MiB of messages selected: later messages are summarised only"
                     ),
