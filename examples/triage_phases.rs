@@ -3,7 +3,7 @@
 //! second thread), reading with the analysis on one thread, `finish`
 //! (ordering, duplicates, timings, findings), the selection and summary,
 //! the JSON report (as the CLI writes it, and through serde's pretty
-//! printer into memory) and the text report.
+//! printer into memory), the CSV report and the text report.
 //!
 //! ```sh
 //! cargo run --release --example triage_phases -- /tmp/big.pcapng [--runs 3]
@@ -112,6 +112,7 @@ fn main() {
             .expect("serialisable");
         out
     });
+    let csv = best(runs, "CSV report", 0, || report::csv::report(&sel, kb));
     let style = TextStyle {
         width: 80,
         color: false,
@@ -121,10 +122,11 @@ fn main() {
         report::text::report(&sel, kb, style, "")
     });
     println!(
-        "{} calls, {} messages; JSON {} bytes, text {} bytes",
+        "{} calls, {} messages; JSON {} bytes, CSV {} bytes, text {} bytes",
         t.calls.len(),
         t.messages,
         json.len(),
+        csv.len(),
         text.len()
     );
 }
