@@ -216,6 +216,17 @@ impl Group<'_> {
     }
 }
 
+/// For a group of failures that no finding explains: what its final code
+/// means, from the knowledge base, and where to read on.
+pub fn code_meaning(kb: &Kb, code: Option<u16>) -> Option<String> {
+    let code = code?;
+    let e = kb.get(code)?;
+    Some(format!(
+        "[{code}] {} (sipfix show {code})",
+        e.summary.as_str()
+    ))
+}
+
 /// The finding that explains a call best: the most severe one (findings
 /// are sorted that way).
 pub fn top_finding(c: &Call) -> Option<&Finding> {
