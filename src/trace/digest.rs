@@ -104,7 +104,10 @@ pub(crate) struct Raw {
     /// Every frame that carried a piece, in `Batch::frames`.
     pub frames: (u32, u32),
     pub interface: u32,
+    /// The record's payload, and whether it is a datagram's (see
+    /// [`Record`]).
     pub sip: At,
+    pub datagram: bool,
 }
 
 /// What a reader produced, in order.
@@ -169,7 +172,8 @@ impl Batch {
             at: Seen::of(r),
             frames: (a, self.frames.len() as u32),
             interface: r.interface,
-            sip: self.put(r.sip),
+            datagram: r.datagram,
+            sip: self.put(r.payload),
         };
         self.events.push(Event::Raw(raw));
     }
@@ -188,7 +192,8 @@ impl Batch {
             dst: raw.at.dst,
             transport: raw.at.transport,
             interface: raw.interface,
-            sip: self.get(raw.sip),
+            payload: self.get(raw.sip),
+            datagram: raw.datagram,
         }
     }
 
@@ -203,7 +208,7 @@ impl Batch {
             at: Seen::of(r),
             frames: (0, 0),
             status: Status::Ok,
-            len: r.sip.len().min(u32::MAX as usize) as u32,
+            len: 0,
             hash: 0,
             call_id: At::default(),
             call_id_hash: 0,
@@ -221,10 +226,21 @@ impl Batch {
             sdp: At::default(),
             raw: None,
         };
-        let Some(s) = skim::skim(r.sip) else {
+        // A datagram is framed by the scan itself (one walk over the
+        // header block, see `Record::datagram`).
+        let s = if r.datagram {
+            skim::skim_datagram(r.payload)
+        } else {
+            skim::skim(r.payload)
+        };
+        let Some(s) = s else {
             d.status = Status::NoStartLine;
+            d.len = r.sip().len().min(u32::MAX as usize) as u32;
             return d;
         };
+        // The message alone.
+        let sip = s.sip;
+        d.len = sip.len().min(u32::MAX as usize) as u32;
         if s.call_id.is_empty() {
             d.status = Status::NoCallId;
             return d;
@@ -269,7 +285,7 @@ impl Batch {
         }
         d.hash = {
             let mut h = HASHER.build_hasher();
-            h.write(r.sip);
+            h.write(sip);
             h.finish() as u32
         };
         if code == 0 && method != Method::ACK {
@@ -339,7 +355,7 @@ impl Batch {
             d.frames = (a, self.frames.len() as u32);
         }
         if wants(keep, s.call_id) {
-            d.raw = Some(self.put(r.sip));
+            d.raw = Some(self.put(sip));
         }
         d
     }
