@@ -320,14 +320,13 @@ pub struct Call {
 }
 
 impl Call {
-    fn new(transport: Transport) -> Call {
+    /// A call with room for `msgs` messages and `txns` transactions.
+    fn new(transport: Transport, msgs: usize, txns: usize) -> Call {
         Call {
             call_id: String::new(),
             txn_index: None,
-            // Most calls are short (an OPTIONS ping is two messages in one
-            // transaction): start small, grow by doubling.
-            msgs: Vec::with_capacity(2),
-            txns: Vec::with_capacity(1),
+            msgs: Vec::with_capacity(msgs),
+            txns: Vec::with_capacity(txns),
             legs: Vec::new(),
             extras: Vec::new(),
             raw: Vec::new(),
@@ -591,6 +590,9 @@ pub struct Analyzer {
     problems: Vec<Problem>,
     problem_count: u64,
     messages: u64,
+    /// Messages placed in calls, and transactions opened (capacity hints).
+    placed: u64,
+    txn_count: u64,
     skipped: u64,
     kept_bytes: usize,
     keep_full: bool,
@@ -661,6 +663,8 @@ impl Analyzer {
             problems: Vec::new(),
             problem_count: 0,
             messages: 0,
+            placed: 0,
+            txn_count: 0,
             skipped: 0,
             kept_bytes: 0,
             keep_full: false,
@@ -767,7 +771,20 @@ impl Analyzer {
                 }
                 None => {
                     let i = self.calls.len() as u32;
-                    self.calls.push(Call::new(transport));
+                    // Room for as many messages and transactions as the
+                    // calls so far had on average (a trunk's calls are
+                    // alike): most calls then never grow their vectors.
+                    // The first call starts small (an OPTIONS ping is two
+                    // messages in one transaction).
+                    let avg = |total: u64, least: u64| {
+                        total.div_ceil(u64::from(i)).clamp(least, 16) as usize
+                    };
+                    let (msgs, txns) = if i == 0 {
+                        (2, 1)
+                    } else {
+                        (avg(self.placed, 2), avg(self.txn_count, 1))
+                    };
+                    self.calls.push(Call::new(transport, msgs, txns));
                     let a = self.ids.len() as u32;
                     self.ids.extend_from_slice(id);
                     self.id_spans.push((a, self.ids.len() as u32));
@@ -849,6 +866,7 @@ impl Analyzer {
                 primary: false,
             });
             call.index_txn(txn);
+            self.txn_count += 1;
         }
 
         let text = &mut self.text;
@@ -909,6 +927,7 @@ impl Analyzer {
             call.extra_frames
                 .extend(frames.iter().map(|&f| (d.at.file, f)));
         }
+        self.placed += 1;
         call.msgs.push(Msg {
             time_ns: d.at.time_ns.unwrap_or(i64::MIN),
             frame: d.at.frame,
