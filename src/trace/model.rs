@@ -572,6 +572,19 @@ fn put(text: &mut String, v: &[u8]) -> Span {
     }
 }
 
+/// Append text the digest made valid already (see [`Batch::text`]).
+fn put_str(text: &mut String, v: &str) -> Span {
+    if text.len() > MAX_TEXT {
+        return Span::default();
+    }
+    let start = text.len() as u32;
+    text.push_str(v);
+    Span {
+        start,
+        len: v.len() as u32,
+    }
+}
+
 /// The streaming analysis: feed it records (it is a [`Sink`]), then
 /// [`Analyzer::finish`].
 pub struct Analyzer {
@@ -903,18 +916,18 @@ impl Analyzer {
                         .iter()
                         .any(|m| m.method == Method::INVITE && m.is_request())))
         {
-            call.from_uri = put(text, b.get(d.from_uri));
-            call.to_uri = put(text, b.get(d.to_uri));
+            call.from_uri = put_str(text, b.text_of(d.from_uri));
+            call.to_uri = put_str(text, b.text_of(d.to_uri));
             call.transport = d.at.transport;
         }
 
         // The few header values kept.
         for &(kind, v) in b.extras_of(d) {
-            let at = put(text, b.get(v));
+            let at = put_str(text, b.text_of(v));
             call.extras.push(Extra { msg: seq, kind, at });
         }
         if d.sdp.len > 0 && text.len() <= MAX_TEXT {
-            let at = put(text, b.get(d.sdp));
+            let at = put_str(text, b.text_of(d.sdp));
             call.extras.push(Extra {
                 msg: seq,
                 kind: ExtraKind::Sdp,
