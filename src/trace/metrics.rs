@@ -65,6 +65,8 @@ pub fn summarize<'a>(
     let mut pdd = Vec::new();
     let mut srd_failed = Vec::new();
     let (mut ok, mut effective, mut ineffective, mut redirected) = (0u64, 0u64, 0u64, 0u64);
+    let mut by_final: BTreeMap<Option<u16>, u64> = BTreeMap::new();
+    let mut by_method: BTreeMap<Method, u64> = BTreeMap::new();
     for c in calls {
         s.calls += 1;
         s.retransmissions += u64::from(c.retransmissions);
@@ -74,11 +76,9 @@ pub fn summarize<'a>(
             Outcome::Failure => s.failed += 1,
             Outcome::Pending => s.pending += 1,
         }
-        let key = c
-            .final_code()
-            .map_or_else(|| "none".to_string(), |f| f.to_string());
-        *s.by_final.entry(key).or_default() += 1;
-        *s.by_method.entry(method_name(c.method)).or_default() += 1;
+        // Counted by number, named once at the end: no string per call.
+        *by_final.entry(c.final_code()).or_default() += 1;
+        *by_method.entry(c.method).or_default() += 1;
         if c.method != Method::INVITE || c.outcome == Outcome::Pending {
             continue;
         }
@@ -108,6 +108,13 @@ pub fn summarize<'a>(
                 srd_failed.push(v);
             }
         }
+    }
+    for (code, n) in by_final {
+        let key = code.map_or_else(|| "none".to_string(), |f| f.to_string());
+        *s.by_final.entry(key).or_default() += n;
+    }
+    for (m, n) in by_method {
+        *s.by_method.entry(method_name(m)).or_default() += n;
     }
     let base = s.invite_attempts.saturating_sub(redirected);
     if base > 0 {
