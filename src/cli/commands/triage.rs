@@ -252,22 +252,15 @@ impl Bar {
 /// Find the `--call` call: an exact Call-ID, else the only one starting
 /// with what was given.
 pub fn find_call<'a>(t: &'a Triage, id: &str) -> Result<&'a crate::trace::Call, Failure> {
-    if let Some(c) = t.call(id) {
-        return Ok(c);
-    }
-    let starts: Vec<&crate::trace::Call> = t
-        .calls
-        .iter()
-        .filter(|c| c.call_id.starts_with(id))
-        .collect();
-    match starts.len() {
-        1 => Ok(starts[0]),
-        0 => Err(Failure::runtime(format!(
+    match crate::trace::lookup_call(t, id) {
+        crate::trace::CallLookup::Found(c) => Ok(c),
+        crate::trace::CallLookup::None => Err(Failure::runtime(format!(
             "no call with Call-ID '{}' among the {} calls of the trace",
             sanitize::inline(id),
             t.calls.len()
         ))),
-        n => {
+        crate::trace::CallLookup::Ambiguous(starts) => {
+            let n = starts.len();
             let ids: Vec<String> = starts.iter().take(5).map(|c| report::call_id(c)).collect();
             Err(Failure::usage(format!(
                 "'{}' starts {n} Call-IDs ({}{}): give more of it",
