@@ -89,7 +89,7 @@ pub fn start(opts: &Options) -> Result<(), Failure> {
     let mut app = App::new(kb, store, problem, theme);
     app.home = std::env::var("HOME").ok().filter(|h| !h.is_empty());
     let first = match &opts.trace {
-        Some(t) => app.open_at_start(t.files.clone(), t.format, t.with.clone()),
+        Some(t) => app.open_at_start(t.files.clone(), t.format, t.with.clone(), now_ms()),
         None => Vec::new(),
     };
 

@@ -211,7 +211,9 @@ impl App {
         files: Vec<std::path::PathBuf>,
         format: Format,
         with: StartWith,
+        now: u64,
     ) -> Vec<Effect> {
+        self.clock = now;
         self.start_with = Some(with);
         self.load(TraceSource::Files(files), format)
     }
@@ -489,8 +491,14 @@ impl App {
             tv.selected = pos;
         }
         let c = tv.call(i);
+        // The failing response, else the final one, else the request.
         let first = report::failing_response(c)
             .or_else(|| c.final_response().map(|_| c.final_msg))
+            .or_else(|| {
+                c.msgs
+                    .get(c.first_request as usize)
+                    .map(|_| c.first_request)
+            })
             .unwrap_or(0);
         self.searching = false;
         self.focus = Focus::Calls;

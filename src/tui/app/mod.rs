@@ -358,13 +358,16 @@ impl App {
             return o.ctx();
         }
         if self.searching {
-            return Ctx::Search;
+            return if self.focus == Focus::Calls {
+                Ctx::CallFilter
+            } else {
+                Ctx::Search
+            };
         }
         match self.focus {
             Focus::List => Ctx::List,
             Focus::Detail => Ctx::Detail,
             Focus::Compare => Ctx::Compare,
-            Focus::Calls if self.searching => Ctx::CallFilter,
             Focus::Calls => Ctx::Calls,
         }
     }

@@ -183,11 +183,22 @@ impl OpenPrompt {
             ]),
             Line::default(),
         ];
-        let cols = (inner.width as usize / 26).max(1);
+        // Columns as wide as the longest name (a screen wide at most).
+        let longest = self
+            .candidates
+            .iter()
+            .map(|(n, _)| sanitize::inline(n).chars().count() + 1)
+            .max()
+            .unwrap_or(1);
+        let col = longest.clamp(8, (inner.width as usize).max(9) - 1);
+        let cols = (inner.width as usize / (col + 1)).max(1);
         for row in self.candidates.chunks(cols).take(SHOWN / cols) {
             let mut spans = Vec::new();
             for (i, (name, dir)) in row.iter().enumerate() {
-                let mut n: String = sanitize::inline(name).chars().take(24).collect();
+                let mut n: String = sanitize::inline(name)
+                    .chars()
+                    .take(col.saturating_sub(1))
+                    .collect();
                 if *dir {
                     n.push('/');
                 }
@@ -199,14 +210,13 @@ impl OpenPrompt {
                 if i > 0 {
                     spans.push(Span::raw(" "));
                 }
-                spans.push(Span::styled(format!("{:<25}", fold(app, &n)), style));
+                spans.push(Span::styled(format!("{:<col$}", fold(app, &n)), style));
             }
             lines.push(Line::from(spans));
         }
         if self.candidates.is_empty() {
             lines.push(Line::styled(
-                "pcap, pcapng (gzip too), Asterisk, FreeSWITCH, Kamailio sipdump, sngrep, \
-                 ngrep or raw SIP text",
+                "pcap, pcapng, gzip, PBX logs, sngrep or ngrep text, raw SIP",
                 t.dim(),
             ));
         }

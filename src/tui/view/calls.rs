@@ -18,8 +18,9 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
 /// The summary strip: `12 calls: answered 4, failed 8, user 0, pending 0;
-/// SER 100.0%; PDD median 740 ms` (the post-dial delay of answered calls).
-fn strip(tv: &TraceView) -> String {
+/// SER 100.0%; PDD median 740 ms` (the post-dial delay of answered calls),
+/// as parts never broken inside.
+fn strip(tv: &TraceView) -> Vec<String> {
     let s = &tv.summary;
     let total = tv.triage().calls.len() as u64;
     let head = if s.calls == total {
@@ -35,14 +36,42 @@ fn strip(tv: &TraceView) -> String {
             report::thousands(total)
         )
     };
-    let mut out = format!("{head}: {}", report::outcome_counts(s));
+    let mut out = vec![format!("{head}: {}", report::outcome_counts(s))];
     if s.invite_attempts > 0 {
-        out.push_str(&format!("; SER {}", report::percent(s.ser)));
+        out.push(format!("SER {}", report::percent(s.ser)));
     }
     if let Some(m) = s.pdd_ms_median {
-        out.push_str(&format!("; PDD median {m} ms"));
+        out.push(format!("PDD median {m} ms"));
     }
     out
+}
+
+/// Parts joined with `; ` into lines of `width`, a part moved whole to the
+/// next line rather than broken (one longer than a line is wrapped).
+fn pack(parts: &[String], width: usize) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    let mut cur = String::new();
+    for p in parts {
+        let add = if cur.is_empty() {
+            p.chars().count()
+        } else {
+            p.chars().count() + 2
+        };
+        if !cur.is_empty() && cur.chars().count() + add > width {
+            lines.push(std::mem::take(&mut cur));
+        }
+        if !cur.is_empty() {
+            cur.push_str("; ");
+        }
+        cur.push_str(p);
+    }
+    if !cur.is_empty() {
+        lines.push(cur);
+    }
+    lines
+        .into_iter()
+        .flat_map(|l| wrap(&l, width, "", "  "))
+        .collect()
 }
 
 /// The loading line: `reading x.pcap: 45% (135.0 of 300.0 MiB), 2.1 s`.
@@ -84,10 +113,8 @@ fn top_lines(app: &App, width: u16) -> Vec<Line<'static>> {
         v.push(Line::styled(fold(app, &loading_line(l)), t.warning()));
     }
     if let Some(tv) = &app.trace {
-        for l in wrap(&fold(app, &strip(tv)), width as usize, "", "  ")
-            .into_iter()
-            .take(2)
-        {
+        let parts: Vec<String> = strip(tv).iter().map(|p| fold(app, p)).collect();
+        for l in pack(&parts, width as usize).into_iter().take(2) {
             v.push(Line::styled(l, t.label()));
         }
         let cols = Cols::new(width as usize);
@@ -436,5 +463,18 @@ mod tests {
         assert_eq!(cell("ab", 4), "ab  ");
         assert_eq!(bare("<sip:alice@example.com>;tag=1"), "alice@example.com");
         assert_eq!(bare("tel:+4930123"), "+4930123");
+        let parts = [
+            "12 calls: answered 4".to_string(),
+            "SER 100.0%".into(),
+            "PDD median 740 ms".into(),
+        ];
+        assert_eq!(
+            pack(&parts, 80),
+            ["12 calls: answered 4; SER 100.0%; PDD median 740 ms"]
+        );
+        assert_eq!(
+            pack(&parts, 36),
+            ["12 calls: answered 4; SER 100.0%", "PDD median 740 ms"]
+        );
     }
 }
