@@ -3,7 +3,7 @@
 //! `assets/compare.toml`; any other pair gets differences derived from the
 //! entries' data (class, senders, methods, forking, retry, Q.850, status).
 
-use crate::kb::{Class, Kb, Lookup};
+use crate::kb::{Class, Kb, Lookup, Text};
 use serde::Serialize;
 
 /// The comparison of code `a` with code `b`.
@@ -79,15 +79,15 @@ pub fn compare<'a>(kb: &'a Kb, a: Lookup<'a>, b: Lookup<'a>) -> Result<Compariso
         && let Some((pair, swapped)) = kb.pair(a.code, b.code)
     {
         let (use_a, use_b) = if swapped {
-            (pair.use_b.clone(), pair.use_a.clone())
+            (pair.use_b.to_string(), pair.use_a.to_string())
         } else {
-            (pair.use_a.clone(), pair.use_b.clone())
+            (pair.use_a.to_string(), pair.use_b.to_string())
         };
         return Ok(Comparison {
             a,
             b,
             class_line,
-            differences: pair.differences.clone(),
+            differences: pair.differences.to_strings(),
             use_a,
             use_b,
             curated: true,
@@ -115,7 +115,7 @@ fn use_line(l: &Lookup<'_>) -> String {
             l.code, e.code, e.reason, e.summary
         )
     } else {
-        e.summary.clone()
+        e.summary.to_string()
     };
     if let Some(first) = e.when.first() {
         s.push_str(" Typical case: ");
@@ -124,10 +124,10 @@ fn use_line(l: &Lookup<'_>) -> String {
     s
 }
 
-fn list(items: &[String]) -> String {
+fn list(items: &[Text]) -> String {
     match items.len() {
         0 => String::new(),
-        1 => items[0].clone(),
+        1 => items[0].to_string(),
         _ => format!(
             "{} and {}",
             items[..items.len() - 1].join(", "),
@@ -306,8 +306,8 @@ impl Comparison<'_> {
         ComparisonJson {
             a: self.a.code,
             b: self.b.code,
-            a_reason: (!self.a.fallback).then(|| self.a.entry.reason.clone()),
-            b_reason: (!self.b.fallback).then(|| self.b.entry.reason.clone()),
+            a_reason: (!self.a.fallback).then(|| self.a.entry.reason.to_string()),
+            b_reason: (!self.b.fallback).then(|| self.b.entry.reason.to_string()),
             class_line: self.class_line.clone(),
             differences: self.differences.clone(),
             use_a: self.use_a.clone(),

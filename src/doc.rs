@@ -145,15 +145,15 @@ pub fn show(kb: &Kb, l: &Lookup<'_>, marks: Option<&[&'static str]>) -> Doc {
             l.class.meaning()
         ),
     ));
-    d.push(Block::Field("Summary".into(), e.summary.clone()));
+    d.push(Block::Field("Summary".into(), e.summary.to_string()));
     d.push(Block::Field("References".into(), e.references.join(", ")));
     if let Some(u) = &e.unverified {
         d.push(Block::Warning(crate::render::unverified_text(u)));
     }
     d.push(Block::Heading("What it means".into()));
-    d.push(Block::Para(e.description.clone()));
+    d.push(Block::Para(e.description.to_string()));
     d.push(Block::Heading("When you see it".into()));
-    d.push(Block::Bullets(e.when.clone()));
+    d.push(Block::Bullets(e.when.to_strings()));
     d.push(Block::Field("Sent by".into(), e.senders.join(", ")));
     if !e.methods.is_empty() {
         d.push(Block::Field("In answer to".into(), e.methods.join(", ")));
@@ -165,22 +165,22 @@ pub fn show(kb: &Kb, l: &Lookup<'_>, marks: Option<&[&'static str]>) -> Doc {
             .enumerate()
             .map(|(i, s)| StepView {
                 mark: marks.and_then(|m| m.get(i).copied()),
-                title: s.title.clone(),
-                detail: s.detail.clone(),
-                headers: s.headers.clone(),
+                title: s.title.to_string(),
+                detail: s.detail.to_string(),
+                headers: s.headers.to_strings(),
                 commands: s
                     .commands
                     .iter()
-                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
                     .collect(),
-                unverified: s.unverified.clone(),
+                unverified: s.unverified.as_ref().map(String::from),
             })
             .collect(),
     ));
     d.push(Block::Heading("Retry and forking".into()));
-    d.push(Block::Para(e.retry.clone()));
+    d.push(Block::Para(e.retry.to_string()));
     if let Some(f) = &e.forking {
-        d.push(Block::Para(f.clone()));
+        d.push(Block::Para(f.to_string()));
     }
     d.push(Block::Heading("Q.850 (RFC 3398)".into()));
     d.extend(q850_for_sip(kb, l.code));
@@ -266,10 +266,10 @@ pub fn q850_for_sip(kb: &Kb, code: u16) -> Doc {
 pub fn q850_cause(kb: &Kb, c: &Cause) -> Doc {
     let mut d = vec![
         Block::Title(format!("Q.850 cause {} {}", c.cause, c.name)),
-        Block::Field("Class".into(), c.class.clone()),
+        Block::Field("Class".into(), c.class.to_string()),
     ];
     if !c.summary.is_empty() {
-        d.push(Block::Para(c.summary.clone()));
+        d.push(Block::Para(c.summary.to_string()));
     }
     let (sip, default) = kb.sip_for_cause(c);
     let names = sip
@@ -289,7 +289,7 @@ pub fn q850_cause(kb: &Kb, c: &Cause) -> Doc {
     };
     d.push(Block::Field("To SIP".into(), to_sip));
     if let Some(n) = &c.sip_note {
-        d.push(Block::Para(n.clone()));
+        d.push(Block::Para(n.to_string()));
     }
     let mut back: Vec<String> = Vec::new();
     for (s, row) in &kb.sip_to_cause {
@@ -350,7 +350,7 @@ pub fn compare(c: &Comparison<'_>) -> Doc {
                 &e.reason
             }
         )));
-        d.push(Block::Para(e.description.clone()));
+        d.push(Block::Para(e.description.to_string()));
         d.push(Block::Field("When you see it".into(), e.when.join(" ")));
         d.push(Block::Field(
             "How to fix".into(),

@@ -1,4 +1,5 @@
 //! sipfix: an offline assistant for troubleshooting SIP response codes.
+pub mod buildinfo;
 pub mod cli;
 pub mod compare;
 pub mod doc;

@@ -557,6 +557,30 @@ fn explain_error_paths_are_sanitised() {
     assert!(err.contains("\\e[2J"), "{err}");
 }
 
+/// `sipfix --version` names the version and the commit the binary was
+/// built from (`build.rs`).
+#[test]
+fn version_names_the_commit() {
+    let o = sipfix(&["--version"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v = stdout(&o);
+    let prefix = format!("sipfix {} (commit ", env!("CARGO_PKG_VERSION"));
+    assert!(v.starts_with(&prefix), "{v}");
+    let head = std::process::Command::new("git")
+        .args(["-C", env!("CARGO_MANIFEST_DIR"), "rev-parse", "HEAD"])
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string());
+    match head {
+        Some(h) => assert!(
+            v.starts_with(&format!("{prefix}{}", &h[..12])),
+            "{v} vs HEAD {h}"
+        ),
+        None => println!("no git checkout here: the commit part is not compared"),
+    }
+}
+
 #[test]
 fn a_mistyped_command_suggests_the_closest_one() {
     // Before: "'serach' is not a SIP status code".

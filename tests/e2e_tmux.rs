@@ -87,32 +87,23 @@ impl Tmux {
         std::thread::sleep(Duration::from_millis(50));
     }
 
+    /// Wait until the screen shows `needle`, then until it has settled (two
+    /// captures 100 ms apart are equal), so that assertions on the rest of
+    /// the screen never read a half-drawn frame on a busy machine.
     fn wait_for(&self, needle: &str) -> String {
         let start = Instant::now();
         loop {
             let s = self.screen();
             if s.contains(needle) {
-                return s;
+                std::thread::sleep(Duration::from_millis(100));
+                let again = self.screen();
+                if again == s || start.elapsed() > Duration::from_secs(15) {
+                    return again;
+                }
+                continue;
             }
             if start.elapsed() > Duration::from_secs(15) {
                 panic!("timed out waiting for {needle:?}; screen:\n{s}");
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-
-    /// Wait until every one of `needles` is on the screen at once (a frame
-    /// can reach tmux in several writes: one string seen does not mean the
-    /// whole frame is there).
-    fn wait_all(&self, needles: &[&str]) -> String {
-        let start = Instant::now();
-        loop {
-            let s = self.screen();
-            if needles.iter().all(|n| s.contains(n)) {
-                return s;
-            }
-            if start.elapsed() > Duration::from_secs(15) {
-                panic!("timed out waiting for {needles:?}; screen:\n{s}");
             }
             std::thread::sleep(Duration::from_millis(50));
         }
@@ -416,7 +407,8 @@ fn a_crlf_message_pasted_through_tmux_is_decoded_with_its_reason() {
             .status
             .success()
     );
-    let s = t.wait_all(&["Decoded message (480)", "Via headers: 2"]);
+    let s = t.wait_for("Decoded message (480)");
+    assert!(s.contains("Via headers: 2"), "{s}");
     assert!(!s.contains("missing header"), "{s}");
     // The Reason header is decoded: its Q.850 cause, by name.
     t.send(&["PageDown"]);
@@ -450,10 +442,12 @@ fn a_synthetic_capture_failures_a_call_its_failing_response_one_step() {
     t.start_args(data.path(), &[], &[cap.to_str().unwrap()], "4/4 calls");
     // Failures only.
     t.send(&["f"]);
-    t.wait_all(&["1/4 calls, failed only", "503 Service Unava"]);
+    let s = t.wait_for("1/4 calls, failed only");
+    assert!(s.contains("503 Service Unava"), "{s}");
     // The call: its ladder, the failing response highlighted.
     t.send(&["Enter"]);
-    t.wait_all(&["Call fail-1@10.0.0.1", "503 Service Unavailable ─"]);
+    let s = t.wait_for("Call fail-1@10.0.0.1");
+    assert!(s.contains("503 Service Unavailable ─"), "{s}");
     // The failing response, decoded.
     t.send(&["Enter"]);
     t.wait_for("Decoded message (503)");
@@ -487,7 +481,8 @@ fn a_real_capture_failures_a_call_its_failing_response_one_step() {
     t.send(&["f"]);
     t.wait_for("failed only");
     t.send(&["Enter"]);
-    t.wait_all(&["Facts and findings", "488 Not Acceptable Here"]);
+    let s = t.wait_for("Facts and findings");
+    assert!(s.contains("488 Not Acceptable Here"), "{s}");
     t.send(&["Enter"]);
     t.wait_for("Decoded message (488)");
     t.send(&["Escape", "w"]);
@@ -513,13 +508,13 @@ fn from_the_command_to_the_failing_calls_checklist_in_under_ten_keys() {
         // The failing call is first: open it, walk its failing response.
         let keys = ["Enter", "w"];
         t.send(&keys);
-        let s = t.wait_all(&[
-            "Walk-through 503",
-            "In message #3 of call fail-1@10.0.0.1",
-            // The findings per step.
-            "Reason: Q.850;cause=34",
-        ]);
+        let s = t.wait_for("In message #3 of call fail-1@10.0.0.1");
         assert!(keys.len() < 10);
+        assert!(s.contains("Walk-through 503"), "{s}");
+        assert!(
+            s.contains("Reason: Q.850;cause=34"),
+            "the findings per step:\n{s}"
+        );
         if lang == "C" {
             assert!(s.contains("+ Walk-through"), "ASCII borders:\n{s}");
             assert!(!s.contains('│') && !s.contains('•'), "{s}");
@@ -537,7 +532,8 @@ fn a_paste_of_several_messages_opens_their_calls() {
     let inv = sipfix::trace::testkit::request("INVITE", "pasted-1", 1, "z9hG4bKp", None, &[], "");
     let busy = sipfix::trace::testkit::response(&inv, 486, Some("t"), &[]);
     t.paste(&format!("{inv}{busy}").replace("\r\n", "\n"));
-    t.wait_all(&["1/1 calls", "486 Busy Here"]);
+    let s = t.wait_for("1/1 calls");
+    assert!(s.contains("486 Busy Here"), "{s}");
     t.send(&["Enter"]);
     t.wait_for("Call pasted-1");
     t.send(&["b", "q"]);

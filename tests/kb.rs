@@ -189,6 +189,48 @@ fn embedded_base_equals_the_toml_sources() {
     assert_eq!(disk.causes, emb.causes);
     assert_eq!(disk.sip_to_cause, emb.sip_to_cause);
     assert_eq!(disk.pairs, emb.pairs);
+    assert_eq!(disk.deviations, emb.deviations);
+    assert_eq!(disk.warn_codes, emb.warn_codes);
+    assert_eq!(disk.methods, emb.methods);
+    assert_eq!(disk.option_tags, emb.option_tags);
+    // Every field of every entry, as the JSON the types serialise to: a
+    // field the generated source dropped or mangled shows up here.
+    let json = |k: &Kb| {
+        let codes: Vec<_> = k.codes().collect();
+        serde_json::to_value((&codes, &k.causes.values().collect::<Vec<_>>(), &k.pairs)).unwrap()
+    };
+    assert_eq!(json(&disk), json(emb));
+}
+
+#[test]
+fn embedded_tables_are_sorted_for_lookup() {
+    let k = kb();
+    let codes: Vec<u16> = k.codes().map(|e| e.code).collect();
+    assert!(codes.windows(2).all(|w| w[0] < w[1]), "{codes:?}");
+    assert!(
+        k.causes
+            .keys()
+            .zip(k.causes.keys().skip(1))
+            .all(|(a, b)| a < b)
+    );
+    assert!(
+        k.sip_to_cause
+            .keys()
+            .zip(k.sip_to_cause.keys().skip(1))
+            .all(|(a, b)| a < b)
+    );
+    assert!(
+        k.warn_codes
+            .keys()
+            .zip(k.warn_codes.keys().skip(1))
+            .all(|(a, b)| a < b)
+    );
+    // Every row is found by its key.
+    assert!(
+        k.codes()
+            .all(|e| k.get(e.code).is_some_and(|g| g.code == e.code))
+    );
+    assert!(k.causes.values().all(|c| k.cause(c.cause).is_some()));
 }
 
 #[test]
@@ -655,7 +697,7 @@ fn record_lists_what_was_read_of_each_rfc() {
 /// Every text of a code entry in which a citation can stand.
 fn entry_texts(e: &sipfix::kb::CodeEntry) -> Vec<&str> {
     let mut s: Vec<&str> = vec![&e.description, &e.retry, &e.summary];
-    s.extend(e.when.iter().map(String::as_str));
+    s.extend(e.when.iter().map(|w| w.as_str()));
     s.extend(e.forking.as_deref());
     s.extend(e.deprecated_note.as_deref());
     for st in &e.steps {
@@ -674,7 +716,7 @@ fn every_citation_is_checked_or_marked_unverified() {
         let mut cites: Vec<(String, &str)> = e
             .references
             .iter()
-            .map(|c| (c.clone(), "reference"))
+            .map(|c| (c.to_string(), "reference"))
             .collect();
         for t in entry_texts(e) {
             cites.extend(citations_in(t).into_iter().map(|c| (c, "text")));
@@ -785,7 +827,7 @@ fn every_command_hint_is_checked_or_marked_unverified() {
         for (i, s) in e.steps.iter().enumerate() {
             for (tool, hint) in &s.commands {
                 let t = tools
-                    .get(tool)
+                    .get(tool.as_str())
                     .unwrap_or_else(|| panic!("tool {tool} has no method in verified.toml"));
                 let ok = match t.get("checked") {
                     None => true, // the whole tool was run over every hint

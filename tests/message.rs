@@ -1439,7 +1439,7 @@ fn checklist_follows_the_knowledge_base() {
         assert_eq!(s.step, i + 1);
         assert_eq!(s.title, entry.steps[i].title);
         assert_eq!(s.headers.len(), {
-            let mut names: Vec<&str> = entry.steps[i].headers.iter().map(String::as_str).collect();
+            let mut names: Vec<&str> = entry.steps[i].headers.iter().map(|h| h.as_str()).collect();
             names.dedup();
             names.len()
         });

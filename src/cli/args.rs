@@ -4,14 +4,17 @@
 
 use super::options::ExportFormat;
 use crate::term::ColorWhen;
-use clap::{Args, CommandFactory, Parser, Subcommand};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
+
+/// The version and the commit the binary was built from (`sipfix --version`).
+pub const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (", env!("SIPFIX_COMMIT"), ")");
 
 /// Offline assistant for troubleshooting SIP response codes.
 ///
 /// Run without arguments for the interactive terminal UI. `sipfix 486` is
 /// short for `sipfix show 486`.
 #[derive(Debug, Parser)]
-#[command(name = "sipfix", version, max_term_width = 100)]
+#[command(name = "sipfix", version = VERSION, max_term_width = 100)]
 pub struct Cli {
     /// When to use colour: auto (a terminal without NO_COLOR), always, never.
     #[arg(long, value_enum, default_value_t = ColorWhen::Auto, global = true)]
@@ -25,11 +28,30 @@ pub struct Cli {
 
 /// The names of the subcommands (and `help`).
 pub fn command_names() -> Vec<String> {
-    Cli::command()
-        .get_subcommands()
+    names_of(&Cli::command())
+}
+
+fn names_of(cmd: &clap::Command) -> Vec<String> {
+    cmd.get_subcommands()
         .map(|c| c.get_name().to_string())
         .chain(["help".to_string()])
         .collect()
+}
+
+/// Parse the command line, shorthand included, building clap's command
+/// once for the typo check, the shorthand and the parse (building it is
+/// most of what parsing costs at start-up). `Err` holds a mistyped command
+/// and the one meant ([`mistyped_command`]); other bad arguments print
+/// clap's message and exit, as `Parser::parse` does.
+pub fn parse(argv: Vec<std::ffi::OsString>) -> Result<Cli, (String, String)> {
+    let cmd = Cli::command();
+    let names = names_of(&cmd);
+    if let Some(typo) = mistyped_in(&names, &argv) {
+        return Err(typo);
+    }
+    let mut matches = cmd.get_matches_from(expand_with(&names, argv, &path_exists));
+    Ok(Cli::from_arg_matches_mut(&mut matches)
+        .unwrap_or_else(|e| e.format(&mut Cli::command()).exit()))
 }
 
 /// Where the first argument that is not an option is (`sipfix --ascii 486`:
@@ -63,7 +85,7 @@ fn first_positional(args: &[std::ffi::OsString]) -> Option<(usize, bool)> {
 /// extension), is a trace; anything else is a code for `show` to check.
 /// Everything else is left for clap to parse (and reject).
 pub fn expand_shorthand(args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString> {
-    expand_shorthand_with(args, |p| std::path::Path::new(p).exists())
+    expand_with(&command_names(), args, &path_exists)
 }
 
 /// [`expand_shorthand`] with a given test of whether a path exists.
@@ -71,7 +93,18 @@ pub fn expand_shorthand_with(
     args: Vec<std::ffi::OsString>,
     exists: impl Fn(&std::ffi::OsStr) -> bool,
 ) -> Vec<std::ffi::OsString> {
-    let names = command_names();
+    expand_with(&command_names(), args, &exists)
+}
+
+fn path_exists(p: &std::ffi::OsStr) -> bool {
+    std::path::Path::new(p).exists()
+}
+
+fn expand_with(
+    names: &[String],
+    args: Vec<std::ffi::OsString>,
+    exists: &impl Fn(&std::ffi::OsStr) -> bool,
+) -> Vec<std::ffi::OsString> {
     match first_positional(&args) {
         // `sipfix -- 486`: the show goes before the separator.
         Some((i, true)) => {
@@ -81,7 +114,7 @@ pub fn expand_shorthand_with(
         }
         Some((i, false)) if !names.iter().any(|n| *n == args[i].to_string_lossy()) => {
             let mut out = args;
-            if is_trace_path(&out[i], &exists) {
+            if is_trace_path(&out[i], exists) {
                 out.insert(i, "--tui".into());
                 out.insert(i, "triage".into());
             } else {
@@ -114,6 +147,10 @@ pub fn is_trace_path(arg: &std::ffi::OsStr, exists: &impl Fn(&std::ffi::OsStr) -
 /// `search`. `None` for a command name, a number, or a word no command
 /// name is close to (`sipfix 486`, `sipfix busy`).
 pub fn mistyped_command(args: &[std::ffi::OsString]) -> Option<(String, String)> {
+    mistyped_in(&command_names(), args)
+}
+
+fn mistyped_in(names: &[String], args: &[std::ffi::OsString]) -> Option<(String, String)> {
     let (i, false) = first_positional(args)? else {
         return None;
     };
@@ -128,18 +165,17 @@ pub fn mistyped_command(args: &[std::ffi::OsString]) -> Option<(String, String)>
     if word.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
-    let names = command_names();
     if names.contains(&word) {
         return None;
     }
     names
-        .into_iter()
-        .filter(|n| n != "help")
-        .map(|n| (edit_distance(&word, &n), n))
+        .iter()
+        .filter(|n| *n != "help")
+        .map(|n| (edit_distance(&word, n), n))
         // One edit for short names, two from six letters on.
         .filter(|(d, n)| *d <= if n.len() >= 6 { 2 } else { 1 } && *d < word.len())
         .min()
-        .map(|(_, n)| (args[i].to_string_lossy().into_owned(), n))
+        .map(|(_, n)| (args[i].to_string_lossy().into_owned(), n.clone()))
 }
 
 /// Edit distance with adjacent transpositions counted as one edit (optimal

@@ -1,6 +1,6 @@
 //! The JSON shapes of the commands: stable keys for scripts.
 
-use crate::kb::{Cause, CodeEntry, Deviation, Kb, Lookup};
+use crate::kb::{Cause, CodeEntry, Deviation, Kb, Lookup, Text};
 use crate::search::Field;
 use serde::Serialize;
 
@@ -14,7 +14,7 @@ pub struct CodeJson<'a> {
     /// RFC numbers, e.g. `RFC 3261`.
     pub references: Vec<String>,
     /// Full citations with sections, e.g. `RFC 3261 §21.4.24`.
-    pub citations: &'a [String],
+    pub citations: &'a [Text],
     pub deprecated: bool,
     pub registered: bool,
     pub summary: &'a str,
@@ -30,10 +30,10 @@ pub struct CodeDetailJson<'a> {
     pub head: CodeJson<'a>,
     pub description: &'a str,
     pub deprecated_note: Option<&'a str>,
-    pub keywords: &'a [String],
-    pub when: &'a [String],
-    pub senders: &'a [String],
-    pub methods: &'a [String],
+    pub keywords: &'a [Text],
+    pub when: &'a [Text],
+    pub senders: &'a [Text],
+    pub methods: &'a [Text],
     pub retry: &'a str,
     pub forking: Option<&'a str>,
     pub related: &'a [u16],
@@ -52,7 +52,7 @@ pub struct CauseRef<'a> {
     pub default: bool,
 }
 
-fn rfc_numbers(refs: &[String]) -> Vec<String> {
+fn rfc_numbers(refs: &[Text]) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for r in refs {
         let n = r.split(" §").next().unwrap_or(r).to_string();

@@ -17,7 +17,6 @@ pub mod options;
 pub mod output;
 
 use crate::exit::say;
-use clap::Parser;
 use std::process::ExitCode;
 
 /// Entry point of the binary.
@@ -26,15 +25,16 @@ pub fn main() -> ExitCode {
     // not kill the process mid-save with the terminal in raw mode.
     // SAFETY: setting a signal to SIG_IGN has no preconditions.
     unsafe { libc::signal(libc::SIGXFSZ, libc::SIG_IGN) };
-    let argv: Vec<std::ffi::OsString> = std::env::args_os().collect();
-    if let Some((typed, name)) = args::mistyped_command(&argv) {
-        say(&format!(
-            "'{typed}' is not a command or a SIP status code; did you mean 'sipfix {name}'? \
-             (sipfix --help lists the commands)"
-        ));
-        return ExitCode::from(2);
-    }
-    let cli = args::Cli::parse_from(args::expand_shorthand(argv));
+    let cli = match args::parse(std::env::args_os().collect()) {
+        Ok(cli) => cli,
+        Err((typed, name)) => {
+            say(&format!(
+                "'{typed}' is not a command or a SIP status code; did you mean 'sipfix {name}'? \
+                 (sipfix --help lists the commands)"
+            ));
+            return ExitCode::from(2);
+        }
+    };
     let opts = options::Options::from_args(cli);
     let result = match opts.command {
         Some(options::Command::Triage(t)) if t.tui => commands::triage::open_ui(t, opts.appearance),

@@ -1,32 +1,52 @@
 //! The knowledge base: SIP response codes, Q.850 causes, warn-codes, methods
 //! and option tags, embedded from `assets/` at compile time and validated on load.
 
+pub mod data;
+#[cfg(test)]
+mod emit;
 pub mod overrides;
 pub mod types;
 mod validate;
 
+pub use data::{Rows, Table};
 pub use types::*;
 pub use validate::{Problem, validate};
 
-use std::collections::BTreeMap;
-use std::sync::OnceLock;
+/// The knowledge base as `build.rs` wrote it from `assets/`: static slices,
+/// the keyed ones sorted by key.
+mod embedded {
+    use super::data::Pooled;
+    use super::*;
+    include!(concat!(env!("OUT_DIR"), "/kb.rs"));
+}
 
-/// The knowledge base as parsed and encoded by `build.rs` (postcard).
-static BUNDLE: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/kb.bin"));
-
-/// The whole knowledge base, indexed.
+/// The whole knowledge base, indexed. The embedded one is static data; a
+/// change (the user's overrides) copies only the table it changes, and only
+/// the rows' handles, not their text.
 #[derive(Debug, Clone)]
 pub struct Kb {
-    codes: BTreeMap<u16, CodeEntry>,
-    pub causes: BTreeMap<u8, Cause>,
+    codes: Table<CodeEntry>,
+    pub causes: Table<Cause>,
     /// The rows of RFC 3398 §8.2.6.1, by SIP code.
-    pub sip_to_cause: BTreeMap<u16, SipToCause>,
-    pub deviations: Vec<Deviation>,
-    pub warn_codes: BTreeMap<u16, WarnCode>,
-    pub methods: Vec<Method>,
-    pub option_tags: Vec<OptionTag>,
-    pub pairs: Vec<Pair>,
+    pub sip_to_cause: Table<SipToCause>,
+    pub deviations: Rows<Deviation>,
+    pub warn_codes: Table<WarnCode>,
+    pub methods: Rows<Method>,
+    pub option_tags: Rows<OptionTag>,
+    pub pairs: Rows<Pair>,
 }
+
+/// The embedded knowledge base: nothing to decode, nothing to allocate.
+static EMBEDDED: Kb = Kb {
+    codes: Table::from_static(embedded::CODES),
+    causes: Table::from_static(embedded::CAUSES),
+    sip_to_cause: Table::from_static(embedded::SIP_TO_CAUSE),
+    deviations: Rows::Static(embedded::DEVIATIONS),
+    warn_codes: Table::from_static(embedded::WARN_CODES),
+    methods: Rows::Static(embedded::METHODS),
+    option_tags: Rows::Static(embedded::OPTION_TAGS),
+    pairs: Rows::Static(embedded::PAIRS),
+};
 
 /// An error loading a knowledge-base file: which file, where, what.
 #[derive(Debug, Clone, PartialEq)]
@@ -62,28 +82,17 @@ pub fn parse_toml<T: serde::de::DeserializeOwned>(file: &str, text: &str) -> Res
 }
 
 impl Kb {
-    /// The embedded knowledge base, parsed once. The embedded assets are
-    /// validated by the test suite, so a failure here is a build defect.
+    /// The embedded knowledge base: static data, validated by the test
+    /// suite (and `build.rs` refuses a code or key given twice).
     pub fn embedded() -> &'static Kb {
-        static KB: OnceLock<Kb> = OnceLock::new();
-        KB.get_or_init(|| match Kb::load_embedded() {
-            Ok(kb) => kb,
-            Err(e) => {
-                // Unreachable for a tested build; say what is wrong instead of a backtrace.
-                eprintln!("sipfix: the built-in knowledge base is broken: {e}");
-                std::process::exit(70);
-            }
-        })
+        &EMBEDDED
     }
 
-    /// Decode the embedded knowledge base (no validation: the tests do that).
+    /// A copy of the embedded knowledge base to change (the overrides). It
+    /// copies handles to the static data, never its text, and cannot fail;
+    /// the `Result` is kept for callers written when it was decoded.
     pub fn load_embedded() -> Result<Kb, LoadError> {
-        let b: Bundle = postcard::from_bytes(BUNDLE).map_err(|e| LoadError {
-            file: "embedded knowledge base".into(),
-            line: None,
-            message: e.to_string(),
-        })?;
-        Kb::from_parts(b.codes, b.q850, b.protocol, b.pairs)
+        Ok(EMBEDDED.clone())
     }
 
     /// Parse the TOML sources from an `assets/` directory on disk, with
@@ -126,11 +135,11 @@ impl Kb {
         p: ProtocolFile,
         pairs: PairFile,
     ) -> Result<Kb, LoadError> {
-        let mut codes = BTreeMap::new();
+        let mut codes = Table::from_static(&[]);
         for (name, f) in files {
             for c in f.code {
                 let code = c.code;
-                if codes.insert(code, c).is_some() {
+                if codes.insert(c).is_some() {
                     return Err(LoadError {
                         file: name,
                         line: None,
@@ -141,19 +150,19 @@ impl Kb {
         }
         Ok(Kb {
             codes,
-            causes: q.cause.into_iter().map(|c| (c.cause, c)).collect(),
-            sip_to_cause: q.sip_to_cause.into_iter().map(|m| (m.sip, m)).collect(),
-            deviations: q.deviation,
-            warn_codes: p.warn.into_iter().map(|w| (w.code, w)).collect(),
-            methods: p.method,
-            option_tags: p.option_tag,
-            pairs: pairs.pair,
+            causes: q.cause.into_iter().collect(),
+            sip_to_cause: q.sip_to_cause.into_iter().collect(),
+            deviations: q.deviation.into(),
+            warn_codes: p.warn.into_iter().collect(),
+            methods: p.method.into(),
+            option_tags: p.option_tag.into(),
+            pairs: pairs.pair.into(),
         })
     }
 
     /// Add or replace an entry (the user's overrides).
     pub fn insert(&mut self, e: CodeEntry) {
-        self.codes.insert(e.code, e);
+        self.codes.insert(e);
     }
 
     /// The entry for a code that has one (registered or a known unregistered code).

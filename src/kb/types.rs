@@ -1,7 +1,11 @@
 //! Plain data types of the knowledge base, deserialised from `assets/*.toml`.
+//! Their strings and lists are `Text`, `List` and `Map` (see `data.rs`):
+//! static data in the embedded base that `build.rs` generates, owned values
+//! when read at run time. A field added here is carried into the generated
+//! base without further work (`emit.rs` follows serde).
 
+pub use super::data::{Keyed, List, Map, Text};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 
 /// One SIP response code with its guidance.
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
@@ -11,7 +15,7 @@ pub struct CodeEntry {
     pub code: u16,
     /// The registered reason phrase, spelled as the IANA registry spells it
     /// (for unregistered codes: the phrase seen in the wild).
-    pub reason: String,
+    pub reason: Text,
     /// False for codes that are not in the IANA registry.
     #[serde(default = "default_true")]
     pub registered: bool,
@@ -20,37 +24,37 @@ pub struct CodeEntry {
     pub deprecated: bool,
     /// Why it is deprecated and what the field still does with it.
     #[serde(default)]
-    pub deprecated_note: Option<String>,
+    pub deprecated_note: Option<Text>,
     /// Citations, `RFC <n>` optionally followed by ` §<section>`.
-    pub references: Vec<String>,
+    pub references: List<Text>,
     /// Extra words the fuzzy search matches (symptoms, jargon).
     #[serde(default)]
-    pub keywords: Vec<String>,
+    pub keywords: List<Text>,
     /// One line.
-    pub summary: String,
+    pub summary: Text,
     /// A fuller description (a paragraph or two).
-    pub description: String,
+    pub description: Text,
     /// Typical situations in which the code is seen.
-    pub when: Vec<String>,
+    pub when: List<Text>,
     /// Elements that usually send it: UAS, proxy, registrar, gateway, B2BUA, redirect server, notifier...
-    pub senders: Vec<String>,
+    pub senders: List<Text>,
     /// Methods the code is usually a response to.
     #[serde(default)]
-    pub methods: Vec<String>,
+    pub methods: List<Text>,
     /// Retry semantics: safe to retry, after what, with what change.
-    pub retry: String,
+    pub retry: Text,
     /// Forking semantics, where they matter.
     #[serde(default)]
-    pub forking: Option<String>,
+    pub forking: Option<Text>,
     /// Codes people confuse with this one, or that usually come with it.
     #[serde(default)]
-    pub related: Vec<u16>,
+    pub related: List<u16>,
     /// The ordered "how to fix" checklist.
-    pub steps: Vec<Step>,
+    pub steps: List<Step>,
     /// Which claims or citations of the entry could not be checked against a
     /// source (shown as "(unverified: ...)"); absent when all were checked.
     #[serde(default)]
-    pub unverified: Option<String>,
+    pub unverified: Option<Text>,
 }
 
 fn default_true() -> bool {
@@ -62,23 +66,23 @@ fn default_true() -> bool {
 #[serde(deny_unknown_fields)]
 pub struct Step {
     /// Imperative title ("Check the Allow header").
-    pub title: String,
+    pub title: Text,
     /// What to look at, what good and bad answers look like, what to do next.
-    pub detail: String,
+    pub detail: Text,
     /// Header names this step inspects, canonical case (`Allow`, `Retry-After`).
     #[serde(default)]
-    pub headers: Vec<String>,
+    pub headers: List<Text>,
     /// Command hints keyed by tool: sngrep, tshark, ngrep, asterisk, freeswitch, kamailio, opensips.
     #[serde(default)]
-    pub commands: BTreeMap<String, String>,
+    pub commands: Map,
     /// What in this step could not be checked against a source (shown to the
     /// user as "(unverified: ...)"); absent when every claim was checked.
     #[serde(default)]
-    pub unverified: Option<String>,
+    pub unverified: Option<Text>,
     /// The request methods this step is about, when only some: a step for
     /// a 200 to REGISTER does not apply to a 200 to INVITE. Empty: any.
     #[serde(default)]
-    pub methods: Vec<String>,
+    pub methods: List<Text>,
 }
 
 impl Step {
@@ -195,24 +199,24 @@ pub struct CodeFile {
 #[serde(deny_unknown_fields)]
 pub struct Cause {
     pub cause: u8,
-    pub name: String,
+    pub name: Text,
     /// Cause class per Q.850 (normal event, resource unavailable, ...).
-    pub class: String,
+    pub class: Text,
     /// A short explanation in our words.
     #[serde(default)]
-    pub summary: String,
+    pub summary: Text,
     /// The SIP responses RFC 3398 §7.2.4.1 maps this cause to. Empty: the
     /// table has no row for it, so its default (500) applies -- unless
     /// `sip_none` says the RFC wants no response at all.
     #[serde(default)]
-    pub sip: Vec<u16>,
+    pub sip: List<u16>,
     /// RFC 3398 §7.2.4.1 says this cause yields no SIP response (16 ends the
     /// call with BYE or CANCEL; 44 makes the gateway pick another circuit).
     #[serde(default)]
     pub sip_none: bool,
     /// A note on the mapping (e.g. cause 22 with and without diagnostic).
     #[serde(default)]
-    pub sip_note: Option<String>,
+    pub sip_note: Option<Text>,
 }
 
 /// RFC 3398 §8.2.6.1: a SIP response mapped to a Q.850 cause.
@@ -233,7 +237,7 @@ pub struct SipToCause {
     pub alt_cause: Option<u8>,
     /// What the row means, in our words.
     #[serde(default)]
-    pub note: Option<String>,
+    pub note: Option<Text>,
 }
 
 /// Where a PBX or softswitch departs from RFC 3398.
@@ -241,15 +245,15 @@ pub struct SipToCause {
 #[serde(deny_unknown_fields)]
 pub struct Deviation {
     /// "Asterisk" or "FreeSWITCH".
-    pub vendor: String,
+    pub vendor: Text,
     /// "sip-to-cause" or "cause-to-sip".
-    pub direction: String,
+    pub direction: Text,
     pub sip: u16,
     pub cause: u8,
     /// What the vendor does and what the RFC says.
-    pub note: String,
+    pub note: Text,
     /// Where in the vendor's source this can be checked.
-    pub source: String,
+    pub source: Text,
 }
 
 #[derive(Debug, Deserialize, Serialize)]
@@ -267,28 +271,28 @@ pub struct Q850File {
 pub struct WarnCode {
     pub code: u16,
     /// The registered description.
-    pub text: String,
-    pub reference: String,
+    pub text: Text,
+    pub reference: Text,
     /// What it tells an engineer.
-    pub meaning: String,
+    pub meaning: Text,
 }
 
 /// A registered SIP method.
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Method {
-    pub name: String,
-    pub reference: String,
-    pub summary: String,
+    pub name: Text,
+    pub reference: Text,
+    pub summary: Text,
 }
 
 /// A registered SIP option tag (Supported / Require / Unsupported).
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct OptionTag {
-    pub name: String,
-    pub reference: String,
-    pub summary: String,
+    pub name: Text,
+    pub reference: Text,
+    pub summary: Text,
 }
 
 #[derive(Debug, Deserialize, Serialize)]
@@ -306,11 +310,11 @@ pub struct Pair {
     pub a: u16,
     pub b: u16,
     /// Key differences, each a sentence.
-    pub differences: Vec<String>,
+    pub differences: List<Text>,
     /// When code `a` is the right answer.
-    pub use_a: String,
+    pub use_a: Text,
     /// When code `b` is the right answer.
-    pub use_b: String,
+    pub use_b: Text,
 }
 
 #[derive(Debug, Deserialize, Serialize)]
@@ -319,12 +323,15 @@ pub struct PairFile {
     pub pair: Vec<Pair>,
 }
 
-/// Every asset file, parsed: what `build.rs` encodes into the binary.
-#[derive(Debug, Deserialize, Serialize)]
-pub struct Bundle {
-    /// Code files by name (`codes/4xx-a.toml`), in name order.
-    pub codes: Vec<(String, CodeFile)>,
-    pub q850: Q850File,
-    pub protocol: ProtocolFile,
-    pub pairs: PairFile,
+/// The key a [`super::Table`] of these rows is sorted and looked up by.
+macro_rules! keyed {
+    ($($row:ident . $field:ident : $key:ty),*) => {$(
+        impl Keyed for $row {
+            type Key = $key;
+            fn key(&self) -> &$key {
+                &self.$field
+            }
+        }
+    )*};
 }
+keyed!(CodeEntry.code: u16, Cause.cause: u8, SipToCause.sip: u16, WarnCode.code: u16);

@@ -1,7 +1,7 @@
 //! Consistency checks over a loaded knowledge base. The test suite requires
 //! the embedded base to pass all of them; user overrides are checked the same way.
 
-use super::{Class, CodeEntry, Kb};
+use super::{Class, CodeEntry, Kb, Text};
 
 /// One thing wrong with the knowledge base.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -152,16 +152,16 @@ pub fn check_entry(e: &CodeEntry, out: &mut Vec<Problem>) {
         bad("lists itself as related".into());
     }
     let mut texts: Vec<&str> = vec![&e.reason, &e.summary, &e.description, &e.retry];
-    texts.extend(e.when.iter().map(String::as_str));
-    texts.extend(e.keywords.iter().map(String::as_str));
-    texts.extend(e.forking.iter().map(String::as_str));
-    texts.extend(e.deprecated_note.iter().map(String::as_str));
-    texts.extend(e.unverified.iter().map(String::as_str));
+    texts.extend(e.when.iter().map(Text::as_str));
+    texts.extend(e.keywords.iter().map(Text::as_str));
+    texts.extend(e.forking.iter().map(Text::as_str));
+    texts.extend(e.deprecated_note.iter().map(Text::as_str));
+    texts.extend(e.unverified.iter().map(Text::as_str));
     for s in &e.steps {
         texts.push(&s.title);
         texts.push(&s.detail);
-        texts.extend(s.commands.values().map(String::as_str));
-        texts.extend(s.unverified.iter().map(String::as_str));
+        texts.extend(s.commands.values().map(Text::as_str));
+        texts.extend(s.unverified.iter().map(Text::as_str));
     }
     if let Some(t) = texts.iter().find(|t| !text_ok(t)) {
         let snippet: String = t.chars().take(40).collect();

@@ -39,7 +39,7 @@ pub fn findings(e: &Explanation, kb: &Kb) -> Vec<StepFinding> {
             if !step.applies_to(e.cseq_method.as_deref()) {
                 return StepFinding {
                     step: i + 1,
-                    title: step.title.clone(),
+                    title: step.title.to_string(),
                     headers: Vec::new(),
                     findings: vec![format!(
                         "for {} only: this {code} answers {}",
@@ -73,7 +73,7 @@ pub fn findings(e: &Explanation, kb: &Kb) -> Vec<StepFinding> {
             }
             StepFinding {
                 step: i + 1,
-                title: step.title.clone(),
+                title: step.title.to_string(),
                 headers: hv,
                 findings: out,
                 applies: true,

@@ -230,9 +230,9 @@ impl Decoder<'_> {
         let registered = !l.fallback && l.entry.registered;
         e.unregistered = !registered;
         e.explained_as = Some(l.entry.code);
-        e.summary = Some(l.entry.summary.clone());
+        e.summary = Some(l.entry.summary.to_string());
         if registered {
-            e.registered_reason = Some(l.entry.reason.clone());
+            e.registered_reason = Some(l.entry.reason.to_string());
             if reason.is_empty() {
                 self.notes.push(format!(
                     "the reason phrase is empty (allowed); the registered phrase for {code} \
@@ -437,8 +437,8 @@ impl Decoder<'_> {
                 .kb
                 .methods
                 .iter()
-                .filter(|m| !self.allow_set.contains(&m.name))
-                .map(|m| m.name.clone())
+                .filter(|m| !self.allow_set.contains(m.name.as_str()))
+                .map(|m| m.name.to_string())
                 .collect();
         }
     }
@@ -483,9 +483,9 @@ impl Decoder<'_> {
                 out.push(OptionTagInfo {
                     tag: tag.clone(),
                     known: known.is_some(),
-                    reference: known.map(|k| k.reference.clone()),
+                    reference: known.map(|k| k.reference.to_string()),
                     summary: Some(match known {
-                        Some(k) => k.summary.clone(),
+                        Some(k) => k.summary.to_string(),
                         None => {
                             "not a registered option tag: a vendor extension or a typo".to_string()
                         }
@@ -618,7 +618,7 @@ impl Decoder<'_> {
             let mapped: Vec<u16> = u8::try_from(c)
                 .ok()
                 .and_then(|c| self.kb.cause(c))
-                .map(|cause| cause.sip.clone())
+                .map(|cause| cause.sip.to_vec())
                 .unwrap_or_default();
             parts.push(format!(
                 "The Q.850 cause {c} is the release cause of the ISDN/SS7 side (or of a far \

@@ -66,7 +66,7 @@ fn total_steps(kb: &Kb, code: u16) -> usize {
 
 fn reason(kb: &Kb, code: u16) -> String {
     match kb.lookup(code) {
-        Ok(l) if !l.fallback => l.entry.reason.clone(),
+        Ok(l) if !l.fallback => l.entry.reason.to_string(),
         _ => "(unregistered)".into(),
     }
 }
@@ -139,7 +139,7 @@ fn export_code(kb: &Kb, s: &Store, c: u16) -> ExportCode {
                     .iter()
                     .enumerate()
                     .map(|(i, st)| ExportStep {
-                        title: st.title.clone(),
+                        title: st.title.to_string(),
                         state: s.step_state(c, i),
                     })
                     .collect()
@@ -172,7 +172,7 @@ fn export_report(kb: &Kb, s: &Store, fmt: ExportFormat) -> CmdResult {
         // The marks are a task list (`- [x] 1. ...`), not escaped text.
         let mut d: doc::Doc = vec![
             Block::Title(format!("{c} {}", reason(kb, c))),
-            Block::Field("Summary".into(), l.entry.summary.clone()),
+            Block::Field("Summary".into(), l.entry.summary.to_string()),
             Block::Field("Progress".into(), format!("{done}/{total} steps handled")),
             Block::Heading("Checklist".into()),
             Block::Tree(

@@ -147,7 +147,10 @@ pub fn final_reason(t: &Triage, kb: &Kb, call: &Call) -> Option<String> {
     Some(match t.extra(call, call.final_msg, ExtraKind::Phrase) {
         Some(p) => p.to_string(),
         None if m.code == 200 => "OK".to_string(),
-        None => kb.get(m.code).map(|e| e.reason.clone()).unwrap_or_default(),
+        None => kb
+            .get(m.code)
+            .map(|e| e.reason.to_string())
+            .unwrap_or_default(),
     })
 }
 

@@ -171,7 +171,7 @@ impl App {
                     let rel = self
                         .kb
                         .lookup(code)
-                        .map(|l| l.entry.related.clone())
+                        .map(|l| l.entry.related.to_vec())
                         .unwrap_or_default();
                     if rel.is_empty() {
                         self.info(format!("{code} lists no related codes"));

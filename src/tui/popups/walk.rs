@@ -53,7 +53,7 @@ impl Walk {
             app.step_state(code, self.step).mark(),
             s.title
         ))];
-        d.push(Block::Para(s.detail.clone()));
+        d.push(Block::Para(s.detail.to_string()));
         if !s.headers.is_empty() {
             d.push(Block::Field("Inspect".into(), s.headers.join(", ")));
         }
@@ -71,7 +71,7 @@ impl Walk {
             d.push(Block::Commands(
                 s.commands
                     .iter()
-                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
                     .collect(),
             ));
         }
