@@ -23,36 +23,13 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use sipfix::kb::Kb;
-use sipfix::trace::filter::TextIndex;
 use sipfix::trace::model::{Analyzer, Options};
-use sipfix::trace::testkit::{Step, answered_call, ep, feed, rejected_call};
+use sipfix::trace::testkit::{busy_trunk, feed};
 use sipfix::trace::{Format, SourceInfo};
 use sipfix::tui::app::{App, Effect, Msg, StartWith};
-use sipfix::tui::loader::{self, Loaded};
+use sipfix::tui::loader::Loaded;
 use sipfix::tui::theme::Theme;
 use std::hint::black_box;
-
-/// A busy trunk of `calls` calls, 20 ms apart.
-fn trace(calls: usize) -> Vec<Step> {
-    let mut v = Vec::new();
-    for i in 0..calls {
-        let id = format!("{i}-bench@10.0.0.1");
-        let t = i as i64 * 20;
-        v.extend(match i % 4 {
-            0 | 1 => answered_call(&id, t, 30_000),
-            2 => rejected_call(&id, t, ep("10.0.0.2:5060"), 486, &[]),
-            _ => rejected_call(
-                &id,
-                t,
-                ep("10.0.0.3:5060"),
-                503,
-                &["Retry-After: 60", "Reason: Q.850;cause=34"],
-            ),
-        });
-    }
-    v.sort_by_key(|s| s.ms);
-    v
-}
 
 /// An app at 200x60 with `calls` calls loaded (as the loader would hand
 /// them over).
@@ -73,17 +50,9 @@ fn app_with(calls: usize) -> App {
         panic!("a load")
     };
     let mut a = Analyzer::new(Options::default());
-    feed(&mut a, &trace(calls));
+    feed(&mut a, &busy_trunk(calls));
     let t = a.finish(vec![SourceInfo::default()], kb);
-    let loaded = Loaded {
-        id: job.id,
-        source: job.source.clone(),
-        format: job.format,
-        order: loader::rank(&t),
-        index: TextIndex::new(&t, kb),
-        summary: sipfix::trace::metrics::summarize(&t.calls, |m| t.method_name(m).to_string()),
-        triage: t,
-    };
+    let loaded = Loaded::new(&job, t, kb);
     app.handle(
         Msg::Loaded {
             id: job.id,

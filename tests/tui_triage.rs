@@ -9,7 +9,6 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use sipfix::kb::Kb;
 use sipfix::store::{DataDir, Store};
-use sipfix::trace::filter::TextIndex;
 use sipfix::trace::model::{Analyzer, Options};
 use sipfix::trace::testkit;
 use sipfix::tui::app::{App, Effect, Msg, StartWith};
@@ -338,15 +337,7 @@ fn summaries(job: &LoadJob) -> Loaded {
         &mut |_, _| {},
     )
     .unwrap();
-    Loaded {
-        id: job.id,
-        source: job.source.clone(),
-        format: job.format,
-        order: loader::rank(&t),
-        index: TextIndex::new(&t, Kb::embedded()),
-        summary: sipfix::trace::metrics::summarize(&t.calls, |m| t.method_name(m).to_string()),
-        triage: t,
-    }
+    Loaded::new(job, t, Kb::embedded())
 }
 
 #[test]

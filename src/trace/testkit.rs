@@ -335,3 +335,27 @@ pub fn trunk() -> Vec<Step> {
     v.sort_by_key(|s| s.ms);
     v
 }
+
+/// A busy trunk of `calls` calls, one every 20 ms: half answered, a
+/// quarter busy (486 from 10.0.0.2), a quarter 503 with Retry-After and a
+/// Q.850 cause (from 10.0.0.3); for benchmarks.
+pub fn busy_trunk(calls: usize) -> Vec<Step> {
+    let mut v = Vec::new();
+    for i in 0..calls {
+        let id = format!("{i}-bench@10.0.0.1");
+        let t = i as i64 * 20;
+        v.extend(match i % 4 {
+            0 | 1 => answered_call(&id, t, 30_000),
+            2 => rejected_call(&id, t, ep("10.0.0.2:5060"), 486, &[]),
+            _ => rejected_call(
+                &id,
+                t,
+                ep("10.0.0.3:5060"),
+                503,
+                &["Retry-After: 60", "Reason: Q.850;cause=34"],
+            ),
+        });
+    }
+    v.sort_by_key(|s| s.ms);
+    v
+}

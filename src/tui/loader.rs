@@ -107,18 +107,25 @@ pub fn load(job: &LoadJob, kb: &Kb, progress: &mut dyn FnMut(u64, u64)) -> Resul
     };
     let triage = crate::trace::analyze(&job.source.inputs(), job.format, opts, kb, progress)
         .map_err(|e| e.to_string())?;
-    let order = rank(&triage);
-    let index = TextIndex::new(&triage, kb);
-    let summary = metrics::summarize(&triage.calls, |m| triage.method_name(m).to_string());
-    Ok(Loaded {
-        id: job.id,
-        source: job.source.clone(),
-        format: job.format,
-        triage,
-        order,
-        index,
-        summary,
-    })
+    Ok(Loaded::new(job, triage, kb))
+}
+
+impl Loaded {
+    /// The analysis of `job`'s trace, its calls ranked and indexed.
+    pub fn new(job: &LoadJob, triage: Triage, kb: &Kb) -> Loaded {
+        let order = rank(&triage);
+        let index = TextIndex::new(&triage, kb);
+        let summary = metrics::summarize(&triage.calls, |m| triage.method_name(m).to_string());
+        Loaded {
+            id: job.id,
+            source: job.source.clone(),
+            format: job.format,
+            triage,
+            order,
+            index,
+            summary,
+        }
+    }
 }
 
 /// How a call ranks in the calls pane, lowest first: failures, then calls
