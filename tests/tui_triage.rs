@@ -263,6 +263,20 @@ fn a_call_its_failing_response_and_its_checklist_and_back() {
 }
 
 #[test]
+fn n_in_a_decoded_message_of_a_call_opens_its_codes_note() {
+    let mut h = Harness::loaded(80, 24, false);
+    // The failing call, its failing response decoded, then `n`.
+    h.keys("\n\n");
+    assert!(matches!(h.top(), Some(Overlay::Message(_))));
+    h.keys("n");
+    let Some(Overlay::Note(ed)) = h.top() else {
+        panic!("the note editor: {:?}", h.top())
+    };
+    assert_eq!(ed.code, 503);
+    assert_eq!(h.app.ctx(), Ctx::Note);
+}
+
+#[test]
 fn w_on_a_request_walks_the_calls_failing_response() {
     let mut h = Harness::loaded(80, 24, false);
     h.keys("\ngg");

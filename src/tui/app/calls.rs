@@ -338,6 +338,14 @@ impl App {
                 self.overlays.push(Overlay::Paste(p));
                 return Vec::new();
             }
+            // `n` in a decoded message of a call: the note of its code.
+            Action::EditNote => {
+                match self.current() {
+                    Some(code) => self.open_note(code),
+                    None => self.info("no code to note: Tab shows the codes"),
+                }
+                return Vec::new();
+            }
             _ => {}
         }
         let page = self.calls_page();
