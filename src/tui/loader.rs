@@ -7,7 +7,7 @@
 
 use crate::kb::Kb;
 use crate::trace::filter::TextIndex;
-use crate::trace::metrics::{self, Summary};
+use crate::trace::metrics::{self, CallFacts, Summary};
 use crate::trace::model::{Call, Keep, Options, Outcome, Triage};
 use crate::trace::{Format, Input, RawMessage, Severity};
 use std::path::PathBuf;
@@ -95,6 +95,9 @@ pub struct Loaded {
     pub index: TextIndex,
     /// The whole trace's summary.
     pub summary: Summary,
+    /// What the summary needs of each call, by call index: the filter
+    /// summarises the calls it lists from these at every key.
+    pub facts: Vec<CallFacts>,
 }
 
 /// Read and triage a trace, then rank and index its calls.
@@ -115,7 +118,9 @@ impl Loaded {
     pub fn new(job: &LoadJob, triage: Triage, kb: &Kb) -> Loaded {
         let order = rank(&triage);
         let index = TextIndex::new(&triage, kb);
-        let summary = metrics::summarize(&triage.calls, |m| triage.method_name(m).to_string());
+        let facts: Vec<CallFacts> = triage.calls.iter().map(CallFacts::of).collect();
+        let summary =
+            metrics::summarize_facts(facts.iter().copied(), |m| triage.method_name(m).to_string());
         Loaded {
             id: job.id,
             source: job.source.clone(),
@@ -124,6 +129,7 @@ impl Loaded {
             order,
             index,
             summary,
+            facts,
         }
     }
 }

@@ -127,21 +127,24 @@ impl TraceView {
                 }
             }
             let q = &self.query;
+            let terms = !q.has_no_terms();
             let failed_only = self.failed_only;
+            let facts = &self.data.facts;
+            // The facts first (one small array), the call itself only for
+            // the terms that need it.
             self.visible = self
                 .data
                 .order
                 .iter()
                 .copied()
                 .filter(|&i| {
-                    let c = &t.calls[i as usize];
-                    (!failed_only || c.outcome == Outcome::Failure)
+                    (!failed_only || facts[i as usize].outcome == Outcome::Failure)
                         && words.as_ref().is_none_or(|w| w.contains(i as usize))
-                        && q.matches_terms(t, c)
+                        && (!terms || q.matches_terms(t, &t.calls[i as usize]))
                 })
                 .collect();
             self.summary =
-                metrics::summarize(self.visible.iter().map(|&i| &t.calls[i as usize]), |m| {
+                metrics::summarize_facts(self.visible.iter().map(|&i| facts[i as usize]), |m| {
                     t.method_name(m).to_string()
                 });
         }
