@@ -112,7 +112,7 @@ pub fn summarize_facts(
     let (mut ok, mut effective, mut ineffective, mut redirected) = (0u64, 0u64, 0u64, 0u64);
     // Counted by number in small arrays, named once at the end: no string
     // and no map entry per call.
-    let mut by_final = vec![0u64; 1000];
+    let mut by_final = [0u64; 1000];
     let mut no_final = 0u64;
     let mut by_method = [0u64; 256];
     for c in calls {

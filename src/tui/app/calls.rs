@@ -115,7 +115,8 @@ impl TraceView {
         self.errors = errors;
         let t = &self.data.triage;
         if self.query.is_empty() && !self.failed_only {
-            self.visible = self.data.order.clone();
+            self.visible.clear();
+            self.visible.extend_from_slice(&self.data.order);
             self.summary = self.data.summary.clone();
         } else {
             let mut words: Option<CallSet> = None;
@@ -132,17 +133,14 @@ impl TraceView {
             let facts = &self.data.facts;
             // The facts first (one small array), the call itself only for
             // the terms that need it.
-            self.visible = self
-                .data
-                .order
-                .iter()
-                .copied()
-                .filter(|&i| {
+            // Into the list's own buffer: no allocation, no growing.
+            self.visible.clear();
+            self.visible
+                .extend(self.data.order.iter().copied().filter(|&i| {
                     (!failed_only || facts[i as usize].outcome == Outcome::Failure)
                         && words.as_ref().is_none_or(|w| w.contains(i as usize))
                         && (!terms || q.matches_terms(t, &t.calls[i as usize]))
-                })
-                .collect();
+                }));
             self.summary =
                 metrics::summarize_facts(self.visible.iter().map(|&i| facts[i as usize]), |m| {
                     t.method_name(m).to_string()
