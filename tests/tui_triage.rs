@@ -226,6 +226,32 @@ fn f_shows_failures_only_and_the_filter_takes_words_and_terms() {
 }
 
 #[test]
+fn the_summary_strip_counts_the_calls_listed() {
+    let mut h = Harness::loaded(80, 24, false);
+    let direct = |h: &Harness| {
+        let tv = h.app.trace.as_ref().unwrap();
+        let t = tv.triage();
+        sipfix::trace::metrics::summarize(tv.visible.iter().map(|&i| tv.call(i)), |m| {
+            t.method_name(m).to_string()
+        })
+    };
+    for keys in ["f", "f/code:4xx", "\x15busy", "\x15code:2xx", "\x15alice"] {
+        for c in keys.chars() {
+            match c {
+                '\x15' => h.ctrl('u'),
+                c => h.keys(&c.to_string()),
+            }
+        }
+        let tv = h.app.trace.as_ref().unwrap();
+        assert_eq!(tv.summary, direct(&h), "after {keys:?}");
+        assert_eq!(tv.summary.calls, tv.visible.len() as u64);
+    }
+    let tv = h.app.trace.as_ref().unwrap();
+    // `alice` is in every call: all four, two answered.
+    assert_eq!((tv.summary.calls, tv.summary.answered), (4, 2));
+}
+
+#[test]
 fn a_call_its_failing_response_and_its_checklist_and_back() {
     let mut h = Harness::loaded(80, 24, false);
     h.keys("j");

@@ -95,8 +95,10 @@ pub struct Loaded {
     pub index: TextIndex,
     /// The whole trace's summary.
     pub summary: Summary,
-    /// What the summary needs of each call, by call index: the filter
-    /// summarises the calls it lists from these at every key.
+    /// What the summary needs of each call, in rank order (`facts[k]` is
+    /// of the call `order[k]`): the filter goes through both side by side
+    /// and summarises the calls it lists at every key, reading memory in
+    /// order.
     pub facts: Vec<CallFacts>,
 }
 
@@ -118,7 +120,10 @@ impl Loaded {
     pub fn new(job: &LoadJob, triage: Triage, kb: &Kb) -> Loaded {
         let order = rank(&triage);
         let index = TextIndex::new(&triage, kb);
-        let facts: Vec<CallFacts> = triage.calls.iter().map(CallFacts::of).collect();
+        let facts: Vec<CallFacts> = order
+            .iter()
+            .map(|&i| CallFacts::of(&triage.calls[i as usize]))
+            .collect();
         let summary =
             metrics::summarize_facts(facts.iter().copied(), |m| triage.method_name(m).to_string());
         Loaded {

@@ -130,21 +130,27 @@ impl TraceView {
             let q = &self.query;
             let terms = !q.has_no_terms();
             let failed_only = self.failed_only;
-            let facts = &self.data.facts;
-            // The facts first (one small array), the call itself only for
-            // the terms that need it.
-            // Into the list's own buffer: no allocation, no growing.
-            self.visible.clear();
-            self.visible
-                .extend(self.data.order.iter().copied().filter(|&i| {
-                    (!failed_only || facts[i as usize].outcome == Outcome::Failure)
+            let data = &self.data;
+            // One pass over the ranked calls and their facts side by side,
+            // listing and summarising at once; the call itself is read only
+            // for the terms that need it. The list goes into its own
+            // buffer: no allocation, no growing.
+            let visible = &mut self.visible;
+            visible.clear();
+            let listed = data
+                .order
+                .iter()
+                .zip(&data.facts)
+                .filter(|&(&i, f)| {
+                    (!failed_only || f.outcome == Outcome::Failure)
                         && words.as_ref().is_none_or(|w| w.contains(i as usize))
                         && (!terms || q.matches_terms(t, &t.calls[i as usize]))
-                }));
-            self.summary =
-                metrics::summarize_facts(self.visible.iter().map(|&i| facts[i as usize]), |m| {
-                    t.method_name(m).to_string()
+                })
+                .map(|(&i, f)| {
+                    visible.push(i);
+                    *f
                 });
+            self.summary = metrics::summarize_facts(listed, |m| t.method_name(m).to_string());
         }
         self.selected = keep
             .and_then(|k| self.visible.iter().position(|&i| i == k))
