@@ -252,6 +252,41 @@ fn the_summary_strip_counts_the_calls_listed() {
 }
 
 #[test]
+fn a_filter_typed_letter_by_letter_lists_what_the_whole_line_lists() {
+    // Typing reuses the last key's word sets (a word unchanged, a word
+    // grown from one found in few calls); the whole line pasted at once
+    // into a fresh pane computes everything anew.
+    let mut typed = Harness::loaded(80, 24, false);
+    typed.keys("/");
+    let mut line = String::new();
+    let steps: &[&str] = &[
+        "b", "u", "s", "y", "-", "1", "\x08", "\x08", " ", "1", "@", "\x08", "\x08", "\x08", "x",
+        "\x08", "\x08", "\x08", "\x08", "\x08", "f", "a", "i", "l", " ", "1", "0", ".", "0", ".",
+        "0", ".", "4", " ", "o",
+    ];
+    for &k in steps {
+        if k == "\x08" {
+            typed.key(KeyCode::Backspace);
+            line.pop();
+        } else {
+            typed.keys(k);
+            line.push_str(k);
+        }
+        assert_eq!(typed.app.trace.as_ref().unwrap().filter, line);
+        let mut fresh = Harness::loaded(80, 24, false);
+        fresh.keys("/");
+        fresh.send(Msg::Paste(line.clone()));
+        assert_eq!(
+            fresh.app.trace.as_ref().unwrap().filter,
+            line.trim_end(),
+            "pasted"
+        );
+        assert_eq!(typed.listed(), fresh.listed(), "after {line:?}");
+    }
+    assert_eq!(typed.listed(), ["fail-1@10.0.0.1"]);
+}
+
+#[test]
 fn a_call_its_failing_response_and_its_checklist_and_back() {
     let mut h = Harness::loaded(80, 24, false);
     h.keys("j");

@@ -281,6 +281,26 @@ impl CallSet {
     pub fn contains(&self, i: usize) -> bool {
         self.0.get(i / 64).is_some_and(|w| w & (1 << (i % 64)) != 0)
     }
+    /// How many calls are in the set.
+    pub fn len(&self) -> usize {
+        self.0.iter().map(|w| w.count_ones() as usize).sum()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.0.iter().all(|&w| w == 0)
+    }
+    /// The calls in the set, in order.
+    pub fn iter(&self) -> impl Iterator<Item = usize> + '_ {
+        self.0.iter().enumerate().flat_map(|(k, &w)| {
+            let mut w = w;
+            std::iter::from_fn(move || {
+                (w != 0).then(|| {
+                    let b = w.trailing_zeros() as usize;
+                    w &= w - 1;
+                    k * 64 + b
+                })
+            })
+        })
+    }
     /// Keep only the calls also in `other`.
     pub fn and(&mut self, other: &CallSet) {
         for (a, b) in self.0.iter_mut().zip(&other.0) {
@@ -353,6 +373,28 @@ impl TextIndex {
             }
         }
         set
+    }
+
+    /// The calls of `among` whose text holds `word`: the same answer as
+    /// `find(word)` and `among`, found by looking in those calls' text
+    /// only (when a word grows by a letter, in the calls its beginning was
+    /// found in). Worth it when `among` is a small part of the calls.
+    pub fn find_among(&self, word: &str, among: &CallSet) -> CallSet {
+        let n = self.starts.len().saturating_sub(1);
+        let mut set = CallSet::none(n);
+        let finder = memchr::memmem::Finder::new(word.as_bytes());
+        for call in among.iter().filter(|&c| c < n) {
+            let (s, e) = (self.starts[call] as usize, self.starts[call + 1] as usize);
+            if finder.find(&self.text[s..e]).is_some() {
+                set.insert(call);
+            }
+        }
+        set
+    }
+
+    /// How many calls are indexed.
+    pub fn calls(&self) -> usize {
+        self.starts.len().saturating_sub(1)
     }
 }
 
@@ -472,6 +514,16 @@ mod tests {
                 .collect();
             let got: Vec<usize> = (0..texts.len()).filter(|&i| set.contains(i)).collect();
             assert_eq!(got, want, "{word}");
+            assert_eq!(set.len(), want.len(), "{word}");
+            assert_eq!(set.iter().collect::<Vec<_>>(), want, "{word}");
+            // Within the calls of a beginning of the word, or of another
+            // word: the same as both searches together.
+            for other in [&word[..1], "busy", "1"] {
+                let among = ix.find(other);
+                let mut both = ix.find(word);
+                both.and(&among);
+                assert_eq!(ix.find_among(word, &among), both, "{word} among {other}");
+            }
         }
     }
 

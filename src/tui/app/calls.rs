@@ -72,6 +72,10 @@ pub struct TraceView {
     pub summary: Summary,
     /// Messages read again, by call.
     pub bytes: Vec<(u32, CallBytes)>,
+    /// The filter's words and the calls each was found in, for the next
+    /// key (a word unchanged is not looked for again, a word grown by a
+    /// letter is looked for in the calls it was found in).
+    word_sets: Vec<(String, CallSet)>,
 }
 
 impl TraceView {
@@ -87,6 +91,7 @@ impl TraceView {
             selected: 0,
             top: 0,
             bytes: Vec::new(),
+            word_sets: Vec::new(),
         };
         v.refilter();
         v
@@ -115,18 +120,45 @@ impl TraceView {
         self.errors = errors;
         let t = &self.data.triage;
         if self.query.is_empty() && !self.failed_only {
+            self.word_sets.clear();
             self.visible.clear();
             self.visible.extend_from_slice(&self.data.order);
             self.summary = self.data.summary.clone();
         } else {
+            // Each word's calls: as last time for a word unchanged; for a
+            // word grown from one of last time's found in few calls, looked
+            // for in those calls only; else in all the text.
+            let ix = &self.data.index;
+            let few = |s: &CallSet| s.len() * 3 < ix.calls();
+            let sets: Vec<(String, CallSet)> = self
+                .query
+                .words
+                .iter()
+                .map(|w| {
+                    let before = |o: &str| self.word_sets.iter().find(|(p, _)| p == o);
+                    let set = match before(w) {
+                        Some((_, s)) => s.clone(),
+                        None => match self
+                            .word_sets
+                            .iter()
+                            .filter(|(p, s)| w.contains(p.as_str()) && few(s))
+                            .min_by_key(|(_, s)| s.len())
+                        {
+                            Some((_, s)) => ix.find_among(w, s),
+                            None => ix.find(w),
+                        },
+                    };
+                    (w.clone(), set)
+                })
+                .collect();
             let mut words: Option<CallSet> = None;
-            for w in &self.query.words {
-                let found = self.data.index.find(w);
+            for (_, found) in &sets {
                 match &mut words {
-                    Some(set) => set.and(&found),
-                    None => words = Some(found),
+                    Some(set) => set.and(found),
+                    None => words = Some(found.clone()),
                 }
             }
+            self.word_sets = sets;
             let q = &self.query;
             let terms = !q.has_no_terms();
             let failed_only = self.failed_only;
