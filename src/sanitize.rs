@@ -119,6 +119,23 @@ pub fn json_pretty_to<W: std::io::Write, T: serde::Serialize + ?Sized>(
     v.serialize(&mut ser)
 }
 
+/// Append `s` to `out` as a JSON string escaped exactly as [`json_pretty`]
+/// escapes it (for JSON written by hand, field by field).
+pub fn json_str_to(out: &mut Vec<u8>, s: &str) {
+    if s.bytes()
+        .all(|b| (0x20..0x7f).contains(&b) && b != b'"' && b != b'\\')
+    {
+        out.reserve(s.len() + 2);
+        out.push(b'"');
+        out.extend_from_slice(s.as_bytes());
+        out.push(b'"');
+        return;
+    }
+    let mut ser = serde_json::Serializer::with_formatter(&mut *out, SafeJson::default());
+    // Writing to memory cannot fail.
+    let _ = serde::Serializer::serialize_str(&mut ser, s);
+}
+
 /// serde_json's pretty formatter, with the extra escapes of [`json_pretty`].
 #[derive(Default)]
 struct SafeJson<'a>(serde_json::ser::PrettyFormatter<'a>);

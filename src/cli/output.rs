@@ -50,11 +50,17 @@ pub fn emit_json<T: Serialize + ?Sized>(v: &T) -> CmdResult {
 /// [`emit_json`] streamed to stdout as it is produced: for documents too
 /// large to build in memory first (a closed pipe is not an error).
 pub fn emit_json_stream<T: Serialize + ?Sized>(v: &T) -> CmdResult {
+    emit_stream(|out| {
+        crate::sanitize::json_pretty_to(&mut *out, v).map_err(std::io::Error::from)?;
+        out.write_all(b"\n")
+    })
+}
+
+/// Whatever `write` writes, streamed to stdout through one buffer (a
+/// closed pipe is not an error).
+pub fn emit_stream(write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> CmdResult {
     let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
-    let r = crate::sanitize::json_pretty_to(&mut out, v)
-        .map_err(std::io::Error::from)
-        .and_then(|()| out.write_all(b"\n"))
-        .and_then(|()| out.flush());
+    let r = write(&mut out).and_then(|()| out.flush());
     match r {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),

@@ -2,8 +2,8 @@
 //! TUI's call list loaded off the UI thread): no terminal code, results
 //! that are `Send`.
 //!
-//! - [`analyze`]: read the inputs and triage them in one pass, with a
-//!   progress callback.
+//! - [`analyze`]: read the inputs and triage them in one pass (reading on
+//!   a second thread when there is a second CPU), with a progress callback.
 //! - [`call_messages`]: read the inputs again and return the whole bytes of
 //!   one call's messages (the TUI's call view; a first pass keeps only
 //!   summaries, see [`Keep`] for keeping bytes in the same pass instead).
@@ -22,27 +22,9 @@ pub fn analyze(
     kb: &Kb,
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<Triage, ReadError> {
-    struct WithProgress<'a> {
-        inner: Analyzer,
-        progress: &'a mut dyn FnMut(u64, u64),
-    }
-    impl Sink for WithProgress<'_> {
-        fn record(&mut self, r: Record<'_>) {
-            self.inner.record(r);
-        }
-        fn problem(&mut self, p: Problem) {
-            self.inner.problem(p);
-        }
-        fn progress(&mut self, done: u64, total: u64) {
-            (self.progress)(done, total);
-        }
-    }
-    let mut sink = WithProgress {
-        inner: Analyzer::new(opts),
-        progress,
-    };
-    let sources = read_inputs(inputs, format, &mut sink)?;
-    Ok(sink.inner.finish(sources, kb))
+    let mut a = Analyzer::new(opts);
+    let sources = super::pipeline::read_into(inputs, format, &mut a, progress)?;
+    Ok(a.finish(sources, kb))
 }
 
 /// One message of a call, whole, as read again from the inputs.

@@ -6,7 +6,7 @@
 //! | id | severity | RFC basis |
 //! |---|---|---|
 //! | `no-response` | failure | RFC 3261 §17.1.1.2, §17.1.2.2 |
-//! | `no-ack` | failure | RFC 3261 §13.3.1.4 |
+//! | `no-ack` | failure (2xx) / warning (3xx-6xx) | RFC 3261 §13.3.1.4, §17.1.1.3 |
 //! | `slow-setup` | warning | RFC 3261 §17.2.1; RFC 6076 §4.3 |
 //! | `auth-loop` | failure | RFC 3261 §22.2, §22.3; RFC 7616 §3.3 |
 //! | `overload` | failure (5xx) / info | RFC 3261 §21.5.4, §20.33; RFC 3263 §4.3 |
@@ -16,6 +16,7 @@
 //! | `codec-reject` | failure / warning | RFC 3264 §6; RFC 3261 §21.4.26 |
 //! | `timer` | warning / failure | RFC 4028 §6, §10; RFC 3261 §10.2.8, §12.2.2 |
 //! | `request-failed` | warning | RFC 3261 §8.1.3 |
+//! | `early-bye` | warning | RFC 3261 §15, §15.1.2 |
 
 use super::model::{
     Call, Ep, ExtraKind, Method, Msg, NO_EP, NONE, Outcome, T1_NS, TIMER_B_NS, Triage, Txn, flag,
@@ -69,9 +70,9 @@ pub struct Finding {
 }
 
 /// Every finding id, in report order, with its RFC basis.
-pub const IDS: [(&str, &str); 11] = [
+pub const IDS: [(&str, &str); 12] = [
     ("no-response", RFC_NO_RESPONSE),
-    ("no-ack", RFC_NO_ACK),
+    ("no-ack", "RFC 3261 §13.3.1.4, §17.1.1.3"),
     ("slow-setup", RFC_SLOW),
     ("auth-loop", RFC_AUTH),
     ("overload", RFC_OVERLOAD),
@@ -81,6 +82,7 @@ pub const IDS: [(&str, &str); 11] = [
     ("codec-reject", RFC_CODEC),
     ("timer", "RFC 4028 §6, §10; RFC 3261 §10.2.8, §12.2.2"),
     ("request-failed", RFC_FAILED),
+    ("early-bye", RFC_EARLY_BYE),
 ];
 
 const RFC_NO_RESPONSE: &str = "RFC 3261 §17.1.1.2, §17.1.2.2";
@@ -97,6 +99,8 @@ const RFC_423: &str = "RFC 3261 §10.2.8, §21.4.17";
 const RFC_SE_BYE: &str = "RFC 4028 §10";
 const RFC_481: &str = "RFC 3261 §12.2.2";
 const RFC_FAILED: &str = "RFC 3261 §8.1.3";
+const RFC_NO_ACK_FAILURE: &str = "RFC 3261 §17.1.1.3, §12.3";
+const RFC_EARLY_BYE: &str = "RFC 3261 §15, §15.1.2";
 
 /// Post-dial delay above this is slow (5 s).
 pub const SLOW_PDD_MS: u64 = 5000;
@@ -220,7 +224,7 @@ fn is_overload(text: &str, c: &Call, i: u32, m: &Msg) -> bool {
 /// Run every finding over a call, most severe first.
 pub fn run(call: &Call, ctx: &Context<'_>) -> Vec<Finding> {
     let mut out = Vec::new();
-    let checks: [fn(&Call, &Context<'_>) -> Vec<Finding>; 11] = [
+    let checks: [fn(&Call, &Context<'_>) -> Vec<Finding>; 12] = [
         no_response,
         no_ack,
         slow_setup,
@@ -232,6 +236,7 @@ pub fn run(call: &Call, ctx: &Context<'_>) -> Vec<Finding> {
         codec_reject,
         timer,
         request_failed,
+        early_bye,
     ];
     for f in checks {
         out.extend(f(call, ctx));
@@ -423,6 +428,10 @@ pub fn no_ack(call: &Call, ctx: &Context<'_>) -> Vec<Finding> {
     let mut out = Vec::new();
     for (t, tx) in call.txns.iter().enumerate() {
         let t = t as u32;
+        if tx.method == Method::INVITE && tx.final_code >= 300 {
+            out.extend(failure_not_acked(call, ctx, t));
+            continue;
+        }
         if tx.method != Method::INVITE || !(200..300).contains(&tx.final_code) {
             continue;
         }
@@ -521,6 +530,150 @@ pub fn no_ack(call: &Call, ctx: &Context<'_>) -> Vec<Finding> {
     }
     out.truncate(1);
     out
+}
+
+/// A 3xx-6xx final to INVITE that the caller never acknowledged: the ACK
+/// of a failure is sent hop by hop by the client transaction (RFC 3261
+/// §17.1.1.3); without it the server resends the response until Timer H.
+/// Only said when the capture shows the caller's side after the response
+/// (the response resent, or a later request from the caller), so a
+/// capture that misses one direction does not raise it.
+fn failure_not_acked(call: &Call, ctx: &Context<'_>, t: u32) -> Option<Finding> {
+    let tx = &call.txns[t as usize];
+    let fin = call.msgs[tx.final_msg as usize];
+    let acked = msgs_of(call, t).any(|(i, m)| {
+        i > tx.final_msg
+            && m.is_request()
+            && m.method == Method::ACK
+            && m.src == fin.dst
+            && m.dst == fin.src
+    });
+    if acked {
+        return None;
+    }
+    let copies: Vec<u32> = msgs_of(call, t)
+        .filter(|(_, m)| m.code == fin.code && m.src == fin.src && m.dst == fin.dst)
+        .map(|(i, _)| i)
+        .collect();
+    // A request the caller sent to the same server after the failure.
+    let next = call.msgs.iter().enumerate().find(|(i, m)| {
+        *i as u32 > tx.final_msg
+            && m.is_request()
+            && m.method != Method::ACK
+            && m.src == fin.dst
+            && m.dst == fin.src
+    });
+    if copies.len() < 2 && next.is_none() {
+        return None;
+    }
+    let phrase = ctx.phrase(call, tx.final_msg);
+    let mut evidence = vec![ev(
+        tx.final_msg,
+        format!(
+            "{phrase} from {} sent {} time{}: {}",
+            ctx.ep(fin.src),
+            copies.len(),
+            if copies.len() == 1 { "" } else { "s" },
+            list(&copies)
+        ),
+    )];
+    evidence.push(note(format!(
+        "no ACK from {} for it (CSeq {} INVITE)",
+        ctx.ep(fin.dst),
+        tx.cseq
+    )));
+    let mut text = format!(
+        "The caller {} never acknowledged the {phrase}: the ACK of a failure response goes \
+         hop by hop from the caller's transaction layer, and without it {} resends the \
+         response for up to 32 s (Timer H).",
+        ctx.ep(fin.dst),
+        ctx.ep(fin.src)
+    );
+    if let Some((i, m)) = next {
+        let method = ctx.method(m.method);
+        evidence.push(ev(
+            i as u32,
+            format!("{method} sent instead, {} after the response", {
+                duration(span(call, tx.final_msg, i as u32).unwrap_or(0))
+            }),
+        ));
+        if m.method == Method::BYE {
+            text.push_str(
+                " It sent BYE instead, but a failure response ends every early dialog of the \
+                 INVITE, so the BYE has no dialog to end: the caller's stack mishandles \
+                 failure responses.",
+            );
+        }
+    }
+    Some(Finding {
+        id: "no-ack",
+        severity: Severity::Warning,
+        text,
+        code: Some(fin.code),
+        rfc: RFC_NO_ACK_FAILURE,
+        evidence,
+    })
+}
+
+/// Finding 12: The caller hung up with BYE while its INVITE had no final
+/// response (allowed on an early dialog, RFC 3261 §15), and the callee
+/// never ended the INVITE with 487 Request Terminated, as §15.1.2 asks.
+pub fn early_bye(call: &Call, ctx: &Context<'_>) -> Vec<Finding> {
+    if call.method != Method::INVITE || call.final_msg != NONE {
+        return Vec::new();
+    }
+    let Some(t) = call.primaries().next() else {
+        return Vec::new();
+    };
+    let tx = &call.txns[t as usize];
+    let Some(inv) = call.msgs.get(tx.request as usize) else {
+        return Vec::new();
+    };
+    let Some((bye, _)) = call.msgs.iter().enumerate().find(|(i, m)| {
+        *i as u32 > tx.request
+            && m.is_request()
+            && m.method == Method::BYE
+            && m.src == inv.src
+            && m.dst == inv.dst
+    }) else {
+        return Vec::new();
+    };
+    let bye = bye as u32;
+    let mut evidence = vec![
+        ev(
+            tx.request,
+            format!("INVITE to {}, no final response", ctx.ep(inv.dst)),
+        ),
+        ev(
+            bye,
+            format!(
+                "BYE from the caller {} after the INVITE",
+                duration(span(call, tx.request, bye).unwrap_or(0))
+            ),
+        ),
+    ];
+    let bye_tx = call.msgs[bye as usize].txn;
+    let answer = call.txns.get(bye_tx as usize).map(|b| b.final_msg);
+    if let Some(a) = answer.filter(|&a| a != NONE) {
+        evidence.push(ev(a, format!("the BYE answered {}", ctx.phrase(call, a))));
+    }
+    evidence.push(note(
+        "no 487 (or any final response) to the INVITE after the BYE",
+    ));
+    vec![Finding {
+        id: "early-bye",
+        severity: Severity::Warning,
+        text: format!(
+            "The caller {} hung up with BYE while the call was still being set up, which is \
+             allowed on an early dialog; {} should then have ended the INVITE with 487 Request \
+             Terminated but sent no final response: its INVITE transaction is left open.",
+            ctx.ep(inv.src),
+            ctx.ep(inv.dst)
+        ),
+        code: Some(487),
+        rfc: RFC_EARLY_BYE,
+        evidence,
+    }]
 }
 
 /// Finding 3: Slow call set-up: post-dial delay (RFC 6076 §4.3) above

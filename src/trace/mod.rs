@@ -26,10 +26,12 @@ use std::net::IpAddr;
 
 // The analysis: from SIP messages to calls, findings and metrics.
 pub mod api;
+mod digest;
 pub mod filter;
 pub mod findings;
 pub mod metrics;
 pub mod model;
+mod pipeline;
 pub mod report;
 pub mod skim;
 #[doc(hidden)]

@@ -22,12 +22,12 @@
 //! frames are kept for `--export-pcap`). The same bytes later than that are a
 //! retransmission, counted and shown.
 
+use super::digest::{Batch, Digest, Event, Status};
 use super::findings::{self, Finding};
-use super::skim::{self, Rare, Skim, Start};
+use super::skim;
 use super::{Endpoint, Problem, Record, Sink, SourceInfo, Transport};
 use foldhash::fast::FixedState;
 use std::collections::HashMap;
-use std::hash::{BuildHasher, Hasher};
 
 /// Index of an endpoint in [`Triage::endpoints`]; [`NO_EP`] when unknown.
 pub type Ep = u32;
@@ -596,9 +596,10 @@ pub struct Analyzer {
     keep_full: bool,
     first_ns: Option<i64>,
     last_ns: Option<i64>,
-    hasher: FixedState,
     text: String,
     recent_eps: [(Endpoint, Ep); 4],
+    /// The batch a plain [`Sink`] digests each record into.
+    scratch: Batch,
 }
 
 impl Default for Analyzer {
@@ -609,30 +610,11 @@ impl Default for Analyzer {
 
 impl Sink for Analyzer {
     fn record(&mut self, r: Record<'_>) {
-        self.messages += 1;
-        if let Some(t) = r.time_ns {
-            self.first_ns = Some(self.first_ns.map_or(t, |f| f.min(t)));
-            self.last_ns = Some(self.last_ns.map_or(t, |l| l.max(t)));
-        }
-        let Some(s) = skim::skim(r.sip) else {
-            self.skipped += 1;
-            self.push_problem(
-                r.file,
-                Some(r.frame),
-                "SIP message skipped: no valid start line",
-            );
-            return;
-        };
-        if s.call_id.is_empty() {
-            self.skipped += 1;
-            self.push_problem(
-                r.file,
-                Some(r.frame),
-                "SIP message skipped: no Call-ID header",
-            );
-            return;
-        }
-        self.add(&r, &s);
+        let mut b = std::mem::take(&mut self.scratch);
+        b.clear();
+        b.push_record(&r, &self.opts.keep);
+        self.apply_batch(&b, &mut |_, _| {});
+        self.scratch = b;
     }
 
     fn problem(&mut self, p: Problem) {
@@ -641,6 +623,28 @@ impl Sink for Analyzer {
             self.problems.push(p);
         }
     }
+}
+
+/// The registered methods' numbers (exact case, as RFC 3261 §7.1 has them).
+pub(crate) fn known_method(name: &[u8]) -> Option<Method> {
+    Some(match name {
+        b"INVITE" => Method::INVITE,
+        b"ACK" => Method::ACK,
+        b"BYE" => Method::BYE,
+        b"CANCEL" => Method::CANCEL,
+        b"REGISTER" => Method::REGISTER,
+        b"OPTIONS" => Method::OPTIONS,
+        b"PRACK" => Method::PRACK,
+        b"SUBSCRIBE" => Method::SUBSCRIBE,
+        b"NOTIFY" => Method::NOTIFY,
+        b"PUBLISH" => Method::PUBLISH,
+        b"INFO" => Method::INFO,
+        b"REFER" => Method::REFER,
+        b"MESSAGE" => Method::MESSAGE,
+        b"UPDATE" => Method::UPDATE,
+        b"" => Method::UNKNOWN,
+        _ => return None,
+    })
 }
 
 impl Analyzer {
@@ -662,7 +666,6 @@ impl Analyzer {
             keep_full: false,
             first_ns: None,
             last_ns: None,
-            hasher: FixedState::with_seed(0x1234_5678),
             text: String::new(),
             recent_eps: [(
                 Endpoint {
@@ -671,6 +674,25 @@ impl Analyzer {
                 },
                 NO_EP,
             ); 4],
+            scratch: Batch::default(),
+        }
+    }
+
+    /// Which calls' bytes are kept (the digests need to know).
+    pub(crate) fn keep(&self) -> &Keep {
+        &self.opts.keep
+    }
+
+    /// Take a batch of digested messages, problems and progress reports,
+    /// in order.
+    pub(crate) fn apply_batch(&mut self, b: &Batch, progress: &mut dyn FnMut(u64, u64)) {
+        for e in &b.events {
+            match e {
+                Event::Msg(d) => self.apply(d, b),
+                Event::Raw(r) => self.record(b.record_of(r)),
+                Event::Problem(p) => self.problem(p.clone()),
+                Event::Progress(done, total) => progress(*done, *total),
+            }
         }
     }
 
@@ -706,28 +728,8 @@ impl Analyzer {
         id
     }
 
+    /// The number of a method not registered: numbered as it appears.
     fn method(&mut self, name: &[u8]) -> Method {
-        let known = match name {
-            b"INVITE" => Method::INVITE,
-            b"ACK" => Method::ACK,
-            b"BYE" => Method::BYE,
-            b"CANCEL" => Method::CANCEL,
-            b"REGISTER" => Method::REGISTER,
-            b"OPTIONS" => Method::OPTIONS,
-            b"PRACK" => Method::PRACK,
-            b"SUBSCRIBE" => Method::SUBSCRIBE,
-            b"NOTIFY" => Method::NOTIFY,
-            b"PUBLISH" => Method::PUBLISH,
-            b"INFO" => Method::INFO,
-            b"REFER" => Method::REFER,
-            b"MESSAGE" => Method::MESSAGE,
-            b"UPDATE" => Method::UPDATE,
-            b"" => return Method::UNKNOWN,
-            _ => Method::UNKNOWN,
-        };
-        if known != Method::UNKNOWN {
-            return known;
-        }
         if let Some(i) = self
             .methods
             .iter()
@@ -750,10 +752,9 @@ impl Analyzer {
         Method((self.methods.len() - 1) as u8)
     }
 
-    /// The call of a Call-ID, created on first sight. The Call-ID's bytes
-    /// are stored once, in `ids`.
-    fn call_index(&mut self, id: &[u8], transport: Transport) -> u32 {
-        let mut h = self.hash(&[id]);
+    /// The call of a Call-ID (`h` its hash), created on first sight. The
+    /// Call-ID's bytes are stored once, in `ids`.
+    fn call_index(&mut self, id: &[u8], mut h: u64, transport: Transport) -> u32 {
         loop {
             match self.call_ids.get(&h) {
                 Some(&i) => {
@@ -777,41 +778,48 @@ impl Analyzer {
         }
     }
 
-    fn hash(&self, parts: &[&[u8]]) -> u64 {
-        let mut h = self.hasher.build_hasher();
-        for p in parts {
-            h.write(p);
-            h.write_u8(0xff);
+    /// Place one digested message in its call and transaction.
+    fn apply(&mut self, d: &Digest, b: &Batch) {
+        self.messages += 1;
+        if let Some(t) = d.at.time_ns {
+            self.first_ns = Some(self.first_ns.map_or(t, |f| f.min(t)));
+            self.last_ns = Some(self.last_ns.map_or(t, |l| l.max(t)));
         }
-        h.finish()
-    }
-
-    fn wants(&self, call_id: &[u8]) -> bool {
-        match &self.opts.keep {
-            Keep::Nothing => false,
-            Keep::All => true,
-            Keep::Calls(ids) => ids.iter().any(|id| call_id.starts_with(id)),
+        match d.status {
+            Status::Ok => {}
+            Status::NoStartLine => {
+                self.skipped += 1;
+                self.push_problem(
+                    d.at.file,
+                    Some(d.at.frame),
+                    "SIP message skipped: no valid start line",
+                );
+                return;
+            }
+            Status::NoCallId => {
+                self.skipped += 1;
+                self.push_problem(
+                    d.at.file,
+                    Some(d.at.frame),
+                    "SIP message skipped: no Call-ID header",
+                );
+                return;
+            }
         }
-    }
-
-    fn add(&mut self, r: &Record<'_>, s: &Skim<'_>) {
-        let src = self.endpoint(r.src);
-        let dst = self.endpoint(r.dst);
-        let method = self.method(s.method());
-        let ci = self.call_index(s.call_id, r.transport);
-        let code = s.code().unwrap_or(0);
-        let to_tag = s.to_tag();
+        let src = self.endpoint(d.at.src);
+        let dst = self.endpoint(d.at.dst);
+        let method = match d.method {
+            Some(m) => m,
+            None => self.method(b.get(d.method_name)),
+        };
+        let call_id = b.get(d.call_id);
+        let ci = self.call_index(call_id, d.call_id_hash, d.at.transport);
+        let code = d.code;
+        let to_tag = b.get(d.to_tag);
         let in_dialog = code == 0 && !to_tag.is_empty();
 
         // The transaction (RFC 3261 §17.1.3, §17.2.3).
-        let branch = s.branch();
-        let rfc2543 = !skim::has_magic_cookie(branch);
-        let base = if rfc2543 {
-            let cseq = s.cseq.unwrap_or(0).to_le_bytes();
-            self.hash(&[branch, s.sent_by(), s.from_tag(), &cseq])
-        } else {
-            self.hash(&[branch, s.sent_by()])
-        };
+        let base = d.base;
         let key = |m: Method| base ^ (u64::from(m.0) << 56) ^ u64::from(m.0);
         // The ACK of a non-2xx response shares its INVITE's transaction.
         let call = &mut self.calls[ci as usize];
@@ -828,9 +836,9 @@ impl Analyzer {
                 base,
                 key: key(method),
                 method,
-                cseq: s.cseq.unwrap_or(0),
+                cseq: d.cseq.unwrap_or(0),
                 in_dialog,
-                rfc2543,
+                rfc2543: d.rfc2543,
                 request: NONE,
                 requests: 0,
                 first_response: NONE,
@@ -843,27 +851,7 @@ impl Analyzer {
             call.index_txn(txn);
         }
 
-        let mut flags = 0u16;
-        if s.credentials && code == 0 {
-            flags |= flag::CREDENTIALS;
-        }
-        if in_dialog {
-            flags |= flag::IN_DIALOG;
-        }
-        let is_sdp = !s.body.is_empty()
-            && (skim::find_ci(s.content_type, b"sdp").is_some()
-                || skim::find_ci(s.content_type, b"multipart").is_some());
-        if is_sdp {
-            flags |= flag::SDP;
-        }
-        let want_bytes = self.wants(s.call_id);
-        let hash = {
-            let mut h = self.hasher.build_hasher();
-            h.write(r.sip);
-            h.finish() as u32
-        };
         let text = &mut self.text;
-        let call = &mut self.calls[ci as usize];
         let tx = &mut call.txns[txn as usize];
         if code == 0 && tx.in_dialog != in_dialog && method != Method::ACK {
             // The request arrived after its responses: trust the request.
@@ -897,107 +885,57 @@ impl Analyzer {
                         .iter()
                         .any(|m| m.method == Method::INVITE && m.is_request())))
         {
-            call.from_uri = put(text, skim::name_addr_uri(s.from));
-            call.to_uri = put(text, skim::name_addr_uri(s.to));
-            call.transport = r.transport;
+            call.from_uri = put(text, b.get(d.from_uri));
+            call.to_uri = put(text, b.get(d.to_uri));
+            call.transport = d.at.transport;
         }
 
         // The few header values kept.
-        let mut push = |kind: ExtraKind, v: &[u8]| {
-            let v = &v[..v.len().min(MAX_EXTRA)];
-            let at = put(text, v);
+        for &(kind, v) in b.extras_of(d) {
+            let at = put(text, b.get(v));
             call.extras.push(Extra { msg: seq, kind, at });
-        };
-        if let Start::Response { reason, .. } = s.start
-            && code >= 200
-            && !(code == 200 && reason == b"OK")
-        {
-            push(ExtraKind::Phrase, reason);
         }
-        for (which, v) in s.rare() {
-            let kind = match which {
-                Rare::Reason => ExtraKind::Reason,
-                Rare::Warning => ExtraKind::Warning,
-                Rare::RetryAfter => ExtraKind::RetryAfter,
-                Rare::WwwAuthenticate | Rare::ProxyAuthenticate => {
-                    if code == 401 || code == 407 {
-                        flags |= flag::CHALLENGE;
-                        if skim::challenge_is_stale(v) {
-                            flags |= flag::STALE;
-                        }
-                    }
-                    ExtraKind::Challenge
-                }
-                Rare::SessionExpires => ExtraKind::SessionExpires,
-                Rare::MinSe => ExtraKind::MinSe,
-                Rare::MinExpires => ExtraKind::MinExpires,
-                Rare::Expires => {
-                    if !matches!(method, Method::REGISTER | Method::SUBSCRIBE) {
-                        continue;
-                    }
-                    ExtraKind::Expires
-                }
-                Rare::Event => {
-                    let v = skim::trim(v);
-                    if v.len() >= 5 && v[..5].eq_ignore_ascii_case(b"refer") {
-                        flags |= flag::EVENT_REFER;
-                    }
-                    ExtraKind::Event
-                }
-                Rare::SubscriptionState => ExtraKind::SubscriptionState,
-            };
-            push(kind, v);
-        }
-        if is_sdp && code == 0 && text.len() <= MAX_TEXT {
-            let start = text.len();
-            sdp_summary(s.body, text);
-            if text.len() > start {
-                let at = Span {
-                    start: start as u32,
-                    len: (text.len() - start) as u32,
-                };
-                call.extras.push(Extra {
-                    msg: seq,
-                    kind: ExtraKind::Sdp,
-                    at,
-                });
-            }
+        if d.sdp.len > 0 && text.len() <= MAX_TEXT {
+            let at = put(text, b.get(d.sdp));
+            call.extras.push(Extra {
+                msg: seq,
+                kind: ExtraKind::Sdp,
+                at,
+            });
         }
 
-        if r.frames.len() > 1 {
-            call.extra_frames.extend(
-                r.frames
-                    .iter()
-                    .filter(|&&f| f != r.frame)
-                    .map(|&f| (r.file, f)),
-            );
+        let frames = b.frames_of(d);
+        if !frames.is_empty() {
+            call.extra_frames
+                .extend(frames.iter().map(|&f| (d.at.file, f)));
         }
         call.msgs.push(Msg {
-            time_ns: r.time_ns.unwrap_or(i64::MIN),
-            frame: r.frame,
-            file: r.file,
+            time_ns: d.at.time_ns.unwrap_or(i64::MIN),
+            frame: d.at.frame,
+            file: d.at.file,
             src,
             dst,
-            cseq: s.cseq.unwrap_or(0),
+            cseq: d.cseq.unwrap_or(0),
             txn,
-            len: r.sip.len().min(u32::MAX as usize) as u32,
-            hash,
+            len: d.len,
+            hash: d.hash,
             seq,
             code,
             method,
             leg,
-            flags,
+            flags: d.flags,
         });
-        if want_bytes {
-            if self.kept_bytes + r.sip.len() <= self.opts.keep_limit {
-                self.kept_bytes += r.sip.len();
-                call.raw.push((seq, Box::from(r.sip)));
+        if let Some(raw) = d.raw {
+            let raw = b.get(raw);
+            if self.kept_bytes + raw.len() <= self.opts.keep_limit {
+                self.kept_bytes += raw.len();
+                call.raw.push((seq, Box::from(raw)));
             } else if !self.keep_full {
                 self.keep_full = true;
                 let limit = self.opts.keep_limit >> 20;
                 self.push_problem(
-                    r.file,
-                    Some(r.frame),
+                    d.at.file,
+                    Some(d.at.frame),
                     &format!(
                         "more than {limit} MiB of messages selected: later messages are summarised only"
                     ),
@@ -1019,12 +957,19 @@ impl Analyzer {
         }
         drop(self.ids);
         let trace_end = self.last_ns;
-        let mut duplicates = 0u64;
-        for call in &mut calls {
-            order_and_dedupe(call);
-            duplicates += u64::from(call.duplicates);
-            derive(call, trace_end);
-        }
+        // Each call on its own: half of them on a second thread.
+        let mid = calls.len() / 2;
+        let (first, second) = calls.split_at_mut(mid);
+        let (d1, d2) = in_halves(first, second, |part: &mut [Call]| {
+            let mut duplicates = 0u64;
+            for call in part {
+                order_and_dedupe(call);
+                duplicates += u64::from(call.duplicates);
+                derive(call, trace_end);
+            }
+            duplicates
+        });
+        let duplicates = d1 + d2;
         calls.sort_by_key(|c| {
             (
                 c.start_ns.unwrap_or(i64::MAX),
@@ -1047,17 +992,85 @@ impl Analyzer {
             text: self.text,
         };
         let ctx = findings::Context::new(&t, kb);
-        let mut all: Vec<(usize, Vec<Finding>)> = Vec::new();
-        for (i, c) in t.calls.iter().enumerate() {
-            let f = findings::run(c, &ctx);
-            if !f.is_empty() {
-                all.push((i, f));
+        let mid = t.calls.len() / 2;
+        let (first, second) = t.calls.split_at(mid);
+        let find = |(at, part): (usize, &[Call])| {
+            let mut found: Vec<(usize, Vec<Finding>)> = Vec::new();
+            for (i, c) in part.iter().enumerate() {
+                let f = findings::run(c, &ctx);
+                if !f.is_empty() {
+                    found.push((at + i, f));
+                }
             }
-        }
-        for (i, f) in all {
+            found
+        };
+        let (f1, f2) = in_halves((0, first), (mid, second), find);
+        drop(ctx);
+        for (i, f) in f1.into_iter().chain(f2) {
             t.calls[i].findings = f;
         }
         t
+    }
+}
+
+/// Calls below which the work of [`Analyzer::finish`] stays on one thread.
+const SPLIT_CALLS: usize = 4096;
+
+/// `f` over two halves of some work: the second half on another thread
+/// when the work is big enough and the machine has a second CPU, else (or
+/// when no thread can be had) one after the other here. The results come
+/// back in order, so the outcome is the same either way.
+fn in_halves<S: Send + SplitLen, R: Send>(a: S, b: S, f: impl Fn(S) -> R + Sync) -> (R, R) {
+    let cpus = std::thread::available_parallelism().map_or(1, usize::from);
+    if cpus < 2 || a.split_len() + b.split_len() < SPLIT_CALLS {
+        return (f(a), f(b));
+    }
+    // The second half waits here until the helper takes it; if the helper
+    // cannot be started, this thread does it.
+    let slot = std::sync::Mutex::new(Some(b));
+    std::thread::scope(|s| {
+        let helper = std::thread::Builder::new()
+            .name("sipfix-finish".into())
+            .spawn_scoped(s, || {
+                let b = slot.lock().ok().and_then(|mut b| b.take());
+                b.map(&f)
+            });
+        let ra = f(a);
+        let rb = match helper {
+            Ok(h) => match h.join() {
+                Ok(rb) => rb,
+                Err(panic) => std::panic::resume_unwind(panic),
+            },
+            Err(_) => None,
+        };
+        let rb = match rb {
+            Some(rb) => rb,
+            None => {
+                let b = slot
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .take();
+                f(b.expect("the helper took the second half or it is still here"))
+            }
+        };
+        (ra, rb)
+    })
+}
+
+/// How many calls a piece of work covers (to decide whether to split it).
+trait SplitLen {
+    fn split_len(&self) -> usize;
+}
+
+impl SplitLen for &mut [Call] {
+    fn split_len(&self) -> usize {
+        self.len()
+    }
+}
+
+impl SplitLen for (usize, &[Call]) {
+    fn split_len(&self) -> usize {
+        self.1.len()
     }
 }
 

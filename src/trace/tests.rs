@@ -978,6 +978,12 @@ fn timer_422_negative_single_retry_succeeds() {
     let t = analyze(&[
         Step::new(0, a(), b(), &i1),
         Step::new(5, b(), a(), &response(&i1, 422, Some("b"), &["Min-SE: 90"])),
+        Step::new(
+            6,
+            a(),
+            b(),
+            &request("ACK", "c", 1, "z9hG4bK1", Some("b"), &[], ""),
+        ),
         Step::new(10, a(), b(), &i2),
         Step::new(15, b(), a(), &response(&i2, 200, Some("b"), &[])),
         Step::new(
@@ -1236,4 +1242,108 @@ fn the_readme_lists_every_finding() {
             assert!(row.contains(rfc_number), "{id}: {rfc_number} not in {row}");
         }
     }
+}
+
+/// INVITE, 180, 403 and then what `after` adds (times in ms).
+fn rejected_then(after: &[(i64, bool, &str)]) -> Triage {
+    let inv = request("INVITE", "c", 1, "z9hG4bK1", None, &[], &sdp("0"));
+    let forbidden = response(&inv, 403, Some("b"), &[]);
+    let mut steps = vec![
+        Step::new(0, a(), b(), &inv),
+        Step::new(5, b(), a(), &response(&inv, 180, Some("b"), &[])),
+        Step::new(10, b(), a(), &forbidden),
+    ];
+    for (ms, from_caller, text) in after {
+        let (s, d) = if *from_caller { (a(), b()) } else { (b(), a()) };
+        steps.push(Step::new(*ms, s, d, text));
+    }
+    analyze(&steps)
+}
+
+#[test]
+fn failure_not_acked_then_bye() {
+    let inv = request("INVITE", "c", 1, "z9hG4bK1", None, &[], &sdp("0"));
+    let bye = request("BYE", "c", 2, "z9hG4bK2", Some("b"), &[], "");
+    let t = rejected_then(&[
+        (12, true, &bye),
+        (13, false, &response(&bye, 200, None, &[])),
+    ]);
+    let c = only(&t);
+    let f = finding(c, "no-ack");
+    assert_eq!(f.severity, Severity::Warning);
+    assert_eq!(f.code, Some(403));
+    assert!(f.text.contains("never acknowledged the 403"), "{}", f.text);
+    assert!(f.text.contains("BYE has no dialog to end"), "{}", f.text);
+    assert!(f.evidence.iter().any(|e| e.msg == Some(3)));
+    let _ = inv;
+}
+
+#[test]
+fn failure_not_acked_resent() {
+    let inv = request("INVITE", "c", 1, "z9hG4bK1", None, &[], &sdp("0"));
+    let forbidden = response(&inv, 403, Some("b"), &[]);
+    let t = rejected_then(&[(510, false, &forbidden), (1510, false, &forbidden)]);
+    let f = finding(only(&t), "no-ack");
+    assert!(
+        f.evidence[0].text.contains("sent 3 times"),
+        "{:?}",
+        f.evidence
+    );
+    assert!(!f.text.contains("BYE"), "{}", f.text);
+}
+
+#[test]
+fn failure_not_acked_negative() {
+    // Acknowledged: nothing to say.
+    let ack = request("ACK", "c", 1, "z9hG4bK1", Some("b"), &[], "");
+    assert!(!ids(only(&rejected_then(&[(11, true, &ack)]))).contains(&"no-ack"));
+    // No ACK in the capture, but nothing shows the caller's side after the
+    // response either (a capture of one direction): no finding.
+    assert!(!ids(only(&rejected_then(&[]))).contains(&"no-ack"));
+    // The usual rejected call of the test kit carries its ACK.
+    assert!(!ids(only(&failing(404, &[]))).contains(&"no-ack"));
+}
+
+#[test]
+fn early_bye_without_487() {
+    let inv = request("INVITE", "c", 1, "z9hG4bK1", None, &[], &sdp("0"));
+    let bye = request("BYE", "c", 2, "z9hG4bK2", Some("b"), &[], "");
+    let mut steps = vec![
+        Step::new(0, a(), b(), &inv),
+        Step::new(5, b(), a(), &response(&inv, 180, Some("b"), &[])),
+        Step::new(5000, a(), b(), &bye),
+        Step::new(5001, b(), a(), &response(&bye, 200, None, &[])),
+    ];
+    steps.extend(later(60_000));
+    let t = analyze(&steps);
+    let c = t.call("c").unwrap();
+    let f = finding(c, "early-bye");
+    assert_eq!(f.severity, Severity::Warning);
+    assert_eq!(f.code, Some(487));
+    assert!(f.text.contains("487 Request Terminated"), "{}", f.text);
+    assert!(
+        f.evidence
+            .iter()
+            .any(|e| e.msg == Some(2) && e.text.contains("5.0 s after the INVITE")),
+        "{:?}",
+        f.evidence
+    );
+    assert!(
+        f.evidence
+            .iter()
+            .any(|e| e.text.contains("answered 200 OK"))
+    );
+
+    // The callee ended the INVITE with 487: no finding.
+    steps.insert(
+        4,
+        Step::new(5002, b(), a(), &response(&inv, 487, Some("b"), &[])),
+    );
+    let t = analyze(&steps);
+    assert!(!ids(t.call("c").unwrap()).contains(&"early-bye"));
+}
+
+#[test]
+fn early_bye_negative_answered_call() {
+    assert!(!ids(only(&analyze(&answered_call("c", 0, 10_000)))).contains(&"early-bye"));
 }

@@ -6,7 +6,7 @@
 //! the report and writes `--export-pcap`.
 
 use crate::cli::options::{TriageCommand, TriageOutput as Output};
-use crate::cli::output::{CmdResult, Out, emit, emit_json, emit_json_stream};
+use crate::cli::output::{CmdResult, Out, emit, emit_json, emit_stream};
 use crate::exit::{Failure, say};
 use crate::kb::Kb;
 use crate::render;
@@ -356,7 +356,10 @@ pub fn print(t: &Triage, kb: &Kb, cfg: &Config, out: Out) -> CmdResult {
     }
     let sel = Selection::new(t, &cfg.filter);
     match cfg.output {
-        Output::Json => emit_json_stream(&report::json::report(&sel, kb)),
+        Output::Json => emit_stream(|w| {
+            report::json::write_report(&sel, kb, w)?;
+            w.write_all(b"\n")
+        }),
         Output::Csv => emit(&report::csv::report(&sel, kb)),
         Output::Markdown => emit(&report::markdown::report(&sel, kb, &cfg.filter_desc)),
         Output::Text => {

@@ -298,3 +298,386 @@ pub fn call_detail<'a>(t: &'a Triage, kb: &Kb, c: &'a Call) -> CallDetail<'a> {
         explanation,
     }
 }
+
+/// The whole report ([`report`]) written to `w`: the same bytes as
+/// [`crate::sanitize::json_pretty_to`] gives for it, but the calls (nearly
+/// all of a big report) are written field by field, in blocks, on two
+/// threads when there are two CPUs, straight into buffers handed to `w` in
+/// order (memory stays a few blocks whatever the number of calls).
+pub fn write_report(
+    sel: &Selection<'_>,
+    kb: &Kb,
+    w: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    let r = report(sel, kb);
+    w.write_all(b"{\n  \"source\": ")?;
+    nested(w, &r.source)?;
+    w.write_all(b",\n  \"summary\": ")?;
+    nested(w, &r.summary)?;
+    w.write_all(b",\n  \"groups\": ")?;
+    nested(w, &r.groups)?;
+    w.write_all(b",\n  \"calls\": ")?;
+    write_calls(r.calls.triage, kb, r.calls.calls, w)?;
+    w.write_all(b",\n  \"problems\": ")?;
+    nested(w, &r.problems)?;
+    w.write_all(b",\n  \"problem_count\": ")?;
+    nested(w, &r.problem_count)?;
+    w.write_all(b"\n}")
+}
+
+/// A value of the top-level object, laid out one level in (a JSON string
+/// never holds a raw line end, so indenting after each one is exact).
+fn nested<T: Serialize>(w: &mut dyn std::io::Write, v: &T) -> std::io::Result<()> {
+    let s = crate::sanitize::json_pretty(v).map_err(std::io::Error::other)?;
+    let mut first = true;
+    for line in s.split('\n') {
+        if !first {
+            w.write_all(b"\n  ")?;
+        }
+        first = false;
+        w.write_all(line.as_bytes())?;
+    }
+    Ok(())
+}
+
+/// Calls per block of the JSON writer.
+const JSON_BLOCK: usize = 2048;
+
+/// The `calls` array at the second level of the report.
+fn write_calls(
+    t: &Triage,
+    kb: &Kb,
+    calls: &[&Call],
+    w: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    if calls.is_empty() {
+        return w.write_all(b"[]");
+    }
+    let eps = endpoint_strings(t);
+    let blocks: Vec<&[&Call]> = calls.chunks(JSON_BLOCK).collect();
+    let fill = |k: usize, buf: &mut Vec<u8>| {
+        buf.clear();
+        for (j, c) in blocks[k].iter().enumerate() {
+            buf.extend_from_slice(if k == 0 && j == 0 {
+                b"\n    "
+            } else {
+                b",\n    "
+            });
+            call_object(buf, t, kb, c, &eps);
+        }
+    };
+    w.write_all(b"[")?;
+    let cpus = std::thread::available_parallelism().map_or(1, usize::from);
+    if blocks.len() < 2 || cpus < 2 {
+        let mut buf = Vec::new();
+        for k in 0..blocks.len() {
+            fill(k, &mut buf);
+            w.write_all(&buf)?;
+        }
+    } else {
+        // Blocks alternate between this thread and a helper; each is
+        // written in order.
+        use std::sync::mpsc::sync_channel;
+        let (done_tx, done_rx) = sync_channel::<Vec<u8>>(1);
+        let (free_tx, free_rx) = sync_channel::<Vec<u8>>(2);
+        std::thread::scope(|s| -> std::io::Result<()> {
+            let fill = &fill;
+            let n = blocks.len();
+            s.spawn(move || {
+                for k in (1..n).step_by(2) {
+                    let mut buf = free_rx.try_recv().unwrap_or_default();
+                    fill(k, &mut buf);
+                    if done_tx.send(buf).is_err() {
+                        return;
+                    }
+                }
+            });
+            let mut mine = Vec::new();
+            for k in 0..n {
+                if k % 2 == 0 {
+                    fill(k, &mut mine);
+                    w.write_all(&mine)?;
+                } else {
+                    let Ok(buf) = done_rx.recv() else { break };
+                    w.write_all(&buf)?;
+                    let _ = free_tx.try_send(buf);
+                }
+            }
+            Ok(())
+        })?;
+    }
+    w.write_all(b"\n  ]")
+}
+
+/// Spaces for a nesting depth (two per level).
+fn indent(out: &mut Vec<u8>, depth: usize) {
+    const SPACES: &[u8] = &[b' '; 32];
+    let n = depth * 2;
+    if n <= SPACES.len() {
+        out.extend_from_slice(&SPACES[..n]);
+    } else {
+        out.resize(out.len() + n, b' ');
+    }
+}
+
+/// A JSON object being written by hand, laid out as serde_json's pretty
+/// printer lays it out.
+struct Obj<'a> {
+    out: &'a mut Vec<u8>,
+    depth: usize,
+    empty: bool,
+}
+
+impl<'a> Obj<'a> {
+    fn open(out: &'a mut Vec<u8>, depth: usize) -> Obj<'a> {
+        out.push(b'{');
+        Obj {
+            out,
+            depth,
+            empty: true,
+        }
+    }
+
+    /// Start a member: the separator, the indent and the key.
+    fn key(&mut self, k: &str) -> &mut Vec<u8> {
+        self.out
+            .extend_from_slice(if self.empty { b"\n" } else { b",\n" });
+        self.empty = false;
+        indent(self.out, self.depth + 1);
+        self.out.push(b'"');
+        self.out.extend_from_slice(k.as_bytes());
+        self.out.extend_from_slice(b"\": ");
+        self.out
+    }
+
+    fn str(&mut self, k: &str, v: &str) {
+        crate::sanitize::json_str_to(self.key(k), v);
+    }
+
+    fn opt_str(&mut self, k: &str, v: Option<&str>) {
+        match v {
+            Some(v) => self.str(k, v),
+            None => self.key(k).extend_from_slice(b"null"),
+        }
+    }
+
+    fn num(&mut self, k: &str, v: u64) {
+        push_u64(self.key(k), v);
+    }
+
+    fn opt_num(&mut self, k: &str, v: Option<u64>) {
+        match v {
+            Some(v) => self.num(k, v),
+            None => self.key(k).extend_from_slice(b"null"),
+        }
+    }
+
+    fn close(self) {
+        if !self.empty {
+            self.out.push(b'\n');
+            indent(self.out, self.depth);
+        }
+        self.out.push(b'}');
+    }
+}
+
+/// A decimal number.
+fn push_u64(out: &mut Vec<u8>, mut v: u64) {
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&digits[i..]);
+}
+
+/// One call as [`CallJson`] serialises it, at the depth of the report's
+/// `calls` array members.
+fn call_object(out: &mut Vec<u8>, t: &Triage, kb: &Kb, c: &Call, eps: &[String]) {
+    let ep = |e: u32| eps.get(e as usize).map(String::as_str);
+    let time = |out: &mut Vec<u8>, ns: Option<i64>| match ns {
+        Some(ns) => {
+            out.push(b'"');
+            super::push_rfc3339(out, ns);
+            out.push(b'"');
+        }
+        None => out.extend_from_slice(b"null"),
+    };
+    let mut o = Obj::open(out, 2);
+    o.str("call_id", &c.call_id);
+    o.str("method", t.method_name(c.method));
+    o.str("from", t.from_uri(c));
+    o.str("to", t.to_uri(c));
+    o.opt_str("src", ep(c.src));
+    o.opt_str("dst", ep(c.dst));
+    o.str("transport", transport_name(c.transport));
+    time(o.key("start"), c.start_ns);
+    time(o.key("end"), c.end_ns);
+    o.opt_num("final", c.final_code().map(u64::from));
+    o.opt_str("final_reason", super::final_reason_str(t, kb, c));
+    o.opt_str("final_from", c.final_response().and_then(|m| ep(m.src)));
+    o.opt_num("first_provisional_ms", c.first_provisional_ms);
+    o.opt_num("pdd_ms", c.pdd_ms);
+    o.opt_num("answer_ms", c.answer_ms);
+    o.num("messages", c.msgs.len() as u64);
+    o.num("retransmissions", u64::from(c.retransmissions));
+    o.num("duplicates", u64::from(c.duplicates));
+    o.num("dialogs", c.legs.len() as u64);
+    o.str("outcome", c.outcome.label());
+    let out = o.key("findings");
+    if c.findings.is_empty() {
+        out.extend_from_slice(b"[]");
+    } else {
+        out.push(b'[');
+        for (i, f) in c.findings.iter().enumerate() {
+            out.extend_from_slice(if i == 0 { b"\n" } else { b",\n" });
+            indent(out, 4);
+            finding_object(out, c, f);
+        }
+        out.push(b'\n');
+        indent(out, 3);
+        out.push(b']');
+    }
+    o.close();
+}
+
+/// One finding as [`FindingJson`] serialises it inside a call.
+fn finding_object(out: &mut Vec<u8>, c: &Call, f: &Finding) {
+    let mut o = Obj::open(out, 4);
+    o.str("id", f.id);
+    o.str("severity", f.severity.label());
+    o.str("text", &f.text);
+    o.opt_num("code", f.code.map(u64::from));
+    o.str("rfc", f.rfc);
+    let out = o.key("evidence");
+    if f.evidence.is_empty() {
+        out.extend_from_slice(b"[]");
+    } else {
+        out.push(b'[');
+        for (i, e) in f.evidence.iter().enumerate() {
+            out.extend_from_slice(if i == 0 { b"\n" } else { b",\n" });
+            indent(out, 6);
+            let mut eo = Obj::open(out, 6);
+            eo.opt_num("message", e.msg.map(|m| u64::from(m) + 1));
+            eo.opt_num(
+                "frame",
+                e.msg.and_then(|m| c.msgs.get(m as usize)).map(|m| m.frame),
+            );
+            eo.str("text", &e.text);
+            eo.close();
+        }
+        out.push(b'\n');
+        indent(out, 5);
+        out.push(b']');
+    }
+    o.close();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::trace::filter::Filter;
+    use crate::trace::testkit::{
+        Step, analyze, answered_call, ep, rejected_call, request, response_with,
+    };
+
+    fn serde_bytes(sel: &Selection<'_>, kb: &Kb) -> Vec<u8> {
+        let mut v = Vec::new();
+        crate::sanitize::json_pretty_to(&mut v, &report(sel, kb)).unwrap();
+        v
+    }
+
+    fn fast_bytes(sel: &Selection<'_>, kb: &Kb) -> Vec<u8> {
+        let mut v = Vec::new();
+        write_report(sel, kb, &mut v).unwrap();
+        v
+    }
+
+    #[test]
+    fn written_by_hand_as_serde_writes_it() {
+        let kb = Kb::embedded();
+        // More calls than one block, of every outcome, with findings,
+        // control characters, quotes, backslashes and non-ASCII text.
+        let mut steps: Vec<Step> = Vec::new();
+        for i in 0..(JSON_BLOCK * 2 + 17) as i64 {
+            let id = match i % 5 {
+                0 => format!("{i}-ok"),
+                1 => format!("{i}-\"quoted\\\"-\u{1b}[2J-\u{e9}\u{202e}"),
+                _ => format!("{i}-x"),
+            };
+            match i % 4 {
+                0 => steps.extend(answered_call(&id, i * 10, 1000)),
+                1 => steps.extend(rejected_call(
+                    &id,
+                    i * 10,
+                    ep("10.0.0.3:5060"),
+                    503,
+                    &[
+                        "Retry-After: 5",
+                        "Reason: Q.850;cause=34;text=\"a\\\\b\u{7}\"",
+                    ],
+                )),
+                2 => {
+                    let inv = request("INVITE", &id, 1, &format!("z9hG4bK{i}"), None, &[], "");
+                    steps.push(Step::new(
+                        i * 10,
+                        ep("10.0.0.1:5060"),
+                        ep("[2001:db8::1]:5060"),
+                        &inv,
+                    ));
+                    steps.push(Step::new(
+                        i * 10 + 5,
+                        ep("[2001:db8::1]:5060"),
+                        ep("10.0.0.1:5060"),
+                        &response_with(
+                            &inv,
+                            480,
+                            "Tempor\u{e4}r\u{85} \"weg\"",
+                            Some("t"),
+                            &[],
+                            "",
+                        ),
+                    ));
+                }
+                _ => {
+                    let inv = request("INVITE", &id, 1, &format!("z9hG4bK{i}"), None, &[], "");
+                    steps.push(Step::new(
+                        i * 10,
+                        ep("10.0.0.1:5060"),
+                        ep("10.0.0.2:5060"),
+                        &inv,
+                    ));
+                }
+            }
+        }
+        steps.sort_by_key(|s| s.ms);
+        let t = analyze(&steps);
+        assert!(t.calls.iter().any(|c| !c.findings.is_empty()));
+        let sel = Selection::new(&t, &Filter::default());
+        assert!(sel.calls.len() > JSON_BLOCK * 2);
+        assert_eq!(
+            String::from_utf8(fast_bytes(&sel, kb)).unwrap(),
+            String::from_utf8(serde_bytes(&sel, kb)).unwrap()
+        );
+        // One call only (one block), and none.
+        let one = Filter {
+            code: Some(crate::trace::filter::CodeFilter::Exact(480)),
+            ..Filter::default()
+        };
+        let t1 = analyze(&steps[..8]);
+        let sel = Selection::new(&t1, &one);
+        assert_eq!(fast_bytes(&sel, kb), serde_bytes(&sel, kb));
+        let none = Filter {
+            code: Some(crate::trace::filter::CodeFilter::Exact(699)),
+            ..Filter::default()
+        };
+        let sel = Selection::new(&t, &none);
+        assert!(sel.calls.is_empty());
+        assert_eq!(fast_bytes(&sel, kb), serde_bytes(&sel, kb));
+    }
+}

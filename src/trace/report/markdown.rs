@@ -2,8 +2,8 @@
 //! Markdown tables, for a ticket.
 
 use super::{
-    Group, Selection, answered_with_findings, code_label, duration, formats, groups, link_types,
-    percent, problem_line, rfc3339, thousands,
+    Group, Selection, answered_with_findings, code_label, code_meaning, duration, formats, groups,
+    link_types, percent, problem_line, rfc3339, thousands,
 };
 use crate::kb::Kb;
 use crate::render::{md_code, md_escape};
@@ -161,6 +161,12 @@ fn table(o: &mut String, sel: &Selection<'_>, kb: &Kb, gs: &[Group<'_>]) {
                 cell(&t.endpoint_str(g.peer)),
                 md_escape(&f.text),
                 md_escape(f.rfc)
+            ));
+        } else if let Some(m) = code_meaning(kb, g.code) {
+            o.push_str(&format!(
+                "- no finding, from {}: {}\n",
+                cell(&t.endpoint_str(g.peer)),
+                md_escape(&m)
             ));
         }
     }

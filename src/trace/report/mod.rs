@@ -77,16 +77,59 @@ pub fn link_types(sources: &[SourceInfo]) -> Vec<String> {
 
 /// RFC 3339 UTC time with milliseconds: `2024-03-01T12:00:00.123Z`.
 pub fn rfc3339(ns: i64) -> String {
+    let mut v = Vec::with_capacity(24);
+    push_rfc3339(&mut v, ns);
+    String::from_utf8(v).unwrap_or_default()
+}
+
+/// [`rfc3339`] appended to `out` (ASCII), without formatting machinery.
+pub fn push_rfc3339(out: &mut Vec<u8>, ns: i64) {
     let secs = ns.div_euclid(1_000_000_000);
     let ms = ns.rem_euclid(1_000_000_000) / 1_000_000;
     let (y, m, d) = crate::trace::logs::clock::civil_from_days(secs.div_euclid(86_400));
     let sod = secs.rem_euclid(86_400);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{ms:03}Z",
-        sod / 3600,
-        sod % 3600 / 60,
-        sod % 60
-    )
+    let (h, mi, s) = (sod / 3600, sod % 3600 / 60, sod % 60);
+    if !(0..=9999).contains(&y) {
+        // Never from an i64 of nanoseconds (years 1677 to 2262); kept whole.
+        use std::io::Write;
+        let _ = write!(out, "{y:04}-{m:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{ms:03}Z");
+        return;
+    }
+    let two = |v: i64| [b'0' + (v / 10) as u8, b'0' + (v % 10) as u8];
+    let [y0, y1] = two(y / 100);
+    let [y2, y3] = two(y % 100);
+    let [m0, m1] = two(i64::from(m));
+    let [d0, d1] = two(i64::from(d));
+    let [h0, h1] = two(h);
+    let [i0, i1] = two(mi);
+    let [s0, s1] = two(s);
+    let [f1, f2] = two(ms % 100);
+    out.extend_from_slice(&[
+        y0,
+        y1,
+        y2,
+        y3,
+        b'-',
+        m0,
+        m1,
+        b'-',
+        d0,
+        d1,
+        b'T',
+        h0,
+        h1,
+        b':',
+        i0,
+        i1,
+        b':',
+        s0,
+        s1,
+        b'.',
+        b'0' + (ms / 100) as u8,
+        f1,
+        f2,
+        b'Z',
+    ]);
 }
 
 pub use super::findings::duration;
@@ -143,14 +186,16 @@ pub fn code_label(t: &Triage, kb: &Kb, call: &Call, msg: u32, code: u16) -> Stri
 
 /// The wire reason phrase of the call's final response, raw.
 pub fn final_reason(t: &Triage, kb: &Kb, call: &Call) -> Option<String> {
+    final_reason_str(t, kb, call).map(str::to_string)
+}
+
+/// [`final_reason`], borrowed.
+pub fn final_reason_str<'a>(t: &'a Triage, kb: &'a Kb, call: &Call) -> Option<&'a str> {
     let m = call.final_response()?;
     Some(match t.extra(call, call.final_msg, ExtraKind::Phrase) {
-        Some(p) => p.to_string(),
-        None if m.code == 200 => "OK".to_string(),
-        None => kb
-            .get(m.code)
-            .map(|e| e.reason.to_string())
-            .unwrap_or_default(),
+        Some(p) => p,
+        None if m.code == 200 => "OK",
+        None => kb.get(m.code).map_or("", |e| e.reason.as_str()),
     })
 }
 
@@ -180,6 +225,17 @@ impl Group<'_> {
     pub fn finding_id(&self) -> &'static str {
         self.finding.map_or("-", |f| f.id)
     }
+}
+
+/// For a group of failures that no finding explains: what its final code
+/// means, from the knowledge base, and where to read on.
+pub fn code_meaning(kb: &Kb, code: Option<u16>) -> Option<String> {
+    let code = code?;
+    let e = kb.get(code)?;
+    Some(format!(
+        "[{code}] {} (sipfix show {code})",
+        e.summary.as_str()
+    ))
 }
 
 /// The finding that explains a call best: the most severe one (findings
@@ -298,8 +354,26 @@ mod tests {
         assert_eq!(rfc3339(951_782_400_000_000_000), "2000-02-29T00:00:00.000Z");
         assert_eq!(rfc3339(-1_000_000), "1969-12-31T23:59:59.999Z");
         // Absurd capture times do not panic.
-        let _ = rfc3339(i64::MAX);
-        let _ = rfc3339(i64::MIN);
+        assert_eq!(rfc3339(i64::MAX), "2262-04-11T23:47:16.854Z");
+        assert_eq!(rfc3339(i64::MIN), "1677-09-21T00:12:43.145Z");
+        // The same digits as the formatting machinery gives.
+        let slow = |ns: i64| {
+            let secs = ns.div_euclid(1_000_000_000);
+            let ms = ns.rem_euclid(1_000_000_000) / 1_000_000;
+            let (y, m, d) = crate::trace::logs::clock::civil_from_days(secs.div_euclid(86_400));
+            let sod = secs.rem_euclid(86_400);
+            format!(
+                "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{ms:03}Z",
+                sod / 3600,
+                sod % 3600 / 60,
+                sod % 60
+            )
+        };
+        let mut ns = i64::MIN;
+        while let Some(next) = ns.checked_add(7_777_777_777_777_777) {
+            assert_eq!(rfc3339(ns), slow(ns));
+            ns = next;
+        }
         assert_eq!(duration(850_000_000), "850 ms");
         assert_eq!(duration(4_250_000_000), "4.2 s");
         assert_eq!(duration(200_000_000_000), "3 min 20 s");

@@ -4,8 +4,8 @@
 //! Fits the given width (80 by default); ASCII-only when asked.
 
 use super::{
-    Group, Selection, answered_with_findings, call_id, clip, code_label, duration, formats, groups,
-    link_types, percent, problem_line, rfc3339, thousands,
+    Group, Selection, answered_with_findings, call_id, clip, code_label, code_meaning, duration,
+    formats, groups, link_types, percent, problem_line, rfc3339, thousands,
 };
 use crate::kb::Kb;
 use crate::render::{HEADING, TITLE, TextStyle, ascii_fold, paint, wrap};
@@ -324,6 +324,8 @@ fn section(o: &mut Out, sel: &Selection<'_>, kb: &Kb, gs: &[Group<'_>], title: &
                 "           ",
                 &format!("[{}] {}", f.id, f.text),
             );
+        } else if let Some(m) = code_meaning(kb, g.code) {
+            o.para("           ", "           ", &m);
         }
         examples(o, &g.calls);
     }

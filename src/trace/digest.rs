@@ -1,0 +1,369 @@
+//! The per-message half of the analysis: everything [`Analyzer`] needs
+//! from one SIP message, worked out without its state, so that it can run
+//! on the reader's thread while the analyzer places the previous messages
+//! (see [`super::pipeline`]).
+//!
+//! A [`Digest`] is the message's scan ([`skim`]) boiled down: hashes (the
+//! Call-ID's, the transaction's, the bytes'), flags, the code and method,
+//! and the few values the analyzer keeps (To tag, URIs, header values, the
+//! SDP summary), copied into a [`Batch`]'s byte arena. Both ways of
+//! analysing a trace (a plain [`super::Sink`] and the pipeline) go through
+//! it, so they cannot disagree.
+//!
+//! [`Analyzer`]: super::model::Analyzer
+
+use super::model::{ExtraKind, Keep, MAX_EXTRA, Method, flag, known_method, sdp_summary};
+use super::skim::{self, Rare, Start};
+use super::{Endpoint, Problem, Record, Transport};
+use foldhash::fast::FixedState;
+use std::hash::{BuildHasher, Hasher};
+
+/// A piece of a [`Batch`]'s byte arena.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct At {
+    pub start: u32,
+    pub len: u32,
+}
+
+/// Whether a message can be placed in a call.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Status {
+    Ok,
+    /// No SIP request or status line.
+    NoStartLine,
+    /// No Call-ID header.
+    NoCallId,
+}
+
+/// Where and when a message was seen (from its [`Record`]).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Seen {
+    pub file: u32,
+    pub frame: u64,
+    pub time_ns: Option<i64>,
+    pub src: Option<Endpoint>,
+    pub dst: Option<Endpoint>,
+    pub transport: Transport,
+}
+
+impl Seen {
+    fn of(r: &Record<'_>) -> Seen {
+        Seen {
+            file: r.file,
+            frame: r.frame,
+            time_ns: r.time_ns,
+            src: r.src,
+            dst: r.dst,
+            transport: r.transport,
+        }
+    }
+}
+
+/// One message, digested. The pieces (`At`) are in the batch it came in.
+#[derive(Clone, Debug)]
+pub(crate) struct Digest {
+    pub at: Seen,
+    /// The other frames that carried a piece of it (in `Batch::frames`),
+    /// empty for a message in one packet.
+    pub frames: (u32, u32),
+    pub status: Status,
+    // The rest is meaningful only when `status` is `Ok`.
+    pub len: u32,
+    /// A hash of the whole bytes (duplicates and retransmissions).
+    pub hash: u32,
+    pub call_id: At,
+    pub call_id_hash: u64,
+    /// A registered method, or `None`: the analyzer numbers `method_name`.
+    pub method: Option<Method>,
+    pub method_name: At,
+    /// Status code of a response, 0 for a request.
+    pub code: u16,
+    pub to_tag: At,
+    /// The transaction's hash: branch and sent-by, or the RFC 2543 fields.
+    pub base: u64,
+    pub rfc2543: bool,
+    pub cseq: Option<u32>,
+    /// [`flag`] bits known from the message alone.
+    pub flags: u16,
+    /// From and To URIs (requests other than ACK only).
+    pub from_uri: At,
+    pub to_uri: At,
+    /// Header values to keep, in `Batch::extras`, in message order.
+    pub extras: (u32, u32),
+    /// The SDP summary of a request's body (empty when none).
+    pub sdp: At,
+    /// The whole bytes, when the call is to be kept ([`Keep`]).
+    pub raw: Option<At>,
+}
+
+/// A message handed on whole, to be digested by the analyzer (when it
+/// would otherwise wait for the reader thread, see [`super::pipeline`]).
+#[derive(Clone, Debug)]
+pub(crate) struct Raw {
+    pub at: Seen,
+    /// Every frame that carried a piece, in `Batch::frames`.
+    pub frames: (u32, u32),
+    pub interface: u32,
+    pub sip: At,
+}
+
+/// What a reader produced, in order.
+#[derive(Clone, Debug)]
+pub(crate) enum Event {
+    Msg(Digest),
+    Raw(Raw),
+    Problem(Problem),
+    Progress(u64, u64),
+}
+
+/// Digested messages and the bytes they refer to: the unit the reader
+/// thread hands to the analyzer (and gets back empty, to refill).
+#[derive(Debug, Default)]
+pub(crate) struct Batch {
+    pub events: Vec<Event>,
+    pub bytes: Vec<u8>,
+    pub frames: Vec<u64>,
+    pub extras: Vec<(ExtraKind, At)>,
+    /// Scratch for the SDP summary.
+    sdp: String,
+}
+
+impl Batch {
+    pub fn clear(&mut self) {
+        self.events.clear();
+        self.bytes.clear();
+        self.frames.clear();
+        self.extras.clear();
+    }
+
+    /// A piece of the arena.
+    pub fn get(&self, at: At) -> &[u8] {
+        let a = at.start as usize;
+        self.bytes.get(a..a + at.len as usize).unwrap_or(&[])
+    }
+
+    /// The frames of a digest.
+    pub fn frames_of(&self, d: &Digest) -> &[u64] {
+        &self.frames[d.frames.0 as usize..d.frames.1 as usize]
+    }
+
+    /// The header values of a digest.
+    pub fn extras_of(&self, d: &Digest) -> &[(ExtraKind, At)] {
+        &self.extras[d.extras.0 as usize..d.extras.1 as usize]
+    }
+
+    fn put(&mut self, v: &[u8]) -> At {
+        let start = self.bytes.len() as u32;
+        self.bytes.extend_from_slice(v);
+        At {
+            start,
+            len: v.len() as u32,
+        }
+    }
+
+    /// Append a record whole, undigested.
+    pub fn push_raw(&mut self, r: &Record<'_>) {
+        let a = self.frames.len() as u32;
+        self.frames.extend_from_slice(r.frames);
+        let raw = Raw {
+            at: Seen::of(r),
+            frames: (a, self.frames.len() as u32),
+            interface: r.interface,
+            sip: self.put(r.sip),
+        };
+        self.events.push(Event::Raw(raw));
+    }
+
+    /// The record of a message appended whole.
+    pub fn record_of(&self, raw: &Raw) -> Record<'_> {
+        Record {
+            file: raw.at.file,
+            frame: raw.at.frame,
+            frames: self
+                .frames
+                .get(raw.frames.0 as usize..raw.frames.1 as usize)
+                .unwrap_or(&[]),
+            time_ns: raw.at.time_ns,
+            src: raw.at.src,
+            dst: raw.at.dst,
+            transport: raw.at.transport,
+            interface: raw.interface,
+            sip: self.get(raw.sip),
+        }
+    }
+
+    /// Digest one record and append it.
+    pub fn push_record(&mut self, r: &Record<'_>, keep: &Keep) {
+        let d = self.digest(r, keep);
+        self.events.push(Event::Msg(d));
+    }
+
+    fn digest(&mut self, r: &Record<'_>, keep: &Keep) -> Digest {
+        let mut d = Digest {
+            at: Seen::of(r),
+            frames: (0, 0),
+            status: Status::Ok,
+            len: r.sip.len().min(u32::MAX as usize) as u32,
+            hash: 0,
+            call_id: At::default(),
+            call_id_hash: 0,
+            method: None,
+            method_name: At::default(),
+            code: 0,
+            to_tag: At::default(),
+            base: 0,
+            rfc2543: false,
+            cseq: None,
+            flags: 0,
+            from_uri: At::default(),
+            to_uri: At::default(),
+            extras: (0, 0),
+            sdp: At::default(),
+            raw: None,
+        };
+        let Some(s) = skim::skim(r.sip) else {
+            d.status = Status::NoStartLine;
+            return d;
+        };
+        if s.call_id.is_empty() {
+            d.status = Status::NoCallId;
+            return d;
+        }
+        d.call_id = self.put(s.call_id);
+        d.call_id_hash = hash(&[s.call_id]);
+        let name = s.method();
+        d.method = known_method(name);
+        if d.method.is_none() {
+            d.method_name = self.put(name);
+        }
+        let method = d.method.unwrap_or(Method::UNKNOWN);
+        let code = s.code().unwrap_or(0);
+        d.code = code;
+        let to_tag = s.to_tag();
+        d.to_tag = self.put(to_tag);
+        let in_dialog = code == 0 && !to_tag.is_empty();
+        d.cseq = s.cseq;
+
+        // The transaction (RFC 3261 §17.1.3, §17.2.3).
+        let branch = s.branch();
+        d.rfc2543 = !skim::has_magic_cookie(branch);
+        d.base = if d.rfc2543 {
+            let cseq = s.cseq.unwrap_or(0).to_le_bytes();
+            hash(&[branch, s.sent_by(), s.from_tag(), &cseq])
+        } else {
+            hash(&[branch, s.sent_by()])
+        };
+
+        let mut flags = 0u16;
+        if s.credentials && code == 0 {
+            flags |= flag::CREDENTIALS;
+        }
+        if in_dialog {
+            flags |= flag::IN_DIALOG;
+        }
+        let is_sdp = !s.body.is_empty()
+            && (skim::find_ci(s.content_type, b"sdp").is_some()
+                || skim::find_ci(s.content_type, b"multipart").is_some());
+        if is_sdp {
+            flags |= flag::SDP;
+        }
+        d.hash = {
+            let mut h = HASHER.build_hasher();
+            h.write(r.sip);
+            h.finish() as u32
+        };
+        if code == 0 && method != Method::ACK {
+            d.from_uri = self.put(skim::name_addr_uri(s.from));
+            d.to_uri = self.put(skim::name_addr_uri(s.to));
+        }
+
+        // The few header values kept.
+        let first = self.extras.len() as u32;
+        let push = |b: &mut Batch, kind: ExtraKind, v: &[u8]| {
+            let at = b.put(&v[..v.len().min(MAX_EXTRA)]);
+            b.extras.push((kind, at));
+        };
+        if let Start::Response { reason, .. } = s.start
+            && code >= 200
+            && !(code == 200 && reason == b"OK")
+        {
+            push(self, ExtraKind::Phrase, reason);
+        }
+        for (which, v) in s.rare() {
+            let kind = match which {
+                Rare::Reason => ExtraKind::Reason,
+                Rare::Warning => ExtraKind::Warning,
+                Rare::RetryAfter => ExtraKind::RetryAfter,
+                Rare::WwwAuthenticate | Rare::ProxyAuthenticate => {
+                    if code == 401 || code == 407 {
+                        flags |= flag::CHALLENGE;
+                        if skim::challenge_is_stale(v) {
+                            flags |= flag::STALE;
+                        }
+                    }
+                    ExtraKind::Challenge
+                }
+                Rare::SessionExpires => ExtraKind::SessionExpires,
+                Rare::MinSe => ExtraKind::MinSe,
+                Rare::MinExpires => ExtraKind::MinExpires,
+                Rare::Expires => {
+                    if !matches!(method, Method::REGISTER | Method::SUBSCRIBE) {
+                        continue;
+                    }
+                    ExtraKind::Expires
+                }
+                Rare::Event => {
+                    let v = skim::trim(v);
+                    if v.len() >= 5 && v[..5].eq_ignore_ascii_case(b"refer") {
+                        flags |= flag::EVENT_REFER;
+                    }
+                    ExtraKind::Event
+                }
+                Rare::SubscriptionState => ExtraKind::SubscriptionState,
+            };
+            push(self, kind, v);
+        }
+        d.extras = (first, self.extras.len() as u32);
+        d.flags = flags;
+        if is_sdp && code == 0 {
+            let mut text = std::mem::take(&mut self.sdp);
+            text.clear();
+            sdp_summary(s.body, &mut text);
+            d.sdp = self.put(text.as_bytes());
+            self.sdp = text;
+        }
+        if r.frames.len() > 1 {
+            let a = self.frames.len() as u32;
+            self.frames
+                .extend(r.frames.iter().filter(|&&f| f != r.frame).copied());
+            d.frames = (a, self.frames.len() as u32);
+        }
+        if wants(keep, s.call_id) {
+            d.raw = Some(self.put(r.sip));
+        }
+        d
+    }
+}
+
+/// Whether the bytes of this call are kept.
+fn wants(keep: &Keep, call_id: &[u8]) -> bool {
+    match keep {
+        Keep::Nothing => false,
+        Keep::All => true,
+        Keep::Calls(ids) => ids.iter().any(|id| call_id.starts_with(id)),
+    }
+}
+
+/// The hasher of Call-IDs, transactions and message bytes (fixed: the same
+/// trace always gives the same numbers).
+const HASHER: FixedState = FixedState::with_seed(0x1234_5678);
+
+/// Hash pieces one after the other, each followed by a separator.
+pub(crate) fn hash(parts: &[&[u8]]) -> u64 {
+    let mut h = HASHER.build_hasher();
+    for p in parts {
+        h.write(p);
+        h.write_u8(0xff);
+    }
+    h.finish()
+}
