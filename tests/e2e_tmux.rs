@@ -34,6 +34,12 @@ impl Tmux {
 
     /// Start sipfix in a new 80x24 session with its own data dir.
     fn start(&self, data: &Path, extra_env: &[(&str, &str)]) {
+        self.start_args(data, extra_env, &[], "search");
+    }
+
+    /// Start `sipfix ARGS...` in a new 80x24 session with its own data
+    /// dir, and wait for `ready` on the screen.
+    fn start_args(&self, data: &Path, extra_env: &[(&str, &str)], args: &[&str], ready: &str) {
         let bin = env!("CARGO_BIN_EXE_sipfix");
         let mut env = format!(
             "SIPFIX_DATA_DIR='{}' LANG=C.UTF-8 TERM=screen",
@@ -41,6 +47,10 @@ impl Tmux {
         );
         for (k, v) in extra_env {
             env.push_str(&format!(" {k}='{v}'"));
+        }
+        let mut bin = bin.to_string();
+        for a in args {
+            bin.push_str(&format!(" '{a}'"));
         }
         let o = self.cmd(&[
             "-f",
@@ -58,7 +68,7 @@ impl Tmux {
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
         // No Esc delay: a bare Esc must reach the app as Esc, not Alt-<next key>.
         self.cmd(&["set", "-s", "escape-time", "0"]);
-        self.wait_for("search");
+        self.wait_for(ready);
     }
 
     fn screen(&self) -> String {
@@ -407,6 +417,144 @@ fn a_crlf_message_pasted_through_tmux_is_decoded_with_its_reason() {
     t.send(&["Escape"]);
     let s = t.wait_for("In the pasted message");
     assert!(!s.contains("no Reason header"), "{s}");
+    t.send(&["q"]);
+    t.wait_exit();
+}
+
+// ----- triage in the UI -------------------------------------------------
+
+/// The small trunk of the test kit as a capture file in `dir`.
+fn trunk_capture(dir: &Path) -> std::path::PathBuf {
+    let p = dir.join("trunk.pcap");
+    std::fs::write(
+        &p,
+        sipfix::trace::testkit::pcap(&sipfix::trace::testkit::trunk()),
+    )
+    .unwrap();
+    p
+}
+
+#[test]
+fn a_synthetic_capture_failures_a_call_its_failing_response_one_step() {
+    let data = tempfile::tempdir().unwrap();
+    let cap = trunk_capture(data.path());
+    let t = Tmux::new("trunk");
+    t.start_args(data.path(), &[], &[cap.to_str().unwrap()], "4/4 calls");
+    // Failures only.
+    t.send(&["f"]);
+    let s = t.wait_for("1/4 calls, failed only");
+    assert!(s.contains("503 Service Unava"), "{s}");
+    // The call: its ladder, the failing response highlighted.
+    t.send(&["Enter"]);
+    let s = t.wait_for("Call fail-1@10.0.0.1");
+    assert!(s.contains("503 Service Unavailable ─"), "{s}");
+    // The failing response, decoded.
+    t.send(&["Enter"]);
+    t.wait_for("Decoded message (503)");
+    t.send(&["Escape"]);
+    t.wait_for("Facts and findings");
+    // Its checklist with what the response says; one step walked.
+    t.send(&["w"]);
+    t.wait_for("In message #3 of call fail-1@10.0.0.1");
+    t.send(&["d"]);
+    t.wait_for("step 2/5");
+    t.send(&["q"]);
+    t.wait_exit();
+    let store = sipfix::store::Store::open(data.path()).unwrap();
+    assert_eq!(store.step_state(503, 0), sipfix::store::StepState::Done);
+}
+
+#[test]
+fn a_real_capture_failures_a_call_its_failing_response_one_step() {
+    let cap = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/captures/sipnab/sip-488-codec-reject.pcapng");
+    if !cap.is_file() {
+        eprintln!(
+            "skipped: {} is absent (real captures live beside the project root)",
+            cap.display()
+        );
+        return;
+    }
+    let data = tempfile::tempdir().unwrap();
+    let t = Tmux::new("real");
+    t.start_args(data.path(), &[], &[cap.to_str().unwrap()], " calls");
+    t.send(&["f"]);
+    t.wait_for("failed only");
+    t.send(&["Enter"]);
+    let s = t.wait_for("Facts and findings");
+    assert!(s.contains("488 Not Acceptable Here"), "{s}");
+    t.send(&["Enter"]);
+    t.wait_for("Decoded message (488)");
+    t.send(&["Escape", "w"]);
+    t.wait_for("Walk-through 488");
+    t.send(&["j"]);
+    t.wait_for("step 2/");
+    t.send(&["q"]);
+    t.wait_exit();
+}
+
+#[test]
+fn from_the_command_to_the_failing_calls_checklist_in_under_ten_keys() {
+    let data = tempfile::tempdir().unwrap();
+    let cap = trunk_capture(data.path());
+    for lang in ["C.UTF-8", "C"] {
+        let t = Tmux::new(&format!("keys-{}", lang.replace('.', "")));
+        t.start_args(
+            data.path(),
+            &[("LANG", lang)],
+            &[cap.to_str().unwrap()],
+            "4/4 calls",
+        );
+        // The failing call is first: open it, walk its failing response.
+        let keys = ["Enter", "w"];
+        t.send(&keys);
+        let s = t.wait_for("In message #3 of call fail-1@10.0.0.1");
+        assert!(keys.len() < 10);
+        assert!(s.contains("Walk-through 503"), "{s}");
+        assert!(
+            s.contains("Reason: Q.850;cause=34"),
+            "the findings per step:\n{s}"
+        );
+        if lang == "C" {
+            assert!(s.contains("+ Walk-through"), "ASCII borders:\n{s}");
+            assert!(!s.contains('│') && !s.contains('•'), "{s}");
+        }
+        t.send(&["q"]);
+        t.wait_exit();
+    }
+}
+
+#[test]
+fn a_paste_of_several_messages_opens_their_calls() {
+    let data = tempfile::tempdir().unwrap();
+    let t = Tmux::new("multi");
+    t.start(data.path(), &[]);
+    let inv = sipfix::trace::testkit::request("INVITE", "pasted-1", 1, "z9hG4bKp", None, &[], "");
+    let busy = sipfix::trace::testkit::response(&inv, 486, Some("t"), &[]);
+    t.paste(&format!("{inv}{busy}").replace("\r\n", "\n"));
+    let s = t.wait_for("1/1 calls");
+    assert!(s.contains("486 Busy Here"), "{s}");
+    t.send(&["Enter"]);
+    t.wait_for("Call pasted-1");
+    t.send(&["b", "q"]);
+    t.wait_exit();
+}
+
+#[test]
+fn o_opens_a_capture_with_tab_completion() {
+    let data = tempfile::tempdir().unwrap();
+    let cap = trunk_capture(data.path());
+    let t = Tmux::new("open");
+    t.start(data.path(), &[]);
+    t.send(&["o"]);
+    t.wait_for("Open a capture or log");
+    let dir = format!("{}/tru", data.path().display());
+    t.type_text(&dir);
+    t.send(&["Tab"]);
+    t.wait_for("trunk.pcap_");
+    t.send(&["Enter"]);
+    t.wait_for("4/4 calls");
+    assert!(cap.is_file());
     t.send(&["q"]);
     t.wait_exit();
 }

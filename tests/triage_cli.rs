@@ -290,3 +290,44 @@ fn the_call_view_explains_the_failing_response_as_explain_does() {
         );
     }
 }
+
+#[test]
+fn a_file_argument_opens_the_ui_and_bad_ones_are_refused_before_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let cap = dir.path().join("trunk.pcap");
+    std::fs::write(
+        &cap,
+        sipfix::trace::testkit::pcap(&sipfix::trace::testkit::trunk()),
+    )
+    .unwrap();
+    let cap = cap.to_str().unwrap();
+    // A good capture reaches the UI, which wants a terminal (not a pipe).
+    let o = sipfix(&[cap]);
+    assert_eq!(o.status.code(), Some(2), "{}", err(&o));
+    assert!(err(&o).contains("needs a terminal"), "{}", err(&o));
+    let o = sipfix(&["triage", cap, "--tui", "--code", "5xx"]);
+    assert!(err(&o).contains("needs a terminal"), "{}", err(&o));
+    // Bad input says so on one line, before any UI.
+    let o = sipfix(&["/nonexistent/x.pcap"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(
+        err(&o).trim(),
+        "sipfix: cannot read /nonexistent/x.pcap: No such file or directory (os error 2)"
+    );
+    let toml = concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml");
+    let o = sipfix(&[toml]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(err(&o).contains("not a capture or SIP log"), "{}", err(&o));
+    let o = sipfix(&["triage", cap, "--tui", "--code", "abc"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(err(&o).contains("not a final code filter"), "{}", err(&o));
+    let o = sipfix(&["triage", "-", "--tui"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(err(&o).contains("save the trace to a file"), "{}", err(&o));
+    let o = sipfix(&["triage", cap, "--tui", "--json"]);
+    assert_eq!(o.status.code(), Some(2));
+    // A code stays a code.
+    let o = sipfix(&["486"]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(out(&o).contains("486 Busy Here"));
+}
