@@ -162,7 +162,7 @@ pub fn finding_words(c: &Call, f: &Finding) -> FindingWords {
             .iter()
             .map(|e| match e.msg {
                 Some(_) => format!("{}: {}", evidence_ref(c, e.msg), e.text),
-                None => e.text.clone(),
+                None => e.text.to_string(),
             })
             .collect(),
     }
