@@ -80,3 +80,15 @@ fn every_test_file_is_a_module_of_the_one_binary() {
         }
     }
 }
+
+/// A key with no modifier, as the UI's update function receives it.
+pub fn key(code: crossterm::event::KeyCode) -> sipfix::tui::app::Msg {
+    use crossterm::event::{KeyEvent, KeyModifiers};
+    sipfix::tui::app::Msg::Key(KeyEvent::new(code, KeyModifiers::NONE))
+}
+
+/// Ctrl and a letter.
+pub fn ctrl(c: char) -> sipfix::tui::app::Msg {
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    sipfix::tui::app::Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL))
+}

@@ -1,7 +1,7 @@
 //! Rendering: snapshots of whole frames at 80x24 and 120x40, and no panic
 //! at any size, however small.
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::KeyCode;
 use proptest::prelude::*;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -34,10 +34,7 @@ fn keys(app: &mut App, s: &str) {
             '\x1b' => KeyCode::Esc,
             c => KeyCode::Char(c),
         };
-        app.handle(
-            Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)),
-            1_700_000_000_000,
-        );
+        app.handle(crate::common::key(code), 1_700_000_000_000);
     }
 }
 
@@ -71,10 +68,7 @@ fn search_busy_80x24() {
 fn compare_202_501_120x40() {
     let (mut a, _d) = app(120, 40, false);
     keys(&mut a, "/202\nc/");
-    a.handle(
-        Msg::Key(KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL)),
-        0,
-    );
+    a.handle(crate::common::ctrl('u'), 0);
     keys(&mut a, "501\n");
     insta::assert_snapshot!(frame(&a, 120, 40));
 }
@@ -83,10 +77,7 @@ fn compare_202_501_120x40() {
 fn compare_takes_the_detail_place_at_80x24() {
     let (mut a, _d) = app(80, 24, false);
     keys(&mut a, "/480\nc/");
-    a.handle(
-        Msg::Key(KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL)),
-        0,
-    );
+    a.handle(crate::common::ctrl('u'), 0);
     keys(&mut a, "486\n\t");
     let f = frame(&a, 80, 24);
     assert!(f.contains("Detail [Compare] (Tab)"), "{f}");

@@ -112,14 +112,11 @@ impl Harness {
     }
 
     fn key(&mut self, code: KeyCode) {
-        self.send(Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)));
+        self.send(crate::common::key(code));
     }
 
     fn ctrl(&mut self, c: char) {
-        self.send(Msg::Key(KeyEvent::new(
-            KeyCode::Char(c),
-            KeyModifiers::CONTROL,
-        )));
+        self.send(crate::common::ctrl(c));
     }
 
     fn keys(&mut self, s: &str) {
