@@ -12,33 +12,8 @@ use sipfix::kb::Kb;
 use sipfix::trace::SourceInfo;
 use sipfix::trace::model::{Analyzer, Options};
 use sipfix::trace::report::Selection;
-use sipfix::trace::testkit::{
-    Step, answered_call, ep, feed, rejected_call, request, response, sdp,
-};
+use sipfix::trace::testkit::{busy_trunk, feed, request, response, sdp};
 use std::hint::black_box;
-
-/// A trace like a busy trunk: answered calls, busy, 503 with
-/// Retry-After, auth retries.
-fn trace(calls: usize) -> Vec<Step> {
-    let mut v = Vec::new();
-    for i in 0..calls {
-        let id = format!("{i}-bench@10.0.0.1");
-        let t = i as i64 * 20;
-        v.extend(match i % 4 {
-            0 | 1 => answered_call(&id, t, 30_000),
-            2 => rejected_call(&id, t, ep("10.0.0.2:5060"), 486, &[]),
-            _ => rejected_call(
-                &id,
-                t,
-                ep("10.0.0.3:5060"),
-                503,
-                &["Retry-After: 60", "Reason: Q.850;cause=34"],
-            ),
-        });
-    }
-    v.sort_by_key(|s| s.ms);
-    v
-}
 
 fn benches(c: &mut Criterion) {
     let inv = request(
@@ -65,7 +40,7 @@ fn benches(c: &mut Criterion) {
         b.iter(|| black_box(sipfix::trace::skim::skim(black_box(ring.as_bytes()))))
     });
     for calls in [1_000usize, 20_000] {
-        let steps = trace(calls);
+        let steps = busy_trunk(calls);
         let bytes: u64 = steps.iter().map(|s| s.sip.len() as u64).sum();
         g.throughput(Throughput::Bytes(bytes));
         g.sample_size(10);
@@ -77,7 +52,7 @@ fn benches(c: &mut Criterion) {
             })
         });
     }
-    let steps = trace(1000);
+    let steps = busy_trunk(1000);
     let mut a = Analyzer::new(Options::default());
     feed(&mut a, &steps);
     let t = a.finish(vec![SourceInfo::default()], Kb::embedded());

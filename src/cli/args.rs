@@ -49,7 +49,7 @@ pub fn parse(argv: Vec<std::ffi::OsString>) -> Result<Cli, (String, String)> {
     if let Some(typo) = mistyped_in(&names, &argv) {
         return Err(typo);
     }
-    let mut matches = cmd.get_matches_from(expand_with(&names, argv));
+    let mut matches = cmd.get_matches_from(expand_with(&names, argv, &path_exists));
     Ok(Cli::from_arg_matches_mut(&mut matches)
         .unwrap_or_else(|e| e.format(&mut Cli::command()).exit()))
 }
@@ -76,14 +76,35 @@ fn first_positional(args: &[std::ffi::OsString]) -> Option<(usize, bool)> {
     None
 }
 
-/// Rewrite `sipfix [OPTIONS] CODE...` as `sipfix [OPTIONS] show CODE...`:
-/// the first argument that is neither an option nor a command name starts
-/// a `show`. Everything else is left for clap to parse (and reject).
+/// Rewrite the shorthands: `sipfix [OPTIONS] CODE...` as `sipfix
+/// [OPTIONS] show CODE...`, and `sipfix [OPTIONS] FILE...` as `sipfix
+/// [OPTIONS] triage --tui FILE...` (the UI on the trace). The first
+/// argument that is neither an option nor a command name decides: digits
+/// are a code, always (a file named `486` opens with `./486`); an existing
+/// path, or one that looks like a trace (a `/` in it, or a capture or log
+/// extension), is a trace; anything else is a code for `show` to check.
+/// Everything else is left for clap to parse (and reject).
 pub fn expand_shorthand(args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString> {
-    expand_with(&command_names(), args)
+    expand_with(&command_names(), args, &path_exists)
 }
 
-fn expand_with(names: &[String], args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString> {
+/// [`expand_shorthand`] with a given test of whether a path exists.
+pub fn expand_shorthand_with(
+    args: Vec<std::ffi::OsString>,
+    exists: impl Fn(&std::ffi::OsStr) -> bool,
+) -> Vec<std::ffi::OsString> {
+    expand_with(&command_names(), args, &exists)
+}
+
+fn path_exists(p: &std::ffi::OsStr) -> bool {
+    std::path::Path::new(p).exists()
+}
+
+fn expand_with(
+    names: &[String],
+    args: Vec<std::ffi::OsString>,
+    exists: &impl Fn(&std::ffi::OsStr) -> bool,
+) -> Vec<std::ffi::OsString> {
     match first_positional(&args) {
         // `sipfix -- 486`: the show goes before the separator.
         Some((i, true)) => {
@@ -93,11 +114,33 @@ fn expand_with(names: &[String], args: Vec<std::ffi::OsString>) -> Vec<std::ffi:
         }
         Some((i, false)) if !names.iter().any(|n| *n == args[i].to_string_lossy()) => {
             let mut out = args;
-            out.insert(i, "show".into());
+            if is_trace_path(&out[i], exists) {
+                out.insert(i, "--tui".into());
+                out.insert(i, "triage".into());
+            } else {
+                out.insert(i, "show".into());
+            }
             out
         }
         _ => args,
     }
+}
+
+/// Whether a first argument names a trace rather than a code (see
+/// [`expand_shorthand`]).
+pub fn is_trace_path(arg: &std::ffi::OsStr, exists: &impl Fn(&std::ffi::OsStr) -> bool) -> bool {
+    let s = arg.to_string_lossy();
+    if s.is_empty() || s.bytes().all(|b| b.is_ascii_digit()) {
+        return false;
+    }
+    const EXTENSIONS: [&str; 8] = [
+        ".pcap", ".pcapng", ".cap", ".gz", ".log", ".txt", ".sip", ".data",
+    ];
+    exists(arg)
+        || s.contains('/')
+        || EXTENSIONS
+            .iter()
+            .any(|e| s.to_ascii_lowercase().ends_with(e))
 }
 
 /// The command a mistyped first word was likely meant to be: `serach` is
@@ -111,6 +154,10 @@ fn mistyped_in(names: &[String], args: &[std::ffi::OsString]) -> Option<(String,
     let (i, false) = first_positional(args)? else {
         return None;
     };
+    // A file that happens to look like a command name is a file.
+    if std::path::Path::new(&args[i]).exists() {
+        return None;
+    }
     let word = args[i].to_string_lossy().to_ascii_lowercase();
     if !word.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') || word.len() < 2 {
         return None;
@@ -329,6 +376,9 @@ pub struct TriageArgs {
     /// Write the packets of the selected calls (after the filters) to a new pcap file.
     #[arg(long, value_name = "OUT")]
     pub export_pcap: Option<std::path::PathBuf>,
+    /// Open the calls in the interactive UI instead of printing a report (the filters and --call apply there; sipfix FILE does the same).
+    #[arg(long, conflicts_with_all = ["json", "csv", "markdown", "export_pcap"])]
+    pub tui: bool,
 }
 
 /// Shell completions for `shell`.
@@ -354,6 +404,41 @@ mod tests {
             .chain(a.iter().copied())
             .map(Into::into)
             .collect()
+    }
+
+    #[test]
+    fn a_file_opens_the_ui_on_it_and_digits_stay_a_code() {
+        let exists = |p: &std::ffi::OsStr| p == "capture" || p == "486";
+        let x = |a: &[&str]| -> Vec<String> {
+            expand_shorthand_with(argv(a), exists)
+                .into_iter()
+                .skip(1)
+                .map(|s| s.to_string_lossy().into_owned())
+                .collect()
+        };
+        assert_eq!(
+            x(&["486"]),
+            ["show", "486"],
+            "digits are a code, even with a file 486"
+        );
+        assert_eq!(x(&["./486"]), ["triage", "--tui", "./486"]);
+        assert_eq!(x(&["capture"]), ["triage", "--tui", "capture"]);
+        assert_eq!(
+            x(&["--ascii", "a.pcap", "b.log"]),
+            ["--ascii", "triage", "--tui", "a.pcap", "b.log"]
+        );
+        assert_eq!(
+            x(&["missing.pcapng"]),
+            ["triage", "--tui", "missing.pcapng"]
+        );
+        assert_eq!(x(&["busy"]), ["show", "busy"]);
+        assert_eq!(x(&["triage", "x.pcap"]), ["triage", "x.pcap"]);
+        let cli = Cli::try_parse_from(expand_shorthand_with(argv(&["x.pcap"]), exists)).unwrap();
+        match cli.cmd {
+            Some(Cmd::Triage(t)) => assert!(t.tui),
+            other => panic!("{other:?}"),
+        }
+        assert!(Cli::try_parse_from(argv(&["triage", "x.pcap", "--tui", "--json"])).is_err());
     }
 
     #[test]

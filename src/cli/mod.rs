@@ -2,7 +2,8 @@
 //!
 //! ```text
 //! argv -> args (clap) -> options (resolved, plain types) -> commands -> output
-//!                                          \-> the TUI (tui::Options) when no command is given
+//!                                          \-> the TUI (tui::Options) when no command is given,
+//!                                              or on a trace (sipfix FILE, triage --tui)
 //! ```
 //!
 //! [`args`] is the clap definition only; [`options`] turns it and the
@@ -36,9 +37,11 @@ pub fn main() -> ExitCode {
     };
     let opts = options::Options::from_args(cli);
     let result = match opts.command {
+        Some(options::Command::Triage(t)) if t.tui => commands::triage::open_ui(t, opts.appearance),
         Some(cmd) => commands::run(cmd, output::Out::new(opts.appearance)),
         None => crate::tui::start(&crate::tui::Options {
             appearance: opts.appearance,
+            trace: None,
         }),
     };
     match result {

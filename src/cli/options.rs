@@ -99,6 +99,8 @@ pub struct TriageCommand {
     pub call: Option<String>,
     pub output: TriageOutput,
     pub export_pcap: Option<PathBuf>,
+    /// Open the calls in the UI instead of printing.
+    pub tui: bool,
 }
 
 impl From<args::TriageArgs> for TriageCommand {
@@ -125,6 +127,7 @@ impl From<args::TriageArgs> for TriageCommand {
                 TriageOutput::Text
             },
             export_pcap: a.export_pcap,
+            tui: a.tui,
         }
     }
 }

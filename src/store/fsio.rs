@@ -424,24 +424,52 @@ pub(crate) fn copy_aside(path: &Path, now_ms: u64) -> Result<PathBuf, StoreError
 }
 
 /// Create `path` (never existing before, never through a link), mode 0600,
-/// holding `bytes`, synced to disk. A partial file is removed on error.
+/// holding `bytes`, synced to disk. A partial file is removed on error;
+/// a file that was there before is never touched (creating fails first).
 fn write_new(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let mut f = OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(FILE_MODE)
+        .custom_flags(libc::O_NOFOLLOW)
+        .open(path)?;
     let written = (|| {
-        let mut f = OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(FILE_MODE)
-            .custom_flags(libc::O_NOFOLLOW)
-            .open(path)?;
         f.set_permissions(fs::Permissions::from_mode(FILE_MODE))?;
         f.write_all(bytes)?;
         f.sync_all()
     })();
-    if written.is_err() && path.symlink_metadata().is_ok_and(|m| m.is_file()) {
+    if written.is_err() {
         let _ = fs::remove_file(path);
     }
     written?;
     sync_dir(parent(path))
+}
+
+/// Create a new file `<stem>.<ext>` in `dir` (`<stem>-2.<ext>`, ... when
+/// the name is taken, by a file or a link alike) holding `bytes`: created
+/// with `O_EXCL`, so never through a link and never over another file,
+/// mode 0600, synced. Returns its path.
+pub(crate) fn write_unique(
+    dir: &Path,
+    stem: &str,
+    ext: &str,
+    bytes: &[u8],
+) -> Result<PathBuf, StoreError> {
+    let mut path = dir.join(format!("{stem}.{ext}"));
+    for n in 2..=1000u32 {
+        match write_new(&path, bytes) {
+            Ok(()) => return Ok(path),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+                path = dir.join(format!("{stem}-{n}.{ext}"));
+            }
+            Err(e) => return Err(StoreError::io(Op::Write, &path, e)),
+        }
+    }
+    Err(StoreError::io(
+        Op::Write,
+        &path,
+        io::Error::from(io::ErrorKind::AlreadyExists),
+    ))
 }
 
 /// Write `codes` as a recovery file `notes.json.recovery-<unix_ms>` beside

@@ -217,6 +217,21 @@ fn data_dir_from(env: Option<std::ffi::OsString>) -> Option<DataDir> {
     }
 }
 
+/// Write an export (a Markdown report) into the data directory as a new
+/// file `<stem>.<ext>` (`<stem>-2.<ext>` when taken), by the notes' rules:
+/// the directory checked and created 0700, the file created new (never
+/// through a symbolic link, never over another file), mode 0600, synced.
+/// Returns its path.
+pub fn write_export(
+    dir: &DataDir,
+    stem: &str,
+    ext: &str,
+    bytes: &[u8],
+) -> Result<PathBuf, StoreError> {
+    fsio::ensure_dir(&dir.path, dir.explicit)?;
+    fsio::write_unique(&dir.path, stem, ext, bytes)
+}
+
 /// The current wall-clock time in milliseconds since the Unix epoch (0 if
 /// the clock is before 1970).
 pub fn now_ms() -> u64 {

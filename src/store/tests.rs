@@ -1,5 +1,5 @@
 //! Unit tests of the pure parts: merge rule, parsing, in-memory edits.
-//! File-system and multi-process behaviour is tested in `tests/store.rs`.
+//! File-system and multi-process behaviour is tested in `tests/it/store.rs`.
 
 use std::collections::BTreeMap;
 

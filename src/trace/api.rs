@@ -9,8 +9,9 @@
 //!   summaries, see [`Keep`] for keeping bytes in the same pass instead).
 
 use super::model::{Analyzer, Options};
-use super::{Format, Input, Problem, ReadError, Record, Sink, Triage, read_inputs, skim};
+use super::{Call, Format, Input, Problem, ReadError, Record, Sink, Triage, read_inputs, skim};
 use crate::kb::Kb;
+use std::collections::HashMap;
 
 /// Read `inputs` and triage them. `progress(done, total)` is called now
 /// and then with input bytes (total 0 when unknown, e.g. stdin).
@@ -66,6 +67,63 @@ pub fn call_messages(
     };
     read_inputs(inputs, format, &mut pick)?;
     Ok(pick.out)
+}
+
+/// `c` with the whole bytes of its messages from `raws` (what
+/// [`call_messages`] read again), so that what needs bytes (the failing
+/// response explained, the Markdown of the call) works on a call analysed
+/// without them. A message is matched by file, frame and length, in
+/// order (one TCP segment can carry several messages); one with no match
+/// stays without bytes.
+pub fn with_messages(c: &Call, raws: Vec<RawMessage>) -> Call {
+    let mut by_frame: HashMap<(u32, u64), Vec<usize>> = HashMap::new();
+    for (i, r) in raws.iter().enumerate() {
+        by_frame.entry((r.file, r.frame)).or_default().push(i);
+    }
+    let mut raws: Vec<Option<RawMessage>> = raws.into_iter().map(Some).collect();
+    let mut out = c.clone();
+    out.raw.clear();
+    for (i, m) in c.msgs.iter().enumerate() {
+        let Some(cands) = by_frame.get(&(m.file, m.frame)) else {
+            continue;
+        };
+        let hit = cands.iter().copied().find(|&k| {
+            raws[k]
+                .as_ref()
+                .is_some_and(|r| r.bytes.len() == m.len as usize)
+        });
+        if let Some(r) = hit.and_then(|k| raws[k].take()) {
+            out.raw.push((i as u32, r.bytes.into_boxed_slice()));
+        }
+    }
+    out
+}
+
+/// A call named by its Call-ID or a beginning of it.
+#[derive(Debug)]
+pub enum CallLookup<'a> {
+    /// The call with exactly this Call-ID, or the only one starting so.
+    Found(&'a Call),
+    None,
+    /// Several calls start so (all of them).
+    Ambiguous(Vec<&'a Call>),
+}
+
+/// Find a call by its exact Call-ID, else the only one starting with `id`.
+pub fn lookup_call<'a>(t: &'a Triage, id: &str) -> CallLookup<'a> {
+    if let Some(c) = t.call(id) {
+        return CallLookup::Found(c);
+    }
+    let mut starts: Vec<&Call> = t
+        .calls
+        .iter()
+        .filter(|c| c.call_id.starts_with(id))
+        .collect();
+    match starts.len() {
+        0 => CallLookup::None,
+        1 => CallLookup::Found(starts.remove(0)),
+        _ => CallLookup::Ambiguous(starts),
+    }
 }
 
 #[cfg(test)]
@@ -132,5 +190,14 @@ mod tests {
             c.msgs.iter().map(|m| m.frame).collect::<Vec<_>>(),
             msgs.iter().map(|m| m.frame).collect::<Vec<_>>()
         );
+        // The bytes read again, put back in the call for what needs them.
+        assert!(c.raw.is_empty());
+        let whole = with_messages(c, msgs);
+        assert_eq!(whole.raw_of(0), Some(inv.as_bytes()));
+        assert_eq!(whole.raw_of(1), Some(busy.as_bytes()));
+        let x = crate::trace::report::call::explain(&whole, Kb::embedded()).unwrap();
+        assert_eq!(x.explanation.code, Some(486));
+        assert!(matches!(lookup_call(&t, "abc"), CallLookup::Found(c) if c.call_id == "abc-1"));
+        assert!(matches!(lookup_call(&t, "q"), CallLookup::None));
     }
 }

@@ -25,7 +25,8 @@ use crate::kb::Kb;
 use crate::message::text::excerpt;
 use crate::message::{ReasonInfo, RetryAfter, WarningInfo};
 use serde::Serialize;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 /// How bad a finding is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -51,7 +52,7 @@ impl Severity {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Evidence {
     pub msg: Option<u32>,
-    pub text: String,
+    pub text: Arc<str>,
 }
 
 /// A finding about one call.
@@ -60,13 +61,44 @@ pub struct Finding {
     pub id: &'static str,
     pub severity: Severity,
     /// One or two sentences for a NOC engineer (untrusted values already
-    /// escaped).
-    pub text: String,
+    /// escaped). Shared between the calls that say the same thing (see
+    /// [`Shared`]): a trace of 100,000 calls failing the same way holds
+    /// the sentence once.
+    pub text: Arc<str>,
     /// The knowledge-base code to read next (`sipfix show CODE`).
     pub code: Option<u16>,
     /// The RFC sections it rests on.
     pub rfc: &'static str,
     pub evidence: Vec<Evidence>,
+}
+
+/// The texts of the findings of many calls, each kept once: calls that
+/// fail the same way between the same hosts get the same sentences, and
+/// holding one copy each keeps a big trace's memory to its calls.
+#[derive(Default)]
+pub struct Shared(HashSet<Arc<str>>);
+
+impl Shared {
+    fn one(&mut self, s: &mut Arc<str>) {
+        match self.0.get(&**s) {
+            Some(kept) => *s = Arc::clone(kept),
+            None => {
+                self.0.insert(Arc::clone(s));
+            }
+        }
+    }
+
+    /// Point the findings' texts at the copies already kept.
+    pub fn share(&mut self, findings: &mut Vec<Finding>) {
+        for f in findings.iter_mut() {
+            self.one(&mut f.text);
+            for e in &mut f.evidence {
+                self.one(&mut e.text);
+            }
+            f.evidence.shrink_to_fit();
+        }
+        findings.shrink_to_fit();
+    }
 }
 
 /// Every finding id, in report order, with its RFC basis.
@@ -246,14 +278,14 @@ pub fn run(call: &Call, ctx: &Context<'_>) -> Vec<Finding> {
     out
 }
 
-fn ev(msg: u32, text: impl Into<String>) -> Evidence {
+fn ev(msg: u32, text: impl Into<Arc<str>>) -> Evidence {
     Evidence {
         msg: Some(msg),
         text: text.into(),
     }
 }
 
-fn note(text: impl Into<String>) -> Evidence {
+fn note(text: impl Into<Arc<str>>) -> Evidence {
     Evidence {
         msg: None,
         text: text.into(),
@@ -341,7 +373,7 @@ pub fn no_response(call: &Call, ctx: &Context<'_>) -> Vec<Finding> {
         let finding = |text: String, evidence: Vec<Evidence>| Finding {
             id: "no-response",
             severity,
-            text,
+            text: text.into(),
             code: Some(408),
             rfc: RFC_NO_RESPONSE,
             evidence,
@@ -496,7 +528,8 @@ pub fn no_ack(call: &Call, ctx: &Context<'_>) -> Vec<Finding> {
                          its ACK went elsewhere: check the Contact and Record-Route addresses and \
                          NAT (the ACK follows the Contact of the 2xx).",
                         ctx.ep(ok.src)
-                    ),
+                    )
+                    .into(),
                     code: Some(200),
                     rfc: RFC_NO_ACK,
                     evidence,
@@ -519,7 +552,8 @@ pub fn no_ack(call: &Call, ctx: &Context<'_>) -> Vec<Finding> {
                          delays packets.",
                         ctx.ep(ok.src),
                         oks.len()
-                    ),
+                    )
+                    .into(),
                     code: Some(200),
                     rfc: RFC_NO_ACK,
                     evidence,
@@ -608,7 +642,7 @@ fn failure_not_acked(call: &Call, ctx: &Context<'_>, t: u32) -> Option<Finding> 
     Some(Finding {
         id: "no-ack",
         severity: Severity::Warning,
-        text,
+        text: text.into(),
         code: Some(fin.code),
         rfc: RFC_NO_ACK_FAILURE,
         evidence,
@@ -669,7 +703,8 @@ pub fn early_bye(call: &Call, ctx: &Context<'_>) -> Vec<Finding> {
              Terminated but sent no final response: its INVITE transaction is left open.",
             ctx.ep(inv.src),
             ctx.ep(inv.dst)
-        ),
+        )
+        .into(),
         code: Some(487),
         rfc: RFC_EARLY_BYE,
         evidence,
@@ -705,7 +740,8 @@ pub fn slow_setup(call: &Call, ctx: &Context<'_>) -> Vec<Finding> {
                  answer. Look for slow routing (DNS, database dips, failover after a timeout) \
                  in the hops before the ringing.",
                 duration(pdd.saturating_mul(1_000_000).min(i64::MAX as u64) as i64)
-            ),
+            )
+            .into(),
             code: Some(180),
             rfc: RFC_SLOW,
             evidence,
@@ -735,7 +771,8 @@ pub fn slow_setup(call: &Call, ctx: &Context<'_>) -> Vec<Finding> {
                 ctx.ep(req.dst),
                 duration(wait),
                 early.len()
-            ),
+            )
+            .into(),
             code: Some(100),
             rfc: RFC_SLOW,
             evidence: vec![
@@ -863,7 +900,7 @@ pub fn auth_loop(call: &Call, ctx: &Context<'_>) -> Vec<Finding> {
         } else {
             Severity::Warning
         },
-        text,
+        text: text.into(),
         code: Some(f.code),
         rfc: RFC_AUTH,
         evidence,
@@ -916,7 +953,8 @@ pub fn overload(call: &Call, ctx: &Context<'_>) -> Vec<Finding> {
                 ctx.ep(m.src),
                 ctx.method(m.method),
                 ctx.phrase(call, i),
-            ),
+            )
+            .into(),
             code: Some(m.code),
             rfc: RFC_OVERLOAD,
             evidence,
@@ -996,7 +1034,7 @@ pub fn cause(call: &Call, ctx: &Context<'_>) -> Vec<Finding> {
         } else {
             Severity::Info
         },
-        text: format!("{text}."),
+        text: format!("{text}.").into(),
         code: code.or(call.final_code()),
         rfc: RFC_CAUSE,
         evidence,
@@ -1026,7 +1064,8 @@ pub fn cancel_race(call: &Call, ctx: &Context<'_>) -> Vec<Finding> {
                      INVITE had already ended, or the CANCEL's Via branch, Request-URI or \
                      Call-ID/From/CSeq differ from the INVITE's.",
                     ctx.ep(f.src)
-                ),
+                )
+                .into(),
                 code: Some(481),
                 rfc: RFC_CANCEL,
                 evidence: vec![
@@ -1070,7 +1109,8 @@ pub fn cancel_race(call: &Call, ctx: &Context<'_>) -> Vec<Finding> {
                      crossed; {tail}.",
                     ctx.ep(okm.src),
                     ctx.phrase(call, ok)
-                ),
+                )
+                .into(),
                 code: Some(200),
                 rfc: RFC_CANCEL,
                 evidence: vec![ev(cancel_msg, "CANCEL"), ev(ok, ctx.phrase(call, ok))],
@@ -1090,7 +1130,8 @@ pub fn cancel_race(call: &Call, ctx: &Context<'_>) -> Vec<Finding> {
                         "{} accepted the CANCEL (200) but never ended the INVITE with 487: the \
                          caller's INVITE transaction only ends by timeout.",
                         ctx.ep(call.msgs[tx.final_msg as usize].src)
-                    ),
+                    )
+                    .into(),
                     code: Some(487),
                     rfc: RFC_CANCEL,
                     evidence: vec![
@@ -1132,7 +1173,8 @@ pub fn refer_no_notify(call: &Call, ctx: &Context<'_>) -> Vec<Finding> {
                      subscription or dialog (it already hung up, or the NOTIFY went to the wrong \
                      place).",
                     ctx.ep(m.src)
-                ),
+                )
+                .into(),
                 code: Some(481),
                 rfc: RFC_REFER,
                 evidence: vec![ev(i, ctx.phrase(call, i))],
@@ -1169,7 +1211,8 @@ pub fn refer_no_notify(call: &Call, ctx: &Context<'_>) -> Vec<Finding> {
                 ctx.ep(f.src),
                 ctx.phrase(call, ok),
                 duration(waited)
-            ),
+            )
+            .into(),
             code: Some(202),
             rfc: RFC_REFER,
             evidence: vec![
@@ -1240,7 +1283,8 @@ pub fn codec_reject(call: &Call, ctx: &Context<'_>) -> Vec<Finding> {
                      both sides.",
                     ctx.ep(f.src),
                     ctx.phrase(call, tx.final_msg)
-                ),
+                )
+                .into(),
                 code: Some(tx.final_code),
                 rfc: RFC_CODEC,
                 evidence,
@@ -1333,7 +1377,7 @@ pub fn timer(call: &Call, ctx: &Context<'_>) -> Vec<Finding> {
             } else {
                 Severity::Warning
             },
-            text,
+            text: text.into(),
             code: Some(code),
             rfc,
             evidence,
@@ -1364,7 +1408,8 @@ pub fn timer(call: &Call, ctx: &Context<'_>) -> Vec<Finding> {
                  wrong address (Contact / Record-Route).",
                 ctx.ep(f.src),
                 re_in_dialog(method, tx)
-            ),
+            )
+            .into(),
             code: Some(481),
             rfc: RFC_481,
             evidence: vec![ev(tx.final_msg, ctx.phrase(call, tx.final_msg))],
@@ -1416,7 +1461,8 @@ fn session_expiry_bye(call: &Call, ctx: &Context<'_>) -> Option<Finding> {
                          was never sent or never answered. Check which side is the refresher.",
                         ctx.ep(m.src),
                         duration(after)
-                    ),
+                    )
+                    .into(),
                     code: Some(422),
                     rfc: RFC_SE_BYE,
                     evidence: vec![
@@ -1474,7 +1520,8 @@ pub fn request_failed(call: &Call, ctx: &Context<'_>) -> Vec<Finding> {
                     "{} answered {what} with {}.",
                     ctx.ep(f.src),
                     ctx.phrase(call, tx.final_msg)
-                ),
+                )
+                .into(),
                 code: Some(code),
                 rfc: RFC_FAILED,
                 evidence: vec![ev(tx.final_msg, ctx.phrase(call, tx.final_msg))],

@@ -18,7 +18,9 @@ pub mod read;
 #[doc(hidden)]
 pub mod synth;
 
-pub use read::{ACCEPTED_FORMATS, Input, ReadError, detect, export_pcap, format_name, read_inputs};
+pub use read::{
+    ACCEPTED_FORMATS, Input, ReadError, check_inputs, detect, export_pcap, format_name, read_inputs,
+};
 
 use std::net::IpAddr;
 
@@ -35,7 +37,7 @@ pub mod skim;
 #[doc(hidden)]
 pub mod testkit;
 
-pub use api::{RawMessage, analyze, call_messages};
+pub use api::{CallLookup, RawMessage, analyze, call_messages, lookup_call, with_messages};
 pub use findings::{Evidence, Finding, Severity};
 pub use metrics::Summary;
 pub use model::{Analyzer, Call, Keep, Method, Msg, Options, Outcome, Triage};

@@ -1028,8 +1028,10 @@ impl Analyzer {
         let (first, second) = t.calls.split_at(mid);
         let find = |(at, part): (usize, &[Call])| {
             let mut found: Vec<(usize, Vec<Finding>)> = Vec::new();
+            let mut shared = findings::Shared::default();
             for (i, c) in part.iter().enumerate() {
-                let f = findings::run(c, &ctx);
+                let mut f = findings::run(c, &ctx);
+                shared.share(&mut f);
                 if !f.is_empty() {
                     found.push((at + i, f));
                 }

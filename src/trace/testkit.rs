@@ -256,3 +256,107 @@ pub fn rejected_call(
         ),
     ]
 }
+
+/// The steps as an Ethernet/UDP pcap (times from [`T0_NS`]): a capture
+/// file for tests and benchmarks that read a trace end to end.
+pub fn pcap(steps: &[Step]) -> Vec<u8> {
+    let frames: Vec<(i64, Vec<u8>)> = steps
+        .iter()
+        .map(|s| {
+            (
+                T0_NS + s.ms * 1_000_000,
+                super::synth::eth(&super::synth::udp_ip(
+                    &s.src.to_string(),
+                    &s.dst.to_string(),
+                    s.sip.as_bytes(),
+                )),
+            )
+        })
+        .collect();
+    super::synth::pcap(super::synth::linktype::ETHERNET, &frames)
+}
+
+/// A small trunk for UI tests: an answered call, a busy one (486), a
+/// failed one (503 with Retry-After and a Q.850 cause, from 10.0.0.4)
+/// and a REGISTER challenged then accepted, in time order.
+pub fn trunk() -> Vec<Step> {
+    let mut v = answered_call("ok-1@10.0.0.1", 0, 30_000);
+    v.extend(rejected_call(
+        "busy-1@10.0.0.1",
+        100,
+        ep("10.0.0.3:5060"),
+        486,
+        &[],
+    ));
+    v.extend(rejected_call(
+        "fail-1@10.0.0.1",
+        200,
+        ep("10.0.0.4:5060"),
+        503,
+        &[
+            "Retry-After: 60",
+            "Reason: Q.850;cause=34;text=\"No circuit\"",
+        ],
+    ));
+    let (a, r) = (ep("10.0.0.1:5060"), ep("10.0.0.9:5060"));
+    let reg = request(
+        "REGISTER",
+        "reg-1@10.0.0.1",
+        1,
+        "z9hG4bKreg1",
+        None,
+        &[],
+        "",
+    );
+    let reg2 = request(
+        "REGISTER",
+        "reg-1@10.0.0.1",
+        2,
+        "z9hG4bKreg2",
+        None,
+        &[
+            "Authorization: Digest username=\"alice\", realm=\"x\", nonce=\"n\", uri=\"sip:x\", response=\"r\"",
+        ],
+        "",
+    );
+    v.push(Step::new(300, a, r, &reg));
+    v.push(Step::new(
+        305,
+        r,
+        a,
+        &response(
+            &reg,
+            401,
+            Some("r1"),
+            &["WWW-Authenticate: Digest realm=\"x\", nonce=\"n\""],
+        ),
+    ));
+    v.push(Step::new(310, a, r, &reg2));
+    v.push(Step::new(315, r, a, &response(&reg2, 200, Some("r1"), &[])));
+    v.sort_by_key(|s| s.ms);
+    v
+}
+
+/// A busy trunk of `calls` calls, one every 20 ms: half answered, a
+/// quarter busy (486 from 10.0.0.2), a quarter 503 with Retry-After and a
+/// Q.850 cause (from 10.0.0.3); for benchmarks.
+pub fn busy_trunk(calls: usize) -> Vec<Step> {
+    let mut v = Vec::new();
+    for i in 0..calls {
+        let id = format!("{i}-bench@10.0.0.1");
+        let t = i as i64 * 20;
+        v.extend(match i % 4 {
+            0 | 1 => answered_call(&id, t, 30_000),
+            2 => rejected_call(&id, t, ep("10.0.0.2:5060"), 486, &[]),
+            _ => rejected_call(
+                &id,
+                t,
+                ep("10.0.0.3:5060"),
+                503,
+                &["Retry-After: 60", "Reason: Q.850;cause=34"],
+            ),
+        });
+    }
+    v.sort_by_key(|s| s.ms);
+    v
+}

@@ -652,7 +652,7 @@ fn overload_503_with_retry_after() {
     assert_eq!(f.severity, Severity::Failure);
     assert_eq!(f.code, Some(503));
     assert!(f.text.contains("retry in 2 minutes"), "{}", f.text);
-    assert!(f.evidence.iter().any(|e| e.text == "Retry-After: 120"));
+    assert!(f.evidence.iter().any(|e| &*e.text == "Retry-After: 120"));
     assert!(
         f.evidence
             .iter()
@@ -718,7 +718,7 @@ fn cause_vendor_deviation_and_control_characters() {
     // Asterisk maps 503 from cause 34 (see assets/q850.toml deviations).
     let t = failing(503, &["Reason: Q.850;cause=34;text=\"evil\x1b[31m\""]);
     let f = finding(only(&t), "cause");
-    let all: String = f.evidence.iter().map(|e| e.text.clone()).collect();
+    let all: String = f.evidence.iter().map(|e| e.text.to_string()).collect();
     assert!(!all.contains('\x1b'), "escaped: {all}");
     assert!(all.contains("\\e[31m"));
 }
@@ -952,7 +952,7 @@ fn timer_422_loop() {
     assert_eq!(f.severity, Severity::Failure);
     assert!(f.text.contains("422 2 times"), "{}", f.text);
     assert!(f.evidence.iter().any(|e| e.text.contains("Min-SE: 90")));
-    assert!(f.evidence.iter().any(|e| e.text == "Session-Expires: 60"));
+    assert!(f.evidence.iter().any(|e| &*e.text == "Session-Expires: 60"));
 }
 
 #[test]
@@ -1025,7 +1025,7 @@ fn timer_423_register_loop() {
         "{:#?}",
         f.evidence
     );
-    assert!(f.evidence.iter().any(|e| e.text == "Expires: 60"));
+    assert!(f.evidence.iter().any(|e| &*e.text == "Expires: 60"));
 }
 
 fn session_timer_call(bye_after_ok_ms: i64) -> Triage {
@@ -1346,4 +1346,34 @@ fn early_bye_without_487() {
 #[test]
 fn early_bye_negative_answered_call() {
     assert!(!ids(only(&analyze(&answered_call("c", 0, 10_000)))).contains(&"early-bye"));
+}
+
+#[test]
+fn calls_failing_alike_share_their_finding_texts() {
+    // Four calls rejected the same way by the same server: the sentences
+    // are the same, and each half of the calls holds them once.
+    let mut steps = Vec::new();
+    for (i, id) in ["c1", "c2", "c3", "c4"].iter().enumerate() {
+        steps.extend(rejected_call(
+            id,
+            i as i64 * 1000,
+            b(),
+            503,
+            &["Retry-After: 120"],
+        ));
+    }
+    let t = analyze(&steps);
+    let first = |c: &Call| finding(c, "overload").clone();
+    let (a1, a2) = (first(&t.calls[0]), first(&t.calls[1]));
+    assert_eq!(a1.text, a2.text);
+    assert!(std::sync::Arc::ptr_eq(&a1.text, &a2.text), "not shared");
+    let e = |f: &super::Finding| {
+        f.evidence
+            .iter()
+            .find(|e| &*e.text == "Retry-After: 120")
+            .expect("the Retry-After evidence")
+            .text
+            .clone()
+    };
+    assert!(std::sync::Arc::ptr_eq(&e(&a1), &e(&a2)));
 }

@@ -7,16 +7,32 @@ use crate::kb::Kb;
 use crate::message;
 use crate::sanitize;
 
-/// Decode `text`; `Err` holds one line for the status bar.
+/// Decode pasted `text`; `Err` holds one line for the status bar.
 pub fn decode(kb: &Kb, text: &str) -> Result<Decoded, String> {
-    let msg = message::parse(text.as_bytes()).map_err(|e| e.to_string())?;
+    decode_bytes(kb, text.as_bytes(), "the pasted message")
+}
+
+/// Decode a message's bytes; `origin` names it in the views ("the pasted
+/// message", "message #4 of the call").
+pub fn decode_bytes(kb: &Kb, bytes: &[u8], origin: &str) -> Result<Decoded, String> {
+    let msg = message::parse(bytes).map_err(|e| e.to_string())?;
     let expl = message::explain(&msg, kb);
     Ok(Decoded {
         code: expl.code,
         text: super::lines::DocText::new(message::to_doc(&expl)),
         problems: expl.problems.len(),
         checklist: expl.checklist,
+        origin: origin.to_string(),
     })
+}
+
+/// How many SIP messages a pasted text holds, counted by their start
+/// lines (at most 2: all a paste needs to know is one or several).
+pub fn messages_in(text: &str) -> usize {
+    text.lines()
+        .filter(|l| message::is_start_line(l.as_bytes()))
+        .take(2)
+        .count()
 }
 
 /// What the decoded message says for the headers one checklist step

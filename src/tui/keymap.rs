@@ -30,13 +30,27 @@ pub enum Ctx {
     Commands,
     /// The picker of related codes.
     Related,
+    /// The calls of a loaded trace.
+    Calls,
+    /// Typing the calls filter.
+    CallFilter,
+    /// One call: its ladder and findings.
+    Call,
+    /// The prompt for a capture or log to open (keys not in the table type).
+    Open,
 }
 
 impl Ctx {
     /// Every context, in the order the help shows them.
     pub const ALL: &'static [Ctx] = &[
-        List, Detail, Compare, Search, Walk, Note, Paste, Message, Commands, Related, Help,
+        List, Detail, Compare, Search, Walk, Note, Paste, Message, Commands, Related, Calls,
+        CallFilter, Call, Open, Help,
     ];
+
+    /// Whether keys not in the table type text here (an editor, a prompt).
+    pub fn takes_text(self) -> bool {
+        matches!(self, Note | Paste | Open)
+    }
 
     /// The name of the context in the help and the README.
     pub fn title(self) -> &'static str {
@@ -51,6 +65,10 @@ impl Ctx {
             Message => "Decoded message",
             Commands => "Step commands",
             Related => "Related codes",
+            Calls => "Calls pane",
+            CallFilter => "Calls filter",
+            Call => "Call view",
+            Open => "Open prompt",
             Help => "Help",
         }
     }
@@ -109,6 +127,18 @@ pub enum Action {
     DeleteWord,
     Undo,
     Redo,
+    /// The calls of the loaded trace.
+    ShowCalls,
+    /// The codes (list, detail, compare).
+    ShowCodes,
+    /// Calls pane: failed calls only, or all again.
+    ToggleFailed,
+    /// Export what is shown as Markdown into the data directory.
+    Export,
+    /// Open a capture or log (the path prompt).
+    OpenTrace,
+    /// Open prompt: complete the path.
+    Complete,
     /// No action (used to keep a position in range).
     Null,
 }
@@ -170,7 +200,7 @@ const BROWSE: &[Ctx] = &[List, Detail, Compare];
 const SCROLLERS: &[Ctx] = &[Detail, Compare, Help, Message, Commands];
 const TEXT: &[Ctx] = &[Note, Paste];
 const QUITTABLE: &[Ctx] = &[
-    List, Detail, Compare, Walk, Help, Message, Commands, Related,
+    Calls, Call, List, Detail, Compare, Walk, Help, Message, Commands, Related,
 ];
 const NONE: (u8, &str) = (0, "");
 
@@ -218,7 +248,8 @@ pub const BINDINGS: &[Binding] = &[
     ),
     b(
         &[
-            List, Detail, Compare, Search, Walk, Note, Paste, Message, Commands, Related,
+            Calls, CallFilter, Call, List, Detail, Compare, Search, Walk, Note, Paste, Message,
+            Commands, Related, Open,
         ],
         &[code(KeyCode::F(1))],
         "F1",
@@ -352,7 +383,7 @@ pub const BINDINGS: &[Binding] = &[
         &[code(KeyCode::Tab)],
         "Tab",
         Action::NextPane,
-        "next pane (list, detail, compare)",
+        "next pane (list, detail, compare; then the calls, when a trace is loaded)",
         (4, "Tab pane"),
     ),
     b(
@@ -366,7 +397,7 @@ pub const BINDINGS: &[Binding] = &[
         ],
         "Shift-Tab",
         Action::PrevPane,
-        "previous pane",
+        "previous pane (from the list: the calls, when a trace is loaded)",
         NONE,
     ),
     b(
@@ -514,7 +545,7 @@ pub const BINDINGS: &[Binding] = &[
         NONE,
     ),
     b(
-        &[List, Detail, Compare, Message],
+        &[Calls, List, Detail, Compare, Message],
         &[k('p')],
         "p",
         Action::OpenPaste,
@@ -530,7 +561,9 @@ pub const BINDINGS: &[Binding] = &[
         NONE,
     ),
     b(
-        &[List, Detail, Compare, Walk, Message, Commands, Related],
+        &[
+            Calls, Call, List, Detail, Compare, Walk, Message, Commands, Related,
+        ],
         &[k('?')],
         "?",
         Action::Help,
@@ -603,7 +636,7 @@ pub const BINDINGS: &[Binding] = &[
         (5, "^N/^P move"),
     ),
     b(
-        &[Search],
+        &[Search, CallFilter, Open],
         &[code(KeyCode::Backspace)],
         "Backspace",
         Action::Backspace,
@@ -611,7 +644,7 @@ pub const BINDINGS: &[Binding] = &[
         NONE,
     ),
     b(
-        &[Search, Note, Paste],
+        &[Search, CallFilter, Open, Note, Paste],
         &[ctrl('u')],
         "Ctrl-U",
         Action::DeleteToStart,
@@ -619,7 +652,7 @@ pub const BINDINGS: &[Binding] = &[
         NONE,
     ),
     b(
-        &[Search],
+        &[Search, CallFilter, Open],
         &[ctrl('w')],
         "Ctrl-W",
         Action::DeleteWord,
@@ -813,6 +846,267 @@ pub const BINDINGS: &[Binding] = &[
         Action::Digit,
         "open the code with that number",
         (4, "1-9 pick"),
+    ),
+    // Opening a trace, from the panes and the calls.
+    b(
+        &[Calls, List, Detail, Compare],
+        &[k('o')],
+        "o",
+        Action::OpenTrace,
+        "open a capture or log (a path prompt; Tab completes)",
+        (8, "o open"),
+    ),
+    b(
+        &[List],
+        &[code(KeyCode::Esc)],
+        "Esc",
+        Action::Leave,
+        "back to the calls, when a trace is loaded",
+        NONE,
+    ),
+    // The calls pane.
+    b(
+        &[Calls],
+        &[code(KeyCode::Enter)],
+        "Enter",
+        Action::Open,
+        "open the highlighted call: its ladder and findings",
+        (2, "Enter open"),
+    ),
+    b(
+        &[Calls],
+        &[k('k'), code(KeyCode::Up)],
+        "k / Up",
+        Action::Up,
+        "previous call",
+        NONE,
+    ),
+    b(
+        &[Calls],
+        &[k('j'), code(KeyCode::Down)],
+        "j / Down",
+        Action::Down,
+        "next call",
+        (7, "j/k move"),
+    ),
+    b(
+        &[Calls],
+        &[k('g'), code(KeyCode::Home)],
+        "g / Home",
+        Action::Top,
+        "first call",
+        NONE,
+    ),
+    b(
+        &[Calls],
+        &[upper('G')[0], upper('G')[1], code(KeyCode::End)],
+        "G / End",
+        Action::Bottom,
+        "last call",
+        NONE,
+    ),
+    b(
+        &[Calls],
+        &[code(KeyCode::PageUp)],
+        "PgUp",
+        Action::PageUp,
+        "a page of calls up",
+        NONE,
+    ),
+    b(
+        &[Calls],
+        &[code(KeyCode::PageDown)],
+        "PgDn",
+        Action::PageDown,
+        "a page of calls down",
+        NONE,
+    ),
+    b(
+        &[Calls],
+        &[k('/')],
+        "/",
+        Action::FocusSearch,
+        "filter the calls: words, code:5xx, code:486, peer:10.0.0.5, finding:no-ack, method:REGISTER, outcome:failure",
+        (3, "/ filter"),
+    ),
+    b(
+        &[Calls],
+        &[k('f')],
+        "f",
+        Action::ToggleFailed,
+        "failed calls only, or all calls again",
+        (4, "f failed"),
+    ),
+    b(
+        &[Calls, Call],
+        &[k('w')],
+        "w",
+        Action::StartWalk,
+        "walk the checklist of the failing response, with what it says for each step",
+        (5, "w walk"),
+    ),
+    b(
+        &[Calls],
+        &[k('e')],
+        "e",
+        Action::Export,
+        "export the listed calls (the filter applied) as Markdown into the data directory",
+        (9, "e export"),
+    ),
+    b(
+        &[Calls],
+        &[code(KeyCode::Tab), k('2')],
+        "Tab / 2",
+        Action::ShowCodes,
+        "the codes: list, detail, compare (Shift-Tab or Esc in the list comes back)",
+        (6, "Tab codes"),
+    ),
+    b(
+        &[Calls],
+        &[k('1')],
+        "1",
+        Action::ShowCalls,
+        "the calls (where you are)",
+        NONE,
+    ),
+    // The calls filter.
+    b(
+        &[CallFilter],
+        &[code(KeyCode::Enter), code(KeyCode::Tab)],
+        "Enter / Tab",
+        Action::Open,
+        "back to the calls, the filter kept",
+        (2, "Enter done"),
+    ),
+    b(
+        &[CallFilter],
+        &[code(KeyCode::Esc)],
+        "Esc",
+        Action::Leave,
+        "leave the filter line (the filter stays; Ctrl-U clears it)",
+        (1, "Esc leave"),
+    ),
+    b(
+        &[CallFilter],
+        &[code(KeyCode::Up), ctrl('p')],
+        "Up / Ctrl-P",
+        Action::Up,
+        "previous call while typing",
+        NONE,
+    ),
+    b(
+        &[CallFilter],
+        &[code(KeyCode::Down), ctrl('n')],
+        "Down / Ctrl-N",
+        Action::Down,
+        "next call while typing",
+        (3, "Up/Down move"),
+    ),
+    // The call view.
+    b(
+        &[Call],
+        &[k('k'), code(KeyCode::Up)],
+        "k / Up",
+        Action::Up,
+        "previous message (in the findings: scroll up)",
+        NONE,
+    ),
+    b(
+        &[Call],
+        &[k('j'), code(KeyCode::Down)],
+        "j / Down",
+        Action::Down,
+        "next message (in the findings: scroll down)",
+        (6, "j/k move"),
+    ),
+    b(
+        &[Call],
+        &[k('g'), code(KeyCode::Home)],
+        "g / Home",
+        Action::Top,
+        "first message (in the findings: the top)",
+        NONE,
+    ),
+    b(
+        &[Call],
+        &[upper('G')[0], upper('G')[1], code(KeyCode::End)],
+        "G / End",
+        Action::Bottom,
+        "last message (in the findings: the end)",
+        NONE,
+    ),
+    b(
+        &[Call],
+        &[code(KeyCode::PageUp)],
+        "PgUp",
+        Action::PageUp,
+        "a page up (ladder or findings)",
+        NONE,
+    ),
+    b(
+        &[Call],
+        &[code(KeyCode::PageDown)],
+        "PgDn",
+        Action::PageDown,
+        "a page down (ladder or findings)",
+        NONE,
+    ),
+    b(
+        &[Call],
+        &[code(KeyCode::Enter)],
+        "Enter",
+        Action::Open,
+        "show the highlighted message decoded, as a pasted one",
+        (2, "Enter decode"),
+    ),
+    b(
+        &[Call],
+        &[code(KeyCode::Tab)],
+        "Tab",
+        Action::NextPane,
+        "move between the ladder and the findings",
+        (7, "Tab findings"),
+    ),
+    b(
+        &[Call],
+        &[k('e')],
+        "e",
+        Action::Export,
+        "export this call as Markdown (ladder, findings, the failing response explained) into the data directory",
+        (8, "e export"),
+    ),
+    b(
+        &[Call],
+        &[k('b'), code(KeyCode::Esc)],
+        "b / Esc",
+        Action::Leave,
+        "back to the calls (the selection is kept)",
+        (1, "b back"),
+    ),
+    // The open prompt.
+    b(
+        &[Open],
+        &[code(KeyCode::Enter)],
+        "Enter",
+        Action::Open,
+        "read the file and show its calls",
+        (2, "Enter open"),
+    ),
+    b(
+        &[Open],
+        &[code(KeyCode::Tab)],
+        "Tab",
+        Action::Complete,
+        "complete the path (again: the next candidate)",
+        (3, "Tab complete"),
+    ),
+    b(
+        &[Open],
+        &[code(KeyCode::Esc)],
+        "Esc",
+        Action::Leave,
+        "close (the path is kept for next time)",
+        (1, "Esc close"),
     ),
 ];
 

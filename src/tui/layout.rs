@@ -21,6 +21,8 @@ pub enum Focus {
     List,
     Detail,
     Compare,
+    /// The calls of a loaded trace (the whole body).
+    Calls,
 }
 
 /// The rectangles of one frame.

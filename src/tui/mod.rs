@@ -4,9 +4,11 @@
 pub mod app;
 pub mod decode;
 pub mod input;
+pub mod jobs;
 pub mod keymap;
 pub mod layout;
 pub mod lines;
+pub mod loader;
 pub mod options;
 pub mod popups;
 pub mod sgr;
@@ -19,7 +21,7 @@ use crate::term;
 use app::{App, Effect, Msg};
 use crossterm::event::{DisableBracketedPaste, EnableBracketedPaste};
 use input::{Input, InputDecoder};
-pub use options::Options;
+pub use options::{OpenTrace, Options};
 use std::io::IsTerminal;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -85,6 +87,11 @@ pub fn start(opts: &Options) -> Result<(), Failure> {
     }
     let theme = theme_for(&opts.appearance);
     let mut app = App::new(kb, store, problem, theme);
+    app.home = std::env::var("HOME").ok().filter(|h| !h.is_empty());
+    let first = match &opts.trace {
+        Some(t) => app.open_at_start(t.files.clone(), t.format, t.with.clone(), now_ms()),
+        None => Vec::new(),
+    };
 
     // The number of the signal that asked us to stop (0: none yet).
     let stop = Arc::new(AtomicUsize::new(0));
@@ -113,8 +120,17 @@ pub fn start(opts: &Options) -> Result<(), Failure> {
     let _ = crossterm::execute!(std::io::stdout(), EnableBracketedPaste);
 
     let mut saver = Saver::start();
+    let jobs = jobs::Jobs::new(kb);
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        run_loop(&mut terminal, &mut app, &mut saver, &stop, &winch)
+        run_loop(
+            &mut terminal,
+            &mut app,
+            &mut saver,
+            &jobs,
+            first,
+            &stop,
+            &winch,
+        )
     }));
     // Every exit path saves: normal quit, signal, dead tty, even a panic in
     // the loop; bounded so that it ends before the watchdog.
@@ -168,22 +184,32 @@ pub fn start(opts: &Options) -> Result<(), Failure> {
 enum Tty {
     /// Input is waiting.
     Ready,
-    /// Nothing within the timeout (or a signal interrupted the wait).
+    /// Nothing within the timeout (or a signal interrupted the wait, or a
+    /// worker sent something).
     Idle,
     /// The terminal is gone (SSH dropped, tmux pane killed).
     HungUp,
 }
 
-/// Wait up to `timeout` for input on stdin (the terminal).
-fn tty_wait(timeout: Duration) -> Tty {
-    let mut fds = libc::pollfd {
-        fd: libc::STDIN_FILENO,
-        events: libc::POLLIN,
-        revents: 0,
-    };
+/// Wait up to `timeout` for input on stdin (the terminal), or for `wake`
+/// (a worker's pipe) to become readable.
+fn tty_wait(timeout: Duration, wake: Option<std::os::fd::RawFd>) -> Tty {
+    let mut fds = [
+        libc::pollfd {
+            fd: libc::STDIN_FILENO,
+            events: libc::POLLIN,
+            revents: 0,
+        },
+        libc::pollfd {
+            // A negative descriptor is ignored by poll(2).
+            fd: wake.unwrap_or(-1),
+            events: libc::POLLIN,
+            revents: 0,
+        },
+    ];
     let ms = timeout.as_millis().min(i32::MAX as u128) as libc::c_int;
-    // SAFETY: one valid pollfd, count 1, as poll(2) requires.
-    let n = unsafe { libc::poll(&mut fds, 1, ms) };
+    // SAFETY: two valid pollfds, count 2, as poll(2) requires.
+    let n = unsafe { libc::poll(fds.as_mut_ptr(), 2, ms) };
     if n < 0 {
         return if std::io::Error::last_os_error().kind() == std::io::ErrorKind::Interrupted {
             Tty::Idle
@@ -191,9 +217,10 @@ fn tty_wait(timeout: Duration) -> Tty {
             Tty::HungUp
         };
     }
-    if fds.revents & libc::POLLIN != 0 {
+    let tty = fds[0].revents;
+    if tty & libc::POLLIN != 0 {
         Tty::Ready
-    } else if fds.revents & (libc::POLLHUP | libc::POLLERR | libc::POLLNVAL) != 0 {
+    } else if tty & (libc::POLLHUP | libc::POLLERR | libc::POLLNVAL) != 0 {
         Tty::HungUp
     } else {
         Tty::Idle
@@ -385,12 +412,16 @@ fn run_loop(
     terminal: &mut Term,
     app: &mut App,
     saver: &mut Saver,
+    jobs: &jobs::Jobs,
+    first: Vec<Effect>,
     stop: &AtomicUsize,
     winch: &AtomicBool,
 ) -> Result<(), Failure> {
     if let Ok(sz) = terminal.size() {
         app.handle(Msg::Resize(sz.width, sz.height), now_ms());
     }
+    let mut queue: std::collections::VecDeque<Msg> =
+        first.into_iter().filter_map(|e| jobs.run(e)).collect();
     let mut decoder = InputDecoder::new();
     let mut buf = vec![0u8; 64 * 1024];
     let mut dirty = true;
@@ -422,8 +453,11 @@ fn run_loop(
         if let Some(w) = decoder.waiting() {
             timeout = timeout.min(w.saturating_sub(last_input.elapsed()));
         }
-        let mut msgs: Vec<Msg> = Vec::new();
-        match tty_wait(timeout) {
+        if !queue.is_empty() {
+            timeout = Duration::ZERO;
+        }
+        let mut msgs = std::mem::take(&mut queue);
+        match tty_wait(timeout, jobs.wake_fd()) {
             Tty::HungUp => return Ok(()),
             Tty::Ready => {
                 // End of file or EIO: the terminal is gone.
@@ -437,23 +471,26 @@ fn run_loop(
                 if decoder.waiting().is_some_and(|w| last_input.elapsed() >= w) {
                     decoder.flush();
                 }
-                msgs.push(Msg::Tick);
+                msgs.push_back(Msg::Tick);
             }
         }
+        // What the workers sent (a load's progress and result).
+        msgs.extend(jobs.drain());
         if winch.swap(false, Ordering::SeqCst)
             && let Ok((w, h)) = crossterm::terminal::size()
         {
-            msgs.push(Msg::Resize(w, h));
+            msgs.push_back(Msg::Resize(w, h));
         }
         while let Some(i) = decoder.pop() {
-            msgs.push(match i {
+            msgs.push_back(match i {
                 Input::Key(k) => Msg::Key(k),
                 Input::Paste(s) => Msg::Paste(s),
                 Input::PasteTooLarge(n) => Msg::PasteTooLarge(n),
             });
         }
-        // Everything that arrived is handled before the next frame.
-        for msg in msgs {
+        // Everything that arrived is handled before the next frame (and
+        // what the effects answer at once, such as a directory listing).
+        while let Some(msg) = msgs.pop_front() {
             let is_tick = matches!(msg, Msg::Tick);
             let fx = app.handle(msg, now_ms());
             if !is_tick || !fx.is_empty() {
@@ -475,6 +512,11 @@ fn run_loop(
                                 .into(),
                         ));
                         dirty = true;
+                    }
+                    other => {
+                        if let Some(m) = jobs.run(other) {
+                            msgs.push_back(m);
+                        }
                     }
                 }
             }

@@ -83,6 +83,66 @@ pub fn run(kb: &Kb, cmd: TriageCommand, out: Out) -> CmdResult {
     r
 }
 
+/// `sipfix triage FILE... --tui` (and `sipfix FILE...`): check the options
+/// and the inputs here, so a typo is one line on the terminal, then open
+/// the UI on the trace with the filters and `--call` applied there.
+pub fn open_ui(cmd: TriageCommand, appearance: crate::term::Appearance) -> CmdResult {
+    Config::new(
+        cmd.failed,
+        cmd.code.as_deref(),
+        cmd.peer.as_deref(),
+        cmd.method.as_deref(),
+        cmd.call.as_deref(),
+        Output::Text,
+    )?;
+    let mut files = Vec::new();
+    for i in &cmd.inputs {
+        match i {
+            Some(p) => files.push(p.clone()),
+            None => {
+                return Err(Failure::usage(
+                    "the UI reads its keys from the terminal, not a trace from standard input:                      save the trace to a file (sipfix triage - prints a report instead)",
+                ));
+            }
+        }
+    }
+    for p in &files {
+        let reason = match std::fs::metadata(p) {
+            Err(e) => e.to_string(),
+            Ok(m) if m.is_dir() => "is a directory".to_string(),
+            Ok(_) => continue,
+        };
+        return Err(read_failure(ReadError::Open {
+            path: sanitize::inline(&p.display().to_string()),
+            reason,
+        }));
+    }
+    let inputs: Vec<Input> = files.iter().cloned().map(Input::Path).collect();
+    crate::trace::check_inputs(&inputs, cmd.format).map_err(read_failure)?;
+    let mut filter = Vec::new();
+    if let Some(c) = &cmd.code {
+        filter.push(format!("code:{}", c.trim()));
+    }
+    if let Some(p) = &cmd.peer {
+        filter.push(format!("peer:{}", p.trim()));
+    }
+    if let Some(m) = &cmd.method {
+        filter.push(format!("method:{m}"));
+    }
+    crate::tui::start(&crate::tui::Options {
+        appearance,
+        trace: Some(crate::tui::OpenTrace {
+            files,
+            format: cmd.format,
+            with: crate::tui::app::StartWith {
+                filter: filter.join(" "),
+                failed: cmd.failed,
+                call: cmd.call.map(|c| c.trim().to_string()),
+            },
+        }),
+    })
+}
+
 /// A reader error: not a trace (or a wrong --format) is bad input (exit
 /// status 2); the rest is a run-time failure.
 fn read_failure(e: ReadError) -> Failure {
@@ -252,22 +312,15 @@ impl Bar {
 /// Find the `--call` call: an exact Call-ID, else the only one starting
 /// with what was given.
 pub fn find_call<'a>(t: &'a Triage, id: &str) -> Result<&'a crate::trace::Call, Failure> {
-    if let Some(c) = t.call(id) {
-        return Ok(c);
-    }
-    let starts: Vec<&crate::trace::Call> = t
-        .calls
-        .iter()
-        .filter(|c| c.call_id.starts_with(id))
-        .collect();
-    match starts.len() {
-        1 => Ok(starts[0]),
-        0 => Err(Failure::runtime(format!(
+    match crate::trace::lookup_call(t, id) {
+        crate::trace::CallLookup::Found(c) => Ok(c),
+        crate::trace::CallLookup::None => Err(Failure::runtime(format!(
             "no call with Call-ID '{}' among the {} calls of the trace",
             sanitize::inline(id),
             t.calls.len()
         ))),
-        n => {
+        crate::trace::CallLookup::Ambiguous(starts) => {
+            let n = starts.len();
             let ids: Vec<String> = starts.iter().take(5).map(|c| report::call_id(c)).collect();
             Err(Failure::usage(format!(
                 "'{}' starts {n} Call-IDs ({}{}): give more of it",

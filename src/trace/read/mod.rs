@@ -219,13 +219,25 @@ pub fn read_inputs(
     format: Format,
     sink: &mut dyn Sink,
 ) -> Result<Vec<SourceInfo>, ReadError> {
+    check_inputs(inputs, format)?;
+    let mut infos = Vec::with_capacity(inputs.len());
+    for (i, input) in inputs.iter().enumerate() {
+        let file = u32::try_from(i).unwrap_or(u32::MAX);
+        infos.push(read_one(file, input, format, sink)?);
+    }
+    Ok(infos)
+}
+
+/// Check the inputs before reading any: standard input at most once, and
+/// every regular file openable and a capture or log (in `format` when it
+/// is forced). A typo in the last name should not cost the time of
+/// reading the others, and a front end can refuse bad input before it
+/// starts. Only regular files are opened: a pipe (`<(zcat x.gz)`,
+/// /dev/stdin) cannot be read twice.
+pub fn check_inputs(inputs: &[Input], format: Format) -> Result<(), ReadError> {
     if inputs.iter().filter(|i| matches!(i, Input::Stdin)).count() > 1 {
         return Err(ReadError::StdinAgain);
     }
-    // Check the files first: a typo in the last name should not cost
-    // the time of reading the others.
-    // Only regular files: a pipe (`<(zcat x.gz)`, /dev/stdin) cannot be
-    // read twice.
     for input in inputs {
         if let Input::Path(p) = input
             && std::fs::metadata(p).is_ok_and(|m| m.is_file())
@@ -233,12 +245,7 @@ pub fn read_inputs(
             open(input, format)?;
         }
     }
-    let mut infos = Vec::with_capacity(inputs.len());
-    for (i, input) in inputs.iter().enumerate() {
-        let file = u32::try_from(i).unwrap_or(u32::MAX);
-        infos.push(read_one(file, input, format, sink)?);
-    }
-    Ok(infos)
+    Ok(())
 }
 
 /// Read one input.

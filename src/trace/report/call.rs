@@ -9,6 +9,7 @@ use crate::kb::Kb;
 use crate::message::{self, Explanation};
 use crate::render::{TextStyle, md_code, md_escape};
 use crate::sanitize;
+use crate::trace::findings::Finding;
 use crate::trace::model::{Call, NONE, Triage};
 
 /// Per checklist step, a request's values of the headers the step inspects.
@@ -61,7 +62,9 @@ pub fn explain(c: &Call, kb: &Kb) -> Option<Explained> {
     })
 }
 
-fn facts(t: &Triage, kb: &Kb, c: &Call) -> Vec<(String, String)> {
+/// The facts of a call, as (label, text) pairs: request, path, start,
+/// final response and outcome, timings, message counts (sanitised).
+pub fn facts(t: &Triage, kb: &Kb, c: &Call) -> Vec<(String, String)> {
     let request = if c.first_request == NONE || t.from_uri(c).is_empty() {
         format!(
             "{} (the request is not in the trace)",
@@ -135,7 +138,38 @@ fn facts(t: &Triage, kb: &Kb, c: &Call) -> Vec<(String, String)> {
     v
 }
 
-fn evidence_ref(c: &Call, msg: Option<u32>) -> String {
+/// A finding in words, for the text report and the TUI alike.
+pub struct FindingWords {
+    /// `[failure] no-ack: the sentence`.
+    pub head: String,
+    /// `(RFC 3261 §13.3.1.4; see sipfix show 200)`.
+    pub basis: String,
+    /// One line per piece of evidence: `#3 (frame 17): what it shows`.
+    pub evidence: Vec<String>,
+}
+
+/// The words of one finding of `c`.
+pub fn finding_words(c: &Call, f: &Finding) -> FindingWords {
+    let see = f
+        .code
+        .map(|code| format!("; see sipfix show {code}"))
+        .unwrap_or_default();
+    FindingWords {
+        head: format!("[{}] {}: {}", f.severity.label(), f.id, f.text),
+        basis: format!("({}{see})", f.rfc),
+        evidence: f
+            .evidence
+            .iter()
+            .map(|e| match e.msg {
+                Some(_) => format!("{}: {}", evidence_ref(c, e.msg), e.text),
+                None => e.text.to_string(),
+            })
+            .collect(),
+    }
+}
+
+/// `#3 (frame 17)`: a message of the call as the ladder numbers it.
+pub fn evidence_ref(c: &Call, msg: Option<u32>) -> String {
     match msg.and_then(|m| c.msgs.get(m as usize).map(|x| (m, x))) {
         Some((m, x)) => format!("#{} (frame {})", m + 1, x.frame),
         None => "-".to_string(),
@@ -163,22 +197,11 @@ pub fn text(t: &Triage, kb: &Kb, c: &Call, st: TextStyle) -> String {
         );
     }
     for f in &c.findings {
-        o.para(
-            "  ",
-            "    ",
-            &format!("[{}] {}: {}", f.severity.label(), f.id, f.text),
-        );
-        let see = f
-            .code
-            .map(|code| format!("; see sipfix show {code}"))
-            .unwrap_or_default();
-        o.para("    ", "    ", &format!("({}{see})", f.rfc));
-        for e in &f.evidence {
-            let line = match e.msg {
-                Some(_) => format!("{}: {}", evidence_ref(c, e.msg), e.text),
-                None => e.text.clone(),
-            };
-            o.para("    - ", "      ", &line);
+        let w = finding_words(c, f);
+        o.para("  ", "    ", &w.head);
+        o.para("    ", "    ", &w.basis);
+        for line in &w.evidence {
+            o.para("    - ", "      ", line);
         }
     }
     match explain(c, kb) {

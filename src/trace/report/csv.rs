@@ -135,7 +135,7 @@ pub fn report(sel: &Selection<'_>, kb: &Kb) -> String {
             out.push_str(f.id);
         }
         out.push(',');
-        push_field(&mut out, c.findings.first().map_or("", |f| f.text.as_str()));
+        push_field(&mut out, c.findings.first().map_or("", |f| &*f.text));
         out.push_str("\r\n");
     }
     out

@@ -93,109 +93,138 @@ fn elapsed(ns: Option<i64>) -> String {
     }
 }
 
-/// The ladder's lines (no colour; sanitised; within `st.width` columns).
-pub fn ladder(t: &Triage, kb: &Kb, c: &Call, st: TextStyle) -> Vec<String> {
-    let width = st.width.max(40);
-    let hs = hosts(c);
-    let names: Vec<String> = hs.iter().map(|&e| t.endpoint_str(e)).collect();
-    let g = glyphs(st.ascii);
-    let avail = width.saturating_sub(LEFT + RIGHT);
-    let spacing = if hs.len() > 1 {
-        avail.saturating_sub(1) / (hs.len() - 1)
-    } else {
-        avail
-    };
-    let mut out = Vec::new();
-    let t0 = c.msgs.first().and_then(|m| m.time());
-    let fold = |s: String| {
-        if st.ascii {
+/// A call's ladder laid out for one width, terminal-free: the head (the
+/// key of host letters, the host labels, the lanes), one row per message
+/// built on demand (a front end draws only the rows on screen), and the
+/// tail (the closing lanes and the legend). The command line prints it all
+/// ([`ladder`]); the TUI pins the head and scrolls the rows.
+pub struct Ladder {
+    width: usize,
+    hosts: Vec<Ep>,
+    spacing: usize,
+    /// Too many hosts for the width: one `A -> B` line per message.
+    list: bool,
+    ascii: bool,
+    /// The lines above the first message.
+    pub head: Vec<String>,
+    lanes: Vec<char>,
+    t0: Option<i64>,
+}
+
+impl Ladder {
+    /// Lay out the hosts of `c` for `width` columns (at least 40).
+    pub fn new(t: &Triage, c: &Call, width: usize, ascii: bool) -> Ladder {
+        let width = width.max(40);
+        let hs = hosts(c);
+        let names: Vec<String> = hs.iter().map(|&e| t.endpoint_str(e)).collect();
+        let g = glyphs(ascii);
+        let avail = width.saturating_sub(LEFT + RIGHT);
+        let spacing = if hs.len() > 1 {
+            avail.saturating_sub(1) / (hs.len() - 1)
+        } else {
+            avail
+        };
+        let list = hs.len() > 1 && spacing < MIN_LANE;
+        let mut head = Vec::new();
+        let mut lanes = vec![' '; width];
+        if list {
+            for (i, n) in names.iter().enumerate() {
+                head.push(format!("  {} = {}", letter(i), n));
+            }
+            head.push(String::new());
+        } else {
+            let x_of = |i: usize| LEFT + i * spacing;
+            // Host labels: in full when they fit the lanes, else letters and a key.
+            let fits = names.iter().all(|n| n.chars().count() < spacing.max(1)) || hs.len() == 1;
+            let labels: Vec<String> = if fits {
+                names.clone()
+            } else {
+                (0..hs.len()).map(letter).collect()
+            };
+            if !fits {
+                for (i, n) in names.iter().enumerate() {
+                    head.push(format!("  {} = {}", letter(i), n));
+                }
+            }
+            let mut top = vec![' '; width];
+            for (i, l) in labels.iter().enumerate() {
+                let len = l.chars().count();
+                let start = x_of(i)
+                    .saturating_sub(len / 2)
+                    .min(width.saturating_sub(len));
+                for (k, ch) in l.chars().enumerate() {
+                    if let Some(slot) = top.get_mut(start + k) {
+                        *slot = ch;
+                    }
+                }
+            }
+            head.push(top.iter().collect::<String>().trim_end().to_string());
+            for i in 0..hs.len() {
+                lanes[x_of(i)] = g.lane;
+            }
+            head.push(lanes.iter().collect::<String>().trim_end().to_string());
+        }
+        Ladder {
+            width,
+            hosts: hs,
+            spacing,
+            list,
+            ascii,
+            head,
+            lanes,
+            t0: c.msgs.first().and_then(|m| m.time()),
+        }
+    }
+
+    /// The row of message `i` (0-based) of `c`, the call it was laid out for.
+    pub fn row(&self, t: &Triage, kb: &Kb, c: &Call, i: u32) -> String {
+        // The time of the last message before it that has one.
+        let prev = c.msgs[..(i as usize).min(c.msgs.len())]
+            .iter()
+            .rev()
+            .find_map(|m| m.time());
+        self.row_after(t, kb, c, i, prev)
+    }
+
+    fn fold(&self, s: String) -> String {
+        if self.ascii {
             crate::render::ascii_fold(&s)
         } else {
             s
         }
-    };
-    if hs.len() > 1 && spacing < MIN_LANE {
-        // List layout.
-        for (i, n) in names.iter().enumerate() {
-            out.push(format!("  {} = {}", letter(i), n));
-        }
-        out.push(String::new());
-        let mut prev: Option<i64> = None;
-        for (i, m) in c.msgs.iter().enumerate() {
-            let from = hs.iter().position(|&e| e == m.src).unwrap_or(0);
-            let to = hs.iter().position(|&e| e == m.dst).unwrap_or(0);
-            let d = match (prev, m.time()) {
-                (Some(p), Some(t)) => Some(t - p),
-                (None, Some(_)) => Some(0),
-                _ => None,
-            };
-            prev = m.time().or(prev);
-            let rtx = if m.has(flag::RETRANS) { " R" } else { "" };
-            let label = sanitize::inline(&msg_label(t, kb, c, i as u32));
-            let line = format!(
-                "  #{:<3} {:>9} {:>9}  {} -> {}  {label}{rtx}",
-                i + 1,
-                elapsed(m.time().zip(t0).map(|(a, b)| a - b)),
-                delta(d),
-                letter(from),
-                letter(to)
-            );
-            out.push(fold(line).chars().take(width).collect());
-        }
-        out.push(String::new());
-        out.extend(crate::render::wrap(
-            "(#, seconds since the first message, time since the previous one; R = \
-             retransmission)",
-            width,
-            "  ",
-            "  ",
-        ));
-        return out;
     }
 
-    let x_of = |i: usize| LEFT + i * spacing;
-    // Host labels: in full when they fit the lanes, else letters and a key.
-    let fits = names.iter().all(|n| n.chars().count() < spacing.max(1)) || hs.len() == 1;
-    let labels: Vec<String> = if fits {
-        names.clone()
-    } else {
-        (0..hs.len()).map(letter).collect()
-    };
-    if !fits {
-        for (i, n) in names.iter().enumerate() {
-            out.push(format!("  {} = {}", letter(i), n));
-        }
-    }
-    let mut head = vec![' '; width];
-    for (i, l) in labels.iter().enumerate() {
-        let len = l.chars().count();
-        let start = x_of(i)
-            .saturating_sub(len / 2)
-            .min(width.saturating_sub(len));
-        for (k, ch) in l.chars().enumerate() {
-            if let Some(slot) = head.get_mut(start + k) {
-                *slot = ch;
-            }
-        }
-    }
-    out.push(head.iter().collect::<String>().trim_end().to_string());
-    let mut lanes = vec![' '; width];
-    for i in 0..hs.len() {
-        lanes[x_of(i)] = g.lane;
-    }
-    out.push(lanes.iter().collect::<String>().trim_end().to_string());
-
-    let mut prev: Option<i64> = None;
-    for (i, m) in c.msgs.iter().enumerate() {
+    /// The row of message `i`, the previous message's time given.
+    fn row_after(&self, t: &Triage, kb: &Kb, c: &Call, i: u32, prev: Option<i64>) -> String {
+        let Some(m) = c.msgs.get(i as usize) else {
+            return String::new();
+        };
+        let hs = &self.hosts;
+        let width = self.width;
         let from = hs.iter().position(|&e| e == m.src).unwrap_or(0);
         let to = hs.iter().position(|&e| e == m.dst).unwrap_or(0);
-        let mut row = lanes.clone();
         let d = match (prev, m.time()) {
             (Some(p), Some(t)) => Some(t - p),
             (None, Some(_)) => Some(0),
             _ => None,
         };
-        prev = m.time().or(prev);
+        let rtx = if m.has(flag::RETRANS) { " R" } else { "" };
+        let since = elapsed(m.time().zip(self.t0).map(|(a, b)| a - b));
+        if self.list {
+            let label = sanitize::inline(&msg_label(t, kb, c, i));
+            let line = format!(
+                "  #{:<3} {:>9} {:>9}  {} -> {}  {label}{rtx}",
+                i + 1,
+                since,
+                delta(d),
+                letter(from),
+                letter(to)
+            );
+            return self.fold(line).chars().take(width).collect();
+        }
+        let g = glyphs(self.ascii);
+        let x_of = |i: usize| LEFT + i * self.spacing;
+        let mut row = self.lanes.clone();
         for (k, ch) in format!("{:>8}", delta(d))
             .chars()
             .take(LEFT - 1)
@@ -203,7 +232,7 @@ pub fn ladder(t: &Triage, kb: &Kb, c: &Call, st: TextStyle) -> Vec<String> {
         {
             row[k] = ch;
         }
-        let label = fold(sanitize::inline(&msg_label(t, kb, c, i as u32)));
+        let label = self.fold(sanitize::inline(&msg_label(t, kb, c, i)));
         let (lo, hi) = (x_of(from.min(to)), x_of(from.max(to)));
         if from == to {
             // To itself: a short loop mark beside the lane.
@@ -241,26 +270,53 @@ pub fn ladder(t: &Triage, kb: &Kb, c: &Call, st: TextStyle) -> Vec<String> {
                 row[start + len] = ' ';
             }
         }
-        let rtx = if m.has(flag::RETRANS) { " R" } else { "" };
-        let right = format!(
-            " #{:<3}{:>8}{rtx}",
-            i + 1,
-            elapsed(m.time().zip(t0).map(|(a, b)| a - b))
-        );
+        let right = format!(" #{:<3}{:>8}{rtx}", i + 1, since);
         let mut line: String = row.iter().collect::<String>();
         let keep = (x_of(hs.len() - 1) + 1).min(line.chars().count());
         line = line.chars().take(keep).collect();
         line.push_str(&right);
-        out.push(line.trim_end().to_string());
+        line.trim_end().to_string()
     }
-    out.push(lanes.iter().collect::<String>().trim_end().to_string());
-    out.extend(crate::render::wrap(
-        "Left: time since the previous message. Right: message number, seconds since the \
-         first message; R = retransmission.",
-        width,
-        "",
-        "",
-    ));
+
+    /// The lines below the last message: the closing lanes and the legend.
+    pub fn tail(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if self.list {
+            out.push(String::new());
+            out.extend(crate::render::wrap(
+                "(#, seconds since the first message, time since the previous one; R = \
+                 retransmission)",
+                self.width,
+                "  ",
+                "  ",
+            ));
+        } else {
+            out.push(self.lanes.iter().collect::<String>().trim_end().to_string());
+            out.extend(crate::render::wrap(LEGEND, self.width, "", ""));
+        }
+        out
+    }
+
+    /// True when the hosts did not fit as columns (one `A -> B` line a message).
+    pub fn is_list(&self) -> bool {
+        self.list
+    }
+}
+
+/// What the columns of a ladder say.
+pub const LEGEND: &str = "Left: time since the previous message. Right: message number, seconds \
+                          since the first message; R = retransmission.";
+
+/// The ladder's lines (no colour; sanitised; within `st.width` columns).
+pub fn ladder(t: &Triage, kb: &Kb, c: &Call, st: TextStyle) -> Vec<String> {
+    let l = Ladder::new(t, c, st.width, st.ascii);
+    let mut out = l.head.clone();
+    let mut prev: Option<i64> = None;
+    for (i, m) in c.msgs.iter().enumerate() {
+        out.push(l.row_after(t, kb, c, i as u32, prev));
+        prev = m.time().or(prev);
+    }
+    out.extend(l.tail());
     out
 }
 
@@ -313,6 +369,25 @@ mod tests {
                     assert!(lines.iter().all(|l| l.chars().count() <= w.max(40)), "{w}");
                 }
             }
+        }
+    }
+
+    #[test]
+    fn rows_built_one_at_a_time_are_the_printed_rows() {
+        let mut steps = answered_call("c1", 0, 60_000);
+        let dup = steps[0].clone();
+        steps.insert(1, Step { ms: 500, ..dup });
+        let t = analyze(&steps);
+        let c = &t.calls[0];
+        for (w, ascii) in [(80, true), (78, false), (44, true), (200, false)] {
+            let all = ladder(&t, Kb::embedded(), c, st(w, ascii));
+            let l = Ladder::new(&t, c, w, ascii);
+            let head = l.head.len();
+            assert!(!l.is_list());
+            for i in 0..c.msgs.len() {
+                assert_eq!(l.row(&t, Kb::embedded(), c, i as u32), all[head + i], "{w}");
+            }
+            assert_eq!(all[head + c.msgs.len()..], l.tail()[..]);
         }
     }
 

@@ -147,6 +147,17 @@ pub fn thousands(n: u64) -> String {
     out
 }
 
+/// `answered 4, failed 8, user 0, pending 0`: the outcomes of a summary.
+pub fn outcome_counts(s: &Summary) -> String {
+    format!(
+        "answered {}, failed {}, user {}, pending {}",
+        thousands(s.answered),
+        thousands(s.failed),
+        thousands(s.user),
+        thousands(s.pending)
+    )
+}
+
 /// A ratio as a percentage with one decimal.
 pub fn percent(r: Option<f64>) -> String {
     r.map_or_else(|| "n/a".to_string(), |r| format!("{:.1}%", r * 100.0))

@@ -263,17 +263,7 @@ fn summary(sel: &Selection<'_>, o: &mut Out, filter_desc: &str) {
     if !methods.is_empty() {
         o.para("  ", "    ", &format!("by method: {}", methods.join(", ")));
     }
-    o.para(
-        "  ",
-        "    ",
-        &format!(
-            "answered {}, failed {}, user {}, pending {}",
-            thousands(s.answered),
-            thousands(s.failed),
-            thousands(s.user),
-            thousands(s.pending)
-        ),
-    );
+    o.para("  ", "    ", &super::outcome_counts(s));
     if s.invite_attempts > 0 {
         o.para(
             "  ",

@@ -98,9 +98,10 @@ impl App {
                 .iter()
                 .position(|b| matches!(b, doc::Block::Field(k, _) if k == "Summary"))
                 .map_or(d.len(), |i| i + 1);
-            let mut block = vec![doc::Block::Heading(
-                "In the pasted message (m shows it all)".into(),
-            )];
+            let mut block = vec![doc::Block::Heading(format!(
+                "In {} (m shows it all)",
+                m.origin
+            ))];
             if m.problems > 0 {
                 block.push(doc::Block::Warning(format!(
                     "{} problem(s) found in the message: press m to see them",

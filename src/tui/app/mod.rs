@@ -8,19 +8,24 @@
 //! panes ([`App::browse_action`]). A key with no binding where it lands
 //! says so on the status line, and where it would work.
 
+mod calls;
 mod detail;
 mod panes;
 mod search_line;
 
+pub use calls::{CallBytes, Loading, StartWith, TraceView};
+
 use super::keymap::{self, Action, Ctx};
 use super::layout::{self, Focus, Want};
 use super::lines;
+use super::loader::{CallJob, LoadJob, Loaded};
 use super::popups::{self, Overlay, Reply};
 use super::theme::Theme;
 use crate::kb::Kb;
 use crate::sanitize;
 use crate::search::{CauseHit, Hit, Searcher};
 use crate::store::{StepState, Store};
+use crate::trace::RawMessage;
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use ratatui::layout::Rect;
 use std::cell::RefCell;
@@ -29,7 +34,7 @@ use std::hash::Hash;
 use std::rc::Rc;
 
 /// One input to the app.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub enum Msg {
     Key(KeyEvent),
     /// Bracketed paste.
@@ -40,15 +45,66 @@ pub enum Msg {
     Resize(u16, u16),
     /// Time passes (debounced saves).
     Tick,
+    /// A trace load under way: `done` of `total` input bytes read (total
+    /// 0: unknown).
+    Loading {
+        id: u64,
+        done: u64,
+        total: u64,
+    },
+    /// A trace load ended (the error is one line).
+    Loaded {
+        id: u64,
+        result: Result<Box<Loaded>, String>,
+    },
+    /// One call's messages, read again whole.
+    CallBytes {
+        load: u64,
+        call: u32,
+        result: Result<Vec<RawMessage>, String>,
+    },
+    /// The directory entries a path completion asked for.
+    Listing(Listing),
+    /// Where an export was written, or why it was not.
+    Exported(Result<std::path::PathBuf, String>),
 }
 
 /// A side effect for the run loop.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Effect {
     /// Write the store to disk now.
     Save,
     /// Save, restore the terminal and exit.
     Quit,
+    /// Read and triage a trace on a worker thread; progress and the result
+    /// come back as [`Msg::Loading`] and [`Msg::Loaded`].
+    Load(LoadJob),
+    /// Read one call's messages again on a worker ([`Msg::CallBytes`]).
+    LoadCall(CallJob),
+    /// List the directory of a path being typed ([`Msg::Listing`]).
+    ListDir(String),
+    /// Write Markdown into the data directory ([`Msg::Exported`]).
+    Export(Export),
+}
+
+/// A Markdown export: a file name to start from (made unique on writing)
+/// and the text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Export {
+    pub name: String,
+    pub text: String,
+}
+
+/// The entries of the directory of a typed path.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Listing {
+    /// The path as typed when completion was asked for.
+    pub typed: String,
+    /// Entries whose name starts with what was typed after the last `/`:
+    /// (name, is a directory), sorted.
+    pub entries: Vec<(String, bool)>,
+    /// Why the directory could not be read.
+    pub error: Option<String>,
 }
 
 /// A line in the status bar.
@@ -140,6 +196,22 @@ pub struct App {
     /// The wrapped detail text of the last frame: building and wrapping it
     /// costs more than the rest of a frame, and most keys do not change it.
     detail_memo: RefCell<Option<(DetailKey, Rc<lines::Wrapped>)>>,
+    /// The loaded trace and the calls pane's state.
+    pub trace: Option<Box<TraceView>>,
+    /// A trace load under way.
+    pub loading: Option<Loading>,
+    /// The number of the next load.
+    next_load: u64,
+    /// What to do once the trace being loaded is there (from the command
+    /// line: a filter, a call to open).
+    start_with: Option<StartWith>,
+    /// The open prompt last closed (its path is kept for next time).
+    pub(crate) parked_open: Option<popups::open::OpenPrompt>,
+    /// The time of the message being handled (ms), for what records when.
+    clock: u64,
+    /// The home directory, for `~` in the open prompt (set by the run
+    /// loop from the environment).
+    pub home: Option<String>,
 }
 
 /// Everything the wrapped detail text depends on.
@@ -166,6 +238,9 @@ pub struct Decoded {
     pub checklist: Vec<crate::message::StepFinding>,
     /// How many problems the decoder found.
     pub problems: usize,
+    /// Where the message comes from: "the pasted message", "message #4 of
+    /// the call".
+    pub origin: String,
 }
 
 impl App {
@@ -208,6 +283,13 @@ impl App {
             save_failed: false,
             message: None,
             detail_memo: RefCell::new(None),
+            trace: None,
+            loading: None,
+            next_load: 1,
+            start_with: None,
+            parked_open: None,
+            clock: 0,
+            home: None,
         };
         if let Some(w) = app.store.as_ref().and_then(|s| s.warning()) {
             app.status = Some(Status {
@@ -276,12 +358,17 @@ impl App {
             return o.ctx();
         }
         if self.searching {
-            return Ctx::Search;
+            return if self.focus == Focus::Calls {
+                Ctx::CallFilter
+            } else {
+                Ctx::Search
+            };
         }
         match self.focus {
             Focus::List => Ctx::List,
             Focus::Detail => Ctx::Detail,
             Focus::Compare => Ctx::Compare,
+            Focus::Calls => Ctx::Calls,
         }
     }
 
@@ -519,6 +606,7 @@ impl App {
 
     /// Handle one input at time `now` (ms since the epoch).
     pub fn handle(&mut self, msg: Msg, now: u64) -> Vec<Effect> {
+        self.clock = now;
         match msg {
             Msg::Resize(w, h) => {
                 self.size = Rect::new(0, 0, w, h);
@@ -539,6 +627,30 @@ impl App {
                 Vec::new()
             }
             Msg::Key(ev) => self.key(ev, now),
+            Msg::Loading { id, done, total } => {
+                self.load_progress(id, done, total, now);
+                Vec::new()
+            }
+            Msg::Loaded { id, result } => self.loaded(id, result, now),
+            Msg::CallBytes { load, call, result } => self.call_bytes(load, call, result, now),
+            Msg::Listing(l) => {
+                if let Some(Overlay::Open(p)) = self.overlays.last_mut()
+                    && let Some(i) = p.listing(self.home.as_deref(), l)
+                {
+                    self.info(i);
+                }
+                Vec::new()
+            }
+            Msg::Exported(r) => {
+                match r {
+                    Ok(p) => self.info(format!(
+                        "exported to {}",
+                        sanitize::inline(&p.display().to_string())
+                    )),
+                    Err(e) => self.error(format!("export failed: {e}")),
+                }
+                Vec::new()
+            }
         }
     }
 
@@ -598,6 +710,13 @@ impl App {
             let reply = top.handle(self, a, ev, now);
             return self.apply(top, reply, now);
         }
+        if self.focus == Focus::Calls {
+            return if self.searching {
+                self.filter_action(a)
+            } else {
+                self.calls_action(a, now)
+            };
+        }
         if self.searching {
             return self.search_action(a, now);
         }
@@ -632,6 +751,7 @@ impl App {
         match o {
             Overlay::Note(n) => self.parked_note = Some(n),
             Overlay::Paste(p) => self.parked_paste = Some(p),
+            Overlay::Open(p) => self.parked_open = Some(p),
             _ => {}
         }
     }
@@ -650,15 +770,19 @@ impl App {
                 Some(reply) => return self.apply(top, reply, now),
                 None => self.overlays.push(top),
             }
-        } else if ctx == Ctx::Search {
+        } else if ctx == Ctx::Search || ctx == Ctx::CallFilter {
             if let KeyCode::Char(c) = ev.code
                 && !ev
                     .modifiers
                     .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
             {
-                self.history_at = None;
-                self.query.push(c);
-                self.refilter();
+                if ctx == Ctx::CallFilter {
+                    self.filter_push(&c.to_string());
+                } else {
+                    self.history_at = None;
+                    self.query.push(c);
+                    self.refilter();
+                }
             }
             return Vec::new();
         }
@@ -737,13 +861,32 @@ impl App {
             }
         }
         if self.searching && !text.trim_end().contains('\n') {
+            if self.focus == Focus::Calls {
+                self.filter_push(&sanitize::inline(text.trim_end()));
+                return Vec::new();
+            }
             self.history_at = None;
             self.query.push_str(&sanitize::inline(text.trim_end()));
             self.refilter();
             return Vec::new();
         }
+        // Several SIP messages (an sngrep or PBX-log excerpt): their calls.
+        if super::decode::messages_in(&text) > 1 {
+            while let Some(o) = self.overlays.pop() {
+                self.park(o);
+            }
+            return self.load_pasted(text);
+        }
         self.decode(&text);
         Vec::new()
+    }
+
+    /// Read pasted text holding several SIP messages as a trace: its calls.
+    pub fn load_pasted(&mut self, text: String) -> Vec<Effect> {
+        self.load(
+            super::loader::TraceSource::Text(std::sync::Arc::new(text.into_bytes())),
+            crate::trace::Format::Auto,
+        )
     }
 
     /// Decode a pasted SIP message and open its code; false (and the
@@ -793,6 +936,7 @@ impl App {
     /// True while a debounced note commit is waiting (the loop ticks faster).
     pub fn timer_pending(&self) -> bool {
         self.jump.is_some()
+            || self.loading.is_some()
             || self
                 .overlays
                 .iter()

@@ -20,14 +20,22 @@ impl App {
                     self.jump_digit(c, now);
                 }
             }
+            Action::Leave if self.focus == Focus::List => {
+                if self.trace.is_some() || self.loading.is_some() {
+                    self.focus = Focus::Calls;
+                } else {
+                    self.info("no trace loaded: o opens a capture or log");
+                }
+            }
             Action::Leave => {
                 self.focus = Focus::List;
                 if self.pinned.is_none() {
                     self.show_compare = false;
                 }
             }
+            Action::OpenTrace => self.open_prompt(),
             Action::Up | Action::Down | Action::Top | Action::Bottom => match self.focus {
-                Focus::List => self.move_list(a),
+                Focus::List | Focus::Calls => self.move_list(a),
                 Focus::Detail => self.scroll_detail(a),
                 Focus::Compare => self.scroll_compare(a),
             },
@@ -36,18 +44,25 @@ impl App {
                 _ => self.scroll_detail(a),
             },
             Action::NextPane | Action::PrevPane => {
-                let order = [Focus::List, Focus::Detail, Focus::Compare];
+                // With a trace, its calls come before the list.
+                let with_calls = self.trace.is_some() || self.loading.is_some();
+                let order: &[Focus] = if with_calls {
+                    &[Focus::Calls, Focus::List, Focus::Detail, Focus::Compare]
+                } else {
+                    &[Focus::List, Focus::Detail, Focus::Compare]
+                };
+                let len = order.len();
                 let i = order.iter().position(|f| *f == self.focus).unwrap_or(0);
                 let n = if a == Action::NextPane {
-                    (i + 1) % 3
+                    (i + 1) % len
                 } else {
-                    (i + 2) % 3
+                    (i + len - 1) % len
                 };
                 self.focus = order[n];
                 match self.focus {
                     Focus::Compare => self.show_compare = true,
                     Focus::Detail => self.show_compare = false,
-                    Focus::List => {}
+                    Focus::List | Focus::Calls => {}
                 }
             }
             Action::NextStep | Action::PrevStep => {
@@ -435,10 +450,20 @@ impl App {
     }
 
     pub(crate) fn start_walk(&mut self, code: u16) {
+        if let Some(w) = self.walk_popup(code) {
+            self.searching = false;
+            self.overlays.push(w);
+        }
+    }
+
+    /// The walk-through of `code`, from the highlighted step in the detail
+    /// pane, else the first one not handled yet; or say it has no
+    /// checklist.
+    pub(crate) fn walk_popup(&mut self, code: u16) -> Option<Overlay> {
         let n = self.steps_len(code);
         if n == 0 {
             self.info(format!("{code} has no checklist to walk through"));
-            return;
+            return None;
         }
         let first_open = (0..n)
             .find(|i| !self.step_state(code, *i).is_handled())
@@ -447,9 +472,41 @@ impl App {
             Some(i) if self.focus == Focus::Detail && i < n => i,
             _ => first_open,
         };
+        Some(Overlay::Walk(popups::walk::Walk::new(code, step)))
+    }
+
+    /// The open prompt, with the path last typed (or the directory of the
+    /// trace shown).
+    pub(crate) fn open_prompt(&mut self) {
+        let p = self.parked_open.take().unwrap_or_else(|| {
+            let dir = match self.trace.as_ref().map(|t| &t.data.source) {
+                Some(crate::tui::loader::TraceSource::Files(v)) => v
+                    .first()
+                    .and_then(|p| p.parent())
+                    .map(|d| d.display().to_string())
+                    .filter(|d| !d.is_empty())
+                    .map(|d| format!("{d}/"))
+                    .unwrap_or_default(),
+                _ => String::new(),
+            };
+            popups::open::OpenPrompt::new(dir)
+        });
         self.searching = false;
-        self.overlays
-            .push(Overlay::Walk(popups::walk::Walk::new(code, step)));
+        self.overlays.push(Overlay::Open(p));
+    }
+
+    /// `~` expanded from the home directory the run loop gave.
+    pub(crate) fn expand_home(&self, path: &str) -> String {
+        popups::open::expand(self.home.as_deref(), path)
+    }
+
+    /// Read the trace at `path` (as typed in the open prompt).
+    pub(crate) fn open_path(&mut self, path: &str) -> Vec<Effect> {
+        let p = std::path::PathBuf::from(self.expand_home(path));
+        self.load(
+            crate::tui::loader::TraceSource::Files(vec![p]),
+            crate::trace::Format::Auto,
+        )
     }
 
     /// The commands popup of a step, or say that it has none.

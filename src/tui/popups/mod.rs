@@ -8,10 +8,12 @@
 //! close, open another popup on top, run an action of the main view
 //! after closing, and effects for the run loop.
 
+pub mod call;
 pub mod commands;
 pub mod help;
 pub mod message;
 pub mod note;
+pub mod open;
 pub mod paste;
 pub mod related;
 pub mod walk;
@@ -32,6 +34,8 @@ pub enum Overlay {
     Message(message::MessageView),
     Commands(commands::Commands),
     Related(related::Related),
+    Call(call::CallView),
+    Open(open::OpenPrompt),
 }
 
 /// What a popup wants after a key.
@@ -94,6 +98,8 @@ impl Overlay {
             Overlay::Message(_) => Ctx::Message,
             Overlay::Commands(_) => Ctx::Commands,
             Overlay::Related(_) => Ctx::Related,
+            Overlay::Call(_) => Ctx::Call,
+            Overlay::Open(_) => Ctx::Open,
         }
     }
 
@@ -107,6 +113,8 @@ impl Overlay {
             Overlay::Message(p) => p.handle(app, a),
             Overlay::Commands(p) => p.handle(app, a),
             Overlay::Related(p) => p.handle(app, a, ev),
+            Overlay::Call(p) => p.handle(app, a, now),
+            Overlay::Open(p) => p.handle(app, a),
         }
     }
 
@@ -116,6 +124,7 @@ impl Overlay {
         match self {
             Overlay::Note(p) => Some(p.input(app, ev, now)),
             Overlay::Paste(p) => Some(p.input(ev)),
+            Overlay::Open(p) => Some(p.input(ev)),
             _ => None,
         }
     }
@@ -126,6 +135,7 @@ impl Overlay {
         match self {
             Overlay::Note(p) => Some(p.paste(app, text, now)),
             Overlay::Paste(p) => Some(p.paste(text)),
+            Overlay::Open(p) => Some(p.paste(text)),
             _ => None,
         }
     }
@@ -141,6 +151,8 @@ impl Overlay {
             Overlay::Message(p) => p.draw(f, app, body),
             Overlay::Commands(p) => p.draw(f, app, body),
             Overlay::Related(p) => p.draw(f, app, body),
+            Overlay::Call(p) => p.draw(f, app, body),
+            Overlay::Open(p) => p.draw(f, app, body),
         }
     }
 }

@@ -90,6 +90,14 @@ impl PasteBox {
                     app.info("the paste box is empty: paste a SIP message first");
                     return Reply::stay();
                 }
+                // Several messages: their calls, as a trace.
+                if crate::tui::decode::messages_in(&text) > 1 {
+                    return Reply {
+                        close: true,
+                        effects: app.load_pasted(text),
+                        ..Reply::default()
+                    };
+                }
                 // Decoded: the message view replaces the box (kept with its
                 // text for next time); else the box stays, the error said.
                 if app.decode(&text) {

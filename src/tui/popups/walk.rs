@@ -62,7 +62,7 @@ impl Walk {
         {
             let found = crate::tui::decode::step_findings(app.kb, m, self.step);
             if !found.is_empty() {
-                d.push(Block::Heading("In the pasted message".into()));
+                d.push(Block::Heading(format!("In {}", m.origin)));
                 d.push(Block::Bullets(found));
             }
         }

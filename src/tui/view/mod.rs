@@ -1,6 +1,7 @@
 //! Drawing: a pure function of `&App`. One module per pane; each popup
 //! draws itself (`super::popups`). Nothing here changes state or does I/O.
 
+pub mod calls;
 mod compare;
 mod detail;
 mod list;
@@ -23,6 +24,15 @@ pub fn draw(f: &mut Frame, app: &App) {
         return;
     }
     let p = app.panes_for(area);
+    if app.focus == super::layout::Focus::Calls {
+        calls::draw_filter(f, app, p.search);
+        calls::draw(f, app, p.body);
+        draw_status(f, app, p.status);
+        for o in &app.overlays {
+            o.draw(f, app, p.body);
+        }
+        return;
+    }
     draw_search(f, app, p.search);
     if let Some(r) = p.list {
         list::draw(f, app, r);

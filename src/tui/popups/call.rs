@@ -1,0 +1,393 @@
+//! One call of a loaded trace: its ladder (the shared layout of
+//! `sipfix triage --call`, the hosts as columns, one row per message, only
+//! the rows on screen built) and under it (beside it on a wide terminal)
+//! the call's facts and findings with their evidence. Enter shows the
+//! highlighted message decoded, `w` walks the checklist of the failing
+//! response with what it says for each step, `e` exports the call.
+//!
+//! The whole bytes of a message are needed to decode it; a large trace
+//! keeps only summaries, so the first such key asks for the call's
+//! messages to be read again (an effect) and is carried out when they
+//! arrive.
+
+use super::{Reply, scroll};
+use crate::doc::{Block, Item};
+use crate::trace::report::{self, ladder::Ladder};
+use crate::tui::app::{App, CallBytes};
+use crate::tui::keymap::Action;
+use crate::tui::layout::inner;
+use crate::tui::lines::doc_lines;
+use crate::tui::view::{block, fit_title, put_lines, scrolled_ref, with_position};
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::Line;
+use ratatui::widgets::Clear;
+
+/// What waits for the call's messages to be read again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pending {
+    /// Show message `n` decoded.
+    Decode(usize),
+    /// Walk the checklist of message `n`.
+    Walk(usize),
+    /// Export the call.
+    Export,
+}
+
+#[derive(Debug)]
+pub struct CallView {
+    /// Index of the call in the trace.
+    pub call: u32,
+    /// The highlighted message (index into the call's messages).
+    pub selected: usize,
+    /// The first message row on screen.
+    pub top: usize,
+    /// The findings' scroll position.
+    pub findings_scroll: usize,
+    /// The findings have the keys (Tab), not the ladder.
+    pub findings_focus: bool,
+    pub pending: Option<Pending>,
+}
+
+/// From this width on the findings go beside the ladder.
+const SIDE_BY_SIDE: u16 = 140;
+
+impl CallView {
+    pub fn new(call: u32, selected: usize) -> CallView {
+        CallView {
+            call,
+            selected,
+            top: 0,
+            findings_scroll: 0,
+            findings_focus: false,
+            pending: None,
+        }
+    }
+
+    /// The ladder's box and the findings' box in `body`.
+    pub fn areas(&self, app: &App, body: Rect) -> (Rect, Rect) {
+        if body.width >= SIDE_BY_SIDE {
+            let [l, r] =
+                Layout::horizontal([Constraint::Percentage(60), Constraint::Percentage(40)])
+                    .areas(body);
+            return (l, r);
+        }
+        let want = app.trace.as_ref().map_or(0, |tv| {
+            let c = tv.call(self.call);
+            let head = Ladder::new(tv.triage(), c, inner(body).width as usize, app.theme.ascii)
+                .head
+                .len();
+            head + c.msgs.len() + 2
+        });
+        let findings_min = 8u16;
+        let h = (want.min(u16::MAX as usize) as u16)
+            .min(body.height.saturating_sub(findings_min))
+            .max(6.min(body.height));
+        let [l, r] = Layout::vertical([Constraint::Length(h), Constraint::Min(0)]).areas(body);
+        (l, r)
+    }
+
+    /// Message rows on screen: the ladder's inside less its head.
+    fn rows(&self, app: &App, ladder_box: Rect) -> usize {
+        let i = inner(ladder_box);
+        let head = app.trace.as_ref().map_or(0, |tv| {
+            Ladder::new(
+                tv.triage(),
+                tv.call(self.call),
+                i.width as usize,
+                app.theme.ascii,
+            )
+            .head
+            .len()
+        });
+        (i.height as usize).saturating_sub(head).max(1)
+    }
+
+    /// The first message row to draw: `top`, moved so the highlighted
+    /// message is on screen.
+    fn first_row(&self, rows: usize) -> usize {
+        if self.selected < self.top {
+            self.selected
+        } else if self.selected >= self.top + rows {
+            self.selected + 1 - rows
+        } else {
+            self.top
+        }
+    }
+
+    pub fn handle(&mut self, app: &mut App, a: Action, now: u64) -> Reply {
+        let _ = now;
+        let Some(tv) = app.trace.as_ref() else {
+            return Reply::close();
+        };
+        let n = tv.call(self.call).msgs.len();
+        let body = app.panes().body;
+        let (lbox, fbox) = self.areas(app, body);
+        match a {
+            Action::Leave => return Reply::close(),
+            Action::NextPane => {
+                self.findings_focus = !self.findings_focus;
+                app.info(if self.findings_focus {
+                    "the findings have the keys: j/k scroll them, Tab goes back to the ladder"
+                } else {
+                    "the ladder has the keys: j/k move between messages"
+                });
+            }
+            Action::Up
+            | Action::Down
+            | Action::Top
+            | Action::Bottom
+            | Action::PageUp
+            | Action::PageDown
+                if self.findings_focus =>
+            {
+                let fi = inner(fbox);
+                let total = findings_lines(app, self, fi.width).len();
+                let h = fi.height.max(1) as usize;
+                scroll(
+                    &mut self.findings_scroll,
+                    a,
+                    h.saturating_sub(2).max(1),
+                    total.saturating_sub(h),
+                );
+            }
+            Action::Up
+            | Action::Down
+            | Action::Top
+            | Action::Bottom
+            | Action::PageUp
+            | Action::PageDown => {
+                let rows = self.rows(app, lbox);
+                let mut pos = self.selected;
+                scroll(
+                    &mut pos,
+                    a,
+                    rows.saturating_sub(1).max(1),
+                    n.saturating_sub(1),
+                );
+                self.selected = pos;
+                self.top = self.first_row(rows);
+            }
+            Action::Open => return self.run(app, Pending::Decode(self.selected)),
+            Action::StartWalk => {
+                let c = tv.call(self.call);
+                let target = match c.msgs.get(self.selected) {
+                    Some(m) if m.is_response() => Some(self.selected),
+                    _ => report::failing_response(c).map(|i| i as usize),
+                };
+                match target {
+                    Some(t) => {
+                        self.selected = t;
+                        let rows = self.rows(app, lbox);
+                        self.top = self.first_row(rows);
+                        return self.run(app, Pending::Walk(t));
+                    }
+                    None => app.info(
+                        "this call has no failing response; highlight a response to walk its \
+                         code's checklist",
+                    ),
+                }
+            }
+            Action::Export => return self.run(app, Pending::Export),
+            // Keys of the main view that a popup on top passed down.
+            Action::FocusSearch | Action::OpenPaste | Action::EditNote => return Reply::then(a),
+            _ => {}
+        }
+        Reply::stay()
+    }
+
+    /// Do `p` now if the call's messages are at hand, else ask for them
+    /// and do it when they come.
+    fn run(&mut self, app: &mut App, p: Pending) -> Reply {
+        let ready = app
+            .trace
+            .as_ref()
+            .is_some_and(|tv| tv.whole(self.call).is_some());
+        if ready {
+            self.pending = None;
+            return self.now(app, p);
+        }
+        // Not read yet, or reading failed before: (try) again.
+        self.pending = Some(p);
+        Reply::effects(app.read_call(self.call))
+    }
+
+    /// The messages came (or could not be read): go on.
+    pub fn resume(&mut self, app: &mut App, _now: u64) -> Reply {
+        let Some(p) = self.pending.take() else {
+            return Reply::stay();
+        };
+        let ready = app
+            .trace
+            .as_ref()
+            .is_some_and(|tv| tv.whole(self.call).is_some());
+        if ready {
+            self.now(app, p)
+        } else {
+            Reply::stay()
+        }
+    }
+
+    fn now(&mut self, app: &mut App, p: Pending) -> Reply {
+        let Some(tv) = app.trace.as_ref() else {
+            return Reply::stay();
+        };
+        let Some(c) = tv.whole(self.call) else {
+            return Reply::stay();
+        };
+        let msg = match p {
+            Pending::Export => {
+                let c = c.clone();
+                return Reply::effects(app.export_call(&c));
+            }
+            Pending::Decode(m) | Pending::Walk(m) => m,
+        };
+        let Some(bytes) = c.raw_of(msg as u32) else {
+            app.info(format!(
+                "message #{} could not be found again in the input",
+                msg + 1
+            ));
+            return Reply::stay();
+        };
+        let origin = format!(
+            "message #{} of call {}",
+            msg + 1,
+            report::clip(&c.call_id, 30)
+        );
+        let decoded = match crate::tui::decode::decode_bytes(app.kb, bytes, &origin) {
+            Ok(d) => d,
+            Err(e) => {
+                app.error(format!("message #{} does not decode: {e}", msg + 1));
+                return Reply::stay();
+            }
+        };
+        let code = decoded.code;
+        app.message = Some(decoded);
+        if let Some(code) = code {
+            app.select_code(code);
+        }
+        match p {
+            Pending::Walk(_) => match code.and_then(|c| app.walk_popup(c)) {
+                Some(w) => Reply::open(w),
+                None => {
+                    app.info(format!("message #{} has no checklist to walk", msg + 1));
+                    Reply::stay()
+                }
+            },
+            _ => Reply::open(super::Overlay::Message(super::message::MessageView::new())),
+        }
+    }
+
+    pub fn draw(&self, f: &mut Frame, app: &App, body: Rect) {
+        let Some(tv) = app.trace.as_ref() else {
+            return;
+        };
+        let t = tv.triage();
+        let c = tv.call(self.call);
+        f.render_widget(Clear, body);
+        let (lbox, fbox) = self.areas(app, body);
+        // The ladder.
+        let li = inner(lbox);
+        let ladder = Ladder::new(t, c, li.width as usize, app.theme.ascii);
+        let rows = (li.height as usize)
+            .saturating_sub(ladder.head.len())
+            .max(1);
+        let first = self.first_row(rows);
+        let fin = report::final_label(t, app.kb, c);
+        let id = report::clip(&c.call_id, 40);
+        let method = t.method_name(c.method).to_string();
+        let outcome = c.outcome.label();
+        let title = fit_title(
+            &[
+                (0, &["Call"]),
+                (2, &[id.as_str(), ""]),
+                (1, &[method.as_str()]),
+                (1, &[fin.as_str()]),
+                (1, &[outcome]),
+                (3, &["(b back)", ""]),
+            ],
+            (lbox.width as usize).saturating_sub(4),
+        );
+        let b = block(app, title, !self.findings_focus);
+        let b = with_position(app, b, first, rows as u16, c.msgs.len());
+        f.render_widget(b, lbox);
+        let head: Vec<Line> = ladder
+            .head
+            .iter()
+            .take(li.height as usize)
+            .map(|s| Line::styled(s.clone(), app.theme.dim()))
+            .collect();
+        put_lines(f, head.iter(), li);
+        let top = li.y + (head.len() as u16).min(li.height);
+        let area = Rect::new(li.x, top, li.width, li.bottom().saturating_sub(top));
+        let lines: Vec<Line> = (first..c.msgs.len().min(first + area.height as usize))
+            .map(|i| Line::raw(ladder.row(t, app.kb, c, i as u32)))
+            .collect();
+        put_lines(f, lines.iter(), area);
+        if self.selected >= first && self.selected < first + area.height as usize {
+            let y = area.y + (self.selected - first) as u16;
+            f.buffer_mut()
+                .set_style(Rect::new(area.x, y, area.width, 1), app.theme.selected());
+        }
+        // The facts and findings.
+        if fbox.height > 0 {
+            let fi = inner(fbox);
+            let lines = findings_lines(app, self, fi.width);
+            let title = format!("Facts and findings: {} (Tab)", c.findings.len());
+            let b = block(app, title, self.findings_focus);
+            let b = with_position(app, b, self.findings_scroll, fi.height, lines.len());
+            f.render_widget(b, fbox);
+            scrolled_ref(f, &lines, fi, self.findings_scroll);
+        }
+    }
+}
+
+/// The call's facts and findings laid out at `width`.
+fn findings_lines(app: &App, v: &CallView, width: u16) -> Vec<Line<'static>> {
+    let Some(tv) = app.trace.as_ref() else {
+        return Vec::new();
+    };
+    let t = tv.triage();
+    let c = tv.call(v.call);
+    let mut d: Vec<Block> = report::call::facts(t, app.kb, c)
+        .into_iter()
+        .map(|(k, v)| Block::Field(k, v))
+        .collect();
+    match tv.bytes_of(v.call) {
+        Some(CallBytes::Reading) => d.push(Block::Warning(format!(
+            "reading this call's messages again from {}...",
+            tv.data.source.label()
+        ))),
+        Some(CallBytes::Failed(e)) => d.push(Block::Warning(format!(
+            "its messages could not be read again: {}",
+            crate::sanitize::inline(e)
+        ))),
+        _ => {}
+    }
+    d.push(Block::Heading(format!("Findings: {}", c.findings.len())));
+    if c.findings.is_empty() {
+        d.push(Block::Para(
+            "none: nothing in this call matches a known problem.".into(),
+        ));
+    } else {
+        d.push(Block::Tree(
+            c.findings
+                .iter()
+                .map(|f| {
+                    let w = report::call::finding_words(c, f);
+                    let mut item = Item::bullet(format!("{} {}", w.head, w.basis));
+                    item.children = w.evidence.into_iter().map(Item::bullet).collect();
+                    item
+                })
+                .collect(),
+        ));
+    }
+    if let Some(fr) = report::failing_response(c) {
+        d.push(Block::Para(format!(
+            "#{} is the failing response: Enter on it shows it decoded, w walks its code's \
+             checklist with what it says for each step, e exports the call.",
+            fr + 1
+        )));
+    }
+    doc_lines(&d, width, app.theme, None).lines
+}

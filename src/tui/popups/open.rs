@@ -1,0 +1,268 @@
+//! The open prompt (`o`): type the path of a capture or log, Tab completes
+//! it from the directory (listed by the run loop, an effect: no I/O here),
+//! Enter reads it and shows its calls. Closing keeps the path for next
+//! time.
+
+use super::Reply;
+use crate::sanitize;
+use crate::tui::app::{App, Effect, Listing};
+use crate::tui::keymap::Action;
+use crate::tui::view::{block, centered, fold};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Clear;
+
+#[derive(Debug, Default)]
+pub struct OpenPrompt {
+    /// The path typed (the cursor is at its end).
+    pub text: String,
+    /// The names the last completion found, shown under the line:
+    /// (name, is a directory).
+    pub candidates: Vec<(String, bool)>,
+    /// Tab again after an ambiguous completion goes through the
+    /// candidates: the one shown.
+    cycle: Option<usize>,
+    /// The directory part of the text the candidates are in.
+    base: String,
+}
+
+/// Candidates listed under the line at most.
+const SHOWN: usize = 200;
+
+impl OpenPrompt {
+    pub fn new(text: String) -> OpenPrompt {
+        OpenPrompt {
+            text,
+            ..OpenPrompt::default()
+        }
+    }
+
+    /// The directory part of the text (up to its last `/`).
+    fn dir_part(&self) -> &str {
+        match self.text.rfind('/') {
+            Some(i) => &self.text[..=i],
+            None => "",
+        }
+    }
+
+    fn edited(&mut self) {
+        self.candidates.clear();
+        self.cycle = None;
+    }
+
+    pub fn handle(&mut self, app: &mut App, a: Action) -> Reply {
+        match a {
+            Action::Leave => Reply::close(),
+            Action::Open => {
+                let path = self.text.trim();
+                if path.is_empty() {
+                    app.info("type the path of a capture or log; Tab completes it");
+                    return Reply::stay();
+                }
+                let fx = app.open_path(path);
+                Reply {
+                    close: true,
+                    effects: fx,
+                    ..Reply::default()
+                }
+            }
+            Action::Complete => {
+                if self.candidates.len() > 1 {
+                    // Tab again: the next candidate.
+                    let i = self.cycle.map_or(0, |i| (i + 1) % self.candidates.len());
+                    self.cycle = Some(i);
+                    let (name, dir) = &self.candidates[i];
+                    self.text = format!("{}{name}{}", self.base, if *dir { "/" } else { "" });
+                    return Reply::stay();
+                }
+                Reply::effects(vec![Effect::ListDir(app.expand_home(&self.text))])
+            }
+            Action::Backspace => {
+                self.text.pop();
+                self.edited();
+                Reply::stay()
+            }
+            Action::DeleteToStart => {
+                self.text.clear();
+                self.edited();
+                Reply::stay()
+            }
+            Action::DeleteWord => {
+                // A path's word: back to the previous `/`.
+                let keep = self.text.trim_end_matches('/').len();
+                let cut = self.text[..keep].rfind('/').map_or(0, |i| i + 1);
+                self.text.truncate(cut);
+                self.edited();
+                Reply::stay()
+            }
+            _ => Reply::stay(),
+        }
+    }
+
+    /// A key for the line itself.
+    pub fn input(&mut self, ev: KeyEvent) -> Reply {
+        if let KeyCode::Char(c) = ev.code
+            && !ev
+                .modifiers
+                .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
+        {
+            self.text.push(c);
+            self.edited();
+        }
+        Reply::stay()
+    }
+
+    /// A bracketed paste: its first line.
+    pub fn paste(&mut self, text: &str) -> Reply {
+        self.text
+            .push_str(text.lines().next().unwrap_or("").trim_end());
+        self.edited();
+        Reply::stay()
+    }
+
+    /// The directory listing asked for by Tab; returns what to say.
+    pub fn listing(&mut self, home: Option<&str>, l: Listing) -> Option<String> {
+        if l.typed != expand(home, &self.text) {
+            // Typed on since: an answer to an older question.
+            return None;
+        }
+        if let Some(e) = l.error {
+            return Some(e);
+        }
+        let prefix = &self.text[self.dir_part().len()..];
+        match l.entries.len() {
+            0 => Some(format!(
+                "nothing starts with '{}' there",
+                sanitize::inline(prefix)
+            )),
+            1 => {
+                let (name, dir) = &l.entries[0];
+                self.text = format!("{}{name}{}", self.dir_part(), if *dir { "/" } else { "" });
+                self.edited();
+                None
+            }
+            n => {
+                let common = common_prefix(l.entries.iter().map(|(n, _)| n.as_str()));
+                if common.len() > prefix.len() {
+                    self.text = format!("{}{common}", self.dir_part());
+                }
+                self.base = self.dir_part().to_string();
+                self.candidates = l.entries;
+                self.cycle = None;
+                Some(format!("{n} candidates: Tab again goes through them"))
+            }
+        }
+    }
+
+    pub fn draw(&self, f: &mut Frame, app: &App, body: Rect) {
+        let h = (self.candidates.len().min(SHOWN) as u16)
+            .saturating_add(4)
+            .min(body.height);
+        let r = centered(body, 76, h.max(5));
+        f.render_widget(Clear, r);
+        let b = block(
+            app,
+            "Open a capture or log -- Tab completes, Enter reads it, Esc closes".into(),
+            true,
+        );
+        let inner = b.inner(r);
+        f.render_widget(b, r);
+        let t = app.theme;
+        let shown = sanitize::inline(&self.text);
+        // The end of a long path stays in view.
+        let room = (inner.width as usize).saturating_sub(8);
+        let len = shown.chars().count();
+        let tail: String = shown.chars().skip(len.saturating_sub(room)).collect();
+        let mut lines = vec![
+            Line::from(vec![
+                Span::styled("Path: ", t.label()),
+                Span::raw(fold(app, &tail)),
+                Span::styled(t.cursor(), t.label()),
+            ]),
+            Line::default(),
+        ];
+        // Columns as wide as the longest name (a screen wide at most).
+        let longest = self
+            .candidates
+            .iter()
+            .map(|(n, _)| sanitize::inline(n).chars().count() + 1)
+            .max()
+            .unwrap_or(1);
+        let col = longest.clamp(8, (inner.width as usize).max(9) - 1);
+        let cols = (inner.width as usize / (col + 1)).max(1);
+        for row in self.candidates.chunks(cols).take(SHOWN / cols) {
+            let mut spans = Vec::new();
+            for (i, (name, dir)) in row.iter().enumerate() {
+                let mut n: String = sanitize::inline(name)
+                    .chars()
+                    .take(col.saturating_sub(1))
+                    .collect();
+                if *dir {
+                    n.push('/');
+                }
+                let style = match self.cycle {
+                    Some(c) if self.candidates.get(c).is_some_and(|x| x.0 == *name) => t.selected(),
+                    _ if *dir => t.label(),
+                    _ => ratatui::style::Style::new(),
+                };
+                if i > 0 {
+                    spans.push(Span::raw(" "));
+                }
+                spans.push(Span::styled(format!("{:<col$}", fold(app, &n)), style));
+            }
+            lines.push(Line::from(spans));
+        }
+        if self.candidates.is_empty() {
+            lines.push(Line::styled(
+                "pcap, pcapng, gzip, PBX logs, sngrep or ngrep text, raw SIP",
+                t.dim(),
+            ));
+        }
+        crate::tui::view::put_lines(f, lines.iter(), inner);
+    }
+}
+
+/// `~/x` as `$HOME/x` (nothing else is expanded).
+pub fn expand(home: Option<&str>, path: &str) -> String {
+    match (home, path.strip_prefix('~')) {
+        (Some(h), Some(rest)) if rest.is_empty() || rest.starts_with('/') => format!("{h}{rest}"),
+        _ => path.to_string(),
+    }
+}
+
+/// The longest beginning all names share.
+fn common_prefix<'a>(mut names: impl Iterator<Item = &'a str>) -> String {
+    let Some(first) = names.next() else {
+        return String::new();
+    };
+    let mut len = first.len();
+    for n in names {
+        len = first
+            .char_indices()
+            .zip(n.chars())
+            .take_while(|((_, a), b)| a == b)
+            .last()
+            .map_or(0, |((i, a), _)| i + a.len_utf8())
+            .min(len);
+    }
+    first[..len].to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn common_prefixes() {
+        assert_eq!(common_prefix(["abc", "abd"].into_iter()), "ab");
+        assert_eq!(common_prefix(["x.pcap", "x.pcapng"].into_iter()), "x.pcap");
+        assert_eq!(common_prefix(["é1", "é2"].into_iter()), "é");
+        assert_eq!(common_prefix(["a", "b"].into_iter()), "");
+        assert_eq!(expand(Some("/home/u"), "~/x.pcap"), "/home/u/x.pcap");
+        assert_eq!(expand(Some("/home/u"), "~"), "/home/u");
+        assert_eq!(expand(Some("/home/u"), "~bob/x"), "~bob/x");
+        assert_eq!(expand(None, "~/x"), "~/x");
+    }
+}

@@ -1,0 +1,94 @@
+//! Helpers shared by the integration tests.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+/// The real captures beside the project root (`../shared/captures/`), or
+/// `None` with a printed "skipped" line when they are absent (a fresh
+/// clone); the project's own synthetic fixtures cover the same shapes.
+pub fn captures() -> Option<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/captures");
+    if dir.is_dir() {
+        Some(dir)
+    } else {
+        eprintln!(
+            "skipped: {} is absent (real captures live beside the project root)",
+            dir.display()
+        );
+        None
+    }
+}
+
+/// One file of the real captures (`sipnab/x.pcapng`), or `None` as
+/// [`captures`] says.
+pub fn capture(name: &str) -> Option<PathBuf> {
+    let path = captures()?.join(name);
+    if path.is_file() {
+        Some(path)
+    } else {
+        eprintln!("skipped: {} is absent", path.display());
+        None
+    }
+}
+
+/// Wait until `screen()` shows `needle`, then until it has settled (two
+/// reads 100 ms apart are equal), so that assertions on the rest of the
+/// screen never read a half-drawn frame on a busy machine. Panics with
+/// the last screen after `limit`.
+pub fn wait_for_screen(screen: impl Fn() -> String, needle: &str, limit: Duration) -> String {
+    let start = Instant::now();
+    loop {
+        let s = screen();
+        if s.contains(needle) {
+            std::thread::sleep(Duration::from_millis(100));
+            let again = screen();
+            if again == s || start.elapsed() > limit {
+                return again;
+            }
+            continue;
+        }
+        if start.elapsed() > limit {
+            panic!("timed out waiting for {needle:?}; screen:\n{s}");
+        }
+        std::thread::sleep(Duration::from_millis(30));
+    }
+}
+
+/// Every test file is a module of this one binary: a `tests/*.rs` file
+/// beside `tests/it/` would build (and link) as a binary of its own.
+#[test]
+fn every_test_file_is_a_module_of_the_one_binary() {
+    let tests = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests");
+    let stray: Vec<String> = std::fs::read_dir(&tests)
+        .expect("tests/")
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".rs"))
+        .collect();
+    assert!(
+        stray.is_empty(),
+        "move {stray:?} into tests/it/ and declare it in main.rs"
+    );
+    let main = std::fs::read_to_string(tests.join("it/main.rs")).expect("main.rs");
+    for e in std::fs::read_dir(tests.join("it")).expect("tests/it/") {
+        let name = e.expect("entry").file_name().to_string_lossy().into_owned();
+        if let Some(m) = name.strip_suffix(".rs").filter(|m| *m != "main") {
+            assert!(
+                main.lines().any(|l| l == format!("mod {m};")),
+                "tests/it/{name} is not declared in main.rs: its tests never run"
+            );
+        }
+    }
+}
+
+/// A key with no modifier, as the UI's update function receives it.
+pub fn key(code: crossterm::event::KeyCode) -> sipfix::tui::app::Msg {
+    use crossterm::event::{KeyEvent, KeyModifiers};
+    sipfix::tui::app::Msg::Key(KeyEvent::new(code, KeyModifiers::NONE))
+}
+
+/// Ctrl and a letter.
+pub fn ctrl(c: char) -> sipfix::tui::app::Msg {
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    sipfix::tui::app::Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL))
+}

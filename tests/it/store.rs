@@ -1,0 +1,689 @@
+//! File-system and multi-process tests of the notes store.
+//!
+//! Multi-process tests re-execute this test binary: the parent runs e.g.
+//! `<exe> --exact store::child_appender --nocapture` with `CHILD_DIR` (and friends)
+//! in the environment; the child tests do nothing unless those are set.
+
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use proptest::prelude::*;
+use sipfix::store::{DATA_FILE, LOCK_FILE, Op, StepState, Store, StoreError, TEMP_PREFIX};
+
+const CHILD_DIR: &str = "SIPFIX_STORE_TEST_CHILD_DIR";
+const CHILD_ID: &str = "SIPFIX_STORE_TEST_CHILD_ID";
+
+fn tempdir() -> tempfile::TempDir {
+    tempfile::tempdir().expect("create temp dir")
+}
+
+fn mode(p: &Path) -> u32 {
+    fs::metadata(p).expect("metadata").permissions().mode() & 0o777
+}
+
+/// Files in `dir` whose name starts with `notes.json.corrupt-`.
+fn set_aside_files(dir: &Path) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = fs::read_dir(dir)
+        .expect("read dir")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with("notes.json.corrupt-"))
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+/// Temp files of unfinished saves in `dir`.
+fn temp_files(dir: &Path) -> Vec<PathBuf> {
+    fs::read_dir(dir)
+        .expect("read dir")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with(TEMP_PREFIX))
+        })
+        .collect()
+}
+
+fn open(dir: &Path) -> Store {
+    Store::open(dir).expect("open store")
+}
+
+#[test]
+fn round_trip() {
+    let tmp = tempdir();
+    let mut s = open(tmp.path());
+    assert!(s.warning().is_none());
+    s.set_note(486, "callee busy\nline two \u{1F600}", 1_764_000_000_000);
+    s.set_step(486, 0, StepState::Done, 1_764_000_000_001);
+    s.set_step(486, 3, StepState::Failed, 1_764_000_000_002);
+    s.set_step(404, 1, StepState::Skipped, 1_764_000_000_003);
+    assert!(s.is_dirty());
+    s.save().expect("save");
+    assert!(!s.is_dirty());
+
+    let r = open(tmp.path());
+    assert_eq!(r.note(486), "callee busy\nline two \u{1F600}");
+    assert_eq!(r.step_state(486, 0), StepState::Done);
+    assert_eq!(r.step_state(486, 1), StepState::Todo);
+    assert_eq!(r.step_state(486, 3), StepState::Failed);
+    assert_eq!(r.step_state(404, 1), StepState::Skipped);
+    assert_eq!(r.codes_with_data(), vec![404, 486]);
+    assert_eq!(r.progress(486, 4), (1, 4));
+
+    let text = fs::read_to_string(tmp.path().join(DATA_FILE)).expect("read");
+    assert!(text.starts_with("{\n  \"schema_version\": 1,\n"), "{text}");
+    assert!(text.contains("\"486\": {"), "{text}");
+    assert!(text.contains("\"state\": \"failed\""), "{text}");
+    assert!(text.ends_with("}\n"));
+    assert_eq!(r.to_json().expect("to_json"), text);
+    assert!(temp_files(tmp.path()).is_empty());
+
+    // Saving with nothing new leaves the file alone.
+    let before = fs::metadata(tmp.path().join(DATA_FILE))
+        .expect("meta")
+        .modified()
+        .ok();
+    let mut r = r;
+    r.save().expect("save clean");
+    let after = fs::metadata(tmp.path().join(DATA_FILE))
+        .expect("meta")
+        .modified()
+        .ok();
+    assert_eq!(before, after);
+}
+
+#[test]
+fn permissions_are_private() {
+    let tmp = tempdir();
+    let dir = tmp.path().join("share").join("sipfix");
+    let mut s = open(&dir);
+    assert_eq!(mode(&dir), 0o700);
+    s.set_note(486, "x", 1);
+    s.save().expect("save");
+    assert_eq!(mode(&dir.join(DATA_FILE)), 0o600);
+    assert_eq!(mode(&dir.join(LOCK_FILE)), 0o600);
+
+    // A file made world-readable by hand is private again after a save.
+    fs::set_permissions(dir.join(DATA_FILE), fs::Permissions::from_mode(0o644)).expect("chmod");
+    s.set_note(486, "y", 2);
+    s.save().expect("save");
+    assert_eq!(mode(&dir.join(DATA_FILE)), 0o600);
+
+    Store::append_note_line(&dir, 487, "z", 3).expect("append");
+    assert_eq!(mode(&dir.join(DATA_FILE)), 0o600);
+}
+
+#[test]
+fn corrupt_file_is_set_aside_intact() {
+    let tmp = tempdir();
+    let data = tmp.path().join(DATA_FILE);
+    let garbage = b"{\n  \"schema_version\": 1,\n  \"codes\": {\"486\": \xff oops\n";
+    fs::write(&data, garbage).expect("write");
+
+    let mut s = open(tmp.path());
+    let warning = s.warning().expect("a warning").to_owned();
+    let aside = set_aside_files(tmp.path());
+    assert_eq!(aside.len(), 1);
+    assert_eq!(fs::read(&aside[0]).expect("read aside"), garbage);
+    assert!(warning.contains(&data.display().to_string()), "{warning}");
+    assert!(
+        warning.contains(&aside[0].display().to_string()),
+        "{warning}"
+    );
+    assert!(warning.contains("line 3"), "{warning}");
+    assert!(!data.exists(), "the unreadable file was moved, not copied");
+    assert!(s.codes_with_data().is_empty());
+
+    s.set_note(486, "fresh", 10);
+    s.save().expect("save");
+    assert_eq!(open(tmp.path()).note(486), "fresh");
+    assert_eq!(fs::read(&aside[0]).expect("read aside"), garbage);
+}
+
+#[test]
+fn file_corrupted_between_loads_is_set_aside_on_save() {
+    let tmp = tempdir();
+    let data = tmp.path().join(DATA_FILE);
+    let mut s = open(tmp.path());
+    s.set_note(486, "first", 10);
+    s.save().expect("save");
+
+    fs::write(&data, b"not json at all").expect("write");
+    s.set_note(404, "second", 20);
+    s.save().expect("save over a corrupt file");
+    let aside = set_aside_files(tmp.path());
+    assert_eq!(aside.len(), 1);
+    assert_eq!(fs::read(&aside[0]).expect("read aside"), b"not json at all");
+    assert!(s.warning().is_some_and(|w| w.contains("line 1")));
+
+    let r = open(tmp.path());
+    assert!(r.warning().is_none());
+    assert_eq!(r.note(486), "first");
+    assert_eq!(r.note(404), "second");
+}
+
+#[test]
+fn two_corrupt_files_in_the_same_millisecond_do_not_collide() {
+    let tmp = tempdir();
+    let data = tmp.path().join(DATA_FILE);
+    fs::write(&data, b"one").expect("write");
+    let _a = open(tmp.path());
+    fs::write(&data, b"two").expect("write");
+    let _b = open(tmp.path());
+    let mut got: Vec<Vec<u8>> = set_aside_files(tmp.path())
+        .iter()
+        .map(|p| fs::read(p).expect("read"))
+        .collect();
+    got.sort();
+    assert_eq!(got, vec![b"one".to_vec(), b"two".to_vec()]);
+}
+
+#[test]
+fn newer_schema_is_read_only_and_never_written() {
+    let tmp = tempdir();
+    let data = tmp.path().join(DATA_FILE);
+    let bytes = br#"{"schema_version": 2, "codes": {"486": {"note": {"text": "from the future", "updated_ms": 5}}}, "extra": true}"#;
+    fs::write(&data, bytes).expect("write");
+
+    let mut s = open(tmp.path());
+    assert_eq!(s.note(486), "from the future");
+    assert!(s.read_only_reason().is_some());
+    let w = s.warning().expect("warning");
+    assert!(
+        w.contains(&data.display().to_string()) && w.contains("schema_version 2"),
+        "{w}"
+    );
+
+    s.set_note(486, "edited", 10);
+    for _ in 0..2 {
+        match s.save() {
+            Err(e @ StoreError::ReadOnly { .. }) => {
+                assert_eq!(e.path(), data);
+                let msg = e.to_string();
+                assert!(
+                    msg.contains(&data.display().to_string()) && msg.contains("newer"),
+                    "{msg}"
+                );
+            }
+            other => panic!("expected ReadOnly, got {other:?}"),
+        }
+    }
+    assert!(s.is_dirty());
+    assert_eq!(s.note(486), "edited");
+    assert!(matches!(
+        Store::append_note_line(tmp.path(), 486, "more", 11),
+        Err(StoreError::ReadOnly { .. })
+    ));
+    assert_eq!(fs::read(&data).expect("read"), bytes);
+    assert!(temp_files(tmp.path()).is_empty());
+    assert!(set_aside_files(tmp.path()).is_empty());
+}
+
+#[test]
+fn newer_schema_appearing_mid_session_stops_saving() {
+    let tmp = tempdir();
+    let data = tmp.path().join(DATA_FILE);
+    let mut s = open(tmp.path());
+    s.set_note(486, "mine", 10);
+    s.save().expect("save");
+    let bytes = br#"{"schema_version": 3, "whatever": []}"#;
+    fs::write(&data, bytes).expect("write");
+    s.set_note(486, "mine, edited", 20);
+    assert!(matches!(s.save(), Err(StoreError::ReadOnly { .. })));
+    assert!(s.is_dirty());
+    assert_eq!(s.note(486), "mine, edited");
+    assert_eq!(fs::read(&data).expect("read"), bytes);
+}
+
+#[test]
+fn two_sessions_editing_different_codes_both_land() {
+    let tmp = tempdir();
+    let mut a = open(tmp.path());
+    let mut b = open(tmp.path());
+    a.set_note(486, "a's note", 100);
+    a.set_step(486, 0, StepState::Done, 100);
+    b.set_note(404, "b's note", 110);
+    b.set_step(404, 2, StepState::Failed, 110);
+    a.save().expect("save a");
+    b.save().expect("save b");
+    // b sees a's edits right after its save; a sees b's after its next one.
+    assert_eq!(b.note(486), "a's note");
+    a.save().expect("save a again");
+    for s in [&a, &b, &open(tmp.path())] {
+        assert_eq!(s.note(486), "a's note");
+        assert_eq!(s.note(404), "b's note");
+        assert_eq!(s.step_state(486, 0), StepState::Done);
+        assert_eq!(s.step_state(404, 2), StepState::Failed);
+        assert!(s.conflicts(486).is_empty() && s.conflicts(404).is_empty());
+    }
+}
+
+#[test]
+fn same_note_edited_in_two_sessions_keeps_the_loser() {
+    for a_saves_first in [true, false] {
+        let tmp = tempdir();
+        let mut a = open(tmp.path());
+        let mut b = open(tmp.path());
+        a.set_note(486, "older text from a", 100);
+        b.set_note(486, "newer text from b", 200);
+        if a_saves_first {
+            a.save().expect("save a");
+            b.save().expect("save b");
+        } else {
+            b.save().expect("save b");
+            a.save().expect("save a");
+        }
+        a.save().expect("sync a");
+        b.save().expect("sync b");
+        for s in [&a, &b, &open(tmp.path())] {
+            assert_eq!(s.note(486), "newer text from b");
+            let c = s.conflicts(486);
+            assert_eq!(c.len(), 1, "{c:?}");
+            assert_eq!(c[0].text, "older text from a");
+            assert_eq!(c[0].updated_ms, 100);
+            assert!(s.codes_with_data().contains(&486));
+        }
+    }
+}
+
+#[test]
+fn note_changed_by_one_session_only_is_taken_without_conflict() {
+    let tmp = tempdir();
+    let mut a = open(tmp.path());
+    a.set_note(486, "v1", 100);
+    a.save().expect("save");
+    let mut b = open(tmp.path());
+    b.set_note(486, "v2 by b", 200);
+    b.save().expect("save b");
+    // a never touched the note since it saved v1: b's text replaces it.
+    a.save().expect("sync a");
+    assert_eq!(a.note(486), "v2 by b");
+    // a edits on top of what it saw, with a clock behind b's: still taken.
+    a.set_note(486, "v3 by a", 150);
+    a.save().expect("save a");
+    b.save().expect("sync b");
+    assert_eq!(b.note(486), "v3 by a");
+    assert!(b.conflicts(486).is_empty());
+
+    // Both typing the same text is not a conflict.
+    a.set_note(486, "same", 300);
+    b.set_note(486, "same", 310);
+    a.save().expect("save a");
+    b.save().expect("save b");
+    assert!(b.conflicts(486).is_empty());
+}
+
+#[test]
+fn steps_merge_by_timestamp() {
+    let tmp = tempdir();
+    let mut a = open(tmp.path());
+    let mut b = open(tmp.path());
+    a.set_step(486, 0, StepState::Done, 100);
+    a.set_step(486, 1, StepState::Failed, 300);
+    b.set_step(486, 0, StepState::Skipped, 200);
+    b.set_step(486, 1, StepState::Done, 250);
+    b.save().expect("save b");
+    a.save().expect("save a");
+    b.save().expect("sync b");
+    for s in [&a, &b] {
+        assert_eq!(s.step_state(486, 0), StepState::Skipped);
+        assert_eq!(s.step_state(486, 1), StepState::Failed);
+    }
+
+    // A reset in one session clears steps set earlier in another, even ones
+    // it had not seen; a step set after the reset survives.
+    let mut c = open(tmp.path());
+    a.set_step(486, 2, StepState::Done, 400);
+    a.save().expect("save a");
+    c.set_step(486, 3, StepState::Done, 600);
+    c.reset_steps(486, 500);
+    c.set_step(486, 3, StepState::Done, 600);
+    c.save().expect("save c");
+    assert_eq!(c.step_state(486, 2), StepState::Todo);
+    assert_eq!(c.progress(486, 4), (1, 4));
+}
+
+/// Child side of `save_failure_keeps_edits_and_retries`: a file size limit
+/// (works as root too) makes writes fail with EFBIG, like a full disk.
+#[test]
+fn child_file_size_limit() {
+    let Some(dir) = std::env::var_os(CHILD_DIR) else {
+        return;
+    };
+    if std::env::var_os(CHILD_ID).is_none_or(|v| v != "fsize") {
+        return;
+    }
+    let dir = PathBuf::from(dir);
+    let data = dir.join(DATA_FILE);
+    let mut s = open(&dir);
+    s.set_note(486, "saved", 100);
+    s.save().expect("save");
+    let before = fs::read(&data).expect("read");
+
+    let set_limit = |bytes: libc::rlim_t| {
+        let mut lim = libc::rlimit {
+            rlim_cur: 0,
+            rlim_max: 0,
+        };
+        // SAFETY: getrlimit/setrlimit with a valid struct, in this child only.
+        unsafe {
+            assert_eq!(libc::getrlimit(libc::RLIMIT_FSIZE, &mut lim), 0);
+            lim.rlim_cur = bytes.min(lim.rlim_max);
+            assert_eq!(libc::setrlimit(libc::RLIMIT_FSIZE, &lim), 0);
+        }
+    };
+    // SAFETY: ignoring SIGXFSZ, as the binary does, so writes fail instead.
+    unsafe { libc::signal(libc::SIGXFSZ, libc::SIG_IGN) };
+    set_limit(64);
+    s.set_note(486, &"not yet saved ".repeat(20), 200);
+    s.set_step(486, 0, StepState::Done, 200);
+    let err = s.save().expect_err("save must fail");
+    let msg = err.to_string();
+    assert!(
+        matches!(err, StoreError::Io { op: Op::Save, .. }),
+        "{err:?}"
+    );
+    assert!(msg.contains("too large"), "{msg}");
+    assert!(msg.contains("kept in memory"), "{msg}");
+    assert!(!msg.contains('\n'));
+    assert!(s.is_dirty());
+    assert_eq!(s.step_state(486, 0), StepState::Done);
+    assert_eq!(fs::read(&data).expect("read"), before, "file untouched");
+    assert!(temp_files(&dir).is_empty(), "partial temp file left");
+    assert!(s.save().is_err(), "still failing");
+    let e =
+        Store::append_note_line(&dir, 486, &"x".repeat(200), 300).expect_err("append must fail");
+    assert!(e.to_string().contains("too large"), "{e}");
+
+    set_limit(libc::RLIM_INFINITY);
+    s.save().expect("retry succeeds");
+    assert!(!s.is_dirty());
+    let r = open(&dir);
+    assert_eq!(r.note(486), "not yet saved ".repeat(20));
+    assert_eq!(r.step_state(486, 0), StepState::Done);
+}
+
+#[test]
+fn save_failure_keeps_edits_and_retries() {
+    let tmp = tempdir();
+    let mut child = spawn_child("child_file_size_limit", tmp.path(), "fsize");
+    assert!(child.wait().expect("wait").success(), "the child failed");
+    assert!(open(tmp.path()).note(486).starts_with("not yet saved"));
+}
+
+#[test]
+fn save_failure_on_read_only_directory() {
+    let tmp = tempdir();
+    let mut s = open(tmp.path());
+    s.set_note(486, "saved", 100);
+    s.save().expect("save");
+    fs::set_permissions(tmp.path(), fs::Permissions::from_mode(0o500)).expect("chmod");
+    // Root (and some file systems) ignore permission bits: probe first.
+    let probe = tmp.path().join("probe");
+    if fs::write(&probe, b"").is_ok() {
+        let _ = fs::remove_file(&probe);
+        fs::set_permissions(tmp.path(), fs::Permissions::from_mode(0o700)).expect("chmod");
+        eprintln!(
+            "skipped: permission bits are not enforced here (running as root?); covered by save_failure_keeps_edits_and_retries"
+        );
+        return;
+    }
+    s.set_note(486, "pending", 200);
+    let err = s.save().expect_err("save must fail");
+    assert!(err.to_string().contains("Permission denied"), "{err}");
+    assert!(s.is_dirty());
+    // Reading still works without write access.
+    assert_eq!(open(tmp.path()).note(486), "saved");
+    fs::set_permissions(tmp.path(), fs::Permissions::from_mode(0o700)).expect("chmod");
+    s.save().expect("retry");
+    assert_eq!(open(tmp.path()).note(486), "pending");
+}
+
+#[test]
+fn unreadable_data_dir_is_an_error_naming_the_path() {
+    let tmp = tempdir();
+    let file = tmp.path().join("a-file");
+    fs::write(&file, b"").expect("write");
+    let err = Store::open(&file.join("sipfix")).expect_err("cannot create under a file");
+    assert!(
+        err.to_string().contains(&file.display().to_string()),
+        "{err}"
+    );
+    let err = Store::open(&file).expect_err("a file is not a directory");
+    assert!(
+        err.to_string().contains(&file.display().to_string()),
+        "{err}"
+    );
+}
+
+#[test]
+fn append_note_line_appends_lines() {
+    let tmp = tempdir();
+    assert_eq!(
+        Store::append_note_line(tmp.path(), 486, "one", 10).expect("append"),
+        None
+    );
+    Store::append_note_line(tmp.path(), 486, "two\n", 11).expect("append");
+    let mut s = open(tmp.path());
+    assert_eq!(s.note(486), "one\ntwo");
+    // A session that did not touch the note picks appended lines up on save.
+    Store::append_note_line(tmp.path(), 486, "three", 12).expect("append");
+    s.save().expect("save");
+    assert_eq!(s.note(486), "one\ntwo\nthree");
+
+    fs::write(tmp.path().join(DATA_FILE), b"[garbage").expect("write");
+    let w = Store::append_note_line(tmp.path(), 486, "four", 13).expect("append");
+    assert!(w.is_some_and(|w| w.contains("corrupt-")));
+    assert_eq!(open(tmp.path()).note(486), "four");
+}
+
+// ---- multi-process ----------------------------------------------------------
+
+fn spawn_child(test: &str, dir: &Path, id: &str) -> Child {
+    Command::new(std::env::current_exe().expect("current exe"))
+        .args([
+            "--exact",
+            &format!("store::{test}"),
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env(CHILD_DIR, dir)
+        .env(CHILD_ID, id)
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("spawn child")
+}
+
+const APPENDERS: usize = 8;
+const LINES_EACH: usize = 20;
+
+/// Child side of `concurrent_appenders_lose_nothing`.
+#[test]
+fn child_appender() {
+    let (Some(dir), Some(id)) = (std::env::var_os(CHILD_DIR), std::env::var_os(CHILD_ID)) else {
+        return;
+    };
+    let id = id.to_string_lossy().into_owned();
+    for i in 0..LINES_EACH {
+        Store::append_note_line(
+            Path::new(&dir),
+            486,
+            &format!("child {id} line {i}"),
+            sipfix::store::now_ms(),
+        )
+        .expect("append");
+    }
+}
+
+#[test]
+fn concurrent_appenders_lose_nothing() {
+    let tmp = tempdir();
+    let children: Vec<Child> = (0..APPENDERS)
+        .map(|id| spawn_child("child_appender", tmp.path(), &id.to_string()))
+        .collect();
+    for mut c in children {
+        assert!(c.wait().expect("wait").success(), "a child failed");
+    }
+    let s = open(tmp.path());
+    let lines: Vec<&str> = s.note(486).lines().collect();
+    assert_eq!(lines.len(), APPENDERS * LINES_EACH, "{lines:?}");
+    for id in 0..APPENDERS {
+        for i in 0..LINES_EACH {
+            assert!(
+                lines.contains(&format!("child {id} line {i}").as_str()),
+                "missing child {id} line {i}"
+            );
+        }
+    }
+    assert!(s.warning().is_none());
+}
+
+const PAYLOAD_LINES: usize = 20000;
+
+fn payload(generation: u64) -> String {
+    let line = format!("generation {generation:08}\n");
+    line.repeat(PAYLOAD_LINES)
+}
+
+/// Child side of `killed_mid_save_leaves_old_or_new_file`: saves forever.
+#[test]
+fn child_save_loop() {
+    let Some(dir) = std::env::var_os(CHILD_DIR) else {
+        return;
+    };
+    if std::env::var_os(CHILD_ID).is_none_or(|v| v != "saver") {
+        return;
+    }
+    let mut s = Store::open(Path::new(&dir)).expect("open");
+    let mut generation: u64 = s
+        .note(486)
+        .lines()
+        .next()
+        .and_then(|l| l.strip_prefix("generation "))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0);
+    loop {
+        generation += 1;
+        let now = sipfix::store::now_ms();
+        s.set_note(486, &payload(generation), now);
+        s.set_note(487, &payload(generation), now);
+        s.set_step(486, (generation % 4) as usize, StepState::Done, now);
+        s.save().expect("save");
+    }
+}
+
+#[test]
+fn killed_mid_save_leaves_old_or_new_file() {
+    let tmp = tempdir();
+    let data = tmp.path().join(DATA_FILE);
+    let mut last_seen = 0u64;
+    let mut killed_while_writing = 0;
+    for (run, delay_ms) in [40u64, 90, 150, 230, 350, 500, 20, 60, 120, 250]
+        .into_iter()
+        .enumerate()
+    {
+        // Every other run waits for the child to be inside a write (its temp
+        // file exists) and kills it there; the others kill at a fixed delay.
+        let aim_at_write = run % 2 == 1;
+        if aim_at_write {
+            for t in temp_files(tmp.path()) {
+                let _ = fs::remove_file(t);
+            }
+        }
+        let mut child = spawn_child("child_save_loop", tmp.path(), "saver");
+        std::thread::sleep(Duration::from_millis(delay_ms));
+        if aim_at_write {
+            let deadline = std::time::Instant::now() + Duration::from_secs(3);
+            while temp_files(tmp.path()).is_empty() && std::time::Instant::now() < deadline {
+                std::hint::spin_loop();
+            }
+        }
+        child.kill().expect("SIGKILL the child");
+        child.wait().expect("reap");
+        if !temp_files(tmp.path()).is_empty() {
+            killed_while_writing += 1;
+        }
+
+        if !data.exists() {
+            continue; // killed before its first save
+        }
+        let bytes = fs::read(&data).expect("read");
+        assert!(
+            serde_json::from_slice::<serde_json::Value>(&bytes).is_ok(),
+            "torn notes.json after {delay_ms} ms"
+        );
+        // Opening ignores a leftover temp file and sees a whole generation.
+        let s = open(tmp.path());
+        assert!(s.warning().is_none(), "{:?}", s.warning());
+        let note = s.note(486);
+        let generation: u64 = note
+            .lines()
+            .next()
+            .and_then(|l| l.strip_prefix("generation "))
+            .and_then(|n| n.parse().ok())
+            .expect("a generation line");
+        assert_eq!(note, payload(generation), "note is one whole generation");
+        assert_eq!(s.note(487), note, "both codes from the same save");
+        assert!(
+            generation >= last_seen,
+            "went back from {last_seen} to {generation}"
+        );
+        last_seen = generation;
+    }
+    eprintln!(
+        "killed_mid_save: last generation {last_seen}, {killed_while_writing} kills left a temp file"
+    );
+    assert!(
+        last_seen > 0,
+        "the child never managed to save; the test proved nothing"
+    );
+    assert!(
+        killed_while_writing > 0,
+        "no kill landed inside a write; the test proved less than it claims"
+    );
+    assert!(set_aside_files(tmp.path()).is_empty());
+
+    // Later sessions save fine over whatever temp file was left.
+    let mut s = open(tmp.path());
+    s.set_note(100, "after the crashes", sipfix::store::now_ms());
+    s.save().expect("save after crashes");
+    assert_eq!(open(tmp.path()).note(100), "after the crashes");
+    assert!(
+        temp_files(tmp.path()).is_empty(),
+        "stale temp files are removed"
+    );
+}
+
+// ---- arbitrary file contents ------------------------------------------------
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    #[test]
+    fn any_file_content_opens_without_panic_and_survives(bytes in prop::collection::vec(any::<u8>(), 0..512)) {
+        let tmp = tempdir();
+        let data = tmp.path().join(DATA_FILE);
+        fs::write(&data, &bytes).expect("write");
+        match Store::open(tmp.path()) {
+            Ok(s) => {
+                let aside = set_aside_files(tmp.path());
+                if s.warning().is_some() && s.read_only_reason().is_none() {
+                    prop_assert_eq!(aside.len(), 1);
+                    prop_assert_eq!(fs::read(&aside[0]).expect("read"), bytes);
+                    prop_assert!(!data.exists());
+                } else {
+                    prop_assert!(aside.is_empty());
+                    prop_assert_eq!(fs::read(&data).expect("read"), bytes);
+                }
+            }
+            Err(_) => prop_assert_eq!(fs::read(&data).expect("read"), bytes),
+        }
+    }
+}

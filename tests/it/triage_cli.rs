@@ -1,0 +1,333 @@
+//! `sipfix triage` as a user runs it, on synthetic captures written to a
+//! temporary directory (no `../shared` needed).
+
+use sipfix::trace::synth;
+use sipfix::trace::testkit::{request, response, sdp};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+fn sipfix_in(args: &[&str], lang: &str, stdin: Option<&[u8]>) -> Output {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_sipfix"));
+    c.args(args)
+        .env("LANG", lang)
+        .env_remove("LC_ALL")
+        .env_remove("LC_CTYPE")
+        .env_remove("NO_COLOR")
+        .env(
+            "SIPFIX_DATA_DIR",
+            std::env::temp_dir().join("sipfix-triage-cli-unused"),
+        )
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = c.spawn().expect("run sipfix");
+    {
+        let mut i = child.stdin.take().unwrap();
+        if let Some(b) = stdin {
+            i.write_all(b).unwrap();
+        }
+    }
+    child.wait_with_output().unwrap()
+}
+
+fn sipfix(args: &[&str]) -> Output {
+    sipfix_in(args, "C.UTF-8", None)
+}
+
+fn out(o: &Output) -> String {
+    String::from_utf8(o.stdout.clone()).expect("UTF-8")
+}
+
+fn err(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+const A: &str = "10.0.0.1:5060";
+const B: &str = "10.0.0.2:5060";
+const C: &str = "10.0.0.3:5060";
+
+/// Three calls: answered, busy (486) and a 503 with Retry-After.
+fn capture() -> Vec<u8> {
+    let t = |ms: i64| 1_709_294_400_000_000_000 + ms * 1_000_000;
+    let pkt = |s: &str, d: &str, m: &str| synth::eth(&synth::udp_ip(s, d, m.as_bytes()));
+    let mut f = Vec::new();
+    let inv = request("INVITE", "ok-1", 1, "z9hG4bKa", None, &[], &sdp("0 8"));
+    f.push((t(0), pkt(A, B, &inv)));
+    f.push((t(5), pkt(B, A, &response(&inv, 180, Some("b"), &[]))));
+    f.push((t(900), pkt(B, A, &response(&inv, 200, Some("b"), &[]))));
+    f.push((
+        t(910),
+        pkt(
+            A,
+            B,
+            &request("ACK", "ok-1", 1, "z9hG4bKack", Some("b"), &[], ""),
+        ),
+    ));
+    let inv = request("INVITE", "busy-1", 1, "z9hG4bKb", None, &[], &sdp("0"));
+    f.push((t(1000), pkt(A, B, &inv)));
+    f.push((t(1500), pkt(B, A, &response(&inv, 486, Some("c"), &[]))));
+    let inv = request("INVITE", "fail-1", 1, "z9hG4bKc", None, &[], &sdp("0"));
+    f.push((t(2000), pkt(A, C, &inv)));
+    f.push((
+        t(2010),
+        pkt(
+            C,
+            A,
+            &response(
+                &inv,
+                503,
+                Some("d"),
+                &["Retry-After: 120", "Reason: Q.850;cause=34"],
+            ),
+        ),
+    ));
+    synth::pcap(1, &f)
+}
+
+fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, bytes).unwrap();
+    p
+}
+
+#[test]
+fn default_report_text_fits_80_columns_and_ascii_without_utf8() {
+    let d = tempfile::tempdir().unwrap();
+    let f = write(d.path(), "x.pcap", &capture());
+    let f = f.to_str().unwrap();
+    let o = sipfix(&["triage", f]);
+    assert!(o.status.success(), "{}", err(&o));
+    let s = out(&o);
+    assert!(s.lines().all(|l| l.chars().count() <= 80), "{s}");
+    assert!(
+        s.contains("pcap (Ethernet); 8 packets or entries, 8 SIP messages"),
+        "{s}"
+    );
+    assert!(s.contains("answered 1, failed 1, user 1, pending 0"), "{s}");
+    assert!(
+        s.contains("503 Service Unavailable to INVITE, from 10.0.0.3:5060"),
+        "{s}"
+    );
+    assert!(s.contains("RFC 6076: SER 33.3%"), "{s}");
+    // No UTF-8 locale: ASCII only (the RFC section sign folded).
+    let o = sipfix_in(&["triage", f, "--call", "fail-1"], "C", None);
+    let s = out(&o);
+    assert!(o.status.success(), "{}", err(&o));
+    assert!(s.is_ascii(), "{s}");
+    assert!(s.contains("RFC 3261 sec. 21.5.4"), "{s}");
+    assert!(s.contains("|<-"), "{s}");
+    let o = sipfix_in(&["triage", f, "--call", "fail-1"], "C.UTF-8", None);
+    assert!(out(&o).contains('│'));
+}
+
+#[test]
+fn filters_csv_markdown_and_stdin() {
+    let d = tempfile::tempdir().unwrap();
+    let f = write(d.path(), "x.pcap", &capture());
+    let f = f.to_str().unwrap();
+    let o = sipfix(&["triage", f, "--csv", "--code", "4xx"]);
+    assert!(o.status.success(), "{}", err(&o));
+    let csv = out(&o);
+    let rows: Vec<&str> = csv.split("\r\n").filter(|l| !l.is_empty()).collect();
+    assert_eq!(rows.len(), 2, "{csv}");
+    assert!(rows[1].starts_with("busy-1,INVITE,"), "{csv}");
+    let o = sipfix(&["triage", f, "--json", "--failed", "--peer", "10.0.0.3"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["calls"].as_array().unwrap().len(), 1);
+    assert_eq!(v["summary"]["total_calls"], 3);
+    assert_eq!(v["summary"]["filtered"], true);
+    assert_eq!(v["calls"][0]["final_reason"], "Service Unavailable");
+    let o = sipfix(&["triage", f, "--markdown"]);
+    let md = out(&o);
+    assert!(md.starts_with("## SIP triage: "), "{md}");
+    assert!(md.contains("| Calls | Final | Method | Peer | Finding | Example Call-IDs |"));
+    // Standard input.
+    let o = sipfix_in(&["triage", "-", "--json"], "C.UTF-8", Some(&capture()));
+    assert!(o.status.success(), "{}", err(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["summary"]["calls"], 3);
+    assert_eq!(v["source"]["files"][0], "-");
+}
+
+#[test]
+fn export_pcap_writes_the_selected_calls() {
+    let d = tempfile::tempdir().unwrap();
+    let f = write(d.path(), "x.pcap", &capture());
+    let outp = d.path().join("busy.pcap");
+    let o = sipfix(&[
+        "triage",
+        f.to_str().unwrap(),
+        "--code",
+        "486",
+        "--export-pcap",
+        outp.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", err(&o));
+    assert!(err(&o).contains("wrote 2 packets of 1 call"), "{}", err(&o));
+    // Read back: only the busy call.
+    let o = sipfix(&["triage", outp.to_str().unwrap(), "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let ids: Vec<&str> = v["calls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["call_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, vec!["busy-1"]);
+}
+
+#[test]
+fn bad_input_is_one_line_and_exit_2() {
+    let d = tempfile::tempdir().unwrap();
+    let f = write(d.path(), "notes.txt", b"hello, this is not a capture\n");
+    let o = sipfix(&["triage", f.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2), "{}", err(&o));
+    let e = err(&o);
+    assert_eq!(e.lines().count(), 1, "{e}");
+    assert!(e.contains("accepted formats"), "{e}");
+    assert!(out(&o).is_empty());
+    for args in [
+        vec!["--code", "abc"],
+        vec!["--peer", "nowhere"],
+        vec!["--method", "IN VITE"],
+    ] {
+        let cap = write(d.path(), "x.pcap", &capture());
+        let mut a = vec!["triage", cap.to_str().unwrap()];
+        a.extend(args.iter());
+        let o = sipfix(&a);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", err(&o));
+        assert_eq!(err(&o).lines().count(), 1, "{}", err(&o));
+    }
+    // A missing file: a run-time failure.
+    let o = sipfix(&["triage", d.path().join("missing.pcap").to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1), "{}", err(&o));
+}
+
+#[test]
+fn a_capture_without_sip_says_so() {
+    let d = tempfile::tempdir().unwrap();
+    let rtp = synth::eth(&synth::udp_ip(A, B, &[0x80, 0x00, 0x01, 0x02, 0, 0, 0, 0]));
+    let f = write(
+        d.path(),
+        "rtp.pcap",
+        &synth::pcap(1, &[(1_000_000_000, rtp)]),
+    );
+    let o = sipfix(&["triage", f.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", err(&o));
+    assert!(out(&o).contains("No SIP messages found"), "{}", out(&o));
+}
+
+#[test]
+fn unknown_call_and_control_characters() {
+    let d = tempfile::tempdir().unwrap();
+    let t0 = 1_709_294_400_000_000_000i64;
+    let inv = request("INVITE", "evil\x1b[2J", 1, "z9hG4bKe", None, &[], "");
+    let resp = response(
+        &inv,
+        480,
+        Some("x"),
+        &["Reason: SIP;cause=480;text=\"\x1b]0;owned\x07\""],
+    );
+    let f = write(
+        d.path(),
+        "evil.pcap",
+        &synth::pcap(
+            1,
+            &[
+                (t0, synth::eth(&synth::udp_ip(A, B, inv.as_bytes()))),
+                (
+                    t0 + 1_000_000,
+                    synth::eth(&synth::udp_ip(B, A, resp.as_bytes())),
+                ),
+            ],
+        ),
+    );
+    let f = f.to_str().unwrap();
+    let o = sipfix(&["triage", f]);
+    let s = out(&o);
+    assert!(!s.contains('\x1b'), "{s:?}");
+    assert!(s.contains("evil\\e[2J"), "{s}");
+    let o = sipfix(&["triage", f, "--call", "evil"]);
+    let s = out(&o);
+    assert!(o.status.success(), "{}", err(&o));
+    assert!(!s.contains('\x1b') && !s.contains('\x07'), "{s:?}");
+    let o = sipfix(&["triage", f, "--json"]);
+    assert!(!o.stdout.contains(&0x1b), "JSON escapes controls");
+    let o = sipfix(&["triage", f, "--call", "nope"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        err(&o).contains("no call with Call-ID 'nope' among the 1 calls"),
+        "{}",
+        err(&o)
+    );
+}
+
+#[test]
+fn the_call_view_explains_the_failing_response_as_explain_does() {
+    let d = tempfile::tempdir().unwrap();
+    let f = write(d.path(), "x.pcap", &capture());
+    let inv = request("INVITE", "fail-1", 1, "z9hG4bKc", None, &[], &sdp("0"));
+    let resp = response(
+        &inv,
+        503,
+        Some("d"),
+        &["Retry-After: 120", "Reason: Q.850;cause=34"],
+    );
+    for lang in ["C.UTF-8", "C"] {
+        let explain = sipfix_in(&["explain", "-"], lang, Some(resp.as_bytes()));
+        assert!(explain.status.success(), "{}", err(&explain));
+        let call = sipfix_in(
+            &["triage", f.to_str().unwrap(), "--call", "fail-1"],
+            lang,
+            None,
+        );
+        let (e, c) = (out(&explain), out(&call));
+        assert!(e.len() > 500, "{e}");
+        assert!(
+            c.contains(&e),
+            "{lang}: the explanation\n{e}\nis not in\n{c}"
+        );
+    }
+}
+
+#[test]
+fn a_file_argument_opens_the_ui_and_bad_ones_are_refused_before_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let cap = dir.path().join("trunk.pcap");
+    std::fs::write(
+        &cap,
+        sipfix::trace::testkit::pcap(&sipfix::trace::testkit::trunk()),
+    )
+    .unwrap();
+    let cap = cap.to_str().unwrap();
+    // A good capture reaches the UI, which wants a terminal (not a pipe).
+    let o = sipfix(&[cap]);
+    assert_eq!(o.status.code(), Some(2), "{}", err(&o));
+    assert!(err(&o).contains("needs a terminal"), "{}", err(&o));
+    let o = sipfix(&["triage", cap, "--tui", "--code", "5xx"]);
+    assert!(err(&o).contains("needs a terminal"), "{}", err(&o));
+    // Bad input says so on one line, before any UI.
+    let o = sipfix(&["/nonexistent/x.pcap"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(
+        err(&o).trim(),
+        "sipfix: cannot read /nonexistent/x.pcap: No such file or directory (os error 2)"
+    );
+    let toml = concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml");
+    let o = sipfix(&[toml]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(err(&o).contains("not a capture or SIP log"), "{}", err(&o));
+    let o = sipfix(&["triage", cap, "--tui", "--code", "abc"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(err(&o).contains("not a final code filter"), "{}", err(&o));
+    let o = sipfix(&["triage", "-", "--tui"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(err(&o).contains("save the trace to a file"), "{}", err(&o));
+    let o = sipfix(&["triage", cap, "--tui", "--json"]);
+    assert_eq!(o.status.code(), Some(2));
+    // A code stays a code.
+    let o = sipfix(&["486"]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(out(&o).contains("486 Busy Here"));
+}

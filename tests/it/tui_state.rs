@@ -1,0 +1,966 @@
+//! Key sequences through the pure update function: no terminal involved.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use sipfix::kb::Kb;
+use sipfix::store::{StepState, Store};
+use sipfix::tui::app::{App, Effect, Msg};
+use sipfix::tui::layout::Focus;
+use sipfix::tui::popups::Overlay;
+use sipfix::tui::theme::Theme;
+
+struct Harness {
+    app: App,
+    now: u64,
+    dir: tempfile::TempDir,
+    effects: Vec<Effect>,
+}
+
+impl Harness {
+    fn new() -> Harness {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let mut app = App::new(
+            Kb::embedded(),
+            Some(store),
+            None,
+            Theme {
+                color: false,
+                ascii: false,
+            },
+        );
+        app.handle(Msg::Resize(80, 24), 0);
+        Harness {
+            app,
+            now: 1_700_000_000_000,
+            dir,
+            effects: Vec::new(),
+        }
+    }
+
+    fn send(&mut self, msg: Msg) {
+        self.now += 10;
+        let fx = self.app.handle(msg, self.now);
+        for e in &fx {
+            if *e == Effect::Save {
+                self.app.store.as_mut().unwrap().save().unwrap();
+            }
+        }
+        self.effects.extend(fx);
+    }
+
+    fn key(&mut self, code: KeyCode) {
+        self.send(crate::common::key(code));
+    }
+
+    fn ctrl(&mut self, c: char) {
+        self.send(crate::common::ctrl(c));
+    }
+
+    fn keys(&mut self, s: &str) {
+        for c in s.chars() {
+            self.key(KeyCode::Char(c));
+        }
+    }
+
+    fn tick_after(&mut self, ms: u64) {
+        self.now += ms;
+        let fx = self.app.handle(Msg::Tick, self.now);
+        for e in &fx {
+            if *e == Effect::Save {
+                self.app.store.as_mut().unwrap().save().unwrap();
+            }
+        }
+        self.effects.extend(fx);
+    }
+
+    /// Open `code` through the search line.
+    fn open(&mut self, code: u16) {
+        self.keys("/");
+        self.ctrl('u');
+        self.keys(&code.to_string());
+        self.key(KeyCode::Enter);
+        assert_eq!(self.app.current(), Some(code));
+    }
+
+    fn reopened(&self) -> Store {
+        Store::open(self.dir.path()).unwrap()
+    }
+}
+
+#[test]
+fn search_busy_then_enter_selects_486() {
+    let mut h = Harness::new();
+    h.keys("/busy");
+    assert!(h.app.searching);
+    h.key(KeyCode::Enter);
+    assert_eq!(h.app.current(), Some(486));
+    assert!(!h.app.searching);
+    assert_eq!(h.app.focus, Focus::Detail);
+}
+
+#[test]
+fn exact_number_is_first() {
+    let mut h = Harness::new();
+    h.keys("/603");
+    assert_eq!(h.app.hits[0].code, 603);
+}
+
+#[test]
+fn q_and_letters_type_in_the_search_line() {
+    let mut h = Harness::new();
+    h.keys("/q");
+    assert_eq!(h.app.query, "q");
+    assert!(!h.effects.contains(&Effect::Quit));
+    h.key(KeyCode::Esc);
+    assert_eq!(h.app.query, "q", "Esc keeps the query");
+    assert!(!h.app.searching);
+    h.keys("q");
+    assert!(h.effects.contains(&Effect::Quit));
+}
+
+#[test]
+fn pin_202_then_open_501_shows_the_comparison() {
+    let mut h = Harness::new();
+    h.open(202);
+    h.keys("c");
+    assert_eq!(h.app.pinned, Some(202));
+    h.open(501);
+    let doc = h.app.compare_doc().expect("a comparison");
+    assert_eq!(
+        doc[0],
+        sipfix::doc::Block::Title("SIP 202 Accepted vs 501 Not Implemented".into())
+    );
+    h.keys("x");
+    assert_eq!(h.app.pinned, Some(501));
+    assert_eq!(h.app.current(), Some(202));
+    h.keys("C");
+    assert_eq!(h.app.pinned, None);
+    assert!(h.app.compare_doc().is_none());
+}
+
+#[test]
+fn space_toggles_a_step_and_the_store_records_it() {
+    let mut h = Harness::new();
+    h.open(486);
+    assert_eq!(h.app.focus, Focus::Detail);
+    h.keys("]]");
+    assert_eq!(h.app.step_cursor, Some(1));
+    h.keys(" ");
+    assert!(h.effects.contains(&Effect::Save));
+    assert_eq!(h.reopened().step_state(486, 1), StepState::Done);
+    h.keys(" ");
+    assert_eq!(h.reopened().step_state(486, 1), StepState::Todo);
+}
+
+#[test]
+fn walk_through_marks_steps_and_shows_progress() {
+    let mut h = Harness::new();
+    h.open(480);
+    h.key(KeyCode::Esc);
+    h.keys("w");
+    assert!(matches!(h.app.overlay(), Some(Overlay::Walk(w)) if w.step == 0));
+    h.keys("d");
+    h.keys("s");
+    h.keys("f");
+    let s = h.reopened();
+    assert_eq!(s.step_state(480, 0), StepState::Done);
+    assert_eq!(s.step_state(480, 1), StepState::Skipped);
+    assert_eq!(s.step_state(480, 2), StepState::Failed);
+    assert_eq!(h.app.progress(480).0, 2);
+    h.keys("k");
+    assert!(
+        matches!(h.app.overlay(), Some(Overlay::Walk(w)) if w.step == 2),
+        "{:?}",
+        h.app.overlay()
+    );
+    h.keys("u");
+    assert_eq!(h.reopened().step_state(480, 2), StepState::Todo);
+    // Reset needs R twice; any other key in between disarms it.
+    h.keys("R");
+    h.keys("j");
+    h.keys("R");
+    assert_eq!(
+        h.reopened().step_state(480, 0),
+        StepState::Done,
+        "one R resets nothing"
+    );
+    h.keys("R");
+    assert_eq!(h.reopened().step_state(480, 0), StepState::Todo);
+    h.key(KeyCode::Esc);
+    assert!(h.app.overlay().is_none());
+}
+
+#[test]
+fn note_is_saved_on_esc() {
+    let mut h = Harness::new();
+    h.open(486);
+    h.keys("n");
+    assert!(matches!(h.app.overlay(), Some(Overlay::Note(n)) if n.code == 486));
+    h.keys("carrier X sends 486 for DND");
+    h.key(KeyCode::Enter);
+    h.keys("q is just a letter here");
+    assert!(!h.effects.contains(&Effect::Quit));
+    h.key(KeyCode::Esc);
+    assert!(h.app.overlay().is_none());
+    assert_eq!(
+        h.reopened().note(486),
+        "carrier X sends 486 for DND\nq is just a letter here"
+    );
+}
+
+#[test]
+fn typing_is_saved_after_a_pause_not_only_on_close() {
+    let mut h = Harness::new();
+    h.open(603);
+    h.keys("n");
+    h.keys("draft");
+    h.tick_after(300);
+    assert_eq!(h.reopened().note(603), "", "not yet: still typing");
+    h.tick_after(1000);
+    assert_eq!(h.reopened().note(603), "draft");
+    assert!(
+        matches!(h.app.overlay(), Some(Overlay::Note(_))),
+        "editor stays open"
+    );
+}
+
+#[test]
+fn ctrl_c_in_the_editor_saves_and_quits() {
+    let mut h = Harness::new();
+    h.open(404);
+    h.keys("n");
+    h.keys("unsaved");
+    h.ctrl('c');
+    assert!(h.effects.contains(&Effect::Quit));
+    assert_eq!(h.reopened().note(404), "unsaved");
+}
+
+#[test]
+fn notes_are_found_by_search() {
+    let mut h = Harness::new();
+    h.open(503);
+    h.keys("n");
+    h.keys("zorblax trunk maintenance");
+    h.key(KeyCode::Esc);
+    h.keys("/");
+    h.ctrl('u');
+    h.keys("zorblax");
+    assert_eq!(
+        h.app.hits.iter().map(|x| x.code).collect::<Vec<_>>(),
+        vec![503]
+    );
+}
+
+#[test]
+fn related_codes_are_jumpable_and_back_returns() {
+    let mut h = Harness::new();
+    h.open(486);
+    let related = Kb::embedded().get(486).unwrap().related.clone();
+    assert!(!related.is_empty());
+    h.keys("r");
+    assert!(matches!(h.app.overlay(), Some(Overlay::Related(_))));
+    h.key(KeyCode::Enter);
+    assert_eq!(h.app.current(), Some(related[0]));
+    h.keys("b");
+    assert_eq!(h.app.current(), Some(486));
+}
+
+#[test]
+fn tab_cycles_panes_and_esc_returns_to_the_list() {
+    let mut h = Harness::new();
+    assert_eq!(h.app.focus, Focus::List);
+    h.key(KeyCode::Tab);
+    assert_eq!(h.app.focus, Focus::Detail);
+    h.key(KeyCode::Tab);
+    assert_eq!(h.app.focus, Focus::Compare);
+    assert!(
+        h.app.show_compare,
+        "in 80 columns compare takes the detail's place"
+    );
+    h.key(KeyCode::BackTab);
+    assert_eq!(h.app.focus, Focus::Detail);
+    h.key(KeyCode::Esc);
+    assert_eq!(h.app.focus, Focus::List);
+}
+
+#[test]
+fn list_navigation() {
+    let mut h = Harness::new();
+    h.keys("G");
+    assert_eq!(h.app.selected, h.app.hits.len() - 1);
+    h.keys("g");
+    assert_eq!(h.app.current(), Some(100));
+    h.keys("jj");
+    assert_eq!(h.app.selected, 2);
+    h.key(KeyCode::Up);
+    assert_eq!(h.app.selected, 1);
+}
+
+#[test]
+fn help_overlay_opens_and_esc_closes_it() {
+    let mut h = Harness::new();
+    h.keys("?");
+    assert!(matches!(h.app.overlay(), Some(Overlay::Help(_))));
+    h.key(KeyCode::Esc);
+    assert!(h.app.overlay().is_none());
+}
+
+#[test]
+fn esc_merged_with_the_next_key_is_split_again() {
+    // "\x1bq" in one read arrives as Alt+q: it must mean Esc, then q.
+    let mut h = Harness::new();
+    h.open(486);
+    h.keys("n");
+    h.keys("merged");
+    h.send(Msg::Key(KeyEvent::new(
+        KeyCode::Char('q'),
+        KeyModifiers::ALT,
+    )));
+    assert!(h.app.overlay().is_none(), "the Esc closed the editor");
+    assert!(h.effects.contains(&Effect::Quit), "the q quit");
+    assert_eq!(h.reopened().note(486), "merged");
+}
+
+#[test]
+fn a_failed_save_keeps_the_text_and_the_error_until_a_save_works() {
+    let mut h = Harness::new();
+    h.open(486);
+    // Another process holds the lock and the store does not wait: every
+    // save now fails, even as root.
+    let blocker = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(h.dir.path().join("notes.lock"))
+        .or_else(|_| std::fs::File::create(h.dir.path().join("notes.lock")))
+        .unwrap();
+    blocker.lock().unwrap();
+    h.app
+        .store
+        .as_mut()
+        .unwrap()
+        .set_lock_wait(std::time::Duration::ZERO);
+    h.keys("n");
+    h.keys("keep me");
+    let fx = h.app.handle(
+        Msg::Key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE)),
+        h.now + 10,
+    );
+    assert!(fx.contains(&Effect::Save));
+    let err = h
+        .app
+        .store
+        .as_mut()
+        .unwrap()
+        .save()
+        .unwrap_err()
+        .to_string();
+    h.app.saved(Err(err));
+    let status = h.app.status.clone().unwrap();
+    assert!(status.error && status.sticky, "{status:?}");
+    assert!(
+        status.text.contains("notes.lock"),
+        "names the file: {}",
+        status.text
+    );
+    assert!(status.text.contains("kept in memory"), "{}", status.text);
+    h.keys("j");
+    assert!(
+        h.app.status.as_ref().unwrap().sticky,
+        "a key does not clear it"
+    );
+    assert_eq!(
+        h.app.store.as_ref().unwrap().note(486),
+        "keep me",
+        "still in memory"
+    );
+    assert!(h.app.store.as_ref().unwrap().is_dirty());
+    drop(blocker);
+    let r = h
+        .app
+        .store
+        .as_mut()
+        .unwrap()
+        .save()
+        .map_err(|e| e.to_string());
+    h.app.saved(r);
+    assert!(!h.app.status.as_ref().unwrap().error);
+    assert_eq!(h.reopened().note(486), "keep me");
+}
+
+#[test]
+fn control_characters_in_a_note_are_shown_escaped_and_not_rewritten_unasked() {
+    let mut h = Harness::new();
+    {
+        let s = h.app.store.as_mut().unwrap();
+        s.set_note(404, "bad \x1b[2J bytes", 1);
+        s.save().unwrap();
+    }
+    h.open(404);
+    h.keys("n");
+    let shown = h.app.note_text().unwrap();
+    assert_eq!(shown, "bad \\e[2J bytes");
+    h.key(KeyCode::Esc);
+    assert_eq!(
+        h.reopened().note(404),
+        "bad \x1b[2J bytes",
+        "closing without an edit writes nothing"
+    );
+}
+
+const NOT_IMPLEMENTED: &str = "SIP/2.0 501 Not Implemented\r\n\
+Via: SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bK776asdhds\r\n\
+From: <sip:alice@example.com>;tag=1928301774\r\n\
+To: <sip:bob@example.net>;tag=a6c85cf\r\n\
+Call-ID: a84b4c76e66710@pc33.example.com\r\n\
+CSeq: 314159 REFER\r\n\
+Allow: INVITE, ACK, BYE, CANCEL, OPTIONS\r\n\
+Server: ExamplePBX 1.0\r\n\
+Content-Length: 0\r\n\r\n";
+
+#[test]
+fn pasting_a_message_decodes_it_and_opens_its_code() {
+    let mut h = Harness::new();
+    h.send(Msg::Paste(NOT_IMPLEMENTED.to_string()));
+    assert_eq!(h.app.current(), Some(501));
+    assert!(matches!(h.app.overlay(), Some(Overlay::Message(_))));
+    let m = h.app.message.as_ref().unwrap();
+    assert!(m.text.text().contains("REFER"), "{}", m.text.text());
+    h.key(KeyCode::Esc);
+    assert!(h.app.overlay().is_none());
+    // The detail shows the checklist filled in from the message.
+    let doc = h.app.detail_doc(501);
+    let text = format!("{doc:?}");
+    assert!(text.contains("In the pasted message"), "{text}");
+    assert!(
+        text.contains("Allow: INVITE, ACK, BYE, CANCEL, OPTIONS"),
+        "{text}"
+    );
+    assert!(text.contains("REFER"), "{text}");
+}
+
+#[test]
+fn the_paste_box_decodes_on_ctrl_d_and_keeps_text_on_esc() {
+    let mut h = Harness::new();
+    h.keys("p");
+    assert!(matches!(h.app.overlay(), Some(Overlay::Paste(_))));
+    h.send(Msg::Paste(NOT_IMPLEMENTED.to_string()));
+    assert!(
+        matches!(h.app.overlay(), Some(Overlay::Paste(_))),
+        "a paste into the box stays in the box"
+    );
+    h.key(KeyCode::Esc);
+    assert!(h.app.overlay().is_none());
+    h.keys("p");
+    assert!(h.app.paste_text().unwrap().contains("501 Not Implemented"));
+    h.ctrl('d');
+    assert_eq!(h.app.current(), Some(501));
+}
+
+#[test]
+fn pasting_garbage_says_so_and_changes_nothing() {
+    let mut h = Harness::new();
+    h.open(486);
+    h.send(Msg::Paste("hello\nworld\n".into()));
+    assert_eq!(h.app.current(), Some(486));
+    let st = h.app.status.clone().unwrap();
+    assert!(st.error && st.text.contains("no SIP message"), "{st:?}");
+}
+
+#[test]
+fn typing_without_a_pause_is_saved_every_two_seconds() {
+    let mut h = Harness::new();
+    h.open(480);
+    h.keys("n");
+    // One key every 300 ms for 3 s: never a 1 s pause.
+    for c in "abcdefghij".chars() {
+        h.now += 290;
+        h.key(KeyCode::Char(c));
+    }
+    let saved = h.reopened().note(480).to_string();
+    assert!(
+        saved.len() >= 6 && "abcdefghij".starts_with(&saved),
+        "continuous typing not saved within 2 s: {saved:?}"
+    );
+}
+
+#[test]
+fn the_note_editor_has_a_size_limit_with_a_clear_message() {
+    let mut h = Harness::new();
+    h.open(486);
+    h.keys("n");
+    let huge = "0123456789abcdef\n".repeat(1 << 16); // 1.1 MB
+    h.send(Msg::Paste(huge.clone()));
+    let ed: String = h.app.note_text().unwrap();
+    assert!(ed.len() < huge.len() / 2, "editor took {} bytes", ed.len());
+    let status = h
+        .app
+        .status
+        .as_ref()
+        .map(|s| s.text.clone())
+        .unwrap_or_default();
+    assert!(status.contains("limit"), "{status}");
+    // Typing at the limit is refused the same way, and the text is kept.
+    let before = ed.len();
+    h.keys("more");
+    let after = h.app.note_text().unwrap().len();
+    assert!(after <= before + 4, "{after} > {before}");
+    h.key(KeyCode::Esc);
+    assert!(h.reopened().note(486).len() >= before.min(60_000));
+}
+
+// ----- The defects of the operator-grade UI review, one test each -----
+
+impl Harness {
+    fn frame(&self) -> String {
+        let (w, h) = (self.app.size.width, self.app.size.height);
+        let mut t = ratatui::Terminal::new(ratatui::backend::TestBackend::new(w, h)).unwrap();
+        t.draw(|f| sipfix::tui::view::draw(f, &self.app)).unwrap();
+        t.backend().to_string()
+    }
+
+    fn status(&self) -> String {
+        self.app
+            .status
+            .as_ref()
+            .map(|s| s.text.clone())
+            .unwrap_or_default()
+    }
+}
+
+#[test]
+fn keys_do_nothing_behind_terminal_too_small_but_q_quits() {
+    let mut h = Harness::new();
+    h.open(404);
+    h.send(Msg::Resize(20, 5));
+    h.keys("wdd");
+    h.key(KeyCode::Char(' '));
+    h.send(Msg::Paste(NOT_IMPLEMENTED.to_string()));
+    assert_eq!(h.app.progress(404).0, 0, "nothing marked unseen");
+    assert!(h.app.overlay().is_none());
+    assert_eq!(h.app.current(), Some(404), "the paste did not act");
+    h.keys("q");
+    assert!(h.effects.contains(&Effect::Quit));
+}
+
+#[test]
+fn ctrl_u_deletes_to_the_start_of_the_line_in_the_note() {
+    let mut h = Harness::new();
+    h.open(486);
+    h.keys("n");
+    h.keys("first");
+    h.key(KeyCode::Enter);
+    h.keys("second half");
+    h.ctrl('u');
+    assert_eq!(h.app.note_text().unwrap(), "first\n");
+    // At the start of a line it deletes nothing (the line above stays).
+    h.ctrl('u');
+    assert_eq!(h.app.note_text().unwrap(), "first\n");
+}
+
+#[test]
+fn ctrl_u_means_the_same_in_the_paste_box_and_the_search_line() {
+    let mut h = Harness::new();
+    h.keys("p");
+    h.send(Msg::Paste("line one\nline two".into()));
+    h.keys("x");
+    h.ctrl('u');
+    assert_eq!(h.app.paste_text().unwrap(), "line one\n");
+    h.key(KeyCode::Esc);
+    h.keys("/busy here");
+    h.ctrl('u');
+    assert_eq!(h.app.query, "");
+}
+
+#[test]
+fn a_paste_into_the_wrong_note_can_be_undone_even_after_closing() {
+    let mut h = Harness::new();
+    h.open(486);
+    h.keys("n");
+    h.keys("keep this");
+    h.send(Msg::Paste("SIP/2.0 180 Ringing\nwrong note".into()));
+    h.ctrl('z');
+    assert_eq!(h.app.note_text().unwrap(), "keep this");
+    h.ctrl('r');
+    assert!(
+        h.app.note_text().unwrap().contains("wrong note"),
+        "Ctrl-R redoes"
+    );
+    // Closed (and saved) with the wrong paste, then reopened: Ctrl-Z still works.
+    h.key(KeyCode::Esc);
+    assert!(h.reopened().note(486).contains("wrong note"));
+    h.keys("n");
+    h.ctrl('z');
+    h.key(KeyCode::Esc);
+    assert_eq!(h.reopened().note(486), "keep this");
+}
+
+#[test]
+fn the_step_cursor_reaches_steps_in_order_and_keeps_them_visible() {
+    let mut h = Harness::new();
+    h.open(404);
+    assert_eq!(h.app.step_cursor, None, "no step highlighted at first");
+    // j scrolls lines, it does not pick steps.
+    h.keys("j");
+    assert_eq!(h.app.detail_scroll, 1);
+    assert_eq!(h.app.step_cursor, None);
+    h.keys("]");
+    assert_eq!(h.app.step_cursor, Some(0), "] starts at step 1");
+    let step1 = Kb::embedded().get(404).unwrap().steps[0].title.clone();
+    let head: String = step1.chars().take(20).collect();
+    assert!(
+        h.frame().contains(&head),
+        "step 1 on screen:\n{}",
+        h.frame()
+    );
+    h.keys("]");
+    assert_eq!(h.app.step_cursor, Some(1));
+    h.keys("[");
+    assert_eq!(h.app.step_cursor, Some(0));
+}
+
+#[test]
+fn space_never_toggles_a_step_out_of_sight() {
+    let mut h = Harness::new();
+    h.open(404);
+    h.keys(" ");
+    assert_eq!(h.app.progress(404).0, 0, "the first Space only highlights");
+    assert!(h.status().contains("highlighted"), "{}", h.status());
+    let i = h.app.step_cursor.expect("a step highlighted");
+    h.keys(" ");
+    assert_eq!(h.reopened().step_state(404, i), StepState::Done);
+    let title = &Kb::embedded().get(404).unwrap().steps[i].title;
+    let head: String = title.chars().take(20).collect();
+    let f = h.frame();
+    assert!(
+        f.contains(&format!("[x] {head}")),
+        "the toggled step is on screen:\n{f}"
+    );
+}
+
+#[test]
+fn space_in_the_list_changes_no_progress_and_says_why() {
+    let mut h = Harness::new();
+    h.keys("jjj");
+    let c = h.app.current().unwrap();
+    h.keys(" ");
+    assert_eq!(h.app.progress(c).0, 0);
+    assert!(h.status().contains("Space"), "{}", h.status());
+}
+
+#[test]
+fn slash_starts_a_fresh_query_and_up_brings_back_the_old_one() {
+    let mut h = Harness::new();
+    h.keys("/busy");
+    h.key(KeyCode::Enter);
+    h.keys("/488");
+    assert_eq!(h.app.query, "488");
+    assert_eq!(h.app.current(), Some(488));
+    h.key(KeyCode::Enter);
+    h.keys("/ab");
+    h.key(KeyCode::Up);
+    assert_eq!(h.app.query, "488");
+    h.key(KeyCode::Up);
+    assert_eq!(h.app.query, "busy");
+    h.key(KeyCode::Down);
+    h.key(KeyCode::Down);
+    assert_eq!(
+        h.app.query, "ab",
+        "Down past the newest gives back what was typed"
+    );
+}
+
+#[test]
+fn digits_in_the_list_jump_to_a_code() {
+    let mut h = Harness::new();
+    h.keys("486");
+    assert_eq!(h.app.current(), Some(486));
+    assert!(!h.app.searching);
+    // After a pause, a new number.
+    h.now += 2000;
+    h.keys("60");
+    assert_eq!(h.app.current(), Some(600));
+    h.keys("3");
+    assert_eq!(h.app.current(), Some(603));
+    h.keys("b");
+    assert_eq!(h.app.current(), Some(486), "b goes back past the digits");
+}
+
+#[test]
+fn a_cause_query_lists_the_cause_and_enter_opens_its_sip_code() {
+    let mut h = Harness::new();
+    h.keys("/cause 34");
+    assert_eq!(h.app.current(), None, "the cause row is first");
+    assert!(matches!(
+        h.app.subject(),
+        Some(sipfix::tui::app::Subject::Cause(34))
+    ));
+    let f = h.frame();
+    assert!(f.contains("Q34"), "{f}");
+    h.key(KeyCode::Enter);
+    assert_eq!(h.app.current(), Some(503));
+    h.keys("/no user responding");
+    h.key(KeyCode::Enter);
+    assert_eq!(h.app.current(), Some(408));
+    // A key that needs a SIP code says why on a cause row.
+    h.keys("/q850 17");
+    h.key(KeyCode::Esc);
+    h.keys("w");
+    assert!(h.status().contains("Q.850 cause 17"), "{}", h.status());
+}
+
+#[test]
+fn the_compare_tab_stays_while_a_code_is_pinned() {
+    let mut h = Harness::new();
+    h.open(202);
+    h.keys("c");
+    assert!(h.frame().contains("[Compare]"), "{}", h.frame());
+    h.keys("/501");
+    h.key(KeyCode::Enter);
+    assert_eq!(h.app.focus, Focus::Compare);
+    let f = h.frame();
+    assert!(f.contains("[Compare]") && f.contains("202 vs 501"), "{f}");
+    // Tab to the detail: its title says what is pinned.
+    h.key(KeyCode::BackTab);
+    let f = h.frame();
+    assert!(f.contains("pin 202"), "{f}");
+    h.keys("C");
+    assert!(!h.frame().contains("pin 202"));
+}
+
+#[test]
+fn step_keys_in_the_detail_act_on_the_highlighted_step() {
+    let mut h = Harness::new();
+    h.open(404);
+    h.keys("]d");
+    assert_eq!(h.reopened().step_state(404, 0), StepState::Done);
+    assert_eq!(h.app.step_cursor, Some(1), "d goes on to the next step");
+    h.keys("s");
+    assert_eq!(h.reopened().step_state(404, 1), StepState::Skipped);
+    h.keys("f");
+    assert_eq!(h.reopened().step_state(404, 2), StepState::Failed);
+    h.keys("[u");
+    assert_eq!(h.reopened().step_state(404, 2), StepState::Todo);
+    h.keys("R");
+    assert!(h.status().contains("R again"), "{}", h.status());
+    h.keys("R");
+    assert_eq!(h.reopened().step_state(404, 0), StepState::Todo);
+}
+
+#[test]
+fn keys_that_cannot_act_say_why() {
+    let mut h = Harness::new();
+    h.keys("x");
+    assert!(h.status().contains("nothing is pinned"), "{}", h.status());
+    h.keys("C");
+    assert!(h.status().contains("nothing is pinned"), "{}", h.status());
+    // A key bound only elsewhere says where it works.
+    h.keys("d");
+    assert!(h.status().contains("detail pane"), "{}", h.status());
+    h.keys("z");
+    assert!(h.status().contains("does nothing"), "{}", h.status());
+    h.open(404);
+    h.keys("y");
+    assert!(h.status().contains("highlighted"), "{}", h.status());
+}
+
+#[test]
+fn help_from_the_walk_through_returns_to_it() {
+    let mut h = Harness::new();
+    h.open(404);
+    h.keys("w?");
+    assert!(matches!(h.app.overlay(), Some(Overlay::Help(_))));
+    assert!(h.frame().contains("Walk-through (here)"), "{}", h.frame());
+    h.key(KeyCode::Esc);
+    assert!(
+        matches!(h.app.overlay(), Some(Overlay::Walk(_))),
+        "{:?}",
+        h.app.overlay()
+    );
+    h.key(KeyCode::F(1));
+    assert!(
+        matches!(h.app.overlay(), Some(Overlay::Help(_))),
+        "F1 is help too"
+    );
+}
+
+#[test]
+fn y_shows_the_highlighted_steps_commands_whole() {
+    let mut h = Harness::new();
+    h.open(480);
+    let steps = &Kb::embedded().get(480).unwrap().steps;
+    let (i, s) = steps
+        .iter()
+        .enumerate()
+        .find(|(_, s)| s.commands.values().any(|c| c.len() > 70))
+        .expect("a step of 480 with a long command");
+    h.keys("]");
+    for _ in 0..i {
+        h.keys("]");
+    }
+    h.keys("y");
+    assert!(matches!(h.app.overlay(), Some(Overlay::Commands(_))));
+    h.send(Msg::Resize(200, 40));
+    let f = h.frame();
+    for cmd in s.commands.values() {
+        assert!(
+            f.lines()
+                .any(|l| l.trim_matches('"').trim_end() == cmd.as_str()),
+            "{cmd} whole on a line of its own:\n{f}"
+        );
+    }
+}
+
+#[test]
+fn commands_in_the_detail_are_never_broken_across_lines() {
+    let h = Harness::new();
+    let kb = Kb::embedded();
+    for code in [480u16, 486, 401, 503] {
+        let w = h.app.detail_lines(code, 48, None);
+        let text: Vec<String> = w.lines.iter().map(|l| l.to_string()).collect();
+        for s in &kb.get(code).unwrap().steps {
+            for c in s.commands.values() {
+                // A runnable command stands whole on one line, or is cut at
+                // the pane's edge with the marker (y shows it whole).
+                let Some((head, _)) = sipfix::render::runnable_head(c) else {
+                    continue;
+                };
+                let whole = text.iter().any(|l| l.contains(head));
+                let cut = text.iter().any(|l| {
+                    let l = l.trim_start();
+                    l.ends_with('…') && head.starts_with(l.trim_end_matches('…'))
+                });
+                assert!(whole || cut, "{code}: {head} broken:\n{}", text.join("\n"));
+            }
+            for name in &s.headers {
+                assert!(
+                    text.iter().any(|l| l.contains(name.as_str())),
+                    "{code}: header {name} split:\n{}",
+                    text.join("\n")
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn another_sessions_note_and_the_conflict_are_shown() {
+    let mut h = Harness::new();
+    h.open(486);
+    h.keys("n");
+    h.keys("from A");
+    h.key(KeyCode::Esc);
+    // Session B saves a newer note.
+    let mut b = Store::open(h.dir.path()).unwrap();
+    b.set_note(486, "from B", h.now + 5_000);
+    b.save().unwrap();
+    assert!(h.app.refresh_store(), "the change is seen");
+    let d = format!("{:?}", h.app.detail_doc(486));
+    assert!(d.contains("from B"), "{d}");
+    assert!(
+        h.status().contains("another sipfix session"),
+        "{}",
+        h.status()
+    );
+    assert!(!h.app.refresh_store(), "nothing new: only a stat");
+    // Both edit: A's save keeps B's text as a conflict, and B sees it too.
+    let mut b = Store::open(h.dir.path()).unwrap();
+    h.keys("n");
+    h.keys(" and more from A");
+    b.set_note(486, "B again", h.now + 1);
+    b.save().unwrap();
+    h.key(KeyCode::Esc);
+    let d = format!("{:?}", h.app.detail_doc(486));
+    assert!(d.contains("earlier version"), "{d}");
+    assert!(b.refresh(), "B takes in A's save");
+    assert!(!b.conflicts(486).is_empty());
+}
+
+#[test]
+fn the_note_is_previewed_near_the_top() {
+    let mut h = Harness::new();
+    h.open(486);
+    h.keys("n");
+    h.keys("carrier X sends 486 for DND");
+    h.key(KeyCode::Enter);
+    h.keys("second line");
+    h.key(KeyCode::Esc);
+    let doc = h.app.detail_doc(486);
+    let at = doc
+        .iter()
+        .position(|b| matches!(b, sipfix::doc::Block::Field(k, v) if k == "Your note" && v.starts_with("carrier X")))
+        .expect("a preview");
+    assert!(at <= 3, "near the top: block {at}");
+    assert!(h.frame().contains("carrier X sends 486"), "{}", h.frame());
+}
+
+#[test]
+fn the_deprecation_of_202_takes_one_line_and_what_it_means_is_on_screen() {
+    let mut h = Harness::new();
+    h.open(202);
+    let f = h.frame();
+    assert!(f.contains("What it means"), "{f}");
+    let lines: Vec<&str> = f.lines().collect();
+    let at = lines
+        .iter()
+        .position(|l| l.contains("Deprecated"))
+        .expect("the deprecation line");
+    assert!(
+        lines[at + 1].contains("Class:"),
+        "the warning takes one line:\n{f}"
+    );
+    let doc = format!("{:?}", h.app.detail_doc(202));
+    assert!(
+        doc.contains("RFC 7647"),
+        "the whole text is kept further down"
+    );
+}
+
+#[test]
+fn the_detail_says_where_it_is_and_that_more_follows() {
+    let mut h = Harness::new();
+    h.open(486);
+    let f = h.frame();
+    assert!(f.contains("more ↓"), "{f}");
+    h.keys("G");
+    let f = h.frame();
+    assert!(f.contains(" end "), "{f}");
+    h.keys("g");
+    assert_eq!(h.app.detail_scroll, 0);
+}
+
+#[test]
+fn r_picks_one_of_the_related_codes() {
+    let mut h = Harness::new();
+    h.open(486);
+    let related = Kb::embedded().get(486).unwrap().related.clone();
+    assert!(related.len() >= 2);
+    h.keys("r2");
+    assert_eq!(h.app.current(), Some(related[1]));
+    h.keys("b");
+    assert_eq!(h.app.current(), Some(486));
+    h.keys("rj");
+    h.key(KeyCode::Enter);
+    assert_eq!(h.app.current(), Some(related[1]));
+}
+
+#[test]
+fn the_paste_box_counts_headers_before_decoding() {
+    let mut h = Harness::new();
+    h.keys("p");
+    h.send(Msg::Paste(NOT_IMPLEMENTED.to_string()));
+    let f = h.frame();
+    assert!(f.contains("501 response, 8 headers found"), "{f}");
+}
+
+#[test]
+fn the_footer_follows_the_context() {
+    let mut h = Harness::new();
+    assert!(h.frame().contains("? help"));
+    h.open(480);
+    h.keys("w");
+    let f = h.frame();
+    assert!(f.contains("PgDn") && f.contains("d done"), "{f}");
+    h.key(KeyCode::Esc);
+    h.keys("n");
+    assert!(h.frame().contains("^Z undo"), "{}", h.frame());
+}

@@ -1,0 +1,812 @@
+//! Triage in the TUI without a terminal: key sequences on a loaded trace
+//! through the pure update function (the effects run here as the run loop
+//! runs them: loads, a call's messages read again, listings, exports),
+//! rendering snapshots of the calls pane and the call view at 80x24 in
+//! UTF-8 and ASCII, and no panic at any size.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use sipfix::kb::Kb;
+use sipfix::store::{DataDir, Store};
+use sipfix::trace::model::{Analyzer, Options};
+use sipfix::trace::testkit;
+use sipfix::tui::app::{App, Effect, Msg, StartWith};
+use sipfix::tui::jobs;
+use sipfix::tui::keymap::Ctx;
+use sipfix::tui::layout::Focus;
+use sipfix::tui::loader::{self, LoadJob, Loaded, TraceSource};
+use sipfix::tui::popups::Overlay;
+use sipfix::tui::theme::Theme;
+use std::path::PathBuf;
+
+struct Harness {
+    app: App,
+    now: u64,
+    dir: tempfile::TempDir,
+    /// The capture written for the test.
+    capture: PathBuf,
+    /// Every effect asked for, in order.
+    effects: Vec<Effect>,
+    /// Run loads as the run loop does (false: the test answers them).
+    run_loads: bool,
+}
+
+impl Harness {
+    fn new(w: u16, h: u16, ascii: bool) -> Harness {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("data")).unwrap();
+        let mut app = App::new(
+            Kb::embedded(),
+            Some(store),
+            None,
+            Theme {
+                color: false,
+                ascii,
+            },
+        );
+        app.handle(Msg::Resize(w, h), 0);
+        let capture = dir.path().join("trunk.pcap");
+        std::fs::write(&capture, testkit::pcap(&testkit::trunk())).unwrap();
+        Harness {
+            app,
+            now: 1_700_000_000_000,
+            dir,
+            capture,
+            effects: Vec::new(),
+            run_loads: true,
+        }
+    }
+
+    /// A harness with the trunk loaded, as `sipfix trunk.pcap` starts.
+    fn loaded(w: u16, h: u16, ascii: bool) -> Harness {
+        let mut h = Harness::new(w, h, ascii);
+        h.start(StartWith::default());
+        h
+    }
+
+    fn start(&mut self, with: StartWith) {
+        let fx = self.app.open_at_start(
+            vec![self.capture.clone()],
+            sipfix::trace::Format::Auto,
+            with,
+            self.now,
+        );
+        self.run(fx);
+    }
+
+    /// Run effects as the run loop does, feeding back what they answer.
+    fn run(&mut self, fx: Vec<Effect>) {
+        for e in fx {
+            self.effects.push(e.clone());
+            let msg = match e {
+                Effect::Load(job) if self.run_loads => Msg::Loaded {
+                    id: job.id,
+                    result: loader::load(&job, Kb::embedded(), &mut |_, _| {}).map(Box::new),
+                },
+                Effect::LoadCall(job) => Msg::CallBytes {
+                    load: job.load,
+                    call: job.call,
+                    result: loader::call_bytes(&job),
+                },
+                Effect::ListDir(typed) => Msg::Listing(jobs::list_dir(&typed)),
+                Effect::Export(x) => Msg::Exported(jobs::export(
+                    Some(&DataDir::from(self.dir.path().join("data").as_path())),
+                    &x,
+                    self.now,
+                )),
+                Effect::Save => {
+                    self.app.store.as_mut().unwrap().save().unwrap();
+                    continue;
+                }
+                _ => continue,
+            };
+            self.send(msg);
+        }
+    }
+
+    fn send(&mut self, msg: Msg) {
+        self.now += 10;
+        let fx = self.app.handle(msg, self.now);
+        self.run(fx);
+    }
+
+    fn key(&mut self, code: KeyCode) {
+        self.send(crate::common::key(code));
+    }
+
+    fn ctrl(&mut self, c: char) {
+        self.send(crate::common::ctrl(c));
+    }
+
+    fn keys(&mut self, s: &str) {
+        for c in s.chars() {
+            self.key(match c {
+                '\n' => KeyCode::Enter,
+                '\t' => KeyCode::Tab,
+                '\x1b' => KeyCode::Esc,
+                c => KeyCode::Char(c),
+            });
+        }
+    }
+
+    /// Call-IDs of the calls listed, in order.
+    fn listed(&self) -> Vec<String> {
+        let tv = self.app.trace.as_ref().expect("a trace");
+        tv.visible
+            .iter()
+            .map(|&i| tv.call(i).call_id.clone())
+            .collect()
+    }
+
+    fn selected_id(&self) -> String {
+        let tv = self.app.trace.as_ref().unwrap();
+        tv.call(tv.selected_call().unwrap()).call_id.clone()
+    }
+
+    fn frame(&self) -> String {
+        let (w, h) = (self.app.size.width, self.app.size.height);
+        let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+        t.draw(|f| sipfix::tui::view::draw(f, &self.app)).unwrap();
+        t.backend().to_string()
+    }
+
+    fn top(&self) -> Option<&Overlay> {
+        self.app.overlays.last()
+    }
+}
+
+#[test]
+fn a_trace_opens_on_its_calls_failures_first() {
+    let h = Harness::loaded(80, 24, false);
+    assert_eq!(h.app.focus, Focus::Calls);
+    assert_eq!(h.app.ctx(), Ctx::Calls);
+    assert!(h.app.loading.is_none());
+    assert_eq!(
+        h.listed(),
+        [
+            "fail-1@10.0.0.1",
+            "busy-1@10.0.0.1",
+            "ok-1@10.0.0.1",
+            "reg-1@10.0.0.1"
+        ]
+    );
+    let tv = h.app.trace.as_ref().unwrap();
+    assert_eq!(
+        (tv.summary.calls, tv.summary.failed, tv.summary.user),
+        (4, 1, 1)
+    );
+    let status = &h.app.status.as_ref().unwrap().text;
+    assert!(status.contains("trunk.pcap: 4 calls"), "{status}");
+}
+
+#[test]
+fn f_shows_failures_only_and_the_filter_takes_words_and_terms() {
+    let mut h = Harness::loaded(80, 24, false);
+    h.keys("f");
+    assert_eq!(h.listed(), ["fail-1@10.0.0.1"]);
+    h.keys("f");
+    assert_eq!(h.listed().len(), 4);
+    h.keys("/code:486");
+    assert_eq!(h.app.ctx(), Ctx::CallFilter);
+    assert_eq!(h.listed(), ["busy-1@10.0.0.1"]);
+    h.ctrl('u');
+    h.keys("peer:10.0.0.4 finding:overload");
+    assert_eq!(h.listed(), ["fail-1@10.0.0.1"]);
+    h.ctrl('u');
+    h.keys("method:REGISTER");
+    assert_eq!(h.listed(), ["reg-1@10.0.0.1"]);
+    h.ctrl('u');
+    h.keys("code:4xx busy");
+    assert_eq!(h.listed(), ["busy-1@10.0.0.1"]);
+    h.ctrl('w');
+    assert_eq!(h.app.trace.as_ref().unwrap().filter, "code:4xx ");
+    // A term that makes no sense is named; the others still apply.
+    h.keys("code:4");
+    assert!(
+        h.app
+            .status
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("'4' is not a final code filter"),
+        "{:?}",
+        h.app.status
+    );
+    h.key(KeyCode::Enter);
+    assert_eq!(
+        h.app.ctx(),
+        Ctx::Calls,
+        "Enter keeps the filter and leaves the line"
+    );
+    assert_eq!(h.app.trace.as_ref().unwrap().filter, "code:4xx code:4");
+}
+
+#[test]
+fn the_summary_strip_counts_the_calls_listed() {
+    let mut h = Harness::loaded(80, 24, false);
+    let direct = |h: &Harness| {
+        let tv = h.app.trace.as_ref().unwrap();
+        let t = tv.triage();
+        sipfix::trace::metrics::summarize(tv.visible.iter().map(|&i| tv.call(i)), |m| {
+            t.method_name(m).to_string()
+        })
+    };
+    for keys in ["f", "f/code:4xx", "\x15busy", "\x15code:2xx", "\x15alice"] {
+        for c in keys.chars() {
+            match c {
+                '\x15' => h.ctrl('u'),
+                c => h.keys(&c.to_string()),
+            }
+        }
+        let tv = h.app.trace.as_ref().unwrap();
+        assert_eq!(tv.summary, direct(&h), "after {keys:?}");
+        assert_eq!(tv.summary.calls, tv.visible.len() as u64);
+    }
+    let tv = h.app.trace.as_ref().unwrap();
+    // `alice` is in every call: all four, two answered.
+    assert_eq!((tv.summary.calls, tv.summary.answered), (4, 2));
+}
+
+#[test]
+fn a_filter_typed_letter_by_letter_lists_what_the_whole_line_lists() {
+    // Typing reuses the last key's word sets (a word unchanged, a word
+    // grown from one found in few calls); the whole line pasted at once
+    // into a fresh pane computes everything anew.
+    let mut typed = Harness::loaded(80, 24, false);
+    typed.keys("/");
+    let mut line = String::new();
+    let steps: &[&str] = &[
+        "b", "u", "s", "y", "-", "1", "\x08", "\x08", " ", "1", "@", "\x08", "\x08", "\x08", "x",
+        "\x08", "\x08", "\x08", "\x08", "\x08", "f", "a", "i", "l", " ", "1", "0", ".", "0", ".",
+        "0", ".", "4", " ", "o",
+    ];
+    for &k in steps {
+        if k == "\x08" {
+            typed.key(KeyCode::Backspace);
+            line.pop();
+        } else {
+            typed.keys(k);
+            line.push_str(k);
+        }
+        assert_eq!(typed.app.trace.as_ref().unwrap().filter, line);
+        let mut fresh = Harness::loaded(80, 24, false);
+        fresh.keys("/");
+        fresh.send(Msg::Paste(line.clone()));
+        assert_eq!(
+            fresh.app.trace.as_ref().unwrap().filter,
+            line.trim_end(),
+            "pasted"
+        );
+        assert_eq!(typed.listed(), fresh.listed(), "after {line:?}");
+    }
+    assert_eq!(typed.listed(), ["fail-1@10.0.0.1"]);
+}
+
+#[test]
+fn a_call_its_failing_response_and_its_checklist_and_back() {
+    let mut h = Harness::loaded(80, 24, false);
+    h.keys("j");
+    assert_eq!(h.selected_id(), "busy-1@10.0.0.1");
+    h.keys("k\n");
+    let Some(Overlay::Call(v)) = h.top() else {
+        panic!("the call view: {:?}", h.top())
+    };
+    assert_eq!(h.app.ctx(), Ctx::Call);
+    // The failing response (#3: INVITE, 100, 503) is highlighted.
+    assert_eq!(v.selected, 2);
+    // Enter: the message decoded, as a pasted one.
+    h.keys("\n");
+    assert!(matches!(h.top(), Some(Overlay::Message(_))));
+    let m = h.app.message.as_ref().unwrap();
+    assert_eq!(m.code, Some(503));
+    assert_eq!(m.origin, "message #3 of call fail-1@10.0.0.1");
+    assert_eq!(h.app.current(), Some(503), "the codes follow");
+    // w in the decoded message: its code's walk-through with the findings.
+    h.keys("w");
+    let Some(Overlay::Walk(w)) = h.top() else {
+        panic!("the walk-through: {:?}", h.top())
+    };
+    assert_eq!(w.code, 503);
+    let screen = h.frame();
+    assert!(screen.contains("In message #3 of call"), "{screen}");
+    // Back: the walk-through, then the call view, then the calls, the
+    // highlighted call kept.
+    h.keys("\x1b");
+    assert!(matches!(h.top(), Some(Overlay::Call(_))), "{:?}", h.top());
+    h.keys("b");
+    assert!(h.app.overlays.is_empty());
+    assert_eq!(h.app.ctx(), Ctx::Calls);
+    assert_eq!(h.selected_id(), "fail-1@10.0.0.1");
+}
+
+#[test]
+fn n_in_a_decoded_message_of_a_call_opens_its_codes_note() {
+    let mut h = Harness::loaded(80, 24, false);
+    // The failing call, its failing response decoded, then `n`.
+    h.keys("\n\n");
+    assert!(matches!(h.top(), Some(Overlay::Message(_))));
+    h.keys("n");
+    let Some(Overlay::Note(ed)) = h.top() else {
+        panic!("the note editor: {:?}", h.top())
+    };
+    assert_eq!(ed.code, 503);
+    assert_eq!(h.app.ctx(), Ctx::Note);
+}
+
+#[test]
+fn w_on_a_request_walks_the_calls_failing_response() {
+    let mut h = Harness::loaded(80, 24, false);
+    h.keys("\ngg");
+    let Some(Overlay::Call(v)) = h.top() else {
+        panic!()
+    };
+    assert_eq!(v.selected, 0, "on the INVITE");
+    h.keys("w");
+    let Some(Overlay::Walk(w)) = h.top() else {
+        panic!("{:?}", h.top())
+    };
+    assert_eq!(w.code, 503);
+    h.keys("\x1b");
+    let Some(Overlay::Call(v)) = h.top() else {
+        panic!()
+    };
+    assert_eq!(v.selected, 2, "the failing response highlighted");
+    // From the calls pane, w goes straight to the walk-through.
+    h.keys("b");
+    h.keys("w");
+    assert!(matches!(h.top(), Some(Overlay::Walk(_))));
+}
+
+#[test]
+fn ladder_keys_move_the_highlight_and_tab_scrolls_the_findings() {
+    let mut h = Harness::loaded(80, 24, false);
+    h.keys("\n");
+    h.keys("G");
+    let Some(Overlay::Call(v)) = h.top() else {
+        panic!()
+    };
+    assert_eq!(v.selected, 3, "the ACK, last of four");
+    h.keys("kk");
+    let Some(Overlay::Call(v)) = h.top() else {
+        panic!()
+    };
+    assert_eq!(v.selected, 1);
+    h.keys("\t");
+    let Some(Overlay::Call(v)) = h.top() else {
+        panic!()
+    };
+    assert!(v.findings_focus);
+    h.keys("j");
+    let Some(Overlay::Call(v)) = h.top() else {
+        panic!()
+    };
+    assert_eq!(v.selected, 1, "j scrolls the findings now");
+    assert_eq!(v.findings_scroll, 1);
+}
+
+/// A trace loaded without its messages' bytes, as a large one is.
+fn summaries_only(h: &mut Harness) {
+    h.run_loads = false;
+    h.start(StartWith::default());
+    let Some(Effect::Load(job)) = h.effects.last().cloned() else {
+        panic!("{:?}", h.effects)
+    };
+    let loaded = summaries(&job);
+    assert!(loaded.triage.calls.iter().all(|c| c.raw.is_empty()));
+    h.send(Msg::Loaded {
+        id: job.id,
+        result: Ok(Box::new(loaded)),
+    });
+}
+
+fn summaries(job: &LoadJob) -> Loaded {
+    let t = sipfix::trace::analyze(
+        &job.source.inputs(),
+        job.format,
+        Options::default(),
+        Kb::embedded(),
+        &mut |_, _| {},
+    )
+    .unwrap();
+    Loaded::new(job, t, Kb::embedded())
+}
+
+#[test]
+fn a_large_trace_reads_one_calls_messages_again_when_needed() {
+    let mut h = Harness::new(80, 24, false);
+    summaries_only(&mut h);
+    h.keys("\n");
+    // The ladder needs no bytes: no read yet.
+    assert!(!h.effects.iter().any(|e| matches!(e, Effect::LoadCall(_))));
+    h.keys("\n");
+    let reads: Vec<_> = h
+        .effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::LoadCall(j) => Some(j.call_id.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(reads, ["fail-1@10.0.0.1"]);
+    // The harness ran it; the view went on with the key once they came.
+    assert!(
+        matches!(h.top(), Some(Overlay::Message(_))),
+        "{:?}",
+        h.top()
+    );
+    assert_eq!(h.app.message.as_ref().unwrap().code, Some(503));
+    // Read once: the walk-through needs no second read.
+    h.keys("\x1bw");
+    assert!(matches!(h.top(), Some(Overlay::Walk(_))));
+    assert_eq!(
+        h.effects
+            .iter()
+            .filter(|e| matches!(e, Effect::LoadCall(_)))
+            .count(),
+        1
+    );
+}
+
+#[test]
+fn the_messages_of_a_call_that_cannot_be_read_again_say_why() {
+    let mut h = Harness::new(80, 24, false);
+    summaries_only(&mut h);
+    std::fs::remove_file(&h.capture).unwrap();
+    h.keys("\n\n");
+    let s = h.app.status.as_ref().unwrap();
+    assert!(s.error, "{s:?}");
+    assert!(s.text.contains("could not be read again"), "{}", s.text);
+    assert!(matches!(h.top(), Some(Overlay::Call(_))), "the view stays");
+}
+
+#[test]
+fn a_newer_load_wins_over_an_older_one() {
+    let mut h = Harness::new(80, 24, false);
+    h.run_loads = false;
+    h.start(StartWith::default());
+    let Some(Effect::Load(first)) = h.effects.last().cloned() else {
+        panic!()
+    };
+    // Pasting a log excerpt starts another load before the first ends.
+    let inv = testkit::request("INVITE", "pasted-1", 1, "z9hG4bKp", None, &[], "");
+    let busy = testkit::response(&inv, 486, Some("t"), &[]);
+    h.send(Msg::Paste(format!("{inv}{busy}")));
+    let Some(Effect::Load(second)) = h.effects.last().cloned() else {
+        panic!("{:?}", h.effects.last())
+    };
+    // A terminal paste's line ends are normalised first.
+    let pasted = format!("{inv}{busy}").replace("\r\n", "\n");
+    assert_eq!(
+        second.source,
+        TraceSource::Text(std::sync::Arc::new(pasted.into_bytes()))
+    );
+    assert_ne!(first.id, second.id);
+    h.send(Msg::Loading {
+        id: second.id,
+        done: 10,
+        total: 100,
+    });
+    assert_eq!(h.app.loading.as_ref().unwrap().done, 10);
+    // The first one's result comes late: dropped.
+    h.send(Msg::Loaded {
+        id: first.id,
+        result: Ok(Box::new(summaries(&first))),
+    });
+    assert!(h.app.trace.is_none());
+    assert!(h.app.loading.is_some());
+    let r = loader::load(&second, Kb::embedded(), &mut |_, _| {}).map(Box::new);
+    h.send(Msg::Loaded {
+        id: second.id,
+        result: r,
+    });
+    assert_eq!(h.listed(), ["pasted-1"]);
+    assert!(h.app.loading.is_none());
+}
+
+#[test]
+fn a_paste_of_one_message_still_decodes_it() {
+    let mut h = Harness::new(80, 24, false);
+    let inv = testkit::request("INVITE", "one", 1, "z9hG4bKp", None, &[], "");
+    h.send(Msg::Paste(testkit::response(&inv, 486, Some("t"), &[])));
+    assert!(h.app.trace.is_none());
+    assert!(!h.effects.iter().any(|e| matches!(e, Effect::Load(_))));
+    assert_eq!(h.app.message.as_ref().unwrap().code, Some(486));
+}
+
+#[test]
+fn a_bad_file_leaves_the_codes_and_says_why() {
+    let mut h = Harness::new(80, 24, false);
+    h.capture = h.dir.path().join("none.pcap");
+    h.start(StartWith::default());
+    assert!(h.app.trace.is_none());
+    assert_eq!(h.app.focus, Focus::List);
+    let s = h.app.status.as_ref().unwrap();
+    assert!(s.error && s.text.contains("cannot read"), "{s:?}");
+}
+
+#[test]
+fn start_options_filter_and_open_a_call() {
+    let mut h = Harness::new(80, 24, false);
+    h.start(StartWith {
+        filter: "code:5xx".into(),
+        failed: false,
+        call: Some("fail-1".into()),
+    });
+    assert_eq!(h.listed(), ["fail-1@10.0.0.1"]);
+    assert!(matches!(h.top(), Some(Overlay::Call(_))));
+    let mut h = Harness::new(80, 24, false);
+    h.start(StartWith {
+        call: Some("nope".into()),
+        ..StartWith::default()
+    });
+    let s = h.app.status.as_ref().unwrap();
+    assert!(s.text.contains("no call with Call-ID 'nope'"), "{s:?}");
+}
+
+#[test]
+fn tab_and_digits_switch_between_calls_and_codes() {
+    let mut h = Harness::loaded(80, 24, false);
+    h.keys("\t");
+    assert_eq!(h.app.focus, Focus::List);
+    h.send(Msg::Key(KeyEvent::new(
+        KeyCode::BackTab,
+        KeyModifiers::SHIFT,
+    )));
+    assert_eq!(h.app.focus, Focus::Calls);
+    h.keys("2");
+    assert_eq!(h.app.focus, Focus::List);
+    h.keys("\x1b");
+    assert_eq!(h.app.focus, Focus::Calls, "Esc in the list goes back");
+    h.keys("1");
+    assert_eq!(h.app.focus, Focus::Calls);
+    // Tab cycles the codes' panes and comes back to the calls.
+    h.keys("\t\t\t\t");
+    assert_eq!(h.app.focus, Focus::Calls);
+}
+
+#[test]
+fn o_opens_a_path_prompt_with_completion() {
+    let mut h = Harness::loaded(80, 24, false);
+    let dir = h.dir.path().to_path_buf();
+    std::fs::write(
+        dir.join("other-trace.pcap"),
+        testkit::pcap(&testkit::trunk()),
+    )
+    .unwrap();
+    h.keys("o");
+    let Some(Overlay::Open(p)) = h.top() else {
+        panic!("{:?}", h.top())
+    };
+    // It starts in the directory of the trace shown.
+    assert_eq!(p.text, format!("{}/", dir.display()));
+    assert_eq!(h.app.ctx(), Ctx::Open);
+    h.keys("oth\t");
+    let Some(Overlay::Open(p)) = h.top() else {
+        panic!()
+    };
+    assert_eq!(p.text, format!("{}/other-trace.pcap", dir.display()));
+    // Ambiguous: the common part, then Tab goes through the candidates.
+    h.ctrl('w');
+    h.keys("t\t");
+    let Some(Overlay::Open(p)) = h.top() else {
+        panic!()
+    };
+    assert_eq!(p.candidates.len(), 0, "only trunk.pcap starts with t");
+    assert_eq!(p.text, format!("{}/trunk.pcap", dir.display()));
+    h.ctrl('w');
+    h.keys("\t");
+    let Some(Overlay::Open(p)) = h.top() else {
+        panic!()
+    };
+    assert!(p.candidates.len() >= 3, "{:?}", p.candidates);
+    h.keys("\t");
+    let Some(Overlay::Open(p)) = h.top() else {
+        panic!()
+    };
+    assert_eq!(
+        p.text,
+        format!("{}/{}", dir.display(), p.candidates[0].0)
+            + if p.candidates[0].1 { "/" } else { "" }
+    );
+    h.ctrl('w');
+    h.keys("other-trace.pcap\n");
+    assert!(h.top().is_none());
+    let Some(Effect::Load(job)) = h
+        .effects
+        .iter()
+        .rev()
+        .find(|e| matches!(e, Effect::Load(_)))
+        .cloned()
+    else {
+        panic!()
+    };
+    assert_eq!(
+        job.source,
+        TraceSource::Files(vec![dir.join("other-trace.pcap")])
+    );
+    assert_eq!(h.app.trace.as_ref().unwrap().data.source, job.source);
+    // `o` from the codes too.
+    h.keys("\to");
+    assert!(matches!(h.top(), Some(Overlay::Open(_))));
+}
+
+#[test]
+fn e_exports_the_list_and_the_call_as_markdown_into_the_data_directory() {
+    let mut h = Harness::loaded(80, 24, false);
+    h.keys("fe");
+    let s = &h.app.status.as_ref().unwrap().text;
+    assert!(s.starts_with("exported to "), "{s}");
+    let path = PathBuf::from(s.trim_start_matches("exported to "));
+    assert!(path.starts_with(h.dir.path().join("data")), "{path:?}");
+    let md = std::fs::read_to_string(&path).unwrap();
+    assert!(md.starts_with("## SIP triage: "), "{md}");
+    assert!(md.contains("1 selected of 4 (failed only)"), "{md}");
+    h.keys("\ne");
+    let s = &h.app.status.as_ref().unwrap().text;
+    let path = PathBuf::from(s.trim_start_matches("exported to "));
+    let md = std::fs::read_to_string(&path).unwrap();
+    assert!(md.starts_with("## SIP call `fail-1@10.0.0.1`"), "{md}");
+    assert!(
+        md.contains("### The failing response explained (#3)"),
+        "{md}"
+    );
+    assert!(
+        path.file_name()
+            .unwrap()
+            .to_string_lossy()
+            .starts_with("sipfix-call-fail-1_10.0.0.1-")
+    );
+}
+
+#[test]
+fn from_the_start_to_the_failing_calls_checklist_in_two_keys() {
+    for ascii in [false, true] {
+        let mut h = Harness::loaded(80, 24, ascii);
+        let keys = "\nw";
+        h.keys(keys);
+        assert!(keys.chars().count() < 10);
+        let screen = h.frame();
+        assert!(screen.contains("Walk-through 503"), "{screen}");
+        assert!(
+            screen.contains("In message #3 of call fail-1@10.0.0.1"),
+            "{screen}"
+        );
+        // What the 503 says, in the step that inspects it.
+        assert!(screen.contains("Reason: Q.850;cause=34"), "{screen}");
+        if ascii {
+            assert!(screen.is_ascii(), "{screen}");
+        }
+    }
+}
+
+// ----- rendering ------------------------------------------------------------
+
+fn snapshot(h: &mut Harness) -> String {
+    // The status names the temporary path: not for a snapshot.
+    h.app.status = None;
+    h.frame()
+}
+
+#[test]
+fn calls_pane_80x24() {
+    let mut h = Harness::loaded(80, 24, false);
+    insta::assert_snapshot!(snapshot(&mut h));
+}
+
+#[test]
+fn calls_pane_80x24_ascii() {
+    let mut h = Harness::loaded(80, 24, true);
+    let s = snapshot(&mut h);
+    assert!(s.is_ascii());
+    insta::assert_snapshot!(s);
+}
+
+#[test]
+fn call_view_80x24() {
+    let mut h = Harness::loaded(80, 24, false);
+    h.keys("\n");
+    insta::assert_snapshot!(snapshot(&mut h));
+}
+
+#[test]
+fn call_view_80x24_ascii() {
+    let mut h = Harness::loaded(80, 24, true);
+    h.keys("\n");
+    let s = snapshot(&mut h);
+    assert!(s.is_ascii());
+    insta::assert_snapshot!(s);
+}
+
+#[test]
+fn call_view_200x60_puts_the_findings_beside_the_ladder() {
+    let mut h = Harness::loaded(200, 60, false);
+    h.keys("\n");
+    let s = snapshot(&mut h);
+    let titles = s.lines().nth(1).unwrap();
+    assert!(
+        titles.contains("Call fail-1@10.0.0.1") && titles.contains("Facts and findings"),
+        "{s}"
+    );
+}
+
+#[test]
+fn loading_progress_is_drawn() {
+    let mut h = Harness::new(80, 24, false);
+    h.run_loads = false;
+    h.start(StartWith::default());
+    let Some(Effect::Load(job)) = h.effects.last().cloned() else {
+        panic!()
+    };
+    h.now += 2000;
+    h.send(Msg::Loading {
+        id: job.id,
+        done: 45 << 20,
+        total: 100 << 20,
+    });
+    let s = h.frame();
+    assert!(
+        s.contains("trunk.pcap: 45% (45.0 of 100.0 MiB), 2.0 s"),
+        "{s}"
+    );
+    // The codes stay usable meanwhile.
+    h.keys("\t/busy\n");
+    assert_eq!(h.app.current(), Some(486));
+}
+
+#[test]
+fn no_panic_at_any_size() {
+    let sizes = [
+        (1, 1),
+        (20, 5),
+        (49, 11),
+        (50, 12),
+        (60, 20),
+        (80, 24),
+        (200, 60),
+    ];
+    for ascii in [false, true] {
+        for keys in ["", "\n", "\n\n", "\nw", "\n\t", "o", "/code:5", "f/nothing"] {
+            let mut h = Harness::loaded(80, 24, ascii);
+            h.keys(keys);
+            for (w, hh) in sizes {
+                h.app.handle(Msg::Resize(w, hh), 0);
+                let mut t = Terminal::new(TestBackend::new(w, hh)).unwrap();
+                t.draw(|f| sipfix::tui::view::draw(f, &h.app)).unwrap();
+                // Keys at that size never panic.
+                h.keys("jkGg");
+                t.draw(|f| sipfix::tui::view::draw(f, &h.app)).unwrap();
+            }
+        }
+    }
+}
+
+#[test]
+fn many_calls_draw_only_what_is_visible() {
+    // 5,000 calls: the frame is built from the rows on screen.
+    let mut steps = Vec::new();
+    for i in 0..5000 {
+        steps.extend(testkit::rejected_call(
+            &format!("c{i}"),
+            i as i64,
+            testkit::ep("10.0.0.2:5060"),
+            if i % 2 == 0 { 503 } else { 486 },
+            &[],
+        ));
+    }
+    steps.sort_by_key(|s| s.ms);
+    let mut a = Analyzer::new(Options::default());
+    testkit::feed(&mut a, &steps);
+    let mut h = Harness::new(80, 24, false);
+    h.capture = h.dir.path().join("many.pcap");
+    std::fs::write(&h.capture, testkit::pcap(&steps)).unwrap();
+    h.start(StartWith::default());
+    assert_eq!(h.listed().len(), 5000);
+    h.keys("G");
+    assert_eq!(h.app.trace.as_ref().unwrap().selected, 4999);
+    let s = h.frame();
+    assert!(s.contains("/5000 end"), "{s}");
+    h.keys("g");
+    let s = h.frame();
+    assert!(s.contains(" 1-"), "{s}");
+}
