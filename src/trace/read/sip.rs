@@ -260,6 +260,16 @@ mod tests {
         assert!(!h.has_content_length);
     }
 
+    /// A response of these header lines, each ended by CRLF or LF.
+    fn response_of(lines: &[(&str, bool)]) -> Vec<u8> {
+        let mut m = b"SIP/2.0 200 OK\r\n".to_vec();
+        for (l, crlf) in lines {
+            m.extend_from_slice(l.as_bytes());
+            m.extend_from_slice(if *crlf { b"\r\n" } else { b"\n" });
+        }
+        m
+    }
+
     proptest::proptest! {
         /// The fast way and the line-by-line way agree, whatever the line
         /// ends, as long as there is at most one Content-Length.
@@ -273,11 +283,7 @@ mod tests {
                 0..12,
             ),
         ) {
-            let mut m = b"SIP/2.0 200 OK\r\n".to_vec();
-            for (l, crlf) in &lines {
-                m.extend_from_slice(l.as_bytes());
-                m.extend_from_slice(if *crlf { b"\r\n" } else { b"\n" });
-            }
+            let m = response_of(&lines);
             let cls = lines
                 .iter()
                 .filter(|(l, _)| matches!(*l, "Content-Length: 12" | "content-length:3" | "l: 7"))
@@ -305,11 +311,7 @@ mod tests {
             ),
             tail in proptest::collection::vec(proptest::sample::select(b"ab\r\n: ".to_vec()), 0..20),
         ) {
-            let mut m = b"SIP/2.0 200 OK\r\n".to_vec();
-            for (l, crlf) in &lines {
-                m.extend_from_slice(l.as_bytes());
-                m.extend_from_slice(if *crlf { b"\r\n" } else { b"\n" });
-            }
+            let mut m = response_of(&lines);
             m.extend_from_slice(&tail);
             let s = crate::trace::skim::skim_datagram(&m).unwrap();
             proptest::prop_assert_eq!(s.sip.len(), datagram_len(&m));
