@@ -26,7 +26,7 @@ struct Count(u64, u64);
 impl Sink for Count {
     fn record(&mut self, r: Record<'_>) {
         self.0 += 1;
-        self.1 += r.sip.len() as u64;
+        self.1 += r.sip().len() as u64;
     }
     fn problem(&mut self, _: Problem) {}
 }

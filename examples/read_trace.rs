@@ -22,7 +22,7 @@ struct Count {
 impl Sink for Count {
     fn record(&mut self, r: Record<'_>) {
         self.messages += 1;
-        self.sip_bytes += r.sip.len() as u64;
+        self.sip_bytes += r.sip().len() as u64;
     }
     fn problem(&mut self, _p: Problem) {
         self.problems += 1;

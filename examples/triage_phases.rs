@@ -24,7 +24,7 @@ struct Count(u64);
 
 impl Sink for Count {
     fn record(&mut self, r: Record<'_>) {
-        self.0 += r.sip.len() as u64;
+        self.0 += r.sip().len() as u64;
     }
     fn problem(&mut self, _: Problem) {}
 }

@@ -50,12 +50,12 @@ pub fn call_messages(
     }
     impl Sink for Pick<'_> {
         fn record(&mut self, r: Record<'_>) {
-            if skim::skim(r.sip).is_some_and(|s| s.call_id == self.id) {
+            if skim::skim(r.sip()).is_some_and(|s| s.call_id == self.id) {
                 self.out.push(RawMessage {
                     file: r.file,
                     frame: r.frame,
                     time_ns: r.time_ns,
-                    bytes: r.sip.to_vec(),
+                    bytes: r.sip().to_vec(),
                 });
             }
         }

@@ -104,7 +104,10 @@ pub(crate) struct Raw {
     /// Every frame that carried a piece, in `Batch::frames`.
     pub frames: (u32, u32),
     pub interface: u32,
+    /// The record's payload, and whether it is a datagram's (see
+    /// [`Record`]).
     pub sip: At,
+    pub datagram: bool,
 }
 
 /// What a reader produced, in order.
@@ -124,8 +127,10 @@ pub(crate) struct Batch {
     pub bytes: Vec<u8>,
     pub frames: Vec<u64>,
     pub extras: Vec<(ExtraKind, At)>,
-    /// Scratch for the SDP summary.
-    sdp: String,
+    /// The values the analyzer keeps as text (URIs, header values, the SDP
+    /// summary), made valid UTF-8 here, once: the analyzer appends them to
+    /// its text as they are.
+    pub text: String,
 }
 
 impl Batch {
@@ -134,12 +139,19 @@ impl Batch {
         self.bytes.clear();
         self.frames.clear();
         self.extras.clear();
+        self.text.clear();
     }
 
     /// A piece of the arena.
     pub fn get(&self, at: At) -> &[u8] {
         let a = at.start as usize;
         self.bytes.get(a..a + at.len as usize).unwrap_or(&[])
+    }
+
+    /// A piece of the text arena.
+    pub fn text_of(&self, at: At) -> &str {
+        let a = at.start as usize;
+        self.text.get(a..a + at.len as usize).unwrap_or("")
     }
 
     /// The frames of a digest.
@@ -161,6 +173,19 @@ impl Batch {
         }
     }
 
+    /// Append to the text arena, invalid UTF-8 replaced.
+    fn put_text(&mut self, v: &[u8]) -> At {
+        let start = self.text.len() as u32;
+        match std::str::from_utf8(v) {
+            Ok(t) => self.text.push_str(t),
+            Err(_) => self.text.push_str(&String::from_utf8_lossy(v)),
+        }
+        At {
+            start,
+            len: self.text.len() as u32 - start,
+        }
+    }
+
     /// Append a record whole, undigested.
     pub fn push_raw(&mut self, r: &Record<'_>) {
         let a = self.frames.len() as u32;
@@ -169,7 +194,8 @@ impl Batch {
             at: Seen::of(r),
             frames: (a, self.frames.len() as u32),
             interface: r.interface,
-            sip: self.put(r.sip),
+            datagram: r.datagram,
+            sip: self.put(r.payload),
         };
         self.events.push(Event::Raw(raw));
     }
@@ -188,7 +214,8 @@ impl Batch {
             dst: raw.at.dst,
             transport: raw.at.transport,
             interface: raw.interface,
-            sip: self.get(raw.sip),
+            payload: self.get(raw.sip),
+            datagram: raw.datagram,
         }
     }
 
@@ -203,7 +230,7 @@ impl Batch {
             at: Seen::of(r),
             frames: (0, 0),
             status: Status::Ok,
-            len: r.sip.len().min(u32::MAX as usize) as u32,
+            len: 0,
             hash: 0,
             call_id: At::default(),
             call_id_hash: 0,
@@ -221,10 +248,21 @@ impl Batch {
             sdp: At::default(),
             raw: None,
         };
-        let Some(s) = skim::skim(r.sip) else {
+        // A datagram is framed by the scan itself (one walk over the
+        // header block, see `Record::datagram`).
+        let s = if r.datagram {
+            skim::skim_datagram(r.payload)
+        } else {
+            skim::skim(r.payload)
+        };
+        let Some(s) = s else {
             d.status = Status::NoStartLine;
+            d.len = r.sip().len().min(u32::MAX as usize) as u32;
             return d;
         };
+        // The message alone.
+        let sip = s.sip;
+        d.len = sip.len().min(u32::MAX as usize) as u32;
         if s.call_id.is_empty() {
             d.status = Status::NoCallId;
             return d;
@@ -269,18 +307,18 @@ impl Batch {
         }
         d.hash = {
             let mut h = HASHER.build_hasher();
-            h.write(r.sip);
+            h.write(sip);
             h.finish() as u32
         };
         if code == 0 && method != Method::ACK {
-            d.from_uri = self.put(skim::name_addr_uri(s.from));
-            d.to_uri = self.put(skim::name_addr_uri(s.to));
+            d.from_uri = self.put_text(skim::name_addr_uri(s.from));
+            d.to_uri = self.put_text(skim::name_addr_uri(s.to));
         }
 
         // The few header values kept.
         let first = self.extras.len() as u32;
         let push = |b: &mut Batch, kind: ExtraKind, v: &[u8]| {
-            let at = b.put(&v[..v.len().min(MAX_EXTRA)]);
+            let at = b.put_text(&v[..v.len().min(MAX_EXTRA)]);
             b.extras.push((kind, at));
         };
         if let Start::Response { reason, .. } = s.start
@@ -326,11 +364,12 @@ impl Batch {
         d.extras = (first, self.extras.len() as u32);
         d.flags = flags;
         if is_sdp && code == 0 {
-            let mut text = std::mem::take(&mut self.sdp);
-            text.clear();
-            sdp_summary(s.body, &mut text);
-            d.sdp = self.put(text.as_bytes());
-            self.sdp = text;
+            let start = self.text.len();
+            sdp_summary(s.body, &mut self.text);
+            d.sdp = At {
+                start: start as u32,
+                len: (self.text.len() - start) as u32,
+            };
         }
         if r.frames.len() > 1 {
             let a = self.frames.len() as u32;
@@ -339,7 +378,7 @@ impl Batch {
             d.frames = (a, self.frames.len() as u32);
         }
         if wants(keep, s.call_id) {
-            d.raw = Some(self.put(r.sip));
+            d.raw = Some(self.put(sip));
         }
         d
     }
@@ -366,4 +405,87 @@ pub(crate) fn hash(parts: &[&[u8]]) -> u64 {
         h.write_u8(0xff);
     }
     h.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::trace::model::Analyzer;
+
+    fn record(payload: &[u8], datagram: bool) -> Record<'_> {
+        Record {
+            file: 0,
+            frame: 1,
+            frames: &[1],
+            time_ns: Some(0),
+            src: None,
+            dst: None,
+            transport: Transport::Udp,
+            interface: 0,
+            payload,
+            datagram,
+        }
+    }
+
+    const INVITE: &[u8] = b"INVITE sip:b@x SIP/2.0\r\n\
+        Via: SIP/2.0/UDP h;branch=z9hG4bKa\r\n\
+        From: <sip:\xffa@x>;tag=1\r\n\
+        To: <sip:b@x>\r\n\
+        Call-ID: u1\r\n\
+        CSeq: 1 INVITE\r\n\
+        Reason: Q.850;cause=16;text=\"\xc3\"\r\n\
+        Content-Type: application/sdp\r\n\
+        Content-Length: 26\r\n\
+        \r\n\
+        m=audio 4000 RTP/AVP 0 8\r\n";
+
+    /// Values are made valid UTF-8 once, in the digest, and the analyzer
+    /// keeps them as they are.
+    #[test]
+    fn text_values_are_made_valid_once() {
+        let mut b = Batch::default();
+        b.push_record(&record(INVITE, false), &Keep::Nothing);
+        let Event::Msg(d) = &b.events[0] else {
+            panic!("not digested")
+        };
+        let reason = "Q.850;cause=16;text=\"\u{fffd}\"";
+        assert_eq!(b.text_of(d.from_uri), "sip:\u{fffd}a@x");
+        assert_eq!(b.text_of(d.to_uri), "sip:b@x");
+        assert_eq!(b.extras_of(d), &[(ExtraKind::Reason, b.extras_of(d)[0].1)]);
+        assert_eq!(b.text_of(b.extras_of(d)[0].1), reason);
+        assert_eq!(b.text_of(d.sdp), "audio: PCMU/8000 PCMA/8000");
+        let mut a = Analyzer::default();
+        a.apply_batch(&b, &mut |_, _| {});
+        let t = a.finish(Vec::new(), crate::kb::Kb::embedded());
+        let c = &t.calls[0];
+        assert_eq!(t.from_uri(c), "sip:\u{fffd}a@x");
+        assert_eq!(t.extra(c, 0, ExtraKind::Reason), Some(reason));
+        assert_eq!(
+            t.extra(c, 0, ExtraKind::Sdp),
+            Some("audio: PCMU/8000 PCMA/8000")
+        );
+    }
+
+    /// A datagram's message is framed by the scan: what follows its body
+    /// is not part of its size, hash or kept bytes.
+    #[test]
+    fn datagrams_are_framed_by_the_scan() {
+        let mut with_junk = INVITE.to_vec();
+        with_junk.extend_from_slice(b"JUNK");
+        let mut b = Batch::default();
+        b.push_record(&record(&with_junk, true), &Keep::All);
+        b.push_record(&record(INVITE, false), &Keep::All);
+        let (Event::Msg(d1), Event::Msg(d2)) = (&b.events[0], &b.events[1]) else {
+            panic!("not digested")
+        };
+        assert_eq!(d1.len as usize, INVITE.len());
+        assert_eq!(d1.hash, d2.hash);
+        assert_eq!(b.get(d1.raw.unwrap()), INVITE);
+        // Without the datagram mark the junk is part of the message.
+        b.push_record(&record(&with_junk, false), &Keep::All);
+        let Event::Msg(d3) = &b.events[2] else {
+            panic!("not digested")
+        };
+        assert_eq!(d3.len as usize, with_junk.len());
+    }
 }

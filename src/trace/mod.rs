@@ -73,9 +73,9 @@ pub enum Transport {
 
 /// One SIP message found in a trace, handed to the [`Sink`] by a reader.
 ///
-/// `sip` borrows the reader's buffer and is valid only during the call:
-/// a sink keeps what it needs (a summary, or a copy for the calls it was
-/// asked to keep), never the slice itself.
+/// The message ([`Record::sip`]) borrows the reader's buffer and is valid
+/// only during the call: a sink keeps what it needs (a summary, or a copy
+/// for the calls it was asked to keep), never the slice itself.
 #[derive(Clone, Copy, Debug)]
 pub struct Record<'a> {
     /// Index of the input file (in the order given on the command line).
@@ -101,9 +101,28 @@ pub struct Record<'a> {
     /// packet seen twice (e.g. `tcpdump -i any` on a VLAN and its parent),
     /// not a retransmission.
     pub interface: u32,
+    /// The bytes the message is in: the message itself, or with
+    /// `datagram` the whole rest of a datagram that starts with it.
+    pub(crate) payload: &'a [u8],
+    /// `payload` is the rest of a datagram: the message is its headers and
+    /// Content-Length bytes of body when the datagram holds that many (the
+    /// rest is discarded, RFC 3261 §18.3), else the whole of it. Framing is
+    /// left to the scan ([`skim::skim`] finds the end of the headers and
+    /// Content-Length on its one walk over the lines), so that a datagram's
+    /// header block is walked once, not twice.
+    pub(crate) datagram: bool,
+}
+
+impl<'a> Record<'a> {
     /// Exactly one SIP message: start line, headers, and the body as framed
     /// by Content-Length (or the datagram's end).
-    pub sip: &'a [u8],
+    pub fn sip(&self) -> &'a [u8] {
+        if self.datagram {
+            &self.payload[..read::sip::datagram_len(self.payload)]
+        } else {
+            self.payload
+        }
+    }
 }
 
 /// Something wrong in the input that did not stop the reading: a truncated

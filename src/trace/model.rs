@@ -320,14 +320,13 @@ pub struct Call {
 }
 
 impl Call {
-    fn new(transport: Transport) -> Call {
+    /// A call with room for `msgs` messages and `txns` transactions.
+    fn new(transport: Transport, msgs: usize, txns: usize) -> Call {
         Call {
             call_id: String::new(),
             txn_index: None,
-            // Most calls are short (an OPTIONS ping is two messages in one
-            // transaction): start small, grow by doubling.
-            msgs: Vec::with_capacity(2),
-            txns: Vec::with_capacity(1),
+            msgs: Vec::with_capacity(msgs),
+            txns: Vec::with_capacity(txns),
             legs: Vec::new(),
             extras: Vec::new(),
             raw: Vec::new(),
@@ -573,6 +572,19 @@ fn put(text: &mut String, v: &[u8]) -> Span {
     }
 }
 
+/// Append text the digest made valid already (see [`Batch::text`]).
+fn put_str(text: &mut String, v: &str) -> Span {
+    if text.len() > MAX_TEXT {
+        return Span::default();
+    }
+    let start = text.len() as u32;
+    text.push_str(v);
+    Span {
+        start,
+        len: v.len() as u32,
+    }
+}
+
 /// The streaming analysis: feed it records (it is a [`Sink`]), then
 /// [`Analyzer::finish`].
 pub struct Analyzer {
@@ -591,6 +603,9 @@ pub struct Analyzer {
     problems: Vec<Problem>,
     problem_count: u64,
     messages: u64,
+    /// Messages placed in calls, and transactions opened (capacity hints).
+    placed: u64,
+    txn_count: u64,
     skipped: u64,
     kept_bytes: usize,
     keep_full: bool,
@@ -661,6 +676,8 @@ impl Analyzer {
             problems: Vec::new(),
             problem_count: 0,
             messages: 0,
+            placed: 0,
+            txn_count: 0,
             skipped: 0,
             kept_bytes: 0,
             keep_full: false,
@@ -767,7 +784,20 @@ impl Analyzer {
                 }
                 None => {
                     let i = self.calls.len() as u32;
-                    self.calls.push(Call::new(transport));
+                    // Room for as many messages and transactions as the
+                    // calls so far had on average (a trunk's calls are
+                    // alike): most calls then never grow their vectors.
+                    // The first call starts small (an OPTIONS ping is two
+                    // messages in one transaction).
+                    let avg = |total: u64, least: u64| {
+                        total.div_ceil(u64::from(i)).clamp(least, 16) as usize
+                    };
+                    let (msgs, txns) = if i == 0 {
+                        (2, 1)
+                    } else {
+                        (avg(self.placed, 2), avg(self.txn_count, 1))
+                    };
+                    self.calls.push(Call::new(transport, msgs, txns));
                     let a = self.ids.len() as u32;
                     self.ids.extend_from_slice(id);
                     self.id_spans.push((a, self.ids.len() as u32));
@@ -849,6 +879,7 @@ impl Analyzer {
                 primary: false,
             });
             call.index_txn(txn);
+            self.txn_count += 1;
         }
 
         let text = &mut self.text;
@@ -885,18 +916,18 @@ impl Analyzer {
                         .iter()
                         .any(|m| m.method == Method::INVITE && m.is_request())))
         {
-            call.from_uri = put(text, b.get(d.from_uri));
-            call.to_uri = put(text, b.get(d.to_uri));
+            call.from_uri = put_str(text, b.text_of(d.from_uri));
+            call.to_uri = put_str(text, b.text_of(d.to_uri));
             call.transport = d.at.transport;
         }
 
         // The few header values kept.
         for &(kind, v) in b.extras_of(d) {
-            let at = put(text, b.get(v));
+            let at = put_str(text, b.text_of(v));
             call.extras.push(Extra { msg: seq, kind, at });
         }
         if d.sdp.len > 0 && text.len() <= MAX_TEXT {
-            let at = put(text, b.get(d.sdp));
+            let at = put_str(text, b.text_of(d.sdp));
             call.extras.push(Extra {
                 msg: seq,
                 kind: ExtraKind::Sdp,
@@ -909,6 +940,7 @@ impl Analyzer {
             call.extra_frames
                 .extend(frames.iter().map(|&f| (d.at.file, f)));
         }
+        self.placed += 1;
         call.msgs.push(Msg {
             time_ns: d.at.time_ns.unwrap_or(i64::MIN),
             frame: d.at.frame,

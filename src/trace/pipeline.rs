@@ -142,7 +142,9 @@ impl Batcher {
     }
 
     fn maybe_send(&mut self) {
-        if self.batch.events.len() >= BATCH_EVENTS || self.batch.bytes.len() >= BATCH_BYTES {
+        if self.batch.events.len() >= BATCH_EVENTS
+            || self.batch.bytes.len() + self.batch.text.len() >= BATCH_BYTES
+        {
             self.send();
         }
     }

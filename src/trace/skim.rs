@@ -62,6 +62,13 @@ pub struct Skim<'a> {
     pub body: &'a [u8],
     /// An Authorization or Proxy-Authorization header is present.
     pub credentials: bool,
+    /// The blank line ending the headers was found.
+    pub blank_line: bool,
+    /// The Content-Length (or compact `l`) value, when it is a usable
+    /// number: the first line spelled `Content-Length` exactly when it is
+    /// one, else the first of any spelling (as the framing's
+    /// [`crate::trace::read::sip::scan_head`] has it).
+    pub content_length: Option<usize>,
     /// The rare headers as (kind, start, end) offsets into `sip`.
     rare: [(Rare, u32, u32); MAX_RARE],
     rare_len: u8,
@@ -158,9 +165,15 @@ pub fn skim(sip: &[u8]) -> Option<Skim<'_>> {
         content_type: &[],
         body: &[],
         credentials: false,
+        blank_line: false,
+        content_length: None,
         rare: [(Rare::Reason, 0, 0); MAX_RARE],
         rare_len: 0,
     };
+    // Content-Length: the first line spelled exactly so (when it is the
+    // header), else the first line of any spelling that is.
+    let mut exact: Option<Option<Option<usize>>> = None;
+    let mut any: Option<Option<usize>> = None;
     // Which field the previous header line went to (for folded lines).
     let mut last = Slot::None;
     let mut via_seen = false;
@@ -178,6 +191,7 @@ pub fn skim(sip: &[u8]) -> Option<Skim<'_>> {
         }
         if line.is_empty() {
             s.body = &sip[next..];
+            s.blank_line = true;
             break;
         }
         if line[0] == b' ' || line[0] == b'\t' {
@@ -185,6 +199,17 @@ pub fn skim(sip: &[u8]) -> Option<Skim<'_>> {
             extend(&mut s, last, sip, pos + line.len());
             pos = next;
             continue;
+        }
+        if line[0] | 0x20 == b'l'
+            || (line.len() >= 14 && line[..14].eq_ignore_ascii_case(b"content-length"))
+        {
+            let v = crate::trace::read::sip::content_length_value(line);
+            if exact.is_none() && line.starts_with(b"Content-Length") {
+                exact = Some(v);
+            }
+            if any.is_none() {
+                any = v;
+            }
         }
         // The name ends at the colon; names are short, so a plain loop.
         let mut colon = 0;
@@ -209,6 +234,29 @@ pub fn skim(sip: &[u8]) -> Option<Skim<'_>> {
             Slot::None
         };
         pos = next;
+    }
+    s.content_length = match exact {
+        Some(Some(v)) => v,
+        _ => any.flatten(),
+    };
+    Some(s)
+}
+
+/// [`skim`] the message at the start of a datagram's payload, framed as
+/// [`crate::trace::read::sip::datagram_len`] frames it: its headers and
+/// Content-Length bytes of body when the payload holds that many, else the
+/// whole payload. The header block is walked once, for both.
+#[inline]
+pub fn skim_datagram(payload: &[u8]) -> Option<Skim<'_>> {
+    let mut s = skim(payload)?;
+    if s.blank_line
+        && let Some(cl) = s.content_length
+    {
+        let end = payload.len() - s.body.len();
+        if let Some(len) = end.checked_add(cl).filter(|&n| n <= payload.len()) {
+            s.sip = &payload[..len];
+            s.body = &s.body[..cl];
+        }
     }
     Some(s)
 }

@@ -433,7 +433,7 @@ impl super::Sink for Collect {
             dst: r.dst,
             transport: r.transport,
             interface: r.interface,
-            sip: r.sip.to_vec(),
+            sip: r.sip().to_vec(),
         });
     }
     fn problem(&mut self, p: super::Problem) {

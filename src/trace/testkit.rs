@@ -59,7 +59,8 @@ pub fn feed(a: &mut Analyzer, steps: &[Step]) {
             dst: Some(s.dst),
             transport: Transport::Udp,
             interface: 0,
-            sip: s.sip.as_bytes(),
+            payload: s.sip.as_bytes(),
+            datagram: false,
         });
     }
 }

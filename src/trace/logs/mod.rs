@@ -501,7 +501,8 @@ impl Emitter {
             dst: meta.dst,
             transport: meta.transport,
             interface: 0,
-            sip,
+            payload: sip,
+            datagram: false,
         });
     }
 }

@@ -221,7 +221,8 @@ impl Sink for LogSynth<'_, '_> {
             .map_or((IpAddr::V4(Ipv4Addr::new(127, 0, 0, 2)), 5060), |e| {
                 (e.ip, e.port)
             });
-        let sip = &r.sip[..r.sip.len().min(MAX_UDP_PAYLOAD)];
+        let sip = r.sip();
+        let sip = &sip[..sip.len().min(MAX_UDP_PAYLOAD)];
         let frame = udp_frame(src.0, src.1, dst.0, dst.1, sip);
         let time = r.time_ns.unwrap_or_else(|| {
             i64::try_from(r.frame)

@@ -318,7 +318,6 @@ impl Decoder {
                 "the SIP message is incomplete: the packet was cut short".to_string(),
             );
         }
-        let len = sip::datagram_len(rest);
         out.record(Record {
             file: out.file,
             frame: meta.frame,
@@ -328,7 +327,8 @@ impl Decoder {
             dst: Some(dst),
             transport,
             interface: meta.iface,
-            sip: &rest[..len],
+            payload: rest,
+            datagram: true,
         });
     }
 
@@ -360,7 +360,8 @@ impl Decoder {
             dst: h.dst.or(Some(dst)),
             transport: h.transport,
             interface: meta.iface,
-            sip: &m[..sip::datagram_len(m)],
+            payload: m,
+            datagram: true,
         });
     }
 

@@ -144,7 +144,7 @@ fn scan_head_lines(buf: &[u8]) -> Option<Head> {
 
 /// If `line` is a Content-Length header line, its value (`Some(None)` when
 /// it is not a usable number).
-fn content_length_value(line: &[u8]) -> Option<Option<usize>> {
+pub(crate) fn content_length_value(line: &[u8]) -> Option<Option<usize>> {
     let colon = memchr(b':', line)?;
     let name = trim(&line[..colon]);
     if !(name.eq_ignore_ascii_case(b"content-length") || name.eq_ignore_ascii_case(b"l")) {
@@ -260,6 +260,16 @@ mod tests {
         assert!(!h.has_content_length);
     }
 
+    /// A response of these header lines, each ended by CRLF or LF.
+    fn response_of(lines: &[(&str, bool)]) -> Vec<u8> {
+        let mut m = b"SIP/2.0 200 OK\r\n".to_vec();
+        for (l, crlf) in lines {
+            m.extend_from_slice(l.as_bytes());
+            m.extend_from_slice(if *crlf { b"\r\n" } else { b"\n" });
+        }
+        m
+    }
+
     proptest::proptest! {
         /// The fast way and the line-by-line way agree, whatever the line
         /// ends, as long as there is at most one Content-Length.
@@ -273,11 +283,7 @@ mod tests {
                 0..12,
             ),
         ) {
-            let mut m = b"SIP/2.0 200 OK\r\n".to_vec();
-            for (l, crlf) in &lines {
-                m.extend_from_slice(l.as_bytes());
-                m.extend_from_slice(if *crlf { b"\r\n" } else { b"\n" });
-            }
+            let m = response_of(&lines);
             let cls = lines
                 .iter()
                 .filter(|(l, _)| matches!(*l, "Content-Length: 12" | "content-length:3" | "l: 7"))
@@ -286,6 +292,58 @@ mod tests {
                 proptest::prop_assert_eq!(scan_head(&m), scan_head_lines(&m));
             }
         }
+    }
+
+    proptest::proptest! {
+        /// The scan frames a datagram exactly as the framing does, whatever
+        /// the spellings and number of Content-Length headers and the bytes
+        /// after the message.
+        #[test]
+        fn scan_frames_datagrams_as_the_framing_does(
+            lines in proptest::collection::vec(
+                (proptest::sample::select(vec![
+                    "Via: SIP/2.0/UDP x", "Content-Length: 4", "content-length:3", "l: 7",
+                    "L :0", "Content-Length : 12", "Content-Length: x", "Content-Lengthy: 1",
+                    "", "\r", " folded", "Call-ID: a", "CSeq: 1 INVITE", "v=0",
+                    "X: Content-Length: 5",
+                ]), proptest::bool::ANY),
+                0..14,
+            ),
+            tail in proptest::collection::vec(proptest::sample::select(b"ab\r\n: ".to_vec()), 0..20),
+        ) {
+            let mut m = response_of(&lines);
+            m.extend_from_slice(&tail);
+            let s = crate::trace::skim::skim_datagram(&m).unwrap();
+            proptest::prop_assert_eq!(s.sip.len(), datagram_len(&m));
+            let head = scan_head(&m);
+            // (The scan also takes a last line of a lone CR, with no line
+            // end after it, for the blank line: the same framing either way.)
+            if let Some(h) = head {
+                proptest::prop_assert!(s.blank_line);
+                proptest::prop_assert_eq!(s.content_length, h.content_length);
+                proptest::prop_assert_eq!(s.sip.len() - s.body.len(), h.end);
+            }
+        }
+    }
+
+    #[test]
+    fn datagram_records_frame_on_demand() {
+        let m = b"INVITE sip:a@b SIP/2.0\r\nl: 2\r\nCall-ID: x\r\n\r\nhiEXTRA";
+        let mut r = crate::trace::Record {
+            file: 0,
+            frame: 1,
+            frames: &[1],
+            time_ns: None,
+            src: None,
+            dst: None,
+            transport: crate::trace::Transport::Udp,
+            interface: 0,
+            payload: m,
+            datagram: true,
+        };
+        assert_eq!(r.sip(), &m[..m.len() - 5]);
+        r.datagram = false;
+        assert_eq!(r.sip(), &m[..]);
     }
 
     #[test]

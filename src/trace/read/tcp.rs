@@ -403,7 +403,8 @@ fn partial(
             dst: Some(key.dst),
             transport: Transport::Tcp,
             interface: s.iface,
-            sip: b,
+            payload: b,
+            datagram: false,
         });
     }
 }
@@ -611,7 +612,8 @@ fn record<'a>(
         dst: Some(key.dst),
         transport,
         interface: ctx.iface,
-        sip,
+        payload: sip,
+        datagram: false,
     }
 }
 
