@@ -236,12 +236,24 @@ fn build() -> Trace {
                 let i2 = inv(2, 2, &["Session-Expires: 60"]);
                 t.push(s, a, b, &i1);
                 t.push(s + 5, b, a, &response(&i1, 422, Some("b"), &["Min-SE: 90"]));
+                t.push(
+                    s + 6,
+                    a,
+                    b,
+                    &request("ACK", id, 1, &br(1), Some("b"), &[], ""),
+                );
                 t.push(s + 10, a, b, &i2);
                 t.push(
                     s + 15,
                     b,
                     a,
                     &response(&i2, 422, Some("b"), &["Min-SE: 90"]),
+                );
+                t.push(
+                    s + 16,
+                    a,
+                    b,
+                    &request("ACK", id, 2, &br(2), Some("b"), &[], ""),
                 );
             }
             // A 2xx resent without ACK, then a BYE from the callee.
