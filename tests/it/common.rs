@@ -92,3 +92,18 @@ pub fn ctrl(c: char) -> sipfix::tui::app::Msg {
     use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
     sipfix::tui::app::Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL))
 }
+
+/// The UI on the embedded knowledge base with a store in `data`, no
+/// colour (ASCII when asked), after a resize to `w`x`h`: the start of
+/// every key-sequence harness.
+pub fn app(data: &Path, w: u16, h: u16, ascii: bool) -> sipfix::tui::app::App {
+    use sipfix::tui::app::{App, Msg};
+    let store = sipfix::store::Store::open(data).unwrap();
+    let theme = sipfix::tui::theme::Theme {
+        color: false,
+        ascii,
+    };
+    let mut app = App::new(sipfix::kb::Kb::embedded(), Some(store), None, theme);
+    app.handle(Msg::Resize(w, h), 0);
+    app
+}

@@ -12,17 +12,7 @@ use sipfix::tui::theme::Theme;
 
 fn app(w: u16, h: u16, ascii: bool) -> (App, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(dir.path()).unwrap();
-    let mut app = App::new(
-        Kb::embedded(),
-        Some(store),
-        None,
-        Theme {
-            color: false,
-            ascii,
-        },
-    );
-    app.handle(Msg::Resize(w, h), 0);
+    let app = crate::common::app(dir.path(), w, h, ascii);
     (app, dir)
 }
 

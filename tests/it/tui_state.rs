@@ -6,7 +6,6 @@ use sipfix::store::{StepState, Store};
 use sipfix::tui::app::{App, Effect, Msg};
 use sipfix::tui::layout::Focus;
 use sipfix::tui::popups::Overlay;
-use sipfix::tui::theme::Theme;
 
 struct Harness {
     app: App,
@@ -18,17 +17,7 @@ struct Harness {
 impl Harness {
     fn new() -> Harness {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(dir.path()).unwrap();
-        let mut app = App::new(
-            Kb::embedded(),
-            Some(store),
-            None,
-            Theme {
-                color: false,
-                ascii: false,
-            },
-        );
-        app.handle(Msg::Resize(80, 24), 0);
+        let app = crate::common::app(dir.path(), 80, 24, false);
         Harness {
             app,
             now: 1_700_000_000_000,

@@ -8,7 +8,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use sipfix::kb::Kb;
-use sipfix::store::{DataDir, Store};
+use sipfix::store::DataDir;
 use sipfix::trace::model::{Analyzer, Options};
 use sipfix::trace::testkit;
 use sipfix::tui::app::{App, Effect, Msg, StartWith};
@@ -17,7 +17,6 @@ use sipfix::tui::keymap::Ctx;
 use sipfix::tui::layout::Focus;
 use sipfix::tui::loader::{self, LoadJob, Loaded, TraceSource};
 use sipfix::tui::popups::Overlay;
-use sipfix::tui::theme::Theme;
 use std::path::PathBuf;
 
 struct Harness {
@@ -35,17 +34,7 @@ struct Harness {
 impl Harness {
     fn new(w: u16, h: u16, ascii: bool) -> Harness {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("data")).unwrap();
-        let mut app = App::new(
-            Kb::embedded(),
-            Some(store),
-            None,
-            Theme {
-                color: false,
-                ascii,
-            },
-        );
-        app.handle(Msg::Resize(w, h), 0);
+        let app = crate::common::app(&dir.path().join("data"), w, h, ascii);
         let capture = dir.path().join("trunk.pcap");
         std::fs::write(&capture, testkit::pcap(&testkit::trunk())).unwrap();
         Harness {
