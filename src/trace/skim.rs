@@ -589,6 +589,10 @@ pub fn param<'a>(params: &'a [u8], name: &[u8]) -> &'a [u8] {
             }
             i += 1;
         }
+        if i >= n {
+            // No ';' left (text after the `>` that is not a parameter).
+            break;
+        }
         i += 1;
         while i < n && (params[i] == b' ' || params[i] == b'\t') {
             i += 1;
@@ -811,6 +815,18 @@ v=0\n";
         assert!(challenge_is_stale(b"Digest stale = \"true\", realm=\"a\""));
         assert!(!challenge_is_stale(b"Digest realm=\"a\", stale=false"));
         assert!(!challenge_is_stale(b"Digest nostale=true"));
+    }
+
+    /// Text after the `>` that holds no `;` (found by the proptest below:
+    /// the search ran one past the end and panicked).
+    #[test]
+    fn text_without_parameters_after_the_uri() {
+        assert_eq!(name_addr_param(b"<sip:a@b>x", b"tag"), b"");
+        assert_eq!(name_addr_param(b"<sip:a@b> junk", b"tag"), b"");
+        assert_eq!(name_addr_param(b"<sip:a@b> x;tag=7", b"tag"), b"7");
+        assert_eq!(param(b"abc", b"tag"), b"");
+        let s = skim(b"SIP/2.0 486 Busy\r\nTo: <sip:a@b>x\r\nCall-ID: c\r\n\r\n").unwrap();
+        assert_eq!(s.to_tag(), b"");
     }
 
     #[test]
