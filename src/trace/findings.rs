@@ -76,14 +76,39 @@ pub struct Finding {
 /// fail the same way between the same hosts get the same sentences, and
 /// holding one copy each keeps a big trace's memory to its calls.
 #[derive(Default)]
-pub struct Shared(HashSet<Arc<str>>);
+pub struct Shared {
+    kept: HashSet<Arc<str>, foldhash::fast::FixedState>,
+    /// Where [`Shared::fmt`] writes a text before looking it up.
+    scratch: String,
+}
 
 impl Shared {
     fn one(&mut self, s: &mut Arc<str>) {
-        match self.0.get(&**s) {
+        // Already one of the kept copies (made by `fmt`, or shared before).
+        if Arc::strong_count(s) > 1 {
+            return;
+        }
+        match self.kept.get(&**s) {
             Some(kept) => *s = Arc::clone(kept),
             None => {
-                self.0.insert(Arc::clone(s));
+                self.kept.insert(Arc::clone(s));
+            }
+        }
+    }
+
+    /// The kept copy of a formatted text, made only when it is new: a
+    /// sentence repeated over 100,000 calls costs one formatting each and
+    /// no allocation.
+    pub fn fmt(&mut self, args: std::fmt::Arguments<'_>) -> Arc<str> {
+        use std::fmt::Write;
+        self.scratch.clear();
+        let _ = self.scratch.write_fmt(args);
+        match self.kept.get(self.scratch.as_str()) {
+            Some(kept) => Arc::clone(kept),
+            None => {
+                let s: Arc<str> = Arc::from(self.scratch.as_str());
+                self.kept.insert(Arc::clone(&s));
+                s
             }
         }
     }
@@ -162,46 +187,67 @@ pub struct Context<'a> {
 
 impl<'a> Context<'a> {
     pub fn new(t: &'a Triage, kb: &'a Kb) -> Context<'a> {
-        let mut servers: Vec<(u32, u32)> = vec![(0, 0); t.endpoints.len()];
-        for c in &t.calls {
-            for (i, m) in c.msgs.iter().enumerate() {
-                if !m.is_final() || m.has(flag::RETRANS) || m.src == NO_EP {
-                    continue;
+        // One pass over every call's messages and header values, half of
+        // the calls on a second thread; a value both halves hold is
+        // decoded twice (a trace repeats a handful of values).
+        let mid = t.calls.len() / 2;
+        let (first, second) = t.calls.split_at(mid);
+        let pass = |part: &'a [Call]| {
+            let mut servers: Vec<(u32, u32)> = vec![(0, 0); t.endpoints.len()];
+            let mut reasons = HashMap::new();
+            let mut warnings = HashMap::new();
+            let mut retry_after = HashMap::new();
+            for c in part {
+                for (i, m) in c.msgs.iter().enumerate() {
+                    if !m.is_final() || m.has(flag::RETRANS) || m.src == NO_EP {
+                        continue;
+                    }
+                    let Some(e) = servers.get_mut(m.src as usize) else {
+                        continue;
+                    };
+                    e.0 += 1;
+                    if is_overload(&t.text, c, i as u32, m) {
+                        e.1 += 1;
+                    }
                 }
-                let Some(e) = servers.get_mut(m.src as usize) else {
-                    continue;
-                };
-                e.0 += 1;
-                if is_overload(&t.text, c, i as u32, m) {
-                    e.1 += 1;
+                for e in &c.extras {
+                    let v = super::model::span_str(&t.text, e.at);
+                    match e.kind {
+                        ExtraKind::Reason => {
+                            reasons
+                                .entry(v)
+                                .or_insert_with(|| crate::message::decode_reason(v, kb));
+                        }
+                        ExtraKind::Warning => {
+                            warnings
+                                .entry(v)
+                                .or_insert_with(|| crate::message::decode_warning(v, kb));
+                        }
+                        ExtraKind::RetryAfter => {
+                            retry_after
+                                .entry(v)
+                                .or_insert_with(|| crate::message::decode_retry_after(v, kb));
+                        }
+                        _ => {}
+                    }
                 }
             }
+            (servers, reasons, warnings, retry_after)
+        };
+        let (a, b) = super::model::in_halves(first, second, pass);
+        let (mut servers, mut reasons, mut warnings, mut retry_after) = a;
+        for (s, (n, o)) in servers.iter_mut().zip(b.0) {
+            s.0 += n;
+            s.1 += o;
         }
-        let mut reasons = HashMap::new();
-        let mut warnings = HashMap::new();
-        let mut retry_after = HashMap::new();
-        for c in &t.calls {
-            for e in &c.extras {
-                let v = super::model::span_str(&t.text, e.at);
-                match e.kind {
-                    ExtraKind::Reason => {
-                        reasons
-                            .entry(v)
-                            .or_insert_with(|| crate::message::decode_reason(v, kb));
-                    }
-                    ExtraKind::Warning => {
-                        warnings
-                            .entry(v)
-                            .or_insert_with(|| crate::message::decode_warning(v, kb));
-                    }
-                    ExtraKind::RetryAfter => {
-                        retry_after
-                            .entry(v)
-                            .or_insert_with(|| crate::message::decode_retry_after(v, kb));
-                    }
-                    _ => {}
-                }
-            }
+        for (k, v) in b.1 {
+            reasons.entry(k).or_insert(v);
+        }
+        for (k, v) in b.2 {
+            warnings.entry(k).or_insert(v);
+        }
+        for (k, v) in b.3 {
+            retry_after.entry(k).or_insert(v);
         }
         Context {
             kb,
@@ -234,14 +280,40 @@ impl<'a> Context<'a> {
     }
 
     fn phrase(&self, call: &Call, msg: u32) -> String {
+        self.phrase_of(call, msg).to_string()
+    }
+
+    /// A response's code and reason phrase (the wire's, else the
+    /// knowledge base's), to be formatted.
+    fn phrase_of(&self, call: &Call, msg: u32) -> Phrase<'_> {
         let code = call.msgs[msg as usize].code;
-        let wire = self.extra(call, msg, ExtraKind::Phrase);
-        match wire {
-            Some(p) if !p.is_empty() => format!("{code} {}", excerpt(p, 40)),
-            _ if code == 200 => "200 OK".to_string(),
-            _ => match self.kb.get(code) {
-                Some(e) => format!("{code} {}", e.reason),
-                None => code.to_string(),
+        let wire = self
+            .extra(call, msg, ExtraKind::Phrase)
+            .filter(|p| !p.is_empty());
+        Phrase {
+            code,
+            wire,
+            kb: self.kb,
+        }
+    }
+}
+
+/// See [`Context::phrase_of`].
+struct Phrase<'a> {
+    code: u16,
+    wire: Option<&'a str>,
+    kb: &'a Kb,
+}
+
+impl std::fmt::Display for Phrase<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let code = self.code;
+        match self.wire {
+            Some(p) => write!(f, "{code} {}", excerpt(p, 40)),
+            None if code == 200 => f.write_str("200 OK"),
+            None => match self.kb.get(code) {
+                Some(e) => write!(f, "{code} {}", e.reason),
+                None => write!(f, "{code}"),
             },
         }
     }
@@ -254,11 +326,12 @@ fn is_overload(text: &str, c: &Call, i: u32, m: &Msg) -> bool {
 }
 
 /// Run every finding over a call, most severe first.
-pub fn run(call: &Call, ctx: &Context<'_>) -> Vec<Finding> {
-    let mut out = Vec::new();
-    let checks: [fn(&Call, &Context<'_>) -> Vec<Finding>; 12] = [
-        no_response,
-        no_ack,
+pub fn run(call: &Call, ctx: &Context<'_>, shared: &mut Shared) -> Vec<Finding> {
+    let mut out = no_response(call, ctx);
+    // The check that fires on most calls of a big trace writes its texts
+    // through `shared` (no allocation for a sentence seen before).
+    out.extend(no_ack(call, ctx, shared));
+    let checks: [fn(&Call, &Context<'_>) -> Vec<Finding>; 10] = [
         slow_setup,
         auth_loop,
         overload,
@@ -273,6 +346,7 @@ pub fn run(call: &Call, ctx: &Context<'_>) -> Vec<Finding> {
     for f in checks {
         out.extend(f(call, ctx));
     }
+    shared.share(&mut out);
     // Stable: report order among equal severities.
     out.sort_by_key(|f| std::cmp::Reverse(f.severity));
     out
@@ -294,15 +368,24 @@ fn note(text: impl Into<Arc<str>>) -> Evidence {
 
 /// A duration for people: `850 ms`, `4.2 s`, `3 min 20 s`, `2 h 5 min`.
 pub fn duration(ns: i64) -> String {
-    let ms = ns.max(0) / 1_000_000;
-    if ms < 1000 {
-        format!("{ms} ms")
-    } else if ms < 60_000 {
-        format!("{}.{} s", ms / 1000, ms % 1000 / 100)
-    } else if ms < 3_600_000 {
-        format!("{} min {} s", ms / 60_000, ms % 60_000 / 1000)
-    } else {
-        format!("{} h {} min", ms / 3_600_000, ms % 3_600_000 / 60_000)
+    Duration(ns).to_string()
+}
+
+/// [`duration`], to be formatted.
+struct Duration(i64);
+
+impl std::fmt::Display for Duration {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let ms = self.0.max(0) / 1_000_000;
+        if ms < 1000 {
+            write!(f, "{ms} ms")
+        } else if ms < 60_000 {
+            write!(f, "{}.{} s", ms / 1000, ms % 1000 / 100)
+        } else if ms < 3_600_000 {
+            write!(f, "{} min {} s", ms / 60_000, ms % 60_000 / 1000)
+        } else {
+            write!(f, "{} h {} min", ms / 3_600_000, ms % 3_600_000 / 60_000)
+        }
     }
 }
 
@@ -345,12 +428,25 @@ fn request_copies(call: &Call, t: u32) -> Vec<u32> {
 }
 
 fn list(idx: &[u32]) -> String {
-    let shown: Vec<String> = idx.iter().take(8).map(|i| format!("#{}", i + 1)).collect();
-    let mut s = shown.join(" ");
-    if idx.len() > 8 {
-        s.push_str(&format!(" ... ({} in all)", idx.len()));
+    List(idx).to_string()
+}
+
+/// Message numbers as `#1 #3 #5`, the first eight, then how many in all.
+struct List<'a>(&'a [u32]);
+
+impl std::fmt::Display for List<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for (n, i) in self.0.iter().take(8).enumerate() {
+            if n > 0 {
+                f.write_str(" ")?;
+            }
+            write!(f, "#{}", i + 1)?;
+        }
+        if self.0.len() > 8 {
+            write!(f, " ... ({} in all)", self.0.len())?;
+        }
+        Ok(())
     }
-    s
 }
 
 /// Finding 1: A request retransmitted with no answer at all (Timer A/E then B/F
@@ -456,12 +552,12 @@ fn merge(mut hits: Vec<(u32, Finding)>, call: &Call) -> Vec<Finding> {
 
 /// Finding 2: A 2xx to INVITE retransmitted without an ACK (RFC 3261 §13.3.1.4):
 /// the callee hangs up with BYE after 64*T1.
-pub fn no_ack(call: &Call, ctx: &Context<'_>) -> Vec<Finding> {
+pub fn no_ack(call: &Call, ctx: &Context<'_>, sh: &mut Shared) -> Vec<Finding> {
     let mut out = Vec::new();
     for (t, tx) in call.txns.iter().enumerate() {
         let t = t as u32;
         if tx.method == Method::INVITE && tx.final_code >= 300 {
-            out.extend(failure_not_acked(call, ctx, t));
+            out.extend(failure_not_acked(call, ctx, sh, t));
             continue;
         }
         if tx.method != Method::INVITE || !(200..300).contains(&tx.final_code) {
@@ -572,7 +668,7 @@ pub fn no_ack(call: &Call, ctx: &Context<'_>) -> Vec<Finding> {
 /// Only said when the capture shows the caller's side after the response
 /// (the response resent, or a later request from the caller), so a
 /// capture that misses one direction does not raise it.
-fn failure_not_acked(call: &Call, ctx: &Context<'_>, t: u32) -> Option<Finding> {
+fn failure_not_acked(call: &Call, ctx: &Context<'_>, sh: &mut Shared, t: u32) -> Option<Finding> {
     let tx = &call.txns[t as usize];
     let fin = call.msgs[tx.final_msg as usize];
     let acked = msgs_of(call, t).any(|(i, m)| {
@@ -600,49 +696,51 @@ fn failure_not_acked(call: &Call, ctx: &Context<'_>, t: u32) -> Option<Finding> 
     if copies.len() < 2 && next.is_none() {
         return None;
     }
-    let phrase = ctx.phrase(call, tx.final_msg);
+    let phrase = ctx.phrase_of(call, tx.final_msg);
     let mut evidence = vec![ev(
         tx.final_msg,
-        format!(
+        sh.fmt(format_args!(
             "{phrase} from {} sent {} time{}: {}",
             ctx.ep(fin.src),
             copies.len(),
             if copies.len() == 1 { "" } else { "s" },
-            list(&copies)
-        ),
+            List(&copies)
+        )),
     )];
-    evidence.push(note(format!(
+    evidence.push(note(sh.fmt(format_args!(
         "no ACK from {} for it (CSeq {} INVITE)",
         ctx.ep(fin.dst),
         tx.cseq
-    )));
-    let mut text = format!(
+    ))));
+    let bye = next.is_some_and(|(_, m)| m.method == Method::BYE);
+    let text = sh.fmt(format_args!(
         "The caller {} never acknowledged the {phrase}: the ACK of a failure response goes \
          hop by hop from the caller's transaction layer, and without it {} resends the \
-         response for up to 32 s (Timer H).",
+         response for up to 32 s (Timer H).{}",
         ctx.ep(fin.dst),
-        ctx.ep(fin.src)
-    );
+        ctx.ep(fin.src),
+        if bye {
+            " It sent BYE instead, but a failure response ends every early dialog of the \
+             INVITE, so the BYE has no dialog to end: the caller's stack mishandles \
+             failure responses."
+        } else {
+            ""
+        }
+    ));
     if let Some((i, m)) = next {
         let method = ctx.method(m.method);
         evidence.push(ev(
             i as u32,
-            format!("{method} sent instead, {} after the response", {
-                duration(span(call, tx.final_msg, i as u32).unwrap_or(0))
-            }),
+            sh.fmt(format_args!(
+                "{method} sent instead, {} after the response",
+                Duration(span(call, tx.final_msg, i as u32).unwrap_or(0))
+            )),
         ));
-        if m.method == Method::BYE {
-            text.push_str(
-                " It sent BYE instead, but a failure response ends every early dialog of the \
-                 INVITE, so the BYE has no dialog to end: the caller's stack mishandles \
-                 failure responses.",
-            );
-        }
     }
     Some(Finding {
         id: "no-ack",
         severity: Severity::Warning,
-        text: text.into(),
+        text,
         code: Some(fin.code),
         rfc: RFC_NO_ACK_FAILURE,
         evidence,

@@ -983,25 +983,30 @@ impl Analyzer {
         drop(self.call_ids);
         drop(self.endpoint_ids);
         let mut calls = self.calls;
-        for (c, &(a, b)) in calls.iter_mut().zip(&self.id_spans) {
-            c.call_id = String::from_utf8_lossy(&self.ids[a as usize..b as usize]).into_owned();
-            c.txn_index = None;
-        }
-        drop(self.ids);
         let trace_end = self.last_ns;
+        let ids = &self.ids;
         // Each call on its own: half of them on a second thread.
         let mid = calls.len() / 2;
         let (first, second) = calls.split_at_mut(mid);
-        let (d1, d2) = in_halves(first, second, |part: &mut [Call]| {
-            let mut duplicates = 0u64;
-            for call in part {
-                order_and_dedupe(call);
-                duplicates += u64::from(call.duplicates);
-                derive(call, trace_end);
-            }
-            duplicates
-        });
+        let (spans1, spans2) = self.id_spans.split_at(mid.min(self.id_spans.len()));
+        let (d1, d2) = in_halves(
+            (first, spans1),
+            (second, spans2),
+            |(part, spans): (&mut [Call], &[(u32, u32)])| {
+                let mut duplicates = 0u64;
+                for (call, &(a, b)) in part.iter_mut().zip(spans) {
+                    call.call_id =
+                        String::from_utf8_lossy(&ids[a as usize..b as usize]).into_owned();
+                    call.txn_index = None;
+                    order_and_dedupe(call);
+                    duplicates += u64::from(call.duplicates);
+                    derive(call, trace_end);
+                }
+                duplicates
+            },
+        );
         let duplicates = d1 + d2;
+        drop(self.ids);
         calls.sort_by_key(|c| {
             (
                 c.start_ns.unwrap_or(i64::MAX),
@@ -1030,8 +1035,7 @@ impl Analyzer {
             let mut found: Vec<(usize, Vec<Finding>)> = Vec::new();
             let mut shared = findings::Shared::default();
             for (i, c) in part.iter().enumerate() {
-                let mut f = findings::run(c, &ctx);
-                shared.share(&mut f);
+                let f = findings::run(c, &ctx, &mut shared);
                 if !f.is_empty() {
                     found.push((at + i, f));
                 }
@@ -1054,7 +1058,11 @@ const SPLIT_CALLS: usize = 4096;
 /// when the work is big enough and the machine has a second CPU, else (or
 /// when no thread can be had) one after the other here. The results come
 /// back in order, so the outcome is the same either way.
-fn in_halves<S: Send + SplitLen, R: Send>(a: S, b: S, f: impl Fn(S) -> R + Sync) -> (R, R) {
+pub(crate) fn in_halves<S: Send + SplitLen, R: Send>(
+    a: S,
+    b: S,
+    f: impl Fn(S) -> R + Sync,
+) -> (R, R) {
     let cpus = std::thread::available_parallelism().map_or(1, usize::from);
     if cpus < 2 || a.split_len() + b.split_len() < SPLIT_CALLS {
         return (f(a), f(b));
@@ -1092,11 +1100,17 @@ fn in_halves<S: Send + SplitLen, R: Send>(a: S, b: S, f: impl Fn(S) -> R + Sync)
 }
 
 /// How many calls a piece of work covers (to decide whether to split it).
-trait SplitLen {
+pub(crate) trait SplitLen {
     fn split_len(&self) -> usize;
 }
 
-impl SplitLen for &mut [Call] {
+impl SplitLen for (&mut [Call], &[(u32, u32)]) {
+    fn split_len(&self) -> usize {
+        self.0.len()
+    }
+}
+
+impl SplitLen for &[Call] {
     fn split_len(&self) -> usize {
         self.len()
     }
