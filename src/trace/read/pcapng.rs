@@ -1,17 +1,15 @@
 //! The pcapng framing: sections (each with its own byte order and
 //! interfaces), interface descriptions (link type, timestamp resolution
 //! and offset per interface), and enhanced, simple and obsolete packet
-//! blocks. Block framing and recovery are done here; block contents are
-//! parsed by `pcap-parser`.
+//! blocks. Block framing and recovery are done here; interface
+//! descriptions (whose options carry the timestamp resolution) are parsed
+//! by `pcap-parser`, and the packet blocks' fixed fields are read in place
+//! (one per packet: parsing their options would cost an allocation each).
 
 use super::capture::{Frame, Frames, ns_from, resync};
 use super::packet::Meta;
 use super::source::{MAX_BLOCK, Source};
-use pcap_parser::pcapng::{
-    parse_enhancedpacketblock_be, parse_enhancedpacketblock_le, parse_interfacedescriptionblock_be,
-    parse_interfacedescriptionblock_le,
-};
-use pcap_parser::traits::PcapNGPacketBlock;
+use pcap_parser::pcapng::{parse_interfacedescriptionblock_be, parse_interfacedescriptionblock_le};
 use std::io;
 
 const SHB: u32 = 0x0a0d_0d0a;
@@ -92,6 +90,35 @@ fn plausible(b: &[u8], be: bool) -> bool {
         && len.is_multiple_of(4)
         && len <= b.len()
         && u32_at(b, len - 4, be) as usize == len
+}
+
+/// The fields of an enhanced packet block that reading uses.
+struct Epb<'a> {
+    if_id: u32,
+    ts: u64,
+    data: &'a [u8],
+    origlen: u32,
+}
+
+/// An enhanced packet block's fixed fields and packet (pcapng §4.3), read
+/// in place: the block's framing is checked by the caller, and its options
+/// (a comment, flags, a hash) are not used, so they are neither parsed nor
+/// checked. `None` when the captured length overruns the block.
+fn epb_fields(block: &[u8], be: bool) -> Option<Epb<'_>> {
+    if block.len() < 32 {
+        return None;
+    }
+    let caplen = u32_at(block, 20, be) as usize;
+    let padded = caplen.checked_add(3)? & !3;
+    if padded > block.len() - 32 {
+        return None;
+    }
+    Some(Epb {
+        if_id: u32_at(block, 8, be),
+        ts: (u64::from(u32_at(block, 12, be)) << 32) | u64::from(u32_at(block, 16, be)),
+        data: &block[28..28 + caplen],
+        origlen: u32_at(block, 24, be),
+    })
 }
 
 /// Read a pcapng input, handing each frame to `v`.
@@ -223,18 +250,9 @@ pub(crate) fn read(src: &mut Source<'_>, v: &mut dyn Frames) -> io::Result<()> {
             }
             EPB => {
                 frame_no += 1;
-                let parsed = if be {
-                    parse_enhancedpacketblock_be(block)
-                } else {
-                    parse_enhancedpacketblock_le(block)
-                };
-                match parsed {
-                    Ok((_, epb)) => {
-                        let ts = (u64::from(epb.ts_high) << 32) | u64::from(epb.ts_low);
-                        let data = epb.packet_data();
-                        packet(v, &ifaces, epb.if_id, Some(ts), data, epb.origlen, frame_no);
-                    }
-                    Err(_) => v.problem(
+                match epb_fields(block, be) {
+                    Some(e) => packet(v, &ifaces, e.if_id, Some(e.ts), e.data, e.origlen, frame_no),
+                    None => v.problem(
                         Some(frame_no),
                         "broken enhanced packet block (its lengths disagree); skipped".into(),
                     ),
@@ -319,6 +337,91 @@ fn packet(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::trace::read::build::PcapngWriter;
+    use crate::trace::synth::{eth, read_bytes, request, udp_ip};
+
+    /// Three packets in one section, in either byte order; returns the
+    /// file and where each enhanced packet block starts.
+    fn three(be: bool) -> (Vec<u8>, Vec<usize>) {
+        let mut w = PcapngWriter::new(Vec::new(), be).unwrap();
+        let i = w.interface(1, 9).unwrap();
+        for n in 0..3 {
+            let sip = request("OPTIONS", &format!("c{n}"), 1, "");
+            let f = eth(&udp_ip("10.0.0.1:5060", "10.0.0.2:5060", sip.as_bytes()));
+            w.packet(i, n * 1_000_000, &f, f.len() as u32).unwrap();
+        }
+        let file = w.into_inner();
+        let mut at = Vec::new();
+        let mut pos = 0;
+        while pos < file.len() {
+            if u32_at(&file, pos, be) == EPB {
+                at.push(pos);
+            }
+            pos += u32_at(&file, pos + 4, be) as usize;
+        }
+        (file, at)
+    }
+
+    fn u32_put(b: &mut [u8], at: usize, v: u32, be: bool) {
+        let v = if be { v.to_be_bytes() } else { v.to_le_bytes() };
+        b[at..at + 4].copy_from_slice(&v);
+    }
+
+    /// Packet blocks are read in place: options after the packet (here a
+    /// comment) are skipped, in both byte orders, and a block whose
+    /// captured length overruns it is skipped with a problem while the
+    /// next one is read.
+    #[test]
+    fn enhanced_packet_blocks_read_in_place() {
+        for be in [false, true] {
+            let (file, at) = three(be);
+            // Give the first packet a comment option (code 1) and an end
+            // of options (code 0).
+            let (a, b) = (at[0], at[1]);
+            let mut block = file[a..b - 4].to_vec();
+            let opt = |code: u16, val: &[u8]| {
+                let mut o = Vec::new();
+                let c = if be {
+                    code.to_be_bytes()
+                } else {
+                    code.to_le_bytes()
+                };
+                let l = val.len() as u16;
+                let l = if be { l.to_be_bytes() } else { l.to_le_bytes() };
+                o.extend_from_slice(&c);
+                o.extend_from_slice(&l);
+                o.extend_from_slice(val);
+                o.resize(o.len().next_multiple_of(4), 0);
+                o
+            };
+            block.extend(opt(1, b"seen on the trunk"));
+            block.extend(opt(0, b""));
+            block.extend_from_slice(&[0; 4]);
+            let len = block.len() as u32;
+            u32_put(&mut block, 4, len, be);
+            let end = block.len() - 4;
+            u32_put(&mut block, end, len, be);
+            let mut with_opts = file[..a].to_vec();
+            with_opts.extend(&block);
+            with_opts.extend(&file[b..]);
+            let (_, c) = read_bytes(&with_opts).unwrap();
+            assert_eq!(c.records.len(), 3, "be={be}");
+            assert!(c.records[0].text().contains("Call-ID: c0"));
+            assert_eq!(c.records[1].time_ns, Some(1_000_000));
+            assert!(c.problems.is_empty(), "{:?}", c.problems);
+
+            // The second packet claims more bytes than its block holds.
+            let mut broken = file.clone();
+            u32_put(&mut broken, at[1] + 20, 10_000, be);
+            let (_, c) = read_bytes(&broken).unwrap();
+            let ids: Vec<String> = c.records.iter().map(|r| r.text()).collect();
+            assert_eq!(ids.len(), 2, "be={be}");
+            assert!(ids[1].contains("Call-ID: c2"));
+            assert_eq!(c.problems.len(), 1);
+            assert_eq!(c.problems[0].frame, Some(2));
+            assert!(c.problems[0].text.contains("broken enhanced packet block"));
+        }
+    }
 
     #[test]
     fn resolutions_and_offsets() {
