@@ -1,9 +1,15 @@
 //! No input makes a reader panic: arbitrary bytes, and real-shaped
 //! captures and logs with bytes changed, inserted, removed or cut off.
 //! Every outcome is either a `ReadError` (not a trace at all) or records
-//! and problems.
+//! and problems; whatever is read then goes through the whole triage and
+//! every report without a panic.
 
 use proptest::prelude::*;
+use sipfix::kb::Kb;
+use sipfix::render::TextStyle;
+use sipfix::trace::filter::Filter;
+use sipfix::trace::model::Options;
+use sipfix::trace::report::{self, Selection};
 use sipfix::trace::synth::{self, linktype as lt};
 use sipfix::trace::{Format, Input, read_inputs};
 
@@ -61,16 +67,47 @@ fn samples() -> Vec<Vec<u8>> {
     all
 }
 
-/// Read, whatever happens; the point is not to panic.
+/// Read, whatever happens; the point is not to panic. Then the same bytes
+/// go through the whole triage (scan, calls, findings) and every report,
+/// as `sipfix triage` and the UI's calls view would take them.
 fn read_any(data: Vec<u8>, format: Format) {
     let mut c = synth::Collect::default();
-    if let Ok(infos) = read_inputs(&[Input::Bytes(data)], format, &mut c) {
-        assert_eq!(infos.len(), 1);
-        assert_eq!(infos[0].sip_messages, c.records.len() as u64);
-        for r in &c.records {
-            assert!(r.frames.contains(&r.frame));
-            assert!(!r.sip.is_empty());
-        }
+    let inputs = [Input::Bytes(data)];
+    let Ok(infos) = read_inputs(&inputs, format, &mut c) else {
+        return;
+    };
+    assert_eq!(infos.len(), 1);
+    assert_eq!(infos[0].sip_messages, c.records.len() as u64);
+    for r in &c.records {
+        assert!(r.frames.contains(&r.frame));
+        assert!(!r.sip.is_empty());
+    }
+    triage_all(&inputs, format, c.records.len() as u64);
+}
+
+/// The whole triage of `inputs` and every report of it.
+fn triage_all(inputs: &[Input], format: Format, records: u64) {
+    let kb = Kb::embedded();
+    let t = sipfix::trace::analyze(inputs, format, Options::default(), kb, &mut |_, _| {})
+        .expect("read once already");
+    assert_eq!(t.messages, records);
+    let kept: u64 = t.calls.iter().map(|c| c.msgs.len() as u64).sum();
+    assert_eq!(kept + t.duplicates + t.skipped, records);
+    let sel = Selection::new(&t, &Filter::default());
+    let mut json = Vec::new();
+    report::json::write_report(&sel, kb, &mut json).expect("written to memory");
+    serde_json::from_slice::<serde_json::Value>(&json).expect("the JSON report parses");
+    let st = TextStyle {
+        width: 80,
+        color: false,
+        ascii: true,
+    };
+    let _ = report::text::report(&sel, kb, st, "");
+    let _ = report::csv::report(&sel, kb);
+    let _ = report::markdown::report(&sel, kb, "");
+    for c in &t.calls {
+        let _ = report::call::text(&t, kb, c, st);
+        let _ = report::call::markdown(&t, kb, c);
     }
 }
 
