@@ -185,6 +185,35 @@ pub struct Context<'a> {
     retry_after: HashMap<&'a str, RetryAfter>,
 }
 
+/// The per-server counts and decoded header values of some calls (see
+/// [`Context::new`]).
+struct Tables<'a> {
+    servers: Vec<(u32, u32)>,
+    reasons: HashMap<&'a str, (ReasonInfo, Vec<String>)>,
+    warnings: HashMap<&'a str, WarningInfo>,
+    retry_after: HashMap<&'a str, RetryAfter>,
+}
+
+impl<'a> Tables<'a> {
+    /// Both halves' counts added, and each value decoded once.
+    fn merge(mut self, other: Tables<'a>) -> Tables<'a> {
+        for (s, (n, o)) in self.servers.iter_mut().zip(other.servers) {
+            s.0 += n;
+            s.1 += o;
+        }
+        for (k, v) in other.reasons {
+            self.reasons.entry(k).or_insert(v);
+        }
+        for (k, v) in other.warnings {
+            self.warnings.entry(k).or_insert(v);
+        }
+        for (k, v) in other.retry_after {
+            self.retry_after.entry(k).or_insert(v);
+        }
+        self
+    }
+}
+
 impl<'a> Context<'a> {
     pub fn new(t: &'a Triage, kb: &'a Kb) -> Context<'a> {
         // One pass over every call's messages and header values, half of
@@ -193,16 +222,18 @@ impl<'a> Context<'a> {
         let mid = t.calls.len() / 2;
         let (first, second) = t.calls.split_at(mid);
         let pass = |part: &'a [Call]| {
-            let mut servers: Vec<(u32, u32)> = vec![(0, 0); t.endpoints.len()];
-            let mut reasons = HashMap::new();
-            let mut warnings = HashMap::new();
-            let mut retry_after = HashMap::new();
+            let mut tb = Tables {
+                servers: vec![(0, 0); t.endpoints.len()],
+                reasons: HashMap::new(),
+                warnings: HashMap::new(),
+                retry_after: HashMap::new(),
+            };
             for c in part {
                 for (i, m) in c.msgs.iter().enumerate() {
                     if !m.is_final() || m.has(flag::RETRANS) || m.src == NO_EP {
                         continue;
                     }
-                    let Some(e) = servers.get_mut(m.src as usize) else {
+                    let Some(e) = tb.servers.get_mut(m.src as usize) else {
                         continue;
                     };
                     e.0 += 1;
@@ -214,17 +245,17 @@ impl<'a> Context<'a> {
                     let v = super::model::span_str(&t.text, e.at);
                     match e.kind {
                         ExtraKind::Reason => {
-                            reasons
+                            tb.reasons
                                 .entry(v)
                                 .or_insert_with(|| crate::message::decode_reason(v, kb));
                         }
                         ExtraKind::Warning => {
-                            warnings
+                            tb.warnings
                                 .entry(v)
                                 .or_insert_with(|| crate::message::decode_warning(v, kb));
                         }
                         ExtraKind::RetryAfter => {
-                            retry_after
+                            tb.retry_after
                                 .entry(v)
                                 .or_insert_with(|| crate::message::decode_retry_after(v, kb));
                         }
@@ -232,23 +263,15 @@ impl<'a> Context<'a> {
                     }
                 }
             }
-            (servers, reasons, warnings, retry_after)
+            tb
         };
         let (a, b) = super::model::in_halves(first, second, pass);
-        let (mut servers, mut reasons, mut warnings, mut retry_after) = a;
-        for (s, (n, o)) in servers.iter_mut().zip(b.0) {
-            s.0 += n;
-            s.1 += o;
-        }
-        for (k, v) in b.1 {
-            reasons.entry(k).or_insert(v);
-        }
-        for (k, v) in b.2 {
-            warnings.entry(k).or_insert(v);
-        }
-        for (k, v) in b.3 {
-            retry_after.entry(k).or_insert(v);
-        }
+        let Tables {
+            servers,
+            reasons,
+            warnings,
+            retry_after,
+        } = a.merge(b);
         Context {
             kb,
             reasons,
