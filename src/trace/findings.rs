@@ -348,13 +348,18 @@ fn is_overload(text: &str, c: &Call, i: u32, m: &Msg) -> bool {
             && super::model::extra_in(text, c, i, ExtraKind::RetryAfter).is_some())
 }
 
+/// One finding's check over a call.
+type Check = fn(&Call, &Context<'_>, &mut Shared) -> Vec<Finding>;
+
 /// Run every finding over a call, most severe first.
 pub fn run(call: &Call, ctx: &Context<'_>, shared: &mut Shared) -> Vec<Finding> {
-    let mut out = no_response(call, ctx);
-    // The check that fires on most calls of a big trace writes its texts
-    // through `shared` (no allocation for a sentence seen before).
-    out.extend(no_ack(call, ctx, shared));
-    let checks: [fn(&Call, &Context<'_>) -> Vec<Finding>; 10] = [
+    let mut out = Vec::new();
+    // Each check writes its sentences through `shared`: a sentence that
+    // many calls share (a trunk failing the same way) is formatted into a
+    // reused buffer and allocated once.
+    let checks: [Check; 12] = [
+        no_response,
+        no_ack,
         slow_setup,
         auth_loop,
         overload,
@@ -367,7 +372,7 @@ pub fn run(call: &Call, ctx: &Context<'_>, shared: &mut Shared) -> Vec<Finding> 
         early_bye,
     ];
     for f in checks {
-        out.extend(f(call, ctx));
+        out.extend(f(call, ctx, shared));
     }
     shared.share(&mut out);
     // Stable: report order among equal severities.
@@ -450,10 +455,6 @@ fn request_copies(call: &Call, t: u32) -> Vec<u32> {
         .collect()
 }
 
-fn list(idx: &[u32]) -> String {
-    List(idx).to_string()
-}
-
 /// Message numbers as `#1 #3 #5`, the first eight, then how many in all.
 struct List<'a>(&'a [u32]);
 
@@ -474,7 +475,7 @@ impl std::fmt::Display for List<'_> {
 
 /// Finding 1: A request retransmitted with no answer at all (Timer A/E then B/F
 /// fire after 64*T1), or answered 408 by an element that timed out itself.
-pub fn no_response(call: &Call, ctx: &Context<'_>) -> Vec<Finding> {
+pub fn no_response(call: &Call, ctx: &Context<'_>, sh: &mut Shared) -> Vec<Finding> {
     let mut hits: Vec<(u32, Finding)> = Vec::new();
     for (t, tx) in call.txns.iter().enumerate() {
         let t = t as u32;
@@ -489,10 +490,10 @@ pub fn no_response(call: &Call, ctx: &Context<'_>) -> Vec<Finding> {
             Severity::Warning
         };
         let method = ctx.method(tx.method);
-        let finding = |text: String, evidence: Vec<Evidence>| Finding {
+        let finding = |text: Arc<str>, evidence: Vec<Evidence>| Finding {
             id: "no-response",
             severity,
-            text: text.into(),
+            text,
             code: Some(408),
             rfc: RFC_NO_RESPONSE,
             evidence,
@@ -511,49 +512,55 @@ pub fn no_response(call: &Call, ctx: &Context<'_>) -> Vec<Finding> {
                 .and_then(|&l| span(call, tx.request, l))
                 .map(|d| format!(" over {}", duration(d)))
                 .unwrap_or_default();
-            let text = format!(
+            let text = sh.fmt(format_args!(
                 "{method} to {} was sent {} time{}{over} and never answered: the next hop is down \
                  or unreachable, or its answers are lost on the way back (routing, firewall, NAT, \
                  wrong port or transport).",
                 ctx.ep(req.dst),
                 copies.len(),
                 if copies.len() == 1 { "" } else { "s" }
-            );
+            ));
             let mut evidence = vec![ev(
                 tx.request,
-                format!("{method} copies: {}", list(&copies)),
+                sh.fmt(format_args!("{method} copies: {}", List(&copies))),
             )];
-            evidence.push(note(format!(
+            evidence.push(note(sh.fmt(format_args!(
                 "no response of any kind; the trace goes on {} after the first copy (64*T1 = 32 s)",
-                duration(waited)
-            )));
+                Duration(waited)
+            ))));
             hits.push((t, finding(text, evidence)));
         } else if tx.final_code == 408 {
             let f = &call.msgs[tx.final_msg as usize];
-            let text = format!(
+            let text = sh.fmt(format_args!(
                 "{} answered {method} with {}: the element behind it never answered in time, so \
                  it gave up (its own Timer B/F). Look one hop further for the silent element.",
                 ctx.ep(f.src),
-                ctx.phrase(call, tx.final_msg)
-            );
+                ctx.phrase_of(call, tx.final_msg)
+            ));
             hits.push((
                 t,
                 finding(
                     text,
                     vec![
-                        ev(tx.request, format!("{method} copies: {}", list(&copies))),
-                        ev(tx.final_msg, ctx.phrase(call, tx.final_msg)),
+                        ev(
+                            tx.request,
+                            sh.fmt(format_args!("{method} copies: {}", List(&copies))),
+                        ),
+                        ev(
+                            tx.final_msg,
+                            sh.fmt(format_args!("{}", ctx.phrase_of(call, tx.final_msg))),
+                        ),
                     ],
                 ),
             ));
         }
     }
-    merge(hits, call)
+    merge(hits, call, sh)
 }
 
 /// One finding for several transactions: the primary one (or the first)
 /// with the others noted.
-fn merge(mut hits: Vec<(u32, Finding)>, call: &Call) -> Vec<Finding> {
+fn merge(mut hits: Vec<(u32, Finding)>, call: &Call, sh: &mut Shared) -> Vec<Finding> {
     if hits.is_empty() {
         return Vec::new();
     }
@@ -561,11 +568,11 @@ fn merge(mut hits: Vec<(u32, Finding)>, call: &Call) -> Vec<Finding> {
     let n = hits.len();
     let (_, mut f) = hits.remove(0);
     if n > 1 {
-        f.evidence.push(note(format!(
+        f.evidence.push(note(sh.fmt(format_args!(
             "{} more transaction{} of this call show the same",
             n - 1,
             if n == 2 { "" } else { "s" }
-        )));
+        ))));
         for (_, other) in hits.into_iter().take(3) {
             f.evidence.extend(other.evidence.into_iter().take(1));
         }
@@ -617,22 +624,22 @@ pub fn no_ack(call: &Call, ctx: &Context<'_>, sh: &mut Shared) -> Vec<Finding> {
         }
         let mut evidence = vec![ev(
             first_ok,
-            format!(
+            sh.fmt(format_args!(
                 "{} from {} sent {} time{}: {}",
-                ctx.phrase(call, first_ok),
+                ctx.phrase_of(call, first_ok),
                 ctx.ep(ok.src),
                 oks.len(),
                 if oks.len() == 1 { "" } else { "s" },
-                list(&oks)
-            ),
+                List(&oks)
+            )),
         )];
         if let Some((i, _)) = bye {
             evidence.push(ev(
                 i as u32,
-                format!(
+                sh.fmt(format_args!(
                     "BYE from the callee {} after the answer",
-                    duration(span(call, first_ok, i as u32).unwrap_or(0))
-                ),
+                    Duration(span(call, first_ok, i as u32).unwrap_or(0))
+                )),
             ));
         }
         match ack {
@@ -641,14 +648,13 @@ pub fn no_ack(call: &Call, ctx: &Context<'_>, sh: &mut Shared) -> Vec<Finding> {
                 out.push(Finding {
                     id: "no-ack",
                     severity: Severity::Failure,
-                    text: format!(
+                    text: sh.fmt(format_args!(
                         "The callee {} answered, but no ACK came back, so it kept resending the \
                          2xx and ends the call after about 32 s. The caller never got the 2xx or \
                          its ACK went elsewhere: check the Contact and Record-Route addresses and \
                          NAT (the ACK follows the Contact of the 2xx).",
                         ctx.ep(ok.src)
-                    )
-                    .into(),
+                    )),
                     code: Some(200),
                     rfc: RFC_NO_ACK,
                     evidence,
@@ -657,22 +663,21 @@ pub fn no_ack(call: &Call, ctx: &Context<'_>, sh: &mut Shared) -> Vec<Finding> {
             Some((i, _)) if oks.len() >= 3 => {
                 evidence.push(ev(
                     i as u32,
-                    format!(
+                    sh.fmt(format_args!(
                         "ACK only {} after the answer",
-                        duration(span(call, first_ok, i as u32).unwrap_or(0))
-                    ),
+                        Duration(span(call, first_ok, i as u32).unwrap_or(0))
+                    )),
                 ));
                 out.push(Finding {
                     id: "no-ack",
                     severity: Severity::Warning,
-                    text: format!(
+                    text: sh.fmt(format_args!(
                         "The ACK for the answer came late: {} sent the 2xx {} times first. Part \
                          of the signalling path between the caller and the callee loses or \
                          delays packets.",
                         ctx.ep(ok.src),
                         oks.len()
-                    )
-                    .into(),
+                    )),
                     code: Some(200),
                     rfc: RFC_NO_ACK,
                     evidence,
@@ -773,7 +778,7 @@ fn failure_not_acked(call: &Call, ctx: &Context<'_>, sh: &mut Shared, t: u32) ->
 /// Finding 12: The caller hung up with BYE while its INVITE had no final
 /// response (allowed on an early dialog, RFC 3261 §15), and the callee
 /// never ended the INVITE with 487 Request Terminated, as §15.1.2 asks.
-pub fn early_bye(call: &Call, ctx: &Context<'_>) -> Vec<Finding> {
+pub fn early_bye(call: &Call, ctx: &Context<'_>, sh: &mut Shared) -> Vec<Finding> {
     if call.method != Method::INVITE || call.final_msg != NONE {
         return Vec::new();
     }
@@ -797,20 +802,26 @@ pub fn early_bye(call: &Call, ctx: &Context<'_>) -> Vec<Finding> {
     let mut evidence = vec![
         ev(
             tx.request,
-            format!("INVITE to {}, no final response", ctx.ep(inv.dst)),
+            sh.fmt(format_args!(
+                "INVITE to {}, no final response",
+                ctx.ep(inv.dst)
+            )),
         ),
         ev(
             bye,
-            format!(
+            sh.fmt(format_args!(
                 "BYE from the caller {} after the INVITE",
-                duration(span(call, tx.request, bye).unwrap_or(0))
-            ),
+                Duration(span(call, tx.request, bye).unwrap_or(0))
+            )),
         ),
     ];
     let bye_tx = call.msgs[bye as usize].txn;
     let answer = call.txns.get(bye_tx as usize).map(|b| b.final_msg);
     if let Some(a) = answer.filter(|&a| a != NONE) {
-        evidence.push(ev(a, format!("the BYE answered {}", ctx.phrase(call, a))));
+        evidence.push(ev(
+            a,
+            sh.fmt(format_args!("the BYE answered {}", ctx.phrase_of(call, a))),
+        ));
     }
     evidence.push(note(
         "no 487 (or any final response) to the INVITE after the BYE",
@@ -818,14 +829,13 @@ pub fn early_bye(call: &Call, ctx: &Context<'_>) -> Vec<Finding> {
     vec![Finding {
         id: "early-bye",
         severity: Severity::Warning,
-        text: format!(
+        text: sh.fmt(format_args!(
             "The caller {} hung up with BYE while the call was still being set up, which is \
              allowed on an early dialog; {} should then have ended the INVITE with 487 Request \
              Terminated but sent no final response: its INVITE transaction is left open.",
             ctx.ep(inv.src),
             ctx.ep(inv.dst)
-        )
-        .into(),
+        )),
         code: Some(487),
         rfc: RFC_EARLY_BYE,
         evidence,
@@ -835,7 +845,7 @@ pub fn early_bye(call: &Call, ctx: &Context<'_>) -> Vec<Finding> {
 /// Finding 3: Slow call set-up: post-dial delay (RFC 6076 §4.3) above
 /// [`SLOW_PDD_MS`], or an INVITE retransmitted because no 100 Trying came
 /// within T1 (RFC 3261 §17.2.1 asks for one within 200 ms).
-pub fn slow_setup(call: &Call, ctx: &Context<'_>) -> Vec<Finding> {
+pub fn slow_setup(call: &Call, ctx: &Context<'_>, sh: &mut Shared) -> Vec<Finding> {
     if call.method != Method::INVITE {
         return Vec::new();
     }
@@ -851,18 +861,20 @@ pub fn slow_setup(call: &Call, ctx: &Context<'_>) -> Vec<Finding> {
             .map(|(i, _)| i as u32);
         let mut evidence = vec![ev(call.first_request, "INVITE sent")];
         if let Some(r) = ring {
-            evidence.push(ev(r, format!("{} after {pdd} ms", ctx.phrase(call, r))));
+            evidence.push(ev(
+                r,
+                sh.fmt(format_args!("{} after {pdd} ms", ctx.phrase_of(call, r))),
+            ));
         }
         out.push(Finding {
             id: "slow-setup",
             severity: Severity::Warning,
-            text: format!(
+            text: sh.fmt(format_args!(
                 "Post-dial delay {}: the caller heard nothing that long before ringing or \
                  answer. Look for slow routing (DNS, database dips, failover after a timeout) \
                  in the hops before the ringing.",
-                duration(pdd.saturating_mul(1_000_000).min(i64::MAX as u64) as i64)
-            )
-            .into(),
+                Duration(pdd.saturating_mul(1_000_000).min(i64::MAX as u64) as i64)
+            )),
             code: Some(180),
             rfc: RFC_SLOW,
             evidence,
@@ -886,24 +898,29 @@ pub fn slow_setup(call: &Call, ctx: &Context<'_>) -> Vec<Finding> {
         out.push(Finding {
             id: "slow-setup",
             severity: Severity::Warning,
-            text: format!(
+            text: sh.fmt(format_args!(
                 "{} took {} to send any response, so the INVITE was sent {} times: the next hop \
                  sends no 100 Trying in time (it should within 200 ms) or is overloaded.",
                 ctx.ep(req.dst),
-                duration(wait),
+                Duration(wait),
                 early.len()
-            )
-            .into(),
+            )),
             code: Some(100),
             rfc: RFC_SLOW,
             evidence: vec![
                 ev(
                     tx.request,
-                    format!("INVITE copies before any answer: {}", list(&early)),
+                    sh.fmt(format_args!(
+                        "INVITE copies before any answer: {}",
+                        List(&early)
+                    )),
                 ),
                 ev(
                     tx.first_response,
-                    format!("first response: {}", ctx.phrase(call, tx.first_response)),
+                    sh.fmt(format_args!(
+                        "first response: {}",
+                        ctx.phrase_of(call, tx.first_response)
+                    )),
                 ),
             ],
         });
@@ -919,7 +936,7 @@ pub fn slow_setup(call: &Call, ctx: &Context<'_>) -> Vec<Finding> {
 
 /// Finding 4: A challenge again after credentials were sent (not `stale=true`), or
 /// 403 after authenticating: wrong credentials or a rejected account.
-pub fn auth_loop(call: &Call, ctx: &Context<'_>) -> Vec<Finding> {
+pub fn auth_loop(call: &Call, ctx: &Context<'_>, sh: &mut Shared) -> Vec<Finding> {
     let mut challenged = false;
     let mut challenges: Vec<u32> = Vec::new();
     let mut bad: Option<(u32, u32)> = None; // (request, response)
@@ -984,30 +1001,35 @@ pub fn auth_loop(call: &Call, ctx: &Context<'_>) -> Vec<Finding> {
         .iter()
         .any(|&c| call.msgs[c as usize].has(flag::STALE));
     let text = if f.code == 403 {
-        format!(
+        sh.fmt(format_args!(
             "{} refused {method} with {} after authentication: the credentials were checked and \
              rejected (wrong password, disabled account, or an IP/ACL or domain rule).",
             ctx.ep(f.src),
-            ctx.phrase(call, resp)
-        )
+            ctx.phrase_of(call, resp)
+        ))
     } else {
-        format!(
+        sh.fmt(format_args!(
             "{} challenged {method} again ({}) although it carried credentials: wrong username, \
              password or realm, or the client answers an old nonce. {} challenges in this call.",
             ctx.ep(f.src),
-            ctx.phrase(call, resp),
+            ctx.phrase_of(call, resp),
             challenges.len()
-        )
+        ))
     };
     let mut evidence = vec![
         ev(
             req,
-            format!("{method} with Authorization/Proxy-Authorization"),
+            sh.fmt(format_args!(
+                "{method} with Authorization/Proxy-Authorization"
+            )),
         ),
-        ev(resp, ctx.phrase(call, resp)),
+        ev(resp, sh.fmt(format_args!("{}", ctx.phrase_of(call, resp)))),
     ];
     if let Some(ch) = ctx.extra(call, resp, ExtraKind::Challenge) {
-        evidence.push(ev(resp, format!("challenge: {}", excerpt(ch, 100))));
+        evidence.push(ev(
+            resp,
+            sh.fmt(format_args!("challenge: {}", excerpt(ch, 100))),
+        ));
     }
     if stale_seen {
         evidence.push(note(
@@ -1021,7 +1043,7 @@ pub fn auth_loop(call: &Call, ctx: &Context<'_>) -> Vec<Finding> {
         } else {
             Severity::Warning
         },
-        text: text.into(),
+        text,
         code: Some(f.code),
         rfc: RFC_AUTH,
         evidence,
@@ -1030,7 +1052,7 @@ pub fn auth_loop(call: &Call, ctx: &Context<'_>) -> Vec<Finding> {
 
 /// Finding 5: An overload answer (503, or 500/480/486/600 with Retry-After),
 /// counted per responding server over the whole trace.
-pub fn overload(call: &Call, ctx: &Context<'_>) -> Vec<Finding> {
+pub fn overload(call: &Call, ctx: &Context<'_>, sh: &mut Shared) -> Vec<Finding> {
     for (i, m) in call.msgs.iter().enumerate() {
         let i = i as u32;
         if !m.is_final() || m.has(flag::RETRANS) || !is_overload(ctx.text, call, i, m) {
@@ -1056,26 +1078,28 @@ pub fn overload(call: &Call, ctx: &Context<'_>) -> Vec<Finding> {
         } else {
             Severity::Info
         };
-        let mut evidence = vec![ev(i, ctx.phrase(call, i))];
+        let mut evidence = vec![ev(i, sh.fmt(format_args!("{}", ctx.phrase_of(call, i))))];
         if let Some(v) = ra {
-            evidence.push(ev(i, format!("Retry-After: {}", excerpt(v, 60))));
+            evidence.push(ev(
+                i,
+                sh.fmt(format_args!("Retry-After: {}", excerpt(v, 60))),
+            ));
         }
-        evidence.push(note(format!(
+        evidence.push(note(sh.fmt(format_args!(
             "{} answered {over} of its {sent} final responses in this trace this way",
             ctx.ep(m.src)
-        )));
+        ))));
         return vec![Finding {
             id: "overload",
             severity,
-            text: format!(
+            text: sh.fmt(format_args!(
                 "{} answered {} {}{wait}. It is overloaded, in maintenance or out of resources \
                  ({over} of its {sent} final responses in this trace); a client should fail over \
                  to the next server from DNS SRV and avoid this one for the Retry-After time.",
                 ctx.ep(m.src),
                 ctx.method(m.method),
-                ctx.phrase(call, i),
-            )
-            .into(),
+                ctx.phrase_of(call, i),
+            )),
             code: Some(m.code),
             rfc: RFC_OVERLOAD,
             evidence,
@@ -1086,7 +1110,7 @@ pub fn overload(call: &Call, ctx: &Context<'_>) -> Vec<Finding> {
 
 /// Finding 6: Reason (RFC 3326, Q.850 or SIP causes) and Warning codes, decoded
 /// with the knowledge base's tables, vendor deviations included.
-pub fn cause(call: &Call, ctx: &Context<'_>) -> Vec<Finding> {
+pub fn cause(call: &Call, ctx: &Context<'_>, sh: &mut Shared) -> Vec<Finding> {
     let mut evidence = Vec::new();
     let mut first: Option<(String, Option<u16>)> = None;
     for e in &call.extras {
@@ -1118,7 +1142,7 @@ pub fn cause(call: &Call, ctx: &Context<'_>) -> Vec<Finding> {
                 }
                 evidence.push(ev(
                     e.msg,
-                    format!("Reason: {}", excerpt(ctx.text(e.at), 80)),
+                    sh.fmt(format_args!("Reason: {}", excerpt(ctx.text(e.at), 80))),
                 ));
                 evidence.push(ev(e.msg, r.meaning.clone()));
                 for n in notes.iter().take(2) {
@@ -1135,7 +1159,7 @@ pub fn cause(call: &Call, ctx: &Context<'_>) -> Vec<Finding> {
                 }
                 evidence.push(ev(
                     e.msg,
-                    format!("Warning: {}", excerpt(ctx.text(e.at), 80)),
+                    sh.fmt(format_args!("Warning: {}", excerpt(ctx.text(e.at), 80))),
                 ));
                 evidence.push(ev(e.msg, w.meaning.clone()));
             }
@@ -1155,7 +1179,7 @@ pub fn cause(call: &Call, ctx: &Context<'_>) -> Vec<Finding> {
         } else {
             Severity::Info
         },
-        text: format!("{text}.").into(),
+        text: sh.fmt(format_args!("{text}.")),
         code: code.or(call.final_code()),
         rfc: RFC_CAUSE,
         evidence,
@@ -1164,7 +1188,7 @@ pub fn cause(call: &Call, ctx: &Context<'_>) -> Vec<Finding> {
 
 /// Finding 7: CANCEL races: a 481 to CANCEL, a 2xx after the CANCEL (then ACK and
 /// BYE are due), or a CANCEL accepted but the INVITE never ended with 487.
-pub fn cancel_race(call: &Call, ctx: &Context<'_>) -> Vec<Finding> {
+pub fn cancel_race(call: &Call, ctx: &Context<'_>, sh: &mut Shared) -> Vec<Finding> {
     for (c, tx) in call.txns.iter().enumerate() {
         if tx.method != Method::CANCEL {
             continue;
@@ -1180,18 +1204,20 @@ pub fn cancel_race(call: &Call, ctx: &Context<'_>) -> Vec<Finding> {
             return vec![Finding {
                 id: "cancel-race",
                 severity: Severity::Warning,
-                text: format!(
+                text: sh.fmt(format_args!(
                     "{} answered CANCEL with 481: it had no matching INVITE transaction. The \
                      INVITE had already ended, or the CANCEL's Via branch, Request-URI or \
                      Call-ID/From/CSeq differ from the INVITE's.",
                     ctx.ep(f.src)
-                )
-                .into(),
+                )),
                 code: Some(481),
                 rfc: RFC_CANCEL,
                 evidence: vec![
                     ev(cancel_msg, "CANCEL"),
-                    ev(tx.final_msg, ctx.phrase(call, tx.final_msg)),
+                    ev(
+                        tx.final_msg,
+                        sh.fmt(format_args!("{}", ctx.phrase_of(call, tx.final_msg))),
+                    ),
                 ],
             }];
         }
@@ -1225,16 +1251,18 @@ pub fn cancel_race(call: &Call, ctx: &Context<'_>) -> Vec<Finding> {
                 } else {
                     Severity::Warning
                 },
-                text: format!(
+                text: sh.fmt(format_args!(
                     "{} answered the INVITE ({}) after the caller had sent CANCEL: the two \
                      crossed; {tail}.",
                     ctx.ep(okm.src),
-                    ctx.phrase(call, ok)
-                )
-                .into(),
+                    ctx.phrase_of(call, ok)
+                )),
                 code: Some(200),
                 rfc: RFC_CANCEL,
-                evidence: vec![ev(cancel_msg, "CANCEL"), ev(ok, ctx.phrase(call, ok))],
+                evidence: vec![
+                    ev(cancel_msg, "CANCEL"),
+                    ev(ok, sh.fmt(format_args!("{}", ctx.phrase_of(call, ok)))),
+                ],
             }];
         }
         // CANCEL accepted, INVITE never finished.
@@ -1247,21 +1275,23 @@ pub fn cancel_race(call: &Call, ctx: &Context<'_>) -> Vec<Finding> {
                 return vec![Finding {
                     id: "cancel-race",
                     severity: Severity::Warning,
-                    text: format!(
+                    text: sh.fmt(format_args!(
                         "{} accepted the CANCEL (200) but never ended the INVITE with 487: the \
                          caller's INVITE transaction only ends by timeout.",
                         ctx.ep(call.msgs[tx.final_msg as usize].src)
-                    )
-                    .into(),
+                    )),
                     code: Some(487),
                     rfc: RFC_CANCEL,
                     evidence: vec![
                         ev(cancel_msg, "CANCEL"),
-                        ev(tx.final_msg, ctx.phrase(call, tx.final_msg)),
-                        note(format!(
+                        ev(
+                            tx.final_msg,
+                            sh.fmt(format_args!("{}", ctx.phrase_of(call, tx.final_msg))),
+                        ),
+                        note(sh.fmt(format_args!(
                             "no final response to the INVITE in the {} that follow",
-                            duration(waited)
-                        )),
+                            Duration(waited)
+                        ))),
                     ],
                 }];
             }
@@ -1272,7 +1302,7 @@ pub fn cancel_race(call: &Call, ctx: &Context<'_>) -> Vec<Finding> {
 }
 
 /// Finding 8: A REFER accepted with no NOTIFY after it, or a NOTIFY answered 481.
-pub fn refer_no_notify(call: &Call, ctx: &Context<'_>) -> Vec<Finding> {
+pub fn refer_no_notify(call: &Call, ctx: &Context<'_>, sh: &mut Shared) -> Vec<Finding> {
     for (i, m) in call.msgs.iter().enumerate() {
         let i = i as u32;
         if m.method == Method::NOTIFY && m.code == 481 && !m.has(flag::RETRANS) {
@@ -1289,16 +1319,15 @@ pub fn refer_no_notify(call: &Call, ctx: &Context<'_>) -> Vec<Finding> {
             return vec![Finding {
                 id: "refer-no-notify",
                 severity: Severity::Warning,
-                text: format!(
+                text: sh.fmt(format_args!(
                     "{} answered a NOTIFY about {about} with 481: it no longer knows the \
                      subscription or dialog (it already hung up, or the NOTIFY went to the wrong \
                      place).",
                     ctx.ep(m.src)
-                )
-                .into(),
+                )),
                 code: Some(481),
                 rfc: RFC_REFER,
-                evidence: vec![ev(i, ctx.phrase(call, i))],
+                evidence: vec![ev(i, sh.fmt(format_args!("{}", ctx.phrase_of(call, i))))],
             }];
         }
     }
@@ -1325,20 +1354,19 @@ pub fn refer_no_notify(call: &Call, ctx: &Context<'_>) -> Vec<Finding> {
         return vec![Finding {
             id: "refer-no-notify",
             severity: Severity::Warning,
-            text: format!(
+            text: sh.fmt(format_args!(
                 "{} accepted the REFER ({}) but sent no NOTIFY in the {} that follow: the \
                  transferor never learns whether the transfer worked (some phones then hang \
                  up or keep the call on hold).",
                 ctx.ep(f.src),
-                ctx.phrase(call, ok),
-                duration(waited)
-            )
-            .into(),
+                ctx.phrase_of(call, ok),
+                Duration(waited)
+            )),
             code: Some(202),
             rfc: RFC_REFER,
             evidence: vec![
                 ev(tx.request.min(ok), "REFER"),
-                ev(ok, ctx.phrase(call, ok)),
+                ev(ok, sh.fmt(format_args!("{}", ctx.phrase_of(call, ok)))),
                 note("no NOTIFY request in this call after it"),
             ],
         }];
@@ -1348,7 +1376,7 @@ pub fn refer_no_notify(call: &Call, ctx: &Context<'_>) -> Vec<Finding> {
 
 /// Finding 9: An offer rejected (488, 606, 415): the offered codecs from the
 /// request's SDP, and the Warning that says why.
-pub fn codec_reject(call: &Call, ctx: &Context<'_>) -> Vec<Finding> {
+pub fn codec_reject(call: &Call, ctx: &Context<'_>, sh: &mut Shared) -> Vec<Finding> {
     let mut hits = Vec::new();
     for (t, tx) in call.txns.iter().enumerate() {
         if !matches!(tx.final_code, 488 | 606 | 415) {
@@ -1379,7 +1407,10 @@ pub fn codec_reject(call: &Call, ctx: &Context<'_>) -> Vec<Finding> {
         if tx.request != NONE {
             evidence.push(ev(tx.request, offered.clone()));
         }
-        evidence.push(ev(tx.final_msg, ctx.phrase(call, tx.final_msg)));
+        evidence.push(ev(
+            tx.final_msg,
+            sh.fmt(format_args!("{}", ctx.phrase_of(call, tx.final_msg))),
+        ));
         for w in call
             .extras_of(tx.final_msg)
             .iter()
@@ -1387,7 +1418,7 @@ pub fn codec_reject(call: &Call, ctx: &Context<'_>) -> Vec<Finding> {
         {
             evidence.push(ev(
                 tx.final_msg,
-                format!("Warning: {}", excerpt(ctx.text(w.at), 100)),
+                sh.fmt(format_args!("Warning: {}", excerpt(ctx.text(w.at), 100))),
             ));
         }
         hits.push((
@@ -1399,20 +1430,19 @@ pub fn codec_reject(call: &Call, ctx: &Context<'_>) -> Vec<Finding> {
                 } else {
                     Severity::Warning
                 },
-                text: format!(
+                text: sh.fmt(format_args!(
                     "{} rejected {what} with {}; {offered}: {why}. Compare the codec lists on \
                      both sides.",
                     ctx.ep(f.src),
-                    ctx.phrase(call, tx.final_msg)
-                )
-                .into(),
+                    ctx.phrase_of(call, tx.final_msg)
+                )),
                 code: Some(tx.final_code),
                 rfc: RFC_CODEC,
                 evidence,
             },
         ));
     }
-    merge(hits, call)
+    merge(hits, call, sh)
 }
 
 fn re(method: &str) -> String {
@@ -1425,7 +1455,7 @@ fn re(method: &str) -> String {
 
 /// Finding 10: Timers: 422 (Min-SE) and 423 (Min-Expires) loops, a BYE at the
 /// session timer's expiry, 481 to a request inside a dialog.
-pub fn timer(call: &Call, ctx: &Context<'_>) -> Vec<Finding> {
+pub fn timer(call: &Call, ctx: &Context<'_>, sh: &mut Shared) -> Vec<Finding> {
     let mut out = Vec::new();
     // 422 / 423: repeated, or the last word.
     for (code, min_kind, value_kind, rfc, header) in [
@@ -1459,7 +1489,10 @@ pub fn timer(call: &Call, ctx: &Context<'_>) -> Vec<Finding> {
             if t.request != NONE
                 && let Some(v) = ctx.extra(call, t.request, value_kind)
             {
-                evidence.push(ev(t.request, format!("{header}: {}", excerpt(v, 40))));
+                evidence.push(ev(
+                    t.request,
+                    sh.fmt(format_args!("{header}: {}", excerpt(v, 40))),
+                ));
             }
             let min = ctx
                 .extra(call, t.final_msg, min_kind)
@@ -1473,23 +1506,23 @@ pub fn timer(call: &Call, ctx: &Context<'_>) -> Vec<Finding> {
                 .unwrap_or_default();
             evidence.push(ev(
                 t.final_msg,
-                format!("{}{min}", ctx.phrase(call, t.final_msg)),
+                sh.fmt(format_args!("{}{min}", ctx.phrase_of(call, t.final_msg))),
             ));
         }
         let f = &call.msgs[last.final_msg as usize];
         let text = if loops {
-            format!(
+            sh.fmt(format_args!(
                 "{} answered {code} {} times: the requester keeps asking for a {header} below the \
                  minimum it was told. Raise the configured interval to the Min value.",
                 ctx.ep(f.src),
                 hits.len()
-            )
+            ))
         } else {
-            format!(
+            sh.fmt(format_args!(
                 "{} answered {code} (interval too small) and the requester gave up instead of \
                  retrying with the minimum it was given.",
                 ctx.ep(f.src)
-            )
+            ))
         };
         out.push(Finding {
             id: "timer",
@@ -1498,7 +1531,7 @@ pub fn timer(call: &Call, ctx: &Context<'_>) -> Vec<Finding> {
             } else {
                 Severity::Warning
             },
-            text: text.into(),
+            text,
             code: Some(code),
             rfc,
             evidence,
@@ -1506,7 +1539,7 @@ pub fn timer(call: &Call, ctx: &Context<'_>) -> Vec<Finding> {
     }
     // BYE at the session timer's expiry.
     if call.outcome == Outcome::Answered
-        && let Some(f) = session_expiry_bye(call, ctx)
+        && let Some(f) = session_expiry_bye(call, ctx, sh)
     {
         out.push(f);
     }
@@ -1523,17 +1556,19 @@ pub fn timer(call: &Call, ctx: &Context<'_>) -> Vec<Finding> {
         out.push(Finding {
             id: "timer",
             severity: Severity::Warning,
-            text: format!(
+            text: sh.fmt(format_args!(
                 "{} answered {} with 481: it does not know this dialog any more (already ended \
                  or timed out there), or the request carries the wrong tags or went to the \
                  wrong address (Contact / Record-Route).",
                 ctx.ep(f.src),
                 re_in_dialog(method, tx)
-            )
-            .into(),
+            )),
             code: Some(481),
             rfc: RFC_481,
-            evidence: vec![ev(tx.final_msg, ctx.phrase(call, tx.final_msg))],
+            evidence: vec![ev(
+                tx.final_msg,
+                sh.fmt(format_args!("{}", ctx.phrase_of(call, tx.final_msg))),
+            )],
         });
         break;
     }
@@ -1550,7 +1585,7 @@ fn re_in_dialog(method: &str, tx: &Txn) -> String {
 
 /// A BYE that comes when the negotiated session interval runs out after
 /// the last refresh (RFC 4028 §10: a refresh was missing).
-fn session_expiry_bye(call: &Call, ctx: &Context<'_>) -> Option<Finding> {
+fn session_expiry_bye(call: &Call, ctx: &Context<'_>, sh: &mut Shared) -> Option<Finding> {
     // The interval: from the last 2xx to an INVITE or UPDATE that says it.
     let mut interval: Option<(u32, u64)> = None;
     let mut last_refresh: Option<u32> = None;
@@ -1576,25 +1611,24 @@ fn session_expiry_bye(call: &Call, ctx: &Context<'_>) -> Option<Finding> {
                 return Some(Finding {
                     id: "timer",
                     severity: Severity::Warning,
-                    text: format!(
+                    text: sh.fmt(format_args!(
                         "{} hung up {} after the last session refresh, just when the session \
                          timer ran out (Session-Expires: {se}): a refresh re-INVITE or UPDATE \
                          was never sent or never answered. Check which side is the refresher.",
                         ctx.ep(m.src),
-                        duration(after)
-                    )
-                    .into(),
+                        Duration(after)
+                    )),
                     code: Some(422),
                     rfc: RFC_SE_BYE,
                     evidence: vec![
-                        ev(from, format!("Session-Expires: {se}")),
+                        ev(from, sh.fmt(format_args!("Session-Expires: {se}"))),
                         ev(
                             i,
-                            format!(
+                            sh.fmt(format_args!(
                                 "BYE {} after the refresh at #{}",
-                                duration(after),
+                                Duration(after),
                                 refresh + 1
-                            ),
+                            )),
                         ),
                     ],
                 });
@@ -1607,7 +1641,7 @@ fn session_expiry_bye(call: &Call, ctx: &Context<'_>) -> Option<Finding> {
 
 /// Finding 11: A request other than the call's own failed (re-INVITE, INFO, a
 /// second request in the Call-ID), when no other finding explains it.
-pub fn request_failed(call: &Call, ctx: &Context<'_>) -> Vec<Finding> {
+pub fn request_failed(call: &Call, ctx: &Context<'_>, sh: &mut Shared) -> Vec<Finding> {
     let mut hits = Vec::new();
     for (t, tx) in call.txns.iter().enumerate() {
         let t = t as u32;
@@ -1637,17 +1671,19 @@ pub fn request_failed(call: &Call, ctx: &Context<'_>) -> Vec<Finding> {
             Finding {
                 id: "request-failed",
                 severity: Severity::Warning,
-                text: format!(
+                text: sh.fmt(format_args!(
                     "{} answered {what} with {}.",
                     ctx.ep(f.src),
-                    ctx.phrase(call, tx.final_msg)
-                )
-                .into(),
+                    ctx.phrase_of(call, tx.final_msg)
+                )),
                 code: Some(code),
                 rfc: RFC_FAILED,
-                evidence: vec![ev(tx.final_msg, ctx.phrase(call, tx.final_msg))],
+                evidence: vec![ev(
+                    tx.final_msg,
+                    sh.fmt(format_args!("{}", ctx.phrase_of(call, tx.final_msg))),
+                )],
             },
         ));
     }
-    merge(hits, call)
+    merge(hits, call, sh)
 }
