@@ -147,6 +147,23 @@ pub fn has_magic_cookie(branch: &[u8]) -> bool {
 /// or status line (after leading blank lines).
 #[inline]
 pub fn skim(sip: &[u8]) -> Option<Skim<'_>> {
+    walk(sip, false)
+}
+
+/// [`skim`] the message at the start of a datagram's payload, framed as
+/// [`crate::trace::read::sip::datagram_len`] frames it: its headers and
+/// Content-Length bytes of body when the payload holds that many, else the
+/// whole payload. The header block is walked once, for both.
+#[inline]
+pub fn skim_datagram(payload: &[u8]) -> Option<Skim<'_>> {
+    walk(payload, true)
+}
+
+/// The walk of [`skim`] and [`skim_datagram`]: one function, so that the
+/// scan is built where the caller keeps it rather than copied out of a
+/// second call (a few hundred bytes per message).
+#[inline(always)]
+fn walk(sip: &[u8], datagram: bool) -> Option<Skim<'_>> {
     let mut pos = 0;
     while pos < sip.len() && matches!(sip[pos], b'\r' | b'\n' | b' ' | b'\t') {
         pos += 1;
@@ -239,22 +256,13 @@ pub fn skim(sip: &[u8]) -> Option<Skim<'_>> {
         Some(Some(v)) => v,
         _ => any.flatten(),
     };
-    Some(s)
-}
-
-/// [`skim`] the message at the start of a datagram's payload, framed as
-/// [`crate::trace::read::sip::datagram_len`] frames it: its headers and
-/// Content-Length bytes of body when the payload holds that many, else the
-/// whole payload. The header block is walked once, for both.
-#[inline]
-pub fn skim_datagram(payload: &[u8]) -> Option<Skim<'_>> {
-    let mut s = skim(payload)?;
-    if s.blank_line
+    if datagram
+        && s.blank_line
         && let Some(cl) = s.content_length
     {
-        let end = payload.len() - s.body.len();
-        if let Some(len) = end.checked_add(cl).filter(|&n| n <= payload.len()) {
-            s.sip = &payload[..len];
+        let end = sip.len() - s.body.len();
+        if let Some(len) = end.checked_add(cl).filter(|&n| n <= sip.len()) {
+            s.sip = &sip[..len];
             s.body = &s.body[..cl];
         }
     }
