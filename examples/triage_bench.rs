@@ -50,20 +50,22 @@ fn run(cmd: &mut Command) -> Run {
     }
 }
 
+#[path = "common/args.rs"]
+mod args;
+
+/// `sipfix triage --json` against tshark on one capture.
+#[derive(clap::Parser)]
+struct Cli {
+    #[command(flatten)]
+    capture: args::Capture,
+    /// Leave tshark out (it takes minutes on a big capture).
+    #[arg(long)]
+    no_tshark: bool,
+}
+
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let file = args
-        .iter()
-        .find(|a| !a.starts_with("--") && a.parse::<u32>().is_err())
-        .expect("usage: triage_bench FILE [--runs N] [--no-tshark]")
-        .clone();
-    let runs: usize = args
-        .iter()
-        .position(|a| a == "--runs")
-        .and_then(|i| args.get(i + 1))
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(3);
-    let tshark = !args.iter().any(|a| a == "--no-tshark");
+    let cli = <Cli as clap::Parser>::parse();
+    let (file, runs, tshark) = (cli.capture.file, cli.capture.runs, !cli.no_tshark);
     let sipfix = std::env::current_exe()
         .ok()
         .and_then(|p| Some(p.parent()?.parent()?.join("sipfix")))
@@ -93,7 +95,7 @@ fn main() {
     let calls = rows.saturating_sub(1);
 
     let mut best: Option<Run> = None;
-    for _ in 0..runs.max(1) {
+    for _ in 0..runs {
         let r = run(Command::new(&sipfix).args(["triage", &file, "--json"]));
         if best.as_ref().is_none_or(|b| r.wall < b.wall) {
             best = Some(r);

@@ -47,20 +47,19 @@ fn best<T>(runs: usize, name: &str, bytes: u64, mut f: impl FnMut() -> T) -> T {
     out.expect("at least one run")
 }
 
+#[path = "common/args.rs"]
+mod args;
+
+/// Each phase of `sipfix triage`, timed in one process.
+#[derive(clap::Parser)]
+struct Cli {
+    #[command(flatten)]
+    capture: args::Capture,
+}
+
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let file = args
-        .iter()
-        .find(|a| !a.starts_with("--") && a.parse::<u32>().is_err())
-        .expect("usage: triage_phases FILE [--runs N]")
-        .clone();
-    let runs: usize = args
-        .iter()
-        .position(|a| a == "--runs")
-        .and_then(|i| args.get(i + 1))
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(3)
-        .max(1);
+    let args::Capture { file, runs } = <Cli as clap::Parser>::parse().capture;
+    let runs = runs as usize;
     let size = std::fs::metadata(&file).expect("the capture").len();
     let inputs = [Input::Path(file.into())];
     let kb = Kb::embedded();
