@@ -3,12 +3,8 @@
 use std::process::{Command, Output};
 
 fn sipfix(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_sipfix"))
+    crate::common::sipfix("C.UTF-8")
         .args(args)
-        .env("LANG", "C.UTF-8")
-        .env_remove("LC_ALL")
-        .env_remove("LC_CTYPE")
-        .env_remove("NO_COLOR")
         .env(
             "SIPFIX_DATA_DIR",
             std::env::temp_dir().join("sipfix-cli-test-unused"),
@@ -89,11 +85,8 @@ fn assert_fits(what: &str, out: &str, width: usize) {
 }
 
 fn sipfix_in(lang: &str, args: &[&str]) -> String {
-    let o = Command::new(env!("CARGO_BIN_EXE_sipfix"))
+    let o = crate::common::sipfix(lang)
         .args(args)
-        .env("LANG", lang)
-        .env_remove("LC_ALL")
-        .env_remove("LC_CTYPE")
         .output()
         .expect("run sipfix");
     assert!(o.status.success(), "{args:?}: {}", stderr(&o));
@@ -357,11 +350,8 @@ fn colour_follows_the_flag() {
 
 #[test]
 fn ascii_when_the_locale_is_not_utf8() {
-    let o = Command::new(env!("CARGO_BIN_EXE_sipfix"))
+    let o = crate::common::sipfix("C")
         .args(["show", "202"])
-        .env("LANG", "C")
-        .env_remove("LC_ALL")
-        .env_remove("LC_CTYPE")
         .output()
         .unwrap();
     assert!(o.status.success());

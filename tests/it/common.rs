@@ -1,7 +1,20 @@
 //! Helpers shared by the integration tests.
 
 use std::path::{Path, PathBuf};
+use std::process::Command;
 use std::time::{Duration, Instant};
+
+/// The sipfix binary under a known locale: `LANG` set, and the variables
+/// that would override it (`LC_ALL`, `LC_CTYPE`) or turn colour off
+/// (`NO_COLOR`) removed, whatever the environment running the tests has.
+pub fn sipfix(lang: &str) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_sipfix"));
+    c.env("LANG", lang)
+        .env_remove("LC_ALL")
+        .env_remove("LC_CTYPE")
+        .env_remove("NO_COLOR");
+    c
+}
 
 /// The real captures beside the project root (`../shared/captures/`), or
 /// `None` with a printed "skipped" line when they are absent (a fresh

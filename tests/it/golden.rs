@@ -15,12 +15,8 @@ fn fixture(name: &str) -> PathBuf {
 }
 
 fn command(data: &Path, lang: &str, args: &[&str]) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_sipfix"));
+    let mut c = crate::common::sipfix(lang);
     c.args(args)
-        .env("LANG", lang)
-        .env_remove("LC_ALL")
-        .env_remove("LC_CTYPE")
-        .env_remove("NO_COLOR")
         .env("TERM", "xterm-256color")
         .env("SIPFIX_DATA_DIR", data)
         .env("SIPFIX_CONFIG_DIR", data.join("no-config"));

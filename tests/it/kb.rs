@@ -245,10 +245,8 @@ fn toml_errors_carry_file_and_line() {
 // ---- Corrections of the knowledge-accuracy review ----------------------
 
 fn sipfix_json(args: &[&str]) -> serde_json::Value {
-    let o = std::process::Command::new(env!("CARGO_BIN_EXE_sipfix"))
+    let o = crate::common::sipfix("C.UTF-8")
         .args(args)
-        .env("LANG", "C.UTF-8")
-        .env_remove("LC_ALL")
         .env(
             "SIPFIX_DATA_DIR",
             std::env::temp_dir().join("sipfix-kb-test-unused"),

@@ -15,7 +15,6 @@ use sipfix::trace::model::{Analyzer, Options};
 use sipfix::trace::{Format, Input, Triage, read_inputs};
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::process::Command;
 
 /// One SIP message as tshark dissects it.
 #[derive(Debug, Clone)]
@@ -184,11 +183,8 @@ fn sipp_capture_summary() {
 }
 
 fn sipfix(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_sipfix"))
+    crate::common::sipfix("C")
         .args(args)
-        .env("LANG", "C")
-        .env_remove("LC_ALL")
-        .env_remove("LC_CTYPE")
         .env(
             "SIPFIX_DATA_DIR",
             std::env::temp_dir().join("sipfix-triage-test-unused"),
@@ -241,12 +237,9 @@ fn the_readme_example_is_what_sipfix_prints() {
             .find("\n```")
             .expect("the end of the example");
     let want = &readme[start..=end];
-    let o = Command::new(env!("CARGO_BIN_EXE_sipfix"))
+    let o = crate::common::sipfix("C.UTF-8")
         .args(["triage", "b2bua-asterisk.pcapng"])
         .current_dir(dir.join("sipnab"))
-        .env("LANG", "C.UTF-8")
-        .env_remove("LC_ALL")
-        .env_remove("LC_CTYPE")
         .output()
         .unwrap();
     assert_eq!(String::from_utf8(o.stdout).unwrap(), want);

@@ -5,15 +5,11 @@ use sipfix::trace::synth;
 use sipfix::trace::testkit::{request, response, sdp};
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Output, Stdio};
 
 fn sipfix_in(args: &[&str], lang: &str, stdin: Option<&[u8]>) -> Output {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_sipfix"));
+    let mut c = crate::common::sipfix(lang);
     c.args(args)
-        .env("LANG", lang)
-        .env_remove("LC_ALL")
-        .env_remove("LC_CTYPE")
-        .env_remove("NO_COLOR")
         .env(
             "SIPFIX_DATA_DIR",
             std::env::temp_dir().join("sipfix-triage-cli-unused"),

@@ -16,7 +16,7 @@ use sipfix::trace::testkit::{request, response, response_with, sdp};
 use std::fmt::Write as _;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
 /// The start of the trace: 2024-03-01T12:00:00Z.
 const T0: i64 = 1_709_294_400_000_000_000;
@@ -470,12 +470,8 @@ fn fnv(b: &[u8]) -> u64 {
 }
 
 fn sipfix(args: &[&str], lang: &str, stdin: Option<&[u8]>) -> Vec<u8> {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_sipfix"));
+    let mut c = crate::common::sipfix(lang);
     c.args(args)
-        .env("LANG", lang)
-        .env_remove("LC_ALL")
-        .env_remove("LC_CTYPE")
-        .env_remove("NO_COLOR")
         .env_remove("COLUMNS")
         .env("TERM", "xterm")
         .env(
