@@ -799,3 +799,26 @@ fn many_calls_draw_only_what_is_visible() {
     let s = h.frame();
     assert!(s.contains(" 1-"), "{s}");
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig { cases: 48, ..Default::default() })]
+
+    /// Any keys on a loaded trace, at any size, in either character set:
+    /// the calls pane, a call's view and ladder, the walk-through, the
+    /// filter, the open dialog and the export, drawn after every key.
+    #[test]
+    fn random_keys_on_a_loaded_trace_do_not_panic(
+        w in 0u16..200,
+        hh in 0u16..60,
+        ascii in proptest::prelude::any::<bool>(),
+        script in "[jkgGfwnpedoh/:\\n\\t\\x1b?c0-9a-z ]{0,32}",
+    ) {
+        let mut h = Harness::loaded(80, 24, ascii);
+        h.app.handle(Msg::Resize(w, hh), 0);
+        let mut t = Terminal::new(TestBackend::new(w, hh)).unwrap();
+        for c in script.chars() {
+            h.keys(&c.to_string());
+            t.draw(|f| sipfix::tui::view::draw(f, &h.app)).unwrap();
+        }
+    }
+}
