@@ -94,6 +94,18 @@ fn every_test_file_is_a_module_of_the_one_binary() {
     }
 }
 
+/// The key a character of a test's key script stands for: a line end is
+/// Enter, a tab Tab, an escape Esc, anything else that character.
+pub fn key_of(c: char) -> crossterm::event::KeyCode {
+    use crossterm::event::KeyCode;
+    match c {
+        '\n' => KeyCode::Enter,
+        '\t' => KeyCode::Tab,
+        '\x1b' => KeyCode::Esc,
+        c => KeyCode::Char(c),
+    }
+}
+
 /// A key with no modifier, as the UI's update function receives it.
 pub fn key(code: crossterm::event::KeyCode) -> sipfix::tui::app::Msg {
     use crossterm::event::{KeyEvent, KeyModifiers};

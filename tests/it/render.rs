@@ -1,7 +1,6 @@
 //! Rendering: snapshots of whole frames at 80x24 and 120x40, and no panic
 //! at any size, however small.
 
-use crossterm::event::KeyCode;
 use proptest::prelude::*;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -18,13 +17,10 @@ fn app(w: u16, h: u16, ascii: bool) -> (App, tempfile::TempDir) {
 
 fn keys(app: &mut App, s: &str) {
     for c in s.chars() {
-        let code = match c {
-            '\n' => KeyCode::Enter,
-            '\t' => KeyCode::Tab,
-            '\x1b' => KeyCode::Esc,
-            c => KeyCode::Char(c),
-        };
-        app.handle(crate::common::key(code), 1_700_000_000_000);
+        app.handle(
+            crate::common::key(crate::common::key_of(c)),
+            1_700_000_000_000,
+        );
     }
 }
 

@@ -110,12 +110,7 @@ impl Harness {
 
     fn keys(&mut self, s: &str) {
         for c in s.chars() {
-            self.key(match c {
-                '\n' => KeyCode::Enter,
-                '\t' => KeyCode::Tab,
-                '\x1b' => KeyCode::Esc,
-                c => KeyCode::Char(c),
-            });
+            self.key(crate::common::key_of(c));
         }
     }
 
@@ -817,7 +812,7 @@ proptest::proptest! {
         h.app.handle(Msg::Resize(w, hh), 0);
         let mut t = Terminal::new(TestBackend::new(w, hh)).unwrap();
         for c in script.chars() {
-            h.keys(&c.to_string());
+            h.key(crate::common::key_of(c));
             t.draw(|f| sipfix::tui::view::draw(f, &h.app)).unwrap();
         }
     }
