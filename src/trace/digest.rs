@@ -250,12 +250,7 @@ impl Batch {
         };
         // A datagram is framed by the scan itself (one walk over the
         // header block, see `Record::datagram`).
-        let s = if r.datagram {
-            skim::skim_datagram(r.payload)
-        } else {
-            skim::skim(r.payload)
-        };
-        let Some(s) = s else {
+        let Some(s) = skim::skim_payload(r.payload, r.datagram) else {
             d.status = Status::NoStartLine;
             d.len = r.sip().len().min(u32::MAX as usize) as u32;
             return d;

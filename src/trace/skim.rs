@@ -140,7 +140,7 @@ impl<'a> Skim<'a> {
 
 /// A branch starting with the RFC 3261 magic cookie `z9hG4bK` (§8.1.1.7).
 pub fn has_magic_cookie(branch: &[u8]) -> bool {
-    branch.len() > 7 && branch[..7].eq_ignore_ascii_case(b"z9hG4bK")
+    branch.len() > 7 && eq_lower(&branch[..7], b"z9hg4bk")
 }
 
 /// Scan one SIP message. `None` when it does not start with a SIP request
@@ -159,9 +159,15 @@ pub fn skim_datagram(payload: &[u8]) -> Option<Skim<'_>> {
     walk(payload, true)
 }
 
-/// The walk of [`skim`] and [`skim_datagram`]: one function, so that the
-/// scan is built where the caller keeps it rather than copied out of a
-/// second call (a few hundred bytes per message).
+/// [`skim_datagram`] when `datagram`, else [`skim`]: one inlined walk, so
+/// that the scan (a few hundred bytes) is built where the caller keeps it
+/// rather than copied out of one of two branches.
+#[inline(always)]
+pub fn skim_payload(payload: &[u8], datagram: bool) -> Option<Skim<'_>> {
+    walk(payload, datagram)
+}
+
+/// The walk of [`skim`] and [`skim_datagram`].
 #[inline(always)]
 fn walk(sip: &[u8], datagram: bool) -> Option<Skim<'_>> {
     let mut pos = 0;
@@ -196,11 +202,17 @@ fn walk(sip: &[u8], datagram: bool) -> Option<Skim<'_>> {
     let mut via_seen = false;
     let mut pos = next;
     while pos < sip.len() {
-        // Header lines are short: a word-at-a-time search, inlined, beats
-        // a vector search's set-up.
-        let (end, next) = match find_nl(&sip[pos..]) {
-            Some(i) => (pos + i, pos + i + 1),
-            None => (sip.len(), sip.len()),
+        // One look at the next 64 bytes finds both the line end and the
+        // name's colon, without a loop per byte (most lines are shorter).
+        let (nl, colons) = marks(sip, pos);
+        let (end, next) = if nl != 0 {
+            let i = pos + nl.trailing_zeros() as usize;
+            (i, i + 1)
+        } else {
+            match find_nl(&sip[(pos + 64).min(sip.len())..]) {
+                Some(i) => (pos + 64 + i, pos + 64 + i + 1),
+                None => (sip.len(), sip.len()),
+            }
         };
         let mut line = &sip[pos..end];
         if let [rest @ .., b'\r'] = line {
@@ -217,10 +229,17 @@ fn walk(sip: &[u8], datagram: bool) -> Option<Skim<'_>> {
             pos = next;
             continue;
         }
-        if line[0] | 0x20 == b'l'
-            || (line.len() >= 14 && line[..14].eq_ignore_ascii_case(b"content-length"))
+        // The name ends at the first colon, within 40 bytes.
+        let colon = colons.trailing_zeros() as usize;
+        let first = line[0] | 0x20;
+        if first == b'l'
+            || (first == b'c' && line.len() >= 14 && eq_lower(&line[..14], b"content-length"))
         {
-            let v = crate::trace::read::sip::content_length_value(line);
+            let v = if colon < line.len().min(40) {
+                crate::trace::read::sip::content_length_at(line, colon)
+            } else {
+                crate::trace::read::sip::content_length_value(line)
+            };
             if exact.is_none() && line.starts_with(b"Content-Length") {
                 exact = Some(v);
             }
@@ -228,13 +247,7 @@ fn walk(sip: &[u8], datagram: bool) -> Option<Skim<'_>> {
                 any = v;
             }
         }
-        // The name ends at the colon; names are short, so a plain loop.
-        let mut colon = 0;
-        let limit = line.len().min(40);
-        while colon < limit && line[colon] != b':' {
-            colon += 1;
-        }
-        last = if colon < limit {
+        last = if colon < line.len().min(40) {
             let mut name = &line[..colon];
             if let [rest @ .., b' ' | b'\t'] = name {
                 name = trim_end(rest);
@@ -291,7 +304,7 @@ fn header<'a>(
     to: usize,
     via_seen: &mut bool,
 ) -> Slot {
-    let is = |n: &[u8]| name.eq_ignore_ascii_case(n);
+    let is = |n: &[u8]| eq_lower(name, n);
     let value = || trim(&sip[from..to]);
     let which = match name.len() {
         1 => match name[0] | 0x20 {
@@ -421,6 +434,91 @@ fn extend<'a>(s: &mut Skim<'a>, slot: Slot, sip: &'a [u8], end: usize) {
     }
 }
 
+/// The `\n` and `:` bytes among the 64 bytes of `sip` from `pos` (fewer
+/// at the end): bit `i` of each mask is set when byte `pos + i` is one.
+#[inline(always)]
+fn marks(sip: &[u8], pos: usize) -> (u64, u64) {
+    if let Some(w) = sip.get(pos..pos + 64) {
+        return marks64(w.try_into().unwrap_or(&[0; 64]));
+    }
+    if sip.len() >= 64 && pos <= sip.len() {
+        // The last bytes: the window that ends with the message, shifted.
+        let base = sip.len() - 64;
+        let (n, c) = marks64(sip[base..].try_into().unwrap_or(&[0; 64]));
+        let k = (pos - base) as u32;
+        return (n.checked_shr(k).unwrap_or(0), c.checked_shr(k).unwrap_or(0));
+    }
+    // A message shorter than the window: padded with zeros, which match
+    // neither.
+    let mut w = [0u8; 64];
+    let rest = sip.get(pos..).unwrap_or(&[]);
+    w[..rest.len()].copy_from_slice(rest);
+    marks64(&w)
+}
+
+/// [`marks`] of one 64-byte window.
+#[inline(always)]
+fn marks64(w: &[u8; 64]) -> (u64, u64) {
+    #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+    return marks64_sse2(w);
+    #[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
+    return marks64_swar(w);
+}
+
+/// [`marks64`] sixteen bytes at a time with SSE2 (part of every x86-64
+/// CPU).
+#[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+#[inline(always)]
+fn marks64_sse2(w: &[u8; 64]) -> (u64, u64) {
+    use std::arch::x86_64::{
+        __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_set1_epi8,
+    };
+    // SAFETY: SSE2 is enabled (the cfg above), and each load reads 16
+    // bytes inside the 64-byte array; unaligned loads are allowed.
+    unsafe {
+        let nl = _mm_set1_epi8(b'\n' as i8);
+        let colon = _mm_set1_epi8(b':' as i8);
+        let mut n = 0u64;
+        let mut c = 0u64;
+        for k in 0..4 {
+            let x = _mm_loadu_si128(w.as_ptr().add(k * 16).cast::<__m128i>());
+            n |= u64::from(_mm_movemask_epi8(_mm_cmpeq_epi8(x, nl)) as u16) << (k * 16);
+            c |= u64::from(_mm_movemask_epi8(_mm_cmpeq_epi8(x, colon)) as u16) << (k * 16);
+        }
+        (n, c)
+    }
+}
+
+/// [`marks64`] eight bytes at a time, on other CPUs (and in the tests).
+#[cfg_attr(
+    all(target_arch = "x86_64", target_feature = "sse2", not(test)),
+    allow(dead_code)
+)]
+#[inline(always)]
+fn marks64_swar(w: &[u8; 64]) -> (u64, u64) {
+    /// The high bit of each byte of `x` that equals the byte in `pat`
+    /// (exact: no borrow from one byte into the next).
+    fn eq_bits(x: u64, pat: u64) -> u64 {
+        const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+        let y = x ^ pat;
+        !(((y & LOW7) + LOW7) | y | LOW7)
+    }
+    /// The high bits of the eight bytes gathered into the low byte.
+    fn gather(hi: u64) -> u64 {
+        (hi >> 7).wrapping_mul(0x0102_0408_1020_4080) >> 56
+    }
+    let mut n = 0u64;
+    let mut c = 0u64;
+    for k in 0..8 {
+        let mut b = [0u8; 8];
+        b.copy_from_slice(&w[k * 8..k * 8 + 8]);
+        let x = u64::from_le_bytes(b);
+        n |= gather(eq_bits(x, 0x0a0a_0a0a_0a0a_0a0a)) << (k * 8);
+        c |= gather(eq_bits(x, 0x3a3a_3a3a_3a3a_3a3a)) << (k * 8);
+    }
+    (n, c)
+}
+
 /// The first `c` in `b`, eight bytes at a time and inlined: the values
 /// and lines searched here are short, too short for a vector search to pay
 /// for its set-up and its call.
@@ -441,6 +539,29 @@ fn memchr(c: u8, b: &[u8]) -> Option<usize> {
         i += 8;
     }
     b[i..].iter().position(|&x| x == c).map(|p| i + p)
+}
+
+/// The first `a` or `b` in `h`, as [`memchr`] finds one.
+#[inline(always)]
+fn memchr2(a: u8, b: u8, h: &[u8]) -> Option<usize> {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    let (pa, pb) = (LO.wrapping_mul(u64::from(a)), LO.wrapping_mul(u64::from(b)));
+    let mut i = 0;
+    while i + 8 <= h.len() {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(&h[i..i + 8]);
+        let w = u64::from_le_bytes(w);
+        let (x, y) = (w ^ pa, w ^ pb);
+        // Exact as to the first matching byte (a borrow only reaches the
+        // bytes after it).
+        let t = (x.wrapping_sub(LO) & !x | y.wrapping_sub(LO) & !y) & HI;
+        if t != 0 {
+            return Some(i + (t.trailing_zeros() / 8) as usize);
+        }
+        i += 8;
+    }
+    h[i..].iter().position(|&x| x == a || x == b).map(|p| i + p)
 }
 
 /// The first `\n` in `b`.
@@ -464,7 +585,7 @@ fn line_at(sip: &[u8], pos: usize) -> (&[u8], usize) {
 }
 
 fn start_line(line: &[u8]) -> Option<Start<'_>> {
-    if line.len() >= 8 && line[..4].eq_ignore_ascii_case(b"SIP/") {
+    if line.len() >= 8 && eq_lower(&line[..4], b"sip/") {
         // SIP/2.0 SP code SP reason
         let sp = memchr(b' ', line)?;
         let rest = trim_start(&line[sp..]);
@@ -498,13 +619,27 @@ fn start_line(line: &[u8]) -> Option<Start<'_>> {
     let rest = trim_start(&line[sp..]);
     let sp2 = memchr(b' ', rest)?;
     let version = trim(&rest[sp2..]);
-    if version.len() < 4 || !version[..4].eq_ignore_ascii_case(b"SIP/") {
+    if version.len() < 4 || !eq_lower(&version[..4], b"sip/") {
         return None;
     }
     Some(Start::Request {
         method,
         uri: &rest[..sp2],
     })
+}
+
+/// Whether `b` is `lower` in any case: `lower` is written with lowercase
+/// letters (an uppercase letter in it matches only itself). Without a
+/// branch per byte, and cheaper than `eq_ignore_ascii_case`, which folds
+/// both sides: `lower` is a constant wherever this is inlined.
+#[inline(always)]
+fn eq_lower(b: &[u8], lower: &[u8]) -> bool {
+    b.len() == lower.len()
+        && b.iter().zip(lower).fold(0u8, |diff, (&x, &l)| {
+            // A lowercase letter also matches with its 0x20 bit clear.
+            let fold = if l.is_ascii_lowercase() { 0x20 } else { 0 };
+            diff | ((x | fold) ^ l)
+        }) == 0
 }
 
 /// Trim ASCII whitespace (space, tab, CR, LF) on both sides.
@@ -584,52 +719,50 @@ pub fn name_addr_param<'a>(v: &'a [u8], name: &[u8]) -> &'a [u8] {
     param(params, name)
 }
 
-/// Find `;name=value` in a parameter list; the value ends at `;`, `,`,
-/// whitespace or the end. A flag parameter without `=` gives an empty slice.
+/// Find `;name=value` in a parameter list (`name` in lowercase, matched in
+/// any case); the value ends at `;`, `,`, whitespace or the end. A flag
+/// parameter without `=` gives an empty slice.
 pub fn param<'a>(params: &'a [u8], name: &[u8]) -> &'a [u8] {
-    let mut i = 0;
     let n = params.len();
-    while i < n {
-        // Find the next ';' (a plain loop: parameter lists are short).
-        while i < n && params[i] != b';' {
-            if params[i] == b',' {
-                return &[];
-            }
+    let mut i = 0;
+    loop {
+        // The next ';' (a ',' before it ends the header value). The names
+        // and values skipped hold neither, so the search can start from
+        // the name not asked for.
+        match memchr2(b';', b',', &params[i..]) {
+            Some(k) if params[i + k] == b';' => i += k + 1,
+            // No ';' left (text after the `>` that is not a parameter).
+            _ => return &[],
+        }
+        while i < n && (params[i] == b' ' || params[i] == b'\t') {
             i += 1;
         }
-        if i >= n {
-            // No ';' left (text after the `>` that is not a parameter).
-            break;
+        // The name runs to `=`, `;`, `,` or white space.
+        let end = i + name.len();
+        if end > n
+            || !eq_lower(&params[i..end], name)
+            || (end < n && !matches!(params[end], b'=' | b';' | b',' | b' ' | b'\t'))
+        {
+            continue;
+        }
+        i = end;
+        while i < n && (params[i] == b' ' || params[i] == b'\t') {
+            i += 1;
+        }
+        if i >= n || params[i] != b'=' {
+            // A flag parameter.
+            return &params[i..i];
         }
         i += 1;
         while i < n && (params[i] == b' ' || params[i] == b'\t') {
             i += 1;
         }
-        let name_start = i;
-        while i < n && !matches!(params[i], b'=' | b';' | b',' | b' ' | b'\t') {
+        let v0 = i;
+        while i < n && !matches!(params[i], b';' | b',' | b' ' | b'\t' | b'\r' | b'\n') {
             i += 1;
         }
-        let this = &params[name_start..i];
-        while i < n && (params[i] == b' ' || params[i] == b'\t') {
-            i += 1;
-        }
-        let mut val: &[u8] = &params[i.min(n)..i.min(n)];
-        if i < n && params[i] == b'=' {
-            i += 1;
-            while i < n && (params[i] == b' ' || params[i] == b'\t') {
-                i += 1;
-            }
-            let v0 = i;
-            while i < n && !matches!(params[i], b';' | b',' | b' ' | b'\t' | b'\r' | b'\n') {
-                i += 1;
-            }
-            val = &params[v0..i];
-        }
-        if this.eq_ignore_ascii_case(name) {
-            return val;
-        }
+        return &params[v0..i];
     }
-    &[]
 }
 
 /// A parameter of a Via value (`SIP/2.0/UDP host;branch=...`).
@@ -854,7 +987,139 @@ v=0\n";
         assert_eq!(s.rare().count(), MAX_RARE);
     }
 
+    /// The masks, byte by byte.
+    fn naive_marks(w: &[u8]) -> (u64, u64) {
+        let bits = |c: u8| {
+            w.iter()
+                .take(64)
+                .enumerate()
+                .filter(|&(_, &b)| b == c)
+                .fold(0u64, |m, (i, _)| m | 1 << i)
+        };
+        (bits(b'\n'), bits(b':'))
+    }
+
+    /// The parameter search a character at a time, as it was written
+    /// first: the reference for the faster one.
+    fn param_by_char<'a>(params: &'a [u8], name: &[u8]) -> &'a [u8] {
+        let mut i = 0;
+        let n = params.len();
+        let ws = |c: u8| c == b' ' || c == b'\t';
+        while i < n {
+            while i < n && params[i] != b';' {
+                if params[i] == b',' {
+                    return &[];
+                }
+                i += 1;
+            }
+            if i >= n {
+                break;
+            }
+            i += 1;
+            while i < n && ws(params[i]) {
+                i += 1;
+            }
+            let name_start = i;
+            while i < n && !matches!(params[i], b'=' | b';' | b',' | b' ' | b'\t') {
+                i += 1;
+            }
+            let this = &params[name_start..i];
+            while i < n && ws(params[i]) {
+                i += 1;
+            }
+            let mut val: &[u8] = &[];
+            if i < n && params[i] == b'=' {
+                i += 1;
+                while i < n && ws(params[i]) {
+                    i += 1;
+                }
+                let v0 = i;
+                while i < n && !matches!(params[i], b';' | b',' | b' ' | b'\t' | b'\r' | b'\n') {
+                    i += 1;
+                }
+                val = &params[v0..i];
+            }
+            if this.eq_ignore_ascii_case(name) {
+                return val;
+            }
+        }
+        &[]
+    }
+
     proptest! {
+        /// The parameter search finds what a search a character at a
+        /// time finds, in lists made of the characters that matter.
+        #[test]
+        fn param_agrees_with_a_search_by_character(
+            parts in proptest::collection::vec(
+                prop_oneof![
+                    Just(";"), Just(","), Just("="), Just(" "), Just("\t"), Just("\r"),
+                    Just("tag"), Just("TaG"), Just("branch"), Just("tagx"), Just("ta"),
+                    Just("z9hG4bK1"), Just("<sip:a@b>"), Just("x"), Just(";tag=1"),
+                    Just(";branch=z9hG4bKabcdefgh-1"), Just("0123456789"),
+                ],
+                0..24,
+            ),
+            name in proptest::sample::select(vec![&b"tag"[..], b"branch", b"received"]),
+        ) {
+            let params = parts.concat();
+            prop_assert_eq!(
+                param(params.as_bytes(), name),
+                param_by_char(params.as_bytes(), name)
+            );
+        }
+
+        /// Both ways of finding the line ends and colons agree with a
+        /// byte-by-byte search, on bytes next to a match too (a
+        /// word-at-a-time search can carry one match into the next byte),
+        /// and so does the window at any place in a message, at its end
+        /// and in a message shorter than the window.
+        #[test]
+        fn marks_find_every_line_end_and_colon(
+            w in proptest::collection::vec(
+                prop_oneof![Just(b'\n'), Just(b':'), Just(b'\n' + 1), Just(b':' - 1),
+                    Just(0x8a), Just(0xba), Just(0), any::<u8>()],
+                0..160,
+            ),
+            pos in 0usize..170,
+        ) {
+            if let Ok(a) = <&[u8; 64]>::try_from(w.get(..64).unwrap_or(&[])) {
+                prop_assert_eq!(marks64(a), naive_marks(a));
+                prop_assert_eq!(marks64_swar(a), naive_marks(a));
+            }
+            let pos = pos.min(w.len());
+            prop_assert_eq!(marks(&w, pos), naive_marks(&w[pos..]));
+        }
+
+        /// The name comparison agrees with the standard library's for
+        /// every lowercase name, on bytes next to the letters' cases too.
+        #[test]
+        fn eq_lower_is_eq_ignore_ascii_case(
+            name in proptest::sample::select(vec![
+                &b"call-id"[..], b"via", b"content-length", b"z9hg4bk", b"sip/", b"tag", b"i",
+            ]),
+            noise in proptest::collection::vec(
+                prop_oneof![Just(0u8), Just(0x20), Just(0x40), Just(0x60), Just(0x80), Just(0x0d)],
+                0..16,
+            ),
+            len_delta in -1i32..2,
+        ) {
+            // The name with some bytes changed: the case bit, the
+            // characters around the letters, a CR.
+            let mut b: Vec<u8> = name.to_vec();
+            for (i, n) in noise.iter().enumerate() {
+                if let Some(c) = b.get_mut(i % name.len()) {
+                    *c ^= n;
+                }
+            }
+            match len_delta {
+                -1 => { b.pop(); }
+                1 => b.push(b'x'),
+                _ => {}
+            }
+            prop_assert_eq!(eq_lower(&b, name), b.eq_ignore_ascii_case(name));
+        }
+
         #[test]
         fn never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..600)) {
             if let Some(s) = skim(&bytes) {

@@ -145,7 +145,11 @@ fn scan_head_lines(buf: &[u8]) -> Option<Head> {
 /// If `line` is a Content-Length header line, its value (`Some(None)` when
 /// it is not a usable number).
 pub(crate) fn content_length_value(line: &[u8]) -> Option<Option<usize>> {
-    let colon = memchr(b':', line)?;
+    content_length_at(line, memchr(b':', line)?)
+}
+
+/// [`content_length_value`] of a line whose first colon is at `colon`.
+pub(crate) fn content_length_at(line: &[u8], colon: usize) -> Option<Option<usize>> {
     let name = trim(&line[..colon]);
     if !(name.eq_ignore_ascii_case(b"content-length") || name.eq_ignore_ascii_case(b"l")) {
         return None;
