@@ -372,7 +372,13 @@ pub fn run(call: &Call, ctx: &Context<'_>, shared: &mut Shared) -> Vec<Finding> 
         early_bye,
     ];
     for f in checks {
-        out.extend(f(call, ctx, shared));
+        let found = f(call, ctx, shared);
+        // Most calls have one finding or none: keep its vector.
+        if out.is_empty() {
+            out = found;
+        } else {
+            out.extend(found);
+        }
     }
     shared.share(&mut out);
     // Stable: report order among equal severities.
@@ -442,17 +448,16 @@ fn is_final_of_call(call: &Call, msg: u32) -> bool {
 /// The copies of a transaction's request on the path of its first copy
 /// (same source and destination): the original and its retransmissions,
 /// not the same request relayed to another hop.
-fn request_copies(call: &Call, t: u32) -> Vec<u32> {
+fn request_copies(call: &Call, t: u32) -> impl Iterator<Item = u32> {
     let tx = &call.txns[t as usize];
-    let Some(first) = call.msgs.get(tx.request as usize) else {
-        return Vec::new();
-    };
+    let first = call.msgs.get(tx.request as usize);
     msgs_of(call, t)
-        .filter(|(_, m)| {
-            m.is_request() && m.method == tx.method && m.src == first.src && m.dst == first.dst
+        .filter(move |(_, m)| {
+            first.is_some_and(|first| {
+                m.is_request() && m.method == tx.method && m.src == first.src && m.dst == first.dst
+            })
         })
         .map(|(i, _)| i)
-        .collect()
 }
 
 /// Message numbers as `#1 #3 #5`, the first eight, then how many in all.
@@ -482,8 +487,11 @@ pub fn no_response(call: &Call, ctx: &Context<'_>, sh: &mut Shared) -> Vec<Findi
         if tx.request == NONE || tx.method == Method::ACK {
             continue;
         }
+        if tx.first_response != NONE && tx.final_code != 408 {
+            continue;
+        }
         let req = &call.msgs[tx.request as usize];
-        let copies = request_copies(call, t);
+        let copies: Vec<u32> = request_copies(call, t).collect();
         let severity = if is_primary(call, t) {
             Severity::Failure
         } else {
@@ -886,13 +894,11 @@ pub fn slow_setup(call: &Call, ctx: &Context<'_>, sh: &mut Shared) -> Vec<Findin
         if tx.request == NONE || tx.first_response == NONE {
             continue;
         }
-        let early: Vec<u32> = request_copies(call, t)
-            .into_iter()
-            .filter(|&i| i < tx.first_response)
-            .collect();
-        if early.len() < 2 {
+        let early = || request_copies(call, t).filter(|&i| i < tx.first_response);
+        if early().nth(1).is_none() {
             continue;
         }
+        let early: Vec<u32> = early().collect();
         let req = &call.msgs[tx.request as usize];
         let wait = span(call, tx.request, tx.first_response).unwrap_or(0);
         out.push(Finding {
