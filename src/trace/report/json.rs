@@ -420,6 +420,21 @@ fn indent(out: &mut Vec<u8>, depth: usize) {
     }
 }
 
+/// A member's key as [`Obj::key`] writes it: indented for the depth of
+/// its object (2: a call, 4: a finding, 6: a piece of evidence), quoted,
+/// and followed by `": "`.
+macro_rules! key {
+    (2, $k:literal) => {
+        concat!("      \"", $k, "\": ")
+    };
+    (4, $k:literal) => {
+        concat!("          \"", $k, "\": ")
+    };
+    (6, $k:literal) => {
+        concat!("              \"", $k, "\": ")
+    };
+}
+
 /// A JSON object being written by hand, laid out as serde_json's pretty
 /// printer lays it out.
 struct Obj<'a> {
@@ -438,15 +453,22 @@ impl<'a> Obj<'a> {
         }
     }
 
-    /// Start a member: the separator, the indent and the key.
+    /// Start a member: the separator, then `k`, the indent and the quoted
+    /// key made by [`key!`] (one copy of a constant instead of four).
     fn key(&mut self, k: &str) -> &mut Vec<u8> {
+        debug_assert!(
+            k.len() > (self.depth + 1) * 2
+                && k.as_bytes()[..(self.depth + 1) * 2]
+                    .iter()
+                    .all(|&b| b == b' ')
+                && k.as_bytes()[(self.depth + 1) * 2] == b'"',
+            "key {k:?} not indented for depth {}",
+            self.depth
+        );
         self.out
             .extend_from_slice(if self.empty { b"\n" } else { b",\n" });
         self.empty = false;
-        indent(self.out, self.depth + 1);
-        self.out.push(b'"');
         self.out.extend_from_slice(k.as_bytes());
-        self.out.extend_from_slice(b"\": ");
         self.out
     }
 
@@ -509,27 +531,30 @@ fn call_object(out: &mut Vec<u8>, t: &Triage, kb: &Kb, c: &Call, eps: &[String])
         None => out.extend_from_slice(b"null"),
     };
     let mut o = Obj::open(out, 2);
-    o.str("call_id", &c.call_id);
-    o.str("method", t.method_name(c.method));
-    o.str("from", t.from_uri(c));
-    o.str("to", t.to_uri(c));
-    o.opt_str("src", ep(c.src));
-    o.opt_str("dst", ep(c.dst));
-    o.str("transport", transport_name(c.transport));
-    time(o.key("start"), c.start_ns);
-    time(o.key("end"), c.end_ns);
-    o.opt_num("final", c.final_code().map(u64::from));
-    o.opt_str("final_reason", super::final_reason_str(t, kb, c));
-    o.opt_str("final_from", c.final_response().and_then(|m| ep(m.src)));
-    o.opt_num("first_provisional_ms", c.first_provisional_ms);
-    o.opt_num("pdd_ms", c.pdd_ms);
-    o.opt_num("answer_ms", c.answer_ms);
-    o.num("messages", c.msgs.len() as u64);
-    o.num("retransmissions", u64::from(c.retransmissions));
-    o.num("duplicates", u64::from(c.duplicates));
-    o.num("dialogs", c.legs.len() as u64);
-    o.str("outcome", c.outcome.label());
-    let out = o.key("findings");
+    o.str(key!(2, "call_id"), &c.call_id);
+    o.str(key!(2, "method"), t.method_name(c.method));
+    o.str(key!(2, "from"), t.from_uri(c));
+    o.str(key!(2, "to"), t.to_uri(c));
+    o.opt_str(key!(2, "src"), ep(c.src));
+    o.opt_str(key!(2, "dst"), ep(c.dst));
+    o.str(key!(2, "transport"), transport_name(c.transport));
+    time(o.key(key!(2, "start")), c.start_ns);
+    time(o.key(key!(2, "end")), c.end_ns);
+    o.opt_num(key!(2, "final"), c.final_code().map(u64::from));
+    o.opt_str(key!(2, "final_reason"), super::final_reason_str(t, kb, c));
+    o.opt_str(
+        key!(2, "final_from"),
+        c.final_response().and_then(|m| ep(m.src)),
+    );
+    o.opt_num(key!(2, "first_provisional_ms"), c.first_provisional_ms);
+    o.opt_num(key!(2, "pdd_ms"), c.pdd_ms);
+    o.opt_num(key!(2, "answer_ms"), c.answer_ms);
+    o.num(key!(2, "messages"), c.msgs.len() as u64);
+    o.num(key!(2, "retransmissions"), u64::from(c.retransmissions));
+    o.num(key!(2, "duplicates"), u64::from(c.duplicates));
+    o.num(key!(2, "dialogs"), c.legs.len() as u64);
+    o.str(key!(2, "outcome"), c.outcome.label());
+    let out = o.key(key!(2, "findings"));
     if c.findings.is_empty() {
         out.extend_from_slice(b"[]");
     } else {
@@ -549,12 +574,12 @@ fn call_object(out: &mut Vec<u8>, t: &Triage, kb: &Kb, c: &Call, eps: &[String])
 /// One finding as [`FindingJson`] serialises it inside a call.
 fn finding_object(out: &mut Vec<u8>, c: &Call, f: &Finding) {
     let mut o = Obj::open(out, 4);
-    o.str("id", f.id);
-    o.str("severity", f.severity.label());
-    o.str("text", &f.text);
-    o.opt_num("code", f.code.map(u64::from));
-    o.str("rfc", f.rfc);
-    let out = o.key("evidence");
+    o.str(key!(4, "id"), f.id);
+    o.str(key!(4, "severity"), f.severity.label());
+    o.str(key!(4, "text"), &f.text);
+    o.opt_num(key!(4, "code"), f.code.map(u64::from));
+    o.str(key!(4, "rfc"), f.rfc);
+    let out = o.key(key!(4, "evidence"));
     if f.evidence.is_empty() {
         out.extend_from_slice(b"[]");
     } else {
@@ -563,12 +588,12 @@ fn finding_object(out: &mut Vec<u8>, c: &Call, f: &Finding) {
             out.extend_from_slice(if i == 0 { b"\n" } else { b",\n" });
             indent(out, 6);
             let mut eo = Obj::open(out, 6);
-            eo.opt_num("message", e.msg.map(|m| u64::from(m) + 1));
+            eo.opt_num(key!(6, "message"), e.msg.map(|m| u64::from(m) + 1));
             eo.opt_num(
-                "frame",
+                key!(6, "frame"),
                 e.msg.and_then(|m| c.msgs.get(m as usize)).map(|m| m.frame),
             );
-            eo.str("text", &e.text);
+            eo.str(key!(6, "text"), &e.text);
             eo.close();
         }
         out.push(b'\n');
