@@ -122,7 +122,13 @@ pub fn json_pretty_to<W: std::io::Write, T: serde::Serialize + ?Sized>(
 /// Append `s` to `out` as a JSON string escaped exactly as [`json_pretty`]
 /// escapes it (for JSON written by hand, field by field).
 pub fn json_str_to(out: &mut Vec<u8>, s: &str) {
-    if json_plain(s.as_bytes()) {
+    json_str_known_to(out, s, json_plain(s.as_bytes()));
+}
+
+/// [`json_str_to`] for a text whose [`json_plain`] answer is known (a
+/// text written many times asks it once).
+pub fn json_str_known_to(out: &mut Vec<u8>, s: &str, plain: bool) {
+    if plain {
         out.reserve(s.len() + 2);
         out.push(b'"');
         out.extend_from_slice(s.as_bytes());
@@ -137,7 +143,7 @@ pub fn json_str_to(out: &mut Vec<u8>, s: &str) {
 /// Whether `b` is printable ASCII without `"` and `\\`: a JSON string
 /// that needs no escape. Eight bytes at a time (the JSON report asks this
 /// of every value it writes).
-fn json_plain(b: &[u8]) -> bool {
+pub fn json_plain(b: &[u8]) -> bool {
     const LO: u64 = 0x0101_0101_0101_0101;
     const HI: u64 = 0x8080_8080_8080_8080;
     // Some byte of `x` is zero when the result has a high bit set (the

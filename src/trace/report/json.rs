@@ -357,13 +357,14 @@ fn write_calls(
     let blocks: Vec<&[&Call]> = calls.chunks(JSON_BLOCK).collect();
     let fill = |k: usize, buf: &mut Vec<u8>| {
         buf.clear();
+        let mut plain = Plain::new();
         for (j, c) in blocks[k].iter().enumerate() {
             buf.extend_from_slice(if k == 0 && j == 0 {
                 b"\n    "
             } else {
                 b",\n    "
             });
-            call_object(buf, t, kb, c, &eps);
+            call_object(buf, t, kb, c, &eps, &mut plain);
         }
     };
     w.write_all(b"[")?;
@@ -417,6 +418,27 @@ fn indent(out: &mut Vec<u8>, depth: usize) {
         out.extend_from_slice(&SPACES[..n]);
     } else {
         out.resize(out.len() + n, b' ');
+    }
+}
+
+/// Whether the findings' shared texts need escaping, remembered by
+/// address: the same sentence, shared by thousands of calls, is tested
+/// once (each text lives as long as the report, so an address is never
+/// reused for another text while this is in use).
+struct Plain([(usize, bool); 256]);
+
+impl Plain {
+    fn new() -> Plain {
+        Plain([(0, false); 256])
+    }
+
+    fn of(&mut self, s: &std::sync::Arc<str>) -> bool {
+        let addr = s.as_ptr() as usize;
+        let slot = &mut self.0[(addr >> 4) % 256];
+        if slot.0 != addr || addr == 0 {
+            *slot = (addr, crate::sanitize::json_plain(s.as_bytes()));
+        }
+        slot.1
     }
 }
 
@@ -476,6 +498,12 @@ impl<'a> Obj<'a> {
         crate::sanitize::json_str_to(self.key(k), v);
     }
 
+    /// A shared text (a finding's), its escape test asked of `plain`.
+    fn shared_str(&mut self, k: &str, v: &std::sync::Arc<str>, plain: &mut Plain) {
+        let known = plain.of(v);
+        crate::sanitize::json_str_known_to(self.key(k), v, known);
+    }
+
     fn opt_str(&mut self, k: &str, v: Option<&str>) {
         match v {
             Some(v) => self.str(k, v),
@@ -520,7 +548,14 @@ fn push_u64(out: &mut Vec<u8>, mut v: u64) {
 
 /// One call as [`CallJson`] serialises it, at the depth of the report's
 /// `calls` array members.
-fn call_object(out: &mut Vec<u8>, t: &Triage, kb: &Kb, c: &Call, eps: &[String]) {
+fn call_object(
+    out: &mut Vec<u8>,
+    t: &Triage,
+    kb: &Kb,
+    c: &Call,
+    eps: &[String],
+    plain: &mut Plain,
+) {
     let ep = |e: u32| eps.get(e as usize).map(String::as_str);
     let time = |out: &mut Vec<u8>, ns: Option<i64>| match ns {
         Some(ns) => {
@@ -562,7 +597,7 @@ fn call_object(out: &mut Vec<u8>, t: &Triage, kb: &Kb, c: &Call, eps: &[String])
         for (i, f) in c.findings.iter().enumerate() {
             out.extend_from_slice(if i == 0 { b"\n" } else { b",\n" });
             indent(out, 4);
-            finding_object(out, c, f);
+            finding_object(out, c, f, plain);
         }
         out.push(b'\n');
         indent(out, 3);
@@ -572,11 +607,11 @@ fn call_object(out: &mut Vec<u8>, t: &Triage, kb: &Kb, c: &Call, eps: &[String])
 }
 
 /// One finding as [`FindingJson`] serialises it inside a call.
-fn finding_object(out: &mut Vec<u8>, c: &Call, f: &Finding) {
+fn finding_object(out: &mut Vec<u8>, c: &Call, f: &Finding, plain: &mut Plain) {
     let mut o = Obj::open(out, 4);
     o.str(key!(4, "id"), f.id);
     o.str(key!(4, "severity"), f.severity.label());
-    o.str(key!(4, "text"), &f.text);
+    o.shared_str(key!(4, "text"), &f.text, plain);
     o.opt_num(key!(4, "code"), f.code.map(u64::from));
     o.str(key!(4, "rfc"), f.rfc);
     let out = o.key(key!(4, "evidence"));
@@ -593,7 +628,7 @@ fn finding_object(out: &mut Vec<u8>, c: &Call, f: &Finding) {
                 key!(6, "frame"),
                 e.msg.and_then(|m| c.msgs.get(m as usize)).map(|m| m.frame),
             );
-            eo.str(key!(6, "text"), &e.text);
+            eo.shared_str(key!(6, "text"), &e.text, plain);
             eo.close();
         }
         out.push(b'\n');
@@ -610,6 +645,32 @@ mod tests {
     use crate::trace::testkit::{
         Step, analyze, answered_call, ep, rejected_call, request, response_with,
     };
+
+    /// A shared text's escape test is remembered per text, not per slot:
+    /// texts that need an escape stay escaped, whatever came before.
+    #[test]
+    fn shared_texts_are_escaped_as_they_need() {
+        use std::sync::Arc;
+        let texts: Vec<Arc<str>> = (0..600)
+            .map(|i| {
+                Arc::from(if i % 3 == 0 {
+                    format!("say \"{i}\"")
+                } else {
+                    format!("t{i}")
+                })
+            })
+            .collect();
+        let mut plain = Plain::new();
+        for round in 0..2 {
+            for t in &texts {
+                let mut a = Vec::new();
+                crate::sanitize::json_str_known_to(&mut a, t, plain.of(t));
+                let mut b = Vec::new();
+                crate::sanitize::json_str_to(&mut b, t);
+                assert_eq!(a, b, "round {round}: {t}");
+            }
+        }
+    }
 
     fn serde_bytes(sel: &Selection<'_>, kb: &Kb) -> Vec<u8> {
         let mut v = Vec::new();
