@@ -80,6 +80,61 @@ pub struct Shared {
     kept: HashSet<Arc<str>, foldhash::fast::FixedState>,
     /// Where [`Shared::fmt`] writes a text before looking it up.
     scratch: String,
+    /// The sentences of [`Shared::fmt_keyed`] by their inputs.
+    by_inputs: HashMap<Box<[u8]>, Arc<str>, foldhash::fast::FixedState>,
+}
+
+/// What a sentence is made of, as bytes: the place that writes it (a
+/// number of its own) and every value that goes into it. The same key
+/// always gives the same sentence, so [`Shared::fmt_keyed`] formats it
+/// once. Built on the stack; a key too long to hold is not remembered.
+pub struct Key {
+    buf: [u8; 128],
+    len: usize,
+    whole: bool,
+}
+
+impl Key {
+    pub fn new(site: u8) -> Key {
+        let mut k = Key {
+            buf: [0; 128],
+            len: 0,
+            whole: true,
+        };
+        k.put(&[site]);
+        k
+    }
+
+    fn put(&mut self, b: &[u8]) {
+        match self.buf.get_mut(self.len..self.len + b.len()) {
+            Some(dst) => {
+                dst.copy_from_slice(b);
+                self.len += b.len();
+            }
+            None => self.whole = false,
+        }
+    }
+
+    pub fn num(mut self, v: u64) -> Key {
+        self.put(&v.to_le_bytes());
+        self
+    }
+
+    /// A text, with its length (so that two texts cannot run together).
+    pub fn text(mut self, t: &str) -> Key {
+        self.put(&(t.len() as u64).to_le_bytes());
+        self.put(t.as_bytes());
+        self
+    }
+
+    /// A response's phrase as [`Phrase`] writes it.
+    fn phrase(self, p: &Phrase<'_>) -> Key {
+        let k = self.num(u64::from(p.code));
+        match p.wire {
+            Some(w) => k.num(1).text(w),
+            None => k.num(0),
+        }
+    }
 }
 
 impl Shared {
@@ -111,6 +166,23 @@ impl Shared {
                 s
             }
         }
+    }
+
+    /// [`Shared::fmt`] of a sentence made only of what `key` holds:
+    /// formatted the first time that key comes, looked up after (a
+    /// sentence repeated over 100,000 calls is then neither formatted
+    /// nor hashed whole again).
+    pub fn fmt_keyed(&mut self, key: Key, args: std::fmt::Arguments<'_>) -> Arc<str> {
+        if !key.whole {
+            return self.fmt(args);
+        }
+        let k = &key.buf[..key.len];
+        if let Some(s) = self.by_inputs.get(k) {
+            return Arc::clone(s);
+        }
+        let s = self.fmt(args);
+        self.by_inputs.insert(Box::from(k), Arc::clone(&s));
+        s
     }
 
     /// Point the findings' texts at the copies already kept.
@@ -408,9 +480,16 @@ pub fn duration(ns: i64) -> String {
 /// [`duration`], to be formatted.
 struct Duration(i64);
 
+impl Duration {
+    /// The milliseconds shown (all that the text depends on).
+    fn ms(&self) -> u64 {
+        (self.0.max(0) / 1_000_000) as u64
+    }
+}
+
 impl std::fmt::Display for Duration {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let ms = self.0.max(0) / 1_000_000;
+        let ms = self.ms();
         if ms < 1000 {
             write!(f, "{ms} ms")
         } else if ms < 60_000 {
@@ -733,44 +812,67 @@ fn failure_not_acked(call: &Call, ctx: &Context<'_>, sh: &mut Shared, t: u32) ->
         return None;
     }
     let phrase = ctx.phrase_of(call, tx.final_msg);
-    let mut evidence = vec![ev(
+    let mut evidence = Vec::with_capacity(3);
+    evidence.push(ev(
         tx.final_msg,
-        sh.fmt(format_args!(
-            "{phrase} from {} sent {} time{}: {}",
-            ctx.ep(fin.src),
-            copies.len(),
-            if copies.len() == 1 { "" } else { "s" },
-            List(&copies)
-        )),
-    )];
-    evidence.push(note(sh.fmt(format_args!(
-        "no ACK from {} for it (CSeq {} INVITE)",
-        ctx.ep(fin.dst),
-        tx.cseq
-    ))));
+        sh.fmt_keyed(
+            copies
+                .iter()
+                .take(8)
+                .fold(
+                    Key::new(1).phrase(&phrase).num(u64::from(fin.src)),
+                    |k, &i| k.num(u64::from(i)),
+                )
+                .num(copies.len() as u64),
+            format_args!(
+                "{phrase} from {} sent {} time{}: {}",
+                ctx.ep(fin.src),
+                copies.len(),
+                if copies.len() == 1 { "" } else { "s" },
+                List(&copies)
+            ),
+        ),
+    ));
+    evidence.push(note(sh.fmt_keyed(
+        Key::new(2).num(u64::from(fin.dst)).num(u64::from(tx.cseq)),
+        format_args!(
+            "no ACK from {} for it (CSeq {} INVITE)",
+            ctx.ep(fin.dst),
+            tx.cseq
+        ),
+    )));
     let bye = next.is_some_and(|(_, m)| m.method == Method::BYE);
-    let text = sh.fmt(format_args!(
-        "The caller {} never acknowledged the {phrase}: the ACK of a failure response goes \
+    let key = Key::new(3)
+        .phrase(&phrase)
+        .num(u64::from(fin.dst))
+        .num(u64::from(fin.src))
+        .num(u64::from(bye));
+    let text = sh.fmt_keyed(
+        key,
+        format_args!(
+            "The caller {} never acknowledged the {phrase}: the ACK of a failure response goes \
          hop by hop from the caller's transaction layer, and without it {} resends the \
          response for up to 32 s (Timer H).{}",
-        ctx.ep(fin.dst),
-        ctx.ep(fin.src),
-        if bye {
-            " It sent BYE instead, but a failure response ends every early dialog of the \
+            ctx.ep(fin.dst),
+            ctx.ep(fin.src),
+            if bye {
+                " It sent BYE instead, but a failure response ends every early dialog of the \
              INVITE, so the BYE has no dialog to end: the caller's stack mishandles \
              failure responses."
-        } else {
-            ""
-        }
-    ));
+            } else {
+                ""
+            }
+        ),
+    );
     if let Some((i, m)) = next {
         let method = ctx.method(m.method);
+        let after = Duration(span(call, tx.final_msg, i as u32).unwrap_or(0));
         evidence.push(ev(
             i as u32,
-            sh.fmt(format_args!(
-                "{method} sent instead, {} after the response",
-                Duration(span(call, tx.final_msg, i as u32).unwrap_or(0))
-            )),
+            sh.fmt_keyed(
+                Key::new(4).text(method).num(after.ms()),
+                format_args!("{method} sent instead, {after} after the response"),
+            ),
         ));
     }
     Some(Finding {
@@ -1692,4 +1794,58 @@ pub fn request_failed(call: &Call, ctx: &Context<'_>, sh: &mut Shared) -> Vec<Fi
         ));
     }
     merge(hits, call, sh)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A keyed sentence is formatted once per key: the same key gives the
+    /// kept text, another key its own text, and a key too long to hold
+    /// still gives the right text.
+    #[test]
+    fn keyed_sentences_are_formatted_once_per_key() {
+        let mut sh = Shared::default();
+        let formatted = std::cell::Cell::new(0);
+        struct Counted<'a>(&'a std::cell::Cell<u32>, u32);
+        impl std::fmt::Display for Counted<'_> {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                self.0.set(self.0.get() + 1);
+                write!(f, "{}", self.1)
+            }
+        }
+        let a = sh.fmt_keyed(
+            Key::new(1).num(7),
+            format_args!("n={}", Counted(&formatted, 7)),
+        );
+        let b = sh.fmt_keyed(
+            Key::new(1).num(7),
+            format_args!("n={}", Counted(&formatted, 7)),
+        );
+        assert_eq!(&*a, "n=7");
+        assert!(Arc::ptr_eq(&a, &b));
+        assert_eq!(formatted.get(), 1);
+        let c = sh.fmt_keyed(
+            Key::new(1).num(8),
+            format_args!("n={}", Counted(&formatted, 8)),
+        );
+        assert_eq!(&*c, "n=8");
+        // Another place with the same values is another key.
+        let d = sh.fmt_keyed(
+            Key::new(2).num(7),
+            format_args!("m={}", Counted(&formatted, 7)),
+        );
+        assert_eq!(&*d, "m=7");
+        // Two texts cannot run together into the same key.
+        assert_ne!(
+            &Key::new(3).text("ab").text("c").buf[..],
+            &Key::new(3).text("a").text("bc").buf[..]
+        );
+        let long = "x".repeat(200);
+        for _ in 0..2 {
+            let e = sh.fmt_keyed(Key::new(4).text(&long), format_args!("{long}"));
+            assert_eq!(&*e, long.as_str());
+        }
+        assert_eq!(formatted.get(), 3);
+    }
 }
