@@ -249,12 +249,14 @@ impl Batch {
             raw: None,
         };
         // A datagram is framed by the scan itself (one walk over the
-        // header block, see `Record::datagram`).
-        let Some(s) = skim::skim_payload(r.payload, r.datagram) else {
+        // header block, see `Record::datagram`). The scan is made in place
+        // (a few hundred bytes not copied out of a call).
+        let mut s = skim::Skim::empty(r.payload);
+        if !skim::skim_into(r.payload, r.datagram, &mut s) {
             d.status = Status::NoStartLine;
             d.len = r.sip().len().min(u32::MAX as usize) as u32;
             return d;
-        };
+        }
         // The message alone.
         let sip = s.sip;
         d.len = sip.len().min(u32::MAX as usize) as u32;

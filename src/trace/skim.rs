@@ -147,7 +147,7 @@ pub fn has_magic_cookie(branch: &[u8]) -> bool {
 /// or status line (after leading blank lines).
 #[inline]
 pub fn skim(sip: &[u8]) -> Option<Skim<'_>> {
-    walk(sip, false)
+    skim_payload(sip, false)
 }
 
 /// [`skim`] the message at the start of a datagram's payload, framed as
@@ -156,43 +156,58 @@ pub fn skim(sip: &[u8]) -> Option<Skim<'_>> {
 /// whole payload. The header block is walked once, for both.
 #[inline]
 pub fn skim_datagram(payload: &[u8]) -> Option<Skim<'_>> {
-    walk(payload, true)
+    skim_payload(payload, true)
 }
 
-/// [`skim_datagram`] when `datagram`, else [`skim`]: one inlined walk, so
-/// that the scan (a few hundred bytes) is built where the caller keeps it
-/// rather than copied out of one of two branches.
+/// [`skim_datagram`] when `datagram`, else [`skim`].
 #[inline(always)]
 pub fn skim_payload(payload: &[u8], datagram: bool) -> Option<Skim<'_>> {
-    walk(payload, datagram)
+    let mut s = Skim::empty(payload);
+    skim_into(payload, datagram, &mut s).then_some(s)
 }
 
-/// The walk of [`skim`] and [`skim_datagram`].
+impl<'a> Skim<'a> {
+    /// A scan of `sip` with nothing found yet, for [`skim_into`].
+    pub fn empty(sip: &'a [u8]) -> Skim<'a> {
+        Skim {
+            sip,
+            start: Start::Request {
+                method: &[],
+                uri: &[],
+            },
+            call_id: &[],
+            cseq: None,
+            cseq_method: &[],
+            via: &[],
+            from: &[],
+            to: &[],
+            content_type: &[],
+            body: &[],
+            credentials: false,
+            blank_line: false,
+            content_length: None,
+            rare: [(Rare::Reason, 0, 0); MAX_RARE],
+            rare_len: 0,
+        }
+    }
+}
+
+/// The walk of [`skim_payload`], into a scan the caller holds (made by
+/// [`Skim::empty`] for the same bytes): one inlined function, so that the
+/// scan (a few hundred bytes) is built where the caller keeps it rather
+/// than copied out. False, with `s` unusable, when there is no start line.
 #[inline(always)]
-fn walk(sip: &[u8], datagram: bool) -> Option<Skim<'_>> {
+pub fn skim_into<'a>(sip: &'a [u8], datagram: bool, s: &mut Skim<'a>) -> bool {
     let mut pos = 0;
     while pos < sip.len() && matches!(sip[pos], b'\r' | b'\n' | b' ' | b'\t') {
         pos += 1;
     }
     let (line, next) = line_at(sip, pos);
-    let start = start_line(line)?;
-    let mut s = Skim {
-        sip,
-        start,
-        call_id: &[],
-        cseq: None,
-        cseq_method: &[],
-        via: &[],
-        from: &[],
-        to: &[],
-        content_type: &[],
-        body: &[],
-        credentials: false,
-        blank_line: false,
-        content_length: None,
-        rare: [(Rare::Reason, 0, 0); MAX_RARE],
-        rare_len: 0,
+    let Some(start) = start_line(line) else {
+        return false;
     };
+    s.sip = sip;
+    s.start = start;
     // Content-Length: the first line spelled exactly so (when it is the
     // header), else the first line of any spelling that is.
     let mut exact: Option<Option<Option<usize>>> = None;
@@ -225,7 +240,7 @@ fn walk(sip: &[u8], datagram: bool) -> Option<Skim<'_>> {
         }
         if line[0] == b' ' || line[0] == b'\t' {
             // A folded continuation: extend the previous value.
-            extend(&mut s, last, sip, pos + line.len());
+            extend(s, last, sip, pos + line.len());
             pos = next;
             continue;
         }
@@ -253,7 +268,7 @@ fn walk(sip: &[u8], datagram: bool) -> Option<Skim<'_>> {
                 name = trim_end(rest);
             }
             header(
-                &mut s,
+                s,
                 name,
                 sip,
                 pos + colon + 1,
@@ -279,7 +294,7 @@ fn walk(sip: &[u8], datagram: bool) -> Option<Skim<'_>> {
             s.body = &s.body[..cl];
         }
     }
-    Some(s)
+    true
 }
 
 /// Where a header's value went, so a folded line can extend it.
