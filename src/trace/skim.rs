@@ -538,7 +538,7 @@ fn marks64_swar(w: &[u8; 64]) -> (u64, u64) {
 /// and lines searched here are short, too short for a vector search to pay
 /// for its set-up and its call.
 #[inline(always)]
-fn memchr(c: u8, b: &[u8]) -> Option<usize> {
+pub(crate) fn memchr(c: u8, b: &[u8]) -> Option<usize> {
     const LO: u64 = 0x0101_0101_0101_0101;
     const HI: u64 = 0x8080_8080_8080_8080;
     let pat = LO.wrapping_mul(u64::from(c));

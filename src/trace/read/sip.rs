@@ -33,7 +33,9 @@ pub(crate) fn starts_sip(buf: &[u8]) -> bool {
         _ => return false,
     }
     let head = &buf[..buf.len().min(MAX_START_LINE)];
-    let line = match memchr(b'\n', head) {
+    // Start lines are short: an inlined word-at-a-time search, not a call
+    // into a vector search (this runs on every packet).
+    let line = match crate::trace::skim::memchr(b'\n', head) {
         Some(i) => &head[..i],
         None if buf.len() <= MAX_START_LINE => head,
         None => return false,
@@ -52,15 +54,15 @@ fn usual_start_line(line: &[u8]) -> bool {
     let Some(rest) = line.strip_suffix(b" SIP/2.0") else {
         return false;
     };
-    let Some(sp) = memchr(b' ', rest) else {
+    let Some(sp) = crate::trace::skim::memchr(b' ', rest) else {
         return false;
     };
     let (method, uri) = (&rest[..sp], &rest[sp + 1..]);
     !method.is_empty()
         && method.iter().all(u8::is_ascii_uppercase)
         && !uri.is_empty()
-        && memchr(b':', uri).is_some()
-        && memchr(b' ', uri).is_none()
+        && crate::trace::skim::memchr(b':', uri).is_some()
+        && crate::trace::skim::memchr(b' ', uri).is_none()
 }
 
 /// Skip leading CR, LF, space and tab (keep-alives, RFC 5626 §3.5.1 CRLF
