@@ -127,7 +127,7 @@ pub fn json_str_to(out: &mut Vec<u8>, s: &str) {
 
 /// [`json_str_to`] for a text whose [`json_plain`] answer is known (a
 /// text written many times asks it once).
-pub fn json_str_known_to(out: &mut Vec<u8>, s: &str, plain: bool) {
+pub(crate) fn json_str_known_to(out: &mut Vec<u8>, s: &str, plain: bool) {
     if plain {
         out.reserve(s.len() + 2);
         out.push(b'"');
@@ -143,7 +143,7 @@ pub fn json_str_known_to(out: &mut Vec<u8>, s: &str, plain: bool) {
 /// Whether `b` is printable ASCII without `"` and `\\`: a JSON string
 /// that needs no escape. Eight bytes at a time (the JSON report asks this
 /// of every value it writes).
-pub fn json_plain(b: &[u8]) -> bool {
+pub(crate) fn json_plain(b: &[u8]) -> bool {
     const LO: u64 = 0x0101_0101_0101_0101;
     const HI: u64 = 0x8080_8080_8080_8080;
     // Some byte of `x` is zero when the result has a high bit set (the

@@ -88,14 +88,14 @@ pub struct Shared {
 /// number of its own) and every value that goes into it. The same key
 /// always gives the same sentence, so [`Shared::fmt_keyed`] formats it
 /// once. Built on the stack; a key too long to hold is not remembered.
-pub struct Key {
+pub(crate) struct Key {
     buf: [u8; 128],
     len: usize,
     whole: bool,
 }
 
 impl Key {
-    pub fn new(site: u8) -> Key {
+    pub(crate) fn new(site: u8) -> Key {
         let mut k = Key {
             buf: [0; 128],
             len: 0,
@@ -115,13 +115,13 @@ impl Key {
         }
     }
 
-    pub fn num(mut self, v: u64) -> Key {
+    pub(crate) fn num(mut self, v: u64) -> Key {
         self.put(&v.to_le_bytes());
         self
     }
 
     /// A text, with its length (so that two texts cannot run together).
-    pub fn text(mut self, t: &str) -> Key {
+    pub(crate) fn text(mut self, t: &str) -> Key {
         self.put(&(t.len() as u64).to_le_bytes());
         self.put(t.as_bytes());
         self
@@ -172,7 +172,7 @@ impl Shared {
     /// formatted the first time that key comes, looked up after (a
     /// sentence repeated over 100,000 calls is then neither formatted
     /// nor hashed whole again).
-    pub fn fmt_keyed(&mut self, key: Key, args: std::fmt::Arguments<'_>) -> Arc<str> {
+    pub(crate) fn fmt_keyed(&mut self, key: Key, args: std::fmt::Arguments<'_>) -> Arc<str> {
         if !key.whole {
             return self.fmt(args);
         }
