@@ -97,6 +97,22 @@ show_ok() { run "$1" "$2" show 486 | grep -q '486 Busy Here'; }
 q850_ok() { run "$1" "$2" q850 17 | grep -q 'User busy' && run "$1" "$2" q850 17 | grep -q '486'; }
 man_ok() { gzip -dc "$1" | grep -q '^\.TH sipfix 1'; }
 
+# `sipfix triage --json` of each log fixture finds calls, and gives the
+# report the host's build gives: the field scan has an SSE2 path on x86-64
+# and a word-at-a-time path elsewhere, which must agree.
+triage_ok() { # arch binary
+    local f mine host ref
+    ref=$target_dir/$(uname -m)-unknown-linux-gnu/release/sipfix
+    for f in tests/fixtures/logs/*.log; do
+        mine=$(run "$1" "$2" triage "$f" --json) || return 1
+        grep -q '"call_id"' <<<"$mine" || { echo "     $f: no call found"; return 1; }
+        if [ "$1" != "$(uname -m)" ] && [ -x "$ref" ]; then
+            host=$(run "$(uname -m)" "$ref" triage "$f" --json) || return 1
+            [ "$mine" = "$host" ] || { echo "     $f: the report differs from $(uname -m)'s"; return 1; }
+        fi
+    done
+}
+
 # Every path in $1 (a listing) is one of the expected ones ($2...).
 lists_all() { # listing expected...
     local listing=$1 p missing=0
@@ -126,6 +142,8 @@ for tarball in "$out"/sipfix-"$version"-*-linux-gnu.tar.gz; do
         check "$arch: sipfix --version names the version and commit" version_ok "$arch" "$bin"
         check "$arch: sipfix show 486 runs" show_ok "$arch" "$bin"
         check "$arch: sipfix q850 17 runs" q850_ok "$arch" "$bin"
+        check "$arch: sipfix triage of the log fixtures, the same report on every arch" \
+            triage_ok "$arch" "$bin"
     else
         echo "skip $arch: cannot run here (install qemu-user and libc6-${deb_arch}-cross)"
     fi
