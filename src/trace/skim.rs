@@ -246,11 +246,12 @@ pub fn skim_into<'a>(sip: &'a [u8], datagram: bool, s: &mut Skim<'a>) -> bool {
         }
         // The name ends at the first colon, within 40 bytes.
         let colon = colons.trailing_zeros() as usize;
+        let named = colon < line.len().min(40);
         let first = line[0] | 0x20;
         if first == b'l'
             || (first == b'c' && line.len() >= 14 && eq_lower(&line[..14], b"content-length"))
         {
-            let v = if colon < line.len().min(40) {
+            let v = if named {
                 crate::trace::read::sip::content_length_at(line, colon)
             } else {
                 crate::trace::read::sip::content_length_value(line)
@@ -262,7 +263,7 @@ pub fn skim_into<'a>(sip: &'a [u8], datagram: bool, s: &mut Skim<'a>) -> bool {
                 any = v;
             }
         }
-        last = if colon < line.len().min(40) {
+        last = if named {
             let mut name = &line[..colon];
             if let [rest @ .., b' ' | b'\t'] = name {
                 name = trim_end(rest);
