@@ -327,3 +327,65 @@ fn a_file_argument_opens_the_ui_and_bad_ones_are_refused_before_it() {
     assert_eq!(o.status.code(), Some(0));
     assert!(out(&o).contains("486 Busy Here"));
 }
+
+/// `sipfix triage x.pcap --json | head`: the reader of the output goes away
+/// early. Every format ends promptly and quietly (a closed pipe is not an
+/// error), including the JSON report, whose calls are written in blocks on
+/// two threads.
+#[test]
+fn a_closed_pipe_ends_every_report() {
+    use sipfix::trace::testkit::{T0_NS, answered_call};
+    let mut frames = Vec::new();
+    for i in 0..12_000i64 {
+        for s in answered_call(&format!("{i}-pipe@10.0.0.1"), i * 3, 1000) {
+            frames.push((
+                T0_NS + s.ms * 1_000_000,
+                synth::eth(&synth::udp_ip(
+                    &s.src.to_string(),
+                    &s.dst.to_string(),
+                    s.sip.as_bytes(),
+                )),
+            ));
+        }
+    }
+    frames.sort_by_key(|f| f.0);
+    let dir = tempfile::tempdir().unwrap();
+    let f = write(dir.path(), "many.pcap", &synth::pcap(1, &frames));
+    let f = f.to_str().unwrap();
+    for args in [
+        vec!["triage", f, "--json"],
+        vec!["triage", f, "--csv"],
+        vec!["triage", f, "--markdown"],
+        vec!["triage", f],
+    ] {
+        let mut child = crate::common::sipfix("C.UTF-8")
+            .args(&args)
+            .env(
+                "SIPFIX_DATA_DIR",
+                std::env::temp_dir().join("sipfix-triage-cli-unused"),
+            )
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("run sipfix");
+        let mut head = [0u8; 100];
+        std::io::Read::read_exact(child.stdout.as_mut().unwrap(), &mut head).unwrap();
+        drop(child.stdout.take());
+        let limit = std::time::Instant::now() + std::time::Duration::from_secs(120);
+        let status = loop {
+            if let Some(s) = child.try_wait().unwrap() {
+                break s;
+            }
+            if std::time::Instant::now() > limit {
+                let _ = child.kill();
+                panic!("sipfix {args:?} still runs after its output was closed");
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        };
+        let mut e = String::new();
+        std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut e).unwrap();
+        assert!(status.success(), "sipfix {args:?}: {status}: {e}");
+        assert!(e.is_empty(), "sipfix {args:?}: {e}");
+    }
+}

@@ -379,9 +379,14 @@ fn write_calls(
         // Blocks alternate between this thread and a helper; each is
         // written in order.
         use std::sync::mpsc::sync_channel;
-        let (done_tx, done_rx) = sync_channel::<Vec<u8>>(1);
-        let (free_tx, free_rx) = sync_channel::<Vec<u8>>(2);
         std::thread::scope(|s| -> std::io::Result<()> {
+            // Made inside the scope: when a write fails (a closed pipe,
+            // `sipfix triage x.pcap --json | head`), returning drops
+            // `done_rx` before the scope waits for the helper, so the
+            // helper's next send fails and it stops instead of waiting
+            // forever for a reader that is gone.
+            let (done_tx, done_rx) = sync_channel::<Vec<u8>>(1);
+            let (free_tx, free_rx) = sync_channel::<Vec<u8>>(2);
             let fill = &fill;
             let n = blocks.len();
             s.spawn(move || {
@@ -669,6 +674,56 @@ mod tests {
                 crate::sanitize::json_str_to(&mut b, t);
                 assert_eq!(a, b, "round {round}: {t}");
             }
+        }
+    }
+
+    /// A writer that takes `left` bytes, then fails as a closed pipe does.
+    struct Closing {
+        left: usize,
+    }
+
+    impl std::io::Write for Closing {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            if self.left == 0 {
+                return Err(std::io::ErrorKind::BrokenPipe.into());
+            }
+            let n = buf.len().min(self.left);
+            self.left -= n;
+            Ok(n)
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    /// `sipfix triage x.pcap --json | head`: the reader goes away while
+    /// blocks are still being written on two threads. The report must
+    /// stop with the error, whichever block the write fails in, and not
+    /// wait forever for the helper thread.
+    #[test]
+    fn a_closed_output_stops_the_report() {
+        let mut steps: Vec<Step> = Vec::new();
+        for i in 0..(JSON_BLOCK * 4 + 3) as i64 {
+            steps.extend(answered_call(&format!("{i}-gone"), i * 10, 1000));
+        }
+        steps.sort_by_key(|s| s.ms);
+        let t = std::sync::Arc::new(analyze(&steps));
+        let whole = {
+            let sel = Selection::new(&t, &Filter::default());
+            fast_bytes(&sel, Kb::embedded()).len()
+        };
+        for left in [0, 100, whole / 5, whole / 2, whole - 10] {
+            let t = t.clone();
+            let (tx, rx) = std::sync::mpsc::channel();
+            std::thread::spawn(move || {
+                let sel = Selection::new(&t, &Filter::default());
+                let r = write_report(&sel, Kb::embedded(), &mut Closing { left });
+                let _ = tx.send(r.map_err(|e| e.kind()));
+            });
+            let r = rx
+                .recv_timeout(std::time::Duration::from_secs(120))
+                .unwrap_or_else(|_| panic!("the report hung after {left} of {whole} bytes"));
+            assert_eq!(r, Err(std::io::ErrorKind::BrokenPipe), "after {left} bytes");
         }
     }
 
