@@ -373,7 +373,7 @@ pub struct TriageArgs {
     /// Print Markdown (for tickets).
     #[arg(long)]
     pub markdown: bool,
-    /// Write the packets of the selected calls (after the filters) to a new pcap file.
+    /// Write the packets of the selected calls (after the filters) to a new pcap file (never over an existing one; - for standard output instead of the report).
     #[arg(long, value_name = "OUT")]
     pub export_pcap: Option<std::path::PathBuf>,
     /// Open the calls in the interactive UI instead of printing a report (the filters and --call apply there; sipfix FILE does the same).

@@ -173,6 +173,109 @@ fn export_pcap_writes_the_selected_calls() {
     assert_eq!(ids, vec!["busy-1"]);
 }
 
+/// The names in a directory, sorted.
+fn names(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    v.sort();
+    v
+}
+
+/// `--export-pcap OUT` makes a new file: never over a file that is there,
+/// never through a link planted at the name, mode 0600, and nothing left
+/// behind when it cannot.
+#[test]
+fn export_pcap_never_writes_over_a_file_or_through_a_link() {
+    use std::os::unix::fs::PermissionsExt;
+    let d = tempfile::tempdir().unwrap();
+    let f = write(d.path(), "x.pcap", &capture());
+    let f = f.to_str().unwrap();
+    let export = |out: &Path| sipfix(&["triage", f, "--export-pcap", out.to_str().unwrap()]);
+
+    let new = d.path().join("new.pcap");
+    let o = export(&new);
+    assert!(o.status.success(), "{}", err(&o));
+    let first = std::fs::read(&new).unwrap();
+    assert_eq!(&first[..4], &[0xd4, 0xc3, 0xb2, 0xa1], "a pcap");
+    let mode = std::fs::metadata(&new).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+
+    // The same name again: refused before reading, the file unchanged.
+    let o = sipfix(&[
+        "triage",
+        f,
+        "--code",
+        "486",
+        "--export-pcap",
+        new.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", err(&o));
+    assert!(err(&o).contains("already exists"), "{}", err(&o));
+    assert_eq!(std::fs::read(&new).unwrap(), first);
+
+    // A link to a file, and a link to nowhere: neither is followed.
+    let target = write(d.path(), "target.txt", b"keep me");
+    let link = d.path().join("link.pcap");
+    std::os::unix::fs::symlink(&target, &link).unwrap();
+    let o = export(&link);
+    assert_eq!(o.status.code(), Some(1), "{}", err(&o));
+    assert_eq!(std::fs::read(&target).unwrap(), b"keep me");
+    let dangling = d.path().join("dangling.pcap");
+    std::os::unix::fs::symlink(d.path().join("made.pcap"), &dangling).unwrap();
+    let o = export(&dangling);
+    assert_eq!(o.status.code(), Some(1), "{}", err(&o));
+    assert!(!d.path().join("made.pcap").exists());
+
+    // No such directory: one line naming it.
+    let o = export(&d.path().join("nowhere/x.pcap"));
+    assert_eq!(o.status.code(), Some(1), "{}", err(&o));
+    assert!(err(&o).contains("no directory"), "{}", err(&o));
+    assert!(!err(&o).contains(".part"), "{}", err(&o));
+
+    // Nothing else was made: no temporary file left behind.
+    assert_eq!(
+        names(d.path()),
+        [
+            "dangling.pcap",
+            "link.pcap",
+            "new.pcap",
+            "target.txt",
+            "x.pcap"
+        ]
+    );
+}
+
+/// `--export-pcap -` writes the capture to standard output instead of the
+/// report, and refuses a report format that would share it.
+#[test]
+fn export_pcap_to_standard_output() {
+    let d = tempfile::tempdir().unwrap();
+    let f = write(d.path(), "x.pcap", &capture());
+    let f = f.to_str().unwrap();
+    let o = sipfix(&["triage", f, "--code", "486", "--export-pcap", "-"]);
+    assert!(o.status.success(), "{}", err(&o));
+    assert!(
+        err(&o).contains("wrote 2 packets of 1 call to standard output"),
+        "{}",
+        err(&o)
+    );
+    assert_eq!(
+        &o.stdout[..4],
+        &[0xd4, 0xc3, 0xb2, 0xa1],
+        "a pcap, no report"
+    );
+    let back = write(d.path(), "back.pcap", &o.stdout);
+    let o = sipfix(&["triage", back.to_str().unwrap(), "--csv"]);
+    assert_eq!(out(&o).lines().count(), 2, "{}", out(&o));
+    assert!(out(&o).contains("busy-1"));
+    let o = sipfix(&["triage", f, "--export-pcap", "-", "--json"]);
+    assert_eq!(o.status.code(), Some(2), "{}", err(&o));
+    assert!(o.stdout.is_empty());
+    assert_eq!(names(d.path()), ["back.pcap", "x.pcap"]);
+}
+
 #[test]
 fn bad_input_is_one_line_and_exit_2() {
     let d = tempfile::tempdir().unwrap();

@@ -42,6 +42,13 @@ pub fn run(kb: &Kb, cmd: TriageCommand, out: Out) -> CmdResult {
             None => Input::Stdin,
         })
         .collect();
+    // Where the export goes is settled before the (long) read, so a name
+    // that is taken or a directory that cannot be written to is said at
+    // once.
+    let mut export = match &cmd.export_pcap {
+        Some(path) => Some(ExportTo::prepare(path, cmd.output)?),
+        None => None,
+    };
     if cmd.export_pcap.is_some() {
         // The export reads the inputs a second time: keep standard input.
         for i in &mut inputs {
@@ -59,28 +66,177 @@ pub fn run(kb: &Kb, cmd: TriageCommand, out: Out) -> CmdResult {
     });
     bar.done();
     let triage = triage.map_err(read_failure)?;
-    if let Some(path) = &cmd.export_pcap {
-        let frames = selected_frames(&triage, &cfg)?;
-        let mut f = std::fs::File::create(path)
-            .map_err(|e| Failure::runtime(format!("cannot create {}: {e}", path.display())))?;
-        let n = crate::trace::export_pcap(&inputs, &frames, &mut f).map_err(read_failure)?;
-        say(&format!(
-            "wrote {n} packet{} of {} call{} to {}",
-            if n == 1 { "" } else { "s" },
-            selected_calls(&triage, &cfg),
-            if selected_calls(&triage, &cfg) == 1 {
-                ""
+    let r = match export.take() {
+        Some(to) => {
+            let frames = selected_frames(&triage, &cfg)?;
+            let to_stdout = matches!(to, ExportTo::Stdout);
+            let Some(n) = to.write(&inputs, &frames)? else {
+                std::mem::forget(triage);
+                return Ok(());
+            };
+            let calls = selected_calls(&triage, &cfg);
+            say(&format!(
+                "wrote {n} packet{} of {calls} call{} to {}",
+                if n == 1 { "" } else { "s" },
+                if calls == 1 { "" } else { "s" },
+                match &cmd.export_pcap {
+                    Some(p) if !to_stdout => sanitize::inline(&p.display().to_string()),
+                    _ => "standard output".to_string(),
+                }
+            ));
+            // The capture took standard output: no report after it.
+            if to_stdout {
+                Ok(())
             } else {
-                "s"
-            },
-            sanitize::inline(&path.display().to_string())
-        ));
-    }
-    let r = print(&triage, kb, &cfg, out);
+                print(&triage, kb, &cfg, out)
+            }
+        }
+        None => print(&triage, kb, &cfg, out),
+    };
     // The process ends right after: freeing every call one by one would
     // only cost time on a large trace.
     std::mem::forget(triage);
     r
+}
+
+/// Where `--export-pcap` writes.
+enum ExportTo {
+    /// `-`: standard output, instead of the report (`... --export-pcap - |
+    /// wireshark -k -i -`).
+    Stdout,
+    /// A new file. The packets go to a temporary file in the same
+    /// directory, which takes the name only if the name is still free
+    /// (`renameat2` with `RENAME_NOREPLACE`, or a hard link): an existing
+    /// file is never written over, a link planted at the name is never
+    /// followed, and a failed export leaves nothing behind. Mode 0600, as
+    /// a capture holds numbers, names and credentials.
+    File {
+        path: std::path::PathBuf,
+        part: tempfile::NamedTempFile,
+    },
+}
+
+impl ExportTo {
+    fn prepare(path: &std::path::Path, output: Output) -> Result<ExportTo, Failure> {
+        let shown = || sanitize::inline(&path.display().to_string());
+        if path == std::path::Path::new("-") {
+            if output != Output::Text {
+                return Err(Failure::usage(
+                    "--export-pcap - writes the capture to standard output: \
+                     it cannot go with --json, --csv or --markdown",
+                ));
+            }
+            if std::io::stdout().is_terminal() {
+                return Err(Failure::usage(
+                    "--export-pcap -: standard output is a terminal; \
+                     redirect it to a file or pipe it (| wireshark -k -i -)",
+                ));
+            }
+            return Ok(ExportTo::Stdout);
+        }
+        if std::fs::symlink_metadata(path).is_ok() {
+            return Err(Failure::runtime(format!(
+                "{} already exists: sipfix does not write over a file; \
+                 give a new name or remove it first",
+                shown()
+            )));
+        }
+        let dir = match path.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d,
+            _ => std::path::Path::new("."),
+        };
+        let part = tempfile::Builder::new()
+            .prefix(".sipfix-export-")
+            .suffix(".part")
+            .tempfile_in(dir)
+            .map_err(|e| {
+                // The crate's message names its temporary file; the user
+                // named another, so the reason is given by kind.
+                Failure::runtime(if e.kind() == std::io::ErrorKind::NotFound {
+                    format!(
+                        "cannot create {}: no directory {}",
+                        shown(),
+                        sanitize::inline(&dir.display().to_string())
+                    )
+                } else {
+                    format!("cannot create {}: {}", shown(), e.kind())
+                })
+            })?;
+        Ok(ExportTo::File {
+            path: path.to_path_buf(),
+            part,
+        })
+    }
+
+    /// Write the chosen frames; returns how many (`None` when standard
+    /// output was closed before the end).
+    fn write(
+        self,
+        inputs: &[Input],
+        frames: &std::collections::BTreeSet<(u32, u64)>,
+    ) -> Result<Option<u64>, Failure> {
+        use std::io::Write as _;
+        match self {
+            ExportTo::Stdout => {
+                /// Standard output, noting whether its reader went away.
+                struct Piped<W> {
+                    inner: W,
+                    closed: bool,
+                }
+                impl<W: std::io::Write> std::io::Write for Piped<W> {
+                    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+                        let r = self.inner.write(b);
+                        self.closed |=
+                            matches!(&r, Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe);
+                        r
+                    }
+                    fn flush(&mut self) -> std::io::Result<()> {
+                        let r = self.inner.flush();
+                        self.closed |=
+                            matches!(&r, Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe);
+                        r
+                    }
+                }
+                let mut w = std::io::BufWriter::with_capacity(
+                    1 << 16,
+                    Piped {
+                        inner: std::io::stdout().lock(),
+                        closed: false,
+                    },
+                );
+                let r = crate::trace::export_pcap(inputs, frames, &mut w);
+                let flushed = w.flush();
+                // A closed pipe (`| head`, Wireshark closed) is not an error.
+                if w.get_ref().closed {
+                    return Ok(None);
+                }
+                let n = r.map_err(read_failure)?;
+                flushed.map_err(|e| Failure::runtime(format!("cannot write to stdout: {e}")))?;
+                Ok(Some(n))
+            }
+            ExportTo::File { path, part } => {
+                let shown = || sanitize::inline(&path.display().to_string());
+                let mut w = std::io::BufWriter::with_capacity(1 << 16, part.as_file());
+                let n = crate::trace::export_pcap(inputs, frames, &mut w).map_err(read_failure)?;
+                w.flush()
+                    .and_then(|()| part.as_file().sync_all())
+                    .map_err(|e| Failure::runtime(format!("cannot write {}: {e}", shown())))?;
+                drop(w);
+                part.persist_noclobber(&path).map_err(|e| {
+                    if e.error.kind() == std::io::ErrorKind::AlreadyExists {
+                        Failure::runtime(format!(
+                            "{} was created while sipfix ran: it is left as it is, \
+                             and the export is not kept; give a new name",
+                            shown()
+                        ))
+                    } else {
+                        Failure::runtime(format!("cannot write {}: {}", shown(), e.error))
+                    }
+                })?;
+                Ok(Some(n))
+            }
+        }
+    }
 }
 
 /// `sipfix triage FILE... --tui` (and `sipfix FILE...`): check the options
