@@ -53,10 +53,16 @@ pub struct PeerFilter {
 }
 
 impl PeerFilter {
-    /// `10.0.0.1`, `10.0.0.1:5060`, `2001:db8::1`, `[2001:db8::1]:5060`.
+    /// `10.0.0.1`, `10.0.0.1:5060`, `2001:db8::1`, `[2001:db8::1]` (as
+    /// a URI writes it), `[2001:db8::1]:5060`.
     pub fn parse(s: &str) -> Result<PeerFilter, String> {
         let t = s.trim();
-        if let Ok(ip) = t.parse::<IpAddr>() {
+        let bare = t
+            .strip_prefix('[')
+            .and_then(|v| v.strip_suffix(']'))
+            .filter(|v| v.contains(':'))
+            .unwrap_or(t);
+        if let Ok(ip) = bare.parse::<IpAddr>() {
             return Ok(PeerFilter { ip, port: None });
         }
         if let Ok(a) = t.parse::<std::net::SocketAddr>() {
@@ -536,6 +542,12 @@ mod tests {
             Some(5061)
         );
         assert!(PeerFilter::parse("2001:db8::1").is_ok());
+        // In brackets without a port, as a SIP URI writes it.
+        let v6 = PeerFilter::parse("[2001:db8::1]").unwrap();
+        assert_eq!(v6.ip, "2001:db8::1".parse::<IpAddr>().unwrap());
+        assert_eq!(v6.port, None);
+        assert!(PeerFilter::parse("[10.0.0.1]").is_err());
+        assert!(PeerFilter::parse("[2001:db8::1").is_err());
         assert!(PeerFilter::parse("host.example").is_err());
     }
 }

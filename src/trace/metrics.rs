@@ -56,7 +56,7 @@ pub fn percentile(sorted: &[u64], p: f64) -> Option<u64> {
     Some(sorted[rank.clamp(1, sorted.len()) - 1])
 }
 
-/// What the summary needs of one call, in 24 bytes: a front end that
+/// What the summary needs of one call, in 40 bytes: a front end that
 /// summarises many subsets of the same calls (the TUI's filter, at every
 /// key) keeps these in one array instead of reaching into every call and
 /// its messages each time.
@@ -67,18 +67,20 @@ pub struct CallFacts {
     pub outcome: Outcome,
     pub retransmissions: u32,
     /// RFC 6076 §4.3 SRD of an answered call (the post-dial delay).
-    pub pdd_ms: Option<u32>,
+    /// Milliseconds as the call has them: a capture with a clock jump can
+    /// hold a delay of years, and a narrower type would cap it at 49 days
+    /// and show that as if it were measured.
+    pub pdd_ms: Option<u64>,
     /// §4.3.2: to the first provisional or the failure response.
-    pub srd_failed_ms: Option<u32>,
+    pub srd_failed_ms: Option<u64>,
 }
 
 impl CallFacts {
     pub fn of(c: &Call) -> CallFacts {
-        let ms = |v: u64| u32::try_from(v).unwrap_or(u32::MAX);
         let final_code = c.final_code();
         let srd_failed_ms = match final_code {
             Some(f) if f >= 400 && !matches!(f, 401 | 402 | 407) => {
-                c.pdd_ms.or_else(|| c.ms_since_start(c.final_msg)).map(ms)
+                c.pdd_ms.or_else(|| c.ms_since_start(c.final_msg))
             }
             _ => None,
         };
@@ -87,7 +89,7 @@ impl CallFacts {
             method: c.method,
             outcome: c.outcome,
             retransmissions: c.retransmissions,
-            pdd_ms: c.pdd_ms.map(ms),
+            pdd_ms: c.pdd_ms,
             srd_failed_ms,
         }
     }
@@ -140,7 +142,7 @@ pub fn summarize_facts(
                 ok += 1;
                 effective += 1;
                 if let Some(p) = c.pdd_ms {
-                    pdd.push(u64::from(p));
+                    pdd.push(p);
                 }
             }
             Some(300..=399) => redirected += 1,
@@ -151,7 +153,7 @@ pub fn summarize_facts(
             ineffective += 1;
         }
         if let Some(v) = c.srd_failed_ms {
-            srd_failed.push(u64::from(v));
+            srd_failed.push(v);
         }
     }
     for (code, &n) in by_final.iter().enumerate().filter(|(_, n)| **n > 0) {
@@ -192,5 +194,35 @@ mod tests {
         assert_eq!(percentile(&v, 95.0), Some(19));
         assert_eq!(percentile(&v, 100.0), Some(20));
         assert_eq!(percentile(&[1, 2, 3, 4], 50.0), Some(2));
+    }
+
+    /// A capture whose clock jumps (a response stamped 60 days after its
+    /// request) gives a summary delay equal to the call's own, not one
+    /// capped at the largest 32-bit number of milliseconds.
+    #[test]
+    fn delays_longer_than_49_days_are_not_capped() {
+        use crate::trace::testkit::{analyze, answered_call, ep, rejected_call};
+        const DAY_MS: i64 = 86_400_000;
+        let mut steps = answered_call("jump", 0, 1000);
+        // The 180 and everything after it, 60 days later.
+        for s in &mut steps[2..] {
+            s.ms += 60 * DAY_MS;
+        }
+        let mut failed = rejected_call("late", 1, ep("10.0.0.3:5060"), 503, &[]);
+        for s in &mut failed[1..] {
+            s.ms += 70 * DAY_MS;
+        }
+        steps.extend(failed);
+        steps.sort_by_key(|s| s.ms);
+        let t = analyze(&steps);
+        let jump = t.call("jump").unwrap();
+        let pdd = jump.pdd_ms.unwrap();
+        assert!(pdd > u64::from(u32::MAX), "{pdd}");
+        let s = summarize(&t.calls, |m| t.method_name(m).to_string());
+        assert_eq!(s.pdd_ms_median, Some(pdd));
+        assert_eq!(s.pdd_ms_p95, Some(pdd));
+        let late = t.call("late").unwrap();
+        assert_eq!(s.srd_failed_ms_median, late.ms_since_start(late.final_msg));
+        assert!(s.srd_failed_ms_median.unwrap() > u64::from(u32::MAX));
     }
 }
