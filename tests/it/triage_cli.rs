@@ -138,6 +138,9 @@ fn filters_csv_markdown_and_stdin() {
     let md = out(&o);
     assert!(md.starts_with("## SIP triage: "), "{md}");
     assert!(md.contains("| Calls | Final | Method | Peer | Finding | Example Call-IDs |"));
+    assert!(md.contains(" over 3 INVITE attempts |"), "{md}");
+    let o = sipfix(&["triage", f, "--markdown", "--code", "486"]);
+    assert!(out(&o).contains(" over 1 INVITE attempt |"), "{}", out(&o));
     // Standard input.
     let o = sipfix_in(&["triage", "-", "--json"], "C.UTF-8", Some(&capture()));
     assert!(o.status.success(), "{}", err(&o));

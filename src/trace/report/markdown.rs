@@ -63,11 +63,12 @@ pub fn report(sel: &Selection<'_>, kb: &Kb, filter_desc: &str) -> String {
     ));
     if s.invite_attempts > 0 {
         o.push_str(&format!(
-            "| RFC 6076 | SER {}, SEER {}, ISA {} over {} INVITE attempts |\n",
+            "| RFC 6076 | SER {}, SEER {}, ISA {} over {} INVITE attempt{} |\n",
             percent(s.ser),
             percent(s.seer),
             percent(s.isa),
-            thousands(s.invite_attempts)
+            thousands(s.invite_attempts),
+            if s.invite_attempts == 1 { "" } else { "s" }
         ));
         if let (Some(m), Some(p)) = (s.pdd_ms_median, s.pdd_ms_p95) {
             o.push_str(&format!(
