@@ -495,3 +495,72 @@ fn a_closed_pipe_ends_every_report() {
         assert!(e.is_empty(), "sipfix {args:?}: {e}");
     }
 }
+
+/// `tcpdump -w - ... | sipfix triage -`, then Ctrl-C: standard input ends
+/// and the report covers what was read, even when the producer keeps the
+/// pipe open (here the test holds it). Linux only: it waits for the SIGINT
+/// handler through `/proc`.
+#[cfg(target_os = "linux")]
+#[test]
+fn ctrl_c_ends_standard_input_and_reports_what_was_read() {
+    use std::os::fd::AsRawFd;
+    use std::time::{Duration, Instant};
+    let mut child = crate::common::sipfix("C.UTF-8")
+        .args(["triage", "-", "--json"])
+        .env(
+            "SIPFIX_DATA_DIR",
+            std::env::temp_dir().join("sipfix-triage-cli-unused"),
+        )
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run sipfix");
+    let pid = child.id();
+    let limit = Instant::now() + Duration::from_secs(60);
+    let until = |what: &str, ok: &dyn Fn() -> bool| {
+        while !ok() {
+            assert!(Instant::now() < limit, "timed out waiting for {what}");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    };
+    // The handler is in place once SIGINT (2, bit 1) is caught.
+    until("the SIGINT handler", &|| {
+        std::fs::read_to_string(format!("/proc/{pid}/status"))
+            .ok()
+            .and_then(|s| {
+                let line = s.lines().find(|l| l.starts_with("SigCgt:"))?.to_string();
+                u64::from_str_radix(line["SigCgt:".len()..].trim(), 16).ok()
+            })
+            .is_some_and(|mask| mask & 2 != 0)
+    });
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(&capture()).unwrap();
+    stdin.flush().unwrap();
+    // Wait until sipfix has taken every byte out of the pipe.
+    let fd = stdin.as_raw_fd();
+    until("the pipe to drain", &|| {
+        let mut n: libc::c_int = -1;
+        // SAFETY: FIONREAD writes one c_int through the pointer given.
+        let r = unsafe { libc::ioctl(fd, libc::FIONREAD, &mut n) };
+        r == 0 && n == 0
+    });
+    // SAFETY: kill with a valid signal number on our own child.
+    assert_eq!(unsafe { libc::kill(pid as libc::pid_t, libc::SIGINT) }, 0);
+    // (Its report of three calls fits in the pipe: it can end unread.)
+    until("sipfix to end", &|| {
+        std::fs::read_to_string(format!("/proc/{pid}/status"))
+            .map_or(true, |s| s.contains("State:\tZ"))
+    });
+    let o = child.wait_with_output().unwrap();
+    drop(stdin);
+    assert!(o.status.success(), "{}", err(&o));
+    assert!(err(&o).contains("ended by Ctrl-C"), "{}", err(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["summary"]["calls"], 3, "{}", out(&o));
+    assert!(
+        v["problems"][0].as_str().unwrap().contains("Ctrl-C"),
+        "{}",
+        v["problems"]
+    );
+}

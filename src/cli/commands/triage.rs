@@ -42,6 +42,20 @@ pub fn run(kb: &Kb, cmd: TriageCommand, out: Out) -> CmdResult {
             None => Input::Stdin,
         })
         .collect();
+    let stdin_at = inputs.iter().position(|i| matches!(i, Input::Stdin));
+    if stdin_at.is_some() {
+        // `tcpdump -w - ... | sipfix triage -`: the first Ctrl-C ends
+        // standard input and the report covers what was read (as tshark
+        // prints its statistics when a live capture stops); a second one
+        // ends sipfix at once. Files are not concerned: Ctrl-C still stops
+        // a long read of one.
+        let stop = crate::trace::read::stdin::stop_flag();
+        let _ = signal_hook::flag::register_conditional_default(
+            signal_hook::consts::SIGINT,
+            stop.clone(),
+        );
+        let _ = signal_hook::flag::register(signal_hook::consts::SIGINT, stop);
+    }
     // Where the export goes is settled before the (long) read, so a name
     // that is taken or a directory that cannot be written to is said at
     // once.
@@ -54,7 +68,8 @@ pub fn run(kb: &Kb, cmd: TriageCommand, out: Out) -> CmdResult {
         for i in &mut inputs {
             if matches!(i, Input::Stdin) {
                 let mut buf = Vec::new();
-                std::io::Read::read_to_end(&mut std::io::stdin().lock(), &mut buf)
+                crate::trace::read::stdin::Stdin::open()
+                    .and_then(|mut r| std::io::Read::read_to_end(&mut r, &mut buf))
                     .map_err(|e| Failure::runtime(format!("cannot read stdin: {e}")))?;
                 *i = Input::Bytes(buf);
             }
@@ -65,7 +80,19 @@ pub fn run(kb: &Kb, cmd: TriageCommand, out: Out) -> CmdResult {
         bar.update(d, n)
     });
     bar.done();
-    let triage = triage.map_err(read_failure)?;
+    let mut triage = triage.map_err(read_failure)?;
+    if let Some(at) = stdin_at.filter(|_| crate::trace::read::stdin::stopped()) {
+        let text = "standard input ended by Ctrl-C: the report covers what was read until then";
+        say(text);
+        triage.problem_count += 1;
+        if triage.problems.len() < crate::trace::model::MAX_PROBLEMS {
+            triage.problems.push(crate::trace::Problem {
+                file: u32::try_from(at).unwrap_or(u32::MAX),
+                frame: None,
+                text: text.to_string(),
+            });
+        }
+    }
     let r = match export.take() {
         Some(to) => {
             let frames = selected_frames(&triage, &cfg)?;

@@ -21,6 +21,7 @@ mod pcap;
 mod pcapng;
 pub(crate) mod sip;
 pub(crate) mod source;
+pub mod stdin;
 mod tcp;
 mod ws;
 
@@ -67,7 +68,7 @@ impl Input {
                 }
                 Ok((Box::new(f), meta.len()))
             }
-            Input::Stdin => Ok((Box::new(io::stdin().lock()), 0)),
+            Input::Stdin => Ok((Box::new(stdin::Stdin::open()?), 0)),
             Input::Bytes(b) => Ok((Box::new(&b[..]), b.len() as u64)),
         }
     }
