@@ -27,6 +27,21 @@ fn sipfix_in(args: &[&str], lang: &str, stdin: Option<&[u8]>) -> Output {
     child.wait_with_output().unwrap()
 }
 
+/// sipfix started with `args`, its output and errors piped.
+fn spawn(args: &[&str], stdin: Stdio) -> std::process::Child {
+    crate::common::sipfix("C.UTF-8")
+        .args(args)
+        .env(
+            "SIPFIX_DATA_DIR",
+            std::env::temp_dir().join("sipfix-triage-cli-unused"),
+        )
+        .stdin(stdin)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run sipfix")
+}
+
 fn sipfix(args: &[&str]) -> Output {
     sipfix_in(args, "C.UTF-8", None)
 }
@@ -464,17 +479,7 @@ fn a_closed_pipe_ends_every_report() {
         vec!["triage", f, "--markdown"],
         vec!["triage", f],
     ] {
-        let mut child = crate::common::sipfix("C.UTF-8")
-            .args(&args)
-            .env(
-                "SIPFIX_DATA_DIR",
-                std::env::temp_dir().join("sipfix-triage-cli-unused"),
-            )
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("run sipfix");
+        let mut child = spawn(&args, Stdio::null());
         let mut head = [0u8; 100];
         std::io::Read::read_exact(child.stdout.as_mut().unwrap(), &mut head).unwrap();
         drop(child.stdout.take());
@@ -505,17 +510,7 @@ fn a_closed_pipe_ends_every_report() {
 fn ctrl_c_ends_standard_input_and_reports_what_was_read() {
     use std::os::fd::AsRawFd;
     use std::time::{Duration, Instant};
-    let mut child = crate::common::sipfix("C.UTF-8")
-        .args(["triage", "-", "--json"])
-        .env(
-            "SIPFIX_DATA_DIR",
-            std::env::temp_dir().join("sipfix-triage-cli-unused"),
-        )
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run sipfix");
+    let mut child = spawn(&["triage", "-", "--json"], Stdio::piped());
     let pid = child.id();
     let limit = Instant::now() + Duration::from_secs(60);
     let until = |what: &str, ok: &dyn Fn() -> bool| {

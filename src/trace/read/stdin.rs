@@ -100,18 +100,24 @@ impl Read for Stdin {
 mod tests {
     use super::*;
 
+    /// A reader over a new pipe, with the flag as given, and the pipe's
+    /// writing end.
+    fn over_pipe(stop: Arc<AtomicBool>) -> (Stdin, std::io::PipeWriter) {
+        let (r, w) = std::io::pipe().unwrap();
+        let s = Stdin {
+            file: std::fs::File::from(OwnedFd::from(r)),
+            stop,
+            deadline: None,
+        };
+        (s, w)
+    }
+
     /// A reader over a pipe nobody writes to ends once the flag is set,
     /// instead of waiting for input that never comes.
     #[test]
     fn the_flag_ends_a_silent_pipe() {
-        let (r, w) = std::io::pipe().unwrap();
         let stop = Arc::new(AtomicBool::new(false));
-        let mut s = Stdin {
-            file: std::fs::File::from(OwnedFd::from(r)),
-            stop: stop.clone(),
-            deadline: None,
-        };
-        let mut w = w;
+        let (mut s, mut w) = over_pipe(stop.clone());
         std::io::Write::write_all(&mut w, b"abc").unwrap();
         let mut buf = [0u8; 8];
         assert_eq!(s.read(&mut buf).unwrap(), 3);
@@ -130,13 +136,7 @@ mod tests {
     /// input then ends even though the producer keeps writing.
     #[test]
     fn input_ends_after_the_grace_though_the_producer_writes_on() {
-        let (r, w) = std::io::pipe().unwrap();
-        let mut s = Stdin {
-            file: std::fs::File::from(OwnedFd::from(r)),
-            stop: Arc::new(AtomicBool::new(true)),
-            deadline: None,
-        };
-        let mut w = w;
+        let (mut s, mut w) = over_pipe(Arc::new(AtomicBool::new(true)));
         std::io::Write::write_all(&mut w, b"last").unwrap();
         const DOTS: usize = 200;
         let writer = std::thread::spawn(move || {
@@ -159,13 +159,7 @@ mod tests {
     /// Without the flag, a closed pipe is an ordinary end of input.
     #[test]
     fn a_closed_pipe_is_the_end() {
-        let (r, w) = std::io::pipe().unwrap();
-        let mut s = Stdin {
-            file: std::fs::File::from(OwnedFd::from(r)),
-            stop: Arc::new(AtomicBool::new(false)),
-            deadline: None,
-        };
-        let mut w = w;
+        let (mut s, mut w) = over_pipe(Arc::new(AtomicBool::new(false)));
         std::io::Write::write_all(&mut w, b"xyz").unwrap();
         drop(w);
         let mut got = Vec::new();
