@@ -95,6 +95,39 @@ fn asterisk_pjsip_logger() {
     assert!(c.problems[0].text.contains("UTC"));
 }
 
+/// A log saved from a coloured console (`script`, `tmux capture-pane -e`,
+/// `fs_cli`): every fixture, with colour sequences around its marker
+/// lines and inside its message lines, reads exactly as without them.
+#[test]
+fn colour_sequences_from_a_console_capture_change_nothing() {
+    for name in [
+        "pjsip.log",
+        "chan_sip.log",
+        "sofia.log",
+        "sngrep.txt",
+        "ngrep.txt",
+        "raw.txt",
+        "sipdump.data",
+    ] {
+        let plain = fixture(name);
+        let text = String::from_utf8(plain.clone()).unwrap();
+        let coloured: String = text
+            .split_inclusive('\n')
+            .enumerate()
+            .map(|(i, l)| match i % 3 {
+                0 => format!("\x1b[1;32m{l}"),
+                1 => format!("\x1b[0m{}", l.replacen(':', "\x1b[33m:\x1b[0m", 1)),
+                _ => l.to_string(),
+            })
+            .collect();
+        let (i1, c1) = synth::read_bytes(&plain).unwrap();
+        let (i2, c2) = synth::read_bytes(coloured.as_bytes()).unwrap();
+        assert_eq!(i1[0].format, i2[0].format, "{name}");
+        assert_eq!(c1.records, c2.records, "{name}");
+        assert!(!c2.records.is_empty(), "{name}");
+    }
+}
+
 #[test]
 fn asterisk_console_with_timestamps_on_every_line() {
     // `asterisk -r` with timestamps: every line carries "[Mon DD HH:MM:SS] ".

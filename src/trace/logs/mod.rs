@@ -43,6 +43,13 @@ pub(crate) fn detect(head: &[u8]) -> Option<Format> {
     if !looks_like_text(head) {
         return None;
     }
+    let plain;
+    let head = if memchr(0x1b, head).is_some() {
+        plain = without_csi(head);
+        &plain[..]
+    } else {
+        head
+    };
     let mut pjsip = 0usize;
     let mut chan_sip = 0usize;
     let mut raw = false;
@@ -236,13 +243,47 @@ pub(crate) fn transport_of(name: &[u8]) -> Transport {
     }
 }
 
-/// Call `f` for each line of the input (without its CR LF), numbered from 1.
+/// A terminal's control sequences (ESC `[`, parameters, a final byte: the
+/// colours of a console capture saved with `script`, `tmux capture-pane
+/// -e` or a coloured `fs_cli`) removed from `b`, so that a line reads as
+/// the log wrote it. Other bytes, a lone ESC included, stay.
+pub(crate) fn without_csi(b: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == 0x1b && b.get(i + 1) == Some(&b'[') {
+            // ECMA-48: parameter bytes 0x30-0x3f, intermediates 0x20-0x2f,
+            // then one final byte 0x40-0x7e.
+            let mut j = i + 2;
+            while j < b.len() && (0x20..=0x3f).contains(&b[j]) {
+                j += 1;
+            }
+            if j < b.len() && (0x40..=0x7e).contains(&b[j]) {
+                i = j + 1;
+                continue;
+            }
+        }
+        out.push(b[i]);
+        i += 1;
+    }
+    out
+}
+
+/// Call `f` for each line of the input (without its CR LF and without
+/// terminal control sequences, see [`without_csi`]), numbered from 1.
 fn for_each_line(
     src: &mut Source<'_>,
     out: &mut Out<'_>,
     f: &mut dyn FnMut(&[u8], u64, &mut Out<'_>),
     progress: &mut dyn FnMut(&Source<'_>, &mut Out<'_>),
 ) -> io::Result<()> {
+    let f = &mut |line: &[u8], no: u64, out: &mut Out<'_>| {
+        if memchr(0x1b, line).is_some() {
+            f(&without_csi(line), no, out);
+        } else {
+            f(line, no, out);
+        }
+    };
     let mut no = 0u64;
     loop {
         if src.fill(1)? == 0 {
@@ -510,6 +551,20 @@ impl Emitter {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn terminal_sequences_are_removed() {
+        assert_eq!(
+            without_csi(b"\x1b[1;32m<--- Received\x1b[0m SIP\x1b[K"),
+            b"<--- Received SIP"
+        );
+        assert_eq!(without_csi(b"\x1b[38;5;208mx"), b"x");
+        // Not a complete sequence: kept as it is.
+        assert_eq!(without_csi(b"a\x1bb"), b"a\x1bb");
+        assert_eq!(without_csi(b"a\x1b["), b"a\x1b[");
+        assert_eq!(without_csi(b"a\x1b[12\x01"), b"a\x1b[12\x01");
+        assert_eq!(without_csi(b"plain"), b"plain");
+    }
 
     #[test]
     fn header_lines() {
