@@ -300,8 +300,9 @@ pub struct Call {
     pub method: Method,
     /// The first copy of the first primary request.
     pub first_request: u32,
-    /// The final response of the call: the first 2xx of a primary
-    /// transaction, else the last final response to one.
+    /// The final response of the call. An INVITE call: the first 2xx of a
+    /// primary transaction, else the last final response to one. Another
+    /// method: that of its latest attempt (see `latest_final`).
     pub final_msg: u32,
     pub src: Ep,
     pub dst: Ep,
@@ -1287,18 +1288,23 @@ fn derive(call: &mut Call, trace_end: Option<i64>) {
     let first_req = call.txns[first as usize].request;
     call.first_request = first_req;
 
-    // Final: the first 2xx, else the last final response.
+    // Final: of an INVITE call, the first 2xx, else the last final
+    // response; of another, its latest attempt's.
     let finals = || {
         call.txns
             .iter()
             .filter(|t| t.primary && t.final_msg != NONE)
             .map(|t| t.final_msg)
     };
-    call.final_msg = finals()
-        .filter(|&m| (200..300).contains(&call.msgs[m as usize].code))
-        .min()
-        .or_else(|| finals().max())
-        .unwrap_or(NONE);
+    call.final_msg = if method == Method::INVITE {
+        finals()
+            .filter(|&m| (200..300).contains(&call.msgs[m as usize].code))
+            .min()
+            .or_else(|| finals().max())
+            .unwrap_or(NONE)
+    } else {
+        latest_final(call, trace_end)
+    };
 
     // Addresses: the first request's, else the reverse of a response's.
     if let Some(m) = call.msgs.get(first_req as usize) {
@@ -1336,6 +1342,53 @@ fn derive(call: &mut Call, trace_end: Option<i64>) {
         Some(_) => Outcome::Failure,
         None => no_final_outcome(call, t0, trace_end),
     };
+}
+
+/// The final response of a call whose method is not INVITE. Such a call
+/// repeats its request under one Call-ID for as long as its client runs
+/// (a registration's refreshes, RFC 3261 §10.2.4; keep-alive OPTIONS), so
+/// it stands as its latest attempt does, not as its first answer did:
+/// - the last final response that is not a 401/407 challenge (a challenge
+///   is answered by a retry with credentials, §22.2), or the first 2xx of
+///   the run of successes that the last one ends;
+/// - a challenge only when the call has nothing else (an auth loop);
+/// - none ([`NONE`]) when a later attempt went unanswered until its client
+///   gave up (Timer F, 64*T1, §17.1.2.2): the binding is not being kept.
+fn latest_final(call: &Call, trace_end: Option<i64>) -> u32 {
+    let mut state = NONE;
+    let mut challenge = NONE;
+    for (i, m) in call.msgs.iter().enumerate() {
+        let i = i as u32;
+        let t = &call.txns[m.txn as usize];
+        // Each transaction's first final response, in time order.
+        if !t.primary || t.final_msg != i {
+            continue;
+        }
+        let success = (200..300).contains(&m.code);
+        if matches!(m.code, 401 | 407) {
+            challenge = i;
+        } else if !success || state == NONE || !(200..300).contains(&call.msgs[state as usize].code)
+        {
+            state = i;
+        }
+    }
+    let settled = if state != NONE { state } else { challenge };
+    // The latest attempt: the primary transaction whose request came last.
+    let latest = call
+        .txns
+        .iter()
+        .filter(|t| t.primary && t.request != NONE)
+        .max_by_key(|t| t.request);
+    if let (Some(t), Some(end)) = (latest, trace_end)
+        && t.final_msg == NONE
+        && (settled == NONE || t.request > settled)
+        && call.msgs[t.request as usize]
+            .time()
+            .is_some_and(|sent| end - sent >= TIMER_B_NS)
+    {
+        return NONE;
+    }
+    settled
 }
 
 /// The outcome of a call without a final response. Without any response

@@ -640,6 +640,107 @@ fn auth_loop_negative_refresh_challenged_without_stale() {
     assert!(!ids(only(&t)).contains(&"auth-loop"), "{:?}", ids(only(&t)));
 }
 
+/// A call of one method repeated under one Call-ID (registration
+/// refreshes, keep-alive pings): `(ms, code)` per attempt, each attempt a
+/// new transaction (`None`: no answer, its request sent once), then the
+/// trace goes on until `end_ms`.
+fn repeated(method: &str, attempts: &[(i64, Option<u16>)], end_ms: i64) -> Triage {
+    let ch = ["WWW-Authenticate: Digest realm=\"x\", nonce=\"m\""];
+    let mut steps = Vec::new();
+    for (n, &(ms, code)) in attempts.iter().enumerate() {
+        let cseq = n as u32 + 1;
+        let req = request(method, "c", cseq, &format!("z9hG4bK{cseq}"), None, &[], "");
+        steps.push(Step::new(ms, a(), b(), &req));
+        if let Some(code) = code {
+            let h: &[&str] = if code == 401 { &ch } else { &[] };
+            steps.push(Step::new(
+                ms + 5,
+                b(),
+                a(),
+                &response(&req, code, Some("r"), h),
+            ));
+        }
+    }
+    steps.extend(later(end_ms));
+    analyze(&steps)
+}
+
+/// A REGISTER or OPTIONS call stands as its latest attempt does (RFC 3261
+/// §10.2.4: a client refreshes its registration under one Call-ID), not
+/// as its first answer did; challenges answered by a retry do not count.
+#[test]
+fn a_repeated_non_invite_call_stands_as_its_latest_attempt() {
+    let state = |t: &Triage| {
+        let c = t.call("c").unwrap();
+        (c.final_code(), c.outcome)
+    };
+    // Registered, then a refresh is challenged and refused after the
+    // credentials: failing now.
+    let t = repeated(
+        "REGISTER",
+        &[
+            (0, Some(401)),
+            (10, Some(200)),
+            (60_000, Some(401)),
+            (60_010, Some(403)),
+        ],
+        61_000,
+    );
+    assert_eq!(state(&t), (Some(403), Outcome::Failure));
+    // Refreshes that keep working, the trace cut after a last challenge:
+    // answered, by the first 200 of the run.
+    let t = repeated(
+        "REGISTER",
+        &[
+            (0, Some(401)),
+            (10, Some(200)),
+            (60_000, Some(401)),
+            (60_010, Some(200)),
+            (120_000, Some(401)),
+        ],
+        121_000,
+    );
+    assert_eq!(state(&t), (Some(200), Outcome::Answered));
+    let c = t.call("c").unwrap();
+    assert_eq!(c.final_response().unwrap().time_ns, c.msgs[3].time_ns);
+    // Pings: answered, then refused; refused, then answered again.
+    let t = repeated(
+        "OPTIONS",
+        &[(0, Some(200)), (30_000, Some(503)), (60_000, Some(503))],
+        61_000,
+    );
+    assert_eq!(state(&t), (Some(503), Outcome::Failure));
+    let t = repeated("OPTIONS", &[(0, Some(503)), (30_000, Some(200))], 31_000);
+    assert_eq!(state(&t), (Some(200), Outcome::Answered));
+    // Only challenges: the last one (an auth loop), as before.
+    let t = repeated("REGISTER", &[(0, Some(401)), (10, Some(401))], 1_000);
+    assert_eq!(state(&t), (Some(401), Outcome::Failure));
+    // A refresh never answered: failing once its client has given up
+    // (64*T1 = 32 s), still answered before that.
+    let t = repeated(
+        "REGISTER",
+        &[(0, Some(200)), (60_000, None)],
+        60_000 + 40_000,
+    );
+    assert_eq!(state(&t), (None, Outcome::Failure));
+    assert!(ids(t.call("c").unwrap()).contains(&"no-response"));
+    let t = repeated(
+        "REGISTER",
+        &[(0, Some(200)), (60_000, None)],
+        60_000 + 5_000,
+    );
+    assert_eq!(state(&t), (Some(200), Outcome::Answered));
+    // An INVITE call keeps its rule: the first 2xx of its own
+    // transactions (a fork's 486 after it does not undo the answer).
+    let inv = request("INVITE", "c", 1, "z9hG4bKi", None, &[], "");
+    let t = analyze(&[
+        Step::new(0, a(), b(), &inv),
+        Step::new(5, b(), a(), &response(&inv, 200, Some("x"), &[])),
+        Step::new(6, p(), a(), &response(&inv, 486, Some("y"), &[])),
+    ]);
+    assert_eq!(state(&t), (Some(200), Outcome::Answered));
+}
+
 fn failing(code: u16, headers: &[&str]) -> Triage {
     analyze(&rejected_call("c", 0, b(), code, headers))
 }
