@@ -230,6 +230,10 @@ const RFC_481: &str = "RFC 3261 §12.2.2";
 const RFC_FAILED: &str = "RFC 3261 §8.1.3";
 const RFC_NO_ACK_FAILURE: &str = "RFC 3261 §17.1.1.3, §12.3";
 const RFC_EARLY_BYE: &str = "RFC 3261 §15, §15.1.2";
+/// A BYE before any dialog: dialogs come from 101-199 and 2xx responses
+/// with a To tag (§12.1); a BYE outside one is answered 481 (§15.1.2); a
+/// caller gives up with CANCEL once a provisional response came (§9.1).
+const RFC_BYE_NO_DIALOG: &str = "RFC 3261 §12.1, §15.1.2, §9.1";
 
 /// Post-dial delay above this is slow (5 s).
 pub const SLOW_PDD_MS: u64 = 5000;
@@ -599,18 +603,64 @@ pub fn no_response(call: &Call, ctx: &Context<'_>, sh: &mut Shared) -> Vec<Findi
                 .and_then(|&l| span(call, tx.request, l))
                 .map(|d| format!(" over {}", duration(d)))
                 .unwrap_or_default();
-            let text = sh.fmt(format_args!(
-                "{method} to {} was sent {} time{}{over} and never answered: the next hop is down \
-                 or unreachable, or its answers are lost on the way back (routing, firewall, NAT, \
-                 wrong port or transport).",
-                ctx.ep(req.dst),
-                copies.len(),
-                if copies.len() == 1 { "" } else { "s" }
-            ));
+            // The same next hop answering another request of the call
+            // after this one was sent, or within 64*T1 before: it is up
+            // and reachable. (The first such answer after the request, else
+            // the last one before it.)
+            let from_it = |m: &Msg| m.is_response() && m.src == req.dst && m.dst == req.src;
+            let recent = |m: &Msg| match (m.time(), req.time()) {
+                (Some(t), Some(r)) => r - t < TIMER_B_NS,
+                _ => false,
+            };
+            let answered_other = call
+                .msgs
+                .iter()
+                .enumerate()
+                .skip(tx.request as usize + 1)
+                .find(|(_, m)| from_it(m))
+                .or_else(|| {
+                    call.msgs[..tx.request as usize]
+                        .iter()
+                        .enumerate()
+                        .rev()
+                        .find(|(_, m)| from_it(m) && recent(m))
+                });
+            let text = if answered_other.is_some() {
+                sh.fmt(format_args!(
+                    "{method} to {} was sent {} time{}{over} and never answered, though {} \
+                     answered another request of this call: it is up and reachable but dropped \
+                     or ignored this {method} (a UDP message too large and fragmented, a \
+                     malformed or refused request dropped silently, a filter in between).",
+                    ctx.ep(req.dst),
+                    copies.len(),
+                    if copies.len() == 1 { "" } else { "s" },
+                    ctx.ep(req.dst),
+                ))
+            } else {
+                sh.fmt(format_args!(
+                    "{method} to {} was sent {} time{}{over} and never answered: the next hop is \
+                     down or unreachable, or its answers are lost on the way back (routing, \
+                     firewall, NAT, wrong port or transport).",
+                    ctx.ep(req.dst),
+                    copies.len(),
+                    if copies.len() == 1 { "" } else { "s" }
+                ))
+            };
             let mut evidence = vec![ev(
                 tx.request,
                 sh.fmt(format_args!("{method} copies: {}", List(&copies))),
             )];
+            if let Some((i, m)) = answered_other {
+                evidence.push(ev(
+                    i as u32,
+                    sh.fmt(format_args!(
+                        "{} answered {} with {}",
+                        ctx.ep(m.src),
+                        ctx.method(m.method),
+                        ctx.phrase_of(call, i as u32)
+                    )),
+                ));
+            }
             evidence.push(note(sh.fmt(format_args!(
                 "no response of any kind; the trace goes on {} after the first copy (64*T1 = 32 s)",
                 Duration(waited)
@@ -933,9 +983,35 @@ pub fn early_bye(call: &Call, ctx: &Context<'_>, sh: &mut Shared) -> Vec<Finding
             sh.fmt(format_args!("the BYE answered {}", ctx.phrase_of(call, a))),
         ));
     }
+    // An early dialog needs a provisional response with a To tag
+    // (RFC 3261 §12.1): without one the BYE has no dialog to end.
+    let early_dialog = call.msgs.iter().enumerate().any(|(i, m)| {
+        (i as u32) < bye && m.txn == t && m.is_response() && m.code > 100 && m.leg != 0
+    });
     evidence.push(note(
         "no 487 (or any final response) to the INVITE after the BYE",
     ));
+    if !early_dialog {
+        evidence.push(note(
+            "no provisional response with a To tag before the BYE: no early dialog",
+        ));
+        return vec![Finding {
+            id: "early-bye",
+            severity: Severity::Warning,
+            text: sh.fmt(format_args!(
+                "The caller {} sent BYE before its INVITE had any answer with a To tag: there \
+                 was no dialog, not even an early one, for the BYE to end (a BYE outside a \
+                 dialog should be refused with 481; to give up, a caller waits for a \
+                 provisional response and sends CANCEL). {} never ended the INVITE either: \
+                 its INVITE transaction is left open.",
+                ctx.ep(inv.src),
+                ctx.ep(inv.dst)
+            )),
+            code: Some(481),
+            rfc: RFC_BYE_NO_DIALOG,
+            evidence,
+        }];
+    }
     vec![Finding {
         id: "early-bye",
         severity: Severity::Warning,

@@ -1444,6 +1444,84 @@ fn early_bye_without_487() {
     assert!(!ids(t.call("c").unwrap()).contains(&"early-bye"));
 }
 
+/// A BYE sent before any provisional response with a To tag has no
+/// dialog to end (RFC 3261 §12.1, §15.1.2): the finding says so instead of
+/// calling it an early dialog. And the callee answered that BYE, so the
+/// INVITE's no-response does not call it down or unreachable.
+#[test]
+fn bye_before_any_dialog_and_a_silent_but_reachable_callee() {
+    let inv = request("INVITE", "c", 1, "z9hG4bK1", None, &[], &sdp("0"));
+    let bye = request("BYE", "c", 2, "z9hG4bK2", None, &[], "");
+    let mut steps = vec![
+        Step::new(0, a(), b(), &inv),
+        Step::new(1, a(), b(), &bye),
+        Step::new(2, b(), a(), &response(&bye, 200, None, &[])),
+    ];
+    steps.extend(later(60_000));
+    let t = analyze(&steps);
+    let c = t.call("c").unwrap();
+    let f = finding(c, "early-bye");
+    assert_eq!(f.code, Some(481));
+    assert!(
+        f.text.contains("no dialog, not even an early one"),
+        "{}",
+        f.text
+    );
+    assert!(!f.text.contains("allowed on an early dialog"), "{}", f.text);
+    assert!(f.rfc.contains("§15.1.2"), "{}", f.rfc);
+    let n = finding(c, "no-response");
+    assert!(
+        n.text.contains("answered another request of this call"),
+        "{}",
+        n.text
+    );
+    assert!(!n.text.contains("down or unreachable"), "{}", n.text);
+    assert!(
+        n.evidence
+            .iter()
+            .any(|e| e.msg == Some(2) && e.text.contains("answered BYE with 200 OK")),
+        "{:?}",
+        n.evidence
+    );
+    // A BYE unanswered just after the same peer refused the INVITE: the
+    // peer answered 5 ms earlier, so it is reachable; an answer more than
+    // 64*T1 earlier says nothing of now.
+    for (gap, reachable) in [(5, true), (40_000, false)] {
+        let inv = request("INVITE", "r", 1, "z9hG4bKr1", None, &[], "");
+        let bye = request("BYE", "r", 2, "z9hG4bKr2", Some("x"), &[], "");
+        let mut steps = vec![
+            Step::new(0, a(), b(), &inv),
+            Step::new(1, b(), a(), &response(&inv, 403, Some("x"), &[])),
+            Step::new(1 + gap, a(), b(), &bye),
+        ];
+        steps.extend(later(gap + 60_000));
+        let t = analyze(&steps);
+        let n = finding(t.call("r").unwrap(), "no-response");
+        assert_eq!(
+            n.text.contains("answered another request of this call"),
+            reachable,
+            "{gap} ms: {}",
+            n.text
+        );
+        assert_eq!(
+            n.text.contains("down or unreachable"),
+            !reachable,
+            "{}",
+            n.text
+        );
+    }
+    // A 100 Trying carries no To tag: still no dialog. A 180 with one
+    // makes the early dialog the BYE may end.
+    steps.insert(1, Step::new(0, b(), a(), &response(&inv, 100, None, &[])));
+    let t = analyze(&steps);
+    assert_eq!(finding(t.call("c").unwrap(), "early-bye").code, Some(481));
+    steps[1] = Step::new(0, b(), a(), &response(&inv, 180, Some("b"), &[]));
+    let t = analyze(&steps);
+    let f = finding(t.call("c").unwrap(), "early-bye");
+    assert_eq!(f.code, Some(487));
+    assert!(f.text.contains("allowed on an early dialog"), "{}", f.text);
+}
+
 #[test]
 fn early_bye_negative_answered_call() {
     assert!(!ids(only(&analyze(&answered_call("c", 0, 10_000)))).contains(&"early-bye"));
