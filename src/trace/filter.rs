@@ -21,18 +21,19 @@ impl CodeFilter {
         let b = t.as_bytes();
         if b.len() == 3 && b[0].is_ascii_digit() && b[1..].eq_ignore_ascii_case(b"xx") {
             let c = u16::from(b[0] - b'0');
-            if (1..=6).contains(&c) {
+            // A call's final code is 2xx to 6xx.
+            if (2..=6).contains(&c) {
                 return Ok(CodeFilter::Class(c));
             }
         }
         if b.len() == 3 && b.iter().all(u8::is_ascii_digit) {
             let n: u16 = t.parse().unwrap_or(0);
-            if (100..=699).contains(&n) {
+            if (200..=699).contains(&n) {
                 return Ok(CodeFilter::Exact(n));
             }
         }
         Err(format!(
-            "'{}' is not a final code filter: give a code from 100 to 699 (486) or a class (4xx)",
+            "'{}' is not a final code filter: give a final code from 200 to 699 (486) or a class from 2xx to 6xx (4xx)",
             crate::sanitize::inline(s)
         ))
     }
@@ -65,7 +66,9 @@ impl PeerFilter {
         if let Ok(ip) = bare.parse::<IpAddr>() {
             return Ok(PeerFilter { ip, port: None });
         }
-        if let Ok(a) = t.parse::<std::net::SocketAddr>() {
+        if let Ok(a) = t.parse::<std::net::SocketAddr>()
+            && a.port() != 0
+        {
             return Ok(PeerFilter {
                 ip: a.ip(),
                 port: Some(a.port()),
@@ -415,6 +418,11 @@ mod tests {
         assert_eq!(CodeFilter::parse("5XX"), Ok(CodeFilter::Class(5)));
         assert!(CodeFilter::parse("99").is_err());
         assert!(CodeFilter::parse("7xx").is_err());
+        // Provisional codes are never final.
+        assert!(CodeFilter::parse("1xx").is_err());
+        assert!(CodeFilter::parse("180").is_err());
+        assert_eq!(CodeFilter::parse("200"), Ok(CodeFilter::Exact(200)));
+        assert_eq!(CodeFilter::parse("2xx"), Ok(CodeFilter::Class(2)));
         assert!(CodeFilter::parse("48").is_err());
         assert!(CodeFilter::parse("\x1b").unwrap_err().contains("\\e"));
         assert!(CodeFilter::Class(4).matches(486));
@@ -547,6 +555,7 @@ mod tests {
         assert_eq!(v6.ip, "2001:db8::1".parse::<IpAddr>().unwrap());
         assert_eq!(v6.port, None);
         assert!(PeerFilter::parse("[10.0.0.1]").is_err());
+        assert!(PeerFilter::parse("10.0.0.1:0").is_err());
         assert!(PeerFilter::parse("[2001:db8::1").is_err());
         assert!(PeerFilter::parse("host.example").is_err());
     }

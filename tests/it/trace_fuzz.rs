@@ -107,7 +107,7 @@ fn triage_all(inputs: &[Input], format: Format, records: u64) {
     let _ = report::markdown::report(&sel, kb, "");
     for c in &t.calls {
         let _ = report::call::text(&t, kb, c, st);
-        let _ = report::call::markdown(&t, kb, c);
+        let _ = report::call::markdown(&t, kb, c, false);
     }
 }
 

@@ -130,6 +130,28 @@ fn default_report_text_fits_80_columns_and_ascii_without_utf8() {
     assert!(s.contains("|<-"), "{s}");
     let o = sipfix_in(&["triage", f, "--call", "fail-1"], "C.UTF-8", None);
     assert!(out(&o).contains('│'));
+    // Markdown too: ASCII arrows and folded text without UTF-8, as asked
+    // by the locale or by --ascii.
+    for (args, lang) in [
+        (vec!["triage", f, "--call", "fail-1", "--markdown"], "C"),
+        (vec!["triage", f, "--markdown"], "C"),
+        (
+            vec!["--ascii", "triage", f, "--call", "fail-1", "--markdown"],
+            "C.UTF-8",
+        ),
+    ] {
+        let o = sipfix_in(&args, lang, None);
+        assert!(o.status.success(), "{args:?}: {}", err(&o));
+        assert!(out(&o).is_ascii(), "{args:?}: {}", out(&o));
+    }
+    let o = sipfix_in(&["triage", f, "--call", "fail-1", "--markdown"], "C", None);
+    assert!(out(&o).contains("|<-"), "{}", out(&o));
+    let o = sipfix_in(
+        &["triage", f, "--call", "fail-1", "--markdown"],
+        "C.UTF-8",
+        None,
+    );
+    assert!(out(&o).contains('│'));
 }
 
 #[test]

@@ -522,7 +522,10 @@ pub fn print(t: &Triage, kb: &Kb, cfg: &Config, out: Out) -> CmdResult {
         let c = find_call(t, id)?;
         return match cfg.output {
             Output::Json => emit_json(&report::json::call_detail(t, kb, c)),
-            Output::Markdown => emit(&report::call::markdown(t, kb, c)),
+            Output::Markdown => emit(&render::fold(
+                &report::call::markdown(t, kb, c, st.ascii),
+                st.ascii,
+            )),
             Output::Csv => {
                 let sel = Selection {
                     triage: t,
@@ -544,7 +547,10 @@ pub fn print(t: &Triage, kb: &Kb, cfg: &Config, out: Out) -> CmdResult {
             w.write_all(b"\n")
         }),
         Output::Csv => emit(&report::csv::report(&sel, kb)),
-        Output::Markdown => emit(&report::markdown::report(&sel, kb, &cfg.filter_desc)),
+        Output::Markdown => emit(&render::fold(
+            &report::markdown::report(&sel, kb, &cfg.filter_desc),
+            st.ascii,
+        )),
         Output::Text => {
             let s = report::text::report(&sel, kb, st, &cfg.filter_desc);
             emit(&if st.ascii { render::ascii_fold(&s) } else { s })
@@ -782,7 +788,7 @@ mod tests {
             "{s}"
         );
         assert!(s.contains("Retry-After"), "{s}");
-        let md = report::call::markdown(&t, Kb::embedded(), call);
+        let md = report::call::markdown(&t, Kb::embedded(), call, false);
         assert!(md.contains("```text"));
         assert!(md.contains("### The failing response explained (#2)"));
         // Only the selected call's bytes were kept.

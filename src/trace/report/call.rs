@@ -260,8 +260,10 @@ fn request_values(o: &mut Out, e: &Explanation, req: u32, steps: &[Vec<(String, 
     }
 }
 
-/// The call as Markdown, for a ticket.
-pub fn markdown(t: &Triage, kb: &Kb, c: &Call) -> String {
+/// The call as Markdown, for a ticket; `ascii` draws the ladder with
+/// ASCII arrows (the caller folds the rest of the text, see
+/// [`crate::render::fold`]).
+pub fn markdown(t: &Triage, kb: &Kb, c: &Call, ascii: bool) -> String {
     let mut s = format!("## SIP call {}\n\n", md_code(&sanitize::inline(&c.call_id)));
     for (k, v) in facts(t, kb, c) {
         s.push_str(&format!("**{}:** {}  \n", md_escape(&k), md_escape(&v)));
@@ -270,7 +272,7 @@ pub fn markdown(t: &Triage, kb: &Kb, c: &Call) -> String {
     let st = TextStyle {
         width: 100,
         color: false,
-        ascii: false,
+        ascii,
     };
     for l in ladder(t, kb, c, st) {
         s.push_str(&l.replace("```", "'''"));

@@ -653,7 +653,8 @@ impl App {
         let Some(tv) = &self.trace else {
             return Vec::new();
         };
-        let text = report::call::markdown(tv.triage(), self.kb, c);
+        // A file, not the terminal: UTF-8 whatever the locale.
+        let text = report::call::markdown(tv.triage(), self.kb, c, false);
         let name = format!("sipfix-call-{}", file_stem(&c.call_id));
         self.info("exporting this call as Markdown...");
         vec![Effect::Export(Export { name, text })]
