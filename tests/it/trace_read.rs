@@ -510,6 +510,26 @@ fn export_of_mixed_link_types_and_logs_is_pcapng() {
     assert_eq!(err, ReadError::StdinAgain);
 }
 
+/// A PBX log names only the far end of each message: the logging host is
+/// then one and the same stand-in address on both directions, so the
+/// exported flow has two parties, not three.
+#[test]
+fn export_of_a_pbx_log_gives_the_logging_host_one_address() {
+    let log = std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/logs/pjsip.log"),
+    )
+    .unwrap();
+    let inputs = [Input::Bytes(log)];
+    let chosen: BTreeSet<(u32, u64)> = [(0, 1), (0, 2), (0, 3)].into_iter().collect();
+    let mut out = Vec::new();
+    assert_eq!(export_pcap(&inputs, &chosen, &mut out).unwrap(), 3);
+    let (_, c) = read(&out);
+    let pbx = Some(endpoint("127.0.0.1:5060"));
+    let far = Some(endpoint("192.0.2.10:5060"));
+    let flows: Vec<_> = c.records.iter().map(|r| (r.src, r.dst)).collect();
+    assert_eq!(flows, [(far, pbx), (pbx, far), (pbx, far)]);
+}
+
 #[test]
 fn a_pipe_given_as_a_path_is_read_once() {
     // `sipfix triage <(zcat x.pcap.gz)`: the path is a FIFO; checking it

@@ -213,6 +213,36 @@ fn export_pcap_writes_the_selected_calls() {
     assert_eq!(ids, vec!["busy-1"]);
 }
 
+/// Exporting from a text log says that the packets are made up, and
+/// where the logging host is.
+#[test]
+fn export_pcap_from_a_log_says_the_packets_are_made_up() {
+    let d = tempfile::tempdir().unwrap();
+    let log =
+        std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/logs/pjsip.log"))
+            .unwrap();
+    let f = write(d.path(), "pbx.log", &log);
+    let outp = d.path().join("fromlog.pcap");
+    let o = sipfix(&[
+        "triage",
+        f.to_str().unwrap(),
+        "--export-pcap",
+        outp.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", err(&o));
+    assert!(err(&o).contains("made for the export"), "{}", err(&o));
+    assert!(err(&o).contains("127.0.0.1:5060"), "{}", err(&o));
+    // A capture's export says nothing of the kind.
+    let cap = write(d.path(), "x.pcap", &capture());
+    let o = sipfix(&[
+        "triage",
+        cap.to_str().unwrap(),
+        "--export-pcap",
+        d.path().join("c.pcap").to_str().unwrap(),
+    ]);
+    assert!(!err(&o).contains("made for the export"), "{}", err(&o));
+}
+
 /// The names in a directory, sorted.
 fn names(dir: &Path) -> Vec<String> {
     let mut v: Vec<String> = std::fs::read_dir(dir)

@@ -102,13 +102,28 @@ pub fn run(kb: &Kb, cmd: TriageCommand, out: Out) -> CmdResult {
                 return Ok(());
             };
             let calls = selected_calls(&triage, &cfg);
+            let from_logs = triage.sources.iter().any(|s| {
+                !matches!(
+                    s.format,
+                    crate::trace::Format::Pcap | crate::trace::Format::Pcapng
+                )
+            });
+            let (host, port) = crate::trace::read::LOG_HOST;
             say(&format!(
-                "wrote {n} packet{} of {calls} call{} to {}",
+                "wrote {n} packet{} of {calls} call{} to {}{}",
                 if n == 1 { "" } else { "s" },
                 if calls == 1 { "" } else { "s" },
                 match &cmd.export_pcap {
                     Some(p) if !to_stdout => sanitize::inline(&p.display().to_string()),
                     _ => "standard output".to_string(),
+                },
+                if from_logs {
+                    format!(
+                        " (a text log's messages are UDP packets made for the export: \
+                         a side the log does not name, the logging host, is {host}:{port})"
+                    )
+                } else {
+                    String::new()
                 }
             ));
             // The capture took standard output: no report after it.

@@ -4,9 +4,12 @@
 //! length. The output is a pcap when every chosen frame has the same link
 //! type, a pcapng (one interface per link type) otherwise. Messages from
 //! text logs have no packets: each becomes an Ethernet/IP/UDP frame
-//! between the addresses the log gives (127.0.0.1:5060 and
-//! 127.0.0.2:5060 when it gives none), at the log's time (the Unix epoch
-//! plus the entry number in milliseconds when it gives none).
+//! between the addresses the log gives, at the log's time (the Unix epoch
+//! plus the entry number in milliseconds when it gives none). A side the
+//! log does not name is the logging host itself (a PBX names only the far
+//! end): [`LOG_HOST`], the same for every message, so that the host is one
+//! party of the flow; when neither side is named, the message goes from
+//! [`LOG_HOST`] to [`LOG_PEER`].
 
 use super::build::{PcapWriter, PcapngWriter, Resolution, udp_frame};
 use super::capture::{Frame, Frames};
@@ -194,6 +197,11 @@ impl Frames for Copier<'_, '_> {
     fn problem(&mut self, _: Option<u64>, _: String) {}
 }
 
+/// The address given to the logging host in frames made from a log.
+pub const LOG_HOST: (Ipv4Addr, u16) = (Ipv4Addr::new(127, 0, 0, 1), 5060);
+/// The far end, when a log names neither side of a message.
+pub const LOG_PEER: (Ipv4Addr, u16) = (Ipv4Addr::new(127, 0, 0, 2), 5060);
+
 /// Turns chosen log entries into UDP frames.
 struct LogSynth<'a, 'w> {
     file: u32,
@@ -211,16 +219,14 @@ impl Sink for LogSynth<'_, '_> {
         if self.error.is_some() || !self.frames.contains(&(self.file, r.frame)) {
             return;
         }
-        let src = r
-            .src
-            .map_or((IpAddr::V4(Ipv4Addr::new(127, 0, 0, 1)), 5060), |e| {
-                (e.ip, e.port)
-            });
-        let dst = r
-            .dst
-            .map_or((IpAddr::V4(Ipv4Addr::new(127, 0, 0, 2)), 5060), |e| {
-                (e.ip, e.port)
-            });
+        let known = |e: Option<crate::trace::Endpoint>| e.map(|e| (e.ip, e.port));
+        let host = (IpAddr::V4(LOG_HOST.0), LOG_HOST.1);
+        let (src, dst) = match (known(r.src), known(r.dst)) {
+            (Some(s), Some(d)) => (s, d),
+            (Some(s), None) => (s, host),
+            (None, Some(d)) => (host, d),
+            (None, None) => (host, (IpAddr::V4(LOG_PEER.0), LOG_PEER.1)),
+        };
         let sip = r.sip();
         let sip = &sip[..sip.len().min(MAX_UDP_PAYLOAD)];
         let frame = udp_frame(src.0, src.1, dst.0, dst.1, sip);
