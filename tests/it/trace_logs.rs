@@ -128,6 +128,27 @@ fn colour_sequences_from_a_console_capture_change_nothing() {
     }
 }
 
+/// An Asterisk `full` log where SIP logging was turned on late: more than
+/// the detection window of other log lines before the first SIP entry.
+/// Its prefix tells it is an Asterisk log, and every entry is read.
+#[test]
+fn an_asterisk_full_log_with_sip_after_megabytes_of_other_lines() {
+    let line = "[2024-05-01 09:00:00] VERBOSE[4242][C-00000001] pbx.c:     -- Executing \
+                [100@from-internal:1] Dial(\"PJSIP/100-00000001\", \"PJSIP/200,30\")\n";
+    let mut log = line.repeat((5 << 20) / line.len());
+    log.push_str(std::str::from_utf8(&fixture("pjsip.log")).unwrap());
+    let (infos, c) = synth::read_bytes(log.as_bytes()).unwrap();
+    assert_eq!(infos[0].format, Format::Pjsip);
+    assert_eq!(c.records.len(), 3);
+    assert_eq!(c.records[0].src, ep("192.0.2.10:5060"));
+    // Other text with SIP only after the window: refused, with a hint.
+    let other = "just some text that is not a log prefix at all\n";
+    let mut text = other.repeat((5 << 20) / other.len());
+    text.push_str(std::str::from_utf8(&fixture("raw.txt")).unwrap());
+    let err = synth::read_bytes(text.as_bytes()).unwrap_err().to_string();
+    assert!(err.contains("--format"), "{err}");
+}
+
 #[test]
 fn asterisk_console_with_timestamps_on_every_line() {
     // `asterisk -r` with timestamps: every line carries "[Mon DD HH:MM:SS] ".

@@ -84,6 +84,22 @@ pub(super) fn strip_prefix(line: &[u8]) -> (Option<Stamp>, &[u8]) {
     (Some(stamp), rest)
 }
 
+/// A line of Asterisk's `full` log: `[stamp] LEVEL[pid]...` (whatever it
+/// says after that).
+pub(super) fn is_full_log_line(line: &[u8]) -> bool {
+    let Some(inner) = line.strip_prefix(b"[") else {
+        return false;
+    };
+    let Some((_, rest)) = parse_stamp(inner) else {
+        return false;
+    };
+    let Some(rest) = rest.strip_prefix(b"] ") else {
+        return false;
+    };
+    let word = rest.iter().take_while(|c| c.is_ascii_uppercase()).count();
+    word > 0 && rest.get(word) == Some(&b'[')
+}
+
 /// `TRANSPORT:address` (PJSIP, chan_sip 1.6+) or just `address`.
 fn transport_endpoint(b: &[u8]) -> (Transport, Option<super::Endpoint>) {
     if let Some(i) = memchr(b':', b) {

@@ -53,9 +53,15 @@ pub(crate) fn detect(head: &[u8]) -> Option<Format> {
     let mut pjsip = 0usize;
     let mut chan_sip = 0usize;
     let mut raw = false;
+    // Lines of Asterisk's `full` log, among the non-empty ones.
+    let (mut full, mut lines) = (0usize, 0usize);
     let mut prev: &[u8] = b"";
     for line in head.split(|&c| c == b'\n') {
         let line = line.strip_suffix(b"\r").unwrap_or(line);
+        if !line.is_empty() {
+            lines += 1;
+            full += usize::from(asterisk::is_full_log_line(line));
+        }
         if sipdump::is_marker(prev, line) {
             return Some(Format::Sipdump);
         }
@@ -85,8 +91,18 @@ pub(crate) fn detect(head: &[u8]) -> Option<Format> {
             Format::ChanSip
         });
     }
+    // An Asterisk `full` log whose SIP logging starts later than the
+    // window looked at (`pjsip set logger on` turned on during the day):
+    // its reader reads PJSIP and chan_sip entries alike.
+    if lines >= FULL_LOG_LINES && full * 10 >= lines * 9 {
+        return Some(Format::Pjsip);
+    }
     raw.then_some(Format::Raw)
 }
+
+/// Lines (at least) that tell an Asterisk `full` log without SIP in the
+/// window looked at: nine in ten of them with its prefix.
+const FULL_LOG_LINES: usize = 20;
 
 /// Text, as far as the first 64 KiB tell: no NUL bytes and few other
 /// control characters.

@@ -197,7 +197,9 @@ fn open(input: &Input, forced: Format) -> Result<(Source<'_>, Format), ReadError
         Format::Auto => detect(head).ok_or_else(|| ReadError::NotATrace {
             path: path.clone(),
             reason: if logs::looks_like_text(head) {
-                "text with no SIP message in its first 4 MiB".into()
+                "text with no SIP message in its first 4 MiB; if it is a log whose SIP \
+                 starts later, name its format with --format"
+                    .into()
             } else {
                 "binary data of no known capture format".into()
             },
