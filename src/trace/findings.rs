@@ -19,7 +19,8 @@
 //! | `early-bye` | warning | RFC 3261 §15, §15.1.2 |
 
 use super::model::{
-    Call, Ep, ExtraKind, Method, Msg, NO_EP, NONE, Outcome, T1_NS, TIMER_B_NS, Triage, Txn, flag,
+    Call, Ep, ExtraKind, Method, Msg, NO_EP, NONE, Outcome, T1_NS, TIMER_B_NS, TIMER_C_NS, Triage,
+    Txn, flag,
 };
 use crate::kb::Kb;
 use crate::message::text::excerpt;
@@ -230,6 +231,8 @@ const RFC_481: &str = "RFC 3261 §12.2.2";
 const RFC_FAILED: &str = "RFC 3261 §8.1.3";
 const RFC_NO_ACK_FAILURE: &str = "RFC 3261 §17.1.1.3, §12.3";
 const RFC_EARLY_BYE: &str = "RFC 3261 §15, §15.1.2";
+/// Ringing without end: Timer C at a proxy (§16.6, point 11 of §16.7).
+const RFC_RINGING_NO_FINAL: &str = "RFC 3261 §16.6, §16.7";
 /// A BYE before any dialog: dialogs come from 101-199 and 2xx responses
 /// with a To tag (§12.1); a BYE outside one is answered 481 (§15.1.2); a
 /// caller gives up with CANCEL once a provisional response came (§9.1).
@@ -570,6 +573,10 @@ pub fn no_response(call: &Call, ctx: &Context<'_>, sh: &mut Shared) -> Vec<Findi
         if tx.request == NONE || tx.method == Method::ACK {
             continue;
         }
+        if tx.first_response != NONE && tx.final_msg == NONE {
+            hits.extend(provisional_only(call, ctx, sh, t).map(|f| (t, f)));
+            continue;
+        }
         if tx.first_response != NONE && tx.final_code != 408 {
             continue;
         }
@@ -693,6 +700,85 @@ pub fn no_response(call: &Call, ctx: &Context<'_>, sh: &mut Shared) -> Vec<Findi
         }
     }
     merge(hits, call, sh)
+}
+
+/// A request answered only with provisional responses, for longer than
+/// its client or a proxy waits: a non-INVITE past Timer F (64*T1, RFC
+/// 3261 §17.1.2.2; a server's 100 Trying stops retransmissions, not the
+/// timer), an INVITE of a failed call past Timer C (more than 3 minutes of
+/// ringing, §16.6) that the caller did not end with BYE or CANCEL (those
+/// have findings of their own).
+fn provisional_only(call: &Call, ctx: &Context<'_>, sh: &mut Shared, t: u32) -> Option<Finding> {
+    let tx = &call.txns[t as usize];
+    let req = &call.msgs[tx.request as usize];
+    let last = msgs_of(call, t)
+        .filter(|(_, m)| m.is_response())
+        .last()
+        .map(|(i, _)| i)?;
+    let sent = req.time()?;
+    let end = ctx.trace_end?;
+    let method = ctx.method(tx.method);
+    let from = ctx.ep(call.msgs[last as usize].src);
+    let text = if tx.method == Method::INVITE {
+        let given_up = call
+            .msgs
+            .iter()
+            .any(|m| m.is_request() && matches!(m.method, Method::BYE | Method::CANCEL));
+        let quiet = end - call.end_ns.unwrap_or(sent);
+        if !is_primary(call, t)
+            || call.outcome != Outcome::Failure
+            || given_up
+            || quiet < TIMER_C_NS
+        {
+            return None;
+        }
+        sh.fmt(format_args!(
+            "{from} answered the INVITE with {} and then nothing: no final response and no \
+             further message for {} until the trace ends. A proxy gives such ringing up when \
+             its Timer C (more than 3 minutes) fires, cancelling the branch, and a caller would \
+             hang up with CANCEL: look for a stuck transaction in {from} or the elements behind \
+             it.",
+            ctx.phrase_of(call, last),
+            Duration(quiet)
+        ))
+    } else {
+        if end - sent < TIMER_B_NS {
+            return None;
+        }
+        sh.fmt(format_args!(
+            "{from} answered {method} with {} but sent no final response within 64*T1 = 32 s: \
+             the client's transaction timed out (Timer F), so the request failed. The server \
+             took the request and never finished it: look for what it waits on (an upstream \
+             registrar or proxy, a database or authentication back end).",
+            ctx.phrase_of(call, last)
+        ))
+    };
+    let severity = if is_primary(call, t) {
+        Severity::Failure
+    } else {
+        Severity::Warning
+    };
+    Some(Finding {
+        id: "no-response",
+        severity,
+        text,
+        code: Some(408),
+        rfc: if tx.method == Method::INVITE {
+            RFC_RINGING_NO_FINAL
+        } else {
+            RFC_NO_RESPONSE
+        },
+        evidence: vec![
+            ev(tx.request, sh.fmt(format_args!("{method} sent"))),
+            ev(
+                last,
+                sh.fmt(format_args!(
+                    "last response: {}, no final one",
+                    ctx.phrase_of(call, last)
+                )),
+            ),
+        ],
+    })
 }
 
 /// One finding for several transactions: the primary one (or the first)

@@ -364,6 +364,76 @@ fn no_response_408_from_a_proxy() {
     );
 }
 
+/// Only provisional responses, for longer than the client or a proxy
+/// waits: a REGISTER past Timer F, an INVITE ringing past Timer C. The
+/// failure group gets a sentence instead of none.
+#[test]
+fn no_response_after_provisional_only() {
+    // REGISTER, 100 Trying, then nothing; the trace goes on 60 s.
+    let reg = request("REGISTER", "c", 1, "z9hG4bK1", None, &[], "");
+    let mut steps = vec![
+        Step::new(0, a(), b(), &reg),
+        Step::new(5, b(), a(), &response(&reg, 100, None, &[])),
+    ];
+    steps.extend(later(60_000));
+    let t = analyze(&steps);
+    let c = t.call("c").unwrap();
+    assert_eq!(c.outcome, Outcome::Failure);
+    let f = finding(c, "no-response");
+    assert_eq!(f.severity, Severity::Failure);
+    assert!(
+        f.text.contains("100 Trying but sent no final response"),
+        "{}",
+        f.text
+    );
+    assert!(f.text.contains("Timer F"), "{}", f.text);
+    // Within 64*T1 it is pending, with no finding.
+    let mut short = steps[..2].to_vec();
+    short.extend(later(20_000));
+    let t = analyze(&short);
+    assert!(!ids(t.call("c").unwrap()).contains(&"no-response"));
+
+    // INVITE, 180, then silence for more than 3 minutes.
+    let inv = request("INVITE", "r", 1, "z9hG4bKr", None, &[], &sdp("0"));
+    let mut steps = vec![
+        Step::new(0, a(), b(), &inv),
+        Step::new(5, b(), a(), &response(&inv, 180, Some("b"), &[])),
+    ];
+    steps.extend(later(200_000));
+    let t = analyze(&steps);
+    let c = t.call("r").unwrap();
+    assert_eq!(c.outcome, Outcome::Failure);
+    let f = finding(c, "no-response");
+    assert!(
+        f.text.contains("180 Ringing and then nothing"),
+        "{}",
+        f.text
+    );
+    assert!(f.rfc.contains("§16.6"), "{}", f.rfc);
+    // Ringing for 2 minutes: still pending, nothing said.
+    let mut ringing = steps[..2].to_vec();
+    ringing.extend(later(120_000));
+    let t = analyze(&ringing);
+    assert_eq!(t.call("r").unwrap().outcome, Outcome::Pending);
+    assert!(!ids(t.call("r").unwrap()).contains(&"no-response"));
+    // The caller hung up with CANCEL (accepted, then no 487): cancel-race
+    // says it, not this.
+    let cancel = request("CANCEL", "r", 1, "z9hG4bKr", None, &[], "");
+    let mut cancelled = steps[..2].to_vec();
+    cancelled.push(Step::new(30_000, a(), b(), &cancel));
+    cancelled.push(Step::new(
+        30_005,
+        b(),
+        a(),
+        &response(&cancel, 200, Some("b"), &[]),
+    ));
+    cancelled.extend(later(200_000));
+    let t = analyze(&cancelled);
+    let c = t.call("r").unwrap();
+    assert!(!ids(c).contains(&"no-response"), "{:?}", ids(c));
+    assert!(ids(c).contains(&"cancel-race"), "{:?}", ids(c));
+}
+
 #[test]
 fn no_response_negative_retransmission_then_answer() {
     let inv = request("INVITE", "c", 1, "z9hG4bK1", None, &[], &sdp("0"));
