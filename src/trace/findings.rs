@@ -1343,10 +1343,13 @@ pub fn overload(call: &Call, ctx: &Context<'_>, sh: &mut Shared) -> Vec<Finding>
             .unwrap_or_else(|| {
                 " without Retry-After (the client should treat it like a 500)".to_string()
             });
-        let severity = if m.code >= 500 {
-            Severity::Failure
-        } else {
-            Severity::Info
+        // The request was served all the same (the client failed over to
+        // another server, or retried later): not what failed the call.
+        let served = call.outcome == Outcome::Answered;
+        let severity = match (m.code >= 500, served) {
+            (true, false) => Severity::Failure,
+            (true, true) => Severity::Warning,
+            (false, _) => Severity::Info,
         };
         let mut evidence = vec![ev(i, sh.fmt(format_args!("{}", ctx.phrase_of(call, i))))];
         if let Some(v) = ra {
@@ -1359,13 +1362,19 @@ pub fn overload(call: &Call, ctx: &Context<'_>, sh: &mut Shared) -> Vec<Finding>
             "{} answered {over} of its {sent} final responses in this trace this way",
             ctx.ep(m.src)
         ))));
+        let next = if served {
+            "the call was answered all the same (failed over or retried), but this server \
+             still needs looking at"
+        } else {
+            "a client should fail over to the next server from DNS SRV and avoid this one for \
+             the Retry-After time"
+        };
         return vec![Finding {
             id: "overload",
             severity,
             text: sh.fmt(format_args!(
                 "{} answered {} {}{wait}. It is overloaded, in maintenance or out of resources \
-                 ({over} of its {sent} final responses in this trace); a client should fail over \
-                 to the next server from DNS SRV and avoid this one for the Retry-After time.",
+                 ({over} of its {sent} final responses in this trace); {next}.",
                 ctx.ep(m.src),
                 ctx.method(m.method),
                 ctx.phrase_of(call, i),
@@ -1924,6 +1933,19 @@ pub fn request_failed(call: &Call, ctx: &Context<'_>, sh: &mut Shared) -> Vec<Fi
             continue;
         }
         if code == 487 && tx.cancelled_by != NONE {
+            continue;
+        }
+        // 491 Request Pending: both sides sent a re-INVITE at once (glare);
+        // each retries after a random wait (RFC 3261 §14.1). A later
+        // request of the same method in the dialog that succeeded is that
+        // retry: nothing went wrong.
+        if code == 491
+            && call.txns.iter().skip(t as usize + 1).any(|o| {
+                o.method == tx.method
+                    && o.in_dialog == tx.in_dialog
+                    && (200..300).contains(&o.final_code)
+            })
+        {
             continue;
         }
         let f = &call.msgs[tx.final_msg as usize];

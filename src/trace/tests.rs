@@ -811,6 +811,74 @@ fn a_repeated_non_invite_call_stands_as_its_latest_attempt() {
     assert_eq!(state(&t), (Some(200), Outcome::Answered));
 }
 
+/// Glare: a re-INVITE answered 491 and retried with success is RFC 3261
+/// §14.1 at work, not a failed request; without the successful retry it
+/// still is one.
+#[test]
+fn glare_resolved_by_the_retry_is_not_a_failure() {
+    let mut steps = answered_call("c", 0, 60_000);
+    let re = |cseq: u32| {
+        request(
+            "INVITE",
+            "c",
+            cseq,
+            &format!("z9hG4bKre{cseq}"),
+            Some("b"),
+            &[],
+            &sdp("0"),
+        )
+    };
+    let (r1, r2) = (re(10), re(11));
+    steps.push(Step::new(20_000, a(), b(), &r1));
+    steps.push(Step::new(
+        20_005,
+        b(),
+        a(),
+        &response(&r1, 491, Some("b"), &[]),
+    ));
+    let failed = analyze(&steps);
+    assert!(ids(failed.call("c").unwrap()).contains(&"request-failed"));
+    steps.push(Step::new(22_000, a(), b(), &r2));
+    steps.push(Step::new(
+        22_005,
+        b(),
+        a(),
+        &response(&r2, 200, Some("b"), &[]),
+    ));
+    let t = analyze(&steps);
+    assert!(
+        !ids(t.call("c").unwrap()).contains(&"request-failed"),
+        "{:?}",
+        ids(t.call("c").unwrap())
+    );
+}
+
+/// A 503 the client failed over from (the call was answered by another
+/// server) is a warning about that server, not the call's failure.
+#[test]
+fn overload_after_a_successful_failover_is_a_warning() {
+    let inv = |branch: &str| request("INVITE", "c", 1, branch, None, &[], &sdp("0"));
+    let (i1, i2) = (inv("z9hG4bK1"), inv("z9hG4bK2"));
+    let c3 = ep("10.0.0.3:5060");
+    let mut steps = vec![
+        Step::new(0, a(), c3, &i1),
+        Step::new(5, c3, a(), &response(&i1, 503, Some("x"), &[])),
+    ];
+    let alone = analyze(&steps);
+    assert_eq!(
+        finding(alone.call("c").unwrap(), "overload").severity,
+        Severity::Failure
+    );
+    steps.push(Step::new(10, a(), b(), &i2));
+    steps.push(Step::new(15, b(), a(), &response(&i2, 200, Some("y"), &[])));
+    let t = analyze(&steps);
+    let c = t.call("c").unwrap();
+    assert_eq!(c.outcome, Outcome::Answered);
+    let f = finding(c, "overload");
+    assert_eq!(f.severity, Severity::Warning);
+    assert!(f.text.contains("answered all the same"), "{}", f.text);
+}
+
 fn failing(code: u16, headers: &[&str]) -> Triage {
     analyze(&rejected_call("c", 0, b(), code, headers))
 }
