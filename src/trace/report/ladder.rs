@@ -67,28 +67,46 @@ fn letter(i: usize) -> String {
     }
 }
 
+/// The time since the previous message, in at most 7 columns whatever
+/// the gap (a capture with a clock jump has gaps of years): seconds, then
+/// whole hours, then whole years.
 fn delta(ns: Option<i64>) -> String {
     match ns {
         None => "".to_string(),
         Some(ns) => {
             let ms = ns.max(0) / 1_000_000;
+            let (s, h) = (ms / 1000, ms / 3_600_000);
             if ms < 10_000 {
-                format!("+{}.{:03}s", ms / 1000, ms % 1000)
+                format!("+{}.{:03}s", s, ms % 1000)
             } else if ms < 1_000_000 {
-                format!("+{}.{}s", ms / 1000, ms % 1000 / 100)
+                format!("+{}.{}s", s, ms % 1000 / 100)
+            } else if s < 100_000 {
+                format!("+{s}s")
+            } else if h < 100_000 {
+                format!("+{h}h")
             } else {
-                format!("+{}s", ms / 1000)
+                format!("+{}y", h / (24 * 365))
             }
         }
     }
 }
 
+/// Seconds since the call's first message, in at most 8 columns: with
+/// milliseconds below 10,000 s, whole seconds below 10^8 s, then whole
+/// hours.
 fn elapsed(ns: Option<i64>) -> String {
     match ns {
         None => "?".to_string(),
         Some(ns) => {
             let ms = ns.max(0) / 1_000_000;
-            format!("{}.{:03}", ms / 1000, ms % 1000)
+            let s = ms / 1000;
+            if s < 10_000 {
+                format!("{}.{:03}", s, ms % 1000)
+            } else if s < 100_000_000 {
+                format!("{s}")
+            } else {
+                format!("{}h", ms / 3_600_000)
+            }
         }
     }
 }
@@ -356,6 +374,25 @@ mod tests {
         let ring = lines.iter().find(|l| l.contains("180 Ringing")).unwrap();
         assert!(ring.contains("|<-"), "{ring}");
         assert!(text.is_ascii());
+    }
+
+    #[test]
+    fn time_columns_keep_their_width_and_unit_for_any_gap() {
+        let mut ns: i64 = 1;
+        while ns < i64::MAX / 10 {
+            for v in [ns, ns * 3, ns * 7] {
+                let d = delta(Some(v));
+                assert!(d.chars().count() <= 7, "{v}: {d}");
+                assert!(d.ends_with(['s', 'h', 'y']), "{v}: {d}");
+                let e = elapsed(Some(v));
+                assert!(e.chars().count() <= 8, "{v}: {e}");
+            }
+            ns *= 10;
+        }
+        assert_eq!(delta(Some(1_500_000_000)), "+1.500s");
+        assert_eq!(delta(Some(201_118_545_000_000_000)), "+55866h");
+        assert_eq!(elapsed(Some(61_250_000_000)), "61.250");
+        assert_eq!(elapsed(Some(201_118_545_000_000_000)), "55866h");
     }
 
     #[test]
