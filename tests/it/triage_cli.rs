@@ -130,6 +130,12 @@ fn default_report_text_fits_80_columns_and_ascii_without_utf8() {
     assert!(s.contains("|<-"), "{s}");
     let o = sipfix_in(&["triage", f, "--call", "fail-1"], "C.UTF-8", None);
     assert!(out(&o).contains('│'));
+    assert!(err(&o).is_empty(), "{}", err(&o));
+    // Filters do not narrow --call: said on stderr, the call still shown.
+    let o = sipfix(&["triage", f, "--call", "ok-1", "--failed"]);
+    assert!(o.status.success(), "{}", err(&o));
+    assert!(err(&o).contains("do not apply"), "{}", err(&o));
+    assert!(out(&o).contains("Call ok-1"), "{}", out(&o));
     // Markdown too: ASCII arrows and folded text without UTF-8, as asked
     // by the locale or by --ascii.
     for (args, lang) in [

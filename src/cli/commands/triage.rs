@@ -28,6 +28,12 @@ pub fn run(kb: &Kb, cmd: TriageCommand, out: Out) -> CmdResult {
         cmd.call.as_deref(),
         cmd.output,
     )?;
+    if cmd.call.is_some()
+        && (cmd.failed || cmd.code.is_some() || cmd.peer.is_some() || cmd.method.is_some())
+    {
+        // Said, not silently dropped: the one call is shown whatever it is.
+        say("--call shows that one call: --failed, --code, --peer and --method do not apply to it");
+    }
     if cmd.inputs.iter().any(Option::is_none) && std::io::stdin().is_terminal() {
         return Err(Failure::usage(
             "standard input is a terminal: give a capture or log file, or pipe one in \
