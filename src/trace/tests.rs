@@ -744,47 +744,68 @@ fn a_repeated_non_invite_call_stands_as_its_latest_attempt() {
         let c = t.call("c").unwrap();
         (c.final_code(), c.outcome)
     };
-    // Registered, then a refresh is challenged and refused after the
-    // credentials: failing now.
-    let t = repeated(
-        "REGISTER",
-        &[
-            (0, Some(401)),
-            (10, Some(200)),
-            (60_000, Some(401)),
-            (60_010, Some(403)),
-        ],
-        61_000,
-    );
-    assert_eq!(state(&t), (Some(403), Outcome::Failure));
-    // Refreshes that keep working, the trace cut after a last challenge:
-    // answered, by the first 200 of the run.
-    let t = repeated(
-        "REGISTER",
-        &[
-            (0, Some(401)),
-            (10, Some(200)),
-            (60_000, Some(401)),
-            (60_010, Some(200)),
-            (120_000, Some(401)),
-        ],
-        121_000,
-    );
-    assert_eq!(state(&t), (Some(200), Outcome::Answered));
+    let answered = |code| (Some(code), Outcome::Answered);
+    let failed = |code| (Some(code), Outcome::Failure);
+    let cases: [(&str, &[(i64, Option<u16>)], i64, _); 5] = [
+        // Registered, then a refresh is challenged and refused after the
+        // credentials: failing now.
+        (
+            "REGISTER",
+            &[
+                (0, Some(401)),
+                (10, Some(200)),
+                (60_000, Some(401)),
+                (60_010, Some(403)),
+            ],
+            61_000,
+            failed(403),
+        ),
+        // Refreshes that keep working, the trace cut after a last
+        // challenge: answered (by the first 200 of the run, below).
+        (
+            "REGISTER",
+            &[
+                (0, Some(401)),
+                (10, Some(200)),
+                (60_000, Some(401)),
+                (60_010, Some(200)),
+                (120_000, Some(401)),
+            ],
+            121_000,
+            answered(200),
+        ),
+        // Pings: answered, then refused; refused, then answered again.
+        (
+            "OPTIONS",
+            &[(0, Some(200)), (30_000, Some(503)), (60_000, Some(503))],
+            61_000,
+            failed(503),
+        ),
+        (
+            "OPTIONS",
+            &[(0, Some(503)), (30_000, Some(200))],
+            31_000,
+            answered(200),
+        ),
+        // Only challenges: the last one (an auth loop), as before.
+        (
+            "REGISTER",
+            &[(0, Some(401)), (10, Some(401))],
+            1_000,
+            failed(401),
+        ),
+    ];
+    for (method, attempts, end, want) in cases {
+        assert_eq!(
+            state(&repeated(method, attempts, end)),
+            want,
+            "{method} {attempts:?}"
+        );
+    }
+    let (method, attempts, end, _) = cases[1];
+    let t = repeated(method, attempts, end);
     let c = t.call("c").unwrap();
     assert_eq!(c.final_response().unwrap().time_ns, c.msgs[3].time_ns);
-    // Pings: answered, then refused; refused, then answered again.
-    let t = repeated(
-        "OPTIONS",
-        &[(0, Some(200)), (30_000, Some(503)), (60_000, Some(503))],
-        61_000,
-    );
-    assert_eq!(state(&t), (Some(503), Outcome::Failure));
-    let t = repeated("OPTIONS", &[(0, Some(503)), (30_000, Some(200))], 31_000);
-    assert_eq!(state(&t), (Some(200), Outcome::Answered));
-    // Only challenges: the last one (an auth loop), as before.
-    let t = repeated("REGISTER", &[(0, Some(401)), (10, Some(401))], 1_000);
-    assert_eq!(state(&t), (Some(401), Outcome::Failure));
     // A refresh never answered: failing once its client has given up
     // (64*T1 = 32 s), still answered before that.
     let t = repeated(
