@@ -714,7 +714,10 @@ fn auth_loop_negative_refresh_challenged_without_stale() {
 /// refreshes, keep-alive pings): `(ms, code)` per attempt, each attempt a
 /// new transaction (`None`: no answer, its request sent once), then the
 /// trace goes on until `end_ms`.
-fn repeated(method: &str, attempts: &[(i64, Option<u16>)], end_ms: i64) -> Triage {
+/// `(ms, code)` per attempt of [`repeated`].
+type Attempts<'a> = &'a [(i64, Option<u16>)];
+
+fn repeated(method: &str, attempts: Attempts<'_>, end_ms: i64) -> Triage {
     let ch = ["WWW-Authenticate: Digest realm=\"x\", nonce=\"m\""];
     let mut steps = Vec::new();
     for (n, &(ms, code)) in attempts.iter().enumerate() {
@@ -746,7 +749,7 @@ fn a_repeated_non_invite_call_stands_as_its_latest_attempt() {
     };
     let answered = |code| (Some(code), Outcome::Answered);
     let failed = |code| (Some(code), Outcome::Failure);
-    let cases: [(&str, &[(i64, Option<u16>)], i64, _); 5] = [
+    let cases: [(&str, Attempts<'_>, i64, _); 5] = [
         // Registered, then a refresh is challenged and refused after the
         // credentials: failing now.
         (
