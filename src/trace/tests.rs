@@ -710,13 +710,13 @@ fn auth_loop_negative_refresh_challenged_without_stale() {
     assert!(!ids(only(&t)).contains(&"auth-loop"), "{:?}", ids(only(&t)));
 }
 
+/// `(ms, code)` per attempt of [`repeated`].
+type Attempts<'a> = &'a [(i64, Option<u16>)];
+
 /// A call of one method repeated under one Call-ID (registration
 /// refreshes, keep-alive pings): `(ms, code)` per attempt, each attempt a
 /// new transaction (`None`: no answer, its request sent once), then the
 /// trace goes on until `end_ms`.
-/// `(ms, code)` per attempt of [`repeated`].
-type Attempts<'a> = &'a [(i64, Option<u16>)];
-
 fn repeated(method: &str, attempts: Attempts<'_>, end_ms: i64) -> Triage {
     let ch = ["WWW-Authenticate: Digest realm=\"x\", nonce=\"m\""];
     let mut steps = Vec::new();
