@@ -323,6 +323,68 @@ fn export_pcap_never_writes_over_a_file_or_through_a_link() {
     );
 }
 
+/// Ctrl-C while the export is being written: sipfix ends as the signal
+/// ends it (status 130) and leaves no temporary file behind. Linux only
+/// (signals).
+#[cfg(target_os = "linux")]
+#[test]
+fn ctrl_c_during_an_export_leaves_nothing() {
+    use sipfix::trace::testkit::{T0_NS, answered_call};
+    let mut frames = Vec::new();
+    for i in 0..30_000i64 {
+        for s in answered_call(&format!("{i}-x@10.0.0.1"), i * 3, 1000) {
+            frames.push((
+                T0_NS + s.ms * 1_000_000,
+                synth::eth(&synth::udp_ip(
+                    &s.src.to_string(),
+                    &s.dst.to_string(),
+                    s.sip.as_bytes(),
+                )),
+            ));
+        }
+    }
+    frames.sort_by_key(|f| f.0);
+    let input = tempfile::tempdir().unwrap();
+    let f = write(input.path(), "many.pcap", &synth::pcap(1, &frames));
+    let d = tempfile::tempdir().unwrap();
+    let outp = d.path().join("out.pcap");
+    let mut child = spawn(
+        &[
+            "triage",
+            f.to_str().unwrap(),
+            "--export-pcap",
+            outp.to_str().unwrap(),
+        ],
+        Stdio::null(),
+    );
+    // Wait for the export's temporary file, then interrupt.
+    let limit = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    loop {
+        if !names(d.path()).is_empty() {
+            break;
+        }
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "sipfix ended before its export could be interrupted"
+        );
+        assert!(std::time::Instant::now() < limit, "no export file appeared");
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    // SAFETY: kill with a valid signal number on our own child.
+    assert_eq!(
+        unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGINT) },
+        0
+    );
+    let o = child.wait_with_output().unwrap();
+    if o.status.success() {
+        // The export was done before the signal came: nothing to check.
+        assert!(outp.exists());
+        return;
+    }
+    assert_eq!(o.status.code(), Some(130), "{}", err(&o));
+    assert!(names(d.path()).is_empty(), "{:?}", names(d.path()));
+}
+
 /// `--export-pcap -` writes the capture to standard output instead of the
 /// report, and refuses a report format that would share it.
 #[test]

@@ -15,7 +15,10 @@ use crate::trace::filter::{CodeFilter, Filter, PeerFilter};
 use crate::trace::model::{Keep, Options, Triage};
 use crate::trace::report::{self, Selection};
 use crate::trace::{Input, ReadError};
+use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
 use std::io::IsTerminal;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 /// Run `sipfix triage`.
@@ -56,11 +59,8 @@ pub fn run(kb: &Kb, cmd: TriageCommand, out: Out) -> CmdResult {
         // ends sipfix at once. Files are not concerned: Ctrl-C still stops
         // a long read of one.
         let stop = crate::trace::read::stdin::stop_flag();
-        let _ = signal_hook::flag::register_conditional_default(
-            signal_hook::consts::SIGINT,
-            stop.clone(),
-        );
-        let _ = signal_hook::flag::register(signal_hook::consts::SIGINT, stop);
+        let _ = signal_hook::flag::register_conditional_default(SIGINT, stop.clone());
+        let _ = signal_hook::flag::register(SIGINT, stop);
     }
     // Where the export goes is settled before the (long) read, so a name
     // that is taken or a directory that cannot be written to is said at
@@ -156,11 +156,11 @@ enum ExportTo {
     /// directory, which takes the name only if the name is still free
     /// (`renameat2` with `RENAME_NOREPLACE`, or a hard link): an existing
     /// file is never written over, a link planted at the name is never
-    /// followed, and a failed export leaves nothing behind. Mode 0600, as
-    /// a capture holds numbers, names and credentials.
+    /// followed, and a failed or interrupted export leaves nothing behind.
+    /// Mode 0600, as a capture holds numbers, names and credentials.
     File {
         path: std::path::PathBuf,
-        part: tempfile::NamedTempFile,
+        dir: std::path::PathBuf,
     },
 }
 
@@ -193,26 +193,13 @@ impl ExportTo {
             Some(d) if !d.as_os_str().is_empty() => d,
             _ => std::path::Path::new("."),
         };
-        let part = tempfile::Builder::new()
-            .prefix(".sipfix-export-")
-            .suffix(".part")
-            .tempfile_in(dir)
-            .map_err(|e| {
-                // The crate's message names its temporary file; the user
-                // named another, so the reason is given by kind.
-                Failure::runtime(if e.kind() == std::io::ErrorKind::NotFound {
-                    format!(
-                        "cannot create {}: no directory {}",
-                        shown(),
-                        sanitize::inline(&dir.display().to_string())
-                    )
-                } else {
-                    format!("cannot create {}: {}", shown(), e.kind())
-                })
-            })?;
+        // Can a file be made there? Asked now, before the (long) read, with
+        // a file that has no name (nothing is left if sipfix is stopped
+        // during the read); the export's own file is made when it writes.
+        tempfile::tempfile_in(dir).map_err(|e| create_failure(path, dir, &e))?;
         Ok(ExportTo::File {
             path: path.to_path_buf(),
-            part,
+            dir: dir.to_path_buf(),
         })
     }
 
@@ -262,14 +249,34 @@ impl ExportTo {
                 flushed.map_err(|e| Failure::runtime(format!("cannot write to stdout: {e}")))?;
                 Ok(Some(n))
             }
-            ExportTo::File { path, part } => {
+            ExportTo::File { path, dir } => {
                 let shown = || sanitize::inline(&path.display().to_string());
-                let mut w = std::io::BufWriter::with_capacity(1 << 16, part.as_file());
-                let n = crate::trace::export_pcap(inputs, frames, &mut w).map_err(read_failure)?;
-                w.flush()
-                    .and_then(|()| part.as_file().sync_all())
-                    .map_err(|e| Failure::runtime(format!("cannot write {}: {e}", shown())))?;
+                // Ctrl-C (or a hang-up, a TERM) from before the temporary
+                // file exists until it has its name: the write stops, the
+                // file is removed on the way out, and sipfix ends as the
+                // signal would have ended it.
+                let signals = Signals::catch();
+                let part = tempfile::Builder::new()
+                    .prefix(".sipfix-export-")
+                    .suffix(".part")
+                    .tempfile_in(&dir)
+                    .map_err(|e| create_failure(&path, &dir, &e))?;
+                let mut w = std::io::BufWriter::with_capacity(
+                    1 << 16,
+                    Stoppable {
+                        inner: part.as_file(),
+                        stop: &signals.caught,
+                    },
+                );
+                let written = crate::trace::export_pcap(inputs, frames, &mut w);
+                let flushed = w.flush().and_then(|()| part.as_file().sync_all());
                 drop(w);
+                if let Some(sig) = signals.got() {
+                    drop(part);
+                    return Err(Failure::signal(sig));
+                }
+                let n = written.map_err(read_failure)?;
+                flushed.map_err(|e| Failure::runtime(format!("cannot write {}: {e}", shown())))?;
                 part.persist_noclobber(&path).map_err(|e| {
                     if e.error.kind() == std::io::ErrorKind::AlreadyExists {
                         Failure::runtime(format!(
@@ -281,10 +288,81 @@ impl ExportTo {
                         Failure::runtime(format!("cannot write {}: {}", shown(), e.error))
                     }
                 })?;
-                Ok(Some(n))
+                // A signal while the name was given: the export is whole.
+                match signals.got() {
+                    Some(sig) => Err(Failure::signal(sig)),
+                    None => Ok(Some(n)),
+                }
             }
         }
     }
+}
+
+/// SIGINT, SIGTERM and SIGHUP caught (into [`Signals::caught`]) for as
+/// long as this lives, instead of ending the process.
+struct Signals {
+    caught: Arc<AtomicUsize>,
+    ids: Vec<signal_hook::SigId>,
+}
+
+impl Signals {
+    fn catch() -> Signals {
+        let caught = Arc::new(AtomicUsize::new(0));
+        let ids = [SIGINT, SIGTERM, SIGHUP]
+            .into_iter()
+            .filter_map(|sig| {
+                signal_hook::flag::register_usize(sig, caught.clone(), sig as usize).ok()
+            })
+            .collect();
+        Signals { caught, ids }
+    }
+
+    /// The signal caught, if any.
+    fn got(&self) -> Option<usize> {
+        Some(self.caught.load(Ordering::SeqCst)).filter(|&s| s != 0)
+    }
+}
+
+impl Drop for Signals {
+    fn drop(&mut self) {
+        for id in self.ids.drain(..) {
+            signal_hook::low_level::unregister(id);
+        }
+    }
+}
+
+/// A writer that fails once `stop` is set (by a signal handler).
+struct Stoppable<'a, W> {
+    inner: W,
+    stop: &'a AtomicUsize,
+}
+
+impl<W: std::io::Write> std::io::Write for Stoppable<'_, W> {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        if self.stop.load(Ordering::SeqCst) != 0 {
+            // Not `Interrupted`: `write_all` would try again for ever.
+            return Err(std::io::Error::other("stopped by a signal"));
+        }
+        self.inner.write(b)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// Why the export's file cannot be made in `dir`. The `tempfile` crate's
+/// message names its temporary file; the user named another, so the
+/// reason is given by kind.
+fn create_failure(path: &std::path::Path, dir: &std::path::Path, e: &std::io::Error) -> Failure {
+    let shown = sanitize::inline(&path.display().to_string());
+    Failure::runtime(if e.kind() == std::io::ErrorKind::NotFound {
+        format!(
+            "cannot create {shown}: no directory {}",
+            sanitize::inline(&dir.display().to_string())
+        )
+    } else {
+        format!("cannot create {shown}: {}", e.kind())
+    })
 }
 
 /// `sipfix triage FILE... --tui` (and `sipfix FILE...`): check the options
