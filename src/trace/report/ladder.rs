@@ -288,7 +288,11 @@ impl Ladder {
                 row[start + len] = ' ';
             }
         }
-        let right = format!(" #{:<3}{:>8}{rtx}", i + 1, since);
+        // The number, then the time right-aligned in 8 columns, with at
+        // least one space between them past #9999.
+        let num = format!("#{}", i + 1);
+        let gap = usize::from(num.len() > 4);
+        let right = format!(" {num:<4}{since:>w$}{rtx}", w = 8 + gap);
         let mut line: String = row.iter().collect::<String>();
         let keep = (x_of(hs.len() - 1) + 1).min(line.chars().count());
         line = line.chars().take(keep).collect();
@@ -374,6 +378,30 @@ mod tests {
         let ring = lines.iter().find(|l| l.contains("180 Ringing")).unwrap();
         assert!(ring.contains("|<-"), "{ring}");
         assert!(text.is_ascii());
+    }
+
+    /// Past message #9999 the number and the time stay apart (they ran
+    /// together as `#100009995.000`).
+    #[test]
+    fn big_message_numbers_keep_a_space_before_the_time() {
+        let mut steps = Vec::new();
+        for n in 0..5_100u32 {
+            let req = request("OPTIONS", "p", n + 1, &format!("z9hG4bK{n}"), None, &[], "");
+            let ms = i64::from(n) * 1000;
+            steps.push(Step::new(ms, ep("10.0.0.1:5060"), ep("10.0.0.2:5060"), &req));
+            steps.push(Step::new(
+                ms + 1,
+                ep("10.0.0.2:5060"),
+                ep("10.0.0.1:5060"),
+                &response(&req, 200, Some("t"), &[]),
+            ));
+        }
+        let t = analyze(&steps);
+        let lines = ladder(&t, Kb::embedded(), &t.calls[0], st(80, true));
+        let row = lines.iter().find(|l| l.contains("#10001")).unwrap();
+        assert!(row.contains("#10001 5000.000"), "{row}");
+        let row = lines.iter().find(|l| l.contains("#999 ")).unwrap();
+        assert!(row.ends_with("#999 499.000"), "{row}");
     }
 
     #[test]
