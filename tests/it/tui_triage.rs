@@ -619,16 +619,24 @@ fn o_opens_a_path_prompt_with_completion() {
 fn e_exports_the_list_and_the_call_as_markdown_into_the_data_directory() {
     let mut h = Harness::loaded(80, 24, false);
     h.keys("fe");
-    let s = &h.app.status.as_ref().unwrap().text;
-    assert!(s.starts_with("exported to "), "{s}");
-    let path = PathBuf::from(s.trim_start_matches("exported to "));
+    let exported = |h: &Harness| {
+        let s = &h.app.status.as_ref().unwrap().text;
+        let (name, dir) = s
+            .strip_prefix("exported ")
+            .and_then(|r| r.split_once(" to "))
+            .unwrap_or_else(|| panic!("{s}"));
+        (name.to_string(), PathBuf::from(dir).join(name))
+    };
+    let (name, path) = exported(&h);
     assert!(path.starts_with(h.dir.path().join("data")), "{path:?}");
+    // The file's name is on the screen whole at 80 columns, whatever the
+    // length of the directory.
+    assert!(h.frame().contains(&name), "{name}\n{}", h.frame());
     let md = std::fs::read_to_string(&path).unwrap();
     assert!(md.starts_with("## SIP triage: "), "{md}");
     assert!(md.contains("1 selected of 4 (failed only)"), "{md}");
     h.keys("\ne");
-    let s = &h.app.status.as_ref().unwrap().text;
-    let path = PathBuf::from(s.trim_start_matches("exported to "));
+    let (_, path) = exported(&h);
     let md = std::fs::read_to_string(&path).unwrap();
     assert!(md.starts_with("## SIP call `fail-1@10.0.0.1`"), "{md}");
     assert!(

@@ -388,7 +388,12 @@ mod tests {
         for n in 0..5_100u32 {
             let req = request("OPTIONS", "p", n + 1, &format!("z9hG4bK{n}"), None, &[], "");
             let ms = i64::from(n) * 1000;
-            steps.push(Step::new(ms, ep("10.0.0.1:5060"), ep("10.0.0.2:5060"), &req));
+            steps.push(Step::new(
+                ms,
+                ep("10.0.0.1:5060"),
+                ep("10.0.0.2:5060"),
+                &req,
+            ));
             steps.push(Step::new(
                 ms + 1,
                 ep("10.0.0.2:5060"),

@@ -643,9 +643,12 @@ impl App {
             }
             Msg::Exported(r) => {
                 match r {
+                    // The file's name first: a long data directory is
+                    // what gets cut on a narrow screen, not the name.
                     Ok(p) => self.info(format!(
-                        "exported to {}",
-                        sanitize::inline(&p.display().to_string())
+                        "exported {} to {}",
+                        sanitize::inline(&p.file_name().unwrap_or_default().to_string_lossy()),
+                        sanitize::inline(&p.parent().unwrap_or(&p).display().to_string())
                     )),
                     Err(e) => self.error(format!("export failed: {e}")),
                 }
