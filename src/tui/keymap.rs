@@ -741,6 +741,14 @@ pub const BINDINGS: &[Binding] = &[
         (9, "R reset"),
     ),
     b(
+        &[Walk, Message],
+        &[k('b')],
+        "b",
+        Action::Leave,
+        "back, as Esc (to the call's ladder when opened from a call)",
+        NONE,
+    ),
+    b(
         &[Walk, Help, Message, Commands, Related],
         &[code(KeyCode::Esc)],
         "Esc",

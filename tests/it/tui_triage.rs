@@ -302,6 +302,12 @@ fn a_call_its_failing_response_and_its_checklist_and_back() {
     assert!(h.app.overlays.is_empty());
     assert_eq!(h.app.ctx(), Ctx::Calls);
     assert_eq!(h.selected_id(), "fail-1@10.0.0.1");
+    // `b` goes back as Esc does, from the decoded message and from the
+    // walk-through alike, as the README says.
+    h.keys("\n\nb");
+    assert!(matches!(h.top(), Some(Overlay::Call(_))), "{:?}", h.top());
+    h.keys("wb");
+    assert!(matches!(h.top(), Some(Overlay::Call(_))), "{:?}", h.top());
 }
 
 #[test]
