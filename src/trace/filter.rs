@@ -134,8 +134,9 @@ impl PeerFilter {
 
 /// A filter typed as one line (the TUI's calls filter): free words plus
 /// `code:486` or `code:5xx`, `peer:IP[:PORT]`, `method:REGISTER`,
-/// `finding:no-ack` (an id or its beginning) and `outcome:failure`,
-/// separated by spaces. Every kind of term given must hold (several terms
+/// `finding:no-ack` (an id or its beginning), `outcome:failure` and
+/// `call:ID` (a Call-ID or its beginning, case as sent: a free word would
+/// also find the Call-IDs that merely contain it), separated by spaces. Every kind of term given must hold (several terms
 /// of one kind: any of them), and every free word must be in the call's
 /// text ([`TextIndex`]). A word with another `key:` (`sip:alice`) is a
 /// free word.
@@ -148,13 +149,15 @@ pub struct Query {
     /// Finding ids or their beginnings, lower case.
     pub findings: Vec<String>,
     pub outcomes: Vec<Outcome>,
+    /// Call-IDs or their beginnings, as typed.
+    pub calls: Vec<String>,
     /// Free words, lower case (ASCII).
     pub words: Vec<String>,
 }
 
 /// The keys [`Query::parse`] knows, for messages.
 pub const QUERY_KEYS: &str = "code:486 or code:5xx, peer:IP[:PORT], method:INVITE, \
-                              finding:no-ack, outcome:failure";
+                              finding:no-ack, outcome:failure, call:CALL-ID";
 
 impl Query {
     /// Parse a filter line. Terms that make no sense are left out and
@@ -214,6 +217,14 @@ impl Query {
                     )),
                 }
                 .map(|o| q.outcomes.push(o)),
+                "call" => {
+                    if value.is_empty() {
+                        Err("give a Call-ID or its beginning".to_string())
+                    } else {
+                        q.calls.push(value.to_string());
+                        Ok(())
+                    }
+                }
                 _ => {
                     q.words.push(term.to_ascii_lowercase());
                     Ok(())
@@ -239,6 +250,7 @@ impl Query {
             && self.methods.is_empty()
             && self.findings.is_empty()
             && self.outcomes.is_empty()
+            && self.calls.is_empty()
     }
 
     /// Whether `c` satisfies every term but the free words (those are
@@ -258,6 +270,11 @@ impl Query {
                     .iter()
                     .any(|f| self.findings.iter().any(|id| f.id.starts_with(id.as_str()))))
             && (self.peers.is_empty() || self.peers.iter().any(|p| p.hits(t, c)))
+            && (self.calls.is_empty()
+                || self
+                    .calls
+                    .iter()
+                    .any(|id| c.call_id.starts_with(id.as_str())))
     }
 }
 
@@ -500,6 +517,14 @@ mod tests {
         assert_eq!(ids(&t, "1 code:4xx"), vec!["busy-1"]);
         assert_eq!(ids(&t, "alice@example.com").len(), 3);
         assert_eq!(ids(&t, "nothing-like-this"), Vec::<&str>::new());
+        // call: a Call-ID or its beginning, as sent (a free word finds the
+        // Call-IDs that contain it anywhere).
+        assert_eq!(ids(&t, "call:busy-1"), vec!["busy-1"]);
+        assert_eq!(ids(&t, "call:fail"), vec!["fail-1"]);
+        assert_eq!(ids(&t, "call:ail-1"), Vec::<&str>::new());
+        assert_eq!(ids(&t, "call:FAIL"), Vec::<&str>::new());
+        assert_eq!(ids(&t, "ail-1"), vec!["fail-1"]);
+        assert!(!Query::parse("call:").1.is_empty());
     }
 
     #[test]

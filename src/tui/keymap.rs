@@ -934,7 +934,7 @@ pub const BINDINGS: &[Binding] = &[
         &[k('/')],
         "/",
         Action::FocusSearch,
-        "filter the calls: words, code:5xx, code:486, peer:10.0.0.5, finding:no-ack, method:REGISTER, outcome:failure",
+        "filter the calls: words, code:5xx, code:486, peer:10.0.0.5, finding:no-ack, method:REGISTER, outcome:failure, call:CALL-ID",
         (3, "/ filter"),
     ),
     b(

@@ -413,7 +413,7 @@ impl App {
                 self.searching = true;
                 self.info(
                     "filter: words and code:5xx code:486 peer:IP finding:no-ack method:REGISTER \
-                     outcome:failure; Enter keeps it, Ctrl-U clears",
+                     outcome:failure call:ID; Enter keeps it, Ctrl-U clears",
                 );
             }
             Action::ToggleFailed => {
