@@ -555,6 +555,41 @@ fn tab_and_digits_switch_between_calls_and_codes() {
     assert_eq!(h.app.focus, Focus::Calls);
 }
 
+/// A path that does not exist, or a directory, keeps the prompt open with
+/// the error said: the next keys correct the path instead of reaching the
+/// calls pane (where `q` quits).
+#[test]
+fn a_bad_path_in_the_open_prompt_keeps_the_prompt() {
+    let mut h = Harness::loaded(80, 24, false);
+    let dir = h.dir.path().to_path_buf();
+    h.keys("o");
+    h.ctrl('u');
+    h.keys(&format!("{}/nope.pcap\n", dir.display()));
+    let Some(Overlay::Open(p)) = h.top() else {
+        panic!("{:?}", h.top())
+    };
+    assert!(p.text.ends_with("nope.pcap"), "{}", p.text);
+    let st = h.app.status.as_ref().unwrap();
+    assert!(st.error && st.text.contains("No such file"), "{}", st.text);
+    // The keys go on into the prompt: `q` is a letter of the path.
+    h.keys("q");
+    let Some(Overlay::Open(p)) = h.top() else {
+        panic!("{:?}", h.top())
+    };
+    assert!(p.text.ends_with("nope.pcapq"), "{}", p.text);
+    h.ctrl('u');
+    h.keys(&format!("{}\n", dir.display()));
+    assert!(matches!(h.top(), Some(Overlay::Open(_))), "{:?}", h.top());
+    assert!(
+        h.app
+            .status
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("is a directory")
+    );
+}
+
 #[test]
 fn o_opens_a_path_prompt_with_completion() {
     let mut h = Harness::loaded(80, 24, false);

@@ -61,6 +61,25 @@ impl OpenPrompt {
                     app.info("type the path of a capture or log; Tab completes it");
                     return Reply::stay();
                 }
+                // What the file system says at once (no such file, a
+                // directory) keeps the prompt open with the typed path, so
+                // the next keys correct it instead of reaching the pane
+                // behind (where `q` quits). Reading errors come later.
+                let full = app.expand_home(path);
+                match std::fs::metadata(&full) {
+                    Err(e) => {
+                        app.error(format!("{}: {}", sanitize::inline(path), os_error(&e)));
+                        return Reply::stay();
+                    }
+                    Ok(m) if m.is_dir() => {
+                        app.error(format!(
+                            "{} is a directory: Tab lists what is in it",
+                            sanitize::inline(path)
+                        ));
+                        return Reply::stay();
+                    }
+                    Ok(_) => {}
+                }
                 let fx = app.open_path(path);
                 Reply {
                     close: true,
@@ -248,6 +267,15 @@ fn common_prefix<'a>(mut names: impl Iterator<Item = &'a str>) -> String {
             .min(len);
     }
     first[..len].to_string()
+}
+
+/// An I/O error as the system words it, without the error number.
+fn os_error(e: &std::io::Error) -> String {
+    let s = e.to_string();
+    match s.find(" (os error") {
+        Some(i) => s[..i].to_string(),
+        None => s,
+    }
 }
 
 #[cfg(test)]
