@@ -349,10 +349,17 @@ fn findings_lines(app: &App, v: &CallView, width: u16) -> Vec<Line<'static>> {
     };
     let t = tv.triage();
     let c = tv.call(v.call);
-    let mut d: Vec<Block> = report::call::facts(t, app.kb, c)
-        .into_iter()
-        .map(|(k, v)| Block::Field(k, v))
-        .collect();
+    // The Call-ID whole, first: the title shortens a long one, and it is
+    // what a ticket or a colleague asks for.
+    let mut d: Vec<Block> = vec![Block::Field(
+        "Call-ID".into(),
+        crate::sanitize::inline(&c.call_id),
+    )];
+    d.extend(
+        report::call::facts(t, app.kb, c)
+            .into_iter()
+            .map(|(k, v)| Block::Field(k, v)),
+    );
     match tv.bytes_of(v.call) {
         Some(CallBytes::Reading) => d.push(Block::Warning(format!(
             "reading this call's messages again from {}...",
