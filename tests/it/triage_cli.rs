@@ -249,6 +249,17 @@ fn export_pcap_from_a_log_says_the_packets_are_made_up() {
     assert!(!err(&o).contains("made for the export"), "{}", err(&o));
 }
 
+/// A pcap of `n` answered calls, 3 ms apart.
+fn many_calls(n: i64) -> Vec<u8> {
+    let mut steps: Vec<_> = (0..n)
+        .flat_map(|i| {
+            sipfix::trace::testkit::answered_call(&format!("{i}-x@10.0.0.1"), i * 3, 1000)
+        })
+        .collect();
+    steps.sort_by_key(|s| s.ms);
+    sipfix::trace::testkit::pcap(&steps)
+}
+
 /// The names in a directory, sorted.
 fn names(dir: &Path) -> Vec<String> {
     let mut v: Vec<String> = std::fs::read_dir(dir)
@@ -329,23 +340,8 @@ fn export_pcap_never_writes_over_a_file_or_through_a_link() {
 #[cfg(target_os = "linux")]
 #[test]
 fn ctrl_c_during_an_export_leaves_nothing() {
-    use sipfix::trace::testkit::{T0_NS, answered_call};
-    let mut frames = Vec::new();
-    for i in 0..30_000i64 {
-        for s in answered_call(&format!("{i}-x@10.0.0.1"), i * 3, 1000) {
-            frames.push((
-                T0_NS + s.ms * 1_000_000,
-                synth::eth(&synth::udp_ip(
-                    &s.src.to_string(),
-                    &s.dst.to_string(),
-                    s.sip.as_bytes(),
-                )),
-            ));
-        }
-    }
-    frames.sort_by_key(|f| f.0);
     let input = tempfile::tempdir().unwrap();
-    let f = write(input.path(), "many.pcap", &synth::pcap(1, &frames));
+    let f = write(input.path(), "many.pcap", &many_calls(30_000));
     let d = tempfile::tempdir().unwrap();
     let outp = d.path().join("out.pcap");
     let mut child = spawn(
@@ -575,23 +571,8 @@ fn a_file_argument_opens_the_ui_and_bad_ones_are_refused_before_it() {
 /// two threads.
 #[test]
 fn a_closed_pipe_ends_every_report() {
-    use sipfix::trace::testkit::{T0_NS, answered_call};
-    let mut frames = Vec::new();
-    for i in 0..12_000i64 {
-        for s in answered_call(&format!("{i}-pipe@10.0.0.1"), i * 3, 1000) {
-            frames.push((
-                T0_NS + s.ms * 1_000_000,
-                synth::eth(&synth::udp_ip(
-                    &s.src.to_string(),
-                    &s.dst.to_string(),
-                    s.sip.as_bytes(),
-                )),
-            ));
-        }
-    }
-    frames.sort_by_key(|f| f.0);
     let dir = tempfile::tempdir().unwrap();
-    let f = write(dir.path(), "many.pcap", &synth::pcap(1, &frames));
+    let f = write(dir.path(), "many.pcap", &many_calls(12_000));
     let f = f.to_str().unwrap();
     for args in [
         vec!["triage", f, "--json"],
