@@ -558,6 +558,25 @@ fn tab_and_digits_switch_between_calls_and_codes() {
 /// A path that does not exist, or a directory, keeps the prompt open with
 /// the error said: the next keys correct the path instead of reaching the
 /// calls pane (where `q` quits).
+/// A filter longer than its line shows its end while it is typed (where
+/// the cursor is), not its start.
+#[test]
+fn a_long_filter_shows_its_end_while_typed() {
+    let mut h = Harness::loaded(80, 24, true);
+    let long =
+        "code:4xx peer:10.0.0.4 method:INVITE finding:overload outcome:failure words-at-the-end";
+    h.keys(&format!("/{long}"));
+    let first = h.frame().lines().next().unwrap().to_string();
+    assert!(first.contains("~"), "{first}");
+    assert!(first.contains("words-at-the-end"), "{first}");
+    // (The frame's lines are quoted.)
+    assert!(first.trim_matches('"').chars().count() <= 80, "{first}");
+    // Kept (Enter): the start again, as a summary of the filter.
+    h.keys("\n");
+    let first = h.frame().lines().next().unwrap().to_string();
+    assert!(first.contains("/ filter: code:4xx"), "{first}");
+}
+
 #[test]
 fn a_bad_path_in_the_open_prompt_keeps_the_prompt() {
     let mut h = Harness::loaded(80, 24, false);

@@ -423,22 +423,31 @@ pub fn draw_filter(f: &mut Frame, app: &App, r: Rect) {
     } else {
         "/ filter: "
     };
-    let mut spans = vec![
-        Span::styled(label, t.label()),
-        Span::raw(fold(app, &sanitize::inline(filter))),
-    ];
-    if app.searching {
-        spans.push(Span::styled(
-            t.cursor(),
-            Style::new().add_modifier(Modifier::SLOW_BLINK),
-        ));
-    }
     let count_w = (count.chars().count() as u16).min(r.width / 2);
     let [left, right] = ratatui::layout::Layout::horizontal([
         ratatui::layout::Constraint::Min(1),
         ratatui::layout::Constraint::Length(count_w),
     ])
     .areas(r);
+    // While typing, a filter longer than the line shows its end, where the
+    // cursor is, behind a `~` that says the start is hidden.
+    let room =
+        usize::from(left.width).saturating_sub(label.chars().count() + usize::from(app.searching));
+    let shown = fold(app, &sanitize::inline(filter));
+    let n = shown.chars().count();
+    let shown = if app.searching && n > room && room > 1 {
+        let tail: String = shown.chars().skip(n + 1 - room).collect();
+        format!("~{tail}")
+    } else {
+        shown
+    };
+    let mut spans = vec![Span::styled(label, t.label()), Span::raw(shown)];
+    if app.searching {
+        spans.push(Span::styled(
+            t.cursor(),
+            Style::new().add_modifier(Modifier::SLOW_BLINK),
+        ));
+    }
     f.render_widget(Paragraph::new(Line::from(spans)), left);
     f.render_widget(Paragraph::new(Span::styled(count, t.dim())), right);
 }
