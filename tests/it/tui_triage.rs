@@ -558,6 +558,23 @@ fn tab_and_digits_switch_between_calls_and_codes() {
 /// A path that does not exist, or a directory, keeps the prompt open with
 /// the error said: the next keys correct the path instead of reaching the
 /// calls pane (where `q` quits).
+/// A trace with problems names the first one on the status line when it
+/// loads (a log's assumed time zone changes every time shown).
+#[test]
+fn the_first_problem_of_the_input_is_said_on_loading() {
+    let mut h = Harness::new(80, 24, false);
+    h.capture = h.dir.path().join("ngrep.txt");
+    std::fs::copy(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/logs/ngrep.txt"),
+        &h.capture,
+    )
+    .unwrap();
+    h.start(StartWith::default());
+    let s = &h.app.status.as_ref().unwrap().text;
+    assert!(s.contains("problem in the input ("), "{s}");
+    assert!(s.contains("UTC"), "{s}");
+}
+
 /// A filter longer than its line shows its end while it is typed (where
 /// the cursor is), not its start.
 #[test]

@@ -313,6 +313,19 @@ impl App {
                 report::thousands(t.problem_count),
                 if t.problem_count == 1 { "" } else { "s" }
             ));
+            // The first one said (an assumed time zone changes every time
+            // shown); `sipfix triage FILE` lists them all.
+            if let Some(p) = t.problems.first() {
+                text.push_str(&format!(
+                    " ({}{})",
+                    report::clip(&report::problem_line(t, p), 100),
+                    if t.problem_count > 1 {
+                        "; triage lists all"
+                    } else {
+                        ""
+                    }
+                ));
+            }
         }
         text.push_str(if calls == 0 {
             " (no SIP call in it)"
