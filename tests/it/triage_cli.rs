@@ -568,7 +568,7 @@ fn a_file_argument_opens_the_ui_and_bad_ones_are_refused_before_it() {
 /// `sipfix triage x.pcap --json | head`: the reader of the output goes away
 /// early. Every format ends promptly and quietly (a closed pipe is not an
 /// error), including the JSON report, whose calls are written in blocks on
-/// two threads.
+/// two threads, and the capture written to standard output.
 #[test]
 fn a_closed_pipe_ends_every_report() {
     let dir = tempfile::tempdir().unwrap();
@@ -579,6 +579,7 @@ fn a_closed_pipe_ends_every_report() {
         vec!["triage", f, "--csv"],
         vec!["triage", f, "--markdown"],
         vec!["triage", f],
+        vec!["triage", f, "--export-pcap", "-"],
     ] {
         let mut child = spawn(&args, Stdio::null());
         let mut head = [0u8; 100];

@@ -213,36 +213,14 @@ impl ExportTo {
         use std::io::Write as _;
         match self {
             ExportTo::Stdout => {
-                /// Standard output, noting whether its reader went away.
-                struct Piped<W> {
-                    inner: W,
-                    closed: bool,
-                }
-                impl<W: std::io::Write> std::io::Write for Piped<W> {
-                    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-                        let r = self.inner.write(b);
-                        self.closed |=
-                            matches!(&r, Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe);
-                        r
-                    }
-                    fn flush(&mut self) -> std::io::Result<()> {
-                        let r = self.inner.flush();
-                        self.closed |=
-                            matches!(&r, Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe);
-                        r
-                    }
-                }
-                let mut w = std::io::BufWriter::with_capacity(
-                    1 << 16,
-                    Piped {
-                        inner: std::io::stdout().lock(),
-                        closed: false,
-                    },
-                );
+                let mut w = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
                 let r = crate::trace::export_pcap(inputs, frames, &mut w);
                 let flushed = w.flush();
                 // A closed pipe (`| head`, Wireshark closed) is not an error.
-                if w.get_ref().closed {
+                let closed = |k: std::io::ErrorKind| k == std::io::ErrorKind::BrokenPipe;
+                if matches!(&r, Err(ReadError::Write { kind, .. }) if closed(*kind))
+                    || flushed.as_ref().is_err_and(|e| closed(e.kind()))
+                {
                     return Ok(None);
                 }
                 let n = r.map_err(read_failure)?;

@@ -66,6 +66,7 @@ pub fn export_pcap(
 
     let write_err = |e: io::Error| ReadError::Write {
         reason: e.to_string(),
+        kind: e.kind(),
     };
     let mut writer = match linktypes.as_slice() {
         [] | [_] => Writer::Pcap(

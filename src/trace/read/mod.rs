@@ -90,8 +90,8 @@ pub enum ReadError {
     WrongFormat { path: String, format: Format },
     /// Standard input was asked for a second time (it can be read once).
     StdinAgain,
-    /// Writing an export failed.
-    Write { reason: String },
+    /// Writing an export failed (`kind` tells a closed pipe apart).
+    Write { reason: String, kind: io::ErrorKind },
 }
 
 impl std::fmt::Display for ReadError {
@@ -112,7 +112,7 @@ impl std::fmt::Display for ReadError {
                 f,
                 "standard input can be read only once; save it to a file first"
             ),
-            ReadError::Write { reason } => write!(f, "cannot write the export: {reason}"),
+            ReadError::Write { reason, .. } => write!(f, "cannot write the export: {reason}"),
         }
     }
 }
