@@ -51,22 +51,27 @@ pub(super) enum Marker {
     End,
 }
 
+/// `[stamp]` opening a line: the stamp, and what follows the bracket.
+fn bracketed_stamp(line: &[u8]) -> Option<(Stamp, &[u8])> {
+    let (stamp, rest) = parse_stamp(line.strip_prefix(b"[")?)?;
+    Some((stamp, rest.strip_prefix(b"]")?))
+}
+
+/// The length of `LEVEL` in the `full` log's `LEVEL[pid]...`: an
+/// upper-case word right before a bracket.
+fn level_word(rest: &[u8]) -> Option<usize> {
+    let word = rest.iter().take_while(|c| c.is_ascii_uppercase()).count();
+    (word > 0 && rest.get(word) == Some(&b'[')).then_some(word)
+}
+
 /// Remove the logger's prefixes: `[stamp] ` and then, in the `full` log,
 /// `LEVEL[pid][C-id] file.c: `. Returns the stamp, if any, and the rest.
 pub(super) fn strip_prefix(line: &[u8]) -> (Option<Stamp>, &[u8]) {
-    let Some(inner) = line.strip_prefix(b"[") else {
-        return (None, line);
-    };
-    let Some((stamp, rest)) = parse_stamp(inner) else {
-        return (None, line);
-    };
-    let Some(rest) = rest.strip_prefix(b"]") else {
+    let Some((stamp, rest)) = bracketed_stamp(line) else {
         return (None, line);
     };
     let rest = rest.strip_prefix(b" ").unwrap_or(rest);
-    // LEVEL[pid]...: an upper-case word right before a bracket.
-    let word = rest.iter().take_while(|c| c.is_ascii_uppercase()).count();
-    if word > 0 && rest.get(word) == Some(&b'[') {
+    if let Some(word) = level_word(rest) {
         let mut r = &rest[word..];
         while r.first() == Some(&b'[') {
             match memchr(b']', r) {
@@ -87,17 +92,10 @@ pub(super) fn strip_prefix(line: &[u8]) -> (Option<Stamp>, &[u8]) {
 /// A line of Asterisk's `full` log: `[stamp] LEVEL[pid]...` (whatever it
 /// says after that).
 pub(super) fn is_full_log_line(line: &[u8]) -> bool {
-    let Some(inner) = line.strip_prefix(b"[") else {
-        return false;
-    };
-    let Some((_, rest)) = parse_stamp(inner) else {
-        return false;
-    };
-    let Some(rest) = rest.strip_prefix(b"] ") else {
-        return false;
-    };
-    let word = rest.iter().take_while(|c| c.is_ascii_uppercase()).count();
-    word > 0 && rest.get(word) == Some(&b'[')
+    bracketed_stamp(line)
+        .and_then(|(_, rest)| rest.strip_prefix(b" "))
+        .and_then(level_word)
+        .is_some()
 }
 
 /// `TRANSPORT:address` (PJSIP, chan_sip 1.6+) or just `address`.
