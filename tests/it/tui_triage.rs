@@ -108,6 +108,11 @@ impl Harness {
         self.send(crate::common::ctrl(c));
     }
 
+    /// The status line's text ("" when there is none).
+    fn status(&self) -> &str {
+        self.app.status.as_ref().map_or("", |s| s.text.as_str())
+    }
+
     fn keys(&mut self, s: &str) {
         for c in s.chars() {
             self.key(crate::common::key_of(c));
@@ -188,12 +193,7 @@ fn f_shows_failures_only_and_the_filter_takes_words_and_terms() {
     // A term that makes no sense is named; the others still apply.
     h.keys("code:4");
     assert!(
-        h.app
-            .status
-            .as_ref()
-            .unwrap()
-            .text
-            .contains("'4' is not a final code filter"),
+        h.status().contains("'4' is not a final code filter"),
         "{:?}",
         h.app.status
     );
@@ -570,7 +570,7 @@ fn the_first_problem_of_the_input_is_said_on_loading() {
     )
     .unwrap();
     h.start(StartWith::default());
-    let s = &h.app.status.as_ref().unwrap().text;
+    let s = h.status();
     assert!(s.contains("problem in the input ("), "{s}");
     assert!(s.contains("UTC"), "{s}");
 }
@@ -616,14 +616,7 @@ fn a_bad_path_in_the_open_prompt_keeps_the_prompt() {
     h.ctrl('u');
     h.keys(&format!("{}\n", dir.display()));
     assert!(matches!(h.top(), Some(Overlay::Open(_))), "{:?}", h.top());
-    assert!(
-        h.app
-            .status
-            .as_ref()
-            .unwrap()
-            .text
-            .contains("is a directory")
-    );
+    assert!(h.status().contains("is a directory"), "{}", h.status());
 }
 
 #[test]
