@@ -201,7 +201,7 @@ impl Frames for Copier<'_, '_> {
 /// The address given to the logging host in frames made from a log.
 pub const LOG_HOST: (Ipv4Addr, u16) = (Ipv4Addr::new(127, 0, 0, 1), 5060);
 /// The far end, when a log names neither side of a message.
-pub const LOG_PEER: (Ipv4Addr, u16) = (Ipv4Addr::new(127, 0, 0, 2), 5060);
+const LOG_PEER: (Ipv4Addr, u16) = (Ipv4Addr::new(127, 0, 0, 2), 5060);
 
 /// Turns chosen log entries into UDP frames.
 struct LogSynth<'a, 'w> {

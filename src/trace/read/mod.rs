@@ -25,7 +25,7 @@ pub mod stdin;
 mod tcp;
 mod ws;
 
-pub use export::{LOG_HOST, LOG_PEER, export_pcap};
+pub use export::{LOG_HOST, export_pcap};
 
 use crate::trace::{Format, SourceInfo};
 use crate::trace::{Sink, logs};
