@@ -293,8 +293,10 @@ fn for_each_line(
     f: &mut dyn FnMut(&[u8], u64, &mut Out<'_>),
     progress: &mut dyn FnMut(&Source<'_>, &mut Out<'_>),
 ) -> io::Result<()> {
-    let f = &mut |line: &[u8], no: u64, out: &mut Out<'_>| {
-        if memchr(0x1b, line).is_some() {
+    // `esc`: the window holds an ESC somewhere (looked for once per
+    // window, not once per line: nearly every log has none).
+    let f = &mut |line: &[u8], no: u64, out: &mut Out<'_>, esc: bool| {
+        if esc && memchr(0x1b, line).is_some() {
             f(&without_csi(line), no, out);
         } else {
             f(line, no, out);
@@ -306,17 +308,18 @@ fn for_each_line(
             return Ok(());
         }
         let data = src.data();
+        let esc = memchr(0x1b, data).is_some();
         let mut start = 0;
         while let Some(i) = memchr(b'\n', &data[start..]) {
             no += 1;
-            f(strip_cr(&data[start..start + i]), no, out);
+            f(strip_cr(&data[start..start + i]), no, out, esc);
             start += i + 1;
         }
         if start > 0 {
             src.consume(start);
         } else if src.at_eof() {
             no += 1;
-            f(strip_cr(data), no, out);
+            f(strip_cr(data), no, out, esc);
             let n = data.len();
             src.consume(n);
         } else if data.len() >= MAX_LINE {
@@ -325,7 +328,7 @@ fn for_each_line(
                 Some(no),
                 format!("line {no} is longer than {MAX_LINE} bytes; it was cut"),
             );
-            f(&data[..MAX_LINE], no, out);
+            f(&data[..MAX_LINE], no, out, esc);
             src.consume(MAX_LINE);
             // Skip the rest of the overlong line.
             loop {
