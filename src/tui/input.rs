@@ -10,6 +10,12 @@
 //!   wherever it starts, and never reaches the key parser; one larger than
 //!   [`MAX_PASTE`] is counted, not kept;
 //! * an `ESC` followed by another `ESC` is an Esc key on its own;
+//! * a terminal that does not bracket pastes (GNU screen, a serial
+//!   console, bracketed paste turned off) sends a paste as plain bytes, all
+//!   at once: one read of at least [`BURST_MIN`] bytes of text with a line
+//!   break inside it is no typing (keys come one or two to a read) and is
+//!   taken as a paste, with the reads that follow it until [`BURST_WAIT`]
+//!   of silence or an `ESC` (see [`looks_pasted`]);
 //! * everything else goes to termina's key parser (the Helix editor's
 //!   terminal layer, made for input its caller reads itself), whose keys
 //!   are turned into crossterm key events for the app.
@@ -42,6 +48,13 @@ pub const ESC_WAIT: Duration = Duration::from_millis(50);
 /// A paste whose end marker never comes ends after this much silence.
 pub const PASTE_WAIT: Duration = Duration::from_secs(2);
 
+/// The fewest bytes in one read taken as an unbracketed paste.
+pub const BURST_MIN: usize = 16;
+
+/// An unbracketed paste ends after this much silence: its later pieces
+/// come as fast as the link carries them, a person's next key later.
+pub const BURST_WAIT: Duration = Duration::from_millis(150);
+
 const START: &[u8] = b"\x1b[200~";
 const END: &[u8] = b"\x1b[201~";
 const ESC: u8 = 0x1b;
@@ -56,6 +69,8 @@ pub struct InputDecoder {
     paste: Option<Vec<u8>>,
     /// Bytes of the current paste, kept or not.
     paste_len: usize,
+    /// The current paste came without markers (see [`looks_pasted`]).
+    burst: bool,
     /// The key parser may hold the start of a sequence.
     parser_partial: bool,
     out: VecDeque<Input>,
@@ -68,6 +83,19 @@ impl InputDecoder {
 
     /// Take bytes read from the terminal.
     pub fn feed(&mut self, bytes: &[u8]) {
+        let mut bytes = bytes;
+        if self.paste.is_none()
+            && self.pending.is_empty()
+            && !self.parser_partial
+            && looks_pasted(bytes)
+        {
+            self.paste = Some(Vec::new());
+            self.paste_len = 0;
+            self.burst = true;
+        }
+        if self.burst {
+            bytes = self.feed_burst(bytes);
+        }
         let mut data = std::mem::take(&mut self.pending);
         data.extend_from_slice(bytes);
         let mut rest: &[u8] = &data;
@@ -125,7 +153,25 @@ impl InputDecoder {
         &[]
     }
 
+    /// Bytes of an unbracketed paste, up to an `ESC` (a key or a marker:
+    /// pasted text has none). Returns what follows the paste.
+    fn feed_burst<'a>(&mut self, data: &'a [u8]) -> &'a [u8] {
+        let end = data.iter().position(|&b| b == ESC).unwrap_or(data.len());
+        let text = &data[..end];
+        self.paste_len += text.len();
+        if let Some(buf) = self.paste.as_mut()
+            && buf.len() + text.len() <= MAX_PASTE
+        {
+            buf.extend_from_slice(text);
+        }
+        if end < data.len() {
+            self.end_paste();
+        }
+        &data[end..]
+    }
+
     fn end_paste(&mut self) {
+        self.burst = false;
         let Some(buf) = self.paste.take() else {
             return;
         };
@@ -172,9 +218,12 @@ impl InputDecoder {
     }
 
     /// Whether input is waiting for more bytes (call [`flush`](Self::flush)
-    /// after a silence of [`ESC_WAIT`], or [`PASTE_WAIT`] inside a paste).
+    /// after a silence of [`ESC_WAIT`], or [`PASTE_WAIT`] inside a paste,
+    /// [`BURST_WAIT`] inside an unbracketed one).
     pub fn waiting(&self) -> Option<Duration> {
-        if self.paste.is_some() {
+        if self.burst {
+            Some(BURST_WAIT)
+        } else if self.paste.is_some() {
             Some(PASTE_WAIT)
         } else if !self.pending.is_empty() || self.parser_partial {
             Some(ESC_WAIT)
@@ -208,6 +257,26 @@ impl InputDecoder {
     pub fn pop(&mut self) -> Option<Input> {
         self.out.pop_front()
     }
+}
+
+/// Whether one read is a paste from a terminal that does not bracket
+/// pastes: at least [`BURST_MIN`] bytes, all of them text (printable,
+/// UTF-8, tab or line breaks: a key such as Ctrl-D or an arrow is not
+/// text), with text on both sides of a line break. Typing sends a key or
+/// two a read, a held key repeats one key, a typed line ends at its Enter;
+/// a pasted line or message has lines after its first line break.
+fn looks_pasted(bytes: &[u8]) -> bool {
+    let is_break = |b: &u8| *b == b'\r' || *b == b'\n';
+    let is_text = |b: &u8| matches!(b, b' '..=b'~' | 0x80..=0xff);
+    bytes.len() >= BURST_MIN
+        && bytes
+            .iter()
+            .all(|b| is_text(b) || is_break(b) || *b == b'\t')
+        && bytes
+            .iter()
+            .position(is_text)
+            .and_then(|first| bytes[first..].iter().position(is_break).map(|p| p + first))
+            .is_some_and(|brk| bytes[brk..].iter().any(is_text))
 }
 
 fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
@@ -288,6 +357,81 @@ mod tests {
                 key(KeyCode::Char('j')),
             ]
         );
+    }
+
+    const MSG: &[u8] = b"SIP/2.0 480 Temporarily Unavailable\rVia: SIP/2.0/UDP h\r\r";
+
+    #[test]
+    fn an_unbracketed_paste_is_a_paste_not_keys() {
+        // One read, as GNU screen or a console without bracketed paste sends it.
+        let got = decode(&[MSG]);
+        assert_eq!(got, vec![Input::Paste(String::from_utf8_lossy(MSG).into())]);
+    }
+
+    #[test]
+    fn an_unbracketed_paste_takes_its_later_reads_until_silence_or_esc() {
+        let mut d = InputDecoder::new();
+        d.feed(&MSG[..40]);
+        assert_eq!(d.waiting(), Some(BURST_WAIT));
+        assert_eq!(d.pop(), None, "nothing before the paste ends");
+        // The rest of a long paste in small pieces, then an arrow key.
+        d.feed(&MSG[40..45]);
+        d.feed(b"j");
+        d.feed(&MSG[45..]);
+        d.feed(b"\x1b[Aj");
+        d.flush();
+        let mut text = MSG[..45].to_vec();
+        text.push(b'j');
+        text.extend_from_slice(&MSG[45..]);
+        assert_eq!(
+            std::iter::from_fn(|| d.pop()).collect::<Vec<_>>(),
+            vec![
+                Input::Paste(String::from_utf8_lossy(&text).into()),
+                key(KeyCode::Up),
+                key(KeyCode::Char('j')),
+            ]
+        );
+        // Silence ends it too: the next read is keys again.
+        let mut d = InputDecoder::new();
+        d.feed(MSG);
+        d.flush();
+        d.feed(b"q");
+        d.flush();
+        let got: Vec<_> = std::iter::from_fn(|| d.pop()).collect();
+        assert_eq!(got[1..], [key(KeyCode::Char('q'))]);
+    }
+
+    #[test]
+    fn typing_is_never_taken_for_a_paste() {
+        let typed: [&[u8]; 6] = [
+            // Keys one or two to a read, Enter included.
+            b"/4",
+            b"80\r",
+            // A held key repeating while the screen was slow to draw.
+            b"jjjjjjjjjjjjjjjjjjjjjjjj",
+            // A held Enter.
+            b"\r\r\r\r\r\r\r\r\r\r\r\r\r\r\r\r\r",
+            // A line typed ahead, ending at its Enter.
+            b"temporarily unavailable\r",
+            // Text with a control key in it (Ctrl-D decodes in the paste box).
+            b"Via: x\rCSeq: 1 INVITE\x04",
+        ];
+        for t in typed {
+            let got = decode(&[t]);
+            assert!(
+                got.iter().all(|i| matches!(i, Input::Key(_))),
+                "{:?} was taken for a paste: {got:?}",
+                String::from_utf8_lossy(t)
+            );
+        }
+    }
+
+    #[test]
+    fn an_oversized_unbracketed_paste_is_counted_not_kept() {
+        let mut big = MSG.to_vec();
+        big.resize(MAX_PASTE + 10, b'x');
+        let got = decode(&[&big[..4096], &big[4096..]]);
+        assert_eq!(got, vec![Input::PasteTooLarge(MAX_PASTE + 10)]);
     }
 
     #[test]

@@ -225,6 +225,31 @@ fn bracketed_paste_of_a_message_opens_its_code() {
 }
 
 #[test]
+fn a_paste_without_brackets_is_decoded_not_run_as_keys() {
+    // GNU screen, a serial console or a terminal with bracketed paste
+    // turned off send a paste as plain bytes. Run as keys, this one would
+    // quit at its first `q`.
+    let data = tempfile::tempdir().unwrap();
+    let t = Tmux::new("rawpaste");
+    t.start(data.path(), &[]);
+    let msg = "SIP/2.0 405 Method Not Allowed\nVia: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bKq\nSubject: quick question\nCSeq: 2 UPDATE\nAllow: INVITE, ACK, BYE\nContent-Length: 0\n\n";
+    assert!(t.cmd(&["set-buffer", "-b", "m", msg]).status.success());
+    // Without -p: no bracketed-paste markers around it.
+    assert!(
+        t.cmd(&["paste-buffer", "-b", "m", "-t", "t"])
+            .status
+            .success()
+    );
+    let s = t.wait_for("Decoded message (405)");
+    assert!(s.contains("UPDATE"), "{s}");
+    assert!(t.alive(), "sipfix ran the paste as keys and quit");
+    t.send(&["Escape"]);
+    t.wait_for("In the pasted message");
+    t.send(&["q"]);
+    t.wait_exit();
+}
+
+#[test]
 fn a_vanished_terminal_ends_sipfix_and_keeps_the_note() {
     let data = tempfile::tempdir().unwrap();
     let t = Tmux::new("gone");
