@@ -256,34 +256,68 @@ fn bare(uri: &str) -> &str {
 }
 
 /// `from -> to` in `w` columns: whole addresses when they fit, else the
-/// user parts, each cut to half.
+/// user parts, cut to share the room (see [`cut_user`]).
 fn from_to(t: &Triage, c: &Call, w: usize) -> String {
-    let from = sanitize::inline(bare(t.from_uri(c)));
-    let to = sanitize::inline(bare(t.to_uri(c)));
+    fit_from_to(
+        &sanitize::inline(bare(t.from_uri(c))),
+        &sanitize::inline(bare(t.to_uri(c))),
+        w,
+    )
+}
+
+fn fit_from_to(from: &str, to: &str, w: usize) -> String {
     let user = |s: &str| s.split('@').next().unwrap_or(s).to_string();
     if from == to {
         // A registration, a subscription to one's own state: said once.
         return if from.chars().count() <= w {
-            from
+            from.to_string()
         } else {
-            user(&from)
+            cut_user(&user(from), w)
         };
     }
     let whole = format!("{from} -> {to}");
     if whole.chars().count() <= w {
         return whole;
     }
-    let (f, t) = (user(&from), user(&to));
+    let (f, t) = (user(from), user(to));
     let short = format!("{f} -> {t}");
     if short.chars().count() <= w {
         return short;
     }
-    let half = w.saturating_sub(4) / 2;
-    format!(
-        "{} -> {}",
-        cell(&f, half).trim_end(),
-        cell(&t, half).trim_end()
-    )
+    // Half each; a side shorter than its half leaves the rest to the other.
+    let room = w.saturating_sub(4);
+    let (fw, tw) = (f.chars().count(), t.chars().count());
+    let half = room / 2;
+    let (fw, tw) = if fw <= half {
+        (fw, room - fw)
+    } else if tw <= room - half {
+        (room - tw, tw)
+    } else {
+        (half, room - half)
+    };
+    format!("{} -> {}", cut_user(&f, fw), cut_user(&t, tw))
+}
+
+/// A user part in `w` characters, `~` where it was cut. A number keeps
+/// its end, where the numbers of one trunk differ (+4930123456789 and
+/// +4930123450000 share their start); a name keeps its start.
+fn cut_user(s: &str, w: usize) -> String {
+    let n = s.chars().count();
+    if n <= w {
+        return s.to_string();
+    }
+    let digits = s.strip_prefix('+').unwrap_or(s);
+    let number = !digits.is_empty()
+        && digits
+            .chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, '-' | '.' | '*' | '#'));
+    if number && w > 1 {
+        let mut out = String::from("~");
+        out.extend(s.chars().skip(n - (w - 1)));
+        out
+    } else {
+        cell(s, w).trim_end().to_string()
+    }
 }
 
 fn row(app: &App, tv: &TraceView, i: u32, cols: &Cols) -> String {
@@ -472,6 +506,26 @@ mod tests {
         assert_eq!(cell("ab", 4), "ab  ");
         assert_eq!(bare("<sip:alice@example.com>;tag=1"), "alice@example.com");
         assert_eq!(bare("tel:+4930123"), "+4930123");
+        // Numbers of one trunk differ at their end: that is what is kept.
+        assert_eq!(
+            fit_from_to("+4930123456789@a.example", "+4930123450000@b.example", 19),
+            "~456789 -> ~3450000"
+        );
+        assert_eq!(cut_user("+4930123456789", 8), "~3456789");
+        assert_eq!(cut_user("alice.longname", 8), "alice.l~");
+        // A short side leaves its room to the other.
+        assert_eq!(
+            fit_from_to("bob@a.example", "+4930123456789012@b.example", 19),
+            "bob -> ~23456789012"
+        );
+        assert_eq!(
+            fit_from_to("+4930123456789@x", "+4930123456789@x", 8),
+            "~3456789"
+        );
+        for w in 0..30 {
+            let s = fit_from_to("+4930123456789@a", "verylongname.here@b", w);
+            assert!(s.chars().count() <= w.max(4), "{w}: {s}");
+        }
         let parts = [
             "12 calls: answered 4".to_string(),
             "SER 100.0%".into(),
