@@ -895,3 +895,65 @@ proptest::proptest! {
         }
     }
 }
+
+/// A call through 14 hosts: an INVITE relayed 13 times, a 503 back.
+fn many_hosts() -> Vec<testkit::Step> {
+    let host = |i: usize| testkit::ep(&format!("192.0.2.{}:5060", 10 + i));
+    let mut steps = Vec::new();
+    let mut ms = 0;
+    for i in 0..13 {
+        let inv = testkit::request(
+            "INVITE",
+            "hops-1",
+            1,
+            &format!("z9hG4bKh{i}"),
+            None,
+            &[],
+            "",
+        );
+        steps.push(testkit::Step::new(ms, host(i), host(i + 1), &inv));
+        ms += 10;
+    }
+    for i in (1..14).rev() {
+        let inv = testkit::request(
+            "INVITE",
+            "hops-1",
+            1,
+            &format!("z9hG4bKh{}", i - 1),
+            None,
+            &[],
+            "",
+        );
+        let busy = testkit::response(&inv, 503, Some("t"), &[]);
+        steps.push(testkit::Step::new(ms, host(i), host(i - 1), &busy));
+        ms += 10;
+    }
+    steps
+}
+
+#[test]
+fn a_call_through_many_hosts_shows_its_key_and_its_messages() {
+    for (w, ht, cut) in [(80, 24, false), (60, 16, true)] {
+        let mut h = Harness::new(w, ht, false);
+        std::fs::write(&h.capture, testkit::pcap(&many_hosts())).unwrap();
+        h.start(StartWith::default());
+        h.keys("\n");
+        assert!(matches!(h.top(), Some(Overlay::Call(_))), "{w}x{ht}");
+        let frame = h.frame();
+        // The key packs several hosts to a line; message rows still show.
+        let rows = frame
+            .lines()
+            .filter(|l| l.contains("  #") && l.contains(" -> "))
+            .count();
+        assert!(rows >= 3, "{w}x{ht}: {rows} message rows\n{frame}");
+        if cut {
+            assert!(frame.contains("more key lines"), "{frame}");
+        } else {
+            assert!(
+                frame.contains("A = 192.0.2.10:5060") && frame.contains("N = 192.0.2.23:5060"),
+                "{frame}"
+            );
+            assert!(!frame.contains("more key lines"), "{frame}");
+        }
+    }
+}

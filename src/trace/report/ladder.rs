@@ -67,6 +67,30 @@ fn letter(i: usize) -> String {
     }
 }
 
+/// The key of host letters (`A = 192.0.2.10:5060`) in `width` columns:
+/// as many entries to a line as fit, read down the columns as `ls` lists,
+/// so that a call through many hosts keeps room for its messages.
+fn key_lines(names: &[String], width: usize) -> Vec<String> {
+    let entries: Vec<String> = names
+        .iter()
+        .enumerate()
+        .map(|(i, n)| format!("{} = {n}", letter(i)))
+        .collect();
+    let col = entries.iter().map(|e| e.chars().count()).max().unwrap_or(0) + 3;
+    let per_line = (width.saturating_sub(2) / col.max(1)).max(1);
+    let lines = entries.len().div_ceil(per_line);
+    (0..lines)
+        .map(|r| {
+            let mut line = String::from("  ");
+            for e in entries.iter().skip(r).step_by(lines.max(1)) {
+                line.push_str(e);
+                line.extend(std::iter::repeat_n(' ', col - e.chars().count()));
+            }
+            line.trim_end().to_string()
+        })
+        .collect()
+}
+
 /// The time since the previous message, in at most 7 columns whatever
 /// the gap (a capture with a clock jump has gaps of years): seconds, then
 /// whole hours, then whole years.
@@ -146,9 +170,7 @@ impl Ladder {
         let mut head = Vec::new();
         let mut lanes = vec![' '; width];
         if list {
-            for (i, n) in names.iter().enumerate() {
-                head.push(format!("  {} = {}", letter(i), n));
-            }
+            head.extend(key_lines(&names, width));
             head.push(String::new());
         } else {
             let x_of = |i: usize| LEFT + i * spacing;
@@ -160,9 +182,7 @@ impl Ladder {
                 (0..hs.len()).map(letter).collect()
             };
             if !fits {
-                for (i, n) in names.iter().enumerate() {
-                    head.push(format!("  {} = {}", letter(i), n));
-                }
+                head.extend(key_lines(&names, width));
             }
             let mut top = vec![' '; width];
             for (i, l) in labels.iter().enumerate() {
@@ -478,5 +498,24 @@ mod tests {
         let text = lines.join("\n");
         assert!(text.contains("A = 10.0.0.1:5060"), "{text}");
         assert!(text.contains("A -> I  OPTIONS"), "{text}");
+        // The key of 9 hosts takes 3 lines at 80 columns, read down.
+        let key: Vec<&str> = lines
+            .iter()
+            .take_while(|l| !l.is_empty())
+            .map(|l| l.as_str())
+            .collect();
+        assert_eq!(
+            key,
+            [
+                "  A = 10.0.0.1:5060   D = 10.0.1.2:5060   G = 10.0.1.5:5060",
+                "  B = 10.0.1.0:5060   E = 10.0.1.3:5060   H = 10.0.1.6:5060",
+                "  C = 10.0.1.1:5060   F = 10.0.1.4:5060   I = 10.0.1.7:5060",
+            ]
+        );
+        for w in [40, 41, 60, 200] {
+            for l in ladder(&t, Kb::embedded(), &t.calls[0], st(w, true)) {
+                assert!(l.chars().count() <= w, "{w}: {l}");
+            }
+        }
     }
 }

@@ -49,6 +49,13 @@ pub struct CallView {
     pub pending: Option<Pending>,
 }
 
+/// Lines of a ladder's head (the host key, labels, lanes) pinned above
+/// its rows in `height` lines: all of it while `min(3, msgs)` message rows
+/// still fit below, else what leaves them room.
+fn pinned(head: usize, height: usize, msgs: usize) -> usize {
+    head.min(height.saturating_sub(msgs.min(3)))
+}
+
 /// From this width on the findings go beside the ladder.
 const SIDE_BY_SIDE: u16 = 140;
 
@@ -100,7 +107,13 @@ impl CallView {
             .head
             .len()
         });
-        (i.height as usize).saturating_sub(head).max(1)
+        let msgs = app
+            .trace
+            .as_ref()
+            .map_or(0, |tv| tv.call(self.call).msgs.len());
+        (i.height as usize)
+            .saturating_sub(pinned(head, i.height as usize, msgs))
+            .max(1)
     }
 
     /// The first message row to draw: `top`, moved so the highlighted
@@ -289,9 +302,8 @@ impl CallView {
         // The ladder.
         let li = inner(lbox);
         let ladder = Ladder::new(t, c, li.width as usize, app.theme.ascii);
-        let rows = (li.height as usize)
-            .saturating_sub(ladder.head.len())
-            .max(1);
+        let pin = pinned(ladder.head.len(), li.height as usize, c.msgs.len());
+        let rows = (li.height as usize).saturating_sub(pin).max(1);
         let first = self.first_row(rows);
         let fin = report::final_label(t, app.kb, c);
         let id = report::clip(&c.call_id, 40);
@@ -311,12 +323,24 @@ impl CallView {
         let b = block(app, title, !self.findings_focus);
         let b = with_position(app, b, first, rows as u16, c.msgs.len());
         f.render_widget(b, lbox);
-        let head: Vec<Line> = ladder
+        let mut head: Vec<Line> = ladder
             .head
             .iter()
-            .take(li.height as usize)
+            .take(pin)
             .map(|s| Line::styled(s.clone(), app.theme.dim()))
             .collect();
+        if pin < ladder.head.len()
+            && let Some(last) = head.last_mut()
+        {
+            // The key of a call through many hosts on a short screen.
+            *last = Line::styled(
+                format!(
+                    "  ... {} more key lines: a taller terminal shows them",
+                    ladder.head.len() - pin + 1
+                ),
+                app.theme.dim(),
+            );
+        }
         put_lines(f, head.iter(), li);
         let top = li.y + (head.len() as u16).min(li.height);
         let area = Rect::new(li.x, top, li.width, li.bottom().saturating_sub(top));
