@@ -17,7 +17,7 @@
 //! percentage). Calls still pending when the trace ends are left out of the
 //! ratios. Percentiles use the nearest-rank method.
 
-use super::model::{Call, Method, Outcome};
+use super::model::{Call, Method, Outcome, flag};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -37,6 +37,9 @@ pub struct Summary {
     pub by_method: BTreeMap<String, u64>,
     /// INVITE calls with an outcome (the RFC 6076 attempts).
     pub invite_attempts: u64,
+    /// INVITE calls whose first request is a re-INVITE inside a dialog
+    /// (the trace began after they were set up): not attempts.
+    pub invites_in_dialog: u64,
     pub ser: Option<f64>,
     pub seer: Option<f64>,
     pub isa: Option<f64>,
@@ -73,6 +76,10 @@ pub struct CallFacts {
     pub pdd_ms: Option<u64>,
     /// §4.3.2: to the first provisional or the failure response.
     pub srd_failed_ms: Option<u64>,
+    /// The call's first request is inside a dialog (a re-INVITE with a To
+    /// tag): the trace began after the call was set up. Not a session
+    /// attempt (RFC 6076 §4.6-§4.8 count the requests that set one up).
+    pub in_dialog: bool,
 }
 
 impl CallFacts {
@@ -91,6 +98,10 @@ impl CallFacts {
             retransmissions: c.retransmissions,
             pdd_ms: c.pdd_ms,
             srd_failed_ms,
+            in_dialog: c
+                .msgs
+                .get(c.first_request as usize)
+                .is_some_and(|m| m.has(flag::IN_DIALOG)),
         }
     }
 }
@@ -133,6 +144,10 @@ pub fn summarize_facts(
         }
         by_method[usize::from(c.method.0)] += 1;
         if c.method != Method::INVITE || c.outcome == Outcome::Pending {
+            continue;
+        }
+        if c.in_dialog {
+            s.invites_in_dialog += 1;
             continue;
         }
         s.invite_attempts += 1;
@@ -194,6 +209,57 @@ mod tests {
         assert_eq!(percentile(&v, 95.0), Some(19));
         assert_eq!(percentile(&v, 100.0), Some(20));
         assert_eq!(percentile(&[1, 2, 3, 4], 50.0), Some(2));
+    }
+
+    /// A trace that starts mid-call sees only a session refresh (a
+    /// re-INVITE with a To tag) of a call set up before it: not a session
+    /// attempt, so it stays out of SER, SEER and ISA. The same re-INVITE
+    /// after a captured initial INVITE leaves that call counted.
+    #[test]
+    fn a_call_seen_from_a_reinvite_on_is_not_an_attempt() {
+        use crate::trace::testkit::{Step, analyze, answered_call, ep, request, response};
+        let (a, b) = (ep("10.0.0.1:5060"), ep("10.0.0.2:5060"));
+        let reinvite =
+            |id: &str, branch: &str| request("INVITE", id, 7, branch, Some("b"), &[], "");
+        let mut steps = Vec::new();
+        // Two calls seen from a refresh on: one answered, one refused.
+        for (i, (id, code)) in [("mid-ok", 200), ("mid-488", 488)].into_iter().enumerate() {
+            let r = reinvite(id, &format!("z9hG4bKre{i}"));
+            steps.push(Step::new(i as i64 * 10, a, b, &r));
+            steps.push(Step::new(
+                i as i64 * 10 + 5,
+                b,
+                a,
+                &response(&r, code, Some("b"), &[]),
+            ));
+        }
+        // A call captured whole, refreshed, and one refused at set-up.
+        let mut whole = answered_call("whole", 100, 9000);
+        let r = reinvite("whole", "z9hG4bKre9");
+        whole.push(Step::new(5000, a, b, &r));
+        whole.push(Step::new(5005, b, a, &response(&r, 200, Some("b"), &[])));
+        steps.extend(whole);
+        steps.extend(crate::trace::testkit::rejected_call(
+            "busy",
+            200,
+            b,
+            503,
+            &[],
+        ));
+        steps.sort_by_key(|s| s.ms);
+        let t = analyze(&steps);
+        assert_eq!(t.calls.len(), 4);
+        let s = summarize(&t.calls, |m| t.method_name(m).to_string());
+        assert_eq!((s.invite_attempts, s.invites_in_dialog), (2, 2));
+        assert_eq!(
+            s.ser,
+            Some(0.5),
+            "whole answered, busy 503: the refreshes left out"
+        );
+        assert_eq!(s.isa, Some(0.5));
+        assert_eq!(s.calls, 4, "still listed as calls");
+        assert!(CallFacts::of(t.call("mid-488").unwrap()).in_dialog);
+        assert!(!CallFacts::of(t.call("whole").unwrap()).in_dialog);
     }
 
     /// A capture whose clock jumps (a response stamped 60 days after its

@@ -76,6 +76,12 @@ pub fn report(sel: &Selection<'_>, kb: &Kb, filter_desc: &str) -> String {
             ));
         }
     }
+    if s.invites_in_dialog > 0 {
+        o.push_str(&format!(
+            "| Not attempts | {} |\n",
+            super::in_dialog_note(s)
+        ));
+    }
     o.push_str(&format!(
         "| Retransmissions | {} |\n\n",
         thousands(s.retransmissions)

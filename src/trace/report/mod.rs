@@ -158,6 +158,17 @@ pub fn outcome_counts(s: &Summary) -> String {
     )
 }
 
+/// Why some INVITE calls are not in the RFC 6076 ratios.
+pub fn in_dialog_note(s: &Summary) -> String {
+    let n = s.invites_in_dialog;
+    format!(
+        "{} INVITE call{} began with a re-INVITE inside a dialog (set up before \
+         the trace started): not counted as attempts",
+        thousands(n),
+        if n == 1 { "" } else { "s" }
+    )
+}
+
 /// A ratio as a percentage with one decimal.
 pub fn percent(r: Option<f64>) -> String {
     r.map_or_else(|| "n/a".to_string(), |r| format!("{:.1}%", r * 100.0))

@@ -290,6 +290,9 @@ fn summary(sel: &Selection<'_>, o: &mut Out, filter_desc: &str) {
             );
         }
     }
+    if s.invites_in_dialog > 0 {
+        o.para("  ", "    ", &super::in_dialog_note(s));
+    }
     let mut extra = format!("retransmissions {}", thousands(s.retransmissions));
     if sel.triage.duplicates > 0 {
         extra.push_str(&format!(
