@@ -38,13 +38,15 @@ pub enum Ctx {
     Call,
     /// The prompt for a capture or log to open (keys not in the table type).
     Open,
+    /// The problems found in the loaded trace's input.
+    Problems,
 }
 
 impl Ctx {
     /// Every context, in the order the help shows them.
     pub const ALL: &'static [Ctx] = &[
         List, Detail, Compare, Search, Walk, Note, Paste, Message, Commands, Related, Calls,
-        CallFilter, Call, Open, Help,
+        CallFilter, Call, Problems, Open, Help,
     ];
 
     /// Whether keys not in the table type text here (an editor, a prompt).
@@ -69,6 +71,7 @@ impl Ctx {
             CallFilter => "Calls filter",
             Call => "Call view",
             Open => "Open prompt",
+            Problems => "Input problems",
             Help => "Help",
         }
     }
@@ -139,6 +142,8 @@ pub enum Action {
     OpenTrace,
     /// Open prompt: complete the path.
     Complete,
+    /// Calls pane: the problems found in the input.
+    ShowProblems,
     /// No action (used to keep a position in range).
     Null,
 }
@@ -197,10 +202,10 @@ use Ctx::*;
 
 const ANY: &[Ctx] = Ctx::ALL;
 const BROWSE: &[Ctx] = &[List, Detail, Compare];
-const SCROLLERS: &[Ctx] = &[Detail, Compare, Help, Message, Commands];
+const SCROLLERS: &[Ctx] = &[Detail, Compare, Help, Message, Commands, Problems];
 const TEXT: &[Ctx] = &[Note, Paste];
 const QUITTABLE: &[Ctx] = &[
-    Calls, Call, List, Detail, Compare, Walk, Help, Message, Commands, Related,
+    Calls, Call, List, Detail, Compare, Walk, Help, Message, Commands, Related, Problems,
 ];
 const NONE: (u8, &str) = (0, "");
 
@@ -249,7 +254,7 @@ pub const BINDINGS: &[Binding] = &[
     b(
         &[
             Calls, CallFilter, Call, List, Detail, Compare, Search, Walk, Note, Paste, Message,
-            Commands, Related, Open,
+            Commands, Related, Open, Problems,
         ],
         &[code(KeyCode::F(1))],
         "F1",
@@ -315,7 +320,7 @@ pub const BINDINGS: &[Binding] = &[
         NONE,
     ),
     b(
-        &[Detail, Compare, Help, Message, Commands],
+        SCROLLERS,
         &[k('k'), code(KeyCode::Up)],
         "k / Up",
         Action::Up,
@@ -323,7 +328,7 @@ pub const BINDINGS: &[Binding] = &[
         NONE,
     ),
     b(
-        &[Detail, Compare, Help, Message, Commands],
+        SCROLLERS,
         &[k('j'), code(KeyCode::Down)],
         "j / Down",
         Action::Down,
@@ -331,7 +336,7 @@ pub const BINDINGS: &[Binding] = &[
         (6, "j/k scroll"),
     ),
     b(
-        &[Detail, Compare, Help, Message, Commands],
+        SCROLLERS,
         &[k('g'), code(KeyCode::Home)],
         "g / Home",
         Action::Top,
@@ -339,7 +344,7 @@ pub const BINDINGS: &[Binding] = &[
         NONE,
     ),
     b(
-        &[Detail, Compare, Help, Message, Commands],
+        SCROLLERS,
         &[upper('G')[0], upper('G')[1], code(KeyCode::End)],
         "G / End",
         Action::Bottom,
@@ -562,7 +567,7 @@ pub const BINDINGS: &[Binding] = &[
     ),
     b(
         &[
-            Calls, Call, List, Detail, Compare, Walk, Message, Commands, Related,
+            Calls, Call, List, Detail, Compare, Walk, Message, Commands, Related, Problems,
         ],
         &[k('?')],
         "?",
@@ -741,7 +746,7 @@ pub const BINDINGS: &[Binding] = &[
         (9, "R reset"),
     ),
     b(
-        &[Walk, Message],
+        &[Walk, Message, Problems],
         &[k('b')],
         "b",
         Action::Leave,
@@ -749,7 +754,7 @@ pub const BINDINGS: &[Binding] = &[
         NONE,
     ),
     b(
-        &[Walk, Help, Message, Commands, Related],
+        &[Walk, Help, Message, Commands, Related, Problems],
         &[code(KeyCode::Esc)],
         "Esc",
         Action::Leave,
@@ -960,6 +965,14 @@ pub const BINDINGS: &[Binding] = &[
         Action::Export,
         "export the listed calls (the filter applied) as Markdown into the data directory",
         (9, "e export"),
+    ),
+    b(
+        &[Calls],
+        &[upper('!')[0], upper('!')[1]],
+        "!",
+        Action::ShowProblems,
+        "the problems found in the input (truncated packets, TCP gaps, an assumed time zone...)",
+        NONE,
     ),
     b(
         &[Calls],

@@ -957,3 +957,45 @@ fn a_call_through_many_hosts_shows_its_key_and_its_messages() {
         }
     }
 }
+
+/// `!` in the calls lists every problem of the input; the status line
+/// names only the first.
+#[test]
+fn bang_lists_the_problems_of_the_input() {
+    let mut h = Harness::new(80, 24, false);
+    let mut cap = testkit::pcap(&testkit::trunk());
+    // 40 Ethernet frames cut inside their IPv4 header.
+    for i in 0..40u32 {
+        let frame = [[0u8; 12].as_slice(), &[0x08, 0x00], &[0x45, 0, 0, 40, 0, 0]].concat();
+        for v in [1_709_294_500 + i, 0, frame.len() as u32, 60] {
+            cap.extend_from_slice(&v.to_le_bytes());
+        }
+        cap.extend_from_slice(&frame);
+    }
+    std::fs::write(&h.capture, cap).unwrap();
+    h.start(StartWith::default());
+    assert!(
+        h.status().contains("40 problems in the input ("),
+        "{}",
+        h.status()
+    );
+    assert!(h.status().contains("! lists them"), "{}", h.status());
+    h.keys("!");
+    assert!(matches!(h.top(), Some(Overlay::Problems(_))));
+    let frame = h.frame();
+    assert!(frame.contains("Input problems: 40"), "{frame}");
+    let listed = |f: &str| f.lines().filter(|l| l.contains("- frame ")).count();
+    assert!(listed(&frame) >= 8, "{frame}");
+    // The last ones are reached by scrolling.
+    assert!(!frame.contains("frame 59:"), "{frame}");
+    h.keys("G");
+    let frame = h.frame();
+    assert!(frame.contains("frame 59:"), "{frame}");
+    h.key(KeyCode::Esc);
+    assert!(h.top().is_none());
+    // A trace without problems says so.
+    let mut clean = Harness::loaded(80, 24, false);
+    clean.keys("!");
+    assert!(clean.top().is_none());
+    assert!(clean.status().contains("no problems"), "{}", clean.status());
+}

@@ -320,7 +320,7 @@ impl App {
                     " ({}{})",
                     report::clip(&report::problem_line(t, p), 100),
                     if t.problem_count > 1 {
-                        "; triage lists all"
+                        "; ! lists them"
                     } else {
                         ""
                     }
@@ -441,6 +441,14 @@ impl App {
                 self.info(text);
             }
             Action::Export => return self.export_list(),
+            Action::ShowProblems => {
+                if tv.triage().problem_count == 0 {
+                    self.info("no problems in the input: every packet or line was read");
+                } else {
+                    self.overlays
+                        .push(Overlay::Problems(popups::problems::ProblemsView::new()));
+                }
+            }
             Action::Open => {
                 if let Some(i) = tv.selected_call() {
                     return self.open_call(i, now);

@@ -15,6 +15,7 @@ pub mod message;
 pub mod note;
 pub mod open;
 pub mod paste;
+pub mod problems;
 pub mod related;
 pub mod walk;
 
@@ -36,6 +37,7 @@ pub enum Overlay {
     Related(related::Related),
     Call(call::CallView),
     Open(open::OpenPrompt),
+    Problems(problems::ProblemsView),
 }
 
 /// What a popup wants after a key.
@@ -100,6 +102,7 @@ impl Overlay {
             Overlay::Related(_) => Ctx::Related,
             Overlay::Call(_) => Ctx::Call,
             Overlay::Open(_) => Ctx::Open,
+            Overlay::Problems(_) => Ctx::Problems,
         }
     }
 
@@ -115,6 +118,7 @@ impl Overlay {
             Overlay::Related(p) => p.handle(app, a, ev),
             Overlay::Call(p) => p.handle(app, a, now),
             Overlay::Open(p) => p.handle(app, a),
+            Overlay::Problems(p) => p.handle(app, a),
         }
     }
 
@@ -153,6 +157,7 @@ impl Overlay {
             Overlay::Related(p) => p.draw(f, app, body),
             Overlay::Call(p) => p.draw(f, app, body),
             Overlay::Open(p) => p.draw(f, app, body),
+            Overlay::Problems(p) => p.draw(f, app, body),
         }
     }
 }
