@@ -546,6 +546,14 @@ fn tab_and_digits_switch_between_calls_and_codes() {
     assert_eq!(h.app.focus, Focus::Calls);
     h.keys("2");
     assert_eq!(h.app.focus, Focus::List);
+    // `1` is a code's first digit here; the way back is said.
+    h.keys("1");
+    assert_eq!(h.app.focus, Focus::List);
+    assert!(
+        h.status().contains("goes back to the calls"),
+        "{}",
+        h.status()
+    );
     h.keys("\x1b");
     assert_eq!(h.app.focus, Focus::Calls, "Esc in the list goes back");
     h.keys("1");

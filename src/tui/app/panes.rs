@@ -313,6 +313,13 @@ impl App {
                     self.select_quietly(code);
                 }
                 if digits.len() < 3 {
+                    if digits == "1" && self.trace.is_some() {
+                        // `2` came here from the calls; `1` is a code here.
+                        self.info(
+                            "1: the start of a code (100, 180...); Esc or Shift-Tab goes back \
+                             to the calls",
+                        );
+                    }
                     self.jump = Some((digits, now));
                 } else if code.to_string() != digits {
                     self.info(format!("no entry for {digits}: nearest is {code}"));
