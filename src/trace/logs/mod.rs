@@ -352,8 +352,14 @@ fn for_each_line(
     }
 }
 
+/// A line without its line-end CRs: one, or several (a CRLF log copied
+/// through a tool that turned each LF into CRLF again).
 fn strip_cr(line: &[u8]) -> &[u8] {
-    line.strip_suffix(b"\r").unwrap_or(line)
+    let mut l = line;
+    while let Some(rest) = l.strip_suffix(b"\r") {
+        l = rest;
+    }
+    l
 }
 
 /// Is `line` a header field line (`Name: value`) or a folded continuation?
@@ -478,7 +484,13 @@ impl MsgBuilder {
             }
             State::Body { header_end, want } => match want {
                 Some(want) => {
-                    if is_start_line(line) {
+                    // A start line ends the message, unless it opens a body
+                    // that is itself a SIP fragment (the sipfrag of a NOTIFY
+                    // about a REFER, RFC 3515 §2.4.5: `SIP/2.0 200 OK`).
+                    if is_start_line(line)
+                        && !(self.buf.len() == header_end
+                            && carries_sip_fragment(&self.buf[..header_end]))
+                    {
                         return Feed::NotMine;
                     }
                     self.push(line);
@@ -507,6 +519,22 @@ impl MsgBuilder {
         self.state = State::Idle;
         (&self.buf, self.cut)
     }
+}
+
+/// Whether a message's headers say its body is SIP itself: a Content-Type
+/// (or its compact form `c`) of `message/sipfrag` or `message/sip`.
+fn carries_sip_fragment(head: &[u8]) -> bool {
+    head.split(|&b| b == b'\n').any(|l| {
+        let Some(colon) = memchr(b':', l) else {
+            return false;
+        };
+        let name = l[..colon].trim_ascii();
+        (name.eq_ignore_ascii_case(b"content-type") || name.eq_ignore_ascii_case(b"c"))
+            && l[colon + 1..]
+                .trim_ascii_start()
+                .get(..8)
+                .is_some_and(|v| v.eq_ignore_ascii_case(b"message/"))
+    })
 }
 
 /// An SDP line (`v=0`) where a header was expected.
@@ -630,5 +658,45 @@ mod tests {
         b.feed(b"");
         assert_eq!(b.feed(b"v=0"), Feed::Taken);
         assert_eq!(b.feed(b"BYE sip:x SIP/2.0"), Feed::NotMine);
+    }
+
+    /// The NOTIFY about a REFER carries the transfer's result as a SIP
+    /// fragment: its body starts with a status line that is not a new
+    /// message (RFC 3515 §2.4.5).
+    #[test]
+    fn a_sipfrag_body_is_the_body_not_a_new_message() {
+        let mut b = MsgBuilder::new();
+        b.begin(b"NOTIFY sip:a@b SIP/2.0");
+        assert_eq!(b.feed(b"Event: refer"), Feed::Taken);
+        assert_eq!(b.feed(b"c: Message/SipFrag;version=2.0"), Feed::Taken);
+        assert_eq!(b.feed(b"Content-Length: 33"), Feed::Taken);
+        assert_eq!(b.feed(b""), Feed::Taken);
+        assert_eq!(b.feed(b"SIP/2.0 503 Service Unavailable"), Feed::Done);
+        assert!(
+            b.take()
+                .0
+                .ends_with(b"\r\n\r\nSIP/2.0 503 Service Unavailable\r\n")
+        );
+        // Past the fragment's first line, a start line is the next message.
+        b.begin(b"NOTIFY sip:a@b SIP/2.0");
+        b.feed(b"Content-Type: message/sipfrag");
+        b.feed(b"Content-Length: 300");
+        b.feed(b"");
+        assert_eq!(b.feed(b"SIP/2.0 100 Trying"), Feed::Taken);
+        assert_eq!(b.feed(b"SIP/2.0 200 OK"), Feed::NotMine);
+        // Another body type: a start line still ends the message.
+        b.begin(b"NOTIFY sip:a@b SIP/2.0");
+        b.feed(b"Content-Type: application/sdp");
+        b.feed(b"Content-Length: 300");
+        b.feed(b"");
+        assert_eq!(b.feed(b"SIP/2.0 200 OK"), Feed::NotMine);
+    }
+
+    #[test]
+    fn every_line_end_cr_goes() {
+        assert_eq!(strip_cr(b"Via: x\r\r"), b"Via: x");
+        assert_eq!(strip_cr(b"Via: x\r"), b"Via: x");
+        assert_eq!(strip_cr(b"\r"), b"");
+        assert_eq!(strip_cr(b"a\rb"), b"a\rb");
     }
 }
