@@ -180,7 +180,17 @@ fn open(input: &Input, forced: Format) -> Result<(Source<'_>, Format), ReadError
             e.to_string()
         },
     };
-    let avail = src.fill(64 << 10).map_err(|e| read_err(e, src.gzip))?;
+    // A read error with bytes in hand (a gzip file cut short) waits until
+    // those bytes are read, as it would have further on.
+    let fill = |src: &mut Source<'_>, want: usize| match src.fill(want) {
+        Ok(n) => Ok(n),
+        Err(e) if !src.data().is_empty() => {
+            src.deferred = Some(e);
+            Ok(src.data().len())
+        }
+        Err(e) => Err(read_err(e, src.gzip)),
+    };
+    let avail = fill(&mut src, 64 << 10)?;
     if avail == 0 {
         return Err(ReadError::NotATrace {
             path,
@@ -190,7 +200,7 @@ fn open(input: &Input, forced: Format) -> Result<(Source<'_>, Format), ReadError
     // A log may start with a long stretch of other lines: look further.
     let head = src.data();
     if !pcap::is_pcap_magic(head) && !pcapng::is_pcapng_magic(head) && logs::looks_like_text(head) {
-        src.fill(DETECT_WINDOW).map_err(|e| read_err(e, src.gzip))?;
+        fill(&mut src, DETECT_WINDOW)?;
     }
     let head = src.data();
     let format = match forced {
@@ -304,6 +314,7 @@ fn read_one(
             })
         }
     };
+    let result = result.and_then(|()| src.deferred.take().map_or(Ok(()), Err));
     if let Err(e) = result {
         out.problem(
             None,

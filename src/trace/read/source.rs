@@ -45,6 +45,9 @@ pub(crate) struct Source<'a> {
     /// Raw size when known (a file), for progress.
     pub total: u64,
     pub gzip: bool,
+    /// A read error met while the format was being detected, with bytes
+    /// already in hand: those are read first, then it is reported.
+    pub deferred: Option<io::Error>,
 }
 
 impl<'a> Source<'a> {
@@ -67,6 +70,7 @@ impl<'a> Source<'a> {
             raw,
             total,
             gzip: false,
+            deferred: None,
         };
         src.fill(2)?;
         if src.data().starts_with(&[0x1f, 0x8b]) {
