@@ -884,23 +884,41 @@ pub fn no_ack(call: &Call, ctx: &Context<'_>, sh: &mut Shared) -> Vec<Finding> {
                 });
             }
             Some((i, _)) if oks.len() >= 3 => {
-                evidence.push(ev(
-                    i as u32,
+                let after = Duration(span(call, first_ok, i as u32).unwrap_or(0));
+                // Copies sent before the first ACK: a late ACK. Copies
+                // after it: the ACK left the caller but never reached the
+                // callee.
+                let before = oks.iter().filter(|&&o| (o as usize) < i).count();
+                let text = if before >= 3 {
+                    evidence.push(ev(
+                        i as u32,
+                        sh.fmt(format_args!("ACK only {after} after the answer")),
+                    ));
                     sh.fmt(format_args!(
-                        "ACK only {} after the answer",
-                        Duration(span(call, first_ok, i as u32).unwrap_or(0))
-                    )),
-                ));
-                out.push(Finding {
-                    id: "no-ack",
-                    severity: Severity::Warning,
-                    text: sh.fmt(format_args!(
                         "The ACK for the answer came late: {} sent the 2xx {} times first. Part \
                          of the signalling path between the caller and the callee loses or \
                          delays packets.",
                         ctx.ep(ok.src),
+                        before
+                    ))
+                } else {
+                    evidence.push(ev(
+                        i as u32,
+                        sh.fmt(format_args!("ACK {after} after the answer")),
+                    ));
+                    sh.fmt(format_args!(
+                        "{} kept resending the 2xx ({} times) although the caller sent its ACK \
+                         {after} after the first: the ACK does not reach it. It is lost or \
+                         misrouted past this capture point: check the Contact of the 2xx, \
+                         Record-Route and NAT (the ACK follows them).",
+                        ctx.ep(ok.src),
                         oks.len()
-                    )),
+                    ))
+                };
+                out.push(Finding {
+                    id: "no-ack",
+                    severity: Severity::Warning,
+                    text,
                     code: Some(200),
                     rfc: RFC_NO_ACK,
                     evidence,
@@ -1306,9 +1324,23 @@ pub fn auth_loop(call: &Call, ctx: &Context<'_>, sh: &mut Shared) -> Vec<Finding
             "an earlier challenge said stale=true (a harmless nonce refresh)",
         ));
     }
+    // The loop is the call's last word when the call ends on this answer,
+    // or on a later challenge or 403 (the client tried once more).
+    let later_end = call.final_msg != NONE
+        && call.final_msg > resp
+        && matches!(call.msgs[call.final_msg as usize].code, 401 | 403 | 407);
+    if later_end {
+        evidence.push(ev(
+            call.final_msg,
+            sh.fmt(format_args!(
+                "{}: the call ends on it",
+                ctx.phrase_of(call, call.final_msg)
+            )),
+        ));
+    }
     vec![Finding {
         id: "auth-loop",
-        severity: if is_final_of_call(call, resp) {
+        severity: if is_final_of_call(call, resp) || later_end {
             Severity::Failure
         } else {
             Severity::Warning

@@ -510,6 +510,22 @@ fn no_ack_2xx_retransmitted_then_bye_after_32s() {
     assert!(f.evidence[0].text.contains("7 times"));
 }
 
+/// The 2xx sent three times before the ACK: a late ACK. The ACK sent at
+/// once and the 2xx resent anyway: the ACK does not reach the callee,
+/// which is not "late" (the caller answered each copy).
+#[test]
+fn no_ack_late_ack_told_from_an_ack_that_never_arrives() {
+    let t = answered_without_ack(&[1000, 1500, 2500], None, Some(2600));
+    let f = finding(only(&t), "no-ack");
+    assert_eq!(f.severity, Severity::Warning);
+    assert!(f.text.contains("came late") && f.text.contains("3 times first"), "{}", f.text);
+    let t = answered_without_ack(&[1000, 1500, 2500], None, Some(1010));
+    let f = finding(only(&t), "no-ack");
+    assert!(!f.text.contains("late"), "{}", f.text);
+    assert!(f.text.contains("does not reach it"), "{}", f.text);
+    assert!(f.text.contains("10 ms after the first"), "{}", f.text);
+}
+
 #[test]
 fn no_ack_negative_prompt_ack() {
     let t = answered_without_ack(&[1000], None, Some(1010));
@@ -646,6 +662,34 @@ fn auth_loop_challenge_after_credentials() {
     assert_eq!(f.severity, Severity::Failure);
     assert_eq!(f.code, Some(401));
     assert!(f.text.contains("challenged REGISTER again"), "{}", f.text);
+}
+
+/// The client tried once more and was challenged (or refused) again: the
+/// loop still ends the call, so it stays a failure, and the call's last
+/// answer is in the evidence.
+#[test]
+fn auth_loop_that_goes_on_to_the_end_is_a_failure() {
+    let ch: &[&str] = &["WWW-Authenticate: Digest realm=\"x\", nonce=\"2\""];
+    for last in [401, 403] {
+        let t = register_chain((401, ch), true, Some(last));
+        let c = only(&t);
+        assert_eq!(c.final_code(), Some(last));
+        let f = finding(c, "auth-loop");
+        assert_eq!(f.severity, Severity::Failure, "{last}");
+        if last == 403 {
+            // The refusal is the finding's own answer.
+            assert_eq!(f.code, Some(403));
+            continue;
+        }
+        let final_msg = c.final_msg;
+        assert!(
+            f.evidence
+                .iter()
+                .any(|e| e.msg == Some(final_msg) && e.text.contains("the call ends on it")),
+            "{last}: {:?}",
+            f.evidence
+        );
+    }
 }
 
 #[test]
