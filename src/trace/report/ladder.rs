@@ -300,7 +300,10 @@ impl Ladder {
             };
             let len = l.chars().count();
             if len > 0 {
-                let start = lo + (hi - lo - len) / 2;
+                // Centred, with a space on each side that never takes an
+                // arrowhead (at lo + 1 and hi - 1): a label as long as the
+                // room starts at lo + 3.
+                let start = (lo + (hi - lo - len) / 2).max(lo + 3);
                 row[start - 1] = ' ';
                 for (k, ch) in l.chars().enumerate() {
                     row[start + k] = ch;
@@ -398,6 +401,31 @@ mod tests {
         let ring = lines.iter().find(|l| l.contains("180 Ringing")).unwrap();
         assert!(ring.contains("|<-"), "{ring}");
         assert!(text.is_ascii());
+    }
+
+    /// A label exactly as long as the room between two lanes never takes
+    /// the place of a leftward arrowhead (the response's direction was
+    /// lost at some widths).
+    #[test]
+    fn every_arrow_keeps_its_head_whatever_the_label_length() {
+        let t = analyze(&rejected_call("c1", 0, ep("10.0.0.2:5060"), 486, &[]));
+        for w in 40..=120 {
+            for ascii in [true, false] {
+                let l = Ladder::new(&t, &t.calls[0], w, ascii);
+                let c = &t.calls[0];
+                for i in 0..c.msgs.len() as u32 {
+                    let row = l.row(&t, Kb::embedded(), c, i);
+                    let m = &c.msgs[i as usize];
+                    let head = match (m.src == c.src, ascii) {
+                        (true, true) => ">|",
+                        (true, false) => "▶│",
+                        (false, true) => "|<",
+                        (false, false) => "│◀",
+                    };
+                    assert!(row.contains(head), "width {w}, #{}: {row}", i + 1);
+                }
+            }
+        }
     }
 
     /// Past message #9999 the number and the time stay apart (they ran
