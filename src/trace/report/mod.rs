@@ -324,7 +324,11 @@ pub fn problem_line(t: &Triage, p: &super::Problem) -> String {
 }
 
 /// The message of a call to explain: the final response when it failed,
-/// else the first failing response in the call (a rejected re-INVITE).
+/// else the first failing response in the call (a rejected re-INVITE, a
+/// BYE answered 481). Not an answer to one of the call's own initial
+/// requests that the call got past: a 302 followed by the INVITE to the
+/// new Contact, a 422 or 423 followed by the retry with a larger interval,
+/// a fork's 480 while another branch answered, a challenge.
 pub fn failing_response(c: &Call) -> Option<u32> {
     if c.final_code().is_some_and(|f| f >= 300) {
         return Some(c.final_msg);
@@ -332,7 +336,10 @@ pub fn failing_response(c: &Call) -> Option<u32> {
     c.msgs
         .iter()
         .position(|m| {
-            m.code >= 300 && !matches!(m.code, 401 | 407) && !m.has(super::model::flag::RETRANS)
+            m.code >= 300
+                && !matches!(m.code, 401 | 407)
+                && !m.has(super::model::flag::RETRANS)
+                && !c.is_primary(m.txn)
         })
         .map(|i| i as u32)
 }
@@ -354,6 +361,39 @@ pub fn msg_label(t: &Triage, kb: &Kb, c: &Call, i: u32) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A response the call got past is not its failing response; a
+    /// rejected re-INVITE inside an answered call is.
+    #[test]
+    fn the_failing_response_of_an_answered_call() {
+        use crate::trace::testkit::{Step, analyze, answered_call, ep, request, response};
+        let (a, b) = (ep("10.0.0.1:5060"), ep("10.0.0.2:5060"));
+        // 302, then the INVITE to the new Contact, answered.
+        let inv1 = request("INVITE", "r", 1, "z9hG4bKr1", None, &[], "");
+        let inv2 = request("INVITE", "r", 2, "z9hG4bKr2", None, &[], "");
+        let ack = request("ACK", "r", 1, "z9hG4bKr1", Some("m"), &[], "");
+        let redirected = analyze(&[
+            Step::new(0, a, b, &inv1),
+            Step::new(5, b, a, &response(&inv1, 302, Some("m"), &["Contact: <sip:bob@10.0.0.3>"])),
+            Step::new(6, a, b, &ack),
+            Step::new(10, a, b, &inv2),
+            Step::new(20, b, a, &response(&inv2, 200, Some("x"), &[])),
+        ]);
+        let c = &redirected.calls[0];
+        assert_eq!(c.final_code(), Some(200));
+        assert_eq!(failing_response(c), None);
+        // An answered call whose re-INVITE (a hold) is refused with 488.
+        let mut steps = answered_call("h", 0, 9000);
+        let re = request("INVITE", "h", 2, "z9hG4bKre", Some("b"), &[], "");
+        steps.push(Step::new(5000, a, b, &re));
+        steps.push(Step::new(5010, b, a, &response(&re, 488, Some("b"), &[])));
+        steps.sort_by_key(|s| s.ms);
+        let t = analyze(&steps);
+        let c = &t.calls[0];
+        assert_eq!(c.final_code(), Some(200));
+        let f = failing_response(c).expect("the 488");
+        assert_eq!(c.msgs[f as usize].code, 488);
+    }
 
     #[test]
     fn times() {
