@@ -518,7 +518,11 @@ fn no_ack_late_ack_told_from_an_ack_that_never_arrives() {
     let t = answered_without_ack(&[1000, 1500, 2500], None, Some(2600));
     let f = finding(only(&t), "no-ack");
     assert_eq!(f.severity, Severity::Warning);
-    assert!(f.text.contains("came late") && f.text.contains("3 times first"), "{}", f.text);
+    assert!(
+        f.text.contains("came late") && f.text.contains("3 times first"),
+        "{}",
+        f.text
+    );
     let t = answered_without_ack(&[1000, 1500, 2500], None, Some(1010));
     let f = finding(only(&t), "no-ack");
     assert!(!f.text.contains("late"), "{}", f.text);

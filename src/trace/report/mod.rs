@@ -374,7 +374,12 @@ mod tests {
         let ack = request("ACK", "r", 1, "z9hG4bKr1", Some("m"), &[], "");
         let redirected = analyze(&[
             Step::new(0, a, b, &inv1),
-            Step::new(5, b, a, &response(&inv1, 302, Some("m"), &["Contact: <sip:bob@10.0.0.3>"])),
+            Step::new(
+                5,
+                b,
+                a,
+                &response(&inv1, 302, Some("m"), &["Contact: <sip:bob@10.0.0.3>"]),
+            ),
             Step::new(6, a, b, &ack),
             Step::new(10, a, b, &inv2),
             Step::new(20, b, a, &response(&inv2, 200, Some("x"), &[])),
