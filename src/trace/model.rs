@@ -362,6 +362,28 @@ impl Call {
         self.final_response().map(|m| m.code)
     }
 
+    /// Dialogs the call set up, early or confirmed (RFC 3261 §12.1): the
+    /// distinct To tags of the 101-299 responses that reach the caller (the
+    /// first request's source) to requests that create one (INVITE,
+    /// SUBSCRIBE, REFER). A request from the callee carries the caller's tag
+    /// in its To, and a failure's tag sets up nothing; more than one is a
+    /// fork.
+    pub fn dialogs(&self) -> usize {
+        let mut seen = [false; 256];
+        let mut n = 0;
+        for m in &self.msgs {
+            if m.leg != 0
+                && (101..300).contains(&m.code)
+                && m.dst == self.src
+                && matches!(m.method, Method::INVITE | Method::SUBSCRIBE | Method::REFER)
+                && !std::mem::replace(&mut seen[usize::from(m.leg)], true)
+            {
+                n += 1;
+            }
+        }
+        n
+    }
+
     /// The extras of one message.
     pub fn extras_of(&self, msg: u32) -> &[Extra] {
         let start = self.extras.partition_point(|e| e.msg < msg);

@@ -185,10 +185,58 @@ fn forked_branches_are_kept_apart() {
     ]);
     let c = only(&t);
     assert_eq!(c.legs.len(), 2);
+    assert_eq!(c.dialogs(), 2, "a fork: two early dialogs");
     assert_eq!(c.msgs[1].leg, 1);
     assert_eq!(c.msgs[2].leg, 2);
     assert_eq!(c.final_response().unwrap().leg, 2);
     assert_eq!(c.outcome, Outcome::Answered);
+}
+
+/// One dialog however many tags the call's messages carry: the callee's
+/// BYE has the caller's tag in its To, a 401's tag sets up nothing, a
+/// registration sets up no dialog at all (RFC 3261 §12.1).
+#[test]
+fn dialogs_are_those_the_call_set_up() {
+    let mut steps = answered_call("d", 0, 9000);
+    // The callee hangs up instead: its BYE's To tag is the caller's.
+    let bye = request("BYE", "d", 1, "z9hG4bKcb", Some("a-d"), &[], "");
+    steps.truncate(5);
+    steps.push(Step::new(9000, b(), a(), &bye));
+    steps.push(Step::new(
+        9010,
+        a(),
+        b(),
+        &response(&bye, 200, Some("a-d"), &[]),
+    ));
+    let t = analyze(&steps);
+    let c = only(&t);
+    assert_eq!(c.legs.len(), 2, "the caller's tag seen in a To");
+    assert_eq!(c.dialogs(), 1);
+    // A challenge with a tag, then the answer.
+    let inv = request("INVITE", "e", 1, "z9hG4bKe1", None, &[], "");
+    let inv2 = request(
+        "INVITE",
+        "e",
+        2,
+        "z9hG4bKe2",
+        None,
+        &["Authorization: Digest x"],
+        "",
+    );
+    let t = analyze(&[
+        Step::new(0, a(), b(), &inv),
+        Step::new(5, b(), a(), &response(&inv, 401, Some("ch"), &[])),
+        Step::new(10, a(), b(), &inv2),
+        Step::new(20, b(), a(), &response(&inv2, 200, Some("ok"), &[])),
+    ]);
+    assert_eq!(only(&t).dialogs(), 1);
+    // A registration.
+    let reg = request("REGISTER", "r", 1, "z9hG4bKr", None, &[], "");
+    let t = analyze(&[
+        Step::new(0, a(), b(), &reg),
+        Step::new(5, b(), a(), &response(&reg, 200, Some("rr"), &[])),
+    ]);
+    assert_eq!(only(&t).dialogs(), 0);
 }
 
 #[test]
