@@ -209,6 +209,45 @@ fn asterisk_chan_sip_debug() {
     assert!(r[3].text().ends_with("Content-Length: 0\r\n\r\n"));
 }
 
+/// The `full` log of chan_sip: it starts each message with a line end,
+/// so the logger's prefix is alone on the line before the marker
+/// (channels/chan_sip.c, `ast_verbose("\n<--- SIP read from ...`). The
+/// time comes from that line.
+#[test]
+fn asterisk_chan_sip_full_log_takes_the_time_from_the_prefix_line() {
+    let console = String::from_utf8(fixture("chan_sip.log")).unwrap();
+    let mut full = String::new();
+    let mut n = 0;
+    let mut lines = console.lines().peekable();
+    while let Some(l) = lines.next() {
+        let prefix =
+            |n: i32| format!("[2024-05-01 10:00:0{n}] VERBOSE[2001][C-00000003] chan_sip.c: ");
+        if l.is_empty() && lines.peek().is_some_and(|next| next.starts_with("<--- ")) {
+            n += 1;
+            full.push_str(&prefix(n));
+            full.push('\n');
+        } else if l.starts_with("Reliably Transmitting") {
+            // send_request writes no line end first: the prefix is on it.
+            n += 1;
+            full.push_str(&prefix(n));
+            full.push_str(l);
+            full.push('\n');
+        } else {
+            full.push_str(l);
+            full.push('\n');
+        }
+    }
+    assert_eq!(n, 4, "one prefix line per message");
+    let (infos, c) = synth::read_bytes(full.as_bytes()).unwrap();
+    assert_eq!(infos[0].format, Format::ChanSip);
+    assert_eq!(c.records.len(), 4);
+    let times: Vec<Option<i64>> = c.records.iter().map(|r| r.time_ns).collect();
+    let want: Vec<Option<i64>> = (1..=4)
+        .map(|s| Some(utc(2024, 5, 1, 10, 0, s, 0)))
+        .collect();
+    assert_eq!(times, want);
+}
+
 #[test]
 fn freeswitch_sofia_siptrace() {
     // libsofia-sip-ua/tport/tport_logging.c, tport_stamp and tport_log_msg.

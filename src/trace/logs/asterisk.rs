@@ -168,14 +168,20 @@ fn meta(incoming: bool, transport: Transport, ep: Option<super::Endpoint>) -> En
 }
 
 #[derive(Default)]
-pub(super) struct Asterisk;
+pub(super) struct Asterisk {
+    /// The stamp of a line that was only a prefix: chan_sip starts its
+    /// message with a line end (`"\n<--- SIP read from ..."`), so in the
+    /// `full` log the stamp is on the line before the marker.
+    bare: Option<Stamp>,
+}
 
 impl LogFormat for Asterisk {
     fn line(&mut self, line: &[u8], _no: u64, log: &mut Log, out: &mut Out<'_>) {
         let (stamp, rest) = strip_prefix(line);
+        let bare = self.bare.take();
         match marker(rest) {
             Some(Marker::Pjsip(mut m) | Marker::ChanSip(mut m)) => {
-                m.time_ns = stamp.map(|s| log.time(s));
+                m.time_ns = stamp.or(bare).map(|s| log.time(s));
                 log.open(m, out);
             }
             Some(Marker::End) => log.close(out),
@@ -183,6 +189,9 @@ impl LogFormat for Asterisk {
                 // A line of the `full` log that is not part of the message
                 // (LEVEL[pid] ... ) ends it; a bare stamp prefix (console)
                 // does not.
+                if stamp.is_some() && rest.trim_ascii().is_empty() {
+                    self.bare = stamp;
+                }
                 if stamp.is_some() && rest.len() < line.len() && is_log_line(line) {
                     log.close(out);
                     return;

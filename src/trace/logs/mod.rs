@@ -162,7 +162,7 @@ trait LogFormat {
 /// The reader for a text format.
 fn reader(format: Format) -> Box<dyn LogFormat> {
     match format {
-        Format::Pjsip | Format::ChanSip => Box::new(asterisk::Asterisk),
+        Format::Pjsip | Format::ChanSip => Box::<asterisk::Asterisk>::default(),
         Format::Sofia => Box::new(sofia::Sofia::default()),
         Format::Sipdump => Box::new(sipdump::Sipdump::default()),
         Format::Sngrep => Box::new(sngrep::Sngrep),
