@@ -166,10 +166,18 @@ impl Clock {
                         days_from_civil(y, m, d)
                     }
                 };
-                if let Some(last) = self.last_tod
-                    && tod + DAY_NS / 2 < last
-                {
-                    day = day.saturating_add(1);
+                // A time of day more than half a day before the last one
+                // is the next day (midnight passed); more than half a day
+                // after it, the day before: FreeSWITCH dates its own lines
+                // in local time while sofia's trace stamps are UTC
+                // (tport_logging.c, tport_stamp), so near midnight the date
+                // line can be a day ahead of the UTC stamps that follow.
+                if let Some(last) = self.last_tod {
+                    if tod + DAY_NS / 2 < last {
+                        day = day.saturating_add(1);
+                    } else if tod > last + DAY_NS / 2 {
+                        day = day.saturating_sub(1);
+                    }
                 }
                 self.day = Some(day);
                 self.last_tod = Some(tod);
@@ -313,5 +321,26 @@ mod tests {
         let t = c.resolve(Stamp::TimeOnly(day_ns(0, 0, 5, 0)));
         assert_eq!(t, days_from_civil(2024, 3, 1) * DAY_NS + day_ns(0, 0, 5, 0));
         assert_eq!(c.resolve(Stamp::Epoch(42)), 42);
+    }
+
+    /// FreeSWITCH dates its lines in local time, sofia stamps its trace in
+    /// UTC: on a host at UTC+1, the line dated 2024-05-02 00:00:00.5 is
+    /// followed by a message stamped 23:59:59.6 (UTC, on May 1).
+    #[test]
+    fn a_time_half_a_day_after_the_date_line_is_the_day_before() {
+        let reference = days_from_civil(2024, 6, 1) * DAY_NS;
+        let mut c = Clock::new(reference, "file's modification time");
+        c.resolve(Stamp::Full(2024, 5, 2, day_ns(0, 0, 0, 500_000_000)));
+        let t = c.resolve(Stamp::TimeOnly(day_ns(23, 59, 59, 600_000_000)));
+        assert_eq!(
+            t,
+            days_from_civil(2024, 5, 1) * DAY_NS + day_ns(23, 59, 59, 600_000_000)
+        );
+        // Then midnight passes again (UTC): May 2.
+        let t = c.resolve(Stamp::TimeOnly(day_ns(0, 0, 0, 100_000_000)));
+        assert_eq!(
+            t,
+            days_from_civil(2024, 5, 2) * DAY_NS + day_ns(0, 0, 0, 100_000_000)
+        );
     }
 }

@@ -90,7 +90,7 @@ impl LogFormat for Sofia {
         // Other lines of a FreeSWITCH log carry its full date, which
         // dates the next time-only stamps.
         if !log.open {
-            if let Some(s) = super::raw::leading_stamp(line)
+            if let Some(s) = super::raw::leading_stamp(without_uuid(line))
                 && matches!(s, Stamp::Full(..))
             {
                 log.time(s);
@@ -116,6 +116,22 @@ impl LogFormat for Sofia {
     }
 }
 
+/// A FreeSWITCH log line without the channel UUID that `logfile.conf.xml`
+/// puts first when `uuid` is on (`0b1c8a2e-1f0e-4b5e-9a3c-6f2d8e1a7b90
+/// 2024-05-01 ...`).
+fn without_uuid(line: &[u8]) -> &[u8] {
+    let is_uuid = line.len() > 36
+        && line[36] == b' '
+        && line[..36].iter().enumerate().all(|(i, &c)| {
+            if matches!(i, 8 | 13 | 18 | 23) {
+                c == b'-'
+            } else {
+                c.is_ascii_hexdigit()
+            }
+        });
+    if is_uuid { &line[37..] } else { line }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -136,5 +152,23 @@ mod tests {
         assert_eq!(m.src.unwrap().port, 5060);
         assert!(marker(b"recv some bytes from udp/[1.2.3.4]:5 at 00:00:00.0:").is_none());
         assert!(marker(b"INVITE sip:x SIP/2.0").is_none());
+    }
+
+    /// `logfile.conf.xml` with `uuid` on puts the channel UUID before the
+    /// date of every channel's line: the date is still read.
+    #[test]
+    fn the_channel_uuid_before_a_date_is_skipped() {
+        let line = b"0b1c8a2e-1f0e-4b5e-9a3c-6f2d8e1a7b90 2024-05-01 23:59:58.100102 [NOTICE] x";
+        assert!(matches!(
+            super::super::raw::leading_stamp(without_uuid(line)),
+            Some(Stamp::Full(2024, 5, 1, _))
+        ));
+        assert_eq!(
+            without_uuid(b"2024-05-01 10:00:00 x"),
+            b"2024-05-01 10:00:00 x"
+        );
+        // Not a UUID: a hex word of the wrong shape stays.
+        let odd = b"0b1c8a2e_1f0e-4b5e-9a3c-6f2d8e1a7b90 2024-05-01 x";
+        assert_eq!(without_uuid(odd), odd);
     }
 }
