@@ -248,6 +248,20 @@ fn asterisk_chan_sip_full_log_takes_the_time_from_the_prefix_line() {
     assert_eq!(times, want);
 }
 
+/// A log cut inside a message's body says so (the message is still read).
+#[test]
+fn a_log_cut_inside_a_message_says_so() {
+    let log = fixture("pjsip.log");
+    let at = log.windows(7).position(|w| w == b"m=audio").unwrap() + 3;
+    let (_, c) = synth::read_bytes(&log[..at]).unwrap();
+    assert_eq!(c.records.len(), 1);
+    let p = real_problems(&c);
+    assert!(
+        p.len() == 1 && p[0].contains("short of its Content-Length"),
+        "{p:?}"
+    );
+}
+
 #[test]
 fn freeswitch_sofia_siptrace() {
     // libsofia-sip-ua/tport/tport_logging.c, tport_stamp and tport_log_msg.

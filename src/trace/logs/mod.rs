@@ -539,6 +539,18 @@ impl MsgBuilder {
         self.state = State::Idle;
         (&self.buf, self.cut)
     }
+
+    /// Bytes of body still missing for the Content-Length of the message
+    /// being built (0 when complete or when there is none to go by).
+    pub fn missing(&self) -> usize {
+        match self.state {
+            State::Body {
+                header_end,
+                want: Some(want),
+            } if !self.cut => (header_end + want).saturating_sub(self.buf.len()),
+            _ => 0,
+        }
+    }
 }
 
 /// Whether a message's headers say its body is SIP itself: a Content-Type
@@ -590,6 +602,16 @@ impl Emitter {
             return;
         }
         let entry = self.entries;
+        let missing = self.msg.missing();
+        if missing > 0 {
+            out.problem(
+                Some(entry),
+                format!(
+                    "SIP message {entry} ends {missing} bytes short of its Content-Length: the \
+                     log was cut inside it or lines of it are missing"
+                ),
+            );
+        }
         let (sip, cut) = self.msg.take();
         if cut {
             out.problem(
@@ -677,7 +699,19 @@ mod tests {
         b.feed(b"Content-Length: 500");
         b.feed(b"");
         assert_eq!(b.feed(b"v=0"), Feed::Taken);
+        assert_eq!(b.missing(), 500 - 5);
         assert_eq!(b.feed(b"BYE sip:x SIP/2.0"), Feed::NotMine);
+        // Complete, or nothing to go by: nothing missing.
+        b.begin(b"SIP/2.0 200 OK");
+        b.feed(b"Content-Length: 5");
+        b.feed(b"");
+        b.feed(b"v=0");
+        assert_eq!(b.missing(), 0);
+        b.begin(b"SIP/2.0 200 OK");
+        b.feed(b"Via: x");
+        b.feed(b"");
+        b.feed(b"a=b");
+        assert_eq!(b.missing(), 0);
     }
 
     /// The NOTIFY about a REFER carries the transfer's result as a SIP
