@@ -35,6 +35,7 @@
 
 mod auth;
 mod checklist;
+mod dissection;
 mod explain;
 pub mod headers;
 mod meanings;

@@ -26,6 +26,22 @@ const MAX_PROBLEMS: usize = 100;
 pub fn parse(input: &[u8]) -> Result<Message, InputError> {
     check_size(input)?;
     let input = &*crate::sanitize::line_ends(input);
+    if let Some(m) = parse_dissection(input) {
+        return Ok(m);
+    }
+    parse_wire(input)
+}
+
+/// A message pasted as Wireshark or tshark shows it dissected, put back
+/// into wire form first (see [`super::dissection`]), with a word saying so.
+fn parse_dissection(input: &[u8]) -> Option<Message> {
+    let (wire, note) = super::dissection::rebuild(input)?;
+    let mut m = parse_wire(&wire).ok()?;
+    m.problems.insert(0, note);
+    Some(m)
+}
+
+fn parse_wire(input: &[u8]) -> Result<Message, InputError> {
     let src = Src::new(input);
     let (mut msg, next) = parse_from(&src, 0, 1)
         .or_else(|| parse_broken_start(&src))
@@ -47,6 +63,9 @@ pub fn parse(input: &[u8]) -> Result<Message, InputError> {
 pub fn parse_all(input: &[u8]) -> Result<Vec<Message>, InputError> {
     check_size(input)?;
     let input = &*crate::sanitize::line_ends(input);
+    if let Some(m) = parse_dissection(input) {
+        return Ok(vec![m]);
+    }
     let mut out = Vec::new();
     let mut pos = 0;
     let mut line_no = 1;

@@ -1854,3 +1854,40 @@ fn a_1_mib_message_cannot_amplify_the_output() {
         }
     }
 }
+
+/// A message copied from Wireshark's packet details (or `tshark -V`) is
+/// decoded as the message it shows, not as a request whose method is
+/// `Session`.
+#[test]
+fn a_wireshark_dissection_is_decoded_as_its_message() {
+    let tree = "Session Initiation Protocol (488)
+    Status-Line: SIP/2.0 488 Not Acceptable Here
+        Status-Code: 488
+        [Resent Packet: False]
+    Message Header
+        Via: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKw
+            Transport: UDP
+        Call-ID: ws@example.com
+        CSeq: 1 INVITE
+            Method: INVITE
+        Warning: 304 gw.example.net \"Media type not available\"
+        Content-Length: 0
+";
+    let e = explain_str(tree);
+    let m = parse_str(tree);
+    assert_eq!(m.code(), Some(488));
+    assert_eq!(m.headers.len(), 5, "{:?}", m.headers);
+    assert!(
+        m.problems[0].contains("Wireshark's dissection"),
+        "{:?}",
+        m.problems
+    );
+    assert!(
+        !has(&m.problems, "folded") && !has(&m.problems, "method"),
+        "{:?}",
+        m.problems
+    );
+    let (text, _) = render_both(&e);
+    assert!(text.contains("SIP 488 Not Acceptable Here"), "{text}");
+    assert!(!text.contains("Session"), "{text}");
+}
