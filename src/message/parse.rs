@@ -29,7 +29,74 @@ pub fn parse(input: &[u8]) -> Result<Message, InputError> {
     if let Some(m) = parse_dissection(input) {
         return Ok(m);
     }
+    let src = Src::new(input);
+    if parse_from(&src, 0, 1).is_none()
+        && let Some((plain, prefix)) = without_line_prefix(input)
+        && let Ok(mut m) = parse_wire(&plain)
+    {
+        m.problems.insert(0, prefix_note(&prefix));
+        return Ok(m);
+    }
     parse_wire(input)
+}
+
+fn prefix_note(prefix: &[u8]) -> String {
+    format!(
+        "a prefix before each line ({}) was taken off before decoding",
+        q(&String::from_utf8_lossy(prefix))
+    )
+}
+
+/// The input with a prefix every line of the message carries taken off:
+/// a log's stamp (`[Nov 30 10:00:01] `, `Nov 30 10:00:01 pbx asterisk[12]: `),
+/// an e-mail's quoting (`> `). The prefix is what stands before the first
+/// start line found after one (a word boundary: space, `>`, `]`, `:`, `|`);
+/// a line is taken off the prefix when its start has the prefix's shape
+/// (the same bytes, digits being any digit: the stamps change), and a line
+/// that is the prefix alone (a quoted blank line, `>`) is blank. Other lines
+/// (a log entry's continuation lines) stay as they are. `None` when no
+/// start line stands after a prefix.
+fn without_line_prefix(input: &[u8]) -> Option<(Vec<u8>, Vec<u8>)> {
+    let prefix = input
+        .split(|&c| c == b'\n')
+        .take(MAX_PREFIX_LINES)
+        .find_map(|line| {
+            let line = line.strip_suffix(b"\r").unwrap_or(line);
+            (1..line.len().min(200)).find_map(|p| {
+                (matches!(line[p - 1], b' ' | b'\t' | b'>' | b']' | b':' | b'|')
+                    && line[p].is_ascii_alphabetic()
+                    && is_start_line(&line[p..]))
+                .then(|| line[..p].to_vec())
+            })
+        })?;
+    let same = |a: &[u8], b: &[u8]| {
+        a.len() == b.len()
+            && a.iter()
+                .zip(b)
+                .all(|(x, y)| x == y || (x.is_ascii_digit() && y.is_ascii_digit()))
+    };
+    let bare = trim_bytes(&prefix);
+    let mut out = Vec::with_capacity(input.len());
+    for (i, line) in input.split(|&c| c == b'\n').enumerate() {
+        if i > 0 {
+            out.push(b'\n');
+        }
+        let (body, cr) = match line.strip_suffix(b"\r") {
+            Some(l) => (l, true),
+            None => (line, false),
+        };
+        if body.len() >= prefix.len() && same(&body[..prefix.len()], &prefix) {
+            out.extend_from_slice(&body[prefix.len()..]);
+        } else if !bare.is_empty() && same(trim_bytes(body), bare) {
+            // The prefix alone: a blank line of the message.
+        } else {
+            out.extend_from_slice(body);
+        }
+        if cr {
+            out.push(b'\r');
+        }
+    }
+    Some((out, prefix))
 }
 
 /// A message pasted as Wireshark or tshark shows it dissected, put back
@@ -65,6 +132,15 @@ pub fn parse_all(input: &[u8]) -> Result<Vec<Message>, InputError> {
     let input = &*crate::sanitize::line_ends(input);
     if let Some(m) = parse_dissection(input) {
         return Ok(vec![m]);
+    }
+    if parse_from(&Src::new(input), 0, 1).is_none()
+        && let Some((plain, prefix)) = without_line_prefix(input)
+        && let Ok(mut all) = parse_all(&plain)
+    {
+        if let Some(first) = all.first_mut() {
+            first.problems.insert(0, prefix_note(&prefix));
+        }
+        return Ok(all);
     }
     let mut out = Vec::new();
     let mut pos = 0;

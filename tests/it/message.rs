@@ -1891,3 +1891,54 @@ fn a_wireshark_dissection_is_decoded_as_its_message() {
     assert!(text.contains("SIP 488 Not Acceptable Here"), "{text}");
     assert!(!text.contains("Session"), "{text}");
 }
+
+/// A message with a prefix on every line (a console log's stamp, a syslog
+/// line's head, e-mail quoting) is decoded without it, and says so.
+#[test]
+fn a_prefix_on_every_line_is_taken_off() {
+    let msg = "SIP/2.0 403 Forbidden
+Via: SIP/2.0/UDP 10.0.0.10:5060;branch=z9hG4bK-p1
+From: <sip:alice@example.com>;tag=tp
+To: <sip:100@example.com>;tag=srv1
+Call-ID: pre@x
+CSeq: 2 INVITE
+Content-Type: application/sdp
+Content-Length: 5
+
+v=0
+";
+    let prefixes = [
+        "[Nov 30 10:00:0N] ",
+        "Nov 30 10:00:0N pbx1 asterisk[1234]: ",
+        "> ",
+        ">> ",
+    ];
+    for prefix in prefixes {
+        let text: String = msg
+            .lines()
+            .enumerate()
+            .map(|(i, l)| {
+                let p = prefix.replace('N', &(i % 10).to_string());
+                // Mail quotes a blank line as the bare marker.
+                if l.is_empty() && p.starts_with('>') {
+                    format!("{}\n", p.trim_end())
+                } else {
+                    format!("{p}{l}\n")
+                }
+            })
+            .collect();
+        let m = parse_str(&text);
+        assert_eq!(m.code(), Some(403), "{prefix}");
+        assert_eq!(m.headers.len(), 7, "{prefix}: {:?}", m.headers);
+        assert_eq!(m.body.trim_end(), "v=0", "{prefix}");
+        assert!(
+            m.problems[0].contains("was taken off"),
+            "{prefix}: {:?}",
+            m.problems
+        );
+        assert_eq!(m.header("Call-ID"), Some("pre@x"), "{prefix}");
+    }
+    // A plain message says nothing about prefixes.
+    let m = parse_str(msg);
+    assert!(!has(&m.problems, "taken off"), "{:?}", m.problems);
+}
