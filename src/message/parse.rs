@@ -135,13 +135,17 @@ pub fn parse_all(input: &[u8]) -> Result<Vec<Message>, InputError> {
     }
     if parse_from(&Src::new(input), 0, 1).is_none()
         && let Some((plain, prefix)) = without_line_prefix(input)
-        && let Ok(mut all) = parse_all(&plain)
+        && let Ok(mut all) = parse_all_wire(&plain)
     {
         if let Some(first) = all.first_mut() {
             first.problems.insert(0, prefix_note(&prefix));
         }
         return Ok(all);
     }
+    parse_all_wire(input)
+}
+
+fn parse_all_wire(input: &[u8]) -> Result<Vec<Message>, InputError> {
     let mut out = Vec::new();
     let mut pos = 0;
     let mut line_no = 1;
