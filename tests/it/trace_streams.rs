@@ -265,6 +265,18 @@ fn ipv4_and_ipv6_fragments_in_any_order() {
     let c = read(&cap(&twice));
     assert_eq!(calls(&c), vec!["frag6"]);
     assert!(c.problems.is_empty(), "{:?}", c.problems);
+
+    // The whole datagram seen twice, one copy after the other (`-i any`):
+    // the copy is put together too, for the duplicate rule to count and
+    // export, instead of vanishing fragment by fragment.
+    let mut copies = f6.clone();
+    copies.extend(f6.clone());
+    let c = read(&cap(&copies));
+    assert_eq!(calls(&c), vec!["frag6", "frag6"]);
+    assert_eq!(c.records[1].sip, big6);
+    let n6 = f6.len() as u64;
+    assert_eq!(c.records[1].frames, (n6 + 1..=2 * n6).collect::<Vec<_>>());
+    assert!(c.problems.is_empty(), "{:?}", c.problems);
 }
 
 #[test]

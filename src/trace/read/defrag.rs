@@ -16,9 +16,11 @@ pub(crate) const MAX_BYTES: usize = 32 << 20;
 pub(crate) const TIMEOUT_NS: i64 = 30_000_000_000;
 /// The largest reassembled payload (the IP length fields' limit).
 const MAX_DATAGRAM: usize = 65_535;
-/// Completed datagrams remembered so that a duplicate copy of their
-/// fragments (the same packet seen on two interfaces) is not taken for a
-/// new datagram that never completes.
+/// Completed datagrams remembered so that a copy of their fragments (the
+/// same packets seen on two interfaces, `-i any`) is put together as a
+/// copy: it reaches the duplicate rule like any repeated message (counted,
+/// its frames exported), and is dropped without a word if it never
+/// completes (part of it may be all the second interface saw).
 const RECENT: usize = 256;
 /// How long a completed datagram is remembered for that.
 const RECENT_NS: i64 = 2_000_000_000;
@@ -53,6 +55,8 @@ struct Pending {
     frames: Vec<u64>,
     first_time: Option<i64>,
     first_frame: u64,
+    /// A copy of a datagram completed moments ago.
+    copy: bool,
 }
 
 impl Pending {
@@ -98,8 +102,6 @@ pub(crate) enum Outcome {
     Waiting,
     /// The datagram is complete.
     Done(Whole),
-    /// A copy of a fragment of a datagram completed moments ago.
-    Duplicate,
     /// Refused, with the reason (too large, out of room).
     Refused(String),
 }
@@ -119,15 +121,13 @@ impl Defrag {
                 "IP fragment reaches byte {end} of its datagram, past the 65,535-byte limit; dropped"
             ));
         }
+        let mut copy = false;
         if !self.pending.contains_key(&f.key) {
-            if let Some(now) = f.time_ns
-                && self
-                    .recent
+            copy = f.time_ns.is_some_and(|now| {
+                self.recent
                     .iter()
                     .any(|(k, t)| *k == f.key && now.saturating_sub(*t) <= RECENT_NS)
-            {
-                return Outcome::Duplicate;
-            }
+            });
             if self.pending.len() >= MAX_PENDING {
                 return Outcome::Refused(format!(
                     "more than {MAX_PENDING} IP datagrams are waiting for fragments; \
@@ -154,6 +154,7 @@ impl Defrag {
             frames: Vec::new(),
             first_time: f.time_ns,
             first_frame: f.frame,
+            copy,
         });
         if p.data.len() < end {
             p.data.resize(end, 0);
@@ -201,7 +202,9 @@ impl Defrag {
         for k in old {
             if let Some(p) = self.pending.remove(&k) {
                 self.bytes -= p.data.len();
-                lost(p.first_frame, incomplete(&k, &p));
+                if !p.copy {
+                    lost(p.first_frame, incomplete(&k, &p));
+                }
             }
         }
     }
@@ -210,8 +213,8 @@ impl Defrag {
     pub fn finish(&mut self, lost: &mut dyn FnMut(u64, String)) {
         let mut left: Vec<(Key, Pending)> = self.pending.drain().collect();
         left.sort_by_key(|(_, p)| p.first_frame);
-        for (k, p) in left {
-            lost(p.first_frame, incomplete(&k, &p));
+        for (k, p) in left.iter().filter(|(_, p)| !p.copy) {
+            lost(p.first_frame, incomplete(k, p));
         }
         self.bytes = 0;
     }
@@ -278,13 +281,27 @@ mod tests {
             }
             _ => panic!("not complete"),
         }
-        // The second copy of a fragment just after completion.
+        // A second copy of the datagram just after completion (another
+        // interface): put together as a copy, for the duplicate rule.
         assert!(matches!(
             d.add(frag(1, 0, true, b"hello, w", 4), &mut l),
-            Outcome::Duplicate
+            Outcome::Waiting
         ));
+        match d.add(frag(1, 8, false, b"world", 5), &mut l) {
+            Outcome::Done(w) => {
+                assert_eq!(w.data, b"hello, wworld");
+                assert_eq!(w.frames, vec![4, 5]);
+            }
+            _ => panic!("the copy is not complete"),
+        }
         assert_eq!(d.bytes, 0);
-        assert!(lost.is_empty());
+        // Part of a copy that never completes is dropped without a word.
+        assert!(matches!(
+            d.add(frag(1, 8, false, b"world", 6), &mut l),
+            Outcome::Waiting
+        ));
+        d.finish(&mut l);
+        assert!(lost.is_empty(), "{lost:?}");
     }
 
     #[test]

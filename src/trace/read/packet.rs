@@ -204,7 +204,7 @@ impl Decoder {
                     };
                     self.transport(addrs, whole.proto, &whole.data, false, at, depth, out);
                 }
-                Outcome::Waiting | Outcome::Duplicate => {}
+                Outcome::Waiting => {}
                 Outcome::Refused(text) => out.problem(Some(meta.frame), text),
             }
             return;
