@@ -17,7 +17,7 @@
 //! percentage). Calls still pending when the trace ends are left out of the
 //! ratios. Percentiles use the nearest-rank method.
 
-use super::model::{Call, Method, Outcome, flag};
+use super::model::{Call, Method, Outcome};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -98,10 +98,7 @@ impl CallFacts {
             retransmissions: c.retransmissions,
             pdd_ms: c.pdd_ms,
             srd_failed_ms,
-            in_dialog: c
-                .msgs
-                .get(c.first_request as usize)
-                .is_some_and(|m| m.has(flag::IN_DIALOG)),
+            in_dialog: c.began_in_dialog,
         }
     }
 }

@@ -298,6 +298,9 @@ pub struct Call {
     /// The method of the call: the first initial INVITE's when there is
     /// one, else the first request's.
     pub method: Method,
+    /// The call's own first transaction is inside a dialog (a re-INVITE:
+    /// the trace began after the call was set up).
+    pub began_in_dialog: bool,
     /// The first copy of the first primary request.
     pub first_request: u32,
     /// The final response of the call. An INVITE call: the first 2xx of a
@@ -337,6 +340,7 @@ impl Call {
             to_uri: Span::default(),
             transport,
             method: Method::UNKNOWN,
+            began_in_dialog: false,
             first_request: NONE,
             final_msg: NONE,
             src: NO_EP,
@@ -1301,6 +1305,7 @@ fn derive(call: &mut Call, trace_end: Option<i64>) {
     let ft = &call.txns[first as usize];
     call.method = ft.method;
     let first_in_dialog = ft.in_dialog;
+    call.began_in_dialog = first_in_dialog;
     let method = call.method;
     for (t, tx) in call.txns.iter_mut().enumerate() {
         tx.primary = tx.method == method
