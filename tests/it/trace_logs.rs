@@ -248,6 +248,34 @@ fn asterisk_chan_sip_full_log_takes_the_time_from_the_prefix_line() {
     assert_eq!(times, want);
 }
 
+/// The PJSIP log as `docker logs --timestamps` and a syslog file show it,
+/// every line behind the collector's prefix: read as the plain log, with a
+/// line saying so.
+#[test]
+fn a_log_behind_a_collector_prefix_reads_as_the_plain_log() {
+    let plain = fixture("pjsip.log");
+    let (_, want) = synth::read_bytes(&plain).unwrap();
+    let text = String::from_utf8(plain).unwrap();
+    let prefixes = [
+        "2026-11-30T10:00:01.123456789Z ",
+        "Nov 30 10:00:01 pbx1 asterisk[1234]: ",
+    ];
+    for p in prefixes {
+        let prefixed: String = text.lines().map(|l| format!("{p}{l}\n")).collect();
+        let (infos, got) =
+            synth::read_bytes(prefixed.as_bytes()).unwrap_or_else(|e| panic!("{p}: {e}"));
+        assert_eq!(infos[0].format, Format::Pjsip, "{p}");
+        assert_eq!(got.records, want.records, "{p}");
+        assert!(
+            got.problems
+                .iter()
+                .any(|x| x.text.contains("taken off before reading")),
+            "{p}: {:?}",
+            got.problems
+        );
+    }
+}
+
 /// A log cut inside a message's body says so (the message is still read).
 #[test]
 fn a_log_cut_inside_a_message_says_so() {

@@ -9,6 +9,7 @@
 
 mod asterisk;
 pub(crate) mod clock;
+mod collector;
 mod ngrep;
 mod raw;
 mod sipdump;
@@ -38,8 +39,21 @@ pub(crate) const MAX_MESSAGE: usize = 1 << 20;
 /// when it is not text or holds no SIP message a reader could find.
 ///
 /// The most specific format whose entry marker appears wins; a log with
-/// only bare SIP messages is raw.
+/// only bare SIP messages is raw. A log whose lines all carry a log
+/// collector's prefix (docker, syslog) is looked at without it.
 pub(crate) fn detect(head: &[u8]) -> Option<Format> {
+    detect_plain(head).or_else(|| {
+        let c = collector::detect(head)?;
+        detect_plain(&collector::strip_all(c, head))
+    })
+}
+
+/// The collector prefix to take off each line of a log (see [`detect`]).
+fn collector_of(head: &[u8]) -> Option<collector::Collector> {
+    collector::detect(head).filter(|_| detect_plain(head).is_none())
+}
+
+fn detect_plain(head: &[u8]) -> Option<Format> {
     if !looks_like_text(head) {
         return None;
     }
@@ -155,10 +169,28 @@ pub(crate) fn read(
         open: false,
     };
     let mut reader = reader(format);
+    let prefix = collector_of(src.data());
+    if let Some(c) = prefix {
+        out.problem(
+            None,
+            format!(
+                "every line carries {}; it is taken off before reading",
+                match c {
+                    collector::Collector::Syslog => "a syslog header (time, host, program)",
+                    collector::Collector::Timestamp =>
+                        "a log collector's time stamp (docker, kubectl)",
+                }
+            ),
+        );
+    }
     for_each_line(
         src,
         out,
         &mut |line, no, out| {
+            let line = match prefix {
+                Some(c) => collector::strip(c, line),
+                None => line,
+            };
             reader.line(line, no, &mut log, out);
             for note in log.clock.notes.drain(..) {
                 out.problem(None, note);
