@@ -81,7 +81,7 @@ pub fn explain(msg: &Message, kb: &Kb) -> Explanation {
         accept_language: Vec::new(),
         content_type: None,
         content_length: None,
-        body_length: msg.body.len(),
+        body_length: msg.body_wire_len(),
         headers: Vec::with_capacity(msg.headers.len()),
         checklist: Vec::new(),
         notes: Vec::new(),

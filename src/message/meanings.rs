@@ -613,7 +613,7 @@ fn header_meaning(
         "Content-Length" => parse_u64(h.value.trim()).ok().map(|n| {
             format!(
                 "the body is {n} bytes (found {} in this paste)",
-                msg.body.len()
+                msg.body_wire_len()
             )
         }),
         "Server" | "User-Agent" => {

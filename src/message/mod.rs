@@ -151,6 +151,17 @@ pub struct Message {
 }
 
 impl Message {
+    /// The body's length on the wire, comparable with Content-Length: a
+    /// body pasted without CRs (a terminal or an editor dropped them)
+    /// counts each line end as the CRLF it was sent as.
+    pub fn body_wire_len(&self) -> usize {
+        if self.body.contains('\r') {
+            self.body.len()
+        } else {
+            self.body.len() + self.body.matches('\n').count()
+        }
+    }
+
     /// True for a response.
     pub fn is_response(&self) -> bool {
         matches!(self.start, StartLine::Response { .. })

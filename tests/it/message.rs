@@ -1942,3 +1942,19 @@ v=0
     let m = parse_str(msg);
     assert!(!has(&m.problems, "taken off"), "{:?}", m.problems);
 }
+
+/// A body pasted without its CRs is counted as sent (CRLF), the same way in
+/// the length line, the Content-Length meaning and the problem (they said
+/// 4, 4 and 5 bytes for one `v=0` line).
+#[test]
+fn a_body_is_counted_the_same_everywhere() {
+    let m = "SIP/2.0 200 OK\nCall-ID: cl1\nCSeq: 1 INVITE\nContent-Type: application/sdp\nContent-Length: 20\n\nv=0\n";
+    let msg = parse_str(m);
+    assert_eq!(msg.body_wire_len(), 5);
+    let e = explain(&msg, kb());
+    assert_eq!(e.body_length, 5);
+    let (text, _) = render_both(&e);
+    assert!(text.contains("20 bytes declared, 5 bytes found"), "{text}");
+    assert!(text.contains("only 5 follow"), "{text}");
+    assert!(text.contains("found 5 in this paste"), "{text}");
+}
