@@ -252,6 +252,8 @@ pub struct Context<'a> {
     pub methods: &'a [Box<str>],
     /// Every endpoint of the trace as `ip:port`, formatted once.
     pub endpoints: Vec<String>,
+    /// What a host without an address is called ([`Triage::unnamed_host`]).
+    pub unnamed: &'static str,
     pub trace_end: Option<i64>,
     /// Per responding server: final responses sent, and how many of them
     /// were overload answers (503, or 500/480/486/600 with Retry-After).
@@ -359,6 +361,7 @@ impl<'a> Context<'a> {
             text: &t.text,
             methods: &t.methods,
             endpoints: t.endpoints.iter().map(|e| e.to_string()).collect(),
+            unnamed: t.unnamed_host(),
             trace_end: t.last_ns,
             servers,
         }
@@ -378,7 +381,7 @@ impl<'a> Context<'a> {
     }
 
     fn ep(&self, e: Ep) -> &str {
-        self.endpoints.get(e as usize).map_or("?", |s| s)
+        self.endpoints.get(e as usize).map_or(self.unnamed, |s| s)
     }
 
     fn phrase(&self, call: &Call, msg: u32) -> String {

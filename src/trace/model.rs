@@ -25,7 +25,7 @@
 use super::digest::{Batch, Digest, Event, Status};
 use super::findings::{self, Finding};
 use super::skim;
-use super::{Endpoint, Problem, Record, Sink, SourceInfo, Transport};
+use super::{Endpoint, Format, Problem, Record, Sink, SourceInfo, Transport};
 use foldhash::fast::FixedState;
 use std::collections::HashMap;
 
@@ -557,7 +557,19 @@ impl Triage {
     /// `ip:port`, or `?` when unknown.
     pub fn endpoint_str(&self, e: Ep) -> String {
         self.endpoint(e)
-            .map_or_else(|| "?".into(), |e| e.to_string())
+            .map_or_else(|| self.unnamed_host().into(), |e| e.to_string())
+    }
+
+    /// What a host without an address is called. A PBX's own log (Asterisk,
+    /// FreeSWITCH) names only the far end of each message: the other end is
+    /// the host that wrote the log. Elsewhere (raw messages) it is unknown.
+    pub fn unnamed_host(&self) -> &'static str {
+        let pbx_log = |f: Format| matches!(f, Format::Pjsip | Format::ChanSip | Format::Sofia);
+        if !self.sources.is_empty() && self.sources.iter().all(|s| pbx_log(s.format)) {
+            "log host"
+        } else {
+            "?"
+        }
     }
 
     /// The call with this exact Call-ID.

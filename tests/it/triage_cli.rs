@@ -661,3 +661,19 @@ fn ctrl_c_ends_standard_input_and_reports_what_was_read() {
         v["problems"]
     );
 }
+
+/// A PBX's own log names only the far end of each message: the other end
+/// is the host that wrote the log, and is called so (it was `?`).
+#[test]
+fn the_side_a_pbx_log_leaves_unnamed_is_the_log_host() {
+    let log = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/logs/pjsip.log");
+    let o = sipfix(&["triage", log, "--call", "pjsip-1"]);
+    let s = String::from_utf8_lossy(&o.stdout);
+    assert!(s.contains("-> log host"), "{s}");
+    assert!(!s.contains("-> ?"), "{s}");
+    // Raw messages name no host at all: unknown stays `?`.
+    let raw = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/logs/raw.txt");
+    let o = sipfix(&["triage", raw, "--markdown"]);
+    let s = String::from_utf8_lossy(&o.stdout);
+    assert!(!s.contains("log host"), "{s}");
+}
