@@ -7,30 +7,58 @@ use std::borrow::Cow;
 /// Line ends of text from outside, made usable: text with no LF at all
 /// ends its lines with CR, because a terminal paste (tmux `paste-buffer`,
 /// screen, some SSH clients) turns every LF into CR. A CRLF message then
-/// arrives with CR CR line ends, and an LF one with lone CRs. When every run
-/// of CRs has an even length, each CR CR pair is one line end, written back
-/// as CRLF (a blank line is CR CR CR CR); otherwise each CR is one line
-/// end, written as LF. Text holding an LF is returned as it is (CRLF and LF
-/// are read by everyone; a CR inside such a line stays a character). Line
-/// numbers are kept.
+/// arrives with CR CR line ends, and an LF one with lone CRs. When an even
+/// run of four or more CRs (a CRLF blank line) is found, or runs of exactly
+/// two are several and at least half as many as lone CRs (the last run, at
+/// the end of the text, not counted: a paste often loses its last LF), the
+/// text came with CRLF line ends, if only in part (CRLF headers and an LF
+/// body, an sngrep excerpt's LF lines around CRLF messages): a run of n CRs
+/// is n/2 line ends written back as CRLF (a blank line is CR CR CR CR),
+/// and an odd CR left over is one more, written as LF. Otherwise each CR is
+/// one line end, written as LF. Text holding an LF is returned as it is
+/// (CRLF and LF are read by everyone; a CR inside such a line stays a
+/// character). Line numbers are kept.
 pub fn line_ends(input: &[u8]) -> Cow<'_, [u8]> {
     if input.contains(&b'\n') || !input.contains(&b'\r') {
         return Cow::Borrowed(input);
     }
-    let pairs = input.split(|&b| b != b'\r').all(|run| run.len() % 2 == 0);
+    let body = input.strip_suffix(b"\r").map_or(input, |_| {
+        let end = input.iter().rposition(|&b| b != b'\r').map_or(0, |i| i + 1);
+        &input[..end]
+    });
+    let (mut ones, mut twos, mut blank_crlf) = (0usize, 0usize, false);
+    for run in body.split(|&b| b != b'\r') {
+        match run.len() {
+            0 => {}
+            1 => ones += 1,
+            2 => twos += 1,
+            n => blank_crlf |= n % 2 == 0,
+        }
+    }
+    // An even run of four or more is a CRLF blank line (an LF text's two
+    // blank lines in a row are three); without one, a couple of pairs
+    // among many lone CRs are an LF text's blank lines.
+    let pairs = blank_crlf || (twos >= 2 && twos * 2 >= ones);
     let mut out = Vec::with_capacity(input.len() + input.len() / 16);
     let mut i = 0;
     while i < input.len() {
         if input[i] != b'\r' {
             out.push(input[i]);
             i += 1;
-        } else if pairs {
-            out.extend_from_slice(b"\r\n");
-            i += 2;
-        } else {
-            out.push(b'\n');
-            i += 1;
+            continue;
         }
+        let n = input[i..].iter().take_while(|&&b| b == b'\r').count();
+        if pairs {
+            for _ in 0..n / 2 {
+                out.extend_from_slice(b"\r\n");
+            }
+            if n % 2 == 1 {
+                out.push(b'\n');
+            }
+        } else {
+            out.extend(std::iter::repeat_n(b'\n', n));
+        }
+        i += n;
     }
     Cow::Owned(out)
 }
@@ -311,6 +339,23 @@ mod tests {
         assert_eq!(
             line_ends(b"A: 1\rB: 2\r\rbody\r").as_ref(),
             b"A: 1\nB: 2\n\nbody\n"
+        );
+        // A CRLF paste that lost its last LF (`$(cat msg)`): the trailing
+        // odd run does not turn the whole into lone-CR line ends.
+        assert_eq!(
+            line_ends(b"A: 1\r\rB: 2\r\r\r\rv=0\r\r\r").as_ref(),
+            b"A: 1\r\nB: 2\r\n\r\nv=0\r\n\n"
+        );
+        // CRLF headers, an LF body (some tools write SDP so).
+        assert_eq!(
+            line_ends(b"A: 1\r\rB: 2\r\rC: 3\r\r\r\rv=0\ro=x\rs=-\rc=y\r").as_ref(),
+            b"A: 1\r\nB: 2\r\nC: 3\r\n\r\nv=0\no=x\ns=-\nc=y\n"
+        );
+        // LF lines around CRLF messages (an sngrep excerpt).
+        assert_eq!(
+            line_ends(b"2016 a -> b\rINVITE x SIP/2.0\r\rVia: v\r\rTo: t\r\r\r\r\r2016 b -> a\r")
+                .as_ref(),
+            b"2016 a -> b\nINVITE x SIP/2.0\r\nVia: v\r\nTo: t\r\n\r\n\n2016 b -> a\n"
         );
         // With an LF anywhere, nothing changes.
         for same in [&b"A\r\nB\r\n"[..], b"A\nB\n", b"A\rx\nB", b"no line end"] {

@@ -1007,3 +1007,23 @@ fn bang_lists_the_problems_of_the_input() {
     assert!(clean.top().is_none());
     assert!(clean.status().contains("no problems"), "{}", clean.status());
 }
+
+/// A paste through tmux or screen turns every LF into CR. An sngrep
+/// excerpt (LF lines around CRLF messages) and a CRLF message that lost
+/// its last LF (`$(cat file)`) read as they do from the file.
+#[test]
+fn a_paste_with_every_lf_turned_into_cr_reads_as_the_file() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let sngrep = std::fs::read_to_string(root.join("tests/fixtures/logs/sngrep.txt")).unwrap();
+    let mut h = Harness::new(80, 24, false);
+    h.send(Msg::Paste(sngrep.replace('\n', "\r")));
+    let listed = h.listed();
+    assert_eq!(listed.len(), 1, "{listed:?}: {}", h.status());
+
+    let msg = std::fs::read_to_string(root.join("tests/fixtures/messages/480-reason.sip")).unwrap();
+    let mut h = Harness::new(80, 24, false);
+    h.send(Msg::Paste(msg.trim_end().replace('\n', "\r")));
+    let m = h.app.message.as_ref().expect("decoded");
+    assert_eq!(m.code, Some(480));
+    assert!(m.problems == 0, "{} problems", m.problems);
+}
