@@ -10,12 +10,13 @@
 //!   wherever it starts, and never reaches the key parser; one larger than
 //!   [`MAX_PASTE`] is counted, not kept;
 //! * an `ESC` followed by another `ESC` is an Esc key on its own;
-//! * a terminal that does not bracket pastes (GNU screen, a serial
-//!   console, bracketed paste turned off) sends a paste as plain bytes, all
-//!   at once: one read of at least [`BURST_MIN`] bytes of text with a line
-//!   break inside it is no typing (keys come one or two to a read) and is
-//!   taken as a paste, with the reads that follow it until [`BURST_WAIT`]
-//!   of silence or an `ESC` (see [`looks_pasted`]);
+//! * a terminal that does not bracket pastes (GNU screen, bracketed paste
+//!   turned off) sends a paste as plain bytes, all at once: one read of at
+//!   least [`BURST_MIN`] bytes of text with a `:` or an `@` in it is no
+//!   typing (keys come one or two to a read) and is taken as a paste, with
+//!   the reads that follow it until [`BURST_WAIT`] of silence or an `ESC`
+//!   (see [`looks_pasted`]). A paste whose first read is shorter (a slow
+//!   serial line) is not told from typing;
 //! * everything else goes to termina's key parser (the Helix editor's
 //!   terminal layer, made for input its caller reads itself), whose keys
 //!   are turned into crossterm key events for the app.
@@ -71,6 +72,9 @@ pub struct InputDecoder {
     paste_len: usize,
     /// The current paste came without markers (see [`looks_pasted`]).
     burst: bool,
+    /// The key parser may hold the start of an escape sequence (a plain
+    /// key leaves it holding nothing a paste could cut).
+    esc_held: bool,
     /// The key parser may hold the start of a sequence.
     parser_partial: bool,
     out: VecDeque<Input>,
@@ -84,10 +88,7 @@ impl InputDecoder {
     /// Take bytes read from the terminal.
     pub fn feed(&mut self, bytes: &[u8]) {
         let mut bytes = bytes;
-        if self.paste.is_none()
-            && self.pending.is_empty()
-            && !self.parser_partial
-            && looks_pasted(bytes)
+        if self.paste.is_none() && self.pending.is_empty() && !self.esc_held && looks_pasted(bytes)
         {
             self.paste = Some(Vec::new());
             self.paste_len = 0;
@@ -116,6 +117,7 @@ impl InputDecoder {
             // Whatever the key parser held is cut by the paste: drop it.
             self.parser = termina::Parser::default();
             self.parser_partial = false;
+            self.esc_held = false;
             self.paste = Some(Vec::new());
             self.paste_len = 0;
             return &data[p + START.len()..];
@@ -204,6 +206,7 @@ impl InputDecoder {
         // Complete: the parser flushed what it held. Otherwise it may hold
         // the start of a sequence (from this read or an earlier one).
         self.parser_partial = !complete && (self.parser_partial || !tail.is_empty());
+        self.esc_held = self.parser_partial && (self.esc_held || tail.contains(&ESC));
         self.drain_parser();
     }
 
@@ -251,6 +254,7 @@ impl InputDecoder {
         self.drain_parser();
         self.parser = termina::Parser::default();
         self.parser_partial = false;
+        self.esc_held = false;
     }
 
     /// The next decoded input.
@@ -262,21 +266,24 @@ impl InputDecoder {
 /// Whether one read is a paste from a terminal that does not bracket
 /// pastes: at least [`BURST_MIN`] bytes, all of them text (printable,
 /// UTF-8, tab or line breaks: a key such as Ctrl-D or an arrow is not
-/// text), with text on both sides of a line break. Typing sends a key or
-/// two a read, a held key repeats one key, a typed line ends at its Enter;
-/// a pasted line or message has lines after its first line break.
+/// text), of six different bytes or more, with a `:` or an `@` (a header
+/// line, a URI, a Call-ID). Typing sends a key or two a read; keys that
+/// pile up while the screen is slow to draw (a held key, `jjj` and Enter)
+/// have neither.
 fn looks_pasted(bytes: &[u8]) -> bool {
-    let is_break = |b: &u8| *b == b'\r' || *b == b'\n';
-    let is_text = |b: &u8| matches!(b, b' '..=b'~' | 0x80..=0xff);
-    bytes.len() >= BURST_MIN
-        && bytes
-            .iter()
-            .all(|b| is_text(b) || is_break(b) || *b == b'\t')
-        && bytes
-            .iter()
-            .position(is_text)
-            .and_then(|first| bytes[first..].iter().position(is_break).map(|p| p + first))
-            .is_some_and(|brk| bytes[brk..].iter().any(is_text))
+    let is_text = |b: &u8| matches!(b, b' '..=b'~' | 0x80..=0xff | b'\t' | b'\r' | b'\n');
+    if bytes.len() < BURST_MIN
+        || !bytes.iter().all(is_text)
+        || !bytes.iter().any(|&b| b == b':' || b == b'@')
+    {
+        return false;
+    }
+    let mut seen = [false; 256];
+    bytes
+        .iter()
+        .filter(|&&b| !std::mem::replace(&mut seen[usize::from(b)], true))
+        .nth(5)
+        .is_some()
 }
 
 fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
@@ -402,8 +409,29 @@ mod tests {
     }
 
     #[test]
+    fn a_one_line_paste_is_a_paste_and_a_later_read_can_start_one() {
+        // A Call-ID pasted into the codes list: not `q`, `d`, `f`... as keys.
+        let id = b"f81d4fae-7dec-11d0-a765-00a0c91e6bf6@foo.bar.com";
+        assert_eq!(
+            decode(&[id]),
+            vec![Input::Paste(String::from_utf8_lossy(id).into())]
+        );
+        // Keys just before (no pause): the paste is still seen.
+        let got = decode(&[b"j", MSG]);
+        assert_eq!(got[0], key(KeyCode::Char('j')));
+        assert_eq!(
+            got[1..],
+            [Input::Paste(String::from_utf8_lossy(MSG).into())]
+        );
+    }
+
+    #[test]
     fn typing_is_never_taken_for_a_paste() {
-        let typed: [&[u8]; 6] = [
+        let typed: [&[u8]; 9] = [
+            // Keys piled up while the screen was slow to draw.
+            b"q\rjjjjjjjjjjjjjjjj",
+            b"jjjjjjjjjj\rjjjjjjjjj",
+            b"j\rbj\rbj\rbj\rbj\rbj\r",
             // Keys one or two to a read, Enter included.
             b"/4",
             b"80\r",
