@@ -83,8 +83,16 @@ pub(crate) fn rebuild(input: &[u8]) -> Option<(Vec<u8>, String)> {
     let mut out = start.to_vec();
     out.extend_from_slice(b"\r\n");
     let mut content_length = None;
+    let mut truncated = false;
     for i in children(&tree, header) {
-        let text = tree[i].1;
+        let mut text = tree[i].1;
+        // A header line too long for the tree (Wireshark 3 and older).
+        if let Some(rest) = text.strip_prefix(b"[truncated] ") {
+            text = rest;
+            truncated = true;
+        } else if text.ends_with("…".as_bytes()) {
+            truncated = true;
+        }
         // Wireshark's own fields are in brackets.
         if text.starts_with(b"[") {
             continue;
@@ -133,6 +141,16 @@ pub(crate) fn rebuild(input: &[u8]) -> Option<(Vec<u8>, String)> {
                 body.len()
             ));
         }
+    }
+    if truncated {
+        note.push_str("; Wireshark cut a long header line short, so its value is incomplete");
+    }
+    let more = tree
+        .iter()
+        .skip(first + 1)
+        .any(|(_, t)| t.starts_with(b"Request-Line: ") || t.starts_with(b"Status-Line: "));
+    if more {
+        note.push_str("; the text holds more than one message, only the first is decoded");
     }
     out.extend_from_slice(b"\r\n");
     out.extend_from_slice(&body);
@@ -202,6 +220,16 @@ Session Initiation Protocol (INVITE)
             m,
             b"SIP/2.0 488 Not Acceptable Here\r\nCall-ID: x\r\nCSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n"
         );
+    }
+
+    #[test]
+    fn a_truncated_header_is_kept_and_a_second_message_noted() {
+        let tree = "    Status-Line: SIP/2.0 407 Proxy Authentication Required\n    Message Header\n        [truncated] Proxy-Authenticate: Digest realm=\"r\", nonce=\"abc\n        Call-ID: x\n    Request-Line: ACK sip:a@b SIP/2.0\n";
+        let (m, note) = rebuild(tree.as_bytes()).unwrap();
+        let m = String::from_utf8(m).unwrap();
+        assert!(m.contains("\r\nProxy-Authenticate: Digest realm"), "{m}");
+        assert!(note.contains("cut a long header line"), "{note}");
+        assert!(note.contains("more than one message"), "{note}");
     }
 
     #[test]

@@ -333,8 +333,13 @@ fn start_kind(line: &[u8]) -> Option<Kind> {
         return Some(Kind::Status);
     }
     // Request line: token SP uri ... SP version (or a truncated `METHOD sip:...`).
+    // A method does not start with a digit (RFC 4475 §3.1.1.3 has one
+    // starting with `!`): a log's `2024-01-01 10:00:00 INVITE sip:...
+    // SIP/2.0` is a stamp before a request, not a request.
     let method = &t[..first_end];
-    if method.is_empty() || !method.iter().all(|&c| headers::is_token_char(c)) {
+    if !method.first().is_some_and(|c| !c.is_ascii_digit())
+        || !method.iter().all(|&c| headers::is_token_char(c))
+    {
         return None;
     }
     let mut rest = words(&t[first_end..]);

@@ -367,18 +367,18 @@ impl Call {
     }
 
     /// Dialogs the call set up, early or confirmed (RFC 3261 §12.1): the
-    /// distinct To tags of the 101-299 responses that reach the caller (the
-    /// first request's source) to requests that create one (INVITE,
-    /// SUBSCRIBE, REFER). A request from the callee carries the caller's tag
-    /// in its To, and a failure's tag sets up nothing; more than one is a
-    /// fork.
+    /// distinct To tags of the 101-299 responses to the call's own initial
+    /// requests (its primary transactions) of a method that creates one
+    /// (INVITE, SUBSCRIBE, REFER). A request from the callee carries the
+    /// caller's tag in its To, and a failure's tag sets up nothing; more
+    /// than one is a fork.
     pub fn dialogs(&self) -> usize {
         let mut seen = [false; 256];
         let mut n = 0;
         for m in &self.msgs {
             if m.leg != 0
                 && (101..300).contains(&m.code)
-                && m.dst == self.src
+                && self.is_primary(m.txn)
                 && matches!(m.method, Method::INVITE | Method::SUBSCRIBE | Method::REFER)
                 && !std::mem::replace(&mut seen[usize::from(m.leg)], true)
             {

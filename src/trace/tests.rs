@@ -212,6 +212,15 @@ fn dialogs_are_those_the_call_set_up() {
     let c = only(&t);
     assert_eq!(c.legs.len(), 2, "the caller's tag seen in a To");
     assert_eq!(c.dialogs(), 1);
+    // Responses sent to the Via's port, not the one the INVITE came from
+    // (UDP without rport): still the call's dialog.
+    let inv = request("INVITE", "v", 1, "z9hG4bKv1", None, &[], "");
+    let via_port = crate::trace::testkit::ep("10.0.0.1:5062");
+    let t = analyze(&[
+        Step::new(0, a(), b(), &inv),
+        Step::new(20, b(), via_port, &response(&inv, 200, Some("ok"), &[])),
+    ]);
+    assert_eq!(only(&t).dialogs(), 1);
     // A challenge with a tag, then the answer.
     let inv = request("INVITE", "e", 1, "z9hG4bKe1", None, &[], "");
     let inv2 = request(
@@ -571,6 +580,10 @@ fn no_ack_late_ack_told_from_an_ack_that_never_arrives() {
         "{}",
         f.text
     );
+    // Two copies before the ACK and one crossing it on the wire: late.
+    let t = answered_without_ack(&[1000, 1500, 2500], None, Some(2450));
+    let f = finding(only(&t), "no-ack");
+    assert!(f.text.contains("came late"), "{}", f.text);
     let t = answered_without_ack(&[1000, 1500, 2500], None, Some(1010));
     let f = finding(only(&t), "no-ack");
     assert!(!f.text.contains("late"), "{}", f.text);

@@ -75,6 +75,8 @@ pub(crate) struct Clock {
     /// The last dated day (days since epoch), for time-only stamps.
     day: Option<i64>,
     last_tod: Option<i64>,
+    /// The last stamp was a date line (full or without year).
+    after_date: bool,
     /// Year and month in use for year-less stamps.
     year: Option<i64>,
     month: u32,
@@ -94,6 +96,7 @@ impl Clock {
             reference_is: is,
             day: None,
             last_tod: None,
+            after_date: false,
             year: None,
             month: 0,
             told_zone: false,
@@ -120,6 +123,7 @@ impl Clock {
                 let day = days_from_civil(y, m, d);
                 self.day = Some(day);
                 self.last_tod = Some(tod);
+                self.after_date = true;
                 self.year = Some(y);
                 self.month = m;
                 at(day, tod)
@@ -147,6 +151,7 @@ impl Clock {
                 let day = days_from_civil(year, m, d);
                 self.day = Some(day);
                 self.last_tod = Some(tod);
+                self.after_date = true;
                 at(day, tod)
             }
             Stamp::TimeOnly(tod) => {
@@ -167,18 +172,21 @@ impl Clock {
                     }
                 };
                 // A time of day more than half a day before the last one
-                // is the next day (midnight passed); more than half a day
-                // after it, the day before: FreeSWITCH dates its own lines
+                // is the next day (midnight passed); right after a date
+                // line, more than half a day after it is the day before
+                // (between time-only stamps that is only a long gap):
+                // FreeSWITCH dates its own lines
                 // in local time while sofia's trace stamps are UTC
                 // (tport_logging.c, tport_stamp), so near midnight the date
                 // line can be a day ahead of the UTC stamps that follow.
                 if let Some(last) = self.last_tod {
                     if tod + DAY_NS / 2 < last {
                         day = day.saturating_add(1);
-                    } else if tod > last + DAY_NS / 2 {
+                    } else if self.after_date && tod > last + DAY_NS / 2 {
                         day = day.saturating_sub(1);
                     }
                 }
+                self.after_date = false;
                 self.day = Some(day);
                 self.last_tod = Some(tod);
                 at(day, tod)
@@ -342,5 +350,12 @@ mod tests {
             t,
             days_from_civil(2024, 5, 2) * DAY_NS + day_ns(0, 0, 0, 100_000_000)
         );
+        // Between time-only stamps a long gap is just a gap: 08:00 then
+        // 21:00 is the same day, not 21:00 the day before.
+        let mut c = Clock::new(reference, "file's modification time");
+        c.resolve(Stamp::Full(2024, 5, 2, day_ns(7, 0, 0, 0)));
+        let eight = c.resolve(Stamp::TimeOnly(day_ns(8, 0, 0, 0)));
+        let nine_pm = c.resolve(Stamp::TimeOnly(day_ns(21, 0, 0, 0)));
+        assert_eq!(nine_pm - eight, day_ns(13, 0, 0, 0));
     }
 }

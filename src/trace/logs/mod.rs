@@ -541,6 +541,8 @@ impl MsgBuilder {
                     // about a REFER, RFC 3515 §2.4.5: `SIP/2.0 200 OK`).
                     if is_start_line(line)
                         && !(self.buf.len() == header_end
+                            && line.starts_with(b"SIP/")
+                            && line.len() + 2 <= want
                             && carries_sip_fragment(&self.buf[..header_end]))
                     {
                         return Feed::NotMine;
@@ -593,11 +595,15 @@ fn carries_sip_fragment(head: &[u8]) -> bool {
             return false;
         };
         let name = l[..colon].trim_ascii();
+        let value = l[colon + 1..].trim_ascii_start();
+        let media = value
+            .split(|&c| c == b';')
+            .next()
+            .unwrap_or(value)
+            .trim_ascii();
         (name.eq_ignore_ascii_case(b"content-type") || name.eq_ignore_ascii_case(b"c"))
-            && l[colon + 1..]
-                .trim_ascii_start()
-                .get(..8)
-                .is_some_and(|v| v.eq_ignore_ascii_case(b"message/"))
+            && (media.eq_ignore_ascii_case(b"message/sipfrag")
+                || media.eq_ignore_ascii_case(b"message/sip"))
     })
 }
 
@@ -770,6 +776,13 @@ mod tests {
         b.feed(b"");
         assert_eq!(b.feed(b"SIP/2.0 100 Trying"), Feed::Taken);
         assert_eq!(b.feed(b"SIP/2.0 200 OK"), Feed::NotMine);
+        // A fragment's line must fit the announced length: a NOTIFY logged
+        // without its body does not swallow the next message.
+        b.begin(b"NOTIFY sip:a@b SIP/2.0");
+        b.feed(b"Content-Type: message/sipfrag");
+        b.feed(b"Content-Length: 16");
+        b.feed(b"");
+        assert_eq!(b.feed(b"SIP/2.0 200 OK with a long phrase"), Feed::NotMine);
         // Another body type: a start line still ends the message.
         b.begin(b"NOTIFY sip:a@b SIP/2.0");
         b.feed(b"Content-Type: application/sdp");
