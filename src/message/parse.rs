@@ -337,7 +337,7 @@ fn start_kind(line: &[u8]) -> Option<Kind> {
     // starting with `!`): a log's `2024-01-01 10:00:00 INVITE sip:...
     // SIP/2.0` is a stamp before a request, not a request.
     let method = &t[..first_end];
-    if !method.first().is_some_and(|c| !c.is_ascii_digit())
+    if method.first().is_none_or(u8::is_ascii_digit)
         || !method.iter().all(|&c| headers::is_token_char(c))
     {
         return None;
