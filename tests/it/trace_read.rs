@@ -220,6 +220,28 @@ fn gzip_captures_and_logs() {
     assert_eq!(c.records.len(), 1);
 }
 
+/// A log that starts with a hole of NULs longer than the detection window
+/// (`logrotate copytruncate` while the writer went on at its old offset):
+/// read from the first byte after the hole, which is reported.
+#[test]
+fn a_log_after_a_long_hole_of_nuls_is_read() {
+    let log = [vec![0u8; 200 << 10], invite("hole").to_vec()].concat();
+    let (info, c) = read(&log);
+    assert_eq!(info.format, Format::Raw);
+    assert_eq!(c.records.len(), 1);
+    assert!(
+        c.problems
+            .iter()
+            .any(|p| p.text.contains("starts with 204800 NUL bytes")),
+        "{:?}",
+        c.problems
+    );
+    assert!(
+        synth::read_bytes(&[0u8; 100_000]).is_err(),
+        "only NULs: not a log"
+    );
+}
+
 /// A small gzip file cut short (a rotated capture copied while written)
 /// fails inside the first window read to detect its format: what it holds
 /// is still read, and the cut is a problem, as it is further on.

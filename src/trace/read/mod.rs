@@ -190,7 +190,21 @@ fn open(input: &Input, forced: Format) -> Result<(Source<'_>, Format), ReadError
         }
         Err(e) => Err(read_err(e, src.gzip)),
     };
-    let avail = fill(&mut src, 64 << 10)?;
+    let mut avail = fill(&mut src, 64 << 10)?;
+    // A hole of NULs first: a log truncated by `logrotate copytruncate`
+    // while its writer went on at its old offset (as long as the log was).
+    while avail > 0 && src.data()[0] == 0 {
+        let n = src.data().iter().take_while(|&&b| b == 0).count();
+        src.consume(n);
+        src.leading_nuls += n as u64;
+        avail = fill(&mut src, 64 << 10)?;
+    }
+    if avail == 0 && src.leading_nuls > 0 {
+        return Err(ReadError::NotATrace {
+            path,
+            reason: "it holds only NUL bytes".into(),
+        });
+    }
     if avail == 0 {
         return Err(ReadError::NotATrace {
             path,
@@ -277,6 +291,16 @@ fn read_one(
     };
     let total = src.total;
     let mut out = Out::new(file, sink);
+    if src.leading_nuls > 0 {
+        out.problem(
+            None,
+            format!(
+                "the input starts with {} NUL bytes (a log truncated while it was written, \
+                 `logrotate copytruncate`?); read from the first byte after them",
+                src.leading_nuls
+            ),
+        );
+    }
     let mut next_progress = PROGRESS_STEP;
     let result = match format {
         Format::Pcap | Format::Pcapng => {

@@ -48,6 +48,8 @@ pub(crate) struct Source<'a> {
     /// A read error met while the format was being detected, with bytes
     /// already in hand: those are read first, then it is reported.
     pub deferred: Option<io::Error>,
+    /// NUL bytes skipped at the start (see `read::open`).
+    pub leading_nuls: u64,
 }
 
 impl<'a> Source<'a> {
@@ -71,6 +73,7 @@ impl<'a> Source<'a> {
             total,
             gzip: false,
             deferred: None,
+            leading_nuls: 0,
         };
         src.fill(2)?;
         if src.data().starts_with(&[0x1f, 0x8b]) {
