@@ -554,6 +554,19 @@ fn tab_and_digits_switch_between_calls_and_codes() {
         "{}",
         h.status()
     );
+    // From the detail pane Esc goes to the list first: no such hint there.
+    h.keys("\t");
+    assert_eq!(h.app.focus, Focus::Detail);
+    h.app.status = None;
+    h.now += 5_000;
+    h.keys("1");
+    assert!(
+        !h.status().contains("goes back to the calls"),
+        "{}",
+        h.status()
+    );
+    h.keys("\x1b");
+    assert_eq!(h.app.focus, Focus::List);
     h.keys("\x1b");
     assert_eq!(h.app.focus, Focus::Calls, "Esc in the list goes back");
     h.keys("1");
@@ -941,7 +954,7 @@ fn many_hosts() -> Vec<testkit::Step> {
 
 #[test]
 fn a_call_through_many_hosts_shows_its_key_and_its_messages() {
-    for (w, ht, cut) in [(80, 24, false), (60, 16, true)] {
+    for (w, ht, cut) in [(80, 24, false), (60, 16, true), (80, 19, true)] {
         let mut h = Harness::new(w, ht, false);
         std::fs::write(&h.capture, testkit::pcap(&many_hosts())).unwrap();
         h.start(StartWith::default());
@@ -955,7 +968,17 @@ fn a_call_through_many_hosts_shows_its_key_and_its_messages() {
             .count();
         assert!(rows >= 3, "{w}x{ht}: {rows} message rows\n{frame}");
         if cut {
-            assert!(frame.contains("more key lines"), "{frame}");
+            assert!(frame.contains("more key line"), "{frame}");
+            if ht == 19 {
+                // Room for some of the key: its first hosts, and the count
+                // of the lines not shown (5 lines of 3 hosts at 80 columns).
+                assert!(frame.contains("A = 192.0.2.10:5060"), "{frame}");
+                let shown = frame.lines().filter(|l| l.contains(" = 192.0.2.")).count();
+                assert!(
+                    frame.contains(&format!("... {} more key line", 5 - shown)),
+                    "{frame}"
+                );
+            }
         } else {
             assert!(
                 frame.contains("A = 192.0.2.10:5060") && frame.contains("N = 192.0.2.23:5060"),

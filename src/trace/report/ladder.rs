@@ -68,8 +68,9 @@ fn letter(i: usize) -> String {
 }
 
 /// The key of host letters (`A = 192.0.2.10:5060`) in `width` columns:
-/// as many entries to a line as fit, read down the columns as `ls` lists,
-/// so that a call through many hosts keeps room for its messages.
+/// as many entries to a line as fit, in order along the lines (a key cut
+/// short on a small screen keeps the first hosts: caller, callee, first
+/// hops), so that a call through many hosts keeps room for its messages.
 fn key_lines(names: &[String], width: usize) -> Vec<String> {
     let entries: Vec<String> = names
         .iter()
@@ -78,11 +79,11 @@ fn key_lines(names: &[String], width: usize) -> Vec<String> {
         .collect();
     let col = entries.iter().map(|e| e.chars().count()).max().unwrap_or(0) + 3;
     let per_line = (width.saturating_sub(2) / col.max(1)).max(1);
-    let lines = entries.len().div_ceil(per_line);
-    (0..lines)
-        .map(|r| {
+    entries
+        .chunks(per_line)
+        .map(|row| {
             let mut line = String::from("  ");
-            for e in entries.iter().skip(r).step_by(lines.max(1)) {
+            for e in row {
                 line.push_str(e);
                 line.extend(std::iter::repeat_n(' ', col - e.chars().count()));
             }
@@ -149,6 +150,8 @@ pub struct Ladder {
     ascii: bool,
     /// The lines above the first message.
     pub head: Vec<String>,
+    /// How many of them, from the first, are the key of host letters.
+    pub key_len: usize,
     lanes: Vec<char>,
     t0: Option<i64>,
 }
@@ -169,8 +172,10 @@ impl Ladder {
         let list = hs.len() > 1 && spacing < MIN_LANE;
         let mut head = Vec::new();
         let mut lanes = vec![' '; width];
+        let mut key_len = 0;
         if list {
             head.extend(key_lines(&names, width));
+            key_len = head.len();
             head.push(String::new());
         } else {
             let x_of = |i: usize| LEFT + i * spacing;
@@ -183,6 +188,7 @@ impl Ladder {
             };
             if !fits {
                 head.extend(key_lines(&names, width));
+                key_len = head.len();
             }
             let mut top = vec![' '; width];
             for (i, l) in labels.iter().enumerate() {
@@ -209,6 +215,7 @@ impl Ladder {
             list,
             ascii,
             head,
+            key_len,
             lanes,
             t0: c.msgs.first().and_then(|m| m.time()),
         }
@@ -526,7 +533,7 @@ mod tests {
         let text = lines.join("\n");
         assert!(text.contains("A = 10.0.0.1:5060"), "{text}");
         assert!(text.contains("A -> I  OPTIONS"), "{text}");
-        // The key of 9 hosts takes 3 lines at 80 columns, read down.
+        // The key of 9 hosts takes 3 lines at 80 columns.
         let key: Vec<&str> = lines
             .iter()
             .take_while(|l| !l.is_empty())
@@ -535,9 +542,9 @@ mod tests {
         assert_eq!(
             key,
             [
-                "  A = 10.0.0.1:5060   D = 10.0.1.2:5060   G = 10.0.1.5:5060",
-                "  B = 10.0.1.0:5060   E = 10.0.1.3:5060   H = 10.0.1.6:5060",
-                "  C = 10.0.1.1:5060   F = 10.0.1.4:5060   I = 10.0.1.7:5060",
+                "  A = 10.0.0.1:5060   B = 10.0.1.0:5060   C = 10.0.1.1:5060",
+                "  D = 10.0.1.2:5060   E = 10.0.1.3:5060   F = 10.0.1.4:5060",
+                "  G = 10.0.1.5:5060   H = 10.0.1.6:5060   I = 10.0.1.7:5060",
             ]
         );
         for w in [40, 41, 60, 200] {

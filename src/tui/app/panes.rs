@@ -313,7 +313,7 @@ impl App {
                     self.select_quietly(code);
                 }
                 if digits.len() < 3 {
-                    if digits == "1" && self.trace.is_some() {
+                    if digits == "1" && self.trace.is_some() && self.focus == Focus::List {
                         // `2` came here from the calls; `1` is a code here.
                         self.info(
                             "1: the start of a code (100, 180...); Esc or Shift-Tab goes back \

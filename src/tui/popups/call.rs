@@ -49,11 +49,37 @@ pub struct CallView {
     pub pending: Option<Pending>,
 }
 
-/// Lines of a ladder's head (the host key, labels, lanes) pinned above
-/// its rows in `height` lines: all of it while `min(3, msgs)` message rows
-/// still fit below, else what leaves them room.
-fn pinned(head: usize, height: usize, msgs: usize) -> usize {
-    head.min(height.saturating_sub(msgs.min(3)))
+/// The lines of a ladder's head (the host key, then the host labels and
+/// lanes, or a blank line) pinned above its rows in `height` lines: all of
+/// it while `min(3, msgs)` message rows still fit below. Else the lines
+/// under the key stay, and the key is cut: its first lines, then one
+/// saying how many more there are.
+fn pinned_head(l: &Ladder, height: usize, msgs: usize) -> Vec<String> {
+    let room = height.saturating_sub(msgs.min(3));
+    if l.head.len() <= room {
+        return l.head.clone();
+    }
+    let (key, rest) = l.head.split_at(l.key_len.min(l.head.len()));
+    // A blank spacer under the key (the list layout) goes first.
+    let rest = if rest.iter().all(String::is_empty) {
+        &[][..]
+    } else {
+        rest
+    };
+    let for_key = room.saturating_sub(rest.len());
+    let mut out = Vec::with_capacity(room);
+    if for_key > 0 {
+        let shown = for_key - 1;
+        out.extend(key[..shown].iter().cloned());
+        let hidden = key.len() - shown;
+        out.push(format!(
+            "  ... {hidden} more key line{}: a taller terminal shows them",
+            if hidden == 1 { "" } else { "s" }
+        ));
+    }
+    let left = room.saturating_sub(out.len());
+    out.extend(rest.iter().take(left).cloned());
+    out
 }
 
 /// From this width on the findings go beside the ladder.
@@ -97,23 +123,12 @@ impl CallView {
     /// Message rows on screen: the ladder's inside less its head.
     fn rows(&self, app: &App, ladder_box: Rect) -> usize {
         let i = inner(ladder_box);
-        let head = app.trace.as_ref().map_or(0, |tv| {
-            Ladder::new(
-                tv.triage(),
-                tv.call(self.call),
-                i.width as usize,
-                app.theme.ascii,
-            )
-            .head
-            .len()
+        let pinned = app.trace.as_ref().map_or(0, |tv| {
+            let c = tv.call(self.call);
+            let l = Ladder::new(tv.triage(), c, i.width as usize, app.theme.ascii);
+            pinned_head(&l, i.height as usize, c.msgs.len()).len()
         });
-        let msgs = app
-            .trace
-            .as_ref()
-            .map_or(0, |tv| tv.call(self.call).msgs.len());
-        (i.height as usize)
-            .saturating_sub(pinned(head, i.height as usize, msgs))
-            .max(1)
+        (i.height as usize).saturating_sub(pinned).max(1)
     }
 
     /// The first message row to draw: `top`, moved so the highlighted
@@ -302,8 +317,8 @@ impl CallView {
         // The ladder.
         let li = inner(lbox);
         let ladder = Ladder::new(t, c, li.width as usize, app.theme.ascii);
-        let pin = pinned(ladder.head.len(), li.height as usize, c.msgs.len());
-        let rows = (li.height as usize).saturating_sub(pin).max(1);
+        let pinned = pinned_head(&ladder, li.height as usize, c.msgs.len());
+        let rows = (li.height as usize).saturating_sub(pinned.len()).max(1);
         let first = self.first_row(rows);
         let fin = report::final_label(t, app.kb, c);
         let id = report::clip(&c.call_id, 40);
@@ -323,24 +338,10 @@ impl CallView {
         let b = block(app, title, !self.findings_focus);
         let b = with_position(app, b, first, rows as u16, c.msgs.len());
         f.render_widget(b, lbox);
-        let mut head: Vec<Line> = ladder
-            .head
-            .iter()
-            .take(pin)
-            .map(|s| Line::styled(s.clone(), app.theme.dim()))
+        let head: Vec<Line> = pinned
+            .into_iter()
+            .map(|s| Line::styled(s, app.theme.dim()))
             .collect();
-        if pin < ladder.head.len()
-            && let Some(last) = head.last_mut()
-        {
-            // The key of a call through many hosts on a short screen.
-            *last = Line::styled(
-                format!(
-                    "  ... {} more key lines: a taller terminal shows them",
-                    ladder.head.len() - pin + 1
-                ),
-                app.theme.dim(),
-            );
-        }
         put_lines(f, head.iter(), li);
         let top = li.y + (head.len() as u16).min(li.height);
         let area = Rect::new(li.x, top, li.width, li.bottom().saturating_sub(top));
