@@ -310,6 +310,29 @@ fn esc_merged_with_the_next_key_is_split_again() {
     assert_eq!(h.reopened().note(486), "merged");
 }
 
+/// The same for keys other than letters: Esc then Enter (Alt+Enter) closes
+/// the help and opens the best result; Esc then Tab (Alt+Tab) was "Alt-Tab
+/// does nothing" and the Esc was lost.
+#[test]
+fn esc_merged_with_enter_or_tab_is_split_again() {
+    let mut h = Harness::new();
+    h.keys("?");
+    assert!(matches!(h.app.overlay(), Some(Overlay::Help(_))));
+    h.send(Msg::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::ALT)));
+    assert!(h.app.overlay().is_none(), "the Esc closed the help");
+    h.keys("/busy");
+    h.send(Msg::Key(KeyEvent::new(KeyCode::Tab, KeyModifiers::ALT)));
+    assert!(!h.app.searching, "the Esc left the search line");
+    assert!(
+        !h.app
+            .status
+            .as_ref()
+            .is_some_and(|s| s.text.contains("does nothing")),
+        "{:?}",
+        h.app.status
+    );
+}
+
 #[test]
 fn a_failed_save_keeps_the_text_and_the_error_until_a_save_works() {
     let mut h = Harness::new();

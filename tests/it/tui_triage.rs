@@ -1015,6 +1015,10 @@ fn bang_lists_the_problems_of_the_input() {
     assert!(matches!(h.top(), Some(Overlay::Problems(_))));
     let frame = h.frame();
     assert!(frame.contains("Input problems: 40"), "{frame}");
+    assert!(
+        frame.contains("more ↓"),
+        "the border shows the position: {frame}"
+    );
     let listed = |f: &str| f.lines().filter(|l| l.contains("- frame ")).count();
     assert!(listed(&frame) >= 8, "{frame}");
     // The last ones are reached by scrolling.

@@ -679,9 +679,7 @@ impl App {
         // A slow link or a busy moment can deliver Esc and the next key
         // in one read, which the terminal parser reports as Alt+key.
         // No binding uses Alt, so treat it as the two keys it was.
-        if ev.modifiers.contains(KeyModifiers::ALT)
-            && let KeyCode::Char(_) = ev.code
-        {
+        if ev.modifiers.contains(KeyModifiers::ALT) {
             let esc = KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE);
             let mut fx = self.handle(Msg::Key(esc), now);
             let plain = KeyEvent::new(ev.code, ev.modifiers - KeyModifiers::ALT);

@@ -7,7 +7,7 @@ use crate::trace::model::Triage;
 use crate::trace::report;
 use crate::tui::app::App;
 use crate::tui::keymap::Action;
-use crate::tui::view::{block, centered, fold};
+use crate::tui::view::{block, centered, fold, with_position};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::Line;
@@ -92,8 +92,10 @@ impl ProblemsView {
         );
         let b = block(app, title, true);
         let inner = b.inner(r);
+        let all = lines(t, inner.width as usize);
+        let b = with_position(app, b, self.scroll, inner.height, all.len());
         f.render_widget(b, r);
-        let text: Vec<Line> = lines(t, inner.width as usize)
+        let text: Vec<Line> = all
             .into_iter()
             .skip(self.scroll)
             .take(inner.height as usize)
