@@ -30,14 +30,21 @@ pub fn parse(input: &[u8]) -> Result<Message, InputError> {
         return Ok(m);
     }
     let src = Src::new(input);
-    if parse_from(&src, 0, 1).is_none()
-        && let Some((plain, prefix)) = without_line_prefix(input)
-        && let Ok(mut m) = parse_wire(&plain)
-    {
-        m.problems.insert(0, prefix_note(&prefix));
-        return Ok(m);
-    }
-    parse_wire(input)
+    let found = match parse_from(&src, 0, 1) {
+        Some(found) => found,
+        None => {
+            // No start line at a line's start: one behind a prefix on every
+            // line, before a start line that is only broken.
+            if let Some((plain, prefix)) = without_line_prefix(input)
+                && let Ok(mut m) = parse_wire(&plain)
+            {
+                m.problems.insert(0, prefix_note(&prefix));
+                return Ok(m);
+            }
+            parse_broken_start(&src).ok_or(InputError::NotSip)?
+        }
+    };
+    Ok(noting_more(input, found))
 }
 
 fn prefix_note(prefix: &[u8]) -> String {
@@ -110,9 +117,14 @@ fn parse_dissection(input: &[u8]) -> Option<Message> {
 
 fn parse_wire(input: &[u8]) -> Result<Message, InputError> {
     let src = Src::new(input);
-    let (mut msg, next) = parse_from(&src, 0, 1)
+    let found = parse_from(&src, 0, 1)
         .or_else(|| parse_broken_start(&src))
         .ok_or(InputError::NotSip)?;
+    Ok(noting_more(input, found))
+}
+
+/// The message found, with a problem when another one follows it.
+fn noting_more(input: &[u8], (mut msg, next): (Message, Option<Next>)) -> Message {
     if let Some(next) = next
         && let Some(line) =
             find_start(input, next.pos, next.line_no, MAX_PREFIX_LINES).map(|(_, no, _)| no)
@@ -122,7 +134,7 @@ fn parse_wire(input: &[u8]) -> Result<Message, InputError> {
              only the first is decoded"
         ));
     }
-    Ok(msg)
+    msg
 }
 
 /// Parse every SIP message in `input`, in order (e.g. a pasted call flow).
@@ -133,16 +145,18 @@ pub fn parse_all(input: &[u8]) -> Result<Vec<Message>, InputError> {
     if let Some(m) = parse_dissection(input) {
         return Ok(vec![m]);
     }
-    if parse_from(&Src::new(input), 0, 1).is_none()
-        && let Some((plain, prefix)) = without_line_prefix(input)
-        && let Ok(mut all) = parse_all_wire(&plain)
-    {
-        if let Some(first) = all.first_mut() {
-            first.problems.insert(0, prefix_note(&prefix));
+    match parse_all_wire(input) {
+        // No start line at a line's start: one behind a prefix?
+        Err(InputError::NotSip) => {
+            let (plain, prefix) = without_line_prefix(input).ok_or(InputError::NotSip)?;
+            let mut all = parse_all_wire(&plain)?;
+            if let Some(first) = all.first_mut() {
+                first.problems.insert(0, prefix_note(&prefix));
+            }
+            Ok(all)
         }
-        return Ok(all);
+        found => found,
     }
-    parse_all_wire(input)
 }
 
 fn parse_all_wire(input: &[u8]) -> Result<Vec<Message>, InputError> {
