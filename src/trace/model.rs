@@ -301,6 +301,9 @@ pub struct Call {
     /// The call's own first transaction is inside a dialog (a re-INVITE:
     /// the trace began after the call was set up).
     pub began_in_dialog: bool,
+    /// Dialogs the call set up (see `count_dialogs`), counted by `finish`
+    /// while the call's messages are at hand.
+    pub dialogs: u16,
     /// The first copy of the first primary request.
     pub first_request: u32,
     /// The final response of the call. An INVITE call: the first 2xx of a
@@ -341,6 +344,7 @@ impl Call {
             transport,
             method: Method::UNKNOWN,
             began_in_dialog: false,
+            dialogs: 0,
             first_request: NONE,
             final_msg: NONE,
             src: NO_EP,
@@ -372,20 +376,19 @@ impl Call {
     /// (INVITE, SUBSCRIBE, REFER). A request from the callee carries the
     /// caller's tag in its To, and a failure's tag sets up nothing; more
     /// than one is a fork.
-    pub fn dialogs(&self) -> usize {
-        let mut seen = [false; 256];
-        let mut n = 0;
+    fn count_dialogs(&self) -> u16 {
+        // One bit per leg number (1-255).
+        let mut seen = [0u64; 4];
         for m in &self.msgs {
             if m.leg != 0
                 && (101..300).contains(&m.code)
                 && self.is_primary(m.txn)
                 && matches!(m.method, Method::INVITE | Method::SUBSCRIBE | Method::REFER)
-                && !std::mem::replace(&mut seen[usize::from(m.leg)], true)
             {
-                n += 1;
+                seen[usize::from(m.leg / 64)] |= 1 << (m.leg % 64);
             }
         }
-        n
+        seen.iter().map(|w| w.count_ones() as u16).sum()
     }
 
     /// The extras of one message.
@@ -1375,6 +1378,7 @@ fn derive(call: &mut Call, trace_end: Option<i64>) {
         }
     }
 
+    call.dialogs = call.count_dialogs();
     call.outcome = match call.final_code() {
         Some(c) if (200..300).contains(&c) => Outcome::Answered,
         Some(c) if is_user_code(c) => Outcome::User,

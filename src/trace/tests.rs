@@ -185,7 +185,7 @@ fn forked_branches_are_kept_apart() {
     ]);
     let c = only(&t);
     assert_eq!(c.legs.len(), 2);
-    assert_eq!(c.dialogs(), 2, "a fork: two early dialogs");
+    assert_eq!(c.dialogs, 2, "a fork: two early dialogs");
     assert_eq!(c.msgs[1].leg, 1);
     assert_eq!(c.msgs[2].leg, 2);
     assert_eq!(c.final_response().unwrap().leg, 2);
@@ -211,7 +211,7 @@ fn dialogs_are_those_the_call_set_up() {
     let t = analyze(&steps);
     let c = only(&t);
     assert_eq!(c.legs.len(), 2, "the caller's tag seen in a To");
-    assert_eq!(c.dialogs(), 1);
+    assert_eq!(c.dialogs, 1);
     // Responses sent to the Via's port, not the one the INVITE came from
     // (UDP without rport): still the call's dialog.
     let inv = request("INVITE", "v", 1, "z9hG4bKv1", None, &[], "");
@@ -220,7 +220,7 @@ fn dialogs_are_those_the_call_set_up() {
         Step::new(0, a(), b(), &inv),
         Step::new(20, b(), via_port, &response(&inv, 200, Some("ok"), &[])),
     ]);
-    assert_eq!(only(&t).dialogs(), 1);
+    assert_eq!(only(&t).dialogs, 1);
     // A challenge with a tag, then the answer.
     let inv = request("INVITE", "e", 1, "z9hG4bKe1", None, &[], "");
     let inv2 = request(
@@ -238,14 +238,14 @@ fn dialogs_are_those_the_call_set_up() {
         Step::new(10, a(), b(), &inv2),
         Step::new(20, b(), a(), &response(&inv2, 200, Some("ok"), &[])),
     ]);
-    assert_eq!(only(&t).dialogs(), 1);
+    assert_eq!(only(&t).dialogs, 1);
     // A registration.
     let reg = request("REGISTER", "r", 1, "z9hG4bKr", None, &[], "");
     let t = analyze(&[
         Step::new(0, a(), b(), &reg),
         Step::new(5, b(), a(), &response(&reg, 200, Some("rr"), &[])),
     ]);
-    assert_eq!(only(&t).dialogs(), 0);
+    assert_eq!(only(&t).dialogs, 0);
 }
 
 #[test]

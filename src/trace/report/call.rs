@@ -132,7 +132,7 @@ pub fn facts(t: &Triage, kb: &Kb, c: &Call) -> Vec<(String, String)> {
             c.msgs.len(),
             c.retransmissions,
             c.duplicates,
-            c.dialogs()
+            c.dialogs
         ),
     ));
     v

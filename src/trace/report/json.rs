@@ -183,7 +183,7 @@ fn call_json_with<'a>(t: &'a Triage, kb: &Kb, c: &'a Call, eps: &[String]) -> Ca
         messages: c.msgs.len(),
         retransmissions: c.retransmissions,
         duplicates: c.duplicates,
-        dialogs: c.dialogs(),
+        dialogs: usize::from(c.dialogs),
         outcome: c.outcome,
         findings: c.findings.iter().map(|f| finding_json(c, f)).collect(),
     }
@@ -592,7 +592,7 @@ fn call_object(
     o.num(key!(2, "messages"), c.msgs.len() as u64);
     o.num(key!(2, "retransmissions"), u64::from(c.retransmissions));
     o.num(key!(2, "duplicates"), u64::from(c.duplicates));
-    o.num(key!(2, "dialogs"), c.dialogs() as u64);
+    o.num(key!(2, "dialogs"), u64::from(c.dialogs));
     o.str(key!(2, "outcome"), c.outcome.label());
     let out = o.key(key!(2, "findings"));
     if c.findings.is_empty() {
