@@ -243,22 +243,61 @@ fn draw_search(f: &mut Frame, app: &App, r: Rect) {
 
 fn draw_status(f: &mut Frame, app: &App, r: Rect) {
     let t = app.theme;
-    let line = match &app.status {
-        Some(s) => Line::styled(
-            fold(app, &sanitize::inline(&s.text)),
-            if s.error { t.error() } else { t.hint() },
-        ),
-        None => Line::styled(
+    let Some(s) = &app.status else {
+        let line = Line::styled(
             super::keymap::footer_line(app.ctx(), r.width as usize),
             t.dim(),
-        ),
+        );
+        f.render_widget(Paragraph::new(line).wrap(Wrap { trim: true }), r);
+        return;
     };
-    f.render_widget(Paragraph::new(line).wrap(Wrap { trim: true }), r);
+    let style = if s.error { t.error() } else { t.hint() };
+    let lines = status_lines(&fold(app, &sanitize::inline(&s.text)), r, app.theme.ascii);
+    let lines: Vec<Line> = lines.into_iter().map(|l| Line::styled(l, style)).collect();
+    f.render_widget(Paragraph::new(lines), r);
+}
+
+/// A status text wrapped to the status rows; a text longer than they hold
+/// ends its last row with a mark (`…`, `~` in ASCII) where it was cut.
+fn status_lines(text: &str, r: Rect, ascii: bool) -> Vec<String> {
+    let width = (r.width as usize).max(1);
+    let mut lines = crate::render::wrap(text, width, "", "");
+    let rows = (r.height as usize).max(1);
+    if lines.len() > rows {
+        lines.truncate(rows);
+        if let Some(last) = lines.last_mut() {
+            let mark = if ascii { '~' } else { '…' };
+            let keep = width.saturating_sub(1);
+            while unicode_width::UnicodeWidthStr::width(last.as_str()) > keep {
+                last.pop();
+            }
+            last.push(mark);
+        }
+    }
+    lines
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_status_cut_short_says_so() {
+        let text = "the pasted text: 0 calls, 2 SIP messages, 3 problems in the input (the log's times have no time zone; they are taken as UTC; ! lists them) (no SIP call in it)";
+        let r = Rect::new(0, 0, 80, 2);
+        let lines = status_lines(text, r, false);
+        assert_eq!(lines.len(), 2);
+        assert!(lines[1].ends_with('…'), "{lines:?}");
+        assert!(
+            lines
+                .iter()
+                .all(|l| unicode_width::UnicodeWidthStr::width(l.as_str()) <= 80)
+        );
+        assert!(status_lines(text, r, true)[1].ends_with('~'));
+        // Room enough: whole, no mark.
+        let lines = status_lines("saved", r, false);
+        assert_eq!(lines, ["saved"]);
+    }
 
     #[test]
     fn titles_give_way_by_importance() {
