@@ -6,6 +6,8 @@
 //! A log that holds no SIP the plain way but whose lines nearly all carry
 //! one of these is read without it.
 
+use super::clock::{Stamp, parse_stamp};
+
 /// Which prefix a log's lines carry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Collector {
@@ -24,53 +26,31 @@ fn digits(l: &[u8], at: usize, n: usize) -> bool {
         .is_some_and(|d| d.iter().all(u8::is_ascii_digit))
 }
 
-/// `2026-11-30T10:00:01.123456789Z` (a fraction and an offset optional,
-/// `Z` or `+01:00`): its length.
+/// `2026-11-30T10:00:01.123456789Z` (a fraction optional; `Z` or an
+/// offset such as `+01:00`): its length. The date and time are read as
+/// the other logs' stamps are ([`parse_stamp`]).
 fn rfc3339(l: &[u8]) -> Option<usize> {
-    let shape = digits(l, 0, 4)
-        && l.get(4) == Some(&b'-')
-        && digits(l, 5, 2)
-        && l.get(7) == Some(&b'-')
-        && digits(l, 8, 2)
-        && l.get(10) == Some(&b'T')
-        && digits(l, 11, 2)
-        && l.get(13) == Some(&b':')
-        && digits(l, 14, 2)
-        && l.get(16) == Some(&b':')
-        && digits(l, 17, 2);
-    if !shape {
+    if l.get(4) != Some(&b'-') || l.get(10) != Some(&b'T') {
         return None;
     }
-    let mut i = 19;
-    if l.get(i) == Some(&b'.') {
-        i += 1;
-        while l.get(i).is_some_and(u8::is_ascii_digit) {
-            i += 1;
-        }
-    }
-    match l.get(i) {
+    let (_, rest) = parse_stamp(l)?;
+    let i = l.len() - rest.len();
+    match rest.first() {
         Some(b'Z') => Some(i + 1),
-        Some(b'+' | b'-') if digits(l, i + 1, 2) && l.get(i + 3) == Some(&b':') => {
-            digits(l, i + 4, 2).then_some(i + 6)
+        Some(b'+' | b'-') if digits(rest, 1, 2) && rest.get(3) == Some(&b':') => {
+            digits(rest, 4, 2).then_some(i + 6)
         }
         _ => None,
     }
 }
 
-/// `Nov 30 10:00:01` or `Nov  3 10:00:01`: its length.
+/// `Nov 30 10:00:01` or `Nov  3 10:00:01` (syslog's time, no year): its
+/// length.
 fn bsd_time(l: &[u8]) -> Option<usize> {
-    let month = l.get(..3)?;
-    let ok = month[0].is_ascii_uppercase()
-        && month[1..].iter().all(u8::is_ascii_lowercase)
-        && l.get(3) == Some(&b' ')
-        && (digits(l, 4, 2) || (l.get(4) == Some(&b' ') && digits(l, 5, 1)))
-        && l.get(6) == Some(&b' ')
-        && digits(l, 7, 2)
-        && l.get(9) == Some(&b':')
-        && digits(l, 10, 2)
-        && l.get(12) == Some(&b':')
-        && digits(l, 13, 2);
-    ok.then_some(15)
+    match parse_stamp(l)? {
+        (Stamp::NoYear(..), rest) => Some(l.len() - rest.len()),
+        _ => None,
+    }
 }
 
 /// The length of a syslog header: a time, ` host `, a tag without spaces
