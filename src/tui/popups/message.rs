@@ -14,8 +14,9 @@ pub struct MessageView {
     pub scroll: usize,
 }
 
-/// Where the decoded message overlay goes in `body`, with its border.
-fn area(body: Rect) -> Rect {
+/// Where a full-height reading overlay (the decoded message, the input's
+/// problems) goes in `body`, with its border.
+pub(super) fn area(body: Rect) -> Rect {
     centered(body, 110, body.height)
 }
 

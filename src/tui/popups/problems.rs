@@ -2,30 +2,21 @@
 //! gaps, a log's assumed time zone...): the status line names the first,
 //! this lists every one kept, a screen at a time.
 
+use super::message::{area, inner};
 use super::{Reply, scroll};
 use crate::trace::model::Triage;
 use crate::trace::report;
 use crate::tui::app::App;
 use crate::tui::keymap::Action;
-use crate::tui::view::{block, centered, fold, with_position};
+use crate::tui::view::{block, fold, with_position};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::Line;
-use ratatui::widgets::{Borders, Clear, Paragraph};
+use ratatui::widgets::{Clear, Paragraph};
 
 #[derive(Debug, Default)]
 pub struct ProblemsView {
     pub scroll: usize,
-}
-
-fn area(body: Rect) -> Rect {
-    centered(body, 110, body.height)
-}
-
-fn inner(body: Rect) -> Rect {
-    ratatui::widgets::Block::default()
-        .borders(Borders::ALL)
-        .inner(area(body))
 }
 
 /// The lines of the list in `width` columns: each problem wrapped, and a
