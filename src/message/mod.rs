@@ -155,11 +155,7 @@ impl Message {
     /// body pasted without CRs (a terminal or an editor dropped them)
     /// counts each line end as the CRLF it was sent as.
     pub fn body_wire_len(&self) -> usize {
-        if self.body.contains('\r') {
-            self.body.len()
-        } else {
-            self.body.len() + self.body.matches('\n').count()
-        }
+        parse::wire_len(self.body.as_bytes(), !self.body.contains('\r'))
     }
 
     /// True for a response.

@@ -989,7 +989,7 @@ fn content_length(msg: &Message, problems: &mut Problems) -> Option<u64> {
 
 /// Length the body had on the wire: in a paste whose line ends became bare
 /// LF, each LF stood for CRLF.
-fn wire_len(b: &[u8], lf_mode: bool) -> usize {
+pub(super) fn wire_len(b: &[u8], lf_mode: bool) -> usize {
     if !lf_mode {
         return b.len();
     }
