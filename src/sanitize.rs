@@ -22,10 +22,8 @@ pub fn line_ends(input: &[u8]) -> Cow<'_, [u8]> {
     if input.contains(&b'\n') || !input.contains(&b'\r') {
         return Cow::Borrowed(input);
     }
-    let body = input.strip_suffix(b"\r").map_or(input, |_| {
-        let end = input.iter().rposition(|&b| b != b'\r').map_or(0, |i| i + 1);
-        &input[..end]
-    });
+    // Without the run of CRs at the very end.
+    let body = &input[..input.iter().rposition(|&b| b != b'\r').map_or(0, |i| i + 1)];
     let (mut ones, mut twos, mut blank_crlf) = (0usize, 0usize, false);
     for run in body.split(|&b| b != b'\r') {
         match run.len() {
