@@ -276,6 +276,83 @@ fn a_log_behind_a_collector_prefix_reads_as_the_plain_log() {
     }
 }
 
+/// A syslog file where rsyslog wrote each whole message on one line, its
+/// line ends escaped as `#015#012` (Kamailio's `xlog("L_INFO", "$mb")`,
+/// or Asterisk's SIP logger on a syslog channel): the messages are read,
+/// each at its header's time, the words before the start line dropped.
+#[test]
+fn a_syslog_line_holding_a_whole_message_is_unfolded() {
+    let fold = |m: &str| {
+        m.replace('\r', "#015")
+            .replace('\n', "#012")
+            .replace('\t', "#011")
+    };
+    let invite = "INVITE sip:bob@192.0.2.2 SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKx1\r\n\
+                  From: <sip:alice@192.0.2.1>;tag=a\r\nTo: <sip:bob@192.0.2.2>\r\nCall-ID: sys1\r\n\
+                  CSeq: 1 INVITE\r\nSubject:\tx #1\r\nContent-Length: 0\r\n\r\n";
+    let busy = "SIP/2.0 486 Busy Here\r\nVia: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKx1\r\n\
+                From: <sip:alice@192.0.2.1>;tag=a\r\nTo: <sip:bob@192.0.2.2>;tag=b\r\nCall-ID: sys1\r\n\
+                CSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n";
+    let log = format!(
+        "Nov 30 10:00:01 sbc1 /usr/sbin/kamailio[1234]: INFO: <script>: starting\n\
+         Nov 30 10:00:02 sbc1 /usr/sbin/kamailio[1234]: INFO: <script>: in from 192.0.2.1: {}\n\
+         Nov 30 10:00:03 sbc1 /usr/sbin/kamailio[1234]: INFO: <script>: reply: {}\n",
+        fold(invite),
+        fold(busy)
+    );
+    let (infos, c) = synth::read_bytes(log.as_bytes()).unwrap();
+    assert_eq!(infos[0].format, Format::Raw);
+    let lines: Vec<String> = c.records.iter().map(first_line).collect();
+    assert_eq!(
+        lines,
+        ["INVITE sip:bob@192.0.2.2 SIP/2.0", "SIP/2.0 486 Busy Here"]
+    );
+    assert_eq!(c.records[0].text(), invite);
+    let year = c.records[0]
+        .time_ns
+        .map(|t| t / 1_000_000_000 / 31_556_952 + 1970);
+    let times: Vec<Option<i64>> = c.records.iter().map(|r| r.time_ns).collect();
+    let y = year.unwrap();
+    assert_eq!(
+        times,
+        [
+            Some(utc(y, 11, 30, 10, 0, 2, 0)),
+            Some(utc(y, 11, 30, 10, 0, 3, 0))
+        ]
+    );
+
+    // The Asterisk PJSIP fixture, each entry folded into one syslog line.
+    let plain = fixture("pjsip.log");
+    let (_, want) = synth::read_bytes(&plain).unwrap();
+    let text = String::from_utf8(plain).unwrap();
+    let mut folded = String::new();
+    for entry in text.split("\n[") {
+        let entry = entry.trim_start_matches('[');
+        folded.push_str("Nov 30 10:00:01 pbx1 asterisk[77]: VERBOSE[1]: ");
+        folded.push_str(&fold(entry));
+        folded.push('\n');
+    }
+    let (infos, got) = synth::read_bytes(folded.as_bytes()).unwrap();
+    assert_eq!(infos[0].format, Format::Pjsip);
+    let texts = |c: &Collect| {
+        c.records
+            .iter()
+            .map(|r| r.text().to_string())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(texts(&got), texts(&want));
+    assert_eq!(
+        got.records
+            .iter()
+            .map(|r| (r.src, r.dst))
+            .collect::<Vec<_>>(),
+        want.records
+            .iter()
+            .map(|r| (r.src, r.dst))
+            .collect::<Vec<_>>()
+    );
+}
+
 /// A log cut inside a message's body says so (the message is still read).
 #[test]
 fn a_log_cut_inside_a_message_says_so() {

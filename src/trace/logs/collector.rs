@@ -4,7 +4,8 @@
 //! that repeat their header on every line (`Nov 30 10:00:01 pbx1
 //! asterisk[1234]: `, or an RFC 3339 time for the high-precision format).
 //! A log that holds no SIP the plain way but whose lines nearly all carry
-//! one of these is read without it.
+//! one of these is read without it, and a syslog line that holds a whole
+//! message with its line ends escaped (`#012`) is unfolded.
 
 use super::clock::{Stamp, parse_stamp};
 
@@ -106,16 +107,100 @@ pub(crate) fn detect(head: &[u8]) -> Option<Collector> {
         })
 }
 
-/// Every line of `head` without the prefix.
+/// Every line of `head` without the prefix, a folded syslog line
+/// unfolded (see [`unfold`]).
 pub(crate) fn strip_all(c: Collector, head: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(head.len());
     for (i, line) in head.split(|&b| b == b'\n').enumerate() {
         if i > 0 {
             out.push(b'\n');
         }
-        out.extend_from_slice(strip(c, line));
+        match unfold(c, line) {
+            Some(u) => out.extend_from_slice(&u),
+            None => out.extend_from_slice(strip(c, line)),
+        }
     }
     out
+}
+
+/// A syslog line that holds a whole multi-line message, as lines.
+///
+/// rsyslog (by default) writes each control character of a message as `#`
+/// and its three octal digits: a line feed `#012`, a carriage return
+/// `#015`, a tab `#011`. A SIP message logged whole (Kamailio's or
+/// OpenSIPS's `xlog` of `$mb`, Asterisk's SIP logger on a syslog channel)
+/// is then one line. This gives that line's lines back, LF-separated and
+/// without the header: first the header's time in brackets (`[Nov 30
+/// 10:00:01]`, a line the readers take as the time of what follows), then
+/// the message from its start line (or Asterisk's `<--- ` marker) on, the
+/// log's own words before it dropped. `None` for a line with no `#012`.
+pub(crate) fn unfold(c: Collector, line: &[u8]) -> Option<Vec<u8>> {
+    if c != Collector::Syslog {
+        return None;
+    }
+    let n = syslog(line)?;
+    let content = &line[n..];
+    memchr::memmem::find(content, b"#012")?;
+    let time = bsd_time(line).or_else(|| rfc3339(line)).unwrap_or(0);
+    let mut out = Vec::with_capacity(content.len() + time + 3);
+    out.push(b'[');
+    out.extend_from_slice(&line[..time]);
+    out.extend_from_slice(b"]\n");
+    let body_at = out.len();
+    let mut i = 0;
+    while i < content.len() {
+        let b = content[i];
+        let escaped = (b == b'#')
+            .then(|| content.get(i + 1..i + 4))
+            .flatten()
+            .filter(|d| d.iter().all(|c| (b'0'..=b'7').contains(c)))
+            .map(|d| (d[0] - b'0') * 64 + (d[1] - b'0') * 8 + (d[2] - b'0'))
+            .filter(|&v| v < 0x20 || v == 0x7f);
+        match escaped {
+            // A CR: the line ends are LF alone here.
+            Some(b'\r') => i += 4,
+            Some(v) => {
+                out.push(v);
+                i += 4;
+            }
+            None => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    // The first line: from where the message starts in it.
+    let first_end = memchr::memchr(b'\n', &out[body_at..]).map_or(out.len(), |e| body_at + e);
+    let first = &out[body_at..first_end];
+    let cut = (0..first.len())
+        .filter(|&p| p == 0 || first[p - 1] == b' ')
+        .find(|&p| first[p..].starts_with(b"<--- ") || start_line(&first[p..]));
+    if let Some(p) = cut.filter(|&p| p > 0) {
+        out.drain(body_at..body_at + p);
+    }
+    Some(out)
+}
+
+/// A start line as a program writes one, strictly (it is looked for
+/// inside a line of the log's own words): `SIP/2.0 NNN ...`, or an
+/// upper-case method, a URI with its scheme and `SIP/2.0`, and nothing
+/// after.
+fn start_line(s: &[u8]) -> bool {
+    if let Some(code) = s.strip_prefix(b"SIP/2.0 ") {
+        return code.len() >= 3
+            && code[..3].iter().all(u8::is_ascii_digit)
+            && code.get(3).is_none_or(|&c| c == b' ');
+    }
+    let mut words = s.trim_ascii_end().split(|&c| c == b' ');
+    let (Some(method), Some(uri), Some(version), None) =
+        (words.next(), words.next(), words.next(), words.next())
+    else {
+        return false;
+    };
+    !method.is_empty()
+        && method.iter().all(u8::is_ascii_uppercase)
+        && uri.contains(&b':')
+        && version == b"SIP/2.0"
 }
 
 #[cfg(test)]
@@ -144,6 +229,35 @@ mod tests {
             assert_eq!(strip(Collector::Timestamp, l), l);
             assert_eq!(strip(Collector::Syslog, l), l);
         }
+    }
+
+    #[test]
+    fn a_folded_syslog_line_is_unfolded() {
+        let c = Collector::Syslog;
+        let l = b"Nov  3 10:00:01 sbc kamailio[9]: in 1.2.3.4: SIP/2.0 200 OK#015#012Via: a#011b #1 #101#015#012#015#012";
+        assert_eq!(
+            unfold(c, l).unwrap(),
+            b"[Nov  3 10:00:01]\nSIP/2.0 200 OK\nVia: a\tb #1 #101\n\n"
+        );
+        // Asterisk's marker starts it; the RFC 3339 time is kept.
+        let l = b"2026-11-30T10:00:01.5+00:00 pbx asterisk[1]: VERBOSE[2]: <--- Received SIP request (1 bytes) from UDP:1.2.3.4:5060 --->#012OPTIONS sip:a SIP/2.0";
+        assert_eq!(
+            unfold(c, l).unwrap(),
+            b"[2026-11-30T10:00:01.5+00:00]\n<--- Received SIP request (1 bytes) from UDP:1.2.3.4:5060 --->\nOPTIONS sip:a SIP/2.0"
+        );
+        // No start line in the first line: kept whole. A lowercase word
+        // with a colon before `SIP/2.0` is not a method.
+        let l = b"Nov  3 10:00:01 sbc kamailio[9]: from 1.2.3.4: x SIP/2.0#012Via: a";
+        assert_eq!(
+            unfold(c, l).unwrap(),
+            b"[Nov  3 10:00:01]\nfrom 1.2.3.4: x SIP/2.0\nVia: a"
+        );
+        // Not folded, or not syslog: nothing to do.
+        assert_eq!(unfold(c, b"Nov  3 10:00:01 sbc kamailio[9]: Via: a"), None);
+        assert_eq!(
+            unfold(Collector::Timestamp, b"2026-11-30T10:00:01Z a#012b"),
+            None
+        );
     }
 
     #[test]

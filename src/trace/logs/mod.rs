@@ -187,11 +187,15 @@ pub(crate) fn read(
         src,
         out,
         &mut |line, no, out| {
-            let line = match prefix {
-                Some(c) => collector::strip(c, line),
-                None => line,
+            let unfolded = prefix.and_then(|c| collector::unfold(c, line));
+            let lines: &mut dyn Iterator<Item = &[u8]> = match (&unfolded, prefix) {
+                (Some(u), _) => &mut u.split(|&c| c == b'\n'),
+                (None, Some(c)) => &mut std::iter::once(collector::strip(c, line)),
+                (None, None) => &mut std::iter::once(line),
             };
-            reader.line(line, no, &mut log, out);
+            for line in lines {
+                reader.line(line, no, &mut log, out);
+            }
             for note in log.clock.notes.drain(..) {
                 out.problem(None, note);
             }
