@@ -85,7 +85,7 @@ pub(crate) struct Digest {
     pub cseq: Option<u32>,
     /// [`flag`] bits known from the message alone.
     pub flags: u16,
-    /// From and To URIs (requests other than ACK only).
+    /// From and To URIs (not of an ACK).
     pub from_uri: At,
     pub to_uri: At,
     /// Header values to keep, in `Batch::extras`, in message order.
@@ -307,7 +307,7 @@ impl Batch {
             h.write(sip);
             h.finish() as u32
         };
-        if code == 0 && method != Method::ACK {
+        if method != Method::ACK {
             d.from_uri = self.put_text(skim::name_addr_uri(s.from));
             d.to_uri = self.put_text(skim::name_addr_uri(s.to));
         }

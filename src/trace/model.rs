@@ -293,6 +293,8 @@ pub struct Call {
     /// if any), in [`Triage::text`].
     pub from_uri: Span,
     pub to_uri: Span,
+    /// The URIs are a response's: no request (other than ACK) seen yet.
+    pub uris_from_response: bool,
     pub transport: Transport,
     // Derived by `finish`:
     /// The method of the call: the first initial INVITE's when there is
@@ -341,6 +343,7 @@ impl Call {
             duplicates: 0,
             from_uri: Span::default(),
             to_uri: Span::default(),
+            uris_from_response: false,
             transport,
             method: Method::UNKNOWN,
             began_in_dialog: false,
@@ -947,10 +950,17 @@ impl Analyzer {
             }
         };
         let seq = call.msgs.len() as u32;
-        // URIs: from the first request, replaced by the first initial INVITE's.
-        if code == 0
+        // URIs: from the first request, replaced by the first initial
+        // INVITE's; a response's (the same From and To as its request)
+        // until a request comes, for a trace that holds only responses.
+        if code != 0 && call.from_uri.len == 0 && d.from_uri.len != 0 {
+            call.from_uri = put_str(text, b.text_of(d.from_uri));
+            call.to_uri = put_str(text, b.text_of(d.to_uri));
+            call.uris_from_response = true;
+        } else if code == 0
             && method != Method::ACK
             && (call.from_uri.len == 0
+                || call.uris_from_response
                 || (method == Method::INVITE
                     && !in_dialog
                     && !call
@@ -960,6 +970,7 @@ impl Analyzer {
         {
             call.from_uri = put_str(text, b.text_of(d.from_uri));
             call.to_uri = put_str(text, b.text_of(d.to_uri));
+            call.uris_from_response = false;
             call.transport = d.at.transport;
         }
 

@@ -1827,3 +1827,42 @@ fn calls_failing_alike_share_their_finding_texts() {
     };
     assert!(std::sync::Arc::ptr_eq(&e(&a1), &e(&a2)));
 }
+
+#[test]
+fn a_call_seen_only_through_its_responses_takes_their_from_and_to() {
+    // A capture of one direction only: the callee's answers, no INVITE.
+    let inv = answered_call("r1", 0, 60_000)[0].sip.clone();
+    let steps = vec![
+        Step::new(5, b(), a(), &response(&inv, 100, None, &[])),
+        Step::new(10, b(), a(), &response(&inv, 486, Some("x"), &[])),
+    ];
+    let t = analyze(&steps);
+    let c = only(&t);
+    assert!(c.uris_from_response);
+    assert_eq!(t.from_uri(c), "sip:alice@example.com");
+    assert_eq!(t.to_uri(c), "sip:bob@example.com");
+    let kb = crate::kb::Kb::embedded();
+    let facts = super::report::call::facts(&t, kb, c);
+    assert!(
+        facts[0]
+            .1
+            .contains("from sip:alice@example.com to sip:bob@example.com")
+            && facts[0].1.contains("not in the trace"),
+        "{facts:?}"
+    );
+
+    // A request that comes later still gives the call its URIs.
+    let bye = request("BYE", "r2", 2, "z9hG4bKr2b", Some("b"), &[], "")
+        .replace("sip:alice@example.com", "sip:carol@example.com");
+    let mut steps = vec![Step::new(
+        0,
+        b(),
+        a(),
+        &response(&inv.replace("r1", "r2"), 200, Some("b"), &[]),
+    )];
+    steps.push(Step::new(50, a(), b(), &bye));
+    let t = analyze(&steps);
+    let c = only(&t);
+    assert!(!c.uris_from_response);
+    assert_eq!(t.from_uri(c), "sip:carol@example.com");
+}

@@ -65,10 +65,18 @@ pub fn explain(c: &Call, kb: &Kb) -> Option<Explained> {
 /// The facts of a call, as (label, text) pairs: request, path, start,
 /// final response and outcome, timings, message counts (sanitised).
 pub fn facts(t: &Triage, kb: &Kb, c: &Call) -> Vec<(String, String)> {
-    let request = if c.first_request == NONE || t.from_uri(c).is_empty() {
+    let request = if t.from_uri(c).is_empty() || (c.first_request == NONE && !c.uris_from_response)
+    {
         format!(
             "{} (the request is not in the trace)",
             t.method_name(c.method)
+        )
+    } else if c.uris_from_response {
+        format!(
+            "{} from {} to {} (the request is not in the trace: From and To of a response)",
+            t.method_name(c.method),
+            sanitize::inline(t.from_uri(c)),
+            sanitize::inline(t.to_uri(c))
         )
     } else {
         format!(
