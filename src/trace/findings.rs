@@ -819,120 +819,144 @@ pub fn no_ack(call: &Call, ctx: &Context<'_>, sh: &mut Shared) -> Vec<Finding> {
         if tx.method != Method::INVITE || !(200..300).contains(&tx.final_code) {
             continue;
         }
-        let first_ok = tx.final_msg;
-        let ok = call.msgs[first_ok as usize];
-        // Copies of the 2xx on its own path (not relayed to other hops).
-        let oks: Vec<u32> = msgs_of(call, t)
-            .filter(|(_, m)| m.code == ok.code && m.src == ok.src && m.dst == ok.dst)
-            .map(|(i, _)| i)
-            .collect();
-        let ack = call.msgs.iter().enumerate().find(|(i, m)| {
-            *i as u32 > first_ok && m.method == Method::ACK && m.is_request() && m.cseq == tx.cseq
-        });
-        // A BYE from the callee about 32 s after the answer.
-        let bye = call.msgs.iter().enumerate().find(|(i, m)| {
-            *i as u32 > first_ok
-                && m.method == Method::BYE
-                && m.is_request()
-                && m.src == ok.src
-                && span(call, first_ok, *i as u32).is_some_and(|d| {
-                    (TIMER_B_NS - 4 * T1_NS..=TIMER_B_NS + 16 * T1_NS).contains(&d)
-                })
-        });
-        // A 2xx sent once was acknowledged (else the callee would resend
-        // it), even when the ACK is not in the capture.
-        let fires = match ack {
-            None => oks.len() >= 2 || bye.is_some(),
-            Some(_) => oks.len() >= 3,
-        };
-        if !fires {
-            continue;
-        }
-        let mut evidence = vec![ev(
-            first_ok,
-            sh.fmt(format_args!(
-                "{} from {} sent {} time{}: {}",
-                ctx.phrase_of(call, first_ok),
-                ctx.ep(ok.src),
-                oks.len(),
-                if oks.len() == 1 { "" } else { "s" },
-                List(&oks)
-            )),
-        )];
-        if let Some((i, _)) = bye {
-            evidence.push(ev(
-                i as u32,
-                sh.fmt(format_args!(
-                    "BYE from the callee {} after the answer",
-                    Duration(span(call, first_ok, i as u32).unwrap_or(0))
-                )),
-            ));
-        }
-        match ack {
-            None => {
-                evidence.push(note("no ACK with this CSeq after the 2xx"));
-                out.push(Finding {
-                    id: "no-ack",
-                    severity: Severity::Failure,
-                    text: sh.fmt(format_args!(
-                        "The callee {} answered, but no ACK came back, so it kept resending the \
-                         2xx and ends the call after about 32 s. The caller never got the 2xx or \
-                         its ACK went elsewhere: check the Contact and Record-Route addresses and \
-                         NAT (the ACK follows the Contact of the 2xx).",
-                        ctx.ep(ok.src)
-                    )),
-                    code: Some(200),
-                    rfc: RFC_NO_ACK,
-                    evidence,
-                });
+        // Each fork's answer on its own: its copies and its ACK carry its
+        // To tag (two forks each answering once are not a resent 2xx).
+        let is_ok = |m: &Msg| (200..300).contains(&m.code);
+        for (first_ok, ok) in msgs_of(call, t) {
+            let first_of_leg = is_ok(ok)
+                && !msgs_of(call, t).any(|(j, m)| j < first_ok && is_ok(m) && m.leg == ok.leg);
+            if first_of_leg {
+                out.extend(answer_not_acked(call, ctx, sh, t, first_ok));
             }
-            Some((i, _)) if oks.len() >= 3 => {
-                let after = Duration(span(call, first_ok, i as u32).unwrap_or(0));
-                // Copies sent before the first ACK: a late ACK. Copies
-                // after it: the ACK left the caller but never reached the
-                // callee.
-                let before = oks.iter().filter(|&&o| (o as usize) < i).count();
-                // One copy after the ACK may have crossed it on the wire.
-                let text = if before >= 3 || oks.len() - before < 2 {
-                    evidence.push(ev(
-                        i as u32,
-                        sh.fmt(format_args!("ACK only {after} after the answer")),
-                    ));
-                    sh.fmt(format_args!(
-                        "The ACK for the answer came late: {} sent the 2xx {} times first. Part \
-                         of the signalling path between the caller and the callee loses or \
-                         delays packets.",
-                        ctx.ep(ok.src),
-                        before
-                    ))
-                } else {
-                    evidence.push(ev(
-                        i as u32,
-                        sh.fmt(format_args!("ACK {after} after the answer")),
-                    ));
-                    sh.fmt(format_args!(
-                        "{} kept resending the 2xx ({} times) although the caller sent its ACK \
-                         {after} after the first: the ACK does not reach it. It is lost or \
-                         misrouted past this capture point: check the Contact of the 2xx, \
-                         Record-Route and NAT (the ACK follows them).",
-                        ctx.ep(ok.src),
-                        oks.len()
-                    ))
-                };
-                out.push(Finding {
-                    id: "no-ack",
-                    severity: Severity::Warning,
-                    text,
-                    code: Some(200),
-                    rfc: RFC_NO_ACK,
-                    evidence,
-                });
-            }
-            _ => {}
         }
     }
     out.truncate(1);
     out
+}
+
+/// The 2xx `first_ok` (the first of its fork) of INVITE transaction `t`
+/// resent without an ACK, or with one that came late or not through.
+fn answer_not_acked(
+    call: &Call,
+    ctx: &Context<'_>,
+    sh: &mut Shared,
+    t: u32,
+    first_ok: u32,
+) -> Option<Finding> {
+    let tx = &call.txns[t as usize];
+    let ok = call.msgs[first_ok as usize];
+    // Copies of the 2xx on its own path (not relayed to other hops).
+    let oks: Vec<u32> = msgs_of(call, t)
+        .filter(|(_, m)| m.code == ok.code && m.src == ok.src && m.dst == ok.dst && m.leg == ok.leg)
+        .map(|(i, _)| i)
+        .collect();
+    let ack = call.msgs.iter().enumerate().find(|(i, m)| {
+        *i as u32 > first_ok
+            && m.method == Method::ACK
+            && m.is_request()
+            && m.cseq == tx.cseq
+            && (ok.leg == 0 || m.leg == ok.leg)
+    });
+    // A BYE from the callee about 32 s after the answer.
+    let bye = call.msgs.iter().enumerate().find(|(i, m)| {
+        *i as u32 > first_ok
+            && m.method == Method::BYE
+            && m.is_request()
+            && m.src == ok.src
+            && span(call, first_ok, *i as u32)
+                .is_some_and(|d| (TIMER_B_NS - 4 * T1_NS..=TIMER_B_NS + 16 * T1_NS).contains(&d))
+    });
+    // A 2xx sent once was acknowledged (else the callee would resend
+    // it), even when the ACK is not in the capture.
+    let fires = match ack {
+        None => oks.len() >= 2 || bye.is_some(),
+        Some(_) => oks.len() >= 3,
+    };
+    if !fires {
+        return None;
+    }
+    let mut evidence = vec![ev(
+        first_ok,
+        sh.fmt(format_args!(
+            "{} from {} sent {} time{}: {}",
+            ctx.phrase_of(call, first_ok),
+            ctx.ep(ok.src),
+            oks.len(),
+            if oks.len() == 1 { "" } else { "s" },
+            List(&oks)
+        )),
+    )];
+    if let Some((i, _)) = bye {
+        evidence.push(ev(
+            i as u32,
+            sh.fmt(format_args!(
+                "BYE from the callee {} after the answer",
+                Duration(span(call, first_ok, i as u32).unwrap_or(0))
+            )),
+        ));
+    }
+    match ack {
+        None => {
+            evidence.push(note("no ACK with this CSeq after the 2xx"));
+            Some(Finding {
+                id: "no-ack",
+                severity: Severity::Failure,
+                text: sh.fmt(format_args!(
+                    "The callee {} answered, but no ACK came back, so it kept resending the \
+                     2xx and ends the call after about 32 s. The caller never got the 2xx or \
+                     its ACK went elsewhere: check the Contact and Record-Route addresses and \
+                     NAT (the ACK follows the Contact of the 2xx).",
+                    ctx.ep(ok.src)
+                )),
+                code: Some(200),
+                rfc: RFC_NO_ACK,
+                evidence,
+            })
+        }
+        Some((i, _)) if oks.len() >= 3 => {
+            let after = Duration(span(call, first_ok, i as u32).unwrap_or(0));
+            // Copies sent before the first ACK: a late ACK. Copies
+            // after it: the ACK left the caller but never reached the
+            // callee.
+            let before = oks.iter().filter(|&&o| (o as usize) < i).count();
+            // One copy after the ACK may have crossed it on the wire.
+            let text = if before >= 3 || oks.len() - before < 2 {
+                evidence.push(ev(
+                    i as u32,
+                    sh.fmt(format_args!("ACK only {after} after the answer")),
+                ));
+                sh.fmt(format_args!(
+                    "The ACK for the answer came late: {} sent the 2xx {} times first. Part \
+                     of the signalling path between the caller and the callee loses or \
+                     delays packets.",
+                    ctx.ep(ok.src),
+                    before
+                ))
+            } else {
+                evidence.push(ev(
+                    i as u32,
+                    sh.fmt(format_args!("ACK {after} after the answer")),
+                ));
+                sh.fmt(format_args!(
+                    "{} kept resending the 2xx ({} times) although the caller sent its ACK \
+                     {after} after the first: the ACK does not reach it. It is lost or \
+                     misrouted past this capture point: check the Contact of the 2xx, \
+                     Record-Route and NAT (the ACK follows them).",
+                    ctx.ep(ok.src),
+                    oks.len()
+                ))
+            };
+            Some(Finding {
+                id: "no-ack",
+                severity: Severity::Warning,
+                text,
+                code: Some(200),
+                rfc: RFC_NO_ACK,
+                evidence,
+            })
+        }
+        _ => None,
+    }
 }
 
 /// A 3xx-6xx final to INVITE that the caller never acknowledged: the ACK

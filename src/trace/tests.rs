@@ -192,6 +192,58 @@ fn forked_branches_are_kept_apart() {
     assert_eq!(c.outcome, Outcome::Answered);
 }
 
+/// Two forks each answering once are not a 2xx resent without ACK: each
+/// fork's 200 is counted with its own To tag, and its ACK too.
+#[test]
+fn forked_answers_are_not_a_resent_2xx() {
+    let inv = request("INVITE", "f", 1, "z9hG4bK1", None, &[], &sdp("0"));
+    let ack = |tag: &str| request("ACK", "f", 1, &format!("z9hG4bKa{tag}"), Some(tag), &[], "");
+    let mut steps = vec![
+        Step::new(0, a(), p(), &inv),
+        Step::new(100, p(), a(), &response(&inv, 180, Some("b1"), &[])),
+        Step::new(150, p(), a(), &response(&inv, 180, Some("b2"), &[])),
+        Step::new(900, p(), a(), &response(&inv, 200, Some("b1"), &[])),
+        Step::new(950, p(), a(), &response(&inv, 200, Some("b2"), &[])),
+    ];
+    // The ACKs go end to end, past this capture point.
+    let t = analyze(&steps);
+    assert!(
+        !ids(only(&t)).contains(&"no-ack"),
+        "{:#?}",
+        only(&t).findings
+    );
+    // Both acknowledged, the second 200 once more crossing its ACK.
+    steps.push(Step::new(910, a(), p(), &ack("b1")));
+    steps.push(Step::new(960, a(), p(), &ack("b2")));
+    steps.push(Step::new(
+        965,
+        p(),
+        a(),
+        &response(&inv, 200, Some("b2"), &[]),
+    ));
+    let t = analyze(&steps);
+    assert!(
+        !ids(only(&t)).contains(&"no-ack"),
+        "{:#?}",
+        only(&t).findings
+    );
+    // One fork resending its 200 with no ACK for it is still found,
+    // though the other fork was acknowledged.
+    steps.truncate(6);
+    for ms in [1450, 2450] {
+        steps.push(Step::new(
+            ms,
+            p(),
+            a(),
+            &response(&inv, 200, Some("b2"), &[]),
+        ));
+    }
+    let t = analyze(&steps);
+    let f = finding(only(&t), "no-ack");
+    assert_eq!(f.severity, Severity::Failure);
+    assert!(f.evidence[0].text.contains("3 times"), "{:#?}", f.evidence);
+}
+
 /// One dialog however many tags the call's messages carry: the callee's
 /// BYE has the caller's tag in its To, a 401's tag sets up nothing, a
 /// registration sets up no dialog at all (RFC 3261 §12.1).
