@@ -1448,9 +1448,10 @@ fn latest_final(call: &Call, trace_end: Option<i64>) -> u32 {
 /// The outcome of a call without a final response. Without any response
 /// the client gives up 64*T1 after the request (Timer B/F, RFC 3261
 /// §17.1.1.2, §17.1.2.2). An INVITE that got a provisional response waits
-/// longer (ringing can last minutes): it has failed once the caller sent
-/// BYE or CANCEL, or once the trace goes on for Timer C (3 min, §16.6)
-/// after the call's last message; until then it is pending.
+/// longer (ringing can last minutes): it has failed once the trace goes
+/// on for 64*T1 after the caller's CANCEL or BYE with no final response
+/// (the 487 it is owed, §9.1), or for Timer C (3 min, §16.6) after the
+/// call's last message; until then it is pending.
 fn no_final_outcome(call: &Call, t0: Option<i64>, trace_end: Option<i64>) -> Outcome {
     let (Some(t0), Some(end)) = (t0.or(call.start_ns), trace_end) else {
         return Outcome::Pending;
@@ -1466,12 +1467,14 @@ fn no_final_outcome(call: &Call, t0: Option<i64>, trace_end: Option<i64>) -> Out
             Outcome::Pending
         };
     }
+    // The caller gave up: the INVITE is owed its 487 within 64*T1.
     let given_up = call
         .msgs
         .iter()
-        .any(|m| m.is_request() && matches!(m.method, Method::BYE | Method::CANCEL));
+        .find(|m| m.is_request() && matches!(m.method, Method::BYE | Method::CANCEL))
+        .map(|m| m.time().unwrap_or(t0));
     let last = call.end_ns.unwrap_or(t0);
-    if given_up || end - last >= TIMER_C_NS {
+    if given_up.is_some_and(|g| end - g >= TIMER_B_NS) || end - last >= TIMER_C_NS {
         Outcome::Failure
     } else {
         Outcome::Pending

@@ -375,10 +375,16 @@ fn ringing_without_answer_is_pending_until_bye_cancel_or_timer_c() {
         ringing(60_000, false).call("c").unwrap().outcome,
         Outcome::Pending
     );
-    // The caller gave up (CANCEL, no answer to it in the trace): failure.
+    // The caller gave up (CANCEL) and the INVITE got no final response
+    // in the 64*T1 after it: failure.
     assert_eq!(
         ringing(60_000, true).call("c").unwrap().outcome,
         Outcome::Failure
+    );
+    // The trace ends before the 487 is overdue: pending, not a failure.
+    assert_eq!(
+        ringing(30_000, true).call("c").unwrap().outcome,
+        Outcome::Pending
     );
     // Nothing for more than Timer C after the last message: failure.
     assert_eq!(
