@@ -254,7 +254,8 @@ pub struct Context<'a> {
     pub endpoints: Vec<String>,
     /// What a host without an address is called ([`Triage::unnamed_host`]).
     pub unnamed: &'static str,
-    pub trace_end: Option<i64>,
+    /// The stretches of time the inputs show ([`Triage::coverage`]).
+    pub coverage: &'a [(i64, i64)],
     /// Per responding server: final responses sent, and how many of them
     /// were overload answers (503, or 500/480/486/600 with Retry-After).
     /// Indexed by endpoint.
@@ -362,9 +363,15 @@ impl<'a> Context<'a> {
             methods: &t.methods,
             endpoints: t.endpoints.iter().map(|e| e.to_string()).collect(),
             unnamed: t.unnamed_host(),
-            trace_end: t.last_ns,
+            coverage: &t.coverage,
             servers,
         }
+    }
+
+    /// Until when the trace shows what followed `call` (see
+    /// [`super::model::seen_until`]).
+    pub fn trace_end(&self, call: &Call) -> Option<i64> {
+        super::model::seen_until(self.coverage, call)
     }
 
     /// A kept header value of one message.
@@ -600,7 +607,7 @@ pub fn no_response(call: &Call, ctx: &Context<'_>, sh: &mut Shared) -> Vec<Findi
             evidence,
         };
         if tx.first_response == NONE {
-            let waited = match (req.time(), ctx.trace_end) {
+            let waited = match (req.time(), ctx.trace_end(call)) {
                 (Some(a), Some(b)) => b - a,
                 _ => 0,
             };
@@ -719,7 +726,7 @@ fn provisional_only(call: &Call, ctx: &Context<'_>, sh: &mut Shared, t: u32) -> 
         .last()
         .map(|(i, _)| i)?;
     let sent = req.time()?;
-    let end = ctx.trace_end?;
+    let end = ctx.trace_end(call)?;
     let method = ctx.method(tx.method);
     let from = ctx.ep(call.msgs[last as usize].src);
     let text = if tx.method == Method::INVITE {
@@ -1606,7 +1613,7 @@ pub fn cancel_race(call: &Call, ctx: &Context<'_>, sh: &mut Shared) -> Vec<Findi
         }
         // CANCEL accepted, INVITE never finished.
         if (200..300).contains(&tx.final_code) && inv.final_msg == NONE {
-            let waited = match (call.msgs[tx.final_msg as usize].time(), ctx.trace_end) {
+            let waited = match (call.msgs[tx.final_msg as usize].time(), ctx.trace_end(call)) {
                 (Some(a), Some(b)) => b - a,
                 _ => 0,
             };
@@ -1682,7 +1689,7 @@ pub fn refer_no_notify(call: &Call, ctx: &Context<'_>, sh: &mut Shared) -> Vec<F
         if notify {
             continue;
         }
-        let waited = match (call.msgs[ok as usize].time(), ctx.trace_end) {
+        let waited = match (call.msgs[ok as usize].time(), ctx.trace_end(call)) {
             (Some(a), Some(b)) => b - a,
             _ => 0,
         };

@@ -525,6 +525,11 @@ pub struct Triage {
     pub skipped: u64,
     pub first_ns: Option<i64>,
     pub last_ns: Option<i64>,
+    /// The stretches of time the inputs show, in order: each input's first
+    /// to last message, merged where they overlap or lie less than
+    /// [`TIMER_C_NS`] apart. One stretch for a single input; two inputs
+    /// from different days are two (see [`Triage::seen_until`]).
+    pub coverage: Vec<(i64, i64)>,
     /// Every kept header value, URI and tag, one after the other.
     pub text: String,
 }
@@ -656,6 +661,8 @@ pub struct Analyzer {
     keep_full: bool,
     first_ns: Option<i64>,
     last_ns: Option<i64>,
+    /// Each input's first and last message time, by input.
+    file_spans: Vec<Option<(i64, i64)>>,
     text: String,
     recent_eps: [(Endpoint, Ep); 4],
     /// The batch a plain [`Sink`] digests each record into.
@@ -728,6 +735,7 @@ impl Analyzer {
             keep_full: false,
             first_ns: None,
             last_ns: None,
+            file_spans: Vec::new(),
             text: String::new(),
             recent_eps: [(
                 Endpoint {
@@ -859,6 +867,12 @@ impl Analyzer {
         if let Some(t) = d.at.time_ns {
             self.first_ns = Some(self.first_ns.map_or(t, |f| f.min(t)));
             self.last_ns = Some(self.last_ns.map_or(t, |l| l.max(t)));
+            let f = d.at.file as usize;
+            if f >= self.file_spans.len() {
+                self.file_spans.resize(f + 1, None);
+            }
+            let span = &mut self.file_spans[f];
+            *span = Some(span.map_or((t, t), |(a, b)| (a.min(t), b.max(t))));
         }
         match d.status {
             Status::Ok => {}
@@ -1030,13 +1044,17 @@ impl Analyzer {
     }
 
     /// Finish the analysis: order, deduplicate, derive, find.
-    pub fn finish(self, sources: Vec<SourceInfo>, kb: &crate::kb::Kb) -> Triage {
+    pub fn finish(mut self, sources: Vec<SourceInfo>, kb: &crate::kb::Kb) -> Triage {
+        let coverage = coverage(&self.file_spans);
+        for p in coverage_gaps(&self.file_spans, &coverage) {
+            self.problem(p);
+        }
+        let coverage = &coverage[..];
         // The lookup tables are done with: free them before the findings
         // and the report allocate.
         drop(self.call_ids);
         drop(self.endpoint_ids);
         let mut calls = self.calls;
-        let trace_end = self.last_ns;
         let ids = &self.ids;
         // Each call on its own: half of them on a second thread.
         let mid = calls.len() / 2;
@@ -1053,7 +1071,7 @@ impl Analyzer {
                     call.txn_index = None;
                     order_and_dedupe(call);
                     duplicates += u64::from(call.duplicates);
-                    derive(call, trace_end);
+                    derive(call, coverage);
                 }
                 duplicates
             },
@@ -1079,6 +1097,7 @@ impl Analyzer {
             skipped: self.skipped,
             first_ns: self.first_ns,
             last_ns: self.last_ns,
+            coverage: coverage.to_vec(),
             text: self.text,
         };
         let ctx = findings::Context::new(&t, kb);
@@ -1274,7 +1293,61 @@ fn ms(from: i64, to: i64) -> u64 {
 }
 
 /// Derive the transactions' and the call's facts from the ordered messages.
-fn derive(call: &mut Call, trace_end: Option<i64>) {
+/// The stretches of time some inputs show (see [`Triage::coverage`]).
+fn coverage(file_spans: &[Option<(i64, i64)>]) -> Vec<(i64, i64)> {
+    let mut spans: Vec<(i64, i64)> = file_spans.iter().flatten().copied().collect();
+    spans.sort_unstable();
+    let mut out: Vec<(i64, i64)> = Vec::with_capacity(spans.len());
+    for (a, b) in spans {
+        match out.last_mut() {
+            Some(last) if a - last.1 < TIMER_C_NS => last.1 = last.1.max(b),
+            _ => out.push((a, b)),
+        }
+    }
+    out
+}
+
+/// A note for each gap between the stretches of `coverage`, on the input
+/// that starts after it.
+fn coverage_gaps(file_spans: &[Option<(i64, i64)>], coverage: &[(i64, i64)]) -> Vec<Problem> {
+    coverage
+        .windows(2)
+        .filter_map(|w| {
+            let file = file_spans
+                .iter()
+                .position(|s| s.is_some_and(|(a, _)| a == w[1].0))?;
+            Some(Problem {
+                file: file as u32,
+                frame: None,
+                text: format!(
+                    "its messages begin {} after the other inputs' end: each call is judged \
+                     on the stretch of time that holds it",
+                    findings::duration(w[1].0 - w[0].1)
+                ),
+            })
+        })
+        .collect()
+}
+
+/// Until when the trace shows what followed a call: the end of the
+/// stretch of [`Triage::coverage`] that holds its last message (the end of
+/// the trace when the call has no times). A call at the end of one day's
+/// capture, given with the next day's, is not taken as silent all night.
+pub(crate) fn seen_until(coverage: &[(i64, i64)], call: &Call) -> Option<i64> {
+    let last = call.msgs.iter().rev().find_map(Msg::time);
+    match last {
+        Some(t) => coverage
+            .iter()
+            .rev()
+            .find(|&&(a, _)| a <= t)
+            .or(coverage.first())
+            .map(|&(_, b)| b),
+        None => coverage.last().map(|&(_, b)| b),
+    }
+}
+
+fn derive(call: &mut Call, coverage: &[(i64, i64)]) {
+    let trace_end = seen_until(coverage, call);
     for (i, m) in call.msgs.iter().enumerate() {
         let i = i as u32;
         let t = &mut call.txns[m.txn as usize];

@@ -48,10 +48,15 @@ pub const T0_NS: i64 = 1_709_294_400_000_000_000;
 
 /// Feed steps to an analyzer as records of file 0, frames 1, 2, ...
 pub fn feed(a: &mut Analyzer, steps: &[Step]) {
+    feed_file(a, 0, steps);
+}
+
+/// Feed steps to an analyzer as records of input `file`.
+pub fn feed_file(a: &mut Analyzer, file: u32, steps: &[Step]) {
     for (i, s) in steps.iter().enumerate() {
         let frame = i as u64 + 1;
         a.record(Record {
-            file: 0,
+            file,
             frame,
             frames: &[frame],
             time_ns: Some(T0_NS + s.ms * 1_000_000),

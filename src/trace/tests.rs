@@ -393,6 +393,45 @@ fn ringing_without_answer_is_pending_until_bye_cancel_or_timer_c() {
     );
 }
 
+/// Two inputs from different days: a call still ringing at the end of
+/// the first is pending, as it is in that input alone, and not silent
+/// until the end of the second (no-response after "23 h"). Inputs that
+/// follow each other (a rotated capture) are one stretch: the same call
+/// fails after Timer C there.
+#[test]
+fn a_call_is_judged_by_the_stretch_of_trace_that_holds_it() {
+    let inv = request("INVITE", "c", 1, "z9hG4bK1", None, &[], &sdp("0"));
+    let ringing = vec![
+        Step::new(0, a(), b(), &inv),
+        Step::new(100, b(), a(), &response(&inv, 180, Some("b"), &[])),
+    ];
+    let run = |next_ms: i64| {
+        let mut an = super::model::Analyzer::new(Options::default());
+        feed_file(&mut an, 0, &ringing);
+        feed_file(&mut an, 1, &answered_call("next", next_ms, 300_000));
+        an.finish(Vec::new(), crate::kb::Kb::embedded())
+    };
+    let day = 86_400_000;
+    let t = run(day);
+    assert_eq!(t.coverage.len(), 2);
+    assert!(
+        t.problems.iter().any(|p| p.file == 1
+            && p.text
+                .contains("begin 23 h 59 min after the other inputs' end")),
+        "{:?}",
+        t.problems
+    );
+    let c = t.call("c").unwrap();
+    assert_eq!(c.outcome, Outcome::Pending);
+    assert!(c.findings.is_empty(), "{:#?}", c.findings);
+    // The second input starts a minute later: one stretch, 6 minutes on.
+    let t = run(60_000);
+    assert_eq!(t.coverage.len(), 1);
+    let c = t.call("c").unwrap();
+    assert_eq!(c.outcome, Outcome::Failure);
+    assert_eq!(ids(c), vec!["no-response"]);
+}
+
 #[test]
 fn keep_selected_calls_bytes() {
     let mut steps = answered_call("keep-me", 0, 10_000);
