@@ -1456,7 +1456,14 @@ fn derive(call: &mut Call, coverage: &[(i64, i64)]) {
                 .map(|t| ms(t0, t))
         };
         call.first_provisional_ms = resp(&|m| m.code < 200);
-        call.answer_ms = resp(&|m| (200..300).contains(&m.code));
+        // The answer is the call's final response when that is a 2xx (a
+        // registration refused at its latest refresh was not answered).
+        call.answer_ms = call
+            .msgs
+            .get(call.final_msg as usize)
+            .filter(|m| (200..300).contains(&m.code))
+            .and_then(Msg::time)
+            .map(|t| ms(t0, t));
         if call.method == Method::INVITE {
             call.pdd_ms = resp(&|m| (101..300).contains(&m.code));
         }

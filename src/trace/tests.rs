@@ -300,6 +300,39 @@ fn dialogs_are_those_the_call_set_up() {
     assert_eq!(only(&t).dialogs, 0);
 }
 
+/// A registration answered, then refused at its refresh an hour later:
+/// it stands as refused and was not "answered after 30 ms"; the report
+/// writes the hour as one.
+#[test]
+fn a_refused_refresh_is_not_answered() {
+    let reg = request("REGISTER", "r", 1, "z9hG4bKr1", None, &[], "");
+    let again = request("REGISTER", "r", 2, "z9hG4bKr2", None, &[], "");
+    let t = analyze(&[
+        Step::new(0, a(), b(), &reg),
+        Step::new(30, b(), a(), &response(&reg, 200, Some("rr"), &[])),
+        Step::new(3_600_000, a(), b(), &again),
+        Step::new(3_600_030, b(), a(), &response(&again, 403, Some("rr"), &[])),
+    ]);
+    let c = only(&t);
+    assert_eq!(c.final_code(), Some(403));
+    assert_eq!(c.answer_ms, None);
+    let facts = super::report::call::facts(&t, crate::kb::Kb::embedded(), c);
+    let fin = &facts.iter().find(|(k, _)| k == "Final").unwrap().1;
+    assert!(fin.contains("after 1 h 0 min;"), "{fin}");
+    assert!(
+        !facts.iter().any(|(_, v)| v.contains("answered after")),
+        "{facts:?}"
+    );
+    // Answered: the time to the 2xx that is the final response.
+    let t = analyze(&[
+        Step::new(0, a(), b(), &reg),
+        Step::new(30, b(), a(), &response(&reg, 200, Some("rr"), &[])),
+    ]);
+    assert_eq!(only(&t).answer_ms, Some(30));
+    let t = analyze(&answered_call("c", 0, 60_000));
+    assert_eq!(only(&t).answer_ms, Some(4000));
+}
+
 #[test]
 fn proxied_call_final_comes_from_the_proxy() {
     let up = request("INVITE", "c", 1, "z9hG4bKup", None, &[], &sdp("0"));

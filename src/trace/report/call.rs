@@ -62,6 +62,16 @@ pub fn explain(c: &Call, kb: &Kb) -> Option<Explained> {
     })
 }
 
+/// A time in ms as people read it: `850 ms` below 10 s, else as the
+/// findings write durations (`12.5 s`, `1 h 0 min`).
+fn ms_text(ms: u64) -> String {
+    if ms < 10_000 {
+        format!("{ms} ms")
+    } else {
+        duration(i64::try_from(ms).unwrap_or(i64::MAX / 1_000_000) * 1_000_000)
+    }
+}
+
 /// The facts of a call, as (label, text) pairs: request, path, start,
 /// final response and outcome, timings, message counts (sanitised).
 pub fn facts(t: &Triage, kb: &Kb, c: &Call) -> Vec<(String, String)> {
@@ -111,7 +121,7 @@ pub fn facts(t: &Triage, kb: &Kb, c: &Call) -> Vec<(String, String)> {
             final_label(t, kb, c),
             t.endpoint_str(m.src),
             c.ms_since_start(c.final_msg)
-                .map(|ms| format!(" after {ms} ms"))
+                .map(|ms| format!(" after {}", ms_text(ms)))
                 .unwrap_or_default()
         ),
         None => "none".to_string(),
@@ -122,13 +132,13 @@ pub fn facts(t: &Triage, kb: &Kb, c: &Call) -> Vec<(String, String)> {
     ));
     let mut timing = Vec::new();
     if let Some(ms) = c.first_provisional_ms {
-        timing.push(format!("first provisional {ms} ms"));
+        timing.push(format!("first provisional {}", ms_text(ms)));
     }
     if let Some(ms) = c.pdd_ms {
-        timing.push(format!("post-dial delay {ms} ms"));
+        timing.push(format!("post-dial delay {}", ms_text(ms)));
     }
     if let Some(ms) = c.answer_ms {
-        timing.push(format!("answered after {ms} ms"));
+        timing.push(format!("answered after {}", ms_text(ms)));
     }
     if !timing.is_empty() {
         v.push(("Timing".to_string(), timing.join(", ")));
