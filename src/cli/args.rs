@@ -362,7 +362,7 @@ pub struct TriageArgs {
     #[arg(long, value_name = "METHOD")]
     pub method: Option<String>,
     /// One call in detail: ladder, findings, the failing response explained (a unique beginning of the Call-ID is enough).
-    #[arg(long, value_name = "CALL-ID")]
+    #[arg(long, value_name = "CALL-ID", allow_hyphen_values = true)]
     pub call: Option<String>,
     /// Print JSON with stable keys (for scripts).
     #[arg(long, conflicts_with_all = ["csv", "markdown"])]

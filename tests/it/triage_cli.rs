@@ -102,6 +102,37 @@ fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
     p
 }
 
+/// One message whose Call-ID starts with `-`: `--call -2...` names it
+/// (not an unknown option), and the header counts in the singular.
+#[test]
+fn a_call_id_starting_with_a_hyphen_and_a_one_message_input() {
+    let d = tempfile::tempdir().unwrap();
+    let inv = request("INVITE", "-2abc", 1, "z9hG4bKa", None, &[], "");
+    let pkt = synth::eth(&synth::udp_ip(A, B, inv.as_bytes()));
+    let f = write(
+        d.path(),
+        "one.pcap",
+        &synth::pcap(1, &[(1_709_294_400_000_000_000, pkt)]),
+    );
+    let f = f.to_str().unwrap();
+    let o = sipfix(&["triage", f]);
+    assert!(o.status.success(), "{}", err(&o));
+    assert!(
+        out(&o).contains("1 packet or entry, 1 SIP message,"),
+        "{}",
+        out(&o)
+    );
+    let o = sipfix(&["triage", f, "--markdown"]);
+    assert!(
+        out(&o).contains("1 packet or entry, 1 SIP message |"),
+        "{}",
+        out(&o)
+    );
+    let o = sipfix(&["triage", f, "--call", "-2ab"]);
+    assert!(o.status.success(), "{}", err(&o));
+    assert!(out(&o).contains("-2abc"), "{}", out(&o));
+}
+
 #[test]
 fn default_report_text_fits_80_columns_and_ascii_without_utf8() {
     let d = tempfile::tempdir().unwrap();

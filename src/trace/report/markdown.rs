@@ -26,15 +26,14 @@ pub fn report(sel: &Selection<'_>, kb: &Kb, filter_desc: &str) -> String {
     let mut o = format!("## SIP triage: {}\n\n| | |\n|---|---|\n", files.join(", "));
     let links = link_types(&t.sources);
     o.push_str(&format!(
-        "| Input | {}{}; {} packets or entries, {} SIP messages |\n",
+        "| Input | {}{}; {} |\n",
         cell(&formats(&t.sources)),
         if links.is_empty() {
             String::new()
         } else {
             format!(" ({})", cell(&links.join(", ")))
         },
-        thousands(t.sources.iter().map(|s| s.packets).sum()),
-        thousands(t.messages)
+        super::input_counts(t.sources.iter().map(|s| s.packets).sum(), t.messages)
     ));
     if let (Some(a), Some(b)) = (t.first_ns, t.last_ns) {
         o.push_str(&format!(

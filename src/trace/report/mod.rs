@@ -134,6 +134,22 @@ pub fn push_rfc3339(out: &mut Vec<u8>, ns: i64) {
 
 pub use super::findings::duration;
 
+/// `1 packet or entry, 2 SIP messages`: the input's counts in the
+/// report's header.
+pub fn input_counts(packets: u64, messages: u64) -> String {
+    format!(
+        "{} {}, {} SIP message{}",
+        thousands(packets),
+        if packets == 1 {
+            "packet or entry"
+        } else {
+            "packets or entries"
+        },
+        thousands(messages),
+        if messages == 1 { "" } else { "s" }
+    )
+}
+
 /// `1,234,567`.
 pub fn thousands(n: u64) -> String {
     let s = n.to_string();

@@ -122,9 +122,8 @@ pub(crate) fn header(t: &Triage, o: &mut Out) {
         "  ",
         "    ",
         &format!(
-            "{fmt}; {} packets or entries, {} SIP messages, {}",
-            thousands(packets),
-            thousands(t.messages),
+            "{fmt}; {}, {}",
+            super::input_counts(packets, t.messages),
             human_bytes(bytes)
         ),
     );
