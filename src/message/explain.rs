@@ -26,6 +26,7 @@ pub fn explain(msg: &Message, kb: &Kb) -> Explanation {
         notes: Capped::new(MAX_NOTES),
         seen: BTreeMap::new(),
         allow_set: HashSet::new(),
+        status: msg.code(),
     };
     let mut e = Explanation {
         kind: if msg.is_response() {
@@ -126,9 +127,15 @@ pub fn explain(msg: &Message, kb: &Kb) -> Explanation {
 
 /// Decode one Reason header value (RFC 3326) on its own, as [`explain`]
 /// does inside a message: the value and the notes it raised (vendor
-/// deviations from RFC 3398). Used by the trace findings.
-pub fn decode_reason(value: &str, kb: &Kb) -> (super::model::ReasonInfo, Vec<String>) {
+/// deviations from RFC 3398, those about `status` only when it is the
+/// response's code). Used by the trace findings.
+pub fn decode_reason(
+    value: &str,
+    status: Option<u16>,
+    kb: &Kb,
+) -> (super::model::ReasonInfo, Vec<String>) {
     let mut d = Decoder::standalone(kb);
+    d.status = status;
     let r = d.reason(value);
     (r, d.notes.finish())
 }
@@ -156,6 +163,10 @@ pub(super) struct Decoder<'k> {
     seen: BTreeMap<&'static str, usize>,
     /// Allow values (all of them, up to a bound), for membership tests.
     allow_set: HashSet<String>,
+    /// The status code of the response decoded (`None`: a request, or a
+    /// value on its own): a vendor's cause mapping is noted only when it
+    /// concerns this code.
+    pub(super) status: Option<u16>,
 }
 
 impl<'k> Decoder<'k> {
@@ -167,6 +178,7 @@ impl<'k> Decoder<'k> {
             notes: Capped::new(MAX_NOTES),
             seen: BTreeMap::new(),
             allow_set: HashSet::new(),
+            status: None,
         }
     }
 }

@@ -95,7 +95,14 @@ impl Decoder<'_> {
                 }
             ));
         }
-        for dev in self.kb.deviations_for_cause(c as u8) {
+        // In a response, only a mapping between this cause and its code
+        // (a note on 513 says nothing about a 503 carrying cause 34).
+        let status = self.status;
+        for dev in self
+            .kb
+            .deviations_for_cause(c as u8)
+            .filter(|d| status.is_none_or(|s| d.sip == s))
+        {
             self.notes.push(format!(
                 "{} maps Q.850 cause {c} differently: {}",
                 dev.vendor, dev.note

@@ -262,7 +262,9 @@ pub struct Context<'a> {
     pub servers: Vec<(u32, u32)>,
     /// Each distinct Reason, Warning and Retry-After value of the trace,
     /// decoded once (a trace repeats a handful of values many times).
-    reasons: HashMap<&'a str, (ReasonInfo, Vec<String>)>,
+    /// By value and the status code of the response carrying it (0 in a
+    /// request).
+    reasons: HashMap<(&'a str, u16), (ReasonInfo, Vec<String>)>,
     warnings: HashMap<&'a str, WarningInfo>,
     retry_after: HashMap<&'a str, RetryAfter>,
 }
@@ -271,7 +273,9 @@ pub struct Context<'a> {
 /// [`Context::new`]).
 struct Tables<'a> {
     servers: Vec<(u32, u32)>,
-    reasons: HashMap<&'a str, (ReasonInfo, Vec<String>)>,
+    /// By value and the status code of the response carrying it (0 in a
+    /// request).
+    reasons: HashMap<(&'a str, u16), (ReasonInfo, Vec<String>)>,
     warnings: HashMap<&'a str, WarningInfo>,
     retry_after: HashMap<&'a str, RetryAfter>,
 }
@@ -327,9 +331,10 @@ impl<'a> Context<'a> {
                     let v = super::model::span_str(&t.text, e.at);
                     match e.kind {
                         ExtraKind::Reason => {
-                            tb.reasons
-                                .entry(v)
-                                .or_insert_with(|| crate::message::decode_reason(v, kb));
+                            let code = c.msgs[e.msg as usize].code;
+                            tb.reasons.entry((v, code)).or_insert_with(|| {
+                                crate::message::decode_reason(v, (code != 0).then_some(code), kb)
+                            });
                         }
                         ExtraKind::Warning => {
                             tb.warnings
@@ -1466,7 +1471,7 @@ pub fn cause(call: &Call, ctx: &Context<'_>, sh: &mut Shared) -> Vec<Finding> {
         }
         match e.kind {
             ExtraKind::Reason => {
-                let Some((r, notes)) = ctx.reasons.get(ctx.text(e.at)) else {
+                let Some((r, notes)) = ctx.reasons.get(&(ctx.text(e.at), m.code)) else {
                     continue;
                 };
                 let code = match (r.protocol.to_ascii_uppercase().as_str(), r.cause) {

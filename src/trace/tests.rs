@@ -1223,6 +1223,17 @@ fn cause_vendor_deviation_and_control_characters() {
     let all: String = f.evidence.iter().map(|e| e.text.to_string()).collect();
     assert!(!all.contains('\x1b'), "escaped: {all}");
     assert!(all.contains("\\e[31m"));
+    // The vendor notes are those about this code: Asterisk's 503 -> 34,
+    // not its 513 -> 34 (a too-large message) nor its 408 -> 18.
+    assert!(all.contains("maps 503 to"), "{all}");
+    assert!(!all.contains("513"), "{all}");
+    let t = failing(480, &["Reason: Q.850;cause=18"]);
+    let all: String = finding(only(&t), "cause")
+        .evidence
+        .iter()
+        .map(|e| e.text.to_string())
+        .collect();
+    assert!(!all.contains("maps 408"), "{all}");
 }
 
 #[test]
