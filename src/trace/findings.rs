@@ -1903,6 +1903,31 @@ pub fn timer(call: &Call, ctx: &Context<'_>, sh: &mut Shared) -> Vec<Finding> {
             continue;
         }
         let f = &call.msgs[tx.final_msg as usize];
+        // Both sides hung up at once: the one answering 481 had sent its
+        // own BYE before, and its dialog ended with it (§15.1.2).
+        let crossed = tx.method == Method::BYE
+            && call.msgs[..tx.final_msg as usize]
+                .iter()
+                .any(|m| m.is_request() && m.method == Method::BYE && m.src == f.src);
+        if crossed {
+            out.push(Finding {
+                id: "timer",
+                severity: Severity::Info,
+                text: sh.fmt(format_args!(
+                    "{} answered BYE with 481 after sending its own BYE: both sides hung up at \
+                     once and the BYEs crossed. Its dialog had already ended, so this is \
+                     harmless.",
+                    ctx.ep(f.src)
+                )),
+                code: Some(481),
+                rfc: "RFC 3261 §15.1.2",
+                evidence: vec![ev(
+                    tx.final_msg,
+                    sh.fmt(format_args!("{}", ctx.phrase_of(call, tx.final_msg))),
+                )],
+            });
+            break;
+        }
         let method = ctx.method(tx.method);
         out.push(Finding {
             id: "timer",

@@ -1600,7 +1600,26 @@ fn timer_481_to_bye() {
     let t = analyze(&steps);
     let f = finding(only(&t), "timer");
     assert_eq!(f.code, Some(481));
+    assert_eq!(f.severity, Severity::Warning);
     assert!(f.text.contains("answered BYE with 481"), "{}", f.text);
+    // Both sides hang up at once: the callee's BYE 1 ms earlier is
+    // answered 200, the caller's gets 481. Harmless: said as info only.
+    let theirs = request("BYE", "c", 1, "z9hG4bKcb", Some("a-c"), &[], "").replace(
+        "From: <sip:alice@example.com>",
+        "From: <sip:bob@example.com>",
+    );
+    steps.insert(5, Step::new(9_999, b(), a(), &theirs));
+    steps.push(Step::new(
+        10_011,
+        a(),
+        b(),
+        &response(&theirs, 200, None, &[]),
+    ));
+    let t = analyze(&steps);
+    let f = finding(only(&t), "timer");
+    assert_eq!(f.severity, Severity::Info);
+    assert!(f.text.contains("the BYEs crossed"), "{}", f.text);
+    assert_eq!(only(&t).outcome, Outcome::Answered);
 }
 
 #[test]
