@@ -307,7 +307,13 @@ impl Batch {
             h.write(sip);
             h.finish() as u32
         };
-        if method != Method::ACK {
+        // A response's URIs are wanted only for a call whose request is
+        // not in the trace: skipped when this thread just saw a request of
+        // the Call-ID (nearly always), kept otherwise.
+        if method != Method::ACK && (code == 0 || !seen_request(d.call_id_hash, false)) {
+            if code == 0 {
+                seen_request(d.call_id_hash, true);
+            }
             d.from_uri = self.put_text(skim::name_addr_uri(s.from));
             d.to_uri = self.put_text(skim::name_addr_uri(s.to));
         }
@@ -402,6 +408,33 @@ pub(crate) fn hash(parts: &[&[u8]]) -> u64 {
         h.write_u8(0xff);
     }
     h.finish()
+}
+
+/// Call-IDs (by hash) whose request this thread digested lately: a table
+/// of [`SEEN_SLOTS`] slots, each holding the last hash that fell in it. A
+/// response finds its call's request there unless thousands of calls came
+/// between them or another Call-ID took the slot: then its URIs are kept
+/// for nothing, which costs a copy and changes no result.
+const SEEN_SLOTS: usize = 4096;
+
+thread_local! {
+    static SEEN: std::cell::RefCell<Vec<u64>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Whether `h` is in this thread's table; with `insert`, put it there.
+fn seen_request(h: u64, insert: bool) -> bool {
+    SEEN.with(|t| {
+        let mut t = t.borrow_mut();
+        if t.is_empty() {
+            t.resize(SEEN_SLOTS, 0);
+        }
+        let slot = &mut t[(h as usize) % SEEN_SLOTS];
+        let seen = *slot == h;
+        if insert {
+            *slot = h;
+        }
+        seen
+    })
 }
 
 #[cfg(test)]
