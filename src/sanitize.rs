@@ -73,6 +73,33 @@ pub fn line_ends_str(s: &str) -> Cow<'_, str> {
     }
 }
 
+/// A terminal's control sequences (ESC `[`, parameters, a final byte: the
+/// colours of a console capture saved with `script`, `tmux capture-pane
+/// -e` or a coloured `fs_cli`, or a paste of such text) removed from `b`,
+/// so that a line reads as the program wrote it. Other bytes, a lone ESC
+/// included, stay.
+pub fn without_csi(b: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == 0x1b && b.get(i + 1) == Some(&b'[') {
+            // ECMA-48: parameter bytes 0x30-0x3f, intermediates 0x20-0x2f,
+            // then one final byte 0x40-0x7e.
+            let mut j = i + 2;
+            while j < b.len() && (0x20..=0x3f).contains(&b[j]) {
+                j += 1;
+            }
+            if j < b.len() && (0x40..=0x7e).contains(&b[j]) {
+                i = j + 1;
+                continue;
+            }
+        }
+        out.push(b[i]);
+        i += 1;
+    }
+    out
+}
+
 /// Sanitise multi-line text: keeps `\n`, expands tabs to spaces (width 4),
 /// turns every line end ([`line_ends`], then `\r\n` and lone `\r`) into
 /// `\n`, and escapes every other control.

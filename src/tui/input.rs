@@ -15,8 +15,10 @@
 //!   least [`BURST_MIN`] bytes of text with a `:` or an `@` in it is no
 //!   typing (keys come one or two to a read) and is taken as a paste, with
 //!   the reads that follow it until [`BURST_WAIT`] of silence or an `ESC`
-//!   (see [`looks_pasted`]). A paste whose first read is shorter (a slow
-//!   serial line) is not told from typing;
+//!   that starts no colour sequence (see [`looks_pasted`]; a console
+//!   excerpt keeps its colours, which the app removes). A paste whose first
+//!   read is shorter (a slow serial line) is not told from typing, nor is
+//!   one starting with `/` from a filter typed ahead;
 //! * everything else goes to termina's key parser (the Helix editor's
 //!   terminal layer, made for input its caller reads itself), whose keys
 //!   are turned into crossterm key events for the app.
@@ -72,6 +74,9 @@ pub struct InputDecoder {
     paste_len: usize,
     /// The current paste came without markers (see [`looks_pasted`]).
     burst: bool,
+    /// The end of the last read of such a paste that may begin a colour
+    /// sequence, held for the next read.
+    burst_tail: Vec<u8>,
     /// The key parser may hold the start of an escape sequence (a plain
     /// key leaves it holding nothing a paste could cut).
     esc_held: bool,
@@ -93,6 +98,13 @@ impl InputDecoder {
             self.paste = Some(Vec::new());
             self.paste_len = 0;
             self.burst = true;
+        }
+        let joined;
+        if self.burst && !self.burst_tail.is_empty() {
+            let mut tail = std::mem::take(&mut self.burst_tail);
+            tail.extend_from_slice(bytes);
+            joined = tail;
+            bytes = &joined;
         }
         if self.burst {
             bytes = self.feed_burst(bytes);
@@ -155,10 +167,28 @@ impl InputDecoder {
         &[]
     }
 
-    /// Bytes of an unbracketed paste, up to an `ESC` (a key or a marker:
-    /// pasted text has none). Returns what follows the paste.
+    /// Bytes of an unbracketed paste, up to an `ESC` that starts no colour
+    /// sequence (a key or a marker; a pasted console excerpt may carry
+    /// colours, keys never do). Returns what follows the paste.
     fn feed_burst<'a>(&mut self, data: &'a [u8]) -> &'a [u8] {
-        let end = data.iter().position(|&b| b == ESC).unwrap_or(data.len());
+        let mut end = data.len();
+        let mut i = 0;
+        while let Some(p) = data[i..].iter().position(|&b| b == ESC) {
+            let at = i + p;
+            match text_sequence(&data[at..]) {
+                Some(n) => i = at + n,
+                // Cut by the end of this read: wait for the rest.
+                None if could_be_text_sequence(&data[at..]) => {
+                    self.burst_tail = data[at..].to_vec();
+                    end = at;
+                    break;
+                }
+                None => {
+                    end = at;
+                    break;
+                }
+            }
+        }
         let text = &data[..end];
         self.paste_len += text.len();
         if let Some(buf) = self.paste.as_mut()
@@ -166,10 +196,11 @@ impl InputDecoder {
         {
             buf.extend_from_slice(text);
         }
-        if end < data.len() {
+        if end < data.len() && self.burst_tail.is_empty() {
             self.end_paste();
+            return &data[end..];
         }
-        &data[end..]
+        &[]
     }
 
     fn end_paste(&mut self) {
@@ -238,8 +269,22 @@ impl InputDecoder {
     /// No more bytes came: a held partial sequence is what it is (a lone
     /// `ESC` is the Esc key), an unterminated paste ends.
     pub fn flush(&mut self) {
+        // A paste's held tail: a lone ESC is the Esc key pressed after it,
+        // more is the paste's own (cut) text.
+        let tail = std::mem::take(&mut self.burst_tail);
+        if tail.len() > 1
+            && let Some(buf) = self.paste.as_mut()
+        {
+            self.paste_len += tail.len();
+            if buf.len() + tail.len() <= MAX_PASTE {
+                buf.extend_from_slice(&tail);
+            }
+        }
         if self.paste.is_some() {
             self.end_paste();
+        }
+        if tail.len() == 1 {
+            self.pending.extend_from_slice(&tail);
         }
         self.flush_parser();
         let held = std::mem::take(&mut self.pending);
@@ -265,18 +310,33 @@ impl InputDecoder {
 
 /// Whether one read is a paste from a terminal that does not bracket
 /// pastes: at least [`BURST_MIN`] bytes, all of them text (printable,
-/// UTF-8, tab or line breaks: a key such as Ctrl-D or an arrow is not
-/// text), of six different bytes or more, with a `:` or an `@` (a header
-/// line, a URI, a Call-ID). Typing sends a key or two a read; keys that
-/// pile up while the screen is slow to draw (a held key, `jjj` and Enter)
-/// have neither.
+/// UTF-8, tab, line breaks or colour sequences: a key such as Ctrl-D or an
+/// arrow is not text), of six different bytes or more, with a `:` or an
+/// `@` (a header line, a URI, a Call-ID), not starting with `/`. Typing
+/// sends a key or two a read; keys that pile up while the screen is slow
+/// to draw (a held key, `jjj` and Enter) have neither, and a filter typed
+/// ahead (`/code:489 method:publish`) starts with its key.
 fn looks_pasted(bytes: &[u8]) -> bool {
     let is_text = |b: &u8| matches!(b, b' '..=b'~' | 0x80..=0xff | b'\t' | b'\r' | b'\n');
     if bytes.len() < BURST_MIN
-        || !bytes.iter().all(is_text)
+        || bytes.first() == Some(&b'/')
         || !bytes.iter().any(|&b| b == b':' || b == b'@')
     {
         return false;
+    }
+    // Text, colour sequences included.
+    let mut i = 0;
+    while i < bytes.len() {
+        if is_text(&bytes[i]) {
+            i += 1;
+        } else {
+            match text_sequence(&bytes[i..]) {
+                Some(n) => i += n,
+                // One cut by the end of the read.
+                None if could_be_text_sequence(&bytes[i..]) => break,
+                None => return false,
+            }
+        }
     }
     let mut seen = [false; 256];
     bytes
@@ -284,6 +344,29 @@ fn looks_pasted(bytes: &[u8]) -> bool {
         .filter(|&&b| !std::mem::replace(&mut seen[usize::from(b)], true))
         .nth(5)
         .is_some()
+}
+
+/// The length of a colour or erase-line sequence at the start of `b`
+/// (`ESC [ 1;33m`, `ESC [ 0m`, `ESC [ K`): text a console excerpt
+/// carries, which no key sends (keys end in a letter other than `m` and
+/// `K`, or in `~`).
+fn text_sequence(b: &[u8]) -> Option<usize> {
+    let rest = b.strip_prefix(b"\x1b[")?;
+    let params = rest
+        .iter()
+        .take_while(|c| c.is_ascii_digit() || **c == b';')
+        .count();
+    matches!(rest.get(params), Some(b'm' | b'K')).then_some(params + 3)
+}
+
+/// Whether `b` (the end of a read) may be the start of what
+/// [`text_sequence`] takes: `ESC`, `ESC [`, and parameters so far.
+fn could_be_text_sequence(b: &[u8]) -> bool {
+    match b {
+        [ESC] | [ESC, b'['] => true,
+        [ESC, b'[', params @ ..] => params.iter().all(|c| c.is_ascii_digit() || *c == b';'),
+        _ => false,
+    }
 }
 
 fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
@@ -427,7 +510,10 @@ mod tests {
 
     #[test]
     fn typing_is_never_taken_for_a_paste() {
-        let typed: [&[u8]; 9] = [
+        let typed: [&[u8]; 11] = [
+            // A filter typed ahead during a stall (its terms have colons).
+            b"/code:489 method:publish\r",
+            b"/peer:10.0.0.5",
             // Keys piled up while the screen was slow to draw.
             b"q\rjjjjjjjjjjjjjjjj",
             b"jjjjjjjjjj\rjjjjjjjjj",
@@ -452,6 +538,48 @@ mod tests {
                 String::from_utf8_lossy(t)
             );
         }
+    }
+
+    /// A coloured console excerpt pasted without brackets: its colour
+    /// sequences are text of the paste, not an Esc ending it (the rest ran
+    /// as keys: `c` pinned a code, `n` opened its note and took the text).
+    #[test]
+    fn colours_in_an_unbracketed_paste_stay_in_it() {
+        let log: &[u8] = b"\x1b[1;33m[Nov 30 10:00:01]\x1b[0m VERBOSE[1]: \x1b[0;37m-- Executing \
+                            [100@from-internal:1]\x1b[K\rnote";
+        assert_eq!(
+            decode(&[log]),
+            vec![Input::Paste(String::from_utf8_lossy(log).into())]
+        );
+        // Split inside a colour sequence over two reads.
+        let at = find(log, b"\x1b[0;37m").unwrap();
+        for cut in at + 1..at + 6 {
+            let (a, b) = log.split_at(cut);
+            assert_eq!(
+                decode(&[a, b]),
+                vec![Input::Paste(String::from_utf8_lossy(log).into())],
+                "cut at {cut}"
+            );
+        }
+        // An arrow key still ends it, and an Esc pressed right after it is
+        // the Esc key.
+        let got = decode(&[b"Via: SIP/2.0/UDP 10.0.0.1\x1b[0m x", b"\x1b[Aj"]);
+        assert_eq!(
+            got,
+            vec![
+                Input::Paste("Via: SIP/2.0/UDP 10.0.0.1\x1b[0m x".into()),
+                key(KeyCode::Up),
+                key(KeyCode::Char('j')),
+            ]
+        );
+        let got = decode(&[b"Via: SIP/2.0/UDP 10.0.0.1 x\x1b"]);
+        assert_eq!(
+            got,
+            vec![
+                Input::Paste("Via: SIP/2.0/UDP 10.0.0.1 x".into()),
+                key(KeyCode::Esc)
+            ]
+        );
     }
 
     #[test]

@@ -19,6 +19,7 @@ mod sofia;
 pub(crate) use clock::Clock;
 
 use crate::message::is_start_line;
+use crate::sanitize::without_csi;
 use crate::trace::read::packet::Out;
 use crate::trace::read::sip;
 use crate::trace::read::source::{CHUNK, Source};
@@ -313,32 +314,6 @@ pub(crate) fn transport_of(name: &[u8]) -> Transport {
         b"sctp" => Transport::Sctp,
         _ => Transport::Unknown,
     }
-}
-
-/// A terminal's control sequences (ESC `[`, parameters, a final byte: the
-/// colours of a console capture saved with `script`, `tmux capture-pane
-/// -e` or a coloured `fs_cli`) removed from `b`, so that a line reads as
-/// the log wrote it. Other bytes, a lone ESC included, stay.
-pub(crate) fn without_csi(b: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == 0x1b && b.get(i + 1) == Some(&b'[') {
-            // ECMA-48: parameter bytes 0x30-0x3f, intermediates 0x20-0x2f,
-            // then one final byte 0x40-0x7e.
-            let mut j = i + 2;
-            while j < b.len() && (0x20..=0x3f).contains(&b[j]) {
-                j += 1;
-            }
-            if j < b.len() && (0x40..=0x7e).contains(&b[j]) {
-                i = j + 1;
-                continue;
-            }
-        }
-        out.push(b[i]);
-        i += 1;
-    }
-    out
 }
 
 /// Call `f` for each line of the input (without its CR LF and without

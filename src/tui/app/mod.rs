@@ -851,6 +851,14 @@ impl App {
     }
 
     fn paste(&mut self, text: &str, now: u64) -> Vec<Effect> {
+        // Colours of a pasted console excerpt are no text of it.
+        let plain;
+        let text = if text.contains('\x1b') {
+            plain = String::from_utf8_lossy(&sanitize::without_csi(text.as_bytes())).into_owned();
+            &plain
+        } else {
+            text
+        };
         // A terminal paste turns LF into CR: CR CR is one line end there.
         let text = sanitize::line_ends_str(text)
             .replace("\r\n", "\n")
