@@ -526,7 +526,10 @@ fn export_copies_the_chosen_frames() {
     let inputs = [Input::Bytes(synth::pcapng(lt::ETHERNET, &frames))];
     let chosen: BTreeSet<(u32, u64)> = [(0, 2), (0, 4)].into_iter().collect();
     let mut out = Vec::new();
-    assert_eq!(export_pcap(&inputs, &chosen, &mut out).unwrap(), 2);
+    assert_eq!(
+        export_pcap(&inputs, Format::Auto, &chosen, &mut out).unwrap(),
+        2
+    );
     let (info, c) = read(&out);
     assert_eq!(info.format, Format::Pcap, "one link type: a pcap");
     let texts: Vec<String> = c.records.iter().map(|r| r.text()).collect();
@@ -544,7 +547,10 @@ fn export_of_mixed_link_types_and_logs_is_pcapng() {
     ];
     let chosen: BTreeSet<(u32, u64)> = [(0, 1), (1, 1), (2, 1)].into_iter().collect();
     let mut out = Vec::new();
-    assert_eq!(export_pcap(&inputs, &chosen, &mut out).unwrap(), 3);
+    assert_eq!(
+        export_pcap(&inputs, Format::Auto, &chosen, &mut out).unwrap(),
+        3
+    );
     let (info, c) = read(&out);
     assert_eq!(info.format, Format::Pcapng);
     assert_eq!(info.link_types, vec!["Ethernet", "Linux cooked v1"]);
@@ -555,7 +561,7 @@ fn export_of_mixed_link_types_and_logs_is_pcapng() {
     assert_eq!(log.src, Some(endpoint("127.0.0.1:5060")));
     assert_eq!(log.dst, Some(endpoint("127.0.0.2:5060")));
     // Standard input cannot be read twice.
-    let err = export_pcap(&[Input::Stdin], &chosen, &mut Vec::new()).unwrap_err();
+    let err = export_pcap(&[Input::Stdin], Format::Auto, &chosen, &mut Vec::new()).unwrap_err();
     assert_eq!(err, ReadError::StdinAgain);
 }
 
@@ -571,7 +577,10 @@ fn export_of_a_pbx_log_gives_the_logging_host_one_address() {
     let inputs = [Input::Bytes(log)];
     let chosen: BTreeSet<(u32, u64)> = [(0, 1), (0, 2), (0, 3)].into_iter().collect();
     let mut out = Vec::new();
-    assert_eq!(export_pcap(&inputs, &chosen, &mut out).unwrap(), 3);
+    assert_eq!(
+        export_pcap(&inputs, Format::Auto, &chosen, &mut out).unwrap(),
+        3
+    );
     let (_, c) = read(&out);
     let pbx = Some(endpoint("127.0.0.1:5060"));
     let far = Some(endpoint("192.0.2.10:5060"));

@@ -280,6 +280,75 @@ fn export_pcap_from_a_log_says_the_packets_are_made_up() {
     assert!(!err(&o).contains("made for the export"), "{}", err(&o));
 }
 
+/// The export reads each input as the triage did, with the same
+/// `--format`: a log whose SIP starts past the detection window is
+/// exported, not refused, and a log forced to another format than
+/// detection would pick exports the messages the report showed.
+#[test]
+fn export_pcap_reads_the_inputs_with_the_triage_format() {
+    let d = tempfile::tempdir().unwrap();
+    let pjsip =
+        std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/logs/pjsip.log"))
+            .unwrap();
+    let mut late: Vec<u8> = (0..100_000)
+        .flat_map(|i| {
+            format!("2024-05-01 09:00:00 an unrelated application line {i}\n").into_bytes()
+        })
+        .collect();
+    assert!(late.len() > 5 << 20);
+    late.extend_from_slice(&pjsip);
+    let late = write(d.path(), "late.log", &late);
+    let outp = d.path().join("late.pcap");
+    let o = sipfix(&[
+        "triage",
+        late.to_str().unwrap(),
+        "--format",
+        "pjsip",
+        "--export-pcap",
+        outp.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", err(&o));
+    let back = sipfix(&["triage", outp.to_str().unwrap(), "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&back.stdout).unwrap();
+    assert_eq!(v["calls"][0]["call_id"], "pjsip-1", "{v}");
+
+    // ngrep's output read as raw SIP (every line ending in ngrep's `.`):
+    // the export holds what the report read, not what ngrep's reader
+    // would.
+    let ngrep =
+        std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/logs/ngrep.txt"))
+            .unwrap();
+    let ngrep = write(d.path(), "ngrep.txt", &ngrep);
+    let ngrep = ngrep.to_str().unwrap();
+    let report = sipfix(&["triage", ngrep, "--format", "raw", "--json"]);
+    let report: serde_json::Value = serde_json::from_slice(&report.stdout).unwrap();
+    let outp = d.path().join("raw.pcap");
+    let o = sipfix(&[
+        "triage",
+        ngrep,
+        "--format",
+        "raw",
+        "--export-pcap",
+        outp.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", err(&o));
+    let back = sipfix(&["triage", outp.to_str().unwrap(), "--json"]);
+    let back: serde_json::Value = serde_json::from_slice(&back.stdout).unwrap();
+    let call = |v: &serde_json::Value| {
+        let c = &v["calls"][0];
+        (
+            c["call_id"].clone(),
+            c["method"].clone(),
+            c["final"].clone(),
+        )
+    };
+    assert_eq!(call(&back), call(&report), "{back}\n{report}");
+    assert_eq!(
+        back["summary"]["calls"], report["summary"]["calls"],
+        "{back}\n{report}"
+    );
+}
+
 /// A pcap of `n` answered calls, 3 ms apart.
 fn many_calls(n: i64) -> Vec<u8> {
     let mut steps: Vec<_> = (0..n)

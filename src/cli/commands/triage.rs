@@ -103,7 +103,7 @@ pub fn run(kb: &Kb, cmd: TriageCommand, out: Out) -> CmdResult {
         Some(to) => {
             let frames = selected_frames(&triage, &cfg)?;
             let to_stdout = matches!(to, ExportTo::Stdout);
-            let Some(n) = to.write(&inputs, &frames)? else {
+            let Some(n) = to.write(&inputs, cmd.format, &frames)? else {
                 std::mem::forget(triage);
                 return Ok(());
             };
@@ -203,18 +203,20 @@ impl ExportTo {
         })
     }
 
-    /// Write the chosen frames; returns how many (`None` when standard
-    /// output was closed before the end).
+    /// Write the chosen frames, reading the inputs as `format` (the
+    /// triage's `--format`); returns how many (`None` when standard output
+    /// was closed before the end).
     fn write(
         self,
         inputs: &[Input],
+        format: crate::trace::Format,
         frames: &std::collections::BTreeSet<(u32, u64)>,
     ) -> Result<Option<u64>, Failure> {
         use std::io::Write as _;
         match self {
             ExportTo::Stdout => {
                 let mut w = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
-                let r = crate::trace::export_pcap(inputs, frames, &mut w);
+                let r = crate::trace::export_pcap(inputs, format, frames, &mut w);
                 let flushed = w.flush();
                 // A closed pipe (`| head`, Wireshark closed) is not an error.
                 let closed = |k: std::io::ErrorKind| k == std::io::ErrorKind::BrokenPipe;
@@ -246,7 +248,7 @@ impl ExportTo {
                         stop: &signals.caught,
                     },
                 );
-                let written = crate::trace::export_pcap(inputs, frames, &mut w);
+                let written = crate::trace::export_pcap(inputs, format, frames, &mut w);
                 let flushed = w.flush().and_then(|()| part.as_file().sync_all());
                 drop(w);
                 if let Some(sig) = signals.got() {

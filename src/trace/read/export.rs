@@ -25,10 +25,17 @@ use std::net::{IpAddr, Ipv4Addr};
 /// into a new pcap (or pcapng when the chosen frames mix link types); for
 /// text-log inputs synthesise UDP packets. Returns the packets written.
 ///
+/// `forced` must be the format the inputs were read with for the triage
+/// (the same `--format`; [`Format::Auto`] detects each by content): the
+/// frame numbers count what that reading found, and a log read as another
+/// format numbers other entries, or is not taken for a log at all (its
+/// SIP starting past the detection window).
+///
 /// Inputs are read again, so [`Input::Stdin`] cannot be exported from
 /// (read it into [`Input::Bytes`] first); it gives [`ReadError::StdinAgain`].
 pub fn export_pcap(
     inputs: &[Input],
+    forced: Format,
     frames: &BTreeSet<(u32, u64)>,
     out: &mut dyn Write,
 ) -> Result<u64, ReadError> {
@@ -46,7 +53,7 @@ pub fn export_pcap(
     // First pass: which link types do the chosen frames have?
     let mut linktypes: Vec<u32> = Vec::new();
     for &(file, input) in &used {
-        let (mut src, format) = open(input, Format::Auto)?;
+        let (mut src, format) = open(input, forced)?;
         match format {
             Format::Pcap | Format::Pcapng => {
                 let mut c = LinkTypes {
@@ -85,7 +92,7 @@ pub fn export_pcap(
     // Second pass: write them.
     let mut written = 0u64;
     for &(file, input) in &used {
-        let (mut src, format) = open(input, Format::Auto)?;
+        let (mut src, format) = open(input, forced)?;
         match format {
             Format::Pcap | Format::Pcapng => {
                 let mut c = Copier {
