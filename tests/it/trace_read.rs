@@ -555,14 +555,137 @@ fn export_of_mixed_link_types_and_logs_is_pcapng() {
     assert_eq!(info.format, Format::Pcapng);
     assert_eq!(info.link_types, vec!["Ethernet", "Linux cooked v1"]);
     assert_eq!(c.records.len(), 3);
-    // The log's message became a UDP packet between the stand-in addresses.
-    let log = &c.records[2];
+    // The log's message became a UDP packet between the stand-in addresses,
+    // first: a log without times puts it at the epoch plus its number in ms.
+    let log = &c.records[0];
+    assert_eq!(log.time_ns, Some(1_000_000));
     assert!(log.text().contains("Call-ID: from-log"));
     assert_eq!(log.src, Some(endpoint("127.0.0.1:5060")));
     assert_eq!(log.dst, Some(endpoint("127.0.0.2:5060")));
     // Standard input cannot be read twice.
     let err = export_pcap(&[Input::Stdin], Format::Auto, &chosen, &mut Vec::new()).unwrap_err();
     assert_eq!(err, ReadError::StdinAgain);
+}
+
+/// Inputs given out of time order are exported in time order, as the
+/// report reads them: inputs that do not overlap one after the other,
+/// earliest first; inputs that overlap merged packet by packet, equal
+/// times in the order of the inputs, then of the packets.
+#[test]
+fn export_writes_the_inputs_in_time_order() {
+    let ms = |n: i64| T0 + n * 1_000_000;
+    let v4 = |call: &str| synth::udp_ip("10.0.0.1:5060", "10.0.0.2:5060", &invite(call));
+    let eth = |frames: &[(i64, &str)]| {
+        let f: Vec<(i64, Vec<u8>)> = frames
+            .iter()
+            .map(|&(t, call)| (t, synth::eth(&v4(call))))
+            .collect();
+        synth::pcap(lt::ETHERNET, &f)
+    };
+    let calls = |c: &Collect| -> Vec<String> {
+        c.records
+            .iter()
+            .map(|r| {
+                r.text()
+                    .lines()
+                    .find_map(|l| l.strip_prefix("Call-ID: "))
+                    .unwrap_or("")
+                    .to_string()
+            })
+            .collect()
+    };
+    let in_order = |c: &Collect| {
+        let t: Vec<i64> = c.records.iter().map(|r| r.time_ns.unwrap()).collect();
+        assert!(t.windows(2).all(|w| w[0] <= w[1]), "{t:?}");
+    };
+
+    // Two captures of one call, the later given first (frame 3 of it is
+    // not chosen).
+    let inputs = [
+        Input::Bytes(eth(&[
+            (ms(4000), "200"),
+            (ms(9000), "bye"),
+            (ms(9010), "x"),
+        ])),
+        Input::Bytes(eth(&[(ms(0), "invite"), (ms(500), "180")])),
+    ];
+    let chosen: BTreeSet<(u32, u64)> = [(0, 1), (0, 2), (1, 1), (1, 2)].into_iter().collect();
+    let mut out = Vec::new();
+    assert_eq!(
+        export_pcap(&inputs, Format::Auto, &chosen, &mut out).unwrap(),
+        4
+    );
+    let (info, c) = read(&out);
+    assert_eq!(info.format, Format::Pcap);
+    in_order(&c);
+    assert_eq!(calls(&c), ["invite", "180", "200", "bye"]);
+
+    // Two captures of the same time (two interfaces), of two link types,
+    // given in reverse: merged.
+    let sll: Vec<(i64, Vec<u8>)> = [(ms(5), "b0"), (ms(10), "b1"), (ms(15), "b2")]
+        .iter()
+        .map(|&(t, call)| (t, synth::sll(&v4(call))))
+        .collect();
+    let inputs = [
+        Input::Bytes(eth(&[
+            (ms(0), "a0"),
+            (ms(10), "a1"),
+            (ms(10), "a2"),
+            (ms(20), "a3"),
+            (ms(25), "a4"),
+        ])),
+        Input::Bytes(synth::pcap(lt::SLL, &sll)),
+    ];
+    let chosen: BTreeSet<(u32, u64)> = [(0, 1), (0, 2), (0, 3), (0, 4), (1, 1), (1, 2), (1, 3)]
+        .into_iter()
+        .collect();
+    let mut out = Vec::new();
+    assert_eq!(
+        export_pcap(&inputs, Format::Auto, &chosen, &mut out).unwrap(),
+        7
+    );
+    let (info, c) = read(&out);
+    assert_eq!(info.format, Format::Pcapng, "two link types");
+    in_order(&c);
+    assert_eq!(calls(&c), ["a0", "b0", "a1", "a2", "b1", "b2", "a3"]);
+
+    // A write that fails while inputs are merged ends the export with that
+    // error (the inputs' readers stop; nothing waits for ever).
+    struct Full(usize);
+    impl std::io::Write for Full {
+        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+            if self.0 < b.len() {
+                return Err(std::io::Error::from(std::io::ErrorKind::StorageFull));
+            }
+            self.0 -= b.len();
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let many = |lt: u32, link: fn(&[u8]) -> Vec<u8>| {
+        let f: Vec<(i64, Vec<u8>)> = (0..500).map(|i| (ms(i), link(&v4("m")))).collect();
+        synth::pcap(lt, &f)
+    };
+    let inputs = [
+        Input::Bytes(many(lt::ETHERNET, synth::eth)),
+        Input::Bytes(many(lt::SLL, synth::sll)),
+    ];
+    let chosen: BTreeSet<(u32, u64)> = (0..2)
+        .flat_map(|f| (1..=500).map(move |n| (f, n)))
+        .collect();
+    let err = export_pcap(&inputs, Format::Auto, &chosen, &mut Full(5000)).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            ReadError::Write {
+                kind: std::io::ErrorKind::StorageFull,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
 }
 
 /// A PBX log names only the far end of each message: the logging host is

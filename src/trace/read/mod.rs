@@ -34,6 +34,7 @@ use packet::{Decoder, Out};
 use source::Source;
 use std::io::{self, Read};
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// One input to read.
 #[derive(Debug, Clone)]
@@ -165,12 +166,30 @@ fn fits(format: Format, head: &[u8]) -> bool {
 /// Open an input and settle its format. The source is positioned at the
 /// start, with at least the detection window filled.
 fn open(input: &Input, forced: Format) -> Result<(Source<'_>, Format), ReadError> {
+    open_until(input, forced, None)
+}
+
+/// [`open`], and with `stop` the input's reads fail once it is set: an
+/// export that gave up ends the inputs it reads on other threads at their
+/// next read, instead of letting them read on to the end.
+fn open_until<'a>(
+    input: &'a Input,
+    forced: Format,
+    stop: Option<&'a AtomicBool>,
+) -> Result<(Source<'a>, Format), ReadError> {
     let path = input.name();
     let open_err = |e: io::Error| ReadError::Open {
         path: path.clone(),
         reason: e.to_string(),
     };
     let (reader, total) = input.open().map_err(open_err)?;
+    let reader: Box<dyn Read + 'a> = match stop {
+        Some(stop) => Box::new(Until {
+            inner: reader,
+            stop,
+        }),
+        None => reader,
+    };
     let mut src = Source::new(reader, total).map_err(open_err)?;
     let read_err = |e: io::Error, gzip: bool| ReadError::NotATrace {
         path: path.clone(),
@@ -232,6 +251,22 @@ fn open(input: &Input, forced: Format) -> Result<(Source<'_>, Format), ReadError
         f => return Err(ReadError::WrongFormat { path, format: f }),
     };
     Ok((src, format))
+}
+
+/// A reader that fails once `stop` is set.
+struct Until<'a, R> {
+    inner: R,
+    stop: &'a AtomicBool,
+}
+
+impl<R: Read> Read for Until<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.stop.load(Ordering::Relaxed) {
+            // Not `Interrupted`: that would be tried again.
+            return Err(io::Error::other("stopped"));
+        }
+        self.inner.read(buf)
+    }
 }
 
 /// Read every input in order, detecting each one's format by content
