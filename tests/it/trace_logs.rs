@@ -393,6 +393,60 @@ fn freeswitch_sofia_siptrace() {
     assert!(!c.problems.iter().any(|p| p.text.contains("no date")));
 }
 
+/// Sofia's trace stamps have no date: those that come before FreeSWITCH's
+/// first dated line of the file (a log rotated or cut with `tail` between
+/// the two) take the date of that line, looking ahead, with the day
+/// before or after by the same half-day rule as after a dated line. They
+/// took the file's date instead, a call spread over months.
+#[test]
+fn sofia_stamps_before_the_first_dated_line_take_its_date() {
+    let full = fixture("sofia.log");
+    let read = |log: &[u8]| -> (Vec<Option<i64>>, Vec<String>) {
+        let (_, c) = synth::read_bytes(log).unwrap();
+        let times = c.records.iter().map(|r| r.time_ns).collect();
+        (times, c.problems.iter().map(|p| p.text.clone()).collect())
+    };
+    let times = |log: &[u8]| -> Vec<Option<i64>> {
+        let (times, problems) = read(log);
+        assert!(
+            !problems.iter().any(|p| p.contains("no date")),
+            "{problems:?}"
+        );
+        times
+    };
+    let expected = times(&full);
+    assert_eq!(expected.len(), 3);
+    let text = String::from_utf8(full).unwrap();
+    let without = |dated: usize| -> Vec<u8> {
+        let mut n = 0;
+        text.lines()
+            .filter(|l| {
+                let date = l.starts_with("2024-");
+                n += usize::from(date);
+                !(date && n <= dated)
+            })
+            .flat_map(|l| [l.as_bytes(), b"\n"])
+            .flatten()
+            .copied()
+            .collect()
+    };
+    // The first dated line gone: the INVITE (23:59:59.4) before the next
+    // one (2024-05-01 23:59:59.5) is on May 1.
+    assert_eq!(read(&without(1)).0, expected);
+    assert_eq!(times(&without(1)), expected);
+    // The first two gone: the first line with a date is after midnight
+    // (2024-05-02 00:00:04.1); the 180 before it at 23:59:59.6 is on May 1,
+    // and so is the INVITE before that.
+    assert_eq!(read(&without(2)).0, expected);
+    assert_eq!(times(&without(2)), expected);
+    // No dated line at all: the date is assumed, and said to be.
+    let (_, problems) = read(&without(3));
+    assert!(
+        problems.iter().any(|p| p.contains("no date")),
+        "{problems:?}"
+    );
+}
+
 #[test]
 fn kamailio_sipdump() {
     // src/modules/sipdump/sipdump_write.c, sipdump_data_print.

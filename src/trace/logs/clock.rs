@@ -9,11 +9,15 @@
 //!   that goes backwards (December to January) moves to the next year;
 //! - a time without a date gets the date of the last dated line before
 //!   it, moving to the next day when the time goes backwards by more than
-//!   12 hours (midnight); with no dated line yet, the reference date
-//!   (file modification or today) is used;
+//!   12 hours (midnight); before the log's first dated line, the date of
+//!   that line, found by looking ahead in the head of the input (see
+//!   [`Lead`]); with no dated line there either, the reference date (file
+//!   modification or today) is used;
 //! - epoch times (Kamailio sipdump) are exact and need none of this.
 //!
 //! Each assumption that was needed is reported once as a problem.
+
+use std::collections::VecDeque;
 
 /// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's
 /// algorithm).
@@ -66,6 +70,41 @@ pub(crate) enum Stamp {
     Epoch(i64),
 }
 
+/// What a look at the head of a log found before it is read: the day and
+/// time of its first dated line, and the times of the time-only stamps
+/// before that line (sofia's trace stamps that come before FreeSWITCH's
+/// first dated line of the file), in order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Lead {
+    day: i64,
+    tod: i64,
+    before: Vec<i64>,
+}
+
+impl Lead {
+    /// The day of each stamp before the dated line, worked out backwards
+    /// from it by the same rules as forwards: the stamp right before the
+    /// line is on the line's day, or the day before or after when its time
+    /// is more than half a day later or earlier (midnight, or the line's
+    /// local time against the stamps' UTC, as right after a date line);
+    /// an earlier stamp more than half a day later in the day than the one
+    /// after it is the day before (midnight passed between them).
+    fn days(&self) -> VecDeque<i64> {
+        let mut days = VecDeque::with_capacity(self.before.len());
+        let (mut day, mut next, mut dated) = (self.day, self.tod, true);
+        for &tod in self.before.iter().rev() {
+            if tod > next + DAY_NS / 2 {
+                day = day.saturating_sub(1);
+            } else if dated && tod + DAY_NS / 2 < next {
+                day = day.saturating_add(1);
+            }
+            days.push_front(day);
+            (next, dated) = (tod, false);
+        }
+        days
+    }
+}
+
 /// The time state of one input.
 pub(crate) struct Clock {
     /// The reference date (file modification, or today) as (y, m, d), and
@@ -83,6 +122,14 @@ pub(crate) struct Clock {
     told_zone: bool,
     told_year: bool,
     told_date: bool,
+    /// The first dated stamp (full or without year) as (day, time of day).
+    first_dated: Option<(i64, i64)>,
+    /// The days of the time-only stamps before the first dated line, from
+    /// a [`Lead`].
+    ahead: VecDeque<i64>,
+    /// Looking ahead ([`Clock::scout`]): the time-only stamps met before
+    /// the first dated one.
+    scouted: Option<Vec<i64>>,
     /// Notes to report (taken by the reader).
     pub notes: Vec<String>,
 }
@@ -102,8 +149,49 @@ impl Clock {
             told_zone: false,
             told_year: false,
             told_date: false,
+            first_dated: None,
+            ahead: VecDeque::new(),
+            scouted: None,
             notes: Vec::new(),
         }
+    }
+
+    /// A clock for a look at the head of a log: it also notes the time-only
+    /// stamps before the first dated one, for [`Clock::lead`].
+    pub fn scout(reference_ns: i64, is: &'static str) -> Self {
+        Clock {
+            scouted: Some(Vec::new()),
+            ..Clock::new(reference_ns, is)
+        }
+    }
+
+    /// A dated stamp (full or without year) has been met.
+    pub fn dated(&self) -> bool {
+        self.first_dated.is_some()
+    }
+
+    /// What a scouting clock found: `None` when it met no dated stamp.
+    pub fn lead(self) -> Option<Lead> {
+        let (day, tod) = self.first_dated?;
+        Some(Lead {
+            day,
+            tod,
+            before: self.scouted.unwrap_or_default(),
+        })
+    }
+
+    /// Date the time-only stamps that come before the first dated line
+    /// by what a look ahead found, instead of by the reference date.
+    pub fn expect(&mut self, lead: &Lead) {
+        self.ahead = lead.days();
+    }
+
+    /// Note a dated stamp: the state time-only stamps are placed by.
+    fn date(&mut self, day: i64, tod: i64) {
+        self.first_dated.get_or_insert((day, tod));
+        self.day = Some(day);
+        self.last_tod = Some(tod);
+        self.after_date = true;
     }
 
     fn zone(&mut self) {
@@ -121,9 +209,7 @@ impl Clock {
             Stamp::Full(y, m, d, tod) => {
                 self.zone();
                 let day = days_from_civil(y, m, d);
-                self.day = Some(day);
-                self.last_tod = Some(tod);
-                self.after_date = true;
+                self.date(day, tod);
                 self.year = Some(y);
                 self.month = m;
                 at(day, tod)
@@ -149,13 +235,22 @@ impl Clock {
                 self.year = Some(year);
                 self.month = m;
                 let day = days_from_civil(year, m, d);
-                self.day = Some(day);
-                self.last_tod = Some(tod);
-                self.after_date = true;
+                self.date(day, tod);
                 at(day, tod)
             }
             Stamp::TimeOnly(tod) => {
                 self.zone();
+                if !self.dated() {
+                    if let Some(seen) = &mut self.scouted {
+                        seen.push(tod);
+                    }
+                    if let Some(day) = self.ahead.pop_front() {
+                        self.day = Some(day);
+                        self.last_tod = Some(tod);
+                        self.after_date = false;
+                        return at(day, tod);
+                    }
+                }
                 let mut day = match self.day {
                     Some(d) => d,
                     None => {
@@ -357,5 +452,56 @@ mod tests {
         let eight = c.resolve(Stamp::TimeOnly(day_ns(8, 0, 0, 0)));
         let nine_pm = c.resolve(Stamp::TimeOnly(day_ns(21, 0, 0, 0)));
         assert_eq!(nine_pm - eight, day_ns(13, 0, 0, 0));
+    }
+
+    /// Stamps before the first dated line are dated from it, backwards,
+    /// by the rules that date the stamps after a dated line.
+    #[test]
+    fn stamps_before_the_first_dated_line_take_its_date() {
+        let reference = days_from_civil(2024, 6, 1) * DAY_NS;
+        let may =
+            |d: u32, h: u32, mi: u32| days_from_civil(2024, 5, d) * DAY_NS + day_ns(h, mi, 0, 0);
+        let resolve = |stamps: &[Stamp]| -> (Vec<i64>, Vec<String>) {
+            let mut scout = Clock::scout(reference, "file's modification time");
+            for &s in stamps {
+                scout.resolve(s);
+            }
+            let lead = scout.lead().expect("a dated stamp");
+            let mut c = Clock::new(reference, "file's modification time");
+            c.expect(&lead);
+            let t = stamps.iter().map(|&s| c.resolve(s)).collect();
+            (t, c.notes)
+        };
+        // Midnight between the stamps and the dated line, and between two
+        // stamps; a long gap between stamps stays a gap.
+        let (t, notes) = resolve(&[
+            Stamp::TimeOnly(day_ns(10, 0, 0, 0)),
+            Stamp::TimeOnly(day_ns(23, 0, 0, 0)),
+            Stamp::TimeOnly(day_ns(0, 30, 0, 0)),
+            Stamp::Full(2024, 5, 2, day_ns(1, 0, 0, 0)),
+        ]);
+        assert_eq!(
+            t,
+            [may(1, 10, 0), may(1, 23, 0), may(2, 0, 30), may(2, 1, 0)]
+        );
+        assert!(!notes.iter().any(|n| n.contains("no date")), "{notes:?}");
+        // The stamp right before a dated line more than half a day later in
+        // the day is the day before; more than half a day earlier, the day
+        // after (the line dated in local time west of UTC, the stamps in
+        // UTC: 20:00 on May 1 at UTC-5 is 01:00 UTC on May 2).
+        let (t, _) = resolve(&[
+            Stamp::TimeOnly(day_ns(23, 50, 0, 0)),
+            Stamp::Full(2024, 5, 2, day_ns(0, 10, 0, 0)),
+        ]);
+        assert_eq!(t[0], may(1, 23, 50));
+        let (t, _) = resolve(&[
+            Stamp::TimeOnly(day_ns(0, 59, 0, 0)),
+            Stamp::Full(2024, 5, 1, day_ns(20, 0, 0, 0)),
+        ]);
+        assert_eq!(t[0], may(2, 0, 59));
+        // No dated stamp: nothing to go by.
+        let mut scout = Clock::scout(reference, "file's modification time");
+        scout.resolve(Stamp::TimeOnly(0));
+        assert_eq!(scout.lead(), None);
     }
 }

@@ -171,6 +171,9 @@ pub(crate) fn read(
     };
     let mut reader = reader(format);
     let prefix = collector_of(src.data());
+    if let Some(lead) = look_ahead(format, src.data(), src.at_eof(), prefix, reference) {
+        log.clock.expect(&lead);
+    }
     if let Some(c) = prefix {
         out.problem(
             None,
@@ -188,15 +191,7 @@ pub(crate) fn read(
         src,
         out,
         &mut |line, no, out| {
-            let unfolded = prefix.and_then(|c| collector::unfold(c, line));
-            let lines: &mut dyn Iterator<Item = &[u8]> = match (&unfolded, prefix) {
-                (Some(u), _) => &mut u.split(|&c| c == b'\n'),
-                (None, Some(c)) => &mut std::iter::once(collector::strip(c, line)),
-                (None, None) => &mut std::iter::once(line),
-            };
-            for line in lines {
-                reader.line(line, no, &mut log, out);
-            }
+            feed(prefix, line, no, &mut *reader, &mut log, out);
             for note in log.clock.notes.drain(..) {
                 out.problem(None, note);
             }
@@ -208,12 +203,97 @@ pub(crate) fn read(
     Ok(log.em.entries)
 }
 
+/// Hand a line of the input to `reader`: without the log collector's
+/// prefix when every line has one, or unfolded into the lines it holds.
+fn feed(
+    prefix: Option<collector::Collector>,
+    line: &[u8],
+    no: u64,
+    reader: &mut dyn LogFormat,
+    log: &mut Log,
+    out: &mut Out<'_>,
+) {
+    let unfolded = prefix.and_then(|c| collector::unfold(c, line));
+    let lines: &mut dyn Iterator<Item = &[u8]> = match (&unfolded, prefix) {
+        (Some(u), _) => &mut u.split(|&c| c == b'\n'),
+        (None, Some(c)) => &mut std::iter::once(collector::strip(c, line)),
+        (None, None) => &mut std::iter::once(line),
+    };
+    for line in lines {
+        reader.line(line, no, log, out);
+    }
+}
+
+/// For a format whose stamps can be a time of day alone: the log's first
+/// dated line in `head` (the bytes detection looked at, `whole` when they
+/// are the whole input) and the time-only stamps before it, so that those
+/// take their date from that line rather than from the file's date (a
+/// FreeSWITCH log whose first lines are sofia's trace: rotated, or cut
+/// with `tail`). The head is read as the log will be, line by line by a
+/// reader of its own whose messages go nowhere, until the first dated
+/// line. `None` when there is none in the head.
+fn look_ahead(
+    format: Format,
+    head: &[u8],
+    whole: bool,
+    prefix: Option<collector::Collector>,
+    reference: (i64, &'static str),
+) -> Option<clock::Lead> {
+    let mut reader = reader(format);
+    if !reader.time_only() {
+        return None;
+    }
+    let mut log = Log {
+        em: Emitter::new(),
+        clock: Clock::scout(reference.0, reference.1),
+        entry: EntryMeta::default(),
+        open: false,
+    };
+    struct Nowhere;
+    impl crate::trace::Sink for Nowhere {
+        fn record(&mut self, _: Record<'_>) {}
+        fn problem(&mut self, _: crate::trace::Problem) {}
+    }
+    let mut nowhere = Nowhere;
+    let mut out = Out::new(0, &mut nowhere);
+    // A last line without its line end is cut short, unless the input
+    // ends there.
+    let head = if whole {
+        head
+    } else {
+        &head[..=memchr::memrchr(b'\n', head)?]
+    };
+    let head = head.strip_suffix(b"\n").unwrap_or(head);
+    let esc = memchr(0x1b, head).is_some();
+    for (no, line) in (1..).zip(head.split(|&c| c == b'\n')) {
+        let line = strip_cr(line);
+        let line = &line[..line.len().min(MAX_LINE)];
+        let plain;
+        let line = if esc && memchr(0x1b, line).is_some() {
+            plain = without_csi(line);
+            &plain[..]
+        } else {
+            line
+        };
+        feed(prefix, line, no, &mut *reader, &mut log, &mut out);
+        if log.clock.dated() {
+            break;
+        }
+    }
+    log.clock.lead()
+}
+
 /// A text format's reader: sees every line, decides where entries start
 /// and what they say, and hands message lines to the [`Log`].
 trait LogFormat {
     fn line(&mut self, line: &[u8], no: u64, log: &mut Log, out: &mut Out<'_>);
     /// The input has ended.
     fn finish(&mut self, _log: &mut Log, _out: &mut Out<'_>) {}
+    /// Its stamps can be a time of day alone, dated by the log's other
+    /// lines (see [`look_ahead`]).
+    fn time_only(&self) -> bool {
+        false
+    }
 }
 
 /// The reader for a text format.

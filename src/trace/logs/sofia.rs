@@ -114,6 +114,10 @@ impl LogFormat for Sofia {
             log.content(body, out);
         }
     }
+
+    fn time_only(&self) -> bool {
+        true
+    }
 }
 
 /// A FreeSWITCH log line without the channel UUID that `logfile.conf.xml`
