@@ -554,6 +554,36 @@ fn keys_do_nothing_behind_terminal_too_small_but_q_quits() {
     assert!(h.effects.contains(&Effect::Quit));
 }
 
+/// A pane split while a note is being typed: `q` is a letter there, so it
+/// does not quit behind "terminal too small" (the rest of the word went
+/// nowhere and sipfix ended); Ctrl-C still quits, saving first.
+#[test]
+fn q_in_an_editor_behind_terminal_too_small_does_not_quit() {
+    let mut h = Harness::new();
+    h.open(480);
+    h.keys("n");
+    h.keys("abc ");
+    h.send(Msg::Resize(40, 10));
+    h.keys("quick");
+    assert!(!h.effects.contains(&Effect::Quit), "{:?}", h.effects);
+    assert_eq!(h.app.note_text().unwrap(), "abc ", "nothing typed unseen");
+    // The screen names the key that quits there.
+    let mut t = ratatui::Terminal::new(ratatui::backend::TestBackend::new(40, 10)).unwrap();
+    t.draw(|f| sipfix::tui::view::draw(f, &h.app)).unwrap();
+    let buf = t.backend().buffer().clone();
+    let screen: String = (0..10)
+        .map(|y| {
+            (0..40)
+                .map(|x| buf[(x, y)].symbol().to_string())
+                .collect::<String>()
+        })
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(screen.contains("Ctrl-C quits"), "{screen}");
+    h.ctrl('c');
+    assert!(h.effects.contains(&Effect::Quit));
+}
+
 #[test]
 fn ctrl_u_deletes_to_the_start_of_the_line_in_the_note() {
     let mut h = Harness::new();

@@ -663,8 +663,10 @@ impl App {
         }
         if layout::too_small(self.size) {
             // Behind "terminal too small" only quitting works: any other
-            // key would change what cannot be seen.
-            return match keymap::lookup(Ctx::List, &ev) {
+            // key would change what cannot be seen. As the keys of where
+            // the user is: in an editor or a prompt `q` is a letter (a
+            // pane split while typing a note), Ctrl-C still quits.
+            return match keymap::lookup(self.ctx(), &ev) {
                 Some(Action::Quit | Action::ForceQuit) => self.quit(now),
                 _ => Vec::new(),
             };

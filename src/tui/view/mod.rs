@@ -20,7 +20,7 @@ use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 pub fn draw(f: &mut Frame, app: &App) {
     let area = f.area();
     if layout::too_small(area) {
-        draw_too_small(f, area);
+        draw_too_small(f, app, area);
         return;
     }
     let p = app.panes_for(area);
@@ -50,9 +50,18 @@ pub fn draw(f: &mut Frame, app: &App) {
     }
 }
 
-fn draw_too_small(f: &mut Frame, area: Rect) {
+fn draw_too_small(f: &mut Frame, app: &App, area: Rect) {
+    // The key that quits here: `q` types a letter in an editor or prompt.
+    let q = crossterm::event::KeyEvent::new(
+        crossterm::event::KeyCode::Char('q'),
+        crossterm::event::KeyModifiers::NONE,
+    );
+    let quit = match super::keymap::lookup(app.ctx(), &q) {
+        Some(super::keymap::Action::Quit) => "q",
+        _ => "Ctrl-C",
+    };
     let text = format!(
-        "terminal too small (need {MIN_WIDTH}x{MIN_HEIGHT}, have {}x{}); q quits",
+        "terminal too small (need {MIN_WIDTH}x{MIN_HEIGHT}, have {}x{}); {quit} quits",
         area.width, area.height
     );
     f.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }), area);
