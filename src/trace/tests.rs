@@ -2026,3 +2026,32 @@ fn a_call_seen_only_through_its_responses_takes_their_from_and_to() {
     assert!(!c.uris_from_response);
     assert_eq!(t.from_uri(c), "sip:carol@example.com");
 }
+
+/// A problem of one of several inputs names it, then a colon or its frame.
+#[test]
+fn a_problem_line_separates_the_input_from_the_text() {
+    let mut t = analyze(&answered_call("c", 0, 1000));
+    t.sources = vec![
+        super::SourceInfo {
+            path: "a.log".into(),
+            ..super::SourceInfo::default()
+        },
+        super::SourceInfo {
+            path: "b.log".into(),
+            ..super::SourceInfo::default()
+        },
+    ];
+    let p = |frame| super::Problem {
+        file: 1,
+        frame,
+        text: "the log's times have no time zone".into(),
+    };
+    assert_eq!(
+        super::report::problem_line(&t, &p(None)),
+        "b.log: the log's times have no time zone"
+    );
+    assert_eq!(
+        super::report::problem_line(&t, &p(Some(7))),
+        "b.log frame 7: the log's times have no time zone"
+    );
+}

@@ -321,7 +321,8 @@ pub fn answered_with_findings<'a>(calls: &[&'a Call]) -> Vec<(&'a Finding, Vec<&
     out
 }
 
-/// A problem as one line: `file 2 frame 17: text` (sanitised).
+/// A problem as one line: `a.pcap frame 17: text`, `b.log: text` (the
+/// input named when there are several), sanitised.
 pub fn problem_line(t: &Triage, p: &super::Problem) -> String {
     let mut s = String::new();
     if t.sources.len() > 1 {
@@ -330,7 +331,7 @@ pub fn problem_line(t: &Triage, p: &super::Problem) -> String {
             .get(p.file as usize)
             .map_or_else(|| format!("file {}", p.file + 1), |s| s.path.clone());
         s.push_str(&sanitize::inline(&name));
-        s.push(' ');
+        s.push_str(if p.frame.is_some() { " " } else { ": " });
     }
     if let Some(f) = p.frame {
         s.push_str(&format!("frame {f}: "));
