@@ -34,6 +34,7 @@ pub fn draw(f: &mut Frame, app: &App, r: Rect) {
         return;
     }
     let width = inner.width as usize;
+    let marker = crate::tui::lines::cut_marker(t);
     // Only the rows on screen are built, the selected one kept in view.
     let h = inner.height as usize;
     let first = (app.selected + 1).saturating_sub(h);
@@ -52,6 +53,7 @@ pub fn draw(f: &mut Frame, app: &App, r: Rect) {
                     code_style,
                     t.matched(),
                     usize::MAX,
+                    marker,
                 );
                 let noted = app
                     .store
@@ -65,6 +67,7 @@ pub fn draw(f: &mut Frame, app: &App, r: Rect) {
                         Style::new(),
                         t.matched(),
                         width.saturating_sub(4),
+                        marker,
                     ));
                 }
                 Line::from(spans)
@@ -80,6 +83,7 @@ pub fn draw(f: &mut Frame, app: &App, r: Rect) {
                     t.dim(),
                     t.matched(),
                     width.saturating_sub(4),
+                    marker,
                 ));
                 Line::from(spans)
             }
@@ -95,18 +99,22 @@ pub fn draw(f: &mut Frame, app: &App, r: Rect) {
 }
 
 /// `text` cut to `max` characters as spans, the characters at `hits` in
-/// `hit` style and runs of the others in `base` (one span per run).
+/// `hit` style and runs of the others in `base` (one span per run); a cut
+/// text ends with `marker` (a phrase cut at the pane's edge read whole).
 fn highlighted(
     text: &str,
     hits: &[usize],
     base: Style,
     hit: Style,
     max: usize,
+    marker: &'static str,
 ) -> Vec<Span<'static>> {
     let mut spans = Vec::new();
     let mut run = String::new();
     let mut run_hit = false;
-    for (i, ch) in text.chars().take(max).enumerate() {
+    let cut = max > 0 && text.chars().nth(max).is_some();
+    let keep = if cut { max - 1 } else { max };
+    for (i, ch) in text.chars().take(keep).enumerate() {
         let is_hit = hits.contains(&i);
         if is_hit != run_hit && !run.is_empty() {
             spans.push(Span::styled(
@@ -119,6 +127,9 @@ fn highlighted(
     }
     if !run.is_empty() {
         spans.push(Span::styled(run, if run_hit { hit } else { base }));
+    }
+    if cut {
+        spans.push(Span::styled(marker, base));
     }
     spans
 }
