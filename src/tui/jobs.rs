@@ -150,7 +150,8 @@ impl Jobs {
                 &x,
                 store::now_ms(),
             ))),
-            Effect::Save | Effect::Quit => None,
+            // The run loop's own: they touch the terminal or the saver.
+            Effect::Save | Effect::Quit | Effect::PrintBelow(_) => None,
         }
     }
 }

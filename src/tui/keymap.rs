@@ -117,6 +117,8 @@ pub enum Action {
     Decode,
     ShowMessage,
     ShowCommands,
+    /// The step's commands printed below the full screen, whole.
+    PrintCommands,
     /// A digit: jump to a code (list, detail, compare) or pick a numbered item.
     Digit,
     /// Search line: the previous / next query of this session.
@@ -826,6 +828,14 @@ pub const BINDINGS: &[Binding] = &[
         Action::Right,
         "scroll right (a line cut at the edge ends in …, > in ASCII)",
         (3, "h/l scroll"),
+    ),
+    b(
+        &[Commands],
+        &[k('p'), code(KeyCode::Enter)],
+        "p / Enter",
+        Action::PrintCommands,
+        "print the commands whole on the terminal's own screen to copy them (a key comes back)",
+        (2, "p print whole"),
     ),
     // The related-code picker.
     b(

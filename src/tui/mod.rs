@@ -408,6 +408,56 @@ fn save_message(e: &StoreError) -> String {
     }
 }
 
+/// Leave the full screen for the terminal's own, print `text` there (it
+/// goes into the scrollback, and a long line is wrapped by the terminal,
+/// so it copies whole), wait for a key, and come back. The key is only
+/// the signal to return: it does nothing else.
+fn print_below(terminal: &mut Term, text: &str, stop: &AtomicUsize) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout();
+    crossterm::execute!(
+        out,
+        crossterm::terminal::LeaveAlternateScreen,
+        crossterm::cursor::Show
+    )?;
+    // Raw mode: each line end is CR LF.
+    for line in text.lines() {
+        write!(out, "{}\r\n", crate::sanitize::inline(line))?;
+    }
+    write!(out, "\r\n-- press any key to return to sipfix --")?;
+    out.flush()?;
+    let mut buf = [0u8; 4096];
+    loop {
+        if stop.load(Ordering::SeqCst) != 0 {
+            break;
+        }
+        match tty_wait(Duration::from_millis(500), None) {
+            Tty::HungUp => break,
+            Tty::Idle => {}
+            Tty::Ready => {
+                // The key (or a paste, whole or in part) is dropped.
+                if tty_read(&mut buf).is_none() {
+                    break;
+                }
+                // The rest of a paste or a sequence that follows at once.
+                while let Tty::Ready = tty_wait(Duration::from_millis(30), None) {
+                    if tty_read(&mut buf).is_none() {
+                        break;
+                    }
+                }
+                break;
+            }
+        }
+    }
+    write!(out, "\r\n")?;
+    crossterm::execute!(
+        out,
+        crossterm::terminal::EnterAlternateScreen,
+        crossterm::cursor::Hide
+    )?;
+    terminal.clear()
+}
+
 fn run_loop(
     terminal: &mut Term,
     app: &mut App,
@@ -499,6 +549,14 @@ fn run_loop(
             for e in fx {
                 match e {
                     Effect::Save => saver.request(app),
+                    Effect::PrintBelow(text) => {
+                        // A terminal that fails here is gone: the loop
+                        // ends on its next read.
+                        if print_below(terminal, &text, stop).is_err() {
+                            return Ok(());
+                        }
+                        dirty = true;
+                    }
                     Effect::Quit => {
                         saver.save_now(app);
                         let failed = app.store.as_ref().is_some_and(|s| s.is_dirty());

@@ -561,3 +561,41 @@ fn o_opens_a_capture_with_tab_completion() {
     t.send(&["q"]);
     t.wait_exit();
 }
+
+/// `p` in the step commands: they are printed on the terminal's own
+/// screen, a long one wrapped by the terminal and copied whole (tmux joins
+/// its wrapped lines), then any key brings the UI back as it was.
+#[test]
+fn p_prints_the_commands_below_and_a_key_comes_back() {
+    let data = tempfile::tempdir().unwrap();
+    let t = Tmux::new("print");
+    t.start(data.path(), &[]);
+    t.type_text("480");
+    t.send(&["Enter"]);
+    t.wait_for("Detail] Compare (Tab) 480");
+    let kb = sipfix::kb::Kb::embedded();
+    let steps = &kb.get(480).unwrap().steps;
+    let (i, cmd) = steps
+        .iter()
+        .enumerate()
+        .find_map(|(i, s)| s.commands.values().find(|c| c.len() > 80).map(|c| (i, c)))
+        .expect("a command of 480 wider than the screen");
+    for _ in 0..=i {
+        t.send(&["]"]);
+    }
+    t.send(&["y"]);
+    t.wait_for("Commands of step");
+    t.send(&["p"]);
+    t.wait_for("press any key to return to sipfix");
+    let joined = String::from_utf8_lossy(&t.cmd(&["capture-pane", "-p", "-J", "-t", "t"]).stdout)
+        .into_owned();
+    assert!(
+        joined.lines().any(|l| l.trim_end() == cmd.as_str()),
+        "{cmd} whole:\n{joined}"
+    );
+    t.send(&["x"]);
+    let s = t.wait_for("Esc closes, h/l scroll sideways");
+    assert!(!s.contains("press any key"), "{s}");
+    t.send(&["Escape", "q"]);
+    t.wait_exit();
+}

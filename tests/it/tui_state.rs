@@ -852,6 +852,44 @@ fn y_shows_the_highlighted_steps_commands_whole() {
     }
 }
 
+/// At 80 columns a long command is cut at the edge; `p` prints the
+/// step's commands whole below the full screen, to copy them.
+#[test]
+fn p_prints_the_steps_commands_whole_to_copy_them() {
+    let mut h = Harness::new();
+    h.open(480);
+    let steps = &Kb::embedded().get(480).unwrap().steps;
+    let (i, s) = steps
+        .iter()
+        .enumerate()
+        .find(|(_, s)| s.commands.values().any(|c| c.len() > 80))
+        .expect("a step of 480 with a command longer than the screen");
+    for _ in 0..=i {
+        h.keys("]");
+    }
+    h.keys("y");
+    assert!(matches!(h.app.overlay(), Some(Overlay::Commands(_))));
+    h.keys("p");
+    let printed = h
+        .effects
+        .iter()
+        .find_map(|e| match e {
+            Effect::PrintBelow(t) => Some(t.clone()),
+            _ => None,
+        })
+        .expect("p prints them");
+    for cmd in s.commands.values() {
+        assert!(
+            printed.lines().any(|l| l == cmd.as_str()),
+            "{cmd}:\n{printed}"
+        );
+    }
+    assert!(
+        matches!(h.app.overlay(), Some(Overlay::Commands(_))),
+        "the view stays"
+    );
+}
+
 #[test]
 fn commands_in_the_detail_are_never_broken_across_lines() {
     let h = Harness::new();

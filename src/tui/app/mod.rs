@@ -85,6 +85,10 @@ pub enum Effect {
     ListDir(String),
     /// Write Markdown into the data directory ([`Msg::Exported`]).
     Export(Export),
+    /// Leave the full screen, print this text on the terminal's own screen
+    /// (to copy lines whole, wrapped by the terminal, not cut), and come
+    /// back on the next key.
+    PrintBelow(String),
 }
 
 /// A Markdown export: a file name to start from (made unique on writing)

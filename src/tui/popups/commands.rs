@@ -4,7 +4,7 @@
 //! than the screen is cut with a marker; `h`/`l` scroll sideways.
 
 use super::{Reply, scroll};
-use crate::tui::app::App;
+use crate::tui::app::{App, Effect};
 use crate::tui::keymap::Action;
 use crate::tui::lines::cut_marker;
 use crate::tui::view::fold;
@@ -70,6 +70,17 @@ impl Commands {
         let h = body.height.saturating_sub(HEAD).max(1) as usize;
         match a {
             Action::Leave => return Reply::close(),
+            Action::PrintCommands => {
+                let text: Vec<String> = self.rows(app).into_iter().map(|(_, t)| t).collect();
+                let mut r = Reply::stay();
+                r.effects.push(Effect::PrintBelow(format!(
+                    "Commands of step {} of {}:\n\n{}\n",
+                    self.step + 1,
+                    self.code,
+                    text.join("\n")
+                )));
+                return r;
+            }
             Action::Left => self.hscroll = self.hscroll.saturating_sub(width / 2),
             Action::Right => {
                 let max = self.widest(app).saturating_sub(width.saturating_sub(1));
@@ -98,7 +109,7 @@ impl Commands {
             t.title(),
         );
         let hint = Line::styled(
-            "Select a command with the mouse (or tmux copy mode) to copy it.",
+            "Select a command (mouse, tmux copy mode) to copy it; p prints them whole.",
             t.dim(),
         );
         let width = body.width as usize;
