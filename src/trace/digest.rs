@@ -220,12 +220,12 @@ impl Batch {
     }
 
     /// Digest one record and append it.
-    pub fn push_record(&mut self, r: &Record<'_>, keep: &Keep) {
-        let d = self.digest(r, keep);
+    pub fn push_record(&mut self, r: &Record<'_>, keep: &Keep, recent: &mut RecentRequests) {
+        let d = self.digest(r, keep, recent);
         self.events.push(Event::Msg(d));
     }
 
-    fn digest(&mut self, r: &Record<'_>, keep: &Keep) -> Digest {
+    fn digest(&mut self, r: &Record<'_>, keep: &Keep, recent: &mut RecentRequests) -> Digest {
         let mut d = Digest {
             at: Seen::of(r),
             frames: (0, 0),
@@ -310,10 +310,13 @@ impl Batch {
         // A response's URIs are wanted only for a call whose request is
         // not in the trace: skipped when this thread just saw a request of
         // the Call-ID (nearly always), kept otherwise.
-        if method != Method::ACK && (code == 0 || !seen_request(d.call_id_hash, false)) {
-            if code == 0 {
-                seen_request(d.call_id_hash, true);
-            }
+        let wanted = if code == 0 {
+            recent.seen(d.call_id_hash, true);
+            true
+        } else {
+            !recent.seen(d.call_id_hash, false)
+        };
+        if method != Method::ACK && wanted {
             d.from_uri = self.put_text(skim::name_addr_uri(s.from));
             d.to_uri = self.put_text(skim::name_addr_uri(s.to));
         }
@@ -410,31 +413,32 @@ pub(crate) fn hash(parts: &[&[u8]]) -> u64 {
     h.finish()
 }
 
-/// Call-IDs (by hash) whose request this thread digested lately: a table
-/// of [`SEEN_SLOTS`] slots, each holding the last hash that fell in it. A
-/// response finds its call's request there unless thousands of calls came
-/// between them or another Call-ID took the slot: then its URIs are kept
-/// for nothing, which costs a copy and changes no result.
-const SEEN_SLOTS: usize = 4096;
+/// Call-IDs (by hash) whose request a digesting thread saw lately: a
+/// table of [`RECENT_SLOTS`] slots, each holding the last hash that fell in
+/// it. A response finds its call's request there unless thousands of calls
+/// came between them or another Call-ID took the slot: then its URIs are
+/// kept for nothing, which costs a copy and changes no result. One per
+/// thread that digests (the reader's batcher, the analyzer).
+pub(crate) struct RecentRequests(Vec<u64>);
 
-thread_local! {
-    static SEEN: std::cell::RefCell<Vec<u64>> = const { std::cell::RefCell::new(Vec::new()) };
+const RECENT_SLOTS: usize = 4096;
+
+impl Default for RecentRequests {
+    fn default() -> Self {
+        RecentRequests(vec![0; RECENT_SLOTS])
+    }
 }
 
-/// Whether `h` is in this thread's table; with `insert`, put it there.
-fn seen_request(h: u64, insert: bool) -> bool {
-    SEEN.with(|t| {
-        let mut t = t.borrow_mut();
-        if t.is_empty() {
-            t.resize(SEEN_SLOTS, 0);
-        }
-        let slot = &mut t[(h as usize) % SEEN_SLOTS];
+impl RecentRequests {
+    /// Whether `h` is in the table; with `insert`, put it there.
+    fn seen(&mut self, h: u64, insert: bool) -> bool {
+        let slot = &mut self.0[(h as usize) % RECENT_SLOTS];
         let seen = *slot == h;
         if insert {
             *slot = h;
         }
         seen
-    })
+    }
 }
 
 #[cfg(test)]
@@ -474,7 +478,11 @@ mod tests {
     #[test]
     fn text_values_are_made_valid_once() {
         let mut b = Batch::default();
-        b.push_record(&record(INVITE, false), &Keep::Nothing);
+        b.push_record(
+            &record(INVITE, false),
+            &Keep::Nothing,
+            &mut RecentRequests::default(),
+        );
         let Event::Msg(d) = &b.events[0] else {
             panic!("not digested")
         };
@@ -503,8 +511,16 @@ mod tests {
         let mut with_junk = INVITE.to_vec();
         with_junk.extend_from_slice(b"JUNK");
         let mut b = Batch::default();
-        b.push_record(&record(&with_junk, true), &Keep::All);
-        b.push_record(&record(INVITE, false), &Keep::All);
+        b.push_record(
+            &record(&with_junk, true),
+            &Keep::All,
+            &mut RecentRequests::default(),
+        );
+        b.push_record(
+            &record(INVITE, false),
+            &Keep::All,
+            &mut RecentRequests::default(),
+        );
         let (Event::Msg(d1), Event::Msg(d2)) = (&b.events[0], &b.events[1]) else {
             panic!("not digested")
         };
@@ -512,7 +528,11 @@ mod tests {
         assert_eq!(d1.hash, d2.hash);
         assert_eq!(b.get(d1.raw.unwrap()), INVITE);
         // Without the datagram mark the junk is part of the message.
-        b.push_record(&record(&with_junk, false), &Keep::All);
+        b.push_record(
+            &record(&with_junk, false),
+            &Keep::All,
+            &mut RecentRequests::default(),
+        );
         let Event::Msg(d3) = &b.events[2] else {
             panic!("not digested")
         };

@@ -22,7 +22,7 @@
 //! frames are kept for `--export-pcap`). The same bytes later than that are a
 //! retransmission, counted and shown.
 
-use super::digest::{Batch, Digest, Event, Status};
+use super::digest::{Batch, Digest, Event, RecentRequests, Status};
 use super::findings::{self, Finding};
 use super::skim;
 use super::{Endpoint, Format, Problem, Record, Sink, SourceInfo, Transport};
@@ -667,6 +667,9 @@ pub struct Analyzer {
     recent_eps: [(Endpoint, Ep); 4],
     /// The batch a plain [`Sink`] digests each record into.
     scratch: Batch,
+    /// Calls whose request this thread digested lately (see
+    /// [`RecentRequests`]).
+    recent: RecentRequests,
 }
 
 impl Default for Analyzer {
@@ -679,7 +682,7 @@ impl Sink for Analyzer {
     fn record(&mut self, r: Record<'_>) {
         let mut b = std::mem::take(&mut self.scratch);
         b.clear();
-        b.push_record(&r, &self.opts.keep);
+        b.push_record(&r, &self.opts.keep, &mut self.recent);
         self.apply_batch(&b, &mut |_, _| {});
         self.scratch = b;
     }
@@ -745,6 +748,7 @@ impl Analyzer {
                 NO_EP,
             ); 4],
             scratch: Batch::default(),
+            recent: RecentRequests::default(),
         }
     }
 

@@ -14,7 +14,7 @@
 //! The result is the same as feeding the reader straight into the
 //! [`Analyzer`] (a [`Sink`]), which is what happens on a single CPU.
 
-use super::digest::{Batch, Event};
+use super::digest::{Batch, Event, RecentRequests};
 use super::model::{Analyzer, Keep};
 use super::{Format, Input, Problem, ReadError, Record, Sink, SourceInfo, read_inputs};
 use std::sync::Arc;
@@ -57,6 +57,7 @@ pub(crate) fn read_into(
                     gone: false,
                     waiting: sent,
                     whole: true,
+                    recent: RecentRequests::default(),
                 };
                 let r = read_inputs(inputs, format, &mut sink);
                 sink.send();
@@ -119,6 +120,7 @@ struct Batcher {
     waiting: Arc<AtomicUsize>,
     /// Hand this batch's messages on whole (the analyzer was idle).
     whole: bool,
+    recent: RecentRequests,
 }
 
 impl Batcher {
@@ -158,7 +160,7 @@ impl Sink for Batcher {
         if self.whole {
             self.batch.push_raw(&r);
         } else {
-            self.batch.push_record(&r, &self.keep);
+            self.batch.push_record(&r, &self.keep, &mut self.recent);
         }
         self.maybe_send();
     }
