@@ -321,6 +321,53 @@ fn a_syslog_line_holding_a_whole_message_is_unfolded() {
         ]
     );
 
+    // RFC 3339 headers: the instant is exact (the zone counts), and no
+    // note about a missing time zone.
+    let log = format!(
+        "2026-11-30T11:00:02.5+01:00 sbc1 kamailio[1]: in: {}\n\
+         2026-11-30T04:00:03-05:00 sbc1 kamailio[1]: out: {}\n",
+        fold(invite),
+        fold(busy)
+    );
+    let (_, c) = synth::read_bytes(log.as_bytes()).unwrap();
+    let times: Vec<Option<i64>> = c.records.iter().map(|r| r.time_ns).collect();
+    assert_eq!(
+        times,
+        [
+            Some(utc(2026, 11, 30, 10, 0, 2, 500_000)),
+            Some(utc(2026, 11, 30, 9, 0, 3, 0))
+        ]
+    );
+    assert!(
+        !c.problems.iter().any(|p| p.text.contains("time zone")),
+        "{:?}",
+        c.problems
+    );
+    // A line rsyslog cut short: its message ends with it (a problem says
+    // so) and the next line's message keeps its own time.
+    let cut = &fold(invite)[..fold(invite).find("CSeq").unwrap()];
+    let log = format!(
+        "Nov 30 10:00:02 sbc1 kamailio[1]: in: {cut}\n\
+         Nov 30 10:00:03 sbc1 kamailio[1]: out: {}\n",
+        fold(busy)
+    );
+    let (_, c) = synth::read_bytes(log.as_bytes()).unwrap();
+    assert_eq!(c.records.len(), 2);
+    assert_eq!(first_line(&c.records[1]), "SIP/2.0 486 Busy Here");
+    assert!(
+        !c.records[0].text().contains("10:00:03"),
+        "{}",
+        c.records[0].text()
+    );
+    assert_eq!(c.records[1].time_ns, Some(utc(y, 11, 30, 10, 0, 3, 0)));
+    assert!(
+        c.problems
+            .iter()
+            .any(|p| p.text.contains("ends inside the headers")),
+        "{:?}",
+        c.problems
+    );
+
     // The Asterisk PJSIP fixture, each entry folded into one syslog line.
     let plain = fixture("pjsip.log");
     let (_, want) = synth::read_bytes(&plain).unwrap();
@@ -334,6 +381,20 @@ fn a_syslog_line_holding_a_whole_message_is_unfolded() {
     }
     let (infos, got) = synth::read_bytes(folded.as_bytes()).unwrap();
     assert_eq!(infos[0].format, Format::Pjsip);
+    // Behind an RFC 3339 header each message has the header's instant.
+    let zoned = folded.replace(
+        "Nov 30 10:00:01 pbx1",
+        "2026-11-30T10:00:01.250000+02:00 pbx1",
+    );
+    let (_, z) = synth::read_bytes(zoned.as_bytes()).unwrap();
+    assert_eq!(z.records.len(), want.records.len());
+    assert!(
+        z.records
+            .iter()
+            .all(|r| r.time_ns == Some(utc(2026, 11, 30, 8, 0, 1, 250_000))),
+        "{:?}",
+        z.records.iter().map(|r| r.time_ns).collect::<Vec<_>>()
+    );
     let texts = |c: &Collect| {
         c.records
             .iter()

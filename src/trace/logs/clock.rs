@@ -335,9 +335,34 @@ const MONTHS: [&[u8]; 12] = [
     b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep", b"Oct", b"Nov", b"Dec",
 ];
 
+/// An RFC 3339 zone at the start of `b` (`Z`, `+01:00`, `-05:30`): its
+/// offset from UTC in ns, and the rest.
+fn zone(b: &[u8]) -> Option<(i64, &[u8])> {
+    if let Some(rest) = b.strip_prefix(b"Z") {
+        return Some((0, rest));
+    }
+    let sign = match b.first()? {
+        b'+' => 1,
+        b'-' => -1,
+        _ => return None,
+    };
+    if b.len() < 6 || b[3] != b':' {
+        return None;
+    }
+    let (h, mi) = (num(&b[1..3])?, num(&b[4..6])?);
+    if h > 23 || mi > 59 {
+        return None;
+    }
+    Some((
+        sign * (i64::from(h) * 3600 + i64::from(mi) * 60) * 1_000_000_000,
+        &b[6..],
+    ))
+}
+
 /// A timestamp at the start of `b`: `YYYY-MM-DD HH:MM:SS[.f]` (also with
-/// `/` or `T`), or `Mon DD HH:MM:SS[.f]` (`%b %e %T`). Returns the stamp
-/// and the rest.
+/// `/` or `T`; followed by an RFC 3339 zone, `Z` or `+01:00`, an exact
+/// instant, [`Stamp::Epoch`]), or `Mon DD HH:MM:SS[.f]` (`%b %e %T`).
+/// Returns the stamp and the rest.
 pub(crate) fn parse_stamp(b: &[u8]) -> Option<(Stamp, &[u8])> {
     if let Some((y, m, d)) = parse_date(b) {
         let rest = b.get(10..)?;
@@ -345,6 +370,11 @@ pub(crate) fn parse_stamp(b: &[u8]) -> Option<(Stamp, &[u8])> {
             .strip_prefix(b" ")
             .or_else(|| rest.strip_prefix(b"T"))?;
         let (tod, rest) = parse_tod(rest)?;
+        // RFC 3339's zone (`Z`, `+01:00`): the instant is known.
+        if let Some((offset, rest)) = zone(rest) {
+            let ns = at(days_from_civil(y, m, d), tod) - offset;
+            return Some((Stamp::Epoch(ns), rest));
+        }
         return Some((Stamp::Full(y, m, d, tod), rest));
     }
     if b.len() >= 15 {

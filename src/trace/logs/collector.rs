@@ -22,25 +22,15 @@ pub(crate) enum Collector {
 /// prefix (nine in ten: a log's own lines between may lack it).
 const SAMPLE: usize = 2000;
 
-fn digits(l: &[u8], at: usize, n: usize) -> bool {
-    l.get(at..at + n)
-        .is_some_and(|d| d.iter().all(u8::is_ascii_digit))
-}
-
 /// `2026-11-30T10:00:01.123456789Z` (a fraction optional; `Z` or an
-/// offset such as `+01:00`): its length. The date and time are read as
-/// the other logs' stamps are ([`parse_stamp`]).
+/// offset such as `+01:00`): its length. Read as the other logs' stamps
+/// are ([`parse_stamp`], which takes the zone).
 fn rfc3339(l: &[u8]) -> Option<usize> {
     if l.get(4) != Some(&b'-') || l.get(10) != Some(&b'T') {
         return None;
     }
-    let (_, rest) = parse_stamp(l)?;
-    let i = l.len() - rest.len();
-    match rest.first() {
-        Some(b'Z') => Some(i + 1),
-        Some(b'+' | b'-') if digits(rest, 1, 2) && rest.get(3) == Some(&b':') => {
-            digits(rest, 4, 2).then_some(i + 6)
-        }
+    match parse_stamp(l)? {
+        (Stamp::Epoch(_), rest) => Some(l.len() - rest.len()),
         _ => None,
     }
 }
@@ -133,7 +123,8 @@ pub(crate) fn strip_all(c: Collector, head: &[u8]) -> Vec<u8> {
 /// without the header: first the header's time in brackets (`[Nov 30
 /// 10:00:01]`, a line the readers take as the time of what follows), then
 /// the message from its start line (or Asterisk's `<--- ` marker) on, the
-/// log's own words before it dropped. `None` for a line with no `#012`.
+/// log's own words before it dropped; a last line end is its line's end,
+/// not a blank line. `None` for a line with no `#012`.
 pub(crate) fn unfold(c: Collector, line: &[u8]) -> Option<Vec<u8>> {
     if c != Collector::Syslog {
         return None;
@@ -150,10 +141,14 @@ pub(crate) fn unfold(c: Collector, line: &[u8]) -> Option<Vec<u8>> {
     let mut i = 0;
     while i < content.len() {
         let b = content[i];
+        // rsyslog leaves a `#` of the text as it is: `#0123456` in a URI
+        // (`#31#0123...` dial prefixes) is text, as no line of a SIP
+        // message starts with a digit.
         let escaped = (b == b'#')
             .then(|| content.get(i + 1..i + 4))
             .flatten()
             .filter(|d| d.iter().all(|c| (b'0'..=b'7').contains(c)))
+            .filter(|_| !content.get(i + 4).is_some_and(u8::is_ascii_digit))
             .map(|d| (d[0] - b'0') * 64 + (d[1] - b'0') * 8 + (d[2] - b'0'))
             .filter(|&v| v < 0x20 || v == 0x7f);
         match escaped {
@@ -168,6 +163,10 @@ pub(crate) fn unfold(c: Collector, line: &[u8]) -> Option<Vec<u8>> {
                 i += 1;
             }
         }
+    }
+    // rsyslog drops a message's last LF: a last CR was a line end.
+    if content.ends_with(b"#015") {
+        out.push(b'\n');
     }
     // The first line: from where the message starts in it.
     let first_end = memchr::memchr(b'\n', &out[body_at..]).map_or(out.len(), |e| body_at + e);
@@ -239,11 +238,23 @@ mod tests {
             unfold(c, l).unwrap(),
             b"[Nov  3 10:00:01]\nSIP/2.0 200 OK\nVia: a\tb #1 #101\n\n"
         );
+        // The same with its last LF dropped (rsyslog's default).
+        let l = b"Nov  3 10:00:01 sbc kamailio[9]: SIP/2.0 200 OK#015#012Via: a#015#012#015";
+        assert_eq!(
+            unfold(c, l).unwrap(),
+            b"[Nov  3 10:00:01]\nSIP/2.0 200 OK\nVia: a\n\n"
+        );
         // Asterisk's marker starts it; the RFC 3339 time is kept.
         let l = b"2026-11-30T10:00:01.5+00:00 pbx asterisk[1]: VERBOSE[2]: <--- Received SIP request (1 bytes) from UDP:1.2.3.4:5060 --->#012OPTIONS sip:a SIP/2.0";
         assert_eq!(
             unfold(c, l).unwrap(),
             b"[2026-11-30T10:00:01.5+00:00]\n<--- Received SIP request (1 bytes) from UDP:1.2.3.4:5060 --->\nOPTIONS sip:a SIP/2.0"
+        );
+        // A `#` and digits of the text stay.
+        let l = b"Nov  3 10:00:01 sbc kamailio[9]: INVITE sip:#31#0123456@h SIP/2.0#015#012Via: a";
+        assert_eq!(
+            unfold(c, l).unwrap(),
+            b"[Nov  3 10:00:01]\nINVITE sip:#31#0123456@h SIP/2.0\nVia: a"
         );
         // No start line in the first line: kept whole. A lowercase word
         // with a colon before `SIP/2.0` is not a method.

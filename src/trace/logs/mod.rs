@@ -215,12 +215,28 @@ fn feed(
 ) {
     let unfolded = prefix.and_then(|c| collector::unfold(c, line));
     let lines: &mut dyn Iterator<Item = &[u8]> = match (&unfolded, prefix) {
-        (Some(u), _) => &mut u.split(|&c| c == b'\n'),
+        // The last line end ends the last line (a blank line is two).
+        (Some(u), _) => &mut u.strip_suffix(b"\n").unwrap_or(u).split(|&c| c == b'\n'),
         (None, Some(c)) => &mut std::iter::once(collector::strip(c, line)),
         (None, None) => &mut std::iter::once(line),
     };
     for line in lines {
         reader.line(line, no, log, out);
+    }
+    // A syslog line held the whole entry: it ends here, even when rsyslog
+    // cut the line short (8 KB by default), so that the next line's time
+    // is not read as its body.
+    if unfolded.is_some() {
+        if log.em.msg.in_headers() {
+            out.problem(
+                Some(no),
+                format!(
+                    "line {no} ends inside the headers of the SIP message it holds: the syslog \
+                     line was cut short (rsyslog keeps 8 KB of a line by default)"
+                ),
+            );
+        }
+        log.close(out);
     }
 }
 
@@ -631,6 +647,11 @@ impl MsgBuilder {
     pub fn take(&mut self) -> (&[u8], bool) {
         self.state = State::Idle;
         (&self.buf, self.cut)
+    }
+
+    /// The message being built has had no blank line yet.
+    pub fn in_headers(&self) -> bool {
+        self.state == State::Headers
     }
 
     /// Bytes of body still missing for the Content-Length of the message
