@@ -968,7 +968,9 @@ fn a_call_through_many_hosts_shows_its_key_and_its_messages() {
             .count();
         assert!(rows >= 3, "{w}x{ht}: {rows} message rows\n{frame}");
         if cut {
-            assert!(frame.contains("more key line"), "{frame}");
+            // A line counts the key lines not shown, and says where
+            // every host is.
+            assert!(frame.contains("the facts list every host"), "{frame}");
             if ht == 19 {
                 // Room for some of the key: its first hosts, and the count
                 // of the lines not shown (5 lines of 3 hosts at 80 columns).
@@ -985,6 +987,109 @@ fn a_call_through_many_hosts_shows_its_key_and_its_messages() {
                 "{frame}"
             );
             assert!(!frame.contains("more key lines"), "{frame}");
+        }
+    }
+}
+
+/// A call through 4 hosts whose addresses are too long to label the
+/// lanes at 80 columns (letters and a key): an INVITE relayed 3 times,
+/// a 488 back.
+fn four_long_hosts() -> (Vec<testkit::Step>, Vec<String>) {
+    let hosts: Vec<String> = ["10.35.60.72", "10.35.60.100", "10.35.40.25", "10.35.40.200"]
+        .iter()
+        .map(|ip| format!("{ip}:5060"))
+        .collect();
+    let host = |i: usize| testkit::ep(&hosts[i]);
+    let inv = |i: usize| {
+        testkit::request(
+            "INVITE",
+            "four-1",
+            1,
+            &format!("z9hG4bKf{i}"),
+            None,
+            &[],
+            "",
+        )
+    };
+    let mut steps = Vec::new();
+    for i in 0..3 {
+        steps.push(testkit::Step::new(
+            i as i64 * 10,
+            host(i),
+            host(i + 1),
+            &inv(i),
+        ));
+    }
+    for i in (1..4).rev() {
+        let rej = testkit::response(&inv(i - 1), 488, Some("t"), &[]);
+        steps.push(testkit::Step::new(
+            100 - i as i64,
+            host(i),
+            host(i - 1),
+            &rej,
+        ));
+    }
+    (steps, hosts)
+}
+
+/// Whatever the height, host letters on screen come with their key: all
+/// of it in the ladder's box, or a line counting the key lines left out
+/// and the hosts in the facts. At 80x15 the letters showed alone.
+#[test]
+fn a_short_call_view_never_shows_host_letters_without_their_key() {
+    let (four, four_hosts) = four_long_hosts();
+    let fourteen = many_hosts();
+    let fourteen_hosts: Vec<String> = (0..14)
+        .map(|i| format!("192.0.2.{}:5060", 10 + i))
+        .collect();
+    for (steps, hosts) in [(&four, &four_hosts), (&fourteen, &fourteen_hosts)] {
+        for ascii in [false, true] {
+            // From the smallest screen the UI draws on.
+            for ht in 12..=24 {
+                let mut h = Harness::new(80, ht, ascii);
+                std::fs::write(&h.capture, testkit::pcap(steps)).unwrap();
+                h.start(StartWith::default());
+                h.keys("\n");
+                assert!(matches!(h.top(), Some(Overlay::Call(_))), "80x{ht}");
+                let frame = snapshot(&mut h);
+                let bar = if ascii { '|' } else { '│' };
+                let inside = |l: &str| {
+                    l.trim_matches(|c: char| c == bar || c == ' ' || c == '"')
+                        .to_string()
+                };
+                // The letters: lane labels, or `A -> B` rows.
+                let letters = frame.lines().any(|l| {
+                    inside(l).split_whitespace().collect::<Vec<_>>() == ["A", "B", "C", "D"]
+                        || l.contains(" A -> B ")
+                });
+                let rows = frame.lines().filter(|l| l.contains("+0.")).count();
+                assert!(rows >= 1, "80x{ht}: no message row\n{frame}");
+                let whole = hosts
+                    .iter()
+                    .enumerate()
+                    .all(|(i, a)| frame.contains(&format!("{} = {a}", (b'A' + i as u8) as char)));
+                if letters && !whole {
+                    assert!(
+                        frame.contains("hidden; the facts list every host")
+                            || frame.contains("more key lines: the facts list every host"),
+                        "80x{ht}\n{frame}"
+                    );
+                    assert!(
+                        frame.contains(&format!("Hosts: A={}, B={}", hosts[0], hosts[1])),
+                        "80x{ht}\n{frame}"
+                    );
+                }
+                if ht == 15 && hosts.len() == 4 {
+                    // The tester's screen: the labels, the line about the
+                    // key, 2 message rows, and every host in the facts.
+                    assert!(letters && rows == 2, "{frame}");
+                    assert!(
+                        frame.contains("host key: 2 lines hidden; the facts list every host"),
+                        "{frame}"
+                    );
+                    assert!(frame.contains(&format!("D={}", hosts[3])), "{frame}");
+                }
+            }
         }
     }
 }

@@ -71,12 +71,8 @@ fn letter(i: usize) -> String {
 /// as many entries to a line as fit, in order along the lines (a key cut
 /// short on a small screen keeps the first hosts: caller, callee, first
 /// hops), so that a call through many hosts keeps room for its messages.
-fn key_lines(names: &[String], width: usize) -> Vec<String> {
-    let entries: Vec<String> = names
-        .iter()
-        .enumerate()
-        .map(|(i, n)| format!("{} = {n}", letter(i)))
-        .collect();
+fn key_lines(key: &[(String, String)], width: usize) -> Vec<String> {
+    let entries: Vec<String> = key.iter().map(|(l, n)| format!("{l} = {n}")).collect();
     let col = entries.iter().map(|e| e.chars().count()).max().unwrap_or(0) + 3;
     let per_line = (width.saturating_sub(2) / col.max(1)).max(1);
     entries
@@ -89,6 +85,15 @@ fn key_lines(names: &[String], width: usize) -> Vec<String> {
             }
             line.trim_end().to_string()
         })
+        .collect()
+}
+
+/// The key of host letters, one `(letter, host)` a host.
+fn key_of(names: &[String]) -> Vec<(String, String)> {
+    names
+        .iter()
+        .enumerate()
+        .map(|(i, n)| (letter(i), n.clone()))
         .collect()
 }
 
@@ -152,6 +157,10 @@ pub struct Ladder {
     pub head: Vec<String>,
     /// How many of them, from the first, are the key of host letters.
     pub key_len: usize,
+    /// The key of host letters, `(letter, host)` in column order; empty
+    /// when the hosts are labelled in full. A front end too short for the
+    /// key's lines lists it elsewhere.
+    pub key: Vec<(String, String)>,
     lanes: Vec<char>,
     t0: Option<i64>,
 }
@@ -173,8 +182,10 @@ impl Ladder {
         let mut head = Vec::new();
         let mut lanes = vec![' '; width];
         let mut key_len = 0;
+        let mut key = Vec::new();
         if list {
-            head.extend(key_lines(&names, width));
+            key = key_of(&names);
+            head.extend(key_lines(&key, width));
             key_len = head.len();
             head.push(String::new());
         } else {
@@ -187,7 +198,8 @@ impl Ladder {
                 (0..hs.len()).map(letter).collect()
             };
             if !fits {
-                head.extend(key_lines(&names, width));
+                key = key_of(&names);
+                head.extend(key_lines(&key, width));
                 key_len = head.len();
             }
             let mut top = vec![' '; width];
@@ -216,6 +228,7 @@ impl Ladder {
             ascii,
             head,
             key_len,
+            key,
             lanes,
             t0: c.msgs.first().and_then(|m| m.time()),
         }

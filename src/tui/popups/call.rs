@@ -49,15 +49,28 @@ pub struct CallView {
     pub pending: Option<Pending>,
 }
 
+/// A ladder's head as pinned above its rows.
+struct Pinned {
+    lines: Vec<String>,
+    /// Some of the host key is not among `lines`: the facts list it.
+    key_cut: bool,
+}
+
 /// The lines of a ladder's head (the host key, then the host labels and
 /// lanes, or a blank line) pinned above its rows in `height` lines: all of
 /// it while `min(3, msgs)` message rows still fit below. Else the lines
 /// under the key stay, and the key is cut: its first lines, then one
-/// saying how many more there are.
-fn pinned_head(l: &Ladder, height: usize, msgs: usize) -> Vec<String> {
-    let room = height.saturating_sub(msgs.min(3));
+/// saying how many more there are and where every host is listed. That
+/// line and the host labels go before the second and third message rows
+/// (letters without their key say nothing, the rows scroll), never before
+/// the first.
+fn pinned_head(l: &Ladder, height: usize, msgs: usize) -> Pinned {
+    let mut room = height.saturating_sub(msgs.min(3));
     if l.head.len() <= room {
-        return l.head.clone();
+        return Pinned {
+            lines: l.head.clone(),
+            key_cut: false,
+        };
     }
     let (key, rest) = l.head.split_at(l.key_len.min(l.head.len()));
     // A blank spacer under the key (the list layout) goes first.
@@ -66,20 +79,40 @@ fn pinned_head(l: &Ladder, height: usize, msgs: usize) -> Vec<String> {
     } else {
         rest
     };
-    let for_key = room.saturating_sub(rest.len());
-    let mut out = Vec::with_capacity(room);
+    if key.is_empty() || key.len() + rest.len() <= room {
+        let mut lines = key.to_vec();
+        lines.extend(rest.iter().take(room - key.len()).cloned());
+        return Pinned {
+            lines,
+            key_cut: false,
+        };
+    }
+    // The line about the key, and the host labels over it if any.
+    let wanted = 1 + rest.len().min(1);
+    room = room.max(wanted.min(height.saturating_sub(msgs.min(1))));
+    let for_key = room.saturating_sub(rest.len()).max(1).min(room);
+    let mut lines = Vec::with_capacity(room);
     if for_key > 0 {
         let shown = for_key - 1;
-        out.extend(key[..shown].iter().cloned());
-        let hidden = key.len() - shown;
-        out.push(format!(
-            "  ... {hidden} more key line{}: a taller terminal shows them",
-            if hidden == 1 { "" } else { "s" }
-        ));
+        lines.extend(key[..shown].iter().cloned());
+        lines.push(key_note(shown, key.len() - shown));
     }
-    let left = room.saturating_sub(out.len());
-    out.extend(rest.iter().take(left).cloned());
-    out
+    let left = room.saturating_sub(lines.len());
+    lines.extend(rest.iter().take(left).cloned());
+    Pinned {
+        lines,
+        key_cut: true,
+    }
+}
+
+/// The line standing for the `hidden` key lines under the `shown` ones.
+fn key_note(shown: usize, hidden: usize) -> String {
+    let s = if hidden == 1 { "" } else { "s" };
+    if shown == 0 {
+        format!("  host key: {hidden} line{s} hidden; the facts list every host")
+    } else {
+        format!("  ... {hidden} more key line{s}: the facts list every host")
+    }
 }
 
 /// From this width on the findings go beside the ladder.
@@ -126,9 +159,25 @@ impl CallView {
         let pinned = app.trace.as_ref().map_or(0, |tv| {
             let c = tv.call(self.call);
             let l = Ladder::new(tv.triage(), c, i.width as usize, app.theme.ascii);
-            pinned_head(&l, i.height as usize, c.msgs.len()).len()
+            pinned_head(&l, i.height as usize, c.msgs.len()).lines.len()
         });
         (i.height as usize).saturating_sub(pinned).max(1)
+    }
+
+    /// The host key's entries when the ladder's box cannot show all of
+    /// its lines (empty otherwise): the facts list them then, as the line
+    /// standing for the hidden key lines says.
+    fn hidden_key(&self, app: &App, ladder_box: Rect) -> Vec<(String, String)> {
+        let i = inner(ladder_box);
+        app.trace.as_ref().map_or_else(Vec::new, |tv| {
+            let c = tv.call(self.call);
+            let l = Ladder::new(tv.triage(), c, i.width as usize, app.theme.ascii);
+            if pinned_head(&l, i.height as usize, c.msgs.len()).key_cut {
+                l.key
+            } else {
+                Vec::new()
+            }
+        })
     }
 
     /// The first message row to draw: `top`, moved so the highlighted
@@ -170,7 +219,8 @@ impl CallView {
                 if self.findings_focus =>
             {
                 let fi = inner(fbox);
-                let total = findings_lines(app, self, fi.width).len();
+                let key = self.hidden_key(app, lbox);
+                let total = findings_lines(app, self, fi.width, &key).len();
                 let h = fi.height.max(1) as usize;
                 scroll(
                     &mut self.findings_scroll,
@@ -317,7 +367,10 @@ impl CallView {
         // The ladder.
         let li = inner(lbox);
         let ladder = Ladder::new(t, c, li.width as usize, app.theme.ascii);
-        let pinned = pinned_head(&ladder, li.height as usize, c.msgs.len());
+        let Pinned {
+            lines: pinned,
+            key_cut,
+        } = pinned_head(&ladder, li.height as usize, c.msgs.len());
         let rows = (li.height as usize).saturating_sub(pinned.len()).max(1);
         let first = self.first_row(rows);
         let fin = report::final_label(t, app.kb, c);
@@ -357,7 +410,8 @@ impl CallView {
         // The facts and findings.
         if fbox.height > 0 {
             let fi = inner(fbox);
-            let lines = findings_lines(app, self, fi.width);
+            let key = if key_cut { ladder.key } else { Vec::new() };
+            let lines = findings_lines(app, self, fi.width, &key);
             let title = format!("Facts and findings: {} (Tab)", c.findings.len());
             let b = block(app, title, self.findings_focus);
             let b = with_position(app, b, self.findings_scroll, fi.height, lines.len());
@@ -367,8 +421,14 @@ impl CallView {
     }
 }
 
-/// The call's facts and findings laid out at `width`.
-fn findings_lines(app: &App, v: &CallView, width: u16) -> Vec<Line<'static>> {
+/// The call's facts and findings laid out at `width`, with the host key's
+/// `key` entries the ladder's box has no room for.
+fn findings_lines(
+    app: &App,
+    v: &CallView,
+    width: u16,
+    key: &[(String, String)],
+) -> Vec<Line<'static>> {
     let Some(tv) = app.trace.as_ref() else {
         return Vec::new();
     };
@@ -380,6 +440,12 @@ fn findings_lines(app: &App, v: &CallView, width: u16) -> Vec<Line<'static>> {
         "Call-ID".into(),
         crate::sanitize::inline(&c.call_id),
     )];
+    // Next, on screen whatever the height: the ladder's letters say
+    // nothing without it. `A=host` entries: a line breaks between hosts.
+    if !key.is_empty() {
+        let entries: Vec<String> = key.iter().map(|(l, h)| format!("{l}={h}")).collect();
+        d.push(Block::Field("Hosts".into(), entries.join(", ")));
+    }
     d.extend(
         report::call::facts(t, app.kb, c)
             .into_iter()
