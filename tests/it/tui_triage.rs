@@ -991,19 +991,14 @@ fn a_call_through_many_hosts_shows_its_key_and_its_messages() {
     }
 }
 
-/// A call through 4 hosts whose addresses are too long to label the
-/// lanes at 80 columns (letters and a key): an INVITE relayed 3 times,
-/// a 488 back.
-fn four_long_hosts() -> (Vec<testkit::Step>, Vec<String>) {
-    let hosts: Vec<String> = ["10.35.60.72", "10.35.60.100", "10.35.40.25", "10.35.40.200"]
-        .iter()
-        .map(|ip| format!("{ip}:5060"))
-        .collect();
+/// A call along `hosts`: an INVITE relayed from the first to the last, a
+/// 488 back.
+fn relayed(hosts: &[String]) -> Vec<testkit::Step> {
     let host = |i: usize| testkit::ep(&hosts[i]);
     let inv = |i: usize| {
         testkit::request(
             "INVITE",
-            "four-1",
+            "relayed-1",
             1,
             &format!("z9hG4bKf{i}"),
             None,
@@ -1011,8 +1006,9 @@ fn four_long_hosts() -> (Vec<testkit::Step>, Vec<String>) {
             "",
         )
     };
+    let n = hosts.len();
     let mut steps = Vec::new();
-    for i in 0..3 {
+    for i in 0..n - 1 {
         steps.push(testkit::Step::new(
             i as i64 * 10,
             host(i),
@@ -1020,7 +1016,7 @@ fn four_long_hosts() -> (Vec<testkit::Step>, Vec<String>) {
             &inv(i),
         ));
     }
-    for i in (1..4).rev() {
+    for i in (1..n).rev() {
         let rej = testkit::response(&inv(i - 1), 488, Some("t"), &[]);
         steps.push(testkit::Step::new(
             100 - i as i64,
@@ -1029,7 +1025,18 @@ fn four_long_hosts() -> (Vec<testkit::Step>, Vec<String>) {
             &rej,
         ));
     }
-    (steps, hosts)
+    steps
+}
+
+/// A call through 4 hosts whose addresses are too long to label the
+/// lanes at 80 columns (letters and a key): an INVITE relayed 3 times,
+/// a 488 back.
+fn four_long_hosts() -> (Vec<testkit::Step>, Vec<String>) {
+    let hosts: Vec<String> = ["10.35.60.72", "10.35.60.100", "10.35.40.25", "10.35.40.200"]
+        .iter()
+        .map(|ip| format!("{ip}:5060"))
+        .collect();
+    (relayed(&hosts), hosts)
 }
 
 /// Whatever the height, host letters on screen come with their key: all
@@ -1089,6 +1096,65 @@ fn a_short_call_view_never_shows_host_letters_without_their_key() {
                     );
                     assert!(frame.contains(&format!("D={}", hosts[3])), "{frame}");
                 }
+            }
+        }
+    }
+}
+
+/// The call view's host labels are the hosts whole, a space at least
+/// between two, or letters with their key whole, at every width from 56
+/// to 80 columns: two IPv6 hosts ran together at 60-64 columns, the first
+/// port cut (`...:32e0]:506[fec0::...`).
+#[test]
+fn call_view_host_labels_never_touch_nor_get_cut() {
+    // One IP version a capture: the test pcap writes IPv4 between IPv6
+    // hosts as mapped addresses.
+    let calls: [&[&str]; 3] = [
+        &[
+            "[fe80::21a:a0ff:fe07:32e0]:5060",
+            "[fec0::216:d3ff:fe0d:22c]:5060",
+        ],
+        &[
+            "[fe80::21a:a0ff:fe07:32e0]:5060",
+            "[2001:db8::2]:5060",
+            "[fec0::216:d3ff:fe0d:22c]:5080",
+        ],
+        &[
+            "[2001:db8::1]:5060",
+            "[2001:db8:aaaa:bbbb::2]:5060",
+            "[2001:db8::3]:5060",
+            "[2001:db8:ffff::4]:5060",
+        ],
+    ];
+    for hosts in calls {
+        let hosts: Vec<String> = hosts.iter().map(|h| h.to_string()).collect();
+        let letters: Vec<String> = (0..hosts.len())
+            .map(|i| ((b'A' + i as u8) as char).to_string())
+            .collect();
+        for ascii in [false, true] {
+            for w in 56..=80 {
+                let mut h = Harness::new(w, 30, ascii);
+                std::fs::write(&h.capture, testkit::pcap(&relayed(&hosts))).unwrap();
+                h.start(StartWith::default());
+                h.keys("\n");
+                assert!(matches!(h.top(), Some(Overlay::Call(_))), "{w}");
+                let frame = snapshot(&mut h);
+                let bar = if ascii { '|' } else { '│' };
+                let labels = |words: &[String]| {
+                    frame.lines().any(|l| {
+                        l.trim_matches(|c: char| c == bar || c == ' ' || c == '"')
+                            .split_whitespace()
+                            .eq(words.iter().map(String::as_str))
+                    })
+                };
+                let keyed = hosts
+                    .iter()
+                    .zip(&letters)
+                    .all(|(host, x)| frame.contains(&format!("{x} = {host}")));
+                assert!(
+                    labels(&hosts) || keyed && (labels(&letters) || frame.contains(" A -> B ")),
+                    "{w}x30\n{frame}"
+                );
             }
         }
     }

@@ -97,6 +97,34 @@ fn key_of(names: &[String]) -> Vec<(String, String)> {
         .collect()
 }
 
+/// The line of host labels, each centred over its lane (`spacing`
+/// columns apart from column [`LEFT`]) and moved inside the `width` at
+/// both ends; `None` when a label would be cut or would touch its
+/// neighbour there (the first and last are moved towards the middle: two
+/// labels shorter than the spacing can still run together).
+fn label_line(labels: &[String], spacing: usize, width: usize) -> Option<String> {
+    let mut top = vec![' '; width];
+    // The column after the previous label: the next must start past it.
+    let mut free = 0;
+    for (i, l) in labels.iter().enumerate() {
+        let len = l.chars().count();
+        if len > width {
+            return None;
+        }
+        let start = (LEFT + i * spacing)
+            .saturating_sub(len / 2)
+            .min(width - len);
+        if i > 0 && start <= free {
+            return None;
+        }
+        for (slot, ch) in top[start..start + len].iter_mut().zip(l.chars()) {
+            *slot = ch;
+        }
+        free = start + len;
+    }
+    Some(top.iter().collect::<String>().trim_end().to_string())
+}
+
 /// The time since the previous message, in at most 7 columns whatever
 /// the gap (a capture with a clock jump has gaps of years): seconds, then
 /// whole hours, then whole years.
@@ -191,30 +219,14 @@ impl Ladder {
         } else {
             let x_of = |i: usize| LEFT + i * spacing;
             // Host labels: in full when they fit the lanes, else letters and a key.
-            let fits = names.iter().all(|n| n.chars().count() < spacing.max(1)) || hs.len() == 1;
-            let labels: Vec<String> = if fits {
-                names.clone()
-            } else {
-                (0..hs.len()).map(letter).collect()
-            };
-            if !fits {
+            let top = label_line(&names, spacing, width).unwrap_or_else(|| {
                 key = key_of(&names);
                 head.extend(key_lines(&key, width));
                 key_len = head.len();
-            }
-            let mut top = vec![' '; width];
-            for (i, l) in labels.iter().enumerate() {
-                let len = l.chars().count();
-                let start = x_of(i)
-                    .saturating_sub(len / 2)
-                    .min(width.saturating_sub(len));
-                for (k, ch) in l.chars().enumerate() {
-                    if let Some(slot) = top.get_mut(start + k) {
-                        *slot = ch;
-                    }
-                }
-            }
-            head.push(top.iter().collect::<String>().trim_end().to_string());
+                let letters: Vec<String> = (0..hs.len()).map(letter).collect();
+                label_line(&letters, spacing, width).unwrap_or_default()
+            });
+            head.push(top);
             for i in 0..hs.len() {
                 lanes[x_of(i)] = g.lane;
             }
@@ -526,6 +538,86 @@ mod tests {
                 assert_eq!(l.row(&t, Kb::embedded(), c, i as u32), all[head + i], "{w}");
             }
             assert_eq!(all[head + c.msgs.len()..], l.tail()[..]);
+        }
+    }
+
+    /// An INVITE relayed along `hosts`, and a 486 back along them.
+    fn relayed(hosts: &[&str]) -> Triage {
+        let inv = |i: usize| request("INVITE", "r", 1, &format!("z9hG4bK{i}"), None, &[], "");
+        let mut steps = Vec::new();
+        for i in 0..hosts.len() - 1 {
+            steps.push(Step::new(i as i64, ep(hosts[i]), ep(hosts[i + 1]), &inv(i)));
+        }
+        for i in (1..hosts.len()).rev() {
+            let busy = response(&inv(i - 1), 486, Some("t"), &[]);
+            steps.push(Step::new(
+                100 - i as i64,
+                ep(hosts[i]),
+                ep(hosts[i - 1]),
+                &busy,
+            ));
+        }
+        analyze(&steps)
+    }
+
+    /// The host labels of the ladder printed at each width are the hosts
+    /// whole, a space at least between two, or their letters with the
+    /// key's entries whole. The first and last labels are moved inside
+    /// the line: two IPv6 hosts ran together near 60 columns
+    /// (`[fe80::21a:a0ff:fe07:32e0]:506[fec0::216:d3ff:fe0d:22c]:5060`).
+    #[test]
+    fn host_labels_never_touch_nor_get_cut() {
+        let calls: [&[&str]; 3] = [
+            &[
+                "[fe80::21a:a0ff:fe07:32e0]:5060",
+                "[fec0::216:d3ff:fe0d:22c]:5060",
+            ],
+            &[
+                "[2001:db8::1]:5060",
+                "10.0.0.2:5060",
+                "[2001:db8:aaaa:bbbb::3]:5080",
+            ],
+            &[
+                "10.0.0.1:5060",
+                "[2001:db8::2]:5060",
+                "10.35.60.100:5060",
+                "[2001:db8:ffff::4]:5060",
+            ],
+        ];
+        for hosts in calls {
+            let t = relayed(hosts);
+            let c = &t.calls[0];
+            let names: Vec<String> = super::hosts(c).iter().map(|&e| t.endpoint_str(e)).collect();
+            assert_eq!(
+                names, hosts,
+                "the test's addresses as the ladder names them"
+            );
+            for w in 40..=120 {
+                for ascii in [true, false] {
+                    let l = Ladder::new(&t, c, w, ascii);
+                    let lines = ladder(&t, Kb::embedded(), c, st(w, ascii));
+                    let text = lines.join("\n");
+                    assert!(lines.iter().all(|l| l.chars().count() <= w), "{w}\n{text}");
+                    let key = &lines[..l.key_len];
+                    for (i, n) in names.iter().enumerate() {
+                        let entry = format!("{} = {n}", letter(i));
+                        assert!(
+                            l.key_len == 0 || key.iter().any(|k| k.contains(&entry)),
+                            "{w}: no {entry}\n{text}"
+                        );
+                    }
+                    if l.is_list() {
+                        continue;
+                    }
+                    let words: Vec<&str> = lines[l.key_len].split_whitespace().collect();
+                    if l.key_len == 0 {
+                        assert_eq!(words, names, "{w}\n{text}");
+                    } else {
+                        let letters: Vec<String> = (0..names.len()).map(letter).collect();
+                        assert_eq!(words, letters, "{w}\n{text}");
+                    }
+                }
+            }
         }
     }
 
