@@ -777,3 +777,28 @@ fn the_side_a_pbx_log_leaves_unnamed_is_the_log_host() {
     let s = String::from_utf8_lossy(&o.stdout);
     assert!(!s.contains("log host"), "{s}");
 }
+
+/// Raw messages pasted or saved without addresses make a call of one
+/// host, `?`, every message to itself: each ladder row names its message
+/// (the rows showed only `#1 ?`), in 80 columns, in ASCII too.
+#[test]
+fn a_call_of_raw_messages_names_each_message_in_its_ladder() {
+    let raw = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/logs/raw.txt");
+    for lang in ["C", "C.UTF-8"] {
+        let o = sipfix_in(&["triage", raw, "--call", "raw-1"], lang, None);
+        assert!(o.status.success(), "{}", err(&o));
+        let s = out(&o);
+        assert!(s.lines().all(|l| l.chars().count() <= 80), "{s}");
+        if lang == "C" {
+            assert!(s.is_ascii(), "{s}");
+        }
+        let row = |n: &str| {
+            s.lines()
+                .find(|l| l.contains(&format!(" {n} ")))
+                .unwrap_or_else(|| panic!("no row {n}\n{s}"))
+                .to_string()
+        };
+        assert!(row("#1").contains("INVITE (SDP)"), "{s}");
+        assert!(row("#2").contains("480 Temporarily Unavailable"), "{s}");
+    }
+}

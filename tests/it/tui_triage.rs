@@ -1160,6 +1160,42 @@ fn call_view_host_labels_never_touch_nor_get_cut() {
     }
 }
 
+/// Raw SIP messages pasted (no addresses: one host, `?`, every message
+/// to itself) open a call whose ladder rows name their messages; they
+/// showed only `#1 ?`.
+#[test]
+fn a_pasted_raw_call_names_each_message_in_its_ladder() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let raw = std::fs::read_to_string(root.join("tests/fixtures/logs/raw.txt")).unwrap();
+    for (w, ascii) in [(80, false), (80, true), (50, false)] {
+        let mut h = Harness::new(w, 24, ascii);
+        h.send(Msg::Paste(raw.clone()));
+        assert_eq!(h.listed(), ["raw-1"], "{}", h.status());
+        h.keys("\n");
+        assert!(matches!(h.top(), Some(Overlay::Call(_))));
+        let frame = h.frame();
+        let row = |n: &str| {
+            frame
+                .lines()
+                .find(|l| l.contains(&format!(" {n} ")))
+                .unwrap_or_else(|| panic!("no row {n}\n{frame}"))
+                .to_string()
+        };
+        assert!(row("#1").contains("INVITE (SDP)"), "{frame}");
+        // Whole at 80 columns; in the narrowest UI, cut with a mark.
+        let busy = row("#2");
+        assert!(busy.contains("480 Temporarily"), "{frame}");
+        assert!(
+            busy.contains("480 Temporarily Unavailable") == (w == 80)
+                && busy.contains('~') == (w < 80),
+            "{frame}"
+        );
+        if ascii {
+            assert!(frame.is_ascii(), "{frame}");
+        }
+    }
+}
+
 /// `!` in the calls lists every problem of the input; the status line
 /// names only the first.
 #[test]

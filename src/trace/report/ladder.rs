@@ -125,6 +125,21 @@ fn label_line(labels: &[String], spacing: usize, width: usize) -> Option<String>
     Some(top.iter().collect::<String>().trim_end().to_string())
 }
 
+/// True when `host` sends a message of `c` to itself.
+fn to_itself(c: &Call, host: Option<&Ep>) -> bool {
+    host.is_some_and(|&h| c.msgs.iter().any(|m| m.src == h && m.dst == h))
+}
+
+/// `label` in at most `room` columns, a cut one ending in `~`.
+fn fit(label: String, room: usize) -> String {
+    if label.chars().count() > room {
+        let cut: String = label.chars().take(room.saturating_sub(1)).collect();
+        format!("{cut}~")
+    } else {
+        label
+    }
+}
+
 /// The time since the previous message, in at most 7 columns whatever
 /// the gap (a capture with a clock jump has gaps of years): seconds, then
 /// whole hours, then whole years.
@@ -180,6 +195,10 @@ pub struct Ladder {
     spacing: usize,
     /// Too many hosts for the width: one `A -> B` line per message.
     list: bool,
+    /// The column where the right-hand column (` #12   0.345`) starts:
+    /// past the last lane, or past the room of the last host's messages to
+    /// itself.
+    right_at: usize,
     ascii: bool,
     /// The lines above the first message.
     pub head: Vec<String>,
@@ -201,8 +220,12 @@ impl Ladder {
         let names: Vec<String> = hs.iter().map(|&e| t.endpoint_str(e)).collect();
         let g = glyphs(ascii);
         let avail = width.saturating_sub(LEFT + RIGHT);
-        let spacing = if hs.len() > 1 {
-            avail.saturating_sub(1) / (hs.len() - 1)
+        // A message to itself is drawn right of its host's lane, before the
+        // next one: the last host's needs a column of room past its lane
+        // (a call from raw SIP text has one host, `?`, every message to it).
+        let cols = hs.len() + usize::from(to_itself(c, hs.last()));
+        let spacing = if cols > 1 {
+            avail.saturating_sub(1) / (cols - 1)
         } else {
             avail
         };
@@ -237,6 +260,7 @@ impl Ladder {
             hosts: hs,
             spacing,
             list,
+            right_at: LEFT + (cols - 1) * spacing + 1,
             ascii,
             head,
             key_len,
@@ -305,14 +329,12 @@ impl Ladder {
         let label = self.fold(sanitize::inline(&msg_label(t, kb, c, i)));
         let (lo, hi) = (x_of(from.min(to)), x_of(from.max(to)));
         if from == to {
-            // To itself: a short loop mark beside the lane.
-            let s: Vec<char> = format!("{}{} {label}", g.line, g.left).chars().collect();
-            for (k, ch) in s.into_iter().enumerate() {
-                if let Some(slot) = row.get_mut(lo + 1 + k)
-                    && lo + 1 + k < width - RIGHT
-                {
-                    *slot = ch;
-                }
+            // To itself: a short loop mark beside the lane, and the label,
+            // a space before the next lane (the room an arrow's label has).
+            let l = fit(label, self.spacing.saturating_sub(5));
+            let mark = format!("{}{} {l}", g.line, g.left);
+            for (slot, ch) in row[lo + 1..].iter_mut().zip(mark.chars()) {
+                *slot = ch;
             }
         } else {
             for slot in &mut row[lo + 1..hi] {
@@ -323,13 +345,7 @@ impl Ladder {
             } else {
                 row[lo + 1] = g.left;
             }
-            let room = (hi - lo).saturating_sub(5);
-            let l: String = if label.chars().count() > room {
-                let cut: String = label.chars().take(room.saturating_sub(1)).collect();
-                format!("{cut}~")
-            } else {
-                label
-            };
+            let l = fit(label, (hi - lo).saturating_sub(5));
             let len = l.chars().count();
             if len > 0 {
                 // Centred, with a space on each side that never takes an
@@ -348,9 +364,7 @@ impl Ladder {
         let num = format!("#{}", i + 1);
         let gap = usize::from(num.len() > 4);
         let right = format!(" {num:<4}{since:>w$}{rtx}", w = 8 + gap);
-        let mut line: String = row.iter().collect::<String>();
-        let keep = (x_of(hs.len() - 1) + 1).min(line.chars().count());
-        line = line.chars().take(keep).collect();
+        let mut line: String = row[..self.right_at.min(row.len())].iter().collect();
         line.push_str(&right);
         line.trim_end().to_string()
     }
@@ -615,6 +629,76 @@ mod tests {
                     } else {
                         let letters: Vec<String> = (0..names.len()).map(letter).collect();
                         assert_eq!(words, letters, "{w}\n{text}");
+                    }
+                }
+            }
+        }
+    }
+
+    /// Every row names its message, a message from a host to itself
+    /// too, whatever the number of hosts: whole from 80 columns, else
+    /// whole or cut with `~`; a message to itself leaves the other lanes
+    /// whole. On the last host's lane (a single host: raw SIP text has
+    /// only `?`) the row had no name at all, the right-hand column written
+    /// over it.
+    #[test]
+    fn every_row_names_its_message_even_to_itself() {
+        let (a, b, c) = ("10.0.0.1:5060", "10.0.0.2:5060", "10.0.0.3:5060");
+        let opt = request("OPTIONS", "self", 1, "z9hG4bKs", None, &[], "");
+        let inv = request("INVITE", "loop", 1, "z9hG4bKl1", None, &[], "");
+        let inv2 = request("INVITE", "loop", 1, "z9hG4bKl2", None, &[], "");
+        let busy = response(&inv, 486, Some("t"), &[]);
+        // One host, to itself; the last host to itself; the middle one.
+        let calls = [
+            vec![
+                Step::new(0, ep(a), ep(a), &opt),
+                Step::new(1, ep(a), ep(a), &response(&opt, 200, Some("t"), &[])),
+            ],
+            vec![
+                Step::new(0, ep(a), ep(b), &inv),
+                Step::new(1, ep(b), ep(b), &inv2),
+                Step::new(2, ep(b), ep(a), &busy),
+            ],
+            vec![
+                Step::new(0, ep(a), ep(b), &inv),
+                Step::new(1, ep(b), ep(b), &inv2),
+                Step::new(2, ep(b), ep(c), &inv2),
+                Step::new(3, ep(b), ep(a), &busy),
+            ],
+        ];
+        for steps in calls {
+            let t = analyze(&steps);
+            let call = &t.calls[0];
+            for w in 40..=120 {
+                for ascii in [true, false] {
+                    let l = Ladder::new(&t, call, w, ascii);
+                    let text = ladder(&t, Kb::embedded(), call, st(w, ascii)).join("\n");
+                    let lane = if ascii { '|' } else { '│' };
+                    let lanes: Vec<usize> = l.head[l.head.len() - 1]
+                        .chars()
+                        .enumerate()
+                        .filter(|&(_, ch)| ch == lane)
+                        .map(|(x, _)| x)
+                        .collect();
+                    for i in 0..call.msgs.len() {
+                        let row = l.row(&t, Kb::embedded(), call, i as u32);
+                        let label = l.fold(msg_label(&t, Kb::embedded(), call, i as u32));
+                        let first = label.split(' ').next().unwrap();
+                        // (A narrow list cuts its rows at the width.)
+                        let named = row.contains(&label)
+                            || (w < 80 && row.contains(first) && row.contains('~'))
+                            || (w < 80 && l.is_list() && row.chars().count() == w);
+                        assert!(named, "{w}, #{}: {row}\n{text}", i + 1);
+                        assert!(row.chars().count() <= w, "{w}: {row}");
+                        let m = &call.msgs[i];
+                        if m.src == m.dst && !l.is_list() {
+                            let chars: Vec<char> = row.chars().collect();
+                            assert!(
+                                lanes.iter().all(|&x| chars[x] == lane),
+                                "{w}, #{}: {row}\n{text}",
+                                i + 1
+                            );
+                        }
                     }
                 }
             }
