@@ -978,7 +978,9 @@ impl Analyzer {
         } else if code == 0
             && method != Method::ACK
             && (call.from_uri.len == 0
-                || call.uris_from_response
+                // A request inside the dialog may come from the callee
+                // (its BYE): its From and To are the other way round.
+                || (call.uris_from_response && !in_dialog)
                 || (method == Method::INVITE
                     && !in_dialog
                     && !call

@@ -2011,16 +2011,30 @@ fn a_call_seen_only_through_its_responses_takes_their_from_and_to() {
         "{facts:?}"
     );
 
-    // A request that comes later still gives the call its URIs.
-    let bye = request("BYE", "r2", 2, "z9hG4bKr2b", Some("b"), &[], "")
+    // The callee's BYE (inside the dialog, From and To reversed) does not
+    // replace them.
+    let bye = request("BYE", "r1", 2, "z9hG4bKr1b", Some("a-r1"), &[], "")
+        .replace("\"Alice\" <sip:alice@example.com>", "<sip:bob@example.com>")
+        .replace("To: <sip:bob@example.com>", "To: <sip:alice@example.com>");
+    assert!(bye.contains("From: <sip:bob@example.com>"), "{bye}");
+    let mut steps = steps;
+    steps.push(Step::new(60_000, b(), a(), &bye));
+    let t = analyze(&steps);
+    let c = only(&t);
+    assert_eq!(t.from_uri(c), "sip:alice@example.com");
+    assert_eq!(t.to_uri(c), "sip:bob@example.com");
+
+    // A request outside a dialog that comes later (the call's next
+    // attempt) gives the call its URIs.
+    let again = request("INVITE", "r2", 2, "z9hG4bKr2b", None, &[], "")
         .replace("sip:alice@example.com", "sip:carol@example.com");
     let mut steps = vec![Step::new(
         0,
         b(),
         a(),
-        &response(&inv.replace("r1", "r2"), 200, Some("b"), &[]),
+        &response(&inv.replace("r1", "r2"), 486, Some("b"), &[]),
     )];
-    steps.push(Step::new(50, a(), b(), &bye));
+    steps.push(Step::new(50, a(), b(), &again));
     let t = analyze(&steps);
     let c = only(&t);
     assert!(!c.uris_from_response);
