@@ -75,13 +75,22 @@ pub fn line_ends_str(s: &str) -> Cow<'_, str> {
 
 /// A terminal's control sequences (ESC `[`, parameters, a final byte: the
 /// colours of a console capture saved with `script`, `tmux capture-pane
-/// -e` or a coloured `fs_cli`, or a paste of such text) removed from `b`,
+/// -e` or a coloured `fs_cli`, or a paste of such text), and character-set
+/// choices (`ESC ( B`), removed from `b`,
 /// so that a line reads as the program wrote it. Other bytes, a lone ESC
 /// included, stay.
 pub fn without_csi(b: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(b.len());
     let mut i = 0;
     while i < b.len() {
+        // A character-set choice (`ESC ( B`, which `tput sgr0` writes).
+        if b[i] == 0x1b
+            && matches!(b.get(i + 1), Some(b'(' | b')'))
+            && b.get(i + 2).is_some_and(u8::is_ascii_alphanumeric)
+        {
+            i += 3;
+            continue;
+        }
         if b[i] == 0x1b && b.get(i + 1) == Some(&b'[') {
             // ECMA-48: parameter bytes 0x30-0x3f, intermediates 0x20-0x2f,
             // then one final byte 0x40-0x7e.
@@ -303,6 +312,23 @@ fn escape(c: char) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn terminal_sequences_are_removed() {
+        assert_eq!(
+            without_csi(b"\x1b[1;32m<--- Received\x1b[0m SIP\x1b[K"),
+            b"<--- Received SIP"
+        );
+        assert_eq!(without_csi(b"\x1b[38;5;208mx"), b"x");
+        // Not a complete sequence: kept as it is.
+        assert_eq!(without_csi(b"a\x1bb"), b"a\x1bb");
+        assert_eq!(without_csi(b"a\x1b["), b"a\x1b[");
+        assert_eq!(without_csi(b"a\x1b[12\x01"), b"a\x1b[12\x01");
+        assert_eq!(without_csi(b"plain"), b"plain");
+        // `tput sgr0`, and colon parameters.
+        assert_eq!(without_csi(b"a\x1b(B\x1b[mb\x1b[38:5:196mc"), b"abc");
+        assert_eq!(without_csi(b"a\x1b("), b"a\x1b(");
+    }
 
     proptest::proptest! {
         /// The word-at-a-time test says what a byte-by-byte one says, and

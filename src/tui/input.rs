@@ -346,15 +346,19 @@ fn looks_pasted(bytes: &[u8]) -> bool {
         .is_some()
 }
 
-/// The length of a colour or erase-line sequence at the start of `b`
-/// (`ESC [ 1;33m`, `ESC [ 0m`, `ESC [ K`): text a console excerpt
-/// carries, which no key sends (keys end in a letter other than `m` and
-/// `K`, or in `~`).
+/// The length of a colour, erase-line or character-set sequence at the
+/// start of `b` (`ESC [ 1;33m`, `ESC [ 38:5:196m`, `ESC [ K`, and `ESC (
+/// B` that `tput sgr0` writes): text a console excerpt carries, which no
+/// key sends (keys end in a letter other than `m` and `K`, or in `~`, and
+/// none starts `ESC (`).
 fn text_sequence(b: &[u8]) -> Option<usize> {
+    if let [ESC, b'(' | b')', c, ..] = b {
+        return c.is_ascii_alphanumeric().then_some(3);
+    }
     let rest = b.strip_prefix(b"\x1b[")?;
     let params = rest
         .iter()
-        .take_while(|c| c.is_ascii_digit() || **c == b';')
+        .take_while(|c| c.is_ascii_digit() || matches!(c, b';' | b':'))
         .count();
     matches!(rest.get(params), Some(b'm' | b'K')).then_some(params + 3)
 }
@@ -363,8 +367,10 @@ fn text_sequence(b: &[u8]) -> Option<usize> {
 /// [`text_sequence`] takes: `ESC`, `ESC [`, and parameters so far.
 fn could_be_text_sequence(b: &[u8]) -> bool {
     match b {
-        [ESC] | [ESC, b'['] => true,
-        [ESC, b'[', params @ ..] => params.iter().all(|c| c.is_ascii_digit() || *c == b';'),
+        [ESC] | [ESC, b'[' | b'(' | b')'] => true,
+        [ESC, b'[', params @ ..] => params
+            .iter()
+            .all(|c| c.is_ascii_digit() || matches!(c, b';' | b':')),
         _ => false,
     }
 }
@@ -550,6 +556,13 @@ mod tests {
         assert_eq!(
             decode(&[log]),
             vec![Input::Paste(String::from_utf8_lossy(log).into())]
+        );
+        // Colon parameters and `tput sgr0`'s `ESC ( B ESC [ m` too: a `q`
+        // after them quit sipfix.
+        let tput: &[u8] = b"Via: SIP/2.0/UDP h\x1b(B\x1b[m\x1b[38:5:196m\rCSeq: 1 INVITE";
+        assert_eq!(
+            decode(&[tput]),
+            vec![Input::Paste(String::from_utf8_lossy(tput).into())]
         );
         // Split inside a colour sequence over two reads.
         let at = find(log, b"\x1b[0;37m").unwrap();
