@@ -1326,8 +1326,9 @@ fn coverage_gaps(file_spans: &[Option<(i64, i64)>], coverage: &[(i64, i64)]) -> 
                 file: file as u32,
                 frame: None,
                 text: format!(
-                    "its messages begin {} after the other inputs' end: each call is judged \
-                     on the stretch of time that holds it",
+                    "its messages begin {} after the other inputs' end: a call still open \
+                     there is judged up to that end, as if the capture had stopped (pending, \
+                     not timed out)",
                     findings::duration(w[1].0 - w[0].1)
                 ),
             })
