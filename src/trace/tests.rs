@@ -450,7 +450,8 @@ fn a_call_is_judged_by_the_stretch_of_trace_that_holds_it() {
     assert!(
         t.problems.iter().any(|p| p.file == 1
             && p.text
-                .contains("begin 23 h 59 min after the other inputs' end")),
+                .contains("begin 23 h 59 min after the other inputs' end")
+            && p.text.contains("as if the capture had stopped")),
         "{:?}",
         t.problems
     );
