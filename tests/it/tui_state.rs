@@ -825,21 +825,27 @@ fn help_from_the_walk_through_returns_to_it() {
     );
 }
 
-#[test]
-fn y_shows_the_highlighted_steps_commands_whole() {
-    let mut h = Harness::new();
+/// Open 480, highlight its first step with a command longer than `len`
+/// and open its commands (`y`); that step.
+fn commands_of_a_step_longer_than(h: &mut Harness, len: usize) -> &'static sipfix::kb::Step {
     h.open(480);
     let steps = &Kb::embedded().get(480).unwrap().steps;
     let (i, s) = steps
         .iter()
         .enumerate()
-        .find(|(_, s)| s.commands.values().any(|c| c.len() > 70))
+        .find(|(_, s)| s.commands.values().any(|c| c.len() > len))
         .expect("a step of 480 with a long command");
-    h.keys("]");
-    for _ in 0..i {
+    for _ in 0..=i {
         h.keys("]");
     }
     h.keys("y");
+    s
+}
+
+#[test]
+fn y_shows_the_highlighted_steps_commands_whole() {
+    let mut h = Harness::new();
+    let s = commands_of_a_step_longer_than(&mut h, 70);
     assert!(matches!(h.app.overlay(), Some(Overlay::Commands(_))));
     h.send(Msg::Resize(200, 40));
     let f = h.frame();
@@ -857,17 +863,7 @@ fn y_shows_the_highlighted_steps_commands_whole() {
 #[test]
 fn p_prints_the_steps_commands_whole_to_copy_them() {
     let mut h = Harness::new();
-    h.open(480);
-    let steps = &Kb::embedded().get(480).unwrap().steps;
-    let (i, s) = steps
-        .iter()
-        .enumerate()
-        .find(|(_, s)| s.commands.values().any(|c| c.len() > 80))
-        .expect("a step of 480 with a command longer than the screen");
-    for _ in 0..=i {
-        h.keys("]");
-    }
-    h.keys("y");
+    let s = commands_of_a_step_longer_than(&mut h, 80);
     assert!(matches!(h.app.overlay(), Some(Overlay::Commands(_))));
     h.keys("p");
     let printed = h

@@ -232,39 +232,49 @@ mod tests {
 
     #[test]
     fn a_folded_syslog_line_is_unfolded() {
-        let c = Collector::Syslog;
-        let l = b"Nov  3 10:00:01 sbc kamailio[9]: in 1.2.3.4: SIP/2.0 200 OK#015#012Via: a#011b #1 #101#015#012#015#012";
-        assert_eq!(
-            unfold(c, l).unwrap(),
-            b"[Nov  3 10:00:01]\nSIP/2.0 200 OK\nVia: a\tb #1 #101\n\n"
-        );
-        // The same with its last LF dropped (rsyslog's default).
-        let l = b"Nov  3 10:00:01 sbc kamailio[9]: SIP/2.0 200 OK#015#012Via: a#015#012#015";
-        assert_eq!(
-            unfold(c, l).unwrap(),
-            b"[Nov  3 10:00:01]\nSIP/2.0 200 OK\nVia: a\n\n"
-        );
-        // Asterisk's marker starts it; the RFC 3339 time is kept.
-        let l = b"2026-11-30T10:00:01.5+00:00 pbx asterisk[1]: VERBOSE[2]: <--- Received SIP request (1 bytes) from UDP:1.2.3.4:5060 --->#012OPTIONS sip:a SIP/2.0";
-        assert_eq!(
-            unfold(c, l).unwrap(),
-            b"[2026-11-30T10:00:01.5+00:00]\n<--- Received SIP request (1 bytes) from UDP:1.2.3.4:5060 --->\nOPTIONS sip:a SIP/2.0"
-        );
-        // A `#` and digits of the text stay.
-        let l = b"Nov  3 10:00:01 sbc kamailio[9]: INVITE sip:#31#0123456@h SIP/2.0#015#012Via: a";
-        assert_eq!(
-            unfold(c, l).unwrap(),
-            b"[Nov  3 10:00:01]\nINVITE sip:#31#0123456@h SIP/2.0\nVia: a"
-        );
-        // No start line in the first line: kept whole. A lowercase word
-        // with a colon before `SIP/2.0` is not a method.
-        let l = b"Nov  3 10:00:01 sbc kamailio[9]: from 1.2.3.4: x SIP/2.0#012Via: a";
-        assert_eq!(
-            unfold(c, l).unwrap(),
-            b"[Nov  3 10:00:01]\nfrom 1.2.3.4: x SIP/2.0\nVia: a"
-        );
+        let cases: [(&[u8], &[u8]); 5] = [
+            (
+                b"Nov  3 10:00:01 sbc kamailio[9]: in 1.2.3.4: SIP/2.0 200 OK#015#012Via: a#011b #1 #101#015#012#015#012",
+                b"[Nov  3 10:00:01]\nSIP/2.0 200 OK\nVia: a\tb #1 #101\n\n",
+            ),
+            // The same with its last LF dropped (rsyslog's default).
+            (
+                b"Nov  3 10:00:01 sbc kamailio[9]: SIP/2.0 200 OK#015#012Via: a#015#012#015",
+                b"[Nov  3 10:00:01]\nSIP/2.0 200 OK\nVia: a\n\n",
+            ),
+            // Asterisk's marker starts it; the RFC 3339 time is kept.
+            (
+                b"2026-11-30T10:00:01.5+00:00 pbx asterisk[1]: VERBOSE[2]: <--- Received SIP request (1 bytes) from UDP:1.2.3.4:5060 --->#012OPTIONS sip:a SIP/2.0",
+                b"[2026-11-30T10:00:01.5+00:00]\n<--- Received SIP request (1 bytes) from UDP:1.2.3.4:5060 --->\nOPTIONS sip:a SIP/2.0",
+            ),
+            // A `#` and digits of the text stay.
+            (
+                b"Nov  3 10:00:01 sbc kamailio[9]: INVITE sip:#31#0123456@h SIP/2.0#015#012Via: a",
+                b"[Nov  3 10:00:01]\nINVITE sip:#31#0123456@h SIP/2.0\nVia: a",
+            ),
+            // No start line in the first line: kept whole. A lowercase
+            // word with a colon before `SIP/2.0` is not a method.
+            (
+                b"Nov  3 10:00:01 sbc kamailio[9]: from 1.2.3.4: x SIP/2.0#012Via: a",
+                b"[Nov  3 10:00:01]\nfrom 1.2.3.4: x SIP/2.0\nVia: a",
+            ),
+        ];
+        for (line, want) in cases {
+            assert_eq!(
+                unfold(Collector::Syslog, line).as_deref(),
+                Some(want),
+                "{}",
+                String::from_utf8_lossy(line)
+            );
+        }
         // Not folded, or not syslog: nothing to do.
-        assert_eq!(unfold(c, b"Nov  3 10:00:01 sbc kamailio[9]: Via: a"), None);
+        assert_eq!(
+            unfold(
+                Collector::Syslog,
+                b"Nov  3 10:00:01 sbc kamailio[9]: Via: a"
+            ),
+            None
+        );
         assert_eq!(
             unfold(Collector::Timestamp, b"2026-11-30T10:00:01Z a#012b"),
             None
