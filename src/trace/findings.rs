@@ -374,7 +374,7 @@ impl<'a> Context<'a> {
     }
 
     /// Until when the trace shows what followed `call` (see
-    /// [`super::model::seen_until`]).
+    /// `seen_until` in the model).
     pub fn trace_end(&self, call: &Call) -> Option<i64> {
         super::model::seen_until(self.coverage, call)
     }

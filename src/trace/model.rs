@@ -293,7 +293,8 @@ pub struct Call {
     /// if any), in [`Triage::text`].
     pub from_uri: Span,
     pub to_uri: Span,
-    /// The URIs are a response's: no request (other than ACK) seen yet.
+    /// The URIs are a response's: no request outside a dialog (nor any
+    /// other than ACK) seen yet.
     pub uris_from_response: bool,
     pub transport: Transport,
     // Derived by `finish`:
@@ -528,7 +529,7 @@ pub struct Triage {
     /// The stretches of time the inputs show, in order: each input's first
     /// to last message, merged where they overlap or lie less than
     /// [`TIMER_C_NS`] apart. One stretch for a single input; two inputs
-    /// from different days are two (see [`Triage::seen_until`]).
+    /// from different days are two (see `seen_until`).
     pub coverage: Vec<(i64, i64)>,
     /// Every kept header value, URI and tag, one after the other.
     pub text: String,
@@ -1298,7 +1299,6 @@ fn ms(from: i64, to: i64) -> u64 {
     ((to - from).max(0) / 1_000_000) as u64
 }
 
-/// Derive the transactions' and the call's facts from the ordered messages.
 /// The stretches of time some inputs show (see [`Triage::coverage`]).
 fn coverage(file_spans: &[Option<(i64, i64)>]) -> Vec<(i64, i64)> {
     let mut spans: Vec<(i64, i64)> = file_spans.iter().flatten().copied().collect();
@@ -1353,6 +1353,9 @@ pub(crate) fn seen_until(coverage: &[(i64, i64)], call: &Call) -> Option<i64> {
     }
 }
 
+/// Derive the transactions' and the call's facts from the ordered
+/// messages; silence is judged up to the end of the call's stretch of
+/// `coverage` (see [`seen_until`]).
 fn derive(call: &mut Call, coverage: &[(i64, i64)]) {
     let trace_end = seen_until(coverage, call);
     for (i, m) in call.msgs.iter().enumerate() {
