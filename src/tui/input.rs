@@ -74,6 +74,8 @@ pub struct InputDecoder {
     paste_len: usize,
     /// The current paste came without markers (see [`looks_pasted`]).
     burst: bool,
+    /// The paste being ended came without markers.
+    was_burst: bool,
     /// The end of the last read of such a paste that may begin a colour
     /// sequence, held for the next read.
     burst_tail: Vec<u8>,
@@ -204,16 +206,38 @@ impl InputDecoder {
     }
 
     fn end_paste(&mut self) {
-        self.burst = false;
+        self.was_burst = std::mem::take(&mut self.burst);
         let Some(buf) = self.paste.take() else {
             return;
         };
         let len = std::mem::take(&mut self.paste_len);
-        self.out.push_back(if len > MAX_PASTE {
-            Input::PasteTooLarge(len)
-        } else {
-            Input::Paste(String::from_utf8_lossy(&buf).into_owned())
-        });
+        if len > MAX_PASTE {
+            self.out.push_back(Input::PasteTooLarge(len));
+            return;
+        }
+        // An unbracketed paste of one line and its Enter (a line copied
+        // with its end, or typed ahead): the text, then the Enter key, as
+        // the line would have been typed.
+        let enter = self.burst_ended_line(&buf);
+        let text = &buf[..buf.len() - usize::from(enter)];
+        self.out
+            .push_back(Input::Paste(String::from_utf8_lossy(text).into_owned()));
+        if enter {
+            self.out.push_back(Input::Key(KeyEvent::new(
+                KeyCode::Enter,
+                KeyModifiers::NONE,
+            )));
+        }
+    }
+
+    /// Whether the paste ending now came unbracketed and is one line
+    /// ended by one CR or LF.
+    fn burst_ended_line(&self, buf: &[u8]) -> bool {
+        self.was_burst
+            && matches!(buf.last(), Some(b'\r' | b'\n'))
+            && !buf[..buf.len() - 1]
+                .iter()
+                .any(|&b| b == b'\r' || b == b'\n')
     }
 
     /// Key bytes to the parser, an `ESC` before another `ESC` on its own.
@@ -309,19 +333,22 @@ impl InputDecoder {
 }
 
 /// Whether one read is a paste from a terminal that does not bracket
-/// pastes: at least [`BURST_MIN`] bytes, all of them text (printable,
-/// UTF-8, tab, line breaks or colour sequences: a key such as Ctrl-D or an
-/// arrow is not text), of six different bytes or more, with a `:` or an
-/// `@` (a header line, a URI, a Call-ID), not starting with `/`. Typing
-/// sends a key or two a read; keys that pile up while the screen is slow
-/// to draw (a held key, `jjj` and Enter) have neither, and a filter typed
-/// ahead (`/code:489 method:publish`) starts with its key.
+/// pastes. Typing sends a key or two a read; keys that pile up while the
+/// screen is slow to draw are commands (letters, digits, space, `/ ? [ ]`)
+/// and what is typed into a field. So a paste is a read of at least
+/// [`BURST_MIN`] bytes, all of them text (printable, UTF-8, tab, line
+/// breaks or colour sequences: Ctrl-D or an arrow is not text), of six
+/// different bytes or more, holding what no key sends:
+/// - lines of text: a character no command key is ([`id_char`]: a header
+///   line's `:`, a URI's `@`);
+/// - one line (an Enter may end it): such a character, or a token of
+///   letters and digits with no space (a Call-ID: `a9Pq4IAhiCa...`, a
+///   UUID). Not when it starts with command keys and `/` (a search or a
+///   filter typed ahead: `/code:489 method:publish`, `f/code:403`), whose
+///   colons are typed into the line.
 fn looks_pasted(bytes: &[u8]) -> bool {
     let is_text = |b: &u8| matches!(b, b' '..=b'~' | 0x80..=0xff | b'\t' | b'\r' | b'\n');
-    if bytes.len() < BURST_MIN
-        || bytes.first() == Some(&b'/')
-        || !bytes.iter().any(|&b| b == b':' || b == b'@')
-    {
+    if bytes.len() < BURST_MIN {
         return false;
     }
     // Text, colour sequences included.
@@ -339,11 +366,59 @@ fn looks_pasted(bytes: &[u8]) -> bool {
         }
     }
     let mut seen = [false; 256];
-    bytes
+    let distinct = bytes
         .iter()
         .filter(|&&b| !std::mem::replace(&mut seen[usize::from(b)], true))
         .nth(5)
-        .is_some()
+        .is_some();
+    if !distinct {
+        return false;
+    }
+    let line = bytes.strip_suffix(b"\r").unwrap_or(bytes);
+    let line = line.strip_suffix(b"\n").unwrap_or(line);
+    if line.iter().any(|&b| b == b'\r' || b == b'\n') {
+        return bytes.iter().any(|&b| id_char(b));
+    }
+    // One line: command keys and `/` before anything else are typed.
+    let keys = line
+        .iter()
+        .take_while(|&&b| b.is_ascii_alphanumeric() || b == b' ')
+        .count();
+    if line.get(keys) == Some(&b'/') {
+        return false;
+    }
+    let digits = line.iter().filter(|b| b.is_ascii_digit()).count();
+    let letters = line.iter().filter(|b| b.is_ascii_alphabetic()).count();
+    line.iter().any(|&b| id_char(b))
+        || (digits >= 2 && letters >= 2 && !line.iter().any(u8::is_ascii_whitespace))
+}
+
+/// A character of SIP text or an identifier that no command key sends:
+/// typed, it goes into a field.
+fn id_char(b: u8) -> bool {
+    matches!(
+        b,
+        b':' | b'@'
+            | b'='
+            | b';'
+            | b'"'
+            | b'<'
+            | b'>'
+            | b'.'
+            | b'-'
+            | b'_'
+            | b','
+            | b'+'
+            | b'%'
+            | b'#'
+            | b'&'
+            | b'('
+            | b')'
+            | b'{'
+            | b'}'
+            | b'*'
+            | b'\''
+    )
 }
 
 /// The length of a colour, erase-line or character-set sequence at the
@@ -516,10 +591,16 @@ mod tests {
 
     #[test]
     fn typing_is_never_taken_for_a_paste() {
-        let typed: [&[u8]; 11] = [
-            // A filter typed ahead during a stall (its terms have colons).
+        let typed: [&[u8]; 15] = [
+            // A filter typed ahead during a stall (its terms have colons),
+            // after command keys too.
             b"/code:489 method:publish\r",
             b"/peer:10.0.0.5",
+            b"f/code:403 method:INVITE\r",
+            b"b/call:1-4461@127.0.1.1\r",
+            // A note typed ahead (words only).
+            b"ncall bob back at ten\r",
+            b"wddsdddfddsddddd",
             // Keys piled up while the screen was slow to draw.
             b"q\rjjjjjjjjjjjjjjjj",
             b"jjjjjjjjjj\rjjjjjjjjj",
@@ -593,6 +674,48 @@ mod tests {
                 key(KeyCode::Esc)
             ]
         );
+    }
+
+    /// Pastes in GNU screen of what has no `:` or `@`: a Call-ID (base64,
+    /// a UUID), a Reason value. As keys they quit (`q`), wrote a note
+    /// (`n`), exported (`x`).
+    #[test]
+    fn a_pasted_id_or_value_is_a_paste() {
+        for p in [
+            &b"KI5bsvmePnYEzcmPjvUpKA.."[..],
+            b"a9Pq4IAhiCaGggTfcMYumwq",
+            b"0076da05-6f74-4bd0-8351-179edaca8596",
+            b"3c2d9a8f7e6b5a4c1d0e",
+            b"Q.850;cause=18;text=\"No user responding\"",
+        ] {
+            assert_eq!(
+                decode(&[p]),
+                vec![Input::Paste(String::from_utf8_lossy(p).into())],
+                "{}",
+                String::from_utf8_lossy(p)
+            );
+        }
+        // Lines starting with `/` (a `grep -H` excerpt) are a paste.
+        let grep: &[u8] = b"/var/log/asterisk/full:[2024-05-01 10:00:03] VERBOSE[1]\r/var/log/asterisk/full:INVITE sip:a SIP/2.0\r";
+        assert!(matches!(&decode(&[grep])[..], [Input::Paste(_)]));
+    }
+
+    /// One line and its Enter in one read: the line, then the Enter (a
+    /// filter's terms pasted or typed ahead after `/` are applied; the
+    /// Enter was swallowed and the next key went into the filter).
+    #[test]
+    fn a_one_line_paste_keeps_its_enter_as_a_key() {
+        let got = decode(&[b"code:403 method:INVITE\r"]);
+        assert_eq!(
+            got,
+            vec![
+                Input::Paste("code:403 method:INVITE".into()),
+                key(KeyCode::Enter)
+            ]
+        );
+        // A message's line ends stay in it.
+        let got = decode(&[MSG]);
+        assert_eq!(got, vec![Input::Paste(String::from_utf8_lossy(MSG).into())]);
     }
 
     #[test]

@@ -1040,3 +1040,32 @@ fn the_footer_follows_the_context() {
     h.keys("n");
     assert!(h.frame().contains("^Z undo"), "{}", h.frame());
 }
+
+/// A Call-ID pasted with no field open is no message to decode: the
+/// status says where it can go, and nothing else happens.
+#[test]
+fn a_pasted_line_that_is_no_message_says_where_it_goes() {
+    let mut h = Harness::new();
+    h.open(486);
+    h.send(Msg::Paste("KI5bsvmePnYEzcmPjvUpKA..".into()));
+    assert!(
+        h.status().contains("press / and paste it"),
+        "{}",
+        h.status()
+    );
+    assert!(h.app.overlay().is_none());
+    assert_eq!(h.app.current(), Some(486));
+}
+
+/// At 60 columns the step commands' hint is cut with the marker.
+#[test]
+fn the_commands_hint_is_cut_with_a_marker() {
+    let mut h = Harness::new();
+    commands_of_a_step_longer_than(&mut h, 70);
+    h.send(Msg::Resize(60, 20));
+    let f = h.frame();
+    assert!(
+        f.lines().any(|l| l.contains("Select a command") && l.contains('…')),
+        "{f}"
+    );
+}

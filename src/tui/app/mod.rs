@@ -885,6 +885,17 @@ impl App {
             self.refilter();
             return Vec::new();
         }
+        // One line that is no start line (a Call-ID, a header value): no
+        // message to decode; say where it can go.
+        let one_line = text.trim();
+        if !one_line.contains('\n') && !crate::message::is_start_line(one_line.as_bytes()) {
+            self.info(if self.focus == Focus::Calls {
+                "pasted one line, not a SIP message: press / and paste it to filter the calls by it"
+            } else {
+                "pasted one line, not a SIP message: press / and paste it to search for it"
+            });
+            return Vec::new();
+        }
         // Several SIP messages (an sngrep or PBX-log excerpt): their calls.
         if super::decode::messages_in(&text) > 1 {
             while let Some(o) = self.overlays.pop() {
