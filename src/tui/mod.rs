@@ -411,8 +411,9 @@ fn save_message(e: &StoreError) -> String {
 /// Leave the full screen for the terminal's own, print `text` there (it
 /// goes into the scrollback, and a long line is wrapped by the terminal,
 /// so it copies whole), wait for a key, and come back. The key is only
-/// the signal to return: it does nothing else.
-fn print_below(terminal: &mut Term, text: &str, stop: &AtomicUsize) -> std::io::Result<()> {
+/// the signal to return: it does nothing else, but Ctrl-C, which quits
+/// from anywhere (the returned `true`).
+fn print_below(terminal: &mut Term, text: &str, stop: &AtomicUsize) -> std::io::Result<bool> {
     use std::io::Write;
     let mut out = std::io::stdout();
     crossterm::execute!(
@@ -420,13 +421,17 @@ fn print_below(terminal: &mut Term, text: &str, stop: &AtomicUsize) -> std::io::
         crossterm::terminal::LeaveAlternateScreen,
         crossterm::cursor::Show
     )?;
+    // A terminal without an alternate screen (GNU screen's default) still
+    // shows the UI, the cursor where it was drawn last: a fresh line.
     // Raw mode: each line end is CR LF.
+    write!(out, "\r\n")?;
     for line in text.lines() {
         write!(out, "{}\r\n", crate::sanitize::inline(line))?;
     }
     write!(out, "\r\n-- press any key to return to sipfix --")?;
     out.flush()?;
     let mut buf = [0u8; 4096];
+    let mut quit = false;
     loop {
         if stop.load(Ordering::SeqCst) != 0 {
             break;
@@ -436,9 +441,10 @@ fn print_below(terminal: &mut Term, text: &str, stop: &AtomicUsize) -> std::io::
             Tty::Idle => {}
             Tty::Ready => {
                 // The key (or a paste, whole or in part) is dropped.
-                if tty_read(&mut buf).is_none() {
+                let Some(n) = tty_read(&mut buf) else {
                     break;
-                }
+                };
+                quit = buf[..n] == [0x03];
                 // The rest of a paste or a sequence that follows at once.
                 while let Tty::Ready = tty_wait(Duration::from_millis(30), None) {
                     if tty_read(&mut buf).is_none() {
@@ -455,7 +461,8 @@ fn print_below(terminal: &mut Term, text: &str, stop: &AtomicUsize) -> std::io::
         crossterm::terminal::EnterAlternateScreen,
         crossterm::cursor::Hide
     )?;
-    terminal.clear()
+    terminal.clear()?;
+    Ok(quit)
 }
 
 fn run_loop(
@@ -549,14 +556,17 @@ fn run_loop(
             for e in fx {
                 match e {
                     Effect::Save => saver.request(app),
-                    Effect::PrintBelow(text) => {
-                        // A terminal that fails here is gone: the loop
-                        // ends on its next read.
-                        if print_below(terminal, &text, stop).is_err() {
-                            return Ok(());
-                        }
-                        dirty = true;
-                    }
+                    Effect::PrintBelow(text) => match print_below(terminal, &text, stop) {
+                        Ok(false) => dirty = true,
+                        // Ctrl-C there: quit as from anywhere (saving, as
+                        // every exit does).
+                        Ok(true) => msgs.push_back(Msg::Key(crossterm::event::KeyEvent::new(
+                            crossterm::event::KeyCode::Char('c'),
+                            crossterm::event::KeyModifiers::CONTROL,
+                        ))),
+                        // A terminal that fails here is gone.
+                        Err(_) => return Ok(()),
+                    },
                     Effect::Quit => {
                         saver.save_now(app);
                         let failed = app.store.as_ref().is_some_and(|s| s.is_dirty());

@@ -100,19 +100,21 @@ impl Commands {
     pub fn draw(&self, f: &mut Frame, app: &App, body: Rect) {
         f.render_widget(Clear, body);
         let t = app.theme;
+        let width = body.width as usize;
+        // Cut with the marker on a narrow screen, as the commands are.
+        let head = |text: &str| window(text, 0, width, cut_marker(t));
         let title = Line::styled(
-            format!(
+            head(&format!(
                 "Commands of step {} of {} -- Esc closes, h/l scroll sideways",
                 self.step + 1,
                 self.code
-            ),
+            )),
             t.title(),
         );
         let hint = Line::styled(
-            "Select a command (mouse, tmux copy mode) to copy it; p prints them whole.",
+            head("Select a command (mouse, tmux copy mode) to copy it; p prints them whole."),
             t.dim(),
         );
-        let width = body.width as usize;
         let mut lines = vec![title, hint];
         let rows = self.rows(app);
         let h = body.height.saturating_sub(HEAD) as usize;
