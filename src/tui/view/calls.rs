@@ -300,11 +300,19 @@ fn fit_from_to(from: &str, to: &str, w: usize) -> String {
 
 /// A user part in `w` characters, `~` where it was cut. A number keeps
 /// its end, where the numbers of one trunk differ (+4930123456789 and
-/// +4930123450000 share their start); a name keeps its start.
+/// +4930123450000 share their start); a name keeps its start, and the
+/// digits it ends with (`telephone1` and `telephone2`: `telep~1`).
 fn cut_user(s: &str, w: usize) -> String {
     let n = s.chars().count();
     if n <= w {
         return s.to_string();
+    }
+    let tail = s.chars().rev().take_while(char::is_ascii_digit).count();
+    if tail > 0 && tail < n && w >= tail + 3 {
+        let mut out: String = s.chars().take(w - 1 - tail).collect();
+        out.push('~');
+        out.extend(s.chars().skip(n - tail));
+        return out;
     }
     let digits = s.strip_prefix('+').unwrap_or(s);
     let number = !digits.is_empty()
@@ -513,6 +521,11 @@ mod tests {
         );
         assert_eq!(cut_user("+4930123456789", 8), "~3456789");
         assert_eq!(cut_user("alice.longname", 8), "alice.l~");
+        // A name's final digits tell apart telephone1 and telephone2.
+        assert_eq!(
+            fit_from_to("telephone1@a.example", "telephone2@b.example", 18),
+            "telep~1 -> telep~2"
+        );
         // A short side leaves its room to the other.
         assert_eq!(
             fit_from_to("bob@a.example", "+4930123456789012@b.example", 19),
