@@ -305,15 +305,19 @@ impl Ladder {
         let rtx = if m.has(flag::RETRANS) { " R" } else { "" };
         let since = elapsed(m.time().zip(self.t0).map(|(a, b)| a - b));
         if self.list {
-            let label = sanitize::inline(&msg_label(t, kb, c, i));
-            let line = format!(
-                "  #{:<3} {:>9} {:>9}  {} -> {}  {label}{rtx}",
+            let head = format!(
+                "  #{:<3} {:>9} {:>9}  {} -> {}  ",
                 i + 1,
                 since,
                 delta(d),
                 letter(from),
                 letter(to)
             );
+            // The label cut with `~` where it does not fit, the
+            // retransmission mark kept after it.
+            let room = width.saturating_sub(head.chars().count() + rtx.len());
+            let label = self.fold(sanitize::inline(&msg_label(t, kb, c, i)));
+            let line = format!("{head}{}{rtx}", fit(label, room));
             return self.fold(line).chars().take(width).collect();
         }
         let g = glyphs(self.ascii);
@@ -741,5 +745,9 @@ mod tests {
                 assert!(l.chars().count() <= w, "{w}: {l}");
             }
         }
+        // A row too long for the width ends with the cut marker.
+        let rows = ladder(&t, Kb::embedded(), &t.calls[0], st(40, true));
+        let row = rows.iter().find(|l| l.contains("A -> B")).unwrap();
+        assert!(row.ends_with("OPT~"), "{row}");
     }
 }
