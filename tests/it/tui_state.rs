@@ -1065,7 +1065,8 @@ fn the_commands_hint_is_cut_with_a_marker() {
     h.send(Msg::Resize(60, 20));
     let f = h.frame();
     assert!(
-        f.lines().any(|l| l.contains("Select a command") && l.contains('…')),
+        f.lines()
+            .any(|l| l.contains("Select a command") && l.contains('…')),
         "{f}"
     );
 }
