@@ -11,14 +11,13 @@
 //!   [`MAX_PASTE`] is counted, not kept;
 //! * an `ESC` followed by another `ESC` is an Esc key on its own;
 //! * a terminal that does not bracket pastes (GNU screen, bracketed paste
-//!   turned off) sends a paste as plain bytes, all at once: one read of at
-//!   least [`BURST_MIN`] bytes of text with a `:` or an `@` in it is no
-//!   typing (keys come one or two to a read) and is taken as a paste, with
-//!   the reads that follow it until [`BURST_WAIT`] of silence or an `ESC`
-//!   that starts no colour sequence (see [`looks_pasted`]; a console
-//!   excerpt keeps its colours, which the app removes). A paste whose first
-//!   read is shorter (a slow serial line) is not told from typing, nor is
-//!   one starting with `/` from a filter typed ahead;
+//!   turned off) sends a paste as plain bytes, all at once, where a person
+//!   types a key at a time: text that arrives together while the loop
+//!   waits ([`InputDecoder::feed_after_wait`]) is a paste, and after a busy
+//!   turn ([`InputDecoder::feed`]) only lines of SIP or log text are (see
+//!   [`looks_pasted`]). A paste takes the reads that follow it until
+//!   [`BURST_WAIT`] of silence or an `ESC` that starts no colour sequence
+//!   (a console excerpt keeps its colours, which the app removes);
 //! * everything else goes to termina's key parser (the Helix editor's
 //!   terminal layer, made for input its caller reads itself), whose keys
 //!   are turned into crossterm key events for the app.
@@ -74,8 +73,6 @@ pub struct InputDecoder {
     paste_len: usize,
     /// The current paste came without markers (see [`looks_pasted`]).
     burst: bool,
-    /// The paste being ended came without markers.
-    was_burst: bool,
     /// The end of the last read of such a paste that may begin a colour
     /// sequence, held for the next read.
     burst_tail: Vec<u8>,
@@ -92,10 +89,24 @@ impl InputDecoder {
         InputDecoder::default()
     }
 
-    /// Take bytes read from the terminal.
+    /// Take bytes read from the terminal after the loop was busy (drawing,
+    /// handling), when keys typed meanwhile may have piled up in them.
     pub fn feed(&mut self, bytes: &[u8]) {
+        self.take(bytes, false);
+    }
+
+    /// Take bytes read right after the loop waited for them: they arrived
+    /// together, which typing never does (see [`looks_pasted`]).
+    pub fn feed_after_wait(&mut self, bytes: &[u8]) {
+        self.take(bytes, true);
+    }
+
+    fn take(&mut self, bytes: &[u8], after_wait: bool) {
         let mut bytes = bytes;
-        if self.paste.is_none() && self.pending.is_empty() && !self.esc_held && looks_pasted(bytes)
+        if self.paste.is_none()
+            && self.pending.is_empty()
+            && !self.esc_held
+            && looks_pasted(bytes, after_wait)
         {
             self.paste = Some(Vec::new());
             self.paste_len = 0;
@@ -206,38 +217,16 @@ impl InputDecoder {
     }
 
     fn end_paste(&mut self) {
-        self.was_burst = std::mem::take(&mut self.burst);
+        self.burst = false;
         let Some(buf) = self.paste.take() else {
             return;
         };
         let len = std::mem::take(&mut self.paste_len);
-        if len > MAX_PASTE {
-            self.out.push_back(Input::PasteTooLarge(len));
-            return;
-        }
-        // An unbracketed paste of one line and its Enter (a line copied
-        // with its end, or typed ahead): the text, then the Enter key, as
-        // the line would have been typed.
-        let enter = self.burst_ended_line(&buf);
-        let text = &buf[..buf.len() - usize::from(enter)];
-        self.out
-            .push_back(Input::Paste(String::from_utf8_lossy(text).into_owned()));
-        if enter {
-            self.out.push_back(Input::Key(KeyEvent::new(
-                KeyCode::Enter,
-                KeyModifiers::NONE,
-            )));
-        }
-    }
-
-    /// Whether the paste ending now came unbracketed and is one line
-    /// ended by one CR or LF.
-    fn burst_ended_line(&self, buf: &[u8]) -> bool {
-        self.was_burst
-            && matches!(buf.last(), Some(b'\r' | b'\n'))
-            && !buf[..buf.len() - 1]
-                .iter()
-                .any(|&b| b == b'\r' || b == b'\n')
+        self.out.push_back(if len > MAX_PASTE {
+            Input::PasteTooLarge(len)
+        } else {
+            Input::Paste(String::from_utf8_lossy(&buf).into_owned())
+        });
     }
 
     /// Key bytes to the parser, an `ESC` before another `ESC` on its own.
@@ -333,28 +322,27 @@ impl InputDecoder {
 }
 
 /// Whether one read is a paste from a terminal that does not bracket
-/// pastes. Typing sends a key or two a read; keys that pile up while the
-/// screen is slow to draw are commands (letters, digits, space, `/ ? [ ]`)
-/// and what is typed into a field. So a paste is a read of at least
-/// [`BURST_MIN`] bytes, all of them text (printable, UTF-8, tab, line
-/// breaks or colour sequences: Ctrl-D or an arrow is not text), of six
-/// different bytes or more, holding what no key sends:
-/// - lines of text: a character no command key is ([`id_char`]: a header
-///   line's `:`, a URI's `@`);
-/// - one line (an Enter may end it): such a character, or a token of
-///   letters and digits with no space (a Call-ID: `a9Pq4IAhiCa...`, a
-///   UUID). Not when it starts with command keys and `/` (a search or a
-///   filter typed ahead: `/code:489 method:publish`, `f/code:403`), whose
-///   colons are typed into the line.
-fn looks_pasted(bytes: &[u8]) -> bool {
+/// pastes. A person types a key at a time, and the loop reads each as it
+/// comes: a read `after_wait` (the loop was waiting for input, not busy)
+/// of two characters of text or more, not only line ends, arrived
+/// together, so it is a paste (or keys a network stall held back, which
+/// are then not acted on). After the loop was busy (a slow terminal took
+/// long to draw), keys typed meanwhile pile up in one read, letters,
+/// digits, `/`, a filter or a note typed ahead; only lines of SIP or log
+/// text are told from them: at least [`BURST_MIN`] bytes of six different
+/// bytes or more, with a `:` or an `@`, and a line break before the
+/// trailing line ends. Text is printable, UTF-8, tab, line breaks or
+/// colour sequences (Ctrl-D or an arrow is not text).
+fn looks_pasted(bytes: &[u8], after_wait: bool) -> bool {
     let is_text = |b: &u8| matches!(b, b' '..=b'~' | 0x80..=0xff | b'\t' | b'\r' | b'\n');
-    if bytes.len() < BURST_MIN {
-        return false;
-    }
-    // Text, colour sequences included.
-    let mut i = 0;
+    // Text, colour sequences included; its characters (UTF-8 lead bytes)
+    // and whether any is not a line end or space.
+    let (mut i, mut chars, mut visible) = (0, 0, false);
     while i < bytes.len() {
-        if is_text(&bytes[i]) {
+        let b = bytes[i];
+        if is_text(&b) {
+            chars += usize::from(b & 0xc0 != 0x80);
+            visible |= !b.is_ascii_whitespace();
             i += 1;
         } else {
             match text_sequence(&bytes[i..]) {
@@ -365,60 +353,20 @@ fn looks_pasted(bytes: &[u8]) -> bool {
             }
         }
     }
+    if after_wait {
+        return chars >= 2 && visible;
+    }
+    if bytes.len() < BURST_MIN || !bytes.iter().any(|&b| b == b':' || b == b'@') {
+        return false;
+    }
     let mut seen = [false; 256];
     let distinct = bytes
         .iter()
         .filter(|&&b| !std::mem::replace(&mut seen[usize::from(b)], true))
         .nth(5)
         .is_some();
-    if !distinct {
-        return false;
-    }
-    let line = bytes.strip_suffix(b"\r").unwrap_or(bytes);
-    let line = line.strip_suffix(b"\n").unwrap_or(line);
-    if line.iter().any(|&b| b == b'\r' || b == b'\n') {
-        return bytes.iter().any(|&b| id_char(b));
-    }
-    // One line: command keys and `/` before anything else are typed.
-    let keys = line
-        .iter()
-        .take_while(|&&b| b.is_ascii_alphanumeric() || b == b' ')
-        .count();
-    if line.get(keys) == Some(&b'/') {
-        return false;
-    }
-    let digits = line.iter().filter(|b| b.is_ascii_digit()).count();
-    let letters = line.iter().filter(|b| b.is_ascii_alphabetic()).count();
-    line.iter().any(|&b| id_char(b))
-        || (digits >= 2 && letters >= 2 && !line.iter().any(u8::is_ascii_whitespace))
-}
-
-/// A character of SIP text or an identifier that no command key sends:
-/// typed, it goes into a field.
-fn id_char(b: u8) -> bool {
-    matches!(
-        b,
-        b':' | b'@'
-            | b'='
-            | b';'
-            | b'"'
-            | b'<'
-            | b'>'
-            | b'.'
-            | b'-'
-            | b'_'
-            | b','
-            | b'+'
-            | b'%'
-            | b'#'
-            | b'&'
-            | b'('
-            | b')'
-            | b'{'
-            | b'}'
-            | b'*'
-            | b'\''
-    )
+    let lines = bytes.trim_ascii_end();
+    distinct && lines.iter().any(|&b| b == b'\r' || b == b'\n')
 }
 
 /// The length of a colour, erase-line or character-set sequence at the
@@ -504,10 +452,24 @@ fn to_crossterm(k: termina::event::KeyEvent) -> Option<KeyEvent> {
 mod tests {
     use super::*;
 
+    /// Reads that came right after a wait (the loop idle, as it mostly is).
     fn decode(chunks: &[&[u8]]) -> Vec<Input> {
+        decode_as(chunks, true)
+    }
+
+    /// Reads that came after the loop was busy (keys may pile up).
+    fn decode_busy(chunks: &[&[u8]]) -> Vec<Input> {
+        decode_as(chunks, false)
+    }
+
+    fn decode_as(chunks: &[&[u8]], after_wait: bool) -> Vec<Input> {
         let mut d = InputDecoder::new();
         for c in chunks {
-            d.feed(c);
+            if after_wait {
+                d.feed_after_wait(c);
+            } else {
+                d.feed(c);
+            }
         }
         d.flush();
         std::iter::from_fn(|| d.pop()).collect()
@@ -618,7 +580,7 @@ mod tests {
             b"Via: x\rCSeq: 1 INVITE\x04",
         ];
         for t in typed {
-            let got = decode(&[t]);
+            let got = decode_busy(&[t]);
             assert!(
                 got.iter().all(|i| matches!(i, Input::Key(_))),
                 "{:?} was taken for a paste: {got:?}",
@@ -695,27 +657,65 @@ mod tests {
                 String::from_utf8_lossy(p)
             );
         }
-        // Lines starting with `/` (a `grep -H` excerpt) are a paste.
+        // Lines starting with `/` (a `grep -H` excerpt) are a paste, after
+        // a busy turn too.
         let grep: &[u8] = b"/var/log/asterisk/full:[2024-05-01 10:00:03] VERBOSE[1]\r/var/log/asterisk/full:INVITE sip:a SIP/2.0\r";
         assert!(matches!(&decode(&[grep])[..], [Input::Paste(_)]));
+        assert!(matches!(&decode_busy(&[grep])[..], [Input::Paste(_)]));
     }
 
-    /// One line and its Enter in one read: the line, then the Enter (a
-    /// filter's terms pasted or typed ahead after `/` are applied; the
-    /// Enter was swallowed and the next key went into the filter).
+    /// What arrives together right after a wait is a paste, whatever it
+    /// holds: a reason phrase, a line with `/`, a Call-ID and its line
+    /// end, a short tag. Keys come one to a read; line ends alone (a
+    /// terminal's CR LF for Enter) are keys.
     #[test]
-    fn a_one_line_paste_keeps_its_enter_as_a_key() {
-        let got = decode(&[b"code:403 method:INVITE\r"]);
+    fn what_arrives_together_after_a_wait_is_a_paste() {
+        for p in [
+            &b"Request Terminated"[..],
+            b"SIP/2.0/UDP 10.0.0.5:5060;branch=z9hG4bK776",
+            b"snom710/10.1.54.13",
+            b"a9Pq4IAhiCaGggTfcMYumwq\r\n",
+            b"3c2d9a8f7e6b5a4c\n1d0e2f3a4b5c6d7e\n",
+            b"as4fa91c3e",
+            b"qq",
+        ] {
+            assert_eq!(
+                decode(&[p]),
+                vec![Input::Paste(String::from_utf8_lossy(p).into())],
+                "{}",
+                String::from_utf8_lossy(p)
+            );
+        }
+        for keys in [&b"q"[..], b"\r\n", b"\r", b"\x1b[A"] {
+            assert!(
+                decode(&[keys]).iter().all(|i| matches!(i, Input::Key(_))),
+                "{keys:?}"
+            );
+        }
+    }
+
+    /// After a busy turn, keys typed meanwhile come in one read: only SIP
+    /// or log lines are a paste (a note or filter typed ahead stays keys).
+    #[test]
+    fn after_a_busy_turn_only_lines_of_sip_are_a_paste() {
         assert_eq!(
-            got,
-            vec![
-                Input::Paste("code:403 method:INVITE".into()),
-                key(KeyCode::Enter)
-            ]
+            decode_busy(&[MSG]),
+            vec![Input::Paste(String::from_utf8_lossy(MSG).into())]
         );
-        // A message's line ends stay in it.
-        let got = decode(&[MSG]);
-        assert_eq!(got, vec![Input::Paste(String::from_utf8_lossy(MSG).into())]);
+        for keys in [
+            &b"nback at 10.30 tomorrow"[..],
+            b"486wdddsfb480wdd",
+            b"/code:486 method:INVITE\r\r",
+            b"ncall bob@example.com at 10:30",
+        ] {
+            assert!(
+                decode_busy(&[keys])
+                    .iter()
+                    .all(|i| matches!(i, Input::Key(_))),
+                "{}",
+                String::from_utf8_lossy(keys)
+            );
+        }
     }
 
     #[test]

@@ -465,6 +465,11 @@ fn print_below(terminal: &mut Term, text: &str, stop: &AtomicUsize) -> std::io::
     Ok(quit)
 }
 
+/// A turn of the loop (handling, drawing) longer than this may have let
+/// keys pile up in the terminal: a person types a key every 30 ms or more
+/// (a key repeating too).
+const BUSY_TURN: Duration = Duration::from_millis(20);
+
 fn run_loop(
     terminal: &mut Term,
     app: &mut App,
@@ -484,6 +489,7 @@ fn run_loop(
     let mut dirty = true;
     let mut quit_armed = false;
     let mut last_input = Instant::now();
+    let mut turn_start = Instant::now();
     loop {
         if stop.load(Ordering::SeqCst) != 0 {
             return Ok(());
@@ -514,7 +520,13 @@ fn run_loop(
             timeout = Duration::ZERO;
         }
         let mut msgs = std::mem::take(&mut queue);
-        match tty_wait(timeout, jobs.wake_fd()) {
+        // The time since the last wait ended: keys typed in it may pile up
+        // in the next read; after a short turn, what a read holds arrived
+        // together (a paste, see input::looks_pasted).
+        let turn = turn_start.elapsed();
+        let waited = tty_wait(timeout, jobs.wake_fd());
+        turn_start = Instant::now();
+        match waited {
             Tty::HungUp => return Ok(()),
             Tty::Ready => {
                 // End of file or EIO: the terminal is gone.
@@ -522,7 +534,11 @@ fn run_loop(
                     return Ok(());
                 };
                 last_input = Instant::now();
-                decoder.feed(&buf[..n]);
+                if turn < BUSY_TURN {
+                    decoder.feed_after_wait(&buf[..n]);
+                } else {
+                    decoder.feed(&buf[..n]);
+                }
             }
             Tty::Idle => {
                 if decoder.waiting().is_some_and(|w| last_input.elapsed() >= w) {

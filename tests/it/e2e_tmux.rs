@@ -82,8 +82,14 @@ impl Tmux {
         }
     }
 
+    /// Type `s` a key at a time, as a person does (a string written at
+    /// once would arrive in one read, which sipfix takes for a paste).
     fn type_text(&self, s: &str) {
-        self.cmd(&["send-keys", "-t", "t", "-l", s]);
+        let mut buf = [0u8; 4];
+        for c in s.chars() {
+            self.cmd(&["send-keys", "-t", "t", "-l", c.encode_utf8(&mut buf)]);
+            std::thread::sleep(Duration::from_millis(10));
+        }
         std::thread::sleep(Duration::from_millis(50));
     }
 

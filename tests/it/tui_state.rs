@@ -1070,3 +1070,14 @@ fn the_commands_hint_is_cut_with_a_marker() {
         "{f}"
     );
 }
+
+/// A line pasted with its end into the search line is applied, as its
+/// Enter would be (the Enter was swallowed with the paste).
+#[test]
+fn a_line_pasted_with_its_end_into_the_search_is_applied() {
+    let mut h = Harness::new();
+    h.keys("/");
+    h.send(Msg::Paste("Busy Here\n".into()));
+    assert_eq!(h.app.current(), Some(486), "{}", h.frame());
+    assert!(!h.app.searching, "the Enter closed the search line");
+}

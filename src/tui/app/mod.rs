@@ -878,11 +878,17 @@ impl App {
         if self.searching && !text.trim_end().contains('\n') {
             if self.focus == Focus::Calls {
                 self.filter_push(&sanitize::inline(text.trim_end()));
-                return Vec::new();
+            } else {
+                self.history_at = None;
+                self.query.push_str(&sanitize::inline(text.trim_end()));
+                self.refilter();
             }
-            self.history_at = None;
-            self.query.push_str(&sanitize::inline(text.trim_end()));
-            self.refilter();
+            // A line pasted with its end (or a filter typed ahead with its
+            // Enter, read at once): the Enter too.
+            if text.ends_with('\n') {
+                let enter = KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE);
+                return self.handle(Msg::Key(enter), now);
+            }
             return Vec::new();
         }
         // One line that is no start line (a Call-ID, a header value): no
