@@ -324,9 +324,9 @@ impl InputDecoder {
 /// Whether one read is a paste from a terminal that does not bracket
 /// pastes. A person types a key at a time, and the loop reads each as it
 /// comes: a read `after_wait` (the loop was waiting for input, not busy)
-/// of two characters of text or more, not only line ends, arrived
-/// together, so it is a paste (or keys a network stall held back, which
-/// are then not acted on). After the loop was busy (a slow terminal took
+/// of two characters of text or more, not only line ends nor one key
+/// repeated, arrived together, so it is a paste (or keys a network stall
+/// held back, which are then not acted on). After the loop was busy (a slow terminal took
 /// long to draw), keys typed meanwhile pile up in one read, letters,
 /// digits, `/`, a filter or a note typed ahead; only lines of SIP or log
 /// text are told from them: at least [`BURST_MIN`] bytes of six different
@@ -354,7 +354,11 @@ fn looks_pasted(bytes: &[u8], after_wait: bool) -> bool {
         }
     }
     if after_wait {
-        return chars >= 2 && visible;
+        // One character repeated is a held key a network stall delivered
+        // at once, not a paste.
+        let first = bytes.first();
+        let repeated = bytes.iter().all(|b| Some(b) == first);
+        return chars >= 2 && visible && !repeated;
     }
     if bytes.len() < BURST_MIN || !bytes.iter().any(|&b| b == b':' || b == b'@') {
         return false;
@@ -677,7 +681,7 @@ mod tests {
             b"a9Pq4IAhiCaGggTfcMYumwq\r\n",
             b"3c2d9a8f7e6b5a4c\n1d0e2f3a4b5c6d7e\n",
             b"as4fa91c3e",
-            b"qq",
+            b"q1",
         ] {
             assert_eq!(
                 decode(&[p]),
@@ -686,7 +690,7 @@ mod tests {
                 String::from_utf8_lossy(p)
             );
         }
-        for keys in [&b"q"[..], b"\r\n", b"\r", b"\x1b[A"] {
+        for keys in [&b"q"[..], b"\r\n", b"\r", b"\x1b[A", b"jjjj"] {
             assert!(
                 decode(&[keys]).iter().all(|i| matches!(i, Input::Key(_))),
                 "{keys:?}"
