@@ -75,14 +75,27 @@ pub fn line_ends_str(s: &str) -> Cow<'_, str> {
 
 /// A terminal's control sequences (ESC `[`, parameters, a final byte: the
 /// colours of a console capture saved with `script`, `tmux capture-pane
-/// -e` or a coloured `fs_cli`, or a paste of such text), and character-set
-/// choices (`ESC ( B`), removed from `b`,
+/// -e` or a coloured `fs_cli`, or a paste of such text), character-set
+/// choices (`ESC ( B`) and window titles (`ESC ] ... BEL`), removed from
+/// `b`,
 /// so that a line reads as the program wrote it. Other bytes, a lone ESC
 /// included, stay.
 pub fn without_csi(b: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(b.len());
     let mut i = 0;
     while i < b.len() {
+        // A window title (`ESC ] 0;title BEL`, or ended by `ESC \`).
+        if b[i] == 0x1b && b.get(i + 1) == Some(&b']') {
+            let title = &b[i + 2..];
+            if let Some(end) = title.iter().position(|&c| c == 0x07) {
+                i += 2 + end + 1;
+                continue;
+            }
+            if let Some(end) = title.windows(2).position(|w| w == b"\x1b\\") {
+                i += 2 + end + 2;
+                continue;
+            }
+        }
         // A character-set choice (`ESC ( B`, which `tput sgr0` writes).
         if b[i] == 0x1b
             && matches!(b.get(i + 1), Some(b'(' | b')'))
@@ -328,6 +341,11 @@ mod tests {
         // `tput sgr0`, and colon parameters.
         assert_eq!(without_csi(b"a\x1b(B\x1b[mb\x1b[38:5:196mc"), b"abc");
         assert_eq!(without_csi(b"a\x1b("), b"a\x1b(");
+        // bash's mode switch and a window title, both endings.
+        assert_eq!(
+            without_csi(b"\x1b[?2004la\x1b]0;pbx\x07b\x1b]2;t\x1b\\c"),
+            b"abc"
+        );
     }
 
     proptest::proptest! {

@@ -103,6 +103,7 @@ impl InputDecoder {
 
     fn take(&mut self, bytes: &[u8], after_wait: bool) {
         let mut bytes = bytes;
+        let mut short = false;
         if self.paste.is_none()
             && self.pending.is_empty()
             && !self.esc_held
@@ -111,6 +112,10 @@ impl InputDecoder {
             self.paste = Some(Vec::new());
             self.paste_len = 0;
             self.burst = true;
+            // A few characters at once are all there is (two keys a
+            // stall held back, a short tag): the keys typed next are
+            // not taken into it.
+            short = bytes.len() < BURST_MIN;
         }
         let joined;
         if self.burst && !self.burst_tail.is_empty() {
@@ -121,6 +126,9 @@ impl InputDecoder {
         }
         if self.burst {
             bytes = self.feed_burst(bytes);
+            if short && self.burst && self.burst_tail.is_empty() {
+                self.end_paste();
+            }
         }
         let mut data = std::mem::take(&mut self.pending);
         data.extend_from_slice(bytes);
@@ -184,10 +192,17 @@ impl InputDecoder {
     /// sequence (a key or a marker; a pasted console excerpt may carry
     /// colours, keys never do). Returns what follows the paste.
     fn feed_burst<'a>(&mut self, data: &'a [u8]) -> &'a [u8] {
+        // A control key typed after the paste (Backspace, Ctrl-C, Ctrl-Z)
+        // ends it too: a paste has no control bytes but tab and line ends.
+        let control = |b: &u8| (*b < 0x20 && !matches!(b, b'\t' | b'\r' | b'\n')) || *b == 0x7f;
         let mut end = data.len();
         let mut i = 0;
-        while let Some(p) = data[i..].iter().position(|&b| b == ESC) {
+        while let Some(p) = data[i..].iter().position(control) {
             let at = i + p;
+            if data[at] != ESC {
+                end = at;
+                break;
+            }
             match text_sequence(&data[at..]) {
                 Some(n) => i = at + n,
                 // Cut by the end of this read: wait for the rest.
@@ -232,6 +247,24 @@ impl InputDecoder {
     /// Key bytes to the parser, an `ESC` before another `ESC` on its own.
     /// `complete`: nothing of a sequence can follow in a later read.
     fn feed_keys(&mut self, bytes: &[u8], complete: bool) {
+        // Enter as a terminal sends it: CR, CR LF (a serial console, some
+        // telnet clients) or LF (Ctrl-J, which the note editor would take
+        // for "delete to the line's start").
+        let enter;
+        let bytes = if bytes.contains(&b'\n') {
+            let mut v = Vec::with_capacity(bytes.len());
+            for (i, &b) in bytes.iter().enumerate() {
+                match b {
+                    b'\n' if i > 0 && bytes[i - 1] == b'\r' => {}
+                    b'\n' => v.push(b'\r'),
+                    _ => v.push(b),
+                }
+            }
+            enter = v;
+            &enter[..]
+        } else {
+            bytes
+        };
         // A new ESC starts a new sequence: what the parser held is complete.
         if self.parser_partial && bytes.first() == Some(&ESC) {
             self.flush_parser();
@@ -328,11 +361,14 @@ impl InputDecoder {
 /// repeated, arrived together, so it is a paste (or keys a network stall
 /// held back, which are then not acted on). After the loop was busy (a slow terminal took
 /// long to draw), keys typed meanwhile pile up in one read, letters,
-/// digits, `/`, a filter or a note typed ahead; only lines of SIP or log
-/// text are told from them: at least [`BURST_MIN`] bytes of six different
-/// bytes or more, with a `:` or an `@`, and a line break before the
-/// trailing line ends. Text is printable, UTF-8, tab, line breaks or
-/// colour sequences (Ctrl-D or an arrow is not text).
+/// digits, `/`, a filter or a note typed ahead. Then a paste is at least
+/// [`BURST_MIN`] bytes of six different bytes or more: lines with a `:` or
+/// an `@` (SIP or a log), or one line holding what a person does not type
+/// as keys (see the code), unless it starts with a key or two and `/` (a
+/// search typed ahead); a note typed ahead with such characters is then
+/// taken for a paste and not acted on, which is the safe side. Text is
+/// printable, UTF-8, tab, line breaks or terminal sequences no key sends
+/// (Ctrl-D or an arrow is not text).
 fn looks_pasted(bytes: &[u8], after_wait: bool) -> bool {
     let is_text = |b: &u8| matches!(b, b' '..=b'~' | 0x80..=0xff | b'\t' | b'\r' | b'\n');
     // Text, colour sequences included; its characters (UTF-8 lead bytes)
@@ -360,7 +396,7 @@ fn looks_pasted(bytes: &[u8], after_wait: bool) -> bool {
         let repeated = bytes.iter().all(|b| Some(b) == first);
         return chars >= 2 && visible && !repeated;
     }
-    if bytes.len() < BURST_MIN || !bytes.iter().any(|&b| b == b':' || b == b'@') {
+    if bytes.len() < BURST_MIN {
         return false;
     }
     let mut seen = [false; 256];
@@ -369,35 +405,77 @@ fn looks_pasted(bytes: &[u8], after_wait: bool) -> bool {
         .filter(|&&b| !std::mem::replace(&mut seen[usize::from(b)], true))
         .nth(5)
         .is_some();
+    if !distinct {
+        return false;
+    }
     let lines = bytes.trim_ascii_end();
-    distinct && lines.iter().any(|&b| b == b'\r' || b == b'\n')
+    if lines.iter().any(|&b| b == b'\r' || b == b'\n') {
+        return bytes.iter().any(|&b| b == b':' || b == b'@');
+    }
+    // One line: a search or filter typed ahead after a key or two (`/480
+    // busy`, `f/code:403`) is keys; else what a person does not type as
+    // keys is a paste (a Call-ID, a URI, a header value, a tag): a
+    // character no command key is, or letters and digits with no space.
+    let keys = lines
+        .iter()
+        .take_while(|b| b.is_ascii_alphanumeric())
+        .count();
+    if keys <= 2 && lines.get(keys) == Some(&b'/') {
+        return false;
+    }
+    let digits = lines.iter().filter(|b| b.is_ascii_digit()).count();
+    let letters = lines.iter().filter(|b| b.is_ascii_alphabetic()).count();
+    lines.iter().any(|&b| id_char(b))
+        || (digits >= 2 && letters >= 2 && !lines.iter().any(u8::is_ascii_whitespace))
 }
 
-/// The length of a colour, erase-line or character-set sequence at the
-/// start of `b` (`ESC [ 1;33m`, `ESC [ 38:5:196m`, `ESC [ K`, and `ESC (
-/// B` that `tput sgr0` writes): text a console excerpt carries, which no
-/// key sends (keys end in a letter other than `m` and `K`, or in `~`, and
-/// none starts `ESC (`).
+/// A character of SIP text or an identifier that no command key sends.
+fn id_char(b: u8) -> bool {
+    b":@=;\"<>.-_,+%#&(){}*'/".contains(&b)
+}
+
+/// The length of a terminal sequence at the start of `b` that a console
+/// excerpt carries and no key sends: colours and erasing (`ESC [ 1;33m`,
+/// `ESC [ 38:5:196m`, `ESC [ K`, `ESC [ 2J`), a column (`ESC [ 1G`), a
+/// mode (`ESC [ ?2004l`, which bash writes around each command), a
+/// character set (`ESC ( B`, from `tput sgr0`), a window title (`ESC ]
+/// 0;title BEL`). Keys end in `A`-`D`, `F`, `H`, `P`-`S`, `Z`, `u` or `~`
+/// (a bare `ESC [ G` is a keypad's 5), and none starts `ESC (` or `ESC ]`.
 fn text_sequence(b: &[u8]) -> Option<usize> {
     if let [ESC, b'(' | b')', c, ..] = b {
         return c.is_ascii_alphanumeric().then_some(3);
     }
+    if let Some(osc) = b.strip_prefix(b"\x1b]") {
+        // Ends at BEL or at ESC \ (a string terminator).
+        let end = osc.iter().position(|&c| c == 0x07 || c == ESC)?;
+        return match osc[end] {
+            0x07 => Some(end + 3),
+            _ => (osc.get(end + 1) == Some(&b'\\')).then_some(end + 4),
+        };
+    }
     let rest = b.strip_prefix(b"\x1b[")?;
     let params = rest
         .iter()
-        .take_while(|c| c.is_ascii_digit() || matches!(c, b';' | b':'))
+        .take_while(|c| c.is_ascii_digit() || matches!(c, b';' | b':' | b'?'))
         .count();
-    matches!(rest.get(params), Some(b'm' | b'K')).then_some(params + 3)
+    let text = match rest.get(params) {
+        Some(b'm' | b'K' | b'J' | b'h' | b'l') => true,
+        Some(b'G') => params > 0,
+        _ => false,
+    };
+    text.then_some(params + 3)
 }
 
 /// Whether `b` (the end of a read) may be the start of what
-/// [`text_sequence`] takes: `ESC`, `ESC [`, and parameters so far.
+/// [`text_sequence`] takes: `ESC`, `ESC [`, and parameters so far; a
+/// window title not yet ended.
 fn could_be_text_sequence(b: &[u8]) -> bool {
     match b {
-        [ESC] | [ESC, b'[' | b'(' | b')'] => true,
+        [ESC] | [ESC, b'[' | b'(' | b')' | b']'] => true,
         [ESC, b'[', params @ ..] => params
             .iter()
-            .all(|c| c.is_ascii_digit() || matches!(c, b';' | b':')),
+            .all(|c| c.is_ascii_digit() || matches!(c, b';' | b':' | b'?')),
+        [ESC, b']', title @ ..] => !title.contains(&0x07),
         _ => false,
     }
 }
@@ -604,6 +682,14 @@ mod tests {
             decode(&[log]),
             vec![Input::Paste(String::from_utf8_lossy(log).into())]
         );
+        // bash's mode sequences and a window title: the `n` of `chan_sip`
+        // after them opened a note that took the rest.
+        let typescript: &[u8] =
+            b"\x1b[?2004l\r\x1b]0;pbx\x07[Nov 30 10:00:01] WARNING[1234]: chan_sip.c: got 486\r\n";
+        assert_eq!(
+            decode_busy(&[typescript]),
+            vec![Input::Paste(String::from_utf8_lossy(typescript).into())]
+        );
         // Colon parameters and `tput sgr0`'s `ESC ( B ESC [ m` too: a `q`
         // after them quit sipfix.
         let tput: &[u8] = b"Via: SIP/2.0/UDP h\x1b(B\x1b[m\x1b[38:5:196m\rCSeq: 1 INVITE";
@@ -698,19 +784,31 @@ mod tests {
         }
     }
 
-    /// After a busy turn, keys typed meanwhile come in one read: only SIP
-    /// or log lines are a paste (a note or filter typed ahead stays keys).
+    /// After a busy turn (a slow terminal), keys typed meanwhile come in
+    /// one read: lines of SIP and what a person does not type as keys are a
+    /// paste (a Call-ID with a `q` quit sipfix); a search, a filter or
+    /// words typed ahead stay keys.
     #[test]
-    fn after_a_busy_turn_only_lines_of_sip_are_a_paste() {
-        assert_eq!(
-            decode_busy(&[MSG]),
-            vec![Input::Paste(String::from_utf8_lossy(MSG).into())]
-        );
+    fn after_a_busy_turn_keys_and_pastes_are_told_by_what_they_hold() {
+        for p in [
+            MSG,
+            b"a9Pq4IAhiCaGggTfcMYumwq",
+            b"a9Pq4I/hiCaGggTfcMYumwq",
+            b"snom710/10.1.54.13",
+            b"SIP/2.0/UDP 10.0.0.5:5060;branch=z9hG4bK776",
+        ] {
+            assert_eq!(
+                decode_busy(&[p]),
+                vec![Input::Paste(String::from_utf8_lossy(p).into())],
+                "{}",
+                String::from_utf8_lossy(p)
+            );
+        }
         for keys in [
-            &b"nback at 10.30 tomorrow"[..],
-            b"486wdddsfb480wdd",
+            &b"nback at ten tomorrow please"[..],
             b"/code:486 method:INVITE\r\r",
-            b"ncall bob@example.com at 10:30",
+            b"f/code:403 method:INVITE\r",
+            b"wddsdddfddsddddd",
         ] {
             assert!(
                 decode_busy(&[keys])
@@ -718,6 +816,50 @@ mod tests {
                     .all(|i| matches!(i, Input::Key(_))),
                 "{}",
                 String::from_utf8_lossy(keys)
+            );
+        }
+    }
+
+    /// Two keys a network stall delivered at once are a short paste that
+    /// ends there: the keys typed next are keys. A control key typed
+    /// right after a paste (Backspace) is a key, not text of it.
+    #[test]
+    fn a_short_paste_ends_at_once_and_control_keys_end_a_paste() {
+        let mut d = InputDecoder::new();
+        d.feed_after_wait(b"ds");
+        d.feed_after_wait(b"d");
+        d.feed_after_wait(b"d");
+        d.flush();
+        let got: Vec<Input> = std::iter::from_fn(|| d.pop()).collect();
+        assert_eq!(
+            got,
+            vec![
+                Input::Paste("ds".into()),
+                key(KeyCode::Char('d')),
+                key(KeyCode::Char('d'))
+            ]
+        );
+        let mut d = InputDecoder::new();
+        d.feed_after_wait(MSG);
+        d.feed_after_wait(b"\x7f");
+        d.feed_after_wait(b"x");
+        d.flush();
+        let got: Vec<Input> = std::iter::from_fn(|| d.pop()).collect();
+        assert_eq!(got[0], Input::Paste(String::from_utf8_lossy(MSG).into()));
+        assert_eq!(got[1..], [key(KeyCode::Backspace), key(KeyCode::Char('x'))]);
+    }
+
+    /// CR LF and LF are Enter, once.
+    #[test]
+    fn cr_lf_and_lf_are_one_enter() {
+        for enter in [&b"\r"[..], b"\r\n", b"\n"] {
+            assert_eq!(
+                decode_busy(&[b"a", enter, b"b"]),
+                vec![
+                    key(KeyCode::Char('a')),
+                    key(KeyCode::Enter),
+                    key(KeyCode::Char('b'))
+                ]
             );
         }
     }
