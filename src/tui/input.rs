@@ -557,6 +557,18 @@ mod tests {
         std::iter::from_fn(|| d.pop()).collect()
     }
 
+    /// Each input, read alone, is one paste of itself.
+    fn each_a_paste(after_wait: bool, inputs: &[&[u8]]) {
+        for p in inputs {
+            assert_eq!(
+                decode_as(&[p], after_wait),
+                vec![Input::Paste(String::from_utf8_lossy(p).into())],
+                "{}",
+                String::from_utf8_lossy(p)
+            );
+        }
+    }
+
     fn key(c: KeyCode) -> Input {
         Input::Key(KeyEvent::new(c, KeyModifiers::NONE))
     }
@@ -733,20 +745,16 @@ mod tests {
     /// (`n`), exported (`x`).
     #[test]
     fn a_pasted_id_or_value_is_a_paste() {
-        for p in [
-            &b"KI5bsvmePnYEzcmPjvUpKA.."[..],
-            b"a9Pq4IAhiCaGggTfcMYumwq",
-            b"0076da05-6f74-4bd0-8351-179edaca8596",
-            b"3c2d9a8f7e6b5a4c1d0e",
-            b"Q.850;cause=18;text=\"No user responding\"",
-        ] {
-            assert_eq!(
-                decode(&[p]),
-                vec![Input::Paste(String::from_utf8_lossy(p).into())],
-                "{}",
-                String::from_utf8_lossy(p)
-            );
-        }
+        each_a_paste(
+            true,
+            &[
+                &b"KI5bsvmePnYEzcmPjvUpKA.."[..],
+                b"a9Pq4IAhiCaGggTfcMYumwq",
+                b"0076da05-6f74-4bd0-8351-179edaca8596",
+                b"3c2d9a8f7e6b5a4c1d0e",
+                b"Q.850;cause=18;text=\"No user responding\"",
+            ],
+        );
         // Lines starting with `/` (a `grep -H` excerpt) are a paste, after
         // a busy turn too.
         let grep: &[u8] = b"/var/log/asterisk/full:[2024-05-01 10:00:03] VERBOSE[1]\r/var/log/asterisk/full:INVITE sip:a SIP/2.0\r";
@@ -760,22 +768,18 @@ mod tests {
     /// terminal's CR LF for Enter) are keys.
     #[test]
     fn what_arrives_together_after_a_wait_is_a_paste() {
-        for p in [
-            &b"Request Terminated"[..],
-            b"SIP/2.0/UDP 10.0.0.5:5060;branch=z9hG4bK776",
-            b"snom710/10.1.54.13",
-            b"a9Pq4IAhiCaGggTfcMYumwq\r\n",
-            b"3c2d9a8f7e6b5a4c\n1d0e2f3a4b5c6d7e\n",
-            b"as4fa91c3e",
-            b"q1",
-        ] {
-            assert_eq!(
-                decode(&[p]),
-                vec![Input::Paste(String::from_utf8_lossy(p).into())],
-                "{}",
-                String::from_utf8_lossy(p)
-            );
-        }
+        each_a_paste(
+            true,
+            &[
+                &b"Request Terminated"[..],
+                b"SIP/2.0/UDP 10.0.0.5:5060;branch=z9hG4bK776",
+                b"snom710/10.1.54.13",
+                b"a9Pq4IAhiCaGggTfcMYumwq\r\n",
+                b"3c2d9a8f7e6b5a4c\n1d0e2f3a4b5c6d7e\n",
+                b"as4fa91c3e",
+                b"q1",
+            ],
+        );
         for keys in [&b"q"[..], b"\r\n", b"\r", b"\x1b[A", b"jjjj"] {
             assert!(
                 decode(&[keys]).iter().all(|i| matches!(i, Input::Key(_))),
@@ -790,20 +794,16 @@ mod tests {
     /// words typed ahead stay keys.
     #[test]
     fn after_a_busy_turn_keys_and_pastes_are_told_by_what_they_hold() {
-        for p in [
-            MSG,
-            b"a9Pq4IAhiCaGggTfcMYumwq",
-            b"a9Pq4I/hiCaGggTfcMYumwq",
-            b"snom710/10.1.54.13",
-            b"SIP/2.0/UDP 10.0.0.5:5060;branch=z9hG4bK776",
-        ] {
-            assert_eq!(
-                decode_busy(&[p]),
-                vec![Input::Paste(String::from_utf8_lossy(p).into())],
-                "{}",
-                String::from_utf8_lossy(p)
-            );
-        }
+        each_a_paste(
+            false,
+            &[
+                MSG,
+                b"a9Pq4IAhiCaGggTfcMYumwq",
+                b"a9Pq4I/hiCaGggTfcMYumwq",
+                b"snom710/10.1.54.13",
+                b"SIP/2.0/UDP 10.0.0.5:5060;branch=z9hG4bK776",
+            ],
+        );
         for keys in [
             &b"nback at ten tomorrow please"[..],
             b"/code:486 method:INVITE\r\r",
