@@ -103,6 +103,31 @@ impl InputDecoder {
 
     fn take(&mut self, bytes: &[u8], after_wait: bool) {
         let mut bytes = bytes;
+        // An Esc read just before (held for what may follow) and text that
+        // arrives together now, not the rest of a sequence: the Esc key,
+        // then a paste.
+        if after_wait
+            && self.paste.is_none()
+            && self.pending == [ESC]
+            && !matches!(bytes.first(), Some(&(b'[' | b'O' | ESC)))
+            && looks_pasted(bytes, true)
+        {
+            self.flush();
+        }
+        // An Esc or an arrow pressed just before a paste, in the same read
+        // (a laggy link): the key, then the paste.
+        if after_wait && self.paste.is_none() && self.pending.is_empty() && !self.esc_held {
+            // (A colour sequence there is text of the paste.)
+            let k = if text_sequence(bytes).is_some() {
+                0
+            } else {
+                key_prefix(bytes)
+            };
+            if k > 0 && k < bytes.len() && looks_pasted(&bytes[k..], true) {
+                self.feed_keys(&bytes[..k], true);
+                bytes = &bytes[k..];
+            }
+        }
         let mut short = false;
         if self.paste.is_none()
             && self.pending.is_empty()
@@ -464,6 +489,20 @@ fn text_sequence(b: &[u8]) -> Option<usize> {
         _ => false,
     };
     text.then_some(params + 3)
+}
+
+/// The length of the key sequence `b` starts with, when it starts with
+/// `ESC`: `ESC [` or `ESC O`, parameters and a final byte (an arrow, a
+/// function key), else the Esc alone. 0 without an `ESC`.
+fn key_prefix(b: &[u8]) -> usize {
+    match b {
+        [ESC, b'[' | b'O', rest @ ..] => rest
+            .iter()
+            .position(|c| (0x40..=0x7e).contains(c))
+            .map_or(0, |f| f + 3),
+        [ESC, ..] => 1,
+        _ => 0,
+    }
 }
 
 /// Whether `b` (the end of a read) may be the start of what
@@ -862,6 +901,38 @@ mod tests {
                 ]
             );
         }
+    }
+
+    /// An Esc or an arrow in the same read as a paste after it (a laggy
+    /// link): the key, then the paste; the paste's `q` quit sipfix.
+    #[test]
+    fn a_key_glued_before_an_unbracketed_paste_is_the_key_then_the_paste() {
+        assert_eq!(
+            decode(&[b"\x1bRequest Terminated"]),
+            vec![key(KeyCode::Esc), Input::Paste("Request Terminated".into())]
+        );
+        assert_eq!(
+            decode(&[b"\x1b[BRequest Terminated"]),
+            vec![
+                key(KeyCode::Down),
+                Input::Paste("Request Terminated".into())
+            ]
+        );
+        // The Esc in the read before.
+        let mut d = InputDecoder::new();
+        d.feed_after_wait(b"\x1b");
+        d.feed_after_wait(b"Request Terminated");
+        d.flush();
+        assert_eq!(
+            std::iter::from_fn(|| d.pop()).collect::<Vec<_>>(),
+            vec![key(KeyCode::Esc), Input::Paste("Request Terminated".into())]
+        );
+        // Alt and a key (or Esc and a key) stay keys.
+        assert!(
+            decode(&[b"\x1bj"])
+                .iter()
+                .all(|i| matches!(i, Input::Key(_)))
+        );
     }
 
     #[test]

@@ -470,6 +470,10 @@ fn print_below(terminal: &mut Term, text: &str, stop: &AtomicUsize) -> std::io::
 /// (a key repeating too).
 const BUSY_TURN: Duration = Duration::from_millis(20);
 
+/// A wait for input that lasted this long found none pending when it
+/// began: what it then reads came while it waited.
+const WAITED: Duration = Duration::from_millis(2);
+
 fn run_loop(
     terminal: &mut Term,
     app: &mut App,
@@ -521,10 +525,13 @@ fn run_loop(
         }
         let mut msgs = std::mem::take(&mut queue);
         // The time since the last wait ended: keys typed in it may pile up
-        // in the next read; after a short turn, what a read holds arrived
-        // together (a paste, see input::looks_pasted).
+        // in the next read. After a short turn, or a wait that found
+        // nothing pending (it blocked before input came), what a read
+        // holds arrived together (a paste, see input::looks_pasted).
         let turn = turn_start.elapsed();
+        let wait_start = Instant::now();
         let waited = tty_wait(timeout, jobs.wake_fd());
+        let blocked = wait_start.elapsed() >= WAITED;
         turn_start = Instant::now();
         match waited {
             Tty::HungUp => return Ok(()),
@@ -534,7 +541,7 @@ fn run_loop(
                     return Ok(());
                 };
                 last_input = Instant::now();
-                if turn < BUSY_TURN {
+                if turn < BUSY_TURN || blocked {
                     decoder.feed_after_wait(&buf[..n]);
                 } else {
                     decoder.feed(&buf[..n]);
