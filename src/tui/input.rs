@@ -117,12 +117,15 @@ impl InputDecoder {
         // An Esc or an arrow pressed just before a paste, in the same read
         // (a laggy link): the key, then the paste.
         if after_wait && self.paste.is_none() && self.pending.is_empty() && !self.esc_held {
-            // (A colour sequence there is text of the paste.)
-            let k = if text_sequence(bytes).is_some() {
-                0
-            } else {
-                key_prefix(bytes)
-            };
+            // (A colour sequence there is text of the paste.) Keys: one or
+            // more, Esc Esc for one.
+            let mut k = 0;
+            while text_sequence(&bytes[k..]).is_none() {
+                match key_prefix(&bytes[k..]) {
+                    0 => break,
+                    n => k += n,
+                }
+            }
             if k > 0 && k < bytes.len() && looks_pasted(&bytes[k..], true) {
                 self.feed_keys(&bytes[..k], true);
                 bytes = &bytes[k..];
@@ -915,6 +918,14 @@ mod tests {
             decode(&[b"\x1b[BRequest Terminated"]),
             vec![
                 key(KeyCode::Down),
+                Input::Paste("Request Terminated".into())
+            ]
+        );
+        assert_eq!(
+            decode(&[b"\x1b\x1bRequest Terminated"]),
+            vec![
+                key(KeyCode::Esc),
+                key(KeyCode::Esc),
                 Input::Paste("Request Terminated".into())
             ]
         );
