@@ -116,7 +116,13 @@ impl InputDecoder {
         }
         // An Esc or an arrow pressed just before a paste, in the same read
         // (a laggy link): the key, then the paste.
-        if after_wait && self.paste.is_none() && self.pending.is_empty() && !self.esc_held {
+        // (Not a bracketed paste: its start marker frames it.)
+        if after_wait
+            && self.paste.is_none()
+            && self.pending.is_empty()
+            && !self.esc_held
+            && find(bytes, START).is_none()
+        {
             // (A colour sequence there is text of the paste.) Keys: one or
             // more, Esc Esc for one.
             let mut k = 0;
@@ -927,6 +933,14 @@ mod tests {
                 key(KeyCode::Esc),
                 key(KeyCode::Esc),
                 Input::Paste("Request Terminated".into())
+            ]
+        );
+        // A bracketed paste split over reads keeps its framing.
+        assert_eq!(
+            decode(&[b"\x1b[200~INVITE sip:a SIP/2.0\r", b"Via: x\r\x1b[201~j"]),
+            vec![
+                Input::Paste("INVITE sip:a SIP/2.0\rVia: x\r".into()),
+                key(KeyCode::Char('j'))
             ]
         );
         // The Esc in the read before.
