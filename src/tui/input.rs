@@ -397,10 +397,9 @@ impl InputDecoder {
 /// long to draw), keys typed meanwhile pile up in one read, letters,
 /// digits, `/`, a filter or a note typed ahead. Then a paste is at least
 /// [`BURST_MIN`] bytes of six different bytes or more: lines with a `:` or
-/// an `@` (SIP or a log), or one line holding what a person does not type
-/// as keys (see the code), unless it starts with a key or two and `/` (a
-/// search typed ahead); a note typed ahead with such characters is then
-/// taken for a paste and not acted on, which is the safe side. Text is
+/// an `@` (SIP or a log), or one line that does not start with a key or
+/// two and `/` (a search typed ahead); words typed ahead are then taken
+/// for a paste and not acted on, which is the safe side. Text is
 /// printable, UTF-8, tab, line breaks or terminal sequences no key sends
 /// (Ctrl-D or an arrow is not text).
 fn looks_pasted(bytes: &[u8], after_wait: bool) -> bool {
@@ -447,25 +446,14 @@ fn looks_pasted(bytes: &[u8], after_wait: bool) -> bool {
         return bytes.iter().any(|&b| b == b':' || b == b'@');
     }
     // One line: a search or filter typed ahead after a key or two (`/480
-    // busy`, `f/code:403`) is keys; else what a person does not type as
-    // keys is a paste (a Call-ID, a URI, a header value, a tag): a
-    // character no command key is, or letters and digits with no space.
+    // busy`, `f/code:403`) is keys; anything else this long is taken for
+    // a paste (a Call-ID, a phrase, a URI): words typed ahead are then
+    // not acted on, where a paste run as keys could quit or write a note.
     let keys = lines
         .iter()
         .take_while(|b| b.is_ascii_alphanumeric())
         .count();
-    if keys <= 2 && lines.get(keys) == Some(&b'/') {
-        return false;
-    }
-    let digits = lines.iter().filter(|b| b.is_ascii_digit()).count();
-    let letters = lines.iter().filter(|b| b.is_ascii_alphabetic()).count();
-    lines.iter().any(|&b| id_char(b))
-        || (digits >= 2 && letters >= 2 && !lines.iter().any(u8::is_ascii_whitespace))
-}
-
-/// A character of SIP text or an identifier that no command key sends.
-fn id_char(b: u8) -> bool {
-    b":@=;\"<>.-_,+%#&(){}*'/".contains(&b)
+    !(keys <= 2 && lines.get(keys) == Some(&b'/'))
 }
 
 /// The length of a terminal sequence at the start of `b` that a console
@@ -693,17 +681,31 @@ mod tests {
         );
     }
 
+    /// Words typed ahead over a busy turn are taken for a paste (the safe
+    /// side: a paste of words run as keys quit sipfix). In an open search
+    /// line they land as typed, their Enter applied by the app.
+    #[test]
+    fn words_typed_ahead_over_a_busy_turn_are_a_paste() {
+        for words in [
+            &b"ncall bob back at ten\r"[..],
+            b"temporarily unavailable\r",
+        ] {
+            assert_eq!(
+                decode_busy(&[words]),
+                vec![Input::Paste(String::from_utf8_lossy(words).into())]
+            );
+        }
+    }
+
     #[test]
     fn typing_is_never_taken_for_a_paste() {
-        let typed: [&[u8]; 15] = [
+        let typed: [&[u8]; 13] = [
             // A filter typed ahead during a stall (its terms have colons),
             // after command keys too.
             b"/code:489 method:publish\r",
             b"/peer:10.0.0.5",
             b"f/code:403 method:INVITE\r",
             b"b/call:1-4461@127.0.1.1\r",
-            // A note typed ahead (words only).
-            b"ncall bob back at ten\r",
             b"wddsdddfddsddddd",
             // Keys piled up while the screen was slow to draw.
             b"q\rjjjjjjjjjjjjjjjj",
@@ -716,8 +718,6 @@ mod tests {
             b"jjjjjjjjjjjjjjjjjjjjjjjj",
             // A held Enter.
             b"\r\r\r\r\r\r\r\r\r\r\r\r\r\r\r\r\r",
-            // A line typed ahead, ending at its Enter.
-            b"temporarily unavailable\r",
             // Text with a control key in it (Ctrl-D decodes in the paste box).
             b"Via: x\rCSeq: 1 INVITE\x04",
         ];
@@ -850,13 +850,15 @@ mod tests {
                 b"a9Pq4I/hiCaGggTfcMYumwq",
                 b"snom710/10.1.54.13",
                 b"SIP/2.0/UDP 10.0.0.5:5060;branch=z9hG4bK776",
+                // Words: a paste run as keys quit sipfix (its `q`).
+                b"Request Terminated",
             ],
         );
         for keys in [
-            &b"nback at ten tomorrow please"[..],
-            b"/code:486 method:INVITE\r\r",
+            &b"/code:486 method:INVITE\r\r"[..],
             b"f/code:403 method:INVITE\r",
             b"wddsdddfddsddddd",
+            b"nabc",
         ] {
             assert!(
                 decode_busy(&[keys])
