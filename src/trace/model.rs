@@ -660,9 +660,8 @@ pub struct Analyzer {
     skipped: u64,
     kept_bytes: usize,
     keep_full: bool,
-    first_ns: Option<i64>,
-    last_ns: Option<i64>,
-    /// Each input's first and last message time, by input.
+    /// Each input's first and last message time, by input (the trace's
+    /// first and last are theirs).
     file_spans: Vec<Option<(i64, i64)>>,
     text: String,
     recent_eps: [(Endpoint, Ep); 4],
@@ -737,8 +736,6 @@ impl Analyzer {
             skipped: 0,
             kept_bytes: 0,
             keep_full: false,
-            first_ns: None,
-            last_ns: None,
             file_spans: Vec::new(),
             text: String::new(),
             recent_eps: [(
@@ -870,8 +867,6 @@ impl Analyzer {
     fn apply(&mut self, d: &Digest, b: &Batch) {
         self.messages += 1;
         if let Some(t) = d.at.time_ns {
-            self.first_ns = Some(self.first_ns.map_or(t, |f| f.min(t)));
-            self.last_ns = Some(self.last_ns.map_or(t, |l| l.max(t)));
             let f = d.at.file as usize;
             if f >= self.file_spans.len() {
                 self.file_spans.resize(f + 1, None);
@@ -1102,8 +1097,8 @@ impl Analyzer {
             messages: self.messages,
             duplicates,
             skipped: self.skipped,
-            first_ns: self.first_ns,
-            last_ns: self.last_ns,
+            first_ns: coverage.first().map(|&(a, _)| a),
+            last_ns: coverage.iter().map(|&(_, b)| b).max(),
             coverage: coverage.to_vec(),
             text: self.text,
         };
