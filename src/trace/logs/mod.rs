@@ -284,14 +284,9 @@ fn look_ahead(
     for (no, line) in (1..).zip(head.split(|&c| c == b'\n')) {
         let line = strip_cr(line);
         let line = &line[..line.len().min(MAX_LINE)];
-        let plain;
-        let line = if esc && memchr(0x1b, line).is_some() {
-            plain = without_csi(line);
-            &plain[..]
-        } else {
-            line
-        };
-        feed(prefix, line, no, &mut *reader, &mut log, &mut out);
+        plain_line(line, esc, |line| {
+            feed(prefix, line, no, &mut *reader, &mut log, &mut out);
+        });
         if log.clock.dated() {
             break;
         }
@@ -414,6 +409,16 @@ pub(crate) fn transport_of(name: &[u8]) -> Transport {
 
 /// Call `f` for each line of the input (without its CR LF and without
 /// terminal control sequences, see [`without_csi`]), numbered from 1.
+/// `f` on `line` without terminal control sequences (see [`without_csi`]),
+/// looked for only when `esc` says its window of the input holds an ESC.
+fn plain_line<R>(line: &[u8], esc: bool, f: impl FnOnce(&[u8]) -> R) -> R {
+    if esc && memchr(0x1b, line).is_some() {
+        f(&without_csi(line))
+    } else {
+        f(line)
+    }
+}
+
 fn for_each_line(
     src: &mut Source<'_>,
     out: &mut Out<'_>,
@@ -423,11 +428,7 @@ fn for_each_line(
     // `esc`: the window holds an ESC somewhere (looked for once per
     // window, not once per line: nearly every log has none).
     let f = &mut |line: &[u8], no: u64, out: &mut Out<'_>, esc: bool| {
-        if esc && memchr(0x1b, line).is_some() {
-            f(&without_csi(line), no, out);
-        } else {
-            f(line, no, out);
-        }
+        plain_line(line, esc, |line| f(line, no, out));
     };
     let mut no = 0u64;
     loop {
