@@ -1652,28 +1652,34 @@ pub fn cancel_race(call: &Call, ctx: &Context<'_>, sh: &mut Shared) -> Vec<Findi
     Vec::new()
 }
 
-/// Finding 8: A REFER accepted with no NOTIFY after it, or a NOTIFY answered 481.
+/// Whether a NOTIFY transaction reports on a REFER: its request says
+/// `Event: refer`, or, when the request is not in the trace, the call has
+/// a REFER. A NOTIFY of another subscription (dialog, presence) answered
+/// 481 is a dialog problem ([`timer`]), not a transfer's.
+fn about_a_refer(call: &Call, tx: &Txn) -> bool {
+    match call.msgs.get(tx.request as usize) {
+        Some(r) => r.has(flag::EVENT_REFER),
+        None => call.txns.iter().any(|t| t.method == Method::REFER),
+    }
+}
+
+/// Finding 8: A REFER accepted with no NOTIFY after it, or a NOTIFY about
+/// a REFER answered 481.
 pub fn refer_no_notify(call: &Call, ctx: &Context<'_>, sh: &mut Shared) -> Vec<Finding> {
     for (i, m) in call.msgs.iter().enumerate() {
         let i = i as u32;
-        if m.method == Method::NOTIFY && m.code == 481 && !m.has(flag::RETRANS) {
-            let tx = &call.txns[m.txn as usize];
-            let refer = call
-                .msgs
-                .get(tx.request as usize)
-                .is_some_and(|r| r.has(flag::EVENT_REFER));
-            let about = if refer {
-                "the transfer's progress"
-            } else {
-                "a subscription"
-            };
+        if m.method == Method::NOTIFY
+            && m.code == 481
+            && !m.has(flag::RETRANS)
+            && about_a_refer(call, &call.txns[m.txn as usize])
+        {
             return vec![Finding {
                 id: "refer-no-notify",
                 severity: Severity::Warning,
                 text: sh.fmt(format_args!(
-                    "{} answered a NOTIFY about {about} with 481: it no longer knows the \
-                     subscription or dialog (it already hung up, or the NOTIFY went to the wrong \
-                     place).",
+                    "{} answered a NOTIFY about the transfer's progress with 481: it no longer \
+                     knows the subscription or dialog (it already hung up, or the NOTIFY went to \
+                     the wrong place).",
                     ctx.ep(m.src)
                 )),
                 code: Some(481),
@@ -1687,8 +1693,10 @@ pub fn refer_no_notify(call: &Call, ctx: &Context<'_>, sh: &mut Shared) -> Vec<F
             continue;
         }
         let ok = tx.final_msg;
-        let notify = call
-            .msgs
+        // A NOTIFY after this REFER (one before it reported on an earlier
+        // transfer; RFC 3515 §2.4.4 wants one for each REFER accepted).
+        let after = if tx.request == NONE { ok } else { tx.request };
+        let notify = call.msgs[after as usize..]
             .iter()
             .any(|m| m.method == Method::NOTIFY && m.is_request());
         if notify {
@@ -1896,7 +1904,10 @@ pub fn timer(call: &Call, ctx: &Context<'_>, sh: &mut Shared) -> Vec<Finding> {
     }
     // 481 to a request inside the dialog.
     for tx in &call.txns {
-        if tx.final_code != 481 || tx.method == Method::CANCEL || tx.method == Method::NOTIFY {
+        if tx.final_code != 481
+            || tx.method == Method::CANCEL
+            || (tx.method == Method::NOTIFY && about_a_refer(call, tx))
+        {
             continue;
         }
         if !tx.in_dialog && !matches!(tx.method, Method::BYE | Method::UPDATE | Method::PRACK) {

@@ -1317,6 +1317,14 @@ fn cancel_race_negative_normal_cancel() {
 }
 
 fn transfer(notify: Option<u16>, tail_ms: i64) -> Triage {
+    let mut steps = transfer_steps(notify);
+    steps.extend(answered_call("later", tail_ms, 100));
+    analyze(&steps)
+}
+
+/// An answered call, a REFER accepted at 10 s and, when asked, a NOTIFY
+/// about it answered with `notify`.
+fn transfer_steps(notify: Option<u16>) -> Vec<Step> {
     let mut steps = answered_call("c", 0, 600_000);
     steps.truncate(5);
     let refer = request(
@@ -1349,8 +1357,7 @@ fn transfer(notify: Option<u16>, tail_ms: i64) -> Triage {
         steps.push(Step::new(10_020, b(), a(), &n));
         steps.push(Step::new(10_030, a(), b(), &response(&n, code, None, &[])));
     }
-    steps.extend(answered_call("later", tail_ms, 100));
-    analyze(&steps)
+    steps
 }
 
 #[test]
@@ -1378,6 +1385,72 @@ fn refer_negative_notify_follows_or_trace_too_short() {
     // The trace ends 1 s after the 202: too early to tell.
     let t = transfer(None, 10_500);
     assert!(!ids(t.call("c").unwrap()).contains(&"refer-no-notify"));
+}
+
+#[test]
+fn refer_second_transfer_without_notify() {
+    // The first REFER's NOTIFY does not answer for the second REFER.
+    let mut steps = transfer_steps(Some(200));
+    let refer = request(
+        "REFER",
+        "c",
+        3,
+        "z9hG4bKr2",
+        Some("b"),
+        &["Refer-To: <sip:dave@example.com>"],
+        "",
+    );
+    steps.push(Step::new(15_000, a(), b(), &refer));
+    steps.push(Step::new(
+        15_010,
+        b(),
+        a(),
+        &response(&refer, 202, None, &[]),
+    ));
+    steps.extend(answered_call("later", 30_000, 100));
+    let t = analyze(&steps);
+    let f = finding(t.call("c").unwrap(), "refer-no-notify");
+    assert_eq!(f.code, Some(202));
+    assert!(
+        f.evidence.iter().any(|e| e.msg == Some(9)),
+        "{:#?}",
+        f.evidence
+    );
+}
+
+#[test]
+fn notify_481_of_another_subscription_is_a_dialog_problem() {
+    let sub = request(
+        "SUBSCRIBE",
+        "s",
+        1,
+        "z9hG4bKs",
+        None,
+        &["Event: dialog", "Expires: 3600"],
+        "",
+    );
+    let n = request(
+        "NOTIFY",
+        "s",
+        1,
+        "z9hG4bKn",
+        Some("a-s"),
+        &["Event: dialog", "Subscription-State: active"],
+        "",
+    )
+    .replace("10.0.0.1:5060;branch", "10.0.0.2:5060;branch");
+    let steps = vec![
+        Step::new(0, a(), b(), &sub),
+        Step::new(10, b(), a(), &response(&sub, 200, Some("b"), &[])),
+        Step::new(20, b(), a(), &n),
+        Step::new(30, a(), b(), &response(&n, 481, None, &[])),
+    ];
+    let t = analyze(&steps);
+    let c = only(&t);
+    assert!(!ids(c).contains(&"refer-no-notify"), "{:#?}", c.findings);
+    let f = finding(c, "timer");
+    assert_eq!(f.code, Some(481));
+    assert!(f.text.contains("NOTIFY"), "{}", f.text);
 }
 
 #[test]
