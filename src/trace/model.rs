@@ -439,7 +439,7 @@ impl Call {
     pub fn ms_since_start(&self, msg: u32) -> Option<u64> {
         let t0 = self.msgs.get(self.first_request as usize)?.time()?;
         let t = self.msgs.get(msg as usize)?.time()?;
-        Some(((t - t0).max(0) / 1_000_000) as u64)
+        ms(t0, t)
     }
 
     /// The transaction with this key ([`NONE`] when there is none yet):
@@ -1067,18 +1067,39 @@ impl Analyzer {
             (second, spans2),
             |(part, spans): (&mut [Call], &[(u32, u32)])| {
                 let mut duplicates = 0u64;
+                // Calls whose timings left out a response stamped before
+                // the request, and the first such response.
+                let mut skewed = (0u64, None);
                 for (call, &(a, b)) in part.iter_mut().zip(spans) {
                     call.call_id =
                         String::from_utf8_lossy(&ids[a as usize..b as usize]).into_owned();
                     call.txn_index = None;
                     order_and_dedupe(call);
                     duplicates += u64::from(call.duplicates);
-                    derive(call, coverage);
+                    if let Some(at) = derive(call, coverage) {
+                        skewed.0 += 1;
+                        skewed.1.get_or_insert(at);
+                    }
                 }
-                duplicates
+                (duplicates, skewed)
             },
         );
-        let duplicates = d1 + d2;
+        let duplicates = d1.0 + d2.0;
+        let skewed = d1.1.0 + d2.1.0;
+        if let Some((file, frame)) = d1.1.1.or(d2.1.1) {
+            self.problem_count += 1;
+            if self.problems.len() < MAX_PROBLEMS {
+                self.problems.push(Problem {
+                    file,
+                    frame: Some(frame),
+                    text: format!(
+                        "a response stamped before its request ({skewed} {}): the capture \
+                         points' clocks differ; those set-up times are left out",
+                        if skewed == 1 { "call" } else { "calls" }
+                    ),
+                });
+            }
+        }
         drop(self.ids);
         calls.sort_by_key(|c| {
             (
@@ -1290,8 +1311,10 @@ fn order_and_dedupe(call: &mut Call) {
 /// A message flag used only while deduplicating.
 const DUP: u16 = 1 << 15;
 
-fn ms(from: i64, to: i64) -> u64 {
-    ((to - from).max(0) / 1_000_000) as u64
+/// Whole milliseconds from `from` to `to`; none when `to` is earlier (the
+/// clocks of two capture points differ: no interval to measure).
+fn ms(from: i64, to: i64) -> Option<u64> {
+    (to >= from).then(|| ((to - from) / 1_000_000) as u64)
 }
 
 /// The stretches of time some inputs show (see [`Triage::coverage`]).
@@ -1351,7 +1374,10 @@ pub(crate) fn seen_until(coverage: &[(i64, i64)], call: &Call) -> Option<i64> {
 /// Derive the transactions' and the call's facts from the ordered
 /// messages; silence is judged up to the end of the call's stretch of
 /// `coverage` (see [`seen_until`]).
-fn derive(call: &mut Call, coverage: &[(i64, i64)]) {
+///
+/// Returns the input and frame of a response stamped before the call's
+/// first request, when its timings had to leave one out.
+fn derive(call: &mut Call, coverage: &[(i64, i64)]) -> Option<(u32, u64)> {
     let trace_end = seen_until(coverage, call);
     for (i, m) in call.msgs.iter().enumerate() {
         let i = i as u32;
@@ -1405,7 +1431,7 @@ fn derive(call: &mut Call, coverage: &[(i64, i64)]) {
         .or_else(|| by_first(&|t| t.method == Method::INVITE && !t.in_dialog))
         .or_else(|| by_first(&|t| t.request != NONE))
         .or_else(|| by_first(&|_| true));
-    let Some(first) = first else { return };
+    let Some(first) = first else { return None };
     let ft = &call.txns[first as usize];
     call.method = ft.method;
     let first_in_dialog = ft.in_dialog;
@@ -1450,28 +1476,43 @@ fn derive(call: &mut Call, coverage: &[(i64, i64)]) {
         call.dst = m.src;
     }
 
-    // Timings from the first request.
+    // Timings from the first request. A response stamped before it (the
+    // clocks of two capture points differ) gives no interval: it is left
+    // out, and the trace's problems say so.
+    let mut skewed = None;
     let t0 = call.msgs.get(first_req as usize).and_then(Msg::time);
     if let Some(t0) = t0 {
-        let resp = |pred: &dyn Fn(&Msg) -> bool| {
+        let first = |pred: &dyn Fn(&Msg) -> bool| {
             call.msgs
                 .iter()
-                .filter(|m| m.is_response() && call.txns[m.txn as usize].primary && pred(m))
-                .find_map(Msg::time)
-                .map(|t| ms(t0, t))
+                .enumerate()
+                .filter(|(_, m)| m.is_response() && call.txns[m.txn as usize].primary && pred(m))
+                .find_map(|(i, m)| Some((i as u32, m.time()?)))
         };
-        call.first_provisional_ms = resp(&|m| m.code < 200);
+        let provisional = first(&|m| m.code < 200);
+        let pdd = if call.method == Method::INVITE {
+            first(&|m| (101..300).contains(&m.code))
+        } else {
+            None
+        };
         // The answer is the call's final response when that is a 2xx (a
         // registration refused at its latest refresh was not answered).
-        call.answer_ms = call
+        let answer = call
             .msgs
             .get(call.final_msg as usize)
             .filter(|m| (200..300).contains(&m.code))
-            .and_then(Msg::time)
-            .map(|t| ms(t0, t));
-        if call.method == Method::INVITE {
-            call.pdd_ms = resp(&|m| (101..300).contains(&m.code));
-        }
+            .and_then(|m| Some((call.final_msg, m.time()?)));
+        let mut since = |at: Option<(u32, i64)>| {
+            let (i, t) = at?;
+            let d = ms(t0, t);
+            if d.is_none() {
+                skewed.get_or_insert(i);
+            }
+            d
+        };
+        call.first_provisional_ms = since(provisional);
+        call.pdd_ms = since(pdd);
+        call.answer_ms = since(answer);
     }
 
     call.dialogs = call.count_dialogs();
@@ -1481,6 +1522,7 @@ fn derive(call: &mut Call, coverage: &[(i64, i64)]) {
         Some(_) => Outcome::Failure,
         None => no_final_outcome(call, t0, trace_end),
     };
+    skewed.map(|i| (call.msgs[i as usize].file, call.msgs[i as usize].frame))
 }
 
 /// The final response of a call whose method is not INVITE. Such a call

@@ -70,6 +70,33 @@ fn answered_call_facts() {
 }
 
 #[test]
+fn responses_stamped_before_the_request_give_no_timings() {
+    // The 180 and the 200 carry times before the INVITE's (the capture
+    // points' clocks differ): no interval, and a problem line says so.
+    let mut steps = answered_call("c1", 0, 60_000);
+    steps[2].ms = -100;
+    steps[3].ms = -50;
+    let t = analyze(&steps);
+    let c = only(&t);
+    assert_eq!(c.outcome, Outcome::Answered);
+    assert_eq!(c.first_provisional_ms, None);
+    assert_eq!(c.pdd_ms, None);
+    assert_eq!(c.answer_ms, None);
+    assert_eq!(t.problem_count, 1);
+    assert!(
+        t.problems[0]
+            .text
+            .contains("stamped before its request (1 call)"),
+        "{:?}",
+        t.problems
+    );
+    // In order, the same call has its timings and no problem.
+    let t = analyze(&answered_call("c1", 0, 60_000));
+    assert_eq!(only(&t).pdd_ms, Some(800));
+    assert_eq!(t.problem_count, 0);
+}
+
+#[test]
 fn duplicate_rule_drops_copies_within_10ms_and_counts_later_ones() {
     let mut steps = answered_call("c1", 0, 60_000);
     // The INVITE seen a second time 0.2 ms later (tcpdump -i any).
