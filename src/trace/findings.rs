@@ -1415,9 +1415,10 @@ pub fn overload(call: &Call, ctx: &Context<'_>, sh: &mut Shared) -> Vec<Finding>
             .unwrap_or_else(|| {
                 " without Retry-After (the client should treat it like a 500)".to_string()
             });
-        // The request was served all the same (the client failed over to
-        // another server, or retried later): not what failed the call.
-        let served = call.outcome == Outcome::Answered;
+        // The client failed over to another server or retried later, and
+        // the call was answered, ended by the user or is still going: not
+        // what failed it.
+        let served = call.outcome != Outcome::Failure;
         let severity = match (m.code >= 500, served) {
             (true, false) => Severity::Failure,
             (true, true) => Severity::Warning,
@@ -1435,8 +1436,20 @@ pub fn overload(call: &Call, ctx: &Context<'_>, sh: &mut Shared) -> Vec<Finding>
             ctx.ep(m.src)
         ))));
         let next = if served {
-            "the call was answered all the same (failed over or retried), but this server \
-             still needs looking at"
+            match call.outcome {
+                Outcome::Answered => {
+                    "the call was answered all the same (failed over or retried), but this \
+                     server still needs looking at"
+                }
+                Outcome::Pending => {
+                    "the client failed over or retried and the call is still going, but this \
+                     server still needs looking at"
+                }
+                _ => {
+                    "the client failed over or retried and the call ended otherwise, but this \
+                     server still needs looking at"
+                }
+            }
         } else {
             "a client should fail over to the next server from DNS SRV and avoid this one for \
              the Retry-After time"

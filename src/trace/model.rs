@@ -1453,12 +1453,29 @@ fn derive(call: &mut Call, coverage: &[(i64, i64)]) -> Option<(u32, u64)> {
             .filter(|t| t.primary && t.final_msg != NONE)
             .map(|t| t.final_msg)
     };
+    // An INVITE call without a 2xx that went on after its last final
+    // response (a failover to the next server, RFC 3263 §4.3; a retry with
+    // credentials) stands as that later attempt: the one sent last, when
+    // it has no final response yet.
+    let mut open_attempt = None;
     call.final_msg = if method == Method::INVITE {
-        finals()
+        let answered = finals()
             .filter(|&m| (200..300).contains(&call.msgs[m as usize].code))
-            .min()
-            .or_else(|| finals().max())
-            .unwrap_or(NONE)
+            .min();
+        match (answered, finals().max()) {
+            (Some(m), _) => m,
+            (None, None) => NONE,
+            (None, Some(last)) => {
+                open_attempt = call
+                    .txns
+                    .iter()
+                    .filter(|t| t.primary && t.request != NONE)
+                    .max_by_key(|t| t.request)
+                    .filter(|t| t.final_msg == NONE && t.request > last)
+                    .map(|t| t.request);
+                if open_attempt.is_some() { NONE } else { last }
+            }
+        }
     } else {
         latest_final(call, trace_end)
     };
@@ -1520,7 +1537,10 @@ fn derive(call: &mut Call, coverage: &[(i64, i64)]) -> Option<(u32, u64)> {
         Some(c) if (200..300).contains(&c) => Outcome::Answered,
         Some(c) if is_user_code(c) => Outcome::User,
         Some(_) => Outcome::Failure,
-        None => no_final_outcome(call, t0, trace_end),
+        None => match open_attempt {
+            Some(r) => no_final_outcome(call, r as usize, None, trace_end),
+            None => no_final_outcome(call, 0, t0, trace_end),
+        },
     };
     skewed.map(|i| (call.msgs[i as usize].file, call.msgs[i as usize].frame))
 }
@@ -1579,12 +1599,18 @@ fn latest_final(call: &Call, trace_end: Option<i64>) -> u32 {
 /// on for 64*T1 after the caller's CANCEL or BYE with no final response
 /// (the 487 it is owed, §9.1), or for Timer C (3 min, §16.6) after the
 /// call's last message; until then it is pending.
-fn no_final_outcome(call: &Call, t0: Option<i64>, trace_end: Option<i64>) -> Outcome {
+///
+/// Judged from message `from` on, sent at `t0` (else at that message's
+/// time, else the call's start): the call's first request, or the latest
+/// attempt of an INVITE call that went on after a final response (a
+/// failover, a retry with credentials).
+fn no_final_outcome(call: &Call, from: usize, t0: Option<i64>, trace_end: Option<i64>) -> Outcome {
+    let after = &call.msgs[from.min(call.msgs.len())..];
+    let t0 = t0.or_else(|| after.first().and_then(Msg::time));
     let (Some(t0), Some(end)) = (t0.or(call.start_ns), trace_end) else {
         return Outcome::Pending;
     };
-    let provisional = call
-        .msgs
+    let provisional = after
         .iter()
         .any(|m| m.is_response() && call.txns[m.txn as usize].primary);
     if call.method != Method::INVITE || !provisional {
@@ -1595,8 +1621,7 @@ fn no_final_outcome(call: &Call, t0: Option<i64>, trace_end: Option<i64>) -> Out
         };
     }
     // The caller gave up: the INVITE is owed its 487 within 64*T1.
-    let given_up = call
-        .msgs
+    let given_up = after
         .iter()
         .find(|m| m.is_request() && matches!(m.method, Method::BYE | Method::CANCEL))
         .map(|m| m.time().unwrap_or(t0));

@@ -1170,6 +1170,83 @@ fn overload_after_a_successful_failover_is_a_warning() {
     assert!(f.text.contains("answered all the same"), "{}", f.text);
 }
 
+/// An INVITE call that went on after a final response stands as its
+/// later attempt: ringing at the next server is pending (the 503 is a
+/// warning), a retry with credentials never answered times out.
+#[test]
+fn a_later_attempt_without_final_decides_the_call() {
+    let inv = |cseq: u32, branch: &str| request("INVITE", "c", cseq, branch, None, &[], &sdp("0"));
+    let (i1, i2) = (inv(1, "z9hG4bK1"), inv(2, "z9hG4bK2"));
+    let c3 = ep("10.0.0.3:5060");
+    let failover = |tail_ms: i64| {
+        let mut steps = vec![
+            Step::new(0, a(), c3, &i1),
+            Step::new(5, c3, a(), &response(&i1, 503, Some("x"), &[])),
+            Step::new(10, a(), b(), &i2),
+            Step::new(15, b(), a(), &response(&i2, 100, None, &[])),
+            Step::new(20, b(), a(), &response(&i2, 180, Some("y"), &[])),
+        ];
+        steps.extend(answered_call("later", tail_ms, 100));
+        analyze(&steps)
+    };
+    let t = failover(38_000);
+    let c = t.call("c").unwrap();
+    assert_eq!((c.final_code(), c.outcome), (None, Outcome::Pending));
+    let f = finding(c, "overload");
+    assert_eq!(f.severity, Severity::Warning);
+    assert!(f.text.contains("still going"), "{}", f.text);
+    // Ringing past Timer C with nothing from the caller: failed.
+    let t = failover(200_000);
+    let c = t.call("c").unwrap();
+    assert_eq!((c.final_code(), c.outcome), (None, Outcome::Failure));
+
+    // 407, then the retry with credentials resent and never answered.
+    let auth = |tail_ms: i64| {
+        let mut steps = vec![
+            Step::new(0, a(), b(), &i1),
+            Step::new(
+                5,
+                b(),
+                a(),
+                &response(
+                    &i1,
+                    407,
+                    Some("x"),
+                    &["Proxy-Authenticate: Digest realm=\"x\", nonce=\"n\""],
+                ),
+            ),
+        ];
+        let i2 = i2.replace(
+            "Max-Forwards",
+            "Proxy-Authorization: Digest username=\"a\"\r\nMax-Forwards",
+        );
+        for k in 0..7 {
+            steps.push(Step::new(10 + 500 * ((1 << k) - 1), a(), b(), &i2));
+        }
+        steps.extend(answered_call("later", tail_ms, 100));
+        analyze(&steps)
+    };
+    let t = auth(40_000);
+    let c = t.call("c").unwrap();
+    assert_eq!((c.final_code(), c.outcome), (None, Outcome::Failure));
+    assert!(ids(c).contains(&"no-response"), "{:?}", ids(c));
+    // Before 64*T1 has passed since the retry, it may still be answered.
+    let t = auth(20_000);
+    let c = t.call("c").unwrap();
+    assert_eq!((c.final_code(), c.outcome), (None, Outcome::Pending));
+
+    // A failure after the retry still decides it.
+    let steps = vec![
+        Step::new(0, a(), c3, &i1),
+        Step::new(5, c3, a(), &response(&i1, 503, Some("x"), &[])),
+        Step::new(10, a(), b(), &i2),
+        Step::new(15, b(), a(), &response(&i2, 404, Some("y"), &[])),
+    ];
+    let t = analyze(&steps);
+    let c = only(&t);
+    assert_eq!((c.final_code(), c.outcome), (Some(404), Outcome::Failure));
+}
+
 fn failing(code: u16, headers: &[&str]) -> Triage {
     analyze(&rejected_call("c", 0, b(), code, headers))
 }
