@@ -1276,6 +1276,20 @@ pub fn auth_loop(call: &Call, ctx: &Context<'_>, sh: &mut Shared) -> Vec<Finding
         })
         .collect();
     txns.sort_by_key(|&t| call.txns[t as usize].request);
+    // One attempt seen on two hops (through a proxy: a copy of the request
+    // and of its challenge on each) is one attempt: the first copy of each
+    // method and CSeq stands for it.
+    let mut attempts: Vec<(Method, u32)> = Vec::with_capacity(txns.len());
+    txns.retain(|&t| {
+        let tx = &call.txns[t as usize];
+        let key = (tx.method, tx.cseq);
+        if tx.cseq == 0 || !attempts.contains(&key) {
+            attempts.push(key);
+            true
+        } else {
+            false
+        }
+    });
     // A challenge to a request that carried credentials (not stale=true)
     // is a loop unless a later request of the same method succeeds (some
     // registrars challenge a refresh with an old nonce without saying
@@ -1338,10 +1352,15 @@ pub fn auth_loop(call: &Call, ctx: &Context<'_>, sh: &mut Shared) -> Vec<Finding
     } else {
         sh.fmt(format_args!(
             "{} challenged {method} again ({}) although it carried credentials: wrong username, \
-             password or realm, or the client answers an old nonce. {} challenges in this call.",
+             password or realm, or the client answers an old nonce. {} {} in this call.",
             ctx.ep(f.src),
             ctx.phrase_of(call, resp),
-            challenges.len()
+            challenges.len(),
+            if challenges.len() == 1 {
+                "challenge"
+            } else {
+                "challenges"
+            }
         ))
     };
     let mut evidence = vec![

@@ -1552,7 +1552,9 @@ fn derive(call: &mut Call, coverage: &[(i64, i64)]) -> Option<(u32, u64)> {
 /// - the last final response that is not a 401/407 challenge (a challenge
 ///   is answered by a retry with credentials, §22.2), or the first 2xx of
 ///   the run of successes that the last one ends;
-/// - a challenge only when the call has nothing else (an auth loop);
+/// - a challenge when the call has nothing else (an auth loop), or when
+///   it came last and the client sent nothing more for 64*T1 after it
+///   (the attempt was given up);
 /// - none ([`NONE`]) when a later attempt went unanswered until its client
 ///   gave up (Timer F, 64*T1, §17.1.2.2): the binding is not being kept.
 fn latest_final(call: &Call, trace_end: Option<i64>) -> u32 {
@@ -1580,6 +1582,17 @@ fn latest_final(call: &Call, trace_end: Option<i64>) -> u32 {
         .iter()
         .filter(|t| t.primary && t.request != NONE)
         .max_by_key(|t| t.request);
+    // A challenge the client never answered with a retry, while the trace
+    // went on 64*T1 after it: that attempt failed (a refresh refused so
+    // the binding lapses), whatever came before.
+    if challenge != NONE
+        && (state == NONE || challenge > state)
+        && latest.is_none_or(|t| t.request < challenge)
+        && let (Some(at), Some(end)) = (call.msgs[challenge as usize].time(), trace_end)
+        && end - at >= TIMER_B_NS
+    {
+        return challenge;
+    }
     if let (Some(t), Some(end)) = (latest, trace_end)
         && t.final_msg == NONE
         && (settled == NONE || t.request > settled)

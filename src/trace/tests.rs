@@ -977,6 +977,96 @@ fn auth_loop_negative_refresh_challenged_without_stale() {
     assert!(!ids(only(&t)).contains(&"auth-loop"), "{:?}", ids(only(&t)));
 }
 
+/// The same flow through a proxy, both hops in the capture: each request
+/// and challenge is seen twice, and that is still one harmless refresh.
+/// Only a refresh challenged and never retried, with the trace going on,
+/// decides the call (the binding lapses).
+#[test]
+fn auth_through_a_proxy_counts_each_attempt_once() {
+    let reg = |cseq: u32, creds: bool, via: &str| {
+        let h: &[&str] = if creds {
+            &["Authorization: Digest username=\"alice\", nonce=\"n\""]
+        } else {
+            &[]
+        };
+        let r = request(
+            "REGISTER",
+            "c",
+            cseq,
+            &format!("z9hG4bK{cseq}{via}"),
+            None,
+            h,
+            "",
+        );
+        if via == "p" {
+            r.replace(
+                "Via: SIP/2.0/UDP 10.0.0.1:5060",
+                "Via: SIP/2.0/UDP 10.0.0.9:5060",
+            )
+        } else {
+            r
+        }
+    };
+    let ch = &["WWW-Authenticate: Digest realm=\"x\", nonce=\"m\""];
+    let registrar = ep("10.0.0.5:5060");
+    let mut steps = Vec::new();
+    let mut hop = |ms: i64, cseq: u32, creds: bool, code: Option<u16>| {
+        let (r1, r2) = (reg(cseq, creds, "a"), reg(cseq, creds, "p"));
+        steps.push(Step::new(ms, a(), p(), &r1));
+        steps.push(Step::new(ms + 1, p(), registrar, &r2));
+        if let Some(code) = code {
+            let h: &[&str] = if code == 401 { ch } else { &[] };
+            steps.push(Step::new(
+                ms + 2,
+                registrar,
+                p(),
+                &response(&r2, code, Some("r"), h),
+            ));
+            steps.push(Step::new(
+                ms + 3,
+                p(),
+                a(),
+                &response(&r1, code, Some("r"), h),
+            ));
+        }
+    };
+    hop(0, 1, false, Some(401));
+    hop(10, 2, true, Some(200));
+    hop(30_000, 3, true, Some(401));
+    let mut retried = steps.clone();
+    {
+        let (r1, r2) = (reg(4, true, "a"), reg(4, true, "p"));
+        retried.push(Step::new(30_010, a(), p(), &r1));
+        retried.push(Step::new(30_011, p(), registrar, &r2));
+        retried.push(Step::new(
+            30_012,
+            registrar,
+            p(),
+            &response(&r2, 200, Some("r"), &[]),
+        ));
+        retried.push(Step::new(
+            30_013,
+            p(),
+            a(),
+            &response(&r1, 200, Some("r"), &[]),
+        ));
+    }
+    retried.extend(later(150_000));
+    let t = analyze(&retried);
+    let c = t.call("c").unwrap();
+    assert_eq!((c.final_code(), c.outcome), (Some(200), Outcome::Answered));
+    assert!(!ids(c).contains(&"auth-loop"), "{:#?}", c.findings);
+
+    // Never retried, the trace 2 minutes longer: the refresh failed.
+    steps.extend(later(150_000));
+    let t = analyze(&steps);
+    let c = t.call("c").unwrap();
+    assert_eq!((c.final_code(), c.outcome), (Some(401), Outcome::Failure));
+    let f = finding(c, "auth-loop");
+    assert!(f.text.contains("2 challenges in this call"), "{}", f.text);
+    assert_eq!(c.answer_ms, None);
+}
+
 /// `(ms, code)` per attempt of [`repeated`].
 type Attempts<'a> = &'a [(i64, Option<u16>)];
 
