@@ -542,8 +542,11 @@ fn is_primary(call: &Call, t: u32) -> bool {
     call.is_primary(t)
 }
 
+/// Whether `msg` is the response that ended the call: its final response
+/// when that failed it (a re-INVITE refused in a call that began before
+/// the trace is its final response, but the call goes on).
 fn is_final_of_call(call: &Call, msg: u32) -> bool {
-    call.final_msg == msg && msg != NONE
+    call.final_msg == msg && msg != NONE && call.outcome != Outcome::Answered
 }
 
 /// The copies of a transaction's request on the path of its first copy

@@ -1542,6 +1542,16 @@ fn derive(call: &mut Call, coverage: &[(i64, i64)]) -> Option<(u32, u64)> {
             None => no_final_outcome(call, 0, t0, trace_end),
         },
     };
+    // A call whose trace begins inside its dialog (a re-INVITE, a refresh)
+    // was set up before the trace. A request refused inside a dialog
+    // leaves the session as it was (RFC 3261 §14.1): the call stays up,
+    // unless the answer ends the dialog (481, 408: §12.2.1.2).
+    if call.began_in_dialog
+        && matches!(call.outcome, Outcome::Failure | Outcome::User)
+        && call.final_code().is_some_and(|c| !matches!(c, 408 | 481))
+    {
+        call.outcome = Outcome::Answered;
+    }
     skewed.map(|i| (call.msgs[i as usize].file, call.msgs[i as usize].frame))
 }
 

@@ -1647,6 +1647,33 @@ fn notify_481_of_another_subscription_is_a_dialog_problem() {
     assert!(f.text.contains("NOTIFY"), "{}", f.text);
 }
 
+/// A trace that begins inside a call: a re-INVITE refused leaves the
+/// session up (RFC 3261 §14.1), as it does when the set-up is in the
+/// trace; a 481 says the dialog is gone.
+#[test]
+fn a_call_begun_before_the_trace_survives_a_refused_reinvite() {
+    let run = |code: u16| {
+        let re = request("INVITE", "c", 5, "z9hG4bKre", Some("b"), &[], &sdp("0"));
+        let ack = request("ACK", "c", 5, "z9hG4bKre", Some("b"), &[], "");
+        let bye = request("BYE", "c", 6, "z9hG4bKbye", Some("b"), &[], "");
+        analyze(&[
+            Step::new(0, a(), b(), &re),
+            Step::new(10, b(), a(), &response(&re, code, None, &[])),
+            Step::new(12, a(), b(), &ack),
+            Step::new(5_000, a(), b(), &bye),
+            Step::new(5_010, b(), a(), &response(&bye, 200, None, &[])),
+        ])
+    };
+    let t = run(488);
+    let c = only(&t);
+    assert!(c.began_in_dialog);
+    assert_eq!((c.final_code(), c.outcome), (Some(488), Outcome::Answered));
+    assert_eq!(finding(c, "codec-reject").severity, Severity::Warning);
+    let t = run(481);
+    let c = only(&t);
+    assert_eq!((c.final_code(), c.outcome), (Some(481), Outcome::Failure));
+}
+
 #[test]
 fn codec_reject_lists_the_offer() {
     let t = failing(
