@@ -1674,6 +1674,47 @@ fn a_call_begun_before_the_trace_survives_a_refused_reinvite() {
     assert_eq!((c.final_code(), c.outcome), (Some(481), Outcome::Failure));
 }
 
+/// Calls are grouped by what their finding says, figures aside: two
+/// transfers without NOTIFY (waits of 20 s and 30 s) are one group, a
+/// NOTIFY answered 481 (the same id) another.
+#[test]
+fn groups_keep_different_statements_of_one_finding_apart() {
+    let renamed = |steps: Vec<Step>, id: &str, shift: i64| -> Vec<Step> {
+        steps
+            .into_iter()
+            .map(|mut s| {
+                s.sip = s
+                    .sip
+                    .replace("Call-ID: c\r\n", &format!("Call-ID: {id}\r\n"))
+                    .replace("tag=a-c", &format!("tag=a-{id}"));
+                s.ms += shift;
+                s
+            })
+            .collect()
+    };
+    let mut steps = renamed(transfer_steps(None), "n1", 0);
+    steps.extend(renamed(transfer_steps(None), "n2", 10_000));
+    steps.extend(renamed(transfer_steps(Some(481)), "r1", 20_000));
+    steps.sort_by_key(|s| s.ms);
+    steps.extend(answered_call("later", 60_000, 100));
+    let t = analyze(&steps);
+    let calls: Vec<&Call> = t.calls.iter().collect();
+    let groups = super::report::answered_with_findings(&calls);
+    let got: Vec<(usize, Vec<&str>)> = groups
+        .iter()
+        .map(|(f, cs)| {
+            assert!(cs.iter().all(|c| c.findings.iter().any(|g| g.id == f.id)));
+            (cs.len(), cs.iter().map(|c| c.call_id.as_str()).collect())
+        })
+        .collect();
+    assert_eq!(got, vec![(2, vec!["n1", "n2"]), (1, vec!["r1"])]);
+    let (f1, f2) = (
+        finding(t.call("n1").unwrap(), "refer-no-notify"),
+        finding(t.call("n2").unwrap(), "refer-no-notify"),
+    );
+    assert_ne!(f1.text, f2.text, "the waits differ");
+}
+
 #[test]
 fn codec_reject_lists_the_offer() {
     let t = failing(

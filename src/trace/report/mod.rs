@@ -16,6 +16,7 @@ use super::metrics::{self, Summary};
 use super::model::{Call, Ep, ExtraKind, Method, Outcome, Triage};
 use crate::kb::Kb;
 use crate::sanitize;
+use std::collections::HashMap;
 
 /// The calls a report covers (after the filters) and their summary.
 pub struct Selection<'a> {
@@ -271,28 +272,74 @@ pub fn top_finding(c: &Call) -> Option<&Finding> {
     c.findings.first()
 }
 
-/// Group calls of one outcome, largest group first.
+/// What a finding says with its figures left out, as a hash: findings of
+/// one id that say different things (a CANCEL answered 481, a CANCEL never
+/// ended with 487) are grouped apart, the same sentence with other
+/// durations, counts or addresses together. A figure is a word with a
+/// digit in it (`10.0.0.1:5060`, `59.8`, `481:`), with the time units
+/// that follow it (`1 min 40 s`). Computed once per distinct text (calls
+/// failing alike share one).
+#[derive(Default)]
+struct Gists(HashMap<usize, u64>);
+
+impl Gists {
+    fn of(&mut self, f: &Finding) -> u64 {
+        use std::hash::{BuildHasher, Hasher};
+        *self.0.entry(f.text.as_ptr() as usize).or_insert_with(|| {
+            let mut h = foldhash::fast::FixedState::with_seed(7).build_hasher();
+            let mut figure = false;
+            for word in f.text.split(' ') {
+                let unit = matches!(
+                    word.trim_end_matches([',', '.', ':', ';', ')']),
+                    "ms" | "s" | "min" | "h"
+                );
+                if word.bytes().any(|b| b.is_ascii_digit()) || (figure && unit) {
+                    if !figure {
+                        h.write_u8(b'#');
+                    }
+                    figure = true;
+                } else {
+                    h.write(word.as_bytes());
+                    h.write_u8(b' ');
+                    figure = false;
+                }
+            }
+            h.finish()
+        })
+    }
+}
+
+/// Group calls of one outcome, largest group first: the same final code
+/// from the same peer, the same method and the same top finding (its id
+/// and what it says, figures aside).
 pub fn groups<'a>(calls: &[&'a Call], outcome: Outcome) -> Vec<Group<'a>> {
     let mut out: Vec<Group<'a>> = Vec::new();
+    let mut gists = Gists::default();
+    let mut keys: Vec<Option<u64>> = Vec::new();
     for &c in calls.iter().filter(|c| c.outcome == outcome) {
         let code = c.final_code();
         let from = c.final_response().map_or(c.dst, |m| m.src);
         let f = top_finding(c);
         let id = f.map(|f| f.id);
-        match out.iter_mut().find(|g| {
+        let gist = f.map(|f| gists.of(f));
+        match out.iter_mut().zip(&keys).find(|(g, k)| {
             g.code == code
                 && g.peer == from
                 && g.method == c.method
                 && g.finding.map(|f| f.id) == id
+                && **k == gist
         }) {
-            Some(g) => g.calls.push(c),
-            None => out.push(Group {
-                code,
-                peer: from,
-                method: c.method,
-                finding: f,
-                calls: vec![c],
-            }),
+            Some((g, _)) => g.calls.push(c),
+            None => {
+                keys.push(gist);
+                out.push(Group {
+                    code,
+                    peer: from,
+                    method: c.method,
+                    finding: f,
+                    calls: vec![c],
+                });
+            }
         }
     }
     out.sort_by(|a, b| {
@@ -305,16 +352,27 @@ pub fn groups<'a>(calls: &[&'a Call], outcome: Outcome) -> Vec<Group<'a>> {
     out
 }
 
-/// Answered calls with a failure or warning finding, grouped by finding id.
+/// Answered calls with a failure or warning finding, grouped by finding
+/// (its id and what it says, figures aside).
 pub fn answered_with_findings<'a>(calls: &[&'a Call]) -> Vec<(&'a Finding, Vec<&'a Call>)> {
     let mut out: Vec<(&Finding, Vec<&Call>)> = Vec::new();
+    let mut gists = Gists::default();
+    let mut keys: Vec<u64> = Vec::new();
     for &c in calls.iter().filter(|c| c.outcome == Outcome::Answered) {
         let Some(f) = c.findings.iter().find(|f| f.severity >= Severity::Warning) else {
             continue;
         };
-        match out.iter_mut().find(|(g, _)| g.id == f.id) {
-            Some((_, v)) => v.push(c),
-            None => out.push((f, vec![c])),
+        let gist = gists.of(f);
+        match out
+            .iter_mut()
+            .zip(&keys)
+            .find(|((g, _), k)| g.id == f.id && **k == gist)
+        {
+            Some(((_, v), _)) => v.push(c),
+            None => {
+                keys.push(gist);
+                out.push((f, vec![c]));
+            }
         }
     }
     out.sort_by_key(|g| std::cmp::Reverse(g.1.len()));
