@@ -450,6 +450,54 @@ fn the_messages_of_a_call_that_cannot_be_read_again_say_why() {
     assert!(matches!(h.top(), Some(Overlay::Call(_))), "the view stays");
 }
 
+/// A load that ends while the user types elsewhere (the codes' search,
+/// reached with Tab) leaves them there: the rest of the typing stays text,
+/// never calls-pane commands (`e` exports, `q` quits).
+#[test]
+fn a_load_ending_while_typing_in_the_codes_keeps_the_focus() {
+    for search in [true, false] {
+        let mut h = Harness::new(80, 24, false);
+        h.run_loads = false;
+        h.start(StartWith::default());
+        let Some(Effect::Load(job)) = h.effects.last().cloned() else {
+            panic!("{:?}", h.effects)
+        };
+        h.key(KeyCode::Tab);
+        assert_eq!(h.app.focus, Focus::List);
+        if search {
+            h.keys("/busy");
+        }
+        h.send(Msg::Loaded {
+            id: job.id,
+            result: Ok(Box::new(summaries(&job))),
+        });
+        assert!(h.app.trace.is_some());
+        assert_eq!(h.app.focus, Focus::List, "search {search}");
+        assert!(h.status().contains("(Tab: the calls)"), "{}", h.status());
+        if !search {
+            // On the codes list the keys are its own commands.
+            h.keys("j");
+            assert_eq!(h.app.focus, Focus::List);
+            continue;
+        }
+        let before = h.effects.len();
+        h.keys(" here q850");
+        assert!(
+            !h.effects[before..]
+                .iter()
+                .any(|e| matches!(e, Effect::Export(_) | Effect::Quit)),
+            "{:?}",
+            &h.effects[before..]
+        );
+        assert_eq!(h.app.query, "busy here q850");
+    }
+    // Still on the progress: the calls come up as before.
+    let mut h = Harness::loaded(80, 24, false);
+    assert_eq!(h.app.focus, Focus::Calls);
+    h.keys("j");
+    assert!(!h.status().contains("Tab: the calls"), "{}", h.status());
+}
+
 #[test]
 fn a_newer_load_wins_over_an_older_one() {
     let mut h = Harness::new(80, 24, false);

@@ -349,9 +349,14 @@ impl App {
                 )),
             });
         self.trace = Some(Box::new(tv));
-        if !self.overlays.iter().any(|o| o.ctx().takes_text()) {
-            self.focus = Focus::Calls;
-            self.searching = false;
+        // The calls show where the progress was, unless the user went on
+        // meanwhile (Tab to the codes, a search or a note being typed):
+        // keys meant for that must never reach the calls pane as commands.
+        let elsewhere = self.focus != Focus::Calls
+            || self.searching
+            || self.overlays.iter().any(|o| o.ctx().takes_text());
+        if elsewhere {
+            text.push_str(if calls == 0 { "" } else { " (Tab: the calls)" });
         }
         if !self.status.as_ref().is_some_and(|s| s.sticky) {
             self.status = Some(Status {
