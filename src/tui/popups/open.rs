@@ -26,6 +26,10 @@ pub struct OpenPrompt {
     cycle: Option<usize>,
     /// The directory part of the text the candidates are in.
     base: String,
+    /// The text is what the prompt opened with (the trace's directory,
+    /// the last path): a path typed or pasted from its root (`/`, `~`)
+    /// replaces it instead of being added to it.
+    offered: bool,
 }
 
 /// Candidates listed under the line at most.
@@ -34,6 +38,7 @@ const SHOWN: usize = 200;
 impl OpenPrompt {
     pub fn new(text: String) -> OpenPrompt {
         OpenPrompt {
+            offered: !text.is_empty(),
             text,
             ..OpenPrompt::default()
         }
@@ -50,6 +55,7 @@ impl OpenPrompt {
     fn edited(&mut self) {
         self.candidates.clear();
         self.cycle = None;
+        self.offered = false;
     }
 
     pub fn handle(&mut self, app: &mut App, a: Action) -> Reply {
@@ -127,16 +133,23 @@ impl OpenPrompt {
                 .modifiers
                 .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
         {
+            if self.offered && matches!(c, '/' | '~') {
+                self.text.clear();
+            }
             self.text.push(c);
             self.edited();
         }
         Reply::stay()
     }
 
-    /// A bracketed paste: its first line.
+    /// A bracketed paste: its first line. A whole path (from `/` or `~`)
+    /// replaces what is there; a name or relative path is added to it.
     pub fn paste(&mut self, text: &str) -> Reply {
-        self.text
-            .push_str(text.lines().next().unwrap_or("").trim_end());
+        let line = text.lines().next().unwrap_or("").trim();
+        if line.starts_with(['/', '~']) {
+            self.text.clear();
+        }
+        self.text.push_str(line);
         self.edited();
         Reply::stay()
     }
@@ -193,7 +206,12 @@ impl OpenPrompt {
         // The end of a long path stays in view.
         let room = (inner.width as usize).saturating_sub(8);
         let len = shown.chars().count();
-        let tail: String = shown.chars().skip(len.saturating_sub(room)).collect();
+        let tail: String = if len > room {
+            let keep: String = shown.chars().skip(len - room.saturating_sub(1)).collect();
+            format!("{}{keep}", if app.theme.ascii { '~' } else { '…' })
+        } else {
+            shown
+        };
         let mut lines = vec![
             Line::from(vec![
                 Span::styled("Path: ", t.label()),
@@ -292,5 +310,35 @@ mod tests {
         assert_eq!(expand(Some("/home/u"), "~"), "/home/u");
         assert_eq!(expand(Some("/home/u"), "~bob/x"), "~bob/x");
         assert_eq!(expand(None, "~/x"), "~/x");
+    }
+
+    fn typed(p: &mut OpenPrompt, s: &str) {
+        for c in s.chars() {
+            p.input(KeyEvent::from(KeyCode::Char(c)));
+        }
+    }
+
+    /// The prompt opens with the trace's directory: a name adds to it, a
+    /// whole path typed or pasted replaces it; once edited, `/` is text.
+    #[test]
+    fn a_whole_path_replaces_the_offered_directory() {
+        let mut p = OpenPrompt::new("/tmp/r4/".into());
+        p.paste("/work/captures/ipip.pcap\n");
+        assert_eq!(p.text, "/work/captures/ipip.pcap");
+        let mut p = OpenPrompt::new("/tmp/r4/".into());
+        typed(&mut p, "~/a.pcap");
+        assert_eq!(p.text, "~/a.pcap");
+        let mut p = OpenPrompt::new("/tmp/r4/".into());
+        typed(&mut p, "sub/a.pcap");
+        assert_eq!(p.text, "/tmp/r4/sub/a.pcap");
+        let mut p = OpenPrompt::new("/tmp/r4/".into());
+        p.paste("b.pcap");
+        assert_eq!(p.text, "/tmp/r4/b.pcap");
+        // A paste of a whole path replaces an edited text too.
+        p.paste("/x.pcap");
+        assert_eq!(p.text, "/x.pcap");
+        let mut p = OpenPrompt::new(String::new());
+        typed(&mut p, "/a/b");
+        assert_eq!(p.text, "/a/b");
     }
 }
