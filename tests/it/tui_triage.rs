@@ -375,6 +375,35 @@ fn ladder_keys_move_the_highlight_and_tab_scrolls_the_findings() {
     assert_eq!(v.findings_scroll, 1);
 }
 
+/// `n` on a decoded message of a call opens the note of its code on top:
+/// Esc comes back to the message, then to the call view (it threw the
+/// call view away and landed on the calls list).
+#[test]
+fn a_note_from_a_decoded_message_comes_back_to_it() {
+    let mut h = Harness::loaded(80, 24, false);
+    h.keys("\n\n");
+    assert!(
+        matches!(h.top(), Some(Overlay::Message(_))),
+        "{:?}",
+        h.top()
+    );
+    h.keys("n");
+    let Some(Overlay::Note(ed)) = h.top() else {
+        panic!("{:?}", h.top())
+    };
+    assert_eq!(ed.code, 503);
+    h.keys("trunk full");
+    h.key(KeyCode::Esc);
+    assert!(
+        matches!(h.top(), Some(Overlay::Message(_))),
+        "{:?}",
+        h.top()
+    );
+    assert_eq!(h.app.store.as_ref().unwrap().note(503), "trunk full");
+    h.key(KeyCode::Esc);
+    assert!(matches!(h.top(), Some(Overlay::Call(_))), "{:?}", h.top());
+}
+
 /// A trace loaded without its messages' bytes, as a large one is.
 fn summaries_only(h: &mut Harness) {
     h.run_loads = false;

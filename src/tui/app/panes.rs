@@ -535,6 +535,14 @@ impl App {
     }
 
     pub(super) fn open_note(&mut self, code: u16) {
+        let o = self.note_editor(code);
+        self.overlays.push(o);
+        self.searching = false;
+    }
+
+    /// The note editor of a code, for a popup to open on top of itself (a
+    /// decoded message, a call view: Esc comes back to it).
+    pub(crate) fn note_editor(&mut self, code: u16) -> Overlay {
         let text = self
             .store
             .as_ref()
@@ -545,10 +553,9 @@ impl App {
             Some(p) if p.code == code && p.text() == sanitize::text(&text) => p,
             _ => popups::note::NoteEditor::new(code, &text),
         };
-        self.overlays.push(Overlay::Note(ed));
-        self.searching = false;
         if self.store.is_none() {
             self.info("notes are disabled: what you type cannot be saved");
         }
+        Overlay::Note(ed)
     }
 }

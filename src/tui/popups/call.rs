@@ -268,7 +268,17 @@ impl CallView {
             }
             Action::Export => return self.run(app, Pending::Export),
             // Keys of the main view that a popup on top passed down.
-            Action::FocusSearch | Action::OpenPaste | Action::EditNote => return Reply::then(a),
+            Action::FocusSearch | Action::OpenPaste => return Reply::then(a),
+            // The note of the code shown opens on top: Esc comes back here.
+            Action::EditNote => {
+                return match app.current() {
+                    Some(code) => Reply {
+                        open: Some(app.note_editor(code)),
+                        ..Reply::default()
+                    },
+                    None => Reply::then(a),
+                };
+            }
             _ => {}
         }
         Reply::stay()

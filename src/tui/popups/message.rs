@@ -37,9 +37,15 @@ impl MessageView {
             Action::Leave => Reply::close(),
             // The keys of the main view that make sense here close the
             // view and do their job there.
-            Action::StartWalk | Action::EditNote | Action::FocusSearch | Action::OpenPaste => {
-                Reply::then(a)
-            }
+            // The note of the message's code opens on top: Esc comes back.
+            Action::EditNote => match app.message.as_ref().and_then(|m| m.code) {
+                Some(code) => Reply {
+                    open: Some(app.note_editor(code)),
+                    ..Reply::default()
+                },
+                None => Reply::then(a),
+            },
+            Action::StartWalk | Action::FocusSearch | Action::OpenPaste => Reply::then(a),
             _ => {
                 // The message is laid out once per width; scrolling slices it.
                 let r = inner(app.panes().body);
