@@ -450,6 +450,32 @@ fn pasting_a_message_decodes_it_and_opens_its_code() {
     assert!(text.contains("REFER"), "{text}");
 }
 
+/// A response with a code that has no entry (499, as carriers send) is
+/// read as its class's x00 (RFC 3261 §8.1.3.2), as `sipfix explain` does:
+/// that entry is opened and walked, not the code selected before.
+#[test]
+fn pasting_a_response_with_an_unregistered_code_opens_its_class() {
+    let mut h = Harness::new();
+    h.keys("486");
+    assert_eq!(h.app.current(), Some(486));
+    h.send(Msg::Paste(
+        NOT_IMPLEMENTED.replace("501 Not Implemented", "499 Blocked"),
+    ));
+    assert_eq!(h.app.current(), Some(400));
+    let status = h
+        .app
+        .status
+        .as_ref()
+        .map(|s| s.text.clone())
+        .unwrap_or_default();
+    assert!(status.contains("read as 400"), "{status}");
+    h.keys("w");
+    let Some(Overlay::Walk(w)) = h.app.overlay() else {
+        panic!("{:?}", h.app.overlay())
+    };
+    assert_eq!(w.code, 400);
+}
+
 #[test]
 fn the_paste_box_decodes_on_ctrl_d_and_keeps_text_on_esc() {
     let mut h = Harness::new();

@@ -926,16 +926,25 @@ impl App {
     pub fn decode(&mut self, text: &str) -> bool {
         match super::decode::decode(self.kb, text) {
             Ok(d) => {
-                if let Some(c) = d.code {
+                // A code without an entry is its class's x00 (RFC 3261
+                // §8.1.3.2): that entry is shown and walked.
+                let entry = d
+                    .code
+                    .map(|c| self.kb.lookup(c).map_or(c, |l| l.entry.code));
+                if let Some(c) = entry {
                     self.select_code(c);
                     self.focus = Focus::Detail;
                     self.show_compare = false;
                 }
-                let text = match d.code {
-                    Some(c) => format!(
+                let text = match (d.code, entry) {
+                    (Some(c), Some(e)) if c != e => format!(
+                        "decoded a {c} response, a code with no entry: read as {e} (RFC 3261 \
+                         §8.1.3.2); Esc shows its checklist filled in, w walks it"
+                    ),
+                    (Some(c), _) => format!(
                         "decoded a {c} response: Esc shows its checklist filled in, w walks it"
                     ),
-                    None => {
+                    (None, _) => {
                         "decoded: no valid status code in it (a request, or a broken status line)"
                             .to_string()
                     }

@@ -38,7 +38,7 @@ impl MessageView {
             // The keys of the main view that make sense here close the
             // view and do their job there.
             // The note of the message's code opens on top: Esc comes back.
-            Action::EditNote => match app.message.as_ref().and_then(|m| m.code) {
+            Action::EditNote => match app.current() {
                 Some(code) => Reply {
                     open: Some(app.note_editor(code)),
                     ..Reply::default()
