@@ -144,6 +144,10 @@ pub struct Message {
     pub headers: Vec<Header>,
     /// The body (invalid UTF-8 replaced), possibly empty.
     pub body: String,
+    /// The body's length on the wire, from its bytes (see
+    /// [`Message::body_wire_len`]): replacing invalid UTF-8 in `body`
+    /// changes its length.
+    body_len: usize,
     /// 1-based line number of the start line in the input.
     pub start_line_no: usize,
     /// Malformed or suspicious things found, one sentence each.
@@ -155,7 +159,7 @@ impl Message {
     /// body pasted without CRs (a terminal or an editor dropped them)
     /// counts each line end as the CRLF it was sent as.
     pub fn body_wire_len(&self) -> usize {
-        parse::wire_len(self.body.as_bytes(), !self.body.contains('\r'))
+        self.body_len
     }
 
     /// True for a response.

@@ -586,6 +586,7 @@ fn parse_at(
         start,
         headers: hdrs,
         body: String::new(),
+        body_len: 0,
         start_line_no: start_no,
         problems: Vec::new(),
     };
@@ -598,7 +599,9 @@ fn parse_at(
         Some((bs, bs_no)) => {
             let at = Pos { pos: bs, no: bs_no };
             let (body_end, after) = body_bounds(input, at, cl, lf_mode, &msg, &mut problems);
-            msg.body = src.str_of(&input[bs..body_end]).into_owned();
+            let raw = &input[bs..body_end];
+            msg.body = src.str_of(raw).into_owned();
+            msg.body_len = wire_len(raw, !raw.contains(&b'\r'));
             if next.is_none() {
                 next = after;
             }

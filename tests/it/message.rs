@@ -1959,3 +1959,29 @@ fn a_body_is_counted_the_same_everywhere() {
     assert!(text.contains("only 5 follow"), "{text}");
     assert!(text.contains("found 5 in this paste"), "{text}");
 }
+
+/// A binary body is counted in bytes as sent, not after its invalid UTF-8
+/// is replaced for display (each replacement is 3 bytes).
+#[test]
+fn a_binary_body_is_counted_in_its_own_bytes() {
+    let head = "SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\nFrom: <sip:a@x>;tag=1\r\n\
+                To: <sip:b@y>;tag=2\r\nCall-ID: x\r\nCSeq: 1 INVITE\r\n\
+                Content-Type: application/octet-stream\r\n";
+    let mut exact = format!("{head}Content-Length: 3\r\n\r\n").into_bytes();
+    exact.extend_from_slice(b"\xff\xfe\x00");
+    let m = parse(&exact).unwrap();
+    assert_eq!(m.body_wire_len(), 3);
+    assert!(!has(&m.problems, "Content-Length says"), "{:?}", m.problems);
+    let e = explain(&m, kb());
+    assert_eq!(e.body_length, 3);
+    let mut over = format!("{head}Content-Length: 2\r\n\r\n").into_bytes();
+    over.extend_from_slice(b"\xff\xfe\x00\x9b");
+    let m = parse(&over).unwrap();
+    assert_eq!(m.body_wire_len(), 4);
+    assert!(
+        has(&m.problems, "says 2 bytes but 4 bytes follow"),
+        "{:?}",
+        m.problems
+    );
+    assert_eq!(explain(&m, kb()).body_length, 4);
+}
