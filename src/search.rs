@@ -405,6 +405,19 @@ impl Searcher {
                 hits.push(h);
             }
         }
+        // A code with no entry (599): its class's entry, as a client reads
+        // it (RFC 3261 §8.1.3.2), first unless the code itself is listed.
+        if q.len() == 3
+            && let Ok(n) = q.parse::<u16>()
+            && let Ok(l) = kb.lookup(n)
+            && l.fallback
+            && !hits
+                .iter()
+                .any(|h| h.code == l.entry.code && h.score >= 2500)
+        {
+            hits.retain(|h| h.code != l.entry.code);
+            hits.push(plain_hit(l.entry.code, 2500, Field::Code));
+        }
         hits.sort_by(|a, b| b.score.cmp(&a.score).then(a.code.cmp(&b.code)));
         hits
     }
@@ -619,6 +632,18 @@ mod tests {
             c.starts_with(&[480, 481, 482, 483, 484, 485, 486, 487, 488, 489]),
             "{c:?}"
         );
+    }
+
+    /// A code with no entry finds its class's entry first (599: 500); a
+    /// registered code is still itself (580), never its class.
+    #[test]
+    fn an_unregistered_number_finds_its_class() {
+        assert_eq!(first_codes("599", 1), [500]);
+        assert_eq!(first_codes("499", 1), [400]);
+        assert_eq!(first_codes("399", 1), [300]);
+        assert_eq!(first_codes("580", 1), [580]);
+        assert!(find("799").codes.is_empty());
+        assert!(find("099").codes.iter().all(|h| h.code != 0));
     }
 
     #[test]

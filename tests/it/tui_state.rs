@@ -751,6 +751,18 @@ fn digits_in_the_list_jump_to_a_code() {
     assert_eq!(h.app.current(), Some(603));
     h.keys("b");
     assert_eq!(h.app.current(), Some(486), "b goes back past the digits");
+    // A code no entry starts like (599, 399, 699): its class's entry.
+    for (typed, class) in [("599", 500), ("399", 300), ("699", 600)] {
+        h.now += 2000;
+        h.keys(typed);
+        assert_eq!(h.app.current(), Some(class), "{typed}");
+        assert!(
+            h.status()
+                .contains(&format!("{typed} is not a registered code")),
+            "{typed}: {}",
+            h.status()
+        );
+    }
 }
 
 #[test]

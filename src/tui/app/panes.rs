@@ -334,6 +334,11 @@ impl App {
                          (RFC 3261 §8.1.3.2)"
                     ));
                 }
+                // `59` of `599`: no entry starts so, but a code may (its
+                // class's entry stands for it): wait for the third digit.
+                _ if digits.len() < 3 && matches!(digits.as_bytes()[0], b'1'..=b'6') => {
+                    self.jump = Some((digits, now));
+                }
                 _ => self.info(format!("no SIP code starts with {digits}")),
             },
         }
