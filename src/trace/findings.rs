@@ -881,6 +881,49 @@ fn answer_not_acked(
             && span(call, first_ok, *i as u32)
                 .is_some_and(|d| (TIMER_B_NS - 4 * T1_NS..=TIMER_B_NS + 16 * T1_NS).contains(&d))
     });
+    // No ACK with this fork's tag, but one with the tag of an early dialog
+    // that was never answered (no 2xx of its own) went to the callee after
+    // the 2xx, and it stopped resending (one copy may have crossed the
+    // ACK): it took that ACK, whose To tag an element on the way changed
+    // (the dialog's tags disagree along the path). An ACK of another
+    // fork's own 2xx is that fork's, not this one's.
+    if ack.is_none()
+        && ok.leg != 0
+        && let Some((i, _)) = call.msgs.iter().enumerate().find(|(i, m)| {
+            *i as u32 > first_ok
+                && m.method == Method::ACK
+                && m.is_request()
+                && m.cseq == tx.cseq
+                && m.dst == ok.src
+                && !msgs_of(call, t).any(|(_, o)| (200..300).contains(&o.code) && o.leg == m.leg)
+        })
+        && oks.iter().filter(|&&o| o as usize > i).count() <= 1
+    {
+        return Some(Finding {
+            id: "no-ack",
+            severity: Severity::Warning,
+            text: sh.fmt(format_args!(
+                "{} took an ACK for its 2xx that carries the To tag of another of its answers \
+                 (it stopped resending the 2xx): an element on the way rewrote the To tag, so \
+                 the two sides may not agree on the dialog (later requests such as the BYE \
+                 carry the wrong tag).",
+                ctx.ep(ok.src)
+            )),
+            code: Some(200),
+            rfc: "RFC 3261 §13.2.2.4, §12.1.2",
+            evidence: vec![
+                ev(
+                    first_ok,
+                    sh.fmt(format_args!(
+                        "{} from {}: To tag of this answer",
+                        ctx.phrase_of(call, first_ok),
+                        ctx.ep(ok.src)
+                    )),
+                ),
+                ev(i as u32, "ACK with another To tag"),
+            ],
+        });
+    }
     // A 2xx sent once was acknowledged (else the callee would resend
     // it), even when the ACK is not in the capture.
     let fires = match ack {

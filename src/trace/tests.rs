@@ -758,6 +758,47 @@ fn no_ack_negative_prompt_ack() {
     assert!(!ids(only(&t)).contains(&"no-ack"));
 }
 
+/// The callee answered on its second early dialog (To tag `b2`); the ACK
+/// that reaches it carries the first one's tag (`b1`, which has no 2xx)
+/// and it stops resending: it took the ACK, but a tag was rewritten on
+/// the way. A warning, not "no ACK came back". An ACK of another fork's
+/// own 2xx does not count for this one.
+#[test]
+fn no_ack_an_ack_with_another_dialogs_tag_was_taken() {
+    let inv = request("INVITE", "c", 1, "z9hG4bK1", None, &[], &sdp("0"));
+    let ack = |tag: &str, ms: i64| {
+        Step::new(
+            ms,
+            a(),
+            b(),
+            &request("ACK", "c", 1, "z9hG4bK2", Some(tag), &[], ""),
+        )
+    };
+    let mut steps = vec![
+        Step::new(0, a(), b(), &inv),
+        Step::new(100, b(), a(), &response(&inv, 183, Some("b1"), &[])),
+        Step::new(600, b(), a(), &response(&inv, 183, Some("b2"), &[])),
+        Step::new(3000, b(), a(), &response(&inv, 200, Some("b2"), &[])),
+        Step::new(3500, b(), a(), &response(&inv, 200, Some("b2"), &[])),
+        ack("b1", 3700),
+    ];
+    steps.extend(later(160_000));
+    let t = analyze(&steps);
+    let c = t.call("c").unwrap();
+    let f = finding(c, "no-ack");
+    assert_eq!(f.severity, Severity::Warning);
+    assert!(f.text.contains("rewrote the To tag"), "{}", f.text);
+    // Two forks answered: the ACK of b1's own 2xx is b1's; b2's resent
+    // 2xx without its ACK is still unacknowledged.
+    steps.insert(
+        5,
+        Step::new(3600, b(), a(), &response(&inv, 200, Some("b1"), &[])),
+    );
+    let t = analyze(&steps);
+    let f = finding(t.call("c").unwrap(), "no-ack");
+    assert_eq!(f.severity, Severity::Failure, "{}", f.text);
+}
+
 #[test]
 fn slow_setup_post_dial_delay_and_missing_trying() {
     let inv = request("INVITE", "c", 1, "z9hG4bK1", None, &[], &sdp("0"));
