@@ -585,6 +585,9 @@ impl std::fmt::Display for List<'_> {
 /// Finding 1: A request retransmitted with no answer at all (Timer A/E then B/F
 /// fire after 64*T1), or answered 408 by an element that timed out itself.
 pub fn no_response(call: &Call, ctx: &Context<'_>, sh: &mut Shared) -> Vec<Finding> {
+    if call.one_way {
+        return one_way(call, ctx, sh);
+    }
     let mut hits: Vec<(u32, Finding)> = Vec::new();
     for (t, tx) in call.txns.iter().enumerate() {
         let t = t as u32;
@@ -1129,7 +1132,7 @@ fn failure_not_acked(call: &Call, ctx: &Context<'_>, sh: &mut Shared, t: u32) ->
 /// response (allowed on an early dialog, RFC 3261 §15), and the callee
 /// never ended the INVITE with 487 Request Terminated, as §15.1.2 asks.
 pub fn early_bye(call: &Call, ctx: &Context<'_>, sh: &mut Shared) -> Vec<Finding> {
-    if call.method != Method::INVITE || call.final_msg != NONE {
+    if call.method != Method::INVITE || call.final_msg != NONE || call.one_way {
         return Vec::new();
     }
     let Some(t) = call.primaries().next() else {
@@ -1612,6 +1615,44 @@ pub fn cause(call: &Call, ctx: &Context<'_>, sh: &mut Shared) -> Vec<Finding> {
         code: code.or(call.final_code()),
         rfc: RFC_CAUSE,
         evidence,
+    }]
+}
+
+/// A call whose trace holds only the caller's side (see
+/// [`Call::one_way`]): no response is in it, yet the caller went on in a
+/// dialog, so it got them. Said instead of "never answered", which would
+/// send the engineer after a next hop that answered.
+fn one_way(call: &Call, ctx: &Context<'_>, sh: &mut Shared) -> Vec<Finding> {
+    let Some(first) = call.msgs.get(call.first_request as usize) else {
+        return Vec::new();
+    };
+    let Some(i) = call
+        .msgs
+        .iter()
+        .position(|m| m.has(flag::IN_DIALOG) && m.src == first.src)
+    else {
+        return Vec::new();
+    };
+    vec![Finding {
+        id: "no-response",
+        severity: Severity::Info,
+        text: sh.fmt(format_args!(
+            "Only {}'s side of this call is in the trace: no response at all, yet it went on \
+             inside a dialog, which it only does after an answer. The capture misses the other \
+             direction (a mirror port or a filter on one address): capture both ways to see \
+             what {} answered.",
+            ctx.ep(first.src),
+            ctx.ep(first.dst)
+        )),
+        code: None,
+        rfc: "RFC 3261 §12.1, §13.2.2.4",
+        evidence: vec![ev(
+            i as u32,
+            sh.fmt(format_args!(
+                "{} with a To tag, and no response in the call",
+                ctx.method(call.msgs[i].method)
+            )),
+        )],
     }]
 }
 

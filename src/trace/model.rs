@@ -304,6 +304,10 @@ pub struct Call {
     /// The call's own first transaction is inside a dialog (a re-INVITE:
     /// the trace began after the call was set up).
     pub began_in_dialog: bool,
+    /// The trace holds only the caller's side: no response at all, yet the
+    /// caller went on inside a dialog (an ACK of a 2xx, a BYE with a To
+    /// tag), so responses it got are missing from the capture.
+    pub one_way: bool,
     /// Dialogs the call set up (see `count_dialogs`), counted by `finish`
     /// while the call's messages are at hand.
     pub dialogs: u16,
@@ -348,6 +352,7 @@ impl Call {
             transport,
             method: Method::UNKNOWN,
             began_in_dialog: false,
+            one_way: false,
             dialogs: 0,
             first_request: NONE,
             final_msg: NONE,
@@ -1431,7 +1436,7 @@ fn derive(call: &mut Call, coverage: &[(i64, i64)]) -> Option<(u32, u64)> {
         .or_else(|| by_first(&|t| t.method == Method::INVITE && !t.in_dialog))
         .or_else(|| by_first(&|t| t.request != NONE))
         .or_else(|| by_first(&|_| true));
-    let Some(first) = first else { return None };
+    let first = first?;
     let ft = &call.txns[first as usize];
     call.method = ft.method;
     let first_in_dialog = ft.in_dialog;
@@ -1542,6 +1547,31 @@ fn derive(call: &mut Call, coverage: &[(i64, i64)]) -> Option<(u32, u64)> {
             None => no_final_outcome(call, 0, t0, trace_end),
         },
     };
+    // Only the caller's side captured: no response at all, but the caller
+    // went on inside a dialog from where it began. An ACK of its own (a
+    // 2xx's, RFC 3261 §13.2.2.4) says the call was answered; else its
+    // outcome is not known.
+    if call.final_msg == NONE
+        && let Some(first) = call.msgs.get(first_req as usize)
+        && !call.began_in_dialog
+        && call.msgs.iter().all(Msg::is_request)
+        && call
+            .msgs
+            .iter()
+            .any(|m| m.has(flag::IN_DIALOG) && m.src == first.src)
+    {
+        call.one_way = true;
+        let acked = call.msgs.iter().any(|m| {
+            m.method == Method::ACK
+                && m.has(flag::IN_DIALOG)
+                && call.txns[m.txn as usize].method == Method::ACK
+        });
+        call.outcome = if acked {
+            Outcome::Answered
+        } else {
+            Outcome::Pending
+        };
+    }
     // A call whose trace begins inside its dialog (a re-INVITE, a refresh)
     // was set up before the trace. A request refused inside a dialog
     // leaves the session as it was (RFC 3261 §14.1): the call stays up,

@@ -799,6 +799,39 @@ fn no_ack_an_ack_with_another_dialogs_tag_was_taken() {
     assert_eq!(f.severity, Severity::Failure, "{}", f.text);
 }
 
+/// A capture of one direction: the caller's INVITE, its ACK of a 2xx
+/// (own branch, To tag) and BYE, no response at all. The caller only does
+/// that after an answer: answered, an info that the other direction is
+/// missing, not "never answered: the next hop is down".
+#[test]
+fn a_capture_of_the_callers_side_only_is_not_a_dead_hop() {
+    let inv = request("INVITE", "c", 1, "z9hG4bK1", None, &[], &sdp("0"));
+    let ack = request("ACK", "c", 1, "z9hG4bK2", Some("b"), &[], "");
+    let bye = request("BYE", "c", 2, "z9hG4bK3", Some("b"), &[], "");
+    let mut steps = vec![
+        Step::new(0, a(), b(), &inv),
+        Step::new(1000, a(), b(), &ack),
+        Step::new(5000, a(), b(), &bye),
+    ];
+    steps.extend(later(50_000));
+    let t = analyze(&steps);
+    let c = t.call("c").unwrap();
+    assert!(c.one_way);
+    assert_eq!((c.final_code(), c.outcome), (None, Outcome::Answered));
+    assert_eq!(ids(c), ["no-response"]);
+    let f = finding(c, "no-response");
+    assert_eq!(f.severity, Severity::Info);
+    assert!(f.text.contains("misses the other direction"), "{}", f.text);
+    // Without the in-dialog requests it is a request never answered.
+    let mut steps = vec![Step::new(0, a(), b(), &inv)];
+    steps.extend(later(50_000));
+    let t = analyze(&steps);
+    let c = t.call("c").unwrap();
+    assert!(!c.one_way);
+    assert_eq!(c.outcome, Outcome::Failure);
+    assert_eq!(finding(c, "no-response").severity, Severity::Failure);
+}
+
 #[test]
 fn slow_setup_post_dial_delay_and_missing_trying() {
     let inv = request("INVITE", "c", 1, "z9hG4bK1", None, &[], &sdp("0"));
