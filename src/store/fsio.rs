@@ -100,18 +100,52 @@ pub(crate) fn ensure_dir(dir: &Path, explicit: bool) -> Result<Option<String>, S
     Ok(None)
 }
 
-/// Open `path` for reading without following a symbolic link; `None` if
-/// it does not exist.
+/// Open `path` for reading without following a symbolic link and without
+/// blocking; `None` if it does not exist. Anything but a regular file (a
+/// FIFO, which would block the first read until a writer comes, a device,
+/// a socket, a directory) is refused before a byte is read.
 fn open_nofollow(path: &Path, op: Op) -> Result<Option<File>, StoreError> {
-    match OpenOptions::new()
+    let f = match OpenOptions::new()
         .read(true)
-        .custom_flags(libc::O_NOFOLLOW)
+        // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a
+        // writer, forever. It changes nothing for a regular file.
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
         .open(path)
     {
-        Ok(f) => Ok(Some(f)),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
-        Err(e) if e.raw_os_error() == Some(libc::ELOOP) => Err(link_refused(path)),
-        Err(e) => Err(StoreError::io(op, path, e)),
+        Ok(f) => f,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(e) if e.raw_os_error() == Some(libc::ELOOP) => return Err(link_refused(path)),
+        Err(e) => return Err(StoreError::io(op, path, e)),
+    };
+    let meta = f.metadata().map_err(|e| StoreError::io(op, path, e))?;
+    if !meta.is_file() {
+        return Err(not_regular(path, &meta));
+    }
+    Ok(Some(f))
+}
+
+/// A file of the data directory that is not a regular file, refused.
+fn not_regular(path: &Path, meta: &fs::Metadata) -> StoreError {
+    use std::os::unix::fs::FileTypeExt;
+    let t = meta.file_type();
+    let kind = if t.is_fifo() {
+        Some("a FIFO (named pipe)")
+    } else if t.is_socket() {
+        Some("a socket")
+    } else if t.is_char_device() || t.is_block_device() {
+        Some("a device")
+    } else if t.is_dir() {
+        Some("a directory")
+    } else {
+        None
+    };
+    let what = match kind {
+        Some(k) => format!("it is {k}, not a regular file"),
+        None => "it is not a regular file".to_string(),
+    };
+    StoreError::Unsafe {
+        path: path.to_path_buf(),
+        reason: format!("{what}; sipfix reads and writes only regular files there (move it away)"),
     }
 }
 
@@ -142,7 +176,8 @@ impl LockGuard {
             .create(true)
             .truncate(false)
             .mode(FILE_MODE)
-            .custom_flags(libc::O_NOFOLLOW)
+            // Never wait in open(2) (a FIFO in its place): refused below.
+            .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
             .open(&path)
             .map_err(|e| {
                 if e.raw_os_error() == Some(libc::ELOOP) {
@@ -153,10 +188,7 @@ impl LockGuard {
             })?;
         let meta = file.metadata().map_err(err)?;
         if !meta.is_file() {
-            return Err(StoreError::Unsafe {
-                path: path.clone(),
-                reason: "it is not a regular file".into(),
-            });
+            return Err(not_regular(&path, &meta));
         }
         // Created through the umask: set the mode it must have.
         if meta.mode() & 0o777 != FILE_MODE {

@@ -31,7 +31,9 @@
 //!
 //! No file in the directory is ever reached through a symbolic link: the
 //! lock and the data file are opened with `O_NOFOLLOW` (a link there is an
-//! error), and every file is created with `O_EXCL` and an explicit mode.
+//! error) and `O_NONBLOCK`, and refused unless they are regular files (a
+//! FIFO there would block the read forever), and every file is created
+//! with `O_EXCL` and an explicit mode.
 //!
 //! # File format
 //!

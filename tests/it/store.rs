@@ -687,3 +687,85 @@ proptest! {
         }
     }
 }
+
+/// Make a FIFO at `p`.
+fn mkfifo(p: &Path) {
+    use std::os::unix::ffi::OsStrExt;
+    let c = std::ffi::CString::new(p.as_os_str().as_bytes()).unwrap();
+    // SAFETY: a valid NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0, "mkfifo");
+}
+
+/// Run `f` on a thread and give it 3 s: a store call that blocks (in
+/// open(2) on a FIFO) fails the test instead of hanging it. The FIFO at
+/// `fifo` is then opened for writing, which lets the blocked call go on.
+fn within_3s<T: Send + 'static>(fifo: &Path, f: impl FnOnce() -> T + Send + 'static) -> T {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(f());
+    });
+    match rx.recv_timeout(Duration::from_secs(3)) {
+        Ok(v) => v,
+        Err(_) => {
+            // Unblock the reader so the test binary can end.
+            let _ = fs::OpenOptions::new().write(true).open(fifo);
+            panic!("the store blocked on the FIFO at {}", fifo.display());
+        }
+    }
+}
+
+#[test]
+fn a_fifo_at_the_data_file_is_refused_without_blocking() {
+    let tmp = tempdir();
+    let dir = tmp.path().to_path_buf();
+    let data = dir.join(DATA_FILE);
+    mkfifo(&data);
+    let refused = |e: &StoreError| {
+        assert!(matches!(e, StoreError::Unsafe { .. }), "{e:?}");
+        let msg = e.to_string();
+        assert!(
+            msg.contains("FIFO") && msg.contains("not a regular file"),
+            "{msg}"
+        );
+    };
+
+    let d = dir.clone();
+    let e = within_3s(&data, move || Store::open(&d).err()).expect("open must fail");
+    refused(&e);
+
+    let d = dir.clone();
+    let e = within_3s(&data, move || {
+        Store::append_note_line(&d, 486, "x", 1).err()
+    })
+    .expect("--add must fail");
+    refused(&e);
+    // The lock was not kept: another writer gets it at once.
+    let guard = fs::OpenOptions::new()
+        .read(true)
+        .open(dir.join(LOCK_FILE))
+        .unwrap();
+    assert!(guard.try_lock().is_ok(), "notes.lock still held");
+    drop(guard);
+
+    // A running session whose data file is replaced by a FIFO.
+    fs::remove_file(&data).unwrap();
+    let mut s = open(&dir);
+    s.set_note(486, "kept", 1);
+    s.save().unwrap();
+    fs::remove_file(&data).unwrap();
+    mkfifo(&data);
+    let (s, refreshed) = within_3s(&data, move || {
+        let r = s.refresh();
+        (s, r)
+    });
+    assert!(!refreshed);
+    let mut s = s;
+    s.set_note(486, "kept and more", 2);
+    let (s, r) = within_3s(&data, move || {
+        let r = s.save();
+        (s, r)
+    });
+    refused(&r.expect_err("save must fail"));
+    assert!(s.is_dirty());
+    assert_eq!(s.note(486), "kept and more");
+}
