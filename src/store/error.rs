@@ -111,6 +111,34 @@ impl StoreError {
         }
     }
 
+    /// The same error as the last word at exit: nothing is kept in memory
+    /// or retried any more, so it no longer says so.
+    pub fn at_exit(self) -> StoreError {
+        match self {
+            StoreError::Io {
+                op: Op::Save,
+                path,
+                source,
+            } => StoreError::Io {
+                op: Op::Write,
+                path,
+                source,
+            },
+            StoreError::Busy {
+                path,
+                holder,
+                waited,
+                ..
+            } => StoreError::Busy {
+                path,
+                holder,
+                waited,
+                kept: false,
+            },
+            other => other,
+        }
+    }
+
     /// The file or directory the error is about.
     pub fn path(&self) -> &Path {
         match self {

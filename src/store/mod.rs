@@ -253,6 +253,9 @@ pub struct Store {
     codes: Codes,
     /// Per code, the note as last loaded from or saved to the file.
     base: BTreeMap<u16, Note>,
+    /// Everything as last loaded from or saved to the file: what the
+    /// edits not yet saved differ from ([`Store::unsaved_progress`]).
+    synced: Codes,
     dirty: bool,
     /// Counts edits, so a save that ran on a copy knows what came after.
     generation: u64,
@@ -341,6 +344,7 @@ impl Store {
             path: path.clone(),
             codes: Codes::new(),
             base: BTreeMap::new(),
+            synced: Codes::new(),
             dirty: false,
             generation: 0,
             warning: None,
@@ -625,6 +629,29 @@ impl Store {
             .collect()
     }
 
+    /// The checklist steps whose state differs from what this session last
+    /// read or wrote (the progress a failed save would lose), per code in
+    /// ascending order: `(code, [(step index, state now)])`, steps in
+    /// ascending order. A step set back to `todo` (a reset) is listed too.
+    pub fn unsaved_progress(&self) -> Vec<(u16, Vec<(usize, StepState)>)> {
+        let empty = model::CodeRecord::default();
+        self.codes
+            .iter()
+            .filter_map(|(&c, r)| {
+                let was = self.synced.get(&c).unwrap_or(&empty);
+                let mut idx: Vec<usize> = r.steps.keys().chain(was.steps.keys()).copied().collect();
+                idx.sort_unstable();
+                idx.dedup();
+                let changed: Vec<(usize, StepState)> = idx
+                    .into_iter()
+                    .filter(|&i| r.step_state(i) != was.step_state(i))
+                    .map(|i| (i, r.step_state(i)))
+                    .collect();
+                (!changed.is_empty()).then_some((c, changed))
+            })
+            .collect()
+    }
+
     /// Write the in-memory state to a new `notes.json.recovery-<unix_ms>`
     /// beside the data file (no lock needed), for when saving failed at
     /// exit. Returns its path.
@@ -698,6 +725,7 @@ impl Store {
                 .iter()
                 .map(|(&c, r)| (c, r.note.clone()))
                 .collect();
+            self.synced = synced.merged;
             self.codes = codes;
             self.dirty = true;
         }
@@ -707,6 +735,7 @@ impl Store {
     /// Make `codes` the in-memory state and the base of the next merge.
     fn adopt(&mut self, codes: Codes) {
         self.base = codes.iter().map(|(&c, r)| (c, r.note.clone())).collect();
+        self.synced = codes.clone();
         self.codes = codes;
     }
 

@@ -152,7 +152,10 @@ pub fn start(opts: &Options) -> Result<(), Failure> {
     restore_all();
     let signal = stop.load(Ordering::SeqCst);
     if let Some(e) = save_err {
-        say(&format!("your notes could not be saved: {e}"));
+        say(&format!(
+            "your notes or checklist progress could not be saved: {}",
+            e.at_exit()
+        ));
         match recovery {
             Some(Ok(p)) => say(&format!(
                 "they are kept in {} (the notes file format)",
@@ -162,7 +165,7 @@ pub fn start(opts: &Options) -> Result<(), Failure> {
             None => {}
         }
         if let Some(dump) = app.unsaved_dump() {
-            eprintln!("sipfix: your unsaved notes follow; copy them before they are lost:\n{dump}");
+            eprintln!("sipfix: what was not saved follows; copy it before it is lost:\n{dump}");
         }
         if signal == 0 {
             return Err(Failure::runtime("notes could not be saved"));

@@ -1119,3 +1119,56 @@ fn a_line_pasted_with_its_end_into_the_search_is_applied() {
     assert_eq!(h.app.current(), Some(486), "{}", h.frame());
     assert!(!h.app.searching, "the Enter closed the search line");
 }
+
+#[test]
+fn progress_that_cannot_be_saved_is_in_the_exit_dump_and_no_retry_is_promised() {
+    let mut h = Harness::new();
+    h.open(486);
+    h.key(KeyCode::Esc);
+    h.keys("n");
+    h.keys("saved note");
+    h.key(KeyCode::Esc);
+    assert_eq!(h.reopened().note(486), "saved note");
+    // Another process holds the lock: every save fails from now on.
+    let blocker = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(h.dir.path().join("notes.lock"))
+        .unwrap();
+    blocker.lock().unwrap();
+    let store = h.app.store.as_mut().unwrap();
+    store.set_lock_wait(std::time::Duration::ZERO);
+    for c in "wddd".chars() {
+        h.now += 10;
+        let _ = h.app.handle(
+            Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)),
+            h.now,
+        );
+    }
+    let err = h.app.store.as_mut().unwrap().save().unwrap_err();
+    assert!(err.to_string().contains("will be retried"), "{err}");
+    // The exit's words: nothing is retried after exit.
+    let last = err.at_exit().to_string();
+    assert!(last.contains("notes.lock"), "{last}");
+    assert!(
+        !last.contains("retried") && !last.contains("kept in memory"),
+        "{last}"
+    );
+    let dump = h.app.unsaved_dump().expect("something to dump");
+    assert!(dump.contains("486: steps 1, 2, 3 done"), "{dump}");
+    assert!(
+        !dump.contains("saved note"),
+        "the saved note is not unsaved: {dump}"
+    );
+    // Un-ticking a saved tick is unsaved progress too.
+    drop(blocker);
+    h.app.store.as_mut().unwrap().save().unwrap();
+    assert_eq!(h.app.unsaved_dump(), None);
+    let store = h.app.store.as_mut().unwrap();
+    store.set_step(486, 1, StepState::Todo, h.now + 100);
+    store.set_step(486, 4, StepState::Failed, h.now + 100);
+    assert_eq!(
+        h.app.unsaved_dump().unwrap(),
+        "--- checklist progress ---\n486: step 5 failed; step 2 back to to-do\n"
+    );
+}

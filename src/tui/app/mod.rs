@@ -1018,12 +1018,14 @@ impl App {
         true
     }
 
-    /// The notes not saved, as plain text (control characters escaped), for
-    /// the last-resort dump on stderr when saving fails at exit.
+    /// The notes and checklist progress not saved, as plain text (control
+    /// characters escaped), for the last-resort dump on stderr when saving
+    /// fails at exit: nothing that could not be saved goes unsaid.
     pub fn unsaved_dump(&self) -> Option<String> {
         let s = self.store.as_ref()?;
         let notes = s.unsaved_notes();
-        if notes.is_empty() {
+        let progress = s.unsaved_progress();
+        if notes.is_empty() && progress.is_empty() {
             return None;
         }
         let mut out = String::new();
@@ -1032,6 +1034,12 @@ impl App {
                 "--- note for {code} ---\n{}\n",
                 sanitize::text(text)
             ));
+        }
+        if !progress.is_empty() {
+            out.push_str("--- checklist progress ---\n");
+            for (code, steps) in progress {
+                out.push_str(&format!("{code}: {}\n", progress_words(&steps)));
+            }
         }
         Some(out)
     }
@@ -1060,4 +1068,27 @@ impl App {
             }
         }
     }
+}
+
+/// Steps and their states in words, grouped by state: "steps 1, 2, 3
+/// done; step 5 failed" (steps numbered from 1, as on screen).
+fn progress_words(steps: &[(usize, StepState)]) -> String {
+    [
+        (StepState::Done, "done"),
+        (StepState::Skipped, "skipped"),
+        (StepState::Failed, "failed"),
+        (StepState::Todo, "back to to-do"),
+    ]
+    .iter()
+    .filter_map(|&(state, word)| {
+        let nums: Vec<String> = steps
+            .iter()
+            .filter(|(_, st)| *st == state)
+            .map(|(i, _)| (i + 1).to_string())
+            .collect();
+        let noun = if nums.len() == 1 { "step" } else { "steps" };
+        (!nums.is_empty()).then(|| format!("{noun} {} {word}", nums.join(", ")))
+    })
+    .collect::<Vec<_>>()
+    .join("; ")
 }
