@@ -77,6 +77,12 @@ pub enum StoreError {
     /// There is no data directory: `SIPFIX_DATA_DIR` is not set and there
     /// is no home directory to put the default one in.
     NoDataDir,
+    /// The store has no file (see [`Store::disabled`](super::Store::disabled)):
+    /// nothing was written.
+    Disabled {
+        /// Why, in words (the error that kept the store from opening).
+        reason: String,
+    },
 }
 
 impl StoreError {
@@ -146,7 +152,9 @@ impl StoreError {
             | StoreError::ReadOnly { path, .. }
             | StoreError::Busy { path, .. }
             | StoreError::Unsafe { path, .. } => path,
-            StoreError::TooLarge { .. } | StoreError::NoDataDir => Path::new(""),
+            StoreError::TooLarge { .. } | StoreError::NoDataDir | StoreError::Disabled { .. } => {
+                Path::new("")
+            }
         }
     }
 }
@@ -199,6 +207,9 @@ impl fmt::Display for StoreError {
             }
             StoreError::Unsafe { path, reason } => {
                 write!(f, "refusing to use {}: {reason}", shown(path))
+            }
+            StoreError::Disabled { reason } => {
+                write!(f, "notes are disabled: {}", crate::sanitize::inline(reason))
             }
             StoreError::NoDataDir => {
                 f.write_str("no data directory: there is no home directory; set SIPFIX_DATA_DIR")

@@ -261,6 +261,9 @@ pub struct Store {
     generation: u64,
     warning: Option<String>,
     read_only: Option<String>,
+    /// Why there is no file at all ([`Store::disabled`]): edits live in
+    /// memory only and every save fails.
+    disabled: Option<String>,
     lock_wait: Duration,
     /// The data file as last read or written (see [`Store::refresh`]).
     seen: Option<FileStamp>,
@@ -299,6 +302,7 @@ pub struct SaveJob {
     base: BTreeMap<u16, Note>,
     generation: u64,
     read_only: Option<String>,
+    disabled: Option<String>,
     lock_wait: Duration,
     now: u64,
 }
@@ -322,6 +326,36 @@ struct Synced {
 }
 
 impl Store {
+    /// A store with no file, for when the data directory cannot be used
+    /// (`reason`, the error that says why, e.g. from [`open_default`]):
+    /// notes and progress are kept in memory, so that nothing typed is
+    /// lost while the session lasts, and are reported unsaved
+    /// ([`unsaved_notes`](Store::unsaved_notes),
+    /// [`unsaved_progress`](Store::unsaved_progress)); every
+    /// [`save`](Store::save) fails with [`StoreError::Disabled`] and nothing
+    /// is ever read or written.
+    pub fn disabled(reason: impl Into<String>) -> Store {
+        Store {
+            dir: PathBuf::new(),
+            path: PathBuf::new(),
+            codes: Codes::new(),
+            base: BTreeMap::new(),
+            synced: Codes::new(),
+            dirty: false,
+            generation: 0,
+            warning: None,
+            read_only: None,
+            disabled: Some(reason.into()),
+            lock_wait: LOCK_WAIT,
+            seen: None,
+        }
+    }
+
+    /// Why the store has no file ([`Store::disabled`]), if so.
+    pub fn disabled_reason(&self) -> Option<&str> {
+        self.disabled.as_deref()
+    }
+
     /// Open the store in `dir`, creating the directory (0700) if missing and
     /// loading `notes.json` if present. Never waits for the lock.
     ///
@@ -349,6 +383,7 @@ impl Store {
             generation: 0,
             warning: None,
             read_only: None,
+            disabled: None,
             lock_wait: LOCK_WAIT,
             seen: stamp_of(&path),
         };
@@ -498,7 +533,7 @@ impl Store {
     /// next save, which deals with it. Returns true when the notes or
     /// progress in memory changed.
     pub fn refresh(&mut self) -> bool {
-        if self.dirty {
+        if self.dirty || self.disabled.is_some() {
             return false;
         }
         let now = stamp_of(&self.path);
@@ -656,6 +691,11 @@ impl Store {
     /// beside the data file (no lock needed), for when saving failed at
     /// exit. Returns its path.
     pub fn write_recovery(&self) -> Result<PathBuf, StoreError> {
+        if let Some(reason) = &self.disabled {
+            return Err(StoreError::Disabled {
+                reason: reason.clone(),
+            });
+        }
         fsio::write_recovery(&self.path, &self.codes, now_ms())
     }
 
@@ -684,6 +724,7 @@ impl Store {
             base: self.base.clone(),
             generation: self.generation,
             read_only: self.read_only.clone(),
+            disabled: self.disabled.clone(),
             lock_wait: self.lock_wait,
             now: now_ms(),
         }
@@ -762,6 +803,11 @@ impl SaveJob {
     }
 
     fn sync(&self) -> Result<Synced, StoreError> {
+        if let Some(reason) = &self.disabled {
+            return Err(StoreError::Disabled {
+                reason: reason.clone(),
+            });
+        }
         if let Some(reason) = &self.read_only {
             return Err(StoreError::ReadOnly {
                 path: self.path.clone(),

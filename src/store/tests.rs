@@ -367,3 +367,26 @@ proptest! {
         let _ = fsio::parse(s.as_bytes());
     }
 }
+
+#[test]
+fn a_disabled_store_keeps_edits_in_memory_and_reports_them_unsaved() {
+    let mut s = Store::disabled("cannot create data directory /x: Not a directory");
+    s.set_note(486, "typed anyway", 1);
+    s.set_step(486, 0, StepState::Done, 2);
+    assert!(s.is_dirty());
+    let e = s.save().unwrap_err();
+    assert!(matches!(e, StoreError::Disabled { .. }), "{e:?}");
+    assert_eq!(
+        e.to_string(),
+        "notes are disabled: cannot create data directory /x: Not a directory"
+    );
+    assert!(s.write_recovery().is_err());
+    assert!(!s.refresh());
+    assert!(s.is_dirty());
+    assert_eq!(s.note(486), "typed anyway");
+    assert_eq!(s.unsaved_notes(), vec![(486, "typed anyway")]);
+    assert_eq!(
+        s.unsaved_progress(),
+        vec![(486, vec![(0, StepState::Done)])]
+    );
+}

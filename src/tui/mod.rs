@@ -28,18 +28,35 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-/// Open the notes store, or say why notes are disabled.
+/// What is said of the notes typed while notes are disabled.
+pub const DISABLED_KEPT: &str = "what you write is kept in this session only, and printed on \
+                                 stderr when sipfix exits";
+
+/// Open the notes store, or say why notes are disabled: then the store
+/// keeps notes and progress in memory only ([`Store::disabled`]), so that
+/// nothing typed is lost unsaid.
 pub fn open_store() -> (Option<Store>, Option<String>) {
     match store::open_default() {
         Ok(mut s) => {
             s.set_lock_wait(SAVE_LOCK_WAIT);
             (Some(s), None)
         }
-        Err(StoreError::NoDataDir) => (
-            None,
-            Some("notes are disabled: no home or data directory; set SIPFIX_DATA_DIR".into()),
-        ),
-        Err(e) => (None, Some(format!("notes are disabled: {e}"))),
+        Err(e) => {
+            let reason = match e {
+                StoreError::NoDataDir => {
+                    "no home or data directory; set SIPFIX_DATA_DIR".to_string()
+                }
+                e => e.to_string(),
+            };
+            let s = Store::disabled(reason);
+            let problem = format!(
+                "{}; {DISABLED_KEPT}",
+                StoreError::Disabled {
+                    reason: s.disabled_reason().unwrap_or_default().to_string(),
+                }
+            );
+            (Some(s), Some(problem))
+        }
     }
 }
 
@@ -146,7 +163,7 @@ pub fn start(opts: &Options) -> Result<(), Failure> {
     };
     // Where the unsaved notes go, before the terminal is handed back.
     let recovery = match (&save_err, app.store.as_ref()) {
-        (Some(_), Some(s)) => Some(s.write_recovery()),
+        (Some(_), Some(s)) if s.disabled_reason().is_none() => Some(s.write_recovery()),
         _ => None,
     };
     restore_all();
@@ -370,10 +387,9 @@ impl Saver {
 
     /// Retry a failed save every [`SAVE_RETRY`] while edits wait.
     fn retry_due(&mut self, app: &mut App) -> bool {
-        let waiting = app
-            .store
-            .as_ref()
-            .is_some_and(|s| s.is_dirty() && s.read_only_reason().is_none());
+        let waiting = app.store.as_ref().is_some_and(|s| {
+            s.is_dirty() && s.read_only_reason().is_none() && s.disabled_reason().is_none()
+        });
         if waiting && !self.busy && self.last_failure.is_some_and(|t| t.elapsed() >= SAVE_RETRY) {
             self.request(app);
             return true;
@@ -407,6 +423,7 @@ fn save_message(e: &StoreError) -> String {
         StoreError::ReadOnly { .. } => {
             format!("{e}; your edits stay in memory in this session only")
         }
+        StoreError::Disabled { .. } => format!("{e}; {DISABLED_KEPT}"),
         _ => e.to_string(),
     }
 }

@@ -608,3 +608,61 @@ fn p_prints_the_commands_below_and_a_key_comes_back() {
     t.send(&["C-c"]);
     t.wait_exit();
 }
+
+#[test]
+fn a_note_typed_while_notes_are_disabled_is_kept_and_printed_at_exit() {
+    let tmp = tempfile::tempdir().unwrap();
+    // The data directory named is a regular file: notes are disabled.
+    let data = tmp.path().join("datafile");
+    std::fs::write(&data, "not a directory\n").unwrap();
+    let err = tmp.path().join("stderr");
+    let rc = tmp.path().join("rc");
+    let t = Tmux::new("disabled");
+    let o = t.cmd(&[
+        "-f",
+        "/dev/null",
+        "new-session",
+        "-d",
+        "-s",
+        "t",
+        "-x",
+        "80",
+        "-y",
+        "24",
+        &format!(
+            "env SIPFIX_DATA_DIR='{}' LANG=C.UTF-8 TERM=screen {} 2>'{}'; echo $? >'{}'",
+            data.display(),
+            env!("CARGO_BIN_EXE_sipfix"),
+            err.display(),
+            rc.display()
+        ),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    t.cmd(&["set", "-s", "escape-time", "0"]);
+    let s = t.wait_for("notes are disabled");
+    assert!(s.contains("cannot create data directory"), "{s}");
+    t.send(&["/"]);
+    t.type_text("486");
+    t.send(&["Enter", "n"]);
+    t.wait_for("Note for 486");
+    t.type_text("carrier X drops calls after 30s");
+    t.wait_for("after 30s");
+    t.send(&["Escape"]);
+    let s = t.wait_for("kept in this session only");
+    assert!(!s.contains("Note for 486"), "{s}");
+    assert!(!s.contains("no data directory"), "{s}");
+    // The note is still there when opened again.
+    t.send(&["n"]);
+    t.wait_for("Note for 486");
+    t.wait_for("carrier X drops calls after 30s");
+    t.send(&["Escape", "q"]);
+    t.wait_for("press q again");
+    assert!(t.alive(), "one q must not quit with a note unsaved");
+    t.send(&["q"]);
+    t.wait_exit();
+    let err = std::fs::read_to_string(&err).unwrap();
+    assert!(err.contains("--- note for 486 ---"), "{err}");
+    assert!(err.contains("carrier X drops calls after 30s"), "{err}");
+    assert!(err.contains("cannot create data directory"), "{err}");
+    assert_ne!(std::fs::read_to_string(&rc).unwrap().trim(), "0", "{err}");
+}

@@ -558,8 +558,17 @@ impl App {
             Some(p) if p.code == code && p.text() == sanitize::text(&text) => p,
             _ => popups::note::NoteEditor::new(code, &text),
         };
-        if self.store.is_none() {
-            self.info("notes are disabled: what you type cannot be saved");
+        match self.store.as_ref().map(|s| s.disabled_reason()) {
+            None => self.info("notes are disabled: what you type cannot be kept"),
+            Some(Some(reason)) => {
+                let text = format!(
+                    "notes are disabled ({}): {}",
+                    sanitize::inline(reason),
+                    crate::tui::DISABLED_KEPT
+                );
+                self.info(text);
+            }
+            Some(None) => {}
         }
         Overlay::Note(ed)
     }

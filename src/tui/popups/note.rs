@@ -112,10 +112,10 @@ impl NoteEditor {
                 vec![Effect::Save]
             }
             None => {
+                // No store at all (the UI always has one, if only in
+                // memory): the text has nowhere else to go.
                 app.status = Some(crate::tui::app::Status {
-                    text: "notes are disabled: no data directory (set SIPFIX_DATA_DIR); the \
-                           text stays in the editor"
-                        .into(),
+                    text: "notes are disabled: the text stays in the editor".into(),
                     error: true,
                     sticky: true,
                 });
@@ -140,11 +140,15 @@ impl NoteEditor {
 
     pub fn handle(&mut self, app: &mut App, a: Action, now: u64) -> Reply {
         match a {
-            Action::CloseNote => Reply {
-                close: true,
-                effects: self.commit(app, now),
-                ..Reply::default()
-            },
+            Action::CloseNote => {
+                let effects = self.commit(app, now);
+                Reply {
+                    // With no store the text lives in the editor only.
+                    close: app.store.is_some() || self.text() == self.base,
+                    effects,
+                    ..Reply::default()
+                }
+            }
             Action::SaveNote => {
                 let fx = self.commit(app, now);
                 app.info("note saved");
