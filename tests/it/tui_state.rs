@@ -409,8 +409,12 @@ fn control_characters_in_a_note_are_shown_escaped_and_not_rewritten_unasked() {
     }
     h.open(404);
     h.keys("n");
-    let shown = h.app.note_text().unwrap();
-    assert_eq!(shown, "bad \\e[2J bytes");
+    // The editor's text is the note as it is; on screen the ESC is a
+    // visible symbol, never sent raw.
+    assert_eq!(h.app.note_text().unwrap(), "bad \x1b[2J bytes");
+    let frame = h.frame();
+    assert!(frame.contains("bad \u{241b}[2J bytes"), "{frame}");
+    assert!(!frame.contains('\x1b'), "{frame}");
     h.key(KeyCode::Esc);
     assert_eq!(
         h.reopened().note(404),
@@ -1170,5 +1174,44 @@ fn progress_that_cannot_be_saved_is_in_the_exit_dump_and_no_retry_is_promised() 
     assert_eq!(
         h.app.unsaved_dump().unwrap(),
         "--- checklist progress ---\n486: step 5 failed; step 2 back to to-do\n"
+    );
+}
+
+#[test]
+fn editing_a_note_keeps_its_tabs_and_control_characters() {
+    let mut h = Harness::new();
+    let original = "trunk\tcalls\tlimit\nraw:\u{1b}[31m\r";
+    let s = h.app.store.as_mut().unwrap();
+    s.set_note(486, original, 1);
+    s.save().unwrap();
+    h.open(486);
+    h.keys("n");
+    // Shown visibly, never raw: ESC as its control picture.
+    let frame = h.frame();
+    assert!(frame.contains("raw:\u{241b}[31m\u{240d}"), "{frame}");
+    assert!(
+        !frame.contains('\u{1b}') && !frame.contains("\\e"),
+        "{frame}"
+    );
+    h.key(KeyCode::End);
+    h.keys("!");
+    h.key(KeyCode::Esc);
+    assert_eq!(h.reopened().note(486), format!("{original}!"));
+    // Deleting a control character deletes it, as one character.
+    h.keys("n");
+    h.key(KeyCode::Backspace);
+    h.key(KeyCode::Backspace);
+    h.key(KeyCode::Esc);
+    assert_eq!(
+        h.reopened().note(486),
+        "trunk\tcalls\tlimit\nraw:\u{1b}[31m"
+    );
+    // A typed character that is one of the placeholders is kept as typed.
+    h.keys("n");
+    h.keys("\u{f0000}");
+    h.key(KeyCode::Esc);
+    assert_eq!(
+        h.reopened().note(486),
+        "trunk\tcalls\tlimit\nraw:\u{1b}[31m\u{f0000}"
     );
 }

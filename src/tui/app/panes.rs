@@ -555,7 +555,7 @@ impl App {
             .unwrap_or_default();
         let ed = match self.parked_note.take() {
             // The same note as it was left: keep its undo history.
-            Some(p) if p.code == code && p.text() == sanitize::text(&text) => p,
+            Some(p) if p.code == code && p.text() == text => p,
             _ => popups::note::NoteEditor::new(code, &text),
         };
         match self.store.as_ref().map(|s| s.disabled_reason()) {

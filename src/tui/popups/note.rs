@@ -14,10 +14,15 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::widgets::Clear;
 use ratatui_textarea::{CursorMove, TextArea};
+use std::collections::{HashMap, HashSet};
 
 pub struct NoteEditor {
     pub code: u16,
+    /// The text being edited, with the characters that cannot be shown as
+    /// they are replaced by placeholders (see [`Cloak`]).
     pub area: TextArea<'static>,
+    /// The placeholders of `area` and the characters they stand for.
+    cloak: Cloak,
     /// The text when opened or last committed: only a change against it
     /// is written to the store.
     base: String,
@@ -41,26 +46,31 @@ const UNDO_DEPTH: usize = 200;
 
 impl NoteEditor {
     /// An editor over `text`, the cursor at its end. Control characters (a
-    /// note added from the shell may hold any) are shown escaped, never
-    /// sent to the terminal.
+    /// note added from the shell may hold any) are shown as visible
+    /// symbols, never sent to the terminal, and saved as they were: the
+    /// editor holds each as one placeholder character ([`Cloak`]), so what
+    /// the user did not touch is written back byte for byte. A tab stays
+    /// a tab (the editor shows it as spaces).
     pub fn new(code: u16, text: &str) -> NoteEditor {
-        let text = sanitize::text(text);
-        let mut area = TextArea::from(text.split('\n').map(str::to_string).collect::<Vec<_>>());
+        let mut cloak = Cloak::new(text);
+        let shown = cloak.hide(text);
+        let mut area = TextArea::from(shown.split('\n').map(str::to_string).collect::<Vec<_>>());
         area.set_max_histories(UNDO_DEPTH);
         area.move_cursor(CursorMove::Bottom);
         area.move_cursor(CursorMove::End);
         NoteEditor {
             code,
             area,
-            base: text,
+            cloak,
+            base: text.to_string(),
             edited_at: None,
             first_edit: None,
         }
     }
 
-    /// The text in the editor.
+    /// The text in the editor, as it is saved (placeholders put back).
     pub fn text(&self) -> String {
-        self.area.lines().join("\n")
+        self.cloak.reveal(&self.area.lines().join("\n"))
     }
 
     /// Bytes of text in the editor.
@@ -178,6 +188,11 @@ impl NoteEditor {
             Self::limit_reached(app, 0);
             return Reply::stay();
         }
+        let mut ev = ev;
+        if let KeyCode::Char(c) = ev.code {
+            // A character that is one of the placeholders gets its own.
+            ev.code = KeyCode::Char(self.cloak.hide_char(c));
+        }
         if self.area.input(ev) {
             return Reply::effects(self.changed(app, now));
         }
@@ -200,6 +215,7 @@ impl NoteEditor {
         if text.is_empty() {
             return Reply::stay();
         }
+        let text = self.cloak.hide(&text);
         self.area.insert_str(text);
         Reply::effects(self.changed(app, now))
     }
@@ -218,6 +234,144 @@ impl NoteEditor {
         let inner = b.inner(r);
         f.render_widget(b, r);
         f.render_widget(&self.area, inner);
+        self.cloak.show(f.buffer_mut(), inner, app.theme.ascii);
+    }
+}
+
+/// The characters of a note that cannot be in the editor as they are
+/// (controls other than tab and line end, DEL, bidirectional overrides:
+/// the terminal would act on them), each replaced by a placeholder for the
+/// editing and put back when the text is saved, so that the note keeps
+/// what the user did not edit byte for byte.
+///
+/// A placeholder is one character, so the cursor moves over it and
+/// deletes it as one; it is drawn as a visible symbol (`␛` for ESC, see
+/// [`Cloak::show`]). Placeholders are private-use characters (planes 15
+/// and 16) that the note does not hold; a character typed or pasted later
+/// that is one of them gets a placeholder of its own, so the mapping back
+/// is exact whatever the text.
+#[derive(Debug, Default)]
+struct Cloak {
+    /// Placeholder -> the character it stands for.
+    real: HashMap<char, char>,
+    /// Character -> its placeholder.
+    placeholder: HashMap<char, char>,
+    /// Private-use characters of the note itself: never placeholders.
+    taken: HashSet<char>,
+    /// The next private-use code point to try.
+    next: u32,
+}
+
+/// The first code point placeholders are taken from (plane 15, private use).
+const PLACEHOLDERS: u32 = 0xF_0000;
+
+impl Cloak {
+    fn new(text: &str) -> Cloak {
+        Cloak {
+            taken: text.chars().filter(|&c| c as u32 >= PLACEHOLDERS).collect(),
+            next: PLACEHOLDERS,
+            ..Cloak::default()
+        }
+    }
+
+    /// Whether `c` must not be in the editor as it is.
+    fn hidden(&self, c: char) -> bool {
+        (c != '\t' && c != '\n' && sanitize::is_unsafe(c)) || self.real.contains_key(&c)
+    }
+
+    /// The character to put in the editor for `c`.
+    fn hide_char(&mut self, c: char) -> char {
+        if !self.hidden(c) {
+            return c;
+        }
+        if let Some(&p) = self.placeholder.get(&c) {
+            return p;
+        }
+        let p = self.fresh();
+        self.real.insert(p, c);
+        self.placeholder.insert(c, p);
+        p
+    }
+
+    /// A private-use character neither in the note nor a placeholder yet.
+    /// Planes 15 and 16 hold 131,068 of them, more than a note of
+    /// [`MAX_NOTE_BYTES`](crate::store::MAX_NOTE_BYTES) can hold distinct
+    /// characters, so one is always free.
+    fn fresh(&mut self) -> char {
+        loop {
+            let u = self.next;
+            self.next += 1;
+            // Each plane ends with two noncharacters.
+            if u & 0xFFFE == 0xFFFE {
+                continue;
+            }
+            match char::from_u32(u) {
+                Some(c) if !self.taken.contains(&c) && !self.real.contains_key(&c) => return c,
+                Some(_) => {}
+                None => unreachable!("placeholders ran out"),
+            }
+        }
+    }
+
+    /// `text` as the editor holds it.
+    fn hide(&mut self, text: &str) -> String {
+        text.chars().map(|c| self.hide_char(c)).collect()
+    }
+
+    /// The editor's text as it is saved.
+    fn reveal(&self, shown: &str) -> String {
+        shown
+            .chars()
+            .map(|c| self.real.get(&c).copied().unwrap_or(c))
+            .collect()
+    }
+
+    /// Draw each placeholder in `area` of `buf` as a visible symbol (its
+    /// control picture, reversed): what the cell is saved as is the
+    /// character it stands for. A placeholder for a private-use character
+    /// of the text shows that character.
+    fn show(&self, buf: &mut ratatui::buffer::Buffer, area: Rect, ascii: bool) {
+        if self.real.is_empty() {
+            return;
+        }
+        for y in area.top()..area.bottom() {
+            for x in area.left()..area.right() {
+                let Some(cell) = buf.cell_mut((x, y)) else {
+                    continue;
+                };
+                let mut chars = cell.symbol().chars();
+                let (Some(p), None) = (chars.next(), chars.next()) else {
+                    continue;
+                };
+                let Some(&real) = self.real.get(&p) else {
+                    continue;
+                };
+                if !sanitize::is_unsafe(real) {
+                    cell.set_char(real);
+                    continue;
+                }
+                cell.set_char(symbol_for(real, ascii));
+                let style = cell
+                    .style()
+                    .add_modifier(ratatui::style::Modifier::REVERSED);
+                cell.set_style(style);
+            }
+        }
+    }
+}
+
+/// The one-cell symbol of a control character on screen: its Unicode
+/// control picture (`␛` for ESC, `␡` for DEL), else `¤`; `?` in ASCII
+/// mode.
+fn symbol_for(c: char, ascii: bool) -> char {
+    if ascii {
+        return '?';
+    }
+    let u = c as u32;
+    match u {
+        0..=0x1f => char::from_u32(0x2400 + u).unwrap_or('¤'),
+        0x7f => '\u{2421}',
+        _ => '¤',
     }
 }
 
