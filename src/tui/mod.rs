@@ -617,11 +617,20 @@ fn run_loop(
                             return Ok(());
                         }
                         quit_armed = true;
-                        app.saved(Err(
+                        let disabled = app
+                            .store
+                            .as_ref()
+                            .and_then(|s| s.disabled_reason())
+                            .is_some();
+                        app.saved(Err(if disabled {
+                            "not saved (notes are disabled): press q again to quit anyway (your \
+                             unsaved notes are then printed on stderr)"
+                                .into()
+                        } else {
                             "not saved: press q again to quit anyway (your unsaved notes are then \
                              printed and kept in a recovery file), or fix the cause first"
-                                .into(),
-                        ));
+                                .into()
+                        }));
                         dirty = true;
                     }
                     other => {
