@@ -169,6 +169,83 @@ impl<'a> Iterator for Words<'a> {
 }
 
 /// The words of `text`, lower case (for the query).
+/// Words a symptom typed as a sentence carries around its terms (`no
+/// NOTIFY after REFER`): left out when the whole query finds nothing.
+const SMALL_WORDS: &[&str] = &[
+    "a", "after", "an", "and", "at", "before", "but", "by", "for", "from", "get", "gets", "got",
+    "in", "is", "it", "no", "not", "of", "on", "or", "the", "then", "to", "was", "when", "with",
+    "without",
+];
+
+/// A query that found nothing, made looser, or `None` when it cannot be:
+/// first its small words left out ([`SMALL_WORDS`], when a word is left);
+/// else each word of four letters or more that no reason phrase or
+/// keyword holds replaced by the one that does at one typing slip (a
+/// letter wrong, missing, added or two swapped: `buzy` -> `busy`). Each
+/// step removes or corrects words, so repeating it ends.
+fn relax(kb: &Kb, words: &[String]) -> Option<String> {
+    let kept: Vec<&String> = words
+        .iter()
+        .filter(|w| !SMALL_WORDS.contains(&w.as_str()))
+        .collect();
+    if !kept.is_empty() && kept.len() < words.len() {
+        return Some(
+            kept.iter()
+                .map(|w| w.as_str())
+                .collect::<Vec<_>>()
+                .join(" "),
+        );
+    }
+    let mut vocabulary: Vec<String> = kb
+        .codes()
+        .flat_map(|e| {
+            lower_words(&e.reason)
+                .into_iter()
+                .chain(e.keywords.iter().flat_map(|k| lower_words(k)))
+        })
+        .filter(|w| w.chars().count() >= 4)
+        .collect();
+    vocabulary.sort_unstable();
+    vocabulary.dedup();
+    let mut changed = false;
+    let fixed: Vec<String> = words
+        .iter()
+        .map(|w| {
+            if w.chars().count() < 4 || vocabulary.binary_search(w).is_ok() {
+                return w.clone();
+            }
+            match vocabulary.iter().find(|v| one_slip(w, v)) {
+                Some(v) => {
+                    changed = true;
+                    v.clone()
+                }
+                None => w.clone(),
+            }
+        })
+        .collect();
+    changed.then(|| fixed.join(" "))
+}
+
+/// Whether `a` and `b` differ by one typing slip: one letter changed,
+/// added or left out, or two neighbours swapped.
+fn one_slip(a: &str, b: &str) -> bool {
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    if a == b {
+        return false;
+    }
+    let pre = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
+    let (ra, rb) = (&a[pre..], &b[pre..]);
+    match ra.len() as isize - rb.len() as isize {
+        0 => {
+            ra[1..] == rb[1..]
+                || (ra.len() >= 2 && ra[0] == rb[1] && ra[1] == rb[0] && ra[2..] == rb[2..])
+        }
+        1 => ra[1..] == *rb,
+        -1 => *ra == rb[1..],
+        _ => false,
+    }
+}
+
 fn lower_words(text: &str) -> Vec<String> {
     words(text).map(|(_, w)| w.to_lowercase()).collect()
 }
@@ -383,6 +460,14 @@ impl Searcher {
                 .then_with(|| registered(kb, b.code).cmp(&registered(kb, a.code)))
                 .then(a.code.cmp(&b.code))
         });
+        // Nothing at all: the same query with its small words left out,
+        // else with a misspelt word corrected (see [`relax`]).
+        if codes.is_empty()
+            && causes.is_empty()
+            && let Some(relaxed) = relax(kb, &query.words)
+        {
+            return self.search_all(kb, notes, &relaxed);
+        }
         Results { causes, codes }
     }
 
@@ -632,6 +717,30 @@ mod tests {
             c.starts_with(&[480, 481, 482, 483, 484, 485, 486, 487, 488, 489]),
             "{c:?}"
         );
+    }
+
+    /// A symptom typed as a sentence, or with a typing slip, still finds
+    /// its codes: the small words left out, the slip corrected, and only
+    /// when the query as typed finds nothing.
+    #[test]
+    fn a_sentence_or_a_slip_still_finds_its_codes() {
+        assert!(
+            find("no NOTIFY after REFER")
+                .codes
+                .iter()
+                .any(|h| h.code == 202)
+        );
+        assert_eq!(first_codes("buzy", 1), [486]);
+        assert_eq!(first_codes("the callee is busy", 1), [486]);
+        assert!(find("zzzz qqqq").codes.is_empty());
+        // A query that finds something as typed is not loosened.
+        assert_eq!(first_codes("busy", 1), [486]);
+        assert!(one_slip("buzy", "busy"));
+        assert!(one_slip("bsuy", "busy"));
+        assert!(one_slip("bus", "busy"));
+        assert!(one_slip("busyy", "busy"));
+        assert!(!one_slip("busy", "busy"));
+        assert!(!one_slip("bzzy", "busy"));
     }
 
     /// A code with no entry finds its class's entry first (599: 500); a

@@ -240,6 +240,38 @@ fn search_ranks_numbers_and_finds_symptoms() {
     let o = sipfix(&["search", "zzqqxxjj"]);
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("no code matches"));
+    // A symptom as a sentence, a typing slip.
+    assert!(codes("no NOTIFY after REFER").contains(&202));
+    assert_eq!(codes("buzy")[0], 486);
+}
+
+/// The causes a query asks for are listed, as in the UI: `Q.850` alone,
+/// `cause 34` with the code it maps to.
+#[test]
+fn search_lists_the_q850_causes_asked_for() {
+    let o = sipfix(&["search", "cause", "34"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let s = stdout(&o);
+    let first = s.lines().next().unwrap_or("");
+    assert!(first.starts_with("Q34 No circuit/channel available"), "{s}");
+    assert!(first.ends_with("SIP 503"), "{s}");
+    assert!(
+        s.lines().any(|l| l.starts_with("503 Service Unavailable")),
+        "{s}"
+    );
+    let o = sipfix(&["search", "Q.850"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stdout(&o).lines().any(|l| l.starts_with("Q16 ")),
+        "{}",
+        stdout(&o)
+    );
+    let o = sipfix(&["search", "Q.850", "--markdown"]);
+    assert!(
+        stdout(&o).starts_with("| Q.850 cause | Name | SIP |"),
+        "{}",
+        stdout(&o)
+    );
 }
 
 #[test]

@@ -122,6 +122,21 @@ pub fn list_line(e: &CodeEntry, width: usize, ascii: bool) -> String {
     }
 }
 
+/// The SIP codes RFC 3398 maps a cause to, in words for a list line.
+fn cause_sip(c: &crate::kb::Cause) -> String {
+    if c.sip_none {
+        "none (RFC 3398)".to_string()
+    } else if c.sip.is_empty() {
+        "500 (default)".to_string()
+    } else {
+        c.sip
+            .iter()
+            .map(u16::to_string)
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
 pub fn search(kb: &Kb, query: &str, limit: usize, format: OutputFormat, out: Out) -> CmdResult {
     if query.trim().is_empty() {
         return Err(Failure::usage(
@@ -129,8 +144,18 @@ pub fn search(kb: &Kb, query: &str, limit: usize, format: OutputFormat, out: Out
         ));
     }
     let notes = BTreeMap::new();
-    let hits = Searcher::new().search(kb, &notes, query);
-    let hits = &hits[..hits.len().min(limit)];
+    let found = Searcher::new().search_all(kb, &notes, query);
+    let hits = &found.codes[..found.codes.len().min(limit)];
+    // The Q.850 causes the query asks for (`cause 34`, `Q.850`) or names,
+    // as the UI lists them: before the codes, in text and Markdown (JSON
+    // stays a list of codes; `sipfix q850 --json` gives causes).
+    let causes: Vec<&crate::kb::Cause> = found
+        .causes
+        .iter()
+        .filter(|c| c.lead)
+        .filter_map(|c| kb.cause(c.cause))
+        .take(limit)
+        .collect();
     if format == OutputFormat::Json {
         let v: Vec<_> = hits
             .iter()
@@ -148,9 +173,48 @@ pub fn search(kb: &Kb, query: &str, limit: usize, format: OutputFormat, out: Out
             .collect();
         emit_json(&v)?;
     } else if format == OutputFormat::Markdown {
-        emit(&markdown_table(hits.iter().filter_map(|h| kb.get(h.code))))?;
+        let mut s = String::new();
+        if !causes.is_empty() {
+            s.push_str("| Q.850 cause | Name | SIP |\n|---|---|---|\n");
+            for c in &causes {
+                s.push_str(&format!(
+                    "| {} | {} | {} |\n",
+                    c.cause,
+                    render::md_escape(&c.name),
+                    cause_sip(c)
+                ));
+            }
+            s.push('\n');
+        }
+        s.push_str(&markdown_table(hits.iter().filter_map(|h| kb.get(h.code))));
+        emit(&s)?;
     } else {
         let mut s = String::new();
+        for c in &causes {
+            let sip = format!(" SIP {}", cause_sip(c));
+            // The name cut to leave room for the mapping (as `list_line`
+            // cuts a summary).
+            let room = out
+                .style
+                .width
+                .saturating_sub(4 + sip.chars().count())
+                .max(12);
+            let name = render::fold(&c.name, out.style.ascii);
+            let name: String = if name.chars().count() > room {
+                let cut: String = name.chars().take(room.saturating_sub(3)).collect();
+                format!("{cut}...")
+            } else {
+                name.into_owned()
+            };
+            s.push_str(&format!(
+                "Q{:<3}{name:<w$}{sip}\n",
+                c.cause,
+                w = 40.min(room)
+            ));
+        }
+        if !causes.is_empty() && !hits.is_empty() {
+            s.push('\n');
+        }
         for h in hits {
             if let Some(e) = kb.get(h.code) {
                 s.push_str(&list_line(e, out.style.width, out.style.ascii));
@@ -159,7 +223,7 @@ pub fn search(kb: &Kb, query: &str, limit: usize, format: OutputFormat, out: Out
         }
         emit(&s)?;
     }
-    if hits.is_empty() {
+    if hits.is_empty() && causes.is_empty() {
         return Err(Failure::runtime(format!(
             "no code matches '{}'",
             crate::sanitize::inline(query)
