@@ -480,6 +480,17 @@ fn pasting_a_response_with_an_unregistered_code_opens_its_class() {
     assert_eq!(w.code, 400);
 }
 
+/// Control characters pasted with a query (a bell, a stray sequence's
+/// bytes) are dropped, not typed as `\x07` text that matches nothing.
+#[test]
+fn control_characters_pasted_into_the_search_are_dropped() {
+    let mut h = Harness::new();
+    h.keys("/");
+    h.send(Msg::Paste("busy\u{7}\u{1}\there".into()));
+    assert_eq!(h.app.query, "busy here");
+    assert_eq!(h.app.current(), Some(486));
+}
+
 #[test]
 fn the_paste_box_decodes_on_ctrl_d_and_keeps_text_on_esc() {
     let mut h = Harness::new();

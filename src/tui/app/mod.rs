@@ -880,7 +880,16 @@ impl App {
                 self.filter_push(&sanitize::inline(text.trim_end()));
             } else {
                 self.history_at = None;
-                self.query.push_str(&sanitize::inline(text.trim_end()));
+                // A query is words: control characters pasted with them
+                // (a bell, a terminal's sequence) are no part of any code's
+                // text and would make it match nothing. A tab is a space.
+                let words: String = text
+                    .trim_end()
+                    .chars()
+                    .map(|c| if c == '\t' { ' ' } else { c })
+                    .filter(|&c| !sanitize::is_unsafe(c))
+                    .collect();
+                self.query.push_str(&words);
                 self.refilter();
             }
             // A line pasted with its end (or a filter typed ahead with its
