@@ -162,14 +162,47 @@ fn push_line(out: &mut String, line: &str) {
 }
 
 /// True for a character that must not reach a terminal raw: C0 and C1
-/// controls, DEL, bidirectional overrides and invisible separators.
+/// controls, DEL, bidirectional overrides, invisible separators and the
+/// other format characters (Unicode category Cf: zero-width spaces and
+/// joiners, the soft hyphen, tags), which a terminal shows as nothing or
+/// not at all where the text says (`a\u{200b}b` reads as `ab`).
 pub fn is_unsafe(c: char) -> bool {
     let u = c as u32;
     u < 0x20
         || u == 0x7f
         || (0x80..=0x9f).contains(&u)
-        || matches!(u, 0x200e | 0x200f | 0x202a..=0x202e | 0x2066..=0x2069 | 0x061c)
-        || matches!(u, 0x2028 | 0x2029 | 0xfeff)
+        || u == 0x2028
+        || u == 0x2029
+        || is_format(u)
+}
+
+/// Unicode's format characters (general category Cf, Unicode 15.1), bidi
+/// overrides among them.
+fn is_format(u: u32) -> bool {
+    // Below U+00AD, none: the ASCII and Latin-1 fast path.
+    u >= 0xad
+        && matches!(u,
+            0xad
+            | 0x600..=0x605
+            | 0x61c
+            | 0x6dd
+            | 0x70f
+            | 0x890..=0x891
+            | 0x8e2
+            | 0x180e
+            | 0x200b..=0x200f
+            | 0x202a..=0x202e
+            | 0x2060..=0x2064
+            | 0x2066..=0x206f
+            | 0xfeff
+            | 0xfff9..=0xfffb
+            | 0x110bd
+            | 0x110cd
+            | 0x13430..=0x1343f
+            | 0x1bca0..=0x1bca3
+            | 0x1d173..=0x1d17a
+            | 0xe0001
+            | 0xe0020..=0xe007f)
 }
 
 /// Pretty JSON (two-space indent) in which every character that must not
@@ -262,7 +295,11 @@ impl serde_json::ser::Formatter for SafeJson<'_> {
         let mut rest = fragment;
         while let Some((i, c)) = rest.char_indices().find(|&(_, c)| is_unsafe(c)) {
             w.write_all(&rest.as_bytes()[..i])?;
-            write!(w, "\\u{:04x}", c as u32)?;
+            // Past U+FFFF, a JSON escape is a UTF-16 surrogate pair.
+            let mut units = [0u16; 2];
+            for unit in c.encode_utf16(&mut units) {
+                write!(w, "\\u{:04x}", unit)?;
+            }
             rest = &rest[i + c.len_utf8()..];
         }
         w.write_all(rest.as_bytes())
@@ -379,6 +416,32 @@ mod tests {
         assert_eq!(inline("\u{9b}"), "\\x9b");
         assert_eq!(inline("a\nb"), "a\\nb");
         assert_eq!(inline("del\x7f"), "del\\x7f");
+    }
+
+    /// Zero-width and other format characters are shown, as the bidi
+    /// overrides are: `a\u{200b}b` read as `ab` on a terminal.
+    #[test]
+    fn escapes_format_characters() {
+        assert_eq!(inline("a\u{200b}b"), "a\\u{200b}b");
+        for c in [
+            '\u{ad}',
+            '\u{200c}',
+            '\u{200d}',
+            '\u{2060}',
+            '\u{feff}',
+            '\u{e0041}',
+        ] {
+            assert!(is_unsafe(c), "{c:?}");
+            assert!(inline(&format!("x{c}y")).contains('\\'), "{c:?}");
+        }
+        // Letters, combining accents and CJK stay.
+        assert_eq!(inline("e\u{301}暂ü"), "e\u{301}暂ü");
+        // Past U+FFFF the JSON escape is a surrogate pair, and reads back.
+        let v = vec!["t\u{e0041}g"];
+        let s = json_pretty(&v).unwrap();
+        assert!(s.contains("\\udb40\\udc41"), "{s}");
+        let back: Vec<String> = serde_json::from_str(&s).unwrap();
+        assert_eq!(back, v);
     }
 
     #[test]
