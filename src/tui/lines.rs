@@ -72,6 +72,16 @@ pub fn cut_marker(theme: Theme) -> &'static str {
     if theme.ascii { ">" } else { "…" }
 }
 
+/// `s` in at most `width` display columns: whole when it fits, else cut
+/// (a wide character never split, combining marks kept with their letter)
+/// and ended with `marker`, a one-column mark (`…`, `~`, `>`).
+pub fn fit_width(s: &str, width: usize, marker: &'static str) -> String {
+    if unicode_width::UnicodeWidthStr::width(s) <= width {
+        return s.to_string();
+    }
+    cut(vec![Span::raw(s.to_string())], width, marker).to_string()
+}
+
 /// The spans cut to `width` columns, the last one replaced by `marker`.
 fn cut(spans: Vec<Span<'static>>, width: usize, marker: &'static str) -> Line<'static> {
     let room = width.saturating_sub(1);

@@ -1338,3 +1338,164 @@ fn a_paste_with_every_lf_turned_into_cr_reads_as_the_file() {
     assert_eq!(m.code, Some(480));
     assert!(m.problems == 0, "{} problems", m.problems);
 }
+
+/// Calls whose reason phrases and user parts hold text of other widths
+/// than one column a character: CJK (two columns), emoji (two), combining
+/// accents and zero-width characters (none), as a tester's trace had them.
+fn wide_text_calls() -> Vec<testkit::Step> {
+    let (a, b) = (testkit::ep("10.0.0.1:5060"), testkit::ep("10.0.0.2:5060"));
+    let calls: [(&str, &str, &str, u16, &str); 6] = [
+        ("ascii-1", "alice", "100", 503, "Service Unavailable"),
+        (
+            "cjk-2",
+            "bob",
+            "200",
+            480,
+            "暂时无法接通全角文字测试暂时无法接通全角文字测试",
+        ),
+        ("utf-3", "jürgen名前名前名前", "ünïcødé", 404, "Not Found"),
+        (
+            "comb-5",
+            "e\u{301}e\u{301}e\u{301}e\u{301}e\u{301}e\u{301}e\u{301}e\u{301}",
+            "400",
+            486,
+            "Busy Here",
+        ),
+        (
+            "emoji-6",
+            "dave",
+            "500",
+            603,
+            "Decline \u{1F600}\u{1F600} emoji",
+        ),
+        (
+            "zw-7",
+            "a\u{200b}b\u{200b}c",
+            "+4915112345678901234567",
+            404,
+            "Not\u{200b}Found",
+        ),
+    ];
+    let mut steps = Vec::new();
+    for (i, (cid, from, to, code, reason)) in calls.into_iter().enumerate() {
+        let ms = i as i64 * 1000;
+        let inv = testkit::request("INVITE", cid, 1, &format!("z9hG4bK{cid}"), None, &[], "")
+            .replace("sip:bob@", &format!("sip:{to}@"))
+            .replace("sip:alice@", &format!("sip:{from}@"));
+        let fin = testkit::response_with(&inv, code, reason, Some("r"), &[], "");
+        steps.push(testkit::Step::new(ms, a, b, &inv));
+        steps.push(testkit::Step::new(ms + 10, b, a, &fin));
+    }
+    steps
+}
+
+/// The columns `from..from + n` of a screen line (wide characters count
+/// two; the terminal shows each cell once).
+fn columns(line: &str, from: usize, n: usize) -> String {
+    use unicode_width::UnicodeWidthChar;
+    let mut col = 0;
+    let mut out = String::new();
+    for c in line.chars() {
+        let w = c.width().unwrap_or(0);
+        if col >= from && col + w <= from + n {
+            out.push(c);
+        }
+        col += w;
+    }
+    out
+}
+
+/// A line of a TestBackend frame without its quotes and the note on the
+/// cells a wide character hides.
+fn screen_line(l: &str) -> &str {
+    l.split("\" Hidden by multi-width symbols")
+        .next()
+        .unwrap_or(l)
+        .trim_matches('"')
+}
+
+/// Where `what` starts in `line`, in columns.
+fn column_of(line: &str, what: &str) -> Option<usize> {
+    line.find(what)
+        .map(|i| unicode_width::UnicodeWidthStr::width(&line[..i]))
+}
+
+/// Every row of the calls list is as wide as the screen, its Outcome and
+/// Finding columns where their heads are, whatever the width of the text
+/// before them: a CJK reason phrase pushed the Finding column off the
+/// row, a CJK or combining user part shifted the columns.
+#[test]
+fn calls_list_columns_line_up_with_wide_and_zero_width_text() {
+    for ascii in [false, true] {
+        let mut h = Harness::new(80, 24, ascii);
+        std::fs::write(&h.capture, testkit::pcap(&wide_text_calls())).unwrap();
+        h.start(StartWith::default());
+        let frame = snapshot(&mut h);
+        let lines: Vec<&str> = frame.lines().map(screen_line).collect();
+        for l in &lines {
+            assert_eq!(
+                unicode_width::UnicodeWidthStr::width(*l),
+                80,
+                "ascii {ascii}: {l}\n{frame}"
+            );
+        }
+        let head = lines.iter().find(|l| l.contains("Outcome")).unwrap();
+        let (oc, fc) = (
+            column_of(head, "Outcome").unwrap(),
+            column_of(head, "Finding").unwrap(),
+        );
+        let rows: Vec<&&str> = lines.iter().filter(|l| l.contains(" INVITE ")).collect();
+        assert_eq!(rows.len(), 6, "{frame}");
+        for r in rows {
+            let outcome = columns(r, oc, 8);
+            assert!(
+                ["failure ", "user    "].contains(&outcome.as_str()),
+                "ascii {ascii}: outcome column {oc} holds {outcome:?}: {r}\n{frame}"
+            );
+            let finding = columns(r, fc, 1);
+            assert!(
+                finding
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-'),
+                "ascii {ascii}: finding column {fc} holds {finding:?}: {r}\n{frame}"
+            );
+        }
+        // A cut text says so; the zero-width spaces are shown, not hidden.
+        assert!(frame.contains("暂时无法接通~") || ascii, "{frame}");
+        assert!(frame.contains("u{200b}") || ascii, "{frame}");
+    }
+}
+
+/// The call view of a call with a CJK reason phrase: the title fits the
+/// border with its outcome kept, the ladder's rows keep their message
+/// numbers.
+#[test]
+fn call_view_fits_wide_text_in_its_title_and_ladder() {
+    for ascii in [false, true] {
+        let mut h = Harness::new(80, 24, ascii);
+        std::fs::write(&h.capture, testkit::pcap(&wide_text_calls())).unwrap();
+        h.start(StartWith::default());
+        h.keys("/cjk-2\n\n");
+        assert!(matches!(h.top(), Some(Overlay::Call(_))));
+        let frame = snapshot(&mut h);
+        let lines: Vec<&str> = frame.lines().map(screen_line).collect();
+        for l in &lines {
+            assert_eq!(
+                unicode_width::UnicodeWidthStr::width(*l),
+                80,
+                "ascii {ascii}: {l}\n{frame}"
+            );
+        }
+        let title = lines[1];
+        assert!(title.contains("Call ") && title.contains(" 480"), "{frame}");
+        // The outcome is part of the title: kept, the phrase cut instead.
+        assert!(title.contains(" failure "), "{frame}");
+        let row = lines.iter().find(|l| l.contains("480")).unwrap();
+        assert!(lines.iter().any(|l| l.contains("#1 ")), "{frame}");
+        assert!(
+            lines.iter().any(|l| l.contains("#2 ") && l.contains("暂时")
+                || ascii && l.contains("#2 ") && l.contains("480")),
+            "ascii {ascii}: {row}\n{frame}"
+        );
+    }
+}

@@ -8,6 +8,7 @@ use crate::kb::Kb;
 use crate::render::TextStyle;
 use crate::sanitize;
 use crate::trace::model::{Call, Ep, Triage, flag};
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 /// Left column: `+12.345s`.
 const LEFT: usize = 9;
@@ -130,14 +131,39 @@ fn to_itself(c: &Call, host: Option<&Ep>) -> bool {
     host.is_some_and(|&h| c.msgs.iter().any(|m| m.src == h && m.dst == h))
 }
 
-/// `label` in at most `room` columns, a cut one ending in `~`.
+/// `label` in at most `room` display columns (a CJK character takes two,
+/// a combining accent none), a cut one ending in `~`, a wide character
+/// never split.
 fn fit(label: String, room: usize) -> String {
-    if label.chars().count() > room {
-        let cut: String = label.chars().take(room.saturating_sub(1)).collect();
-        format!("{cut}~")
-    } else {
-        label
+    if label.width() <= room {
+        return label;
     }
+    let keep = room.saturating_sub(1);
+    let mut used = 0;
+    let mut cut = String::new();
+    for ch in label.chars() {
+        let w = ch.width().unwrap_or(0);
+        if used + w > keep {
+            break;
+        }
+        used += w;
+        cut.push(ch);
+    }
+    if room > 0 {
+        cut.push('~');
+    }
+    cut
+}
+
+/// The first `width` display columns of `s`.
+fn take_width(s: &str, width: usize) -> String {
+    let mut used = 0;
+    s.chars()
+        .take_while(|ch| {
+            used += ch.width().unwrap_or(0);
+            used <= width
+        })
+        .collect()
 }
 
 /// The time since the previous message, in at most 7 columns whatever
@@ -315,10 +341,10 @@ impl Ladder {
             );
             // The label cut with `~` where it does not fit, the
             // retransmission mark kept after it.
-            let room = width.saturating_sub(head.chars().count() + rtx.len());
+            let room = width.saturating_sub(head.width() + rtx.len());
             let label = self.fold(sanitize::inline(&msg_label(t, kb, c, i)));
             let line = format!("{head}{}{rtx}", fit(label, room));
-            return self.fold(line).chars().take(width).collect();
+            return take_width(&self.fold(line), width);
         }
         let g = glyphs(self.ascii);
         let x_of = |i: usize| LEFT + i * self.spacing;
@@ -332,14 +358,20 @@ impl Ladder {
         }
         let label = self.fold(sanitize::inline(&msg_label(t, kb, c, i)));
         let (lo, hi) = (x_of(from.min(to)), x_of(from.max(to)));
+        // The label goes over the row's columns `at..at + its width`: the
+        // row is one character a column, a label's characters are not (a
+        // CJK one takes two columns, a combining accent none).
+        let mut text: Option<(usize, String)> = None;
         if from == to {
             // To itself: a short loop mark beside the lane, and the label,
             // a space before the next lane (the room an arrow's label has).
             let l = fit(label, self.spacing.saturating_sub(5));
             let mark = format!("{}{} {l}", g.line, g.left);
-            for (slot, ch) in row[lo + 1..].iter_mut().zip(mark.chars()) {
-                *slot = ch;
+            let end = (lo + 1 + mark.width()).min(row.len());
+            for slot in &mut row[lo + 1..end] {
+                *slot = ' ';
             }
+            text = Some((lo + 1, take_width(&mark, end - (lo + 1))));
         } else {
             for slot in &mut row[lo + 1..hi] {
                 *slot = g.line;
@@ -350,17 +382,16 @@ impl Ladder {
                 row[lo + 1] = g.left;
             }
             let l = fit(label, (hi - lo).saturating_sub(5));
-            let len = l.chars().count();
+            let len = l.width();
             if len > 0 {
                 // Centred, with a space on each side that never takes an
                 // arrowhead (at lo + 1 and hi - 1): a label as long as the
                 // room starts at lo + 3.
                 let start = (lo + (hi - lo - len) / 2).max(lo + 3);
-                row[start - 1] = ' ';
-                for (k, ch) in l.chars().enumerate() {
-                    row[start + k] = ch;
+                for slot in &mut row[start - 1..=start + len] {
+                    *slot = ' ';
                 }
-                row[start + len] = ' ';
+                text = Some((start, l));
             }
         }
         // The number, then the time right-aligned in 8 columns, with at
@@ -368,7 +399,19 @@ impl Ladder {
         let num = format!("#{}", i + 1);
         let gap = usize::from(num.len() > 4);
         let right = format!(" {num:<4}{since:>w$}{rtx}", w = 8 + gap);
-        let mut line: String = row[..self.right_at.min(row.len())].iter().collect();
+        let end = self.right_at.min(row.len());
+        let mut line: String = match text {
+            // The label in place of as many columns as it takes.
+            Some((at, l)) if at <= end => {
+                let l = take_width(&l, end - at);
+                let past = at + l.width();
+                let mut s: String = row[..at].iter().collect();
+                s.push_str(&l);
+                s.extend(&row[past..end]);
+                s
+            }
+            _ => row[..end].iter().collect(),
+        };
         line.push_str(&right);
         line.trim_end().to_string()
     }
@@ -451,6 +494,41 @@ mod tests {
         let ring = lines.iter().find(|l| l.contains("180 Ringing")).unwrap();
         assert!(ring.contains("|<-"), "{ring}");
         assert!(text.is_ascii());
+    }
+
+    /// A label of CJK characters (two columns each), emoji or combining
+    /// accents keeps the row within the width, the lanes and arrowheads
+    /// where they are and the message number on the row: the number was
+    /// pushed off the row (`│─◀ 480 暂时无法…` without its `#3`).
+    #[test]
+    fn a_wide_label_keeps_the_row_and_its_number() {
+        let a = ep("10.0.0.1:5060");
+        let b = ep("10.0.0.2:5060");
+        for reason in [
+            "暂时无法接通全角文字测试暂时无法接通全角文字测试",
+            "Decline \u{1F600}\u{1F600} emoji",
+            "Bu\u{301}sy\u{301} He\u{301}re",
+            "暂",
+        ] {
+            let inv = request("INVITE", "w1", 1, "z9hG4bKw1", None, &[], "");
+            let fin = response_with(&inv, 480, reason, Some("r"), &[], "");
+            let t = analyze(&[Step::new(0, a, b, &inv), Step::new(10, b, a, &fin)]);
+            let c = &t.calls[0];
+            for w in 40..=100 {
+                let l = Ladder::new(&t, c, w, false);
+                let one = l.row(&t, Kb::embedded(), c, 0);
+                let row = l.row(&t, Kb::embedded(), c, 1);
+                assert!(row.width() <= w, "{w}: {row}");
+                assert!(row.contains(" #2 "), "{w}: {row}");
+                assert!(row.contains("│◀"), "{w}: {row}");
+                // The number's column is the same as on a plain row.
+                let at = |r: &str| r.find(" #").map(|i| r[..i].width());
+                assert_eq!(at(&row), at(&one), "{w}:\n{one}\n{row}");
+                if reason.width() > w {
+                    assert!(row.contains('~'), "{w}: {row}");
+                }
+            }
+        }
     }
 
     /// A label exactly as long as the room between two lanes never takes

@@ -17,7 +17,7 @@ use crate::tui::app::{App, CallBytes};
 use crate::tui::keymap::Action;
 use crate::tui::layout::inner;
 use crate::tui::lines::doc_lines;
-use crate::tui::view::{block, fit_title, put_lines, scrolled_ref, with_position};
+use crate::tui::view::{block, cut_part, fit_title, put_lines, scrolled_ref, with_position};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::Line;
@@ -387,16 +387,33 @@ impl CallView {
         let id = report::clip(&c.call_id, 40);
         let method = t.method_name(c.method).to_string();
         let outcome = c.outcome.label();
+        let width = (lbox.width as usize).saturating_sub(4);
+        // A long reason phrase is cut to the room the Call-ID leaves, then
+        // only the code is kept: the outcome stays.
+        let code = c.final_response().map(|m| m.code.to_string());
+        let others = format!("Call {method} {outcome} ");
+        let fin_cut = cut_part(
+            &fin,
+            width.saturating_sub(unicode_width::UnicodeWidthStr::width(others.as_str())),
+            8,
+            app.theme.ascii,
+        );
+        let fins: Vec<&str> = [Some(fin.as_str()), Some(fin_cut.as_str()), code.as_deref()]
+            .into_iter()
+            .flatten()
+            .filter(|s| !s.is_empty())
+            .collect();
         let title = fit_title(
             &[
                 (0, &["Call"]),
                 (2, &[id.as_str(), ""]),
                 (1, &[method.as_str()]),
-                (1, &[fin.as_str()]),
+                (1, fins.as_slice()),
                 (1, &[outcome]),
                 (3, &["(b back)", ""]),
             ],
-            (lbox.width as usize).saturating_sub(4),
+            width,
+            app.theme.ascii,
         );
         let b = block(app, title, !self.findings_focus);
         let b = with_position(app, b, first, rows as u16, c.msgs.len());

@@ -11,11 +11,13 @@ use crate::trace::model::{Call, Outcome, Triage};
 use crate::trace::report;
 use crate::tui::app::{App, Loading, TraceView};
 use crate::tui::layout::inner;
+use crate::tui::lines::fit_width;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 /// The summary strip: `12 calls: answered 4, failed 8, user 0, pending 0;
 /// SER 100.0%; PDD median 740 ms` (the post-dial delay of answered calls),
@@ -53,11 +55,11 @@ fn pack(parts: &[String], width: usize) -> Vec<String> {
     let mut cur = String::new();
     for p in parts {
         let add = if cur.is_empty() {
-            p.chars().count()
+            p.width()
         } else {
-            p.chars().count() + 2
+            p.width() + 2
         };
-        if !cur.is_empty() && cur.chars().count() + add > width {
+        if !cur.is_empty() && cur.width() + add > width {
             lines.push(std::mem::take(&mut cur));
         }
         if !cur.is_empty() {
@@ -204,7 +206,8 @@ impl Cols {
         ])
     }
 
-    /// Cells joined, each padded or cut to its column.
+    /// Cells joined, each padded or cut to its column (in display
+    /// columns: a CJK character takes two, a combining accent none).
     fn join(&self, cells: &[&str; 7]) -> String {
         let widths = [
             self.time,
@@ -229,20 +232,14 @@ impl Cols {
     }
 }
 
-/// `s` cut to `w` characters (the last one `~` when cut) or padded.
+/// `s` in exactly `w` display columns: padded, or cut with `~` as its
+/// last column (a wide character that would straddle the cut is left
+/// out, a space in its place).
 fn cell(s: &str, w: usize) -> String {
-    let n = s.chars().count();
-    if n <= w {
-        let mut out = s.to_string();
-        out.extend(std::iter::repeat_n(' ', w - n));
-        out
-    } else {
-        let mut out: String = s.chars().take(w.saturating_sub(1)).collect();
-        if w > 0 {
-            out.push('~');
-        }
-        out
-    }
+    let mut out = fit_width(s, w, "~");
+    let n = out.width();
+    out.extend(std::iter::repeat_n(' ', w.saturating_sub(n)));
+    out
 }
 
 /// A URI without its scheme: `alice@example.com`.
@@ -256,11 +253,12 @@ fn bare(uri: &str) -> &str {
 }
 
 /// `from -> to` in `w` columns: whole addresses when they fit, else the
-/// user parts, cut to share the room (see [`cut_user`]).
-fn from_to(t: &Triage, c: &Call, w: usize) -> String {
+/// user parts, cut to share the room (see [`cut_user`]); folded to ASCII
+/// first in ASCII mode, so that what is measured is what is shown.
+fn from_to(app: &App, t: &Triage, c: &Call, w: usize) -> String {
     fit_from_to(
-        &sanitize::inline(bare(t.from_uri(c))),
-        &sanitize::inline(bare(t.to_uri(c))),
+        &fold(app, &sanitize::inline(bare(t.from_uri(c)))),
+        &fold(app, &sanitize::inline(bare(t.to_uri(c)))),
         w,
     )
 }
@@ -269,24 +267,24 @@ fn fit_from_to(from: &str, to: &str, w: usize) -> String {
     let user = |s: &str| s.split('@').next().unwrap_or(s).to_string();
     if from == to {
         // A registration, a subscription to one's own state: said once.
-        return if from.chars().count() <= w {
+        return if from.width() <= w {
             from.to_string()
         } else {
             cut_user(&user(from), w)
         };
     }
     let whole = format!("{from} -> {to}");
-    if whole.chars().count() <= w {
+    if whole.width() <= w {
         return whole;
     }
     let (f, t) = (user(from), user(to));
     let short = format!("{f} -> {t}");
-    if short.chars().count() <= w {
+    if short.width() <= w {
         return short;
     }
     // Half each; a side shorter than its half leaves the rest to the other.
     let room = w.saturating_sub(4);
-    let (fw, tw) = (f.chars().count(), t.chars().count());
+    let (fw, tw) = (f.width(), t.width());
     let half = room / 2;
     let (fw, tw) = if fw <= half {
         (fw, room - fw)
@@ -298,22 +296,22 @@ fn fit_from_to(from: &str, to: &str, w: usize) -> String {
     format!("{} -> {}", cut_user(&f, fw), cut_user(&t, tw))
 }
 
-/// A user part in `w` characters, `~` where it was cut. A number keeps
-/// its end, where the numbers of one trunk differ (+4930123456789 and
-/// +4930123450000 share their start); a name keeps its start, and the
+/// A user part in at most `w` columns, `~` where it was cut. A number
+/// keeps its end, where the numbers of one trunk differ (+4930123456789
+/// and +4930123450000 share their start); a name keeps its start, and the
 /// digits it ends with (`telephone1` and `telephone2`: `telep~1`).
 fn cut_user(s: &str, w: usize) -> String {
-    let n = s.chars().count();
-    if n <= w {
+    if s.width() <= w {
         return s.to_string();
     }
+    let n = s.chars().count();
+    // ASCII digits: one byte and one column each.
     let tail = s.chars().rev().take_while(char::is_ascii_digit).count();
     if tail > 0 && tail < n && w >= tail + 3 {
-        let mut out: String = s.chars().take(w - 1 - tail).collect();
-        out.push('~');
-        out.extend(s.chars().skip(n - tail));
-        return out;
+        let (head, digits) = s.split_at(s.len() - tail);
+        return format!("{}{digits}", fit_width(head, w - tail, "~"));
     }
+    // A number is ASCII: its characters are its columns.
     let digits = s.strip_prefix('+').unwrap_or(s);
     let number = !digits.is_empty()
         && digits
@@ -328,6 +326,8 @@ fn cut_user(s: &str, w: usize) -> String {
     }
 }
 
+/// One call's row, each cell folded to ASCII (in ASCII mode) before it
+/// is fitted to its column.
 fn row(app: &App, tv: &TraceView, i: u32, cols: &Cols) -> String {
     let t = tv.triage();
     let c = tv.call(i);
@@ -345,16 +345,15 @@ fn row(app: &App, tv: &TraceView, i: u32, cols: &Cols) -> String {
     };
     let finding = report::top_finding(c).map_or("-", |f| f.id);
     let cid = report::call_id(c);
-    let text = cols.join(&[
+    cols.join(&[
         &time,
-        &from_to(t, c, cols.from_to),
-        &sanitize::inline(t.method_name(c.method)),
-        &fin,
+        &from_to(app, t, c, cols.from_to),
+        &fold(app, &sanitize::inline(t.method_name(c.method))),
+        &fold(app, &fin),
         c.outcome.label(),
         finding,
-        &cid,
-    ]);
-    fold(app, &text)
+        &fold(app, &cid),
+    ])
 }
 
 pub fn draw(f: &mut Frame, app: &App, body: Rect) {
@@ -381,6 +380,7 @@ pub fn draw(f: &mut Frame, app: &App, body: Rect) {
             (3, &["(Tab: codes)", ""]),
         ],
         (body.width as usize).saturating_sub(4),
+        app.theme.ascii,
     );
     let b = block(app, title, focused);
     let i = inner(body);
@@ -465,7 +465,7 @@ pub fn draw_filter(f: &mut Frame, app: &App, r: Rect) {
     } else {
         "/ filter: "
     };
-    let count_w = (count.chars().count() as u16).min(r.width / 2);
+    let count_w = (count.width() as u16).min(r.width / 2);
     let [left, right] = ratatui::layout::Layout::horizontal([
         ratatui::layout::Constraint::Min(1),
         ratatui::layout::Constraint::Length(count_w),
@@ -473,13 +473,22 @@ pub fn draw_filter(f: &mut Frame, app: &App, r: Rect) {
     .areas(r);
     // While typing, a filter longer than the line shows its end, where the
     // cursor is, behind a `~` that says the start is hidden.
-    let room =
-        usize::from(left.width).saturating_sub(label.chars().count() + usize::from(app.searching));
+    let room = usize::from(left.width).saturating_sub(label.width() + usize::from(app.searching));
     let shown = fold(app, &sanitize::inline(filter));
-    let n = shown.chars().count();
-    let shown = if app.searching && n > room && room > 1 {
-        let tail: String = shown.chars().skip(n + 1 - room).collect();
-        format!("~{tail}")
+    let shown = if app.searching && shown.width() > room && room > 1 {
+        // The end that fits in `room - 1` columns, a wide character kept
+        // whole or left out.
+        let mut used = 0;
+        let start = shown
+            .char_indices()
+            .rev()
+            .take_while(|&(_, ch)| {
+                used += ch.width().unwrap_or(0);
+                used < room
+            })
+            .last()
+            .map_or(shown.len(), |(i, _)| i);
+        format!("~{}", &shown[start..])
     } else {
         shown
     };
@@ -538,6 +547,17 @@ mod tests {
         for w in 0..30 {
             let s = fit_from_to("+4930123456789@a", "verylongname.here@b", w);
             assert!(s.chars().count() <= w.max(4), "{w}: {s}");
+        }
+        // Display columns, not characters: CJK takes two, a combining
+        // accent none; a wide character is never split by the cut.
+        assert_eq!(cell("暂时无法", 5), "暂时~");
+        assert_eq!(cell("暂时无法", 6), "暂时~ ");
+        assert_eq!(cell("e\u{301}e\u{301}", 4), "e\u{301}e\u{301}  ");
+        assert_eq!(cut_user("名前名前名前1", 8), "名前名~1");
+        assert_eq!(cut_user("jürgen名前名前", 9), "jürgen名~");
+        for w in 0..30 {
+            let s = fit_from_to("jürgen名前名前名前@a", "暂时无法接通@b", w);
+            assert!(s.width() <= w.max(4), "{w}: {s}");
         }
         let parts = [
             "12 calls: answered 4".to_string(),

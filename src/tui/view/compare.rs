@@ -19,6 +19,7 @@ pub fn draw(f: &mut Frame, app: &App, r: Rect) {
     let title = fit_title(
         &[(1, tabs), (0, &[pair.as_str()])],
         r.width.saturating_sub(4) as usize,
+        app.theme.ascii,
     );
     let b = block(app, title, focused);
     let inner = b.inner(r);

@@ -30,13 +30,14 @@ pub fn draw(f: &mut Frame, app: &App, r: Rect) {
                     (1, &[pin.as_str(), "pinned"]),
                 ],
                 width,
+                app.theme.ascii,
             )
         }
         Some(Subject::Cause(c)) => {
             let head = format!("Q.850 cause {c}");
-            fit_title(&[(2, tabs), (0, &[head.as_str()])], width)
+            fit_title(&[(2, tabs), (0, &[head.as_str()])], width, app.theme.ascii)
         }
-        None => fit_title(&[(0, tabs)], width),
+        None => fit_title(&[(0, tabs)], width, app.theme.ascii),
     };
     let b = block(app, title, focused);
     let inner = b.inner(r);

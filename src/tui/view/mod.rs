@@ -88,23 +88,28 @@ pub fn fold(app: &App, s: &str) -> String {
     }
 }
 
-/// A title made of parts, shortened to fit `width` columns: each part has
-/// an importance (0: always kept) and variants from long to short; the
-/// least important parts are shortened, then dropped, first.
-pub fn fit_title(parts: &[(u8, &[&str])], width: usize) -> String {
+/// A title made of parts, shortened to fit `width` display columns: each
+/// part has an importance (0: always kept) and variants from long to
+/// short; the least important parts are shortened, then dropped, first
+/// (of parts equally important, one that can be shortened is, before one
+/// is dropped). Measured as shown: folded to ASCII in ASCII mode. A title
+/// whose shortest form is still too wide is cut with the mark (`…`, `>`
+/// in ASCII).
+pub fn fit_title(parts: &[(u8, &[&str])], width: usize, ascii: bool) -> String {
     let mut pick: Vec<usize> = vec![0; parts.len()];
     let text = |pick: &[usize]| -> String {
-        parts
+        let t = parts
             .iter()
             .zip(pick)
             .filter_map(|((_, v), i)| v.get(*i).copied())
             .filter(|s| !s.is_empty())
             .collect::<Vec<_>>()
-            .join(" ")
+            .join(" ");
+        crate::render::fold(&t, ascii).into_owned()
     };
     loop {
         let t = text(&pick);
-        if t.chars().count() <= width {
+        if unicode_width::UnicodeWidthStr::width(t.as_str()) <= width {
             return t;
         }
         // The least important part that can still give way.
@@ -113,12 +118,32 @@ pub fn fit_title(parts: &[(u8, &[&str])], width: usize) -> String {
                 let (imp, v) = parts[i];
                 pick[i] < v.len().saturating_sub(1) || (imp > 0 && pick[i] < v.len())
             })
-            .max_by_key(|&i| (parts[i].0, i))
+            .max_by_key(|&i| {
+                let (imp, v) = parts[i];
+                let shortens = v.get(pick[i] + 1).is_some_and(|s| !s.is_empty());
+                (imp, shortens, i)
+            })
         else {
-            return t.chars().take(width).collect();
+            return crate::tui::lines::fit_width(&t, width, title_mark(ascii));
         };
         pick[i] += 1;
     }
+}
+
+/// The mark ending a title cut short.
+fn title_mark(ascii: bool) -> &'static str {
+    if ascii { ">" } else { "…" }
+}
+
+/// `s` as a title's part cut to `room` columns with the mark, for a
+/// variant between a part whole and the part left out; empty (no
+/// variant) when fewer than `min` columns would be left of it.
+pub fn cut_part(s: &str, room: usize, min: usize, ascii: bool) -> String {
+    let s = crate::render::fold(s, ascii);
+    if room < min {
+        return String::new();
+    }
+    crate::tui::lines::fit_width(&s, room, title_mark(ascii))
 }
 
 /// The rows `first..` of pre-wrapped lines that fit in `r`, each cut at
@@ -317,12 +342,31 @@ mod tests {
             (1, &["2/5"]),
         ];
         assert_eq!(
-            fit_title(parts, 80),
+            fit_title(parts, 80, false),
             "[Detail] Compare (Tab) 486 Busy Here 2/5"
         );
-        assert_eq!(fit_title(parts, 31), "[Detail] Compare (Tab) 486 2/5");
-        assert_eq!(fit_title(parts, 20), "[Detail] 486 2/5");
-        assert_eq!(fit_title(parts, 8), "486 2/5");
-        assert_eq!(fit_title(parts, 2), "48");
+        assert_eq!(
+            fit_title(parts, 31, false),
+            "[Detail] Compare (Tab) 486 2/5"
+        );
+        assert_eq!(fit_title(parts, 20, false), "[Detail] 486 2/5");
+        assert_eq!(fit_title(parts, 8, false), "486 2/5");
+        // Too narrow even for what is always kept: cut, with the mark.
+        assert_eq!(fit_title(parts, 2, false), "4…");
+        assert_eq!(fit_title(parts, 2, true), "4>");
+        // Display columns: a CJK reason takes two a character.
+        let wide: &[(u8, &[&str])] = &[(0, &["480"]), (1, &["暂时无法接通", "暂时…", ""])];
+        assert_eq!(fit_title(wide, 16, false), "480 暂时无法接通");
+        assert_eq!(fit_title(wide, 15, false), "480 暂时…");
+        assert_eq!(fit_title(wide, 8, false), "480");
+        // Folded before it is measured: `?` is one column.
+        assert_eq!(fit_title(wide, 10, true), "480 ??????");
+        // Equally important: the part that can be shortened is, first.
+        let same: &[(u8, &[&str])] = &[
+            (0, &["Call"]),
+            (1, &["480 Long Phrase", "480"]),
+            (1, &["failure"]),
+        ];
+        assert_eq!(fit_title(same, 16, false), "Call 480 failure");
     }
 }
