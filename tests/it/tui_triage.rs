@@ -1499,3 +1499,118 @@ fn call_view_fits_wide_text_in_its_title_and_ladder() {
         );
     }
 }
+
+/// A popup's title at 80x24, 60x20 and 50x12: its head whole, then one of
+/// its hints whole or none, never a hint or a count cut mid-word
+/// (`-- step 1/4 -- 0/4 h`, `step 1/` at 50 columns).
+#[test]
+fn popup_titles_shorten_by_importance_and_never_cut_a_count() {
+    // (keys, head, hints from long to short)
+    let cases: Vec<(&str, String, Vec<&str>)> = vec![
+        ("555w", "Walk-through 555".into(), vec![]),
+        ("488w", "Walk-through 488".into(), vec![]),
+        (
+            "486n",
+            "Note for 486".into(),
+            vec![
+                " -- Esc saves and closes, Ctrl-Z undoes",
+                " -- Esc saves and closes",
+            ],
+        ),
+        (
+            "486p",
+            "paste a SIP message".into(),
+            vec![" -- Ctrl-D decodes, Esc closes", " -- Ctrl-D decodes"],
+        ),
+        ("486r", "Related to 486".into(), vec![" -- Enter opens"]),
+        (
+            "486o",
+            "Open a capture or log".into(),
+            vec![
+                " -- Tab completes, Enter reads it, Esc closes",
+                " -- Tab completes, Esc closes",
+            ],
+        ),
+    ];
+    for (w, ht) in [(80, 24), (60, 20), (50, 12)] {
+        for ascii in [false, true] {
+            for (keys, head, hints) in &cases {
+                let mut h = Harness::new(w, ht, ascii);
+                h.keys(keys);
+                let frame = snapshot(&mut h);
+                let line = frame
+                    .lines()
+                    .map(screen_line)
+                    .find(|l| l.contains(head.as_str()))
+                    .unwrap_or_else(|| panic!("{w}x{ht} {keys}: no {head}\n{frame}"));
+                assert_eq!(unicode_width::UnicodeWidthStr::width(line), usize::from(w));
+                let rest = &line[line.find(head.as_str()).unwrap() + head.len()..];
+                let ends = |t: &str| {
+                    rest.strip_prefix(t).is_some_and(|r| {
+                        r.starts_with(" ─")
+                            || r.starts_with(" -")
+                            || r.starts_with(" ┐")
+                            || r.starts_with(" +")
+                    })
+                };
+                if head.starts_with("Walk-through") {
+                    // The step count whole; the reason phrase may be cut
+                    // (with the mark) or left out, the count handled too.
+                    let step = regex_lite_step(rest);
+                    assert!(
+                        step.is_some(),
+                        "{w}x{ht} ascii {ascii}: no whole step count: {line}"
+                    );
+                    let after = step.unwrap();
+                    assert!(
+                        [" -- 0/", " ─", " -", " ┐", " +"]
+                            .iter()
+                            .any(|p| after.starts_with(p)),
+                        "{w}x{ht} ascii {ascii}: {line}"
+                    );
+                    if let Some(h) = after.strip_prefix(" -- 0/") {
+                        assert!(h.contains(" handled "), "{w}x{ht} ascii {ascii}: {line}");
+                    }
+                } else {
+                    assert!(
+                        hints.iter().any(|t| ends(t)) || ends(""),
+                        "{w}x{ht} ascii {ascii} {keys}: {line}"
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// What follows `-- step N/M` in `s` when the count is there whole.
+fn regex_lite_step(s: &str) -> Option<&str> {
+    let i = s.find("-- step ")?;
+    let rest = &s[i + "-- step ".len()..];
+    let n = rest.bytes().take_while(u8::is_ascii_digit).count();
+    let rest = rest[n..].strip_prefix('/')?;
+    let m = rest.bytes().take_while(u8::is_ascii_digit).count();
+    (n > 0 && m > 0).then(|| &rest[m..])
+}
+
+/// On the smallest screen the line standing for the hidden host key fits
+/// inside the ladder's box: `host key: 3 lines hidden; the facts list
+/// every│` lost its last word at 50x12.
+#[test]
+fn the_hidden_host_key_line_fits_a_small_screen() {
+    for ascii in [false, true] {
+        let mut h = Harness::new(50, 12, ascii);
+        std::fs::write(&h.capture, testkit::pcap(&many_hosts())).unwrap();
+        h.start(StartWith::default());
+        h.keys("\n");
+        let frame = snapshot(&mut h);
+        let line = frame
+            .lines()
+            .map(screen_line)
+            .find(|l| l.contains("key line") || l.contains("host key"))
+            .unwrap_or_else(|| panic!("{frame}"));
+        assert!(
+            line.contains("the facts list every host") || line.contains("see Hosts in the facts"),
+            "ascii {ascii}: {line}\n{frame}"
+        );
+    }
+}

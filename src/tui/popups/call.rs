@@ -64,7 +64,7 @@ struct Pinned {
 /// line and the host labels go before the second and third message rows
 /// (letters without their key say nothing, the rows scroll), never before
 /// the first.
-fn pinned_head(l: &Ladder, height: usize, msgs: usize) -> Pinned {
+fn pinned_head(l: &Ladder, height: usize, msgs: usize, width: usize, ascii: bool) -> Pinned {
     let mut room = height.saturating_sub(msgs.min(3));
     if l.head.len() <= room {
         return Pinned {
@@ -95,7 +95,7 @@ fn pinned_head(l: &Ladder, height: usize, msgs: usize) -> Pinned {
     if for_key > 0 {
         let shown = for_key - 1;
         lines.extend(key[..shown].iter().cloned());
-        lines.push(key_note(shown, key.len() - shown));
+        lines.push(key_note(shown, key.len() - shown, width, ascii));
     }
     let left = room.saturating_sub(lines.len());
     lines.extend(rest.iter().take(left).cloned());
@@ -105,13 +105,28 @@ fn pinned_head(l: &Ladder, height: usize, msgs: usize) -> Pinned {
     }
 }
 
-/// The line standing for the `hidden` key lines under the `shown` ones.
-fn key_note(shown: usize, hidden: usize) -> String {
+/// The line standing for the `hidden` key lines under the `shown` ones,
+/// in `width` columns: shorter words on a narrow screen, cut with the
+/// mark (`…`, `>` in ASCII) only when even they do not fit.
+fn key_note(shown: usize, hidden: usize, width: usize, ascii: bool) -> String {
     let s = if hidden == 1 { "" } else { "s" };
-    if shown == 0 {
-        format!("  host key: {hidden} line{s} hidden; the facts list every host")
+    let forms = if shown == 0 {
+        [
+            format!("  host key: {hidden} line{s} hidden; the facts list every host"),
+            format!("  {hidden} host key line{s} hidden: the facts list every host"),
+            format!("  {hidden} key line{s} hidden: see Hosts in the facts"),
+        ]
     } else {
-        format!("  ... {hidden} more key line{s}: the facts list every host")
+        [
+            format!("  ... {hidden} more key line{s}: the facts list every host"),
+            format!("  {hidden} more key line{s}: the facts list every host"),
+            format!("  {hidden} more key line{s}: see Hosts in the facts"),
+        ]
+    };
+    let mark = if ascii { ">" } else { "…" };
+    match forms.iter().find(|f| f.len() <= width) {
+        Some(f) => f.clone(),
+        None => crate::tui::lines::fit_width(&forms[2], width, mark),
     }
 }
 
@@ -159,7 +174,15 @@ impl CallView {
         let pinned = app.trace.as_ref().map_or(0, |tv| {
             let c = tv.call(self.call);
             let l = Ladder::new(tv.triage(), c, i.width as usize, app.theme.ascii);
-            pinned_head(&l, i.height as usize, c.msgs.len()).lines.len()
+            pinned_head(
+                &l,
+                i.height as usize,
+                c.msgs.len(),
+                i.width as usize,
+                app.theme.ascii,
+            )
+            .lines
+            .len()
         });
         (i.height as usize).saturating_sub(pinned).max(1)
     }
@@ -172,7 +195,15 @@ impl CallView {
         app.trace.as_ref().map_or_else(Vec::new, |tv| {
             let c = tv.call(self.call);
             let l = Ladder::new(tv.triage(), c, i.width as usize, app.theme.ascii);
-            if pinned_head(&l, i.height as usize, c.msgs.len()).key_cut {
+            if pinned_head(
+                &l,
+                i.height as usize,
+                c.msgs.len(),
+                i.width as usize,
+                app.theme.ascii,
+            )
+            .key_cut
+            {
                 l.key
             } else {
                 Vec::new()
@@ -380,7 +411,13 @@ impl CallView {
         let Pinned {
             lines: pinned,
             key_cut,
-        } = pinned_head(&ladder, li.height as usize, c.msgs.len());
+        } = pinned_head(
+            &ladder,
+            li.height as usize,
+            c.msgs.len(),
+            li.width as usize,
+            app.theme.ascii,
+        );
         let rows = (li.height as usize).saturating_sub(pinned.len()).max(1);
         let first = self.first_row(rows);
         let fin = report::final_label(t, app.kb, c);

@@ -4,7 +4,7 @@
 use super::{Reply, scroll};
 use crate::tui::app::App;
 use crate::tui::keymap::Action;
-use crate::tui::view::{block, centered};
+use crate::tui::view::{block, centered, popup_title};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::widgets::{Borders, Clear, Paragraph};
@@ -65,8 +65,13 @@ impl MessageView {
         let r = area(body);
         f.render_widget(Clear, r);
         let title = match m.code {
-            Some(c) => format!("Decoded message ({c}) -- w walks the checklist, Esc closes"),
-            None => "Decoded message -- Esc closes".into(),
+            Some(c) => popup_title(
+                app,
+                &format!("Decoded message ({c})"),
+                &["-- w walks the checklist, Esc closes", "-- Esc closes"],
+                r.width,
+            ),
+            None => popup_title(app, "Decoded message", &["-- Esc closes"], r.width),
         };
         let b = block(app, title, true);
         let inner = b.inner(r);

@@ -8,7 +8,7 @@ use super::Reply;
 use crate::sanitize;
 use crate::tui::app::{App, Effect, NOTE_DEBOUNCE_MS, NOTE_MAX_WAIT_MS};
 use crate::tui::keymap::Action;
-use crate::tui::view::{block, centered};
+use crate::tui::view::{block, centered, popup_title};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -223,14 +223,16 @@ impl NoteEditor {
     pub fn draw(&self, f: &mut Frame, app: &App, body: Rect) {
         let r = centered(body, 90, body.height.saturating_sub(2).max(6));
         f.render_widget(Clear, r);
-        let b = block(
+        let title = popup_title(
             app,
-            format!(
-                "Note for {} -- Esc saves and closes, Ctrl-Z undoes",
-                self.code
-            ),
-            true,
+            &format!("Note for {}", self.code),
+            &[
+                "-- Esc saves and closes, Ctrl-Z undoes",
+                "-- Esc saves and closes",
+            ],
+            r.width,
         );
+        let b = block(app, title, true);
         let inner = b.inner(r);
         f.render_widget(b, r);
         f.render_widget(&self.area, inner);

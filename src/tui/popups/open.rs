@@ -7,7 +7,7 @@ use super::Reply;
 use crate::sanitize;
 use crate::tui::app::{App, Effect, Listing};
 use crate::tui::keymap::Action;
-use crate::tui::view::{block, centered, fold};
+use crate::tui::view::{block, centered, fold, popup_title};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -194,11 +194,16 @@ impl OpenPrompt {
             .min(body.height);
         let r = centered(body, 76, h.max(5));
         f.render_widget(Clear, r);
-        let b = block(
+        let title = popup_title(
             app,
-            "Open a capture or log -- Tab completes, Enter reads it, Esc closes".into(),
-            true,
+            "Open a capture or log",
+            &[
+                "-- Tab completes, Enter reads it, Esc closes",
+                "-- Tab completes, Esc closes",
+            ],
+            r.width,
         );
+        let b = block(app, title, true);
         let inner = b.inner(r);
         f.render_widget(b, r);
         let t = app.theme;

@@ -7,7 +7,7 @@ use super::note::{delete_to_start, undo_redo};
 use crate::sanitize;
 use crate::tui::app::App;
 use crate::tui::keymap::Action;
-use crate::tui::view::{block, centered};
+use crate::tui::view::{block, centered, popup_title};
 use crossterm::event::KeyEvent;
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -156,7 +156,13 @@ impl PasteBox {
                 code: None,
             } => format!("{headers} headers found"),
         };
-        let b = block(app, format!("{found} -- Ctrl-D decodes, Esc closes"), true);
+        let title = popup_title(
+            app,
+            &found,
+            &["-- Ctrl-D decodes, Esc closes", "-- Ctrl-D decodes"],
+            r.width,
+        );
+        let b = block(app, title, true);
         let inner = b.inner(r);
         f.render_widget(b, r);
         f.render_widget(&self.area, inner);

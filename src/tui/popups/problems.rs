@@ -8,7 +8,7 @@ use crate::trace::model::Triage;
 use crate::trace::report;
 use crate::tui::app::App;
 use crate::tui::keymap::Action;
-use crate::tui::view::{block, fold, with_position};
+use crate::tui::view::{block, fold, popup_title, with_position};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::Line;
@@ -77,9 +77,11 @@ impl ProblemsView {
         let t = tv.triage();
         let r = area(body);
         f.render_widget(Clear, r);
-        let title = format!(
-            "Input problems: {} -- Esc closes",
-            report::thousands(t.problem_count)
+        let title = popup_title(
+            app,
+            &format!("Input problems: {}", report::thousands(t.problem_count)),
+            &["-- Esc closes"],
+            r.width,
         );
         let b = block(app, title, true);
         let inner = b.inner(r);

@@ -3,7 +3,7 @@
 use super::Reply;
 use crate::tui::app::App;
 use crate::tui::keymap::Action;
-use crate::tui::view::{block, centered, fold};
+use crate::tui::view::{block, centered, fold, popup_title};
 use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -68,11 +68,13 @@ impl Related {
         let h = (self.codes.len() as u16).saturating_add(2);
         let r = centered(body, 56, h);
         f.render_widget(Clear, r);
-        let b = block(
+        let title = popup_title(
             app,
-            format!("Related to {} -- Enter opens", self.code),
-            true,
+            &format!("Related to {}", self.code),
+            &["-- Enter opens"],
+            r.width,
         );
+        let b = block(app, title, true);
         let inner = b.inner(r);
         f.render_widget(b, r);
         let items: Vec<ListItem> = self

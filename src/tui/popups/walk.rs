@@ -8,7 +8,7 @@ use crate::store::StepState;
 use crate::tui::app::App;
 use crate::tui::keymap::Action;
 use crate::tui::lines::doc_lines;
-use crate::tui::view::{block, centered, scrolled_ref, with_position};
+use crate::tui::view::{block, centered, cut_part, fit_title, scrolled_ref, with_position};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::Line;
@@ -199,12 +199,28 @@ impl Walk {
         let r = Self::area(body);
         f.render_widget(Clear, r);
         let (done, total) = app.progress(self.code);
-        let title = format!(
-            "Walk-through {} {} -- step {}/{} -- {done}/{total} handled",
-            self.code,
-            l.entry.reason,
+        // The code and the step count stay whole; the reason phrase is cut,
+        // then left out, then the count of steps handled.
+        let head = format!("Walk-through {}", self.code);
+        let step = format!(
+            "-- step {}/{}",
             (self.step + 1).min(l.entry.steps.len()),
             l.entry.steps.len()
+        );
+        let handled = format!("-- {done}/{total} handled");
+        let width = (r.width as usize).saturating_sub(4);
+        let rest = format!("{head} {step} {handled} ");
+        let reason = l.entry.reason.as_str();
+        let reason_cut = cut_part(reason, width.saturating_sub(rest.len()), 8, app.theme.ascii);
+        let title = fit_title(
+            &[
+                (0, &[head.as_str()]),
+                (2, &[reason, reason_cut.as_str(), ""]),
+                (0, &[step.as_str()]),
+                (1, &[handled.as_str(), ""]),
+            ],
+            width,
+            app.theme.ascii,
         );
         let b = block(app, title, true);
         let inner = b.inner(r);

@@ -130,6 +130,18 @@ pub fn fit_title(parts: &[(u8, &[&str])], width: usize, ascii: bool) -> String {
     }
 }
 
+/// A popup's title for a box `box_width` wide: `head` always, then the
+/// first of the `hints` (from long to short) that fits, or none.
+pub fn popup_title(app: &App, head: &str, hints: &[&str], box_width: u16) -> String {
+    let mut hint: Vec<&str> = hints.to_vec();
+    hint.push("");
+    fit_title(
+        &[(0, &[head]), (1, &hint)],
+        usize::from(box_width).saturating_sub(4),
+        app.theme.ascii,
+    )
+}
+
 /// The mark ending a title cut short.
 fn title_mark(ascii: bool) -> &'static str {
     if ascii { ">" } else { "…" }
