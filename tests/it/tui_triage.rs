@@ -965,7 +965,7 @@ fn many_calls_draw_only_what_is_visible() {
     h.keys("G");
     assert_eq!(h.app.trace.as_ref().unwrap().selected, 4999);
     let s = h.frame();
-    assert!(s.contains("/5000 end"), "{s}");
+    assert!(s.contains("/5,000 end"), "{s}");
     h.keys("g");
     let s = h.frame();
     assert!(s.contains(" 1-"), "{s}");

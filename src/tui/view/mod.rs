@@ -191,7 +191,8 @@ pub fn position(app: &App, scroll: usize, height: usize, total: usize) -> Option
     } else {
         " end"
     };
-    Some(format!(" {}-{last}/{total}{more} ", first + 1))
+    let n = |x: usize| crate::trace::report::thousands(x as u64);
+    Some(format!(" {}-{}/{}{more} ", n(first + 1), n(last), n(total)))
 }
 
 /// `b` with [`position`] in its bottom border, right-aligned, when the
@@ -343,6 +344,24 @@ mod tests {
         // Room enough: whole, no mark.
         let lines = status_lines("saved", r, false);
         assert_eq!(lines, ["saved"]);
+    }
+
+    /// The border counts as the filter line does: `1-16/113,390`.
+    #[test]
+    fn a_position_is_written_with_thousands_separators() {
+        let theme = crate::tui::theme::Theme {
+            color: false,
+            ascii: false,
+        };
+        let app = App::new(crate::kb::Kb::embedded(), None, None, theme);
+        assert_eq!(
+            position(&app, 0, 16, 113_390).as_deref(),
+            Some(" 1-16/113,390 more ↓ ")
+        );
+        assert_eq!(
+            position(&app, 113_390, 16, 113_390).as_deref(),
+            Some(" 113,375-113,390/113,390 end ")
+        );
     }
 
     #[test]
