@@ -540,8 +540,16 @@ pub fn layout(doc: &Doc, opts: Layout) -> Laid {
                 b.wrapped(h, "", "", None, Role::Heading);
             }
             Block::Para(p) => {
+                // Each line keeps the spaces it starts with (a note's
+                // indented lines; up to half the width), its continuations
+                // under it.
                 let ind = b.ind.para;
-                b.wrapped(p, ind, ind, None, Role::Plain);
+                for line in p.split('\n') {
+                    let text = line.trim_start_matches(' ');
+                    let spaces = (line.len() - text.len()).min(b.width / 2);
+                    let lead = format!("{ind}{}", " ".repeat(spaces));
+                    b.wrapped(text, &lead, &lead, None, Role::Plain);
+                }
             }
             Block::Field(k, v) => b.field(k, v),
             Block::Bullets(items) => b.bullets(items),
@@ -771,6 +779,33 @@ mod tests {
                 ascii,
             },
         )
+    }
+
+    /// A paragraph's lines keep their indentation (a note with `    Via:
+    /// a` under a line of its own), wrapped under it.
+    #[test]
+    fn a_paragraph_keeps_the_indentation_of_its_lines() {
+        let d = vec![Block::Para(
+            "Via lines:\n    Via: a\n\n  two spaces and a long line that wraps".into(),
+        )];
+        let laid = layout(
+            &d,
+            Layout {
+                width: 30,
+                ascii: false,
+                compact: true,
+            },
+        );
+        let lines: Vec<String> = laid.lines.iter().map(Line::text).collect();
+        assert_eq!(
+            lines,
+            [
+                "Via lines:",
+                "    Via: a",
+                "  two spaces and a long line",
+                "  that wraps"
+            ]
+        );
     }
 
     #[test]
