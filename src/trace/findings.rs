@@ -884,8 +884,8 @@ fn answer_not_acked(
             && span(call, first_ok, *i as u32)
                 .is_some_and(|d| (TIMER_B_NS - 4 * T1_NS..=TIMER_B_NS + 16 * T1_NS).contains(&d))
     });
-    // No ACK with this fork's tag, but one with the tag of an early dialog
-    // that was never answered (no 2xx of its own) went to the callee after
+    // No ACK with this fork's tag, but one with the tag of one of its early
+    // dialogs (a provisional's, never answered with a 2xx) went to it after
     // the 2xx, and it stopped resending (one copy may have crossed the
     // ACK): it took that ACK, whose To tag an element on the way changed
     // (the dialog's tags disagree along the path). An ACK of another
@@ -898,6 +898,7 @@ fn answer_not_acked(
                 && m.is_request()
                 && m.cseq == tx.cseq
                 && m.dst == ok.src
+                && msgs_of(call, t).any(|(_, o)| o.is_response() && o.leg == m.leg)
                 && !msgs_of(call, t).any(|(_, o)| (200..300).contains(&o.code) && o.leg == m.leg)
         })
         && oks.iter().filter(|&&o| o as usize > i).count() <= 1
@@ -906,10 +907,11 @@ fn answer_not_acked(
             id: "no-ack",
             severity: Severity::Warning,
             text: sh.fmt(format_args!(
-                "{} took an ACK for its 2xx that carries the To tag of another of its answers \
-                 (it stopped resending the 2xx): an element on the way rewrote the To tag, so \
-                 the two sides may not agree on the dialog (later requests such as the BYE \
-                 carry the wrong tag).",
+                "{} took an ACK for its 2xx that carries the To tag of one of its early \
+                 dialogs, not the answer's (it stopped resending the 2xx): the caller, or an \
+                 element on the way that rewrote the tag, mixed up the dialogs, so the two \
+                 sides may not agree on it (later requests such as the BYE carry the wrong \
+                 tag).",
                 ctx.ep(ok.src)
             )),
             code: Some(200),
@@ -1327,17 +1329,18 @@ pub fn auth_loop(call: &Call, ctx: &Context<'_>, sh: &mut Shared) -> Vec<Finding
     txns.sort_by_key(|&t| call.txns[t as usize].request);
     // One attempt seen on two hops (through a proxy: a copy of the request
     // and of its challenge on each) is one attempt: the first copy of each
-    // method and CSeq stands for it.
-    let mut attempts: Vec<(Method, u32)> = Vec::with_capacity(txns.len());
+    // method and CSeq stands for it. A copy from the same sender is a new
+    // attempt of its own (a client that wrongly reuses its CSeq, §22.2).
+    let mut attempts: Vec<(Method, u32, Ep)> = Vec::with_capacity(txns.len());
     txns.retain(|&t| {
         let tx = &call.txns[t as usize];
-        let key = (tx.method, tx.cseq);
-        if tx.cseq == 0 || !attempts.contains(&key) {
-            attempts.push(key);
-            true
-        } else {
-            false
-        }
+        let src = call.msgs[tx.request as usize].src;
+        let relayed = tx.cseq != 0
+            && attempts
+                .iter()
+                .any(|&(m, c, from)| m == tx.method && c == tx.cseq && from != src);
+        attempts.push((tx.method, tx.cseq, src));
+        !relayed
     });
     // A challenge to a request that carried credentials (not stale=true)
     // is a loop unless a later request of the same method succeeds (some
@@ -1505,6 +1508,10 @@ pub fn overload(call: &Call, ctx: &Context<'_>, sh: &mut Shared) -> Vec<Finding>
         ))));
         let next = if served {
             match call.outcome {
+                Outcome::Answered if call.began_in_dialog => {
+                    "the request was refused inside a call already up, which goes on, but \
+                     this server still needs looking at"
+                }
                 Outcome::Answered => {
                     "the call was answered all the same (failed over or retried), but this \
                      server still needs looking at"

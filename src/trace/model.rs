@@ -1535,6 +1535,14 @@ fn derive(call: &mut Call, coverage: &[(i64, i64)]) -> Option<(u32, u64)> {
         call.first_provisional_ms = since(provisional);
         call.pdd_ms = since(pdd);
         call.answer_ms = since(answer);
+        // A failure's time to its final response (RFC 6076 §4.3.2), taken
+        // when the report needs it: counted here when it cannot be.
+        let failure = call
+            .msgs
+            .get(call.final_msg as usize)
+            .filter(|m| m.code >= 300)
+            .and_then(|m| Some((call.final_msg, m.time()?)));
+        since(failure);
     }
 
     call.dialogs = call.count_dialogs();
@@ -1551,6 +1559,18 @@ fn derive(call: &mut Call, coverage: &[(i64, i64)]) -> Option<(u32, u64)> {
     // went on inside a dialog from where it began. An ACK of its own (a
     // 2xx's, RFC 3261 §13.2.2.4) says the call was answered; else its
     // outcome is not known.
+    // A client resending its request for half of 64*T1 heard nothing
+    // (it stops at a provisional, RFC 3261 §17.1.1.2): not one-way, a
+    // dead next hop and a confused client.
+    let resent_long = |first: &Msg| {
+        call.msgs
+            .iter()
+            .filter(|m| m.txn == first.txn && m.is_request() && m.method == first.method)
+            .filter_map(Msg::time)
+            .last()
+            .zip(first.time())
+            .is_some_and(|(last, t)| last - t >= TIMER_B_NS / 2)
+    };
     if call.final_msg == NONE
         && let Some(first) = call.msgs.get(first_req as usize)
         && !call.began_in_dialog
@@ -1559,6 +1579,7 @@ fn derive(call: &mut Call, coverage: &[(i64, i64)]) -> Option<(u32, u64)> {
             .msgs
             .iter()
             .any(|m| m.has(flag::IN_DIALOG) && m.src == first.src)
+        && !resent_long(first)
     {
         call.one_way = true;
         let acked = call.msgs.iter().any(|m| {
@@ -1575,14 +1596,27 @@ fn derive(call: &mut Call, coverage: &[(i64, i64)]) -> Option<(u32, u64)> {
     // A call whose trace begins inside its dialog (a re-INVITE, a refresh)
     // was set up before the trace. A request refused inside a dialog
     // leaves the session as it was (RFC 3261 §14.1): the call stays up,
-    // unless the answer ends the dialog (481, 408: §12.2.1.2).
+    // unless the answer ends the dialog or its invite usage (RFC 5057
+    // §5.1: 404, 410, 416, 482-485, 502, 604; 405, 480, 481, 489, 501;
+    // 408 as a timeout, RFC 3261 §12.2.1.2).
     if call.began_in_dialog
         && matches!(call.outcome, Outcome::Failure | Outcome::User)
-        && call.final_code().is_some_and(|c| !matches!(c, 408 | 481))
+        && call.final_code().is_some_and(|c| !ends_the_dialog(c))
     {
         call.outcome = Outcome::Answered;
     }
     skewed.map(|i| (call.msgs[i as usize].file, call.msgs[i as usize].frame))
+}
+
+/// Whether a failure response to a request inside a dialog ends the
+/// dialog, or the invite usage that is the call (RFC 5057 §5.1, Table 2;
+/// 408 as the timeout it reports, RFC 3261 §12.2.1.2). The others fail
+/// only their transaction.
+pub fn ends_the_dialog(code: u16) -> bool {
+    matches!(
+        code,
+        404 | 405 | 408 | 410 | 416 | 480 | 481 | 482..=485 | 489 | 501 | 502 | 604
+    )
 }
 
 /// The final response of a call whose method is not INVITE. Such a call
@@ -1622,10 +1656,15 @@ fn latest_final(call: &Call, trace_end: Option<i64>) -> u32 {
         .iter()
         .filter(|t| t.primary && t.request != NONE)
         .max_by_key(|t| t.request);
-    // A challenge the client never answered with a retry, while the trace
-    // went on 64*T1 after it: that attempt failed (a refresh refused so
-    // the binding lapses), whatever came before.
+    // A refresh challenged and never retried, while the trace went on
+    // 64*T1 after it: the state it keeps lapses (a registration, a
+    // subscription, a publication), whatever came before. A ping (OPTIONS)
+    // challenged keeps nothing: its earlier answers stand.
     if challenge != NONE
+        && matches!(
+            call.method,
+            Method::REGISTER | Method::SUBSCRIBE | Method::PUBLISH
+        )
         && (state == NONE || challenge > state)
         && latest.is_none_or(|t| t.request < challenge)
         && let (Some(at), Some(end)) = (call.msgs[challenge as usize].time(), trace_end)
@@ -1663,9 +1702,12 @@ fn no_final_outcome(call: &Call, from: usize, t0: Option<i64>, trace_end: Option
     let (Some(t0), Some(end)) = (t0.or(call.start_ns), trace_end) else {
         return Outcome::Pending;
     };
-    let provisional = after
-        .iter()
-        .any(|m| m.is_response() && call.txns[m.txn as usize].primary);
+    // A response to this attempt (not one an earlier attempt's server
+    // resends: its final, whose ACK was lost).
+    let provisional = after.iter().any(|m| {
+        let t = &call.txns[m.txn as usize];
+        m.is_response() && t.primary && (t.request == NONE || t.request as usize >= from)
+    });
     if call.method != Method::INVITE || !provisional {
         return if end - t0 >= TIMER_B_NS {
             Outcome::Failure

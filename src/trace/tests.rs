@@ -90,6 +90,14 @@ fn responses_stamped_before_the_request_give_no_timings() {
         "{:?}",
         t.problems
     );
+    // A failure stamped before its request counts too (its set-up time
+    // is left out of the failed set-ups' SRD).
+    let mut steps = rejected_call("c2", 0, b(), 486, &[]);
+    let last = steps.len() - 2;
+    steps[last].ms = -500;
+    let t = analyze(&steps);
+    assert_eq!(t.problem_count, 1, "{:?}", t.problems);
+    assert_eq!(only(&t).ms_since_start(only(&t).final_msg), None);
     // In order, the same call has its timings and no problem.
     let t = analyze(&answered_call("c1", 0, 60_000));
     assert_eq!(only(&t).pdd_ms, Some(800));
@@ -787,7 +795,13 @@ fn no_ack_an_ack_with_another_dialogs_tag_was_taken() {
     let c = t.call("c").unwrap();
     let f = finding(c, "no-ack");
     assert_eq!(f.severity, Severity::Warning);
-    assert!(f.text.contains("rewrote the To tag"), "{}", f.text);
+    assert!(f.text.contains("mixed up the dialogs"), "{}", f.text);
+    // An ACK with a tag no response had is no dialog's: unacknowledged.
+    let mut unknown = steps.clone();
+    unknown[5] = ack("zz", 3700);
+    let t = analyze(&unknown);
+    let f = finding(t.call("c").unwrap(), "no-ack");
+    assert_eq!(f.severity, Severity::Failure, "{}", f.text);
     // Two forks answered: the ACK of b1's own 2xx is b1's; b2's resent
     // 2xx without its ACK is still unacknowledged.
     steps.insert(
@@ -822,6 +836,17 @@ fn a_capture_of_the_callers_side_only_is_not_a_dead_hop() {
     let f = finding(c, "no-response");
     assert_eq!(f.severity, Severity::Info);
     assert!(f.text.contains("misses the other direction"), "{}", f.text);
+    // An INVITE resent to Timer B heard nothing: a BYE from that caller
+    // does not make the capture one-way (a dead hop, a confused client).
+    let mut steps: Vec<Step> = (0..7)
+        .map(|k| Step::new(500 * ((1 << k) - 1), a(), b(), &inv))
+        .collect();
+    steps.push(Step::new(32_500, a(), b(), &bye));
+    steps.extend(later(50_000));
+    let t = analyze(&steps);
+    let c = t.call("c").unwrap();
+    assert!(!c.one_way);
+    assert_eq!(c.outcome, Outcome::Failure);
     // Without the in-dialog requests it is a request never answered.
     let mut steps = vec![Step::new(0, a(), b(), &inv)];
     steps.extend(later(50_000));
@@ -1141,6 +1166,33 @@ fn auth_through_a_proxy_counts_each_attempt_once() {
     assert_eq!(c.answer_ms, None);
 }
 
+/// A client that wrongly reuses its CSeq on each retry (same hop) still
+/// loops: only copies relayed by another sender are one attempt.
+#[test]
+fn auth_loop_with_a_reused_cseq_on_one_hop_is_flagged() {
+    let ch = &["WWW-Authenticate: Digest realm=\"x\", nonce=\"m\""];
+    let mut steps = Vec::new();
+    for k in 0..4 {
+        let creds: &[&str] = if k == 0 {
+            &[]
+        } else {
+            &["Authorization: Digest username=\"alice\", nonce=\"n\""]
+        };
+        let r = request("REGISTER", "c", 1, &format!("z9hG4bK{k}"), None, creds, "");
+        steps.push(Step::new(k * 100, a(), b(), &r));
+        steps.push(Step::new(
+            k * 100 + 5,
+            b(),
+            a(),
+            &response(&r, 401, Some("r"), ch),
+        ));
+    }
+    let t = analyze(&steps);
+    let c = only(&t);
+    assert_eq!(c.final_code(), Some(401));
+    assert_eq!(finding(c, "auth-loop").severity, Severity::Failure);
+}
+
 /// `(ms, code)` per attempt of [`repeated`].
 type Attempts<'a> = &'a [(i64, Option<u16>)];
 
@@ -1180,7 +1232,7 @@ fn a_repeated_non_invite_call_stands_as_its_latest_attempt() {
     };
     let answered = |code| (Some(code), Outcome::Answered);
     let failed = |code| (Some(code), Outcome::Failure);
-    let cases: [(&str, Attempts<'_>, i64, _); 5] = [
+    let cases: [(&str, Attempts<'_>, i64, _); 7] = [
         // Registered, then a refresh is challenged and refused after the
         // credentials: failing now.
         (
@@ -1227,6 +1279,21 @@ fn a_repeated_non_invite_call_stands_as_its_latest_attempt() {
             &[(0, Some(401)), (10, Some(401))],
             1_000,
             failed(401),
+        ),
+        // A refresh challenged and never retried, the trace going on past
+        // 64*T1: the registration lapses.
+        (
+            "REGISTER",
+            &[(0, Some(401)), (10, Some(200)), (30_000, Some(401))],
+            150_000,
+            failed(401),
+        ),
+        // A ping challenged keeps nothing: its answers stand.
+        (
+            "OPTIONS",
+            &[(0, Some(200)), (5_000, Some(200)), (10_000, Some(407))],
+            150_000,
+            answered(200),
         ),
     ];
     for (method, attempts, end, want) in cases {
@@ -1337,6 +1404,34 @@ fn overload_after_a_successful_failover_is_a_warning() {
 /// An INVITE call that went on after a final response stands as its
 /// later attempt: ringing at the next server is pending (the 503 is a
 /// warning), a retry with credentials never answered times out.
+/// The later attempt is judged by its own transaction: the first
+/// server resending its 503 (its ACK lost) is no answer to the failover,
+/// which times out.
+#[test]
+fn a_failover_resent_503_is_no_answer_to_the_later_attempt() {
+    let inv = |cseq: u32, branch: &str| request("INVITE", "c", cseq, branch, None, &[], &sdp("0"));
+    let (i1, i2) = (inv(1, "z9hG4bK1"), inv(2, "z9hG4bK2"));
+    let c3 = ep("10.0.0.3:5060");
+    let busy = response(&i1, 503, Some("x"), &[]);
+    let mut steps = vec![
+        Step::new(0, a(), c3, &i1),
+        Step::new(5, c3, a(), &busy),
+        Step::new(40, a(), b(), &i2),
+        Step::new(520, c3, a(), &busy),
+    ];
+    for k in 1..7 {
+        steps.push(Step::new(40 + 500 * ((1 << k) - 1), a(), b(), &i2));
+    }
+    steps.extend(later(40_000));
+    let t = analyze(&steps);
+    let c = t.call("c").unwrap();
+    assert_eq!((c.final_code(), c.outcome), (None, Outcome::Failure));
+    // The group names the silent server, not the one failed over from.
+    let calls: Vec<&Call> = t.calls.iter().collect();
+    let g = super::report::groups(&calls, Outcome::Failure);
+    assert_eq!(t.endpoint_str(g[0].peer), "10.0.0.2:5060");
+}
+
 #[test]
 fn a_later_attempt_without_final_decides_the_call() {
     let inv = |cseq: u32, branch: &str| request("INVITE", "c", cseq, branch, None, &[], &sdp("0"));
@@ -1746,6 +1841,17 @@ fn a_call_begun_before_the_trace_survives_a_refused_reinvite() {
     let t = run(481);
     let c = only(&t);
     assert_eq!((c.final_code(), c.outcome), (Some(481), Outcome::Failure));
+    // What ends the dialog or its invite usage (RFC 5057 §5.1) fails it;
+    // what fails only the transaction leaves it up.
+    for (code, outcome) in [
+        (404, Outcome::Failure),
+        (480, Outcome::Failure),
+        (487, Outcome::Answered),
+        (491, Outcome::Answered),
+        (500, Outcome::Answered),
+    ] {
+        assert_eq!(only(&run(code)).outcome, outcome, "{code}");
+    }
 }
 
 /// Calls are grouped by what their finding says, figures aside: two

@@ -76,6 +76,9 @@ pub struct GroupJson {
     /// Who sent the final response (or, without one, where the request went).
     pub peer: Option<String>,
     pub finding: Option<&'static str>,
+    /// What the finding says, as the group's first call has it (the calls
+    /// of a group say the same but for figures).
+    pub finding_text: Option<std::sync::Arc<str>>,
     pub call_ids: Vec<String>,
 }
 
@@ -217,6 +220,7 @@ pub fn report<'a>(sel: &'a Selection<'a>, kb: &'a Kb) -> Report<'a> {
                 method: t.method_name(g.method).to_string(),
                 peer: t.endpoint(g.peer).map(|e| e.to_string()),
                 finding: g.finding.map(|f| f.id),
+                finding_text: g.finding.map(|f| f.text.clone()),
                 call_ids: g.calls.iter().take(10).map(|c| c.call_id.clone()).collect(),
             });
         }

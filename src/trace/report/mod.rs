@@ -277,7 +277,8 @@ pub fn top_finding(c: &Call) -> Option<&Finding> {
 /// ended with 487) are grouped apart, the same sentence with other
 /// durations, counts or addresses together. A figure is a word with a
 /// digit in it (`10.0.0.1:5060`, `59.8`, `481:`), with the time units
-/// that follow it (`1 min 40 s`). Computed once per distinct text (calls
+/// that follow it (`1 min 40 s`); the word it counts is taken singular
+/// (`1 challenge`, `2 challenges`). Computed once per distinct text (calls
 /// failing alike share one).
 #[derive(Default)]
 struct Gists(HashMap<usize, u64>);
@@ -299,6 +300,13 @@ impl Gists {
                     }
                     figure = true;
                 } else {
+                    // The noun a figure counts, singular or plural ("1
+                    // challenge", "2 challenges").
+                    let word = if figure {
+                        word.strip_suffix('s').unwrap_or(word)
+                    } else {
+                        word
+                    };
                     h.write(word.as_bytes());
                     h.write_u8(b' ');
                     figure = false;
@@ -307,6 +315,18 @@ impl Gists {
             h.finish()
         })
     }
+}
+
+/// Where a call without a final response went unanswered: its latest
+/// attempt's destination (a failover to a second server that is silent
+/// too is that server's failure, not the first's), else its first hop.
+fn unanswered_hop(c: &Call) -> Ep {
+    c.txns
+        .iter()
+        .filter(|t| t.primary && t.request != super::model::NONE)
+        .max_by_key(|t| t.request)
+        .and_then(|t| c.msgs.get(t.request as usize))
+        .map_or(c.dst, |m| m.dst)
 }
 
 /// Group calls of one outcome, largest group first: the same final code
@@ -318,7 +338,9 @@ pub fn groups<'a>(calls: &[&'a Call], outcome: Outcome) -> Vec<Group<'a>> {
     let mut keys: Vec<Option<u64>> = Vec::new();
     for &c in calls.iter().filter(|c| c.outcome == outcome) {
         let code = c.final_code();
-        let from = c.final_response().map_or(c.dst, |m| m.src);
+        let from = c
+            .final_response()
+            .map_or_else(|| unanswered_hop(c), |m| m.src);
         let f = top_finding(c);
         let id = f.map(|f| f.id);
         let gist = f.map(|f| gists.of(f));
@@ -510,5 +532,45 @@ mod tests {
         assert_eq!(duration(200_000_000_000), "3 min 20 s");
         assert_eq!(thousands(1234567), "1,234,567");
         assert_eq!(thousands(999), "999");
+    }
+
+    /// What a finding says, figures aside: times, counts (singular or
+    /// plural) and addresses do not split a group; other words do.
+    #[test]
+    fn gists_leave_figures_out() {
+        let f = |text: &str| Finding {
+            id: "x",
+            severity: Severity::Warning,
+            text: text.into(),
+            code: None,
+            rfc: "",
+            evidence: Vec::new(),
+        };
+        // The texts stay alive while the gists are taken (they are known
+        // by address, as a report's findings are).
+        let mut kept = Vec::new();
+        let mut g = Gists::default();
+        let mut same = |a: &str, b: &str| {
+            let (fa, fb) = (f(a), f(b));
+            let same = g.of(&fa) == g.of(&fb);
+            kept.push((fa, fb));
+            same
+        };
+        assert!(same(
+            "10.0.0.1:5060 sent no NOTIFY in the 59.8 s that follow.",
+            "10.0.0.2:5060 sent no NOTIFY in the 1 min 40 s that follow."
+        ));
+        assert!(same(
+            "1 challenge in this call.",
+            "2 challenges in this call."
+        ));
+        assert!(!same(
+            "answered CANCEL with 481: no INVITE",
+            "accepted the CANCEL (200) but never ended the INVITE"
+        ));
+        assert!(!same(
+            "sent 1 time and never answered",
+            "sent 7 times over 31.5 s"
+        ));
     }
 }
