@@ -293,6 +293,9 @@ pub enum Cmd {
         /// Append this line to the code's note (safe from several shells at once).
         #[arg(long, value_name = "TEXT", requires = "code")]
         add: Option<String>,
+        /// Drop the versions of the code's note kept after a concurrent edit.
+        #[arg(long, requires = "code", conflicts_with_all = ["add", "export", "json"])]
+        drop_conflicts: bool,
         /// Print a triage report of every code with notes or progress.
         #[arg(long, value_enum, value_name = "FORMAT", conflicts_with_all = ["code", "add"])]
         export: Option<ExportFormat>,

@@ -71,6 +71,8 @@ pub enum NotesCommand {
     Print { code: String, format: OutputFormat },
     /// Append a line to the note of a code.
     Add { code: String, text: String },
+    /// Drop the versions of a code's note kept after a concurrent edit.
+    DropConflicts { code: String },
     /// A report of every code with notes or progress.
     Export(ExportFormat),
 }
@@ -234,9 +236,11 @@ fn command(cmd: Cmd) -> Command {
             code,
             add,
             export,
+            drop_conflicts,
             format,
         } => Command::Notes(match (export, code, add) {
             (Some(f), _, _) => NotesCommand::Export(f),
+            (None, Some(code), None) if drop_conflicts => NotesCommand::DropConflicts { code },
             (None, Some(code), Some(text)) => NotesCommand::Add { code, text },
             (None, Some(code), None) => NotesCommand::Print {
                 code,

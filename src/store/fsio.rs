@@ -380,6 +380,12 @@ fn lenient(bytes: &[u8]) -> Option<(Codes, Vec<String>)> {
                 None => issues.push(format!("code {code} steps_reset_ms: not a number")),
             }
         }
+        if let Some(r) = obj.get("conflicts_dismissed_ms") {
+            match r.as_u64() {
+                Some(r) => rec.conflicts_dismissed_ms = r,
+                None => issues.push(format!("code {code} conflicts_dismissed_ms: not a number")),
+            }
+        }
         if let Some(list) = obj.get("conflicts") {
             match list.as_array() {
                 Some(list) => {

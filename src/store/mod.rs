@@ -44,7 +44,8 @@
 //!   "schema_version": 1,
 //!   "codes": {
 //!     "486": {
-//!       "note": { "text": "callee DND on weekends", "updated_ms": 1764000000000 },
+//!       "note": { "text": "callee DND on weekends", "updated_ms": 1764000000000,
+//!                 "run": "3fa2c81d09be-2" },
 //!       "steps": {
 //!         "0": { "state": "done", "updated_ms": 1764000001000 },
 //!         "2": { "state": "failed", "updated_ms": 1764000002000 }
@@ -52,8 +53,10 @@
 //!       "steps_reset_ms": 1763000000000,
 //!       "conflicts": [
 //!         { "text": "older text from another session",
-//!           "updated_ms": 1763999999000, "saved_ms": 1764000003000 }
-//!       ]
+//!           "updated_ms": 1763999999000, "saved_ms": 1764000003000,
+//!           "run": "77d0e1a2b3c4-1" }
+//!       ],
+//!       "conflicts_dismissed_ms": 1763000003000
 //!     }
 //!   }
 //! }
@@ -67,8 +70,19 @@
 //!   `todo`, `done`, `skipped`, `failed`. A step that is absent is `todo`.
 //! * `steps_reset_ms` (omitted when 0) records the last "reset checklist": a
 //!   step whose `updated_ms` is not after it counts as `todo`.
+//! * `run` (omitted when unknown, as in files of earlier versions) names the
+//!   *edit run* that wrote a note: one session's editing of one note, from
+//!   opening the editor to closing it, or one `notes --add`; a random
+//!   session id, `-`, a counter.
 //! * `conflicts` (omitted when empty) holds note texts that lost a merge:
-//!   their own `updated_ms`, and `saved_ms`, when the merge happened.
+//!   their own `updated_ms`, `saved_ms`, when the merge happened, and the
+//!   `run` that wrote them.
+//! * `conflicts_dismissed_ms` (omitted when 0) records the last time the
+//!   user dropped the kept versions: a conflict whose `saved_ms` is not
+//!   after it is gone.
+//! * These three fields came after the format's first release; they are
+//!   optional and a reader that does not know them ignores them, so the
+//!   `schema_version` stays 1.
 //! * Unknown fields are ignored. A field of a known name that cannot be read
 //!   (an unknown step state, say) is left out and reported; the rest of the
 //!   file is used, and the file is copied aside before it is next written.
@@ -109,12 +123,18 @@
 //!   base, that side is taken. If both changed it to the same text, that
 //!   text is kept. If both changed it to different texts, the one with the
 //!   newer `updated_ms` wins (ties: the greater text) and the other, unless
-//!   empty, is appended to the code's `conflicts`, so no text is silently
-//!   dropped. A code absent from one side leaves its note unchanged there.
+//!   empty or written by the same edit run as the winner (an earlier state
+//!   of the same editing), is appended to the code's `conflicts`, so no
+//!   other session's text is silently dropped. A code absent from one side
+//!   leaves its note unchanged there.
 //! * **Steps.** Per step, the newer `updated_ms` wins (ties: the later state
 //!   in `todo < done < skipped < failed`). The newer `steps_reset_ms` wins.
-//! * **Conflicts.** The union of both sides, de-duplicated by text and
-//!   `updated_ms`.
+//! * **Conflicts.** The union of both sides, less the dismissed ones
+//!   (`saved_ms` not after the newer `conflicts_dismissed_ms` of both
+//!   sides) and those an edit run replaced: per run, only its newest kept
+//!   text stays, and none if the note itself is a later text of that run.
+//!   De-duplicated by text and `updated_ms`. A conflict made by a merge is
+//!   stamped after the dismissal, whatever the clock.
 //!
 //! The merge is deterministic, symmetric in its two inputs, and idempotent.
 //! An edit is stamped with `now_ms`, or one more than the stamp it replaces
@@ -267,6 +287,13 @@ pub struct Store {
     lock_wait: Duration,
     /// The data file as last read or written (see [`Store::refresh`]).
     seen: Option<FileStamp>,
+    /// This session's random id, the prefix of its edit runs.
+    session: String,
+    /// How many edit runs this session started.
+    runs: u64,
+    /// Per code, how many times a save or a refresh found a note that
+    /// another session (or edit run) saved since this one last synchronised.
+    outside: BTreeMap<u16, u64>,
 }
 
 /// What identifies one version of the data file: every write replaces it
@@ -305,6 +332,7 @@ pub struct SaveJob {
     disabled: Option<String>,
     lock_wait: Duration,
     now: u64,
+    session: String,
 }
 
 /// The result of a [`SaveJob`], for [`Store::finish_save`].
@@ -323,6 +351,9 @@ struct Synced {
     warning: Option<String>,
     /// The data file as the save left it.
     seen: Option<FileStamp>,
+    /// Codes whose note on disk another session (or edit run) had saved
+    /// since this one last synchronised.
+    outside: Vec<u16>,
 }
 
 impl Store {
@@ -348,6 +379,9 @@ impl Store {
             disabled: Some(reason.into()),
             lock_wait: LOCK_WAIT,
             seen: None,
+            session: session_id(),
+            runs: 0,
+            outside: BTreeMap::new(),
         }
     }
 
@@ -386,6 +420,9 @@ impl Store {
             disabled: None,
             lock_wait: LOCK_WAIT,
             seen: stamp_of(&path),
+            session: session_id(),
+            runs: 0,
+            outside: BTreeMap::new(),
         };
         match fsio::load(&path)? {
             Loaded::Missing => {}
@@ -497,6 +534,7 @@ impl Store {
         rec.note = Note {
             text,
             updated_ms: stamp(now_ms, rec.note.updated_ms),
+            run: Some(format!("{}-1", session_id())),
         };
         fsio::write_atomic(&path, &codes)?;
         Ok((!warnings.is_empty()).then(|| warnings.join("; ")))
@@ -545,6 +583,16 @@ impl Store {
                 self.seen = now;
                 if codes == self.codes {
                     return false;
+                }
+                let unset = model::CodeRecord::default();
+                let changed: Vec<u16> = codes
+                    .iter()
+                    .filter(|(c, r)| r.note != self.codes.get(c).unwrap_or(&unset).note)
+                    .filter(|(_, r)| !is_own_run(&self.session, r.note.run.as_deref()))
+                    .map(|(&c, _)| c)
+                    .collect();
+                for c in changed {
+                    *self.outside.entry(c).or_default() += 1;
                 }
                 self.adopt(codes);
                 true
@@ -602,7 +650,34 @@ impl Store {
     }
 
     /// Replace `code`'s note with `text`. No-op if the text is unchanged.
+    ///
+    /// The edit continues this session's edit run of the note when the
+    /// note in memory is this session's own text, else it starts a new
+    /// run; an editor that stays open across other sessions' saves should
+    /// use [`new_note_run`](Store::new_note_run) and
+    /// [`set_note_in_run`](Store::set_note_in_run) instead.
     pub fn set_note(&mut self, code: u16, text: &str, now_ms: u64) {
+        let current = self.codes.get(&code).and_then(|r| r.note.run.clone());
+        let run = match current {
+            Some(r) if is_own_run(&self.session, Some(&r)) => r,
+            _ => self.new_note_run(),
+        };
+        self.set_note_in_run(code, text, now_ms, &run);
+    }
+
+    /// A new edit run of this session: what one editor writes from its
+    /// opening to its closing. Each save of a run replaces the run's
+    /// earlier text; only another run's concurrent text is kept as a
+    /// conflict (see the module docs).
+    pub fn new_note_run(&mut self) -> String {
+        self.runs += 1;
+        format!("{}-{}", self.session, self.runs)
+    }
+
+    /// Replace `code`'s note with `text`, written by edit `run` (from
+    /// [`new_note_run`](Store::new_note_run)). No-op if the text is
+    /// unchanged.
+    pub fn set_note_in_run(&mut self, code: u16, text: &str, now_ms: u64, run: &str) {
         if self.note(code) == text {
             return;
         }
@@ -610,8 +685,36 @@ impl Store {
         rec.note = Note {
             text: text.to_owned(),
             updated_ms: stamp(now_ms, rec.note.updated_ms),
+            run: Some(run.to_owned()),
         };
         self.touch();
+    }
+
+    /// Dismiss the kept versions ([`conflicts`](Store::conflicts)) of
+    /// `code`'s note, as the user asked: they are dropped here and, at the
+    /// next save, from the file, in every session. A version another
+    /// session keeps later (saved after the newest one dismissed) stays.
+    /// Returns how many were dropped.
+    pub fn drop_conflicts(&mut self, code: u16) -> usize {
+        let Some(rec) = self.codes.get_mut(&code) else {
+            return 0;
+        };
+        let n = rec.conflicts.len();
+        if n == 0 {
+            return 0;
+        }
+        let newest = rec.conflicts.iter().map(|c| c.saved_ms).max().unwrap_or(0);
+        rec.conflicts_dismissed_ms = rec.conflicts_dismissed_ms.max(newest);
+        rec.conflicts.clear();
+        self.touch();
+        n
+    }
+
+    /// How many times a save or a refresh of this session found `code`'s
+    /// note saved by another session (or another edit run) meanwhile. An
+    /// open editor compares it with the count when it opened, to say so.
+    pub fn note_changes_elsewhere(&self, code: u16) -> u64 {
+        self.outside.get(&code).copied().unwrap_or(0)
     }
 
     /// Set step `idx` of `code`'s checklist. No-op if already in `state`.
@@ -727,6 +830,7 @@ impl Store {
             disabled: self.disabled.clone(),
             lock_wait: self.lock_wait,
             now: now_ms(),
+            session: self.session.clone(),
         }
     }
 
@@ -749,6 +853,9 @@ impl Store {
             self.warning = Some(w);
         }
         self.seen = synced.seen;
+        for c in &synced.outside {
+            *self.outside.entry(*c).or_default() += 1;
+        }
         if done.generation == self.generation {
             self.adopt(synced.merged);
             self.dirty = false;
@@ -836,6 +943,15 @@ impl SaveJob {
                 (Codes::new(), true)
             }
         };
+        let unset = Note::default();
+        let outside = disk
+            .iter()
+            .filter(|(c, r)| {
+                r.note != *self.base.get(c).unwrap_or(&unset)
+                    && !is_own_run(&self.session, r.note.run.as_deref())
+            })
+            .map(|(&c, _)| c)
+            .collect();
         let merged = model::merge(&self.base, &self.codes, &disk, self.now);
         if must_write || merged != disk {
             fsio::write_atomic(&self.path, &merged)?;
@@ -844,8 +960,29 @@ impl SaveJob {
             merged,
             warning,
             seen: stamp_of(&self.path),
+            outside,
         })
     }
+}
+
+/// A new random session id (12 hex digits): the prefix of the session's
+/// edit runs, so that runs of different sessions never compare equal.
+fn session_id() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u32(std::process::id());
+    h.write_u128(
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos()),
+    );
+    format!("{:012x}", h.finish() & 0xffff_ffff_ffff)
+}
+
+/// Whether edit `run` is one of `session`'s.
+fn is_own_run(session: &str, run: Option<&str>) -> bool {
+    run.and_then(|r| r.strip_prefix(session))
+        .is_some_and(|rest| rest.starts_with('-'))
 }
 
 /// The stamp of an edit replacing a value stamped `prev`: `now`, but always

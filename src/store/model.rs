@@ -55,6 +55,10 @@ pub struct Conflict {
     pub updated_ms: u64,
     /// When the merge that set it aside happened.
     pub saved_ms: u64,
+    /// The edit run that wrote the text (see [`Note::run`]); `None` in
+    /// files written before runs were recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub run: Option<String>,
 }
 
 /// A note text with the time it was last changed.
@@ -62,6 +66,12 @@ pub struct Conflict {
 pub(crate) struct Note {
     pub text: String,
     pub updated_ms: u64,
+    /// The edit run that wrote the text: one session's editing of one
+    /// note, from opening the editor to closing it (or one `--add`). A
+    /// later text of the same run replaces an earlier one without a
+    /// conflict. `None` in files written before runs were recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub run: Option<String>,
 }
 
 impl Note {
@@ -90,6 +100,10 @@ pub(crate) struct CodeRecord {
     pub steps_reset_ms: u64,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub conflicts: Vec<Conflict>,
+    /// Conflicts whose `saved_ms` is not after this were dismissed by the
+    /// user (an explicit "drop the kept versions").
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub conflicts_dismissed_ms: u64,
 }
 
 fn is_zero(v: &u64) -> bool {
@@ -111,22 +125,53 @@ impl CodeRecord {
             && self.steps.is_empty()
             && self.steps_reset_ms == 0
             && self.conflicts.is_empty()
+            && self.conflicts_dismissed_ms == 0
     }
 
     /// Canonical form: steps covered by the reset removed, conflicts
-    /// de-duplicated and sorted. Merging relies on it to be idempotent.
+    /// dismissed or superseded removed, de-duplicated and sorted. Merging
+    /// relies on it to be idempotent.
     pub fn normalize(&mut self) {
         let reset = self.steps_reset_ms;
         self.steps.retain(|_, s| s.updated_ms > reset);
-        normalize_conflicts(&mut self.conflicts);
+        normalize_conflicts(&mut self.conflicts, &self.note, self.conflicts_dismissed_ms);
     }
 }
 
-/// Sort by (updated_ms, text) and keep one entry per (text, updated_ms),
-/// with the earliest `saved_ms`.
-fn normalize_conflicts(list: &mut Vec<Conflict>) {
+/// Drop the conflicts dismissed (`saved_ms` not after `dismissed`) and
+/// those an edit run replaced by a later text of its own: an earlier text
+/// of the run that wrote `note`, and all but the newest kept text of each
+/// other run. Then sort by (updated_ms, text) and keep one entry per
+/// (text, updated_ms), with the earliest `saved_ms`.
+fn normalize_conflicts(list: &mut Vec<Conflict>, note: &Note, dismissed: u64) {
+    list.retain(|c| c.saved_ms > dismissed);
+    list.retain(|c| c.run.is_none() || c.run != note.run || c.updated_ms > note.updated_ms);
+    let mut newest: BTreeMap<&str, (u64, &str)> = BTreeMap::new();
+    for c in list.iter() {
+        if let Some(run) = c.run.as_deref() {
+            let e = newest.entry(run).or_insert((c.updated_ms, &c.text));
+            if (c.updated_ms, c.text.as_str()) > *e {
+                *e = (c.updated_ms, &c.text);
+            }
+        }
+    }
+    let keep: Vec<bool> = list
+        .iter()
+        .map(|c| {
+            c.run
+                .as_deref()
+                .is_none_or(|run| newest.get(run) == Some(&(c.updated_ms, c.text.as_str())))
+        })
+        .collect();
+    let mut keep = keep.into_iter();
+    list.retain(|_| keep.next().unwrap_or(true));
     list.sort_by(|a, b| {
-        (a.updated_ms, &a.text, a.saved_ms).cmp(&(b.updated_ms, &b.text, b.saved_ms))
+        (a.updated_ms, &a.text, a.saved_ms, &a.run).cmp(&(
+            b.updated_ms,
+            &b.text,
+            b.saved_ms,
+            &b.run,
+        ))
     });
     list.dedup_by(|later, earlier| {
         later.updated_ms == earlier.updated_ms && later.text == earlier.text
@@ -178,6 +223,12 @@ pub(crate) fn merge_code(
     let note_a = a.map_or(base, |r| &r.note);
     let note_b = b.map_or(base, |r| &r.note);
 
+    let dismissed = a
+        .iter()
+        .chain(b.iter())
+        .map(|r| r.conflicts_dismissed_ms)
+        .max()
+        .unwrap_or(0);
     let mut conflicts: Vec<Conflict> = a
         .iter()
         .chain(b.iter())
@@ -191,17 +242,24 @@ pub(crate) fn merge_code(
         (true, true) => {
             // Both changed: newest wins; ties broken by text so the result
             // does not depend on argument order.
-            let (win, lose) =
-                if (note_a.updated_ms, &note_a.text) >= (note_b.updated_ms, &note_b.text) {
-                    (note_a, note_b)
-                } else {
-                    (note_b, note_a)
-                };
-            if lose.text != win.text && !lose.text.is_empty() {
+            let (win, lose) = if (note_a.updated_ms, &note_a.text, &note_a.run)
+                >= (note_b.updated_ms, &note_b.text, &note_b.run)
+            {
+                (note_a, note_b)
+            } else {
+                (note_b, note_a)
+            };
+            // A text of the run that also wrote the winner is an earlier
+            // state of the same editing, not a concurrent edit.
+            let same_run = lose.run.is_some() && lose.run == win.run;
+            if lose.text != win.text && !lose.text.is_empty() && !same_run {
                 conflicts.push(Conflict {
                     text: lose.text.clone(),
                     updated_ms: lose.updated_ms,
-                    saved_ms: now_ms,
+                    // After any dismissal, so that it is never taken as
+                    // dismissed when the clock is behind.
+                    saved_ms: now_ms.max(dismissed.saturating_add(1)),
+                    run: lose.run.clone(),
                 });
             }
             win.clone()
@@ -233,6 +291,7 @@ pub(crate) fn merge_code(
         steps,
         steps_reset_ms,
         conflicts,
+        conflicts_dismissed_ms: dismissed,
     };
     rec.normalize();
     rec

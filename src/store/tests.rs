@@ -13,6 +13,21 @@ fn note(text: &str, ts: u64) -> Note {
     Note {
         text: text.to_owned(),
         updated_ms: ts,
+        run: None,
+    }
+}
+
+fn note_by(text: &str, ts: u64, run: &str) -> Note {
+    Note {
+        run: Some(run.to_owned()),
+        ..note(text, ts)
+    }
+}
+
+fn rec_by(text: &str, ts: u64, run: &str) -> CodeRecord {
+    CodeRecord {
+        note: note_by(text, ts, run),
+        ..CodeRecord::default()
     }
 }
 
@@ -71,7 +86,8 @@ fn note_changed_on_both_sides_keeps_loser_in_conflicts() {
         vec![Conflict {
             text: "from a".into(),
             updated_ms: 20,
-            saved_ms: 99
+            saved_ms: 99,
+            run: None,
         }]
     );
     assert_eq!(m, merge_code(Some(&base), Some(&b), Some(&a), 99));
@@ -201,7 +217,15 @@ fn edits_are_stamped_after_what_they_replace() {
     assert!(!s.is_dirty());
     s.set_note(486, "a", 100);
     s.set_note(486, "b", 50); // clock went back
-    assert_eq!(s.codes[&486].note, note("b", 101));
+    let run = s.codes[&486].note.run.clone();
+    assert!(run.is_some());
+    assert_eq!(
+        s.codes[&486].note,
+        Note {
+            run,
+            ..note("b", 101)
+        }
+    );
     s.set_note(486, "b", 200); // unchanged text: no-op
     assert_eq!(s.codes[&486].note.updated_ms, 101);
 
@@ -247,7 +271,19 @@ fn text() -> impl Strategy<Value = String> {
 }
 
 fn arb_note() -> impl Strategy<Value = Note> {
-    (text(), 0u64..6).prop_map(|(text, updated_ms)| Note { text, updated_ms })
+    (text(), 0u64..6, run()).prop_map(|(text, updated_ms, run)| Note {
+        text,
+        updated_ms,
+        run,
+    })
+}
+
+fn run() -> impl Strategy<Value = Option<String>> {
+    prop_oneof![
+        Just(None),
+        Just(Some("s1-1".to_owned())),
+        Just(Some("s2-1".to_owned()))
+    ]
 }
 
 fn arb_state() -> impl Strategy<Value = StepState> {
@@ -264,24 +300,29 @@ fn arb_record() -> impl Strategy<Value = CodeRecord> {
         arb_note(),
         prop::collection::btree_map(0usize..4, (arb_state(), 0u64..8), 0..4),
         prop_oneof![Just(0u64), 0u64..6],
-        prop::collection::vec((text(), 0u64..6, 0u64..6), 0..3),
+        prop::collection::vec((text(), 0u64..6, 0u64..6, run()), 0..3),
+        prop_oneof![Just(0u64), 0u64..6],
     )
-        .prop_map(|(note, steps, steps_reset_ms, conflicts)| CodeRecord {
-            note,
-            steps: steps
-                .into_iter()
-                .map(|(i, (state, updated_ms))| (i, Step { state, updated_ms }))
-                .collect(),
-            steps_reset_ms,
-            conflicts: conflicts
-                .into_iter()
-                .map(|(text, updated_ms, saved_ms)| Conflict {
-                    text,
-                    updated_ms,
-                    saved_ms,
-                })
-                .collect(),
-        })
+        .prop_map(
+            |(note, steps, steps_reset_ms, conflicts, dismissed)| CodeRecord {
+                note,
+                steps: steps
+                    .into_iter()
+                    .map(|(i, (state, updated_ms))| (i, Step { state, updated_ms }))
+                    .collect(),
+                steps_reset_ms,
+                conflicts: conflicts
+                    .into_iter()
+                    .map(|(text, updated_ms, saved_ms, run)| Conflict {
+                        text,
+                        updated_ms,
+                        saved_ms,
+                        run,
+                    })
+                    .collect(),
+                conflicts_dismissed_ms: dismissed,
+            },
+        )
 }
 
 fn normalized(mut r: CodeRecord) -> CodeRecord {
@@ -329,14 +370,26 @@ proptest! {
         let kept = texts(&m);
         let unset = Note::default();
         let base = base.as_ref().unwrap_or(&unset);
+        // A text may go only when a later text of the same edit run is
+        // kept, or when the user dismissed it.
+        let superseded = |run: &Option<String>, at: u64| {
+            run.is_some()
+                && (m.note.run == *run && m.note.updated_ms >= at
+                    || m.conflicts.iter().any(|k| k.run == *run && k.updated_ms >= at))
+        };
         for side in a.iter().chain(b.iter()) {
             // An edit (a note differing from the base) is never dropped.
-            if side.note != *base && !side.note.text.is_empty() {
+            if side.note != *base && !side.note.text.is_empty()
+                && !superseded(&side.note.run, side.note.updated_ms)
+            {
                 prop_assert!(kept.contains(&side.note.text.as_str()),
                     "lost note {:?}; kept {:?}", side.note.text, kept);
             }
-            // Nor is any earlier conflict.
+            // Nor is any earlier conflict not dismissed.
             for c in &side.conflicts {
+                if c.saved_ms <= m.conflicts_dismissed_ms || superseded(&c.run, c.updated_ms) {
+                    continue;
+                }
                 prop_assert!(m.conflicts.iter().any(|k| k.text == c.text && k.updated_ms == c.updated_ms),
                     "lost conflict {:?}", c);
             }

@@ -113,6 +113,8 @@ pub enum Action {
     MarkFailed,
     MarkTodo,
     ResetProgress,
+    /// Drop the versions of the note kept after a concurrent edit.
+    DropConflicts,
     OpenPaste,
     Decode,
     ShowMessage,
@@ -510,6 +512,14 @@ pub const BINDINGS: &[Binding] = &[
         Action::EditNote,
         "edit the note of the selected code (Esc saves and closes)",
         (6, "n note"),
+    ),
+    b(
+        &[List, Detail],
+        &upper('D'),
+        "D",
+        Action::DropConflicts,
+        "drop the versions of the note kept after a concurrent edit (press twice)",
+        NONE,
     ),
     b(
         BROWSE,

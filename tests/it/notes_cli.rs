@@ -450,3 +450,48 @@ fn notes_as_json_and_an_export_with_task_marks() {
     assert!(md.contains("\n- [ ] 2. "), "{md}");
     assert!(!md.contains("\\[x\\]"), "{md}");
 }
+
+/// A note that lost a concurrent edit is shown under the note by `notes
+/// CODE`, in `--json` (`conflicts`) and in the Markdown export, and is
+/// dropped only when asked with `--drop-conflicts`.
+#[test]
+fn kept_versions_are_printed_and_dropped_on_request() {
+    let d = tempfile::tempdir().unwrap();
+    std::fs::write(
+        d.path().join("notes.json"),
+        r#"{"schema_version": 1, "codes": {"500": {
+            "note": {"text": "b1 b2 b3 b4", "updated_ms": 1764000009000},
+            "conflicts": [{"text": "a1 a2 a3 a4", "updated_ms": 1764000008000,
+                           "saved_ms": 1764000009500}]}}}"#,
+    )
+    .unwrap();
+    let out = |args: &[&str]| String::from_utf8_lossy(&run(d.path(), args).stdout).into_owned();
+    let text = out(&["notes", "500"]);
+    assert!(text.starts_with("b1 b2 b3 b4\n"), "{text}");
+    assert!(text.contains("kept after a concurrent edit"), "{text}");
+    assert!(text.contains("a1 a2 a3 a4"), "{text}");
+    assert!(text.contains("2025-11-24 16:00:08 UTC"), "{text}");
+    let json: serde_json::Value = serde_json::from_str(&out(&["notes", "500", "--json"])).unwrap();
+    assert_eq!(json["conflicts"][0]["text"], "a1 a2 a3 a4");
+    assert_eq!(json["conflicts"][0]["updated_ms"], 1764000008000u64);
+    let list: serde_json::Value = serde_json::from_str(&out(&["notes", "--json"])).unwrap();
+    assert_eq!(list[0]["conflicts"][0]["text"], "a1 a2 a3 a4");
+    let md = out(&["notes", "--export", "markdown"]);
+    assert!(md.contains("> b1 b2 b3 b4"), "{md}");
+    assert!(md.contains("### Kept after a concurrent edit"), "{md}");
+    assert!(md.contains("> a1 a2 a3 a4"), "{md}");
+
+    // Printing drops nothing; --drop-conflicts does, and keeps the note.
+    assert!(out(&["notes", "500"]).contains("a1 a2 a3 a4"));
+    let o = run(d.path(), &["notes", "500", "--drop-conflicts"]);
+    assert!(o.status.success(), "{o:?}");
+    assert!(String::from_utf8_lossy(&o.stderr).contains("dropped 1 kept version"));
+    assert_eq!(out(&["notes", "500"]), "b1 b2 b3 b4\n");
+    let json: serde_json::Value = serde_json::from_str(&out(&["notes", "500", "--json"])).unwrap();
+    assert_eq!(json["conflicts"], serde_json::json!([]));
+    let o = run(d.path(), &["notes", "500", "--drop-conflicts"]);
+    assert!(o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("no earlier version"));
+    let o = run(d.path(), &["notes", "--drop-conflicts"]);
+    assert_eq!(o.status.code(), Some(2), "needs a code");
+}

@@ -292,6 +292,98 @@ fn same_note_edited_in_two_sessions_keeps_the_loser() {
     }
 }
 
+/// Two sessions typing into one note, each autosaving in turn (the
+/// tester's repro: four words each): the loser of each save is the other
+/// session's text, and each session's later autosave replaces its earlier
+/// kept text instead of adding one more.
+#[test]
+fn autosaves_of_two_sessions_keep_one_version_per_session() {
+    let tmp = tempdir();
+    let mut a = open(tmp.path());
+    let mut b = open(tmp.path());
+    let (mut ta, mut tb) = (String::new(), String::new());
+    let mut now = 1000;
+    for i in 1..=4 {
+        ta.push_str(&format!("a{i} "));
+        a.set_note(500, &ta, now);
+        a.save().expect("save a");
+        now += 1300;
+        tb.push_str(&format!("b{i} "));
+        b.set_note(500, &tb, now);
+        b.save().expect("save b");
+        now += 1300;
+    }
+    a.save().expect("sync a");
+    for s in [&a, &b, &open(tmp.path())] {
+        assert_eq!(s.note(500), "b1 b2 b3 b4 ");
+        let kept: Vec<&str> = s.conflicts(500).iter().map(|c| c.text.as_str()).collect();
+        assert_eq!(kept, ["a1 a2 a3 a4 "]);
+    }
+}
+
+/// Dropping the kept versions is explicit, lands in the file, and is not
+/// undone by a session that still holds them in memory; a version kept
+/// later is not dropped unseen.
+#[test]
+fn dropped_conflicts_stay_dropped_but_later_ones_stay() {
+    let tmp = tempdir();
+    let mut a = open(tmp.path());
+    let mut b = open(tmp.path());
+    a.set_note(486, "from a", 100);
+    b.set_note(486, "from b", 200);
+    a.save().expect("save a");
+    b.save().expect("save b");
+    a.save().expect("sync a");
+    assert_eq!(a.conflicts(486).len(), 1);
+    // Nothing is dropped without asking: more saves keep it.
+    b.save().expect("sync b");
+    assert_eq!(open(tmp.path()).conflicts(486).len(), 1);
+    assert_eq!(b.drop_conflicts(486), 1);
+    assert!(b.is_dirty());
+    b.save().expect("save the drop");
+    // a still holds the conflict in memory: its next save does not bring
+    // it back.
+    a.set_step(486, 0, StepState::Done, 300);
+    a.save().expect("save a");
+    for s in [&a, &b, &open(tmp.path())] {
+        assert!(s.conflicts(486).is_empty(), "{:?}", s.conflicts(486));
+        assert_eq!(s.note(486), "from b");
+    }
+    assert_eq!(a.drop_conflicts(486), 0);
+    // A concurrent edit after the drop is kept again.
+    a.set_note(486, "a again", 400);
+    b.set_note(486, "b again", 500);
+    a.save().expect("save a");
+    b.save().expect("save b");
+    let c = open(tmp.path()).conflicts(486).to_vec();
+    assert_eq!(c.len(), 1, "{c:?}");
+    assert_eq!(c[0].text, "a again");
+}
+
+/// A save that finds the note saved by another session since this one
+/// last synchronised counts it, so that an open editor can say so.
+#[test]
+fn a_save_tells_when_another_session_saved_the_note() {
+    let tmp = tempdir();
+    let mut a = open(tmp.path());
+    let mut b = open(tmp.path());
+    let run = a.new_note_run();
+    a.set_note_in_run(500, "a1", 1000, &run);
+    a.save().expect("save a");
+    assert_eq!(a.note_changes_elsewhere(500), 0);
+    b.set_note(500, "b1", 2000);
+    b.save().expect("save b");
+    assert_eq!(b.note_changes_elsewhere(500), 1, "b found a's note");
+    a.set_note_in_run(500, "a1 a2", 3000, &run);
+    a.save().expect("save a");
+    assert_eq!(a.note_changes_elsewhere(500), 1);
+    // Its own saves are not counted.
+    a.set_note_in_run(500, "a1 a2 a3", 4000, &run);
+    a.save().expect("save a");
+    assert_eq!(a.note_changes_elsewhere(500), 1);
+    assert_eq!(a.note_changes_elsewhere(404), 0);
+}
+
 #[test]
 fn note_changed_by_one_session_only_is_taken_without_conflict() {
     let tmp = tempdir();

@@ -1226,3 +1226,49 @@ fn editing_a_note_keeps_its_tabs_and_control_characters() {
         "trunk\tcalls\tlimit\nraw:\u{1b}[31m\u{f0000}"
     );
 }
+
+/// Two sessions typing into one note (the tester's repro, with the other
+/// session a second store on the same directory): the open editor says
+/// that another session saved the note, each side's autosaves replace
+/// each other, and D twice in the detail drops the kept version.
+#[test]
+fn an_open_note_is_told_of_another_sessions_save_and_kept_versions_can_be_dropped() {
+    let mut h = Harness::new();
+    let mut other = h.reopened();
+    h.open(500);
+    h.keys("n");
+    let notice = |h: &Harness| match h.app.overlay() {
+        Some(Overlay::Note(n)) => n.notice(&h.app),
+        _ => panic!("the editor closed"),
+    };
+    let mut theirs = String::new();
+    for i in 1..=4 {
+        h.keys(&format!("a{i} "));
+        h.tick_after(1300);
+        if i == 1 {
+            assert_eq!(notice(&h), None, "nobody else wrote yet");
+        }
+        theirs.push_str(&format!("b{i} "));
+        other.set_note(500, &theirs, h.now + 1);
+        other.save().unwrap();
+        h.now += 1300;
+    }
+    h.keys("!");
+    h.tick_after(1300);
+    let n = notice(&h).expect("the editor says so");
+    assert!(n.contains("Another session saved note 500"), "{n}");
+    h.key(KeyCode::Esc);
+    let s = h.reopened();
+    assert_eq!(s.note(500), "a1 a2 a3 a4 !");
+    let kept: Vec<&str> = s.conflicts(500).iter().map(|c| c.text.as_str()).collect();
+    assert_eq!(kept, ["b1 b2 b3 b4 "], "one kept version per session");
+
+    // Dismissing is explicit: one D only asks.
+    assert!(matches!(h.app.focus, Focus::Detail | Focus::List));
+    h.keys("D");
+    assert_eq!(h.reopened().conflicts(500).len(), 1);
+    h.keys("D");
+    assert!(h.reopened().conflicts(500).is_empty());
+    assert!(h.app.store.as_ref().unwrap().conflicts(500).is_empty());
+    assert_eq!(h.reopened().note(500), "a1 a2 a3 a4 !");
+}

@@ -40,6 +40,20 @@ pub fn run(kb: &Kb, cmd: NotesCommand, out: Out) -> CmdResult {
             }
             Ok(())
         }
+        NotesCommand::DropConflicts { code } => {
+            let code = parse_code(&code).map_err(Failure::usage)?;
+            let mut s = open()?;
+            let n = s.drop_conflicts(code);
+            if n == 0 {
+                say(&format!("no earlier version of the note of {code} is kept"));
+                return Ok(());
+            }
+            s.save().map_err(Failure::runtime)?;
+            say(&format!(
+                "dropped {n} kept version(s) of the note of {code}"
+            ));
+            Ok(())
+        }
         NotesCommand::Print { code, format } => {
             let code = parse_code(&code).map_err(Failure::usage)?;
             let s = open()?;
@@ -51,10 +65,33 @@ pub fn run(kb: &Kb, cmd: NotesCommand, out: Out) -> CmdResult {
                 return emit_json(&export_code(kb, &s, code));
             }
             let note = s.note(code);
-            if note.is_empty() {
+            let kept = s.conflicts(code);
+            if note.is_empty() && kept.is_empty() {
                 return Err(Failure::runtime(format!("no note for {code}")));
             }
-            emit(&(sanitize::text(note) + "\n"))
+            let mut text = String::new();
+            if !note.is_empty() {
+                text = sanitize::text(note) + "\n";
+            }
+            if !kept.is_empty() {
+                // Below the note, set apart, so that the note itself is
+                // still the first lines; on stdout, as part of what the
+                // note is.
+                text.push_str(&format!(
+                    "\n--- {} earlier version(s) kept after a concurrent edit \
+                     (sipfix notes {code} --drop-conflicts drops them):\n",
+                    kept.len()
+                ));
+                for c in kept {
+                    text.push_str(&format!(
+                        "--- kept version, written at {}:\n",
+                        iso(c.updated_ms)
+                    ));
+                    text.push_str(&sanitize::text(&c.text));
+                    text.push('\n');
+                }
+            }
+            emit(&text)
         }
         NotesCommand::List { format } => list(kb, &open()?, format, out),
     }
@@ -118,6 +155,15 @@ struct ExportCode {
     reason: String,
     note: String,
     steps: Vec<ExportStep>,
+    /// Versions of the note kept after a concurrent edit, oldest first.
+    conflicts: Vec<ExportConflict>,
+}
+
+#[derive(Serialize)]
+struct ExportConflict {
+    text: String,
+    updated_ms: u64,
+    saved_ms: u64,
 }
 
 #[derive(Serialize)]
@@ -145,6 +191,15 @@ fn export_code(kb: &Kb, s: &Store, c: u16) -> ExportCode {
                     .collect()
             })
             .unwrap_or_default(),
+        conflicts: s
+            .conflicts(c)
+            .iter()
+            .map(|k| ExportConflict {
+                text: k.text.clone(),
+                updated_ms: k.updated_ms,
+                saved_ms: k.saved_ms,
+            })
+            .collect(),
     }
 }
 
@@ -165,7 +220,7 @@ fn export_report(kb: &Kb, s: &Store, fmt: ExportFormat) -> CmdResult {
             // A note kept under a number that is no status code (written by
             // hand or another tool): still the user's text, still exported.
             let mut d: doc::Doc = vec![Block::Title(format!("{c} (not a SIP status code)"))];
-            push_note(&mut md, &mut d, s.note(c));
+            push_note(&mut md, &mut d, s.note(c), s.conflicts(c));
             continue;
         };
         let (done, total) = s.progress(c, l.entry.steps.len());
@@ -187,24 +242,49 @@ fn export_report(kb: &Kb, s: &Store, fmt: ExportFormat) -> CmdResult {
                     .collect(),
             ),
         ];
-        push_note(&mut md, &mut d, s.note(c));
+        push_note(&mut md, &mut d, s.note(c), s.conflicts(c));
     }
     emit(&md)
 }
 
-/// Append document `d` and, if any, the note as a quote to the report.
-fn push_note(md: &mut String, d: &mut doc::Doc, note: &str) {
-    if note.is_empty() {
-        md.push_str(&render::to_markdown(d));
-        return;
+/// Append document `d` and, if any, the note and the versions of it kept
+/// after a concurrent edit, each as a quote, to the report.
+fn push_note(md: &mut String, d: &mut doc::Doc, note: &str, kept: &[store::Conflict]) {
+    if !note.is_empty() {
+        d.push(Block::Heading("Notes".into()));
     }
-    d.push(Block::Heading("Notes".into()));
     md.push_str(&render::to_markdown(d));
-    // Notes are the user's own text: keep their lines, escaped, as a quote.
-    for line in sanitize::text(note).lines() {
+    if !note.is_empty() {
+        quote(md, note);
+    }
+    if !kept.is_empty() {
+        md.push_str("### Kept after a concurrent edit\n\n");
+        for c in kept {
+            md.push_str(&format!("Written at {}:\n\n", iso(c.updated_ms)));
+            quote(md, &c.text);
+        }
+    }
+}
+
+/// The user's own text as a quote: its lines kept, escaped.
+fn quote(md: &mut String, text: &str) {
+    for line in sanitize::text(text).lines() {
         md.push_str("> ");
         md.push_str(line);
         md.push('\n');
     }
     md.push('\n');
+}
+
+/// A time in milliseconds since the epoch as `YYYY-MM-DD HH:MM:SS UTC`.
+fn iso(ms: u64) -> String {
+    let secs = i64::try_from(ms / 1000).unwrap_or(i64::MAX);
+    let (y, m, d) = crate::trace::logs::clock::civil_from_days(secs.div_euclid(86_400));
+    let rest = secs.rem_euclid(86_400);
+    format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02} UTC",
+        rest / 3600,
+        rest % 3600 / 60,
+        rest % 60
+    )
 }

@@ -135,7 +135,8 @@ impl App {
             let conflicts = s.conflicts(code);
             if !conflicts.is_empty() {
                 d.push(doc::Block::Warning(format!(
-                    "{} earlier version(s) of this note were kept after a concurrent edit:",
+                    "{} earlier version(s) of this note were kept after a concurrent edit \
+                     (D twice drops them):",
                     conflicts.len()
                 )));
                 for c in conflicts {

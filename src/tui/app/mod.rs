@@ -189,6 +189,8 @@ pub struct App {
     jump: Option<(String, u64)>,
     /// `R` was pressed once in the detail pane.
     confirm_reset: bool,
+    /// `D` was pressed once: the next `D` drops the note's kept versions.
+    confirm_drop: bool,
     /// The note editor last closed (its undo history lives on).
     pub(crate) parked_note: Option<popups::note::NoteEditor>,
     /// The paste box last closed (its text is kept for next time).
@@ -282,6 +284,7 @@ impl App {
             back: Vec::new(),
             jump: None,
             confirm_reset: false,
+            confirm_drop: false,
             parked_note: None,
             parked_paste: None,
             save_failed: false,
@@ -501,6 +504,7 @@ impl App {
         self.compare_scroll = 0;
         self.step_cursor = None;
         self.confirm_reset = false;
+        self.confirm_drop = false;
     }
 
     /// Select `code`, clearing the query if it filters the code out; `b`
@@ -699,6 +703,9 @@ impl App {
     fn act(&mut self, a: Action, ev: &KeyEvent, now: u64) -> Vec<Effect> {
         if a != Action::ResetProgress {
             self.confirm_reset = false;
+        }
+        if a != Action::DropConflicts {
+            self.confirm_drop = false;
         }
         if a != Action::Digit {
             self.jump = None;

@@ -121,6 +121,11 @@ impl App {
                     self.start_walk(code);
                 }
             }
+            Action::DropConflicts => {
+                if let Some(code) = self.code_or_say("a note") {
+                    return self.drop_conflicts(code);
+                }
+            }
             Action::ShowCommands => {
                 if let Some((code, i)) = self.highlighted_step("y shows its commands")
                     && let Some(o) = self.commands_popup(code, i)
@@ -539,6 +544,31 @@ impl App {
         }
     }
 
+    /// `D`: drop the versions of `code`'s note kept after a concurrent
+    /// edit, on the second press (the first says what it will do).
+    fn drop_conflicts(&mut self, code: u16) -> Vec<Effect> {
+        let n = self.note_conflicts(code);
+        if n == 0 {
+            self.confirm_drop = false;
+            self.info(format!("no earlier version of the note of {code} is kept"));
+            return Vec::new();
+        }
+        if !self.confirm_drop {
+            self.confirm_drop = true;
+            self.info(format!(
+                "press D again to drop the {n} version(s) of the note of {code} kept after a \
+                 concurrent edit; any other key keeps them"
+            ));
+            return Vec::new();
+        }
+        self.confirm_drop = false;
+        let dropped = self.store.as_mut().map_or(0, |s| s.drop_conflicts(code));
+        self.info(format!(
+            "dropped {dropped} kept version(s) of the note of {code}"
+        ));
+        vec![Effect::Save]
+    }
+
     pub(super) fn open_note(&mut self, code: u16) {
         let o = self.note_editor(code);
         self.overlays.push(o);
@@ -553,11 +583,15 @@ impl App {
             .as_ref()
             .map(|s| s.note(code).to_string())
             .unwrap_or_default();
-        let ed = match self.parked_note.take() {
-            // The same note as it was left: keep its undo history.
+        let mut ed = match self.parked_note.take() {
+            // The same note as it was left: keep its undo history (and its
+            // edit run: what it writes continues what it wrote).
             Some(p) if p.code == code && p.text() == text => p,
             _ => popups::note::NoteEditor::new(code, &text),
         };
+        if let Some(s) = self.store.as_mut() {
+            ed.watch(s);
+        }
         match self.store.as_ref().map(|s| s.disabled_reason()) {
             None => self.info("notes are disabled: what you type cannot be kept"),
             Some(Some(reason)) => {

@@ -30,6 +30,12 @@ pub struct NoteEditor {
     edited_at: Option<u64>,
     /// When the first change not yet committed was made (ms).
     first_edit: Option<u64>,
+    /// The edit run the editor writes as (see `Store::new_note_run`): its
+    /// autosaves replace each other, never pile up as conflicts.
+    run: Option<String>,
+    /// `Store::note_changes_elsewhere` when the editor opened: a higher
+    /// count means another session saved this note meanwhile.
+    outside_at_open: u64,
 }
 
 impl std::fmt::Debug for NoteEditor {
@@ -65,7 +71,31 @@ impl NoteEditor {
             base: text.to_string(),
             edited_at: None,
             first_edit: None,
+            run: None,
+            outside_at_open: 0,
         }
+    }
+
+    /// The editor opens (again) on `store`: it writes as an edit run of
+    /// its own, and notes how often another session saved the note so
+    /// far, to say when that happens while it is open.
+    pub fn watch(&mut self, store: &mut crate::store::Store) {
+        if self.run.is_none() {
+            self.run = Some(store.new_note_run());
+        }
+        self.outside_at_open = store.note_changes_elsewhere(self.code);
+    }
+
+    /// The one-line notice shown while the editor is open, if another
+    /// session saved this note since it opened.
+    pub fn notice(&self, app: &App) -> Option<String> {
+        let s = app.store.as_ref()?;
+        (s.note_changes_elsewhere(self.code) > self.outside_at_open).then(|| {
+            format!(
+                "Another session saved note {} meanwhile; both texts are kept",
+                self.code
+            )
+        })
     }
 
     /// The text in the editor, as it is saved (placeholders put back).
@@ -117,7 +147,10 @@ impl NoteEditor {
         }
         match app.store.as_mut() {
             Some(s) => {
-                s.set_note(self.code, &text, now);
+                match &self.run {
+                    Some(run) => s.set_note_in_run(self.code, &text, now, run),
+                    None => s.set_note(self.code, &text, now),
+                }
                 self.base = text;
                 vec![Effect::Save]
             }
@@ -233,8 +266,18 @@ impl NoteEditor {
             r.width,
         );
         let b = block(app, title, true);
-        let inner = b.inner(r);
+        let mut inner = b.inner(r);
         f.render_widget(b, r);
+        if let Some(n) = self.notice(app)
+            && inner.height > 2
+        {
+            let line = Rect::new(inner.x, inner.bottom() - 1, inner.width, 1);
+            inner.height -= 1;
+            f.render_widget(
+                ratatui::widgets::Paragraph::new(sanitize::inline(&n)).style(app.theme.warning()),
+                line,
+            );
+        }
         f.render_widget(&self.area, inner);
         self.cloak.show(f.buffer_mut(), inner, app.theme.ascii);
     }
