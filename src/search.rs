@@ -25,6 +25,11 @@
 //!   weighs most, then keywords, then the summary and the user's note.
 //! * **Ties** go to registered codes before unregistered ones, then to the
 //!   lower code.
+//! * **Your notes on codes without an entry** (`sipfix notes 499 --add`):
+//!   such a code is listed as itself (its detail is its class's entry, as
+//!   a client reads it, RFC 3261 §8.1.3.2): with the empty query, for its
+//!   number, and for words of its note (only the note is matched: the
+//!   class entry's own fields find the class entry).
 
 use crate::kb::{Cause, CodeEntry, Kb};
 use fuzzy_matcher::FuzzyMatcher;
@@ -400,18 +405,21 @@ impl Searcher {
     pub fn search_all(&self, kb: &Kb, notes: &BTreeMap<u16, String>, query: &str) -> Results {
         let q = query.trim();
         if q.is_empty() {
+            let mut codes: Vec<Hit> = kb
+                .codes()
+                .map(|e| plain_hit(e.code, 0, Field::Code))
+                .chain(noted_unregistered(kb, notes).map(|(c, _, _)| plain_hit(c, 0, Field::Code)))
+                .collect();
+            codes.sort_by_key(|h| h.code);
             return Results {
                 causes: Vec::new(),
-                codes: kb
-                    .codes()
-                    .map(|e| plain_hit(e.code, 0, Field::Code))
-                    .collect(),
+                codes,
             };
         }
         if q.bytes().all(|b| b.is_ascii_digit()) {
             return Results {
                 causes: Vec::new(),
-                codes: self.numeric(kb, q),
+                codes: self.numeric(kb, notes, q),
             };
         }
         let query = parse_query(kb, q);
@@ -452,6 +460,12 @@ impl Searcher {
                     keep(h);
                 }
             }
+            for (c, _, note) in noted_unregistered(kb, notes) {
+                if let Some(mut h) = self.note_hit(note, &query) {
+                    h.code = c;
+                    keep(h);
+                }
+            }
         }
         let mut codes: Vec<Hit> = codes.into_values().collect();
         codes.sort_by(|a, b| {
@@ -471,10 +485,15 @@ impl Searcher {
         Results { causes, codes }
     }
 
-    fn numeric(&self, kb: &Kb, q: &str) -> Vec<Hit> {
+    fn numeric(&self, kb: &Kb, notes: &BTreeMap<u16, String>, q: &str) -> Vec<Hit> {
         let mut hits = Vec::new();
-        for e in kb.codes() {
-            let digits = e.code.to_string();
+        let listed = kb
+            .codes()
+            .map(|e| e.code)
+            .chain(noted_unregistered(kb, notes).map(|(c, _, _)| c))
+            .collect::<std::collections::BTreeSet<u16>>();
+        for code in listed {
+            let digits = code.to_string();
             let (score, start) = if digits == q {
                 (3000, Some(0))
             } else if digits.starts_with(q) {
@@ -485,7 +504,7 @@ impl Searcher {
                 (0, None)
             };
             if let Some(start) = start {
-                let mut h = plain_hit(e.code, score, Field::Code);
+                let mut h = plain_hit(code, score, Field::Code);
                 h.code_indices = (start..start + q.len()).collect();
                 hits.push(h);
             }
@@ -550,13 +569,26 @@ impl Searcher {
 
     /// The best text match of the query in one entry, if any.
     fn text_hit(&self, e: &CodeEntry, note: Option<&String>, q: &Query) -> Option<Hit> {
+        self.fields_hit(Some(e), note, q)
+    }
+
+    /// A match in `note` alone (the note of a code without an entry of its
+    /// own), as a hit of code 0 for the caller to renumber.
+    fn note_hit(&self, note: &String, q: &Query) -> Option<Hit> {
+        self.fields_hit(None, Some(note), q)
+    }
+
+    /// The best match in the fields of `e` (if any) and `note`.
+    fn fields_hit(&self, e: Option<&CodeEntry>, note: Option<&String>, q: &Query) -> Option<Hit> {
         if q.words.is_empty() {
             return None;
         }
         let qmask = mask(&q.text);
         // (text, weight, field, context, fuzzy allowed)
-        let fields = std::iter::once((e.reason.as_str(), W_REASON, Field::Reason, None, true))
-            .chain(e.keywords.iter().map(|k| {
+        let fields = e
+            .map(|e| (e.reason.as_str(), W_REASON, Field::Reason, None, true))
+            .into_iter()
+            .chain(e.into_iter().flat_map(|e| e.keywords.iter()).map(|k| {
                 (
                     k.as_str(),
                     W_KEYWORD,
@@ -565,13 +597,15 @@ impl Searcher {
                     true,
                 )
             }))
-            .chain(std::iter::once((
-                e.summary.as_str(),
-                W_SUMMARY,
-                Field::Summary,
-                Some(e.summary.as_str()),
-                false,
-            )))
+            .chain(e.map(|e| {
+                (
+                    e.summary.as_str(),
+                    W_SUMMARY,
+                    Field::Summary,
+                    Some(e.summary.as_str()),
+                    false,
+                )
+            }))
             .chain(
                 note.into_iter()
                     .flat_map(|n| n.lines())
@@ -619,8 +653,10 @@ impl Searcher {
             }
         }
         let (score, field, ctx, idx) = best?;
-        let mut h = plain_hit(e.code, score, field);
-        if field == Field::Reason {
+        let mut h = plain_hit(e.map_or(0, |e| e.code), score, field);
+        if let Some(e) = e
+            && field == Field::Reason
+        {
             h.reason_indices = idx.unwrap_or_else(|| word_indices(&e.reason, &q.words));
         }
         h.context = ctx.map(str::to_string);
@@ -651,6 +687,20 @@ fn plain_hit(code: u16, score: i64, field: Field) -> Hit {
         code_indices: Vec::new(),
         context: None,
     }
+}
+
+/// The codes with a note that have no entry of their own but a class entry
+/// that stands for them (499: 400), as (code, class entry, note).
+fn noted_unregistered<'a>(
+    kb: &'a Kb,
+    notes: &'a BTreeMap<u16, String>,
+) -> impl Iterator<Item = (u16, u16, &'a String)> + 'a {
+    notes.iter().filter_map(|(&c, n)| {
+        if kb.get(c).is_some() || n.is_empty() {
+            return None;
+        }
+        kb.lookup(c).ok().map(|l| (c, l.entry.code, n))
+    })
 }
 
 fn registered(kb: &Kb, code: u16) -> bool {

@@ -1272,3 +1272,64 @@ fn an_open_note_is_told_of_another_sessions_save_and_kept_versions_can_be_droppe
     assert!(h.app.store.as_ref().unwrap().conflicts(500).is_empty());
     assert_eq!(h.reopened().note(500), "a1 a2 a3 a4 !");
 }
+
+/// A note on a code without an entry (`sipfix notes 499 --add`, listed by
+/// `sipfix notes` as "499 (unregistered)") is reachable in the UI: typing
+/// 499 opens 499 itself (the detail is 400's entry, as a client reads it)
+/// with "Your note on 499", `n` edits 499's note, and searching a word of
+/// the note finds 499.
+#[test]
+fn a_note_on_an_unregistered_code_is_shown_edited_and_found() {
+    let mut h = Harness::new();
+    Store::append_note_line(
+        h.dir.path(),
+        499,
+        "carrier Y sends 499 when the A-number is blocked",
+        h.now,
+    )
+    .unwrap();
+    h.app.refresh_store();
+    h.keys("499");
+    assert_eq!(h.app.current(), Some(499));
+    let status = h
+        .app
+        .status
+        .as_ref()
+        .map(|s| s.text.clone())
+        .unwrap_or_default();
+    assert!(status.contains("shown as 400"), "{status}");
+    let text = format!("{:?}", h.app.detail_doc(499));
+    assert!(text.contains("Your note on 499"), "{text}");
+    assert!(text.contains("A-number is blocked"), "{text}");
+    assert!(
+        text.contains("Bad Request"),
+        "the class entry's text: {text}"
+    );
+
+    h.keys("n");
+    assert!(matches!(h.app.overlay(), Some(Overlay::Note(n)) if n.code == 499));
+    h.keys(" (seen twice)");
+    h.key(KeyCode::Esc);
+    assert_eq!(
+        h.reopened().note(499),
+        "carrier Y sends 499 when the A-number is blocked (seen twice)"
+    );
+    assert_eq!(h.reopened().note(400), "");
+
+    h.keys("/");
+    h.ctrl('u');
+    h.keys("blocked");
+    let codes: Vec<u16> = h.app.hits.iter().map(|x| x.code).collect();
+    assert!(codes.contains(&499), "{codes:?}");
+    assert!(
+        !codes.contains(&400),
+        "400's own text has no 'blocked': {codes:?}"
+    );
+
+    // A code without an entry and without a note is still shown as its
+    // class's entry.
+    h.key(KeyCode::Esc);
+    h.key(KeyCode::Esc);
+    h.keys("498");
+    assert_eq!(h.app.current(), Some(400));
+}

@@ -120,15 +120,21 @@ impl App {
             format!("{done}/{total} steps handled"),
         )];
         let note = self.store.as_ref().map(|s| s.note(code)).unwrap_or("");
+        // On a code shown as its class's entry, say whose note it is.
+        let label = if l.fallback {
+            format!("Your note on {code}")
+        } else {
+            "Your note".to_string()
+        };
         if !note.is_empty() {
             top.push(doc::Block::Field(
-                "Your note".into(),
+                label.clone(),
                 note_preview(note, self.note_conflicts(code)),
             ));
         }
         d.splice(1..1, top);
         if !note.is_empty() {
-            d.push(doc::Block::Heading("Your note".into()));
+            d.push(doc::Block::Heading(label));
             d.push(doc::Block::Para(sanitize::text(note)));
         }
         if let Some(s) = &self.store {

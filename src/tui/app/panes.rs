@@ -331,6 +331,19 @@ impl App {
                 }
             }
             None => match digits.parse::<u16>().ok().filter(|_| digits.len() == 3) {
+                // A code without an entry that has a note of yours is
+                // listed as itself, its class's entry as its detail.
+                Some(n)
+                    if self.kb.lookup(n).is_ok()
+                        && self.store.as_ref().is_some_and(|s| !s.note(n).is_empty()) =>
+                {
+                    let l = self.kb.lookup(n).map(|l| l.entry.code).unwrap_or(n);
+                    self.select_quietly(n);
+                    self.info(format!(
+                        "{n} is not a registered code: shown as {l}, as a client treats it \
+                         (RFC 3261 §8.1.3.2), with your note on {n}"
+                    ));
+                }
                 Some(n) if self.kb.lookup(n).is_ok() => {
                     let l = self.kb.lookup(n).map(|l| l.entry.code).unwrap_or(n);
                     self.select_quietly(l);

@@ -69,6 +69,17 @@ pub fn draw(f: &mut Frame, app: &App, r: Rect) {
                         width.saturating_sub(4),
                         marker,
                     ));
+                } else if let Ok(l) = app.kb.lookup(h.code) {
+                    // A code with your note but no entry: its class's.
+                    let text = format!("(unregistered, as {})", l.entry.code);
+                    spans.extend(highlighted(
+                        &text,
+                        &[],
+                        t.dim(),
+                        t.matched(),
+                        width.saturating_sub(4),
+                        marker,
+                    ));
                 }
                 Line::from(spans)
             }
