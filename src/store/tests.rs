@@ -93,6 +93,79 @@ fn note_changed_on_both_sides_keeps_loser_in_conflicts() {
     assert_eq!(m, merge_code(Some(&base), Some(&b), Some(&a), 99));
 }
 
+/// A text of the edit run that wrote the winner is an earlier state of
+/// the same editing: no conflict. Another run keeps only its newest text.
+#[test]
+fn one_kept_version_per_edit_run() {
+    let base = note("", 0);
+    // The disk holds the run's own earlier save: replaced, not kept.
+    let m = merge_code(
+        Some(&base),
+        Some(&rec_by("a1 a2", 30, "s1-1")),
+        Some(&rec_by("a1", 20, "s1-1")),
+        99,
+    );
+    assert_eq!(m.note, note_by("a1 a2", 30, "s1-1"));
+    assert!(m.conflicts.is_empty());
+    // Another run's successive texts: its last one kept, once.
+    let mut disk = rec_by("b1", 25, "s2-1");
+    disk.conflicts.push(Conflict {
+        text: "a1".into(),
+        updated_ms: 20,
+        saved_ms: 26,
+        run: Some("s1-1".into()),
+    });
+    let m = merge_code(
+        Some(&base),
+        Some(&rec_by("a1 a2", 30, "s1-1")),
+        Some(&disk),
+        99,
+    );
+    assert_eq!(m.note.text, "a1 a2");
+    let kept: Vec<&str> = m.conflicts.iter().map(|c| c.text.as_str()).collect();
+    assert_eq!(kept, ["b1"]);
+    let mut later = rec_by("b1 b2", 40, "s2-1");
+    later.conflicts = m.conflicts.clone();
+    let m = merge_code(Some(&base), Some(&later), Some(&m), 100);
+    let kept: Vec<&str> = m.conflicts.iter().map(|c| c.text.as_str()).collect();
+    assert_eq!(m.note.text, "b1 b2");
+    assert_eq!(kept, ["a1 a2"]);
+}
+
+/// Dismissed conflicts stay gone in a merge with a side still holding
+/// them; one made later is kept, even with the clock behind.
+#[test]
+fn dismissed_conflicts_stay_dismissed() {
+    let stale = CodeRecord {
+        conflicts: vec![Conflict {
+            text: "old".into(),
+            updated_ms: 10,
+            saved_ms: 50,
+            run: None,
+        }],
+        ..rec_with_note("n", 60)
+    };
+    let dropped = CodeRecord {
+        conflicts_dismissed_ms: 50,
+        ..rec_with_note("n", 60)
+    };
+    let m = merge_code(Some(&note("n", 60)), Some(&stale), Some(&dropped), 99);
+    assert!(m.conflicts.is_empty());
+    assert_eq!(m.conflicts_dismissed_ms, 50);
+    // A new concurrent edit, merged with a clock before the dismissal.
+    let a = CodeRecord {
+        note: note("x", 70),
+        ..dropped.clone()
+    };
+    let b = CodeRecord {
+        note: note("y", 80),
+        ..dropped
+    };
+    let m = merge_code(Some(&note("n", 60)), Some(&a), Some(&b), 5);
+    assert_eq!(m.conflicts.len(), 1);
+    assert!(m.conflicts[0].saved_ms > 50);
+}
+
 #[test]
 fn identical_or_empty_losers_are_not_conflicts() {
     let a = rec_with_note("same", 20);

@@ -22,7 +22,8 @@ pub struct NoteEditor {
     /// they are replaced by placeholders (see [`Cloak`]).
     pub area: TextArea<'static>,
     /// The placeholders of `area` and the characters they stand for.
-    cloak: Cloak,
+    /// (Boxed: it is large, and every overlay is as large as the largest.)
+    cloak: Box<Cloak>,
     /// The text when opened or last committed: only a change against it
     /// is written to the store.
     base: String,
@@ -67,7 +68,7 @@ impl NoteEditor {
         NoteEditor {
             code,
             area,
-            cloak,
+            cloak: Box::new(cloak),
             base: text.to_string(),
             edited_at: None,
             first_edit: None,
