@@ -518,7 +518,7 @@ pub const BINDINGS: &[Binding] = &[
         &upper('D'),
         "D",
         Action::DropConflicts,
-        "drop the versions of the note kept after a concurrent edit (press twice)",
+        "drop the kept versions of the note (press twice)",
         NONE,
     ),
     b(
