@@ -138,33 +138,13 @@ impl CodeRecord {
     }
 }
 
-/// Drop the conflicts dismissed (`saved_ms` not after `dismissed`) and
-/// those an edit run replaced by a later text of its own: an earlier text
-/// of the run that wrote `note`, and all but the newest kept text of each
-/// other run. Then sort by (updated_ms, text) and keep one entry per
-/// (text, updated_ms), with the earliest `saved_ms`.
+/// Drop the conflicts dismissed (`saved_ms` not after `dismissed`), keep
+/// one entry per (text, updated_ms), with the earliest `saved_ms`, then
+/// drop those an edit run replaced by a later text of its own: an earlier
+/// text of the run that wrote `note`, and all but the newest kept text of
+/// each other run. Sorted by (updated_ms, text).
 fn normalize_conflicts(list: &mut Vec<Conflict>, note: &Note, dismissed: u64) {
     list.retain(|c| c.saved_ms > dismissed);
-    list.retain(|c| c.run.is_none() || c.run != note.run || c.updated_ms > note.updated_ms);
-    let mut newest: BTreeMap<&str, (u64, &str)> = BTreeMap::new();
-    for c in list.iter() {
-        if let Some(run) = c.run.as_deref() {
-            let e = newest.entry(run).or_insert((c.updated_ms, &c.text));
-            if (c.updated_ms, c.text.as_str()) > *e {
-                *e = (c.updated_ms, &c.text);
-            }
-        }
-    }
-    let keep: Vec<bool> = list
-        .iter()
-        .map(|c| {
-            c.run
-                .as_deref()
-                .is_none_or(|run| newest.get(run) == Some(&(c.updated_ms, c.text.as_str())))
-        })
-        .collect();
-    let mut keep = keep.into_iter();
-    list.retain(|_| keep.next().unwrap_or(true));
     list.sort_by(|a, b| {
         (a.updated_ms, &a.text, a.saved_ms, &a.run).cmp(&(
             b.updated_ms,
@@ -175,6 +155,28 @@ fn normalize_conflicts(list: &mut Vec<Conflict>, note: &Note, dismissed: u64) {
     });
     list.dedup_by(|later, earlier| {
         later.updated_ms == earlier.updated_ms && later.text == earlier.text
+    });
+    // Every entry left is unique by (updated_ms, text): the newest of a
+    // run is one entry, which the next two steps keep.
+    list.retain(|c| c.run.is_none() || c.run != note.run || c.updated_ms > note.updated_ms);
+    let mut newest: BTreeMap<String, (u64, String)> = BTreeMap::new();
+    for c in list.iter() {
+        if let Some(run) = &c.run {
+            let key = (c.updated_ms, c.text.clone());
+            match newest.get(run) {
+                Some(n) if *n >= key => {}
+                _ => {
+                    newest.insert(run.clone(), key);
+                }
+            }
+        }
+    }
+    list.retain(|c| {
+        c.run.as_ref().is_none_or(|run| {
+            newest
+                .get(run)
+                .is_some_and(|(u, t)| *u == c.updated_ms && *t == c.text)
+        })
     });
 }
 

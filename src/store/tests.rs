@@ -445,22 +445,41 @@ proptest! {
         let base = base.as_ref().unwrap_or(&unset);
         // A text may go only when a later text of the same edit run is
         // kept, or when the user dismissed it.
-        let superseded = |run: &Option<String>, at: u64| {
+        let by_run = |run: &Option<String>, at: u64| {
             run.is_some()
                 && (m.note.run == *run && m.note.updated_ms >= at
                     || m.conflicts.iter().any(|k| k.run == *run && k.updated_ms >= at))
         };
+        // The same version (text and time) may be recorded with and
+        // without its run: superseded if any record of it is.
+        let versions: Vec<(&str, u64, &Option<String>)> = a
+            .iter()
+            .chain(b.iter())
+            .flat_map(|r| {
+                std::iter::once((r.note.text.as_str(), r.note.updated_ms, &r.note.run)).chain(
+                    r.conflicts.iter().map(|c| (c.text.as_str(), c.updated_ms, &c.run)),
+                )
+            })
+            .collect();
+        let superseded_text = |text: &str, run: &Option<String>, at: u64| {
+            by_run(run, at)
+                || versions
+                    .iter()
+                    .any(|(t, u, r)| *t == text && *u == at && by_run(r, at))
+        };
         for side in a.iter().chain(b.iter()) {
             // An edit (a note differing from the base) is never dropped.
             if side.note != *base && !side.note.text.is_empty()
-                && !superseded(&side.note.run, side.note.updated_ms)
+                && !superseded_text(&side.note.text, &side.note.run, side.note.updated_ms)
             {
                 prop_assert!(kept.contains(&side.note.text.as_str()),
                     "lost note {:?}; kept {:?}", side.note.text, kept);
             }
             // Nor is any earlier conflict not dismissed.
             for c in &side.conflicts {
-                if c.saved_ms <= m.conflicts_dismissed_ms || superseded(&c.run, c.updated_ms) {
+                if c.saved_ms <= m.conflicts_dismissed_ms
+                    || superseded_text(&c.text, &c.run, c.updated_ms)
+                {
                     continue;
                 }
                 prop_assert!(m.conflicts.iter().any(|k| k.text == c.text && k.updated_ms == c.updated_ms),
