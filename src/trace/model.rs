@@ -1566,8 +1566,8 @@ fn derive(call: &mut Call, coverage: &[(i64, i64)]) -> Option<(u32, u64)> {
         call.msgs
             .iter()
             .filter(|m| m.txn == first.txn && m.is_request() && m.method == first.method)
-            .filter_map(Msg::time)
-            .last()
+            .rev()
+            .find_map(Msg::time)
             .zip(first.time())
             .is_some_and(|(last, t)| last - t >= TIMER_B_NS / 2)
     };
