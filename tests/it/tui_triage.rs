@@ -520,6 +520,29 @@ fn a_load_ending_while_typing_in_the_codes_keeps_the_focus() {
         );
         assert_eq!(h.app.query, "busy here q850");
     }
+    // A call asked for at start (`--call`) is highlighted, not opened over
+    // a search being typed: its `q` stays a letter.
+    let mut h = Harness::new(80, 24, false);
+    h.run_loads = false;
+    h.start(StartWith {
+        call: Some("fail-1".into()),
+        ..StartWith::default()
+    });
+    let Some(Effect::Load(job)) = h.effects.last().cloned() else {
+        panic!("{:?}", h.effects)
+    };
+    h.key(KeyCode::Tab);
+    h.keys("/re");
+    h.send(Msg::Loaded {
+        id: job.id,
+        result: Ok(Box::new(summaries(&job))),
+    });
+    assert!(h.top().is_none(), "{:?}", h.top());
+    assert_eq!(h.selected_id(), "fail-1@10.0.0.1");
+    assert!(h.status().contains("highlighted"), "{}", h.status());
+    h.keys("quest");
+    assert_eq!(h.app.query, "request");
+    assert!(!h.effects.iter().any(|e| matches!(e, Effect::Quit)));
     // Still on the progress: the calls come up as before.
     let mut h = Harness::loaded(80, 24, false);
     assert_eq!(h.app.focus, Focus::Calls);

@@ -355,8 +355,23 @@ impl App {
         let elsewhere = self.focus != Focus::Calls
             || self.searching
             || self.overlays.iter().any(|o| o.ctx().takes_text());
-        if elsewhere {
-            text.push_str(if calls == 0 { "" } else { " (Tab: the calls)" });
+        // A call asked for at start (`--call`) is highlighted, and opened
+        // only where the user still is on the calls.
+        if let (true, Some(Ok(i))) = (elsewhere, &open)
+            && let Some(tv) = self.trace.as_mut()
+            && let Some(pos) = tv.visible.iter().position(|v| v == i)
+        {
+            tv.selected = pos;
+            text.push_str("; the call asked for is highlighted there");
+        }
+        if elsewhere && calls > 0 {
+            // Tab reaches the calls from the panes; a window on top (a
+            // note, the open prompt, the walk-through) closes first.
+            text.push_str(if self.overlays.is_empty() {
+                " (Tab: the calls)"
+            } else {
+                " (close this window, then Tab: the calls)"
+            });
         }
         if !self.status.as_ref().is_some_and(|s| s.sticky) {
             self.status = Some(Status {
@@ -366,9 +381,9 @@ impl App {
             });
         }
         match open {
-            Some(Ok(i)) => return self.open_call(i, now),
+            Some(Ok(i)) if !elsewhere => return self.open_call(i, now),
             Some(Err(e)) => self.error(e),
-            None => {}
+            _ => {}
         }
         Vec::new()
     }

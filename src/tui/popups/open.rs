@@ -100,6 +100,7 @@ impl OpenPrompt {
                     self.cycle = Some(i);
                     let (name, dir) = &self.candidates[i];
                     self.text = format!("{}{name}{}", self.base, if *dir { "/" } else { "" });
+                    self.offered = false;
                     return Reply::stay();
                 }
                 Reply::effects(vec![Effect::ListDir(app.expand_home(&self.text))])
@@ -142,11 +143,12 @@ impl OpenPrompt {
         Reply::stay()
     }
 
-    /// A bracketed paste: its first line. A whole path (from `/` or `~`)
-    /// replaces what is there; a name or relative path is added to it.
+    /// A paste: its first line. A whole path (from `/` or `~`) replaces
+    /// the directory offered; anything else, or on a text the user edited
+    /// (keys typed fast enough arrive as a "paste" too), is added to it.
     pub fn paste(&mut self, text: &str) -> Reply {
         let line = text.lines().next().unwrap_or("").trim();
-        if line.starts_with(['/', '~']) {
+        if self.offered && line.starts_with(['/', '~']) {
             self.text.clear();
         }
         self.text.push_str(line);
@@ -180,6 +182,8 @@ impl OpenPrompt {
                 if common.len() > prefix.len() {
                     self.text = format!("{}{common}", self.dir_part());
                 }
+                // Completing is the user's editing: a `/` now goes on.
+                self.offered = false;
                 self.base = self.dir_part().to_string();
                 self.candidates = l.entries;
                 self.cycle = None;
@@ -210,13 +214,7 @@ impl OpenPrompt {
         let shown = sanitize::inline(&self.text);
         // The end of a long path stays in view.
         let room = (inner.width as usize).saturating_sub(8);
-        let len = shown.chars().count();
-        let tail: String = if len > room {
-            let keep: String = shown.chars().skip(len - room.saturating_sub(1)).collect();
-            format!("{}{keep}", if app.theme.ascii { '~' } else { '…' })
-        } else {
-            shown
-        };
+        let tail = left_cut(&shown, room, if app.theme.ascii { '<' } else { '…' });
         let mut lines = vec![
             Line::from(vec![
                 Span::styled("Path: ", t.label()),
@@ -264,6 +262,26 @@ impl OpenPrompt {
         }
         crate::tui::view::put_lines(f, lines.iter(), inner);
     }
+}
+
+/// The end of `text` that fits `room` columns, after `mark` when cut (a
+/// path's end is what tells files apart). Measured in display columns: a
+/// wide character takes two.
+fn left_cut(text: &str, room: usize, mark: char) -> String {
+    use unicode_width::UnicodeWidthChar;
+    if unicode_width::UnicodeWidthStr::width(text) <= room {
+        return text.to_string();
+    }
+    let mut width = 1; // the mark
+    let mut start = text.len();
+    for (i, c) in text.char_indices().rev() {
+        width += c.width().unwrap_or(0);
+        if width > room {
+            break;
+        }
+        start = i;
+    }
+    format!("{mark}{}", &text[start..])
 }
 
 /// `~/x` as `$HOME/x` (nothing else is expanded).
@@ -339,11 +357,36 @@ mod tests {
         let mut p = OpenPrompt::new("/tmp/r4/".into());
         p.paste("b.pcap");
         assert_eq!(p.text, "/tmp/r4/b.pcap");
-        // A paste of a whole path replaces an edited text too.
+        // On a text the user edited, a "paste" (keys typed fast arrive as
+        // one) goes on from it.
         p.paste("/x.pcap");
-        assert_eq!(p.text, "/x.pcap");
+        assert_eq!(p.text, "/tmp/r4/b.pcap/x.pcap");
         let mut p = OpenPrompt::new(String::new());
         typed(&mut p, "/a/b");
         assert_eq!(p.text, "/a/b");
+        // A completion is editing too: the `/` after it goes on.
+        let mut p = OpenPrompt::new("/tmp/r4/".into());
+        p.listing(
+            None,
+            Listing {
+                typed: "/tmp/r4/".into(),
+                entries: vec![("captures".into(), true), ("captures-old".into(), true)],
+                error: None,
+            },
+        );
+        assert_eq!(p.text, "/tmp/r4/captures");
+        typed(&mut p, "/a");
+        assert_eq!(p.text, "/tmp/r4/captures/a");
+    }
+
+    /// A long path keeps its end in view, measured in display columns,
+    /// after a mark that is not `~` (home, in this prompt).
+    #[test]
+    fn a_long_path_keeps_its_end() {
+        assert_eq!(left_cut("/a/b.pcap", 20, '<'), "/a/b.pcap");
+        assert_eq!(left_cut("/tmp/abcdef/x.pcap", 8, '<'), "</x.pcap");
+        let cut = left_cut("/tmp/抓包文件/呼叫.pcap", 10, '…');
+        assert_eq!(cut, "…呼叫.pcap");
+        assert!(unicode_width::UnicodeWidthStr::width(cut.as_str()) <= 10);
     }
 }
