@@ -1471,12 +1471,29 @@ fn derive(call: &mut Call, coverage: &[(i64, i64)]) -> Option<(u32, u64)> {
             (Some(m), _) => m,
             (None, None) => NONE,
             (None, Some(last)) => {
-                open_attempt = call
-                    .txns
-                    .iter()
-                    .filter(|t| t.primary && t.request != NONE)
+                let attempts = || call.txns.iter().filter(|t| t.primary && t.request != NONE);
+                // Or the attempt the last final answered is still open
+                // where it came from: its first copy (the caller's, before
+                // a proxy forked it) has no final response yet, and the
+                // proxy sends one only when every branch has (RFC 3261
+                // §16.7): another branch may still ring.
+                let fin = &call.msgs[last as usize];
+                let answered = &call.txns[fin.txn as usize];
+                let upstream = attempts()
+                    .filter(|t| t.method == answered.method && t.cseq == answered.cseq)
+                    .min_by_key(|t| t.request)
+                    .filter(|t| {
+                        // Not when the final went back to that copy's
+                        // sender: it is its answer (however its Via read).
+                        let q = &call.msgs[t.request as usize];
+                        t.final_msg == NONE
+                            && t.request < last
+                            && !(fin.src == q.dst && fin.dst == q.src)
+                    });
+                open_attempt = attempts()
                     .max_by_key(|t| t.request)
                     .filter(|t| t.final_msg == NONE && t.request > last)
+                    .or(upstream)
                     .map(|t| t.request);
                 if open_attempt.is_some() { NONE } else { last }
             }

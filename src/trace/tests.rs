@@ -1432,6 +1432,45 @@ fn a_failover_resent_503_is_no_answer_to_the_later_attempt() {
     assert_eq!(t.endpoint_str(g[0].peer), "10.0.0.2:5060");
 }
 
+/// A proxy forks the caller's INVITE to two phones at once: one is busy,
+/// the other still rings. The proxy answers the caller only when every
+/// branch has (RFC 3261 §16.7): pending, not busy.
+#[test]
+fn a_parallel_fork_still_ringing_is_pending() {
+    let inv = request("INVITE", "c", 1, "z9hG4bK1", None, &[], &sdp("0"));
+    let via_p = |branch: &str| {
+        inv.replace(
+            "Via: SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bK1",
+            &format!("Via: SIP/2.0/UDP 10.0.0.9:5060;branch={branch}\r\nVia: SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bK1"),
+        )
+    };
+    let (to_b, to_c) = (via_p("z9hG4bKpb"), via_p("z9hG4bKpc"));
+    let c3 = ep("10.0.0.3:5060");
+    let mut steps = vec![
+        Step::new(0, a(), p(), &inv),
+        Step::new(5, p(), a(), &response(&inv, 100, None, &[])),
+        Step::new(10, p(), b(), &to_b),
+        Step::new(20, p(), c3, &to_c),
+        Step::new(300, b(), p(), &response(&to_b, 180, Some("tb"), &[])),
+        Step::new(305, p(), a(), &response(&inv, 180, Some("tb"), &[])),
+        Step::new(1000, c3, p(), &response(&to_c, 486, Some("tc"), &[])),
+    ];
+    steps.extend(later(10_000));
+    let t = analyze(&steps);
+    let c = t.call("c").unwrap();
+    assert_eq!((c.final_code(), c.outcome), (None, Outcome::Pending));
+    // When the proxy gives the caller the busy, the call is busy.
+    steps.push(Step::new(
+        12_000,
+        p(),
+        a(),
+        &response(&inv, 486, Some("tc"), &[]),
+    ));
+    let t = analyze(&steps);
+    let c = t.call("c").unwrap();
+    assert_eq!((c.final_code(), c.outcome), (Some(486), Outcome::User));
+}
+
 #[test]
 fn a_later_attempt_without_final_decides_the_call() {
     let inv = |cseq: u32, branch: &str| request("INVITE", "c", cseq, branch, None, &[], &sdp("0"));
