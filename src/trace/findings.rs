@@ -1789,6 +1789,19 @@ fn about_a_refer(call: &Call, tx: &Txn) -> bool {
     }
 }
 
+/// Whether a NOTIFY with this Event header can report on the REFER of
+/// CSeq `refer_cseq`: its `id` parameter, when there is one, is that CSeq
+/// (RFC 3515 §2.4.6: a NOTIFY about the second REFER of a dialog says
+/// which); without one, any NOTIFY may be.
+fn notify_is_for(event: Option<&str>, refer_cseq: u32) -> bool {
+    let Some(event) = event else { return true };
+    let id = event.split(';').skip(1).find_map(|p| {
+        let (k, v) = p.split_once('=')?;
+        k.trim().eq_ignore_ascii_case("id").then(|| v.trim())
+    });
+    id.is_none_or(|id| id.parse::<u32>().ok() == Some(refer_cseq))
+}
+
 /// Finding 8: A REFER accepted with no NOTIFY after it, or a NOTIFY about
 /// a REFER answered 481.
 pub fn refer_no_notify(call: &Call, ctx: &Context<'_>, sh: &mut Shared) -> Vec<Finding> {
@@ -1824,7 +1837,12 @@ pub fn refer_no_notify(call: &Call, ctx: &Context<'_>, sh: &mut Shared) -> Vec<F
         let after = if tx.request == NONE { ok } else { tx.request };
         let notify = call.msgs[after as usize..]
             .iter()
-            .any(|m| m.method == Method::NOTIFY && m.is_request());
+            .enumerate()
+            .any(|(j, m)| {
+                m.method == Method::NOTIFY
+                    && m.is_request()
+                    && notify_is_for(ctx.extra(call, after + j as u32, ExtraKind::Event), tx.cseq)
+            });
         if notify {
             continue;
         }

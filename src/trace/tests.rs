@@ -1809,6 +1809,7 @@ fn refer_second_transfer_without_notify() {
         a(),
         &response(&refer, 202, None, &[]),
     ));
+    let late = steps.clone();
     steps.extend(answered_call("later", 30_000, 100));
     let t = analyze(&steps);
     let f = finding(t.call("c").unwrap(), "refer-no-notify");
@@ -1818,6 +1819,33 @@ fn refer_second_transfer_without_notify() {
         "{:#?}",
         f.evidence
     );
+    // A NOTIFY after the second REFER that says it is about the first
+    // (`id=2`, its CSeq) is none for the second; `id=3` is.
+    for (id, flagged) in [(2, true), (3, false)] {
+        let mut steps = late.clone();
+        let n = request(
+            "NOTIFY",
+            "c",
+            2,
+            "z9hG4bKn2",
+            Some("a-c"),
+            &[
+                &format!("Event: refer;id={id}"),
+                "Subscription-State: active",
+            ],
+            "",
+        )
+        .replace("10.0.0.1:5060;branch", "10.0.0.2:5060;branch");
+        steps.push(Step::new(15_020, b(), a(), &n));
+        steps.push(Step::new(15_030, a(), b(), &response(&n, 200, None, &[])));
+        steps.extend(answered_call("later", 30_000, 100));
+        let t = analyze(&steps);
+        assert_eq!(
+            ids(t.call("c").unwrap()).contains(&"refer-no-notify"),
+            flagged,
+            "id={id}"
+        );
+    }
 }
 
 #[test]
