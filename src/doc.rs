@@ -3,7 +3,7 @@
 //! once is what keeps `sipfix show 501` and the detail pane saying the same.
 
 use crate::compare::Comparison;
-use crate::kb::{Cause, Kb, Lookup};
+use crate::kb::{Cause, Class, Kb, Lookup};
 
 /// One block of a document.
 #[derive(Debug, Clone, PartialEq)]
@@ -125,9 +125,9 @@ pub fn show(kb: &Kb, l: &Lookup<'_>, marks: Option<&[&'static str]>) -> Doc {
     }
     if !e.registered {
         d.push(Block::Warning(format!(
-            "{} is not registered with IANA: seen in the wild, handle it as {}00 of its class (RFC 3261 §8.1.3.2).",
+            "{} is not registered with IANA: seen in the wild, handle it as {} (RFC 3261 §8.1.3.2).",
             e.code,
-            e.code / 100
+            Class::of(e.code).map_or(e.code / 100 * 100, Class::understood_as)
         )));
     }
     if e.deprecated {

@@ -18,7 +18,8 @@ pub struct CodeJson<'a> {
     pub deprecated: bool,
     pub registered: bool,
     pub summary: &'a str,
-    /// For a code with no entry: the class x00 it is explained as.
+    /// For a code with no entry: the code it is explained as (the class
+    /// x00; 183 for a 1xx).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub explained_as: Option<u16>,
 }

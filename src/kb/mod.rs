@@ -186,7 +186,8 @@ impl Kb {
     }
 
     /// Look a code up the way RFC 3261 §8.1.3.2 asks: a code without an entry
-    /// is treated as the x00 of its class. `Err` for anything that is not a
+    /// is treated as the x00 of its class, a provisional one as 183 Session
+    /// Progress ([`Class::understood_as`]). `Err` for anything that is not a
     /// valid status code (100 to 699).
     pub fn lookup(&self, code: u16) -> Result<Lookup<'_>, CodeError> {
         let class = Class::of(code).ok_or(CodeError::OutOfRange(code.to_string()))?;
@@ -198,10 +199,9 @@ impl Kb {
                 fallback: false,
             });
         }
-        let base = (code / 100) * 100;
         let e = self
             .codes
-            .get(&base)
+            .get(&class.understood_as())
             .ok_or(CodeError::OutOfRange(code.to_string()))?;
         Ok(Lookup {
             code,
@@ -332,10 +332,12 @@ pub struct SipMapping<'a> {
 pub struct Lookup<'a> {
     /// The code asked for.
     pub code: u16,
-    /// Its entry, or the x00 entry of its class when `fallback`.
+    /// Its entry, or when `fallback` the entry of the code a client treats
+    /// it as (the x00 of its class; 183 for a 1xx).
     pub entry: &'a CodeEntry,
     pub class: Class,
-    /// True when the code has no entry and `entry` is its class's x00.
+    /// True when the code has no entry and `entry` is the one its class
+    /// falls back to ([`Class::understood_as`]).
     pub fallback: bool,
 }
 
@@ -384,5 +386,36 @@ pub fn parse_code(s: &str) -> Result<u16, CodeError> {
     match t.parse::<u16>() {
         Ok(n) if (100..=699).contains(&n) && t.len() == 3 => Ok(n),
         _ => Err(CodeError::OutOfRange(t.to_string())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// RFC 3261 §8.1.3.2: an unrecognised provisional response other than
+    /// 100 is treated as 183 Session Progress, an unrecognised final one as
+    /// the x00 of its class.
+    #[test]
+    fn an_unknown_1xx_is_read_as_183_a_final_code_as_its_x00() {
+        let kb = Kb::embedded();
+        for code in [101, 150, 198] {
+            let l = kb.lookup(code).unwrap();
+            assert!(l.fallback, "{code}");
+            assert_eq!(l.entry.code, 183, "{code}");
+            assert_eq!(l.class, Class::Provisional);
+        }
+        // Codes with an entry stay themselves: 100 (every client knows
+        // it) and 199 (registered, RFC 6228).
+        for code in [100, 199] {
+            let l = kb.lookup(code).unwrap();
+            assert!(!l.fallback, "{code}");
+            assert_eq!(l.entry.code, code);
+        }
+        for (code, base) in [(299, 200), (399, 300), (499, 400), (599, 500), (699, 600)] {
+            let l = kb.lookup(code).unwrap();
+            assert!(l.fallback, "{code}");
+            assert_eq!(l.entry.code, base, "{code}");
+        }
     }
 }

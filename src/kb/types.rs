@@ -120,6 +120,20 @@ impl Class {
             _ => return None,
         })
     }
+    /// The code a client that does not recognise a code of this class
+    /// treats it as (RFC 3261 §8.1.3.2): the x00 of the class for a final
+    /// code, but 183 Session Progress for a provisional one ("any
+    /// provisional response different than 100").
+    pub fn understood_as(self) -> u16 {
+        match self {
+            Class::Provisional => 183,
+            Class::Success => 200,
+            Class::Redirection => 300,
+            Class::ClientFailure => 400,
+            Class::ServerFailure => 500,
+            Class::GlobalFailure => 600,
+        }
+    }
     /// `"4xx"` and so on.
     pub fn label(self) -> &'static str {
         match self {

@@ -196,14 +196,7 @@ pub fn validate(kb: &Kb) -> Vec<Problem> {
         }
     }
     for class in Class::ALL {
-        let base = match class {
-            Class::Provisional => 100,
-            Class::Success => 200,
-            Class::Redirection => 300,
-            Class::ClientFailure => 400,
-            Class::ServerFailure => 500,
-            Class::GlobalFailure => 600,
-        };
+        let base = class.understood_as();
         if kb.get(base).is_none() {
             out.push(Problem {
                 subject: format!("class {}", class.label()),

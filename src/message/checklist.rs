@@ -10,9 +10,10 @@ use crate::kb::Kb;
 /// Findings listed per header, at most (hostile input can carry thousands).
 const MAX_PER_HEADER: usize = 20;
 
-/// The checklist of the explanation's status code (its x00 for a code
-/// without an entry), each step with this message's header values and
-/// findings. Empty for requests and invalid codes.
+/// The checklist of the explanation's status code (for a code without an
+/// entry, the one a client reads it as: its x00, 183 for a 1xx), each step
+/// with this message's header values and findings. Empty for requests and
+/// invalid codes.
 pub fn findings(e: &Explanation, kb: &Kb) -> Vec<StepFinding> {
     let Some(code) = e.code else {
         return Vec::new();

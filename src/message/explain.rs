@@ -260,7 +260,7 @@ impl Decoder<'_> {
                 ));
             }
         } else {
-            let base = (code / 100) * 100;
+            let base = l.class.understood_as();
             let base_reason = self
                 .kb
                 .get(base)

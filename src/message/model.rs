@@ -25,10 +25,10 @@ pub struct Explanation {
     /// The IANA-registered reason phrase of the code, when it is registered.
     pub registered_reason: Option<String>,
     /// A valid code that is not in the IANA registry: explained as the x00 of
-    /// its class (RFC 3261 §8.1.3.2).
+    /// its class, a 1xx as 183 (RFC 3261 §8.1.3.2).
     pub unregistered: bool,
     /// The knowledge-base entry used to explain the code (the x00 of the
-    /// class for a code without an entry of its own).
+    /// class, 183 for a 1xx, for a code without an entry of its own).
     pub explained_as: Option<u16>,
     /// `"4xx"` and so on.
     pub class: Option<String>,

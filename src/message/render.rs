@@ -204,7 +204,9 @@ fn headline(e: &Explanation, d: &mut Doc) {
                 d.push(Block::Field("Registered reason".into(), r.clone()));
             }
             if e.unregistered {
-                let base = e.explained_as.unwrap_or((code / 100) * 100);
+                let base = e.explained_as.unwrap_or_else(|| {
+                    crate::kb::Class::of(code).map_or(code / 100 * 100, |c| c.understood_as())
+                });
                 d.push(Block::Warning(format!(
                     "Not in the IANA registry: understood as {base} by elements that do not \
                      know it (RFC 3261 §8.1.3.2)."

@@ -147,6 +147,12 @@ fn unregistered_code_is_explained_as_its_class_x00() {
     assert_eq!(j["explained_as"], 600);
     assert_eq!(j["registered"], false);
     assert!(j["reason"].is_null());
+    // An unknown provisional code is read as 183 Session Progress, not as
+    // 100 (RFC 3261 §8.1.3.2: "other than 100").
+    let s = stdout(&sipfix(&["show", "150"]));
+    assert!(s.contains("SIP 150 (unregistered code)"), "{s}");
+    assert!(s.contains("treats it as 183 Session Progress"), "{s}");
+    assert_eq!(json(&["show", "150", "--json"])["explained_as"], 183);
 }
 
 #[test]

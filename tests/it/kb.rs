@@ -168,6 +168,10 @@ fn unknown_code_falls_back_to_class_x00() {
     assert_eq!(l.entry.code, 400);
     let l = kb().lookup(699).unwrap();
     assert_eq!(l.entry.code, 600);
+    // A provisional code is read as 183, not 100 (RFC 3261 §8.1.3.2).
+    let l = kb().lookup(150).unwrap();
+    assert!(l.fallback);
+    assert_eq!(l.entry.code, 183);
     assert!(kb().lookup(700).is_err());
     assert!(kb().lookup(99).is_err());
 }

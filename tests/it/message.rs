@@ -1364,6 +1364,15 @@ fn unregistered_code_is_explained_as_class_x00() {
     assert_eq!(e.explained_as, Some(expected));
     assert!(has(&e.notes, "RFC 3261 §8.1.3.2"), "{:?}", e.notes);
     assert!(!e.checklist.is_empty());
+    // An unknown provisional code is read as 183, not 100 (§8.1.3.2).
+    let e = resp("150 Weird Progress", "CSeq: 1 INVITE\n");
+    assert!(e.unregistered);
+    assert_eq!(e.explained_as, Some(183));
+    assert!(
+        has(&e.notes, "treats it as 183 Session Progress"),
+        "{:?}",
+        e.notes
+    );
     let e = resp("486 Busy Here", "CSeq: 1 INVITE\n");
     assert!(!e.unregistered);
     assert_eq!(e.registered_reason.as_deref(), Some("Busy Here"));

@@ -942,8 +942,9 @@ impl App {
     pub fn decode(&mut self, text: &str) -> bool {
         match super::decode::decode(self.kb, text) {
             Ok(d) => {
-                // A code without an entry is its class's x00 (RFC 3261
-                // §8.1.3.2): that entry is shown and walked.
+                // A code without an entry is read as its class's x00, a
+                // 1xx as 183 (RFC 3261 §8.1.3.2): that entry is shown and
+                // walked.
                 let entry = d
                     .code
                     .map(|c| self.kb.lookup(c).map_or(c, |l| l.entry.code));
