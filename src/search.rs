@@ -85,6 +85,30 @@ pub struct CauseHit {
 pub struct Results {
     pub causes: Vec<CauseHit>,
     pub codes: Vec<Hit>,
+    /// When the query as typed found nothing and a looser one was searched
+    /// (see [`Searcher::search_all`]): what was searched, to tell the user.
+    pub relaxed: Option<Relaxed>,
+}
+
+/// The looser query searched when the one typed found nothing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Relaxed {
+    /// Its words, lower case, joined by spaces.
+    pub query: String,
+    /// A negation (`not`, `no`, `without`) was left out: only text that
+    /// itself says something is missing (a keyword, summary or note with
+    /// a negation) was matched, never a reason phrase.
+    pub negation_dropped: bool,
+}
+
+impl std::fmt::Display for Relaxed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "'{}'", self.query)?;
+        if self.negation_dropped {
+            f.write_str(" in texts that say what is missing")?;
+        }
+        Ok(())
+    }
 }
 
 /// Minimum fuzzy score per query character for a fuzzy match to count.
@@ -173,62 +197,107 @@ impl<'a> Iterator for Words<'a> {
     }
 }
 
-/// The words of `text`, lower case (for the query).
-/// Words a symptom typed as a sentence carries around its terms (`no
-/// NOTIFY after REFER`): left out when the whole query finds nothing.
+/// Words a symptom typed as a sentence carries around its terms (`the
+/// callee is busy`): left out when the whole query finds nothing. Never a
+/// negation ([`NEGATIONS`]): `not answered` without `not` is the opposite.
 const SMALL_WORDS: &[&str] = &[
-    "a", "after", "an", "and", "at", "before", "but", "by", "for", "from", "get", "gets", "got",
-    "in", "is", "it", "no", "not", "of", "on", "or", "the", "then", "to", "was", "when", "with",
-    "without",
+    "a", "after", "an", "and", "are", "at", "be", "been", "before", "but", "by", "can", "could",
+    "did", "does", "for", "from", "get", "gets", "got", "has", "have", "in", "is", "it", "of",
+    "on", "or", "the", "then", "to", "was", "were", "when", "with",
 ];
 
-/// A query that found nothing, made looser, or `None` when it cannot be:
-/// first its small words left out ([`SMALL_WORDS`], when a word is left);
-/// else each word of four letters or more that no reason phrase or
-/// keyword holds replaced by the one that does at one typing slip (a
-/// letter wrong, missing, added or two swapped: `buzy` -> `busy`). Each
-/// step removes or corrects words, so repeating it ends.
-fn relax(kb: &Kb, words: &[String]) -> Option<String> {
-    let kept: Vec<&String> = words
+/// Words that turn a symptom into its opposite (`not answered`, `no
+/// ringback`, `without audio`; `t` is the end of `don't`, `isn't`).
+const NEGATIONS: &[&str] = &[
+    "cannot", "cant", "didnt", "doesnt", "dont", "isnt", "never", "no", "none", "not", "nothing",
+    "t", "wasnt", "without", "wont",
+];
+
+fn is_negation(w: &str) -> bool {
+    NEGATIONS.contains(&w)
+}
+
+/// Whether `text` has a negation word: in a negated query loosened by
+/// leaving its negation out, only such a field may match.
+fn says_missing(text: &str) -> bool {
+    words(text).any(|(_, w)| is_negation(&w.to_lowercase()))
+}
+
+/// A query that found nothing, made looser, or `None` when it cannot be.
+/// In turn: its small words left out ([`SMALL_WORDS`], when a word is
+/// left); else each word of four letters or more that no reason phrase or
+/// keyword holds replaced by the most plausible one that does at one
+/// typing slip ([`best_correction`]: `buzy` -> `busy`, `codek` ->
+/// `codec`); else its negations left out, with `negated` set: the caller
+/// then matches only text that states an absence itself. Each step
+/// removes or corrects words, so repeating it ends.
+fn relax(kb: &Kb, words: &[String]) -> Option<(String, bool)> {
+    let kept: Vec<&str> = words
         .iter()
-        .filter(|w| !SMALL_WORDS.contains(&w.as_str()))
+        .map(String::as_str)
+        .filter(|w| !SMALL_WORDS.contains(w))
         .collect();
     if !kept.is_empty() && kept.len() < words.len() {
-        return Some(
-            kept.iter()
-                .map(|w| w.as_str())
-                .collect::<Vec<_>>()
-                .join(" "),
-        );
+        return Some((kept.join(" "), false));
     }
-    let mut vocabulary: Vec<String> = kb
-        .codes()
-        .flat_map(|e| {
-            lower_words(&e.reason)
-                .into_iter()
-                .chain(e.keywords.iter().flat_map(|k| lower_words(k)))
-        })
-        .filter(|w| w.chars().count() >= 4)
-        .collect();
-    vocabulary.sort_unstable();
-    vocabulary.dedup();
+    let mut uses: BTreeMap<String, usize> = BTreeMap::new();
+    for e in kb.codes() {
+        let mut mine: Vec<String> = lower_words(&e.reason)
+            .into_iter()
+            .chain(e.keywords.iter().flat_map(|k| lower_words(k)))
+            .filter(|w| w.chars().count() >= 4)
+            .collect();
+        mine.sort_unstable();
+        mine.dedup();
+        for w in mine {
+            *uses.entry(w).or_default() += 1;
+        }
+    }
     let mut changed = false;
     let fixed: Vec<String> = words
         .iter()
         .map(|w| {
-            if w.chars().count() < 4 || vocabulary.binary_search(w).is_ok() {
+            if w.chars().count() < 4 || is_negation(w) || uses.contains_key(w) {
                 return w.clone();
             }
-            match vocabulary.iter().find(|v| one_slip(w, v)) {
+            match best_correction(w, &uses) {
                 Some(v) => {
                     changed = true;
-                    v.clone()
+                    v.to_string()
                 }
                 None => w.clone(),
             }
         })
         .collect();
-    changed.then(|| fixed.join(" "))
+    if changed {
+        return Some((fixed.join(" "), false));
+    }
+    let rest: Vec<&str> = words
+        .iter()
+        .map(String::as_str)
+        .filter(|w| !is_negation(w))
+        .collect();
+    (!rest.is_empty() && rest.len() < words.len()).then(|| (rest.join(" "), true))
+}
+
+/// The word of `uses` (word -> how many entries use it in their reason
+/// phrase or keywords) one typing slip from `w` that is most likely meant:
+/// a letter changed or two swapped (the word keeps its length) before a
+/// letter added or left out; then the word more entries use; then the
+/// first in order.
+fn best_correction<'a>(w: &str, uses: &'a BTreeMap<String, usize>) -> Option<&'a str> {
+    let len = w.chars().count();
+    uses.iter()
+        .filter(|(v, _)| one_slip(w, v))
+        .max_by(|(va, na), (vb, nb)| {
+            let same = |v: &str| v.chars().count() == len;
+            same(va)
+                .cmp(&same(vb))
+                .then(na.cmp(nb))
+                // `max_by` keeps the last of equals: prefer the first word.
+                .then(vb.cmp(va))
+        })
+        .map(|(v, _)| v.as_str())
 }
 
 /// Whether `a` and `b` differ by one typing slip: one letter changed,
@@ -350,6 +419,9 @@ struct Query {
     cause_marker: bool,
     /// Numbers written after the cause marker (or alone with it).
     numbers: Vec<u16>,
+    /// A negation was left out of the query (see [`relax`]): only text
+    /// that says something is missing may match, never a reason phrase.
+    negated: bool,
 }
 
 fn parse_query(kb: &Kb, q: &str) -> Query {
@@ -401,8 +473,40 @@ impl Searcher {
         self.search_all(kb, notes, query).codes
     }
 
-    /// Codes and Q.850 causes that match `query`, each best first.
+    /// Codes and Q.850 causes that match `query`, each best first. A query
+    /// that finds nothing is loosened step by step (see [`relax`]) and
+    /// the looser query's results are returned, with it in
+    /// [`Results::relaxed`].
     pub fn search_all(&self, kb: &Kb, notes: &BTreeMap<u16, String>, query: &str) -> Results {
+        let mut r = self.search_as(kb, notes, query, false);
+        let mut negated = false;
+        let mut words = parse_query(kb, query.trim()).words;
+        while r.codes.is_empty() && r.causes.is_empty() && !query.trim().is_empty() {
+            let Some((looser, dropped)) = relax(kb, &words) else {
+                break;
+            };
+            negated |= dropped;
+            r = self.search_as(kb, notes, &looser, negated);
+            words = parse_query(kb, &looser).words;
+            r.relaxed = Some(Relaxed {
+                query: looser,
+                negation_dropped: negated,
+            });
+        }
+        if r.codes.is_empty() && r.causes.is_empty() {
+            r.relaxed = None;
+        }
+        r
+    }
+
+    /// One search of `query`; `negated`: see [`Query::negated`].
+    fn search_as(
+        &self,
+        kb: &Kb,
+        notes: &BTreeMap<u16, String>,
+        query: &str,
+        negated: bool,
+    ) -> Results {
         let q = query.trim();
         if q.is_empty() {
             let mut codes: Vec<Hit> = kb
@@ -412,17 +516,18 @@ impl Searcher {
                 .collect();
             codes.sort_by_key(|h| h.code);
             return Results {
-                causes: Vec::new(),
                 codes,
+                ..Results::default()
             };
         }
         if q.bytes().all(|b| b.is_ascii_digit()) {
             return Results {
-                causes: Vec::new(),
                 codes: self.numeric(kb, notes, q),
+                ..Results::default()
             };
         }
-        let query = parse_query(kb, q);
+        let mut query = parse_query(kb, q);
+        query.negated = negated;
         let causes = self.causes(kb, &query);
         let mut codes: BTreeMap<u16, Hit> = BTreeMap::new();
         let mut keep = |h: Hit| {
@@ -474,15 +579,11 @@ impl Searcher {
                 .then_with(|| registered(kb, b.code).cmp(&registered(kb, a.code)))
                 .then(a.code.cmp(&b.code))
         });
-        // Nothing at all: the same query with its small words left out,
-        // else with a misspelt word corrected (see [`relax`]).
-        if codes.is_empty()
-            && causes.is_empty()
-            && let Some(relaxed) = relax(kb, &query.words)
-        {
-            return self.search_all(kb, notes, &relaxed);
+        Results {
+            causes,
+            codes,
+            relaxed: None,
         }
-        Results { causes, codes }
     }
 
     fn numeric(&self, kb: &Kb, notes: &BTreeMap<u16, String>, q: &str) -> Vec<Hit> {
@@ -536,6 +637,9 @@ impl Searcher {
             .cloned()
             .collect();
         for c in kb.causes.values() {
+            if q.negated && !says_missing(&c.name) {
+                continue;
+            }
             let by_name =
                 word_tier(&c.name, &text_words).map(|t| (t, word_indices(&c.name, &text_words)));
             let hit = if q.cause_marker {
@@ -615,6 +719,12 @@ impl Searcher {
         let min = MIN_SCORE_PER_CHAR * qlen as i64;
         let mut best: Option<Best> = None;
         for (text, weight, field, ctx, fuzzy) in fields {
+            // A query whose negation was left out: only symptom text that
+            // states an absence itself (`no notify`), never a reason phrase
+            // (`not ok` is not `OK`).
+            if q.negated && (field == Field::Reason || !says_missing(text)) {
+                continue;
+            }
             // Every tier needs the query's letters (a stem needs most of
             // them): a field lacking one of them cannot match.
             let fmask = mask(text);
@@ -791,6 +901,63 @@ mod tests {
         assert!(one_slip("busyy", "busy"));
         assert!(!one_slip("busy", "busy"));
         assert!(!one_slip("bzzy", "busy"));
+    }
+
+    /// A negated query is never loosened into its opposite: the negation
+    /// is not a small word to leave out, and a query that only matches
+    /// once it is dropped matches only text that states an absence too,
+    /// never a reason phrase.
+    #[test]
+    fn a_negation_is_never_dropped_into_the_opposite() {
+        for q in [
+            "the call was not answered",
+            "not ok",
+            "no ok",
+            "call without answer",
+        ] {
+            let c = codes(&find(q).codes);
+            assert!(!c.contains(&200), "{q}: {c:?}");
+        }
+        // The symptom of the README still finds 202: its keywords and
+        // summary speak of the NOTIFY that follows a REFER.
+        assert_eq!(first_codes("no NOTIFY after REFER", 1), [202]);
+    }
+
+    /// A slip is corrected to the most plausible word: a letter changed or
+    /// two swapped before one added or left out, then the word more
+    /// entries use.
+    #[test]
+    fn a_slip_is_corrected_to_the_most_plausible_word() {
+        for q in ["codek", "codex"] {
+            let c = codes(&find(q).codes);
+            assert_eq!(c.first(), Some(&488), "{q}: {c:?}");
+            assert!(c.contains(&606), "{q}: {c:?}");
+            for boilerplate in [409, 411, 473] {
+                assert!(!c.contains(&boilerplate), "{q}: {c:?}");
+            }
+        }
+        assert_eq!(first_codes("buzy", 1), [486]);
+    }
+
+    /// A loosened query says what was searched; a query found as typed
+    /// does not.
+    #[test]
+    fn a_loosened_query_is_reported() {
+        assert_eq!(find("codek").relaxed.map(|r| r.query), Some("codec".into()));
+        assert_eq!(find("buzy").relaxed.map(|r| r.query), Some("busy".into()));
+        // The negation stays: "call not answered" finds 480.
+        let r = find("the call was not answered");
+        let relaxed = r.relaxed.unwrap();
+        assert_eq!(relaxed.query, "call not answered");
+        assert!(!relaxed.negation_dropped);
+        assert_eq!(codes(&r.codes).first(), Some(&480));
+        let r = find("no NOTIFY after REFER").relaxed.unwrap();
+        assert_eq!(r.query, "no notify refer");
+        assert!(!r.negation_dropped);
+        assert_eq!(find("busy").relaxed, None);
+        assert_eq!(find("486").relaxed, None);
+        assert_eq!(find("zzzz qqqq").relaxed, None);
+        assert!(!SMALL_WORDS.iter().any(|w| NEGATIONS.contains(w)));
     }
 
     /// A code with no entry finds its class's entry first (599: 500); a

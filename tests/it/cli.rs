@@ -251,6 +251,28 @@ fn search_ranks_numbers_and_finds_symptoms() {
     assert_eq!(codes("buzy")[0], 486);
 }
 
+/// A query loosened because it found nothing says, on stderr, what was
+/// searched (text only: JSON stays a list of codes); a slip is corrected
+/// to the likeliest word, and a negation never dropped into its opposite.
+#[test]
+fn search_says_when_it_searched_a_looser_query() {
+    let o = sipfix(&["search", "codek"]);
+    assert!(o.status.success());
+    assert!(
+        stderr(&o).contains("nothing matches 'codek': showing 'codec'"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(stdout(&o).starts_with("488"), "{}", stdout(&o));
+    let o = sipfix(&["search", "codek", "--json"]);
+    assert!(stderr(&o).is_empty(), "{}", stderr(&o));
+    assert_eq!(json(&["search", "codek", "--json"])[0]["code"], 488);
+    let o = sipfix(&["search", "busy"]);
+    assert!(stderr(&o).is_empty(), "{}", stderr(&o));
+    let o = sipfix(&["search", "not ok"]);
+    assert!(!stdout(&o).starts_with("200"), "{}", stdout(&o));
+}
+
 /// The causes a query asks for are listed, as in the UI: `Q.850` alone,
 /// `cause 34` with the code it maps to.
 #[test]

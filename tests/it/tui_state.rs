@@ -781,6 +781,28 @@ fn digits_in_the_list_jump_to_a_code() {
     }
 }
 
+/// A query that finds nothing as typed lists a looser one and says so
+/// above the results; a query found as typed has no such line.
+#[test]
+fn a_loosened_query_is_named_above_the_results() {
+    let mut h = Harness::new();
+    h.keys("/codek");
+    assert_eq!(h.app.current(), Some(488));
+    assert_eq!(
+        h.app.search_hint().as_deref(),
+        Some("nothing matches 'codek': showing 'codec'")
+    );
+    assert!(
+        h.frame().contains("nothing matches 'codek'"),
+        "{}",
+        h.frame()
+    );
+    h.key(KeyCode::Backspace);
+    h.keys("c");
+    assert_eq!(h.app.search_hint(), None);
+    assert!(!h.frame().contains("nothing matches"), "{}", h.frame());
+}
+
 #[test]
 fn a_cause_query_lists_the_cause_and_enter_opens_its_sip_code() {
     let mut h = Harness::new();

@@ -189,6 +189,15 @@ pub fn search(kb: &Kb, query: &str, limit: usize, format: OutputFormat, out: Out
         s.push_str(&markdown_table(hits.iter().filter_map(|h| kb.get(h.code))));
         emit(&s)?;
     } else {
+        // The query was loosened: say what was searched (text only; JSON
+        // stays a list of codes).
+        if let Some(r) = &found.relaxed {
+            eprintln!(
+                "nothing matches '{}': showing {}",
+                crate::sanitize::inline(query.trim()),
+                r
+            );
+        }
         let mut s = String::new();
         for c in &causes {
             let sip = format!(" SIP {}", cause_sip(c));

@@ -163,6 +163,8 @@ pub struct App {
     pub hits: Vec<Hit>,
     /// Q.850 causes that match the query, best first.
     pub causes: Vec<CauseHit>,
+    /// The looser query searched when the one typed found nothing.
+    pub relaxed: Option<crate::search::Relaxed>,
     /// The result list: leading causes, codes, other causes.
     pub rows: Vec<Row>,
     /// Index into `rows`.
@@ -268,6 +270,7 @@ impl App {
             typed: String::new(),
             hits: Vec::new(),
             causes: Vec::new(),
+            relaxed: None,
             rows: Vec::new(),
             selected: 0,
             focus: Focus::List,
@@ -451,6 +454,17 @@ impl App {
         m
     }
 
+    /// When the query typed found nothing and a looser one is listed:
+    /// the line that says so, above the results.
+    pub fn search_hint(&self) -> Option<String> {
+        self.relaxed.as_ref().map(|r| {
+            format!(
+                "nothing matches '{}': showing {r}",
+                crate::sanitize::inline(self.query.trim())
+            )
+        })
+    }
+
     /// Search again after the query changed: the best result is selected
     /// (with an empty query, the code that was).
     fn refilter(&mut self) {
@@ -466,6 +480,7 @@ impl App {
             .search_all(self.kb, &self.notes_map(), &self.query);
         self.hits = r.codes;
         self.causes = r.causes;
+        self.relaxed = r.relaxed;
         let lead = self
             .causes
             .iter()

@@ -21,8 +21,25 @@ pub fn draw(f: &mut Frame, app: &App, r: Rect) {
         "Codes"
     };
     let b = block(app, title.to_string(), focused);
-    let inner = b.inner(r);
+    let mut inner = b.inner(r);
     f.render_widget(b, r);
+    // The query typed found nothing: a looser one is listed, say which.
+    if let Some(hint) = app.search_hint()
+        && inner.height > 2
+    {
+        let lines = 2.min(inner.height - 2);
+        f.render_widget(
+            Paragraph::new(hint)
+                .style(t.dim())
+                .wrap(Wrap { trim: true }),
+            Rect {
+                height: lines,
+                ..inner
+            },
+        );
+        inner.y += lines;
+        inner.height -= lines;
+    }
     if app.rows.is_empty() {
         f.render_widget(
             Paragraph::new(
