@@ -293,16 +293,19 @@ impl NoteEditor {
 /// A placeholder is one character, so the cursor moves over it and
 /// deletes it as one; it is drawn as a visible symbol (`␛` for ESC, see
 /// [`Cloak::show`]). Placeholders are private-use characters (planes 15
-/// and 16) that the note does not hold; a character typed or pasted later
-/// that is one of them gets a placeholder of its own, so the mapping back
-/// is exact whatever the text.
+/// and 16) that never entered the editor as themselves (in the note when
+/// opened, typed or pasted since: each such character is recorded as
+/// taken); a character typed or pasted later that is a placeholder gets a
+/// placeholder of its own, so the mapping back is exact whatever is
+/// entered, in whatever order.
 #[derive(Debug, Default)]
 struct Cloak {
     /// Placeholder -> the character it stands for.
     real: HashMap<char, char>,
     /// Character -> its placeholder.
     placeholder: HashMap<char, char>,
-    /// Private-use characters of the note itself: never placeholders.
+    /// Private-use characters that entered the editor as they are (held
+    /// by the note when opened, typed or pasted since): never placeholders.
     taken: HashSet<char>,
     /// The next private-use code point to try.
     next: u32,
@@ -312,6 +315,9 @@ struct Cloak {
 const PLACEHOLDERS: u32 = 0xF_0000;
 
 impl Cloak {
+    /// A cloak for a note holding `text` (which [`Cloak::hide`] takes in
+    /// first: a private-use character of it must not be handed out as a
+    /// placeholder for a character before it).
     fn new(text: &str) -> Cloak {
         Cloak {
             taken: text.chars().filter(|&c| c as u32 >= PLACEHOLDERS).collect(),
@@ -328,6 +334,11 @@ impl Cloak {
     /// The character to put in the editor for `c`.
     fn hide_char(&mut self, c: char) -> char {
         if !self.hidden(c) {
+            // A private-use character entering the editor as it is (in
+            // the note, typed or pasted): never a placeholder from now on.
+            if c as u32 >= PLACEHOLDERS {
+                self.taken.insert(c);
+            }
             return c;
         }
         if let Some(&p) = self.placeholder.get(&c) {
@@ -339,10 +350,12 @@ impl Cloak {
         p
     }
 
-    /// A private-use character neither in the note nor a placeholder yet.
-    /// Planes 15 and 16 hold 131,068 of them, more than a note of
-    /// [`MAX_NOTE_BYTES`](crate::store::MAX_NOTE_BYTES) can hold distinct
-    /// characters, so one is always free.
+    /// A private-use character that neither entered the editor as itself
+    /// nor is a placeholder yet. Planes 15 and 16 hold 131,068 of them,
+    /// four times what a note of
+    /// [`MAX_NOTE_BYTES`](crate::store::MAX_NOTE_BYTES) can hold distinct,
+    /// so one is free unless one editor takes in that many distinct
+    /// private-use characters over its life.
     fn fresh(&mut self) -> char {
         loop {
             let u = self.next;
@@ -443,4 +456,104 @@ pub fn delete_to_start(area: &mut TextArea<'static>) -> bool {
         return false;
     }
     area.delete_line_by_head()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn app() -> App {
+        let theme = crate::tui::theme::Theme {
+            color: false,
+            ascii: false,
+        };
+        App::new(crate::kb::Kb::embedded(), None, None, theme)
+    }
+
+    fn typed(e: &mut NoteEditor, app: &mut App, s: &str) {
+        for c in s.chars() {
+            let code = match c {
+                '\n' => KeyCode::Enter,
+                '\t' => KeyCode::Tab,
+                c => KeyCode::Char(c),
+            };
+            e.input(app, KeyEvent::new(code, KeyModifiers::NONE), 0);
+        }
+    }
+
+    /// A private-use character pasted after the editor opened is never
+    /// handed out as the placeholder of a hidden character typed later:
+    /// both are saved as they were entered.
+    #[test]
+    fn a_pasted_private_use_character_is_never_a_placeholder() {
+        let mut app = app();
+        let mut e = NoteEditor::new(486, "a\u{1b}b");
+        e.paste(&mut app, "\u{f0001}\u{f0002}\u{f0003}", 0);
+        typed(&mut e, &mut app, "\u{f0004}\u{ad}\u{200b}\u{7f}");
+        assert_eq!(
+            e.text(),
+            "a\u{1b}b\u{f0001}\u{f0002}\u{f0003}\u{f0004}\u{ad}\u{200b}\u{7f}"
+        );
+    }
+
+    /// One step of the property test: a character typed, or text pasted.
+    #[derive(Debug, Clone)]
+    enum Entry {
+        Type(char),
+        Paste(String),
+    }
+
+    /// Private-use characters (those placeholders are taken from first,
+    /// and the last of plane 16), characters the editor hides, plain text.
+    fn a_char() -> impl Strategy<Value = char> {
+        prop_oneof![
+            (0xF_0000u32..0xF_0008).prop_map(|u| char::from_u32(u).unwrap()),
+            Just('\u{10_fffd}'),
+            proptest::sample::select(vec!['\u{1b}', '\u{ad}', '\u{7f}', '\u{202e}', '\u{85}']),
+            proptest::sample::select(vec!['a', 'é', ' ', '\t', '\n']),
+        ]
+    }
+
+    fn entry() -> impl Strategy<Value = Entry> {
+        prop_oneof![
+            // The Tab key indents with spaces: not typed here.
+            a_char()
+                .prop_filter("no Tab key", |&c| c != '\t')
+                .prop_map(Entry::Type),
+            proptest::collection::vec(a_char(), 1..5)
+                .prop_map(|v| Entry::Paste(v.into_iter().collect())),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+
+        /// Whatever is typed and pasted, in any order, into whatever note,
+        /// the editor's text is what was entered: a paste as sanitised,
+        /// a typed character as it is.
+        #[test]
+        fn the_text_is_what_was_entered(
+            start in proptest::collection::vec(a_char(), 0..6),
+            entries in proptest::collection::vec(entry(), 0..20),
+        ) {
+            let mut app = app();
+            let start: String = start.into_iter().collect();
+            let mut e = NoteEditor::new(486, &start);
+            let mut want = start.clone();
+            for en in &entries {
+                match en {
+                    Entry::Type(c) => {
+                        typed(&mut e, &mut app, &c.to_string());
+                        want.push(*c);
+                    }
+                    Entry::Paste(s) => {
+                        e.paste(&mut app, s, 0);
+                        want.push_str(&sanitize::text(s));
+                    }
+                }
+            }
+            prop_assert_eq!(e.text(), want);
+        }
+    }
 }
