@@ -511,7 +511,6 @@ fn run_loop(
     let mut decoder = InputDecoder::new();
     let mut buf = vec![0u8; 64 * 1024];
     let mut dirty = true;
-    let mut quit_armed = false;
     let mut last_input = Instant::now();
     let mut turn_start = Instant::now();
     loop {
@@ -612,25 +611,9 @@ fn run_loop(
                     },
                     Effect::Quit => {
                         saver.save_now(app);
-                        let failed = app.store.as_ref().is_some_and(|s| s.is_dirty());
-                        if !failed || quit_armed {
+                        if app.may_quit() {
                             return Ok(());
                         }
-                        quit_armed = true;
-                        let disabled = app
-                            .store
-                            .as_ref()
-                            .and_then(|s| s.disabled_reason())
-                            .is_some();
-                        app.saved(Err(if disabled {
-                            "not saved (notes are disabled): press q again to quit anyway (your \
-                             unsaved notes are then printed on stderr)"
-                                .into()
-                        } else {
-                            "not saved: press q again to quit anyway (your unsaved notes are then \
-                             printed and kept in a recovery file), or fix the cause first"
-                                .into()
-                        }));
                         dirty = true;
                     }
                     other => {

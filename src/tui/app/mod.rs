@@ -199,6 +199,9 @@ pub struct App {
     pub(crate) parked_paste: Option<popups::paste::PasteBox>,
     /// The last save failed (its error is on the status line).
     save_failed: bool,
+    /// `q` was refused once because the save it asked for failed: the
+    /// next quits anyway (see [`App::may_quit`]).
+    quit_armed: bool,
     /// The last decoded message (text shown in the message view).
     pub message: Option<Decoded>,
     /// The wrapped detail text of the last frame: building and wrapping it
@@ -291,6 +294,7 @@ impl App {
             parked_note: None,
             parked_paste: None,
             save_failed: false,
+            quit_armed: false,
             message: None,
             detail_memo: RefCell::new(None),
             trace: None,
@@ -1074,6 +1078,33 @@ impl App {
             }
         }
         Some(out)
+    }
+
+    /// Whether to quit now, asked by the run loop once the save that
+    /// [`Effect::Quit`] asks for is done. While that save failed, the first
+    /// time says so and asks for another `q` (what was not saved is then
+    /// printed on stderr at exit); the next time quits anyway.
+    pub fn may_quit(&mut self) -> bool {
+        let failed = self.store.as_ref().is_some_and(|s| s.is_dirty());
+        if !failed || self.quit_armed {
+            return true;
+        }
+        self.quit_armed = true;
+        let disabled = self
+            .store
+            .as_ref()
+            .and_then(|s| s.disabled_reason())
+            .is_some();
+        self.saved(Err(if disabled {
+            "not saved (notes are disabled): press q again to quit anyway (your \
+             unsaved notes are then printed on stderr)"
+                .into()
+        } else {
+            "not saved: press q again to quit anyway (your unsaved notes are then \
+             printed and kept in a recovery file), or fix the cause first"
+                .into()
+        }));
+        false
     }
 
     /// Record the outcome of a save (called by the run loop). A failure
