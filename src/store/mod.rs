@@ -757,14 +757,27 @@ impl Store {
     }
 
     /// The notes that differ from what this session last read or wrote (the
-    /// ones a failed save would lose), as `(code, text)`.
+    /// ones a failed save would lose), as `(code, text)`. A note deleted
+    /// (its text emptied) is listed with an empty text.
     pub fn unsaved_notes(&self) -> Vec<(u16, &str)> {
         self.codes
             .iter()
-            .filter(|(c, r)| self.base.get(c).is_none_or(|b| b.text != r.note.text))
-            .filter(|(_, r)| !r.note.text.is_empty())
+            .filter(|(c, r)| {
+                let was = self.base.get(c).map_or("", |b| b.text.as_str());
+                was != r.note.text
+            })
             .map(|(&c, r)| (c, r.note.text.as_str()))
             .collect()
+    }
+
+    /// Whether a save that fails would lose something: a note or a step
+    /// whose state differs from what this session last read or wrote
+    /// ([`unsaved_notes`](Store::unsaved_notes),
+    /// [`unsaved_progress`](Store::unsaved_progress)). An edit undone
+    /// (a step done then to do again) leaves nothing unsaved, though the
+    /// store is still [dirty](Store::is_dirty).
+    pub fn has_unsaved(&self) -> bool {
+        !self.unsaved_notes().is_empty() || !self.unsaved_progress().is_empty()
     }
 
     /// The checklist steps whose state differs from what this session last

@@ -535,3 +535,26 @@ fn a_disabled_store_keeps_edits_in_memory_and_reports_them_unsaved() {
         vec![(486, vec![(0, StepState::Done)])]
     );
 }
+
+/// An edit undone before a save leaves nothing unsaved (the store is still
+/// dirty); a note deleted (emptied) is unsaved, listed with no text.
+#[test]
+fn an_edit_undone_is_not_unsaved_and_a_deleted_note_is() {
+    let mut s = Store::disabled("cannot create data directory /x: Not a directory");
+    s.set_step(486, 0, StepState::Done, 1);
+    s.set_step(486, 0, StepState::Todo, 2);
+    s.set_note(486, "typed", 3);
+    s.set_note(486, "", 4);
+    assert!(s.is_dirty());
+    assert!(s.unsaved_notes().is_empty());
+    assert!(s.unsaved_progress().is_empty());
+    assert!(!s.has_unsaved());
+
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = Store::open(dir.path()).unwrap();
+    s.set_note(486, "kept", 1);
+    s.save().unwrap();
+    s.set_note(486, "", 2);
+    assert_eq!(s.unsaved_notes(), vec![(486, "")]);
+    assert!(s.has_unsaved());
+}

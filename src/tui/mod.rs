@@ -161,6 +161,9 @@ pub fn start(opts: &Options) -> Result<(), Failure> {
         }),
         _ => None,
     };
+    // A failed save that loses nothing (an edit undone: a step done then
+    // to do again) is not worth a word nor an exit status.
+    let save_err = save_err.filter(|_| app.store.as_ref().is_some_and(|s| s.has_unsaved()));
     // Where the unsaved notes go, before the terminal is handed back.
     let recovery = match (&save_err, app.store.as_ref()) {
         (Some(_), Some(s)) if s.disabled_reason().is_none() => Some(s.write_recovery()),

@@ -12,6 +12,8 @@ struct Harness {
     now: u64,
     dir: tempfile::TempDir,
     effects: Vec<Effect>,
+    /// Saves may fail (see [`Harness::save`]).
+    saves_fail: bool,
 }
 
 impl Harness {
@@ -23,6 +25,7 @@ impl Harness {
             now: 1_700_000_000_000,
             dir,
             effects: Vec::new(),
+            saves_fail: false,
         }
     }
 
@@ -31,10 +34,75 @@ impl Harness {
         let fx = self.app.handle(msg, self.now);
         for e in &fx {
             if *e == Effect::Save {
-                self.app.store.as_mut().unwrap().save().unwrap();
+                self.save();
             }
         }
         self.effects.extend(fx);
+    }
+
+    /// Save as the run loop does. Only a store whose saves are meant to
+    /// fail (notes disabled, or the lock held: see [`Harness::saves_fail`])
+    /// may fail; its error goes to the status line.
+    fn save(&mut self) {
+        let s = self.app.store.as_mut().unwrap();
+        if !s.is_dirty() && s.disabled_reason().is_none() {
+            return;
+        }
+        match s.save() {
+            Ok(()) => self.app.saved(Ok(())),
+            Err(e) if self.saves_fail => self.app.saved(Err(e.to_string())),
+            Err(e) => panic!("save failed: {e}"),
+        }
+    }
+
+    /// `q` as the run loop takes it: the app asks to quit, the loop saves
+    /// and asks the app whether to quit now. True when it quits.
+    fn quit(&mut self) -> bool {
+        self.effects.clear();
+        self.keys("q");
+        assert!(self.effects.contains(&Effect::Quit), "{:?}", self.effects);
+        self.save();
+        self.app.may_quit()
+    }
+
+    /// The UI with notes disabled (the data directory unusable): edits
+    /// live in memory and every save fails.
+    fn disabled() -> Harness {
+        let dir = tempfile::tempdir().unwrap();
+        let theme = sipfix::tui::theme::Theme {
+            color: false,
+            ascii: false,
+        };
+        let store = Store::disabled("cannot create data directory /x: Not a directory");
+        let mut app = App::new(Kb::embedded(), Some(store), None, theme);
+        app.handle(Msg::Resize(80, 24), 0);
+        Harness {
+            app,
+            now: 1_700_000_000_000,
+            dir,
+            effects: Vec::new(),
+            saves_fail: true,
+        }
+    }
+
+    /// Every save fails from now on: another process holds the lock and
+    /// the store does not wait for it.
+    fn block_saves(&mut self) -> std::fs::File {
+        let blocker = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(self.dir.path().join("notes.lock"))
+            .unwrap();
+        blocker.lock().unwrap();
+        self.app
+            .store
+            .as_mut()
+            .unwrap()
+            .set_lock_wait(std::time::Duration::ZERO);
+        self.saves_fail = true;
+        blocker
     }
 
     fn key(&mut self, code: KeyCode) {
@@ -56,7 +124,7 @@ impl Harness {
         let fx = self.app.handle(Msg::Tick, self.now);
         for e in &fx {
             if *e == Effect::Save {
-                self.app.store.as_mut().unwrap().save().unwrap();
+                self.save();
             }
         }
         self.effects.extend(fx);
@@ -1355,4 +1423,93 @@ fn a_note_on_an_unregistered_code_is_shown_edited_and_found() {
     h.key(KeyCode::Esc);
     h.keys("498");
     assert_eq!(h.app.current(), Some(400));
+}
+
+// ----- Quitting with edits a save could not write -----
+
+/// Notes disabled: a step marked done and then to do again leaves nothing
+/// unsaved, so `q` quits at once and there is nothing to print at exit.
+/// (It asked for a second `q`, and stderr said "could not be saved" with
+/// nothing listed.)
+#[test]
+fn disabled_notes_a_step_done_then_to_do_again_quits_at_once() {
+    let mut h = Harness::disabled();
+    h.open(486);
+    h.keys("] ");
+    assert_eq!(
+        h.app.store.as_ref().unwrap().step_state(486, 0),
+        StepState::Done
+    );
+    h.keys(" ");
+    assert_eq!(
+        h.app.store.as_ref().unwrap().step_state(486, 0),
+        StepState::Todo
+    );
+    assert!(h.quit(), "q quits at once: {:?}", h.app.status);
+    assert_eq!(h.app.unsaved_dump(), None);
+}
+
+/// Notes disabled: a step marked done is unsaved: the first `q` says so and
+/// asks for another, the second quits, and the dump lists the step.
+#[test]
+fn disabled_notes_a_step_done_asks_a_second_q_and_is_listed() {
+    let mut h = Harness::disabled();
+    h.open(486);
+    h.keys("] ");
+    assert!(!h.quit(), "the first q does not quit");
+    assert!(h.status().contains("press q again"), "{}", h.status());
+    assert!(h.quit(), "the second q quits");
+    let dump = h.app.unsaved_dump().expect("something to print");
+    assert!(dump.contains("486: step 1 done"), "{dump}");
+}
+
+/// Notes disabled: a note typed and then deleted, committed in between,
+/// quits at once too (as a step done and undone does).
+#[test]
+fn disabled_notes_a_note_typed_then_deleted_quits_at_once() {
+    let mut h = Harness::disabled();
+    h.open(486);
+    h.keys("n");
+    h.keys("gone");
+    h.tick_after(5_000);
+    assert_eq!(h.app.store.as_ref().unwrap().note(486), "gone");
+    h.ctrl('u');
+    h.key(KeyCode::Esc);
+    assert_eq!(h.app.store.as_ref().unwrap().note(486), "");
+    assert!(h.quit(), "q quits at once: {:?}", h.app.status);
+    assert_eq!(h.app.unsaved_dump(), None);
+}
+
+/// A store whose saves fail (the lock held): a step done and undone quits
+/// at once; a saved note deleted is unsaved, asks a second `q` and is
+/// listed.
+#[test]
+fn a_failing_save_asks_for_a_second_q_only_when_something_is_unsaved() {
+    let mut h = Harness::new();
+    h.open(486);
+    h.keys("n");
+    h.keys("keep me");
+    h.key(KeyCode::Esc);
+    assert_eq!(h.reopened().note(486), "keep me");
+    let _blocker = h.block_saves();
+    h.keys("] ");
+    h.keys(" ");
+    assert!(h.app.store.as_ref().unwrap().is_dirty(), "the save failed");
+    assert!(h.quit(), "nothing unsaved: q quits at once");
+    assert_eq!(h.app.unsaved_dump(), None);
+
+    let mut h = Harness::new();
+    h.open(486);
+    h.keys("n");
+    h.keys("keep me");
+    h.key(KeyCode::Esc);
+    let _blocker = h.block_saves();
+    h.keys("n");
+    h.ctrl('u');
+    h.key(KeyCode::Esc);
+    assert_eq!(h.app.store.as_ref().unwrap().note(486), "");
+    assert!(!h.quit(), "the deletion is unsaved: a second q is asked");
+    assert!(h.quit());
+    let dump = h.app.unsaved_dump().expect("the deletion is listed");
+    assert!(dump.contains("note for 486"), "{dump}");
 }

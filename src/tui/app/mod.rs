@@ -1066,6 +1066,10 @@ impl App {
         }
         let mut out = String::new();
         for (code, text) in notes {
+            if text.is_empty() {
+                out.push_str(&format!("--- note for {code}: deleted ---\n"));
+                continue;
+            }
             out.push_str(&format!(
                 "--- note for {code} ---\n{}\n",
                 sanitize::text(text)
@@ -1081,11 +1085,16 @@ impl App {
     }
 
     /// Whether to quit now, asked by the run loop once the save that
-    /// [`Effect::Quit`] asks for is done. While that save failed, the first
-    /// time says so and asks for another `q` (what was not saved is then
-    /// printed on stderr at exit); the next time quits anyway.
+    /// [`Effect::Quit`] asks for is done. While that save failed and left
+    /// a note or a step unsaved ([`Store::has_unsaved`]), the first time
+    /// says so and asks for another `q` (what was not saved is then printed
+    /// on stderr at exit, see [`App::unsaved_dump`]); the next time quits
+    /// anyway. An edit undone before the save leaves nothing to lose.
     pub fn may_quit(&mut self) -> bool {
-        let failed = self.store.as_ref().is_some_and(|s| s.is_dirty());
+        let failed = self
+            .store
+            .as_ref()
+            .is_some_and(|s| s.is_dirty() && s.has_unsaved());
         if !failed || self.quit_armed {
             return true;
         }
