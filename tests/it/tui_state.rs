@@ -548,6 +548,46 @@ fn pasting_a_response_with_an_unregistered_code_opens_its_class() {
     assert_eq!(w.code, 400);
 }
 
+/// A pasted response whose code is not valid (700) has no status code:
+/// `w` and `n` in its decoded view say so and open nothing. They walked,
+/// and noted, the code the codes list had selected (486 here), and the
+/// note typed there was saved under it.
+#[test]
+fn w_and_n_on_a_pasted_message_with_no_valid_code_say_so() {
+    let mut h = Harness::new();
+    h.keys("486");
+    assert_eq!(h.app.current(), Some(486));
+    h.send(Msg::Paste(
+        NOT_IMPLEMENTED.replace("501 Not Implemented", "700 Out Of Range"),
+    ));
+    assert!(matches!(h.app.overlay(), Some(Overlay::Message(_))));
+    assert_eq!(h.app.message.as_ref().unwrap().code, None);
+    h.keys("w");
+    assert!(
+        matches!(h.app.overlay(), Some(Overlay::Message(_))),
+        "{:?}",
+        h.app.overlay()
+    );
+    assert!(
+        h.status().contains("no checklist to walk"),
+        "{}",
+        h.status()
+    );
+    h.keys("n");
+    assert!(
+        matches!(h.app.overlay(), Some(Overlay::Message(_))),
+        "{:?}",
+        h.app.overlay()
+    );
+    assert!(h.status().contains("no status code"), "{}", h.status());
+    // What is typed next is not a note anywhere.
+    h.keys("x");
+    h.key(KeyCode::Esc);
+    assert_eq!(h.app.store.as_ref().unwrap().note(486), "");
+    assert!(h.reopened().unsaved_notes().is_empty());
+    assert_eq!(h.reopened().note(486), "");
+}
+
 /// Control characters pasted with a query (a bell, a stray sequence's
 /// bytes) are dropped, not typed as `\x07` text that matches nothing.
 #[test]

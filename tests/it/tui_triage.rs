@@ -324,6 +324,45 @@ fn n_in_a_decoded_message_of_a_call_opens_its_codes_note() {
     assert_eq!(h.app.ctx(), Ctx::Note);
 }
 
+/// A request decoded from the ladder (the INVITE) has no status code: `n`
+/// and `w` there say so and open nothing (`n` opened the note of whatever
+/// code the hidden codes list had selected, and the text went there).
+#[test]
+fn n_and_w_in_a_decoded_request_of_a_call_say_it_has_no_code() {
+    let mut h = Harness::loaded(80, 24, false);
+    h.keys("\ngg\n");
+    assert!(
+        matches!(h.top(), Some(Overlay::Message(_))),
+        "{:?}",
+        h.top()
+    );
+    assert_eq!(h.app.message.as_ref().unwrap().code, None, "the INVITE");
+    let overlays = h.app.overlays.len();
+    h.keys("n");
+    assert!(
+        matches!(h.top(), Some(Overlay::Message(_))),
+        "{:?}",
+        h.top()
+    );
+    assert_eq!(h.app.overlays.len(), overlays);
+    assert!(h.status().contains("no status code"), "{}", h.status());
+    h.keys("w");
+    assert!(
+        matches!(h.top(), Some(Overlay::Message(_))),
+        "{:?}",
+        h.top()
+    );
+    assert_eq!(h.app.overlays.len(), overlays);
+    assert!(
+        h.status().contains("no checklist to walk"),
+        "{}",
+        h.status()
+    );
+    // Esc still goes back to the call view.
+    h.keys("\x1b");
+    assert!(matches!(h.top(), Some(Overlay::Call(_))), "{:?}", h.top());
+}
+
 #[test]
 fn w_on_a_request_walks_the_calls_failing_response() {
     let mut h = Harness::loaded(80, 24, false);

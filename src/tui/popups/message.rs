@@ -37,7 +37,22 @@ impl MessageView {
             Action::Leave => Reply::close(),
             // The keys of the main view that make sense here close the
             // view and do their job there.
+            // A message with no valid status code (a request, `SIP/2.0
+            // 700`) has no code to note or walk: not the one the codes list
+            // happens to have selected.
+            Action::EditNote | Action::StartWalk
+                if app.message.as_ref().is_none_or(|m| m.code.is_none()) =>
+            {
+                app.info(if a == Action::EditNote {
+                    "this message has no status code: no code's note to open"
+                } else {
+                    "this message has no status code: no checklist to walk"
+                });
+                Reply::stay()
+            }
             // The note of the message's code opens on top: Esc comes back.
+            // (The codes follow the message: its code, or for a code
+            // without an entry its class's x00, which the walk takes too.)
             Action::EditNote => match app.current() {
                 Some(code) => Reply {
                     open: Some(app.note_editor(code)),
