@@ -145,6 +145,11 @@ pub fn inline(s: &str) -> String {
 }
 
 fn push_line(out: &mut String, line: &str) {
+    // Printable ASCII, the usual case, goes as it is.
+    if line.bytes().all(|b| (0x20..0x7f).contains(&b)) {
+        out.push_str(line);
+        return;
+    }
     let mut col = 0usize;
     for c in line.chars() {
         if c == '\t' {
@@ -166,14 +171,14 @@ fn push_line(out: &mut String, line: &str) {
 /// other format characters (Unicode category Cf: zero-width spaces and
 /// joiners, the soft hyphen, tags), which a terminal shows as nothing or
 /// not at all where the text says (`a\u{200b}b` reads as `ab`).
+#[inline]
 pub fn is_unsafe(c: char) -> bool {
     let u = c as u32;
-    u < 0x20
-        || u == 0x7f
-        || (0x80..=0x9f).contains(&u)
-        || u == 0x2028
-        || u == 0x2029
-        || is_format(u)
+    // ASCII (nearly every character a trace holds): one comparison or two.
+    if u < 0x80 {
+        return u < 0x20 || u == 0x7f;
+    }
+    u <= 0x9f || u == 0x2028 || u == 0x2029 || is_format(u)
 }
 
 /// Unicode's format characters (general category Cf, Unicode 15.1), bidi
