@@ -96,37 +96,26 @@ impl StoreError {
 
     /// The same error, reported as a failed save (edits kept in memory).
     pub(crate) fn into_save(self) -> StoreError {
-        match self {
-            StoreError::Io { path, source, .. } => StoreError::Io {
-                op: Op::Save,
-                path,
-                source,
-            },
-            StoreError::Busy {
-                path,
-                holder,
-                waited,
-                ..
-            } => StoreError::Busy {
-                path,
-                holder,
-                waited,
-                kept: true,
-            },
-            other => other,
-        }
+        self.kept_in_memory(true)
     }
 
     /// The same error as the last word at exit: nothing is kept in memory
     /// or retried any more, so it no longer says so.
     pub fn at_exit(self) -> StoreError {
+        self.kept_in_memory(false)
+    }
+
+    /// The error of a save whose edits stay in memory to be retried
+    /// (`kept`: the write was a save), or of the last try at exit (no
+    /// longer: a save's write is a plain write).
+    fn kept_in_memory(self, kept: bool) -> StoreError {
         match self {
-            StoreError::Io {
-                op: Op::Save,
-                path,
-                source,
-            } => StoreError::Io {
-                op: Op::Write,
+            StoreError::Io { op, path, source } => StoreError::Io {
+                op: match (kept, op) {
+                    (true, _) => Op::Save,
+                    (false, Op::Save) => Op::Write,
+                    (false, op) => op,
+                },
                 path,
                 source,
             },
@@ -139,7 +128,7 @@ impl StoreError {
                 path,
                 holder,
                 waited,
-                kept: false,
+                kept,
             },
             other => other,
         }

@@ -367,8 +367,17 @@ impl Store {
     /// is ever read or written.
     pub fn disabled(reason: impl Into<String>) -> Store {
         Store {
-            dir: PathBuf::new(),
-            path: PathBuf::new(),
+            disabled: Some(reason.into()),
+            ..Store::empty(PathBuf::new(), PathBuf::new())
+        }
+    }
+
+    /// A store of `path` in `dir` with nothing loaded yet.
+    fn empty(dir: PathBuf, path: PathBuf) -> Store {
+        Store {
+            seen: stamp_of(&path),
+            dir,
+            path,
             codes: Codes::new(),
             base: BTreeMap::new(),
             synced: Codes::new(),
@@ -376,9 +385,8 @@ impl Store {
             generation: 0,
             warning: None,
             read_only: None,
-            disabled: Some(reason.into()),
+            disabled: None,
             lock_wait: LOCK_WAIT,
-            seen: None,
             session: session_id(),
             runs: 0,
             outside: BTreeMap::new(),
@@ -407,23 +415,7 @@ impl Store {
         let dir = dir.into();
         let dir_warning = fsio::ensure_dir(&dir.path, dir.explicit)?;
         let path = dir.path.join(DATA_FILE);
-        let mut store = Store {
-            dir: dir.path.clone(),
-            path: path.clone(),
-            codes: Codes::new(),
-            base: BTreeMap::new(),
-            synced: Codes::new(),
-            dirty: false,
-            generation: 0,
-            warning: None,
-            read_only: None,
-            disabled: None,
-            lock_wait: LOCK_WAIT,
-            seen: stamp_of(&path),
-            session: session_id(),
-            runs: 0,
-            outside: BTreeMap::new(),
-        };
+        let mut store = Store::empty(dir.path.clone(), path.clone());
         match fsio::load(&path)? {
             Loaded::Missing => {}
             Loaded::Ok(codes) => store.adopt(codes),
