@@ -887,9 +887,9 @@ fn answer_not_acked(
     // No ACK with this fork's tag, but one with the tag of one of its early
     // dialogs (a provisional's, never answered with a 2xx) went to it after
     // the 2xx, and it stopped resending (one copy may have crossed the
-    // ACK): it took that ACK, whose To tag an element on the way changed
-    // (the dialog's tags disagree along the path). An ACK of another
-    // fork's own 2xx is that fork's, not this one's.
+    // ACK): it took that ACK, though the caller (or an element on the way)
+    // mixed up the dialogs. An ACK of another fork's own 2xx is that
+    // fork's, not this one's; a tag the callee never sent is no dialog's.
     if ack.is_none()
         && ok.leg != 0
         && let Some((i, _)) = call.msgs.iter().enumerate().find(|(i, m)| {
