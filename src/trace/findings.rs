@@ -889,7 +889,7 @@ fn answer_not_acked(
     // the 2xx, and it stopped resending (one copy may have crossed the
     // ACK): it took that ACK, though the caller (or an element on the way)
     // mixed up the dialogs. An ACK of another fork's own 2xx is that
-    // fork's, not this one's; a tag the callee never sent is no dialog's.
+    // fork's, not this one's.
     if ack.is_none()
         && ok.leg != 0
         && let Some((i, _)) = call.msgs.iter().enumerate().find(|(i, m)| {
@@ -898,20 +898,24 @@ fn answer_not_acked(
                 && m.is_request()
                 && m.cseq == tx.cseq
                 && m.dst == ok.src
-                && msgs_of(call, t).any(|(_, o)| o.is_response() && o.leg == m.leg)
                 && !msgs_of(call, t).any(|(_, o)| (200..300).contains(&o.code) && o.leg == m.leg)
         })
         && oks.iter().filter(|&&o| o as usize > i).count() <= 1
     {
+        let ack_leg = call.msgs[i].leg;
+        let whose = if msgs_of(call, t).any(|(_, o)| o.is_response() && o.leg == ack_leg) {
+            "of one of its early dialogs"
+        } else {
+            "it never sent"
+        };
         return Some(Finding {
             id: "no-ack",
             severity: Severity::Warning,
             text: sh.fmt(format_args!(
-                "{} took an ACK for its 2xx that carries the To tag of one of its early \
-                 dialogs, not the answer's (it stopped resending the 2xx): the caller, or an \
-                 element on the way that rewrote the tag, mixed up the dialogs, so the two \
-                 sides may not agree on it (later requests such as the BYE carry the wrong \
-                 tag).",
+                "{} took an ACK for its 2xx that carries a To tag {whose}, not the answer's \
+                 (it stopped resending the 2xx): the caller, or an element on the way that \
+                 rewrote the tag, mixed up the dialogs, so the two sides may not agree on it \
+                 (later requests such as the BYE carry the wrong tag).",
                 ctx.ep(ok.src)
             )),
             code: Some(200),

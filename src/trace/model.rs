@@ -1474,22 +1474,24 @@ fn derive(call: &mut Call, coverage: &[(i64, i64)]) -> Option<(u32, u64)> {
                 let attempts = || call.txns.iter().filter(|t| t.primary && t.request != NONE);
                 // Or the attempt the last final answered is still open
                 // where it came from: its first copy (the caller's, before
-                // a proxy forked it) has no final response yet, and the
-                // proxy sends one only when every branch has (RFC 3261
-                // §16.7): another branch may still ring.
+                // a proxy forked it) has no final response yet, and
+                // another copy (a branch) has none either: the proxy
+                // answers the caller only when every branch has (RFC 3261
+                // §16.7), and that branch may still ring.
                 let fin = &call.msgs[last as usize];
                 let answered = &call.txns[fin.txn as usize];
-                let upstream = attempts()
-                    .filter(|t| t.method == answered.method && t.cseq == answered.cseq)
-                    .min_by_key(|t| t.request)
-                    .filter(|t| {
-                        // Not when the final went back to that copy's
-                        // sender: it is its answer (however its Via read).
-                        let q = &call.msgs[t.request as usize];
-                        t.final_msg == NONE
-                            && t.request < last
-                            && !(fin.src == q.dst && fin.dst == q.src)
-                    });
+                let copies = || {
+                    attempts().filter(|t| t.method == answered.method && t.cseq == answered.cseq)
+                };
+                let upstream = copies().min_by_key(|t| t.request).filter(|t| {
+                    let q = &call.msgs[t.request as usize];
+                    t.final_msg == NONE
+                        && t.request < last
+                        // Not a final sent to the caller itself (its own
+                        // answer, however its Via read).
+                        && fin.dst != q.src
+                        && copies().any(|o| !std::ptr::eq(o, *t) && o.final_msg == NONE)
+                });
                 open_attempt = attempts()
                     .max_by_key(|t| t.request)
                     .filter(|t| t.final_msg == NONE && t.request > last)
@@ -1579,14 +1581,21 @@ fn derive(call: &mut Call, coverage: &[(i64, i64)]) -> Option<(u32, u64)> {
     // A client resending its request for half of 64*T1 heard nothing
     // (it stops at a provisional, RFC 3261 §17.1.1.2): not one-way, a
     // dead next hop and a confused client.
+    // An ACK on that request's own transaction acknowledges a failure
+    // response it did get (RFC 3261 §17.1.1.3), however late.
     let resent_long = |first: &Msg| {
-        call.msgs
-            .iter()
-            .filter(|m| m.txn == first.txn && m.is_request() && m.method == first.method)
-            .rev()
-            .find_map(Msg::time)
-            .zip(first.time())
-            .is_some_and(|(last, t)| last - t >= TIMER_B_NS / 2)
+        let copies = || {
+            call.msgs
+                .iter()
+                .filter(|m| m.txn == first.txn && m.is_request())
+        };
+        !copies().any(|m| m.method == Method::ACK)
+            && copies()
+                .filter(|m| m.method == first.method)
+                .rev()
+                .find_map(Msg::time)
+                .zip(first.time())
+                .is_some_and(|(last, t)| last - t >= TIMER_B_NS / 2)
     };
     if call.final_msg == NONE
         && let Some(first) = call.msgs.get(first_req as usize)

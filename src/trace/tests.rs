@@ -796,12 +796,14 @@ fn no_ack_an_ack_with_another_dialogs_tag_was_taken() {
     let f = finding(c, "no-ack");
     assert_eq!(f.severity, Severity::Warning);
     assert!(f.text.contains("mixed up the dialogs"), "{}", f.text);
-    // An ACK with a tag no response had is no dialog's: unacknowledged.
+    // An ACK with a tag the callee never sent, taken all the same: the
+    // same warning, naming the tag as one it never sent (not "no ACK").
     let mut unknown = steps.clone();
     unknown[5] = ack("zz", 3700);
     let t = analyze(&unknown);
     let f = finding(t.call("c").unwrap(), "no-ack");
-    assert_eq!(f.severity, Severity::Failure, "{}", f.text);
+    assert_eq!(f.severity, Severity::Warning, "{}", f.text);
+    assert!(f.text.contains("it never sent"), "{}", f.text);
     // Two forks answered: the ACK of b1's own 2xx is b1's; b2's resent
     // 2xx without its ACK is still unacknowledged.
     steps.insert(
@@ -836,6 +838,19 @@ fn a_capture_of_the_callers_side_only_is_not_a_dead_hop() {
     let f = finding(c, "no-response");
     assert_eq!(f.severity, Severity::Info);
     assert!(f.text.contains("misses the other direction"), "{}", f.text);
+    // Resent to Timer B, then acknowledged on its own branch: a failure
+    // response did come (the ACK of a non-2xx, RFC 3261 §17.1.1.3), so the
+    // capture misses the other direction, whatever the resends say.
+    let ack_failure = request("ACK", "c", 1, "z9hG4bK1", Some("b"), &[], "");
+    let mut steps: Vec<Step> = (0..7)
+        .map(|k| Step::new(500 * ((1 << k) - 1), a(), b(), &inv))
+        .collect();
+    steps.push(Step::new(31_900, a(), b(), &ack_failure));
+    steps.extend(later(50_000));
+    let t = analyze(&steps);
+    let c = t.call("c").unwrap();
+    assert!(c.one_way);
+    assert_ne!(c.outcome, Outcome::Failure);
     // An INVITE resent to Timer B heard nothing: a BYE from that caller
     // does not make the capture one-way (a dead hop, a confused client).
     let mut steps: Vec<Step> = (0..7)
@@ -1459,6 +1474,18 @@ fn a_parallel_fork_still_ringing_is_pending() {
     let t = analyze(&steps);
     let c = t.call("c").unwrap();
     assert_eq!((c.final_code(), c.outcome), (None, Outcome::Pending));
+    // Every branch done (the ringing one cancelled with 487): the proxy
+    // has answered the caller, even when that answer is not captured.
+    let mut done = steps.clone();
+    done.push(Step::new(
+        9_000,
+        b(),
+        p(),
+        &response(&to_b, 487, Some("tb"), &[]),
+    ));
+    let t = analyze(&done);
+    let c = t.call("c").unwrap();
+    assert_eq!((c.final_code(), c.outcome), (Some(487), Outcome::User));
     // When the proxy gives the caller the busy, the call is busy.
     steps.push(Step::new(
         12_000,
@@ -1469,6 +1496,24 @@ fn a_parallel_fork_still_ringing_is_pending() {
     let t = analyze(&steps);
     let c = t.call("c").unwrap();
     assert_eq!((c.final_code(), c.outcome), (Some(486), Outcome::User));
+    // The caller itself trying a second server with the same CSeq: that
+    // server's answer to the caller is the call's.
+    let c4 = ep("10.0.0.4:5060");
+    let again = inv.replace("branch=z9hG4bK1", "branch=z9hG4bK2");
+    let mut steps: Vec<Step> = (0..7)
+        .map(|k| Step::new(500 * ((1 << k) - 1), a(), p(), &inv))
+        .collect();
+    steps.push(Step::new(32_000, a(), c4, &again));
+    steps.push(Step::new(
+        32_010,
+        c4,
+        a(),
+        &response(&again, 404, Some("t4"), &[]),
+    ));
+    steps.extend(later(40_000));
+    let t = analyze(&steps);
+    let c = t.call("c").unwrap();
+    assert_eq!((c.final_code(), c.outcome), (Some(404), Outcome::Failure));
 }
 
 #[test]
