@@ -542,6 +542,13 @@ fn a_load_ending_while_typing_in_the_codes_keeps_the_focus() {
         assert!(h.app.trace.is_some());
         assert_eq!(h.app.focus, Focus::List, "search {search}");
         assert!(h.status().contains("(Tab: the calls)"), "{}", h.status());
+        // Said right after the counts, before the calls pane's own hints
+        // (the line is cut at 80 columns).
+        assert!(
+            h.status().find("Tab: the calls") < h.status().find("failures first"),
+            "{}",
+            h.status()
+        );
         if !search {
             // On the codes list the keys are its own commands.
             h.keys("j");
@@ -578,7 +585,12 @@ fn a_load_ending_while_typing_in_the_codes_keeps_the_focus() {
     });
     assert!(h.top().is_none(), "{:?}", h.top());
     assert_eq!(h.selected_id(), "fail-1@10.0.0.1");
-    assert!(h.status().contains("highlighted"), "{}", h.status());
+    assert!(
+        h.status()
+            .contains("(Tab: the calls, the call asked for highlighted)"),
+        "{}",
+        h.status()
+    );
     h.keys("quest");
     assert_eq!(h.app.query, "request");
     assert!(!h.effects.iter().any(|e| matches!(e, Effect::Quit)));

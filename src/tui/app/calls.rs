@@ -307,6 +307,8 @@ impl App {
             report::thousands(t.messages),
             if t.messages == 1 { "" } else { "s" },
         );
+        // Where the counts end (a note of where the calls are goes there).
+        let head = text.len();
         if t.problem_count > 0 {
             text.push_str(&format!(
                 ", {} problem{} in the input",
@@ -357,21 +359,29 @@ impl App {
             || self.overlays.iter().any(|o| o.ctx().takes_text());
         // A call asked for at start (`--call`) is highlighted, and opened
         // only where the user still is on the calls.
+        let mut highlighted = false;
         if let (true, Some(Ok(i))) = (elsewhere, &open)
             && let Some(tv) = self.trace.as_mut()
             && let Some(pos) = tv.visible.iter().position(|v| v == i)
         {
             tv.selected = pos;
-            text.push_str("; the call asked for is highlighted there");
+            highlighted = true;
         }
         if elsewhere && calls > 0 {
-            // Tab reaches the calls from the panes; a window on top (a
-            // note, the open prompt, the walk-through) closes first.
-            text.push_str(if self.overlays.is_empty() {
-                " (Tab: the calls)"
+            // Where the user is, the calls pane's keys are no use: what
+            // reaches it comes first, before the 80 columns run out. Tab
+            // reaches it from the panes; a window on top (a note, the open
+            // prompt, the walk-through) closes first.
+            let mut to = (if self.overlays.is_empty() {
+                "Tab: the calls"
             } else {
-                " (close this window, then Tab: the calls)"
-            });
+                "close this window, then Tab: the calls"
+            })
+            .to_string();
+            if highlighted {
+                to.push_str(", the call asked for highlighted");
+            }
+            text.insert_str(head, &format!(" ({to})"));
         }
         if !self.status.as_ref().is_some_and(|s| s.sticky) {
             self.status = Some(Status {

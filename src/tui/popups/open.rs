@@ -181,9 +181,10 @@ impl OpenPrompt {
                 let common = common_prefix(l.entries.iter().map(|(n, _)| n.as_str()));
                 if common.len() > prefix.len() {
                     self.text = format!("{}{common}", self.dir_part());
+                    // Completing is the user's editing: a `/` now goes on
+                    // (a Tab that completed nothing leaves the offer).
+                    self.offered = false;
                 }
-                // Completing is the user's editing: a `/` now goes on.
-                self.offered = false;
                 self.base = self.dir_part().to_string();
                 self.candidates = l.entries;
                 self.cycle = None;
@@ -377,6 +378,19 @@ mod tests {
         assert_eq!(p.text, "/tmp/r4/captures");
         typed(&mut p, "/a");
         assert_eq!(p.text, "/tmp/r4/captures/a");
+        // A Tab that completed nothing leaves the directory offered.
+        let mut p = OpenPrompt::new("/tmp/r4/".into());
+        p.listing(
+            None,
+            Listing {
+                typed: "/tmp/r4/".into(),
+                entries: vec![("sub".into(), true), ("t.txt".into(), false)],
+                error: None,
+            },
+        );
+        assert_eq!(p.text, "/tmp/r4/");
+        typed(&mut p, "/x");
+        assert_eq!(p.text, "/x");
     }
 
     /// A long path keeps its end in view, measured in display columns,
