@@ -1746,7 +1746,32 @@ pub fn cancel_race(call: &Call, ctx: &Context<'_>, sh: &mut Shared) -> Vec<Findi
                 ],
             }];
         }
-        // CANCEL accepted, INVITE never finished.
+        // CANCEL accepted, INVITE never finished. The caller's ACK on the
+        // INVITE's own transaction acknowledges a failure response (RFC
+        // 3261 §17.1.1.3): the 487 came, the capture missed it.
+        let acked = msgs_of(call, inv_t)
+            .find(|(i, m)| *i > cancel_msg && m.method == Method::ACK && m.is_request());
+        if (200..300).contains(&tx.final_code)
+            && inv.final_msg == NONE
+            && let Some((ack, _)) = acked
+        {
+            return vec![Finding {
+                id: "cancel-race",
+                severity: Severity::Info,
+                text: sh.fmt(format_args!(
+                    "{} accepted the CANCEL (200) and the caller acknowledged a final response \
+                     to its INVITE (its ACK), which is not in the capture: it likely was the 487. \
+                     The capture misses part of that direction.",
+                    ctx.ep(call.msgs[tx.final_msg as usize].src)
+                )),
+                code: Some(487),
+                rfc: RFC_CANCEL,
+                evidence: vec![
+                    ev(cancel_msg, "CANCEL"),
+                    ev(ack, "ACK of the INVITE's final response, on its branch"),
+                ],
+            }];
+        }
         if (200..300).contains(&tx.final_code) && inv.final_msg == NONE {
             let waited = match (call.msgs[tx.final_msg as usize].time(), ctx.trace_end(call)) {
                 (Some(a), Some(b)) => b - a,

@@ -1619,6 +1619,26 @@ fn derive(call: &mut Call, coverage: &[(i64, i64)]) -> Option<(u32, u64)> {
             Outcome::Pending
         };
     }
+    // Cancelled, the CANCEL accepted, and the caller's ACK on its INVITE's
+    // transaction acknowledging a final response the capture missed (the
+    // 487 it is owed, RFC 3261 §9.1, §17.1.1.3): the caller's choice.
+    if call.final_msg == NONE
+        && call.outcome == Outcome::Failure
+        && call.txns.iter().enumerate().any(|(i, t)| {
+            t.method == Method::INVITE
+                && t.primary
+                && call
+                    .txns
+                    .get(t.cancelled_by as usize)
+                    .is_some_and(|c| (200..300).contains(&c.final_code))
+                && call
+                    .msgs
+                    .iter()
+                    .any(|m| m.txn as usize == i && m.method == Method::ACK && m.is_request())
+        })
+    {
+        call.outcome = Outcome::User;
+    }
     // A call whose trace begins inside its dialog (a re-INVITE, a refresh)
     // was set up before the trace. A request refused inside a dialog
     // leaves the session as it was (RFC 3261 §14.1): the call stays up,

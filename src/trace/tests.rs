@@ -1751,6 +1751,18 @@ fn cancel_race_no_487() {
     let t = cancelled(200, None, later(50_000));
     let f = finding(t.call("c").unwrap(), "cancel-race");
     assert_eq!(f.code, Some(487));
+    assert_eq!(f.severity, Severity::Warning);
+    // The caller's ACK on the INVITE's branch says a final response came:
+    // the capture missed it, the callee did not fail to send it.
+    let ack = request("ACK", "c", 1, "z9hG4bK1", Some("b"), &[], "");
+    let mut extra = vec![Step::new(3010, a(), b(), &ack)];
+    extra.extend(later(50_000));
+    let t = cancelled(200, None, extra);
+    let c = t.call("c").unwrap();
+    assert_eq!((c.final_code(), c.outcome), (None, Outcome::User));
+    let f = finding(c, "cancel-race");
+    assert_eq!(f.severity, Severity::Info);
+    assert!(f.text.contains("not in the capture"), "{}", f.text);
 }
 
 #[test]
