@@ -1637,21 +1637,22 @@ fn one_way(call: &Call, ctx: &Context<'_>, sh: &mut Shared) -> Vec<Finding> {
     let Some(first) = call.msgs.get(call.first_request as usize) else {
         return Vec::new();
     };
-    let Some(i) = call
-        .msgs
-        .iter()
-        .position(|m| m.has(flag::IN_DIALOG) && m.src == first.src)
-    else {
+    let Some(i) = super::model::one_way_sign(call, first) else {
         return Vec::new();
+    };
+    let (went_on, after) = if call.msgs[i].has(flag::IN_DIALOG) {
+        ("went on inside a dialog", "an answer")
+    } else {
+        ("sent credentials", "a challenge")
     };
     vec![Finding {
         id: "no-response",
         severity: Severity::Info,
         text: sh.fmt(format_args!(
-            "Only {}'s side of this call is in the trace: no response at all, yet it went on \
-             inside a dialog, which it only does after an answer. The capture misses the other \
-             direction (a mirror port or a filter on one address): capture both ways to see \
-             what {} answered.",
+            "Only {}'s side of this call is in the trace: no response at all, yet it {went_on}, \
+             which it only does after {after}. The capture misses the other direction (a \
+             mirror port or a filter on one address): capture both ways to see what {} \
+             answered.",
             ctx.ep(first.src),
             ctx.ep(first.dst)
         )),
@@ -1660,8 +1661,13 @@ fn one_way(call: &Call, ctx: &Context<'_>, sh: &mut Shared) -> Vec<Finding> {
         evidence: vec![ev(
             i as u32,
             sh.fmt(format_args!(
-                "{} with a To tag, and no response in the call",
-                ctx.method(call.msgs[i].method)
+                "{} {}, and no response in the call",
+                ctx.method(call.msgs[i].method),
+                if call.msgs[i].has(flag::IN_DIALOG) {
+                    "with a To tag"
+                } else {
+                    "with credentials"
+                }
             )),
         )],
     }]

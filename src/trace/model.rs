@@ -1601,10 +1601,7 @@ fn derive(call: &mut Call, coverage: &[(i64, i64)]) -> Option<(u32, u64)> {
         && let Some(first) = call.msgs.get(first_req as usize)
         && !call.began_in_dialog
         && call.msgs.iter().all(Msg::is_request)
-        && call
-            .msgs
-            .iter()
-            .any(|m| m.has(flag::IN_DIALOG) && m.src == first.src)
+        && one_way_sign(call, first).is_some()
         && !resent_long(first)
     {
         call.one_way = true;
@@ -1652,6 +1649,19 @@ fn derive(call: &mut Call, coverage: &[(i64, i64)]) -> Option<(u32, u64)> {
         call.outcome = Outcome::Answered;
     }
     skewed.map(|i| (call.msgs[i as usize].file, call.msgs[i as usize].frame))
+}
+
+/// What shows that a call with no response in the trace got some: a
+/// request its caller could only send after an answer. Inside a dialog
+/// (a To tag: an ACK of a 2xx, a BYE), or with credentials when the first
+/// request had none (a challenge came, RFC 3261 §22.2). The message.
+pub fn one_way_sign(call: &Call, first: &Msg) -> Option<usize> {
+    let creds = first.has(flag::CREDENTIALS);
+    call.msgs.iter().position(|m| {
+        m.is_request()
+            && m.src == first.src
+            && (m.has(flag::IN_DIALOG) || (!creds && m.has(flag::CREDENTIALS)))
+    })
 }
 
 /// Whether a failure response to a request inside a dialog ends the

@@ -862,6 +862,27 @@ fn a_capture_of_the_callers_side_only_is_not_a_dead_hop() {
     let c = t.call("c").unwrap();
     assert!(!c.one_way);
     assert_eq!(c.outcome, Outcome::Failure);
+    // A registration retried with credentials got a challenge the capture
+    // missed: one-way too, its outcome unknown.
+    let r1 = request("REGISTER", "r", 1, "z9hG4bKr1", None, &[], "");
+    let r2 = request(
+        "REGISTER",
+        "r",
+        2,
+        "z9hG4bKr2",
+        None,
+        &["Authorization: Digest username=\"alice\", nonce=\"n\""],
+        "",
+    );
+    let mut steps = vec![Step::new(0, a(), b(), &r1), Step::new(20, a(), b(), &r2)];
+    steps.extend(later(50_000));
+    let t = analyze(&steps);
+    let c = t.call("r").unwrap();
+    assert!(c.one_way);
+    assert_eq!(c.outcome, Outcome::Pending);
+    let f = finding(c, "no-response");
+    assert_eq!(f.severity, Severity::Info);
+    assert!(f.text.contains("sent credentials"), "{}", f.text);
     // Without the in-dialog requests it is a request never answered.
     let mut steps = vec![Step::new(0, a(), b(), &inv)];
     steps.extend(later(50_000));
