@@ -366,31 +366,29 @@ mod tests {
         typed(&mut p, "/a/b");
         assert_eq!(p.text, "/a/b");
         // A completion is editing too: the `/` after it goes on.
-        let mut p = OpenPrompt::new("/tmp/r4/".into());
-        p.listing(
-            None,
-            Listing {
-                typed: "/tmp/r4/".into(),
-                entries: vec![("captures".into(), true), ("captures-old".into(), true)],
-                error: None,
-            },
-        );
+        let mut p = tabbed(&[("captures", true), ("captures-old", true)]);
         assert_eq!(p.text, "/tmp/r4/captures");
         typed(&mut p, "/a");
         assert_eq!(p.text, "/tmp/r4/captures/a");
         // A Tab that completed nothing leaves the directory offered.
+        let mut p = tabbed(&[("sub", true), ("t.txt", false)]);
+        assert_eq!(p.text, "/tmp/r4/");
+        typed(&mut p, "/x");
+        assert_eq!(p.text, "/x");
+    }
+
+    /// The prompt offering `/tmp/r4/` after a Tab that listed `entries`.
+    fn tabbed(entries: &[(&str, bool)]) -> OpenPrompt {
         let mut p = OpenPrompt::new("/tmp/r4/".into());
         p.listing(
             None,
             Listing {
                 typed: "/tmp/r4/".into(),
-                entries: vec![("sub".into(), true), ("t.txt".into(), false)],
+                entries: entries.iter().map(|&(n, d)| (n.to_string(), d)).collect(),
                 error: None,
             },
         );
-        assert_eq!(p.text, "/tmp/r4/");
-        typed(&mut p, "/x");
-        assert_eq!(p.text, "/x");
+        p
     }
 
     /// A long path keeps its end in view, measured in display columns,
