@@ -225,12 +225,10 @@ pub(crate) fn merge_code(
     let note_a = a.map_or(base, |r| &r.note);
     let note_b = b.map_or(base, |r| &r.note);
 
-    let dismissed = a
-        .iter()
-        .chain(b.iter())
-        .map(|r| r.conflicts_dismissed_ms)
-        .max()
-        .unwrap_or(0);
+    // The later of the two sides' times (0 when neither has a record).
+    let latest =
+        |f: fn(&CodeRecord) -> u64| a.iter().chain(b.iter()).map(|r| f(r)).max().unwrap_or(0);
+    let dismissed = latest(|r| r.conflicts_dismissed_ms);
     let mut conflicts: Vec<Conflict> = a
         .iter()
         .chain(b.iter())
@@ -281,12 +279,7 @@ pub(crate) fn merge_code(
                 .or_insert(step);
         }
     }
-    let steps_reset_ms = a
-        .iter()
-        .chain(b.iter())
-        .map(|r| r.steps_reset_ms)
-        .max()
-        .unwrap_or(0);
+    let steps_reset_ms = latest(|r| r.steps_reset_ms);
 
     let mut rec = CodeRecord {
         note,
