@@ -603,7 +603,14 @@ pub fn no_response(call: &Call, ctx: &Context<'_>, sh: &mut Shared) -> Vec<Findi
         }
         let req = &call.msgs[tx.request as usize];
         let copies: Vec<u32> = request_copies(call, t).collect();
-        let severity = if is_primary(call, t) {
+        let waited = match (req.time(), ctx.trace_end(call)) {
+            (Some(a), Some(b)) => b - a,
+            _ => 0,
+        };
+        // Resent and unanswered when the trace ends, before the client
+        // would give up (64*T1): an answer could still come.
+        let cut_short = tx.first_response == NONE && waited < TIMER_B_NS;
+        let severity = if is_primary(call, t) && !cut_short {
             Severity::Failure
         } else {
             Severity::Warning
@@ -618,11 +625,7 @@ pub fn no_response(call: &Call, ctx: &Context<'_>, sh: &mut Shared) -> Vec<Findi
             evidence,
         };
         if tx.first_response == NONE {
-            let waited = match (req.time(), ctx.trace_end(call)) {
-                (Some(a), Some(b)) => b - a,
-                _ => 0,
-            };
-            if copies.len() < 2 && waited < TIMER_B_NS {
+            if copies.len() < 2 && cut_short {
                 continue;
             }
             let over = copies
@@ -653,7 +656,18 @@ pub fn no_response(call: &Call, ctx: &Context<'_>, sh: &mut Shared) -> Vec<Findi
                         .rev()
                         .find(|(_, m)| from_it(m) && recent(m))
                 });
-            let text = if answered_other.is_some() {
+            let text = if cut_short {
+                sh.fmt(format_args!(
+                    "{method} to {} was sent {} time{}{over} and not answered before the trace \
+                     ends, {} after the first copy: too soon to call it lost (its client gives up \
+                     after 64*T1 = 32 s), but no answer at all to so many copies points to a next \
+                     hop that is down or unreachable, or answers lost on the way back.",
+                    ctx.ep(req.dst),
+                    copies.len(),
+                    if copies.len() == 1 { "" } else { "s" },
+                    Duration(waited)
+                ))
+            } else if answered_other.is_some() {
                 sh.fmt(format_args!(
                     "{method} to {} was sent {} time{}{over} and never answered, though {} \
                      answered another request of this call: it is up and reachable but dropped \

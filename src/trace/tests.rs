@@ -571,6 +571,43 @@ fn no_response_retransmitted_invite() {
     assert_eq!(f.evidence[0].msg, Some(0));
 }
 
+/// A request resent and not answered when the trace ends, before its
+/// client would give up (64*T1): the call is pending, and the finding a
+/// warning that says the trace ends too soon to know, not a failure.
+#[test]
+fn no_response_cut_short_by_the_trace_end() {
+    let inv = request("INVITE", "c", 1, "z9hG4bK1", None, &[], &sdp("0"));
+    let mut steps: Vec<Step> = [0, 500, 1500, 3500, 7500]
+        .iter()
+        .map(|&ms| Step::new(ms, a(), b(), &inv))
+        .collect();
+    steps.extend(later(9_000));
+    let t = analyze(&steps);
+    let c = t.call("c").unwrap();
+    assert_eq!(c.outcome, Outcome::Pending);
+    let f = finding(c, "no-response");
+    assert_eq!(f.severity, Severity::Warning);
+    assert!(f.text.contains("sent 5 times"), "{}", f.text);
+    assert!(
+        f.text.contains("not answered before the trace ends"),
+        "{}",
+        f.text
+    );
+    assert!(!f.text.contains("never answered"), "{}", f.text);
+
+    // An OPTIONS ping of its own, resent and cut short the same way.
+    let opt = request("OPTIONS", "o", 1, "z9hG4bKo", None, &[], "");
+    let mut steps: Vec<Step> = [0, 500, 1500, 3500]
+        .iter()
+        .map(|&ms| Step::new(ms, a(), b(), &opt))
+        .collect();
+    steps.extend(later(5_000));
+    let t = analyze(&steps);
+    let c = t.call("o").unwrap();
+    assert_eq!(c.outcome, Outcome::Pending);
+    assert_eq!(finding(c, "no-response").severity, Severity::Warning);
+}
+
 #[test]
 fn no_response_408_from_a_proxy() {
     let inv = request("INVITE", "c", 1, "z9hG4bK1", None, &[], &sdp("0"));
