@@ -171,6 +171,18 @@ pub enum Format {
     Raw,
 }
 
+impl Format {
+    /// A program's own log of what it sent and took: each entry is one
+    /// packet, never one packet seen twice (as a capture on two interfaces
+    /// can). ngrep and sngrep show captures, so they are not.
+    pub fn logs_each_packet_once(self) -> bool {
+        matches!(
+            self,
+            Format::Pjsip | Format::ChanSip | Format::Sofia | Format::Sipdump
+        )
+    }
+}
+
 /// What a reader learnt about one input, for the report's header line.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct SourceInfo {

@@ -20,7 +20,9 @@
 //! [`DUPLICATE_WINDOW_NS`] earlier is the same packet captured twice (for
 //! example on two interfaces with `tcpdump -i any`): it is dropped (its
 //! frames are kept for `--export-pcap`). The same bytes later than that are a
-//! retransmission, counted and shown.
+//! retransmission, counted and shown. Within one PBX log (each entry one
+//! packet the program sent or took, its stamps often to the second) two
+//! copies are two packets: a retransmission however close.
 
 use super::digest::{Batch, Digest, Event, RecentRequests, Status};
 use super::findings::{self, Finding};
@@ -1057,6 +1059,14 @@ impl Analyzer {
             self.problem(p);
         }
         let coverage = &coverage[..];
+        // Inputs whose every entry is one packet the program sent or took
+        // (a PBX's own log): two copies in one such file are two packets,
+        // however close their stamps (a log's are often to the second).
+        let per_packet: Vec<bool> = sources
+            .iter()
+            .map(|s| s.format.logs_each_packet_once())
+            .collect();
+        let per_packet = &per_packet[..];
         // The lookup tables are done with: free them before the findings
         // and the report allocate.
         drop(self.call_ids);
@@ -1079,7 +1089,7 @@ impl Analyzer {
                     call.call_id =
                         String::from_utf8_lossy(&ids[a as usize..b as usize]).into_owned();
                     call.txn_index = None;
-                    order_and_dedupe(call);
+                    order_and_dedupe(call, per_packet);
                     duplicates += u64::from(call.duplicates);
                     if let Some(at) = derive(call, coverage) {
                         skewed.0 += 1;
@@ -1224,7 +1234,9 @@ impl SplitLen for (usize, &[Call]) {
 
 /// Sort by time (stable: arrival order among equal or unknown times), drop
 /// duplicates, mark retransmissions, and renumber extras and kept bytes.
-fn order_and_dedupe(call: &mut Call) {
+/// `per_packet[file]`: that input logs each packet once (two copies in it
+/// are never one packet seen twice).
+fn order_and_dedupe(call: &mut Call, per_packet: &[bool]) {
     if !call.msgs.is_sorted_by_key(|m| m.time_ns) {
         call.msgs.sort_by_key(|m| m.time_ns);
     }
@@ -1246,7 +1258,9 @@ fn order_and_dedupe(call: &mut Call) {
             let p = &call.msgs[j];
             match p.time() {
                 Some(pt) if t - pt < DUPLICATE_WINDOW_NS => {
-                    if p.flags & DUP == 0 && same(p, &m) {
+                    let one_log = p.file == m.file
+                        && per_packet.get(m.file as usize).copied().unwrap_or(false);
+                    if p.flags & DUP == 0 && !one_log && same(p, &m) {
                         call.msgs[i].flags |= DUP;
                         dups += 1;
                         break;

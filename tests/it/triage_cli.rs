@@ -802,3 +802,39 @@ fn a_call_of_raw_messages_names_each_message_in_its_ladder() {
         assert!(row("#2").contains("480 Temporarily Unavailable"), "{s}");
     }
 }
+
+/// A PBX's own log writes one entry per packet it took or sent
+/// (res/res_pjsip_logger.c logs each in `logging_on_rx_msg`), stamped to
+/// the second: an INVITE logged twice in the same second is a
+/// retransmission (T1 = 500 ms, RFC 3261 §17.1.1.2), not one packet seen
+/// twice. The same log given twice is still the same packets twice.
+#[test]
+fn a_pbx_log_entry_twice_in_one_second_is_a_retransmission() {
+    let log = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/logs/pjsip.log"),
+    )
+    .unwrap();
+    // The INVITE's entry, from its marker line to the blank line after
+    // its body, logged a second time right after it.
+    let start = log.find("[2024-05-01 10:00:01]").unwrap();
+    let end = log[start..].find("\n\n").unwrap() + start + 2;
+    let twice = format!("{}{}{}", &log[..end], &log[start..end], &log[end..]);
+    let d = tempfile::tempdir().unwrap();
+    let p = d.path().join("pjsip.log");
+    std::fs::write(&p, &twice).unwrap();
+    let path = p.to_str().unwrap();
+    let o = sipfix(&["triage", path, "--json"]);
+    assert!(o.status.success(), "{}", err(&o));
+    let j: serde_json::Value = serde_json::from_str(&out(&o)).unwrap();
+    let call = &j["calls"][0];
+    assert_eq!(call["call_id"], "pjsip-1");
+    assert_eq!(call["messages"], 4, "{call}");
+    assert_eq!(call["retransmissions"], 1, "{call}");
+    assert_eq!(call["duplicates"], 0, "{call}");
+    // Two files: every entry of the second is a copy of the first's.
+    let o = sipfix(&["triage", path, path, "--json"]);
+    let j: serde_json::Value = serde_json::from_str(&out(&o)).unwrap();
+    let call = &j["calls"][0];
+    assert_eq!(call["messages"], 4, "{call}");
+    assert_eq!(call["duplicates"], 4, "{call}");
+}
