@@ -2,7 +2,10 @@
 //! README). Strings from the trace are kept as they were (JSON escapes
 //! them); finding texts are already sanitised.
 
-use super::{Selection, final_reason, formats, groups, link_types, problem_line, rfc3339};
+use super::{
+    Selection, answered_with_findings, final_reason, formats, groups, link_types, problem_line,
+    rfc3339,
+};
 use crate::kb::Kb;
 use crate::trace::findings::{Finding, Severity};
 use crate::trace::metrics::Summary;
@@ -224,6 +227,21 @@ pub fn report<'a>(sel: &'a Selection<'a>, kb: &'a Kb) -> Report<'a> {
                 call_ids: g.calls.iter().take(10).map(|c| c.call_id.clone()).collect(),
             });
         }
+    }
+    // The report's "answered, but" groups: by finding alone, so the final
+    // code is given only when the group's calls share it.
+    for (f, calls) in answered_with_findings(&sel.calls) {
+        let code = calls[0].final_code();
+        gs.push(GroupJson {
+            outcome: Outcome::Answered,
+            count: calls.len(),
+            final_code: code.filter(|_| calls.iter().all(|c| c.final_code() == code)),
+            method: t.method_name(calls[0].method).to_string(),
+            peer: None,
+            finding: Some(f.id),
+            finding_text: Some(f.text.clone()),
+            call_ids: calls.iter().take(10).map(|c| c.call_id.clone()).collect(),
+        });
     }
     Report {
         source: source(t),
@@ -729,6 +747,69 @@ mod tests {
                 .unwrap_or_else(|_| panic!("the report hung after {left} of {whole} bytes"));
             assert_eq!(r, Err(std::io::ErrorKind::BrokenPipe), "after {left} bytes");
         }
+    }
+
+    /// `groups` holds every group the text report shows: after the
+    /// failures, user outcomes and pending calls, the answered calls with
+    /// a finding (the text's "Answered, but").
+    #[test]
+    fn groups_include_the_answered_calls_with_a_finding() {
+        let (a, b) = (ep("10.0.0.1:5060"), ep("10.0.0.2:5060"));
+        let mut steps = Vec::new();
+        // Two answered calls with a slow set-up (no 100 Trying, 180 after
+        // 7.2 s).
+        for (id, at) in [("slow1", 0), ("slow2", 20_000)] {
+            let inv = request("INVITE", id, 1, &format!("z9hG4bK{id}"), None, &[], "");
+            let ringing = crate::trace::testkit::response(&inv, 180, Some("b"), &[]);
+            let ok = crate::trace::testkit::response(&inv, 200, Some("b"), &[]);
+            let ack = request("ACK", id, 1, &format!("z9hG4bK{id}a"), Some("b"), &[], "");
+            steps.extend([
+                Step::new(at, a, b, &inv),
+                Step::new(at + 500, a, b, &inv),
+                Step::new(at + 1500, a, b, &inv),
+                Step::new(at + 7200, b, a, &ringing),
+                Step::new(at + 9000, b, a, &ok),
+                Step::new(at + 9010, a, b, &ack),
+            ]);
+        }
+        steps.extend(rejected_call("busy", 40_000, b, 486, &[]));
+        steps.sort_by_key(|s| s.ms);
+        let t = analyze(&steps);
+        let sel = Selection::new(&t, &Filter::default());
+        let j: serde_json::Value =
+            serde_json::from_slice(&fast_bytes(&sel, Kb::embedded())).unwrap();
+        let groups: Vec<(String, u64, String, serde_json::Value)> = j["groups"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|g| {
+                (
+                    g["outcome"].as_str().unwrap().to_string(),
+                    g["count"].as_u64().unwrap(),
+                    g["finding"].as_str().unwrap_or("-").to_string(),
+                    g["final"].clone(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            groups,
+            [
+                ("user".into(), 1, "-".into(), serde_json::json!(486)),
+                (
+                    "answered".into(),
+                    2,
+                    "slow-setup".into(),
+                    serde_json::json!(200)
+                ),
+            ],
+            "{:#}",
+            j["groups"]
+        );
+        assert_eq!(
+            j["groups"][1]["call_ids"],
+            serde_json::json!(["slow1", "slow2"])
+        );
+        assert_eq!(j["groups"][1]["peer"], serde_json::Value::Null);
     }
 
     fn serde_bytes(sel: &Selection<'_>, kb: &Kb) -> Vec<u8> {
