@@ -137,6 +137,23 @@ pub fn text(s: &str) -> String {
     out
 }
 
+/// An identifier (a Call-ID) made ready for [`inline`]: a tab is written
+/// `\t`, as JSON writes it, instead of being expanded to spaces, so the
+/// shown text tells the value apart from one with spaces and can be
+/// given back (`--call`).
+pub fn ident(s: &str) -> Cow<'_, str> {
+    if s.contains('\t') {
+        Cow::Owned(s.replace('\t', "\\t"))
+    } else {
+        Cow::Borrowed(s)
+    }
+}
+
+/// An identifier as shown whole: [`ident`], then [`inline`].
+pub fn shown_ident(s: &str) -> String {
+    inline(&ident(s))
+}
+
 /// Sanitise one line of text: like [`text`], but a newline is escaped too.
 pub fn inline(s: &str) -> String {
     let mut out = String::with_capacity(s.len());

@@ -110,14 +110,22 @@ pub enum CallLookup<'a> {
 }
 
 /// Find a call by its exact Call-ID, else the only one starting with `id`.
+/// A Call-ID holding control characters or tabs is found by its shown
+/// form too (`a\tb`, `x\x01`: what the reports print), which is what a
+/// user copies.
 pub fn lookup_call<'a>(t: &'a Triage, id: &str) -> CallLookup<'a> {
     if let Some(c) = t.call(id) {
+        return CallLookup::Found(c);
+    }
+    let shown = |c: &Call| crate::sanitize::shown_ident(&c.call_id);
+    let odd = |c: &&Call| !c.call_id.bytes().all(|b| (0x20..0x7f).contains(&b));
+    if let Some(c) = t.calls.iter().filter(odd).find(|c| shown(c) == id) {
         return CallLookup::Found(c);
     }
     let mut starts: Vec<&Call> = t
         .calls
         .iter()
-        .filter(|c| c.call_id.starts_with(id))
+        .filter(|c| c.call_id.starts_with(id) || (odd(c) && shown(c).starts_with(id)))
         .collect();
     match starts.len() {
         0 => CallLookup::None,

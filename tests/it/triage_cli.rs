@@ -838,3 +838,40 @@ fn a_pbx_log_entry_twice_in_one_second_is_a_retransmission() {
     assert_eq!(call["messages"], 4, "{call}");
     assert_eq!(call["duplicates"], 4, "{call}");
 }
+
+/// A Call-ID with a tab, or a control character, is shown escaped (`\t`
+/// as JSON writes it, not spaces) in the text, CSV and Markdown reports,
+/// and `--call` finds the call by what they show.
+#[test]
+fn a_call_id_with_a_tab_is_shown_escaped_and_found_by_its_shown_form() {
+    let d = tempfile::tempdir().unwrap();
+    let t0 = 1_709_294_400_000_000_000;
+    let mut frames = Vec::new();
+    for (i, id) in ["tab\tid@h", "ctl\u{1}id@h"].iter().enumerate() {
+        let inv = request("INVITE", id, 1, &format!("z9hG4bK{i}"), None, &[], "");
+        let pkt = |s, d, m: &str| synth::eth(&synth::udp_ip(s, d, m.as_bytes()));
+        frames.push((t0 + i as i64 * 1_000_000, pkt(A, B, &inv)));
+        frames.push((
+            t0 + i as i64 * 1_000_000 + 500,
+            pkt(B, A, &response(&inv, 404, Some("b"), &[])),
+        ));
+    }
+    let f = write(d.path(), "ids.pcap", &synth::pcap(1, &frames));
+    let f = f.to_str().unwrap();
+    for fmt in [None, Some("--csv"), Some("--markdown")] {
+        let mut args = vec!["triage", f];
+        args.extend(fmt);
+        let o = sipfix(&args);
+        assert!(o.status.success(), "{}", err(&o));
+        let text = out(&o);
+        assert!(text.contains(r"tab\tid@h"), "{fmt:?}: {text}");
+        assert!(!text.contains("tab id@h"), "{fmt:?}: {text}");
+        assert!(text.contains(r"ctl\x01id@h"), "{fmt:?}: {text}");
+    }
+    for (shown, whole) in [(r"tab\tid@h", "tab\tid@h"), (r"ctl\x01id", "ctl\u{1}id@h")] {
+        let o = sipfix(&["triage", f, "--call", shown, "--json"]);
+        assert!(o.status.success(), "{shown}: {}", err(&o));
+        let j: serde_json::Value = serde_json::from_str(&out(&o)).unwrap();
+        assert_eq!(j["call"]["call_id"], whole, "{shown}");
+    }
+}

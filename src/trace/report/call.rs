@@ -282,7 +282,10 @@ fn request_values(o: &mut Out, e: &Explanation, req: u32, steps: &[Vec<(String, 
 /// ASCII arrows (the caller folds the rest of the text, see
 /// [`crate::render::fold`]).
 pub fn markdown(t: &Triage, kb: &Kb, c: &Call, ascii: bool) -> String {
-    let mut s = format!("## SIP call {}\n\n", md_code(&sanitize::inline(&c.call_id)));
+    let mut s = format!(
+        "## SIP call {}\n\n",
+        md_code(&sanitize::shown_ident(&c.call_id))
+    );
     for (k, v) in facts(t, kb, c) {
         s.push_str(&format!("**{}:** {}  \n", md_escape(&k), md_escape(&v)));
     }

@@ -90,7 +90,7 @@ pub fn report(sel: &Selection<'_>, kb: &Kb) -> String {
     out.push_str("\r\n");
     let mut scratch = Vec::with_capacity(32);
     for c in &sel.calls {
-        push_field(&mut out, &c.call_id);
+        push_field(&mut out, &crate::sanitize::ident(&c.call_id));
         out.push(',');
         push_field(&mut out, t.method_name(c.method));
         out.push(',');

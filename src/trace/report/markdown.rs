@@ -111,7 +111,7 @@ pub fn report(sel: &Selection<'_>, kb: &Kb, filter_desc: &str) -> String {
                 md_code(f.id),
                 f.severity.label(),
                 md_escape(&f.text),
-                md_code(&sanitize::inline(&calls[0].call_id))
+                md_code(&sanitize::shown_ident(&calls[0].call_id))
             ));
         }
         o.push('\n');
@@ -143,7 +143,7 @@ fn table(o: &mut String, sel: &Selection<'_>, kb: &Kb, gs: &[Group<'_>]) {
             .calls
             .iter()
             .take(3)
-            .map(|c| md_code(&super::clip(&c.call_id, 40)).replace('|', "\\|"))
+            .map(|c| md_code(&super::clip(&sanitize::ident(&c.call_id), 40)).replace('|', "\\|"))
             .collect();
         o.push_str(&format!(
             "| {} | {} | {} | {} | {} | {} |\n",

@@ -232,9 +232,10 @@ pub fn clip(s: &str, max: usize) -> String {
     crate::message::text::excerpt(s, max)
 }
 
-/// A Call-ID for display: sanitised, cut to 60 characters.
+/// A Call-ID for display: sanitised (a tab as `\t`, see
+/// [`sanitize::ident`]), cut to 60 characters.
 pub fn call_id(c: &Call) -> String {
-    clip(&c.call_id, 60)
+    clip(&sanitize::ident(&c.call_id), 60)
 }
 
 /// A failure (or user-outcome) group: same final code, same responding

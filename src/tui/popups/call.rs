@@ -371,7 +371,7 @@ impl CallView {
         let origin = format!(
             "message #{} of call {}",
             msg + 1,
-            report::clip(&c.call_id, 30)
+            report::clip(&crate::sanitize::ident(&c.call_id), 30)
         );
         let decoded = match crate::tui::decode::decode_bytes(app.kb, bytes, &origin) {
             Ok(d) => d,
@@ -421,7 +421,7 @@ impl CallView {
         let rows = (li.height as usize).saturating_sub(pinned.len()).max(1);
         let first = self.first_row(rows);
         let fin = report::final_label(t, app.kb, c);
-        let id = report::clip(&c.call_id, 40);
+        let id = report::clip(&crate::sanitize::ident(&c.call_id), 40);
         let method = t.method_name(c.method).to_string();
         let outcome = c.outcome.label();
         let width = (lbox.width as usize).saturating_sub(4);
@@ -502,7 +502,7 @@ fn findings_lines(
     // what a ticket or a colleague asks for.
     let mut d: Vec<Block> = vec![Block::Field(
         "Call-ID".into(),
-        crate::sanitize::inline(&c.call_id),
+        crate::sanitize::shown_ident(&c.call_id),
     )];
     // Next, on screen whatever the height: the ladder's letters say
     // nothing without it. `A=host` entries: a line breaks between hosts.
