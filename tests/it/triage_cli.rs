@@ -875,3 +875,39 @@ fn a_call_id_with_a_tab_is_shown_escaped_and_found_by_its_shown_form() {
         assert_eq!(j["call"]["call_id"], whole, "{shown}");
     }
 }
+
+/// With several inputs, a finding's evidence names the input of the frame
+/// it points at (frame numbers restart in each file).
+#[test]
+fn evidence_names_the_input_of_its_frame_when_there_are_several() {
+    let d = tempfile::tempdir().unwrap();
+    let t0 = 1_709_294_400_000_000_000;
+    let pkt = |s, d, m: &str| synth::eth(&synth::udp_ip(s, d, m.as_bytes()));
+    let inv = request("INVITE", "two-files", 1, "z9hG4bKa", None, &[], "");
+    let busy = response(&inv, 503, Some("b"), &["Retry-After: 60"]);
+    let a = write(
+        d.path(),
+        "a.pcap",
+        &synth::pcap(1, &[(t0, pkt(A, B, &inv))]),
+    );
+    let b = write(
+        d.path(),
+        "b.pcap",
+        &synth::pcap(1, &[(t0 + 5_000_000, pkt(B, A, &busy))]),
+    );
+    let (a, b) = (a.to_str().unwrap(), b.to_str().unwrap());
+    for fmt in ["--call", "--markdown"] {
+        let mut args = vec!["triage", a, b, "--call", "two-files"];
+        if fmt == "--markdown" {
+            args.push(fmt);
+        }
+        let o = sipfix(&args);
+        assert!(o.status.success(), "{}", err(&o));
+        // Wrapped lines joined again.
+        let text = out(&o).split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(text.contains("b.pcap frame 1)"), "{fmt}: {}", out(&o));
+    }
+    // One input: the frame alone, as before.
+    let o = sipfix(&["triage", a, "--call", "two-files"]);
+    assert!(!out(&o).contains("a.pcap frame"), "{}", out(&o));
+}

@@ -167,7 +167,7 @@ pub struct FindingWords {
 }
 
 /// The words of one finding of `c`.
-pub fn finding_words(c: &Call, f: &Finding) -> FindingWords {
+pub fn finding_words(t: &Triage, c: &Call, f: &Finding) -> FindingWords {
     let see = f
         .code
         .map(|code| format!("; see sipfix show {code}"))
@@ -179,16 +179,30 @@ pub fn finding_words(c: &Call, f: &Finding) -> FindingWords {
             .evidence
             .iter()
             .map(|e| match e.msg {
-                Some(_) => format!("{}: {}", evidence_ref(c, e.msg), e.text),
+                Some(_) => format!("{}: {}", evidence_ref(t, c, e.msg), e.text),
                 None => e.text.to_string(),
             })
             .collect(),
     }
 }
 
-/// `#3 (frame 17)`: a message of the call as the ladder numbers it.
-pub fn evidence_ref(c: &Call, msg: Option<u32>) -> String {
+/// `#3 (frame 17)`: a message of the call as the ladder numbers it; with
+/// several inputs the frame's input is named (`#3 (b.pcap frame 6)`), as
+/// problem lines name it.
+pub fn evidence_ref(t: &Triage, c: &Call, msg: Option<u32>) -> String {
     match msg.and_then(|m| c.msgs.get(m as usize).map(|x| (m, x))) {
+        Some((m, x)) if t.sources.len() > 1 => {
+            let name = t
+                .sources
+                .get(x.file as usize)
+                .map_or_else(|| format!("file {}", x.file + 1), |s| s.path.clone());
+            format!(
+                "#{} ({} frame {})",
+                m + 1,
+                crate::sanitize::inline(&name),
+                x.frame
+            )
+        }
         Some((m, x)) => format!("#{} (frame {})", m + 1, x.frame),
         None => "-".to_string(),
     }
@@ -215,7 +229,7 @@ pub fn text(t: &Triage, kb: &Kb, c: &Call, st: TextStyle) -> String {
         );
     }
     for f in &c.findings {
-        let w = finding_words(c, f);
+        let w = finding_words(t, c, f);
         o.para("  ", "    ", &w.head);
         o.para("    ", "    ", &w.basis);
         for line in &w.evidence {
@@ -320,7 +334,7 @@ pub fn markdown(t: &Triage, kb: &Kb, c: &Call, ascii: bool) -> String {
             match e.msg {
                 Some(_) => s.push_str(&format!(
                     "  - {}: {}\n",
-                    md_escape(&evidence_ref(c, e.msg)),
+                    md_escape(&evidence_ref(t, c, e.msg)),
                     md_escape(&e.text)
                 )),
                 None => s.push_str(&format!("  - {}\n", md_escape(&e.text))),

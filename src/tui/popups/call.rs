@@ -536,7 +536,7 @@ fn findings_lines(
             c.findings
                 .iter()
                 .map(|f| {
-                    let w = report::call::finding_words(c, f);
+                    let w = report::call::finding_words(t, c, f);
                     let mut item = Item::bullet(format!("{} {}", w.head, w.basis));
                     item.children = w.evidence.into_iter().map(Item::bullet).collect();
                     item
