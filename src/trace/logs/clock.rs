@@ -11,8 +11,11 @@
 //!   it, moving to the next day when the time goes backwards by more than
 //!   12 hours (midnight); before the log's first dated line, the date of
 //!   that line, found by looking ahead in the head of the input (see
-//!   [`Lead`]); with no dated line there either, the reference date (file
-//!   modification or today) is used;
+//!   [`Lead`]); with no dated line there either, the first stamp gets the
+//!   latest date that does not put it after the reference (the file's
+//!   modification, or now): the reference's date, or the day before when
+//!   the stamp's time of day is later than the reference's (a log of
+//!   23:59 and 00:00 written at 00:10 began the day before);
 //! - epoch times (Kamailio sipdump) are exact and need none of this.
 //!
 //! Each assumption that was needed is reported once as a problem.
@@ -110,6 +113,8 @@ pub(crate) struct Clock {
     /// The reference date (file modification, or today) as (y, m, d), and
     /// what it is, for the notes.
     reference: (i64, u32, u32),
+    /// The reference's time of day (ns).
+    reference_tod: i64,
     reference_is: &'static str,
     /// The last dated day (days since epoch), for time-only stamps.
     day: Option<i64>,
@@ -140,6 +145,7 @@ impl Clock {
         let reference = civil_from_days(reference_ns.div_euclid(DAY_NS));
         Clock {
             reference,
+            reference_tod: reference_ns.rem_euclid(DAY_NS),
             reference_is: is,
             day: None,
             last_tod: None,
@@ -254,16 +260,24 @@ impl Clock {
                 let mut day = match self.day {
                     Some(d) => d,
                     None => {
+                        // The latest day that does not put the stamp
+                        // after the reference (written before it).
                         let (y, m, d) = self.reference;
+                        let mut day = days_from_civil(y, m, d);
+                        if tod > self.reference_tod {
+                            day = day.saturating_sub(1);
+                        }
                         if !self.told_date {
                             self.told_date = true;
+                            let (y, m, d) = civil_from_days(day);
                             self.notes.push(format!(
-                                "the log's times have no date; {y:04}-{m:02}-{d:02} is assumed \
-                                 from the {}",
+                                "the log's times have no date; its first is taken as \
+                                 {y:04}-{m:02}-{d:02}, the last day that does not put it after \
+                                 the {}",
                                 self.reference_is
                             ));
                         }
-                        days_from_civil(y, m, d)
+                        day
                     }
                 };
                 // A time of day more than half a day before the last one
@@ -482,6 +496,30 @@ mod tests {
         let eight = c.resolve(Stamp::TimeOnly(day_ns(8, 0, 0, 0)));
         let nine_pm = c.resolve(Stamp::TimeOnly(day_ns(21, 0, 0, 0)));
         assert_eq!(nine_pm - eight, day_ns(13, 0, 0, 0));
+    }
+
+    /// A log with no dated line at all: its first stamp takes the latest
+    /// day that does not put it after the file's modification time, so a
+    /// trace of 23:59:58 to 00:00:02 written at 00:10 is dated the day
+    /// before and the day of the file, not the file's day and the next.
+    #[test]
+    fn a_dateless_log_ends_before_the_file_was_written() {
+        let dec1 = days_from_civil(2025, 12, 1);
+        let reference = dec1 * DAY_NS + day_ns(0, 10, 0, 0);
+        let mut c = Clock::new(reference, "file's modification time");
+        let first = c.resolve(Stamp::TimeOnly(day_ns(23, 59, 58, 0)));
+        let last = c.resolve(Stamp::TimeOnly(day_ns(0, 0, 2, 0)));
+        assert_eq!(first, (dec1 - 1) * DAY_NS + day_ns(23, 59, 58, 0));
+        assert_eq!(last, dec1 * DAY_NS + day_ns(0, 0, 2, 0));
+        assert!(
+            c.notes.iter().any(|n| n.contains("taken as 2025-11-30")),
+            "{:?}",
+            c.notes
+        );
+        // Earlier in the day than the file's time: the file's day.
+        let mut c = Clock::new(dec1 * DAY_NS + day_ns(9, 0, 0, 0), "now");
+        let t = c.resolve(Stamp::TimeOnly(day_ns(8, 0, 0, 0)));
+        assert_eq!(t, dec1 * DAY_NS + day_ns(8, 0, 0, 0));
     }
 
     /// Stamps before the first dated line are dated from it, backwards,
