@@ -1533,7 +1533,10 @@ fn derive(call: &mut Call, coverage: &[(i64, i64)]) -> Option<(u32, u64)> {
 
     // Timings from the first request. A response stamped before it (the
     // clocks of two capture points differ) gives no interval: it is left
-    // out, and the trace's problems say so.
+    // out, and the trace's problems say so. A response before it to a
+    // request the trace does not hold (a proxy's capture that begins
+    // after the caller's INVITE, with the 100 Trying it sent back) answers
+    // no request of the trace: it is no clock difference and no timing.
     let mut skewed = None;
     let t0 = call.msgs.get(first_req as usize).and_then(Msg::time);
     if let Some(t0) = t0 {
@@ -1541,7 +1544,13 @@ fn derive(call: &mut Call, coverage: &[(i64, i64)]) -> Option<(u32, u64)> {
             call.msgs
                 .iter()
                 .enumerate()
-                .filter(|(_, m)| m.is_response() && call.txns[m.txn as usize].primary && pred(m))
+                .filter(|(_, m)| {
+                    let tx = &call.txns[m.txn as usize];
+                    m.is_response()
+                        && tx.primary
+                        && pred(m)
+                        && !(tx.request == NONE && m.time().is_some_and(|t| t < t0))
+                })
                 .find_map(|(i, m)| Some((i as u32, m.time()?)))
         };
         let provisional = first(&|m| m.code < 200);

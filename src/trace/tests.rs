@@ -104,6 +104,31 @@ fn responses_stamped_before_the_request_give_no_timings() {
     assert_eq!(t.problem_count, 0);
 }
 
+/// A proxy's capture that begins after the caller's INVITE: the 100
+/// Trying the proxy sent back answers an INVITE the trace does not hold,
+/// so it is stamped before the trace's first request without any clock
+/// being off. No problem, and the timings run from the relayed INVITE to
+/// its answers (RFC 3261 §17.1.3: a response belongs to the transaction
+/// of its top Via's branch).
+#[test]
+fn a_response_to_a_request_missing_from_the_trace_is_no_clock_difference() {
+    let caller = request("INVITE", "px", 1, "z9hG4bKa", None, &[], &sdp("0"));
+    let relayed = request("INVITE", "px", 1, "z9hG4bKk1", None, &[], &sdp("0"));
+    let t = analyze(&[
+        // The caller's INVITE to the proxy is not in the capture.
+        Step::new(0, p(), a(), &response(&caller, 100, None, &[])),
+        Step::new(10, p(), b(), &relayed),
+        Step::new(100, b(), p(), &response(&relayed, 180, Some("b"), &[])),
+        Step::new(105, p(), a(), &response(&caller, 180, Some("b"), &[])),
+        Step::new(1000, b(), p(), &response(&relayed, 200, Some("b"), &[])),
+        Step::new(1005, p(), a(), &response(&caller, 200, Some("b"), &[])),
+    ]);
+    assert_eq!(t.problem_count, 0, "{:?}", t.problems);
+    let c = only(&t);
+    assert_eq!(c.first_provisional_ms, Some(90));
+    assert_eq!(c.pdd_ms, Some(90));
+}
+
 #[test]
 fn duplicate_rule_drops_copies_within_10ms_and_counts_later_ones() {
     let mut steps = answered_call("c1", 0, 60_000);
