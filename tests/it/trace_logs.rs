@@ -570,6 +570,29 @@ fn ngrep_byline() {
     assert!(r[0].text().ends_with(SDP), "{:?}", r[0].text());
 }
 
+/// ngrep `-T` prints each packet's delta from the one before instead of
+/// its time (ngrep.c, `print_time_diff`): the messages are read, without
+/// times, and a problem says why.
+#[test]
+fn ngrep_deltas_are_read_without_times_and_said_so() {
+    let log = String::from_utf8(fixture("ngrep.txt")).unwrap();
+    let deltas = log
+        .replace("U 2016/03/07 11:28:07.583371 ", "U +0.000000 ")
+        .replace("U 2016/03/07 11:28:07.590002 ", "U +0.006631 ");
+    assert_ne!(deltas, log);
+    let (infos, c) = synth::read_bytes(deltas.as_bytes()).unwrap();
+    assert_eq!(infos[0].format, Format::Ngrep);
+    assert_eq!(c.records.len(), 2);
+    assert!(c.records.iter().all(|r| r.time_ns.is_none()));
+    let notes: Vec<&String> = c
+        .problems
+        .iter()
+        .map(|p| &p.text)
+        .filter(|t| t.contains("time deltas (-T)"))
+        .collect();
+    assert_eq!(notes.len(), 1, "{:?}", c.problems);
+}
+
 #[test]
 fn raw_messages_in_notes() {
     let (format, c) = read("raw.txt");

@@ -24,8 +24,9 @@ use crate::trace::Transport;
 use crate::trace::read::packet::Out;
 use memchr::memmem;
 
-/// A packet header line.
-pub(super) fn marker(line: &[u8]) -> Option<(EntryMeta, Option<Stamp>)> {
+/// A packet header line: what it says, its time stamp, and whether it
+/// carries a delta (`-T`, `+0.000213`) instead.
+pub(super) fn marker(line: &[u8]) -> Option<(EntryMeta, Option<Stamp>, bool)> {
     let transport = match line.first()? {
         b'U' => Transport::Udp,
         b'T' => Transport::Tcp,
@@ -38,12 +39,14 @@ pub(super) fn marker(line: &[u8]) -> Option<(EntryMeta, Option<Stamp>)> {
     }
     let mut rest = rest.strip_prefix(b" ")?;
     let mut stamp = None;
+    let mut delta = false;
     if let Some((s, r)) = parse_stamp(rest) {
         stamp = Some(s);
         rest = r.strip_prefix(b" ")?;
     } else if rest.first() == Some(&b'+') {
         let sp = rest.iter().position(|&c| c == b' ')?;
         rest = &rest[sp + 1..];
+        delta = true;
     }
     let arrow = memmem::find(rest, b" -> ")?;
     let src = parse_endpoint(&rest[..arrow])?;
@@ -58,6 +61,7 @@ pub(super) fn marker(line: &[u8]) -> Option<(EntryMeta, Option<Stamp>)> {
             transport,
         },
         stamp,
+        delta,
     ))
 }
 
@@ -75,12 +79,25 @@ pub(super) fn unescape(line: &[u8], crlf: bool) -> &[u8] {
 pub(super) struct Ngrep {
     /// Lines of the current packet end with `.` for CR.
     crlf: Option<bool>,
+    /// The note on delta stamps was given.
+    told_delta: bool,
 }
 
 impl LogFormat for Ngrep {
     fn line(&mut self, line: &[u8], _no: u64, log: &mut Log, out: &mut Out<'_>) {
-        if let Some((mut meta, stamp)) = marker(line) {
+        if let Some((mut meta, stamp, delta)) = marker(line) {
             meta.time_ns = stamp.map(|s| log.time(s));
+            if delta && !self.told_delta {
+                // Deltas from the packet before (or the first) with no
+                // time to start from: no time is better than a made-up
+                // date.
+                self.told_delta = true;
+                log.clock.notes.push(
+                    "ngrep printed time deltas (-T), not times: the messages have no time \
+                     (capture with ngrep -t for them)"
+                        .to_string(),
+                );
+            }
             // A TCP packet may continue the message of the one before.
             if !(log.em.msg.active() && log.entry.src == meta.src && log.entry.dst == meta.dst) {
                 log.open(meta, out);
@@ -109,15 +126,16 @@ mod tests {
 
     #[test]
     fn headers() {
-        let (m, s) =
+        let (m, s, delta) =
             marker(b"U 2016/03/07 11:28:07.583371 10.0.0.1:5060 -> 10.0.0.2:5060").unwrap();
         assert_eq!(m.transport, Transport::Udp);
-        assert!(s.is_some());
-        let (m, s) = marker(b"T 10.0.0.1:5060 -> 10.0.0.2:40000 [AP]").unwrap();
-        assert_eq!((m.transport, s), (Transport::Tcp, None));
+        assert!(s.is_some() && !delta);
+        let (m, s, delta) = marker(b"T 10.0.0.1:5060 -> 10.0.0.2:40000 [AP]").unwrap();
+        assert_eq!((m.transport, s, delta), (Transport::Tcp, None, false));
         assert_eq!(m.dst.unwrap().port, 40000);
-        let (m, _) = marker(b"U(17) +0.000213 10.0.0.1:5060 -> 10.0.0.2:5060").unwrap();
+        let (m, s, delta) = marker(b"U(17) +0.000213 10.0.0.1:5060 -> 10.0.0.2:5060").unwrap();
         assert_eq!(m.src.unwrap().port, 5060);
+        assert!(s.is_none() && delta);
         assert!(marker(b"Via: x").is_none());
         assert_eq!(
             unescape(b"INVITE sip:a SIP/2.0.", true),
