@@ -408,12 +408,29 @@ fn export_pcap_never_writes_over_a_file_or_through_a_link() {
     std::os::unix::fs::symlink(&target, &link).unwrap();
     let o = export(&link);
     assert_eq!(o.status.code(), Some(1), "{}", err(&o));
+    assert!(
+        err(&o).contains("link.pcap is a symbolic link"),
+        "{}",
+        err(&o)
+    );
     assert_eq!(std::fs::read(&target).unwrap(), b"keep me");
     let dangling = d.path().join("dangling.pcap");
     std::os::unix::fs::symlink(d.path().join("made.pcap"), &dangling).unwrap();
     let o = export(&dangling);
     assert_eq!(o.status.code(), Some(1), "{}", err(&o));
+    // Said as what it is: `ls` shows no file there.
+    assert!(
+        err(&o).contains("dangling.pcap is a symbolic link"),
+        "{}",
+        err(&o)
+    );
+    assert!(!err(&o).contains("already exists"), "{}", err(&o));
     assert!(!d.path().join("made.pcap").exists());
+
+    // A directory: said so.
+    let o = export(d.path());
+    assert_eq!(o.status.code(), Some(1), "{}", err(&o));
+    assert!(err(&o).contains("is a directory"), "{}", err(&o));
 
     // No such directory: one line naming it.
     let o = export(&d.path().join("nowhere/x.pcap"));

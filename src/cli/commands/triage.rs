@@ -182,12 +182,26 @@ impl ExportTo {
             }
             return Ok(ExportTo::Stdout);
         }
-        if std::fs::symlink_metadata(path).is_ok() {
-            return Err(Failure::runtime(format!(
-                "{} already exists: sipfix does not write over a file; \
-                 give a new name or remove it first",
-                shown()
-            )));
+        if let Ok(meta) = std::fs::symlink_metadata(path) {
+            let ty = meta.file_type();
+            return Err(Failure::runtime(if ty.is_symlink() {
+                format!(
+                    "{} is a symbolic link: sipfix does not write through a link \
+                     (nor over the file it may point to); give a new name or remove the link",
+                    shown()
+                )
+            } else if ty.is_dir() {
+                format!(
+                    "{} is a directory: give the name of a new file to write",
+                    shown()
+                )
+            } else {
+                format!(
+                    "{} already exists: sipfix does not write over a file; \
+                     give a new name or remove it first",
+                    shown()
+                )
+            }));
         }
         let dir = match path.parent() {
             Some(d) if !d.as_os_str().is_empty() => d,
