@@ -19,7 +19,8 @@ pub mod read;
 pub mod synth;
 
 pub use read::{
-    ACCEPTED_FORMATS, Input, ReadError, check_inputs, detect, export_pcap, format_name, read_inputs,
+    ACCEPTED_FORMATS, Exported, Input, ReadError, check_inputs, detect, export_capture,
+    export_pcap, format_name, read_inputs,
 };
 
 use std::net::IpAddr;
@@ -145,6 +146,11 @@ pub trait Sink {
     /// Progress: `done` of `total` input bytes read so far (for a progress
     /// bar or the TUI's loading line). Called now and then, not per packet.
     fn progress(&mut self, _done: u64, _total: u64) {}
+    /// Frames `frames` of input `file` carried only bytes of a TCP stream
+    /// that frames `of` had carried (a TCP retransmission, which the
+    /// reassembly drops). Told only when the reader is asked to (the
+    /// export, which copies them with the message they repeat).
+    fn tcp_retransmission(&mut self, _file: u32, _frames: &[u64], _of: &[u64]) {}
 }
 
 /// The input formats `sipfix triage --format` names; `Auto` detects by

@@ -79,7 +79,7 @@ pub mod flags {
     pub const ACK: u8 = 0x10;
 }
 
-/// A TCP segment (20-byte header, checksum filled in).
+/// A TCP segment (20-byte header, acknowledging 1, checksum filled in).
 pub fn tcp(
     src: IpAddr,
     sport: u16,
@@ -89,16 +89,7 @@ pub fn tcp(
     flags: u8,
     payload: &[u8],
 ) -> Vec<u8> {
-    let mut h = Vec::with_capacity(20 + payload.len());
-    h.extend_from_slice(&sport.to_be_bytes());
-    h.extend_from_slice(&dport.to_be_bytes());
-    h.extend_from_slice(&seq.to_be_bytes());
-    h.extend_from_slice(&1u32.to_be_bytes());
-    h.extend_from_slice(&[0x50, flags, 0xff, 0xff, 0, 0, 0, 0]);
-    h.extend_from_slice(payload);
-    let sum = checksum(&[&pseudo_header(src, dst, 6, h.len()), &h]);
-    h[16..18].copy_from_slice(&sum.to_be_bytes());
-    h
+    super::read::build::tcp(src, sport, dst, dport, seq, 1, flags, payload)
 }
 
 /// An IP packet carrying a TCP segment between two endpoint literals.

@@ -18,6 +18,7 @@ mod readme;
 mod render;
 mod store;
 mod trace_captures;
+mod trace_export;
 mod trace_fuzz;
 mod trace_logs;
 mod trace_read;

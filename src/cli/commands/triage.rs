@@ -103,7 +103,7 @@ pub fn run(kb: &Kb, cmd: TriageCommand, out: Out) -> CmdResult {
         Some(to) => {
             let frames = selected_frames(&triage, &cfg)?;
             let to_stdout = matches!(to, ExportTo::Stdout);
-            let Some(n) = to.write(&inputs, cmd.format, &frames)? else {
+            let Some(e) = to.write(&inputs, cmd.format, &frames)? else {
                 std::mem::forget(triage);
                 return Ok(());
             };
@@ -114,23 +114,14 @@ pub fn run(kb: &Kb, cmd: TriageCommand, out: Out) -> CmdResult {
                     crate::trace::Format::Pcap | crate::trace::Format::Pcapng
                 )
             });
-            let (host, port) = crate::trace::read::LOG_HOST;
-            say(&format!(
-                "wrote {n} packet{} of {calls} call{} to {}{}",
-                if n == 1 { "" } else { "s" },
-                if calls == 1 { "" } else { "s" },
-                match &cmd.export_pcap {
+            say(&export_line(
+                &e,
+                calls,
+                &match &cmd.export_pcap {
                     Some(p) if !to_stdout => sanitize::inline(&p.display().to_string()),
                     _ => "standard output".to_string(),
                 },
-                if from_logs {
-                    format!(
-                        " (a text log's messages are UDP packets made for the export: \
-                         a side the log does not name, the logging host, is {host}:{port})"
-                    )
-                } else {
-                    String::new()
-                }
+                from_logs,
             ));
             // The capture took standard output: no report after it.
             if to_stdout {
@@ -145,6 +136,47 @@ pub fn run(kb: &Kb, cmd: TriageCommand, out: Out) -> CmdResult {
     // only cost time on a large trace.
     std::mem::forget(triage);
     r
+}
+
+/// The line that says what `--export-pcap` wrote to `to`.
+fn export_line(e: &crate::trace::Exported, calls: usize, to: &str, from_logs: bool) -> String {
+    let n = e.packets;
+    let mut line = format!(
+        "wrote {n} packet{} of {calls} call{} to {to}",
+        if n == 1 { "" } else { "s" },
+        if calls == 1 { "" } else { "s" },
+    );
+    if e.tcp_retransmissions > 0 {
+        line += &format!(
+            " (with {} TCP retransmission{} of their segments)",
+            e.tcp_retransmissions,
+            if e.tcp_retransmissions == 1 { "" } else { "s" }
+        );
+    }
+    if from_logs {
+        let (host, port) = crate::trace::read::LOG_HOST;
+        let (host6, port6) = crate::trace::read::LOG_HOST_V6;
+        line += " (a text log's messages are packets made for the export: UDP, or TCP \
+                 segments when the log says TCP";
+        if e.log_too_big_for_udp > 0 {
+            line += &format!(
+                " or, for {} message{}, when one UDP datagram cannot hold {}",
+                e.log_too_big_for_udp,
+                if e.log_too_big_for_udp == 1 { "" } else { "s" },
+                if e.log_too_big_for_udp == 1 {
+                    "it"
+                } else {
+                    "them"
+                },
+            );
+        }
+        line += &format!("; a side the log does not name, the logging host, is {host}:{port}");
+        if e.log_host_v6 {
+            line += &format!(", or [{host6}]:{port6} facing an IPv6 peer");
+        }
+        line += ")";
+    }
+    line
 }
 
 /// Where `--export-pcap` writes.
@@ -225,12 +257,12 @@ impl ExportTo {
         inputs: &[Input],
         format: crate::trace::Format,
         frames: &std::collections::BTreeSet<(u32, u64)>,
-    ) -> Result<Option<u64>, Failure> {
+    ) -> Result<Option<crate::trace::Exported>, Failure> {
         use std::io::Write as _;
         match self {
             ExportTo::Stdout => {
                 let mut w = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
-                let r = crate::trace::export_pcap(inputs, format, frames, &mut w);
+                let r = crate::trace::export_capture(inputs, format, frames, &mut w);
                 let flushed = w.flush();
                 // A closed pipe (`| head`, Wireshark closed) is not an error.
                 let closed = |k: std::io::ErrorKind| k == std::io::ErrorKind::BrokenPipe;
@@ -262,7 +294,7 @@ impl ExportTo {
                         stop: &signals.caught,
                     },
                 );
-                let written = crate::trace::export_pcap(inputs, format, frames, &mut w);
+                let written = crate::trace::export_capture(inputs, format, frames, &mut w);
                 let flushed = w.flush().and_then(|()| part.as_file().sync_all());
                 drop(w);
                 if let Some(sig) = signals.got() {
@@ -908,5 +940,35 @@ mod tests {
         let frames = selected_frames(&t, &c).unwrap();
         let v: Vec<u64> = frames.iter().map(|(_, f)| *f).collect();
         assert_eq!(v, vec![8, 9]);
+    }
+
+    /// The export's status line says what was made up or added: TCP
+    /// retransmissions, log messages written as TCP for their size, the
+    /// logging host's IPv6 address.
+    #[test]
+    fn export_line_says_what_was_added_or_made() {
+        let e = crate::trace::Exported {
+            packets: 9,
+            tcp_retransmissions: 1,
+            ..Default::default()
+        };
+        assert_eq!(
+            export_line(&e, 1, "x.pcap", false),
+            "wrote 9 packets of 1 call to x.pcap (with 1 TCP retransmission of their segments)"
+        );
+        let e = crate::trace::Exported {
+            packets: 51,
+            log_tcp: 2,
+            log_too_big_for_udp: 1,
+            log_host_v6: true,
+            ..Default::default()
+        };
+        assert_eq!(
+            export_line(&e, 2, "x.pcap", true),
+            "wrote 51 packets of 2 calls to x.pcap (a text log's messages are packets made for \
+             the export: UDP, or TCP segments when the log says TCP or, for 1 message, when one \
+             UDP datagram cannot hold it; a side the log does not name, the logging host, is \
+             127.0.0.1:5060, or [::1]:5060 facing an IPv6 peer)"
+        );
     }
 }

@@ -177,15 +177,41 @@ impl<W: Write> PcapngWriter<W> {
     /// Add an interface with a timestamp resolution (`if_tsresol`: 6 is
     /// microseconds, 9 nanoseconds, 0x80|n is 2^-n).
     pub fn interface(&mut self, linktype: u32, tsresol: u8) -> io::Result<u32> {
+        self.interface_named(linktype, tsresol, None, None)
+    }
+
+    /// [`Self::interface`] with an `if_name` and an `if_description`.
+    pub fn interface_named(
+        &mut self,
+        linktype: u32,
+        tsresol: u8,
+        name: Option<&[u8]>,
+        description: Option<&[u8]>,
+    ) -> io::Result<u32> {
         let mut body = Vec::new();
         body.extend_from_slice(&self.u16(u16::try_from(linktype).unwrap_or(u16::MAX)));
         body.extend_from_slice(&self.u16(0));
         body.extend_from_slice(&self.u32(262_144));
+        let mut options = false;
+        for (code, value) in [(2u16, name), (3, description)] {
+            let Some(v) = value else { continue };
+            // An option's length is 16 bits; a longer value is cut there.
+            let v = &v[..v.len().min(usize::from(u16::MAX) & !3)];
+            body.extend_from_slice(&self.u16(code));
+            body.extend_from_slice(&self.u16(v.len() as u16));
+            body.extend_from_slice(v);
+            body.resize(body.len().next_multiple_of(4), 0);
+            options = true;
+        }
         if tsresol != 6 {
-            // if_tsresol option (code 9, length 1, padded), then opt_endofopt.
+            // if_tsresol option (code 9, length 1, padded).
             body.extend_from_slice(&self.u16(9));
             body.extend_from_slice(&self.u16(1));
             body.extend_from_slice(&[tsresol, 0, 0, 0]);
+            options = true;
+        }
+        if options {
+            // opt_endofopt.
             body.extend_from_slice(&[0, 0, 0, 0]);
         }
         self.block(1, &body)?;
@@ -238,11 +264,14 @@ impl<W: Write> PcapngWriter<W> {
 }
 
 /// A time in nanoseconds as a count of `if_tsresol` units (negative
-/// times, which pcapng cannot hold, become 0).
+/// times, which pcapng cannot hold, become 0). A binary resolution is
+/// rounded to the nearest unit: the reader turned units into whole
+/// nanoseconds rounding down, so this gives back the unit it was read
+/// from (for units of 2 ns or more, 2^-28 s and coarser).
 fn to_units(time_ns: i64, tsresol: u8) -> u64 {
     let ns = u128::try_from(time_ns).unwrap_or(0);
     let units = if tsresol & 0x80 != 0 {
-        (ns << (tsresol & 0x7f)) / 1_000_000_000
+        ((ns << (tsresol & 0x7f)) + 500_000_000) / 1_000_000_000
     } else {
         let p = u32::from(tsresol);
         if p >= 9 {
@@ -340,6 +369,30 @@ pub fn udp(src: IpAddr, sport: u16, dst: IpAddr, dport: u16, payload: &[u8]) -> 
     h
 }
 
+/// A TCP segment (20-byte header, checksum filled in).
+#[allow(clippy::too_many_arguments)]
+pub fn tcp(
+    src: IpAddr,
+    sport: u16,
+    dst: IpAddr,
+    dport: u16,
+    seq: u32,
+    ack: u32,
+    flags: u8,
+    payload: &[u8],
+) -> Vec<u8> {
+    let mut h = Vec::with_capacity(20 + payload.len());
+    h.extend_from_slice(&sport.to_be_bytes());
+    h.extend_from_slice(&dport.to_be_bytes());
+    h.extend_from_slice(&seq.to_be_bytes());
+    h.extend_from_slice(&ack.to_be_bytes());
+    h.extend_from_slice(&[0x50, flags, 0xff, 0xff, 0, 0, 0, 0]);
+    h.extend_from_slice(payload);
+    let sum = checksum(&[&pseudo_header(src, dst, 6, h.len()), &h]);
+    h[16..18].copy_from_slice(&sum.to_be_bytes());
+    h
+}
+
 /// The pseudo-header summed into UDP and TCP checksums.
 pub fn pseudo_header(src: IpAddr, dst: IpAddr, proto: u8, len: usize) -> Vec<u8> {
     let mut p = Vec::with_capacity(40);
@@ -418,5 +471,11 @@ mod tests {
         assert_eq!(to_units(1_500, 6), 1);
         assert_eq!(to_units(1_000_000_000, 0x80 | 10), 1024);
         assert_eq!(to_units(-5, 9), 0);
+        // A binary resolution gives back the units the time was read from
+        // (the reader rounds down to whole nanoseconds).
+        for units in [1u64, 12_345, (1_700_000_000 << 20) + 1_048_575] {
+            let ns = ((u128::from(units) * 1_000_000_000) >> 20) as i64;
+            assert_eq!(to_units(ns, 0x80 | 20), units, "{units}");
+        }
     }
 }

@@ -15,12 +15,26 @@ pub(crate) struct Frame<'a> {
     pub meta: Meta,
 }
 
+/// A pcapng interface as its description block gives it.
+pub(crate) struct Interface<'a> {
+    /// Number of the interface in the whole file (all sections), as
+    /// [`Meta::iface`] gives it.
+    pub global: u32,
+    /// `if_tsresol` (6 when absent).
+    pub tsresol: u8,
+    /// `if_name` and `if_description`, as written.
+    pub name: Option<&'a [u8]>,
+    pub description: Option<&'a [u8]>,
+}
+
 /// What a capture framing hands its frames and problems to: the packet
 /// decoder when reading, the packet copier when exporting.
 pub(crate) trait Frames {
     /// A link type used by the capture (once per pcap, once per pcapng
     /// interface).
     fn link_type(&mut self, _linktype: u32) {}
+    /// A pcapng interface description (for the export, which copies it).
+    fn interface(&mut self, _iface: &Interface<'_>) {}
     fn frame(&mut self, frame: &Frame<'_>);
     fn problem(&mut self, frame: Option<u64>, text: String);
     /// Called after each frame; cheap, decides itself when to report.

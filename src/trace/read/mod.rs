@@ -25,7 +25,7 @@ pub mod stdin;
 mod tcp;
 mod ws;
 
-pub use export::{LOG_HOST, export_pcap};
+pub use export::{Exported, LOG_HOST, LOG_HOST_V6, MSS, export_capture, export_pcap};
 
 use crate::trace::{Format, SourceInfo};
 use crate::trace::{Sink, logs};

@@ -33,6 +33,10 @@ pub(crate) struct Out<'s> {
     pub sink: &'s mut dyn Sink,
     pub messages: u64,
     problems: u64,
+    /// Tell the sink of TCP retransmissions
+    /// ([`Sink::tcp_retransmission`]); off unless asked (the export asks),
+    /// as remembering whose bytes they carry costs memory per stream.
+    pub retransmissions: bool,
 }
 
 impl<'s> Out<'s> {
@@ -42,7 +46,14 @@ impl<'s> Out<'s> {
             sink,
             messages: 0,
             problems: 0,
+            retransmissions: false,
         }
+    }
+
+    /// `frames` carried again bytes of a TCP stream that `of` carried
+    /// first (see [`Sink::tcp_retransmission`]).
+    pub fn retransmission(&mut self, frames: &[u64], of: &[u64]) {
+        self.sink.tcp_retransmission(self.file, frames, of);
     }
 
     /// Hand on a message (its `file` is set to this input's).

@@ -6,7 +6,7 @@
 //! by `pcap-parser`, and the packet blocks' fixed fields are read in place
 //! (one per packet: parsing their options would cost an allocation each).
 
-use super::capture::{Frame, Frames, ns_from, resync};
+use super::capture::{Frame, Frames, Interface, ns_from, resync};
 use super::packet::Meta;
 use super::source::{MAX_BLOCK, Source};
 use pcap_parser::pcapng::{parse_interfacedescriptionblock_be, parse_interfacedescriptionblock_le};
@@ -221,6 +221,18 @@ pub(crate) fn read(src: &mut Source<'_>, v: &mut dyn Frames) -> io::Result<()> {
                     Ok((_, idb)) => {
                         let lt = (idb.linktype.0 as u32) & 0x03ff_ffff;
                         v.link_type(lt);
+                        let opt = |code: u16| {
+                            idb.options
+                                .iter()
+                                .find(|o| o.code.0 == code)
+                                .and_then(|o| o.as_bytes().ok())
+                        };
+                        v.interface(&Interface {
+                            global: next_global,
+                            tsresol: idb.if_tsresol,
+                            name: opt(2),
+                            description: opt(3),
+                        });
                         Iface {
                             linktype: Some(lt),
                             tsresol: idb.if_tsresol,

@@ -98,7 +98,22 @@ struct Stream {
     last_frame: u64,
     first_frame: u64,
     iface: u32,
+    /// Retransmissions are told to the sink ([`Out::retransmissions`]):
+    /// `past` and `dropped` are kept.
+    track: bool,
+    /// The latest segments appended: (stream offsets `[start, end)`,
+    /// frame), at most [`PAST`], to tell whose bytes a retransmission
+    /// carries again.
+    past: VecDeque<(u64, u64, u64)>,
+    /// Stored out-of-order segments found to hold only bytes already
+    /// appended: (stream offsets, frames), to be told.
+    dropped: Vec<(u64, u64, Vec<u64>)>,
 }
+
+/// How many appended segments a direction remembers for
+/// [`Stream::past`]: a retransmission of bytes older than that is not
+/// told (TCP resends within a window, far fewer segments).
+const PAST: usize = 512;
 
 impl Stream {
     fn end(&self) -> u64 {
@@ -106,10 +121,38 @@ impl Stream {
     }
 
     fn append(&mut self, data: &[u8], frames: &[u64]) {
+        let start = self.end();
         self.buf.extend_from_slice(data);
         let end = self.end();
         for &f in frames {
             self.marks.push_back((end, f));
+            if self.track {
+                if self.past.len() >= PAST {
+                    self.past.pop_front();
+                }
+                self.past.push_back((start, end, f));
+            }
+        }
+    }
+
+    /// Tell the sink that `frames` carried stream offsets `[a, b)` again,
+    /// with the frames that carried them first.
+    fn retransmitted(&self, a: u64, b: u64, frames: &[u64], out: &mut Out<'_>) {
+        let mut of: Vec<u64> = Vec::new();
+        for &(start, end, f) in &self.past {
+            if start < b && end > a && !frames.contains(&f) && !of.contains(&f) {
+                of.push(f);
+            }
+        }
+        if !of.is_empty() {
+            out.retransmission(frames, &of);
+        }
+    }
+
+    /// Tell the stored segments [`Self::pull_ooo`] found already seen.
+    fn tell_dropped(&mut self, out: &mut Out<'_>) {
+        for (a, b, frames) in std::mem::take(&mut self.dropped) {
+            self.retransmitted(a, b, &frames, out);
         }
     }
 
@@ -177,6 +220,10 @@ impl Stream {
                     progressed = true;
                     break;
                 }
+                if self.track {
+                    let a = self.end().saturating_sub(over as u64);
+                    self.dropped.push((a, a + data.len() as u64, frames));
+                }
             }
             if !progressed {
                 return;
@@ -206,8 +253,10 @@ impl Tcp {
             self.since_check = 0;
             self.bound_total(out);
         }
+        let track = out.retransmissions;
         let s = self.flows.entry(key).or_insert_with(|| Stream {
             first_frame: ctx.frame,
+            track,
             ..Stream::default()
         });
         s.last_time = ctx.time_ns.or(s.last_time);
@@ -226,6 +275,7 @@ impl Tcp {
                 last_frame: ctx.frame,
                 iface: ctx.iface,
                 synced: true,
+                track,
                 ..Stream::default()
             };
             seq = seq.wrapping_add(1);
@@ -249,11 +299,16 @@ impl Tcp {
         let over = d.unsigned_abs() as usize;
         if over >= seg.data.len() {
             // Every byte was seen before: a retransmission.
+            if s.track {
+                let a = s.end().saturating_sub(over as u64);
+                s.retransmitted(a, a + seg.data.len() as u64, ctx.frames, out);
+            }
             return;
         }
         s.append(&seg.data[over..], ctx.frames);
         s.next = Some(seq.wrapping_add(seg.data.len() as u32));
         s.pull_ooo();
+        s.tell_dropped(out);
         frame(key, s, &ctx, &mut self.frames, &mut self.msg, out);
     }
 
@@ -445,6 +500,7 @@ fn gap(key: FlowKey, s: &mut Stream, at_frame: u64, frames: &mut Vec<u64>, out: 
     s.synced = false;
     s.skipped = 0;
     s.pull_ooo();
+    s.tell_dropped(out);
 }
 
 /// Where the next SIP start line (or WebSocket frame carrying SIP) begins
