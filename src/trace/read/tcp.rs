@@ -112,8 +112,9 @@ struct Stream {
 
 /// How many appended segments a direction remembers for
 /// [`Stream::past`]: a retransmission of bytes older than that is not
-/// told (TCP resends within a window, far fewer segments).
-const PAST: usize = 512;
+/// told. TCP resends what is in flight, a window's worth (64 KiB are 45
+/// full segments); 64 entries are 1.5 KiB per direction.
+const PAST: usize = 64;
 
 impl Stream {
     fn end(&self) -> u64 {
@@ -551,6 +552,7 @@ fn frame(
                     if !s.seen_sip && s.junk > JUNK_LIMIT {
                         s.mode = Mode::Dead;
                         s.buf = Vec::new();
+                        s.past = VecDeque::new();
                         s.marks.clear();
                         s.ooo.clear();
                         s.ooo_bytes = 0;
