@@ -633,3 +633,91 @@ fn every_fixture_is_detected_inside_gzip_too() {
         assert!(!c.records.is_empty(), "{name}");
     }
 }
+
+/// Each fixture from its first entry on (so that nothing but the entry's
+/// own first line follows the mark), and the `full`-log form of chan_sip
+/// whose first line is the logger's prefix alone (channels/chan_sip.c
+/// starts its message with a line end: `ast_verbose("\n<--- SIP read
+/// from ...`).
+fn logs_from_their_first_entry() -> Vec<(&'static str, Vec<u8>)> {
+    let from = |name: &str, needle: &str| -> Vec<u8> {
+        let text = String::from_utf8(fixture(name)).unwrap();
+        let at = text.find(needle).unwrap_or_else(|| panic!("{name}"));
+        let line = text[..at].rfind('\n').map_or(0, |i| i + 1);
+        text.as_bytes()[line..].to_vec()
+    };
+    let console = from("chan_sip.log", "<--- SIP read");
+    let full = [
+        b"[2024-05-01 10:00:01] VERBOSE[2001][C-00000003] chan_sip.c: \n".as_slice(),
+        &console,
+    ]
+    .concat();
+    vec![
+        ("pjsip.log", from("pjsip.log", "<--- Received")),
+        ("chan_sip.log", console),
+        ("chan_sip full log", full),
+        ("sofia.log", from("sofia.log", "recv ")),
+        ("sipdump.data", fixture("sipdump.data")),
+        ("sngrep.txt", fixture("sngrep.txt")),
+        ("ngrep.txt", from("ngrep.txt", "\nU ")[1..].to_vec()),
+        ("raw.txt", from("raw.txt", "INVITE sip:")),
+    ]
+}
+
+/// A UTF-8 byte-order mark before a log (Windows Notepad's "UTF-8") is
+/// not content: the log reads exactly as without it, gzip-compressed too
+/// (the first message was lost, or its time), and what is read again
+/// from it (the export, a call's messages) is what was read.
+#[test]
+fn a_utf8_byte_order_mark_before_a_log_changes_nothing() {
+    use sipfix::trace::{call_messages, export_pcap};
+    const BOM: &[u8] = b"\xEF\xBB\xBF";
+    for (name, plain) in logs_from_their_first_entry() {
+        let (want_infos, want) = synth::read_bytes(&plain).unwrap();
+        let want_info = &want_infos[0];
+        assert!(
+            first_line(&want.records[0]).starts_with("INVITE "),
+            "{name}: {:?}",
+            want.records[0]
+        );
+        let problems = |c: &Collect| {
+            c.problems
+                .iter()
+                .map(|p| (p.frame, p.text.clone()))
+                .collect::<Vec<_>>()
+        };
+        let with_bom = [BOM, &plain].concat();
+        for (how, bytes) in [
+            ("plain", with_bom.clone()),
+            ("gzip", synth::gzip(&with_bom)),
+        ] {
+            let (infos, got) =
+                synth::read_bytes(&bytes).unwrap_or_else(|e| panic!("{name} {how}: {e}"));
+            assert_eq!(infos[0].format, want_info.format, "{name} {how}");
+            assert_eq!(infos[0].packets, want_info.packets, "{name} {how}");
+            assert_eq!(infos[0].bytes, with_bom.len() as u64, "{name} {how}");
+            assert_eq!(got.records, want.records, "{name} {how}");
+            assert_eq!(problems(&got), problems(&want), "{name} {how}");
+        }
+
+        let all: std::collections::BTreeSet<(u32, u64)> =
+            want.records.iter().map(|r| (0, r.frame)).collect();
+        let export = |bytes: &[u8]| {
+            let mut out = Vec::new();
+            export_pcap(
+                &[Input::Bytes(bytes.to_vec())],
+                Format::Auto,
+                &all,
+                &mut out,
+            )
+            .unwrap();
+            out
+        };
+        assert_eq!(export(&with_bom), export(&plain), "{name}: export");
+        let id = call_id(&want.records[0]);
+        let again = |bytes: &[u8]| {
+            call_messages(&[Input::Bytes(bytes.to_vec())], Format::Auto, &id).unwrap()
+        };
+        assert_eq!(again(&with_bom), again(&plain), "{name}: call_messages");
+    }
+}

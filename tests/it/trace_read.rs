@@ -378,6 +378,7 @@ fn not_a_trace_is_one_clear_error() {
         (&b""[..], "empty"),
         (&[0u8, 1, 2, 3, 4, 5, 6, 7, 0xff, 0xfe][..], "binary"),
         (&b"just some text\nwith no SIP in it\n"[..], "no SIP"),
+        (&b"\xEF\xBB\xBF"[..], "a byte-order mark alone"),
     ] {
         let err = synth::read_bytes(bytes).unwrap_err();
         assert!(matches!(err, ReadError::NotATrace { .. }), "{why}");

@@ -136,6 +136,9 @@ pub fn format_name(format: Format) -> &'static str {
     }
 }
 
+/// The UTF-8 byte-order mark, skipped at the start of a text input.
+const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
+
 /// How much of an input detection looks at.
 const DETECT_WINDOW: usize = 4 << 20;
 
@@ -217,6 +220,18 @@ fn open_until<'a>(
         src.consume(n);
         src.leading_nuls += n as u64;
         avail = fill(&mut src, 64 << 10)?;
+    }
+    // A UTF-8 byte-order mark (Windows Notepad's "UTF-8", many editors)
+    // is not content: the first line is read without it.
+    if src.data().starts_with(UTF8_BOM) {
+        src.consume(UTF8_BOM.len());
+        avail = src.data().len();
+        if avail == 0 {
+            return Err(ReadError::NotATrace {
+                path,
+                reason: "it holds only a UTF-8 byte-order mark".into(),
+            });
+        }
     }
     if avail == 0 && src.leading_nuls > 0 {
         return Err(ReadError::NotATrace {
