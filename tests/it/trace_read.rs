@@ -372,6 +372,72 @@ fn a_snap_length_cut_message_is_kept_and_reported() {
     );
 }
 
+/// UTF-16 text (PowerShell's `>` writes UTF-16LE with a byte-order mark)
+/// is told apart from binary data: the error names the encoding and the
+/// iconv command that converts it, with a forced format too, and inside
+/// gzip.
+#[test]
+fn utf16_text_is_refused_with_the_way_to_convert_it() {
+    let log = [b"some log line\r\n".as_slice(), &invite("u16")].concat();
+    let units: Vec<u16> = String::from_utf8(log).unwrap().encode_utf16().collect();
+    let le: Vec<u8> = units.iter().flat_map(|u| u.to_le_bytes()).collect();
+    let be: Vec<u8> = units.iter().flat_map(|u| u.to_be_bytes()).collect();
+    let cases = [
+        ([&[0xFF, 0xFE][..], &le].concat(), "UTF-16", false),
+        ([&[0xFE, 0xFF][..], &be].concat(), "UTF-16", false),
+        (le.clone(), "UTF-16LE", false),
+        (be, "UTF-16BE", false),
+        (
+            synth::gzip(&[&[0xFF, 0xFE][..], &le].concat()),
+            "UTF-16",
+            true,
+        ),
+    ];
+    for (bytes, encoding, gzip) in cases {
+        for format in [Format::Auto, Format::Pjsip] {
+            let mut c = Collect::default();
+            let err = read_inputs(&[Input::Bytes(bytes.clone())], format, &mut c).unwrap_err();
+            assert_eq!(
+                err,
+                ReadError::Utf16 {
+                    path: "-".into(),
+                    encoding,
+                    gzip
+                },
+                "{encoding} {format:?}"
+            );
+            let line = err.to_string();
+            assert!(!line.contains('\n'), "{line}");
+            assert!(
+                line.contains(&format!("{encoding} text"))
+                    && line.contains(&format!("iconv -f {encoding} -t UTF-8")),
+                "{line}"
+            );
+        }
+    }
+    // A file: the command converts it by name (quoted when it must be).
+    let err = ReadError::Utf16 {
+        path: "/tmp/my log.txt".into(),
+        encoding: "UTF-16",
+        gzip: false,
+    };
+    assert!(
+        err.to_string()
+            .ends_with("iconv -f UTF-16 -t UTF-8 '/tmp/my log.txt' > '/tmp/my log.txt'.utf8"),
+        "{err}"
+    );
+    let err = ReadError::Utf16 {
+        path: "ps.log.gz".into(),
+        encoding: "UTF-16",
+        gzip: true,
+    };
+    assert!(
+        err.to_string()
+            .ends_with("zcat ps.log.gz | iconv -f UTF-16 -t UTF-8 > ps.log.gz.utf8"),
+        "{err}"
+    );
+}
+
 #[test]
 fn not_a_trace_is_one_clear_error() {
     for (bytes, why) in [

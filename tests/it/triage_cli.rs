@@ -549,6 +549,25 @@ fn bad_input_is_one_line_and_exit_2() {
         assert_eq!(o.status.code(), Some(2), "{args:?}: {}", err(&o));
         assert_eq!(err(&o).lines().count(), 1, "{}", err(&o));
     }
+    // A UTF-16 log (PowerShell's `>` writes UTF-16LE with its mark): one
+    // line that names the encoding and the conversion.
+    let log = synth::request("INVITE", "u16", 1, "");
+    let utf16: Vec<u8> = [0xFF, 0xFE]
+        .into_iter()
+        .chain(log.encode_utf16().flat_map(u16::to_le_bytes))
+        .collect();
+    let f = write(d.path(), "ps.log", &utf16);
+    let o = sipfix(&["triage", f.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2), "{}", err(&o));
+    let e = err(&o);
+    assert_eq!(e.lines().count(), 1, "{e}");
+    assert!(e.contains("UTF-16 text"), "{e}");
+    let file = f.to_str().unwrap();
+    assert!(
+        e.contains(&format!("iconv -f UTF-16 -t UTF-8 {file} > {file}.utf8")),
+        "{e}"
+    );
+    assert!(out(&o).is_empty());
     // A missing file: a run-time failure.
     let o = sipfix(&["triage", d.path().join("missing.pcap").to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(1), "{}", err(&o));

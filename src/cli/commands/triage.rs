@@ -455,9 +455,10 @@ pub fn open_ui(cmd: TriageCommand, appearance: crate::term::Appearance) -> CmdRe
 /// status 2); the rest is a run-time failure.
 fn read_failure(e: ReadError) -> Failure {
     match e {
-        ReadError::NotATrace { .. } | ReadError::WrongFormat { .. } | ReadError::StdinAgain => {
-            Failure::usage(e)
-        }
+        ReadError::NotATrace { .. }
+        | ReadError::WrongFormat { .. }
+        | ReadError::Utf16 { .. }
+        | ReadError::StdinAgain => Failure::usage(e),
         ReadError::Open { .. } | ReadError::Write { .. } => Failure::runtime(e),
     }
 }

@@ -89,6 +89,14 @@ pub enum ReadError {
     NotATrace { path: String, reason: String },
     /// `--format` named a format the input is not in.
     WrongFormat { path: String, format: Format },
+    /// The input is UTF-16 text (PowerShell's `>` writes it): sipfix reads
+    /// UTF-8 only. `encoding` is the name iconv knows it by, `gzip` says
+    /// it was compressed.
+    Utf16 {
+        path: String,
+        encoding: &'static str,
+        gzip: bool,
+    },
     /// Standard input was asked for a second time (it can be read once).
     StdinAgain,
     /// Writing an export failed (`kind` tells a closed pipe apart).
@@ -109,6 +117,27 @@ impl std::fmt::Display for ReadError {
                  {ACCEPTED_FORMATS} (--format auto detects them)",
                 format_name(*format)
             ),
+            ReadError::Utf16 {
+                path,
+                encoding,
+                gzip,
+            } => {
+                let iconv = format!("iconv -f {encoding} -t UTF-8");
+                write!(f, "{path}: {encoding} text, which sipfix does not read; ")?;
+                if path == "-" {
+                    write!(f, "pipe it through `{iconv}` first")
+                } else {
+                    let q = shell_word(path);
+                    if *gzip {
+                        write!(
+                            f,
+                            "convert it to UTF-8 first: zcat {q} | {iconv} > {q}.utf8"
+                        )
+                    } else {
+                        write!(f, "convert it to UTF-8 first: {iconv} {q} > {q}.utf8")
+                    }
+                }
+            }
             ReadError::StdinAgain => write!(
                 f,
                 "standard input can be read only once; save it to a file first"
@@ -119,6 +148,49 @@ impl std::fmt::Display for ReadError {
 }
 
 impl std::error::Error for ReadError {}
+
+/// `s` as one shell word: as it is when it is made of characters no shell
+/// gives a meaning, else in single quotes.
+fn shell_word(s: &str) -> String {
+    if !s.is_empty()
+        && s.bytes()
+            .all(|c| c.is_ascii_alphanumeric() || b"_./+-,:@%=".contains(&c))
+    {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', r"'\''"))
+    }
+}
+
+/// Whether `head` (the first bytes of an input) is UTF-16 text, and the
+/// name iconv knows its encoding by: a byte-order mark (FF FE, FE FF), or
+/// without one nine in ten of its first 2,048 code units ASCII text with
+/// the other byte NUL.
+fn utf16(head: &[u8]) -> Option<&'static str> {
+    if pcap::is_pcap_magic(head) || pcapng::is_pcapng_magic(head) {
+        return None;
+    }
+    if head.starts_with(b"\xFF\xFE") || head.starts_with(b"\xFE\xFF") {
+        return Some("UTF-16");
+    }
+    let text = |c: u8| matches!(c, b'\t' | b'\n' | b'\r' | 0x20..=0x7e);
+    let units = head[..head.len().min(4096)].chunks_exact(2);
+    let n = units.len();
+    let (mut le, mut be) = (0usize, 0usize);
+    for u in units {
+        le += usize::from(u[1] == 0 && text(u[0]));
+        be += usize::from(u[0] == 0 && text(u[1]));
+    }
+    if n < 8 {
+        None
+    } else if le * 10 >= n * 9 {
+        Some("UTF-16LE")
+    } else if be * 10 >= n * 9 {
+        Some("UTF-16BE")
+    } else {
+        None
+    }
+}
 
 /// The name `--format` uses for a format.
 pub fn format_name(format: Format) -> &'static str {
@@ -213,6 +285,13 @@ fn open_until<'a>(
         Err(e) => Err(read_err(e, src.gzip)),
     };
     let mut avail = fill(&mut src, 64 << 10)?;
+    if let Some(encoding) = utf16(src.data()) {
+        return Err(ReadError::Utf16 {
+            path,
+            encoding,
+            gzip: src.gzip,
+        });
+    }
     // A hole of NULs first: a log truncated by `logrotate copytruncate`
     // while its writer went on at its old offset (as long as the log was).
     while avail > 0 && src.data()[0] == 0 {
