@@ -721,3 +721,99 @@ fn a_utf8_byte_order_mark_before_a_log_changes_nothing() {
         assert_eq!(again(&with_bom), again(&plain), "{name}: call_messages");
     }
 }
+
+/// chan_sip's `full` log of a call answered with a 200 OK that is resent
+/// six times and never acknowledged, then hung up. channels/chan_sip.c:
+/// `handle_request_do` (`\n<--- SIP read from %s --->\n%s\n<------------->\n`,
+/// then `--- (%d headers %d lines) ---`), `send_response`
+/// (`\n<--- %sTransmitting (%sNAT) to %s --->\n%s\n<------------>\n`),
+/// `send_request` (`%sTransmitting (%sNAT) to %s:\n%s\n---\n`) and
+/// `retrans_pkt` (`Retransmitting #%d (%s) to %s:\n%s\n---\n`, its `%s` the
+/// NAT mode), all through `ast_verbose`, so the `full` log's prefix is on
+/// the first line of each.
+fn chan_sip_log_of_a_200_resent_and_never_acked() -> String {
+    let prefix =
+        |s: u32| format!("[2024-05-01 10:00:{s:02}] VERBOSE[2001][C-00000007] chan_sip.c: ");
+    let invite = synth::request("INVITE", "rtx-1", 1, "");
+    let ok = synth::response(200, "OK", "rtx-1", 1, "INVITE");
+    let bye = "BYE sip:alice@10.0.0.1:5060 SIP/2.0\r\n\
+               Via: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bK-pbx-bye\r\n\
+               Max-Forwards: 70\r\n\
+               From: <sip:bob@example.com>;tag=b2\r\n\
+               To: <sip:alice@example.com>;tag=a1\r\n\
+               Call-ID: rtx-1\r\n\
+               CSeq: 102 BYE\r\n\
+               Content-Length: 0\r\n\r\n";
+    let to = "192.0.2.10:5060";
+    let mut log = format!(
+        "{}\n<--- SIP read from UDP:{to} --->\n{invite}\n<------------->\n\
+         {}--- (8 headers 0 lines) ---\n\
+         {}\n<--- Reliably Transmitting (no NAT) to {to} --->\n{ok}\n<------------>\n",
+        prefix(1),
+        prefix(1),
+        prefix(1),
+    );
+    for (n, s) in [(1, 2), (2, 3), (3, 5), (4, 9), (5, 13), (6, 17)] {
+        log += &format!(
+            "{}Retransmitting #{n} (no NAT) to {to}:\n{ok}\n---\n",
+            prefix(s)
+        );
+    }
+    log += "[2024-05-01 10:00:21] WARNING[2001][C-00000007] chan_sip.c: Maximum retries \
+            exceeded on transmission rtx-1 for seqno 1 (Critical Response)\n";
+    log += &format!(
+        "{}Reliably Transmitting (no NAT) to {to}:\n{bye}\n---\n",
+        prefix(21)
+    );
+    log
+}
+
+/// chan_sip prints each resend of a message sent reliably as its own
+/// `Retransmitting #N` block: each is one more copy sent to the address
+/// it names, so a 200 OK resent without an ACK is seen as such (the
+/// blocks were skipped: no retransmission and no `no-ack`).
+#[test]
+fn chan_sip_retransmitting_blocks_are_messages_sent() {
+    use sipfix::kb::Kb;
+    use sipfix::trace::{Options, Severity};
+    let log = chan_sip_log_of_a_200_resent_and_never_acked();
+    let (infos, c) = synth::read_bytes(log.as_bytes()).unwrap();
+    assert_eq!(infos[0].format, Format::ChanSip);
+    assert!(real_problems(&c).is_empty(), "{:?}", c.problems);
+    let lines: Vec<String> = c.records.iter().map(first_line).collect();
+    let mut want = vec!["INVITE sip:bob@example.com SIP/2.0"];
+    want.extend(["SIP/2.0 200 OK"; 7]);
+    want.push("BYE sip:alice@10.0.0.1:5060 SIP/2.0");
+    assert_eq!(lines, want);
+    let ok = synth::response(200, "OK", "rtx-1", 1, "INVITE");
+    for r in &c.records[1..] {
+        assert_eq!((r.src, r.dst), (None, ep("192.0.2.10:5060")), "{r:?}");
+    }
+    for r in &c.records[1..8] {
+        assert_eq!(r.text(), ok);
+    }
+    let secs: Vec<i64> = c
+        .records
+        .iter()
+        .map(|r| (r.time_ns.unwrap() - utc(2024, 5, 1, 10, 0, 0, 0)) / 1_000_000_000)
+        .collect();
+    assert_eq!(secs, [1, 1, 2, 3, 5, 9, 13, 17, 21]);
+
+    let t = sipfix::trace::analyze(
+        &[Input::Bytes(log.into_bytes())],
+        Format::Auto,
+        Options::default(),
+        Kb::embedded(),
+        &mut |_, _| {},
+    )
+    .unwrap();
+    let call = t.call("rtx-1").unwrap();
+    assert_eq!(call.msgs.len(), 9);
+    assert_eq!(call.retransmissions, 6);
+    let f = call.findings.iter().find(|f| f.id == "no-ack");
+    assert!(
+        f.is_some_and(|f| f.severity == Severity::Failure),
+        "{:?}",
+        call.findings
+    );
+}

@@ -26,7 +26,13 @@
 //! Reliably Transmitting (NAT) to 10.0.0.1:5060:      (requests)
 //! <message>
 //! ---
+//! Retransmitting #1 (no NAT) to 10.0.0.1:5060:       (retrans_pkt: each resend
+//! <message>                                              of a message sent reliably)
+//! ---
 //! ```
+//!
+//! Each `Retransmitting #N` block is one more copy of the message sent,
+//! to the address it names.
 //!
 //! Through the logger each line may carry `[timestamp] ` (console with
 //! timestamps: every line), and the first line of an entry in the `full`
@@ -148,9 +154,23 @@ pub(super) fn marker(line: &[u8]) -> Option<Marker> {
     {
         return Some(Marker::End);
     }
-    // chan_sip requests: "[Reliably ]Transmitting (no NAT) to addr:".
-    let rest = l.strip_prefix(b"Reliably ").unwrap_or(l);
-    if rest.starts_with(b"Transmitting (") && rest.ends_with(b":") {
+    // chan_sip requests: "[Reliably ]Transmitting (no NAT) to addr:", and
+    // every resend of a message sent reliably: "Retransmitting #2 (NAT)
+    // to addr:".
+    let rest = match l.strip_prefix(b"Retransmitting #") {
+        Some(r) => {
+            let digits = r.iter().take_while(|c| c.is_ascii_digit()).count();
+            if digits == 0 || !r[digits..].starts_with(b" (") {
+                return None;
+            }
+            &r[digits + 1..]
+        }
+        None => l
+            .strip_prefix(b"Reliably ")
+            .unwrap_or(l)
+            .strip_prefix(b"Transmitting ")?,
+    };
+    if rest.starts_with(b"(") && rest.ends_with(b":") {
         let at = memmem::find(rest, b") to ")? + 5;
         let (transport, ep) = transport_endpoint(&rest[at..rest.len() - 1]);
         return Some(Marker::ChanSip(meta(false, transport, ep)));
@@ -249,6 +269,31 @@ mod tests {
             panic!()
         };
         assert_eq!(m.dst.unwrap().to_string(), "10.0.0.3:5060");
+        // retrans_pkt: 1.4 to 1.6 print "to %s:%d:", later versions the
+        // socket address ("to %s:").
+        for (line, to) in [
+            (
+                &b"Retransmitting #1 (no NAT) to 10.0.0.3:5060:"[..],
+                "10.0.0.3:5060",
+            ),
+            (
+                b"Retransmitting #12 (NAT) to [2001:db8::1]:5061:",
+                "[2001:db8::1]:5061",
+            ),
+        ] {
+            let Some(Marker::ChanSip(m)) = marker(line) else {
+                panic!("{line:?}")
+            };
+            assert_eq!((m.src, m.dst.unwrap().to_string()), (None, to.to_string()));
+        }
+        for not in [
+            &b"Retransmitting # (NAT) to 10.0.0.3:5060:"[..],
+            b"Retransmitting #1 to 10.0.0.3:5060:",
+            b"Retransmitting #1 transaction 7 on [gw]",
+            b"Transmitting x to 10.0.0.3:5060:",
+        ] {
+            assert_eq!(marker(not), None, "{not:?}");
+        }
         assert_eq!(marker(b"<------------->"), Some(Marker::End));
         assert_eq!(marker(b"--- (12 headers 0 lines) ---"), Some(Marker::End));
         assert_eq!(marker(b"Via: SIP/2.0/UDP x"), None);
