@@ -817,3 +817,35 @@ fn chan_sip_retransmitting_blocks_are_messages_sent() {
         call.findings
     );
 }
+
+/// A message whose Content-Length is larger than its body, in the PJSIP
+/// logger's `full` log (res/res_pjsip_logger.c `logging_on_rx_msg`:
+/// `<--- Received SIP %s (%d bytes) from %s --->\n%.*s\n`, so a line end
+/// of the logger's own follows the packet) and pasted raw: the shortfall
+/// is the packet's, the same in both, and the message is what the packet
+/// held (the logger's line end was counted as body, 2 bytes).
+#[test]
+fn a_body_short_of_its_content_length_is_measured_on_the_packet() {
+    let sdp = synth::SDP;
+    let msg = synth::request("INVITE", "cl-big", 1, sdp).replace(
+        &format!("Content-Length: {}\r\n", sdp.len()),
+        "Content-Length: 600\r\n",
+    );
+    let pjsip = format!(
+        "[2024-05-01 10:00:01] VERBOSE[4250] res_pjsip_logger.c: <--- Received SIP request \
+         ({} bytes) from UDP:192.0.2.10:5060 --->\n{msg}\n\
+         [2024-05-01 10:00:01] VERBOSE[4250] pbx.c: Executing [100@default:1] NoOp\n",
+        msg.len()
+    );
+    let want = format!(
+        "SIP message 1 ends {} bytes short of its Content-Length",
+        600 - sdp.len()
+    );
+    for (name, log) in [("pjsip", pjsip), ("raw", msg.clone())] {
+        let (_, c) = synth::read_bytes(log.as_bytes()).unwrap();
+        assert_eq!(c.records.len(), 1, "{name}");
+        assert_eq!(c.records[0].text(), msg, "{name}");
+        let p = real_problems(&c);
+        assert!(p.len() == 1 && p[0].contains(&want), "{name}: {p:?}");
+    }
+}
