@@ -25,7 +25,7 @@ const MAX_PROBLEMS: usize = 100;
 /// [`Message::problems`]. Never panics.
 pub fn parse(input: &[u8]) -> Result<Message, InputError> {
     check_size(input)?;
-    let input = &*crate::sanitize::line_ends(input);
+    let input = &*crate::sanitize::line_ends(without_bom(input));
     if let Some(m) = parse_dissection(input) {
         return Ok(m);
     }
@@ -45,6 +45,12 @@ pub fn parse(input: &[u8]) -> Result<Message, InputError> {
         }
     };
     Ok(noting_more(input, found))
+}
+
+/// The input without a UTF-8 byte-order mark at its start (an editor
+/// saving "as UTF-8" writes one): it is no part of the message.
+fn without_bom(input: &[u8]) -> &[u8] {
+    input.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(input)
 }
 
 fn prefix_note(prefix: &[u8]) -> String {
@@ -141,7 +147,7 @@ fn noting_more(input: &[u8], (mut msg, next): (Message, Option<Next>)) -> Messag
 /// Errors like [`parse`] when not even one message is found.
 pub fn parse_all(input: &[u8]) -> Result<Vec<Message>, InputError> {
     check_size(input)?;
-    let input = &*crate::sanitize::line_ends(input);
+    let input = &*crate::sanitize::line_ends(without_bom(input));
     if let Some(m) = parse_dissection(input) {
         return Ok(vec![m]);
     }
@@ -1174,6 +1180,20 @@ mod tests {
         assert_eq!(start_kind(b"SIP/2.0/UDP host"), None);
         assert_eq!(start_kind(b"v=0"), None);
         assert_eq!(start_kind(b""), None);
+    }
+
+    /// A byte-order mark before the message (a file saved "as UTF-8" by
+    /// an editor) is no part of it: the start line is read as without it.
+    #[test]
+    fn a_byte_order_mark_before_the_message_is_skipped() {
+        let msg = b"SIP/2.0 486 Busy Here\r\nCall-ID: a\r\nCSeq: 1 INVITE\r\n\r\n";
+        let plain = parse(msg).unwrap();
+        let mut bom = b"\xEF\xBB\xBF".to_vec();
+        bom.extend_from_slice(msg);
+        let m = parse(&bom).unwrap();
+        assert_eq!(m.start, plain.start);
+        assert_eq!(m.problems, plain.problems);
+        assert_eq!(parse_all(&bom).unwrap().len(), 1);
     }
 
     #[test]
