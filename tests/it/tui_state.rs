@@ -1553,3 +1553,79 @@ fn a_failing_save_asks_for_a_second_q_only_when_something_is_unsaved() {
     let dump = h.app.unsaved_dump().expect("the deletion is listed");
     assert!(dump.contains("note for 486"), "{dump}");
 }
+
+/// The message of notes disabled at start, as the run loop words it.
+const DISABLED: &str = "notes are disabled: cannot create data directory \
+    /tmp/p19c/filedd/sipfix: not a directory; what you write is kept in this session only, \
+    and printed on stderr when sipfix exits";
+
+/// The frame's rows, for assertions on where things are.
+fn rows(frame: &str) -> Vec<&str> {
+    frame.lines().collect()
+}
+
+/// A message that stays on the status line (notes disabled) takes rows
+/// from the panes: End in the detail and in the compare pane still reaches
+/// their last line, and so do PgDn and j.
+#[test]
+fn a_status_that_stays_leaves_the_ends_of_detail_and_compare_reachable() {
+    let mut h = Harness::new();
+    h.app = App::new(
+        Kb::embedded(),
+        Some(Store::open(h.dir.path()).unwrap()),
+        Some(DISABLED.to_string()),
+        h.app.theme,
+    );
+    h.send(Msg::Resize(80, 24));
+    h.open(403);
+    let f = h.frame();
+    let status_rows = rows(&f)
+        .iter()
+        .rev()
+        .take_while(|l| !l.contains("└") && !l.contains('+'))
+        .count();
+    assert!(status_rows >= 2, "a long message on the status line:\n{f}");
+    h.key(KeyCode::End);
+    let f = h.frame();
+    assert!(f.contains(" end "), "End shows the last line:\n{f}");
+    h.key(KeyCode::Home);
+    for _ in 0..40 {
+        h.key(KeyCode::PageDown);
+    }
+    assert!(h.frame().contains(" end "), "PgDn reaches the end");
+    h.key(KeyCode::Home);
+    for _ in 0..400 {
+        h.keys("j");
+    }
+    assert!(h.frame().contains(" end "), "j reaches the end");
+    // The compare pane: 202 pinned, 403 against it.
+    h.open(202);
+    h.keys("c");
+    h.open(403);
+    while h.app.focus != Focus::Compare {
+        h.key(KeyCode::Tab);
+    }
+    h.key(KeyCode::End);
+    let f = h.frame();
+    assert!(f.contains("202 vs 403"), "{f}");
+    assert!(f.contains(" end "), "End in the compare pane:\n{f}");
+}
+
+/// A message shown for one key (a key that does nothing here) shrinks the
+/// panes for that frame: a detail scrolled to its end stays at its end.
+#[test]
+fn a_message_for_one_key_keeps_a_scrolled_detail_at_its_end() {
+    let mut h = Harness::new();
+    h.open(486);
+    h.key(KeyCode::End);
+    assert!(h.frame().contains(" end "));
+    h.keys("e");
+    assert!(h.status().contains("does nothing"), "{}", h.status());
+    let f = h.frame();
+    assert!(f.contains(" end "), "still at the end:\n{f}");
+    // The message goes with the next key: still at the end, no blank.
+    h.keys("k");
+    h.keys("j");
+    let f = h.frame();
+    assert!(f.contains(" end "), "{f}");
+}

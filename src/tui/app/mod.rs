@@ -403,21 +403,27 @@ impl App {
 
     /// The panes in `area` for the current state.
     pub fn panes_for(&self, area: Rect) -> layout::Panes {
-        let status_rows = match &self.status {
-            Some(s) if area.width > 0 => {
-                let w = unicode_width::UnicodeWidthStr::width(s.text.as_str());
-                (w.div_ceil(area.width as usize)).clamp(1, 3) as u16
-            }
-            _ => 1,
-        };
         layout::panes(
             area,
             Want {
                 compare: self.show_compare,
                 list: self.focus == Focus::List || self.searching,
-                status_rows,
+                status_rows: self.status_rows(area),
             },
         )
+    }
+
+    /// The rows the status line takes in `area`: the status message
+    /// wrapped, at most 3 rows (the rest is behind Ctrl-G), else one for
+    /// the key hints.
+    fn status_rows(&self, area: Rect) -> u16 {
+        match &self.status {
+            Some(s) if area.width > 0 => {
+                let w = unicode_width::UnicodeWidthStr::width(s.text.as_str());
+                (w.div_ceil(area.width as usize)).clamp(1, 3) as u16
+            }
+            _ => 1,
+        }
     }
 
     /// The inside of the detail pane, or where it would be when another
@@ -432,12 +438,20 @@ impl App {
     }
 
     fn right_area(&self, compare: bool) -> Rect {
+        // The status rows as drawn: a message that stays on screen takes
+        // rows from the panes, and the scroll limits must know it.
+        self.right_area_with(compare, self.status_rows(self.size))
+    }
+
+    /// The inside of the detail (or compare) pane with a status line of
+    /// `status_rows` rows.
+    fn right_area_with(&self, compare: bool, status_rows: u16) -> Rect {
         let p = layout::panes(
             self.size,
             Want {
                 compare,
                 list: false,
-                status_rows: 1,
+                status_rows,
             },
         );
         let pane = if compare { p.compare } else { p.detail };
@@ -633,6 +647,50 @@ impl App {
 
     /// Handle one input at time `now` (ms since the epoch).
     pub fn handle(&mut self, msg: Msg, now: u64) -> Vec<Effect> {
+        self.keeping_ends(|app| app.handle_msg(msg, now))
+    }
+
+    /// Run `f`, and if the status line it leaves takes another number of
+    /// rows than before (a message came or went), keep a detail or compare
+    /// pane that was scrolled to its end at its end: its last lines stay
+    /// in view as the pane shrinks (and a pane that grows shows no blank).
+    fn keeping_ends<R>(&mut self, f: impl FnOnce(&mut App) -> R) -> R {
+        let rows = self.status_rows(self.size);
+        let (detail, compare) = (self.detail_scroll, self.compare_scroll);
+        let r = f(self);
+        if layout::too_small(self.size) || self.status_rows(self.size) == rows {
+            return r;
+        }
+        if detail > 0 && self.detail_scroll == detail && self.detail_bottom(rows) == Some(detail) {
+            self.detail_scroll = self
+                .detail_bottom(self.status_rows(self.size))
+                .unwrap_or(detail);
+        }
+        if compare > 0 && self.compare_scroll == compare && self.compare_bottom(rows) == compare {
+            self.compare_scroll = self.compare_bottom(self.status_rows(self.size));
+        }
+        self.clamp_scrolls();
+        r
+    }
+
+    /// The last scroll position of the detail with a status line of
+    /// `status_rows` rows (None: nothing selected).
+    fn detail_bottom(&self, status_rows: u16) -> Option<usize> {
+        let area = self.right_area_with(false, status_rows);
+        let w = self.detail_wrapped(area.width)?;
+        Some(w.lines.len().saturating_sub(area.height.max(1) as usize))
+    }
+
+    /// The last scroll position of the compare pane with a status line of
+    /// `status_rows` rows.
+    fn compare_bottom(&self, status_rows: u16) -> usize {
+        let area = self.right_area_with(true, status_rows);
+        self.compare_lines(area.width)
+            .len()
+            .saturating_sub(area.height.max(1) as usize)
+    }
+
+    fn handle_msg(&mut self, msg: Msg, now: u64) -> Vec<Effect> {
         self.clock = now;
         match msg {
             Msg::Resize(w, h) => {
@@ -1025,6 +1083,10 @@ impl App {
     /// conflict when both edited one. Skipped while this session has edits
     /// of its own on the way (its save merges them) or a note is open.
     pub fn refresh_store(&mut self) -> bool {
+        self.keeping_ends(App::reread_store)
+    }
+
+    fn reread_store(&mut self) -> bool {
         if self.overlays.iter().any(|o| matches!(o, Overlay::Note(_))) {
             return false;
         }
@@ -1119,6 +1181,10 @@ impl App {
     /// Record the outcome of a save (called by the run loop). A failure
     /// stays on the status line until a later save succeeds.
     pub fn saved(&mut self, result: Result<(), String>) {
+        self.keeping_ends(|app| app.record_save(result));
+    }
+
+    fn record_save(&mut self, result: Result<(), String>) {
         match result {
             Ok(()) => {
                 if self.save_failed {
