@@ -609,6 +609,19 @@ mod tests {
         Input::Key(KeyEvent::new(c, KeyModifiers::NONE))
     }
 
+    /// Ctrl-G (BEL), the key that lists the status messages, reaches the
+    /// app as Ctrl and `g`, as the key map writes it.
+    #[test]
+    fn ctrl_g_is_a_key() {
+        assert_eq!(
+            decode(&[b"\x07"]),
+            vec![Input::Key(KeyEvent::new(
+                KeyCode::Char('g'),
+                KeyModifiers::CONTROL
+            ))]
+        );
+    }
+
     #[test]
     fn an_esc_glued_to_a_paste_is_an_esc_then_the_paste() {
         let got = decode(&[b"\x1b\x1b[200~INVITE sip:x SIP/2.0\r\n\x1b[201~j"]);

@@ -40,13 +40,15 @@ pub enum Ctx {
     Open,
     /// The problems found in the loaded trace's input.
     Problems,
+    /// The status messages of this session, whole.
+    Log,
 }
 
 impl Ctx {
     /// Every context, in the order the help shows them.
     pub const ALL: &'static [Ctx] = &[
         List, Detail, Compare, Search, Walk, Note, Paste, Message, Commands, Related, Calls,
-        CallFilter, Call, Problems, Open, Help,
+        CallFilter, Call, Problems, Open, Log, Help,
     ];
 
     /// Whether keys not in the table type text here (an editor, a prompt).
@@ -72,6 +74,7 @@ impl Ctx {
             Call => "Call view",
             Open => "Open prompt",
             Problems => "Input problems",
+            Log => "Status messages",
             Help => "Help",
         }
     }
@@ -148,6 +151,9 @@ pub enum Action {
     Complete,
     /// Calls pane: the problems found in the input.
     ShowProblems,
+    /// The status messages of this session, whole (a long one is cut on
+    /// the status line).
+    ShowLog,
     /// No action (used to keep a position in range).
     Null,
 }
@@ -206,12 +212,16 @@ use Ctx::*;
 
 const ANY: &[Ctx] = Ctx::ALL;
 const BROWSE: &[Ctx] = &[List, Detail, Compare];
-const SCROLLERS: &[Ctx] = &[Detail, Compare, Help, Message, Commands, Problems];
+const SCROLLERS: &[Ctx] = &[Detail, Compare, Help, Message, Commands, Problems, Log];
 const TEXT: &[Ctx] = &[Note, Paste];
 const QUITTABLE: &[Ctx] = &[
-    Calls, Call, List, Detail, Compare, Walk, Help, Message, Commands, Related, Problems,
+    Calls, Call, List, Detail, Compare, Walk, Help, Message, Commands, Related, Problems, Log,
 ];
 const NONE: (u8, &str) = (0, "");
+
+/// The key that shows the status messages whole (named by the status line
+/// where it cuts one).
+pub const LOG_KEY: &str = "Ctrl-G";
 
 const fn b(
     ctx: &'static [Ctx],
@@ -258,12 +268,20 @@ pub const BINDINGS: &[Binding] = &[
     b(
         &[
             Calls, CallFilter, Call, List, Detail, Compare, Search, Walk, Note, Paste, Message,
-            Commands, Related, Open, Problems,
+            Commands, Related, Open, Problems, Log,
         ],
         &[code(KeyCode::F(1))],
         "F1",
         Action::Help,
         "help: the keys of where you are first, then all others",
+        NONE,
+    ),
+    b(
+        ANY,
+        &[ctrl('g')],
+        LOG_KEY,
+        Action::ShowLog,
+        "the status messages of this session, whole, newest first (a long one is cut on the status line)",
         NONE,
     ),
     // Browsing: list, detail, compare.
@@ -579,7 +597,7 @@ pub const BINDINGS: &[Binding] = &[
     ),
     b(
         &[
-            Calls, Call, List, Detail, Compare, Walk, Message, Commands, Related, Problems,
+            Calls, Call, List, Detail, Compare, Walk, Message, Commands, Related, Problems, Log,
         ],
         &[k('?')],
         "?",
@@ -766,7 +784,7 @@ pub const BINDINGS: &[Binding] = &[
         NONE,
     ),
     b(
-        &[Walk, Help, Message, Commands, Related, Problems],
+        &[Walk, Help, Message, Commands, Related, Problems, Log],
         &[code(KeyCode::Esc)],
         "Esc",
         Action::Leave,

@@ -128,6 +128,36 @@ fn degenerate_sizes_do_not_panic() {
     }
 }
 
+/// The status messages popup (Ctrl-G) over a long message, at every size.
+#[test]
+fn the_status_log_draws_at_any_size() {
+    for (w, h) in [(1, 1), (20, 5), (49, 12), (50, 12), (80, 24), (200, 60)] {
+        for ascii in [false, true] {
+            let dir = tempfile::tempdir().unwrap();
+            let theme = Theme {
+                color: false,
+                ascii,
+            };
+            let long = "notes.json could not be read; it was moved unchanged to \
+                        /tmp/very/long/path/notes.json.corrupt-1796078418840 and a new notes \
+                        file is used — 呼叫 "
+                .repeat(4);
+            let mut a = App::new(
+                Kb::embedded(),
+                Some(Store::open(dir.path()).unwrap()),
+                Some(long),
+                theme,
+            );
+            a.handle(Msg::Resize(w, h), 0);
+            draw_only(&a, w, h);
+            a.handle(crate::common::ctrl('g'), 1);
+            draw_only(&a, w, h);
+            keys(&mut a, "GjkG");
+            draw_only(&a, w, h);
+        }
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
     #[test]

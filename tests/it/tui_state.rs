@@ -1629,3 +1629,127 @@ fn a_message_for_one_key_keeps_a_scrolled_detail_at_its_end() {
     let f = h.frame();
     assert!(f.contains(" end "), "{f}");
 }
+
+/// The text of a popup as one line: the rows between its side borders,
+/// without the list marks, joined by spaces.
+fn popup_text(frame: &str) -> String {
+    frame
+        .lines()
+        .filter_map(|l| {
+            let l = l.trim_matches('"');
+            let inner = l.strip_prefix('│').or_else(|| l.strip_prefix('|'))?;
+            let inner = inner
+                .strip_suffix('│')
+                .or_else(|| inner.strip_suffix('|'))?;
+            let t = inner.trim();
+            Some(
+                t.strip_prefix("- ")
+                    .or_else(|| t.strip_prefix("! "))
+                    .unwrap_or(t)
+                    .to_string(),
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// A status message longer than the status line's three rows is cut with
+/// the key that shows it whole; Ctrl-G lists it whole, from the panes and
+/// from an editor, at 80x24 and at the minimum size, in ASCII mode too.
+#[test]
+fn a_long_status_message_is_cut_with_a_hint_and_ctrl_g_shows_it_whole() {
+    let long = format!(
+        "{DISABLED}; also: accepted formats: pcap, pcapng (either may be gzip-compressed), \
+         Asterisk PJSIP logger, Asterisk chan_sip debug, FreeSWITCH sofia siptrace, Kamailio \
+         sipdump, sngrep .txt, ngrep -W byline, raw SIP messages"
+    );
+    for ascii in [false, true] {
+        for (w, hgt) in [(80, 24), (50, 12)] {
+            let mut h = Harness::new();
+            let theme = sipfix::tui::theme::Theme {
+                color: false,
+                ascii,
+            };
+            h.app = App::new(
+                Kb::embedded(),
+                Some(Store::open(h.dir.path()).unwrap()),
+                Some(long.clone()),
+                theme,
+            );
+            h.send(Msg::Resize(w, hgt));
+            let f = h.frame();
+            let mark = if ascii { "~" } else { "…" };
+            assert!(
+                f.contains(&format!("{mark} (Ctrl-G: more)")),
+                "{w}x{hgt}: the cut says which key:\n{f}"
+            );
+            h.ctrl('g');
+            assert!(
+                matches!(h.app.overlay(), Some(Overlay::Log(_))),
+                "{:?}",
+                h.app.overlay()
+            );
+            // Read it all, a screen at a time.
+            let mut seen = String::new();
+            for _ in 0..10 {
+                seen.push_str(&popup_text(&h.frame()));
+                seen.push(' ');
+                h.key(KeyCode::PageDown);
+            }
+            let words: Vec<&str> = long.split_whitespace().collect();
+            let tail = words[words.len() - 6..].join(" ");
+            assert!(
+                seen.split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" ")
+                    .contains(&tail),
+                "{w}x{hgt}: the end of the message is readable: {seen}"
+            );
+            let middle = "what you write is kept in this session only";
+            assert!(
+                seen.split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" ")
+                    .contains(middle),
+                "{seen}"
+            );
+            h.key(KeyCode::Esc);
+            assert!(h.app.overlay().is_none());
+        }
+    }
+    // From the note editor: the log over it, Esc back to the note, its
+    // text kept; Ctrl-G again closes the log too.
+    let mut h = Harness::new();
+    h.open(486);
+    h.keys("n");
+    h.keys("abc");
+    h.keys("zz");
+    h.ctrl('g');
+    assert!(matches!(h.app.overlay(), Some(Overlay::Log(_))));
+    assert!(h.frame().contains("Status messages"));
+    h.ctrl('g');
+    assert!(matches!(h.app.overlay(), Some(Overlay::Note(_))));
+    assert_eq!(h.app.note_text().as_deref(), Some("abczz"));
+}
+
+/// The log keeps the messages of the session, newest first, each once.
+#[test]
+fn the_status_log_lists_the_sessions_messages_newest_first() {
+    let mut h = Harness::new();
+    h.open(486);
+    h.keys("e");
+    h.keys("e");
+    h.key(KeyCode::Char(' '));
+    let log: Vec<String> = h.app.status_log().iter().map(|s| s.text.clone()).collect();
+    assert!(log.len() >= 2, "{log:?}");
+    assert!(log[log.len() - 2].starts_with("e does nothing"), "{log:?}");
+    assert!(
+        !log[log.len() - 1].starts_with("e does nothing"),
+        "a message repeated at once is logged once: {log:?}"
+    );
+    h.ctrl('g');
+    let f = h.frame();
+    let newest = f.find(&log[log.len() - 1][..20]).unwrap();
+    let older = f.find("e does nothing").unwrap();
+    assert!(newest < older, "{f}");
+}

@@ -143,6 +143,13 @@ pub const NOTE_DEBOUNCE_MS: u64 = 1000;
 /// this often (ms): a crash loses at most this much typing.
 pub const NOTE_MAX_WAIT_MS: u64 = 2000;
 
+/// The most rows the status line takes; a longer message is cut there
+/// (Ctrl-G shows it whole).
+pub const STATUS_ROWS: usize = 3;
+
+/// How many status messages Ctrl-G shows (the oldest go first).
+pub const STATUS_LOG_LEN: usize = 50;
+
 /// Digits typed in the panes jump to a code; a pause this long (ms) starts
 /// a new number.
 pub const JUMP_PAUSE_MS: u64 = 1500;
@@ -184,6 +191,9 @@ pub struct App {
     pub show_compare: bool,
     pub store: Option<Store>,
     pub status: Option<Status>,
+    /// The status messages of this session, oldest first (at most
+    /// [`STATUS_LOG_LEN`]): Ctrl-G shows them whole.
+    status_log: Vec<Status>,
     pub size: Rect,
     /// Codes visited before, for `b`.
     back: Vec<u16>,
@@ -286,6 +296,7 @@ impl App {
             show_compare: false,
             store,
             status: None,
+            status_log: Vec::new(),
             size: Rect::new(0, 0, 80, 24),
             back: Vec::new(),
             jump: None,
@@ -320,6 +331,7 @@ impl App {
             });
         }
         app.refilter();
+        app.log_status();
         app
     }
 
@@ -414,16 +426,42 @@ impl App {
     }
 
     /// The rows the status line takes in `area`: the status message
-    /// wrapped, at most 3 rows (the rest is behind Ctrl-G), else one for
-    /// the key hints.
+    /// wrapped as drawn, at most [`STATUS_ROWS`] (the rest is behind
+    /// Ctrl-G), else one for the key hints.
     fn status_rows(&self, area: Rect) -> u16 {
-        match &self.status {
-            Some(s) if area.width > 0 => {
-                let w = unicode_width::UnicodeWidthStr::width(s.text.as_str());
-                (w.div_ceil(area.width as usize)).clamp(1, 3) as u16
-            }
+        match self.status_shown() {
+            Some(text) if area.width > 0 => crate::render::wrap(&text, area.width as usize, "", "")
+                .len()
+                .clamp(1, STATUS_ROWS) as u16,
             _ => 1,
         }
+    }
+
+    /// The status message as the status line shows it (one line, control
+    /// characters visible, folded to ASCII in ASCII mode).
+    pub fn status_shown(&self) -> Option<String> {
+        let s = self.status.as_ref()?;
+        Some(crate::render::fold(&sanitize::inline(&s.text), self.theme.ascii).into_owned())
+    }
+
+    /// The status messages of this session, oldest first.
+    pub fn status_log(&self) -> &[Status] {
+        &self.status_log
+    }
+
+    /// Keep the message on the status line in the log (once: not again
+    /// while it stays).
+    fn log_status(&mut self) {
+        let Some(s) = &self.status else {
+            return;
+        };
+        if self.status_log.last().is_some_and(|l| l.text == s.text) {
+            return;
+        }
+        if self.status_log.len() >= STATUS_LOG_LEN {
+            self.status_log.remove(0);
+        }
+        self.status_log.push(s.clone());
     }
 
     /// The inside of the detail pane, or where it would be when another
@@ -658,6 +696,7 @@ impl App {
         let rows = self.status_rows(self.size);
         let (detail, compare) = (self.detail_scroll, self.compare_scroll);
         let r = f(self);
+        self.log_status();
         if layout::too_small(self.size) || self.status_rows(self.size) == rows {
             return r;
         }
@@ -793,6 +832,13 @@ impl App {
                 let from = self.ctx();
                 self.overlays
                     .push(Overlay::Help(popups::help::Help::new(from)));
+                return Vec::new();
+            }
+            // From anywhere (an editor, a prompt) and back: the popup
+            // closes itself on a second Ctrl-G.
+            Action::ShowLog if !matches!(self.overlays.last(), Some(Overlay::Log(_))) => {
+                self.overlays
+                    .push(Overlay::Log(popups::log::StatusLog::new()));
                 return Vec::new();
             }
             _ => {}

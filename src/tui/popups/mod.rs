@@ -11,6 +11,7 @@
 pub mod call;
 pub mod commands;
 pub mod help;
+pub mod log;
 pub mod message;
 pub mod note;
 pub mod open;
@@ -38,6 +39,7 @@ pub enum Overlay {
     Call(call::CallView),
     Open(open::OpenPrompt),
     Problems(problems::ProblemsView),
+    Log(log::StatusLog),
 }
 
 /// What a popup wants after a key.
@@ -103,6 +105,7 @@ impl Overlay {
             Overlay::Call(_) => Ctx::Call,
             Overlay::Open(_) => Ctx::Open,
             Overlay::Problems(_) => Ctx::Problems,
+            Overlay::Log(_) => Ctx::Log,
         }
     }
 
@@ -119,6 +122,7 @@ impl Overlay {
             Overlay::Call(p) => p.handle(app, a, now),
             Overlay::Open(p) => p.handle(app, a),
             Overlay::Problems(p) => p.handle(app, a),
+            Overlay::Log(p) => p.handle(app, a),
         }
     }
 
@@ -158,6 +162,7 @@ impl Overlay {
             Overlay::Call(p) => p.draw(f, app, body),
             Overlay::Open(p) => p.draw(f, app, body),
             Overlay::Problems(p) => p.draw(f, app, body),
+            Overlay::Log(p) => p.draw(f, app, body),
         }
     }
 }

@@ -290,7 +290,7 @@ fn draw_search(f: &mut Frame, app: &App, r: Rect) {
 
 fn draw_status(f: &mut Frame, app: &App, r: Rect) {
     let t = app.theme;
-    let Some(s) = &app.status else {
+    let (Some(s), Some(text)) = (&app.status, app.status_shown()) else {
         let line = Line::styled(
             super::keymap::footer_line(app.ctx(), r.width as usize),
             t.dim(),
@@ -299,13 +299,14 @@ fn draw_status(f: &mut Frame, app: &App, r: Rect) {
         return;
     };
     let style = if s.error { t.error() } else { t.hint() };
-    let lines = status_lines(&fold(app, &sanitize::inline(&s.text)), r, app.theme.ascii);
+    let lines = status_lines(&text, r, app.theme.ascii);
     let lines: Vec<Line> = lines.into_iter().map(|l| Line::styled(l, style)).collect();
     f.render_widget(Paragraph::new(lines), r);
 }
 
 /// A status text wrapped to the status rows; a text longer than they hold
-/// ends its last row with a mark (`…`, `~` in ASCII) where it was cut.
+/// ends its last row with a mark (`…`, `~` in ASCII) where it was cut and
+/// the key that shows it whole (`… (Ctrl-G: more)`).
 fn status_lines(text: &str, r: Rect, ascii: bool) -> Vec<String> {
     let width = (r.width as usize).max(1);
     let mut lines = crate::render::wrap(text, width, "", "");
@@ -313,12 +314,21 @@ fn status_lines(text: &str, r: Rect, ascii: bool) -> Vec<String> {
     if lines.len() > rows {
         lines.truncate(rows);
         if let Some(last) = lines.last_mut() {
-            let mark = if ascii { '~' } else { '…' };
-            let keep = width.saturating_sub(1);
+            let mark = if ascii { "~" } else { "…" };
+            let hint = format!(" ({}: more)", super::keymap::LOG_KEY);
+            // The hint when there is room for it and some text.
+            let tail = if width >= hint.len() + 10 {
+                format!("{mark}{hint}")
+            } else {
+                mark.to_string()
+            };
+            let keep = width.saturating_sub(unicode_width::UnicodeWidthStr::width(tail.as_str()));
             while unicode_width::UnicodeWidthStr::width(last.as_str()) > keep {
                 last.pop();
             }
-            last.push(mark);
+            let cut = last.trim_end().len();
+            last.truncate(cut);
+            last.push_str(&tail);
         }
     }
     lines
@@ -334,13 +344,19 @@ mod tests {
         let r = Rect::new(0, 0, 80, 2);
         let lines = status_lines(text, r, false);
         assert_eq!(lines.len(), 2);
-        assert!(lines[1].ends_with('…'), "{lines:?}");
+        assert!(lines[1].ends_with("… (Ctrl-G: more)"), "{lines:?}");
         assert!(
             lines
                 .iter()
                 .all(|l| unicode_width::UnicodeWidthStr::width(l.as_str()) <= 80)
         );
-        assert!(status_lines(text, r, true)[1].ends_with('~'));
+        assert!(status_lines(text, r, true)[1].ends_with("~ (Ctrl-G: more)"));
+        // Too narrow for the hint: the mark alone.
+        let lines = status_lines(text, Rect::new(0, 0, 20, 1), false);
+        assert!(
+            lines[0].ends_with('…') && lines[0].chars().count() <= 20,
+            "{lines:?}"
+        );
         // Room enough: whole, no mark.
         let lines = status_lines("saved", r, false);
         assert_eq!(lines, ["saved"]);
