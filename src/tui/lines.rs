@@ -82,6 +82,31 @@ pub fn fit_width(s: &str, width: usize, marker: &'static str) -> String {
     cut(vec![Span::raw(s.to_string())], width, marker).to_string()
 }
 
+/// The end of `text` that fits `room` display columns, after `mark` when
+/// cut: a line being typed (the search line, a path) keeps its end, where
+/// the cursor is, in view. A wide character takes two columns and is
+/// never split; a combining mark is never left without its letter.
+pub fn left_cut(text: &str, room: usize, mark: char) -> String {
+    if unicode_width::UnicodeWidthStr::width(text) <= room {
+        return text.to_string();
+    }
+    if room == 0 {
+        return String::new();
+    }
+    let mut width = mark.width().unwrap_or(1);
+    let mut start = text.len();
+    for (i, c) in text.char_indices().rev() {
+        width += c.width().unwrap_or(0);
+        if width > room {
+            break;
+        }
+        start = i;
+    }
+    // Marks whose letter was cut off go with it.
+    let rest = text[start..].trim_start_matches(|c: char| c.width() == Some(0));
+    format!("{mark}{rest}")
+}
+
 /// The spans cut to `width` columns, the last one replaced by `marker`.
 fn cut(spans: Vec<Span<'static>>, width: usize, marker: &'static str) -> Line<'static> {
     let room = width.saturating_sub(1);
@@ -217,6 +242,20 @@ impl DocText {
 mod tests {
     use super::*;
     use crate::doc::Block;
+
+    #[test]
+    fn a_left_cut_keeps_the_end_and_no_mark_without_its_letter() {
+        assert_eq!(left_cut("abc", 3, '<'), "abc");
+        assert_eq!(left_cut("abcdef", 4, '<'), "<def");
+        assert_eq!(left_cut("abcdef", 0, '<'), "");
+        // A combining acute never stands alone when its letter is cut.
+        assert_eq!(left_cut("ab一\u{301}", 2, '<'), "<");
+        assert_eq!(left_cut("ab一\u{301}", 3, '<'), "<一\u{301}");
+        assert_eq!(left_cut("abe\u{301}", 2, '<'), "<e\u{301}");
+        // Wide characters: two columns, never split.
+        let cut = left_cut("一二三四", 6, '…');
+        assert_eq!(cut, "…三四");
+    }
 
     #[test]
     fn a_long_document_is_shown_a_window_at_a_time() {

@@ -1753,3 +1753,50 @@ fn the_status_log_lists_the_sessions_messages_newest_first() {
     let older = f.find("e does nothing").unwrap();
     assert!(newest < older, "{f}");
 }
+
+/// A query longer than the search line scrolls as the open prompt's path
+/// does: its end and the cursor stay in view, measured in display columns
+/// (wide characters), folded in ASCII mode.
+#[test]
+fn a_long_query_keeps_its_end_and_the_cursor_in_view() {
+    let mut h = Harness::new();
+    h.keys("/the call drops after thirty two seconds because the ack never arrives at the far END");
+    let top = rows(&h.frame())[0].trim_matches('"').to_string();
+    assert!(top.starts_with("Search: "), "{top}");
+    assert!(top.contains("far END_"), "the end and the cursor: {top}");
+    for _ in 0..3 {
+        h.key(KeyCode::Backspace);
+    }
+    h.keys("XYZ");
+    let top = rows(&h.frame())[0].trim_matches('"').to_string();
+    assert!(top.contains("far XYZ_"), "{top}");
+    // Wide characters: two columns each, the line never wider than the screen.
+    h.ctrl('u');
+    h.keys(&"呼叫失败".repeat(12));
+    h.keys("尾");
+    let f = h.frame();
+    // (The test backend lists the cells hidden by wide characters after
+    // the row.)
+    let top = rows(&f)[0].split("\" Hidden").next().unwrap();
+    let top = top.trim_matches('"').to_string();
+    assert!(top.contains("尾_"), "{top}");
+    assert!(
+        unicode_width::UnicodeWidthStr::width(top.as_str()) <= 80,
+        "{top}"
+    );
+    // ASCII mode: folded before it is measured, and no raw UTF-8.
+    let dir = tempfile::tempdir().unwrap();
+    let mut a = crate::common::app(dir.path(), 80, 24, true);
+    for c in "/"
+        .chars()
+        .chain("café ".repeat(20).chars())
+        .chain("fin".chars())
+    {
+        a.handle(crate::common::key(KeyCode::Char(c)), 1);
+    }
+    let mut t = ratatui::Terminal::new(ratatui::backend::TestBackend::new(80, 24)).unwrap();
+    t.draw(|f| sipfix::tui::view::draw(f, &a)).unwrap();
+    let f = t.backend().to_string();
+    let top = f.lines().next().unwrap().trim_matches('"');
+    assert!(top.is_ascii() && top.contains("caf? fin_"), "{top}");
+}

@@ -7,6 +7,7 @@ use super::Reply;
 use crate::sanitize;
 use crate::tui::app::{App, Effect, Listing};
 use crate::tui::keymap::Action;
+use crate::tui::lines::left_cut;
 use crate::tui::view::{block, centered, fold, popup_title};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Frame;
@@ -212,14 +213,15 @@ impl OpenPrompt {
         let inner = b.inner(r);
         f.render_widget(b, r);
         let t = app.theme;
-        let shown = sanitize::inline(&self.text);
-        // The end of a long path stays in view.
+        // The end of a long path stays in view (measured as shown: folded
+        // to ASCII in ASCII mode).
+        let shown = fold(app, &sanitize::inline(&self.text));
         let room = (inner.width as usize).saturating_sub(8);
         let tail = left_cut(&shown, room, if app.theme.ascii { '<' } else { '…' });
         let mut lines = vec![
             Line::from(vec![
                 Span::styled("Path: ", t.label()),
-                Span::raw(fold(app, &tail)),
+                Span::raw(tail),
                 Span::styled(t.cursor(), t.label()),
             ]),
             Line::default(),
@@ -263,26 +265,6 @@ impl OpenPrompt {
         }
         crate::tui::view::put_lines(f, lines.iter(), inner);
     }
-}
-
-/// The end of `text` that fits `room` columns, after `mark` when cut (a
-/// path's end is what tells files apart). Measured in display columns: a
-/// wide character takes two.
-fn left_cut(text: &str, room: usize, mark: char) -> String {
-    use unicode_width::UnicodeWidthChar;
-    if unicode_width::UnicodeWidthStr::width(text) <= room {
-        return text.to_string();
-    }
-    let mut width = 1; // the mark
-    let mut start = text.len();
-    for (i, c) in text.char_indices().rev() {
-        width += c.width().unwrap_or(0);
-        if width > room {
-            break;
-        }
-        start = i;
-    }
-    format!("{mark}{}", &text[start..])
 }
 
 /// `~/x` as `$HOME/x` (nothing else is expanded).

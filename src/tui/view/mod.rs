@@ -267,11 +267,23 @@ fn draw_search(f: &mut Frame, app: &App, r: Rect) {
         (true, None) => "Search: ".to_string(),
         (false, _) => "/ search: ".to_string(),
     };
-    let mut spans = vec![Span::styled(label, t.label())];
-    spans.push(Span::raw(sanitize::inline(&app.query)));
+    let [left, right] =
+        Layout::horizontal([Constraint::Min(1), Constraint::Length(count.len() as u16)]).areas(r);
+    // A query longer than the line scrolls, as the open prompt's path
+    // does: its end and the cursor stay in view (measured as shown).
+    let cursor = if app.searching { t.cursor() } else { "" };
+    let room = (left.width as usize)
+        .saturating_sub(label.len())
+        .saturating_sub(cursor.len());
+    let query = crate::tui::lines::left_cut(
+        &fold(app, &sanitize::inline(&app.query)),
+        room,
+        if app.theme.ascii { '<' } else { '…' },
+    );
+    let mut spans = vec![Span::styled(label, t.label()), Span::raw(query)];
     if app.searching {
         spans.push(Span::styled(
-            t.cursor(),
+            cursor,
             Style::new().add_modifier(ratatui::style::Modifier::SLOW_BLINK),
         ));
     }
@@ -282,8 +294,6 @@ fn draw_search(f: &mut Frame, app: &App, r: Rect) {
             Span::styled(t.cursor(), Style::new()),
         ];
     }
-    let [left, right] =
-        Layout::horizontal([Constraint::Min(1), Constraint::Length(count.len() as u16)]).areas(r);
     f.render_widget(Paragraph::new(Line::from(spans)), left);
     f.render_widget(Paragraph::new(Span::styled(count, t.dim())), right);
 }
