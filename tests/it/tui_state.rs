@@ -1800,3 +1800,48 @@ fn a_long_query_keeps_its_end_and_the_cursor_in_view() {
     let top = f.lines().next().unwrap().trim_matches('"');
     assert!(top.is_ascii() && top.contains("caf? fin_"), "{top}");
 }
+
+/// Every key name in the help is apart from what it does (two spaces at
+/// least, or a row of its own): at 80x24, in ASCII mode, and at 50x12.
+#[test]
+fn help_never_runs_a_key_name_into_its_description() {
+    for (w, hgt, ascii) in [(80, 24, false), (80, 24, true), (50, 12, true)] {
+        let dir = tempfile::tempdir().unwrap();
+        let mut a = crate::common::app(dir.path(), w, hgt, ascii);
+        let mut t = 1;
+        let mut send = |a: &mut App, m: Msg| {
+            t += 10;
+            a.handle(m, t);
+        };
+        send(&mut a, crate::common::key(KeyCode::F(1)));
+        let mut rows: Vec<String> = Vec::new();
+        let mut last = String::new();
+        for _ in 0..200 {
+            let mut term =
+                ratatui::Terminal::new(ratatui::backend::TestBackend::new(w, hgt)).unwrap();
+            term.draw(|f| sipfix::tui::view::draw(f, &a)).unwrap();
+            let f = term.backend().to_string();
+            for l in f.lines() {
+                let l = l.trim_matches('"');
+                if let Some(inner) = l
+                    .strip_prefix(['│', '|'])
+                    .and_then(|x| x.strip_suffix(['│', '|']))
+                {
+                    rows.push(inner.to_string());
+                }
+            }
+            if f == last {
+                break;
+            }
+            last = f;
+            send(&mut a, crate::common::key(KeyCode::PageDown));
+        }
+        for (_, key, _) in sipfix::tui::keymap::help_rows() {
+            let apart = rows.iter().any(|r| {
+                r.strip_prefix(key)
+                    .is_some_and(|rest| rest.trim().is_empty() || rest.starts_with("  "))
+            });
+            assert!(apart, "{w}x{hgt} ascii {ascii}: {key:?} runs into its text");
+        }
+    }
+}

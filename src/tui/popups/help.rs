@@ -17,8 +17,20 @@ pub struct Help {
     pub from: Ctx,
 }
 
-/// Width of the key column.
-const KEY_W: usize = 12;
+/// The least space between a key and what it does.
+const GAP: usize = 2;
+
+/// The width of the key column in a help `width` columns wide: the
+/// longest key name and the gap, at most a third of the width (a longer
+/// name, on a narrow screen, takes a row of its own).
+fn key_width(width: usize) -> usize {
+    let longest = keymap::help_rows()
+        .iter()
+        .map(|(_, k, _)| unicode_width::UnicodeWidthStr::width(*k))
+        .max()
+        .unwrap_or(0);
+    (longest + GAP).min(width / 3).max(GAP)
+}
 
 impl Help {
     pub fn new(from: Ctx) -> Help {
@@ -30,7 +42,8 @@ impl Help {
     }
 
     fn lines(&self, app: &App, width: u16) -> Vec<Line<'static>> {
-        let opts = textwrap::Options::new((width as usize).saturating_sub(KEY_W).max(10));
+        let key_w = key_width(width as usize);
+        let opts = textwrap::Options::new((width as usize).saturating_sub(key_w).max(10));
         let mut lines: Vec<Line<'static>> = Vec::new();
         for (n, (sec, rows)) in keymap::help_sections(Some(self.from))
             .into_iter()
@@ -46,11 +59,16 @@ impl Help {
             };
             lines.push(Line::styled(head, app.theme.heading()));
             for (k, h) in rows {
+                // A key name too wide for the column has a row of its own.
+                let alone = unicode_width::UnicodeWidthStr::width(k) + GAP > key_w;
+                if alone {
+                    lines.push(Line::styled(k.to_string(), app.theme.label()));
+                }
                 for (i, part) in textwrap::wrap(&fold(app, h), &opts).into_iter().enumerate() {
-                    let key = if i == 0 {
-                        format!("{k:<KEY_W$}")
+                    let key = if i == 0 && !alone {
+                        format!("{k:<key_w$}")
                     } else {
-                        " ".repeat(KEY_W)
+                        " ".repeat(key_w)
                     };
                     lines.push(Line::from(vec![
                         Span::styled(key, app.theme.label()),
