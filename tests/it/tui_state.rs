@@ -1845,3 +1845,40 @@ fn help_never_runs_a_key_name_into_its_description() {
         }
     }
 }
+
+/// Digits that come in one read (typed fast over a laggy link, `tmux
+/// send-keys -l 486`) reach the app as a paste: they do what typing them
+/// does, a code jumped to, a longer run too; a SIP message pasted is still
+/// decoded.
+#[test]
+fn digits_that_come_as_a_paste_jump_as_typed_ones() {
+    let mut h = Harness::new();
+    h.send(Msg::Paste("486".into()));
+    assert_eq!(h.app.current(), Some(486), "{}", h.status());
+    assert!(!h.status().contains("pasted one line"), "{}", h.status());
+    // The same in the detail pane, and a class's entry for a code with none.
+    h.key(KeyCode::Tab);
+    h.now += 2000;
+    h.send(Msg::Paste("599".into()));
+    assert_eq!(h.app.current(), Some(500));
+    assert!(h.status().contains("599 is not a registered code"));
+    // Longer runs: as typed, key by key.
+    for run in ["4866", "603486", "48", "6\n", "1234567"] {
+        let mut typed = Harness::new();
+        typed.keys(run.trim_end());
+        if run.ends_with('\n') {
+            typed.key(KeyCode::Enter);
+        }
+        let mut pasted = Harness::new();
+        pasted.send(Msg::Paste(run.into()));
+        assert_eq!(pasted.app.current(), typed.app.current(), "{run:?}");
+        assert_eq!(pasted.app.focus, typed.app.focus, "{run:?}");
+        assert_eq!(pasted.status(), typed.status(), "{run:?}");
+    }
+    // A SIP message is still decoded, a Call-ID still a paste.
+    let mut h = Harness::new();
+    h.send(Msg::Paste(NOT_IMPLEMENTED.to_string()));
+    assert_eq!(h.app.current(), Some(501));
+    h.send(Msg::Paste("8675309@10.0.0.1".into()));
+    assert!(h.status().contains("pasted one line"), "{}", h.status());
+}

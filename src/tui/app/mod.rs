@@ -1030,9 +1030,25 @@ impl App {
             }
             return Vec::new();
         }
+        // Digits alone on one line are keys that came in one read (typed
+        // fast over a laggy link, a terminal's macro) or a code pasted:
+        // what typing them does (`486` jumps to 486), with the Enter of a
+        // line pasted with its end.
+        let one_line = text.trim();
+        if !one_line.is_empty() && one_line.bytes().all(|b| b.is_ascii_digit()) {
+            let mut keys: Vec<KeyCode> = one_line.chars().map(KeyCode::Char).collect();
+            if text.trim_start().ends_with('\n') {
+                keys.push(KeyCode::Enter);
+            }
+            let mut fx = Vec::new();
+            for k in keys {
+                let ev = KeyEvent::new(k, KeyModifiers::NONE);
+                fx.extend(self.handle(Msg::Key(ev), now));
+            }
+            return fx;
+        }
         // One line that is no start line (a Call-ID, a header value): no
         // message to decode; say where it can go.
-        let one_line = text.trim();
         if !one_line.contains('\n') && !crate::message::is_start_line(one_line.as_bytes()) {
             self.info(if self.focus == Focus::Calls {
                 "pasted one line, not a SIP message: press / and paste it to filter the calls by it"
