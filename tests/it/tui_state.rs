@@ -1882,3 +1882,41 @@ fn digits_that_come_as_a_paste_jump_as_typed_ones() {
     h.send(Msg::Paste("8675309@10.0.0.1".into()));
     assert!(h.status().contains("pasted one line"), "{}", h.status());
 }
+
+/// ASCII mode (LANG=C): the note editor shows what is not ASCII as `?`,
+/// as every other pane does, and writes no other byte to the terminal;
+/// the note keeps every character as typed or pasted, in UTF-8.
+#[test]
+fn the_note_editor_in_ascii_mode_shows_question_marks_and_keeps_the_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut a = crate::common::app(dir.path(), 80, 24, true);
+    let mut t = 1_700_000_000_000;
+    let mut send = |a: &mut App, m: Msg| {
+        t += 10;
+        a.handle(m, t);
+    };
+    for c in "486n".chars() {
+        send(&mut a, crate::common::key(KeyCode::Char(c)));
+    }
+    assert!(a.note_text().is_some(), "the editor is open");
+    for c in "café ".chars() {
+        send(&mut a, crate::common::key(KeyCode::Char(c)));
+    }
+    send(&mut a, Msg::Paste("Jürgen – 呼叫 ‘ok’ end".into()));
+    let typed = "café Jürgen – 呼叫 ‘ok’ end";
+    assert_eq!(a.note_text().as_deref(), Some(typed));
+    let mut term = ratatui::Terminal::new(ratatui::backend::TestBackend::new(80, 24)).unwrap();
+    term.draw(|f| sipfix::tui::view::draw(f, &a)).unwrap();
+    let buf = term.backend().buffer();
+    assert!(
+        buf.content().iter().all(|c| c.symbol().is_ascii()),
+        "{}",
+        term.backend()
+    );
+    let f = term.backend().to_string();
+    // A wide character keeps its two columns: `?` and a blank.
+    assert!(f.contains("caf? J?rgen ? ? ?  'ok' end"), "{f}");
+    send(&mut a, crate::common::key(KeyCode::Esc));
+    a.store.as_mut().unwrap().save().unwrap();
+    assert_eq!(Store::open(dir.path()).unwrap().note(486), typed);
+}

@@ -8,7 +8,7 @@ use super::Reply;
 use crate::sanitize;
 use crate::tui::app::{App, Effect, NOTE_DEBOUNCE_MS, NOTE_MAX_WAIT_MS};
 use crate::tui::keymap::Action;
-use crate::tui::view::{block, centered, popup_title};
+use crate::tui::view::{block, centered, fold, popup_title};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -275,12 +275,43 @@ impl NoteEditor {
             let line = Rect::new(inner.x, inner.bottom() - 1, inner.width, 1);
             inner.height -= 1;
             f.render_widget(
-                ratatui::widgets::Paragraph::new(sanitize::inline(&n)).style(app.theme.warning()),
+                ratatui::widgets::Paragraph::new(fold(app, &sanitize::inline(&n)))
+                    .style(app.theme.warning()),
                 line,
             );
         }
         f.render_widget(&self.area, inner);
         self.cloak.show(f.buffer_mut(), inner, app.theme.ascii);
+        if app.theme.ascii {
+            ascii_cells(f.buffer_mut(), inner);
+        }
+    }
+}
+
+/// ASCII mode: every cell of `area` that holds other than ASCII shown as
+/// the other panes show it (`?`), on screen only: the editor's text, and
+/// the note saved from it, keep every character as typed or pasted. A
+/// cell's fold is used when it is one character (a curly quote is `'`),
+/// else `?` (an en dash, `--` elsewhere, would take two columns here), so
+/// each character keeps its columns and the cursor stays where the editor
+/// put it (a wide character is `?` and a blank).
+fn ascii_cells(buf: &mut ratatui::buffer::Buffer, area: Rect) {
+    for y in area.top()..area.bottom() {
+        for x in area.left()..area.right() {
+            let Some(cell) = buf.cell_mut((x, y)) else {
+                continue;
+            };
+            let sym = cell.symbol();
+            if sym.is_ascii() {
+                continue;
+            }
+            let folded = crate::render::ascii_fold(sym);
+            let mut chars = folded.chars();
+            match (chars.next(), chars.next()) {
+                (Some(c), None) => cell.set_char(c),
+                _ => cell.set_char('?'),
+            };
+        }
     }
 }
 
