@@ -1881,6 +1881,10 @@ fn digits_that_come_as_a_paste_jump_as_typed_ones() {
     assert_eq!(h.app.current(), Some(501));
     h.send(Msg::Paste("8675309@10.0.0.1".into()));
     assert!(h.status().contains("pasted one line"), "{}", h.status());
+    // A long run of digits is no typing: a paste, not thousands of keys.
+    let mut h = Harness::new();
+    h.send(Msg::Paste("4".repeat(5000)));
+    assert!(h.status().contains("pasted one line"), "{}", h.status());
 }
 
 /// ASCII mode (LANG=C): the note editor shows what is not ASCII as `?`,

@@ -264,6 +264,9 @@ pub struct Decoded {
     pub origin: String,
 }
 
+/// Digits pasted on one line that are replayed as typed keys, at most.
+const MAX_DIGIT_KEYS: usize = 32;
+
 impl App {
     /// A new app over `kb` with an optional notes store (None: notes are
     /// disabled and the reason is in `store_problem`).
@@ -1033,9 +1036,12 @@ impl App {
         // Digits alone on one line are keys that came in one read (typed
         // fast over a laggy link, a terminal's macro) or a code pasted:
         // what typing them does (`486` jumps to 486), with the Enter of a
-        // line pasted with its end.
+        // line pasted with its end. A few only: a long run of digits is no
+        // typing and would be replayed key by key.
         let one_line = text.trim();
-        if !one_line.is_empty() && one_line.bytes().all(|b| b.is_ascii_digit()) {
+        if (1..=MAX_DIGIT_KEYS).contains(&one_line.len())
+            && one_line.bytes().all(|b| b.is_ascii_digit())
+        {
             let mut keys: Vec<KeyCode> = one_line.chars().map(KeyCode::Char).collect();
             if text.trim_start().ends_with('\n') {
                 keys.push(KeyCode::Enter);
