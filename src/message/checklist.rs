@@ -296,12 +296,11 @@ fn finding_for(e: &Explanation, ctx: &Ctx<'_>, name: &str, values: &[String]) ->
             "Accept-Language: {shown} -- the body must be in one of these languages"
         )],
         "Server" | "User-Agent" => {
-            let role = e
-                .sender
-                .product
-                .as_deref()
-                .map(|p| format!(" -- {p}"))
-                .unwrap_or_default();
+            let role = match (e.sender.product.as_deref(), e.sender.role) {
+                (Some(p), _) => format!(" -- {p}"),
+                (None, Some(r)) => format!(" -- {}", r.what()),
+                (None, None) => String::new(),
+            };
             vec![format!("{name}: {shown}{role}")]
         }
         "Via" => {

@@ -629,15 +629,15 @@ fn header_meaning(
                 .iter()
                 .any(|v| v.as_deref() == Some(h.value.as_str()));
             if known {
-                e.sender.product.as_deref().zip(e.sender.role)
+                e.sender.role.map(|r| (e.sender.product.as_deref(), r))
             } else {
                 recognise(&h.value)
             }
         }
         .map(|(label, role)| {
             format!(
-                "software: {label}, {}; {}",
-                role.what(),
+                "software: {}; {}",
+                role.describe(label),
                 about.unwrap_or("")
             )
         }),

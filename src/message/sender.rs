@@ -15,7 +15,7 @@ pub(super) fn sender(msg: &Message, e: &Explanation) -> Sender {
     let mut likely = Vec::new();
     match (ident, product) {
         (Some(id), Some((label, role))) => {
-            s.product = Some(label.to_string());
+            s.product = label.map(str::to_string);
             s.role = Some(role);
             likely.push(role.sentence(label, &excerpt(id, 60), msg.is_response()));
         }
@@ -96,129 +96,150 @@ pub(super) fn via_host(v: &str) -> String {
 }
 
 impl Role {
-    /// One sentence on what a message from this product means.
-    fn sentence(self, label: &str, id: &str, response: bool) -> String {
+    /// The product and its role: "Sonus, an SBC"; the role alone when the
+    /// identity names no vendor ("Acme SBC" is "an SBC", not "an SBC, an
+    /// SBC").
+    pub(super) fn describe(self, label: Option<&str>) -> String {
+        match label {
+            Some(l) => format!("{l}, {}", self.what()),
+            None => self.what().to_string(),
+        }
+    }
+
+    /// One sentence on what a message from this product means; `label` is
+    /// the vendor or product, `None` when only the kind of element is known.
+    fn sentence(self, label: Option<&str>, id: &str, response: bool) -> String {
+        // "Sonus, " before the role, or nothing.
+        let label = label.map(|l| format!("{l}, ")).unwrap_or_default();
         if !response {
             return match self {
                 Role::Scanner => format!(
-                    "'{id}' is {label}, a SIP scanning tool: this request is most likely an \
+                    "'{id}' is {label}a SIP scanning tool: this request is most likely an \
                      attack or a probe."
                 ),
-                _ => format!("The request comes from '{id}' ({label}, {}).", self.what()),
+                _ => format!("The request comes from '{id}' ({label}{}).", self.what()),
             };
         }
         match self {
             Role::Proxy => format!(
-                "'{id}' is {label}, a SIP proxy. A proxy relaying a response does not add \
+                "'{id}' is {label}a SIP proxy. A proxy relaying a response does not add \
                  Server, so the proxy generated this response itself: the decision was taken \
                  there (routing, authentication, limits, policy), not at the far end."
             ),
             Role::Sbc => format!(
-                "'{id}' is {label}, an SBC (a B2BUA at the network edge). It either refused \
+                "'{id}' is {label}an SBC (a B2BUA at the network edge). It either refused \
                  the request itself (policy, limits, routing) or passed on what its other leg \
                  answered; compare with the SBC's other call leg."
             ),
             Role::Pbx => format!(
-                "'{id}' is {label}, a PBX or B2BUA. It answers on its own call leg, so it \
+                "'{id}' is {label}a PBX or B2BUA. It answers on its own call leg, so it \
                  either decided itself or translated what its outgoing leg got; check its \
                  logs for that leg."
             ),
             Role::Gateway => format!(
-                "'{id}' is {label}, a PSTN gateway: the response usually reflects an ISDN or \
+                "'{id}' is {label}a PSTN gateway: the response usually reflects an ISDN or \
                  SS7 release cause (see Reason) mapped to SIP."
             ),
             Role::Phone => format!(
-                "'{id}' is {label}, an end device: the called phone or softphone (the UAS) \
+                "'{id}' is {label}an end device: the called phone or softphone (the UAS) \
                  answered this itself."
             ),
             Role::Service => format!(
-                "'{id}' is {label}, a hosted service or carrier edge: the decision was taken \
+                "'{id}' is {label}a hosted service or carrier edge: the decision was taken \
                  inside the provider's network."
             ),
-            Role::Tool => format!("'{id}' is {label}, a test tool."),
+            Role::Tool => format!("'{id}' is {label}a test tool."),
             Role::Scanner => format!(
-                "'{id}' is {label}, a SIP scanning tool: this traffic is most likely an \
+                "'{id}' is {label}a SIP scanning tool: this traffic is most likely an \
                  attack or a probe."
             ),
         }
     }
 }
 
-/// Substrings (lower case) of Server / User-Agent values, with the product.
-const PRODUCTS: &[(&str, &str, Role)] = &[
-    ("friendly-scanner", "SIPVicious", Role::Scanner),
-    ("sipvicious", "SIPVicious", Role::Scanner),
-    ("sipcli", "sipcli", Role::Scanner),
-    ("vaxsipuseragent", "VaxSIPUserAgent", Role::Scanner),
-    ("sundayddr", "a scanner", Role::Scanner),
-    ("kamailio", "Kamailio", Role::Proxy),
-    ("openser", "OpenSER", Role::Proxy),
-    ("opensips", "OpenSIPS", Role::Proxy),
-    ("repro", "reSIProcate repro", Role::Proxy),
-    ("sip express router", "SER", Role::Proxy),
-    ("acme packet", "Oracle/Acme Packet", Role::Sbc),
-    ("oracle", "Oracle SBC", Role::Sbc),
-    ("audiocodes", "AudioCodes", Role::Sbc),
-    ("mediant", "AudioCodes Mediant", Role::Sbc),
-    ("ribbon", "Ribbon", Role::Sbc),
-    ("sonus", "Sonus", Role::Sbc),
-    ("genband", "Genband", Role::Sbc),
-    ("sansay", "Sansay", Role::Sbc),
-    ("ingate", "Ingate", Role::Sbc),
-    ("edgemarc", "EdgeMarc", Role::Sbc),
-    ("anynode", "anynode", Role::Sbc),
-    ("sbc", "an SBC", Role::Sbc),
+/// Substrings (lower case) of Server / User-Agent values, with the product
+/// (`None`: the value names the kind of element, not a vendor). The first
+/// match wins, so a vendor comes before the generic word.
+const PRODUCTS: &[(&str, Option<&str>, Role)] = &[
+    ("friendly-scanner", Some("SIPVicious"), Role::Scanner),
+    ("sipvicious", Some("SIPVicious"), Role::Scanner),
+    ("sipcli", Some("sipcli"), Role::Scanner),
+    ("vaxsipuseragent", Some("VaxSIPUserAgent"), Role::Scanner),
+    ("sundayddr", None, Role::Scanner),
+    ("kamailio", Some("Kamailio"), Role::Proxy),
+    ("openser", Some("OpenSER"), Role::Proxy),
+    ("opensips", Some("OpenSIPS"), Role::Proxy),
+    ("repro", Some("reSIProcate repro"), Role::Proxy),
+    ("sip express router", Some("SER"), Role::Proxy),
+    ("acme packet", Some("Oracle/Acme Packet"), Role::Sbc),
+    ("acmepacket", Some("Oracle/Acme Packet"), Role::Sbc),
+    // Acme Packet's SBC platform and software names (Net-Net 3820, 4500,
+    // Net-Net OS-E), kept by Oracle for years after the purchase.
+    ("net-net", Some("Oracle/Acme Packet"), Role::Sbc),
+    ("oracle", Some("Oracle SBC"), Role::Sbc),
+    ("audiocodes", Some("AudioCodes"), Role::Sbc),
+    ("mediant", Some("AudioCodes Mediant"), Role::Sbc),
+    ("ribbon", Some("Ribbon"), Role::Sbc),
+    ("sonus", Some("Sonus"), Role::Sbc),
+    ("genband", Some("Genband"), Role::Sbc),
+    ("sansay", Some("Sansay"), Role::Sbc),
+    ("ingate", Some("Ingate"), Role::Sbc),
+    ("edgemarc", Some("EdgeMarc"), Role::Sbc),
+    ("anynode", Some("anynode"), Role::Sbc),
+    ("sbc", None, Role::Sbc),
     (
         "cisco-sipgateway",
-        "Cisco IOS gateway / CUBE",
+        Some("Cisco IOS gateway / CUBE"),
         Role::Gateway,
     ),
-    ("patton", "Patton", Role::Gateway),
-    ("smartnode", "Patton SmartNode", Role::Gateway),
-    ("dinstar", "Dinstar", Role::Gateway),
-    ("synway", "Synway", Role::Gateway),
-    ("openvox", "OpenVox", Role::Gateway),
-    ("asterisk", "Asterisk", Role::Pbx),
-    ("fpbx", "FreePBX (Asterisk)", Role::Pbx),
-    ("freepbx", "FreePBX (Asterisk)", Role::Pbx),
-    ("freeswitch", "FreeSWITCH", Role::Pbx),
-    ("3cx", "3CX", Role::Pbx),
-    ("yate", "Yate", Role::Pbx),
-    ("avaya", "Avaya", Role::Pbx),
-    ("cisco-cucm", "Cisco CUCM", Role::Pbx),
-    ("broadworks", "BroadWorks", Role::Pbx),
-    ("mitel", "Mitel", Role::Pbx),
-    ("issabel", "Issabel (Asterisk)", Role::Pbx),
-    ("elastix", "Elastix (Asterisk)", Role::Pbx),
-    ("vodia", "Vodia", Role::Pbx),
-    ("sippy", "Sippy B2BUA", Role::Pbx),
-    ("drachtio", "drachtio", Role::Pbx),
-    ("metaswitch", "Metaswitch", Role::Pbx),
-    ("twilio", "Twilio", Role::Service),
+    ("patton", Some("Patton"), Role::Gateway),
+    ("smartnode", Some("Patton SmartNode"), Role::Gateway),
+    ("dinstar", Some("Dinstar"), Role::Gateway),
+    ("synway", Some("Synway"), Role::Gateway),
+    ("openvox", Some("OpenVox"), Role::Gateway),
+    ("asterisk", Some("Asterisk"), Role::Pbx),
+    ("fpbx", Some("FreePBX (Asterisk)"), Role::Pbx),
+    ("freepbx", Some("FreePBX (Asterisk)"), Role::Pbx),
+    ("freeswitch", Some("FreeSWITCH"), Role::Pbx),
+    ("3cx", Some("3CX"), Role::Pbx),
+    ("yate", Some("Yate"), Role::Pbx),
+    ("avaya", Some("Avaya"), Role::Pbx),
+    ("cisco-cucm", Some("Cisco CUCM"), Role::Pbx),
+    ("broadworks", Some("BroadWorks"), Role::Pbx),
+    ("mitel", Some("Mitel"), Role::Pbx),
+    ("issabel", Some("Issabel (Asterisk)"), Role::Pbx),
+    ("elastix", Some("Elastix (Asterisk)"), Role::Pbx),
+    ("vodia", Some("Vodia"), Role::Pbx),
+    ("sippy", Some("Sippy B2BUA"), Role::Pbx),
+    ("drachtio", Some("drachtio"), Role::Pbx),
+    ("metaswitch", Some("Metaswitch"), Role::Pbx),
+    ("twilio", Some("Twilio"), Role::Service),
     (
         "microsoft.pstnhub",
-        "Microsoft Teams Direct Routing",
+        Some("Microsoft Teams Direct Routing"),
         Role::Service,
     ),
-    ("yealink", "Yealink", Role::Phone),
-    ("polycom", "Polycom", Role::Phone),
-    ("grandstream", "Grandstream", Role::Phone),
-    ("snom", "snom", Role::Phone),
-    ("linphone", "Linphone", Role::Phone),
-    ("microsip", "MicroSIP", Role::Phone),
-    ("zoiper", "Zoiper", Role::Phone),
-    ("bria", "Bria", Role::Phone),
-    ("x-lite", "X-Lite", Role::Phone),
-    ("fanvil", "Fanvil", Role::Phone),
-    ("obihai", "Obihai", Role::Phone),
-    ("cisco/spa", "Cisco SPA", Role::Phone),
-    ("gigaset", "Gigaset", Role::Phone),
-    ("baresip", "baresip", Role::Phone),
-    ("jitsi", "Jitsi", Role::Phone),
-    ("sipp", "SIPp", Role::Tool),
+    ("yealink", Some("Yealink"), Role::Phone),
+    ("polycom", Some("Polycom"), Role::Phone),
+    ("grandstream", Some("Grandstream"), Role::Phone),
+    ("snom", Some("snom"), Role::Phone),
+    ("linphone", Some("Linphone"), Role::Phone),
+    ("microsip", Some("MicroSIP"), Role::Phone),
+    ("zoiper", Some("Zoiper"), Role::Phone),
+    ("bria", Some("Bria"), Role::Phone),
+    ("x-lite", Some("X-Lite"), Role::Phone),
+    ("fanvil", Some("Fanvil"), Role::Phone),
+    ("obihai", Some("Obihai"), Role::Phone),
+    ("cisco/spa", Some("Cisco SPA"), Role::Phone),
+    ("gigaset", Some("Gigaset"), Role::Phone),
+    ("baresip", Some("baresip"), Role::Phone),
+    ("jitsi", Some("Jitsi"), Role::Phone),
+    ("sipp", Some("SIPp"), Role::Tool),
 ];
 
-pub(super) fn recognise(id: &str) -> Option<(&'static str, Role)> {
+/// The product (`None`: no vendor named) and role recognised in a Server
+/// or User-Agent value.
+pub(super) fn recognise(id: &str) -> Option<(Option<&'static str>, Role)> {
     let lower = id.to_ascii_lowercase();
     PRODUCTS
         .iter()

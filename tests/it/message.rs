@@ -1994,3 +1994,59 @@ fn a_binary_body_is_counted_in_its_own_bytes() {
     );
     assert_eq!(explain(&m, kb()).body_length, 4);
 }
+
+/// A Server naming no vendor, only "SBC", is described as an SBC once,
+/// not "an SBC, an SBC"; Acme Packet / Oracle SBC products are recognised
+/// by their usual names.
+#[test]
+fn a_generic_sbc_is_named_once_and_acme_packet_is_recognised() {
+    for server in ["Acme SBC", "Generic SBC v2"] {
+        let e = explain_str(&format!(
+            "SIP/2.0 503 Service Unavailable\nVia: SIP/2.0/UDP 10.0.0.1;branch=z9hG4bK1\n\
+             Call-ID: x\nCSeq: 1 INVITE\nServer: {server}\nContent-Length: 0\n\n"
+        ));
+        let text = render_text(&e);
+        assert!(!text.contains("an SBC, an SBC"), "{text}");
+        assert!(
+            !e.sender.likely.contains("SBC, an SBC"),
+            "{}",
+            e.sender.likely
+        );
+        assert!(e.sender.likely.contains("is an SBC"), "{}", e.sender.likely);
+        assert_eq!(e.sender.role, Some(message::Role::Sbc));
+        // No vendor known: no product name.
+        assert_eq!(e.sender.product, None);
+        for h in &e.headers {
+            assert!(!h.meaning.contains("an SBC, an SBC"), "{}", h.meaning);
+        }
+    }
+    for server in [
+        "AcmePacket Net-Net 4500",
+        "Acme Packet SBC",
+        "Net-Net OS-E 3.6",
+        "Oracle SBC",
+        "Oracle Communications Session Border Controller",
+    ] {
+        let e = explain_str(&format!(
+            "SIP/2.0 488 Not Acceptable Here\nCall-ID: x\nCSeq: 1 INVITE\nServer: {server}\n\n"
+        ));
+        assert_eq!(e.sender.role, Some(message::Role::Sbc), "{server}");
+        let p = e.sender.product.as_deref().unwrap_or_default();
+        assert!(
+            p.contains("Acme Packet") || p.contains("Oracle"),
+            "{server}: {p}"
+        );
+        assert!(
+            !e.sender.likely.contains("an SBC, an SBC"),
+            "{}",
+            e.sender.likely
+        );
+    }
+    // A scanner without a name is not "a scanner, a SIP scanning tool".
+    let e = explain_str(
+        "OPTIONS sip:a@b SIP/2.0\nCall-ID: x\nCSeq: 1 OPTIONS\nUser-Agent: sundayddr\n\n",
+    );
+    assert_eq!(e.sender.role, Some(message::Role::Scanner));
+    let text = render_text(&e);
+    assert!(!text.contains("a scanner, a"), "{text}");
+}
