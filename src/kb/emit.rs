@@ -523,6 +523,7 @@ mod tests {
             commands: [("tshark", "-Y sip")].into_iter().collect::<Map>(),
             unverified: None,
             methods: List::Owned(vec![]),
+            body: List::Owned(vec![]),
         }
     }
 
@@ -533,7 +534,7 @@ mod tests {
             src.expr(&step()).unwrap(),
             "Step { title: Text::Embedded(0, 13), detail: Text::Embedded(13, 20), \
              headers: List::Embedded(0, 1), commands: Map::Embedded(0, 1), unverified: None, \
-             methods: List::Embedded(0, 0) }"
+             methods: List::Embedded(0, 0), body: List::Embedded(0, 0) }"
         );
         assert_eq!(
             src.strings(),

@@ -83,7 +83,24 @@ pub struct Step {
     /// a 200 to REGISTER does not apply to a 200 to INVITE. Empty: any.
     #[serde(default)]
     pub methods: List<Text>,
+    /// What of the message body this step inspects, one of [`BODY_FACTS`]:
+    /// a decoded message lists those facts of its body under the step.
+    #[serde(default)]
+    pub body: List<Text>,
 }
+
+/// The body facts a step may inspect: `type` (the body's type, size and
+/// parts), `sdp-media` (each m= line: media, port, transport, codecs),
+/// `sdp-security` (SRTP profile, a=crypto, a=fingerprint), `sdp-direction`
+/// (sendrecv/sendonly/recvonly/inactive and the c= address),
+/// `sdp-attributes` (ptime, bandwidth and the other a= lines).
+pub const BODY_FACTS: &[&str] = &[
+    "type",
+    "sdp-media",
+    "sdp-security",
+    "sdp-direction",
+    "sdp-attributes",
+];
 
 impl Step {
     /// Whether the step applies to a response to `method` (an unknown

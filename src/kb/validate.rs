@@ -136,6 +136,14 @@ pub fn check_entry(e: &CodeEntry, out: &mut Vec<Problem>) {
                 bad(format!("step {n} names a malformed header '{h}'"));
             }
         }
+        for b in &s.body {
+            if !super::BODY_FACTS.contains(&b.as_ref()) {
+                bad(format!(
+                    "step {n} names an unknown body fact '{b}' (one of: {})",
+                    super::BODY_FACTS.join(", ")
+                ));
+            }
+        }
         if s.unverified.as_deref().is_some_and(|u| u.trim().is_empty()) {
             bad(format!("step {n} has an empty unverified note"));
         }

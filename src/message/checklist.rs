@@ -2,8 +2,9 @@
 //! values this message has for the headers the step inspects, and what they
 //! say.
 
+use super::body::{formats_words, keys_words, transport_words};
 use super::headers::{self, split_list};
-use super::model::{Explanation, HeaderValues, Kind, MAX_VALUES, StepFinding};
+use super::model::{BodyInfo, Explanation, HeaderValues, Kind, MAX_VALUES, SdpInfo, StepFinding};
 use super::text::excerpt;
 use crate::kb::Kb;
 
@@ -42,6 +43,7 @@ pub fn findings(e: &Explanation, kb: &Kb) -> Vec<StepFinding> {
                     step: i + 1,
                     title: step.title.to_string(),
                     headers: Vec::new(),
+                    body: Vec::new(),
                     findings: vec![format!(
                         "for {} only: this {code} answers {}",
                         step.methods.join(" or "),
@@ -72,10 +74,14 @@ pub fn findings(e: &Explanation, kb: &Kb) -> Vec<StepFinding> {
                     values,
                 });
             }
+            for fact in &step.body {
+                out.extend(body_findings(e, fact));
+            }
             StepFinding {
                 step: i + 1,
                 title: step.title.to_string(),
                 headers: hv,
+                body: step.body.iter().map(|b| b.to_string()).collect(),
                 findings: out,
                 applies: true,
             }
@@ -371,6 +377,117 @@ fn reason_verdict(e: &Explanation, kb: &Kb) -> Vec<String> {
                 ));
             }
         }
+    }
+    out
+}
+
+/// The first SDP in a body: the body itself, or a part of a multipart one.
+fn sdp_of(b: &BodyInfo) -> Option<&SdpInfo> {
+    b.sdp.as_ref().or_else(|| b.parts.iter().find_map(sdp_of))
+}
+
+/// What this message's body says for one body fact of a step (see
+/// [`crate::kb::BODY_FACTS`]); sanitised.
+fn body_findings(e: &Explanation, fact: &str) -> Vec<String> {
+    let what = match (e.kind, e.code) {
+        (Kind::Response, Some(c)) => format!("this {c}"),
+        _ => "this message".to_string(),
+    };
+    let Some(body) = &e.body else {
+        let hint = if e.kind == Kind::Response {
+            "; the offer is in the body of the request it answers"
+        } else {
+            ""
+        };
+        return if fact == "type" {
+            vec![format!("no body in {what}{hint}")]
+        } else {
+            vec![format!("no SDP in {what} (no body){hint}")]
+        };
+    };
+    if fact == "type" {
+        let mut out = vec![format!("Body: {}", body.summary)];
+        out.extend(
+            body.parts
+                .iter()
+                .enumerate()
+                .map(|(i, p)| format!("part {}: {}", i + 1, p.summary)),
+        );
+        return out;
+    }
+    let Some(sdp) = sdp_of(body) else {
+        return vec![format!("no SDP in {what}: its body is {}", body.summary)];
+    };
+    if sdp.media.is_empty() {
+        return vec!["the SDP has no m= line: it offers no media".to_string()];
+    }
+    let mut out: Vec<String> = sdp
+        .media
+        .iter()
+        .take(MAX_PER_HEADER)
+        .map(|m| {
+            let name = format!("SDP m={}", excerpt(&m.media, 20));
+            let port = match m.port {
+                Some(0) => "port 0 (declined)".to_string(),
+                Some(p) => format!("port {p}"),
+                None => "an invalid port".to_string(),
+            };
+            let transport = excerpt(&m.transport, 30);
+            match fact {
+                "sdp-media" => format!("{name} {port} {transport}: {}", formats_words(m, 12)),
+                "sdp-security" => {
+                    let (words, _) = transport_words(&m.transport);
+                    let mut s = format!("{name}: {transport} is {words}{}", keys_words(m));
+                    if !m.secure && m.crypto {
+                        s.push_str(
+                            " -- a=crypto with a plain RTP profile: a peer that keeps to the \
+                             profile ignores the keys",
+                        );
+                    }
+                    s
+                }
+                "sdp-direction" => {
+                    let addr = m.connection.as_deref().unwrap_or("none");
+                    let from = match m.direction_from.as_str() {
+                        "session" => " (session level)",
+                        "default" => " (no attribute: the default)",
+                        _ => "",
+                    };
+                    let hold = if addr == "0.0.0.0"
+                        || (!m.declined && (m.direction == "sendonly" || m.direction == "inactive"))
+                    {
+                        " -- this looks like a hold"
+                    } else {
+                        ""
+                    };
+                    format!(
+                        "{name} {port}: {}{from}, address {}{hold}",
+                        m.direction,
+                        excerpt(addr, 60)
+                    )
+                }
+                _ => {
+                    let attrs = if m.attributes.is_empty() {
+                        "no other a= lines".to_string()
+                    } else {
+                        format!("a= {}", excerpt(&m.attributes.join(", "), 120))
+                    };
+                    let v6 = if m.connection.as_deref().is_some_and(|c| c.contains(':')) {
+                        "; an IPv6 address in c="
+                    } else {
+                        ""
+                    };
+                    format!("{name} {port}: {attrs}{v6}")
+                }
+            }
+        })
+        .collect();
+    let total = sdp.media.len() + sdp.more_media;
+    if total > out.len() {
+        out.push(format!(
+            "... {total} m= lines in all; the first {} are shown",
+            out.len()
+        ));
     }
     out
 }

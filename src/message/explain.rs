@@ -84,6 +84,7 @@ pub fn explain(msg: &Message, kb: &Kb) -> Explanation {
         content_length: None,
         body_length: msg.body_wire_len(),
         headers: Vec::with_capacity(msg.headers.len()),
+        body: super::body::body(msg),
         checklist: Vec::new(),
         notes: Vec::new(),
         problems: Vec::new(),

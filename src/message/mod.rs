@@ -10,6 +10,7 @@
 //! Modules, each importing only those below it: `parse` and `headers`
 //! (bytes to [`Message`]); `model` (the [`Explanation`] types, plain data);
 //! `meanings` (header values read: Reason, Warning, timers, Event),
+//! `body` (the body's lines, SDP decoded, multipart parts split),
 //! `auth` (challenges), `sender` (who sent it); `checklist` (the code's steps
 //! against the values, reading the model only); `explain` (runs the passes).
 //!
@@ -34,6 +35,7 @@
 //! ```
 
 mod auth;
+mod body;
 mod checklist;
 mod dissection;
 mod explain;
@@ -45,12 +47,14 @@ mod render;
 mod sender;
 pub(crate) mod text;
 
+pub use body::MAX_BODY_LINES;
 pub use checklist::findings;
 pub use explain::{decode_reason, decode_retry_after, decode_warning, explain};
 pub use model::{
-    Challenge, EventInfo, Explanation, HeaderInfo, HeaderValues, Interval, Kind, MAX_HEADER_LINES,
-    MAX_LINES_PER_NAME, MAX_VALUES, Omitted, OptionTagInfo, ReasonInfo, RetryAfter, Role, Sender,
-    StepFinding, SubscriptionState, WarningInfo,
+    BodyInfo, BodyKind, BodyLine, Challenge, EventInfo, Explanation, HeaderInfo, HeaderValues,
+    Interval, Kind, MAX_HEADER_LINES, MAX_LINES_PER_NAME, MAX_VALUES, Omitted, OptionTagInfo,
+    ReasonInfo, RetryAfter, Role, SdpFormat, SdpInfo, SdpMedia, Sender, StepFinding,
+    SubscriptionState, WarningInfo,
 };
 pub(crate) use parse::is_start_line;
 pub use parse::{MAX_INPUT, parse, parse_all};

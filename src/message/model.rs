@@ -82,6 +82,9 @@ pub struct Explanation {
     pub body_length: usize,
     /// Every header in message order, with a one-line meaning.
     pub headers: Vec<HeaderInfo>,
+    /// The body: its lines (an SDP body decoded), or a summary of a binary
+    /// one; null when the message has none.
+    pub body: Option<BodyInfo>,
     /// The code's how-to-fix steps with this message's values (see
     /// [`super::findings`]).
     pub checklist: Vec<StepFinding>,
@@ -266,6 +269,116 @@ impl Role {
     }
 }
 
+/// A message body, or one part of a multipart body.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct BodyInfo {
+    /// Its Content-Type as written (a part's own for a part of a
+    /// multipart body); null when none is given.
+    pub content_type: Option<String>,
+    /// How it was read (`"sdp"`, `"multipart"`, `"text"`, `"binary"`,
+    /// `"encoded"` in JSON).
+    pub kind: BodyKind,
+    /// Its size in bytes.
+    pub length: usize,
+    /// What it is, in one line.
+    pub summary: String,
+    /// Its first lines as received (raw; none for a binary or encoded
+    /// body), each with what it says when sipfix decodes it.
+    pub lines: Vec<BodyLine>,
+    /// Lines it has beyond those listed.
+    pub more_lines: usize,
+    /// The session description, for an SDP body.
+    pub sdp: Option<SdpInfo>,
+    /// The parts of a multipart body, each read the same way.
+    pub parts: Vec<BodyInfo>,
+    /// What is malformed in it, one sentence each.
+    pub problems: Vec<String>,
+}
+
+/// How a body was read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BodyKind {
+    /// A session description (RFC 8866), decoded.
+    Sdp,
+    /// A multipart body (RFC 2046 §5.1), split into its parts.
+    Multipart,
+    /// Text, listed line by line.
+    Text,
+    /// Binary data (ISUP, QSIG, media): summarised, not listed.
+    Binary,
+    /// Compressed or otherwise encoded (Content-Encoding): summarised.
+    Encoded,
+}
+
+/// One line of a body.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct BodyLine {
+    /// The line as received (raw; cut after 300 bytes).
+    pub text: String,
+    /// What it says, for an SDP line sipfix decodes.
+    pub meaning: Option<String>,
+}
+
+/// What an SDP body describes (RFC 8866).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SdpInfo {
+    /// The session-level connection address (`c=`), as written.
+    pub connection: Option<String>,
+    /// The session-level direction attribute (`sendrecv`, `sendonly`,
+    /// `recvonly`, `inactive`), when there is one.
+    pub direction: Option<String>,
+    /// The media descriptions (`m=` lines) in order.
+    pub media: Vec<SdpMedia>,
+    /// `m=` lines beyond those listed.
+    pub more_media: usize,
+}
+
+/// One media description (`m=` line) with its attributes.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SdpMedia {
+    /// `audio`, `video`, `image`, `application`...
+    pub media: String,
+    /// The port, when it is a number from 0 to 65535.
+    pub port: Option<u32>,
+    /// Port 0: the stream is declined or disabled (RFC 3264 §6, §8.2).
+    pub declined: bool,
+    /// The transport protocol (`RTP/AVP`, `RTP/SAVP`, `UDP/TLS/RTP/SAVPF`, `udptl`).
+    pub transport: String,
+    /// The transport is SRTP (a `SAVP` profile).
+    pub secure: bool,
+    /// The formats (payload types) in the order offered.
+    pub formats: Vec<SdpFormat>,
+    /// The connection address that applies: the media's own `c=`, else the
+    /// session's.
+    pub connection: Option<String>,
+    /// The direction that applies: the media's attribute, else the
+    /// session's, else `sendrecv` (the default).
+    pub direction: String,
+    /// Where `direction` comes from: `"media"`, `"session"` or `"default"`.
+    pub direction_from: String,
+    /// An `a=crypto` line (SDES keys for SRTP, RFC 4568) is present.
+    pub crypto: bool,
+    /// An `a=fingerprint` line (DTLS-SRTP, RFC 8122) applies (media or
+    /// session level).
+    pub fingerprint: bool,
+    /// Other attribute names of the media, in order, once each (`ptime`,
+    /// `rtcp-mux`...).
+    pub attributes: Vec<String>,
+}
+
+/// One format of a media description.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SdpFormat {
+    /// The payload type (or format) as written.
+    pub format: String,
+    /// The encoding: from `a=rtpmap`, or the static payload type's
+    /// (RFC 3551 §6); null when unknown.
+    pub encoding: Option<String>,
+    /// The `a=fmtp` parameters, when given.
+    pub fmtp: Option<String>,
+}
+
 /// One checklist step with this message's evidence.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct StepFinding {
@@ -274,6 +387,10 @@ pub struct StepFinding {
     pub title: String,
     /// The headers the step inspects, with this message's values (raw).
     pub headers: Vec<HeaderValues>,
+    /// The body facts the step inspects (`type`, `sdp-media`,
+    /// `sdp-security`, `sdp-direction`, `sdp-attributes`); their findings
+    /// are in `findings`.
+    pub body: Vec<String>,
     /// Sentences computed from those values (sanitised excerpts).
     pub findings: Vec<String>,
     /// False for a step about other request methods than the one this

@@ -3,7 +3,7 @@
 //! the pane's width. Every string taken from the message is passed through
 //! [`sanitize::inline`] here, so no control character reaches any output.
 
-use super::model::{Challenge, Explanation, Kind, Omitted, ReasonInfo};
+use super::model::{BodyInfo, Challenge, Explanation, Kind, Omitted, ReasonInfo};
 use crate::doc::{Block, Doc, Item};
 use crate::render::{self, TextStyle};
 use crate::sanitize;
@@ -165,7 +165,49 @@ pub fn to_doc(e: &Explanation) -> Doc {
                 .collect(),
         ));
     }
+    if let Some(b) = &e.body {
+        body_blocks(&mut d, b, "Body", true);
+    }
     d
+}
+
+/// A body's section: its problems, then its lines as received (an SDP line
+/// with what it says below it, as a header has its meaning), or each
+/// part of a multipart body under a heading of its own. `top`: the summary
+/// is already in "Body and accepted content".
+fn body_blocks(d: &mut Doc, b: &BodyInfo, heading: &str, top: bool) {
+    d.push(Block::Heading(heading.into()));
+    if !top {
+        d.push(Block::Para(clean(&b.summary)));
+    }
+    if !b.problems.is_empty() {
+        d.push(Block::Bullets(
+            b.problems.iter().map(|p| clean(p)).collect(),
+        ));
+    }
+    let mut items: Vec<Item> = b
+        .lines
+        .iter()
+        .filter(|l| !l.text.trim().is_empty())
+        .map(|l| {
+            let children = l.meaning.iter().map(|m| Item::bullet(clean(m))).collect();
+            Item::bullet(clean(&l.text)).verbatim().children(children)
+        })
+        .collect();
+    if b.more_lines > 0 {
+        items.push(Item::bullet(format!(
+            "... {} more line{} not shown",
+            b.more_lines,
+            if b.more_lines == 1 { "" } else { "s" }
+        )));
+    }
+    if !items.is_empty() {
+        d.push(Block::Tree(items));
+    }
+    let n = b.parts.len();
+    for (i, p) in b.parts.iter().enumerate() {
+        body_blocks(d, p, &format!("{heading} part {} of {n}", i + 1), false);
+    }
 }
 
 /// Plain text of the explanation at 80 columns, without colour.
@@ -350,6 +392,9 @@ fn body_lines(e: &Explanation) -> Vec<(&'static str, String)> {
             "Length",
             format!("{declared}, {} bytes found", e.body_length),
         ));
+    }
+    if let Some(b) = &e.body {
+        v.push(("Body", format!("{}; listed under Body below", b.summary)));
     }
     if !e.accept.is_empty() {
         v.push(("Accept", e.accept.join(", ")));

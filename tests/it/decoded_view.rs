@@ -187,3 +187,50 @@ fn ascii_detail_lines_fit_the_pane() {
         }
     }
 }
+
+/// A 488 whose SDP declines its audio stream, pasted into the UI in ASCII
+/// mode: the body's lines are listed and decoded, every line fits the pane
+/// and is ASCII, and the checklist steps about SDP carry its facts.
+#[test]
+fn the_decoded_view_lists_and_decodes_the_sdp_body() {
+    let msg = "SIP/2.0 488 Not Acceptable Here\r\nVia: SIP/2.0/UDP 10.0.0.1;branch=z9hG4bK1\r\n\
+               Call-ID: c1\r\nCSeq: 1 INVITE\r\nContent-Type: application/sdp\r\n\r\n\
+               v=0\r\no=- 1 1 IN IP4 10.0.0.1\r\ns=J\u{fc}rgen \x1b[31m\r\nc=IN IP4 10.0.0.1\r\n\
+               t=0 0\r\nm=audio 0 RTP/AVP 0\r\na=inactive\r\n";
+    let ascii = Theme {
+        color: false,
+        ascii: true,
+    };
+    let mut a = App::new(Kb::embedded(), None, None, ascii);
+    a.handle(Msg::Resize(80, 24), 0);
+    a.handle(Msg::Paste(msg.to_string()), 0);
+    let m = a.message.as_ref().expect("decoded");
+    let text = m.text.text();
+    // Before: only "Content-Type: application/sdp" and the length.
+    for needle in [
+        "m=audio 0 RTP/AVP 0",
+        "port 0: declined",
+        "0 PCMU/8000",
+        "a=inactive",
+        "no media either way",
+        "s=J",
+    ] {
+        assert!(text.contains(needle), "{needle} missing in {text}");
+    }
+    for w in [46u16, 78] {
+        for l in doc_lines(m.text.doc(), w, ascii, None).lines {
+            let s = l.to_string();
+            assert!(s.is_ascii(), "{s:?}");
+            assert!(l.width() <= w as usize, "{w}: {s:?}");
+        }
+    }
+    let step = |n| sipfix::tui::decode::step_findings(a.kb, m, n).join("\n");
+    assert!(
+        step(1).contains("SDP m=audio port 0 (declined) RTP/AVP: 0 PCMU/8000"),
+        "{}",
+        step(1)
+    );
+    assert!(step(3).contains("inactive"), "{}", step(3));
+    let rows = frame(&a, 80, 24);
+    assert!(rows.iter().all(|r| r.is_ascii()), "{}", rows.join("\n"));
+}

@@ -2050,3 +2050,284 @@ fn a_generic_sbc_is_named_once_and_acme_packet_is_recognised() {
     let text = render_text(&e);
     assert!(!text.contains("a scanner, a"), "{text}");
 }
+
+fn finding_of(e: &Explanation, title: &str) -> String {
+    e.checklist
+        .iter()
+        .find(|s| s.title.contains(title))
+        .unwrap_or_else(|| panic!("no step {title}"))
+        .findings
+        .join("\n")
+}
+
+/// The SDP body of a message is listed line by line and decoded: each m=
+/// line with its port (0: declined), transport and payload types named
+/// from a=rtpmap/a=fmtp or the static table, the c= address, the
+/// direction at session or media level, a=crypto and a=fingerprint; the
+/// 488 and 606 checklists carry those facts in the steps about SDP.
+#[test]
+fn an_sdp_body_is_listed_decoded_and_tied_to_the_checklist() {
+    let sdp = "v=0\n\
+o=alice 2890844526 2890844527 IN IP4 192.0.2.10\n\
+s=-\n\
+c=IN IP4 192.0.2.10\n\
+t=0 0\n\
+a=sendonly\n\
+m=audio 49170 RTP/SAVP 0 18 96 101\n\
+a=rtpmap:96 opus/48000/2\n\
+a=fmtp:101 0-15\n\
+a=rtpmap:101 telephone-event/8000\n\
+a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:PS1uQCVeeCFCanVmcjkpPywjNWhcYD0mXXtxaVBR\n\
+a=ptime:20\n\
+m=video 0 RTP/AVP 31\n\
+m=image 0 udptl t38\n\
+c=IN IP4 0.0.0.0\n\
+a=recvonly\n";
+    let msg = format!(
+        "SIP/2.0 488 Not Acceptable Here\n\
+Via: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bK1\n\
+Call-ID: sdp@x\n\
+CSeq: 2 INVITE\n\
+Warning: 305 sbc.example.com \"Incompatible media format\"\n\
+Content-Type: application/sdp\n\
+Content-Length: {}\n\n{sdp}",
+        crlf(sdp).len()
+    );
+    let e = explain_str(&msg);
+    let body = e.body.as_ref().expect("a body");
+    assert_eq!(body.kind, message::BodyKind::Sdp);
+    assert!(body.problems.is_empty(), "{:?}", body.problems);
+    let s = body.sdp.as_ref().unwrap();
+    assert_eq!(s.direction.as_deref(), Some("sendonly"));
+    assert_eq!(s.media.len(), 3);
+    let audio = &s.media[0];
+    assert_eq!(
+        (audio.port, audio.declined, audio.secure, audio.crypto),
+        (Some(49170), false, true, true)
+    );
+    assert_eq!(
+        (audio.direction.as_str(), audio.direction_from.as_str()),
+        ("sendonly", "session")
+    );
+    let enc: Vec<_> = audio
+        .formats
+        .iter()
+        .map(|f| f.encoding.as_deref())
+        .collect();
+    assert_eq!(
+        enc,
+        [
+            Some("PCMU/8000"),
+            Some("G729/8000"),
+            Some("opus/48000/2"),
+            Some("telephone-event/8000")
+        ]
+    );
+    assert_eq!(audio.formats[3].fmtp.as_deref(), Some("0-15"));
+    assert!(audio.attributes.contains(&"ptime".to_string()));
+    assert!(s.media[1].declined);
+    let image = &s.media[2];
+    assert_eq!(image.connection.as_deref(), Some("0.0.0.0"));
+    assert_eq!(
+        (image.direction.as_str(), image.direction_from.as_str()),
+        ("recvonly", "media")
+    );
+
+    let text = render_text(&e);
+    for needle in [
+        "m=audio 49170 RTP/SAVP 0 18 96 101",
+        "18 G729/8000",
+        "96 opus/48000/2",
+        "a=crypto (SDES keys)",
+        "direction for the session: send only",
+        "port 0: declined",
+        "a=recvonly",
+    ] {
+        assert!(text.contains(needle), "{needle}: {text}");
+    }
+    // Tied to the 488's steps.
+    let f = finding_of(&e, "Compare the m= lines");
+    assert!(
+        f.contains("SDP m=audio port 49170 RTP/SAVP: 0 PCMU/8000, 18 G729/8000"),
+        "{f}"
+    );
+    assert!(f.contains("SDP m=video port 0 (declined)"), "{f}");
+    let f = finding_of(&e, "RTP versus SRTP");
+    assert!(
+        f.contains("RTP/SAVP is SRTP") && f.contains("a=crypto"),
+        "{f}"
+    );
+    let f = finding_of(&e, "T.38 and hold");
+    assert!(
+        f.contains("sendonly (session level)") && f.contains("looks like a hold"),
+        "{f}"
+    );
+    assert!(
+        f.contains("SDP m=image port 0 (declined): recvonly, address 0.0.0.0"),
+        "{f}"
+    );
+    let f = finding_of(&e, "ptime, DTMF");
+    assert!(f.contains("a= ptime"), "{f}");
+    let f = finding_of(&e, "Read the Warning header and any SDP");
+    assert!(f.contains("Body: SDP"), "{f}");
+    let step = e
+        .checklist
+        .iter()
+        .find(|s| s.title.contains("m= lines"))
+        .unwrap();
+    assert_eq!(step.body, ["sdp-media"]);
+
+    // 606: the same facts in its SDP step.
+    let e = explain_str(&msg.replace("488 Not Acceptable Here", "606 Not Acceptable"));
+    let f = finding_of(&e, "Compare the SDP offer");
+    assert!(
+        f.contains("Body: SDP") && f.contains("96 opus/48000/2"),
+        "{f}"
+    );
+    assert!(f.contains("RTP/SAVP is SRTP"), "{f}");
+    // A 488 without a body says where to look.
+    let e = explain_str(
+        "SIP/2.0 488 Not Acceptable Here\nCall-ID: x\nCSeq: 1 INVITE\nContent-Length: 0\n\n",
+    );
+    assert!(e.body.is_none());
+    let f = finding_of(&e, "Compare the m= lines");
+    assert!(
+        f.contains("no SDP in this 488") && f.contains("request it answers"),
+        "{f}"
+    );
+
+    // JSON: the body with its SDP, next to the keys that were there.
+    let json: serde_json::Value = serde_json::to_value(explain_str(&msg)).unwrap();
+    assert_eq!(json["body"]["kind"], "sdp");
+    assert_eq!(json["body"]["sdp"]["media"][1]["declined"], true);
+    assert_eq!(
+        json["body"]["sdp"]["media"][0]["formats"][2]["encoding"],
+        "opus/48000/2"
+    );
+    assert_eq!(json["body"]["lines"][0]["text"], "v=0");
+    assert!(json["content_type"].is_string() && json["body_length"].is_number());
+}
+
+/// Bodies other than SDP: text lines listed with control characters
+/// escaped and a cap with a "more lines" marker, a binary body summarised,
+/// a multipart body split into its parts (SDP inside decoded); the 415
+/// checklist names the parts.
+#[test]
+fn other_bodies_are_listed_safely_capped_or_summarised() {
+    // message/sipfrag in a NOTIFY.
+    let e = explain_str(
+        "NOTIFY sip:a@b SIP/2.0\nCall-ID: n\nCSeq: 3 NOTIFY\nEvent: refer\n\
+         Content-Type: message/sipfrag;version=2.0\nContent-Length: 21\n\nSIP/2.0 180 Ringing\n",
+    );
+    let b = e.body.as_ref().unwrap();
+    assert_eq!(b.kind, message::BodyKind::Text);
+    assert!(b.summary.contains("RFC 3420"), "{}", b.summary);
+    let text = render_text(&e);
+    assert!(
+        text.split_once("\nBody\n")
+            .is_some_and(|(_, b)| b.contains("SIP/2.0 180 Ringing")),
+        "{text}"
+    );
+
+    // pidf+xml with control characters, and more lines than are listed.
+    let mut xml =
+        String::from("<?xml version=\"1.0\"?>\n<presence>\x1b]0;pwn\x07\u{202e}</presence>\n");
+    for i in 0..200 {
+        xml.push_str(&format!("<!-- {i} -->\n"));
+    }
+    let e = explain_str(&format!(
+        "PUBLISH sip:a@b SIP/2.0\nCall-ID: p\nCSeq: 1 PUBLISH\nContent-Type: application/pidf+xml\n\n{xml}"
+    ));
+    let b = e.body.as_ref().unwrap();
+    assert_eq!(b.lines.len(), message::MAX_BODY_LINES);
+    assert_eq!(b.more_lines, 202 - message::MAX_BODY_LINES);
+    let text = render_text(&e);
+    assert!(
+        text.contains("<presence>\\e]0;pwn\\x07\\u{202e}</presence>"),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!(
+            "... {} more lines not shown",
+            202 - message::MAX_BODY_LINES
+        )),
+        "{text}"
+    );
+    assert!(
+        !text
+            .chars()
+            .any(|c| c != '\n' && sipfix::sanitize::is_unsafe(c))
+    );
+    let md = render_markdown(&e);
+    assert!(
+        !md.chars()
+            .any(|c| c != '\n' && sipfix::sanitize::is_unsafe(c))
+    );
+
+    // multipart/mixed: SDP plus ISUP (binary), as a SIP-I gateway sends it.
+    let body = "--unique-boundary-1\r\nContent-Type: application/sdp\r\n\r\nv=0\r\n\
+o=- 1 1 IN IP4 10.0.0.1\r\ns=-\r\nc=IN IP4 10.0.0.1\r\nt=0 0\r\nm=audio 5004 RTP/AVP 8\r\n\
+--unique-boundary-1\r\nContent-Type: application/isup;version=itu-t92+\r\n\
+Content-Disposition: signal;handling=optional\r\n\r\n\u{1}\u{0}\u{49}\u{0}\u{0}\u{3}\u{2}\r\n\
+--unique-boundary-1--\r\n";
+    let msg = format!(
+        "SIP/2.0 415 Unsupported Media Type\r\nCall-ID: m\r\nCSeq: 1 INVITE\r\n\
+Accept: application/sdp\r\nContent-Type: multipart/mixed;boundary=unique-boundary-1\r\n\
+Content-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    let e = explain(&parse_str(&msg), kb());
+    let b = e.body.as_ref().unwrap();
+    assert_eq!(b.kind, message::BodyKind::Multipart);
+    assert_eq!(b.parts.len(), 2);
+    assert_eq!(
+        b.parts[0].sdp.as_ref().unwrap().media[0].formats[0]
+            .encoding
+            .as_deref(),
+        Some("PCMA/8000")
+    );
+    assert_eq!(b.parts[1].kind, message::BodyKind::Binary);
+    assert!(b.parts[1].lines.is_empty());
+    let text = render_text(&e);
+    assert!(
+        text.contains("Body part 1 of 2") && text.contains("m=audio 5004 RTP/AVP 8"),
+        "{text}"
+    );
+    assert!(text.contains("binary data (an ISUP message"), "{text}");
+    let f = finding_of(&e, "Compare the request's Content-Type");
+    assert!(f.contains("part 2: application/isup"), "{f}");
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+    /// Any body, with any Content-Type and Content-Length, decodes without
+    /// panicking, within the caps, and renders with no control character.
+    #[test]
+    fn any_body_decodes_within_bounds(
+        ct in prop::sample::select(vec!["application/sdp", "multipart/mixed;boundary=b", "text/plain", "application/isup", ""]),
+        cl in prop::option::of(0u32..5000),
+        body in prop::collection::vec(prop::sample::select(vec![
+            "v=0", "m=audio 0 RTP/AVP 0", "m=", "m=x 99999 y", "a=rtpmap:0", "a=fmtp:", "a=sendonly",
+            "c=IN IP6 ::1", "c=", "--b", "--b--", "Content-Type: application/sdp", "", "\u{0}", "\u{1b}[2J",
+            "\u{fffd}", "=", "x", "a=crypto:1", "o=1 2", "\r",
+        ]), 0..80),
+    ) {
+        let body = body.join("\r\n");
+        let mut msg = String::from("SIP/2.0 488 Not Acceptable Here\r\nCall-ID: x\r\nCSeq: 1 INVITE\r\n");
+        if !ct.is_empty() {
+            msg.push_str(&format!("Content-Type: {ct}\r\n"));
+        }
+        if let Some(n) = cl {
+            msg.push_str(&format!("Content-Length: {n}\r\n"));
+        }
+        msg.push_str("\r\n");
+        msg.push_str(&body);
+        let e = explain(&parse(msg.as_bytes()).unwrap(), kb());
+        if let Some(b) = &e.body {
+            prop_assert!(b.lines.len() <= message::MAX_BODY_LINES);
+        }
+        let text = render_text(&e);
+        prop_assert!(!text.chars().any(|c| c != '\n' && sipfix::sanitize::is_unsafe(c)));
+        serde_json::to_string(&e).unwrap();
+    }
+}
