@@ -74,8 +74,14 @@ pub fn findings(e: &Explanation, kb: &Kb) -> Vec<StepFinding> {
                     values,
                 });
             }
-            for fact in &step.body {
-                out.extend(body_findings(e, fact));
+            if e.body.is_none() && !step.body.is_empty() {
+                // One line per step; where to look instead, once.
+                let first = l.entry.steps[..i].iter().all(|st| st.body.is_empty());
+                out.push(no_body(e, first));
+            } else {
+                for fact in &step.body {
+                    out.extend(body_findings(e, fact));
+                }
             }
             StepFinding {
                 step: i + 1,
@@ -381,29 +387,33 @@ fn reason_verdict(e: &Explanation, kb: &Kb) -> Vec<String> {
     out
 }
 
+/// "no body in this 488", with where to look instead when `hint`.
+fn no_body(e: &Explanation, hint: bool) -> String {
+    match (e.kind, e.code) {
+        (Kind::Response, Some(c)) if hint => format!(
+            "no body in this {c}: the body in question (the SDP offer of a 488 or 606) is \
+             in the request it answers"
+        ),
+        (Kind::Response, Some(c)) => format!("no body in this {c}"),
+        _ => "no body in this message".to_string(),
+    }
+}
+
 /// The first SDP in a body: the body itself, or a part of a multipart one.
 fn sdp_of(b: &BodyInfo) -> Option<&SdpInfo> {
     b.sdp.as_ref().or_else(|| b.parts.iter().find_map(sdp_of))
 }
 
 /// What this message's body says for one body fact of a step (see
-/// [`crate::kb::BODY_FACTS`]); sanitised.
-fn body_findings(e: &Explanation, fact: &str) -> Vec<String> {
+/// [`crate::kb::BODY_FACTS`]); sanitised. The trace report uses it for
+/// the request a failing response answers (the offer of a 488).
+pub fn body_findings(e: &Explanation, fact: &str) -> Vec<String> {
     let what = match (e.kind, e.code) {
         (Kind::Response, Some(c)) => format!("this {c}"),
         _ => "this message".to_string(),
     };
     let Some(body) = &e.body else {
-        let hint = if e.kind == Kind::Response {
-            "; the offer is in the body of the request it answers"
-        } else {
-            ""
-        };
-        return if fact == "type" {
-            vec![format!("no body in {what}{hint}")]
-        } else {
-            vec![format!("no SDP in {what} (no body){hint}")]
-        };
+        return vec![no_body(e, true)];
     };
     if fact == "type" {
         let mut out = vec![format!("Body: {}", body.summary)];
@@ -453,8 +463,10 @@ fn body_findings(e: &Explanation, fact: &str) -> Vec<String> {
                         "default" => " (no attribute: the default)",
                         _ => "",
                     };
-                    let hold = if addr == "0.0.0.0"
-                        || (!m.declined && (m.direction == "sendonly" || m.direction == "inactive"))
+                    let hold = if !m.declined
+                        && (addr == "0.0.0.0"
+                            || m.direction == "sendonly"
+                            || m.direction == "inactive")
                     {
                         " -- this looks like a hold"
                     } else {

@@ -48,7 +48,7 @@ mod sender;
 pub(crate) mod text;
 
 pub use body::MAX_BODY_LINES;
-pub use checklist::findings;
+pub use checklist::{body_findings, findings};
 pub use explain::{decode_reason, decode_retry_after, decode_warning, explain};
 pub use model::{
     BodyInfo, BodyKind, BodyLine, Challenge, EventInfo, Explanation, HeaderInfo, HeaderValues,

@@ -36,11 +36,16 @@ pub fn explain(c: &Call, kb: &Kb) -> Option<Explained> {
         .flatten()
         .and_then(|(i, b)| message::parse(b).ok().map(|m| (i, m)))
         .map(|(i, req)| {
+            // The request's body (the offer of a 488), for steps that
+            // inspect the body: decoded only when one does.
+            let body_steps = explanation.checklist.iter().any(|s| !s.body.is_empty());
+            let req_expl = body_steps.then(|| message::explain(&req, kb));
             let per_step = explanation
                 .checklist
                 .iter()
                 .map(|step| {
-                    step.headers
+                    let mut v: Vec<(String, Vec<String>)> = step
+                        .headers
                         .iter()
                         .filter_map(|h| {
                             let v: Vec<String> = req
@@ -50,7 +55,13 @@ pub fn explain(c: &Call, kb: &Kb) -> Option<Explained> {
                                 .collect();
                             (!v.is_empty()).then(|| (h.name.clone(), v))
                         })
-                        .collect()
+                        .collect();
+                    if let Some(r) = req_expl.as_ref().filter(|r| r.body.is_some()) {
+                        for fact in &step.body {
+                            v.push((format!("body ({fact})"), message::body_findings(r, fact)));
+                        }
+                    }
+                    v
                 })
                 .collect();
             (i, per_step)
@@ -282,6 +293,13 @@ fn request_values(o: &mut Out, e: &Explanation, req: u32, steps: &[Vec<(String, 
             &format!("{}. {}", step.step, sanitize::inline(&step.title)),
         );
         for (name, v) in vals {
+            if is_body(name) {
+                // Sentences already sanitised and bounded: one line each.
+                for f in v {
+                    o.para("     ", "       ", f);
+                }
+                continue;
+            }
             let shown: Vec<String> = v.iter().take(8).map(|s| super::clip(s, 80)).collect();
             o.para(
                 "     ",
@@ -290,6 +308,12 @@ fn request_values(o: &mut Out, e: &Explanation, req: u32, steps: &[Vec<(String, 
             );
         }
     }
+}
+
+/// True for the request's body facts among a step's values (`body
+/// (sdp-media)`): findings in sentences, not header values.
+fn is_body(name: &str) -> bool {
+    name.starts_with("body (")
 }
 
 /// The call as Markdown, for a ticket; `ascii` draws the ladder with
@@ -372,6 +396,12 @@ pub fn markdown(t: &Triage, kb: &Kb, c: &Call, ascii: bool) -> String {
                 }
                 s.push_str(&format!("{}. {}\n", step.step, md_escape(&step.title)));
                 for (name, v) in vals {
+                    if is_body(name) {
+                        for f in v {
+                            s.push_str(&format!("   - {}\n", md_escape(f)));
+                        }
+                        continue;
+                    }
                     let shown: Vec<String> = v
                         .iter()
                         .take(8)
@@ -383,4 +413,44 @@ pub fn markdown(t: &Triage, kb: &Kb, c: &Call, ascii: bool) -> String {
         }
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::trace::model::{Keep, Options};
+    use crate::trace::testkit::{Step, analyze_with, ep, request, response, sdp};
+
+    /// A 488 without a body: the steps about SDP show the INVITE's offer
+    /// decoded (its m= line, codecs, direction), in text and Markdown.
+    #[test]
+    fn a_488_steps_show_the_offer_of_the_invite() {
+        let (a, b) = (ep("10.0.0.1:5060"), ep("10.0.0.2:5060"));
+        let offer = sdp("0 18").replace("t=0 0\r\n", "t=0 0\r\na=sendonly\r\n");
+        let inv = request("INVITE", "c488", 1, "z9hG4bK-1", None, &[], &offer);
+        let rej = response(&inv, 488, Some("b"), &[]);
+        let opts = Options {
+            keep: Keep::All,
+            ..Options::default()
+        };
+        let t = analyze_with(&[Step::new(0, a, b, &inv), Step::new(40, b, a, &rej)], opts);
+        let c = &t.calls[0];
+        let kb = Kb::embedded();
+        let text = text(&t, kb, c, TextStyle::default());
+        let (_, req) = text
+            .split_once("What the request (#1) says for each step")
+            .unwrap_or_else(|| panic!("{text}"));
+        for needle in [
+            "SDP m=audio port 4000 RTP/AVP: 0 PCMU/8000, 18 G729/8000",
+            "SDP m=audio: RTP/AVP is plain RTP",
+            "SDP m=audio port 4000: sendonly (session level), address 10.0.0.1 -- this\n",
+        ] {
+            assert!(req.contains(needle), "{needle}: {req}");
+        }
+        let md = markdown(&t, kb, c, true);
+        assert!(
+            md.contains("   - SDP m=audio port 4000 RTP/AVP: 0 PCMU/8000, 18 G729/8000\n"),
+            "{md}"
+        );
+    }
 }
