@@ -158,7 +158,7 @@ fn split_lines(text: &str) -> Vec<&str> {
 }
 
 /// Types that are binary whatever their bytes look like, or bytes that are
-/// not text (NUL, invalid UTF-8, many control characters).
+/// not text (a NUL, or many control characters or invalid UTF-8 bytes).
 fn is_binary(mime: &str, text: &str) -> bool {
     const BINARY: &[&str] = &[
         "application/isup",
@@ -180,9 +180,11 @@ fn is_binary(mime: &str, text: &str) -> bool {
     for c in text.chars() {
         all += 1;
         match c {
-            '\0' | '\u{fffd}' => return true,
+            '\0' => return true,
             '\r' | '\n' | '\t' => {}
-            c if c.is_control() => odd += 1,
+            // An invalid byte (replaced) here and there is text in another
+            // charset (a Latin-1 s= line); many of them are binary.
+            c if c.is_control() || c == '\u{fffd}' => odd += 1,
             _ => {}
         }
     }
@@ -924,6 +926,11 @@ mod tests {
         assert!(b.lines.is_empty());
         assert!(b.summary.contains("ISUP"), "{}", b.summary);
         let b = read(Some("text/plain"), None, "a\u{0}b", 3, 0);
+        assert_eq!(b.kind, BodyKind::Binary);
+        // One invalid byte (Latin-1) in a line of SDP: still SDP.
+        let b = sdp("v=0\r\ns=Sesi\u{fffd}n\r\nc=IN IP4 1.2.3.4\r\nm=audio 5 RTP/AVP 0\r\n");
+        assert_eq!(b.kind, BodyKind::Sdp);
+        let b = read(Some("text/plain"), None, "\u{fffd}\u{fffd}\u{fffd}ab", 5, 0);
         assert_eq!(b.kind, BodyKind::Binary);
         let b = read(Some("application/sdp"), Some("gzip"), "x", 1, 0);
         assert_eq!(b.kind, BodyKind::Encoded);
