@@ -276,6 +276,30 @@ fn a_log_behind_a_collector_prefix_reads_as_the_plain_log() {
     }
 }
 
+/// `journalctl -o short-iso` (and `short-iso-precise`) before systemd 255
+/// printed the offset with strftime's `%z`, without a colon
+/// (src/shared/logs-show.c, `output_timestamp_realtime`:
+/// `"%Y-%m-%dT%H:%M:%S%z"`); docker and kubectl stamps can be read the same
+/// way. Such a log reads as the plain one; it was refused as text with no
+/// SIP.
+#[test]
+fn a_collector_stamp_with_a_colonless_offset_is_read() {
+    let plain = fixture("pjsip.log");
+    let (_, want) = synth::read_bytes(&plain).unwrap();
+    let text = String::from_utf8(plain).unwrap();
+    for p in [
+        "2024-05-01T12:00:01+0200 pbx1 asterisk[1234]: ",
+        "2024-05-01T12:00:01.123456+0200 pbx1 asterisk[1234]: ",
+        "2024-05-01T05:00:01-0500 ",
+    ] {
+        let prefixed: String = text.lines().map(|l| format!("{p}{l}\n")).collect();
+        let (infos, got) =
+            synth::read_bytes(prefixed.as_bytes()).unwrap_or_else(|e| panic!("{p}: {e}"));
+        assert_eq!(infos[0].format, Format::Pjsip, "{p}");
+        assert_eq!(got.records, want.records, "{p}");
+    }
+}
+
 /// A syslog file where rsyslog wrote each whole message on one line, its
 /// line ends escaped as `#015#012` (Kamailio's `xlog("L_INFO", "$mb")`,
 /// or Asterisk's SIP logger on a syslog channel): the messages are read,

@@ -349,8 +349,10 @@ const MONTHS: [&[u8]; 12] = [
     b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep", b"Oct", b"Nov", b"Dec",
 ];
 
-/// An RFC 3339 zone at the start of `b` (`Z`, `+01:00`, `-05:30`): its
-/// offset from UTC in ns, and the rest.
+/// An RFC 3339 zone at the start of `b` (`Z`, `+01:00`, `-05:30`), or
+/// the same offset without its colon (`+0100`, strftime's `%z`, which
+/// `journalctl -o short-iso` printed before systemd 255): its offset from
+/// UTC in ns, and the rest.
 fn zone(b: &[u8]) -> Option<(i64, &[u8])> {
     if let Some(rest) = b.strip_prefix(b"Z") {
         return Some((0, rest));
@@ -360,16 +362,21 @@ fn zone(b: &[u8]) -> Option<(i64, &[u8])> {
         b'-' => -1,
         _ => return None,
     };
-    if b.len() < 6 || b[3] != b':' {
+    let (h, mi, rest) = match b.get(3) {
+        Some(b':') => (b.get(1..3)?, b.get(4..6)?, b.get(6..)?),
+        _ => (b.get(1..3)?, b.get(3..5)?, b.get(5..)?),
+    };
+    // Four digits exactly: `+01005` is no offset.
+    if rest.first().is_some_and(u8::is_ascii_digit) {
         return None;
     }
-    let (h, mi) = (num(&b[1..3])?, num(&b[4..6])?);
+    let (h, mi) = (num(h)?, num(mi)?);
     if h > 23 || mi > 59 {
         return None;
     }
     Some((
         sign * (i64::from(h) * 3600 + i64::from(mi) * 60) * 1_000_000_000,
-        &b[6..],
+        rest,
     ))
 }
 
@@ -439,6 +446,26 @@ mod tests {
         assert_eq!(s, Stamp::NoYear(3, 3, day_ns(1, 2, 3, 0)));
         assert_eq!(rest, b"] x");
         assert!(parse_stamp(b"Mar 30 25:00:00").is_none());
+        // RFC 3339 zones, and `%z` without the colon (`journalctl -o
+        // short-iso` before systemd 255): the same instant.
+        let noon_utc = days_from_civil(2025, 11, 30) * DAY_NS + day_ns(11, 0, 1, 0);
+        for (text, rest) in [
+            (&b"2025-11-30T12:00:01+01:00 pbx"[..], &b" pbx"[..]),
+            (b"2025-11-30T12:00:01+0100 pbx", b" pbx"),
+            (b"2025-11-30T06:30:01-0430 pbx", b" pbx"),
+            (b"2025-11-30T11:00:01Z pbx", b" pbx"),
+        ] {
+            let got = parse_stamp(text);
+            assert_eq!(got, Some((Stamp::Epoch(noon_utc), rest)), "{text:?}");
+        }
+        // Five digits, or a bad hour, is no zone: a time without one.
+        for text in [
+            &b"2025-11-30T12:00:01+01005"[..],
+            b"2025-11-30T12:00:01+2500",
+        ] {
+            let (s, _) = parse_stamp(text).unwrap();
+            assert_eq!(s, Stamp::Full(2025, 11, 30, day_ns(12, 0, 1, 0)));
+        }
         assert!(parse_stamp(b"hello world 10:00:00").is_none());
         assert_eq!(
             parse_tod(b"12:34:56.5").unwrap().0,

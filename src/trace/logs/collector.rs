@@ -23,7 +23,7 @@ pub(crate) enum Collector {
 const SAMPLE: usize = 2000;
 
 /// `2026-11-30T10:00:01.123456789Z` (a fraction optional; `Z` or an
-/// offset such as `+01:00`): its length. Read as the other logs' stamps
+/// offset such as `+01:00` or `+0100`): its length. Read as the other logs' stamps
 /// are ([`parse_stamp`], which takes the zone).
 fn rfc3339(l: &[u8]) -> Option<usize> {
     if l.get(4) != Some(&b'-') || l.get(10) != Some(&b'T') {
