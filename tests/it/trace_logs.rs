@@ -276,6 +276,112 @@ fn a_log_behind_a_collector_prefix_reads_as_the_plain_log() {
     }
 }
 
+/// The PJSIP fixture as Asterisk's console prints it, without its own
+/// time stamps (`asterisk -f` under systemd: main/logger.c hands verbose
+/// messages to the console without the `[date] LEVEL[pid] file.c: ` that
+/// `format_log_default` gives a file channel), each line carrying the
+/// prefix `prefix(time)` for the time of the fixture line (or the last
+/// one before it with a time).
+fn console_behind(prefix: impl Fn(&str) -> String) -> String {
+    let text = String::from_utf8(fixture("pjsip.log")).unwrap();
+    let mut time = String::new();
+    let mut out = String::new();
+    for line in text.lines() {
+        let mut rest = line;
+        // `[2024-05-01 10:00:01] VERBOSE[4250] res_pjsip_logger.c: `
+        if let Some(r) = line.strip_prefix("[2024-05-01 ") {
+            time = r[..8].to_string();
+            rest = &r[r.find(": ").unwrap() + 2..];
+        }
+        out.push_str(&prefix(&time));
+        out.push_str(rest);
+        out.push('\n');
+    }
+    out
+}
+
+/// Asterisk's console output (no time stamps of its own) behind a syslog
+/// or journald header on every line: each message takes the header's time
+/// (rsyslog's traditional `%b %e %T`, `journalctl -o short` with `%b %d`,
+/// `-o short-precise`, RFC 3339 `short-iso-precise`: systemd's
+/// src/shared/logs-show.c `output_timestamp_realtime`). A time with an
+/// offset is exact; one without is local, read as the log's own stamps
+/// are, with the same note. Before, every time was lost.
+#[test]
+fn a_syslog_header_gives_its_time_to_a_line_without_one() {
+    let (_, want) = synth::read_bytes(&fixture("pjsip.log")).unwrap();
+    let want_times: Vec<i64> = want.records.iter().map(|r| r.time_ns.unwrap()).collect();
+    const DAY: i64 = 86_400_000_000_000;
+    for (prefix, shift) in [
+        (
+            (|t: &str| format!("May  1 {t} pbx1 asterisk[1234]: ")) as fn(&str) -> String,
+            0,
+        ),
+        (|t| format!("May 01 {t} pbx1 asterisk[1234]: "), 0),
+        (
+            |t| format!("May 01 {t}.250000 pbx1 asterisk[1234]: "),
+            250_000_000,
+        ),
+        (
+            |t| format!("2024-05-01T{t}.250000+02:00 pbx1 asterisk[1234]: "),
+            250_000_000 - 2 * 3_600_000_000_000,
+        ),
+        (
+            |t| format!("2024-05-01T{t}+0200 pbx1 asterisk[1234]: "),
+            -2 * 3_600_000_000_000,
+        ),
+        (|t| format!("2024-05-01T{t}Z "), 0),
+    ] {
+        let log = console_behind(prefix);
+        let (infos, got) = synth::read_bytes(log.as_bytes()).unwrap();
+        let head = log.lines().next().unwrap().to_string();
+        assert_eq!(infos[0].format, Format::Pjsip, "{head}");
+        let texts = |c: &Collect| {
+            c.records
+                .iter()
+                .map(|r| r.text().to_string())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(texts(&got), texts(&want), "{head}");
+        let times: Vec<i64> = got
+            .records
+            .iter()
+            .map(|r| r.time_ns.unwrap_or_else(|| panic!("{head}: no time")))
+            .collect();
+        let zoned = head.starts_with("2024");
+        if zoned {
+            let expect: Vec<i64> = want_times.iter().map(|t| t + shift).collect();
+            assert_eq!(times, expect, "{head}");
+        } else {
+            // No year: the year comes from today; the day and time of day
+            // are the header's.
+            for (g, w) in times.iter().zip(&want_times) {
+                assert_eq!((g - shift).rem_euclid(DAY), w.rem_euclid(DAY), "{head}");
+            }
+            assert!(
+                got.problems.iter().any(|p| p.text.contains("no time zone")),
+                "{head}: {:?}",
+                got.problems
+            );
+        }
+        assert_eq!(
+            got.problems.iter().any(|p| p.text.contains("no time zone")),
+            !zoned,
+            "{head}: {:?}",
+            got.problems
+        );
+    }
+    // A line with a time of its own keeps it: the writer's stamp, not the
+    // collector's (here a second later and in another zone).
+    let text = String::from_utf8(fixture("pjsip.log")).unwrap();
+    let log: String = text
+        .lines()
+        .map(|l| format!("2024-05-01T13:00:02+01:00 pbx1 asterisk[1234]: {l}\n"))
+        .collect();
+    let (_, got) = synth::read_bytes(log.as_bytes()).unwrap();
+    assert_eq!(got.records, want.records);
+}
+
 /// `journalctl -o short-iso` (and `short-iso-precise`) before systemd 255
 /// printed the offset with strftime's `%z`, without a colon
 /// (src/shared/logs-show.c, `output_timestamp_realtime`:

@@ -5,7 +5,8 @@
 //! asterisk[1234]: `, or an RFC 3339 time for the high-precision format).
 //! A log that holds no SIP the plain way but whose lines nearly all carry
 //! one of these is read without it, and a syslog line that holds a whole
-//! message with its line ends escaped (`#012`) is unfolded.
+//! message with its line ends escaped (`#012`) is unfolded. The prefix's
+//! time is the time of an entry whose line has none of its own.
 
 use super::clock::{Stamp, parse_stamp};
 
@@ -23,31 +24,42 @@ pub(crate) enum Collector {
 const SAMPLE: usize = 2000;
 
 /// `2026-11-30T10:00:01.123456789Z` (a fraction optional; `Z` or an
-/// offset such as `+01:00` or `+0100`): its length. Read as the other logs' stamps
-/// are ([`parse_stamp`], which takes the zone).
-fn rfc3339(l: &[u8]) -> Option<usize> {
+/// offset such as `+01:00` or `+0100`): its length and time. Read as the
+/// other logs' stamps are ([`parse_stamp`], which takes the zone).
+fn rfc3339(l: &[u8]) -> Option<(usize, Stamp)> {
     if l.get(4) != Some(&b'-') || l.get(10) != Some(&b'T') {
         return None;
     }
     match parse_stamp(l)? {
-        (Stamp::Epoch(_), rest) => Some(l.len() - rest.len()),
+        (s @ Stamp::Epoch(_), rest) => Some((l.len() - rest.len(), s)),
         _ => None,
     }
 }
 
-/// `Nov 30 10:00:01` or `Nov  3 10:00:01` (syslog's time, no year): its
-/// length.
-fn bsd_time(l: &[u8]) -> Option<usize> {
+/// `Nov 30 10:00:01` or `Nov  3 10:00:01` (syslog's time, no year;
+/// `journalctl` writes `Nov 03`, and `-o short-precise` a fraction): its
+/// length and time.
+fn bsd_time(l: &[u8]) -> Option<(usize, Stamp)> {
     match parse_stamp(l)? {
-        (Stamp::NoYear(..), rest) => Some(l.len() - rest.len()),
+        (s @ Stamp::NoYear(..), rest) => Some((l.len() - rest.len(), s)),
         _ => None,
     }
 }
 
-/// The length of a syslog header: a time, ` host `, a tag without spaces
+/// What a collector's prefix on a line says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Prefix {
+    /// Its length: the line's own text starts there.
+    pub len: usize,
+    /// Its time: exact with an offset, else a local time as the logs'
+    /// own stamps are (see [`super::clock`]).
+    pub stamp: Stamp,
+}
+
+/// A syslog header: a time, ` host `, a tag without spaces
 /// (`asterisk[1234]`), `: `.
-fn syslog(l: &[u8]) -> Option<usize> {
-    let t = bsd_time(l).or_else(|| rfc3339(l))?;
+fn syslog(l: &[u8]) -> Option<Prefix> {
+    let (t, stamp) = bsd_time(l).or_else(|| rfc3339(l))?;
     let rest = l.get(t..)?.strip_prefix(b" ")?;
     let host = rest
         .iter()
@@ -58,17 +70,25 @@ fn syslog(l: &[u8]) -> Option<usize> {
     if end == 0 || tag[..end].contains(&b' ') {
         return None;
     }
-    Some(t + 1 + host + 1 + end + 2)
+    Some(Prefix {
+        len: t + 1 + host + 1 + end + 2,
+        stamp,
+    })
+}
+
+/// The prefix `line` carries, if it carries it.
+pub(crate) fn prefix(c: Collector, line: &[u8]) -> Option<Prefix> {
+    match c {
+        Collector::Syslog => syslog(line),
+        Collector::Timestamp => rfc3339(line)
+            .filter(|&(n, _)| line.get(n) == Some(&b' '))
+            .map(|(n, stamp)| Prefix { len: n + 1, stamp }),
+    }
 }
 
 /// The length of the prefix `line` carries, if it carries it.
 pub(crate) fn prefix_len(c: Collector, line: &[u8]) -> Option<usize> {
-    match c {
-        Collector::Syslog => syslog(line),
-        Collector::Timestamp => rfc3339(line)
-            .filter(|&n| line.get(n) == Some(&b' '))
-            .map(|n| n + 1),
-    }
+    prefix(c, line).map(|p| p.len)
 }
 
 /// `line` without the collector's prefix (as it is when it has none).
@@ -129,10 +149,12 @@ pub(crate) fn unfold(c: Collector, line: &[u8]) -> Option<Vec<u8>> {
     if c != Collector::Syslog {
         return None;
     }
-    let n = syslog(line)?;
+    let n = syslog(line)?.len;
     let content = &line[n..];
     memchr::memmem::find(content, b"#012")?;
-    let time = bsd_time(line).or_else(|| rfc3339(line)).unwrap_or(0);
+    let time = bsd_time(line)
+        .or_else(|| rfc3339(line))
+        .map_or(0, |(t, _)| t);
     let mut out = Vec::with_capacity(content.len() + time + 3);
     out.push(b'[');
     out.extend_from_slice(&line[..time]);

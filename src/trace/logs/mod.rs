@@ -168,6 +168,7 @@ pub(crate) fn read(
         clock: Clock::new(reference.0, reference.1),
         entry: EntryMeta::default(),
         open: false,
+        prefix_stamp: None,
     };
     let mut reader = reader(format);
     let prefix = collector_of(src.data());
@@ -213,11 +214,17 @@ fn feed(
     log: &mut Log,
     out: &mut Out<'_>,
 ) {
-    let unfolded = prefix.and_then(|c| collector::unfold(c, line));
-    let lines: &mut dyn Iterator<Item = &[u8]> = match (&unfolded, prefix) {
+    let Some(c) = prefix else {
+        reader.line(line, no, log, out);
+        return;
+    };
+    let p = collector::prefix(c, line);
+    log.prefix_stamp = p.map(|p| p.stamp);
+    let unfolded = collector::unfold(c, line);
+    let lines: &mut dyn Iterator<Item = &[u8]> = match (&unfolded, p) {
         // The last line end ends the last line (a blank line is two).
         (Some(u), _) => &mut u.strip_suffix(b"\n").unwrap_or(u).split(|&c| c == b'\n'),
-        (None, Some(c)) => &mut std::iter::once(collector::strip(c, line)),
+        (None, Some(p)) => &mut std::iter::once(&line[p.len..]),
         (None, None) => &mut std::iter::once(line),
     };
     for line in lines {
@@ -264,6 +271,7 @@ fn look_ahead(
         clock: Clock::scout(reference.0, reference.1),
         entry: EntryMeta::default(),
         open: false,
+        prefix_stamp: None,
     };
     struct Nowhere;
     impl crate::trace::Sink for Nowhere {
@@ -328,12 +336,22 @@ pub(crate) struct Log {
     pub entry: EntryMeta,
     /// An entry is open: its lines are message lines.
     pub open: bool,
+    /// The time a log collector's prefix gave the line being read (see
+    /// [`feed`]): an entry that a line opens without a time of its own
+    /// takes it.
+    prefix_stamp: Option<clock::Stamp>,
 }
 
 impl Log {
-    /// An entry begins (the one before ends).
-    pub fn open(&mut self, entry: EntryMeta, out: &mut Out<'_>) {
+    /// An entry begins (the one before ends). Without a time of its own
+    /// it takes the time of the collector's prefix on its line, if any
+    /// (the log's own is kept when there is one: it is the writer's, and
+    /// often finer).
+    pub fn open(&mut self, mut entry: EntryMeta, out: &mut Out<'_>) {
         self.close(out);
+        if entry.time_ns.is_none() {
+            entry.time_ns = self.prefix_stamp.map(|s| self.clock.resolve(s));
+        }
         self.entry = entry;
         self.open = true;
     }
