@@ -382,6 +382,45 @@ fn a_syslog_header_gives_its_time_to_a_line_without_one() {
     assert_eq!(got.records, want.records);
 }
 
+/// journald and /var/log/syslog interleave every program's lines: one of
+/// another program inside a message (a header block, an SDP body) is not
+/// part of it, even when it looks like SIP. The entry's lines are those
+/// with the tag of the line that opened it (`asterisk[1234]`); another
+/// tag inside a message is skipped. Before, it ended the message (the
+/// INVITE lost its Call-ID and was dropped, the 486 was cut).
+#[test]
+fn another_programs_syslog_line_inside_a_message_is_skipped() {
+    let (_, want) = synth::read_bytes(&fixture("pjsip.log")).unwrap();
+    let log = console_behind(|t| format!("May  1 {t} pbx1 asterisk[1234]: "));
+    let mut mixed = String::new();
+    for line in log.lines() {
+        mixed.push_str(line);
+        mixed.push('\n');
+        let foreign = if line.ends_with("Max-Forwards: 70") {
+            "May  1 10:00:01 pbx1 systemd[1]: Started Session 5 of user root."
+        } else if line.ends_with("s=-") {
+            "May  1 10:00:01 pbx1 kernel: [123456.789] nf_conntrack: table full, dropping packet"
+        } else if line.ends_with("Server: Asterisk PBX") {
+            "May  1 10:00:01 pbx1 kamailio[77]: SIP/2.0 200 OK"
+        } else {
+            continue;
+        };
+        mixed.push_str(foreign);
+        mixed.push('\n');
+    }
+    assert!(mixed.contains("systemd[1]") && mixed.contains("kernel:"));
+    let (infos, got) = synth::read_bytes(mixed.as_bytes()).unwrap();
+    assert_eq!(infos[0].format, Format::Pjsip);
+    let texts = |c: &Collect| {
+        c.records
+            .iter()
+            .map(|r| r.text().to_string())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(texts(&got), texts(&want));
+    assert_eq!(real_problems(&got).len(), 1, "{:?}", got.problems);
+}
+
 /// `journalctl -o short-iso` (and `short-iso-precise`) before systemd 255
 /// printed the offset with strftime's `%z`, without a colon
 /// (src/shared/logs-show.c, `output_timestamp_realtime`:

@@ -54,6 +54,36 @@ pub(crate) struct Prefix {
     /// Its time: exact with an offset, else a local time as the logs'
     /// own stamps are (see [`super::clock`]).
     pub stamp: Stamp,
+    /// Where the program tag (`asterisk[1234]`, `kernel`) is in the line:
+    /// an empty range when the prefix names none.
+    /// (start, end).
+    pub tag: (usize, usize),
+}
+
+impl Prefix {
+    /// The program tag in `line` (the line this prefix was read from).
+    pub fn tag<'a>(&self, line: &'a [u8]) -> &'a [u8] {
+        line.get(self.tag.0..self.tag.1).unwrap_or_default()
+    }
+}
+
+/// What a prefixed log's reading keeps from line to line.
+pub(crate) struct Prefixed {
+    /// The prefix.
+    pub collector: Collector,
+    /// The program tag of the line that opened the entry being read
+    /// (empty when none): a line of another program inside its message
+    /// is not part of it.
+    pub entry_tag: Vec<u8>,
+}
+
+impl Prefixed {
+    pub fn new(collector: Collector) -> Self {
+        Prefixed {
+            collector,
+            entry_tag: Vec::new(),
+        }
+    }
 }
 
 /// A syslog header: a time, ` host `, a tag without spaces
@@ -70,9 +100,11 @@ fn syslog(l: &[u8]) -> Option<Prefix> {
     if end == 0 || tag[..end].contains(&b' ') {
         return None;
     }
+    let tag_at = t + 1 + host + 1;
     Some(Prefix {
-        len: t + 1 + host + 1 + end + 2,
+        len: tag_at + end + 2,
         stamp,
+        tag: (tag_at, tag_at + end),
     })
 }
 
@@ -82,7 +114,11 @@ pub(crate) fn prefix(c: Collector, line: &[u8]) -> Option<Prefix> {
         Collector::Syslog => syslog(line),
         Collector::Timestamp => rfc3339(line)
             .filter(|&(n, _)| line.get(n) == Some(&b' '))
-            .map(|(n, stamp)| Prefix { len: n + 1, stamp }),
+            .map(|(n, stamp)| Prefix {
+                len: n + 1,
+                stamp,
+                tag: (0, 0),
+            }),
     }
 }
 

@@ -168,10 +168,12 @@ pub(crate) fn read(
         clock: Clock::new(reference.0, reference.1),
         entry: EntryMeta::default(),
         open: false,
+        opens: 0,
         prefix_stamp: None,
     };
     let mut reader = reader(format);
     let prefix = collector_of(src.data());
+    let mut prefixed = prefix.map(collector::Prefixed::new);
     if let Some(lead) = look_ahead(format, src.data(), src.at_eof(), prefix, reference) {
         log.clock.expect(&lead);
     }
@@ -192,7 +194,7 @@ pub(crate) fn read(
         src,
         out,
         &mut |line, no, out| {
-            feed(prefix, line, no, &mut *reader, &mut log, out);
+            feed(prefixed.as_mut(), line, no, &mut *reader, &mut log, out);
             for note in log.clock.notes.drain(..) {
                 out.problem(None, note);
             }
@@ -207,21 +209,35 @@ pub(crate) fn read(
 /// Hand a line of the input to `reader`: without the log collector's
 /// prefix when every line has one, or unfolded into the lines it holds.
 fn feed(
-    prefix: Option<collector::Collector>,
+    prefix: Option<&mut collector::Prefixed>,
     line: &[u8],
     no: u64,
     reader: &mut dyn LogFormat,
     log: &mut Log,
     out: &mut Out<'_>,
 ) {
-    let Some(c) = prefix else {
+    let Some(pre) = prefix else {
         reader.line(line, no, log, out);
         return;
     };
+    let c = pre.collector;
     let p = collector::prefix(c, line);
-    log.prefix_stamp = p.map(|p| p.stamp);
+    let tag = p.as_ref().map_or(&b""[..], |p| p.tag(line));
+    // Another program's line inside a message (journald and
+    // /var/log/syslog interleave all programs: `systemd[1]: Started ...`
+    // between two header lines) is not part of it: skipped, so that it
+    // neither joins the message nor ends it.
+    if log.em.msg.active()
+        && !tag.is_empty()
+        && !pre.entry_tag.is_empty()
+        && tag != pre.entry_tag.as_slice()
+    {
+        return;
+    }
+    let opens = log.opens;
+    log.prefix_stamp = p.as_ref().map(|p| p.stamp);
     let unfolded = collector::unfold(c, line);
-    let lines: &mut dyn Iterator<Item = &[u8]> = match (&unfolded, p) {
+    let lines: &mut dyn Iterator<Item = &[u8]> = match (&unfolded, &p) {
         // The last line end ends the last line (a blank line is two).
         (Some(u), _) => &mut u.strip_suffix(b"\n").unwrap_or(u).split(|&c| c == b'\n'),
         (None, Some(p)) => &mut std::iter::once(&line[p.len..]),
@@ -229,6 +245,10 @@ fn feed(
     };
     for line in lines {
         reader.line(line, no, log, out);
+    }
+    if log.opens != opens {
+        pre.entry_tag.clear();
+        pre.entry_tag.extend_from_slice(tag);
     }
     // A syslog line held the whole entry: it ends here, even when rsyslog
     // cut the line short (8 KB by default), so that the next line's time
@@ -271,6 +291,7 @@ fn look_ahead(
         clock: Clock::scout(reference.0, reference.1),
         entry: EntryMeta::default(),
         open: false,
+        opens: 0,
         prefix_stamp: None,
     };
     struct Nowhere;
@@ -289,11 +310,19 @@ fn look_ahead(
     };
     let head = head.strip_suffix(b"\n").unwrap_or(head);
     let esc = memchr(0x1b, head).is_some();
+    let mut prefixed = prefix.map(collector::Prefixed::new);
     for (no, line) in (1..).zip(head.split(|&c| c == b'\n')) {
         let line = strip_cr(line);
         let line = &line[..line.len().min(MAX_LINE)];
         plain_line(line, esc, |line| {
-            feed(prefix, line, no, &mut *reader, &mut log, &mut out);
+            feed(
+                prefixed.as_mut(),
+                line,
+                no,
+                &mut *reader,
+                &mut log,
+                &mut out,
+            );
         });
         if log.clock.dated() {
             break;
@@ -336,6 +365,8 @@ pub(crate) struct Log {
     pub entry: EntryMeta,
     /// An entry is open: its lines are message lines.
     pub open: bool,
+    /// Entries opened so far.
+    opens: u64,
     /// The time a log collector's prefix gave the line being read (see
     /// [`feed`]): an entry that a line opens without a time of its own
     /// takes it.
@@ -354,6 +385,7 @@ impl Log {
         }
         self.entry = entry;
         self.open = true;
+        self.opens += 1;
     }
 
     /// The open entry ends: hand on its message.
