@@ -421,6 +421,78 @@ fn another_programs_syslog_line_inside_a_message_is_skipped() {
     assert_eq!(real_problems(&got).len(), 1, "{:?}", got.problems);
 }
 
+/// Asterisk's SIP logger on a syslog channel, as `journalctl` prints it:
+/// each log entry is one journal entry (main/logger.c,
+/// `format_log_default` for `LOGTYPE_SYSLOG`: `LEVEL[thread][C-id]:
+/// file:line in function: message`), its first line behind the header and
+/// the message's other lines indented by the header's width (systemd's
+/// src/shared/logs-show.c, `output_short` and `print_multiline`, with
+/// `-a`: the message's CRs kept). Read as the PJSIP log it is, with each
+/// message's direction and address; it was read as raw SIP, without them.
+#[test]
+fn a_journald_multi_line_entry_reads_as_its_programs_log() {
+    let plain = fixture("pjsip.log");
+    let (_, want) = synth::read_bytes(&plain).unwrap();
+    let text = String::from_utf8(plain).unwrap();
+    let mut entries: Vec<Vec<&str>> = Vec::new();
+    for line in text.split('\n') {
+        if line.starts_with("[2024-05-01 ") || entries.is_empty() {
+            entries.push(Vec::new());
+        }
+        entries.last_mut().unwrap().push(line);
+    }
+    let mut log = String::new();
+    for mut entry in entries {
+        // journald keeps no last line end.
+        while entry.last() == Some(&"") {
+            entry.pop();
+        }
+        // `[2024-05-01 10:00:01] VERBOSE[4250][C-1] file.c: message`
+        let first = entry[0];
+        let time = &first[12..20];
+        let (level, rest) = first[22..].split_once(' ').unwrap();
+        let (file, message) = rest.split_once(": ").unwrap();
+        let function = if message.contains("Received") {
+            "logging_on_rx_msg"
+        } else {
+            "logging_on_tx_msg"
+        };
+        let header = format!("May 01 {time} pbx1 asterisk[1234]: ");
+        log.push_str(&format!(
+            "{header}{level}: {file}:143 in {function}: {message}\n"
+        ));
+        for line in &entry[1..] {
+            log.push_str(&" ".repeat(header.len()));
+            log.push_str(line);
+            log.push('\n');
+        }
+    }
+    assert!(log.contains("\n                                     INVITE sip:"));
+    let (infos, got) = synth::read_bytes(log.as_bytes()).unwrap();
+    assert_eq!(infos[0].format, Format::Pjsip);
+    let texts = |c: &Collect| {
+        c.records
+            .iter()
+            .map(|r| r.text().to_string())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(texts(&got), texts(&want));
+    let ends = |c: &Collect| {
+        c.records
+            .iter()
+            .map(|r| (r.src, r.dst, r.transport))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(ends(&got), ends(&want));
+    const DAY: i64 = 86_400_000_000_000;
+    for (g, w) in got.records.iter().zip(&want.records) {
+        assert_eq!(
+            g.time_ns.map(|t| t.rem_euclid(DAY)),
+            w.time_ns.map(|t| t.rem_euclid(DAY))
+        );
+    }
+}
+
 /// `journalctl -o short-iso` (and `short-iso-precise`) before systemd 255
 /// printed the offset with strftime's `%z`, without a colon
 /// (src/shared/logs-show.c, `output_timestamp_realtime`:

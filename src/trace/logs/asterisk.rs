@@ -37,7 +37,9 @@
 //! Through the logger each line may carry `[timestamp] ` (console with
 //! timestamps: every line), and the first line of an entry in the `full`
 //! log also `LEVEL[pid][C-callid] file.c: `; both are removed and the
-//! timestamp of the marker line is the message's time. The log never
+//! timestamp of the marker line is the message's time. A syslog channel
+//! writes the first line as `LEVEL[pid][C-callid]: file.c:N in function: `
+//! (no time: syslog's header has it), removed too. The log never
 //! says the local address: a received message has only a source, a sent
 //! one only a destination.
 
@@ -70,11 +72,39 @@ fn level_word(rest: &[u8]) -> Option<usize> {
     (word > 0 && rest.get(word) == Some(&b'[')).then_some(word)
 }
 
+/// The length of the prefix a syslog channel of the logger gives a line
+/// (main/logger.c, `format_log_default` for `LOGTYPE_SYSLOG`:
+/// `"%s[%d]%s: %s:%d in %s: %s"`, the level, the thread, `[C-%08x]` when
+/// there is a call, the file, line and function): `VERBOSE[4242][C-
+/// 00000001]: res_pjsip_logger.c:143 in logging_on_rx_msg: `. The syslog
+/// header before it is a collector's prefix, taken off already.
+fn syslog_channel(line: &[u8]) -> Option<usize> {
+    let mut r = &line[level_word(line)?..];
+    while r.first() == Some(&b'[') {
+        r = &r[memchr(b']', r)? + 1..];
+    }
+    let r = r.strip_prefix(b": ")?;
+    // `file.c:143 in function: `
+    let (file, after) = r.split_at(memchr(b' ', r)?);
+    let (name, no) = file.split_at(memchr(b':', file)?);
+    let no = &no[1..];
+    if name.is_empty() || no.is_empty() || !no.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let func = after.strip_prefix(b" in ")?;
+    let end = memmem::find(func, b": ")?;
+    if end == 0 || func[..end].contains(&b' ') {
+        return None;
+    }
+    Some(line.len() - func.len() + end + 2)
+}
+
 /// Remove the logger's prefixes: `[stamp] ` and then, in the `full` log,
-/// `LEVEL[pid][C-id] file.c: `. Returns the stamp, if any, and the rest.
+/// `LEVEL[pid][C-id] file.c: `; or a syslog channel's `LEVEL[pid][C-id]:
+/// file.c:N in function: `. Returns the stamp, if any, and the rest.
 pub(super) fn strip_prefix(line: &[u8]) -> (Option<Stamp>, &[u8]) {
     let Some((stamp, rest)) = bracketed_stamp(line) else {
-        return (None, line);
+        return (None, syslog_channel(line).map_or(line, |n| &line[n..]));
     };
     let rest = rest.strip_prefix(b" ").unwrap_or(rest);
     if let Some(word) = level_word(rest) {
@@ -212,7 +242,13 @@ impl LogFormat for Asterisk {
                 if stamp.is_some() && rest.trim_ascii().is_empty() {
                     self.bare = stamp;
                 }
-                if stamp.is_some() && rest.len() < line.len() && is_log_line(line) {
+                // A syslog channel's line of its own (no stamp: the
+                // prefix taken off is its `LEVEL[pid]: file:N in f: `).
+                let own = match stamp {
+                    Some(_) => is_log_line(line),
+                    None => true,
+                };
+                if rest.len() < line.len() && own {
                     log.close(out);
                     return;
                 }
@@ -312,5 +348,24 @@ mod tests {
         let (s, r) = strip_prefix(b"[not a time] x");
         assert!(s.is_none());
         assert_eq!(r, b"[not a time] x");
+        // A syslog channel's prefix (main/logger.c, format_log_default).
+        for (line, rest) in [
+            (
+                &b"VERBOSE[4242][C-00000001]: res_pjsip_logger.c:143 in logging_on_rx_msg: <--- x"
+                    [..],
+                &b"<--- x"[..],
+            ),
+            (b"NOTICE[99]: chan_sip.c:4100 in f: a: b", b"a: b"),
+            // Not one: left whole.
+            (
+                b"NOTICE[99]: chan_sip.c in f: a",
+                b"NOTICE[99]: chan_sip.c in f: a",
+            ),
+            (b"INVITE sip:a@b SIP/2.0", b"INVITE sip:a@b SIP/2.0"),
+            (b"VERBOSE[1", b"VERBOSE[1"),
+            (b"VERBOSE[1]: x:1 in : y", b"VERBOSE[1]: x:1 in : y"),
+        ] {
+            assert_eq!(strip_prefix(line), (None, rest), "{line:?}");
+        }
     }
 }

@@ -6,7 +6,10 @@
 //! A log that holds no SIP the plain way but whose lines nearly all carry
 //! one of these is read without it, and a syslog line that holds a whole
 //! message with its line ends escaped (`#012`) is unfolded. The prefix's
-//! time is the time of an entry whose line has none of its own.
+//! time is the time of an entry whose line has none of its own. A
+//! journald entry of several lines, as `journalctl` prints it, has the
+//! header on its first line and the others indented by its width: they
+//! are read as the entry's lines, without that indentation.
 
 use super::clock::{Stamp, parse_stamp};
 
@@ -71,18 +74,74 @@ impl Prefix {
 pub(crate) struct Prefixed {
     /// The prefix.
     pub collector: Collector,
+    /// The width of the last syslog header: `journalctl` prints the lines
+    /// after the first of a multi-line entry indented by as many spaces.
+    width: usize,
+    /// The time and program tag of the line being read: of its own
+    /// prefix, or of its entry's first line for a continuation line; none
+    /// for a line without the prefix.
+    stamp: Option<Stamp>,
+    tag: Vec<u8>,
     /// The program tag of the line that opened the entry being read
     /// (empty when none): a line of another program inside its message
     /// is not part of it.
-    pub entry_tag: Vec<u8>,
+    entry_tag: Vec<u8>,
 }
 
 impl Prefixed {
     pub fn new(collector: Collector) -> Self {
         Prefixed {
             collector,
+            width: 0,
+            stamp: None,
+            tag: Vec::new(),
             entry_tag: Vec::new(),
         }
+    }
+
+    /// Read the next line of the log: its text without the prefix, and
+    /// whether the line carried it (a continuation line of a journald
+    /// entry does, through the entry's first line). A line without it is
+    /// its own text.
+    pub fn line<'a>(&mut self, line: &'a [u8]) -> (&'a [u8], bool) {
+        if let Some(p) = prefix(self.collector, line) {
+            self.stamp = Some(p.stamp);
+            self.tag.clear();
+            self.tag.extend_from_slice(p.tag(line));
+            self.width = if self.collector == Collector::Syslog {
+                p.len
+            } else {
+                0
+            };
+            return (&line[p.len..], true);
+        }
+        // `journalctl`'s continuation line (src/shared/logs-show.c,
+        // `print_multiline`: `"%*s"` of the prefix's width before each
+        // line after the first). A blank line of the message is the
+        // spaces alone, or nothing once trailing blanks are trimmed.
+        let w = self.width;
+        if w > 0 && line.iter().take(w).all(|&c| c == b' ') {
+            return (line.get(w..).unwrap_or_default(), true);
+        }
+        self.stamp = None;
+        self.tag.clear();
+        (line, false)
+    }
+
+    /// The time of the line just read (see [`Prefixed::line`]).
+    pub fn stamp(&self) -> Option<Stamp> {
+        self.stamp
+    }
+
+    /// The line just read is another program's than the open entry's.
+    pub fn foreign(&self) -> bool {
+        !self.tag.is_empty() && !self.entry_tag.is_empty() && self.tag != self.entry_tag
+    }
+
+    /// The line just read opened an entry: its lines are this program's.
+    pub fn entered(&mut self) {
+        self.entry_tag.clear();
+        self.entry_tag.extend_from_slice(&self.tag);
     }
 }
 
@@ -122,20 +181,8 @@ pub(crate) fn prefix(c: Collector, line: &[u8]) -> Option<Prefix> {
     }
 }
 
-/// The length of the prefix `line` carries, if it carries it.
-pub(crate) fn prefix_len(c: Collector, line: &[u8]) -> Option<usize> {
-    prefix(c, line).map(|p| p.len)
-}
-
-/// `line` without the collector's prefix (as it is when it has none).
-pub(crate) fn strip(c: Collector, line: &[u8]) -> &[u8] {
-    match prefix_len(c, line) {
-        Some(n) => &line[n..],
-        None => line,
-    }
-}
-
-/// The prefix nine in ten of the first lines of `head` carry, if any.
+/// The prefix nine in ten of the first lines of `head` carry, if any (a
+/// continuation line of a journald entry counts as carrying it).
 pub(crate) fn detect(head: &[u8]) -> Option<Collector> {
     let lines: Vec<&[u8]> = head
         .split(|&c| c == b'\n')
@@ -149,21 +196,24 @@ pub(crate) fn detect(head: &[u8]) -> Option<Collector> {
     [Collector::Syslog, Collector::Timestamp]
         .into_iter()
         .find(|&c| {
-            lines.iter().filter(|l| prefix_len(c, l).is_some()).count() * 10 >= lines.len() * 9
+            let mut pre = Prefixed::new(c);
+            lines.iter().filter(|l| pre.line(l).1).count() * 10 >= lines.len() * 9
         })
 }
 
 /// Every line of `head` without the prefix, a folded syslog line
-/// unfolded (see [`unfold`]).
+/// unfolded (see [`unfold`]), a journald entry's continuation lines
+/// without their indentation.
 pub(crate) fn strip_all(c: Collector, head: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(head.len());
+    let mut pre = Prefixed::new(c);
     for (i, line) in head.split(|&b| b == b'\n').enumerate() {
         if i > 0 {
             out.push(b'\n');
         }
         match unfold(c, line) {
             Some(u) => out.extend_from_slice(&u),
-            None => out.extend_from_slice(strip(c, line)),
+            None => out.extend_from_slice(pre.line(line).0),
         }
     }
     out
@@ -264,6 +314,10 @@ fn start_line(s: &[u8]) -> bool {
 mod tests {
     use super::*;
 
+    fn strip(c: Collector, line: &[u8]) -> &[u8] {
+        prefix(c, line).map_or(line, |p| &line[p.len..])
+    }
+
     #[test]
     fn prefixes() {
         let docker = b"2026-11-30T10:00:01.123456789Z INVITE sip:a@b SIP/2.0";
@@ -337,6 +391,46 @@ mod tests {
             unfold(Collector::Timestamp, b"2026-11-30T10:00:01Z a#012b"),
             None
         );
+    }
+
+    /// `journalctl` indents a multi-line entry's other lines by the
+    /// header's width: they are the entry's, with its time and tag.
+    #[test]
+    fn a_journald_continuation_line_is_its_entrys() {
+        let log: &[&[u8]] = &[
+            b"Nov 03 10:00:01 pbx asterisk[7]: first",
+            b"                                 Via: x",
+            b"                                 ",
+            b"",
+            b"                                   folded",
+            b"Nov 03 10:00:02 pbx systemd[1]: other",
+            b"not indented",
+        ];
+        let mut pre = Prefixed::new(Collector::Syslog);
+        let got: Vec<(&[u8], bool, Vec<u8>)> = log
+            .iter()
+            .map(|l| {
+                let (text, carried) = pre.line(l);
+                (text, carried, pre.tag.clone())
+            })
+            .collect();
+        let a = b"asterisk[7]".to_vec();
+        assert_eq!(
+            got,
+            [
+                (&b"first"[..], true, a.clone()),
+                (b"Via: x", true, a.clone()),
+                (b"", true, a.clone()),
+                (b"", true, a.clone()),
+                (b"  folded", true, a),
+                (b"other", true, b"systemd[1]".to_vec()),
+                (b"not indented", false, Vec::new()),
+            ]
+        );
+        assert_eq!(pre.stamp(), None);
+        // They count as carrying the header.
+        let head = log[..6].join(&b'\n');
+        assert_eq!(detect(&head), Some(Collector::Syslog));
     }
 
     #[test]

@@ -43,15 +43,33 @@ pub(crate) const MAX_MESSAGE: usize = 1 << 20;
 /// only bare SIP messages is raw. A log whose lines all carry a log
 /// collector's prefix (docker, syslog) is looked at without it.
 pub(crate) fn detect(head: &[u8]) -> Option<Format> {
-    detect_plain(head).or_else(|| {
-        let c = collector::detect(head)?;
-        detect_plain(&collector::strip_all(c, head))
-    })
+    detect_with_collector(head).0
 }
 
 /// The collector prefix to take off each line of a log (see [`detect`]).
 fn collector_of(head: &[u8]) -> Option<collector::Collector> {
-    collector::detect(head).filter(|_| detect_plain(head).is_none())
+    detect_with_collector(head).1
+}
+
+/// The format of `head` and the collector's prefix its lines carry. The
+/// prefix is taken off when the log holds no SIP without it, or only bare
+/// SIP messages (a journald entry's continuation lines hold its message
+/// unprefixed, so the log looks raw) and the lines without it say more.
+/// When nothing is found either way, a prefix nine lines in ten carry is
+/// still given, for a format named with `--format`.
+fn detect_with_collector(head: &[u8]) -> (Option<Format>, Option<collector::Collector>) {
+    let plain = detect_plain(head);
+    if plain.is_some_and(|f| f != Format::Raw) {
+        return (plain, None);
+    }
+    let Some(c) = collector::detect(head) else {
+        return (plain, None);
+    };
+    match detect_plain(&collector::strip_all(c, head)) {
+        Some(f) => (Some(f), Some(c)),
+        None if plain.is_none() => (None, Some(c)),
+        None => (plain, None),
+    }
 }
 
 fn detect_plain(head: &[u8]) -> Option<Format> {
@@ -221,34 +239,31 @@ fn feed(
         return;
     };
     let c = pre.collector;
-    let p = collector::prefix(c, line);
-    let tag = p.as_ref().map_or(&b""[..], |p| p.tag(line));
+    let (text, carried) = pre.line(line);
     // Another program's line inside a message (journald and
     // /var/log/syslog interleave all programs: `systemd[1]: Started ...`
     // between two header lines) is not part of it: skipped, so that it
     // neither joins the message nor ends it.
-    if log.em.msg.active()
-        && !tag.is_empty()
-        && !pre.entry_tag.is_empty()
-        && tag != pre.entry_tag.as_slice()
-    {
+    if log.em.msg.active() && pre.foreign() {
         return;
     }
     let opens = log.opens;
-    log.prefix_stamp = p.as_ref().map(|p| p.stamp);
-    let unfolded = collector::unfold(c, line);
-    let lines: &mut dyn Iterator<Item = &[u8]> = match (&unfolded, &p) {
+    log.prefix_stamp = pre.stamp();
+    let unfolded = if carried {
+        collector::unfold(c, line)
+    } else {
+        None
+    };
+    let lines: &mut dyn Iterator<Item = &[u8]> = match &unfolded {
         // The last line end ends the last line (a blank line is two).
-        (Some(u), _) => &mut u.strip_suffix(b"\n").unwrap_or(u).split(|&c| c == b'\n'),
-        (None, Some(p)) => &mut std::iter::once(&line[p.len..]),
-        (None, None) => &mut std::iter::once(line),
+        Some(u) => &mut u.strip_suffix(b"\n").unwrap_or(u).split(|&c| c == b'\n'),
+        None => &mut std::iter::once(text),
     };
     for line in lines {
         reader.line(line, no, log, out);
     }
     if log.opens != opens {
-        pre.entry_tag.clear();
-        pre.entry_tag.extend_from_slice(tag);
+        pre.entered();
     }
     // A syslog line held the whole entry: it ends here, even when rsyslog
     // cut the line short (8 KB by default), so that the next line's time
