@@ -493,6 +493,79 @@ fn a_journald_multi_line_entry_reads_as_its_programs_log() {
     }
 }
 
+/// A log pasted into a ticket or an e-mail with a tab or the same spaces in
+/// front of every line reads as the log itself, in every format: the
+/// indentation shared by nearly every line is taken off (deeper
+/// indentation stays: a folded header line is still folded, sofia's own
+/// three spaces are still its layout). Before, chan_sip gave no call (each
+/// header line read as folded into the start line), ngrep was read as raw
+/// with its `.` for CR glued to the values, and the others as raw without
+/// times or addresses.
+#[test]
+fn a_log_indented_as_a_whole_reads_as_the_log() {
+    let names = [
+        "pjsip.log",
+        "chan_sip.log",
+        "sofia.log",
+        "sipdump.data",
+        "sngrep.txt",
+        "ngrep.txt",
+        "raw.txt",
+    ];
+    let fold = |t: &str| {
+        // A header folded over two lines (RFC 3261 §7.3.1), in the first
+        // message only.
+        t.replacen(
+            "Max-Forwards: 70\r\n",
+            "Subject: one\r\n\ttwo\r\nMax-Forwards: 70\r\n",
+            1,
+        )
+        .replacen(
+            "Max-Forwards: 70\n",
+            "Subject: one\n\ttwo\nMax-Forwards: 70\n",
+            1,
+        )
+    };
+    for name in names {
+        let plain = String::from_utf8(fixture(name)).unwrap();
+        for text in [plain.clone(), fold(&plain)] {
+            let (want_infos, want) = synth::read_bytes(text.as_bytes()).unwrap();
+            for indent in ["\t", "    "] {
+                let indented: String = text
+                    .split_inclusive('\n')
+                    .map(|l| format!("{indent}{l}"))
+                    .collect();
+                let what = format!("{name} indented by {indent:?}");
+                let (infos, got) = synth::read_bytes(indented.as_bytes())
+                    .unwrap_or_else(|e| panic!("{what}: {e}"));
+                assert_eq!(infos[0].format, want_infos[0].format, "{what}");
+                assert_eq!(got.records, want.records, "{what}");
+                assert!(
+                    got.problems
+                        .iter()
+                        .any(|p| p.text.contains("same indentation")),
+                    "{what}: {:?}",
+                    got.problems
+                );
+            }
+        }
+    }
+    // The folded header is one header, in the plain and indented logs.
+    let text = fold(&String::from_utf8(fixture("pjsip.log")).unwrap());
+    let indented: String = text
+        .split_inclusive('\n')
+        .map(|l| format!("\t{l}"))
+        .collect();
+    let (_, got) = synth::read_bytes(indented.as_bytes()).unwrap();
+    assert!(
+        got.records[0]
+            .text()
+            .contains("Subject: one\r\n\ttwo\r\nMax-Forwards"),
+        "{}",
+        got.records[0].text()
+    );
+}
+
 /// `journalctl -o short-iso` (and `short-iso-precise`) before systemd 255
 /// printed the offset with strftime's `%z`, without a colon
 /// (src/shared/logs-show.c, `output_timestamp_realtime`:

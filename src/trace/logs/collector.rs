@@ -10,6 +10,10 @@
 //! journald entry of several lines, as `journalctl` prints it, has the
 //! header on its first line and the others indented by its width: they
 //! are read as the entry's lines, without that indentation.
+//!
+//! A log pasted into a ticket or an e-mail, a tab or the same spaces in
+//! front of nearly every line, is read without that indentation in the
+//! same way (deeper indentation, a folded header's, stays).
 
 use super::clock::{Stamp, parse_stamp};
 
@@ -20,6 +24,9 @@ pub(crate) enum Collector {
     Syslog,
     /// An RFC 3339 time and a space (docker, kubectl).
     Timestamp,
+    /// The same indentation, `.1` times the byte `.0` (a tab or a space):
+    /// a log pasted into a ticket or an e-mail, indented as a whole.
+    Indent(u8, u8),
 }
 
 /// Lines looked at to decide, and the share of them that must carry the
@@ -55,8 +62,8 @@ pub(crate) struct Prefix {
     /// Its length: the line's own text starts there.
     pub len: usize,
     /// Its time: exact with an offset, else a local time as the logs'
-    /// own stamps are (see [`super::clock`]).
-    pub stamp: Stamp,
+    /// own stamps are (see [`super::clock`]); none for an indentation.
+    pub stamp: Option<Stamp>,
     /// Where the program tag (`asterisk[1234]`, `kernel`) is in the line:
     /// an empty range when the prefix names none.
     /// (start, end).
@@ -105,7 +112,7 @@ impl Prefixed {
     /// its own text.
     pub fn line<'a>(&mut self, line: &'a [u8]) -> (&'a [u8], bool) {
         if let Some(p) = prefix(self.collector, line) {
-            self.stamp = Some(p.stamp);
+            self.stamp = p.stamp;
             self.tag.clear();
             self.tag.extend_from_slice(p.tag(line));
             self.width = if self.collector == Collector::Syslog {
@@ -162,7 +169,7 @@ fn syslog(l: &[u8]) -> Option<Prefix> {
     let tag_at = t + 1 + host + 1;
     Some(Prefix {
         len: tag_at + end + 2,
-        stamp,
+        stamp: Some(stamp),
         tag: (tag_at, tag_at + end),
     })
 }
@@ -175,14 +182,57 @@ pub(crate) fn prefix(c: Collector, line: &[u8]) -> Option<Prefix> {
             .filter(|&(n, _)| line.get(n) == Some(&b' '))
             .map(|(n, stamp)| Prefix {
                 len: n + 1,
-                stamp,
+                stamp: Some(stamp),
                 tag: (0, 0),
             }),
+        Collector::Indent(byte, n) => {
+            let n = usize::from(n);
+            (line.len() >= n && line[..n].iter().all(|&c| c == byte)).then_some(Prefix {
+                len: n,
+                stamp: None,
+                tag: (0, 0),
+            })
+        }
     }
 }
 
+/// The indentation nine in ten of the lines that are not blank carry: the
+/// run of tabs or spaces that starts the least indented of the indented
+/// lines (a whole log pasted with a tab or N spaces in front; deeper
+/// indentation, a folded header line's or sofia's own, stays with the
+/// line). Lines with no indentation are not looked at for it, but count
+/// against the share; and every SIP start line must carry it (a console
+/// log whose `    -- ` verbose lines outnumber its SIP, written at the
+/// line's start, is not indented as a whole: its folded header lines keep
+/// their indentation).
+fn indent(lines: &[&[u8]]) -> Option<Collector> {
+    let text: Vec<&[u8]> = lines
+        .iter()
+        .copied()
+        .filter(|l| !l.trim_ascii().is_empty())
+        .collect();
+    let (byte, n) = text
+        .iter()
+        .filter_map(|l| {
+            let b = *l.first().filter(|&&b| b == b' ' || b == b'\t')?;
+            Some((b, l.iter().take_while(|&&c| c == b).count()))
+        })
+        .min_by_key(|&(_, n)| n)?;
+    let c = Collector::Indent(byte, u8::try_from(n).ok().filter(|&n| n <= 64)?);
+    let mut carried = 0;
+    for l in &text {
+        if prefix(c, l).is_some() {
+            carried += 1;
+        } else if crate::message::is_start_line(l) {
+            return None;
+        }
+    }
+    (carried * 10 >= text.len() * 9).then_some(c)
+}
+
 /// The prefix nine in ten of the first lines of `head` carry, if any (a
-/// continuation line of a journald entry counts as carrying it).
+/// continuation line of a journald entry counts as carrying it), or else
+/// an indentation they share (see [`indent`]).
 pub(crate) fn detect(head: &[u8]) -> Option<Collector> {
     let lines: Vec<&[u8]> = head
         .split(|&c| c == b'\n')
@@ -199,6 +249,7 @@ pub(crate) fn detect(head: &[u8]) -> Option<Collector> {
             let mut pre = Prefixed::new(c);
             lines.iter().filter(|l| pre.line(l).1).count() * 10 >= lines.len() * 9
         })
+        .or_else(|| indent(&lines))
 }
 
 /// Every line of `head` without the prefix, a folded syslog line
@@ -431,6 +482,30 @@ mod tests {
         // They count as carrying the header.
         let head = log[..6].join(&b'\n');
         assert_eq!(detect(&head), Some(Collector::Syslog));
+    }
+
+    #[test]
+    fn an_indentation_of_nearly_every_line() {
+        // The least indented lines give it; deeper ones keep the rest.
+        let tab = b"\tINVITE sip:a@b SIP/2.0\n\tVia: x\n\t\tfolded\n\t\n\n\tCSeq: 1 INVITE\n";
+        assert_eq!(detect(tab), Some(Collector::Indent(b'\t', 1)));
+        let c = Collector::Indent(b' ', 4);
+        let four = b"    SIP/2.0 200 OK\n    Via: x\n      folded\n    CSeq: 1 INVITE\n";
+        assert_eq!(detect(four), Some(c));
+        assert_eq!(
+            strip_all(c, four),
+            b"SIP/2.0 200 OK\nVia: x\n  folded\nCSeq: 1 INVITE\n"
+        );
+        // A line in ten without it is allowed, but not a start line: a
+        // console log whose indented verbose lines outnumber its SIP.
+        let mut console: Vec<u8> = b"SIP/2.0 200 OK\n".to_vec();
+        for _ in 0..20 {
+            console.extend_from_slice(b"    -- Executing [100@default:1] Dial\n");
+        }
+        assert_eq!(detect(&console), None);
+        // Indentation on half the lines only, or none at all.
+        assert_eq!(detect(b"  Via: x\nVia: y\n"), None);
+        assert_eq!(detect(b"Via: x\n"), None);
     }
 
     #[test]

@@ -55,16 +55,21 @@ fn collector_of(head: &[u8]) -> Option<collector::Collector> {
 /// prefix is taken off when the log holds no SIP without it, or only bare
 /// SIP messages (a journald entry's continuation lines hold its message
 /// unprefixed, so the log looks raw) and the lines without it say more.
-/// When nothing is found either way, a prefix nine lines in ten carry is
-/// still given, for a format named with `--format`.
+/// An indentation nearly every line shares is taken off whatever the
+/// format (a chan_sip log pasted with a tab is found by its markers, but
+/// its header lines would read as folded), except in sofia's trace, which
+/// indents its messages itself. When nothing is found either way, a
+/// prefix nine lines in ten carry is still given, for a format named with
+/// `--format`.
 fn detect_with_collector(head: &[u8]) -> (Option<Format>, Option<collector::Collector>) {
     let plain = detect_plain(head);
-    if plain.is_some_and(|f| f != Format::Raw) {
-        return (plain, None);
-    }
     let Some(c) = collector::detect(head) else {
         return (plain, None);
     };
+    let indent = matches!(c, collector::Collector::Indent(..));
+    if plain.is_some_and(|f| f != Format::Raw && (!indent || f == Format::Sofia)) {
+        return (plain, None);
+    }
     match detect_plain(&collector::strip_all(c, head)) {
         Some(f) => (Some(f), Some(c)),
         None if plain.is_none() => (None, Some(c)),
@@ -196,16 +201,19 @@ pub(crate) fn read(
         log.clock.expect(&lead);
     }
     if let Some(c) = prefix {
+        use collector::Collector;
+        let what = match c {
+            Collector::Syslog => "a syslog header (time, host, program)".to_string(),
+            Collector::Timestamp => "a log collector's time stamp (docker, kubectl)".to_string(),
+            Collector::Indent(byte, n) => format!(
+                "the same indentation ({n} {}{})",
+                if byte == b'\t' { "tab" } else { "space" },
+                if n == 1 { "" } else { "s" }
+            ),
+        };
         out.problem(
             None,
-            format!(
-                "every line carries {}; it is taken off before reading",
-                match c {
-                    collector::Collector::Syslog => "a syslog header (time, host, program)",
-                    collector::Collector::Timestamp =>
-                        "a log collector's time stamp (docker, kubectl)",
-                }
-            ),
+            format!("every line carries {what}; it is taken off before reading"),
         );
     }
     for_each_line(
