@@ -907,6 +907,37 @@ fn ngrep_deltas_are_read_without_times_and_said_so() {
     assert_eq!(notes.len(), 1, "{:?}", c.problems);
 }
 
+/// An Asterisk log across the end of summer time: the 486 is logged at
+/// 02:00:03, two seconds after the INVITE at 02:59:59 by the clock that
+/// was set back an hour (logger.c stamps local time). The log's order is
+/// the messages' order: the 486 comes 4 s after the INVITE, not before it.
+#[test]
+fn an_asterisk_log_across_the_end_of_summer_time_keeps_its_order() {
+    let log = String::from_utf8(fixture("pjsip.log")).unwrap();
+    let dst = log
+        .replace("[2024-05-01 10:00:00]", "[2025-10-26 02:59:58]")
+        .replace("[2024-05-01 10:00:01]", "[2025-10-26 02:59:59]")
+        .replace("[2024-05-01 10:00:03]", "[2025-10-26 02:00:03]");
+    assert_ne!(dst, log);
+    let (_, c) = synth::read_bytes(dst.as_bytes()).unwrap();
+    let times: Vec<i64> = c.records.iter().map(|r| r.time_ns.unwrap()).collect();
+    assert_eq!(
+        times,
+        [
+            utc(2025, 10, 26, 2, 59, 59, 0),
+            utc(2025, 10, 26, 2, 59, 59, 0),
+            utc(2025, 10, 26, 3, 0, 3, 0)
+        ]
+    );
+    assert!(
+        c.problems
+            .iter()
+            .any(|p| p.text.contains("end of summer time")),
+        "{:?}",
+        c.problems
+    );
+}
+
 #[test]
 fn raw_messages_in_notes() {
     let (format, c) = read("raw.txt");

@@ -16,7 +16,13 @@
 //!   modification, or now): the reference's date, or the day before when
 //!   the stamp's time of day is later than the reference's (a log of
 //!   23:59 and 00:00 written at 00:10 began the day before);
-//! - epoch times (Kamailio sipdump) are exact and need none of this.
+//! - epoch times (Kamailio sipdump) are exact and need none of this;
+//! - in a log whose zone-less stamps are one clock's, written in order
+//!   ([`Clock::in_order`]: Asterisk, ngrep, sngrep), a jump back of 30 to
+//!   60 minutes is the end of summer time (the clocks set back an hour):
+//!   the stamps from there on are moved on by an hour, so that the log's
+//!   order stays the order of its messages. (A jump forward, the start of
+//!   summer time, cannot be told from an hour without messages.)
 //!
 //! Each assumption that was needed is reported once as a problem.
 
@@ -137,7 +143,19 @@ pub(crate) struct Clock {
     scouted: Option<Vec<i64>>,
     /// Notes to report (taken by the reader).
     pub notes: Vec<String>,
+    /// The zone-less stamps are one clock's, in order (see the module's
+    /// notes): a jump back of 30 to 60 minutes is set right.
+    pub in_order: bool,
+    /// The last zone-less stamp resolved, as given out.
+    last_local: Option<i64>,
+    /// Added to zone-less stamps: an hour per end of summer time met.
+    shift: i64,
+    told_dst: bool,
 }
+
+/// A jump back between these (ns) is taken as the end of summer time.
+const DST_BACK: std::ops::RangeInclusive<i64> = 30 * 60 * 1_000_000_000..=3_602 * 1_000_000_000;
+const HOUR_NS: i64 = 3_600 * 1_000_000_000;
 
 impl Clock {
     /// `reference_ns`: the file's modification time, or now; `is`: which.
@@ -159,6 +177,10 @@ impl Clock {
             ahead: VecDeque::new(),
             scouted: None,
             notes: Vec::new(),
+            in_order: false,
+            last_local: None,
+            shift: 0,
+            told_dst: false,
         }
     }
 
@@ -210,6 +232,32 @@ impl Clock {
 
     /// Nanoseconds since the epoch for a stamp, by the rules above.
     pub fn resolve(&mut self, stamp: Stamp) -> i64 {
+        let t = self.resolve_local(stamp);
+        if matches!(stamp, Stamp::Epoch(_)) || !self.in_order {
+            return t;
+        }
+        let mut t = t.saturating_add(self.shift);
+        if let Some(last) = self.last_local
+            && DST_BACK.contains(&last.saturating_sub(t))
+        {
+            self.shift = self.shift.saturating_add(HOUR_NS);
+            t = t.saturating_add(HOUR_NS);
+            if !self.told_dst {
+                self.told_dst = true;
+                self.notes.push(
+                    "the log's times go back by up to an hour once: taken as the end of summer \
+                     time (clocks set back an hour); the times after it are moved on by an hour \
+                     to keep the log's order"
+                        .to_string(),
+                );
+            }
+        }
+        self.last_local = Some(t);
+        t
+    }
+
+    /// [`Clock::resolve`] before the summer-time rule.
+    fn resolve_local(&mut self, stamp: Stamp) -> i64 {
         match stamp {
             Stamp::Epoch(ns) => ns,
             Stamp::Full(y, m, d, tod) => {
@@ -523,6 +571,58 @@ mod tests {
         let eight = c.resolve(Stamp::TimeOnly(day_ns(8, 0, 0, 0)));
         let nine_pm = c.resolve(Stamp::TimeOnly(day_ns(21, 0, 0, 0)));
         assert_eq!(nine_pm - eight, day_ns(13, 0, 0, 0));
+    }
+
+    /// The end of summer time in a log of one clock written in order
+    /// (Asterisk on a host in Europe, 2025-10-26): 02:59:59 is followed by
+    /// 02:00:00. The stamps after the jump back are moved on by an hour, so
+    /// the log keeps its order; a short jump back (threads logging out of
+    /// order) is left alone, and so is every jump without the rule.
+    #[test]
+    fn the_end_of_summer_time_keeps_a_log_in_order() {
+        let reference = days_from_civil(2025, 11, 1) * DAY_NS;
+        let oct26 =
+            |h: u32, mi: u32, s: u32| days_from_civil(2025, 10, 26) * DAY_NS + day_ns(h, mi, s, 0);
+        let stamp = |h: u32, mi: u32, s: u32| Stamp::Full(2025, 10, 26, day_ns(h, mi, s, 0));
+        let mut c = Clock::new(reference, "file's modification time");
+        c.in_order = true;
+        let got: Vec<i64> = [
+            stamp(2, 59, 58),
+            stamp(2, 59, 59),
+            stamp(2, 0, 0),
+            stamp(2, 0, 2),
+            // Two threads a second apart: no jump of the rule.
+            stamp(2, 0, 1),
+            stamp(2, 5, 0),
+        ]
+        .into_iter()
+        .map(|s| c.resolve(s))
+        .collect();
+        assert_eq!(
+            got,
+            [
+                oct26(2, 59, 58),
+                oct26(2, 59, 59),
+                oct26(3, 0, 0),
+                oct26(3, 0, 2),
+                oct26(3, 0, 1),
+                oct26(3, 5, 0)
+            ]
+        );
+        assert_eq!(
+            c.notes.iter().filter(|n| n.contains("summer time")).count(),
+            1,
+            "{:?}",
+            c.notes
+        );
+        // Exact times (epoch) and a clock without the rule: as they are.
+        let mut c = Clock::new(reference, "file's modification time");
+        assert_eq!(c.resolve(stamp(2, 59, 59)), oct26(2, 59, 59));
+        assert_eq!(c.resolve(stamp(2, 0, 0)), oct26(2, 0, 0));
+        let mut c = Clock::new(reference, "file's modification time");
+        c.in_order = true;
+        c.resolve(Stamp::Epoch(oct26(2, 59, 59)));
+        assert_eq!(c.resolve(Stamp::Epoch(oct26(2, 0, 0))), oct26(2, 0, 0));
     }
 
     /// A log with no dated line at all: its first stamp takes the latest

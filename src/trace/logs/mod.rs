@@ -194,6 +194,9 @@ pub(crate) fn read(
         opens: 0,
         prefix_stamp: None,
     };
+    // One clock's local stamps, written as the messages went (an sngrep
+    // export is grouped by call, sofia mixes UTC and local stamps).
+    log.clock.in_order = matches!(format, Format::Pjsip | Format::ChanSip | Format::Ngrep);
     let mut reader = reader(format);
     let prefix = collector_of(src.data());
     let mut prefixed = prefix.map(collector::Prefixed::new);
