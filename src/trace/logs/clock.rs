@@ -12,10 +12,12 @@
 //!   12 hours (midnight); before the log's first dated line, the date of
 //!   that line, found by looking ahead in the head of the input (see
 //!   [`Lead`]); with no dated line there either, the first stamp gets the
-//!   latest date that does not put it after the reference (the file's
-//!   modification, or now): the reference's date, or the day before when
-//!   the stamp's time of day is later than the reference's (a log of
-//!   23:59 and 00:00 written at 00:10 began the day before);
+//!   reference's date (the file's modification, or now), or the day
+//!   before when that would put it after the reference in every time zone
+//!   (its time of day more than 14 hours, UTC+14, later than the
+//!   reference's: a log of 23:59 and 00:00 written at 00:10 UTC began the
+//!   day before; one of 23:59 local time written at 23:00 UTC, an hour
+//!   east, did not);
 //! - epoch times (Kamailio sipdump) are exact and need none of this;
 //! - in a log whose zone-less stamps are one clock's, written in order
 //!   ([`Clock::in_order`]: Asterisk, ngrep, sngrep), a jump back of 30 to
@@ -152,6 +154,9 @@ pub(crate) struct Clock {
     shift: i64,
     told_dst: bool,
 }
+
+/// The most a local time is ahead of UTC (UTC+14).
+const ZONE_AHEAD_NS: i64 = 14 * 3_600 * 1_000_000_000;
 
 /// A jump back between these (ns) is taken as the end of summer time.
 const DST_BACK: std::ops::RangeInclusive<i64> = 30 * 60 * 1_000_000_000..=3_602 * 1_000_000_000;
@@ -308,11 +313,12 @@ impl Clock {
                 let mut day = match self.day {
                     Some(d) => d,
                     None => {
-                        // The latest day that does not put the stamp
-                        // after the reference (written before it).
+                        // The reference's day, unless that puts the stamp
+                        // after the reference whatever the log's zone
+                        // (local time is at most 14 h ahead of UTC).
                         let (y, m, d) = self.reference;
                         let mut day = days_from_civil(y, m, d);
-                        if tod > self.reference_tod {
+                        if tod > self.reference_tod + ZONE_AHEAD_NS {
                             day = day.saturating_sub(1);
                         }
                         if !self.told_date {
@@ -320,8 +326,7 @@ impl Clock {
                             let (y, m, d) = civil_from_days(day);
                             self.notes.push(format!(
                                 "the log's times have no date; its first is taken as \
-                                 {y:04}-{m:02}-{d:02}, the last day that does not put it after \
-                                 the {}",
+                                 {y:04}-{m:02}-{d:02}, from the {}",
                                 self.reference_is
                             ));
                         }
@@ -625,10 +630,11 @@ mod tests {
         assert_eq!(c.resolve(Stamp::Epoch(oct26(2, 0, 0))), oct26(2, 0, 0));
     }
 
-    /// A log with no dated line at all: its first stamp takes the latest
-    /// day that does not put it after the file's modification time, so a
-    /// trace of 23:59:58 to 00:00:02 written at 00:10 is dated the day
-    /// before and the day of the file, not the file's day and the next.
+    /// A log with no dated line at all: its first stamp takes the file's
+    /// day, or the day before when the file's day would put it after the
+    /// file was written in any time zone: a trace of 23:59:58 to 00:00:02
+    /// written at 00:10 UTC is dated the day before and the day of the
+    /// file, not the file's day and the next.
     #[test]
     fn a_dateless_log_ends_before_the_file_was_written() {
         let dec1 = days_from_civil(2025, 12, 1);
@@ -647,6 +653,12 @@ mod tests {
         let mut c = Clock::new(dec1 * DAY_NS + day_ns(9, 0, 0, 0), "now");
         let t = c.resolve(Stamp::TimeOnly(day_ns(8, 0, 0, 0)));
         assert_eq!(t, dec1 * DAY_NS + day_ns(8, 0, 0, 0));
+        // Local time an hour east of UTC, copied a minute after its last
+        // line: 23:59:58 local is 22:59:58 UTC, the file's own day.
+        let nov30 = dec1 - 1;
+        let mut c = Clock::new(nov30 * DAY_NS + day_ns(23, 1, 0, 0), "now");
+        let t = c.resolve(Stamp::TimeOnly(day_ns(23, 59, 58, 0)));
+        assert_eq!(t, nov30 * DAY_NS + day_ns(23, 59, 58, 0));
     }
 
     /// Stamps before the first dated line are dated from it, backwards,
