@@ -401,7 +401,7 @@ fn another_programs_syslog_line_inside_a_message_is_skipped() {
         } else if line.ends_with("s=-") {
             "May  1 10:00:01 pbx1 kernel: [123456.789] nf_conntrack: table full, dropping packet"
         } else if line.ends_with("Server: Asterisk PBX") {
-            "May  1 10:00:01 pbx1 kamailio[77]: SIP/2.0 200 OK"
+            "May  1 10:00:01 pbx1 kamailio[77]: INFO: <script>: relayed to 10.0.0.9"
         } else {
             continue;
         };
@@ -419,6 +419,47 @@ fn another_programs_syslog_line_inside_a_message_is_skipped() {
     };
     assert_eq!(texts(&got), texts(&want));
     assert_eq!(real_problems(&got).len(), 1, "{:?}", got.problems);
+}
+
+/// Two programs logging SIP on one host into one syslog file: Asterisk's
+/// console log, then Kamailio's messages (its lines behind its own tag,
+/// the last Asterisk message without the blank line that would end it,
+/// as journald keeps none at the end of an entry). Kamailio's start line
+/// begins a message of its own and its lines are read; before, they were
+/// taken for another program's lines inside Asterisk's message and the
+/// whole Kamailio call was lost.
+#[test]
+fn two_programs_logging_sip_in_one_syslog_file_are_both_read() {
+    let ast = console_behind(|t| format!("May  1 {t} pbx1 asterisk[1234]: "));
+    let ast = ast.trim_end_matches(|c| c == '\n' || c == ' ' || c == ':');
+    let ast = ast
+        .lines()
+        .filter(|l| !l.ends_with("asterisk[1234]:") && !l.ends_with("asterisk[1234]: "))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let kam = [
+        "OPTIONS sip:pbx1 SIP/2.0",
+        "Via: SIP/2.0/UDP 10.0.0.7:5060;branch=z9hG4bK-kam-1",
+        "From: <sip:mon@10.0.0.7>;tag=k1",
+        "To: <sip:pbx1>",
+        "Call-ID: kam-ping-1",
+        "CSeq: 1 OPTIONS",
+        "Content-Length: 0",
+    ];
+    let mut log = format!("{ast}\n");
+    log.push_str("May  1 10:00:04 pbx1 kamailio[77]: INFO: <script>: SIP in\n");
+    for l in kam {
+        log.push_str(&format!("May  1 10:00:04 pbx1 kamailio[77]: {l}\n"));
+    }
+    let (_, got) = synth::read_bytes(log.as_bytes()).unwrap();
+    let ids: Vec<String> = got.records.iter().map(call_id).collect();
+    assert_eq!(
+        ids,
+        ["pjsip-1", "pjsip-1", "pjsip-1", "kam-ping-1"],
+        "{:?}",
+        got.problems
+    );
+    assert!(got.records[2].text().starts_with("SIP/2.0 486 Busy Here"));
 }
 
 /// Asterisk's SIP logger on a syslog channel, as `journalctl` prints it:

@@ -254,9 +254,18 @@ fn feed(
     // Another program's line inside a message (journald and
     // /var/log/syslog interleave all programs: `systemd[1]: Started ...`
     // between two header lines) is not part of it: skipped, so that it
-    // neither joins the message nor ends it.
-    if log.em.msg.active() && pre.foreign() {
-        return;
+    // neither joins the message nor ends it. One that starts a SIP
+    // message is another program logging SIP on the same host (Kamailio
+    // beside Asterisk): a message of its own, whose lines are that
+    // program's (the message before it ends, as a start line ends one in
+    // any log: journald keeps no blank line at the end of an entry, so a
+    // message without a body may still be open).
+    if pre.foreign() {
+        if is_start_line(text.trim_ascii_start()) {
+            pre.entered();
+        } else if log.em.msg.active() {
+            return;
+        }
     }
     let opens = log.opens;
     log.prefix_stamp = pre.stamp();
