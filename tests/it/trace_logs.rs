@@ -431,7 +431,7 @@ fn another_programs_syslog_line_inside_a_message_is_skipped() {
 #[test]
 fn two_programs_logging_sip_in_one_syslog_file_are_both_read() {
     let ast = console_behind(|t| format!("May  1 {t} pbx1 asterisk[1234]: "));
-    let ast = ast.trim_end_matches(|c| c == '\n' || c == ' ' || c == ':');
+    let ast = ast.trim_end_matches(['\n', ' ', ':']);
     let ast = ast
         .lines()
         .filter(|l| !l.ends_with("asterisk[1234]:") && !l.ends_with("asterisk[1234]: "))
