@@ -1232,6 +1232,29 @@ impl SplitLen for (usize, &[Call]) {
     }
 }
 
+/// Two copies `p` and `m` of a message in one PBX log, stamped within the
+/// duplicate window: two packets (a retransmission; the log writes one
+/// entry per packet), unless the log repeats itself (an excerpt pasted
+/// twice, rotated logs that overlap): the same stamp finer than a
+/// second, or the call's messages logged from one copy to the other going
+/// back in time somewhere.
+fn two_packets(msgs: &[Msg], p: &Msg, m: &Msg) -> bool {
+    let (Some(pt), Some(t)) = (p.time(), m.time()) else {
+        return true;
+    };
+    if pt == t && t % 1_000_000_000 != 0 {
+        return false;
+    }
+    let span = p.frame.min(m.frame)..=p.frame.max(m.frame);
+    let mut between: Vec<(u64, i64)> = msgs
+        .iter()
+        .filter(|q| q.file == m.file && span.contains(&q.frame))
+        .filter_map(|q| Some((q.frame, q.time()?)))
+        .collect();
+    between.sort_unstable();
+    !between.windows(2).any(|w| w[1].1 < w[0].1)
+}
+
 /// Sort by time (stable: arrival order among equal or unknown times), drop
 /// duplicates, mark retransmissions, and renumber extras and kept bytes.
 /// `per_packet[file]`: that input logs each packet once (two copies in it
@@ -1260,7 +1283,10 @@ fn order_and_dedupe(call: &mut Call, per_packet: &[bool]) {
                 Some(pt) if t - pt < DUPLICATE_WINDOW_NS => {
                     let one_log = p.file == m.file
                         && per_packet.get(m.file as usize).copied().unwrap_or(false);
-                    if p.flags & DUP == 0 && !one_log && same(p, &m) {
+                    if p.flags & DUP == 0
+                        && same(p, &m)
+                        && !(one_log && two_packets(&call.msgs, p, &m))
+                    {
                         call.msgs[i].flags |= DUP;
                         dups += 1;
                         break;

@@ -873,6 +873,25 @@ fn a_pbx_log_entry_twice_in_one_second_is_a_retransmission() {
     let call = &j["calls"][0];
     assert_eq!(call["messages"], 4, "{call}");
     assert_eq!(call["duplicates"], 4, "{call}");
+    // One file holding the log twice (an excerpt pasted twice): its time
+    // goes back where the copy begins, so the copies are one packet each.
+    let p2 = d.path().join("pasted-twice.log");
+    std::fs::write(&p2, format!("{log}{log}")).unwrap();
+    let o = sipfix(&["triage", p2.to_str().unwrap(), "--json"]);
+    let j: serde_json::Value = serde_json::from_str(&out(&o)).unwrap();
+    let call = &j["calls"][0];
+    assert_eq!(call["messages"], 3, "{call}");
+    assert_eq!(call["retransmissions"], 0, "{call}");
+    assert_eq!(call["duplicates"], 3, "{call}");
+    // Stamps finer than a second that are the same: one packet.
+    let fine = twice.replace("[2024-05-01 10:00:01]", "[2024-05-01 10:00:01.250]");
+    let p3 = d.path().join("fine.log");
+    std::fs::write(&p3, fine).unwrap();
+    let o = sipfix(&["triage", p3.to_str().unwrap(), "--json"]);
+    let j: serde_json::Value = serde_json::from_str(&out(&o)).unwrap();
+    let call = &j["calls"][0];
+    assert_eq!(call["messages"], 3, "{call}");
+    assert_eq!(call["duplicates"], 1, "{call}");
 }
 
 /// A Call-ID with a tab, or a control character, is shown escaped (`\t`
