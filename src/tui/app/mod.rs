@@ -264,8 +264,9 @@ pub struct Decoded {
     pub origin: String,
 }
 
-/// Digits pasted on one line that are replayed as typed keys, at most.
-const MAX_DIGIT_KEYS: usize = 32;
+/// Digits pasted on one line that are replayed as typed keys, at most:
+/// a code's three.
+const MAX_DIGIT_KEYS: usize = 3;
 
 impl App {
     /// A new app over `kb` with an optional notes store (None: notes are
@@ -1033,14 +1034,17 @@ impl App {
             }
             return Vec::new();
         }
-        // Digits alone on one line are keys that came in one read (typed
-        // fast over a laggy link, a terminal's macro) or a code pasted:
-        // what typing them does (`486` jumps to 486), with the Enter of a
-        // line pasted with its end. A few only: a long run of digits is no
-        // typing and would be replayed key by key.
+        // A code's digits alone on one line, in the codes' panes, are keys
+        // that came in one read (typed fast over a laggy link) or a code
+        // pasted: what typing them does (`486` jumps to 486), with the
+        // Enter of a line pasted with its end. Longer runs (a phone number,
+        // a numeric Call-ID) and the calls' panes, where digits are no
+        // jump, keep the paste's hint.
         let one_line = text.trim();
         if (1..=MAX_DIGIT_KEYS).contains(&one_line.len())
             && one_line.bytes().all(|b| b.is_ascii_digit())
+            && self.overlays.is_empty()
+            && self.focus != Focus::Calls
         {
             let mut keys: Vec<KeyCode> = one_line.chars().map(KeyCode::Char).collect();
             if text.trim_start().ends_with('\n') {
