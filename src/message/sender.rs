@@ -186,7 +186,6 @@ const PRODUCTS: &[(&str, Option<&str>, Role)] = &[
     ("ingate", Some("Ingate"), Role::Sbc),
     ("edgemarc", Some("EdgeMarc"), Role::Sbc),
     ("anynode", Some("anynode"), Role::Sbc),
-    ("sbc", None, Role::Sbc),
     (
         "cisco-sipgateway",
         Some("Cisco IOS gateway / CUBE"),
@@ -245,6 +244,14 @@ pub(super) fn recognise(id: &str) -> Option<(Option<&'static str>, Role)> {
         .iter()
         .find(|(pat, _, _)| lower.contains(pat))
         .map(|(_, label, role)| (*label, *role))
+        .or_else(|| {
+            // The generic word only when no vendor is named, and only as a
+            // word of its own ("Acme SBC", "SBC-2.1"; not "MSBC", "SBCore").
+            lower
+                .split(|c: char| !c.is_ascii_alphanumeric())
+                .any(|w| w == "sbc")
+                .then_some((None, Role::Sbc))
+        })
 }
 
 #[cfg(test)]
@@ -263,6 +270,20 @@ mod tests {
             Some(Role::Scanner)
         );
         assert_eq!(recognise("Foo/1.0"), None);
+        // A named vendor wins over the generic word; the word counts whole.
+        for (id, role) in [
+            ("Asterisk PBX 18 sbc", Role::Pbx),
+            ("FPBX-16.0.33(18.20.0) sbc", Role::Pbx),
+            ("kamailio (5.7) SBC", Role::Proxy),
+        ] {
+            assert_eq!(recognise(id).map(|p| p.1), Some(role), "{id}");
+        }
+        for id in ["DSBC", "SBCore 2.1", "JSBCLib", "MSBC-Gateway"] {
+            assert_eq!(recognise(id), None, "{id}");
+        }
+        for id in ["Acme SBC", "SBC-2.1", "edge sbc/1.0"] {
+            assert_eq!(recognise(id), Some((None, Role::Sbc)), "{id}");
+        }
         assert_eq!(
             via_host("SIP/2.0/UDP 10.0.0.1:5060;branch=z9"),
             "10.0.0.1:5060"
