@@ -31,7 +31,24 @@ pub(super) fn body(msg: &Message) -> Option<BodyInfo> {
     }
     let ct = msg.header("Content-Type");
     let encoding = msg.header("Content-Encoding");
-    Some(read(ct, encoding, &msg.body, msg.body_wire_len(), 0))
+    let method = msg
+        .header("CSeq")
+        .and_then(|c| c.split_ascii_whitespace().nth(1));
+    let caps = lists_capabilities(msg.code(), method);
+    Some(read(ct, encoding, &msg.body, msg.body_wire_len(), 0, caps))
+}
+
+/// Whether an SDP in a message with this status code, answering this
+/// method, lists the callee's media capabilities rather than being an offer
+/// or answer: the body of a 488 or 606 (RFC 3261 §21.4.26, §21.6.4) and of
+/// a 2xx to OPTIONS (§11.2). Its `m=` lines have port 0 by rule (RFC 3264
+/// §9), which declines nothing.
+pub(super) fn lists_capabilities(code: Option<u16>, method: Option<&str>) -> bool {
+    match code {
+        Some(488 | 606) => true,
+        Some(200..=299) => method.is_some_and(|m| m.eq_ignore_ascii_case("OPTIONS")),
+        _ => false,
+    }
 }
 
 /// Read one body or part of `length` bytes.
@@ -41,6 +58,7 @@ fn read(
     text: &str,
     length: usize,
     depth: usize,
+    caps: bool,
 ) -> BodyInfo {
     let mime = ct
         .map(|c| Params::parse(c).main.trim().to_ascii_lowercase())
@@ -77,7 +95,7 @@ fn read(
     // make the whole body binary.
     if mime.starts_with("multipart/") && depth < MAX_DEPTH {
         if let Some(boundary) = ct.and_then(boundary) {
-            multipart(&mut b, &type_words, text, &boundary, depth);
+            multipart(&mut b, &type_words, text, &boundary, depth, caps);
             return b;
         }
         b.problems
@@ -96,8 +114,16 @@ fn read(
         || (mime.is_empty() && lines.first().is_some_and(|l| l.starts_with("v=")));
     if sdp {
         b.kind = BodyKind::Sdp;
-        let (info, meanings, problems) = decode_sdp(&lines);
-        b.summary = format!("SDP, {length} bytes: {}", sdp_summary(&info));
+        let (info, meanings, problems) = decode_sdp(&lines, caps);
+        b.summary = if caps {
+            format!(
+                "SDP, {length} bytes, the media capabilities of the side that answered (what it \
+                 supports; not an offer or answer): {}",
+                sdp_summary(&info)
+            )
+        } else {
+            format!("SDP, {length} bytes: {}", sdp_summary(&info))
+        };
         b.sdp = Some(info);
         b.problems.extend(problems);
         list(&mut b, &lines, |i| meanings.get(i).cloned().flatten());
@@ -226,7 +252,14 @@ fn boundary(ct: &str) -> Option<String> {
 
 /// Split a multipart body at its boundary (RFC 2046 §5.1.1) and read each
 /// part with its own headers.
-fn multipart(b: &mut BodyInfo, type_words: &str, text: &str, boundary: &str, depth: usize) {
+fn multipart(
+    b: &mut BodyInfo,
+    type_words: &str,
+    text: &str,
+    boundary: &str,
+    depth: usize,
+    caps: bool,
+) {
     b.kind = BodyKind::Multipart;
     let delim = format!("--{boundary}");
     let lines = split_lines(text);
@@ -277,14 +310,17 @@ fn multipart(b: &mut BodyInfo, type_words: &str, text: &str, boundary: &str, dep
         };
         let ct = header("Content-Type").or(header("c"));
         let enc = header("Content-Encoding").or(header("e"));
+        // The line end before the next delimiter belongs to the delimiter
+        // (RFC 2046 §5.1.1), so the part ends with its last line's text.
         let content = rest.join("\r\n");
-        let len = if content.is_empty() {
-            0
-        } else {
-            content.len() + 2
-        };
-        b.parts
-            .push(read(ct, enc, &content, len.min(b.length), depth + 1));
+        b.parts.push(read(
+            ct,
+            enc,
+            &content,
+            wire_len(&content).min(b.length),
+            depth + 1,
+            caps,
+        ));
     }
     let kinds: Vec<String> = b
         .parts
@@ -308,6 +344,13 @@ fn multipart(b: &mut BodyInfo, type_words: &str, text: &str, boundary: &str, dep
         if b.parts.len() == 1 { "" } else { "s" },
         kinds.join(", ")
     );
+}
+
+/// Bytes a part had on the wire: each invalid byte the message's text
+/// replaced with U+FFFD (3 bytes here) counts as the one byte it most
+/// likely was.
+fn wire_len(content: &str) -> usize {
+    content.len() - 2 * content.matches('\u{fffd}').count()
 }
 
 /// The encoding of a static RTP payload type (RFC 3551 §6, tables 4 and 5).
@@ -384,8 +427,9 @@ struct MediaDraft {
 
 /// Decode an SDP body: the session, each media description, a meaning per
 /// line (indexed like `lines`) and the problems found.
-fn decode_sdp(lines: &[&str]) -> (SdpInfo, Vec<Option<String>>, Vec<String>) {
+fn decode_sdp(lines: &[&str], caps: bool) -> (SdpInfo, Vec<Option<String>>, Vec<String>) {
     let mut info = SdpInfo {
+        capabilities: caps,
         connection: None,
         direction: None,
         media: Vec::new(),
@@ -508,7 +552,7 @@ fn decode_sdp(lines: &[&str]) -> (SdpInfo, Vec<Option<String>>, Vec<String>) {
                     info.more_media += 1;
                 } else {
                     skipping = false;
-                    let d = media_line(value, n, &mut problem);
+                    let d = media_line(value, n, caps, &mut problem);
                     media.push(MediaDraft {
                         m: d,
                         rtpmap: Vec::new(),
@@ -595,7 +639,7 @@ fn decode_sdp(lines: &[&str]) -> (SdpInfo, Vec<Option<String>>, Vec<String>) {
             }
         }
         d.m.connection = d.connection.or_else(|| info.connection.clone());
-        if d.m.connection.is_none() && !d.m.declined {
+        if d.m.connection.is_none() && d.m.port != Some(0) {
             problem(format!(
                 "the m={} line has no c= address, and the session has none (RFC 8866 §5.7)",
                 excerpt(&d.m.media, 20)
@@ -610,7 +654,7 @@ fn decode_sdp(lines: &[&str]) -> (SdpInfo, Vec<Option<String>>, Vec<String>) {
         d.m.direction_from = from.to_string();
         d.m.fingerprint |= session_fingerprint;
         if let Some(slot) = meanings.get_mut(d.line) {
-            *slot = Some(media_meaning(&d.m));
+            *slot = Some(media_meaning(&d.m, caps));
         }
         info.media.push(d.m);
     }
@@ -618,7 +662,7 @@ fn decode_sdp(lines: &[&str]) -> (SdpInfo, Vec<Option<String>>, Vec<String>) {
 }
 
 /// Read an `m=` line: media, port, transport, formats.
-fn media_line(value: &str, n: usize, problem: &mut impl FnMut(String)) -> SdpMedia {
+fn media_line(value: &str, n: usize, caps: bool, problem: &mut impl FnMut(String)) -> SdpMedia {
     let f: Vec<&str> = value.split_ascii_whitespace().collect();
     let media = f.first().copied().unwrap_or("").to_string();
     let port_field = f.get(1).copied().unwrap_or("");
@@ -663,7 +707,7 @@ fn media_line(value: &str, n: usize, problem: &mut impl FnMut(String)) -> SdpMed
     SdpMedia {
         media,
         port,
-        declined: port == Some(0),
+        declined: port == Some(0) && !caps,
         transport,
         secure,
         formats,
@@ -738,9 +782,13 @@ fn attribute(name: &str, v: &str) -> Option<String> {
 
 /// An `m=` line in words: media, port, transport, formats, direction and
 /// keys.
-fn media_meaning(m: &SdpMedia) -> String {
+fn media_meaning(m: &SdpMedia, caps: bool) -> String {
     let (tw, _) = transport_words(&m.transport);
     let port = match m.port {
+        Some(0) if caps => {
+            "port 0, as a list of capabilities has it: supported, not declined (RFC 3264 §9)"
+                .to_string()
+        }
         Some(0) => "port 0: declined or disabled (RFC 3264 §6)".to_string(),
         Some(p) => format!("port {p}"),
         None => "an invalid port".to_string(),
@@ -754,15 +802,17 @@ fn media_meaning(m: &SdpMedia) -> String {
         s.push_str("; formats: ");
         s.push_str(&formats_words(m, 12));
     }
-    s.push_str(&format!(
-        "; {}{}",
-        m.direction,
-        match m.direction_from.as_str() {
-            "session" => " (from the session)",
-            "default" => " (the default)",
-            _ => "",
-        }
-    ));
+    if !caps {
+        s.push_str(&format!(
+            "; {}{}",
+            m.direction,
+            match m.direction_from.as_str() {
+                "session" => " (from the session)",
+                "default" => " (the default)",
+                _ => "",
+            }
+        ));
+    }
     s.push_str(&keys_words(m));
     s.push_str(" (RFC 8866 §5.14)");
     s
@@ -801,7 +851,7 @@ pub(super) fn keys_words(m: &SdpMedia) -> String {
     if m.fingerprint {
         s.push_str("; a=fingerprint (DTLS)");
     }
-    if m.secure && !m.crypto && !m.fingerprint && !m.declined {
+    if m.secure && !m.crypto && !m.fingerprint && m.port != Some(0) {
         s.push_str("; an SRTP profile without a=crypto or a=fingerprint: no keys");
     }
     s
@@ -820,21 +870,30 @@ fn sdp_summary(info: &SdpInfo) -> String {
             if m.declined {
                 return format!("{} declined (port 0)", excerpt(&m.media, 20));
             }
-            let codecs: Vec<String> = m
-                .formats
-                .iter()
-                .take(6)
-                .map(|f| {
-                    let e = f.encoding.as_deref().unwrap_or(&f.format);
-                    excerpt(e.split('/').next().unwrap_or(e), 24)
-                })
-                .collect();
+            let codecs = |m: &SdpMedia| -> Vec<String> {
+                m.formats
+                    .iter()
+                    .take(6)
+                    .map(|f| {
+                        let e = f.encoding.as_deref().unwrap_or(&f.format);
+                        excerpt(e.split('/').next().unwrap_or(e), 24)
+                    })
+                    .collect()
+            };
+            if info.capabilities {
+                return format!(
+                    "{} {} ({})",
+                    excerpt(&m.media, 20),
+                    excerpt(&m.transport, 24),
+                    codecs(m).join(", ")
+                );
+            }
             format!(
                 "{} {} {} ({}), {}",
                 excerpt(&m.media, 20),
                 m.port.map(|p| p.to_string()).unwrap_or_else(|| "?".into()),
                 excerpt(&m.transport, 24),
-                codecs.join(", "),
+                codecs(m).join(", "),
                 m.direction
             )
         })
@@ -851,7 +910,7 @@ mod tests {
     use super::*;
 
     fn sdp(text: &str) -> BodyInfo {
-        read(Some("application/sdp"), None, text, text.len(), 0)
+        read(Some("application/sdp"), None, text, text.len(), 0, false)
     }
 
     #[test]
@@ -915,24 +974,31 @@ mod tests {
             ct = format!("multipart/mixed;boundary=b{i}");
             body = format!("--b{i}\r\nContent-Type: {ct}\r\n\r\n{body}\r\n--b{i}--\r\n");
         }
-        let b = read(Some(&ct), None, &body, body.len(), 0);
+        let b = read(Some(&ct), None, &body, body.len(), 0, false);
         assert_eq!(b.kind, BodyKind::Multipart);
     }
 
     #[test]
     fn binary_and_multipart_bodies() {
-        let b = read(Some("application/isup"), None, "\u{1}\u{10}x", 3, 0);
+        let b = read(Some("application/isup"), None, "\u{1}\u{10}x", 3, 0, false);
         assert_eq!(b.kind, BodyKind::Binary);
         assert!(b.lines.is_empty());
         assert!(b.summary.contains("ISUP"), "{}", b.summary);
-        let b = read(Some("text/plain"), None, "a\u{0}b", 3, 0);
+        let b = read(Some("text/plain"), None, "a\u{0}b", 3, 0, false);
         assert_eq!(b.kind, BodyKind::Binary);
         // One invalid byte (Latin-1) in a line of SDP: still SDP.
         let b = sdp("v=0\r\ns=Sesi\u{fffd}n\r\nc=IN IP4 1.2.3.4\r\nm=audio 5 RTP/AVP 0\r\n");
         assert_eq!(b.kind, BodyKind::Sdp);
-        let b = read(Some("text/plain"), None, "\u{fffd}\u{fffd}\u{fffd}ab", 5, 0);
+        let b = read(
+            Some("text/plain"),
+            None,
+            "\u{fffd}\u{fffd}\u{fffd}ab",
+            5,
+            0,
+            false,
+        );
         assert_eq!(b.kind, BodyKind::Binary);
-        let b = read(Some("application/sdp"), Some("gzip"), "x", 1, 0);
+        let b = read(Some("application/sdp"), Some("gzip"), "x", 1, 0, false);
         assert_eq!(b.kind, BodyKind::Encoded);
         let body = "--XyZ\r\nContent-Type: application/sdp\r\n\r\nv=0\r\nc=IN IP4 1.2.3.4\r\n\
                     m=audio 5 RTP/AVP 8\r\n--XyZ\r\nContent-Type: application/isup\r\n\
@@ -943,6 +1009,7 @@ mod tests {
             body,
             body.len(),
             0,
+            false,
         );
         assert_eq!(b.kind, BodyKind::Multipart);
         assert_eq!(b.parts.len(), 2);
@@ -954,5 +1021,12 @@ mod tests {
             "{}",
             b.summary
         );
+        // The CRLF before a delimiter is the delimiter's (RFC 2046 §5.1.1);
+        // an invalid byte replaced in the text counts as one byte.
+        assert_eq!(b.parts[0].length, 42);
+        assert_eq!(b.parts[1].length, 2);
+        let body = "--b\r\n\r\n\u{1}\u{fffd}\r\n--b--\r\n";
+        let b = read(Some("multipart/mixed;boundary=b"), None, body, 12, 0, false);
+        assert_eq!(b.parts[0].length, 2);
     }
 }

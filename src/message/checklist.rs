@@ -387,15 +387,37 @@ fn reason_verdict(e: &Explanation, kb: &Kb) -> Vec<String> {
     out
 }
 
-/// "no body in this 488", with where to look instead when `hint`.
+/// "no body in this 183", with what that means for the code when `hint`.
 fn no_body(e: &Explanation, hint: bool) -> String {
-    match (e.kind, e.code) {
-        (Kind::Response, Some(c)) if hint => format!(
-            "no body in this {c}: the body in question (the SDP offer of a 488 or 606) is \
-             in the request it answers"
+    let c = match (e.kind, e.code) {
+        (Kind::Response, Some(c)) => c,
+        _ => return "no body in this message".to_string(),
+    };
+    if !hint {
+        return format!("no body in this {c}");
+    }
+    match c {
+        // The answer to an offer in the INVITE may come early in a 1xx
+        // (RFC 3261 §13.2.1), reliably with 100rel (RFC 3262).
+        100..=199 => format!(
+            "no SDP in this {c}: this leg has sent no early answer, so no early media comes \
+             from it yet; the answer may come in a later 1xx (reliably with 100rel, RFC 3262) \
+             or in the 2xx (RFC 3261 §13.2.1)"
         ),
-        (Kind::Response, Some(c)) => format!("no body in this {c}"),
-        _ => "no body in this message".to_string(),
+        415 => format!(
+            "no body in this {c}: the refused body is the one in the request it answers \
+             (RFC 3261 §21.4.13); Accept, Accept-Encoding or Accept-Language here say what \
+             would be taken"
+        ),
+        488 | 606 => format!(
+            "no body in this {c}: it lists no capabilities of its sender; the SDP offer it \
+             refused is in the request it answers"
+        ),
+        580 => format!(
+            "no body in this {c}: the precondition lines (a=curr, a=des, a=conf, RFC 3312) \
+             are in the SDP offer and answer exchanged before it; read them there"
+        ),
+        _ => format!("no body in this {c}: any body in question is in the request it answers"),
     }
 }
 
@@ -431,74 +453,87 @@ pub fn body_findings(e: &Explanation, fact: &str) -> Vec<String> {
     if sdp.media.is_empty() {
         return vec!["the SDP has no m= line: it offers no media".to_string()];
     }
-    let mut out: Vec<String> = sdp
-        .media
-        .iter()
-        .take(MAX_PER_HEADER)
-        .map(|m| {
-            let name = format!("SDP m={}", excerpt(&m.media, 20));
-            let port = match m.port {
-                Some(0) => "port 0 (declined)".to_string(),
-                Some(p) => format!("port {p}"),
-                None => "an invalid port".to_string(),
-            };
-            let transport = excerpt(&m.transport, 30);
-            match fact {
-                "sdp-media" => format!("{name} {port} {transport}: {}", formats_words(m, 12)),
-                "sdp-security" => {
-                    let (words, _) = transport_words(&m.transport);
-                    let mut s = format!("{name}: {transport} is {words}{}", keys_words(m));
-                    if !m.secure && m.crypto {
-                        s.push_str(
-                            " -- a=crypto with a plain RTP profile: a peer that keeps to the \
-                             profile ignores the keys",
-                        );
-                    }
-                    s
-                }
-                "sdp-direction" => {
-                    let addr = m.connection.as_deref().unwrap_or("none");
-                    let from = match m.direction_from.as_str() {
-                        "session" => " (session level)",
-                        "default" => " (no attribute: the default)",
-                        _ => "",
-                    };
-                    let hold = if !m.declined
-                        && (addr == "0.0.0.0"
-                            || m.direction == "sendonly"
-                            || m.direction == "inactive")
-                    {
-                        " -- this looks like a hold"
-                    } else {
-                        ""
-                    };
-                    format!(
-                        "{name} {port}: {}{from}, address {}{hold}",
-                        m.direction,
-                        excerpt(addr, 60)
-                    )
-                }
-                _ => {
-                    let attrs = if m.attributes.is_empty() {
-                        "no other a= lines".to_string()
-                    } else {
-                        format!("a= {}", excerpt(&m.attributes.join(", "), 120))
-                    };
-                    let v6 = if m.connection.as_deref().is_some_and(|c| c.contains(':')) {
-                        "; an IPv6 address in c="
-                    } else {
-                        ""
-                    };
-                    format!("{name} {port}: {attrs}{v6}")
-                }
-            }
-        })
-        .collect();
-    let total = sdp.media.len() + sdp.more_media;
-    if total > out.len() {
+    let caps = sdp.capabilities;
+    let mut out: Vec<String> = Vec::new();
+    if caps && fact == "sdp-media" {
+        let code = e.code.unwrap_or(0);
+        let (what, rfc) = match code {
+            488 => ("the callee", "RFC 3261 §21.4.26"),
+            606 => ("the callee", "RFC 3261 §21.6.4"),
+            _ => ("the answering side", "RFC 3261 §11.2"),
+        };
         out.push(format!(
-            "... {total} m= lines in all; the first {} are shown",
-            out.len()
+            "this SDP is not the offer: it lists what {what} supports, its capabilities \
+             ({rfc}); compare its m= lines with the offer in the request. Port 0 is how \
+             such a list is written (RFC 3264 §9), not a declined stream"
+        ));
+    }
+    out.extend(sdp.media.iter().take(MAX_PER_HEADER).map(|m| {
+        let name = format!("SDP m={}", excerpt(&m.media, 20));
+        let port = match m.port {
+            Some(0) if caps => "port 0 (a capability)".to_string(),
+            Some(0) => "port 0 (declined)".to_string(),
+            Some(p) => format!("port {p}"),
+            None => "an invalid port".to_string(),
+        };
+        let transport = excerpt(&m.transport, 30);
+        match fact {
+            "sdp-media" => format!("{name} {port} {transport}: {}", formats_words(m, 12)),
+            "sdp-security" => {
+                let (words, _) = transport_words(&m.transport);
+                let mut s = format!("{name}: {transport} is {words}{}", keys_words(m));
+                if !m.secure && m.crypto {
+                    s.push_str(
+                        " -- a=crypto with a plain RTP profile: a peer that keeps to the \
+                             profile ignores the keys",
+                    );
+                }
+                s
+            }
+            "sdp-direction" if caps => format!(
+                "{name} {port}: a capability, not a stream, so no direction or hold to \
+                     read here"
+            ),
+            "sdp-direction" => {
+                let addr = m.connection.as_deref().unwrap_or("none");
+                let from = match m.direction_from.as_str() {
+                    "session" => " (session level)",
+                    "default" => " (no attribute: the default)",
+                    _ => "",
+                };
+                let hold = if !m.declined
+                    && (addr == "0.0.0.0" || m.direction == "sendonly" || m.direction == "inactive")
+                {
+                    " -- this looks like a hold"
+                } else {
+                    ""
+                };
+                format!(
+                    "{name} {port}: {}{from}, address {}{hold}",
+                    m.direction,
+                    excerpt(addr, 60)
+                )
+            }
+            _ => {
+                let attrs = if m.attributes.is_empty() {
+                    "no other a= lines".to_string()
+                } else {
+                    format!("a= {}", excerpt(&m.attributes.join(", "), 120))
+                };
+                let v6 = if m.connection.as_deref().is_some_and(|c| c.contains(':')) {
+                    "; an IPv6 address in c="
+                } else {
+                    ""
+                };
+                format!("{name} {port}: {attrs}{v6}")
+            }
+        }
+    }));
+    let shown = sdp.media.len().min(MAX_PER_HEADER);
+    let total = sdp.media.len() + sdp.more_media;
+    if total > shown {
+        out.push(format!(
+            "... {total} m= lines in all; the first {shown} are shown"
         ));
     }
     out

@@ -323,6 +323,11 @@ pub struct BodyLine {
 /// What an SDP body describes (RFC 8866).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SdpInfo {
+    /// It lists the media capabilities of the side that answered (the body
+    /// of a 488 or 606, RFC 3261 §21.4.26 and §21.6.4, or of a 2xx to
+    /// OPTIONS, §11.2), not an offer or answer: its `m=` lines have port 0
+    /// by rule (RFC 3264 §9), which declines nothing.
+    pub capabilities: bool,
     /// The session-level connection address (`c=`), as written.
     pub connection: Option<String>,
     /// The session-level direction attribute (`sendrecv`, `sendonly`,
@@ -341,7 +346,8 @@ pub struct SdpMedia {
     pub media: String,
     /// The port, when it is a number from 0 to 65535.
     pub port: Option<u32>,
-    /// Port 0: the stream is declined or disabled (RFC 3264 §6, §8.2).
+    /// Port 0 in an offer or answer: the stream is declined or disabled
+    /// (RFC 3264 §6, §8.2); never set in a list of capabilities.
     pub declined: bool,
     /// The transport protocol (`RTP/AVP`, `RTP/SAVP`, `UDP/TLS/RTP/SAVPF`, `udptl`).
     pub transport: String,

@@ -3,7 +3,7 @@
 //! the pane's width. Every string taken from the message is passed through
 //! [`sanitize::inline`] here, so no control character reaches any output.
 
-use super::model::{BodyInfo, Challenge, Explanation, Kind, Omitted, ReasonInfo};
+use super::model::{BodyInfo, BodyKind, Challenge, Explanation, Kind, Omitted, ReasonInfo};
 use crate::doc::{Block, Doc, Item};
 use crate::render::{self, TextStyle};
 use crate::sanitize;
@@ -177,7 +177,10 @@ pub fn to_doc(e: &Explanation) -> Doc {
 /// is already in "Body and accepted content".
 fn body_blocks(d: &mut Doc, b: &BodyInfo, heading: &str, top: bool) {
     d.push(Block::Heading(heading.into()));
-    if !top {
+    // A binary or encoded body has no lines to list: say so here too, so
+    // the section is not empty.
+    let unlisted = matches!(b.kind, BodyKind::Binary | BodyKind::Encoded);
+    if !top || unlisted {
         d.push(Block::Para(clean(&b.summary)));
     }
     if !b.problems.is_empty() {

@@ -188,8 +188,8 @@ fn ascii_detail_lines_fit_the_pane() {
     }
 }
 
-/// A 488 whose SDP declines its audio stream, pasted into the UI in ASCII
-/// mode: the body's lines are listed and decoded, every line fits the pane
+/// A 488 whose SDP lists the callee's capabilities (port 0, which declines
+/// nothing there), pasted into the UI in ASCII mode: the body's lines are listed and decoded, every line fits the pane
 /// and is ASCII, and the checklist steps about SDP carry its facts.
 #[test]
 fn the_decoded_view_lists_and_decodes_the_sdp_body() {
@@ -209,7 +209,7 @@ fn the_decoded_view_lists_and_decodes_the_sdp_body() {
     // Before: only "Content-Type: application/sdp" and the length.
     for needle in [
         "m=audio 0 RTP/AVP 0",
-        "port 0: declined",
+        "port 0, as a list of",
         "0 PCMU/8000",
         "a=inactive",
         "no media either way",
@@ -226,11 +226,16 @@ fn the_decoded_view_lists_and_decodes_the_sdp_body() {
     }
     let step = |n| sipfix::tui::decode::step_findings(a.kb, m, n).join("\n");
     assert!(
-        step(1).contains("SDP m=audio port 0 (declined) RTP/AVP: 0 PCMU/8000"),
+        step(1).contains("SDP m=audio port 0 (a capability) RTP/AVP: 0 PCMU/8000")
+            && step(1).contains("this SDP is not the offer"),
         "{}",
         step(1)
     );
-    assert!(step(3).contains("inactive"), "{}", step(3));
+    assert!(
+        step(3).contains("a capability, not a stream"),
+        "{}",
+        step(3)
+    );
     let rows = frame(&a, 80, 24);
     assert!(rows.iter().all(|r| r.is_ascii()), "{}", rows.join("\n"));
 }

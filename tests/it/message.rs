@@ -2125,7 +2125,8 @@ Content-Length: {}\n\n{sdp}",
     );
     assert_eq!(audio.formats[3].fmtp.as_deref(), Some("0-15"));
     assert!(audio.attributes.contains(&"ptime".to_string()));
-    assert!(s.media[1].declined);
+    // A 488's SDP lists capabilities: port 0 declines nothing there.
+    assert!(s.capabilities && !s.media[1].declined);
     let image = &s.media[2];
     assert_eq!(image.connection.as_deref(), Some("0.0.0.0"));
     assert_eq!(
@@ -2140,7 +2141,7 @@ Content-Length: {}\n\n{sdp}",
         "96 opus/48000/2",
         "a=crypto (SDES keys)",
         "direction for the session: send only",
-        "port 0: declined",
+        "port 0, as a list of capabilities has it",
         "a=recvonly",
     ] {
         assert!(text.contains(needle), "{needle}: {text}");
@@ -2151,21 +2152,18 @@ Content-Length: {}\n\n{sdp}",
         f.contains("SDP m=audio port 49170 RTP/SAVP: 0 PCMU/8000, 18 G729/8000"),
         "{f}"
     );
-    assert!(f.contains("SDP m=video port 0 (declined)"), "{f}");
+    assert!(f.contains("SDP m=video port 0 (a capability)"), "{f}");
+    assert!(f.contains("this SDP is not the offer"), "{f}");
     let f = finding_of(&e, "RTP versus SRTP");
     assert!(
         f.contains("RTP/SAVP is SRTP") && f.contains("a=crypto"),
         "{f}"
     );
     let f = finding_of(&e, "T.38 and hold");
+    // Capabilities are no streams: no direction or hold is read there.
     assert!(
-        f.contains("sendonly (session level)") && f.contains("looks like a hold"),
-        "{f}"
-    );
-    // A declined stream is no hold, whatever its address.
-    assert!(
-        f.contains("SDP m=image port 0 (declined): recvonly, address 0.0.0.0\n")
-            || f.ends_with("SDP m=image port 0 (declined): recvonly, address 0.0.0.0"),
+        f.contains("SDP m=image port 0 (a capability): a capability, not a stream")
+            && !f.contains("looks like a hold"),
         "{f}"
     );
     let f = finding_of(&e, "ptime, DTMF");
@@ -2203,7 +2201,8 @@ Content-Length: {}\n\n{sdp}",
     // JSON: the body with its SDP, next to the keys that were there.
     let json: serde_json::Value = serde_json::to_value(explain_str(&msg)).unwrap();
     assert_eq!(json["body"]["kind"], "sdp");
-    assert_eq!(json["body"]["sdp"]["media"][1]["declined"], true);
+    assert_eq!(json["body"]["sdp"]["capabilities"], true);
+    assert_eq!(json["body"]["sdp"]["media"][1]["declined"], false);
     assert_eq!(
         json["body"]["sdp"]["media"][0]["formats"][2]["encoding"],
         "opus/48000/2"
@@ -2334,4 +2333,105 @@ proptest! {
         prop_assert!(!text.chars().any(|c| c != '\n' && sipfix::sanitize::is_unsafe(c)));
         serde_json::to_string(&e).unwrap();
     }
+}
+
+/// All checklist findings of an explanation, flattened.
+fn all_findings(e: &Explanation) -> Vec<String> {
+    e.checklist
+        .iter()
+        .flat_map(|s| s.findings.clone())
+        .collect()
+}
+
+fn bodiless(code: &str) -> Explanation {
+    explain_str(&format!(
+        "SIP/2.0 {code}\nVia: SIP/2.0/UDP h;branch=z9hG4bKx\nFrom: <sip:a@h>;tag=1\n\
+         To: <sip:b@h>;tag=2\nCall-ID: c@h\nCSeq: 1 INVITE\nContent-Length: 0\n\n"
+    ))
+}
+
+#[test]
+fn a_bodiless_response_gets_its_own_code_sentence() {
+    for (code, want) in [
+        ("180 Ringing", "no early answer"),
+        ("183 Session Progress", "no early answer"),
+        ("415 Unsupported Media Type", "RFC 3261 §21.4.13"),
+        ("580 Precondition Failure", "RFC 3312"),
+        ("488 Not Acceptable Here", "offer it refused"),
+    ] {
+        let f = all_findings(&bodiless(code));
+        assert!(has(&f, want), "{code}: {f:?}");
+        if !code.starts_with("488") {
+            assert!(!has(&f, "488 or 606"), "{code}: {f:?}");
+        }
+    }
+}
+
+fn with_sdp(start: &str, method: &str, sdp: &str) -> Explanation {
+    let sdp = crlf(sdp);
+    explain(
+        &parse_str(&format!(
+            "{start}\r\nVia: SIP/2.0/UDP h;branch=z9hG4bKx\r\nFrom: <sip:a@h>;tag=1\r\n\
+             To: <sip:b@h>;tag=2\r\nCall-ID: c@h\r\nCSeq: 1 {method}\r\n\
+             Content-Type: application/sdp\r\nContent-Length: {}\r\n\r\n{sdp}",
+            sdp.len()
+        )),
+        kb(),
+    )
+}
+
+/// RFC 3264 §9, figure 1: an SDP listing capabilities.
+const CAPS_SDP: &str = "v=0\no=carol 28908764872 28908764872 IN IP4 100.3.6.6\ns=-\nt=0 0\n\
+    c=IN IP4 192.0.2.4\nm=audio 0 RTP/AVP 0 1 3\na=rtpmap:0 PCMU/8000\na=rtpmap:1 1016/8000\n\
+    a=rtpmap:3 GSM/8000\nm=video 0 RTP/AVP 31 34\na=rtpmap:31 H261/90000\n\
+    a=rtpmap:34 H263/90000\n";
+
+#[test]
+fn capabilities_sdp_is_not_read_as_declined() {
+    for (start, method) in [
+        ("SIP/2.0 200 OK", "OPTIONS"),
+        ("SIP/2.0 488 Not Acceptable Here", "INVITE"),
+        ("SIP/2.0 606 Not Acceptable", "INVITE"),
+    ] {
+        let e = with_sdp(start, method, CAPS_SDP);
+        let b = e.body.as_ref().unwrap();
+        let s = b.sdp.as_ref().unwrap();
+        assert!(s.capabilities, "{start}");
+        assert!(s.media.iter().all(|m| !m.declined), "{start}");
+        assert!(b.summary.contains("capabilities"), "{}", b.summary);
+        assert!(!b.summary.contains("declined"), "{}", b.summary);
+        let (t, _) = render_both(&e);
+        assert!(!t.contains("declined or disabled"), "{t}");
+        let f = all_findings(&e);
+        assert!(
+            !has(&f, "(declined)") && !has(&f, "looks like a hold"),
+            "{f:?}"
+        );
+    }
+    let f = all_findings(&with_sdp(
+        "SIP/2.0 488 Not Acceptable Here",
+        "INVITE",
+        CAPS_SDP,
+    ));
+    assert!(has(&f, "this SDP is not the offer"), "{f:?}");
+    // The same SDP as an answer in a 200 to INVITE: port 0 declines.
+    let e = with_sdp("SIP/2.0 200 OK", "INVITE", CAPS_SDP);
+    let s = e.body.as_ref().unwrap().sdp.as_ref().unwrap();
+    assert!(!s.capabilities && s.media.iter().all(|m| m.declined));
+}
+
+#[test]
+fn a_binary_body_is_named_in_the_body_section() {
+    let body = "\u{1}\u{0}\u{2}\u{3}";
+    let e = explain(
+        &parse_str(&format!(
+            "SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP h;branch=z9hG4bKx\r\nFrom: <sip:a@h>;tag=1\r\n\
+             To: <sip:b@h>;tag=2\r\nCall-ID: c@h\r\nCSeq: 1 INFO\r\n\
+             Content-Type: application/octet-stream\r\nContent-Length: 4\r\n\r\n{body}"
+        )),
+        kb(),
+    );
+    let (t, _) = render_both(&e);
+    let after = &t[t.rfind("\nBody\n").expect("a Body section")..];
+    assert!(after.contains("binary data: not shown"), "{after}");
 }
