@@ -53,15 +53,7 @@ fn samples() -> Vec<Vec<u8>> {
     ];
     // One log of each text format (tests/fixtures/logs/).
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/logs");
-    for name in [
-        "pjsip.log",
-        "chan_sip.log",
-        "sofia.log",
-        "sipdump.data",
-        "sngrep.txt",
-        "ngrep.txt",
-        "raw.txt",
-    ] {
+    for name in crate::trace_logs::FIXTURES {
         all.push(std::fs::read(dir.join(name)).expect("fixture"));
     }
     all

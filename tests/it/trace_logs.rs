@@ -64,6 +64,22 @@ fn real_problems(c: &Collect) -> Vec<String> {
         .collect()
 }
 
+/// The text of every message read, in order.
+fn texts(c: &Collect) -> Vec<String> {
+    c.records.iter().map(|r| r.text().to_string()).collect()
+}
+
+/// Every log fixture, one per format.
+pub(crate) const FIXTURES: [&str; 7] = [
+    "pjsip.log",
+    "chan_sip.log",
+    "sofia.log",
+    "sipdump.data",
+    "sngrep.txt",
+    "ngrep.txt",
+    "raw.txt",
+];
+
 #[test]
 fn asterisk_pjsip_logger() {
     // res/res_pjsip_logger.c, logging_on_rx_msg / logging_on_tx_msg.
@@ -100,15 +116,7 @@ fn asterisk_pjsip_logger() {
 /// lines and inside its message lines, reads exactly as without them.
 #[test]
 fn colour_sequences_from_a_console_capture_change_nothing() {
-    for name in [
-        "pjsip.log",
-        "chan_sip.log",
-        "sofia.log",
-        "sngrep.txt",
-        "ngrep.txt",
-        "raw.txt",
-        "sipdump.data",
-    ] {
+    for name in FIXTURES {
         let plain = fixture(name);
         let text = String::from_utf8(plain.clone()).unwrap();
         let coloured: String = text
@@ -336,12 +344,6 @@ fn a_syslog_header_gives_its_time_to_a_line_without_one() {
         let (infos, got) = synth::read_bytes(log.as_bytes()).unwrap();
         let head = log.lines().next().unwrap().to_string();
         assert_eq!(infos[0].format, Format::Pjsip, "{head}");
-        let texts = |c: &Collect| {
-            c.records
-                .iter()
-                .map(|r| r.text().to_string())
-                .collect::<Vec<_>>()
-        };
         assert_eq!(texts(&got), texts(&want), "{head}");
         let times: Vec<i64> = got
             .records
@@ -411,12 +413,6 @@ fn another_programs_syslog_line_inside_a_message_is_skipped() {
     assert!(mixed.contains("systemd[1]") && mixed.contains("kernel:"));
     let (infos, got) = synth::read_bytes(mixed.as_bytes()).unwrap();
     assert_eq!(infos[0].format, Format::Pjsip);
-    let texts = |c: &Collect| {
-        c.records
-            .iter()
-            .map(|r| r.text().to_string())
-            .collect::<Vec<_>>()
-    };
     assert_eq!(texts(&got), texts(&want));
     assert_eq!(real_problems(&got).len(), 1, "{:?}", got.problems);
 }
@@ -511,12 +507,6 @@ fn a_journald_multi_line_entry_reads_as_its_programs_log() {
     assert!(log.contains("\n                                     INVITE sip:"));
     let (infos, got) = synth::read_bytes(log.as_bytes()).unwrap();
     assert_eq!(infos[0].format, Format::Pjsip);
-    let texts = |c: &Collect| {
-        c.records
-            .iter()
-            .map(|r| r.text().to_string())
-            .collect::<Vec<_>>()
-    };
     assert_eq!(texts(&got), texts(&want));
     let ends = |c: &Collect| {
         c.records
@@ -544,15 +534,6 @@ fn a_journald_multi_line_entry_reads_as_its_programs_log() {
 /// times or addresses.
 #[test]
 fn a_log_indented_as_a_whole_reads_as_the_log() {
-    let names = [
-        "pjsip.log",
-        "chan_sip.log",
-        "sofia.log",
-        "sipdump.data",
-        "sngrep.txt",
-        "ngrep.txt",
-        "raw.txt",
-    ];
     let fold = |t: &str| {
         // A header folded over two lines (RFC 3261 §7.3.1), in the first
         // message only.
@@ -567,7 +548,7 @@ fn a_log_indented_as_a_whole_reads_as_the_log() {
             1,
         )
     };
-    for name in names {
+    for name in FIXTURES {
         let plain = String::from_utf8(fixture(name)).unwrap();
         for text in [plain.clone(), fold(&plain)] {
             let (want_infos, want) = synth::read_bytes(text.as_bytes()).unwrap();
@@ -750,12 +731,6 @@ fn a_syslog_line_holding_a_whole_message_is_unfolded() {
         "{:?}",
         z.records.iter().map(|r| r.time_ns).collect::<Vec<_>>()
     );
-    let texts = |c: &Collect| {
-        c.records
-            .iter()
-            .map(|r| r.text().to_string())
-            .collect::<Vec<_>>()
-    };
     assert_eq!(texts(&got), texts(&want));
     assert_eq!(
         got.records
