@@ -549,6 +549,58 @@ fn is_final_of_call(call: &Call, msg: u32) -> bool {
     call.final_msg == msg && msg != NONE && call.outcome != Outcome::Answered
 }
 
+/// Who generated response `i`: a proxy passes a response on with the same
+/// code, CSeq and method after it got it (RFC 3261 §16.7), so the
+/// earliest such copy from another sender is the originator's. The
+/// sender of `i` itself when no earlier copy is in the call.
+fn origin(call: &Call, i: u32) -> Ep {
+    let m = &call.msgs[i as usize];
+    call.msgs[..i as usize]
+        .iter()
+        .find(|o| o.code == m.code && o.cseq == m.cseq && o.method == m.method && o.src != m.src)
+        .map_or(m.src, |o| o.src)
+}
+
+/// Who sent transaction `tx`'s request: its first copy's sender, else
+/// where its final response went.
+fn requester(call: &Call, tx: &Txn) -> Option<Ep> {
+    if tx.request != NONE {
+        Some(call.msgs[tx.request as usize].src)
+    } else if tx.final_msg != NONE {
+        Some(call.msgs[tx.final_msg as usize].dst)
+    } else {
+        None
+    }
+}
+
+/// Transactions `txns` in the order of their first message, less the
+/// copies a proxy relayed: one attempt seen on two hops (a copy of the
+/// request and of its answer on each) is one attempt, and its first copy
+/// stands for it. A copy of the same method and CSeq from the same sender
+/// is an attempt of its own (a client that wrongly reuses its CSeq, §22.2).
+fn attempts(call: &Call, mut txns: Vec<u32>) -> Vec<u32> {
+    let first = |tx: &Txn| {
+        if tx.request != NONE {
+            tx.request
+        } else {
+            tx.final_msg
+        }
+    };
+    txns.sort_by_key(|&t| first(&call.txns[t as usize]));
+    let mut seen: Vec<(Method, u32, Option<Ep>)> = Vec::with_capacity(txns.len());
+    txns.retain(|&t| {
+        let tx = &call.txns[t as usize];
+        let from = requester(call, tx);
+        let relayed = tx.cseq != 0
+            && seen
+                .iter()
+                .any(|&(m, c, f)| m == tx.method && c == tx.cseq && f != from);
+        seen.push((tx.method, tx.cseq, from));
+        !relayed
+    });
+    txns
+}
+
 /// The copies of a transaction's request on the path of its first copy
 /// (same source and destination): the original and its retransmissions,
 /// not the same request relayed to another hop.
@@ -827,9 +879,10 @@ fn merge(mut hits: Vec<(u32, Finding)>, call: &Call, sh: &mut Shared) -> Vec<Fin
     let (_, mut f) = hits.remove(0);
     if n > 1 {
         f.evidence.push(note(sh.fmt(format_args!(
-            "{} more transaction{} of this call show the same",
+            "{} more transaction{} of this call {} the same",
             n - 1,
-            if n == 2 { "" } else { "s" }
+            if n == 2 { "" } else { "s" },
+            if n == 2 { "shows" } else { "show" }
         ))));
         for (_, other) in hits.into_iter().take(3) {
             f.evidence.extend(other.evidence.into_iter().take(1));
@@ -841,11 +894,12 @@ fn merge(mut hits: Vec<(u32, Finding)>, call: &Call, sh: &mut Shared) -> Vec<Fin
 /// Finding 2: A 2xx to INVITE retransmitted without an ACK (RFC 3261 §13.3.1.4):
 /// the callee hangs up with BYE after 64*T1.
 pub fn no_ack(call: &Call, ctx: &Context<'_>, sh: &mut Shared) -> Vec<Finding> {
-    let mut out = Vec::new();
+    // (the response it is about, the finding)
+    let mut out: Vec<(u32, Finding)> = Vec::new();
     for (t, tx) in call.txns.iter().enumerate() {
         let t = t as u32;
         if tx.method == Method::INVITE && tx.final_code >= 300 {
-            out.extend(failure_not_acked(call, ctx, sh, t));
+            out.extend(failure_not_acked(call, ctx, sh, t).map(|f| (tx.final_msg, f)));
             continue;
         }
         if tx.method != Method::INVITE || !(200..300).contains(&tx.final_code) {
@@ -858,12 +912,17 @@ pub fn no_ack(call: &Call, ctx: &Context<'_>, sh: &mut Shared) -> Vec<Finding> {
             let first_of_leg = is_ok(ok)
                 && !msgs_of(call, t).any(|(j, m)| j < first_ok && is_ok(m) && m.leg == ok.leg);
             if first_of_leg {
-                out.extend(answer_not_acked(call, ctx, sh, t, first_ok));
+                out.extend(answer_not_acked(call, ctx, sh, t, first_ok).map(|f| (first_ok, f)));
             }
         }
     }
-    out.truncate(1);
-    out
+    // Through a proxy each hop shows the same answer: the earliest copy is
+    // the one its sender generated, and the finding names that side.
+    out.into_iter()
+        .min_by_key(|(i, _)| *i)
+        .map(|(_, f)| f)
+        .into_iter()
+        .collect()
 }
 
 /// The 2xx `first_ok` (the first of its fork) of INVITE transaction `t`
@@ -882,8 +941,11 @@ fn answer_not_acked(
         .filter(|(_, m)| m.code == ok.code && m.src == ok.src && m.dst == ok.dst && m.leg == ok.leg)
         .map(|(i, _)| i)
         .collect();
+    // An ACK carrying this answer's To tag was sent after it, even when a
+    // trace merged from several points (HEP from a proxy's processes)
+    // stamps it a moment earlier.
     let ack = call.msgs.iter().enumerate().find(|(i, m)| {
-        *i as u32 > first_ok
+        (*i as u32 > first_ok || ok.leg != 0)
             && m.method == Method::ACK
             && m.is_request()
             && m.cseq == tx.cseq
@@ -1013,6 +1075,31 @@ fn answer_not_acked(
                     ctx.ep(ok.src),
                     before
                 ))
+            } else if let Some(hop) = ack_stopped_at(call, tx.cseq, ok, i) {
+                // The capture shows where the ACK went, and that it went
+                // no further.
+                evidence.push(ev(
+                    i as u32,
+                    sh.fmt(format_args!(
+                        "ACK {after} after the answer, to {}",
+                        ctx.ep(hop)
+                    )),
+                ));
+                evidence.push(note(sh.fmt(format_args!(
+                    "no ACK from {} to {} after it",
+                    ctx.ep(hop),
+                    ctx.ep(ok.src)
+                ))));
+                sh.fmt(format_args!(
+                    "{} kept resending the 2xx ({} times): the caller sent its ACK {after} \
+                     after the first, to {}, which did not pass it on to {}. The ACK follows \
+                     the 2xx's Contact and the Record-Route set, so a proxy that did not \
+                     record-route cannot place it: check both.",
+                    ctx.ep(ok.src),
+                    oks.len(),
+                    ctx.ep(hop),
+                    ctx.ep(ok.src)
+                ))
             } else {
                 evidence.push(ev(
                     i as u32,
@@ -1040,6 +1127,24 @@ fn answer_not_acked(
     }
 }
 
+/// The element the ACK `ack` (of CSeq `cseq`, for the 2xx `ok`) went to,
+/// when that is not the 2xx's sender and the trace shows that element
+/// receiving it but sending no ACK on towards the sender after it.
+fn ack_stopped_at(call: &Call, cseq: u32, ok: Msg, ack: usize) -> Option<Ep> {
+    let hop = call.msgs[ack].dst;
+    if hop == ok.src {
+        return None;
+    }
+    let is_ack = |m: &Msg| m.method == Method::ACK && m.is_request() && m.cseq == cseq;
+    let passed_on = call.msgs.iter().any(|m| is_ack(m) && m.dst == ok.src);
+    // The element is on the path: the 2xx reached the caller through it.
+    let relays = call
+        .msgs
+        .iter()
+        .any(|m| m.code == ok.code && m.cseq == cseq && m.src == hop);
+    (!passed_on && relays).then_some(hop)
+}
+
 /// A 3xx-6xx final to INVITE that the caller never acknowledged: the ACK
 /// of a failure is sent hop by hop by the client transaction (RFC 3261
 /// §17.1.1.3); without it the server resends the response until Timer H.
@@ -1049,12 +1154,10 @@ fn answer_not_acked(
 fn failure_not_acked(call: &Call, ctx: &Context<'_>, sh: &mut Shared, t: u32) -> Option<Finding> {
     let tx = &call.txns[t as usize];
     let fin = call.msgs[tx.final_msg as usize];
-    let acked = msgs_of(call, t).any(|(i, m)| {
-        i > tx.final_msg
-            && m.is_request()
-            && m.method == Method::ACK
-            && m.src == fin.dst
-            && m.dst == fin.src
+    // An ACK in the transaction acknowledges its final response, even one
+    // stamped a moment before it (a trace merged from several points).
+    let acked = msgs_of(call, t).any(|(_, m)| {
+        m.is_request() && m.method == Method::ACK && m.src == fin.dst && m.dst == fin.src
     });
     if acked {
         return None;
@@ -1338,28 +1441,16 @@ pub fn auth_loop(call: &Call, ctx: &Context<'_>, sh: &mut Shared) -> Vec<Finding
     let mut challenges: Vec<u32> = Vec::new();
     let mut bad: Option<(u32, u32)> = None; // (request, response)
     // Initial requests in order (REGISTER chains, INVITE auth retries).
-    let mut txns: Vec<u32> = (0..call.txns.len() as u32)
-        .filter(|&t| {
-            let tx = &call.txns[t as usize];
-            !tx.in_dialog && tx.request != NONE && tx.method != Method::ACK
-        })
-        .collect();
-    txns.sort_by_key(|&t| call.txns[t as usize].request);
-    // One attempt seen on two hops (through a proxy: a copy of the request
-    // and of its challenge on each) is one attempt: the first copy of each
-    // method and CSeq stands for it. A copy from the same sender is a new
-    // attempt of its own (a client that wrongly reuses its CSeq, §22.2).
-    let mut attempts: Vec<(Method, u32, Ep)> = Vec::with_capacity(txns.len());
-    txns.retain(|&t| {
-        let tx = &call.txns[t as usize];
-        let src = call.msgs[tx.request as usize].src;
-        let relayed = tx.cseq != 0
-            && attempts
-                .iter()
-                .any(|&(m, c, from)| m == tx.method && c == tx.cseq && from != src);
-        attempts.push((tx.method, tx.cseq, src));
-        !relayed
-    });
+    // One attempt seen on two hops (through a proxy) counts once.
+    let txns = attempts(
+        call,
+        (0..call.txns.len() as u32)
+            .filter(|&t| {
+                let tx = &call.txns[t as usize];
+                !tx.in_dialog && tx.request != NONE && tx.method != Method::ACK
+            })
+            .collect(),
+    );
     // A challenge to a request that carried credentials (not stale=true)
     // is a loop unless a later request of the same method succeeds (some
     // registrars challenge a refresh with an old nonce without saying
@@ -1409,6 +1500,8 @@ pub fn auth_loop(call: &Call, ctx: &Context<'_>, sh: &mut Shared) -> Vec<Finding
     let r = &call.msgs[req as usize];
     let f = &call.msgs[resp as usize];
     let method = ctx.method(r.method);
+    // The element that challenged or refused, not a proxy passing it on.
+    let by = ctx.ep(origin(call, resp));
     let stale_seen = challenges
         .iter()
         .any(|&c| call.msgs[c as usize].has(flag::STALE));
@@ -1416,14 +1509,14 @@ pub fn auth_loop(call: &Call, ctx: &Context<'_>, sh: &mut Shared) -> Vec<Finding
         sh.fmt(format_args!(
             "{} refused {method} with {} after authentication: the credentials were checked and \
              rejected (wrong password, disabled account, or an IP/ACL or domain rule).",
-            ctx.ep(f.src),
+            by,
             ctx.phrase_of(call, resp)
         ))
     } else {
         sh.fmt(format_args!(
             "{} challenged {method} again ({}) although it carried credentials: wrong username, \
              password or realm, or the client answers an old nonce. {} {} in this call.",
-            ctx.ep(f.src),
+            by,
             ctx.phrase_of(call, resp),
             challenges.len(),
             if challenges.len() == 1 {
@@ -1570,10 +1663,17 @@ pub fn overload(call: &Call, ctx: &Context<'_>, sh: &mut Shared) -> Vec<Finding>
 pub fn cause(call: &Call, ctx: &Context<'_>, sh: &mut Shared) -> Vec<Finding> {
     let mut evidence = Vec::new();
     let mut first: Option<(String, Option<u16>)> = None;
+    // A value a proxy passed on (the same Reason or Warning in its copy of
+    // the message) is said once.
+    let mut seen: Vec<(ExtraKind, &str, u16, u32, Method)> = Vec::new();
     for e in &call.extras {
         let m = &call.msgs[e.msg as usize];
-        if m.has(flag::RETRANS) {
+        let key = (e.kind, ctx.text(e.at), m.code, m.cseq, m.method);
+        if m.has(flag::RETRANS) || seen.contains(&key) {
             continue;
+        }
+        if matches!(e.kind, ExtraKind::Reason | ExtraKind::Warning) {
+            seen.push(key);
         }
         match e.kind {
             ExtraKind::Reason => {
@@ -1636,7 +1736,14 @@ pub fn cause(call: &Call, ctx: &Context<'_>, sh: &mut Shared) -> Vec<Finding> {
         } else {
             Severity::Info
         },
-        text: sh.fmt(format_args!("{text}.")),
+        text: sh.fmt(format_args!(
+            "{text}{}",
+            if text.ends_with(['.', '!', '?']) {
+                ""
+            } else {
+                "."
+            }
+        )),
         code: code.or(call.final_code()),
         rfc: RFC_CAUSE,
         evidence,
@@ -1729,7 +1836,7 @@ pub fn cancel_race(call: &Call, ctx: &Context<'_>, sh: &mut Shared) -> Vec<Findi
         // A 2xx to the INVITE after the CANCEL was sent.
         let ok_after =
             msgs_of(call, inv_t).find(|(i, m)| *i > cancel_msg && (200..300).contains(&m.code));
-        if let Some((ok, okm)) = ok_after {
+        if let Some((ok, _)) = ok_after {
             let ack = call
                 .msgs
                 .iter()
@@ -1755,7 +1862,7 @@ pub fn cancel_race(call: &Call, ctx: &Context<'_>, sh: &mut Shared) -> Vec<Findi
                 text: sh.fmt(format_args!(
                     "{} answered the INVITE ({}) after the caller had sent CANCEL: the two \
                      crossed; {tail}.",
-                    ctx.ep(okm.src),
+                    ctx.ep(origin(call, ok)),
                     ctx.phrase_of(call, ok)
                 )),
                 code: Some(200),
@@ -1868,7 +1975,7 @@ pub fn refer_no_notify(call: &Call, ctx: &Context<'_>, sh: &mut Shared) -> Vec<F
                     "{} answered a NOTIFY about the transfer's progress with 481: it no longer \
                      knows the subscription or dialog (it already hung up, or the NOTIFY went to \
                      the wrong place).",
-                    ctx.ep(m.src)
+                    ctx.ep(origin(call, i))
                 )),
                 code: Some(481),
                 rfc: RFC_REFER,
@@ -1902,7 +2009,6 @@ pub fn refer_no_notify(call: &Call, ctx: &Context<'_>, sh: &mut Shared) -> Vec<F
         if waited < NOTIFY_WAIT_NS {
             continue;
         }
-        let f = &call.msgs[ok as usize];
         return vec![Finding {
             id: "refer-no-notify",
             severity: Severity::Warning,
@@ -1910,7 +2016,7 @@ pub fn refer_no_notify(call: &Call, ctx: &Context<'_>, sh: &mut Shared) -> Vec<F
                 "{} accepted the REFER ({}) but sent no NOTIFY in the {} that follow: the \
                  transferor never learns whether the transfer worked (some phones then hang \
                  up or keep the call on hold).",
-                ctx.ep(f.src),
+                ctx.ep(origin(call, ok)),
                 ctx.phrase_of(call, ok),
                 Duration(waited)
             )),
@@ -1930,11 +2036,15 @@ pub fn refer_no_notify(call: &Call, ctx: &Context<'_>, sh: &mut Shared) -> Vec<F
 /// request's SDP, and the Warning that says why.
 pub fn codec_reject(call: &Call, ctx: &Context<'_>, sh: &mut Shared) -> Vec<Finding> {
     let mut hits = Vec::new();
-    for (t, tx) in call.txns.iter().enumerate() {
-        if !matches!(tx.final_code, 488 | 606 | 415) {
-            continue;
-        }
-        let f = &call.msgs[tx.final_msg as usize];
+    // A proxy's copy of the offer and of its rejection is the same attempt.
+    let rejected = attempts(
+        call,
+        (0..call.txns.len() as u32)
+            .filter(|&t| matches!(call.txns[t as usize].final_code, 488 | 606 | 415))
+            .collect(),
+    );
+    for t in rejected {
+        let tx = &call.txns[t as usize];
         let offer = (tx.request != NONE)
             .then(|| ctx.extra(call, tx.request, ExtraKind::Sdp))
             .flatten();
@@ -1974,7 +2084,7 @@ pub fn codec_reject(call: &Call, ctx: &Context<'_>, sh: &mut Shared) -> Vec<Find
             ));
         }
         hits.push((
-            t as u32,
+            t,
             Finding {
                 id: "codec-reject",
                 severity: if is_final_of_call(call, tx.final_msg) {
@@ -1985,7 +2095,7 @@ pub fn codec_reject(call: &Call, ctx: &Context<'_>, sh: &mut Shared) -> Vec<Find
                 text: sh.fmt(format_args!(
                     "{} rejected {what} with {}; {offered}: {why}. Compare the codec lists on \
                      both sides.",
-                    ctx.ep(f.src),
+                    ctx.ep(origin(call, tx.final_msg)),
                     ctx.phrase_of(call, tx.final_msg)
                 )),
                 code: Some(tx.final_code),
@@ -2026,54 +2136,98 @@ pub fn timer(call: &Call, ctx: &Context<'_>, sh: &mut Shared) -> Vec<Finding> {
             "Expires",
         ),
     ] {
-        let hits: Vec<&Txn> = call.txns.iter().filter(|t| t.final_code == code).collect();
-        if hits.is_empty() {
+        // Each attempt once: a proxy's copy of the request and of its
+        // refusal is the same attempt.
+        let hits = attempts(
+            call,
+            (0..call.txns.len() as u32)
+                .filter(|&t| call.txns[t as usize].final_code == code)
+                .collect(),
+        );
+        let Some(&last) = hits.last() else {
             continue;
-        }
-        let last = hits[hits.len() - 1];
+        };
+        let last = &call.txns[last as usize];
         let loops = hits.len() >= 2;
-        let gave_up = is_final_of_call(call, last.final_msg);
+        // The call ended on this refusal (on the copy the requester got, or
+        // on any other hop's copy of it).
+        let gave_up = call.outcome != Outcome::Answered
+            && call.final_msg != NONE
+            && call.msgs[call.final_msg as usize].code == code
+            && call.msgs[call.final_msg as usize].cseq == last.cseq;
         if !loops && !gave_up {
             continue;
         }
+        let min_name = if code == 422 { "Min-SE" } else { "Min-Expires" };
+        let seconds = |v: &str| -> Option<u64> {
+            let d = v.trim_start();
+            let end = d.find(|c: char| !c.is_ascii_digit()).unwrap_or(d.len());
+            d[..end].parse().ok()
+        };
+        let asked = |t: &Txn| {
+            (t.request != NONE)
+                .then(|| ctx.extra(call, t.request, value_kind))
+                .flatten()
+        };
+        let told = |t: &Txn| ctx.extra(call, t.final_msg, min_kind);
         let mut evidence = Vec::new();
-        for t in hits.iter().take(4) {
-            if t.request != NONE
-                && let Some(v) = ctx.extra(call, t.request, value_kind)
-            {
+        for &t in hits.iter().take(4) {
+            let t = &call.txns[t as usize];
+            if let Some(v) = asked(t) {
                 evidence.push(ev(
                     t.request,
                     sh.fmt(format_args!("{header}: {}", excerpt(v, 40))),
                 ));
             }
-            let min = ctx
-                .extra(call, t.final_msg, min_kind)
-                .map(|v| {
-                    format!(
-                        ", {}: {}",
-                        if code == 422 { "Min-SE" } else { "Min-Expires" },
-                        excerpt(v, 40)
-                    )
-                })
+            let min = told(t)
+                .map(|v| format!(", {min_name}: {}", excerpt(v, 40)))
                 .unwrap_or_default();
             evidence.push(ev(
                 t.final_msg,
                 sh.fmt(format_args!("{}{min}", ctx.phrase_of(call, t.final_msg))),
             ));
         }
-        let f = &call.msgs[last.final_msg as usize];
-        let text = if loops {
+        // Each retry asked for at least the minimum the refusal before it
+        // gave: the refusing side raised its minimum in between.
+        let complied = loops
+            && hits.windows(2).all(|w| {
+                let (before, retry) = (&call.txns[w[0] as usize], &call.txns[w[1] as usize]);
+                match (
+                    told(before).and_then(seconds),
+                    asked(retry).and_then(seconds),
+                ) {
+                    (Some(min), Some(v)) => v >= min,
+                    _ => false,
+                }
+            });
+        let by = ctx.ep(origin(call, last.final_msg));
+        let text = if complied {
             sh.fmt(format_args!(
-                "{} answered {code} {} times: the requester keeps asking for a {header} below the \
-                 minimum it was told. Raise the configured interval to the Min value.",
-                ctx.ep(f.src),
-                hits.len()
+                "{by} answered {code} {} times although each retry asked for the minimum the \
+                 refusal before it gave ({min_name} {}): it raises its minimum from one answer \
+                 to the next. Check its configuration.",
+                hits.len(),
+                hits.iter()
+                    .filter_map(|&t| told(&call.txns[t as usize]))
+                    .map(|v| excerpt(v, 20))
+                    .collect::<Vec<_>>()
+                    .join(", then ")
+            ))
+        } else if loops {
+            sh.fmt(format_args!(
+                "{by} answered {code} {} times: the requester keeps asking for {} below the \
+                 minimum it was told. Raise the configured interval to the {min_name} value.",
+                hits.len(),
+                if code == 422 {
+                    "a Session-Expires"
+                } else {
+                    "an Expires"
+                }
             ))
         } else {
             sh.fmt(format_args!(
-                "{} answered {code} (interval too small) and the requester gave up instead of \
-                 retrying with the minimum it was given.",
-                ctx.ep(f.src)
+                "{by} answered {code} (interval too small) and the requester gave up instead of \
+                 retrying with the minimum it was given."
             ))
         };
         out.push(Finding {

@@ -2264,6 +2264,296 @@ fn timer_423_register_loop() {
     assert!(f.evidence.iter().any(|e| &*e.text == "Expires: 60"));
 }
 
+/// The phone behind the proxy [`p`] in the tests of what a finding names.
+fn uas() -> super::Endpoint {
+    ep("10.0.0.5:5060")
+}
+
+/// The proxy's copy of a request from alice: its own Via on top, with a
+/// branch of its own (RFC 3261 §16.6 step 8).
+fn relayed(req: &str) -> String {
+    let (start, rest) = req.split_once("\r\n").unwrap();
+    let branch = rest
+        .split_once("branch=")
+        .and_then(|(_, b)| b.split("\r\n").next())
+        .unwrap();
+    format!("{start}\r\nVia: SIP/2.0/UDP 10.0.0.9:5060;branch={branch}p\r\n{rest}")
+}
+
+/// Alice's request through the proxy to [`uas`] at `ms`, and the answer
+/// `code` (with `headers`) back the same way: four messages.
+fn via_proxy(ms: i64, req: &str, code: u16, tag: &str, headers: &[&str]) -> Vec<Step> {
+    let fwd = relayed(req);
+    vec![
+        Step::new(ms, a(), p(), req),
+        Step::new(ms + 1, p(), uas(), &fwd),
+        Step::new(
+            ms + 2,
+            uas(),
+            p(),
+            &response(&fwd, code, Some(tag), headers),
+        ),
+        Step::new(ms + 3, p(), a(), &response(req, code, Some(tag), headers)),
+    ]
+}
+
+/// A registration refused 423 and retried with the minimum, both hops in
+/// the capture: one refusal, the retry did what §10.2.8 asks, nothing to
+/// say. Counting the proxy's copy too made it "423 2 times".
+#[test]
+fn timer_423_through_a_proxy_counts_each_attempt_once() {
+    let r1 = request("REGISTER", "c", 1, "z9hG4bK1", None, &["Expires: 60"], "");
+    let r2 = request("REGISTER", "c", 2, "z9hG4bK2", None, &["Expires: 3600"], "");
+    let mut steps = via_proxy(0, &r1, 423, "r", &["Min-Expires: 3600"]);
+    steps.extend(via_proxy(10, &r2, 200, "r", &[]));
+    let t = analyze(&steps);
+    let c = only(&t);
+    assert_eq!(c.outcome, Outcome::Answered);
+    assert!(c.findings.is_empty(), "{:#?}", c.findings);
+}
+
+/// Refused again although the retry asked for the minimum it was given:
+/// the registrar raised its minimum, which the sentence says, naming the
+/// registrar (not the proxy) and counting two refusals, not four. It ended
+/// the registration: a failure.
+#[test]
+fn timer_423_minimum_raised_between_attempts() {
+    let r1 = request("REGISTER", "c", 1, "z9hG4bK1", None, &["Expires: 60"], "");
+    let r2 = request("REGISTER", "c", 2, "z9hG4bK2", None, &["Expires: 3600"], "");
+    let mut steps = via_proxy(0, &r1, 423, "r", &["Min-Expires: 3600"]);
+    steps.extend(via_proxy(10, &r2, 423, "r", &["Min-Expires: 7200"]));
+    steps.extend(later(150_000));
+    let t = analyze(&steps);
+    let c = t.call("c").unwrap();
+    let f = finding(c, "timer");
+    assert_eq!(f.severity, Severity::Failure, "{f:#?}");
+    assert!(
+        f.text.starts_with("10.0.0.5:5060 answered 423 2 times")
+            && f.text.contains("raises its minimum")
+            && f.text.contains("Min-Expires 3600, then 7200"),
+        "{}",
+        f.text
+    );
+}
+
+/// A requester that keeps asking below the minimum, directly: "an
+/// Expires", and the Min header named.
+#[test]
+fn timer_423_loop_sentence() {
+    let r1 = request("REGISTER", "c", 1, "z9hG4bK1", None, &["Expires: 60"], "");
+    let r2 = request("REGISTER", "c", 2, "z9hG4bK2", None, &["Expires: 60"], "");
+    let mut steps = Vec::new();
+    for (ms, r) in [(0, &r1), (10, &r2)] {
+        steps.push(Step::new(ms, a(), b(), r));
+        steps.push(Step::new(
+            ms + 5,
+            b(),
+            a(),
+            &response(r, 423, Some("r"), &["Min-Expires: 3600"]),
+        ));
+    }
+    let t = analyze(&steps);
+    let f = finding(only(&t), "timer");
+    assert!(
+        f.text.contains("keeps asking for an Expires below")
+            && f.text.contains("to the Min-Expires value"),
+        "{}",
+        f.text
+    );
+}
+
+/// A 422 that ended the call, both hops captured: the phone's refusal,
+/// one attempt, a failure (the proxy's copy made it a "loop" warning).
+#[test]
+fn timer_422_through_a_proxy_is_one_refusal() {
+    let inv = request(
+        "INVITE",
+        "c",
+        1,
+        "z9hG4bK1",
+        None,
+        &["Session-Expires: 30"],
+        &sdp("0"),
+    );
+    let mut steps = via_proxy(0, &inv, 422, "u", &["Min-SE: 90"]);
+    steps.extend(later(150_000));
+    let t = analyze(&steps);
+    let c = t.call("c").unwrap();
+    let f = finding(c, "timer");
+    assert_eq!(f.severity, Severity::Failure, "{f:#?}");
+    assert!(
+        f.text
+            .starts_with("10.0.0.5:5060 answered 422 (interval too small)"),
+        "{}",
+        f.text
+    );
+}
+
+/// Through a proxy, a rejection and a challenge are named after the phone
+/// that sent them, not the proxy that passed them on; the proxy's copy of
+/// the same attempt is not "1 more transaction".
+#[test]
+fn findings_name_the_side_behind_the_proxy() {
+    let inv = request("INVITE", "c", 1, "z9hG4bK1", None, &[], &sdp("18"));
+    let mut steps = via_proxy(
+        0,
+        &inv,
+        488,
+        "u",
+        &["Warning: 305 uas \"Incompatible media\""],
+    );
+    steps.extend(later(150_000));
+    let t = analyze(&steps);
+    let c = t.call("c").unwrap();
+    let f = finding(c, "codec-reject");
+    assert!(
+        f.text.starts_with("10.0.0.5:5060 rejected INVITE"),
+        "{}",
+        f.text
+    );
+    assert!(
+        !f.evidence
+            .iter()
+            .any(|e| e.text.contains("more transaction")),
+        "{:#?}",
+        f.evidence
+    );
+    // The Warning the proxy passed on is said once.
+    let cause = finding(c, "cause");
+    assert_eq!(
+        cause
+            .evidence
+            .iter()
+            .filter(|e| e.text.starts_with("Warning:"))
+            .count(),
+        1,
+        "{:#?}",
+        cause.evidence
+    );
+
+    let ch = &["Proxy-Authenticate: Digest realm=\"x\", nonce=\"m\""];
+    let creds = &["Proxy-Authorization: Digest username=\"alice\", nonce=\"m\""];
+    let i1 = request("INVITE", "d", 1, "z9hG4bK1", None, &[], "");
+    let i2 = request("INVITE", "d", 2, "z9hG4bK2", None, creds, "");
+    let mut steps = via_proxy(0, &i1, 407, "u", ch);
+    steps.extend(via_proxy(10, &i2, 407, "u", ch));
+    steps.extend(later(150_000));
+    let t = analyze(&steps);
+    let f = finding(t.call("d").unwrap(), "auth-loop");
+    assert!(
+        f.text.starts_with("10.0.0.5:5060 challenged INVITE again"),
+        "{}",
+        f.text
+    );
+}
+
+/// A 2xx never acknowledged, through a proxy: the phone that answered and
+/// resends it is "the callee", not the proxy relaying each copy.
+#[test]
+fn no_ack_through_a_proxy_names_the_callee() {
+    let inv = request("INVITE", "c", 1, "z9hG4bK1", None, &[], &sdp("0"));
+    let fwd = relayed(&inv);
+    let ok_u = response(&fwd, 200, Some("u"), &[]);
+    let ok_a = response(&inv, 200, Some("u"), &[]);
+    let mut steps = vec![Step::new(0, a(), p(), &inv), Step::new(1, p(), uas(), &fwd)];
+    for ms in [100, 600, 1600, 3600, 7600] {
+        steps.push(Step::new(ms, uas(), p(), &ok_u));
+        steps.push(Step::new(ms + 1, p(), a(), &ok_a));
+    }
+    let bye = request("BYE", "c", 1, "z9hG4bKb", Some("u"), &[], "")
+        .replace("BYE sip:bob", "BYE sip:alice");
+    steps.push(Step::new(32_100, uas(), p(), &bye));
+    steps.extend(later(150_000));
+    let t = analyze(&steps);
+    let f = finding(t.call("c").unwrap(), "no-ack");
+    assert!(
+        f.text.starts_with("The callee 10.0.0.5:5060 answered"),
+        "{}",
+        f.text
+    );
+}
+
+/// The caller's ACK reaches the proxy, which does not pass it on, and the
+/// phone keeps resending its 2xx: the capture shows where the ACK stopped,
+/// and the finding says so instead of "past this capture point".
+#[test]
+fn no_ack_says_which_hop_kept_the_ack() {
+    let inv = request("INVITE", "c", 1, "z9hG4bK1", None, &[], &sdp("0"));
+    let fwd = relayed(&inv);
+    let ok_u = response(&fwd, 200, Some("u"), &[]);
+    let ok_a = response(&inv, 200, Some("u"), &[]);
+    let mut steps = vec![Step::new(0, a(), p(), &inv), Step::new(1, p(), uas(), &fwd)];
+    for ms in [100, 600, 1600, 3600] {
+        steps.push(Step::new(ms, uas(), p(), &ok_u));
+        steps.push(Step::new(ms + 1, p(), a(), &ok_a));
+        if ms == 100 {
+            steps.push(Step::new(
+                102,
+                a(),
+                p(),
+                &request("ACK", "c", 1, "z9hG4bK2", Some("u"), &[], ""),
+            ));
+        }
+    }
+    steps.extend(later(150_000));
+    let t = analyze(&steps);
+    let f = finding(t.call("c").unwrap(), "no-ack");
+    assert!(
+        f.text
+            .starts_with("10.0.0.5:5060 kept resending the 2xx (4 times)")
+            && f.text
+                .contains("to 10.0.0.9:5060, which did not pass it on"),
+        "{}",
+        f.text
+    );
+    assert!(
+        f.evidence
+            .iter()
+            .any(|e| &*e.text == "no ACK from 10.0.0.9:5060 to 10.0.0.5:5060 after it"),
+        "{:#?}",
+        f.evidence
+    );
+}
+
+/// A trace merged from several points (a proxy's HEP, each process
+/// stamping what it handles) can stamp the caller's ACK of a 401 a moment
+/// before the 401 itself. The ACK is on the INVITE's branch: it can only
+/// acknowledge that final response (RFC 3261 §17.1.1.3), so no "no-ack".
+#[test]
+fn ack_stamped_before_its_failure_response_still_counts() {
+    let ch = &["WWW-Authenticate: Digest realm=\"x\", nonce=\"m\""];
+    let i1 = request("INVITE", "c", 1, "z9hG4bK1", None, &[], "");
+    let i2 = request(
+        "INVITE",
+        "c",
+        2,
+        "z9hG4bK2",
+        None,
+        &["Authorization: Digest username=\"alice\", nonce=\"m\""],
+        "",
+    );
+    let t = analyze(&[
+        Step::new(0, a(), b(), &i1),
+        Step::new(
+            10,
+            a(),
+            b(),
+            &request("ACK", "c", 1, "z9hG4bK1", Some("b"), &[], ""),
+        ),
+        Step::new(11, b(), a(), &response(&i1, 401, Some("b"), ch)),
+        Step::new(20, a(), b(), &i2),
+        Step::new(30, b(), a(), &response(&i2, 200, Some("b2"), &[])),
+        Step::new(
+            40,
+            a(),
+            b(),
+            &request("ACK", "c", 2, "z9hG4bK3", Some("b2"), &[], ""),
+        ),
+    ]);
+    let c = only(&t);
+    assert!(!ids(c).contains(&"no-ack"), "{:#?}", c.findings);
+}
+
 fn session_timer_call(bye_after_ok_ms: i64) -> Triage {
     let inv = request(
         "INVITE",

@@ -26,5 +26,6 @@ mod trace_streams;
 mod triage_captures;
 mod triage_cli;
 mod triage_identity;
+mod triage_live;
 mod tui_state;
 mod tui_triage;

@@ -1,0 +1,224 @@
+//! `sipfix triage` on traffic from real SIP stacks: SIPp callers and
+//! callees, most calls through a Kamailio proxy, captured on loopback
+//! (`tests/fixtures/live/`, whose README says what each call did). The
+//! expectations come from what the scenarios made happen, not from
+//! sipfix's output; the totals were counted with tshark.
+
+use sipfix::kb::Kb;
+use sipfix::trace::model::{Analyzer, Options, Outcome};
+use sipfix::trace::{Call, Format, Input, Triage, read_inputs};
+use std::path::Path;
+
+fn triage(name: &str) -> Triage {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/live")
+        .join(name);
+    let mut a = Analyzer::new(Options::default());
+    let sources = read_inputs(&[Input::Path(path.clone())], Format::Auto, &mut a)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    a.finish(sources, Kb::embedded())
+}
+
+/// The calls whose Call-ID starts `NAME-` (`NAME-N-PID@lab`).
+fn named<'a>(t: &'a Triage, name: &str) -> Vec<&'a Call> {
+    let prefix = format!("{name}-");
+    let calls: Vec<&Call> = t
+        .calls
+        .iter()
+        .filter(|c| {
+            c.call_id
+                .strip_prefix(&prefix)
+                .is_some_and(|rest| rest.starts_with(|ch: char| ch.is_ascii_digit()))
+        })
+        .collect();
+    assert!(!calls.is_empty(), "no call {name}-*");
+    calls
+}
+
+fn ids(c: &Call) -> Vec<&'static str> {
+    let mut v: Vec<&str> = c.findings.iter().map(|f| f.id).collect();
+    v.sort_unstable();
+    v
+}
+
+fn text<'a>(c: &'a Call, id: &str) -> &'a str {
+    &c.findings
+        .iter()
+        .find(|f| f.id == id)
+        .unwrap_or_else(|| panic!("{}: no {id} in {:#?}", c.call_id, c.findings))
+        .text
+}
+
+use Outcome::{Answered, Failure, User};
+
+/// (name, calls, method, final code, outcome, finding ids sorted): what
+/// each scenario does, by the README's table.
+type Expect = (
+    &'static str,
+    usize,
+    &'static str,
+    Option<u16>,
+    Outcome,
+    &'static [&'static str],
+);
+
+const RUN1: &[Expect] = &[
+    ("ok", 5, "INVITE", Some(200), Answered, &[]),
+    ("busy", 4, "INVITE", Some(486), User, &[]),
+    (
+        "overload",
+        4,
+        "INVITE",
+        Some(500),
+        Failure,
+        &["cause", "overload"],
+    ),
+    ("unavail", 3, "INVITE", Some(480), Failure, &["cause"]),
+    ("notfound", 3, "INVITE", Some(404), Failure, &[]),
+    (
+        "ovldir",
+        2,
+        "INVITE",
+        Some(503),
+        Failure,
+        &["cause", "overload"],
+    ),
+    (
+        "codec",
+        3,
+        "INVITE",
+        Some(488),
+        Failure,
+        &["cause", "codec-reject"],
+    ),
+    ("auth", 3, "INVITE", Some(200), Answered, &[]),
+    ("authloop", 3, "INVITE", Some(407), Failure, &["auth-loop"]),
+    ("deadprx", 2, "INVITE", Some(408), Failure, &["no-response"]),
+    ("deaddir", 2, "INVITE", None, Failure, &["no-response"]),
+    ("noack", 2, "INVITE", Some(200), Answered, &["no-ack"]),
+    ("cancel", 3, "INVITE", Some(487), User, &[]),
+    (
+        "refer",
+        2,
+        "INVITE",
+        Some(200),
+        Answered,
+        &["refer-no-notify"],
+    ),
+    ("sesstimer", 2, "INVITE", Some(422), Failure, &["timer"]),
+    ("ping", 5, "OPTIONS", Some(200), Answered, &[]),
+    ("pingdead", 1, "OPTIONS", None, Failure, &["no-response"]),
+    ("reg423ok", 2, "REGISTER", Some(200), Answered, &[]),
+    ("reg423x2", 2, "REGISTER", Some(423), Failure, &["timer"]),
+    ("tcpok", 3, "INVITE", Some(200), Answered, &[]),
+    ("tcpbusy", 2, "INVITE", Some(486), User, &[]),
+    (
+        "tcpovl",
+        2,
+        "INVITE",
+        Some(500),
+        Failure,
+        &["cause", "overload"],
+    ),
+    ("v6ok", 2, "INVITE", Some(200), Answered, &[]),
+    ("v6busy", 2, "INVITE", Some(486), User, &[]),
+];
+
+const RUN3: &[Expect] = &[
+    ("reg401", 2, "REGISTER", Some(200), Answered, &[]),
+    ("reg423d", 2, "REGISTER", Some(200), Answered, &[]),
+    ("st422d", 2, "INVITE", Some(422), Failure, &["timer"]),
+    ("crace", 2, "INVITE", Some(200), Answered, &["cancel-race"]),
+    (
+        "craceprx",
+        2,
+        "INVITE",
+        Some(200),
+        Answered,
+        &["cancel-race", "no-ack", "request-failed"],
+    ),
+];
+
+fn check(t: &Triage, table: &[Expect]) {
+    let mut seen = 0;
+    for &(name, n, method, code, outcome, want) in table {
+        let calls = named(t, name);
+        assert_eq!(calls.len(), n, "{name}");
+        seen += n;
+        for c in calls {
+            let got = (t.method_name(c.method), c.final_code(), c.outcome, ids(c));
+            assert_eq!(
+                got,
+                (method, code, outcome, want.to_vec()),
+                "{}: {:#?}",
+                c.call_id,
+                c.findings
+            );
+        }
+    }
+    assert_eq!(t.calls.len(), seen, "calls not in the table");
+}
+
+#[test]
+fn every_call_of_the_proxy_lab_as_the_scenarios_made_it() {
+    let t = triage("kamailio-sipp.pcap.gz");
+    check(&t, RUN1);
+    // tshark: 652 SIP messages, 77 of them retransmissions.
+    let msgs: usize = t.calls.iter().map(|c| c.msgs.len()).sum();
+    let retrans: u32 = t.calls.iter().map(|c| c.retransmissions).sum();
+    assert_eq!((msgs, retrans), (652, 77));
+}
+
+#[test]
+fn every_call_of_the_second_lab_as_the_scenarios_made_it() {
+    check(&triage("kamailio-sipp-2.pcap.gz"), RUN3);
+}
+
+/// Through the proxy, the findings name the phone that answered,
+/// rejected, challenged or accepted, not the proxy passing it on; a
+/// refusal seen on both hops is one refusal.
+#[test]
+fn findings_name_the_element_behind_the_proxy() {
+    let t = triage("kamailio-sipp.pcap.gz");
+    let first = |name: &str| named(&t, name)[0];
+    let starts = [
+        ("noack", "no-ack", "The callee 127.0.0.1:5080 answered"),
+        ("codec", "codec-reject", "127.0.0.1:5076 rejected INVITE"),
+        (
+            "authloop",
+            "auth-loop",
+            "127.0.0.1:5078 challenged INVITE again",
+        ),
+        (
+            "refer",
+            "refer-no-notify",
+            "127.0.0.1:5082 accepted the REFER",
+        ),
+        (
+            "sesstimer",
+            "timer",
+            "127.0.0.1:5083 answered 422 (interval too small) and the requester gave up",
+        ),
+        ("reg423x2", "timer", "127.0.0.1:5086 answered 423 2 times"),
+        ("overload", "overload", "127.0.0.1:5073 answered INVITE"),
+    ];
+    for (name, id, want) in starts {
+        let got = text(first(name), id);
+        assert!(got.starts_with(want), "{name} {id}: {got}");
+    }
+    assert!(text(first("reg423x2"), "timer").contains("raises its minimum"));
+
+    let t = triage("kamailio-sipp-2.pcap.gz");
+    let c = named(&t, "craceprx")[0];
+    let no_ack = text(c, "no-ack");
+    assert!(
+        no_ack.starts_with("127.0.0.1:5095 kept resending the 2xx")
+            && no_ack.contains("to 127.0.0.1:5060, which did not pass it on"),
+        "{no_ack}"
+    );
+    assert!(
+        text(c, "cancel-race").starts_with("127.0.0.1:5095 answered the INVITE"),
+        "{}",
+        text(c, "cancel-race")
+    );
+}
