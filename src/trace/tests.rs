@@ -2447,19 +2447,35 @@ fn findings_name_the_side_behind_the_proxy() {
     );
 }
 
-/// A 2xx never acknowledged, through a proxy: the phone that answered and
-/// resends it is "the callee", not the proxy relaying each copy.
-#[test]
-fn no_ack_through_a_proxy_names_the_callee() {
+/// Alice's INVITE through the proxy, the phone's 200 at each of `oks`
+/// (ms) passed on to her, and her ACK to the proxy at `ack` (ms).
+fn resent_2xx_via_proxy(oks: &[i64], ack: Option<i64>) -> Vec<Step> {
     let inv = request("INVITE", "c", 1, "z9hG4bK1", None, &[], &sdp("0"));
     let fwd = relayed(&inv);
     let ok_u = response(&fwd, 200, Some("u"), &[]);
     let ok_a = response(&inv, 200, Some("u"), &[]);
     let mut steps = vec![Step::new(0, a(), p(), &inv), Step::new(1, p(), uas(), &fwd)];
-    for ms in [100, 600, 1600, 3600, 7600] {
+    for &ms in oks {
         steps.push(Step::new(ms, uas(), p(), &ok_u));
         steps.push(Step::new(ms + 1, p(), a(), &ok_a));
     }
+    if let Some(ms) = ack {
+        steps.push(Step::new(
+            ms,
+            a(),
+            p(),
+            &request("ACK", "c", 1, "z9hG4bK2", Some("u"), &[], ""),
+        ));
+    }
+    steps.sort_by_key(|s| s.ms);
+    steps
+}
+
+/// A 2xx never acknowledged, through a proxy: the phone that answered and
+/// resends it is "the callee", not the proxy relaying each copy.
+#[test]
+fn no_ack_through_a_proxy_names_the_callee() {
+    let mut steps = resent_2xx_via_proxy(&[100, 600, 1600, 3600, 7600], None);
     let bye = request("BYE", "c", 1, "z9hG4bKb", Some("u"), &[], "")
         .replace("BYE sip:bob", "BYE sip:alice");
     steps.push(Step::new(32_100, uas(), p(), &bye));
@@ -2478,23 +2494,7 @@ fn no_ack_through_a_proxy_names_the_callee() {
 /// and the finding says so instead of "past this capture point".
 #[test]
 fn no_ack_says_which_hop_kept_the_ack() {
-    let inv = request("INVITE", "c", 1, "z9hG4bK1", None, &[], &sdp("0"));
-    let fwd = relayed(&inv);
-    let ok_u = response(&fwd, 200, Some("u"), &[]);
-    let ok_a = response(&inv, 200, Some("u"), &[]);
-    let mut steps = vec![Step::new(0, a(), p(), &inv), Step::new(1, p(), uas(), &fwd)];
-    for ms in [100, 600, 1600, 3600] {
-        steps.push(Step::new(ms, uas(), p(), &ok_u));
-        steps.push(Step::new(ms + 1, p(), a(), &ok_a));
-        if ms == 100 {
-            steps.push(Step::new(
-                102,
-                a(),
-                p(),
-                &request("ACK", "c", 1, "z9hG4bK2", Some("u"), &[], ""),
-            ));
-        }
-    }
+    let mut steps = resent_2xx_via_proxy(&[100, 600, 1600, 3600], Some(102));
     steps.extend(later(150_000));
     let t = analyze(&steps);
     let f = finding(t.call("c").unwrap(), "no-ack");
