@@ -524,6 +524,36 @@ impl std::fmt::Display for Duration {
     }
 }
 
+/// `850 ms after`, or `after` alone when a time it needs is missing (a
+/// log without times): no made-up duration.
+struct After(Option<i64>);
+
+impl After {
+    /// What the text depends on (a key for [`Shared::fmt_keyed`]).
+    fn key(&self) -> u64 {
+        self.0.map_or(u64::MAX, |d| Duration(d).ms())
+    }
+}
+
+impl std::fmt::Display for After {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0 {
+            Some(d) => write!(f, "{} after", Duration(d)),
+            None => f.write_str("after"),
+        }
+    }
+}
+
+/// Why a duration from a message of `call` cannot be given: the trace
+/// has no times at all, or that message has none.
+fn no_time(call: &Call, ctx: &Context<'_>) -> &'static str {
+    if ctx.trace_end(call).is_none() {
+        "the trace has no times"
+    } else {
+        "the request has no time"
+    }
+}
+
 fn span(call: &Call, a: u32, b: u32) -> Option<i64> {
     let ta = call.msgs.get(a as usize)?.time()?;
     let tb = call.msgs.get(b as usize)?.time()?;
@@ -655,13 +685,16 @@ pub fn no_response(call: &Call, ctx: &Context<'_>, sh: &mut Shared) -> Vec<Findi
         }
         let req = &call.msgs[tx.request as usize];
         let copies: Vec<u32> = request_copies(call, t).collect();
+        // How long the trace goes on after the request: unknown without
+        // times (a log that prints none).
         let waited = match (req.time(), ctx.trace_end(call)) {
-            (Some(a), Some(b)) => b - a,
-            _ => 0,
+            (Some(a), Some(b)) => Some(b - a),
+            _ => None,
         };
         // Resent and unanswered when the trace ends, before the client
-        // would give up (64*T1): an answer could still come.
-        let cut_short = tx.first_response == NONE && waited < TIMER_B_NS;
+        // would give up (64*T1), or with no time to tell: an answer could
+        // still come.
+        let cut_short = tx.first_response == NONE && waited.is_none_or(|w| w < TIMER_B_NS);
         let severity = if is_primary(call, t) && !cut_short {
             Severity::Failure
         } else {
@@ -708,7 +741,18 @@ pub fn no_response(call: &Call, ctx: &Context<'_>, sh: &mut Shared) -> Vec<Findi
                         .rev()
                         .find(|(_, m)| from_it(m) && recent(m))
                 });
-            let text = if cut_short {
+            let text = if cut_short && waited.is_none() {
+                sh.fmt(format_args!(
+                    "{method} to {} was sent {} time{}{over} and not answered before the trace \
+                     ends; {}, so whether its client had given up by then (after 64*T1 = 32 s) \
+                     cannot be told, but no answer at all to so many copies points to a next hop \
+                     that is down or unreachable, or answers lost on the way back.",
+                    ctx.ep(req.dst),
+                    copies.len(),
+                    if copies.len() == 1 { "" } else { "s" },
+                    no_time(call, ctx)
+                ))
+            } else if let Some(waited) = waited.filter(|_| cut_short) {
                 sh.fmt(format_args!(
                     "{method} to {} was sent {} time{}{over} and not answered before the trace \
                      ends, {} after the first copy: too soon to call it lost (its client gives up \
@@ -755,10 +799,18 @@ pub fn no_response(call: &Call, ctx: &Context<'_>, sh: &mut Shared) -> Vec<Findi
                     )),
                 ));
             }
-            evidence.push(note(sh.fmt(format_args!(
-                "no response of any kind; the trace goes on {} after the first copy (64*T1 = 32 s)",
-                Duration(waited)
-            ))));
+            evidence.push(note(match waited {
+                Some(waited) => sh.fmt(format_args!(
+                    "no response of any kind; the trace goes on {} after the first copy (64*T1 = \
+                     32 s)",
+                    Duration(waited)
+                )),
+                None => sh.fmt(format_args!(
+                    "no response of any kind; {}: how long the trace goes on after the first \
+                     copy is unknown (64*T1 = 32 s)",
+                    no_time(call, ctx)
+                )),
+            }));
             hits.push((t, finding(text, evidence)));
         } else if tx.final_code == 408 {
             let f = &call.msgs[tx.final_msg as usize];
@@ -1057,7 +1109,7 @@ fn answer_not_acked(
             })
         }
         Some((i, _)) if oks.len() >= 3 => {
-            let after = Duration(span(call, first_ok, i as u32).unwrap_or(0));
+            let after = After(span(call, first_ok, i as u32));
             // Copies sent before the first ACK: a late ACK. Copies
             // after it: the ACK left the caller but never reached the
             // callee.
@@ -1066,7 +1118,14 @@ fn answer_not_acked(
             let text = if before >= 3 || oks.len() - before < 2 {
                 evidence.push(ev(
                     i as u32,
-                    sh.fmt(format_args!("ACK only {after} after the answer")),
+                    match after.0 {
+                        Some(d) => {
+                            sh.fmt(format_args!("ACK only {} after the answer", Duration(d)))
+                        }
+                        None => {
+                            sh.fmt(format_args!("ACK only after {before} copies of the answer"))
+                        }
+                    },
                 ));
                 sh.fmt(format_args!(
                     "The ACK for the answer came late: {} sent the 2xx {} times first. Part \
@@ -1081,7 +1140,7 @@ fn answer_not_acked(
                 evidence.push(ev(
                     i as u32,
                     sh.fmt(format_args!(
-                        "ACK {after} after the answer, to {}",
+                        "ACK {after} the answer, to {}",
                         ctx.ep(hop)
                     )),
                 ));
@@ -1092,7 +1151,7 @@ fn answer_not_acked(
                 ))));
                 sh.fmt(format_args!(
                     "{} kept resending the 2xx ({} times): the caller sent its ACK {after} \
-                     after the first, to {}, which did not pass it on to {}. The ACK follows \
+                     the first, to {}, which did not pass it on to {}. The ACK follows \
                      the 2xx's Contact and the Record-Route set, so a proxy that did not \
                      record-route cannot place it: check both.",
                     ctx.ep(ok.src),
@@ -1101,13 +1160,10 @@ fn answer_not_acked(
                     ctx.ep(ok.src)
                 ))
             } else {
-                evidence.push(ev(
-                    i as u32,
-                    sh.fmt(format_args!("ACK {after} after the answer")),
-                ));
+                evidence.push(ev(i as u32, sh.fmt(format_args!("ACK {after} the answer"))));
                 sh.fmt(format_args!(
                     "{} kept resending the 2xx ({} times) although the caller sent its ACK \
-                     {after} after the first: the ACK does not reach it. It is lost or \
+                     {after} the first: the ACK does not reach it. It is lost or \
                      misrouted past this capture point: check the Contact of the 2xx, \
                      Record-Route and NAT (the ACK follows them).",
                     ctx.ep(ok.src),
@@ -1232,12 +1288,12 @@ fn failure_not_acked(call: &Call, ctx: &Context<'_>, sh: &mut Shared, t: u32) ->
     );
     if let Some((i, m)) = next {
         let method = ctx.method(m.method);
-        let after = Duration(span(call, tx.final_msg, i as u32).unwrap_or(0));
+        let after = After(span(call, tx.final_msg, i as u32));
         evidence.push(ev(
             i as u32,
             sh.fmt_keyed(
-                Key::new(4).text(method).num(after.ms()),
-                format_args!("{method} sent instead, {after} after the response"),
+                Key::new(4).text(method).num(after.key()),
+                format_args!("{method} sent instead, {after} the response"),
             ),
         ));
     }
@@ -1286,8 +1342,8 @@ pub fn early_bye(call: &Call, ctx: &Context<'_>, sh: &mut Shared) -> Vec<Finding
         ev(
             bye,
             sh.fmt(format_args!(
-                "BYE from the caller {} after the INVITE",
-                Duration(span(call, tx.request, bye).unwrap_or(0))
+                "BYE from the caller {} the INVITE",
+                After(span(call, tx.request, bye))
             )),
         ),
     ];
@@ -1394,17 +1450,29 @@ pub fn slow_setup(call: &Call, ctx: &Context<'_>, sh: &mut Shared) -> Vec<Findin
         }
         let early: Vec<u32> = early().collect();
         let req = &call.msgs[tx.request as usize];
-        let wait = span(call, tx.request, tx.first_response).unwrap_or(0);
-        out.push(Finding {
-            id: "slow-setup",
-            severity: Severity::Warning,
-            text: sh.fmt(format_args!(
+        let text = match span(call, tx.request, tx.first_response) {
+            Some(wait) => sh.fmt(format_args!(
                 "{} took {} to send any response, so the INVITE was sent {} times: the next hop \
                  sends no 100 Trying in time (it should within 200 ms) or is overloaded.",
                 ctx.ep(req.dst),
                 Duration(wait),
                 early.len()
             )),
+            // A log without times: the resent copies show the wait, not
+            // how long it was.
+            None => sh.fmt(format_args!(
+                "{} sent no response until the INVITE had been sent {} times ({}, so how long \
+                 it took is unknown): the next hop sends no 100 Trying in time (it should \
+                 within 200 ms) or is overloaded.",
+                ctx.ep(req.dst),
+                early.len(),
+                no_time(call, ctx)
+            )),
+        };
+        out.push(Finding {
+            id: "slow-setup",
+            severity: Severity::Warning,
+            text,
             code: Some(100),
             rfc: RFC_SLOW,
             evidence: vec![

@@ -70,6 +70,37 @@ pub fn feed_file(a: &mut Analyzer, file: u32, steps: &[Step]) {
     }
 }
 
+/// Analyse steps as a log without times would give them (ngrep without
+/// `-t`, pasted messages): in their order, none with a time (`ms` only
+/// orders nothing: the steps are fed as listed).
+pub fn analyze_untimed(steps: &[Step]) -> Triage {
+    let mut a = Analyzer::new(Options::default());
+    for (i, s) in steps.iter().enumerate() {
+        let frame = i as u64 + 1;
+        a.record(Record {
+            file: 0,
+            frame,
+            frames: &[frame],
+            time_ns: None,
+            src: Some(s.src),
+            dst: Some(s.dst),
+            transport: Transport::Udp,
+            interface: 0,
+            payload: s.sip.as_bytes(),
+            datagram: false,
+        });
+    }
+    let info = SourceInfo {
+        path: "test".into(),
+        format: super::Format::Ngrep,
+        packets: steps.len() as u64,
+        sip_messages: steps.len() as u64,
+        bytes: steps.iter().map(|s| s.sip.len() as u64).sum(),
+        ..SourceInfo::default()
+    };
+    a.finish(vec![info], crate::kb::Kb::embedded())
+}
+
 /// Analyse steps with default options and the embedded knowledge base.
 pub fn analyze(steps: &[Step]) -> Triage {
     analyze_with(steps, Options::default())

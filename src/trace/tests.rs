@@ -633,6 +633,156 @@ fn no_response_cut_short_by_the_trace_end() {
     assert_eq!(finding(c, "no-response").severity, Severity::Warning);
 }
 
+/// A log without times (ngrep without `-t`): every finding that would
+/// give a duration says the time is missing, or leaves the figure out,
+/// instead of a made-up `0 ms`.
+#[test]
+fn a_trace_without_times_gives_no_made_up_durations() {
+    let texts = |c: &Call| -> Vec<String> {
+        c.findings
+            .iter()
+            .flat_map(|f| {
+                std::iter::once(f.text.to_string())
+                    .chain(f.evidence.iter().map(|e| e.text.to_string()))
+            })
+            .collect()
+    };
+    let no_zero = |c: &Call| {
+        let all = texts(c);
+        assert!(
+            all.iter().all(|t| !t.contains(" 0 ms")),
+            "{}: {all:#?}",
+            c.call_id
+        );
+        all
+    };
+    // An INVITE resent with no answer (the QA case: "0 ms after the first
+    // copy"): whether it timed out cannot be told.
+    let inv = request("INVITE", "dead", 1, "z9hG4bK1", None, &[], &sdp("0"));
+    let steps: Vec<Step> = (0..6).map(|_| Step::new(0, a(), b(), &inv)).collect();
+    let t = analyze_untimed(&steps);
+    let c = only(&t);
+    assert_eq!(c.outcome, Outcome::Pending);
+    let f = finding(c, "no-response");
+    assert_eq!(f.severity, Severity::Warning);
+    assert!(f.text.contains("sent 6 times"), "{}", f.text);
+    assert!(
+        f.text.contains("the trace has no times")
+            && f.text.contains("cannot be told")
+            && !f.text.contains("after the first copy"),
+        "{}",
+        f.text
+    );
+    assert!(
+        f.evidence
+            .iter()
+            .any(|e| e.text.contains("the trace has no times") && e.text.contains("unknown")),
+        "{:#?}",
+        f.evidence
+    );
+    no_zero(c);
+
+    // Resent before any response: how long it took is not known.
+    let inv = request("INVITE", "slow", 1, "z9hG4bK1", None, &[], &sdp("0"));
+    let ack = request("ACK", "slow", 1, "z9hG4bK2", Some("b"), &[], "");
+    let t = analyze_untimed(&[
+        Step::new(0, a(), b(), &inv),
+        Step::new(0, a(), b(), &inv),
+        Step::new(0, a(), b(), &inv),
+        Step::new(0, b(), a(), &response(&inv, 100, None, &[])),
+        Step::new(0, b(), a(), &response(&inv, 200, Some("b"), &[])),
+        Step::new(0, a(), b(), &ack),
+    ]);
+    let c = only(&t);
+    let f = finding(c, "slow-setup");
+    assert!(
+        f.text.contains("until the INVITE had been sent 3 times")
+            && f.text.contains("how long it took is unknown"),
+        "{}",
+        f.text
+    );
+    no_zero(c);
+
+    // A 2xx resent three times before its ACK: a late ACK, with no time.
+    let inv = request("INVITE", "late", 1, "z9hG4bK1", None, &[], &sdp("0"));
+    let ok = response(&inv, 200, Some("b"), &[]);
+    let ack = request("ACK", "late", 1, "z9hG4bK2", Some("b"), &[], "");
+    let t = analyze_untimed(&[
+        Step::new(0, a(), b(), &inv),
+        Step::new(0, b(), a(), &response(&inv, 180, Some("b"), &[])),
+        Step::new(0, b(), a(), &ok),
+        Step::new(0, b(), a(), &ok),
+        Step::new(0, b(), a(), &ok),
+        Step::new(0, a(), b(), &ack),
+    ]);
+    let c = only(&t);
+    let f = finding(c, "no-ack");
+    assert!(f.text.contains("came late"), "{}", f.text);
+    assert!(
+        f.evidence
+            .iter()
+            .any(|e| &*e.text == "ACK only after 3 copies of the answer"),
+        "{:#?}",
+        f.evidence
+    );
+    no_zero(c);
+    // The ACK sent at once, the 2xx resent anyway.
+    let t = analyze_untimed(&[
+        Step::new(0, a(), b(), &inv),
+        Step::new(0, b(), a(), &ok),
+        Step::new(0, a(), b(), &ack),
+        Step::new(0, b(), a(), &ok),
+        Step::new(0, b(), a(), &ok),
+    ]);
+    let c = only(&t);
+    let f = finding(c, "no-ack");
+    assert!(
+        f.text.contains("sent its ACK after the first"),
+        "{}",
+        f.text
+    );
+    no_zero(c);
+
+    // A failure never acknowledged, a BYE instead.
+    let inv = request("INVITE", "nak", 1, "z9hG4bK1", None, &[], &sdp("0"));
+    let bye = request("BYE", "nak", 2, "z9hG4bK2", Some("b"), &[], "");
+    let t = analyze_untimed(&[
+        Step::new(0, a(), b(), &inv),
+        Step::new(0, b(), a(), &response(&inv, 403, Some("b"), &[])),
+        Step::new(0, a(), b(), &bye),
+    ]);
+    let c = only(&t);
+    let f = finding(c, "no-ack");
+    assert!(
+        f.evidence
+            .iter()
+            .any(|e| &*e.text == "BYE sent instead, after the response"),
+        "{:#?}",
+        f.evidence
+    );
+    no_zero(c);
+
+    // The caller's BYE while the INVITE rang, never ended with 487.
+    let inv = request("INVITE", "early", 1, "z9hG4bK1", None, &[], &sdp("0"));
+    let bye = request("BYE", "early", 2, "z9hG4bK2", Some("b"), &[], "");
+    let t = analyze_untimed(&[
+        Step::new(0, a(), b(), &inv),
+        Step::new(0, b(), a(), &response(&inv, 180, Some("b"), &[])),
+        Step::new(0, a(), b(), &bye),
+        Step::new(0, b(), a(), &response(&bye, 200, None, &[])),
+    ]);
+    let c = only(&t);
+    let f = finding(c, "early-bye");
+    assert!(
+        f.evidence
+            .iter()
+            .any(|e| &*e.text == "BYE from the caller after the INVITE"),
+        "{:#?}",
+        f.evidence
+    );
+    no_zero(c);
+}
+
 #[test]
 fn no_response_408_from_a_proxy() {
     let inv = request("INVITE", "c", 1, "z9hG4bK1", None, &[], &sdp("0"));
