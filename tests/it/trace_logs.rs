@@ -55,12 +55,30 @@ fn ep(s: &str) -> Option<sipfix::trace::Endpoint> {
     Some(sipfix::trace::Endpoint { ip, port })
 }
 
-/// Problems other than the notes on assumed time zones, years and dates.
+/// Problems other than the notes on assumed time zones, years and dates,
+/// and on a log without times.
 fn real_problems(c: &Collect) -> Vec<String> {
     c.problems
         .iter()
         .map(|p| p.text.clone())
-        .filter(|t| !t.contains("no time zone") && !t.contains("no year") && !t.contains("no date"))
+        .filter(|t| {
+            !t.contains("no time zone")
+                && !t.contains("no year")
+                && !t.contains("no date")
+                && !t.contains(UNTIMED)
+        })
+        .collect()
+}
+
+/// What the problem line of a log without times says.
+const UNTIMED: &str = "the log gives its SIP messages no time";
+
+/// The problem lines about messages without a time.
+fn untimed_notes(c: &Collect) -> Vec<&str> {
+    c.problems
+        .iter()
+        .map(|p| p.text.as_str())
+        .filter(|t| t.contains("no time") && !t.contains("no time zone"))
         .collect()
 }
 
@@ -921,6 +939,77 @@ fn ngrep_deltas_are_read_without_times_and_said_so() {
         .filter(|t| t.contains("time deltas (-T)"))
         .collect();
     assert_eq!(notes.len(), 1, "{:?}", c.problems);
+    // That line says it: not a second one on messages without a time.
+    assert_eq!(untimed_notes(&c).len(), 1, "{:?}", c.problems);
+}
+
+/// A log whose SIP messages have no time at all (ngrep without `-t`,
+/// Asterisk's console without timestamps, messages pasted from a ticket)
+/// gets one problem line saying so and what it costs; a timed log none.
+#[test]
+fn a_log_without_times_says_so_once() {
+    let ngrep = String::from_utf8(fixture("ngrep.txt")).unwrap();
+    let plain = ngrep
+        .replace("U 2016/03/07 11:28:07.583371 ", "U ")
+        .replace("U 2016/03/07 11:28:07.590002 ", "U ");
+    assert_ne!(plain, ngrep);
+    let chan_sip = fixture("chan_sip.log");
+    let raw = fixture("raw.txt");
+    for (name, log) in [
+        ("ngrep", plain.as_bytes()),
+        ("chan_sip", &chan_sip),
+        ("raw", &raw),
+    ] {
+        let (_, c) = synth::read_bytes(log).unwrap();
+        assert!(!c.records.is_empty(), "{name}");
+        assert!(c.records.iter().all(|r| r.time_ns.is_none()), "{name}");
+        let notes = untimed_notes(&c);
+        assert_eq!(notes.len(), 1, "{name}: {:?}", c.problems);
+        let note = notes[0];
+        assert!(
+            note.contains(UNTIMED)
+                && note.contains("timings, the post-dial delay and timeouts cannot be measured"),
+            "{name}: {note}"
+        );
+        assert_eq!(note.contains("ngrep prints times with -t"), name == "ngrep");
+        assert!(c.problems.iter().all(|p| p.frame.is_none()), "{name}");
+    }
+    // Every log with times: no such line.
+    for name in FIXTURES {
+        let (_, c) = read(name);
+        if c.records.iter().all(|r| r.time_ns.is_some()) {
+            assert!(untimed_notes(&c).is_empty(), "{name}: {:?}", c.problems);
+        }
+    }
+}
+
+/// A log with times only here and there (messages pasted with a stamp
+/// before some of them): one line counts those without, at the first.
+#[test]
+fn a_log_timed_only_in_places_counts_the_messages_without_a_time() {
+    let inv = synth::request("INVITE", "part-1", 1, "");
+    let ok = synth::response(200, "OK", "part-1", 1, "INVITE");
+    let bye = synth::request("BYE", "part-1", 2, "");
+    let log = format!("2024-05-01 10:00:00 sent:\n{inv}\nthen:\n{ok}\nand:\n{bye}\n");
+    let (infos, c) = synth::read_bytes(log.as_bytes()).unwrap();
+    assert_eq!(infos[0].format, Format::Raw);
+    let times: Vec<bool> = c.records.iter().map(|r| r.time_ns.is_some()).collect();
+    assert_eq!(times, [true, false, false]);
+    let notes: Vec<_> = c
+        .problems
+        .iter()
+        .filter(|p| p.text.contains("no time") && !p.text.contains("no time zone"))
+        .collect();
+    assert_eq!(notes.len(), 1, "{:?}", c.problems);
+    assert_eq!(notes[0].frame, Some(2));
+    assert!(
+        notes[0]
+            .text
+            .starts_with("2 of the log's 3 SIP messages have no time")
+            && notes[0].text.contains("cannot be measured"),
+        "{}",
+        notes[0].text
+    );
 }
 
 /// An Asterisk log across the end of summer time: the 486 is logged at
@@ -958,7 +1047,9 @@ fn an_asterisk_log_across_the_end_of_summer_time_keeps_its_order() {
 fn raw_messages_in_notes() {
     let (format, c) = read("raw.txt");
     assert_eq!(format, Format::Raw);
-    assert!(c.problems.is_empty(), "{:?}", c.problems);
+    // The messages have no time, and a line says so.
+    assert!(real_problems(&c).is_empty(), "{:?}", c.problems);
+    assert_eq!(untimed_notes(&c).len(), 1, "{:?}", c.problems);
     let r = &c.records;
     assert_eq!(r.len(), 2);
     // LF line ends became CRLF; the body is cut at Content-Length.

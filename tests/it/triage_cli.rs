@@ -966,3 +966,105 @@ fn evidence_names_the_input_of_its_frame_when_there_are_several() {
     let o = sipfix(&["triage", a, "--call", "two-files"]);
     assert!(!out(&o).contains("a.pcap frame"), "{}", out(&o));
 }
+
+/// `ngrep -W byline` output of `steps` (`src dst message`), each header
+/// line with `stamp` after the protocol letter: `""` as ngrep prints it
+/// without `-t`, `"+0.000100 "` with `-T`, a date and time with `-t`.
+fn ngrep_log(steps: &[(&str, &str, String)], stamp: &dyn Fn(usize) -> String) -> Vec<u8> {
+    let mut log = String::from("interface: lo (127.0.0.0/255.0.0.0)\nfilter: ( port 5060 )\n");
+    for (i, (src, dst, sip)) in steps.iter().enumerate() {
+        log.push_str(&format!("#\nU {}{src} -> {dst}\n", stamp(i)));
+        log.push_str(&sip.replace("\r\n", ".\n"));
+        log.push('\n');
+    }
+    log.into_bytes()
+}
+
+/// An answered call (its 180 and 200) and an INVITE resent three times
+/// to a dead next hop.
+fn answered_and_dead() -> Vec<(&'static str, &'static str, String)> {
+    let inv = request("INVITE", "ok-1", 1, "z9hG4bKa", None, &[], &sdp("0"));
+    let ack = request("ACK", "ok-1", 1, "z9hG4bKack", Some("b"), &[], "");
+    let dead = request("INVITE", "dead-1", 1, "z9hG4bKd", None, &[], &sdp("0"));
+    vec![
+        (A, B, inv.clone()),
+        (B, A, response(&inv, 180, Some("b"), &[])),
+        (B, A, response(&inv, 200, Some("b"), &[])),
+        (A, B, ack),
+        (A, C, dead.clone()),
+        (A, C, dead.clone()),
+        (A, C, dead),
+    ]
+}
+
+/// ngrep run without `-t` prints no times: each such input gets one
+/// problem line saying so (named when there are several), and ngrep's
+/// `-T` deltas keep their own line only.
+#[test]
+fn a_log_without_times_says_so_once_per_input() {
+    let d = tempfile::tempdir().unwrap();
+    let steps = answered_and_dead();
+    let plain = ngrep_log(&steps, &|_| String::new());
+    let deltas = ngrep_log(&steps, &|i| format!("+0.{:06} ", i * 100));
+    let timed = ngrep_log(&steps, &|i| format!("2024/03/01 12:00:0{i}.000000 "));
+    let a = write(d.path(), "a.txt", &plain);
+    let b = write(d.path(), "b.txt", &plain);
+    let t = write(d.path(), "t.txt", &deltas);
+    let s = write(d.path(), "s.txt", &timed);
+    let (a, b, t, s) = (
+        a.to_str().unwrap(),
+        b.to_str().unwrap(),
+        t.to_str().unwrap(),
+        s.to_str().unwrap(),
+    );
+    let json = |args: &[&str]| -> serde_json::Value {
+        let o = sipfix(&[&["triage", "--json"], args].concat());
+        assert!(o.status.success(), "{}", err(&o));
+        serde_json::from_str(&out(&o)).unwrap()
+    };
+    let problems = |j: &serde_json::Value| -> Vec<String> {
+        j["problems"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p.as_str().unwrap().to_string())
+            .collect()
+    };
+    let j = json(&[a]);
+    assert_eq!(j["source"]["sip_messages"], 7);
+    assert_eq!(j["problem_count"], 1, "{j}");
+    let p = problems(&j);
+    assert!(
+        p[0].starts_with("the log gives its SIP messages no time (ngrep prints times with -t)")
+            && p[0].contains("timings, the post-dial delay and timeouts cannot be measured"),
+        "{p:?}"
+    );
+    // Two inputs: one line each, named.
+    let j = json(&[a, b]);
+    assert_eq!(j["problem_count"], 2, "{j}");
+    let p = problems(&j);
+    assert!(p[0].starts_with(&format!("{a}: the log gives its SIP messages no time")));
+    assert!(p[1].starts_with(&format!("{b}: the log gives its SIP messages no time")));
+    // ngrep -T: its own line says it, once.
+    let j = json(&[t]);
+    assert_eq!(j["problem_count"], 1, "{j}");
+    assert!(problems(&j)[0].contains("time deltas (-T)"), "{j}");
+    // ngrep -t: times, no such line.
+    let j = json(&[s]);
+    assert!(
+        problems(&j)
+            .iter()
+            .all(|p| !p.contains("SIP messages no time")),
+        "{j}"
+    );
+    // The text report lists it among the problems.
+    let o = sipfix(&["triage", a]);
+    let text = out(&o).split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        text.contains(
+            "Problems in the input: 1 (the rest was read) - the log gives its SIP messages no time"
+        ),
+        "{}",
+        out(&o)
+    );
+}

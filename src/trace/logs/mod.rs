@@ -232,7 +232,42 @@ pub(crate) fn read(
     )?;
     reader.finish(&mut log, out);
     log.close(out);
+    if !reader.said_untimed() {
+        untimed_note(&log.em, reader.time_hint(), out);
+    }
     Ok(log.em.entries)
+}
+
+/// A log whose SIP messages have no time (ngrep without `-t`, Asterisk's
+/// console without timestamps, messages pasted from a ticket) gets one
+/// problem line saying so and what it costs; one whose messages lack a
+/// time only here and there, one line counting them, at the first.
+/// `hint` says how the program prints times.
+fn untimed_note(em: &Emitter, hint: Option<&str>, out: &mut Out<'_>) {
+    let Some(first) = em.first_untimed else {
+        return;
+    };
+    if em.timed == 0 {
+        let hint = hint.map(|h| format!(" ({h})")).unwrap_or_default();
+        out.problem(
+            None,
+            format!(
+                "the log gives its SIP messages no time{hint}: call timings, the post-dial \
+                 delay and timeouts cannot be measured (a call with no final response stays \
+                 pending)"
+            ),
+        );
+    } else {
+        let total = em.timed + em.untimed;
+        out.problem(
+            Some(first),
+            format!(
+                "{} of the log's {total} SIP messages have no time, the first of them this \
+                 one: the timings and timeouts that involve them cannot be measured",
+                em.untimed
+            ),
+        );
+    }
 }
 
 /// Hand a line of the input to `reader`: without the log collector's
@@ -376,6 +411,15 @@ trait LogFormat {
     /// lines (see [`look_ahead`]).
     fn time_only(&self) -> bool {
         false
+    }
+    /// It has said why its messages have no time (ngrep's `-T` deltas):
+    /// no other line is needed.
+    fn said_untimed(&self) -> bool {
+        false
+    }
+    /// How the program is made to print times, for a log without them.
+    fn time_hint(&self) -> Option<&'static str> {
+        None
     }
 }
 
@@ -799,6 +843,11 @@ pub(crate) struct Emitter {
     pub msg: MsgBuilder,
     pub entries: u64,
     frame: u64,
+    /// Messages handed on with a time, and without one (the first of
+    /// those: its entry number).
+    timed: u64,
+    untimed: u64,
+    first_untimed: Option<u64>,
 }
 
 impl Emitter {
@@ -807,6 +856,9 @@ impl Emitter {
             msg: MsgBuilder::new(),
             entries: 0,
             frame: 0,
+            timed: 0,
+            untimed: 0,
+            first_untimed: None,
         }
     }
 
@@ -842,6 +894,12 @@ impl Emitter {
             );
         }
         self.frame = entry;
+        if meta.time_ns.is_some() {
+            self.timed += 1;
+        } else {
+            self.untimed += 1;
+            self.first_untimed.get_or_insert(entry);
+        }
         out.record(Record {
             file: out.file,
             frame: entry,

@@ -118,6 +118,14 @@ impl LogFormat for Ngrep {
         let crlf = *self.crlf.get_or_insert(line.ends_with(b"."));
         log.content(unescape(line, crlf), out);
     }
+
+    fn said_untimed(&self) -> bool {
+        self.told_delta
+    }
+
+    fn time_hint(&self) -> Option<&'static str> {
+        Some("ngrep prints times with -t")
+    }
 }
 
 #[cfg(test)]
