@@ -48,6 +48,11 @@ pub struct Summary {
     pub srd_failed_ms_median: Option<u64>,
     /// Retransmitted messages in these calls.
     pub retransmissions: u64,
+    /// Answered INVITE attempts with no time at all (a log that prints
+    /// none): no post-dial delay to measure. Not a JSON key: the report
+    /// gives it as the reason the delay is missing.
+    #[serde(skip)]
+    pub answered_untimed: u64,
 }
 
 /// The nearest-rank percentile of sorted values.
@@ -59,7 +64,7 @@ pub fn percentile(sorted: &[u64], p: f64) -> Option<u64> {
     Some(sorted[rank.clamp(1, sorted.len()) - 1])
 }
 
-/// What the summary needs of one call, in 40 bytes: a front end that
+/// What the summary needs of one call, in 48 bytes: a front end that
 /// summarises many subsets of the same calls (the TUI's filter, at every
 /// key) keeps these in one array instead of reaching into every call and
 /// its messages each time.
@@ -80,6 +85,8 @@ pub struct CallFacts {
     /// tag): the trace began after the call was set up. Not a session
     /// attempt (RFC 6076 §4.6-§4.8 count the requests that set one up).
     pub in_dialog: bool,
+    /// None of the call's messages has a time (a log that prints none).
+    pub untimed: bool,
 }
 
 impl CallFacts {
@@ -99,6 +106,7 @@ impl CallFacts {
             pdd_ms: c.pdd_ms,
             srd_failed_ms,
             in_dialog: c.began_in_dialog,
+            untimed: c.start_ns.is_none(),
         }
     }
 }
@@ -155,6 +163,8 @@ pub fn summarize_facts(
                 effective += 1;
                 if let Some(p) = c.pdd_ms {
                     pdd.push(p);
+                } else if c.untimed {
+                    s.answered_untimed += 1;
                 }
             }
             Some(300..=399) => redirected += 1,
@@ -257,6 +267,28 @@ mod tests {
         assert_eq!(s.calls, 4, "still listed as calls");
         assert!(CallFacts::of(t.call("mid-488").unwrap()).in_dialog);
         assert!(!CallFacts::of(t.call("whole").unwrap()).in_dialog);
+    }
+
+    /// Answered calls without times (a log that prints none) have no
+    /// post-dial delay, and the summary counts them so the report can say
+    /// why; answered calls with times, or without a 2xx, are not counted.
+    #[test]
+    fn answered_calls_without_times_are_counted_apart() {
+        use crate::trace::testkit::{analyze, analyze_untimed, answered_call, ep, rejected_call};
+        let mut steps = answered_call("ok", 0, 5000);
+        steps.extend(rejected_call("busy", 6000, ep("10.0.0.3:5060"), 486, &[]));
+        let name = |t: &crate::trace::Triage, m| t.method_name(m).to_string();
+        let t = analyze_untimed(&steps);
+        let s = summarize(&t.calls, |m| name(&t, m));
+        assert_eq!((s.answered, s.invite_attempts), (1, 2));
+        assert_eq!((s.pdd_ms_median, s.answered_untimed), (None, 1));
+        assert!(CallFacts::of(t.call("ok").unwrap()).untimed);
+        let t = analyze(&steps);
+        let s = summarize(&t.calls, |m| name(&t, m));
+        assert_eq!((s.pdd_ms_median, s.answered_untimed), (Some(800), 0));
+        // Not a JSON key.
+        let v = serde_json::to_value(&s).unwrap();
+        assert!(v.get("answered_untimed").is_none(), "{v}");
     }
 
     /// A capture whose clock jumps (a response stamped 60 days after its

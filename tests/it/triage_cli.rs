@@ -1068,3 +1068,65 @@ fn a_log_without_times_says_so_once_per_input() {
         out(&o)
     );
 }
+
+/// The summary of a log without times: its calls rang and were answered,
+/// so the post-dial delay is missing for want of times, and the report
+/// says that, not "no answered call with ringing or answer". JSON keeps
+/// its keys (null is null).
+#[test]
+fn the_post_dial_delay_of_a_log_without_times_says_why_it_is_missing() {
+    let d = tempfile::tempdir().unwrap();
+    let steps = answered_and_dead();
+    let plain = write(
+        d.path(),
+        "plain.txt",
+        &ngrep_log(&steps, &|_| String::new()),
+    );
+    let timed = write(
+        d.path(),
+        "timed.txt",
+        &ngrep_log(&steps, &|i| format!("2024/03/01 12:00:0{i}.000000 ")),
+    );
+    let (plain, timed) = (plain.to_str().unwrap(), timed.to_str().unwrap());
+    let joined = |args: &[&str]| {
+        let o = sipfix(&[&["triage"], args].concat());
+        assert!(o.status.success(), "{}", err(&o));
+        out(&o).split_whitespace().collect::<Vec<_>>().join(" ")
+    };
+    let text = joined(&[plain]);
+    assert!(
+        text.contains(
+            "post-dial delay (SRD): n/a (1 answered INVITE call, but their messages have no time)"
+        ),
+        "{text}"
+    );
+    assert!(!text.contains("no answered call with ringing"), "{text}");
+    let md = joined(&[plain, "--markdown"]);
+    assert!(
+        md.contains(
+            "| Post-dial delay (SRD) | n/a (1 answered INVITE call, but their messages have no \
+             time) |"
+        ),
+        "{md}"
+    );
+    let o = sipfix(&["triage", plain, "--json"]);
+    let j: serde_json::Value = serde_json::from_str(&out(&o)).unwrap();
+    let s = &j["summary"];
+    assert_eq!(s["answered"], 1);
+    assert!(
+        s["pdd_ms_median"].is_null() && s["pdd_ms_p95"].is_null(),
+        "{s}"
+    );
+    assert!(s.get("answered_untimed").is_none(), "{s}");
+    // With times: the delay, as before.
+    let text = joined(&[timed]);
+    assert!(
+        text.contains("post-dial delay (SRD): median 1000 ms, 95th percentile 1000 ms"),
+        "{text}"
+    );
+    let md = joined(&[timed, "--markdown"]);
+    assert!(
+        md.contains("| Post-dial delay (SRD) | median 1000 ms, 95th percentile 1000 ms |"),
+        "{md}"
+    );
+}

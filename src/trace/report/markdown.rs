@@ -73,6 +73,11 @@ pub fn report(sel: &Selection<'_>, kb: &Kb, filter_desc: &str) -> String {
             o.push_str(&format!(
                 "| Post-dial delay (SRD) | median {m} ms, 95th percentile {p} ms |\n"
             ));
+        } else if s.answered_untimed > 0 {
+            o.push_str(&format!(
+                "| Post-dial delay (SRD) | {} |\n",
+                super::untimed_pdd(s)
+            ));
         }
     }
     if s.invites_in_dialog > 0 {

@@ -186,6 +186,17 @@ pub fn in_dialog_note(s: &Summary) -> String {
     )
 }
 
+/// The post-dial delay of a summary whose answered calls have no time
+/// (a log that prints none): not measurable, and why.
+pub fn untimed_pdd(s: &Summary) -> String {
+    let n = s.answered_untimed;
+    format!(
+        "n/a ({} answered INVITE call{}, but their messages have no time)",
+        thousands(n),
+        if n == 1 { "" } else { "s" }
+    )
+}
+
 /// A ratio as a percentage with one decimal.
 pub fn percent(r: Option<f64>) -> String {
     r.map_or_else(|| "n/a".to_string(), |r| format!("{:.1}%", r * 100.0))

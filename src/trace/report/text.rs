@@ -278,6 +278,7 @@ fn summary(sel: &Selection<'_>, o: &mut Out, filter_desc: &str) {
         );
         let pdd = match (s.pdd_ms_median, s.pdd_ms_p95) {
             (Some(m), Some(p)) => format!("median {m} ms, 95th percentile {p} ms (answered calls)"),
+            _ if s.answered_untimed > 0 => super::untimed_pdd(s),
             _ => "n/a (no answered call with ringing or answer)".to_string(),
         };
         o.para("  ", "    ", &format!("post-dial delay (SRD): {pdd}"));
