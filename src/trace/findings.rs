@@ -1139,10 +1139,7 @@ fn answer_not_acked(
                 // no further.
                 evidence.push(ev(
                     i as u32,
-                    sh.fmt(format_args!(
-                        "ACK {after} the answer, to {}",
-                        ctx.ep(hop)
-                    )),
+                    sh.fmt(format_args!("ACK {after} the answer, to {}", ctx.ep(hop))),
                 ));
                 evidence.push(note(sh.fmt(format_args!(
                     "no ACK from {} to {} after it",
