@@ -87,6 +87,11 @@ pub(crate) fn parse(data: &[u8]) -> Result<Hep<'_>, String> {
                     6 => Transport::Tcp,
                     17 => Transport::Udp,
                     132 => Transport::Sctp,
+                    // Kamailio's siptrace writes 22 (IDP) for TLS, WS and
+                    // WSS, and its sipcapture reads it back as TLS
+                    // (src/modules/siptrace/siptrace_hep.c, pipport2su):
+                    // the top Via tells which, below.
+                    22 => Transport::Tls,
                     _ => Transport::Unknown,
                 }
             }
@@ -104,6 +109,11 @@ pub(crate) fn parse(data: &[u8]) -> Result<Hep<'_>, String> {
             _ => {}
         }
     }
+    if hep.transport == Transport::Tls && top_via_says(&hep.payload, b"WSS") {
+        hep.transport = Transport::Wss;
+    } else if hep.transport == Transport::Tls && top_via_says(&hep.payload, b"WS") {
+        hep.transport = Transport::Ws;
+    }
     let src_ip = sip4.map(IpAddr::V4).or(sip6.map(IpAddr::V6));
     let dst_ip = dip4.map(IpAddr::V4).or(dip6.map(IpAddr::V6));
     hep.src = src_ip.map(|ip| Endpoint {
@@ -117,6 +127,29 @@ pub(crate) fn parse(data: &[u8]) -> Result<Hep<'_>, String> {
     hep.time_ns = sec
         .map(|s| i64::from(s) * 1_000_000_000 + i64::from(usec.unwrap_or(0).min(999_999)) * 1000);
     Ok(hep)
+}
+
+/// Whether the message's first Via (`Via:` or `v:`) names `transport`
+/// (`SIP/2.0/WS ...`, any case).
+fn top_via_says(msg: &[u8], transport: &[u8]) -> bool {
+    let Some(line) = msg.split(|&b| b == b'\n').skip(1).find(|l| {
+        let name = l.split(|&b| b == b':').next().unwrap_or(b"");
+        let name = name.trim_ascii();
+        name.eq_ignore_ascii_case(b"via") || name.eq_ignore_ascii_case(b"v")
+    }) else {
+        return false;
+    };
+    let value = line.splitn(2, |&b| b == b':').nth(1).unwrap_or(b"");
+    // SIP / 2.0 / TRANSPORT, with or without spaces around the slashes.
+    let Some(third) = value.splitn(3, |&b| b == b'/').nth(2) else {
+        return false;
+    };
+    let t = third.trim_ascii_start();
+    let t = &t[..t
+        .iter()
+        .position(|b| b.is_ascii_whitespace() || matches!(b, b';' | b','))
+        .unwrap_or(t.len())];
+    t.eq_ignore_ascii_case(transport)
 }
 
 /// A compressed payload: zlib, gzip or raw deflate, whichever it is.
@@ -190,6 +223,32 @@ mod tests {
         assert_eq!(h.payload_type, Some(1));
         assert_eq!(&h.payload[..], b"OPTIONS sip:x SIP/2.0\r\n\r\n");
         assert_eq!(announced_len(&p), Some(p.len()));
+    }
+
+    /// Kamailio's siptrace marks TLS, WS and WSS with the fake protocol
+    /// 22; the top Via tells WS and WSS from TLS.
+    #[test]
+    fn kamailio_fake_protocol_22_is_tls_or_websocket() {
+        let with = |via: &str| {
+            let msg = format!("OPTIONS sip:x SIP/2.0\r\n{via}\r\nCall-ID: c\r\n\r\n");
+            parse(&packet(&[chunk(2, &[22]), chunk(15, msg.as_bytes())]))
+                .unwrap()
+                .transport
+        };
+        assert_eq!(
+            with("Via: SIP/2.0/TLS 10.0.0.1:5061;branch=z9hG4bK1"),
+            Transport::Tls
+        );
+        assert_eq!(
+            with("Via: SIP/2.0/WSS abc.invalid;branch=z9hG4bK1"),
+            Transport::Wss
+        );
+        assert_eq!(
+            with("v: SIP/2.0/ws abc.invalid;branch=z9hG4bK1"),
+            Transport::Ws
+        );
+        assert_eq!(with("Via: SIP / 2.0 / WS abc.invalid"), Transport::Ws);
+        assert_eq!(with("X-Via: SIP/2.0/WS a"), Transport::Tls);
     }
 
     #[test]
