@@ -224,6 +224,7 @@ const RFC_CAUSE: &str = "RFC 3326 §2; RFC 3261 §20.43";
 const RFC_CANCEL: &str = "RFC 3261 §9.1, §9.2";
 const RFC_REFER: &str = "RFC 3515 §2.4.4; RFC 6665 §4.1.3";
 const RFC_CODEC: &str = "RFC 3264 §6; RFC 3261 §21.4.26";
+const RFC_UNSUPPORTED_BODY: &str = "RFC 3261 §21.4.13, §8.2.3";
 const RFC_422: &str = "RFC 4028 §6, §7.3";
 const RFC_423: &str = "RFC 3261 §10.2.8, §21.4.17";
 const RFC_SE_BYE: &str = "RFC 4028 §10";
@@ -694,8 +695,32 @@ pub fn no_response(call: &Call, ctx: &Context<'_>, sh: &mut Shared) -> Vec<Findi
         // Resent and unanswered when the trace ends, before the client
         // would give up (64*T1), or with no time to tell: an answer could
         // still come.
-        let cut_short = tx.first_response == NONE && waited.is_none_or(|w| w < TIMER_B_NS);
-        let severity = if is_primary(call, t) && !cut_short {
+        // Serial failover: the requester gave up on this hop and sent the
+        // request (the same CSeq) to another one (RFC 3263 §4.3, RFC 3261
+        // §16.7 step 1 for a proxy's own timer).
+        let last_copy = request_copies(call, t).last().unwrap_or(tx.request);
+        let failed_over = (tx.first_response == NONE)
+            .then(|| {
+                call.msgs
+                    .iter()
+                    .enumerate()
+                    .skip(last_copy as usize + 1)
+                    .find(|(_, m)| {
+                        m.is_request()
+                            && m.method == tx.method
+                            && m.cseq == req.cseq
+                            && m.src == req.src
+                            && m.dst != req.dst
+                    })
+            })
+            .flatten();
+        let cut_short = tx.first_response == NONE
+            && failed_over.is_none()
+            && waited.is_none_or(|w| w < TIMER_B_NS);
+        // A failover that worked (or is still going): this hop did not
+        // fail the call, but needs looking at.
+        let served = failed_over.is_some() && call.outcome != Outcome::Failure;
+        let severity = if is_primary(call, t) && !cut_short && !served {
             Severity::Failure
         } else {
             Severity::Warning
@@ -741,7 +766,40 @@ pub fn no_response(call: &Call, ctx: &Context<'_>, sh: &mut Shared) -> Vec<Findi
                         .rev()
                         .find(|(_, m)| from_it(m) && recent(m))
                 });
-            let text = if cut_short && waited.is_none() {
+            let plural = if copies.len() == 1 { "" } else { "s" };
+            let text = if let Some((_, next)) = failed_over {
+                sh.fmt(format_args!(
+                    "{method} to {} was sent {} time{plural}{over} and never answered, so {} \
+                     gave up on it and sent the request on to {} (failover){}: {} is down or \
+                     unreachable, or its answers are lost on the way back (routing, firewall, \
+                     NAT, wrong port or transport).",
+                    ctx.ep(req.dst),
+                    copies.len(),
+                    ctx.ep(req.src),
+                    ctx.ep(next.dst),
+                    if served {
+                        ", and the call went on there"
+                    } else {
+                        ""
+                    },
+                    ctx.ep(req.dst),
+                ))
+            } else if let (true, Some(_)) = (cut_short, answered_other) {
+                sh.fmt(format_args!(
+                    "{method} to {} was sent {} time{plural}{over} and not answered before the \
+                     trace ends{}, though {} answered another request of this call: it is up \
+                     and reachable but dropped or ignored this {method} (a UDP message too \
+                     large and fragmented, a malformed or refused request dropped silently, a \
+                     filter in between).",
+                    ctx.ep(req.dst),
+                    copies.len(),
+                    match waited {
+                        Some(w) => format!(", {} after the first copy", Duration(w)),
+                        None => format!(" ({})", no_time(call, ctx)),
+                    },
+                    ctx.ep(req.dst),
+                ))
+            } else if cut_short && waited.is_none() {
                 sh.fmt(format_args!(
                     "{method} to {} was sent {} time{}{over} and not answered before the trace \
                      ends; {}, so whether its client had given up by then (after 64*T1 = 32 s) \
@@ -788,6 +846,16 @@ pub fn no_response(call: &Call, ctx: &Context<'_>, sh: &mut Shared) -> Vec<Findi
                 tx.request,
                 sh.fmt(format_args!("{method} copies: {}", List(&copies))),
             )];
+            if let Some((i, next)) = failed_over {
+                evidence.push(ev(
+                    i as u32,
+                    sh.fmt(format_args!(
+                        "{method} sent on to {} instead, by {}",
+                        ctx.ep(next.dst),
+                        ctx.ep(next.src)
+                    )),
+                ));
+            }
             if let Some((i, m)) = answered_other {
                 evidence.push(ev(
                     i as u32,
@@ -799,7 +867,8 @@ pub fn no_response(call: &Call, ctx: &Context<'_>, sh: &mut Shared) -> Vec<Findi
                     )),
                 ));
             }
-            evidence.push(note(match waited {
+            evidence.extend(failed_over.is_none().then(|| {
+                note(match waited {
                 Some(waited) => sh.fmt(format_args!(
                     "no response of any kind; the trace goes on {} after the first copy (64*T1 = \
                      32 s)",
@@ -810,6 +879,7 @@ pub fn no_response(call: &Call, ctx: &Context<'_>, sh: &mut Shared) -> Vec<Findi
                      copy is unknown (64*T1 = 32 s)",
                     no_time(call, ctx)
                 )),
+            })
             }));
             hits.push((t, finding(text, evidence)));
         } else if tx.final_code == 408 {
@@ -1134,28 +1204,51 @@ fn answer_not_acked(
                     ctx.ep(ok.src),
                     before
                 ))
-            } else if let Some(hop) = ack_stopped_at(call, tx.cseq, ok, i) {
-                // The capture shows where the ACK went, and that it went
-                // no further.
+            } else if let Some((hop, elsewhere)) = ack_went(call, tx.cseq, ok, i) {
+                // The capture shows where the ACK went, and that it did not
+                // reach the side resending.
                 evidence.push(ev(
                     i as u32,
                     sh.fmt(format_args!("ACK {after} the answer, to {}", ctx.ep(hop))),
                 ));
-                evidence.push(note(sh.fmt(format_args!(
-                    "no ACK from {} to {} after it",
-                    ctx.ep(hop),
-                    ctx.ep(ok.src)
-                ))));
-                sh.fmt(format_args!(
-                    "{} kept resending the 2xx ({} times): the caller sent its ACK {after} \
-                     the first, to {}, which did not pass it on to {}. The ACK follows \
-                     the 2xx's Contact and the Record-Route set, so a proxy that did not \
-                     record-route cannot place it: check both.",
-                    ctx.ep(ok.src),
-                    oks.len(),
-                    ctx.ep(hop),
-                    ctx.ep(ok.src)
-                ))
+                match elsewhere {
+                    Some(to) => {
+                        evidence.push(note(sh.fmt(format_args!(
+                            "{} passed it on to {}, not to {}",
+                            ctx.ep(hop),
+                            ctx.ep(to),
+                            ctx.ep(ok.src)
+                        ))));
+                        sh.fmt(format_args!(
+                            "{} kept resending the 2xx ({} times): the caller's ACK for it went \
+                             via {} to {}, another element. The ACK follows its Request-URI, \
+                             the 2xx's Contact: the caller used another dialog's remote \
+                             target (with a forked call, each 2xx sets up a dialog of its \
+                             own), or the 2xx's Contact is wrong.",
+                            ctx.ep(ok.src),
+                            oks.len(),
+                            ctx.ep(hop),
+                            ctx.ep(to)
+                        ))
+                    }
+                    None => {
+                        evidence.push(note(sh.fmt(format_args!(
+                            "no ACK from {} to {} after it",
+                            ctx.ep(hop),
+                            ctx.ep(ok.src)
+                        ))));
+                        sh.fmt(format_args!(
+                            "{} kept resending the 2xx ({} times): the caller sent its ACK \
+                             {after} the first, to {}, which did not pass it on to {}. The ACK \
+                             follows the 2xx's Contact and the Record-Route set, so a proxy \
+                             that did not record-route cannot place it: check both.",
+                            ctx.ep(ok.src),
+                            oks.len(),
+                            ctx.ep(hop),
+                            ctx.ep(ok.src)
+                        ))
+                    }
+                }
             } else {
                 evidence.push(ev(i as u32, sh.fmt(format_args!("ACK {after} the answer"))));
                 sh.fmt(format_args!(
@@ -1180,22 +1273,37 @@ fn answer_not_acked(
     }
 }
 
-/// The element the ACK `ack` (of CSeq `cseq`, for the 2xx `ok`) went to,
-/// when that is not the 2xx's sender and the trace shows that element
-/// receiving it but sending no ACK on towards the sender after it.
-fn ack_stopped_at(call: &Call, cseq: u32, ok: Msg, ack: usize) -> Option<Ep> {
+/// Where the ACK `ack` (of CSeq `cseq`, for the 2xx `ok`) went, when that
+/// is not the 2xx's sender and no ACK reached the sender: the element it
+/// went to (on the 2xx's path back to the caller), and where that element
+/// passed an ACK of this answer on to instead, if anywhere.
+fn ack_went(call: &Call, cseq: u32, ok: Msg, ack: usize) -> Option<(Ep, Option<Ep>)> {
     let hop = call.msgs[ack].dst;
     if hop == ok.src {
         return None;
     }
-    let is_ack = |m: &Msg| m.method == Method::ACK && m.is_request() && m.cseq == cseq;
-    let passed_on = call.msgs.iter().any(|m| is_ack(m) && m.dst == ok.src);
+    let is_ack = |m: &Msg| {
+        m.method == Method::ACK
+            && m.is_request()
+            && m.cseq == cseq
+            && (ok.leg == 0 || m.leg == ok.leg)
+    };
+    if call.msgs.iter().any(|m| is_ack(m) && m.dst == ok.src) {
+        return None;
+    }
     // The element is on the path: the 2xx reached the caller through it.
     let relays = call
         .msgs
         .iter()
         .any(|m| m.code == ok.code && m.cseq == cseq && m.src == hop);
-    (!passed_on && relays).then_some(hop)
+    if !relays {
+        return None;
+    }
+    let elsewhere = call.msgs[ack..]
+        .iter()
+        .find(|m| is_ack(m) && m.src == hop)
+        .map(|m| m.dst);
+    Some((hop, elsewhere))
 }
 
 /// A 3xx-6xx final to INVITE that the caller never acknowledged: the ACK
@@ -1777,7 +1885,9 @@ pub fn cause(call: &Call, ctx: &Context<'_>, sh: &mut Shared) -> Vec<Finding> {
                 };
                 let line = format!("Warning from {}: {}", ctx.ep(m.src), w.meaning);
                 if first.is_none() {
-                    first = Some((line, None));
+                    // The code to read next: the failure response that
+                    // carried it (else the call's final, below).
+                    first = Some((line, (m.code >= 300).then_some(m.code)));
                 }
                 evidence.push(ev(
                     e.msg,
@@ -2105,7 +2215,11 @@ pub fn codec_reject(call: &Call, ctx: &Context<'_>, sh: &mut Shared) -> Vec<Find
     let rejected = attempts(
         call,
         (0..call.txns.len() as u32)
-            .filter(|&t| matches!(call.txns[t as usize].final_code, 488 | 606 | 415))
+            .filter(|&t| {
+                let tx = &call.txns[t as usize];
+                matches!(tx.final_code, 488 | 606)
+                    || (tx.final_code == 415 && carries_offers(tx.method))
+            })
             .collect(),
     );
     for t in rejected {
@@ -2441,42 +2555,55 @@ fn session_expiry_bye(call: &Call, ctx: &Context<'_>, sh: &mut Shared) -> Option
 /// Finding 11: A request other than the call's own failed (re-INVITE, INFO, a
 /// second request in the Call-ID), when no other finding explains it.
 pub fn request_failed(call: &Call, ctx: &Context<'_>, sh: &mut Shared) -> Vec<Finding> {
+    let failed: Vec<u32> = (0..call.txns.len() as u32)
+        .filter(|&t| {
+            let tx = &call.txns[t as usize];
+            let code = tx.final_code;
+            if code < 300 || is_primary(call, t) || tx.method == Method::CANCEL {
+                return false;
+            }
+            // Explained elsewhere: challenges, 408, 481, offers, timers,
+            // cancels. A 415 to a request that carries no offer is this
+            // finding's (its body type was refused).
+            if matches!(code, 401 | 407 | 408 | 481 | 488 | 606 | 422 | 423)
+                || (code == 415 && carries_offers(tx.method))
+                || (code == 487 && tx.cancelled_by != NONE)
+            {
+                return false;
+            }
+            // 491 Request Pending: both sides sent a re-INVITE at once
+            // (glare); each retries after a random wait (RFC 3261 §14.1). A
+            // later request of the same method in the dialog that succeeded
+            // is that retry: nothing went wrong.
+            if code == 491
+                && call.txns.iter().skip(t as usize + 1).any(|o| {
+                    o.method == tx.method
+                        && o.in_dialog == tx.in_dialog
+                        && (200..300).contains(&o.final_code)
+                })
+            {
+                return false;
+            }
+            let f = &call.msgs[tx.final_msg as usize];
+            code != 503 && !is_overload(ctx.text, call, tx.final_msg, f)
+        })
+        .collect();
     let mut hits = Vec::new();
-    for (t, tx) in call.txns.iter().enumerate() {
-        let t = t as u32;
+    // A proxy's copy of the request and of its answer is the same attempt.
+    for t in attempts(call, failed) {
+        let tx = &call.txns[t as usize];
         let code = tx.final_code;
-        if code < 300 || is_primary(call, t) || tx.method == Method::CANCEL {
-            continue;
-        }
-        // Explained elsewhere: challenges, 408, 481, offers, timers, cancels.
-        if matches!(code, 401 | 407 | 408 | 481 | 488 | 606 | 415 | 422 | 423) {
-            continue;
-        }
-        if code == 487 && tx.cancelled_by != NONE {
-            continue;
-        }
-        // 491 Request Pending: both sides sent a re-INVITE at once (glare);
-        // each retries after a random wait (RFC 3261 §14.1). A later
-        // request of the same method in the dialog that succeeded is that
-        // retry: nothing went wrong.
-        if code == 491
-            && call.txns.iter().skip(t as usize + 1).any(|o| {
-                o.method == tx.method
-                    && o.in_dialog == tx.in_dialog
-                    && (200..300).contains(&o.final_code)
-            })
-        {
-            continue;
-        }
-        let f = &call.msgs[tx.final_msg as usize];
-        if code == 503 || is_overload(ctx.text, call, tx.final_msg, f) {
-            continue;
-        }
         let method = ctx.method(tx.method);
         let what = if tx.in_dialog {
             format!("{} inside the call", re(method))
         } else {
             format!("{method} (CSeq {})", tx.cseq)
+        };
+        let why = if code == 415 {
+            " Its body type or encoding is not accepted there: the 415's Accept, \
+             Accept-Encoding and Accept-Language headers say what is."
+        } else {
+            ""
         };
         hits.push((
             t,
@@ -2484,12 +2611,16 @@ pub fn request_failed(call: &Call, ctx: &Context<'_>, sh: &mut Shared) -> Vec<Fi
                 id: "request-failed",
                 severity: Severity::Warning,
                 text: sh.fmt(format_args!(
-                    "{} answered {what} with {}.",
-                    ctx.ep(f.src),
+                    "{} answered {what} with {}.{why}",
+                    ctx.ep(origin(call, tx.final_msg)),
                     ctx.phrase_of(call, tx.final_msg)
                 )),
                 code: Some(code),
-                rfc: RFC_FAILED,
+                rfc: if code == 415 {
+                    RFC_UNSUPPORTED_BODY
+                } else {
+                    RFC_FAILED
+                },
                 evidence: vec![ev(
                     tx.final_msg,
                     sh.fmt(format_args!("{}", ctx.phrase_of(call, tx.final_msg))),
@@ -2498,6 +2629,13 @@ pub fn request_failed(call: &Call, ctx: &Context<'_>, sh: &mut Shared) -> Vec<Fi
         ));
     }
     merge(hits, call, sh)
+}
+
+/// Requests that can carry an SDP offer or answer (RFC 3261 §13.2.1, RFC
+/// 3262 §5, RFC 3311 §5): a 415 to one of them is about its session
+/// description.
+fn carries_offers(m: Method) -> bool {
+    matches!(m, Method::INVITE | Method::UPDATE | Method::PRACK)
 }
 
 #[cfg(test)]

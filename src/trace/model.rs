@@ -1543,6 +1543,23 @@ fn derive(call: &mut Call, coverage: &[(i64, i64)]) -> Option<(u32, u64)> {
     } else {
         latest_final(call, trace_end)
     };
+    // Through a proxy with both hops in the trace, the copy the caller got
+    // (the proxy's, passed on after the callee's): one rule for a 2xx, a
+    // failure and any method, so that the final's sender is the caller's
+    // next hop. The copy is the first with the same code, CSeq and method
+    // sent to the first request's sender after it.
+    if let (Some(f), Some(q)) = (
+        call.msgs.get(call.final_msg as usize).copied(),
+        call.msgs.get(first_req as usize),
+    ) && f.dst != q.src
+        && let Some(j) = call.msgs[call.final_msg as usize + 1..]
+            .iter()
+            .position(|m| {
+                m.code == f.code && m.cseq == f.cseq && m.method == f.method && m.dst == q.src
+            })
+    {
+        call.final_msg += 1 + j as u32;
+    }
 
     // Addresses: the first request's, else the reverse of a response's.
     if let Some(m) = call.msgs.get(first_req as usize) {

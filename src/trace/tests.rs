@@ -2704,6 +2704,200 @@ fn ack_stamped_before_its_failure_response_still_counts() {
     assert!(!ids(c).contains(&"no-ack"), "{:#?}", c.findings);
 }
 
+/// A call through the proxy, answered, then `req` inside it answered
+/// `code` (with `headers`) by the phone behind the proxy.
+fn answered_then_via_proxy(req: &str, code: u16, headers: &[&str]) -> Triage {
+    let inv = request("INVITE", "c", 1, "z9hG4bK1", None, &[], &sdp("0 8"));
+    let mut steps = via_proxy(0, &inv, 200, "u", &[]);
+    steps.push(Step::new(
+        10,
+        a(),
+        p(),
+        &request("ACK", "c", 1, "z9hG4bK2", Some("u"), &[], ""),
+    ));
+    steps.extend(via_proxy(1000, req, code, "u", headers));
+    steps.extend(later(150_000));
+    analyze(&steps)
+}
+
+/// Inside a call through the proxy: a refused INFO is the phone's, one
+/// attempt (not "1 more transaction"); a 415 to it is about its body
+/// type, not an offer; the final of the call is the 2xx the caller got
+/// from the proxy.
+#[test]
+fn requests_inside_a_call_through_a_proxy() {
+    let info = request("INFO", "c", 2, "z9hG4bK5", Some("u"), &[], "");
+    let t = answered_then_via_proxy(&info, 501, &[]);
+    let c = t.call("c").unwrap();
+    assert_eq!(
+        c.final_response().map(|m| t.endpoint_str(m.src)),
+        Some("10.0.0.9:5060".to_string())
+    );
+    let f = finding(c, "request-failed");
+    assert!(
+        f.text
+            .starts_with("10.0.0.5:5060 answered INFO inside the call with 501"),
+        "{}",
+        f.text
+    );
+    assert_eq!(f.evidence.len(), 1, "{:#?}", f.evidence);
+
+    let t = answered_then_via_proxy(&info, 415, &["Accept: application/sdp"]);
+    let c = t.call("c").unwrap();
+    assert!(!ids(c).contains(&"codec-reject"), "{:#?}", c.findings);
+    let f = finding(c, "request-failed");
+    assert!(
+        f.text.contains("body type or encoding is not accepted"),
+        "{}",
+        f.text
+    );
+    assert_eq!(f.code, Some(415));
+
+    // A refused re-INVITE's Warning leads to the code that carried it.
+    let reinv = request("INVITE", "c", 2, "z9hG4bK6", Some("u"), &[], &sdp("18"));
+    let t = answered_then_via_proxy(&reinv, 488, &["Warning: 305 uas \"Incompatible media\""]);
+    let c = t.call("c").unwrap();
+    assert_eq!(c.outcome, Outcome::Answered);
+    assert_eq!(finding(c, "cause").code, Some(488));
+}
+
+/// Serial failover: the proxy gives up on a dead server and the next one
+/// answers. The dead server needs looking at, but it did not fail the
+/// call: a warning, however long the trace goes on after it.
+#[test]
+fn no_response_of_a_branch_the_proxy_failed_over_from() {
+    let dead = ep("10.0.0.7:5060");
+    let inv = request("INVITE", "c", 1, "z9hG4bK1", None, &[], &sdp("0"));
+    let fwd = relayed(&inv);
+    let next = fwd.replace("branch=z9hG4bK1p", "branch=z9hG4bK1q");
+    let mut steps = vec![
+        Step::new(0, a(), p(), &inv),
+        Step::new(1, p(), a(), &response(&inv, 100, None, &[])),
+    ];
+    for ms in [2, 502, 1502] {
+        steps.push(Step::new(ms, p(), dead, &fwd));
+    }
+    steps.push(Step::new(3002, p(), uas(), &next));
+    steps.push(Step::new(
+        3100,
+        uas(),
+        p(),
+        &response(&next, 200, Some("u"), &[]),
+    ));
+    steps.push(Step::new(
+        3101,
+        p(),
+        a(),
+        &response(&inv, 200, Some("u"), &[]),
+    ));
+    for long in [false, true] {
+        let mut all = steps.clone();
+        if long {
+            all.extend(later(150_000));
+        }
+        let t = analyze(&all);
+        let c = t.call("c").unwrap();
+        assert_eq!(c.outcome, Outcome::Answered);
+        let f = finding(c, "no-response");
+        assert_eq!(f.severity, Severity::Warning, "long {long}: {f:#?}");
+        assert!(
+            f.text.contains("10.0.0.9:5060 gave up on it and sent the request on to 10.0.0.5:5060 (failover), and the call went on there"),
+            "{}",
+            f.text
+        );
+    }
+}
+
+/// A PRACK never answered, in a trace that ends 3 s later: the phone
+/// answered the INVITE meanwhile, so it is up, and the finding says so
+/// instead of "down or unreachable".
+#[test]
+fn no_response_in_a_short_trace_from_a_hop_that_answered_another_request() {
+    let inv = request("INVITE", "c", 1, "z9hG4bK1", None, &[], &sdp("0"));
+    let prack = request(
+        "PRACK",
+        "c",
+        2,
+        "z9hG4bK2",
+        Some("b"),
+        &["RAck: 1 1 INVITE"],
+        "",
+    );
+    let t = analyze(&[
+        Step::new(0, a(), b(), &inv),
+        Step::new(
+            10,
+            b(),
+            a(),
+            &response(&inv, 183, Some("b"), &["Require: 100rel", "RSeq: 1"]),
+        ),
+        Step::new(20, a(), b(), &prack),
+        Step::new(520, a(), b(), &prack),
+        Step::new(1520, a(), b(), &prack),
+        Step::new(3000, b(), a(), &response(&inv, 200, Some("b"), &[])),
+        Step::new(
+            3010,
+            a(),
+            b(),
+            &request("ACK", "c", 1, "z9hG4bK3", Some("b"), &[], ""),
+        ),
+    ]);
+    let f = finding(only(&t), "no-response");
+    assert!(
+        f.text
+            .contains("it is up and reachable but dropped or ignored this PRACK"),
+        "{}",
+        f.text
+    );
+}
+
+/// Two phones behind a forking proxy both answer; the caller's ACK for
+/// the second answer goes via the proxy to the first phone (the other
+/// dialog's remote target). The proxy passed it on: the finding says
+/// where it went, not that the proxy dropped it.
+#[test]
+fn no_ack_for_a_fork_whose_ack_went_to_the_other_phone() {
+    let other = ep("10.0.0.6:5060");
+    let inv = request("INVITE", "c", 1, "z9hG4bK1", None, &[], &sdp("0"));
+    let to_uas = relayed(&inv);
+    let to_other = to_uas.replace("branch=z9hG4bK1p", "branch=z9hG4bK1q");
+    let ok_u = response(&to_uas, 200, Some("u"), &[]);
+    let ok_o = response(&to_other, 200, Some("o"), &[]);
+    let ack = |tag: &str, branch: &str| request("ACK", "c", 1, branch, Some(tag), &[], "");
+    let mut steps = vec![
+        Step::new(0, a(), p(), &inv),
+        Step::new(1, p(), uas(), &to_uas),
+        Step::new(2, p(), other, &to_other),
+        Step::new(100, uas(), p(), &ok_u),
+        Step::new(101, p(), a(), &response(&inv, 200, Some("u"), &[])),
+        Step::new(102, a(), p(), &ack("u", "z9hG4bKa1")),
+        Step::new(103, p(), uas(), &ack("u", "z9hG4bKa1")),
+    ];
+    for ms in [1000, 1500, 2500, 4500] {
+        steps.push(Step::new(ms, other, p(), &ok_o));
+        steps.push(Step::new(
+            ms + 1,
+            p(),
+            a(),
+            &response(&inv, 200, Some("o"), &[]),
+        ));
+    }
+    // The ACK for the second answer, sent to the first phone.
+    steps.push(Step::new(1002, a(), p(), &ack("o", "z9hG4bKa2")));
+    steps.push(Step::new(1003, p(), uas(), &ack("o", "z9hG4bKa2")));
+    steps.sort_by_key(|s| s.ms);
+    steps.extend(later(150_000));
+    let t = analyze(&steps);
+    let f = finding(t.call("c").unwrap(), "no-ack");
+    assert!(
+        f.text.starts_with("10.0.0.6:5060 kept resending the 2xx")
+            && f.text
+                .contains("went via 10.0.0.9:5060 to 10.0.0.5:5060, another element"),
+        "{}",
+        f.text
+    );
+}
+
 fn session_timer_call(bye_after_ok_ms: i64) -> Triage {
     let inv = request(
         "INVITE",
