@@ -114,8 +114,7 @@ fn open_nofollow(path: &Path, op: Op) -> Result<Option<File>, StoreError> {
     {
         Ok(f) => f,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
-        Err(e) if e.raw_os_error() == Some(libc::ELOOP) => return Err(link_refused(path)),
-        Err(e) => return Err(StoreError::io(op, path, e)),
+        Err(e) => return Err(open_failed(path, op, e)),
     };
     let meta = f.metadata().map_err(|e| StoreError::io(op, path, e))?;
     if !meta.is_file() {
@@ -149,6 +148,20 @@ fn not_regular(path: &Path, meta: &fs::Metadata) -> StoreError {
     }
 }
 
+/// Why opening `path` failed: a symbolic link, or a file that is not a
+/// regular one (a directory cannot be opened for writing, a socket not at
+/// all), refused as such; any other error as it is.
+fn open_failed(path: &Path, op: Op, e: io::Error) -> StoreError {
+    if e.raw_os_error() == Some(libc::ELOOP) {
+        return link_refused(path);
+    }
+    match fs::symlink_metadata(path) {
+        Ok(m) if m.file_type().is_symlink() => link_refused(path),
+        Ok(m) if !m.is_file() => not_regular(path, &m),
+        _ => StoreError::io(op, path, e),
+    }
+}
+
 fn link_refused(path: &Path) -> StoreError {
     StoreError::Unsafe {
         path: path.to_path_buf(),
@@ -165,8 +178,9 @@ pub(crate) struct LockGuard {
 
 impl LockGuard {
     /// Open (creating, mode 0600) and lock the lock file, waiting at most
-    /// `wait` while another process holds it. A symbolic link in its place
-    /// is refused, never followed.
+    /// `wait` while another process holds it. A symbolic link, a file that
+    /// is not a regular one, or one with other names (a hard link) in its
+    /// place is refused, never locked nor changed.
     pub fn acquire(dir: &Path, wait: Duration) -> Result<LockGuard, StoreError> {
         let path = dir.join(LOCK_FILE);
         let err = |source| StoreError::io(Op::Lock, &path, source);
@@ -179,16 +193,24 @@ impl LockGuard {
             // Never wait in open(2) (a FIFO in its place): refused below.
             .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
             .open(&path)
-            .map_err(|e| {
-                if e.raw_os_error() == Some(libc::ELOOP) {
-                    link_refused(&path)
-                } else {
-                    err(e)
-                }
-            })?;
+            .map_err(|e| open_failed(&path, Op::Lock, e))?;
         let meta = file.metadata().map_err(err)?;
         if !meta.is_file() {
             return Err(not_regular(&path, &meta));
+        }
+        // A second name for the file (a hard link planted in the data
+        // directory, or this one made elsewhere): locking it, or setting
+        // its mode below, would act on a file that is not sipfix's alone.
+        if meta.nlink() > 1 {
+            return Err(StoreError::Unsafe {
+                path: path.clone(),
+                reason: format!(
+                    "it is a hard link ({} names for one file, the others elsewhere), and \
+                     sipfix never locks or changes the mode of a file it does not own alone; \
+                     move it away (sipfix then makes a new one)",
+                    meta.nlink()
+                ),
+            });
         }
         // Created through the umask: set the mode it must have.
         if meta.mode() & 0o777 != FILE_MODE {

@@ -33,7 +33,10 @@
 //! lock and the data file are opened with `O_NOFOLLOW` (a link there is an
 //! error) and `O_NONBLOCK`, and refused unless they are regular files (a
 //! FIFO there would block the read forever), and every file is created
-//! with `O_EXCL` and an explicit mode.
+//! with `O_EXCL` and an explicit mode. A lock file with more than one name
+//! (a hard link) is refused, never locked nor `fchmod`ed: the other name
+//! may be anyone's file. A data file with more than one name is read (it
+//! is never changed in place: a write renames a new file over the name).
 //!
 //! # File format
 //!

@@ -495,3 +495,26 @@ fn kept_versions_are_printed_and_dropped_on_request() {
     let o = run(d.path(), &["notes", "--drop-conflicts"]);
     assert_eq!(o.status.code(), Some(2), "needs a code");
 }
+
+/// The tester's repro: a hard-linked `notes.lock` made `--add` chmod the
+/// file it also names to 0600, and lock it, silently.
+#[test]
+fn a_hard_linked_lock_is_refused_and_its_file_left_alone() {
+    use std::os::unix::fs::PermissionsExt;
+    let root = tempfile::tempdir().unwrap();
+    let data = root.path().join("data");
+    std::fs::create_dir(&data).unwrap();
+    let shared = root.path().join("shared.conf");
+    std::fs::write(&shared, "shared config\n").unwrap();
+    std::fs::set_permissions(&shared, std::fs::Permissions::from_mode(0o664)).unwrap();
+    std::fs::hard_link(&shared, data.join("notes.lock")).unwrap();
+    let o = run(&data, &["notes", "486", "--add", "x"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("refusing to use") && err.contains("hard link"),
+        "{err}"
+    );
+    assert_eq!(mode(&shared), 0o664, "the linked file's mode was changed");
+    assert!(!data.join("notes.json").exists());
+}

@@ -861,3 +861,101 @@ fn a_fifo_at_the_data_file_is_refused_without_blocking() {
     assert!(s.is_dirty());
     assert_eq!(s.note(486), "kept and more");
 }
+
+/// A hard link in place of `notes.lock` names a file elsewhere too:
+/// sipfix neither locks it nor sets its mode, and says why.
+#[test]
+fn a_hard_linked_lock_file_is_refused_and_left_alone() {
+    let tmp = tempdir();
+    let dir = tmp.path().join("data");
+    let other = tmp.path().join("shared.conf");
+    fs::create_dir(&dir).unwrap();
+    fs::write(&other, "shared config\n").unwrap();
+    fs::set_permissions(&other, fs::Permissions::from_mode(0o664)).unwrap();
+    fs::hard_link(&other, dir.join(LOCK_FILE)).unwrap();
+
+    let refused = |e: StoreError| {
+        assert!(matches!(e, StoreError::Unsafe { .. }), "{e:?}");
+        let msg = e.to_string();
+        assert!(
+            msg.starts_with("refusing to use ") && msg.contains("hard link"),
+            "{msg}"
+        );
+        assert!(msg.contains("move it away"), "{msg}");
+    };
+    refused(Store::append_note_line(&dir, 486, "x", 1).unwrap_err());
+    let mut s = open(&dir);
+    s.set_note(486, "kept in memory", 2);
+    refused(s.save().unwrap_err());
+    assert!(s.is_dirty());
+    assert_eq!(mode(&other), 0o664, "the other file's mode was changed");
+    assert_eq!(fs::read_to_string(&other).unwrap(), "shared config\n");
+    assert!(!dir.join(DATA_FILE).exists());
+
+    // Moved away as told, the next save makes its own lock file.
+    fs::remove_file(dir.join(LOCK_FILE)).unwrap();
+    s.save().expect("save with a lock file of its own");
+    assert_eq!(open(&dir).note(486), "kept in memory");
+    assert_eq!(mode(&other), 0o664);
+}
+
+/// A `notes.json` with a second name (a backup tool's hard link) is read as
+/// usual and never changed: a save puts a new file in its place, and the
+/// other name keeps the version it had, mode included.
+#[test]
+fn a_hard_linked_data_file_is_read_and_never_changed() {
+    let tmp = tempdir();
+    let dir = tmp.path().join("data");
+    let backup = tmp.path().join("notes.json.backup");
+    fs::create_dir(&dir).unwrap();
+    let bytes = br#"{"schema_version": 1, "codes": {"486": {"note": {"text": "linked", "updated_ms": 1}}}}"#;
+    fs::write(&backup, bytes).unwrap();
+    fs::set_permissions(&backup, fs::Permissions::from_mode(0o644)).unwrap();
+    fs::hard_link(&backup, dir.join(DATA_FILE)).unwrap();
+
+    let mut s = open(&dir);
+    assert!(s.warning().is_none(), "{:?}", s.warning());
+    assert_eq!(s.note(486), "linked");
+    s.set_note(486, "linked, edited", 10);
+    s.save().expect("save");
+    Store::append_note_line(&dir, 404, "more", 11).expect("append");
+    assert_eq!(fs::read(&backup).unwrap(), bytes);
+    assert_eq!(mode(&backup), 0o644);
+    assert_eq!(open(&dir).note(486), "linked, edited");
+}
+
+/// A directory or a socket where `notes.lock` or `notes.json` belongs is
+/// refused by name, like a FIFO, not reported as a raw OS error.
+#[test]
+fn a_directory_or_socket_in_place_of_the_files_is_refused_by_name() {
+    let check = |e: StoreError, kind: &str| {
+        assert!(matches!(e, StoreError::Unsafe { .. }), "{e:?}");
+        let msg = e.to_string();
+        assert!(
+            msg.starts_with("refusing to use ")
+                && msg.contains(&format!("it is {kind}, not a regular file"))
+                && msg.contains("move it away"),
+            "{msg}"
+        );
+        assert!(!msg.contains("os error"), "{msg}");
+    };
+    for name in [LOCK_FILE, DATA_FILE] {
+        // A directory.
+        let tmp = tempdir();
+        fs::create_dir(tmp.path().join(name)).unwrap();
+        check(
+            Store::append_note_line(tmp.path(), 486, "x", 1).unwrap_err(),
+            "a directory",
+        );
+        // A socket.
+        let tmp = tempdir();
+        let _listener = std::os::unix::net::UnixListener::bind(tmp.path().join(name)).unwrap();
+        check(
+            Store::append_note_line(tmp.path(), 486, "x", 1).unwrap_err(),
+            "a socket",
+        );
+        if name == DATA_FILE {
+            check(Store::open(tmp.path()).unwrap_err(), "a socket");
+        }
+    }
+}
