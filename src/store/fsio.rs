@@ -36,68 +36,158 @@ const FILE_MODE: u32 = 0o600;
 /// Check the data directory, creating it (0700) if it does not exist.
 ///
 /// A directory of the platform default (`explicit` false) must be owned by
-/// the user; if it is, modes beyond 0700 are removed. One named by the user
-/// (`SIPFIX_DATA_DIR`, or a path given to the library) is used as it is,
-/// with a warning if it is not the user's or others can write to it.
-/// Returns that warning.
+/// the user; if it is, modes beyond 0700 are removed, with `fchmod` on the
+/// directory opened `O_NOFOLLOW|O_DIRECTORY` (what is checked is what is
+/// changed, and never through a link). One named by the user
+/// (`SIPFIX_DATA_DIR`, or a path given to the library), and a default one
+/// that is a symbolic link of the user's (to a directory on another disk,
+/// say), is used as it is, never changed, with a warning if it is not the
+/// user's or others can write to it. Returns that warning.
 pub(crate) fn ensure_dir(dir: &Path, explicit: bool) -> Result<Option<String>, StoreError> {
     let err = |source| StoreError::io(Op::CreateDir, dir, source);
-    let meta = match fs::metadata(dir) {
-        Ok(m) => m,
+    match fs::symlink_metadata(dir) {
+        Ok(m) if m.file_type().is_symlink() => return linked_dir(dir, &m, explicit),
+        Ok(_) => {}
         Err(e) if e.kind() == io::ErrorKind::NotFound => {
             DirBuilder::new()
                 .recursive(true)
                 .mode(DIR_MODE)
                 .create(dir)
                 .map_err(err)?;
-            // The umask may have removed bits; the leaf must be exactly 0700.
-            fs::set_permissions(dir, fs::Permissions::from_mode(DIR_MODE)).map_err(err)?;
+            // The umask may have removed bits; the leaf must be exactly
+            // 0700. Set on what was just made, never through a link.
+            let made = open_dir(dir).map_err(err)?;
+            made.set_permissions(fs::Permissions::from_mode(DIR_MODE))
+                .map_err(err)?;
             return Ok(None);
         }
         Err(e) => return Err(err(e)),
-    };
-    if !meta.is_dir() {
-        return Err(err(io::Error::from(io::ErrorKind::NotADirectory)));
     }
-    // SAFETY: geteuid(2) cannot fail and has no preconditions.
-    let me = unsafe { libc::geteuid() };
+    // Checked and changed through one descriptor: a directory swapped for a
+    // link meanwhile is not followed.
+    let d = match open_dir(dir) {
+        Ok(d) => d,
+        Err(e) if e.raw_os_error() == Some(libc::ELOOP) => {
+            let m = fs::symlink_metadata(dir).map_err(err)?;
+            return linked_dir(dir, &m, explicit);
+        }
+        Err(e) => return Err(err(e)),
+    };
+    let meta = d.metadata().map_err(err)?;
     let mode = meta.mode() & 0o7777;
+    if explicit {
+        return Ok(chosen_dir_warning(dir, &meta, None));
+    }
+    if meta.uid() != my_uid() {
+        return Err(StoreError::Unsafe {
+            path: dir.to_path_buf(),
+            reason: format!(
+                "{}; fix its owner, or set SIPFIX_DATA_DIR to a directory of yours",
+                not_yours(&meta)
+            ),
+        });
+    }
+    if mode & 0o077 != 0 {
+        d.set_permissions(fs::Permissions::from_mode(DIR_MODE))
+            .map_err(|e| StoreError::Unsafe {
+                path: dir.to_path_buf(),
+                reason: format!(
+                    "its mode is {mode:04o} (others can reach your notes) and it cannot be \
+                     made 0700: {e}"
+                ),
+            })?;
+    }
+    Ok(None)
+}
+
+/// Open directory `dir` itself (`O_NOFOLLOW`: never what a link there
+/// points to), to check it and set its mode on the descriptor.
+fn open_dir(dir: &Path) -> io::Result<File> {
+    OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_DIRECTORY | libc::O_NOFOLLOW)
+        .open(dir)
+}
+
+fn my_uid() -> u32 {
+    // SAFETY: geteuid(2) cannot fail and has no preconditions.
+    unsafe { libc::geteuid() }
+}
+
+fn not_yours(meta: &fs::Metadata) -> String {
+    format!(
+        "it is not owned by you (owner uid {}, you are uid {}): its owner can read and change \
+         your notes",
+        meta.uid(),
+        my_uid()
+    )
+}
+
+/// The data directory `dir` is a symbolic link (`link`, its own
+/// metadata): used as it is, never changed (its permissions are those of
+/// what it points to, maybe a directory shared on purpose), with the
+/// warnings of a directory the user chose. A default directory that is a
+/// link someone else made is refused.
+fn linked_dir(
+    dir: &Path,
+    link: &fs::Metadata,
+    explicit: bool,
+) -> Result<Option<String>, StoreError> {
+    let target = fs::read_link(dir)
+        .map(|t| crate::sanitize::inline(&t.display().to_string()))
+        .unwrap_or_else(|_| "?".into());
     let unsafe_dir = |reason: String| StoreError::Unsafe {
         path: dir.to_path_buf(),
         reason,
     };
-    if meta.uid() != me {
-        let why = format!(
-            "it is not owned by you (owner uid {}, you are uid {me}): its owner can read and \
-             change your notes",
-            meta.uid()
-        );
-        if explicit {
-            return Ok(Some(format!(
-                "warning: data directory {}: {why}",
-                dir.display()
+    if !explicit && link.uid() != my_uid() {
+        return Err(unsafe_dir(format!(
+            "it is a symbolic link (to {target}) made by someone else (uid {}, you are uid \
+             {}); remove it, or set SIPFIX_DATA_DIR to a directory of yours",
+            link.uid(),
+            my_uid()
+        )));
+    }
+    let meta = match fs::metadata(dir) {
+        Ok(m) => m,
+        Err(e) => {
+            return Err(unsafe_dir(format!(
+                "it is a symbolic link to {target}, which cannot be used ({e}); create that \
+                 directory, or remove the link"
             )));
         }
+    };
+    if !meta.is_dir() {
         return Err(unsafe_dir(format!(
-            "{why}; fix its owner, or set SIPFIX_DATA_DIR to a directory of yours"
+            "it is a symbolic link to {target}, which is not a directory"
         )));
     }
-    if mode & 0o022 != 0 && explicit {
-        return Ok(Some(format!(
-            "warning: data directory {} is writable by others (mode {mode:04o}): anyone who can \
-             write there can tamper with your notes; chmod 700 it unless that is intended",
-            dir.display()
-        )));
+    Ok(chosen_dir_warning(dir, &meta, Some(&target)))
+}
+
+/// The warning for a data directory used as it is (named by the user, or
+/// reached through the user's link, `target`): someone else's, or
+/// writable by others.
+fn chosen_dir_warning(dir: &Path, meta: &fs::Metadata, target: Option<&str>) -> Option<String> {
+    let mode = meta.mode() & 0o7777;
+    let shown = crate::sanitize::inline(&dir.display().to_string());
+    let link = target.map_or_else(String::new, |t| {
+        format!(" (a symbolic link to {t}: used as it is, its permissions left alone)")
+    });
+    if meta.uid() != my_uid() {
+        return Some(format!(
+            "warning: data directory {shown}{link}: {}",
+            not_yours(meta)
+        ));
     }
-    if mode & 0o077 != 0 && !explicit {
-        fs::set_permissions(dir, fs::Permissions::from_mode(DIR_MODE)).map_err(|e| {
-            unsafe_dir(format!(
-                "its mode is {mode:04o} (others can reach your notes) and it cannot be made \
-                 0700: {e}"
-            ))
-        })?;
+    if mode & 0o022 != 0 {
+        return Some(format!(
+            "warning: data directory {shown}{link} is writable by others (mode {mode:04o}): \
+             anyone who can write there can tamper with your notes; chmod 700 it unless that \
+             is intended"
+        ));
     }
-    Ok(None)
+    None
 }
 
 /// Open `path` for reading without following a symbolic link and without

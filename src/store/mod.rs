@@ -13,8 +13,10 @@
 //! and non-empty, else the platform data directory
 //! (`~/.local/share/sipfix` on Linux). A missing directory is created with
 //! mode 0700. The platform directory must be the user's own (else it is
-//! refused) and is tightened to 0700; a directory the user named is used as
-//! it is, with a warning if it is someone else's or writable by others.
+//! refused) and is tightened to 0700 (`fchmod` on it, opened `O_NOFOLLOW`);
+//! a directory the user named, or a platform directory that is the user's
+//! symbolic link, is used as it is, never changed, with a warning if it is
+//! someone else's or writable by others.
 //!
 //! * `notes.json`: the data, mode 0600, replaced atomically on every write.
 //! * `notes.lock`: an empty file, mode 0600, only ever `flock`ed. It is never
@@ -182,7 +184,8 @@ pub const LOCK_WAIT: Duration = Duration::from_secs(5);
 
 /// A data directory, and whether the user named it (then it is used as it
 /// is, with warnings) or it is the platform default (then it must be the
-/// user's own, and is kept at mode 0700).
+/// user's own, and is kept at mode 0700, unless it is the user's symbolic
+/// link: then it is used as it is, with warnings).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DataDir {
     pub path: PathBuf,

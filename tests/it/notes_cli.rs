@@ -518,3 +518,91 @@ fn a_hard_linked_lock_is_refused_and_its_file_left_alone() {
     assert_eq!(mode(&shared), 0o664, "the linked file's mode was changed");
     assert!(!data.join("notes.json").exists());
 }
+
+/// The tester's repro: a default data directory that is a symbolic link
+/// to a directory open to others (a sticky team directory) was followed by
+/// a path `chmod` and lost its mode and sticky bit, even for a listing.
+/// It is used as it is (the user may keep notes on another disk), never
+/// changed, with the warning a `SIPFIX_DATA_DIR` open to others gets.
+#[test]
+fn a_symlinked_default_directory_is_used_as_it_is() {
+    use std::os::unix::fs::{PermissionsExt, symlink};
+    let full_mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o7777;
+    let home = tempfile::tempdir().unwrap();
+    let team = home.path().join("team");
+    std::fs::create_dir(&team).unwrap();
+    std::fs::set_permissions(&team, std::fs::Permissions::from_mode(0o1777)).unwrap();
+    std::fs::create_dir_all(home.path().join("share")).unwrap();
+    let link = home.path().join("share").join("sipfix");
+    symlink(&team, &link).unwrap();
+
+    for args in [
+        &["notes"][..],
+        &["notes", "486", "--add", "on the team disk"],
+    ] {
+        let o = run_default_dir(home.path(), args);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(
+            full_mode(&team),
+            0o1777,
+            "{args:?} changed the target: {err}"
+        );
+        assert!(
+            err.contains("symbolic link") && err.contains("writable by others"),
+            "{args:?}: {err}"
+        );
+    }
+    assert!(
+        std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    let o = run_default_dir(home.path(), &["notes", "486"]);
+    assert_eq!(String::from_utf8_lossy(&o.stdout), "on the team disk\n");
+    assert_eq!(mode(&team.join("notes.json")), 0o600);
+
+    // A link to a private directory: no warning, nothing changed.
+    std::fs::set_permissions(&team, std::fs::Permissions::from_mode(0o750)).unwrap();
+    let o = run_default_dir(home.path(), &["notes", "486"]);
+    assert!(o.status.success());
+    assert_eq!(String::from_utf8_lossy(&o.stderr), "");
+    assert_eq!(full_mode(&team), 0o750);
+
+    // A link to nothing: refused, with what to do, and nothing created.
+    std::fs::remove_file(&link).unwrap();
+    let gone = home.path().join("gone");
+    symlink(&gone, &link).unwrap();
+    let o = run_default_dir(home.path(), &["notes", "486", "--add", "x"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("refusing to use") && err.contains("symbolic link"),
+        "{err}"
+    );
+    assert!(!gone.exists());
+}
+
+/// A default data directory that is a link someone else made is refused
+/// (only the user's own link counts as the user's choice).
+#[test]
+fn a_default_directory_linked_by_someone_else_is_refused() {
+    use std::os::unix::fs::symlink;
+    let home = tempfile::tempdir().unwrap();
+    let target = home.path().join("elsewhere");
+    std::fs::create_dir(&target).unwrap();
+    std::fs::create_dir_all(home.path().join("share")).unwrap();
+    let link = home.path().join("share").join("sipfix");
+    symlink(&target, &link).unwrap();
+    let c = std::ffi::CString::new(link.as_os_str().as_encoded_bytes()).unwrap();
+    // SAFETY: lchown(2) on a link we created, with a valid C string.
+    if unsafe { libc::lchown(c.as_ptr(), 65534, 65534) } != 0 {
+        eprintln!("skipped: cannot give a link away here (not root)");
+        return;
+    }
+    let o = run_default_dir(home.path(), &["notes", "486", "--add", "x"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(err.contains("made by someone else"), "{err}");
+    assert!(!target.join("notes.json").exists());
+}
