@@ -15,10 +15,14 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
+use std::collections::BTreeMap;
 
 use super::StoreError;
 use super::error::Op;
-use super::model::{CodeRecord, Codes, Conflict, FileData, Note, SCHEMA_VERSION, Step};
+use super::model::{
+    CodeRecord, Codes, Conflict, FileData, Note, SCHEMA_VERSION, Step, canonical, merge_code,
+};
 
 /// Name of the data file inside the data directory.
 pub const DATA_FILE: &str = "notes.json";
@@ -392,19 +396,62 @@ struct Probe {
     schema_version: serde_json::Value,
 }
 
-/// Classify the bytes of a data file. Never panics.
-pub(crate) fn parse(bytes: &[u8]) -> Loaded {
+/// A JSON object as its entries, in file order, a key listed twice kept
+/// twice, each value left unparsed (and never parsed as a whole: skipping
+/// a value has no depth limit, so a value nested too deep for the parser
+/// is one entry's problem, not the file's).
+#[derive(Default)]
+struct Entries<'a>(Vec<(String, &'a RawValue)>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for Entries<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visit<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> serde::de::Visitor<'de> for Visit<'a> {
+            type Value = Entries<'a>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Entries<'a>, A::Error> {
+                let mut v = Vec::new();
+                while let Some(entry) = map.next_entry::<String, &'a RawValue>()? {
+                    v.push(entry);
+                }
+                Ok(Entries(v))
+            }
+        }
+        d.deserialize_map(Visit(std::marker::PhantomData))
+    }
+}
+
+/// A data file, its codes to be read one by one.
+#[derive(Deserialize)]
+struct RawFile<'a> {
+    schema_version: serde_json::Value,
+    #[serde(borrow, default)]
+    codes: Entries<'a>,
+}
+
+/// Classify the bytes of a data file. Never panics. `now_ms` stamps the
+/// kept versions made when a code listed twice is merged.
+pub(crate) fn parse(bytes: &[u8], now_ms: u64) -> Loaded {
     let corrupt = |reason: String| Loaded::Corrupt { reason };
-    let probe: Probe = match serde_json::from_slice(bytes) {
-        Ok(p) => p,
-        Err(e) => return corrupt(e.to_string()),
+    // One pass in the common case; the version alone when the codes are
+    // not an object (a newer schema may have changed them).
+    let (schema_version, file) = match serde_json::from_slice::<RawFile>(bytes) {
+        Ok(f) => (f.schema_version, Ok(f.codes)),
+        Err(e) => match serde_json::from_slice::<Probe>(bytes) {
+            Ok(p) => (p.schema_version, Err(e)),
+            Err(e) => return corrupt(e.to_string()),
+        },
     };
-    let version = match probe.schema_version.as_u64() {
+    let version = match schema_version.as_u64() {
         Some(v) if v >= 1 => v,
         _ => {
             return corrupt(format!(
-                "schema_version is {}, expected a positive integer",
-                probe.schema_version
+                "schema_version is {schema_version}, expected a positive integer"
             ));
         }
     };
@@ -414,13 +461,11 @@ pub(crate) fn parse(bytes: &[u8]) -> Loaded {
             .map(|d| d.codes);
         return Loaded::Newer { version, codes };
     }
-    let (mut codes, issues) = match serde_json::from_slice::<FileData>(bytes) {
-        Ok(data) => (data.codes, Vec::new()),
-        Err(strict) => match lenient(bytes) {
-            Some((codes, issues)) if !issues.is_empty() => (codes, issues),
-            _ => return corrupt(strict.to_string()),
-        },
+    let entries = match file {
+        Ok(entries) => entries,
+        Err(e) => return corrupt(e.to_string()),
     };
+    let (mut codes, issues) = read_codes(entries, now_ms);
     for rec in codes.values_mut() {
         rec.normalize();
     }
@@ -432,88 +477,160 @@ pub(crate) fn parse(bytes: &[u8]) -> Loaded {
     }
 }
 
-/// Read a file of this schema field by field, keeping every field that can
-/// be read; `None` when its overall shape is wrong.
-fn lenient(bytes: &[u8]) -> Option<(Codes, Vec<String>)> {
-    use serde_json::Value;
-    let root: Value = serde_json::from_slice(bytes).ok()?;
+/// Read the entries of `codes` one by one: an entry that cannot be read
+/// (a key that is not a code as sipfix writes one, a field of the wrong
+/// type) is left out, or the field is, and named in an issue; a code
+/// listed twice (a hand or version-control merge of the file) is merged
+/// as two sessions' edits are, and named in an issue too. Every issue
+/// makes the file be copied aside before it is next written.
+fn read_codes(entries: Entries, now_ms: u64) -> (Codes, Vec<String>) {
+    use std::collections::btree_map::Entry;
     let mut codes = Codes::new();
     let mut issues = Vec::new();
-    let Some(map) = root.get("codes") else {
-        return Some((codes, issues));
-    };
-    let map = map.as_object()?;
-    for (key, v) in map {
-        let Ok(code) = key.parse::<u16>() else {
-            issues.push(format!("code {}: not a number", q(key)));
+    let mut listed: BTreeMap<u16, usize> = BTreeMap::new();
+    for (key, raw) in entries.0 {
+        let Some(code) = canonical::<u16>(&key) else {
+            issues.push(format!(
+                "code {}: not a code number (0 to 65535, digits only, no leading zero)",
+                q(&key)
+            ));
             continue;
         };
-        if let Ok(rec) = serde_json::from_value::<CodeRecord>(v.clone()) {
-            codes.insert(code, rec);
-            continue;
-        }
-        let Some(obj) = v.as_object() else {
-            issues.push(format!("code {code}: not an object"));
-            continue;
-        };
-        let mut rec = CodeRecord::default();
-        if let Some(n) = obj.get("note").cloned() {
-            match serde_json::from_value::<Note>(n) {
-                Ok(n) => rec.note = n,
-                Err(e) => issues.push(format!("code {code} note: {e}")),
+        let rec = read_record(code, raw, now_ms, &mut issues);
+        *listed.entry(code).or_default() += 1;
+        match codes.entry(code) {
+            Entry::Vacant(v) => {
+                v.insert(rec);
+            }
+            Entry::Occupied(mut o) => {
+                let merged = merge_code(None, Some(o.get()), Some(&rec), now_ms);
+                o.insert(merged);
             }
         }
-        if let Some(steps) = obj.get("steps") {
-            match steps.as_object() {
-                Some(steps) => {
-                    for (idx, s) in steps {
-                        let step = idx
-                            .parse::<usize>()
-                            .map_err(|e| e.to_string())
-                            .and_then(|i| {
-                                serde_json::from_value::<Step>(s.clone())
-                                    .map(|s| (i, s))
-                                    .map_err(|e| e.to_string())
-                            });
-                        match step {
-                            Ok((i, s)) => {
-                                rec.steps.insert(i, s);
-                            }
-                            Err(e) => issues.push(format!("code {code} step {}: {e}", q(idx))),
-                        }
-                    }
-                }
-                None => issues.push(format!("code {code} steps: not an object")),
-            }
-        }
-        if let Some(r) = obj.get("steps_reset_ms") {
-            match r.as_u64() {
-                Some(r) => rec.steps_reset_ms = r,
-                None => issues.push(format!("code {code} steps_reset_ms: not a number")),
-            }
-        }
-        if let Some(r) = obj.get("conflicts_dismissed_ms") {
-            match r.as_u64() {
-                Some(r) => rec.conflicts_dismissed_ms = r,
-                None => issues.push(format!("code {code} conflicts_dismissed_ms: not a number")),
-            }
-        }
-        if let Some(list) = obj.get("conflicts") {
-            match list.as_array() {
-                Some(list) => {
-                    for (i, c) in list.iter().enumerate() {
-                        match serde_json::from_value::<Conflict>(c.clone()) {
-                            Ok(c) => rec.conflicts.push(c),
-                            Err(e) => issues.push(format!("code {code} conflict {i}: {e}")),
-                        }
-                    }
-                }
-                None => issues.push(format!("code {code} conflicts: not a list")),
-            }
-        }
-        codes.insert(code, rec);
     }
-    Some((codes, issues))
+    for (code, n) in listed {
+        if n > 1 {
+            issues.push(format!(
+                "code {code} is listed {n} times: merged, the newest note shown and the other \
+                 texts kept as earlier versions"
+            ));
+        }
+    }
+    (codes, issues)
+}
+
+/// One code's record: as a whole when it is exactly as sipfix writes it,
+/// else field by field, every field that can be read kept.
+fn read_record(code: u16, raw: &RawValue, now_ms: u64, issues: &mut Vec<String>) -> CodeRecord {
+    let strict = match serde_json::from_str::<CodeRecord>(raw.get()) {
+        Ok(rec) => return rec,
+        Err(e) => e,
+    };
+    let before = issues.len();
+    let rec = read_fields(code, raw, now_ms, issues);
+    if issues.len() == before {
+        // Never read differently from the whole without saying so.
+        issues.push(format!("code {code}: {}", what(&strict)));
+    }
+    rec
+}
+
+fn read_fields(code: u16, raw: &RawValue, now_ms: u64, issues: &mut Vec<String>) -> CodeRecord {
+    let Ok(fields) = serde_json::from_str::<Entries>(raw.get()) else {
+        issues.push(format!("code {code}: not an object"));
+        return CodeRecord::default();
+    };
+    let mut rec = CodeRecord::default();
+    let mut seen: Vec<&str> = Vec::new();
+    for (name, v) in &fields.0 {
+        let mut part = CodeRecord::default();
+        match name.as_str() {
+            "note" => match serde_json::from_str::<Note>(v.get()) {
+                Ok(n) => part.note = n,
+                Err(e) => issues.push(format!("code {code} note: {}", what(&e))),
+            },
+            "steps" => read_steps(code, v, &mut part.steps, issues),
+            "steps_reset_ms" => match serde_json::from_str::<u64>(v.get()) {
+                Ok(t) => part.steps_reset_ms = t,
+                Err(_) => issues.push(format!("code {code} steps_reset_ms: not a number")),
+            },
+            "conflicts_dismissed_ms" => match serde_json::from_str::<u64>(v.get()) {
+                Ok(t) => part.conflicts_dismissed_ms = t,
+                Err(_) => issues.push(format!("code {code} conflicts_dismissed_ms: not a number")),
+            },
+            "conflicts" => match serde_json::from_str::<Vec<&RawValue>>(v.get()) {
+                Ok(list) => {
+                    for (i, c) in list.iter().enumerate() {
+                        match serde_json::from_str::<Conflict>(c.get()) {
+                            Ok(c) => part.conflicts.push(c),
+                            Err(e) => {
+                                issues.push(format!("code {code} conflict {i}: {}", what(&e)))
+                            }
+                        }
+                    }
+                }
+                Err(_) => issues.push(format!("code {code} conflicts: not a list")),
+            },
+            // Unknown fields are ignored, as in a record read whole.
+            _ => continue,
+        }
+        if seen.contains(&name.as_str()) {
+            issues.push(format!("code {code}: {name} is listed twice; merged"));
+        }
+        seen.push(name);
+        // Merged field by field: a field listed twice loses nothing.
+        rec = merge_code(None, Some(&rec), Some(&part), now_ms);
+    }
+    rec
+}
+
+fn read_steps(
+    code: u16,
+    raw: &RawValue,
+    steps: &mut BTreeMap<usize, Step>,
+    issues: &mut Vec<String>,
+) {
+    let Ok(entries) = serde_json::from_str::<Entries>(raw.get()) else {
+        issues.push(format!("code {code} steps: not an object"));
+        return;
+    };
+    for (key, s) in entries.0 {
+        let Some(idx) = canonical::<usize>(&key) else {
+            issues.push(format!("code {code} step {}: not a step number", q(&key)));
+            continue;
+        };
+        let step = match serde_json::from_str::<Step>(s.get()) {
+            Ok(step) => step,
+            Err(e) => {
+                issues.push(format!("code {code} step {}: {}", q(&key), what(&e)));
+                continue;
+            }
+        };
+        match steps.get(&idx) {
+            None => {
+                steps.insert(idx, step);
+            }
+            Some(had) => {
+                issues.push(format!(
+                    "code {code} step {idx} is listed twice; the newer kept"
+                ));
+                if (step.updated_ms, step.state) > (had.updated_ms, had.state) {
+                    steps.insert(idx, step);
+                }
+            }
+        }
+    }
+}
+
+/// A parse error of one value, without its position (which is within the
+/// value, not the file, and would mislead).
+fn what(e: &serde_json::Error) -> String {
+    let s = e.to_string();
+    if e.line() == 0 {
+        return s;
+    }
+    let at = format!(" at line {} column {}", e.line(), e.column());
+    s.strip_suffix(&at).map_or_else(|| s.clone(), str::to_owned)
 }
 
 fn q(s: &str) -> String {
@@ -521,15 +638,16 @@ fn q(s: &str) -> String {
     format!("'{}'", crate::sanitize::inline(&cut))
 }
 
-/// Read and classify the data file at `path` (never through a link).
-pub(crate) fn load(path: &Path) -> Result<Loaded, StoreError> {
+/// Read and classify the data file at `path` (never through a link);
+/// `now_ms` as for [`parse`].
+pub(crate) fn load(path: &Path, now_ms: u64) -> Result<Loaded, StoreError> {
     let Some(mut f) = open_nofollow(path, Op::Read)? else {
         return Ok(Loaded::Missing);
     };
     let mut bytes = Vec::new();
     f.read_to_end(&mut bytes)
         .map_err(|e| StoreError::io(Op::Read, path, e))?;
-    Ok(parse(&bytes))
+    Ok(parse(&bytes, now_ms))
 }
 
 /// A free name `<name>.<what>-<now_ms>` (with `-N` if taken) beside `path`.

@@ -67,7 +67,8 @@
 //! }
 //! ```
 //!
-//! * `codes` is keyed by the status code as a decimal string.
+//! * `codes` is keyed by the status code as a decimal string, as `u16`
+//!   writes it (no sign, no leading zero).
 //! * `note` is omitted if nobody ever wrote one. A note cleared by the user
 //!   stays as `"text": ""` with its time, so the clearing is merged like any
 //!   other edit.
@@ -88,9 +89,13 @@
 //! * These three fields came after the format's first release; they are
 //!   optional and a reader that does not know them ignores them, so the
 //!   `schema_version` stays 1.
-//! * Unknown fields are ignored. A field of a known name that cannot be read
-//!   (an unknown step state, say) is left out and reported; the rest of the
-//!   file is used, and the file is copied aside before it is next written.
+//! * Unknown fields are ignored. Each code is read on its own (its value
+//!   skipped without a depth limit, then parsed alone). A field of a known
+//!   name that cannot be read (an unknown step state, say), or a code or
+//!   step key not written as sipfix writes one (`"0486"`), is left out and
+//!   reported; a code, a field or a step listed twice is merged (as two
+//!   sessions' records are) and reported. The rest of the file is used, and
+//!   the file is copied aside before it is next written.
 //!   A file with a `schema_version` above [`SCHEMA_VERSION`] is opened
 //!   read-only and never written. A file that does not parse at all is
 //!   moved aside (see above) and never overwritten.
@@ -422,7 +427,7 @@ impl Store {
         let dir_warning = fsio::ensure_dir(&dir.path, dir.explicit)?;
         let path = dir.path.join(DATA_FILE);
         let mut store = Store::empty(dir.path.clone(), path.clone());
-        match fsio::load(&path)? {
+        match fsio::load(&path, now_ms())? {
             Loaded::Missing => {}
             Loaded::Ok(codes) => store.adopt(codes),
             Loaded::Partial { codes, issues } => {
@@ -445,7 +450,7 @@ impl Store {
                 let moved = LockGuard::acquire(&dir.path, Duration::ZERO).and_then(|_guard| {
                     // Re-check under the lock: another process may have
                     // replaced the file meanwhile.
-                    match fsio::load(&path)? {
+                    match fsio::load(&path, now_ms())? {
                         Loaded::Corrupt { .. } => fsio::set_aside(&path, now_ms()).map(Some),
                         _ => Ok(None),
                     }
@@ -496,7 +501,7 @@ impl Store {
             .collect();
         let path = dir.path.join(DATA_FILE);
         let _guard = LockGuard::acquire(&dir.path, LOCK_WAIT)?;
-        let mut codes = match fsio::load(&path)? {
+        let mut codes = match fsio::load(&path, now_ms)? {
             Loaded::Missing => Codes::new(),
             Loaded::Ok(codes) => codes,
             Loaded::Partial { codes, issues } => {
@@ -576,7 +581,7 @@ impl Store {
         if now == self.seen {
             return false;
         }
-        match fsio::load(&self.path) {
+        match fsio::load(&self.path, now_ms()) {
             Ok(Loaded::Ok(codes)) => {
                 self.seen = now;
                 if codes == self.codes {
@@ -934,7 +939,7 @@ impl SaveJob {
         }
         let _guard = LockGuard::acquire(&self.dir, self.lock_wait)?;
         let mut warning = None;
-        let (disk, must_write) = match fsio::load(&self.path)? {
+        let (disk, must_write) = match fsio::load(&self.path, self.now)? {
             Loaded::Missing => (Codes::new(), false),
             Loaded::Ok(codes) => (codes, false),
             Loaded::Partial { codes, issues } => {
@@ -1041,8 +1046,8 @@ fn issue_list(issues: &[String]) -> String {
 
 fn partial_warning(path: &Path, issues: &[String]) -> String {
     format!(
-        "{}: some fields could not be read and are ignored ({}); everything else is shown. \
-         Before the file is next written it is copied aside unchanged",
+        "{}: parts of it could not be used as written and are left out or merged ({}); the \
+         rest is shown. Before the file is next written it is copied aside unchanged",
         shown(path),
         issue_list(issues)
     )
@@ -1050,8 +1055,8 @@ fn partial_warning(path: &Path, issues: &[String]) -> String {
 
 fn partial_kept_warning(path: &Path, copy: &Path, issues: &[String]) -> String {
     format!(
-        "{}: some fields could not be read and were left out ({}); the file as it was is \
-         kept in {}",
+        "{}: parts of it could not be used as written and were left out or merged ({}); the \
+         file as it was is kept in {}",
         shown(path),
         issue_list(issues),
         shown(copy)

@@ -93,7 +93,11 @@ pub(crate) struct Step {
 pub(crate) struct CodeRecord {
     #[serde(default, skip_serializing_if = "Note::is_unset")]
     pub note: Note,
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "BTreeMap::is_empty",
+        deserialize_with = "steps_exactly"
+    )]
     pub steps: BTreeMap<usize, Step>,
     /// Steps whose `updated_ms` is not after this are `todo` (a reset).
     #[serde(default, skip_serializing_if = "is_zero")]
@@ -108,6 +112,47 @@ pub(crate) struct CodeRecord {
 
 fn is_zero(v: &u64) -> bool {
     *v == 0
+}
+
+/// `key` as a number written the way sipfix writes one (plain decimal
+/// digits, no sign, no leading zero, in range); `None` otherwise, so that
+/// `"0486"` and `"486"` never both become code 486 unnoticed.
+pub(crate) fn canonical<T: std::str::FromStr + ToString>(key: &str) -> Option<T> {
+    let v: T = key.parse().ok()?;
+    (v.to_string() == key).then_some(v)
+}
+
+/// The `steps` of a record, every key exactly as sipfix writes one and
+/// none twice (a map would keep the last silently); anything else is an
+/// error, and the file reader then reads the record field by field.
+fn steps_exactly<'de, D>(d: D) -> Result<BTreeMap<usize, Step>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    struct Steps;
+    impl<'de> serde::de::Visitor<'de> for Steps {
+        type Value = BTreeMap<usize, Step>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("an object of steps")
+        }
+        fn visit_map<A: serde::de::MapAccess<'de>>(
+            self,
+            mut map: A,
+        ) -> Result<Self::Value, A::Error> {
+            use serde::de::Error;
+            let mut out = BTreeMap::new();
+            while let Some(key) = map.next_key::<String>()? {
+                let idx = canonical::<usize>(&key).ok_or_else(|| {
+                    A::Error::custom(format!("step {key:?} is not a step number"))
+                })?;
+                if out.insert(idx, map.next_value::<Step>()?).is_some() {
+                    return Err(A::Error::custom(format!("step {idx} is listed twice")));
+                }
+            }
+            Ok(out)
+        }
+    }
+    d.deserialize_map(Steps)
 }
 
 impl CodeRecord {

@@ -228,9 +228,9 @@ fn empty_records_are_pruned() {
 
 #[test]
 fn parse_classifies_files() {
-    assert!(matches!(fsio::parse(br#"{"schema_version":1}"#), Loaded::Ok(c) if c.is_empty()));
+    assert!(matches!(fsio::parse(br#"{"schema_version":1}"#, 1), Loaded::Ok(c) if c.is_empty()));
     let ok = br#"{"schema_version":1,"codes":{"486":{"note":{"text":"hi","updated_ms":5},"steps":{"2":{"state":"skipped","updated_ms":6}}}}}"#;
-    match fsio::parse(ok) {
+    match fsio::parse(ok, 1) {
         Loaded::Ok(c) => {
             assert_eq!(c[&486].note.text, "hi");
             assert_eq!(c[&486].step_state(2), StepState::Skipped);
@@ -238,11 +238,11 @@ fn parse_classifies_files() {
         _ => panic!("valid file rejected"),
     }
     assert!(matches!(
-        fsio::parse(br#"{"schema_version":7,"codes":{"486":{"note":{"text":"hi","updated_ms":5}}}}"#),
+        fsio::parse(br#"{"schema_version":7,"codes":{"486":{"note":{"text":"hi","updated_ms":5}}}}"#, 1),
         Loaded::Newer { version: 7, codes: Some(codes) } if codes[&486].note.text == "hi"
     ));
     assert!(matches!(
-        fsio::parse(br#"{"schema_version":9,"codes":[1,2]}"#),
+        fsio::parse(br#"{"schema_version":9,"codes":[1,2]}"#, 1),
         Loaded::Newer {
             version: 9,
             codes: None
@@ -257,7 +257,7 @@ fn parse_classifies_files() {
         br#"{"schema_version":1,"codes":[]}"#,
         b"\xff\xfe",
     ] {
-        match fsio::parse(bad) {
+        match fsio::parse(bad, 1) {
             Loaded::Corrupt { reason } => assert!(!reason.is_empty()),
             _ => panic!("accepted {:?}", String::from_utf8_lossy(bad)),
         }
@@ -265,7 +265,7 @@ fn parse_classifies_files() {
     // One field that cannot be read hides nothing else.
     let partial = br#"{"schema_version":1,"codes":{"70000":{},"404":{"note":{"text":"kept","updated_ms":1}},
         "486":{"note":{"text":"also","updated_ms":1},"steps":{"0":{"state":"maybe","updated_ms":1},"1":{"state":"done","updated_ms":1}}}}}"#;
-    match fsio::parse(partial) {
+    match fsio::parse(partial, 1) {
         Loaded::Partial { codes, issues } => {
             assert_eq!(codes[&404].note.text, "kept");
             assert_eq!(codes[&486].note.text, "also");
@@ -277,10 +277,119 @@ fn parse_classifies_files() {
         }
         _ => panic!("a partly readable file was not read"),
     }
-    match fsio::parse(b"{\n  \"schema_version\": 1,\n  \"codes\": {,}\n}") {
+    match fsio::parse(b"{\n  \"schema_version\": 1,\n  \"codes\": {,}\n}", 1) {
         Loaded::Corrupt { reason } => assert!(reason.contains("line 3"), "{reason}"),
         _ => panic!("accepted a syntax error"),
     }
+}
+
+/// A code key serde cannot take as a number, or a value nested deeper
+/// than the parser's limit, is one entry's problem: named, left out, the
+/// rest of the file used (it made the whole file unreadable).
+#[test]
+fn each_code_is_read_on_its_own() {
+    let deep_list = format!("{}{}", "[".repeat(200), "]".repeat(200));
+    let deep_object = format!("{}1{}", "{\"a\":".repeat(50_000), "}".repeat(50_000));
+    let file = format!(
+        r#"{{"schema_version":1,"codes":{{
+            "500":{{"note":{{"text":"my 500 note","updated_ms":1}}}},
+            "0486":{{"note":{{"text":"x","updated_ms":1}}}},
+            "00":{{}}, "+486":{{}}, "-0":{{}}, "4 86":{{}},
+            "486":{{"note":{deep_list},"steps":{{"1":{{"state":"done","updated_ms":3}}}}}},
+            "487":{{"note":{deep_object}}},
+            "488":{{"note":{{"text":"steps odd","updated_ms":1}},
+                    "steps":{{"01":{{"state":"done","updated_ms":1}},"2":{deep_list}}}}}}}}}"#
+    );
+    let Loaded::Partial { codes, issues } = fsio::parse(file.as_bytes(), 1) else {
+        panic!("the good notes were not read");
+    };
+    assert_eq!(codes[&500].note.text, "my 500 note");
+    assert_eq!(codes[&486].step_state(1), StepState::Done);
+    assert_eq!(codes[&488].note.text, "steps odd");
+    assert!(codes[&488].steps.is_empty(), "{:?}", codes[&488]);
+    assert_eq!(codes.keys().copied().collect::<Vec<_>>(), [486, 488, 500]);
+    let all = issues.join("\n");
+    for key in ["'0486'", "'00'", "'+486'", "'-0'", "'4 86'"] {
+        assert!(
+            issues
+                .iter()
+                .any(|i| i.starts_with(&format!("code {key}: not a code number"))),
+            "{key}: {all}"
+        );
+    }
+    assert!(
+        all.contains("code 486 note: invalid type: sequence"),
+        "{all}"
+    );
+    // The depth problem is named for what it is: a note without a text,
+    // not a whole file with a missing field somewhere.
+    assert!(all.contains("code 487 note: missing field `text`"), "{all}");
+    assert!(
+        all.contains("code 488 step '01': not a step number"),
+        "{all}"
+    );
+    assert!(all.contains("code 488 step '2'"), "{all}");
+    assert!(
+        !all.contains("line 1 column"),
+        "positions within an entry mislead: {all}"
+    );
+    assert_eq!(issues.len(), 9, "{all}");
+}
+
+/// A code listed twice (a hand or `git` merge of the file) is merged as
+/// two sessions' edits are, whatever the order: the newest note wins and
+/// the other text is kept as an earlier version; steps take the newer
+/// state. It is named, so the file is copied aside before it is written.
+#[test]
+fn a_code_listed_twice_is_merged_and_named() {
+    let file = br#"{"schema_version":1,"codes":{
+        "486":{"note":{"text":"first copy, newer","updated_ms":9},
+               "steps":{"0":{"state":"done","updated_ms":9},"1":{"state":"failed","updated_ms":1}}},
+        "404":{"note":{"text":"untouched","updated_ms":1}},
+        "486":{"note":{"text":"second copy","updated_ms":2},
+               "steps":{"1":{"state":"skipped","updated_ms":5}}}}}"#;
+    let Loaded::Partial { codes, issues } = fsio::parse(file, 77) else {
+        panic!("a code listed twice went unnoticed");
+    };
+    let r = &codes[&486];
+    assert_eq!(r.note.text, "first copy, newer");
+    assert_eq!(
+        r.conflicts,
+        vec![Conflict {
+            text: "second copy".into(),
+            updated_ms: 2,
+            saved_ms: 77,
+            run: None,
+        }]
+    );
+    assert_eq!(r.step_state(0), StepState::Done);
+    assert_eq!(r.step_state(1), StepState::Skipped);
+    assert_eq!(codes[&404].note.text, "untouched");
+    assert_eq!(issues.len(), 1, "{issues:?}");
+    assert!(
+        issues[0].contains("code 486 is listed 2 times: merged"),
+        "{issues:?}"
+    );
+
+    // Within one code: a field or a step listed twice.
+    let file = br#"{"schema_version":1,"codes":{"486":{
+        "note":{"text":"older","updated_ms":1},
+        "steps":{"0":{"state":"done","updated_ms":4},"0":{"state":"failed","updated_ms":3}},
+        "note":{"text":"newer","updated_ms":5}}}}"#;
+    let Loaded::Partial { codes, issues } = fsio::parse(file, 77) else {
+        panic!("a field listed twice went unnoticed");
+    };
+    let r = &codes[&486];
+    assert_eq!(r.note.text, "newer");
+    assert_eq!(texts_of(&r.conflicts), ["older"]);
+    assert_eq!(r.step_state(0), StepState::Done);
+    let all = issues.join("\n");
+    assert!(all.contains("note is listed twice"), "{all}");
+    assert!(all.contains("step 0 is listed twice"), "{all}");
+}
+
+fn texts_of(c: &[Conflict]) -> Vec<&str> {
+    c.iter().map(|c| c.text.as_str()).collect()
 }
 
 #[test]
@@ -502,14 +611,14 @@ proptest! {
 
     #[test]
     fn parse_never_panics(bytes in prop::collection::vec(any::<u8>(), 0..256)) {
-        let _ = fsio::parse(&bytes);
+        let _ = fsio::parse(&bytes, 1);
     }
 
     #[test]
     fn parse_never_panics_on_json_like_input(
         s in r#"\{"schema_version":(-?[0-9]{1,3}|1|"x"|null|1\.5),"codes":\{("[0-9a-z]{0,6}":\{("note":\{"text":"[a-z\\"]{0,4}","updated_ms":-?[0-9]{1,21}\}|"steps":\{"[0-9]{1,21}":\{"state":"(done|todo|x)","updated_ms":[0-9]{1,3}\}\}|"conflicts":\[\{\}\])?\},?){0,3}\}\}"#
     ) {
-        let _ = fsio::parse(s.as_bytes());
+        let _ = fsio::parse(s.as_bytes(), 1);
     }
 }
 

@@ -606,3 +606,79 @@ fn a_default_directory_linked_by_someone_else_is_refused() {
     assert!(err.contains("made by someone else"), "{err}");
     assert!(!target.join("notes.json").exists());
 }
+
+/// The tester's repro: a code listed twice (a hand or `git` merge of
+/// notes.json). The older copy won silently and the next save, even for
+/// another code, dropped the other text for good, with no copy.
+#[test]
+fn a_code_listed_twice_loses_no_text() {
+    let d = tempfile::tempdir().unwrap();
+    let file = d.path().join("notes.json");
+    let bytes = r#"{"schema_version":1,"codes":{"486":{"note":{"text":"first copy, newer","updated_ms":9}},"486":{"note":{"text":"second copy","updated_ms":2}}}}"#;
+    std::fs::write(&file, bytes).unwrap();
+    let o = run(d.path(), &["notes", "486"]);
+    let out = String::from_utf8_lossy(&o.stdout);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(out.starts_with("first copy, newer\n"), "{out}");
+    assert!(out.contains("second copy"), "{out}");
+    assert!(err.contains("code 486 is listed 2 times"), "{err}");
+    assert!(
+        files_named(d.path(), "corrupt").is_empty(),
+        "reading copies nothing"
+    );
+
+    let o = run(d.path(), &["notes", "180", "--add", "unrelated"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    assert!(err.contains("code 486 is listed 2 times"), "{err}");
+    let aside = files_named(d.path(), "corrupt");
+    assert_eq!(aside.len(), 1, "the file as it was is kept");
+    assert_eq!(std::fs::read_to_string(&aside[0]).unwrap(), bytes);
+    let now = std::fs::read_to_string(&file).unwrap();
+    assert!(
+        now.contains("first copy, newer") && now.contains("second copy"),
+        "{now}"
+    );
+    // Written once in the form sipfix reads whole: no more warning.
+    let o = run(d.path(), &["notes", "486", "--json"]);
+    assert_eq!(String::from_utf8_lossy(&o.stderr), "");
+    let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(j["note"], "first copy, newer");
+    assert_eq!(j["conflicts"][0]["text"], "second copy");
+}
+
+/// The tester's repro: a key `"0486"` (or `"00"`, `"+486"`) made the whole
+/// file unreadable: moved aside, every good note gone from view.
+#[test]
+fn an_odd_code_key_hides_no_other_note() {
+    let d = tempfile::tempdir().unwrap();
+    let file = d.path().join("notes.json");
+    let bytes = r#"{"schema_version":1,"codes":{"500":{"note":{"text":"my 500 note","updated_ms":1}},"0486":{"note":{"text":"x","updated_ms":1}},"+486":{},"00":{}}}"#;
+    std::fs::write(&file, bytes).unwrap();
+    let o = run(d.path(), &["notes", "500"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(String::from_utf8_lossy(&o.stdout), "my 500 note\n", "{err}");
+    for key in ["'0486'", "'+486'", "'00'"] {
+        assert!(err.contains(key), "{key}: {err}");
+    }
+    assert!(!err.contains("could not be read ("), "{err}");
+    assert_eq!(
+        std::fs::read_to_string(&file).unwrap(),
+        bytes,
+        "left as it is"
+    );
+    assert!(files_named(d.path(), "corrupt").is_empty());
+    // The next write keeps the original beside it.
+    assert!(
+        run(d.path(), &["notes", "500", "--add", "more"])
+            .status
+            .success()
+    );
+    let aside = files_named(d.path(), "corrupt");
+    assert_eq!(aside.len(), 1);
+    assert_eq!(std::fs::read_to_string(&aside[0]).unwrap(), bytes);
+    assert_eq!(
+        String::from_utf8_lossy(&run(d.path(), &["notes", "500"]).stdout),
+        "my 500 note\nmore\n"
+    );
+}
