@@ -10,9 +10,9 @@
 //! # Files
 //!
 //! Everything lives in one directory, [`data_dir`]: `$SIPFIX_DATA_DIR` if set
-//! and non-empty, else the platform data directory
-//! (`~/.local/share/sipfix` on Linux). A missing directory is created with
-//! mode 0700. The platform directory must be the user's own (else it is
+//! and non-empty (made absolute, with a warning, when relative), else the
+//! platform data directory (`~/.local/share/sipfix` on Linux). A missing
+//! directory is created with mode 0700. The platform directory must be the user's own (else it is
 //! refused) and is tightened to 0700 (`fchmod` on it, opened `O_NOFOLLOW`);
 //! a directory the user named, or a platform directory that is the user's
 //! symbolic link, is used as it is, never changed, with a warning if it is
@@ -195,6 +195,29 @@ pub const LOCK_WAIT: Duration = Duration::from_secs(5);
 pub struct DataDir {
     pub path: PathBuf,
     pub explicit: bool,
+    /// The relative path `SIPFIX_DATA_DIR` gave, when `path` is it made
+    /// absolute (against the current directory at start): said in a
+    /// warning, since another directory gives other notes.
+    pub relative: Option<PathBuf>,
+}
+
+impl DataDir {
+    /// The warning of a data directory named by a relative path.
+    fn relative_warning(&self) -> Option<String> {
+        let given = self.relative.as_ref()?;
+        let tilde = if given.starts_with("~") {
+            " (a ~ is only expanded by the shell, outside quotes)"
+        } else {
+            ""
+        };
+        Some(format!(
+            "warning: {DATA_DIR_ENV} is a relative path, {}{tilde}: it names {}, under the \
+             current directory, and sipfix run from another directory would use other notes; \
+             set it to an absolute path",
+            shown(given),
+            shown(&self.path)
+        ))
+    }
 }
 
 impl From<&Path> for DataDir {
@@ -202,6 +225,7 @@ impl From<&Path> for DataDir {
         DataDir {
             path: p.to_path_buf(),
             explicit: true,
+            relative: None,
         }
     }
 }
@@ -239,15 +263,32 @@ pub fn open_default() -> Result<Store, StoreError> {
 
 fn data_dir_from(env: Option<std::ffi::OsString>) -> Option<DataDir> {
     match env {
-        Some(v) if !v.is_empty() => Some(DataDir {
-            path: PathBuf::from(v),
-            explicit: true,
-        }),
+        Some(v) if !v.is_empty() => {
+            let given = PathBuf::from(v);
+            if given.is_absolute() {
+                return Some(DataDir::from(given.as_path()));
+            }
+            // Made absolute once, so that every message names the whole
+            // path; kept relative if the current directory is gone.
+            Some(DataDir {
+                path: std::path::absolute(&given).unwrap_or_else(|_| given.clone()),
+                explicit: true,
+                relative: Some(given),
+            })
+        }
         _ => directories::ProjectDirs::from("", "", "sipfix").map(|p| DataDir {
             path: p.data_dir().to_path_buf(),
             explicit: false,
+            relative: None,
         }),
     }
+}
+
+/// Check (and create) the data directory: the warnings it is worth.
+fn prepare(dir: &DataDir) -> Result<Vec<String>, StoreError> {
+    let mut warnings: Vec<String> = dir.relative_warning().into_iter().collect();
+    warnings.extend(fsio::ensure_dir(&dir.path, dir.explicit)?);
+    Ok(warnings)
 }
 
 /// Write an export (a Markdown report) into the data directory as a new
@@ -261,7 +302,7 @@ pub fn write_export(
     ext: &str,
     bytes: &[u8],
 ) -> Result<PathBuf, StoreError> {
-    fsio::ensure_dir(&dir.path, dir.explicit)?;
+    prepare(dir)?;
     fsio::write_unique(&dir.path, stem, ext, bytes)
 }
 
@@ -424,7 +465,7 @@ impl Store {
     /// symbolic link).
     pub fn open(dir: impl Into<DataDir>) -> Result<Store, StoreError> {
         let dir = dir.into();
-        let dir_warning = fsio::ensure_dir(&dir.path, dir.explicit)?;
+        let dir_warning = Some(prepare(&dir)?.join("; ")).filter(|w| !w.is_empty());
         let path = dir.path.join(DATA_FILE);
         let mut store = Store::empty(dir.path.clone(), path.clone());
         match fsio::load(&path, now_ms())? {
@@ -496,9 +537,7 @@ impl Store {
         now_ms: u64,
     ) -> Result<Option<String>, StoreError> {
         let dir = dir.into();
-        let mut warnings: Vec<String> = fsio::ensure_dir(&dir.path, dir.explicit)?
-            .into_iter()
-            .collect();
+        let mut warnings = prepare(&dir)?;
         let path = dir.path.join(DATA_FILE);
         let _guard = LockGuard::acquire(&dir.path, LOCK_WAIT)?;
         let mut codes = match fsio::load(&path, now_ms)? {

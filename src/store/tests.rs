@@ -51,15 +51,40 @@ fn data_dir_prefers_non_empty_env() {
         data_dir_from(Some("/x/y".into())),
         Some(DataDir {
             path: PathBuf::from("/x/y"),
-            explicit: true
+            explicit: true,
+            relative: None,
         })
     );
     let platform = directories::ProjectDirs::from("", "", "sipfix").map(|p| DataDir {
         path: p.data_dir().to_path_buf(),
         explicit: false,
+        relative: None,
     });
     assert_eq!(data_dir_from(Some("".into())), platform);
     assert_eq!(data_dir_from(None), platform);
+}
+
+/// A relative `SIPFIX_DATA_DIR` depends on the current directory: it is
+/// made absolute (messages name the whole path) and said in a warning.
+#[test]
+fn a_relative_data_dir_is_made_absolute_and_warned_of() {
+    let cwd = std::env::current_dir().unwrap();
+    for (given, tilde) in [("rel/notes", false), ("~/x", true)] {
+        let d = data_dir_from(Some(given.into())).unwrap();
+        assert_eq!(d.path, cwd.join(given));
+        assert!(d.explicit);
+        assert_eq!(d.relative, Some(PathBuf::from(given)));
+        let w = d.relative_warning().unwrap();
+        assert!(
+            w.contains("relative path") && w.contains(&cwd.join(given).display().to_string()),
+            "{w}"
+        );
+        assert_eq!(w.contains("~ is only expanded"), tilde, "{w}");
+    }
+    assert_eq!(
+        data_dir_from(Some("/x".into())).unwrap().relative_warning(),
+        None
+    );
 }
 
 #[test]

@@ -682,3 +682,33 @@ fn an_odd_code_key_hides_no_other_note() {
         "my 500 note\nmore\n"
     );
 }
+
+/// The tester's repro: a relative `SIPFIX_DATA_DIR` was used relative to
+/// the current directory, silently, so notes seemed to vanish when sipfix
+/// ran elsewhere. It is said, with the whole path it names.
+#[test]
+fn a_relative_data_dir_is_named_whole_in_a_warning() {
+    let d = tempfile::tempdir().unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_sipfix"))
+        .args(["notes", "486", "--add", "relnote"])
+        .env("SIPFIX_DATA_DIR", "rel")
+        .env("LANG", "C.UTF-8")
+        .current_dir(d.path())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    let whole = d.path().join("rel");
+    assert!(
+        err.contains("relative path") && err.contains(&whole.display().to_string()),
+        "{err}"
+    );
+    assert!(whole.join("notes.json").exists());
+    let o = run(&whole, &["notes", "486"]);
+    assert_eq!(String::from_utf8_lossy(&o.stdout), "relnote\n");
+    assert_eq!(
+        String::from_utf8_lossy(&o.stderr),
+        "",
+        "an absolute path: no warning"
+    );
+}
