@@ -17,6 +17,9 @@ pub enum Op {
     Lock,
     /// Moving an unreadable data file aside.
     SetAside,
+    /// Copying a data file with entries that cannot be used as written
+    /// aside, before it is rewritten.
+    CopyAside,
     /// Writing the data file (temp file, rename, directory sync).
     Write,
     /// Any step of [`Store::save`](super::Store::save); the edits stay in
@@ -163,6 +166,11 @@ impl fmt::Display for StoreError {
                     Op::SetAside => write!(
                         f,
                         "cannot move unreadable {path} aside: {source}; it was left untouched"
+                    ),
+                    Op::CopyAside => write!(
+                        f,
+                        "cannot copy {path} aside before rewriting it: {source}; it was left \
+                         untouched and nothing was written"
                     ),
                     Op::Write => write!(f, "cannot write {path}: {source}"),
                     Op::Save => write!(

@@ -680,9 +680,9 @@ pub(crate) fn set_aside(path: &Path, now_ms: u64) -> Result<PathBuf, StoreError>
 /// before it is rewritten without the fields this version cannot read.
 /// Call with the lock held. Returns the copy's path.
 pub(crate) fn copy_aside(path: &Path, now_ms: u64) -> Result<PathBuf, StoreError> {
-    let err = |e| StoreError::io(Op::SetAside, path, e);
+    let err = |e| StoreError::io(Op::CopyAside, path, e);
     let mut bytes = Vec::new();
-    open_nofollow(path, Op::SetAside)?
+    open_nofollow(path, Op::CopyAside)?
         .ok_or_else(|| err(io::Error::from(io::ErrorKind::NotFound)))?
         .read_to_end(&mut bytes)
         .map_err(err)?;

@@ -712,3 +712,34 @@ fn a_relative_data_dir_is_named_whole_in_a_warning() {
         "an absolute path: no warning"
     );
 }
+
+/// When the copy made before rewriting a file with an entry sipfix cannot
+/// use fails (here a file size limit), the message says it was copying;
+/// it said "cannot move unreadable ... aside" of a readable file.
+#[test]
+fn a_failed_copy_aside_is_called_a_copy() {
+    let d = tempfile::tempdir().unwrap();
+    let file = d.path().join("notes.json");
+    let bytes = format!(
+        r#"{{"schema_version":1,"codes":{{"486":{{"steps":{{"0":{{"state":"maybe","updated_ms":1}}}}}},"404":{{"note":{{"text":"{}","updated_ms":1}}}}}}}}"#,
+        "k".repeat(4000)
+    );
+    std::fs::write(&file, &bytes).unwrap();
+    let o = Command::new("sh")
+        .arg("-c")
+        .arg("ulimit -f 1; exec \"$0\" notes 486 --add x")
+        .arg(env!("CARGO_BIN_EXE_sipfix"))
+        .env("SIPFIX_DATA_DIR", d.path())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("cannot copy") && err.contains("aside"),
+        "{err}"
+    );
+    assert!(!err.contains("move"), "{err}");
+    assert!(err.contains("nothing was written"), "{err}");
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), bytes);
+    assert!(files_named(d.path(), "corrupt").is_empty());
+}
