@@ -86,9 +86,11 @@
 //! * `conflicts_dismissed_ms` (omitted when 0) records the last time the
 //!   user dropped the kept versions: a conflict whose `saved_ms` is not
 //!   after it is gone.
-//! * These three fields came after the format's first release; they are
-//!   optional and a reader that does not know them ignores them, so the
-//!   `schema_version` stays 1.
+//! * `run` (on a note and a kept version) and `conflicts_dismissed_ms` came
+//!   after the format's first release (`steps_reset_ms` and `conflicts` were
+//!   in it); they are optional and a reader that does not know them ignores
+//!   them, so the `schema_version` stays 1. The README names every field
+//!   (a test checks it).
 //! * Unknown fields are ignored. Each code is read on its own (its value
 //!   skipped without a depth limit, then parsed alone). A field of a known
 //!   name that cannot be read (an unknown step state, say), or a code or

@@ -417,6 +417,55 @@ fn texts_of(c: &[Conflict]) -> Vec<&str> {
     c.iter().map(|c| c.text.as_str()).collect()
 }
 
+/// Every field the store writes is named in the README's "Where your data
+/// lives" (`steps_reset_ms` was written but not documented).
+#[test]
+fn every_field_written_is_documented_in_the_readme() {
+    fn keys(v: &serde_json::Value, out: &mut Vec<String>) {
+        match v {
+            serde_json::Value::Object(m) => {
+                for (k, v) in m {
+                    if !k.bytes().all(|b| b.is_ascii_digit()) {
+                        out.push(k.clone());
+                    }
+                    keys(v, out);
+                }
+            }
+            serde_json::Value::Array(a) => a.iter().for_each(|v| keys(v, out)),
+            _ => {}
+        }
+    }
+    let readme = include_str!("../../README.md");
+    let start = readme.find("## Where your data lives").expect("section");
+    let end = start
+        + readme[start..]
+            .find("\n## Your own entries")
+            .expect("next section");
+    let section = &readme[start..end];
+    let mut rec = rec_by("text", 5, "s-1");
+    rec.steps.insert(0, step(StepState::Done, 6));
+    rec.steps_reset_ms = 1;
+    rec.conflicts_dismissed_ms = 2;
+    rec.conflicts.push(Conflict {
+        text: "kept".into(),
+        updated_ms: 3,
+        saved_ms: 4,
+        run: Some("s-2".into()),
+    });
+    let json = fsio::serialize(&[(486, rec)].into()).unwrap();
+    let mut found = Vec::new();
+    keys(&serde_json::from_str(&json).unwrap(), &mut found);
+    found.sort();
+    found.dedup();
+    assert_eq!(found.len(), 12, "{found:?}");
+    for k in found {
+        assert!(
+            section.contains(&format!("`{k}`")),
+            "`{k}` is not in the README's data section"
+        );
+    }
+}
+
 #[test]
 fn edits_are_stamped_after_what_they_replace() {
     let dir = tempfile::tempdir().expect("tempdir");
