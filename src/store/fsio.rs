@@ -49,9 +49,9 @@ const FILE_MODE: u32 = 0o600;
 /// user's or others can write to it. Returns that warning.
 pub(crate) fn ensure_dir(dir: &Path, explicit: bool) -> Result<Option<String>, StoreError> {
     let err = |source| StoreError::io(Op::CreateDir, dir, source);
-    match fs::symlink_metadata(dir) {
+    let lmeta = match fs::symlink_metadata(dir) {
         Ok(m) if m.file_type().is_symlink() => return linked_dir(dir, &m, explicit),
-        Ok(_) => {}
+        Ok(m) => m,
         Err(e) if e.kind() == io::ErrorKind::NotFound => {
             DirBuilder::new()
                 .recursive(true)
@@ -66,18 +66,24 @@ pub(crate) fn ensure_dir(dir: &Path, explicit: bool) -> Result<Option<String>, S
             return Ok(None);
         }
         Err(e) => return Err(err(e)),
-    }
+    };
     // Checked and changed through one descriptor: a directory swapped for a
-    // link meanwhile is not followed.
+    // link meanwhile is not followed. One the user may not list (mode 0300)
+    // cannot be opened: checked by its lstat, it is fine as long as there
+    // is nothing to change.
     let d = match open_dir(dir) {
-        Ok(d) => d,
+        Ok(d) => Some(d),
         Err(e) if e.raw_os_error() == Some(libc::ELOOP) => {
             let m = fs::symlink_metadata(dir).map_err(err)?;
             return linked_dir(dir, &m, explicit);
         }
+        Err(e) if e.kind() == io::ErrorKind::PermissionDenied && lmeta.is_dir() => None,
         Err(e) => return Err(err(e)),
     };
-    let meta = d.metadata().map_err(err)?;
+    let meta = match &d {
+        Some(d) => d.metadata().map_err(err)?,
+        None => lmeta,
+    };
     let mode = meta.mode() & 0o7777;
     if explicit {
         return Ok(chosen_dir_warning(dir, &meta, None));
@@ -92,7 +98,8 @@ pub(crate) fn ensure_dir(dir: &Path, explicit: bool) -> Result<Option<String>, S
         });
     }
     if mode & 0o077 != 0 {
-        d.set_permissions(fs::Permissions::from_mode(DIR_MODE))
+        d.ok_or_else(|| io::Error::from(io::ErrorKind::PermissionDenied))
+            .and_then(|d| d.set_permissions(fs::Permissions::from_mode(DIR_MODE)))
             .map_err(|e| StoreError::Unsafe {
                 path: dir.to_path_buf(),
                 reason: format!(
