@@ -65,6 +65,15 @@ impl Harness {
         self.app.may_quit()
     }
 
+    /// Ctrl-C as the run loop takes it (see [`Harness::quit`]).
+    fn ctrl_c_quits(&mut self) -> bool {
+        self.effects.clear();
+        self.ctrl('c');
+        assert!(self.effects.contains(&Effect::Quit), "{:?}", self.effects);
+        self.save();
+        self.app.may_quit()
+    }
+
     /// The UI with notes disabled (the data directory unusable): edits
     /// live in memory and every save fails.
     fn disabled() -> Harness {
@@ -1932,4 +1941,47 @@ fn the_note_editor_in_ascii_mode_shows_question_marks_and_keeps_the_text() {
     send(&mut a, crate::common::key(KeyCode::Esc));
     a.store.as_mut().unwrap().save().unwrap();
     assert_eq!(Store::open(dir.path()).unwrap().note(486), typed);
+}
+
+/// A failed save pending, Ctrl-C from where `q` is a letter (the note
+/// editor, the search line) asks for a second Ctrl-C, not for a `q` that
+/// would be typed into the note or the query; from a pane it still says
+/// `q`. (It said "press q again" everywhere, and the q went into the note
+/// and on into the stderr dump.)
+#[test]
+fn a_refused_quit_names_the_key_that_quits_where_you_are() {
+    let mut h = Harness::new();
+    h.open(486);
+    let _blocker = h.block_saves();
+    h.keys("n");
+    h.keys("CC2");
+    assert!(!h.ctrl_c_quits(), "the first Ctrl-C does not quit");
+    assert!(h.status().contains("press Ctrl-C again"), "{}", h.status());
+    assert!(!h.status().contains("press q"), "{}", h.status());
+    assert_eq!(
+        h.app.note_text().unwrap(),
+        "CC2",
+        "the editor is still open"
+    );
+    assert!(h.ctrl_c_quits(), "the second Ctrl-C quits");
+    let dump = h.app.unsaved_dump().unwrap();
+    assert!(dump.contains("CC2\n"), "{dump}");
+
+    // The search line, with a step left unsaved.
+    let mut h = Harness::new();
+    h.open(486);
+    let _blocker = h.block_saves();
+    h.keys("] ");
+    h.keys("/");
+    assert!(!h.ctrl_c_quits());
+    assert!(h.status().contains("press Ctrl-C again"), "{}", h.status());
+
+    // A pane, where q quits: q is named.
+    let mut h = Harness::new();
+    h.open(486);
+    let _blocker = h.block_saves();
+    h.keys("] ");
+    assert!(!h.ctrl_c_quits());
+    assert!(h.status().contains("press q again"), "{}", h.status());
+    assert!(h.quit(), "q quits the second time");
 }

@@ -1218,10 +1218,21 @@ impl App {
         Some(out)
     }
 
+    /// The key that quits where the keys go now: `q`, or Ctrl-C where `q`
+    /// is a letter (a note, a prompt, the paste box, the search line).
+    pub fn quit_key(&self) -> &'static str {
+        let q = KeyEvent::new(KeyCode::Char('q'), KeyModifiers::NONE);
+        match keymap::lookup(self.ctx(), &q) {
+            Some(Action::Quit) => "q",
+            _ => "Ctrl-C",
+        }
+    }
+
     /// Whether to quit now, asked by the run loop once the save that
     /// [`Effect::Quit`] asks for is done. While that save failed and left
     /// a note or a step unsaved ([`Store::has_unsaved`]), the first time
-    /// says so and asks for another `q` (what was not saved is then printed
+    /// says so and asks for the quit key again ([`App::quit_key`]: `q`,
+    /// or Ctrl-C where `q` is a letter; what was not saved is then printed
     /// on stderr at exit, see [`App::unsaved_dump`]); the next time quits
     /// anyway. An edit undone before the save leaves nothing to lose.
     pub fn may_quit(&mut self) -> bool {
@@ -1238,14 +1249,17 @@ impl App {
             .as_ref()
             .and_then(|s| s.disabled_reason())
             .is_some();
+        let key = self.quit_key();
         self.saved(Err(if disabled {
-            "not saved (notes are disabled): press q again to quit anyway (your \
-             unsaved notes are then printed on stderr)"
-                .into()
+            format!(
+                "not saved (notes are disabled): press {key} again to quit anyway (your \
+                 unsaved notes are then printed on stderr)"
+            )
         } else {
-            "not saved: press q again to quit anyway (your unsaved notes are then \
-             printed and kept in a recovery file), or fix the cause first"
-                .into()
+            format!(
+                "not saved: press {key} again to quit anyway (your unsaved notes are then \
+                 printed and kept in a recovery file), or fix the cause first"
+            )
         }));
         false
     }

@@ -52,14 +52,7 @@ pub fn draw(f: &mut Frame, app: &App) {
 
 fn draw_too_small(f: &mut Frame, app: &App, area: Rect) {
     // The key that quits here: `q` types a letter in an editor or prompt.
-    let q = crossterm::event::KeyEvent::new(
-        crossterm::event::KeyCode::Char('q'),
-        crossterm::event::KeyModifiers::NONE,
-    );
-    let quit = match super::keymap::lookup(app.ctx(), &q) {
-        Some(super::keymap::Action::Quit) => "q",
-        _ => "Ctrl-C",
-    };
+    let quit = app.quit_key();
     let text = format!(
         "terminal too small (need {MIN_WIDTH}x{MIN_HEIGHT}, have {}x{}); {quit} quits",
         area.width, area.height
