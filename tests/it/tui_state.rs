@@ -1985,3 +1985,36 @@ fn a_refused_quit_names_the_key_that_quits_where_you_are() {
     assert!(h.status().contains("press q again"), "{}", h.status());
     assert!(h.quit(), "q quits the second time");
 }
+
+/// Behind "terminal too small" with a failed save pending, the first
+/// Ctrl-C does not quit and the screen says why and that Ctrl-C again
+/// quits anyway, first, so that a tiny terminal shows it; the second
+/// Ctrl-C quits. (The first did nothing visible: the status line that
+/// said so is not drawn there, and the screen still read "Ctrl-C quits".)
+#[test]
+fn behind_terminal_too_small_a_refused_quit_says_so() {
+    let mut h = Harness::new();
+    h.open(486);
+    let _blocker = h.block_saves();
+    h.keys("n");
+    h.keys("tiny");
+    h.send(Msg::Resize(40, 10));
+    assert!(!h.ctrl_c_quits(), "the first Ctrl-C does not quit");
+    let f = h.frame().replace('\n', " ");
+    let words = f.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        words.starts_with("\"not saved: Ctrl-C again quits anyway"),
+        "{f}"
+    );
+    assert!(words.contains("too small"), "{f}");
+    // As small as a terminal gets, the start is still there, cut safely.
+    for (w, hh) in [(20, 5), (12, 2), (1, 1)] {
+        h.send(Msg::Resize(w, hh));
+        let f = h.frame();
+        if w >= 12 {
+            assert!(f.contains("not saved"), "{w}x{hh}: {f}");
+        }
+    }
+    h.send(Msg::Resize(40, 10));
+    assert!(h.ctrl_c_quits(), "the second Ctrl-C quits");
+}

@@ -1228,6 +1228,18 @@ impl App {
         }
     }
 
+    /// A quit was refused because its save failed, and what that save
+    /// could not write is still unsaved: the quit key again quits anyway
+    /// (the status line says so; behind "terminal too small" the screen
+    /// does).
+    pub fn quit_refused(&self) -> bool {
+        self.quit_armed
+            && self
+                .store
+                .as_ref()
+                .is_some_and(|s| s.is_dirty() && s.has_unsaved())
+    }
+
     /// Whether to quit now, asked by the run loop once the save that
     /// [`Effect::Quit`] asks for is done. While that save failed and left
     /// a note or a step unsaved ([`Store::has_unsaved`]), the first time

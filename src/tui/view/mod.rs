@@ -53,10 +53,18 @@ pub fn draw(f: &mut Frame, app: &App) {
 fn draw_too_small(f: &mut Frame, app: &App, area: Rect) {
     // The key that quits here: `q` types a letter in an editor or prompt.
     let quit = app.quit_key();
-    let text = format!(
-        "terminal too small (need {MIN_WIDTH}x{MIN_HEIGHT}, have {}x{}); {quit} quits",
+    let size = format!(
+        "terminal too small (need {MIN_WIDTH}x{MIN_HEIGHT}, have {}x{})",
         area.width, area.height
     );
+    // A quit refused because its save failed: the status line that says
+    // so is not drawn here, so this screen says it, first (a tiny
+    // terminal shows the start of the text).
+    let text = if app.quit_refused() {
+        format!("not saved: {quit} again quits anyway (what was not saved is printed); {size}")
+    } else {
+        format!("{size}; {quit} quits")
+    };
     f.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }), area);
 }
 
