@@ -2018,3 +2018,41 @@ fn behind_terminal_too_small_a_refused_quit_says_so() {
     h.send(Msg::Resize(40, 10));
     assert!(h.ctrl_c_quits(), "the second Ctrl-C quits");
 }
+
+/// Another session saves a note less than a second before `n` (the run
+/// loop's next look at the file): the editor opens on that session's
+/// text, so typing continues it and keeps no conflict. (It opened on the
+/// older text, and typing made the other session's fresh text a "kept
+/// version", though the two edits never overlapped.)
+#[test]
+fn the_note_editor_opens_on_another_sessions_latest_save() {
+    let mut h = Harness::new();
+    h.open(486);
+    h.keys("n");
+    h.keys("base AZ");
+    h.key(KeyCode::Esc);
+    assert_eq!(h.reopened().note(486), "base AZ");
+    // B continues the note; A's loop has not looked at the file since.
+    let mut b = h.reopened();
+    b.set_note(486, "base AZ BZ", h.now + 1);
+    b.save().unwrap();
+    h.keys("n");
+    assert_eq!(h.app.note_text().unwrap(), "base AZ BZ");
+    h.keys(" AQ");
+    h.key(KeyCode::Esc);
+    let s = h.reopened();
+    assert_eq!(s.note(486), "base AZ BZ AQ");
+    assert!(s.conflicts(486).is_empty(), "{:?}", s.conflicts(486));
+
+    // The same from a popup that opens the note on top of itself (a
+    // decoded message of the code).
+    let mut b = h.reopened();
+    b.set_note(486, "from B", h.now + 1);
+    b.save().unwrap();
+    h.send(Msg::Paste(
+        NOT_IMPLEMENTED.replace("501 Not Implemented", "486 Busy Here"),
+    ));
+    assert!(matches!(h.app.overlay(), Some(Overlay::Message(_))));
+    h.keys("n");
+    assert_eq!(h.app.note_text().unwrap(), "from B");
+}

@@ -1158,7 +1158,7 @@ impl App {
         self.keeping_ends(App::reread_store)
     }
 
-    fn reread_store(&mut self) -> bool {
+    pub(super) fn reread_store(&mut self) -> bool {
         if self.overlays.iter().any(|o| matches!(o, Overlay::Note(_))) {
             return false;
         }

@@ -591,6 +591,12 @@ impl App {
     /// The note editor of a code, for a popup to open on top of itself (a
     /// decoded message, a call view: Esc comes back to it).
     pub(crate) fn note_editor(&mut self, code: u16) -> Overlay {
+        // The run loop looks at the file about once a second: another
+        // session may have saved this note since. The editor starts from
+        // the file's latest text (a `stat` when nothing changed), else
+        // typing would make the older text the newest and keep the other
+        // session's fresh one as a conflict, though the edits never met.
+        self.reread_store();
         let text = self
             .store
             .as_ref()
