@@ -12,6 +12,7 @@ pub mod loader;
 pub mod options;
 pub mod popups;
 pub mod sgr;
+pub mod textview;
 pub mod theme;
 pub mod view;
 

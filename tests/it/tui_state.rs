@@ -2056,3 +2056,29 @@ fn the_note_editor_opens_on_another_sessions_latest_save() {
     h.keys("n");
     assert_eq!(h.app.note_text().unwrap(), "from B");
 }
+
+/// A note line of 100,000 characters (a pasted trace line): the editor's
+/// view follows the cursor to the line's end, where typing is seen, and
+/// back to its start. (Past 65,535 columns the view stopped following
+/// the cursor: it showed the line's middle and typing went on unseen.)
+#[test]
+fn the_note_editor_follows_the_cursor_along_a_line_of_100k_characters() {
+    let mut h = Harness::new();
+    let line = format!("{}TAIL", "w".repeat(100_000));
+    Store::append_note_line(h.dir.path(), 480, &line, h.now).unwrap();
+    h.app.refresh_store();
+    h.open(480);
+    h.keys("n");
+    let f = h.frame();
+    assert!(f.contains("wwwTAIL "), "{f}");
+    h.keys("X");
+    assert!(h.frame().contains("wwwTAILX "), "{}", h.frame());
+    h.key(KeyCode::Home);
+    let f = h.frame();
+    assert!(!f.contains("TAIL"), "{f}");
+    assert!(f.contains("│wwww"), "{f}");
+    h.key(KeyCode::End);
+    assert!(h.frame().contains("wwwTAILX "), "{}", h.frame());
+    h.key(KeyCode::Esc);
+    assert_eq!(h.reopened().note(480), format!("{line}X"));
+}

@@ -8,6 +8,7 @@ use super::Reply;
 use crate::sanitize;
 use crate::tui::app::{App, Effect, NOTE_DEBOUNCE_MS, NOTE_MAX_WAIT_MS};
 use crate::tui::keymap::Action;
+use crate::tui::textview::{View, page_key};
 use crate::tui::view::{block, centered, fold, popup_title};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Frame;
@@ -37,6 +38,8 @@ pub struct NoteEditor {
     /// `Store::note_changes_elsewhere` when the editor opened: a higher
     /// count means another session saved this note meanwhile.
     outside_at_open: u64,
+    /// What the editor shows of the text (any row and column of it).
+    view: View,
 }
 
 impl std::fmt::Debug for NoteEditor {
@@ -74,6 +77,7 @@ impl NoteEditor {
             first_edit: None,
             run: None,
             outside_at_open: 0,
+            view: View::default(),
         }
     }
 
@@ -222,6 +226,10 @@ impl NoteEditor {
             Self::limit_reached(app, 0);
             return Reply::stay();
         }
+        if let Some((down, shift)) = page_key(&ev) {
+            self.view.page(&mut self.area, down, shift);
+            return Reply::stay();
+        }
         let mut ev = ev;
         if let KeyCode::Char(c) = ev.code {
             // A character that is one of the placeholders gets its own.
@@ -280,7 +288,7 @@ impl NoteEditor {
                 line,
             );
         }
-        f.render_widget(&self.area, inner);
+        self.view.draw(&self.area, inner, f.buffer_mut());
         self.cloak.show(f.buffer_mut(), inner, app.theme.ascii);
         if app.theme.ascii {
             ascii_cells(f.buffer_mut(), inner);

@@ -7,6 +7,7 @@ use super::note::{delete_to_start, undo_redo};
 use crate::sanitize;
 use crate::tui::app::App;
 use crate::tui::keymap::Action;
+use crate::tui::textview::{View, page_key};
 use crate::tui::view::{block, centered, popup_title};
 use crossterm::event::KeyEvent;
 use ratatui::Frame;
@@ -18,6 +19,8 @@ pub struct PasteBox {
     pub area: TextArea<'static>,
     /// What the parser makes of the text so far.
     found: Found,
+    /// What the box shows of the text (any row and column of it).
+    view: View,
 }
 
 /// The parser's view of the box, for its title.
@@ -50,6 +53,7 @@ impl PasteBox {
         PasteBox {
             area,
             found: Found::Empty,
+            view: View::default(),
         }
     }
 
@@ -128,6 +132,10 @@ impl PasteBox {
 
     /// A key for the box itself.
     pub fn input(&mut self, ev: KeyEvent) -> Reply {
+        if let Some((down, shift)) = page_key(&ev) {
+            self.view.page(&mut self.area, down, shift);
+            return Reply::stay();
+        }
         if self.area.input(ev) {
             self.recount();
         }
@@ -165,6 +173,6 @@ impl PasteBox {
         let b = block(app, title, true);
         let inner = b.inner(r);
         f.render_widget(b, r);
-        f.render_widget(&self.area, inner);
+        self.view.draw(&self.area, inner, f.buffer_mut());
     }
 }
