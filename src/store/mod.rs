@@ -348,6 +348,9 @@ pub struct Store {
     /// Per code, how many times a save or a refresh found a note that
     /// another session (or edit run) saved since this one last synchronised.
     outside: BTreeMap<u16, u64>,
+    /// The codes whose note, the last time such a save was found, was
+    /// deleted (an empty text): nothing of it is kept as a conflict.
+    deleted_outside: std::collections::BTreeSet<u16>,
 }
 
 /// What identifies one version of the data file: every write replaces it
@@ -406,8 +409,8 @@ struct Synced {
     /// The data file as the save left it.
     seen: Option<FileStamp>,
     /// Codes whose note on disk another session (or edit run) had saved
-    /// since this one last synchronised.
-    outside: Vec<u16>,
+    /// since this one last synchronised, and whether it was deleted.
+    outside: Vec<(u16, bool)>,
 }
 
 impl Store {
@@ -444,6 +447,7 @@ impl Store {
             session: session_id(),
             runs: 0,
             outside: BTreeMap::new(),
+            deleted_outside: Default::default(),
         }
     }
 
@@ -629,14 +633,14 @@ impl Store {
                     return false;
                 }
                 let unset = model::CodeRecord::default();
-                let changed: Vec<u16> = codes
+                let changed: Vec<(u16, bool)> = codes
                     .iter()
                     .filter(|(c, r)| r.note != self.codes.get(c).unwrap_or(&unset).note)
                     .filter(|(_, r)| !is_own_run(&self.session, r.note.run.as_deref()))
-                    .map(|(&c, _)| c)
+                    .map(|(&c, r)| (c, r.note.text.is_empty()))
                     .collect();
                 for c in changed {
-                    *self.outside.entry(c).or_default() += 1;
+                    self.found_outside(c);
                 }
                 self.adopt(codes);
                 true
@@ -759,6 +763,25 @@ impl Store {
     /// open editor compares it with the count when it opened, to say so.
     pub fn note_changes_elsewhere(&self, code: u16) -> u64 {
         self.outside.get(&code).copied().unwrap_or(0)
+    }
+
+    /// Whether the last note of `code` found saved by another session
+    /// ([`note_changes_elsewhere`](Store::note_changes_elsewhere)) was a
+    /// deletion: then nothing of it is kept as a conflict, and an editor
+    /// says so rather than that both texts are kept.
+    pub fn note_deleted_elsewhere(&self, code: u16) -> bool {
+        self.deleted_outside.contains(&code)
+    }
+
+    /// A save or a refresh found `code`'s note saved by another session
+    /// (`deleted`: as an empty text).
+    fn found_outside(&mut self, (code, deleted): (u16, bool)) {
+        *self.outside.entry(code).or_default() += 1;
+        if deleted {
+            self.deleted_outside.insert(code);
+        } else {
+            self.deleted_outside.remove(&code);
+        }
     }
 
     /// Set step `idx` of `code`'s checklist. No-op if already in `state`.
@@ -910,8 +933,8 @@ impl Store {
             self.warning = Some(w);
         }
         self.seen = synced.seen;
-        for c in &synced.outside {
-            *self.outside.entry(*c).or_default() += 1;
+        for &c in &synced.outside {
+            self.found_outside(c);
         }
         if done.generation == self.generation {
             self.adopt(synced.merged);
@@ -1007,7 +1030,7 @@ impl SaveJob {
                 r.note != *self.base.get(c).unwrap_or(&unset)
                     && !is_own_run(&self.session, r.note.run.as_deref())
             })
-            .map(|(&c, _)| c)
+            .map(|(&c, r)| (c, r.note.text.is_empty()))
             .collect();
         let merged = model::merge(&self.base, &self.codes, &disk, self.now);
         if must_write || merged != disk {

@@ -2082,3 +2082,76 @@ fn the_note_editor_follows_the_cursor_along_a_line_of_100k_characters() {
     h.key(KeyCode::Esc);
     assert_eq!(h.reopened().note(480), format!("{line}X"));
 }
+
+/// Another session deletes a note while this one's editor holds typing
+/// not yet saved: the editor's save makes its text the note, and the
+/// editor says that the other session deleted the note and that its text
+/// is the note, not that both texts are kept (the deletion is kept
+/// nowhere). When the deletion is the newer (this editor's save was held
+/// up), it says that its text is a kept version.
+#[test]
+fn an_open_note_is_told_of_another_sessions_deletion() {
+    let notice = |h: &Harness| match h.app.overlay() {
+        Some(Overlay::Note(n)) => n.notice(&h.app),
+        _ => panic!("the editor closed"),
+    };
+    let mut h = Harness::new();
+    Store::append_note_line(h.dir.path(), 486, "base", h.now).unwrap();
+    h.app.refresh_store();
+    h.open(486);
+    h.keys("n");
+    h.keys(" B");
+    let mut a = h.reopened();
+    a.set_note(486, "", h.now + 1);
+    a.save().unwrap();
+    h.tick_after(1300);
+    assert_eq!(h.reopened().note(486), "base B");
+    assert!(h.reopened().conflicts(486).is_empty());
+    let n = notice(&h).expect("the editor says so");
+    assert_eq!(
+        n,
+        "Another session deleted note 486 meanwhile; your text is the note"
+    );
+    assert!(h.frame().contains(&n), "whole at 80x24: {}", h.frame());
+
+    // The deletion newer than the text this editor could not save yet.
+    let mut h = Harness::new();
+    Store::append_note_line(h.dir.path(), 486, "base", h.now).unwrap();
+    h.app.refresh_store();
+    h.open(486);
+    h.keys("n");
+    let blocker = h.block_saves();
+    h.keys(" B");
+    h.tick_after(1300);
+    assert!(h.app.store.as_ref().unwrap().is_dirty(), "not saved yet");
+    drop(blocker);
+    let mut a = h.reopened();
+    a.set_note(486, "", h.now + 5_000);
+    a.save().unwrap();
+    h.saves_fail = false;
+    h.save();
+    let s = h.reopened();
+    assert_eq!(s.note(486), "");
+    let kept: Vec<&str> = s.conflicts(486).iter().map(|c| c.text.as_str()).collect();
+    assert_eq!(kept, ["base B"]);
+    assert_eq!(
+        notice(&h).expect("the editor says so"),
+        "Another session deleted note 486 later; your text is a kept version"
+    );
+    assert!(h.frame().contains("a kept version"), "{}", h.frame());
+
+    // Another session's text is still said to be kept with this one.
+    let mut h = Harness::new();
+    h.open(486);
+    h.keys("n");
+    h.keys("mine");
+    let mut a = h.reopened();
+    a.set_note(486, "theirs", h.now + 1);
+    a.save().unwrap();
+    h.tick_after(1300);
+    assert_eq!(
+        notice(&h).expect("the editor says so"),
+        "Another session saved note 486 meanwhile; both texts are kept"
+    );
+    assert_eq!(h.reopened().conflicts(486).len(), 1);
+}

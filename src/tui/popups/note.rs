@@ -92,14 +92,24 @@ impl NoteEditor {
     }
 
     /// The one-line notice shown while the editor is open, if another
-    /// session saved this note since it opened.
+    /// session saved this note since it opened: what became of both
+    /// texts. A deletion is not kept as a conflict (there is no text to
+    /// keep): the note is this editor's text, or the deletion is the note
+    /// and this text a kept version.
     pub fn notice(&self, app: &App) -> Option<String> {
         let s = app.store.as_ref()?;
-        (s.note_changes_elsewhere(self.code) > self.outside_at_open).then(|| {
-            format!(
-                "Another session saved note {} meanwhile; both texts are kept",
-                self.code
-            )
+        if s.note_changes_elsewhere(self.code) <= self.outside_at_open {
+            return None;
+        }
+        let c = self.code;
+        Some(if !s.note_deleted_elsewhere(c) {
+            format!("Another session saved note {c} meanwhile; both texts are kept")
+        } else if self.base.is_empty() {
+            format!("Another session deleted note {c} meanwhile, as you did")
+        } else if s.note(c).is_empty() {
+            format!("Another session deleted note {c} later; your text is a kept version")
+        } else {
+            format!("Another session deleted note {c} meanwhile; your text is the note")
         })
     }
 
