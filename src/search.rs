@@ -799,6 +799,13 @@ fn plain_hit(code: u16, score: i64, field: Field) -> Hit {
     }
 }
 
+/// How many codes the empty query lists: every entry, and the codes with
+/// a note that have no entry of their own (see [`noted_unregistered`]);
+/// what a count of the codes shown is out of.
+pub fn listed_total(kb: &Kb, notes: &BTreeMap<u16, String>) -> usize {
+    kb.codes().count() + noted_unregistered(kb, notes).count()
+}
+
 /// The codes with a note that have no entry of their own but a class entry
 /// that stands for them (499: 400), as (code, class entry, note).
 fn noted_unregistered<'a>(

@@ -2155,3 +2155,24 @@ fn an_open_note_is_told_of_another_sessions_deletion() {
     );
     assert_eq!(h.reopened().conflicts(486).len(), 1);
 }
+
+/// Notes on codes without an entry list those codes too: the search
+/// header counts them in the total, so the codes shown are never more
+/// than the total. (With notes on every code from 100 to 699 it read
+/// `600/84`.)
+#[test]
+fn the_search_header_counts_noted_codes_in_the_total() {
+    let mut h = Harness::new();
+    for c in [499, 599, 486] {
+        Store::append_note_line(h.dir.path(), c, "seen on zorblax", h.now).unwrap();
+    }
+    h.app.refresh_store();
+    let total = h.app.kb.len() + 2;
+    assert_eq!(h.app.hits.len(), total);
+    let top = h.frame().lines().next().unwrap().to_string();
+    assert!(top.contains(&format!(" {total}/{total} ")), "{top}");
+    h.keys("/");
+    h.keys("zorblax");
+    let top = h.frame().lines().next().unwrap().to_string();
+    assert!(top.contains(&format!(" 3/{total} ")), "{top}");
+}

@@ -172,6 +172,9 @@ pub struct App {
     pub causes: Vec<CauseHit>,
     /// The looser query searched when the one typed found nothing.
     pub relaxed: Option<crate::search::Relaxed>,
+    /// How many codes the empty query lists (the entries and the codes
+    /// with a note and no entry): what `hits` is counted out of.
+    pub listed: usize,
     /// The result list: leading causes, codes, other causes.
     pub rows: Vec<Row>,
     /// Index into `rows`.
@@ -288,6 +291,7 @@ impl App {
             hits: Vec::new(),
             causes: Vec::new(),
             relaxed: None,
+            listed: 0,
             rows: Vec::new(),
             selected: 0,
             focus: Focus::List,
@@ -535,9 +539,9 @@ impl App {
     /// still listed (the notes changed, not the query).
     fn refilter_keeping(&mut self, keep_selection: bool) {
         let keep = self.subject();
-        let r = self
-            .searcher
-            .search_all(self.kb, &self.notes_map(), &self.query);
+        let notes = self.notes_map();
+        let r = self.searcher.search_all(self.kb, &notes, &self.query);
+        self.listed = crate::search::listed_total(self.kb, &notes);
         self.hits = r.codes;
         self.causes = r.causes;
         self.relaxed = r.relaxed;

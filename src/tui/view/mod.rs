@@ -253,13 +253,15 @@ pub fn centered(r: Rect, w: u16, h: u16) -> Rect {
 
 fn draw_search(f: &mut Frame, app: &App, r: Rect) {
     let t = app.theme;
+    // Out of what the empty query lists: a code with a note and no entry
+    // is listed too.
     let count = if app.causes.is_empty() {
-        format!(" {}/{} ", app.hits.len(), app.kb.len())
+        format!(" {}/{} ", app.hits.len(), app.listed)
     } else {
         format!(
             " {}/{} +{} Q.850 ",
             app.hits.len(),
-            app.kb.len(),
+            app.listed,
             app.causes.len()
         )
     };
