@@ -743,3 +743,49 @@ fn a_failed_copy_aside_is_called_a_copy() {
     assert_eq!(std::fs::read_to_string(&file).unwrap(), bytes);
     assert!(files_named(d.path(), "corrupt").is_empty());
 }
+
+/// A note kept under a number that is no status code (`0`, `9999`: a file
+/// written by hand or by another tool) is listed by `sipfix notes`, so
+/// `sipfix notes 0` prints it and `--drop-conflicts` reaches it; a number
+/// with no data under it, or written otherwise than listed, is still
+/// refused, and `--add` takes status codes only. (Both were refused: the
+/// note could not be printed nor its kept versions dropped.)
+#[test]
+fn a_listed_note_under_any_number_can_be_printed_and_cleaned_up() {
+    let d = tempfile::tempdir().unwrap();
+    std::fs::write(
+        d.path().join("notes.json"),
+        r#"{"schema_version":1,"codes":{
+            "0":{"note":{"text":"zero note","updated_ms":1}},
+            "9999":{"note":{"text":"big note","updated_ms":1},
+                    "conflicts":[{"text":"older","updated_ms":1,"saved_ms":2}]}}}"#,
+    )
+    .unwrap();
+    let list = String::from_utf8_lossy(&run(d.path(), &["notes"]).stdout).into_owned();
+    assert!(list.starts_with("0 "), "{list}");
+    assert!(list.contains("\n9999 "), "{list}");
+    let o = run(d.path(), &["notes", "0"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(String::from_utf8_lossy(&o.stdout), "zero note\n");
+    let o = run(d.path(), &["notes", "9999", "--json"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(j["code"], 9999);
+    assert_eq!(j["conflicts"][0]["text"], "older");
+    let o = run(d.path(), &["notes", "9999", "--drop-conflicts"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = run(d.path(), &["notes", "9999"]);
+    assert_eq!(String::from_utf8_lossy(&o.stdout), "big note\n");
+    for args in [
+        &["notes", "1"][..],
+        &["notes", "00"],
+        &["notes", "+0"],
+        &["notes", "09999"],
+        &["notes", "0", "--add", "more"],
+    ] {
+        let o = run(d.path(), args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.contains("not a SIP status code"), "{args:?}: {err}");
+    }
+}

@@ -41,8 +41,8 @@ pub fn run(kb: &Kb, cmd: NotesCommand, out: Out) -> CmdResult {
             Ok(())
         }
         NotesCommand::DropConflicts { code } => {
-            let code = parse_code(&code).map_err(Failure::usage)?;
             let mut s = open()?;
+            let code = stored_code(&s, &code)?;
             let n = s.drop_conflicts(code);
             if n == 0 {
                 say(&format!("no earlier version of the note of {code} is kept"));
@@ -55,8 +55,8 @@ pub fn run(kb: &Kb, cmd: NotesCommand, out: Out) -> CmdResult {
             Ok(())
         }
         NotesCommand::Print { code, format } => {
-            let code = parse_code(&code).map_err(Failure::usage)?;
             let s = open()?;
+            let code = stored_code(&s, &code)?;
             if format == OutputFormat::Json {
                 // Progress without a note is still something to print.
                 if s.note(code).is_empty() && !s.codes_with_data().contains(&code) {
@@ -95,6 +95,21 @@ pub fn run(kb: &Kb, cmd: NotesCommand, out: Out) -> CmdResult {
         }
         NotesCommand::List { format } => list(kb, &open()?, format, out),
     }
+}
+
+/// The code of `sipfix notes CODE` (to print, or to drop the kept
+/// versions of): a status code, or a number the notes file holds a note
+/// or progress under that is none (`0`, `9999`: a file written by hand
+/// or by another tool), which the list shows and so must reach, written
+/// as the list writes it. `--add` takes status codes only.
+fn stored_code(s: &Store, arg: &str) -> Result<u16, Failure> {
+    parse_code(arg).or_else(|e| {
+        let t = arg.trim();
+        match t.parse::<u16>() {
+            Ok(n) if n.to_string() == t && s.codes_with_data().contains(&n) => Ok(n),
+            _ => Err(Failure::usage(e)),
+        }
+    })
 }
 
 fn total_steps(kb: &Kb, code: u16) -> usize {
