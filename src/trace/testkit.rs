@@ -53,13 +53,19 @@ pub fn feed(a: &mut Analyzer, steps: &[Step]) {
 
 /// Feed steps to an analyzer as records of input `file`.
 pub fn feed_file(a: &mut Analyzer, file: u32, steps: &[Step]) {
+    feed_records(a, file, steps, true);
+}
+
+/// Feed steps as records of input `file`, with their times or, `timed`
+/// false, none (in the order listed).
+fn feed_records(a: &mut Analyzer, file: u32, steps: &[Step], timed: bool) {
     for (i, s) in steps.iter().enumerate() {
         let frame = i as u64 + 1;
         a.record(Record {
             file,
             frame,
             frames: &[frame],
-            time_ns: Some(T0_NS + s.ms * 1_000_000),
+            time_ns: timed.then_some(T0_NS + s.ms * 1_000_000),
             src: Some(s.src),
             dst: Some(s.dst),
             transport: Transport::Udp,
@@ -70,35 +76,26 @@ pub fn feed_file(a: &mut Analyzer, file: u32, steps: &[Step]) {
     }
 }
 
-/// Analyse steps as a log without times would give them (ngrep without
-/// `-t`, pasted messages): in their order, none with a time (`ms` only
-/// orders nothing: the steps are fed as listed).
-pub fn analyze_untimed(steps: &[Step]) -> Triage {
-    let mut a = Analyzer::new(Options::default());
-    for (i, s) in steps.iter().enumerate() {
-        let frame = i as u64 + 1;
-        a.record(Record {
-            file: 0,
-            frame,
-            frames: &[frame],
-            time_ns: None,
-            src: Some(s.src),
-            dst: Some(s.dst),
-            transport: Transport::Udp,
-            interface: 0,
-            payload: s.sip.as_bytes(),
-            datagram: false,
-        });
-    }
+/// Finish an analysis of `steps` read as one input of `format`.
+fn finish(a: Analyzer, steps: &[Step], format: super::Format) -> Triage {
     let info = SourceInfo {
         path: "test".into(),
-        format: super::Format::Ngrep,
+        format,
         packets: steps.len() as u64,
         sip_messages: steps.len() as u64,
         bytes: steps.iter().map(|s| s.sip.len() as u64).sum(),
         ..SourceInfo::default()
     };
     a.finish(vec![info], crate::kb::Kb::embedded())
+}
+
+/// Analyse steps as a log without times would give them (ngrep without
+/// `-t`, pasted messages): in their order, none with a time (`ms` only
+/// orders nothing: the steps are fed as listed).
+pub fn analyze_untimed(steps: &[Step]) -> Triage {
+    let mut a = Analyzer::new(Options::default());
+    feed_records(&mut a, 0, steps, false);
+    finish(a, steps, super::Format::Ngrep)
 }
 
 /// Analyse steps with default options and the embedded knowledge base.
@@ -110,15 +107,7 @@ pub fn analyze(steps: &[Step]) -> Triage {
 pub fn analyze_with(steps: &[Step], opts: Options) -> Triage {
     let mut a = Analyzer::new(opts);
     feed(&mut a, steps);
-    let info = SourceInfo {
-        path: "test".into(),
-        format: super::Format::Raw,
-        packets: steps.len() as u64,
-        sip_messages: steps.len() as u64,
-        bytes: steps.iter().map(|s| s.sip.len() as u64).sum(),
-        ..SourceInfo::default()
-    };
-    a.finish(vec![info], crate::kb::Kb::embedded())
+    finish(a, steps, super::Format::Raw)
 }
 
 /// A request from alice (10.0.0.1) to bob. `cseq_method` is the method
