@@ -610,6 +610,10 @@ fn requester(call: &Call, tx: &Txn) -> Option<Ep> {
 /// stands for it. A copy of the same method and CSeq from the same sender
 /// is an attempt of its own (a client that wrongly reuses its CSeq, §22.2).
 fn attempts(call: &Call, mut txns: Vec<u32>) -> Vec<u32> {
+    // Most calls: nothing to sort or merge (runs for every call).
+    if txns.len() < 2 {
+        return txns;
+    }
     let first = |tx: &Txn| {
         if tx.request != NONE {
             tx.request
