@@ -585,11 +585,19 @@ fn is_final_of_call(call: &Call, msg: u32) -> bool {
 /// earliest such copy from another sender is the originator's. The
 /// sender of `i` itself when no earlier copy is in the call.
 fn origin(call: &Call, i: u32) -> Ep {
+    call.msgs[origin_msg(call, i) as usize].src
+}
+
+/// The copy of response `i` its originator sent (see [`origin`]): `i`
+/// itself when no earlier copy is in the call.
+fn origin_msg(call: &Call, i: u32) -> u32 {
     let m = &call.msgs[i as usize];
     call.msgs[..i as usize]
         .iter()
-        .find(|o| o.code == m.code && o.cseq == m.cseq && o.method == m.method && o.src != m.src)
-        .map_or(m.src, |o| o.src)
+        .position(|o| {
+            o.code == m.code && o.cseq == m.cseq && o.method == m.method && o.src != m.src
+        })
+        .map_or(i, |j| j as u32)
 }
 
 /// Who sent transaction `tx`'s request: its first copy's sender, else
@@ -1678,7 +1686,8 @@ pub fn auth_loop(call: &Call, ctx: &Context<'_>, sh: &mut Shared) -> Vec<Finding
     let f = &call.msgs[resp as usize];
     let method = ctx.method(r.method);
     // The element that challenged or refused, not a proxy passing it on.
-    let by = ctx.ep(origin(call, resp));
+    let said = origin_msg(call, resp);
+    let by = ctx.ep(call.msgs[said as usize].src);
     let stale_seen = challenges
         .iter()
         .any(|&c| call.msgs[c as usize].has(flag::STALE));
@@ -1710,11 +1719,11 @@ pub fn auth_loop(call: &Call, ctx: &Context<'_>, sh: &mut Shared) -> Vec<Finding
                 "{method} with Authorization/Proxy-Authorization"
             )),
         ),
-        ev(resp, sh.fmt(format_args!("{}", ctx.phrase_of(call, resp)))),
+        ev(said, sh.fmt(format_args!("{}", ctx.phrase_of(call, said)))),
     ];
-    if let Some(ch) = ctx.extra(call, resp, ExtraKind::Challenge) {
+    if let Some(ch) = ctx.extra(call, said, ExtraKind::Challenge) {
         evidence.push(ev(
-            resp,
+            said,
             sh.fmt(format_args!("challenge: {}", excerpt(ch, 100))),
         ));
     }
@@ -2203,7 +2212,10 @@ pub fn refer_no_notify(call: &Call, ctx: &Context<'_>, sh: &mut Shared) -> Vec<F
             rfc: RFC_REFER,
             evidence: vec![
                 ev(tx.request.min(ok), "REFER"),
-                ev(ok, sh.fmt(format_args!("{}", ctx.phrase_of(call, ok)))),
+                ev(
+                    origin_msg(call, ok),
+                    sh.fmt(format_args!("{}", ctx.phrase_of(call, ok))),
+                ),
                 note("no NOTIFY request in this call after it"),
             ],
         }];
@@ -2252,17 +2264,19 @@ pub fn codec_reject(call: &Call, ctx: &Context<'_>, sh: &mut Shared) -> Vec<Find
         if tx.request != NONE {
             evidence.push(ev(tx.request, offered.clone()));
         }
+        // The rejection as its sender sent it.
+        let said = origin_msg(call, tx.final_msg);
         evidence.push(ev(
-            tx.final_msg,
-            sh.fmt(format_args!("{}", ctx.phrase_of(call, tx.final_msg))),
+            said,
+            sh.fmt(format_args!("{}", ctx.phrase_of(call, said))),
         ));
         for w in call
-            .extras_of(tx.final_msg)
+            .extras_of(said)
             .iter()
             .filter(|e| e.kind == ExtraKind::Warning)
         {
             evidence.push(ev(
-                tx.final_msg,
+                said,
                 sh.fmt(format_args!("Warning: {}", excerpt(ctx.text(w.at), 100))),
             ));
         }
@@ -2278,7 +2292,7 @@ pub fn codec_reject(call: &Call, ctx: &Context<'_>, sh: &mut Shared) -> Vec<Find
                 text: sh.fmt(format_args!(
                     "{} rejected {what} with {}; {offered}: {why}. Compare the codec lists on \
                      both sides.",
-                    ctx.ep(origin(call, tx.final_msg)),
+                    ctx.ep(call.msgs[said as usize].src),
                     ctx.phrase_of(call, tx.final_msg)
                 )),
                 code: Some(tx.final_code),
@@ -2626,7 +2640,7 @@ pub fn request_failed(call: &Call, ctx: &Context<'_>, sh: &mut Shared) -> Vec<Fi
                     RFC_FAILED
                 },
                 evidence: vec![ev(
-                    tx.final_msg,
+                    origin_msg(call, tx.final_msg),
                     sh.fmt(format_args!("{}", ctx.phrase_of(call, tx.final_msg))),
                 )],
             },

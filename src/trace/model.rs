@@ -1543,6 +1543,9 @@ fn derive(call: &mut Call, coverage: &[(i64, i64)]) -> Option<(u32, u64)> {
     } else {
         latest_final(call, trace_end)
     };
+    // The timings below measure to the first copy seen, as the post-dial
+    // delay does (its 180 is the callee's).
+    let timed_final = call.final_msg;
     // Through a proxy with both hops in the trace, the copy the caller got
     // (the proxy's, passed on after the callee's): one rule for a 2xx, a
     // failure and any method, so that the final's sender is the caller's
@@ -1606,9 +1609,9 @@ fn derive(call: &mut Call, coverage: &[(i64, i64)]) -> Option<(u32, u64)> {
         // registration refused at its latest refresh was not answered).
         let answer = call
             .msgs
-            .get(call.final_msg as usize)
+            .get(timed_final as usize)
             .filter(|m| (200..300).contains(&m.code))
-            .and_then(|m| Some((call.final_msg, m.time()?)));
+            .and_then(|m| Some((timed_final, m.time()?)));
         let mut since = |at: Option<(u32, i64)>| {
             let (i, t) = at?;
             let d = ms(t0, t);

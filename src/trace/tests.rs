@@ -2561,6 +2561,14 @@ fn findings_name_the_side_behind_the_proxy() {
         "{}",
         f.text
     );
+    // Its evidence is the phone's 488 (message 3), not the proxy's copy.
+    assert!(
+        f.evidence
+            .iter()
+            .any(|e| e.msg == Some(2) && e.text.starts_with("488")),
+        "{:#?}",
+        f.evidence
+    );
     assert!(
         !f.evidence
             .iter()
@@ -2733,6 +2741,9 @@ fn requests_inside_a_call_through_a_proxy() {
         c.final_response().map(|m| t.endpoint_str(m.src)),
         Some("10.0.0.9:5060".to_string())
     );
+    // Timed to the first copy of the 2xx (the phone's, 2 ms in), as the
+    // post-dial delay is to the phone's 180.
+    assert_eq!(c.answer_ms, Some(2));
     let f = finding(c, "request-failed");
     assert!(
         f.text
