@@ -1514,10 +1514,14 @@ fn derive(call: &mut Call, coverage: &[(i64, i64)]) -> Option<(u32, u64)> {
                 let attempts = || call.txns.iter().filter(|t| t.primary && t.request != NONE);
                 // Or the attempt the last final answered is still open
                 // where it came from: its first copy (the caller's, before
-                // a proxy forked it) has no final response yet, and
-                // another copy (a branch) has none either: the proxy
-                // answers the caller only when every branch has (RFC 3261
-                // §16.7), and that branch may still ring.
+                // a proxy forked it or tried the next server) has no final
+                // response yet, and another copy (a branch) has none
+                // either, or the trace ends less than 2*T1 after that final
+                // (the proxy may be trying the next server). A proxy
+                // answers the caller only when every branch has and it
+                // tries no other target (RFC 3261 §16.7). Longer after,
+                // with every branch done, the proxy did answer: the
+                // capture missed it.
                 let fin = &call.msgs[last as usize];
                 let answered = &call.txns[fin.txn as usize];
                 let copies = || {
@@ -1530,7 +1534,11 @@ fn derive(call: &mut Call, coverage: &[(i64, i64)]) -> Option<(u32, u64)> {
                         // Not a final sent to the caller itself (its own
                         // answer, however its Via read).
                         && fin.dst != q.src
-                        && copies().any(|o| !std::ptr::eq(o, *t) && o.final_msg == NONE)
+                        && (copies().any(|o| !std::ptr::eq(o, *t) && o.final_msg == NONE)
+                            || fin
+                                .time()
+                                .zip(trace_end)
+                                .is_some_and(|(at, end)| end - at < 2 * T1_NS))
                 });
                 open_attempt = attempts()
                     .max_by_key(|t| t.request)

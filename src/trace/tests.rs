@@ -1680,6 +1680,37 @@ fn a_failover_resent_503_is_no_answer_to_the_later_attempt() {
     assert_eq!(t.endpoint_str(g[0].peer), "10.0.0.2:5060");
 }
 
+/// A trace that ends right after the server a proxy tried first answered
+/// 503 (the proxy had not passed it on: it may be trying the next server,
+/// RFC 3261 §16.7): the caller has no final response, pending. The same
+/// trace going on with no answer to the caller: the capture missed it,
+/// and the 503 stands.
+#[test]
+fn a_trace_cut_while_the_proxy_may_fail_over_is_pending() {
+    let inv = request("INVITE", "c", 1, "z9hG4bK1", None, &[], &sdp("0"));
+    let fwd = relayed(&inv);
+    let steps = vec![
+        Step::new(0, a(), p(), &inv),
+        Step::new(1, p(), a(), &response(&inv, 100, None, &[])),
+        Step::new(2, p(), uas(), &fwd),
+        Step::new(200, uas(), p(), &response(&fwd, 503, Some("u"), &[])),
+        Step::new(
+            201,
+            p(),
+            uas(),
+            &request("ACK", "c", 1, "z9hG4bK1p", Some("u"), &[], ""),
+        ),
+    ];
+    let t = analyze(&steps);
+    let c = t.call("c").unwrap();
+    assert_eq!((c.final_code(), c.outcome), (None, Outcome::Pending));
+    let mut longer = steps;
+    longer.extend(later(10_000));
+    let t = analyze(&longer);
+    let c = t.call("c").unwrap();
+    assert_eq!((c.final_code(), c.outcome), (Some(503), Outcome::Failure));
+}
+
 /// A proxy forks the caller's INVITE to two phones at once: one is busy,
 /// the other still rings. The proxy answers the caller only when every
 /// branch has (RFC 3261 §16.7): pending, not busy.
