@@ -630,17 +630,20 @@ fn attempts(call: &Call, mut txns: Vec<u32>) -> Vec<u32> {
         }
     };
     txns.sort_by_key(|&t| first(&call.txns[t as usize]));
-    let mut seen: Vec<(Method, u32, Option<Ep>)> = Vec::with_capacity(txns.len());
-    txns.retain(|&t| {
-        let tx = &call.txns[t as usize];
+    // From the last down, so that what comes before each is still whole
+    // (no second list: this runs for every call).
+    for k in (1..txns.len()).rev() {
+        let tx = &call.txns[txns[k] as usize];
         let from = requester(call, tx);
         let relayed = tx.cseq != 0
-            && seen
-                .iter()
-                .any(|&(m, c, f)| m == tx.method && c == tx.cseq && f != from);
-        seen.push((tx.method, tx.cseq, from));
-        !relayed
-    });
+            && txns[..k].iter().any(|&j| {
+                let o = &call.txns[j as usize];
+                o.method == tx.method && o.cseq == tx.cseq && requester(call, o) != from
+            });
+        if relayed {
+            txns.remove(k);
+        }
+    }
     txns
 }
 
