@@ -1943,6 +1943,34 @@ fn the_note_editor_in_ascii_mode_shows_question_marks_and_keeps_the_text() {
     assert_eq!(Store::open(dir.path()).unwrap().note(486), typed);
 }
 
+/// ASCII mode: the paste box too shows what is not ASCII as `?` (it wrote
+/// the pasted UTF-8 to the terminal), and keeps the text as pasted.
+#[test]
+fn the_paste_box_in_ascii_mode_shows_question_marks() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut a = crate::common::app(dir.path(), 80, 24, true);
+    a.handle(crate::common::key(KeyCode::Char('p')), 1_700_000_000_000);
+    a.handle(
+        Msg::Paste("From: \"Jürgen – 呼叫\" <sip:j@x>".into()),
+        1_700_000_000_010,
+    );
+    let mut term = ratatui::Terminal::new(ratatui::backend::TestBackend::new(80, 24)).unwrap();
+    term.draw(|f| sipfix::tui::view::draw(f, &a)).unwrap();
+    let f = term.backend().to_string();
+    assert!(
+        f.contains("J?rgen"),
+        "the paste box is open with the text: {f}"
+    );
+    assert!(
+        term.backend()
+            .buffer()
+            .content()
+            .iter()
+            .all(|c| c.symbol().is_ascii()),
+        "{f}"
+    );
+}
+
 /// A failed save pending, Ctrl-C from where `q` is a letter (the note
 /// editor, the search line) asks for a second Ctrl-C, not for a `q` that
 /// would be typed into the note or the query; from a pane it still says

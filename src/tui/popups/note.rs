@@ -306,14 +306,15 @@ impl NoteEditor {
     }
 }
 
-/// ASCII mode: every cell of `area` that holds other than ASCII shown as
-/// the other panes show it (`?`), on screen only: the editor's text, and
+/// ASCII mode: every cell of `area` (an editor's text: the note editor,
+/// the paste box) that holds other than ASCII shown as the other panes
+/// show it (`?`), on screen only: the editor's text, and
 /// the note saved from it, keep every character as typed or pasted. A
 /// cell's fold is used when it is one character (a curly quote is `'`),
 /// else `?` (an en dash, `--` elsewhere, would take two columns here), so
 /// each character keeps its columns and the cursor stays where the editor
 /// put it (a wide character is `?` and a blank).
-fn ascii_cells(buf: &mut ratatui::buffer::Buffer, area: Rect) {
+pub(super) fn ascii_cells(buf: &mut ratatui::buffer::Buffer, area: Rect) {
     for y in area.top()..area.bottom() {
         for x in area.left()..area.right() {
             let Some(cell) = buf.cell_mut((x, y)) else {

@@ -174,5 +174,8 @@ impl PasteBox {
         let inner = b.inner(r);
         f.render_widget(b, r);
         self.view.draw(&self.area, inner, f.buffer_mut());
+        if app.theme.ascii {
+            super::note::ascii_cells(f.buffer_mut(), inner);
+        }
     }
 }
