@@ -1943,6 +1943,44 @@ fn the_note_editor_in_ascii_mode_shows_question_marks_and_keeps_the_text() {
     assert_eq!(Store::open(dir.path()).unwrap().note(486), typed);
 }
 
+/// The note's size limit holds for a yank too: Ctrl-K of a long line,
+/// then Ctrl-Y twice, would make a note twice the limit (it did, with no
+/// message, and `notes --add` then refused the note).
+#[test]
+fn a_yank_cannot_grow_a_note_past_its_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut a = crate::common::app(dir.path(), 80, 24, false);
+    let mut t = 1_700_000_000_000;
+    let mut send = |a: &mut App, m: Msg| {
+        t += 10;
+        a.handle(m, t);
+    };
+    for c in "486n".chars() {
+        send(&mut a, crate::common::key(KeyCode::Char(c)));
+    }
+    let line = "a".repeat(200 * 1024);
+    send(&mut a, Msg::Paste(line.clone()));
+    send(&mut a, crate::common::key(KeyCode::Home));
+    let ctrl = |c: char| {
+        Msg::Key(crossterm::event::KeyEvent::new(
+            KeyCode::Char(c),
+            crossterm::event::KeyModifiers::CONTROL,
+        ))
+    };
+    send(&mut a, ctrl('k'));
+    assert_eq!(a.note_text().as_deref(), Some(""), "the line was cut");
+    send(&mut a, ctrl('y'));
+    send(&mut a, ctrl('y'));
+    let text = a.note_text().unwrap();
+    assert_eq!(text, line, "the second yank is refused");
+    let said = a
+        .status
+        .as_ref()
+        .map(|s| s.text.clone())
+        .unwrap_or_default();
+    assert!(said.contains("limited to 256 KiB"), "{said}");
+}
+
 /// ASCII mode: the paste box too shows what is not ASCII as `?` (it wrote
 /// the pasted UTF-8 to the terminal), and keeps the text as pasted.
 #[test]

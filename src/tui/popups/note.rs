@@ -245,7 +245,16 @@ impl NoteEditor {
             // A character that is one of the placeholders gets its own.
             ev.code = KeyCode::Char(self.cloak.hide_char(c));
         }
+        let before = self.len();
         if self.area.input(ev) {
+            // An edit that grows the note past its limit (Ctrl-Y of a long
+            // cut, typing is stopped above) is taken back.
+            if self.len() > crate::store::MAX_NOTE_BYTES && self.len() > before {
+                let grown = self.len() - before;
+                self.area.undo();
+                Self::limit_reached(app, grown);
+                return Reply::stay();
+            }
             return Reply::effects(self.changed(app, now));
         }
         Reply::stay()
