@@ -23,9 +23,18 @@
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::buffer::{Buffer, CellWidth};
 use ratatui::layout::Rect;
+use ratatui::style::{Color, Modifier, Style};
 use ratatui::widgets::Widget;
 use ratatui_textarea::{CursorMove, TextArea};
 use std::cell::Cell;
+
+/// How the editors show a selection: a light blue background, and
+/// underlined, so that it shows without colour too (`NO_COLOR`,
+/// `TERM=vt100`: only bold, reverse and underline reach the terminal) and
+/// stays apart from the cursor (reversed).
+pub const SELECTION: Style = Style::new()
+    .bg(Color::LightBlue)
+    .add_modifier(Modifier::UNDERLINED);
 
 /// Where the view of a text is: its first row and first column (in
 /// cells), and the height it was last drawn at (for the page keys).
@@ -218,6 +227,7 @@ impl View {
         part.set_style(ta.style());
         part.set_cursor_style(ta.cursor_style());
         part.set_cursor_line_style(ta.cursor_line_style());
+        part.set_selection_style(SELECTION);
         let jump = |(r, c): (usize, usize)| {
             CursorMove::Jump(
                 u16::try_from(r).unwrap_or(u16::MAX),
@@ -287,7 +297,6 @@ pub fn page_key(ev: &KeyEvent) -> Option<(bool, bool)> {
 mod tests {
     use super::*;
     use proptest::prelude::*;
-    use ratatui::style::Modifier;
 
     fn key(code: KeyCode, shift: bool) -> KeyEvent {
         let m = if shift {
@@ -366,6 +375,22 @@ mod tests {
 
     /// A note of more than 65,535 lines: the view follows the cursor to
     /// the last line, and PgUp / PgDn move it a page.
+    /// A selection is underlined: without colour its light blue is
+    /// dropped, and it must still show.
+    #[test]
+    fn a_selection_shows_without_colour() {
+        let mut ta = TextArea::from(["select me".to_string()]);
+        ta.start_selection();
+        ta.move_cursor(CursorMove::End);
+        let area = Rect::new(0, 0, 20, 2);
+        let mut buf = Buffer::empty(area);
+        View::default().draw(&ta, area, &mut buf);
+        let underlined = (0..9)
+            .filter(|&x| buf[(x, 0)].modifier.contains(Modifier::UNDERLINED))
+            .count();
+        assert_eq!(underlined, 9, "{buf:?}");
+    }
+
     #[test]
     fn more_than_65535_rows_are_followed() {
         let mut lines: Vec<String> = (0..70_000).map(|i| format!("line {i}")).collect();
@@ -449,6 +474,7 @@ mod tests {
             ops in proptest::collection::vec(an_op(true), 0..40),
         ) {
             let mut ta = TextArea::from(lines);
+            ta.set_selection_style(SELECTION);
             let view = View::default();
             let area = Rect::new(0, 0, 100, 4);
             for op in ops {

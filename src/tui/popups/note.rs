@@ -66,6 +66,7 @@ impl NoteEditor {
         let shown = cloak.hide(text);
         let mut area = TextArea::from(shown.split('\n').map(str::to_string).collect::<Vec<_>>());
         area.set_max_histories(UNDO_DEPTH);
+        area.set_selection_style(crate::tui::textview::SELECTION);
         area.move_cursor(CursorMove::Bottom);
         area.move_cursor(CursorMove::End);
         NoteEditor {

@@ -50,6 +50,7 @@ impl PasteBox {
     pub fn new() -> PasteBox {
         let mut area = TextArea::default();
         area.set_max_histories(50);
+        area.set_selection_style(crate::tui::textview::SELECTION);
         PasteBox {
             area,
             found: Found::Empty,
