@@ -816,45 +816,41 @@ pub fn no_response(call: &Call, ctx: &Context<'_>, sh: &mut Shared) -> Vec<Findi
                 ))
             } else if cut_short && waited.is_none() {
                 sh.fmt(format_args!(
-                    "{method} to {} was sent {} time{}{over} and not answered before the trace \
+                    "{method} to {} was sent {} time{plural}{over} and not answered before the trace \
                      ends; {}, so whether its client had given up by then (after 64*T1 = 32 s) \
                      cannot be told, but no answer at all to so many copies points to a next hop \
                      that is down or unreachable, or answers lost on the way back.",
                     ctx.ep(req.dst),
                     copies.len(),
-                    if copies.len() == 1 { "" } else { "s" },
                     no_time(call, ctx)
                 ))
             } else if let Some(waited) = waited.filter(|_| cut_short) {
                 sh.fmt(format_args!(
-                    "{method} to {} was sent {} time{}{over} and not answered before the trace \
+                    "{method} to {} was sent {} time{plural}{over} and not answered before the trace \
                      ends, {} after the first copy: too soon to call it lost (its client gives up \
                      after 64*T1 = 32 s), but no answer at all to so many copies points to a next \
                      hop that is down or unreachable, or answers lost on the way back.",
                     ctx.ep(req.dst),
                     copies.len(),
-                    if copies.len() == 1 { "" } else { "s" },
                     Duration(waited)
                 ))
             } else if answered_other.is_some() {
                 sh.fmt(format_args!(
-                    "{method} to {} was sent {} time{}{over} and never answered, though {} \
+                    "{method} to {} was sent {} time{plural}{over} and never answered, though {} \
                      answered another request of this call: it is up and reachable but dropped \
                      or ignored this {method} (a UDP message too large and fragmented, a \
                      malformed or refused request dropped silently, a filter in between).",
                     ctx.ep(req.dst),
                     copies.len(),
-                    if copies.len() == 1 { "" } else { "s" },
                     ctx.ep(req.dst),
                 ))
             } else {
                 sh.fmt(format_args!(
-                    "{method} to {} was sent {} time{}{over} and never answered: the next hop is \
+                    "{method} to {} was sent {} time{plural}{over} and never answered: the next hop is \
                      down or unreachable, or its answers are lost on the way back (routing, \
                      firewall, NAT, wrong port or transport).",
                     ctx.ep(req.dst),
                     copies.len(),
-                    if copies.len() == 1 { "" } else { "s" }
                 ))
             };
             let mut evidence = vec![ev(
