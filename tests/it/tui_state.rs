@@ -18,8 +18,13 @@ struct Harness {
 
 impl Harness {
     fn new() -> Harness {
+        Harness::with_ascii(false)
+    }
+
+    /// ASCII mode (`LANG=C`) or not.
+    fn with_ascii(ascii: bool) -> Harness {
         let dir = tempfile::tempdir().unwrap();
-        let app = crate::common::app(dir.path(), 80, 24, false);
+        let app = crate::common::app(dir.path(), 80, 24, ascii);
         Harness {
             app,
             now: 1_700_000_000_000,
@@ -1948,66 +1953,35 @@ fn the_note_editor_in_ascii_mode_shows_question_marks_and_keeps_the_text() {
 /// message, and `notes --add` then refused the note).
 #[test]
 fn a_yank_cannot_grow_a_note_past_its_limit() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut a = crate::common::app(dir.path(), 80, 24, false);
-    let mut t = 1_700_000_000_000;
-    let mut send = |a: &mut App, m: Msg| {
-        t += 10;
-        a.handle(m, t);
-    };
-    for c in "486n".chars() {
-        send(&mut a, crate::common::key(KeyCode::Char(c)));
-    }
+    let mut h = Harness::new();
+    h.open(486);
+    h.keys("n");
     let line = "a".repeat(200 * 1024);
-    send(&mut a, Msg::Paste(line.clone()));
-    send(&mut a, crate::common::key(KeyCode::Home));
-    let ctrl = |c: char| {
-        Msg::Key(crossterm::event::KeyEvent::new(
-            KeyCode::Char(c),
-            crossterm::event::KeyModifiers::CONTROL,
-        ))
-    };
-    send(&mut a, ctrl('k'));
-    assert_eq!(a.note_text().as_deref(), Some(""), "the line was cut");
-    send(&mut a, ctrl('y'));
-    send(&mut a, ctrl('y'));
-    let text = a.note_text().unwrap();
+    h.send(Msg::Paste(line.clone()));
+    h.key(KeyCode::Home);
+    h.ctrl('k');
+    assert_eq!(h.app.note_text().as_deref(), Some(""), "the line was cut");
+    h.ctrl('y');
+    h.ctrl('y');
+    let text = h.app.note_text().unwrap();
     assert_eq!(text.len(), line.len(), "the second yank is refused");
     assert!(text == line);
-    let said = a
-        .status
-        .as_ref()
-        .map(|s| s.text.clone())
-        .unwrap_or_default();
-    assert!(said.contains("limited to 256 KiB"), "{said}");
+    assert!(h.status().contains("limited to 256 KiB"), "{}", h.status());
 }
 
 /// ASCII mode: the paste box too shows what is not ASCII as `?` (it wrote
 /// the pasted UTF-8 to the terminal), and keeps the text as pasted.
 #[test]
 fn the_paste_box_in_ascii_mode_shows_question_marks() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut a = crate::common::app(dir.path(), 80, 24, true);
-    a.handle(crate::common::key(KeyCode::Char('p')), 1_700_000_000_000);
-    a.handle(
-        Msg::Paste("From: \"Jürgen – 呼叫\" <sip:j@x>".into()),
-        1_700_000_000_010,
-    );
-    let mut term = ratatui::Terminal::new(ratatui::backend::TestBackend::new(80, 24)).unwrap();
-    term.draw(|f| sipfix::tui::view::draw(f, &a)).unwrap();
-    let f = term.backend().to_string();
+    let mut h = Harness::with_ascii(true);
+    h.keys("p");
+    h.send(Msg::Paste("From: \"Jürgen – 呼叫\" <sip:j@x>".into()));
+    let f = h.frame();
     assert!(
         f.contains("J?rgen"),
         "the paste box is open with the text: {f}"
     );
-    assert!(
-        term.backend()
-            .buffer()
-            .content()
-            .iter()
-            .all(|c| c.symbol().is_ascii()),
-        "{f}"
-    );
+    assert!(f.is_ascii(), "{f}");
 }
 
 /// A failed save pending, Ctrl-C from where `q` is a letter (the note
