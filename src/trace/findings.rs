@@ -713,7 +713,7 @@ pub fn no_response(call: &Call, ctx: &Context<'_>, sh: &mut Shared) -> Vec<Findi
         // Serial failover: the requester gave up on this hop and sent the
         // request (the same CSeq) to another one (RFC 3263 §4.3, RFC 3261
         // §16.7 step 1 for a proxy's own timer).
-        let last_copy = request_copies(call, t).last().unwrap_or(tx.request);
+        let last_copy = copies.last().copied().unwrap_or(tx.request);
         let failed_over = (tx.first_response == NONE)
             .then(|| {
                 call.msgs
