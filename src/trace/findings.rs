@@ -687,6 +687,8 @@ pub fn no_response(call: &Call, ctx: &Context<'_>, sh: &mut Shared) -> Vec<Findi
         return one_way(call, ctx, sh);
     }
     let mut hits: Vec<(u32, Finding)> = Vec::new();
+    // Attempts told by a 408's sentence (see below).
+    let mut silenced: Vec<u32> = Vec::new();
     for (t, tx) in call.txns.iter().enumerate() {
         let t = t as u32;
         if tx.request == NONE || tx.method == Method::ACK {
@@ -895,30 +897,102 @@ pub fn no_response(call: &Call, ctx: &Context<'_>, sh: &mut Shared) -> Vec<Findi
             hits.push((t, finding(text, evidence)));
         } else if tx.final_code == 408 {
             let f = &call.msgs[tx.final_msg as usize];
-            let text = sh.fmt(format_args!(
-                "{} answered {method} with {}: the element behind it never answered in time, so \
-                 it gave up (its own Timer B/F). Look one hop further for the silent element.",
-                ctx.ep(f.src),
-                ctx.phrase_of(call, tx.final_msg)
+            // The element that gave up, and its own attempts between the
+            // request and its 408 that got no response at all: the silent
+            // hop is in the trace, so name it rather than point past it.
+            let gave_up = origin(call, tx.final_msg);
+            let silent: Vec<u32> = (0..call.txns.len() as u32)
+                .filter(|&u| {
+                    let o = &call.txns[u as usize];
+                    u != t
+                        && o.method == tx.method
+                        && o.request != NONE
+                        && o.first_response == NONE
+                        && o.request > tx.request
+                        && o.request < tx.final_msg
+                        && call.msgs[o.request as usize].src == gave_up
+                })
+                .collect();
+            let timer = if tx.method == Method::INVITE {
+                "B"
+            } else {
+                "F"
+            };
+            let mut evidence = vec![ev(
+                tx.request,
+                sh.fmt(format_args!("{method} copies: {}", List(&copies))),
+            )];
+            let text = if silent.is_empty() {
+                sh.fmt(format_args!(
+                    "{} answered {method} with {}: the element behind it never answered in \
+                     time, so it gave up (its own Timer B/F). Look one hop further for the \
+                     silent element.",
+                    ctx.ep(f.src),
+                    ctx.phrase_of(call, tx.final_msg)
+                ))
+            } else {
+                let mut targets: Vec<Ep> = Vec::new();
+                let mut sent = 0;
+                let mut last = tx.request;
+                for &u in &silent {
+                    let o = &call.txns[u as usize];
+                    let dst = call.msgs[o.request as usize].dst;
+                    if !targets.contains(&dst) {
+                        targets.push(dst);
+                    }
+                    let copies: Vec<u32> = request_copies(call, u).collect();
+                    sent += copies.len();
+                    last = last.max(copies.last().copied().unwrap_or(o.request));
+                    evidence.push(ev(
+                        o.request,
+                        sh.fmt(format_args!(
+                            "{method} to {} copies: {}, no response",
+                            ctx.ep(dst),
+                            List(&copies)
+                        )),
+                    ));
+                }
+                silenced.extend_from_slice(&silent);
+                let over = span(call, call.txns[silent[0] as usize].request, last)
+                    .filter(|_| sent > 1)
+                    .map(|d| format!(" over {}", duration(d)))
+                    .unwrap_or_default();
+                let names = targets
+                    .iter()
+                    .map(|&e| ctx.ep(e))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                let (whom, down) = if targets.len() == 1 {
+                    (
+                        names.clone(),
+                        format!("{names} is down or unreachable, or its"),
+                    )
+                } else {
+                    (
+                        format!("each of {names}"),
+                        "those hops are down or unreachable, or their".to_string(),
+                    )
+                };
+                sh.fmt(format_args!(
+                    "{} answered {method} with {} because its own {method} to {whom} got no \
+                     response of any kind ({sent} cop{}{over}), so it gave up (its Timer \
+                     {timer}): {down} answers are lost on the way back (routing, firewall, NAT, \
+                     wrong port or transport).",
+                    ctx.ep(gave_up),
+                    ctx.phrase_of(call, tx.final_msg),
+                    if sent == 1 { "y" } else { "ies" },
+                ))
+            };
+            evidence.push(ev(
+                tx.final_msg,
+                sh.fmt(format_args!("{}", ctx.phrase_of(call, tx.final_msg))),
             ));
-            hits.push((
-                t,
-                finding(
-                    text,
-                    vec![
-                        ev(
-                            tx.request,
-                            sh.fmt(format_args!("{method} copies: {}", List(&copies))),
-                        ),
-                        ev(
-                            tx.final_msg,
-                            sh.fmt(format_args!("{}", ctx.phrase_of(call, tx.final_msg))),
-                        ),
-                    ],
-                ),
-            ));
+            hits.push((t, finding(text, evidence)));
         }
     }
+    // An attempt the 408's sentence already tells is not "1 more
+    // transaction".
+    hits.retain(|(u, _)| !silenced.contains(u));
     merge(hits, call, sh)
 }
 

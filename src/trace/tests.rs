@@ -3468,3 +3468,96 @@ fn a_problem_line_separates_the_input_from_the_text() {
         "b.log frame 7: the log's times have no time zone"
     );
 }
+
+/// The proxy's INVITE to the next hop, resent until its Timer B, then
+/// the proxy's 408 to the caller; `targets` are the next hops tried in
+/// turn (serial failover), each sent copies at `times` (ms from its start).
+fn proxy_408_steps(targets: &[super::Endpoint], times: &[i64]) -> Vec<Step> {
+    let inv = request("INVITE", "c", 1, "z9hG4bK1", None, &[], &sdp("0"));
+    let mut steps = vec![
+        Step::new(0, a(), p(), &inv),
+        Step::new(1, p(), a(), &response(&inv, 100, None, &[])),
+    ];
+    let mut at = 2;
+    for (n, &target) in targets.iter().enumerate() {
+        let fwd = relayed(&inv).replacen("branch=z9hG4bK1p", &format!("branch=z9hG4bK1p{n}"), 1);
+        for ms in times {
+            steps.push(Step::new(at + ms, p(), target, &fwd));
+        }
+        at += 32_000;
+    }
+    steps.push(Step::new(
+        at,
+        p(),
+        a(),
+        &response(&inv, 408, Some("p"), &[]),
+    ));
+    steps.push(Step::new(
+        at + 1,
+        a(),
+        p(),
+        &request("ACK", "c", 1, "z9hG4bK1", None, &[], ""),
+    ));
+    steps.extend(later(at + 150_000));
+    steps
+}
+
+/// A proxy's 408 with its own unanswered INVITE to the next hop in the
+/// trace: the sentence names that hop and its copies, and the proxy's
+/// attempt is not "1 more transaction" pointing "one hop further".
+#[test]
+fn proxy_408_names_the_silent_hop_in_the_trace() {
+    let times = [0, 500, 1500, 3500, 7500, 15500, 31500];
+    let t = analyze(&proxy_408_steps(&[uas()], &times));
+    let c = t.call("c").unwrap();
+    assert_eq!(c.outcome, Outcome::Failure);
+    let f = finding(c, "no-response");
+    assert_eq!(f.severity, Severity::Failure);
+    assert_eq!(
+        &*f.text,
+        "10.0.0.9:5060 answered INVITE with 408 Request Timeout because its own INVITE to \
+         10.0.0.5:5060 got no response of any kind (7 copies over 31.5 s), so it gave up (its \
+         Timer B): 10.0.0.5:5060 is down or unreachable, or its answers are lost on the way \
+         back (routing, firewall, NAT, wrong port or transport)."
+    );
+    let texts: Vec<&str> = f.evidence.iter().map(|e| &*e.text).collect();
+    assert_eq!(
+        texts,
+        [
+            "INVITE copies: #1",
+            "INVITE to 10.0.0.5:5060 copies: #3 #4 #5 #6 #7 #8 #9, no response",
+            "408 Request Timeout",
+        ]
+    );
+    assert_eq!(
+        c.findings.iter().filter(|f| f.id == "no-response").count(),
+        1
+    );
+}
+
+/// The same after a serial failover: both silent hops named, no "more
+/// transactions".
+#[test]
+fn proxy_408_after_failover_names_every_silent_hop() {
+    let other = ep("10.0.0.6:5060");
+    let t = analyze(&proxy_408_steps(&[uas(), other], &[0, 500, 1500]));
+    let c = t.call("c").unwrap();
+    let f = finding(c, "no-response");
+    assert!(
+        f.text.contains(
+            "its own INVITE to each of 10.0.0.5:5060, 10.0.0.6:5060 got no response of any \
+             kind (6 copies over 33.5 s)"
+        ) && f
+            .text
+            .contains("those hops are down or unreachable, or their answers"),
+        "{}",
+        f.text
+    );
+    assert!(
+        !f.evidence
+            .iter()
+            .any(|e| e.text.contains("more transaction")),
+        "{:#?}",
+        f.evidence
+    );
+}

@@ -207,6 +207,16 @@ fn findings_name_the_element_behind_the_proxy() {
         assert!(got.starts_with(want), "{name} {id}: {got}");
     }
     assert!(text(first("reg423x2"), "timer").contains("raises its minimum"));
+    // The proxy's 408 names the port nobody listens on, whose INVITEs are
+    // in the capture.
+    let dead = text(first("deadprx"), "no-response");
+    assert!(
+        dead.starts_with(
+            "127.0.0.1:5060 answered INVITE with 408 Request Timeout because its own INVITE \
+             to 127.0.0.1:5079 got no response of any kind"
+        ) && dead.contains("127.0.0.1:5079 is down or unreachable"),
+        "{dead}"
+    );
 
     let t = triage("kamailio-sipp-2.pcap.gz");
     let c = named(&t, "craceprx")[0];
