@@ -300,6 +300,9 @@ impl Batch {
         if in_dialog {
             flags |= flag::IN_DIALOG;
         }
+        if s.record_route {
+            flags |= flag::RECORD_ROUTE;
+        }
         let is_sdp = !s.body.is_empty()
             && (skim::find_ci(s.content_type, b"sdp").is_some()
                 || skim::find_ci(s.content_type, b"multipart").is_some());
@@ -368,6 +371,16 @@ impl Batch {
                     ExtraKind::Event
                 }
                 Rare::SubscriptionState => ExtraKind::SubscriptionState,
+                Rare::Contact => {
+                    // Where the ACK of an answer goes: worth keeping only
+                    // when it is a private address other than the one the
+                    // answer came from, and the answer crosses a public
+                    // one (NAT).
+                    if method != Method::INVITE || !nat_contact(v, r.src, r.dst) {
+                        continue;
+                    }
+                    ExtraKind::Contact
+                }
             };
             push(self, kind, v);
         }
@@ -443,6 +456,20 @@ impl RecentRequests {
         }
         seen
     }
+}
+
+/// A Contact value naming a private address (see
+/// [`super::findings::is_internal`]) other than `src`, on a message between
+/// `src` and `dst` of which one is not private: a callee behind NAT, as
+/// far as one message can tell.
+fn nat_contact(contact: &[u8], src: Option<Endpoint>, dst: Option<Endpoint>) -> bool {
+    let (Some(src), Some(dst)) = (src, dst) else {
+        return false;
+    };
+    let internal = super::findings::is_internal;
+    skim::uri_ip(skim::name_addr_uri(contact)).is_some_and(|(ip, _)| {
+        ip != src.ip && internal(ip) && !(internal(src.ip) && internal(dst.ip))
+    })
 }
 
 #[cfg(test)]

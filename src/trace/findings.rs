@@ -1248,16 +1248,38 @@ fn answer_not_acked(
     match ack {
         None => {
             evidence.push(note("no ACK with this CSeq after the 2xx"));
-            Some(Finding {
-                id: "no-ack",
-                severity: Severity::Failure,
-                text: sh.fmt(format_args!(
+            let text = match nat_contact(call, ctx, t, first_ok) {
+                Some(nat) => {
+                    evidence.push(ev(
+                        nat.copy,
+                        sh.fmt(format_args!(
+                            "Contact: {} (a private address; no Record-Route)",
+                            nat.uri
+                        )),
+                    ));
+                    sh.fmt(format_args!(
+                        "The callee {} answered, but no ACK came back, so it kept resending \
+                         the 2xx and ends the call after about 32 s. The 2xx's Contact, {}, is \
+                         a private address and the 2xx has no Record-Route, so the caller {} \
+                         sends its ACK straight to an address it cannot reach: the callee is \
+                         behind NAT and advertises its inside address. {NAT_FIX}",
+                        ctx.ep(ok.src),
+                        nat.host,
+                        nat.caller
+                    ))
+                }
+                None => sh.fmt(format_args!(
                     "The callee {} answered, but no ACK came back, so it kept resending the \
                      2xx and ends the call after about 32 s. The caller never got the 2xx or \
                      its ACK went elsewhere: check the Contact and Record-Route addresses and \
                      NAT (the ACK follows the Contact of the 2xx).",
                     ctx.ep(ok.src)
                 )),
+            };
+            Some(Finding {
+                id: "no-ack",
+                severity: Severity::Failure,
+                text,
                 code: Some(200),
                 rfc: RFC_NO_ACK,
                 evidence,
@@ -1334,6 +1356,51 @@ fn answer_not_acked(
                         ))
                     }
                 }
+            } else if call.msgs[i].dst != ok.src {
+                // The ACK went to another address than the 2xx came from.
+                let to = call.msgs[i].dst;
+                evidence.push(ev(
+                    i as u32,
+                    sh.fmt(format_args!("ACK {after} the answer, to {}", ctx.ep(to))),
+                ));
+                let nat = nat_contact(call, ctx, t, first_ok).filter(|nat| {
+                    ctx.ep(to)
+                        .strip_prefix(nat.host.as_str())
+                        .is_some_and(|port| port.starts_with(':'))
+                });
+                match nat {
+                    Some(nat) => {
+                        evidence.push(ev(
+                            nat.copy,
+                            sh.fmt(format_args!(
+                                "Contact: {} (a private address; no Record-Route)",
+                                nat.uri
+                            )),
+                        ));
+                        sh.fmt(format_args!(
+                            "{} kept resending the 2xx ({} times): the caller sent its ACK \
+                             {after} the first to {}, the private address in the 2xx's \
+                             Contact, not to {} where the 2xx came from. The callee is behind \
+                             NAT and advertises its inside address, and with no Record-Route \
+                             the ACK goes straight there. {NAT_FIX}",
+                            ctx.ep(ok.src),
+                            oks.len(),
+                            ctx.ep(to),
+                            ctx.ep(ok.src)
+                        ))
+                    }
+                    None => sh.fmt(format_args!(
+                        "{} kept resending the 2xx ({} times): the caller sent its ACK {after} \
+                         the first to {}, not to {} where the 2xx came from, and it does not \
+                         arrive. The ACK follows the 2xx's Contact and Record-Route: check \
+                         that they name an address of the callee the caller can reach (NAT, a \
+                         wrong advertised address).",
+                        ctx.ep(ok.src),
+                        oks.len(),
+                        ctx.ep(to),
+                        ctx.ep(ok.src)
+                    )),
+                }
             } else {
                 evidence.push(ev(i as u32, sh.fmt(format_args!("ACK {after} the answer"))));
                 sh.fmt(format_args!(
@@ -1356,6 +1423,72 @@ fn answer_not_acked(
         }
         _ => None,
     }
+}
+
+/// What to do about a callee behind NAT that advertises its inside
+/// address.
+const NAT_FIX: &str = "Have the phone advertise its outside address (STUN, ICE, SIP outbound), \
+                       or a proxy or SBC handle NAT: send to where the 2xx came from, rewrite \
+                       the Contact, or stay in the path with Record-Route.";
+
+/// An address of a private network: RFC 1918, the shared space of RFC
+/// 6598 (carrier NAT), loopback and link-local; in IPv6 unique local (RFC
+/// 4193), link-local and loopback.
+pub(crate) fn is_internal(ip: std::net::IpAddr) -> bool {
+    match ip {
+        std::net::IpAddr::V4(a) => {
+            let [x, y, ..] = a.octets();
+            a.is_private() || a.is_loopback() || a.is_link_local() || (x == 100 && y & 0xc0 == 64)
+        }
+        std::net::IpAddr::V6(a) => {
+            a.is_loopback() || a.is_unique_local() || a.is_unicast_link_local()
+        }
+    }
+}
+
+/// A 2xx whose Contact sends the ACK where the caller cannot reach: see
+/// [`nat_contact`].
+struct NatContact {
+    /// The copy of the 2xx that showed the Contact.
+    copy: u32,
+    /// The Contact's URI and its host (`[v6]` for IPv6).
+    uri: String,
+    host: String,
+    /// The caller, `ip:port`.
+    caller: String,
+}
+
+/// The 2xx `first_ok` of INVITE transaction `t` names a private address in
+/// its Contact (kept only then, see [`ExtraKind::Contact`]), carries no Record-Route on any copy (so the
+/// caller sends its ACK straight to the Contact), and the caller's address
+/// is not a private one: the callee is behind NAT and advertises its
+/// inside address (RFC 3261 §12.1.2, §13.2.2.4).
+fn nat_contact(call: &Call, ctx: &Context<'_>, t: u32, first_ok: u32) -> Option<NatContact> {
+    let tx = &call.txns[t as usize];
+    let ok = call.msgs[first_ok as usize];
+    let copies = || msgs_of(call, t).filter(move |(_, m)| m.code == ok.code && m.leg == ok.leg);
+    if copies().any(|(_, m)| m.has(flag::RECORD_ROUTE)) {
+        return None;
+    }
+    let (copy, value) =
+        copies().find_map(|(i, _)| Some((i, ctx.extra(call, i, ExtraKind::Contact)?)))?;
+    let uri = super::skim::name_addr_uri(value.as_bytes());
+    let (ip, _) = super::skim::uri_ip(uri)?;
+    let caller = ctx.ep(requester(call, tx)?);
+    let caller_ip = caller.parse::<std::net::SocketAddr>().ok()?.ip();
+    if !is_internal(ip) || is_internal(caller_ip) {
+        return None;
+    }
+    let host = match ip {
+        std::net::IpAddr::V4(a) => a.to_string(),
+        std::net::IpAddr::V6(a) => format!("[{a}]"),
+    };
+    Some(NatContact {
+        copy,
+        uri: excerpt(&String::from_utf8_lossy(uri), 80),
+        host,
+        caller: caller.to_string(),
+    })
 }
 
 /// Where the ACK `ack` (of CSeq `cseq`, for the 2xx `ok`) went, when that

@@ -111,6 +111,8 @@ pub mod flag {
     pub const EVENT_REFER: u16 = 32;
     /// A 401/407 carrying a challenge header.
     pub const CHALLENGE: u16 = 64;
+    /// A 2xx carrying Record-Route.
+    pub const RECORD_ROUTE: u16 = 128;
 }
 
 /// One SIP message of a call, in 64 bytes.
@@ -235,6 +237,10 @@ pub enum ExtraKind {
     SubscriptionState,
     /// The media and codecs of an SDP body (`audio: PCMA/8000 ...`).
     Sdp,
+    /// The Contact of a 2xx to INVITE, kept only when its host is a
+    /// private address other than the one the 2xx came from, on a hop
+    /// with a public address at one end (a callee behind NAT).
+    Contact,
 }
 
 /// How a call ended.

@@ -4,7 +4,8 @@
 //! borrowed slices of the few fields that place a message in its call and
 //! transaction: the start line, Call-ID, CSeq, the top Via, From, To, and
 //! only a handful of others (Reason, Warning, Retry-After, the challenge
-//! headers, session timers, Event, Content-Type). Nothing is copied and
+//! headers, session timers, Event, Content-Type, and a 2xx's Contact and
+//! whether it has Record-Route). Nothing is copied and
 //! nothing is validated beyond what that needs: the full, tolerant parser
 //! in [`crate::message`] is used when one message is shown whole.
 //!
@@ -35,6 +36,8 @@ pub enum Rare {
     Expires,
     Event,
     SubscriptionState,
+    /// Contact, kept only on a 2xx response (where the ACK goes).
+    Contact,
 }
 
 /// How many of the rare headers are kept per message (more are ignored).
@@ -62,6 +65,9 @@ pub struct Skim<'a> {
     pub body: &'a [u8],
     /// An Authorization or Proxy-Authorization header is present.
     pub credentials: bool,
+    /// A 2xx response carries Record-Route (its ACK goes through a proxy,
+    /// not straight to its Contact).
+    pub record_route: bool,
     /// The blank line ending the headers was found.
     pub blank_line: bool,
     /// The Content-Length (or compact `l`) value, when it is a usable
@@ -184,6 +190,7 @@ impl<'a> Skim<'a> {
             content_type: &[],
             body: &[],
             credentials: false,
+            record_route: false,
             blank_line: false,
             content_length: None,
             rare: [(Rare::Reason, 0, 0); MAX_RARE],
@@ -331,6 +338,7 @@ fn header<'a>(
             b'c' => return set(&mut s.content_type, value(), Slot::ContentType),
             b'o' => Rare::Event,
             b'x' => Rare::SessionExpires,
+            b'm' if is_2xx(s) && invite_or_unknown(s) => Rare::Contact,
             _ => return Slot::None,
         },
         2 if is(b"to") => return set(&mut s.to, value(), Slot::To),
@@ -346,10 +354,17 @@ fn header<'a>(
         7 if is(b"call-id") => return set(&mut s.call_id, value(), Slot::CallId),
         7 if is(b"warning") => Rare::Warning,
         7 if is(b"expires") => Rare::Expires,
+        // (Only an INVITE's answer is asked for; its CSeq usually comes
+        // first, else the digest tells.)
+        7 if is_2xx(s) && is(b"contact") && invite_or_unknown(s) => Rare::Contact,
         11 if is(b"retry-after") => Rare::RetryAfter,
         11 if is(b"min-expires") => Rare::MinExpires,
         12 if is(b"content-type") => {
             return set(&mut s.content_type, value(), Slot::ContentType);
+        }
+        12 if is_2xx(s) && is(b"record-route") => {
+            s.record_route = true;
+            return Slot::None;
         }
         13 if is(b"authorization") => {
             s.credentials = true;
@@ -374,6 +389,16 @@ fn header<'a>(
     s.rare[n] = (which, a as u32, (a + v.len()) as u32);
     s.rare_len += 1;
     Slot::Rare(n as u8)
+}
+
+/// A 2xx response: its Contact is where the ACK goes.
+fn is_2xx(s: &Skim<'_>) -> bool {
+    matches!(s.start, Start::Response { code, .. } if (200..300).contains(&code))
+}
+
+/// The CSeq method is INVITE, or not read yet.
+fn invite_or_unknown(s: &Skim<'_>) -> bool {
+    s.cseq_method.is_empty() || s.cseq_method == b"INVITE"
 }
 
 /// Keep the first occurrence of a single-valued header.
@@ -717,6 +742,44 @@ pub fn name_addr_uri(v: &[u8]) -> &[u8] {
         Some(i) => trim(&v[..i]),
         None => v,
     }
+}
+
+/// The host of a `sip:`/`sips:` URI when it is an IP address literal
+/// (RFC 3261 §19.1.1: `user@host:port;params`, IPv6 in brackets), and
+/// the port written after it; `None` for a host name or another scheme.
+pub fn uri_ip(uri: &[u8]) -> Option<(std::net::IpAddr, Option<u16>)> {
+    let colon = memchr(b':', uri)?;
+    let scheme = &uri[..colon];
+    if !eq_lower(scheme, b"sip") && !eq_lower(scheme, b"sips") {
+        return None;
+    }
+    let rest = &uri[colon + 1..];
+    // The host part ends the user part (whose `@` comes before any of
+    // these) and runs to the parameters or headers.
+    let hostport = match memchr(b'@', rest) {
+        Some(at) => &rest[at + 1..],
+        None => rest,
+    };
+    let end = hostport
+        .iter()
+        .position(|&b| matches!(b, b';' | b'?' | b'>' | b' ' | b'\t'))
+        .unwrap_or(hostport.len());
+    let hostport = &hostport[..end];
+    let (host, port) = if let Some(v6) = hostport.strip_prefix(b"[") {
+        let close = memchr(b']', v6)?;
+        (&v6[..close], v6[close + 1..].strip_prefix(b":"))
+    } else {
+        match memchr(b':', hostport) {
+            Some(i) => (&hostport[..i], Some(&hostport[i + 1..])),
+            None => (hostport, None),
+        }
+    };
+    let ip = std::str::from_utf8(host).ok()?.parse().ok()?;
+    let port = match port {
+        Some(p) => Some(std::str::from_utf8(p).ok()?.parse().ok()?),
+        None => None,
+    };
+    Some((ip, port))
 }
 
 /// A header parameter of a From/To value (after the URI).
@@ -1172,5 +1235,47 @@ v=0\n";
             let s = skim(m.as_bytes()).unwrap();
             let _ = (s.from_tag(), s.to_tag(), s.branch(), s.sent_by(), name_addr_uri(s.to));
         }
+    }
+
+    #[test]
+    fn uri_ip_reads_address_literals_only() {
+        let ip = |s: &str| uri_ip(s.as_bytes());
+        let v4 = |a: &str| a.parse::<std::net::IpAddr>().unwrap();
+        assert_eq!(
+            ip("sip:bob@192.168.1.20:5062;transport=tcp"),
+            Some((v4("192.168.1.20"), Some(5062)))
+        );
+        assert_eq!(ip("SIPS:10.0.0.1"), Some((v4("10.0.0.1"), None)));
+        assert_eq!(
+            ip("sip:alice@[fd00::7]:5070?x=y"),
+            Some((v4("fd00::7"), Some(5070)))
+        );
+        assert_eq!(ip("sip:[::1]"), Some((v4("::1"), None)));
+        for none in [
+            "sip:bob@pbx.example.com:5060",
+            "tel:+15551234",
+            "sip:bob@10.0.0.1:99999",
+            "sip:[fd00::7",
+            "",
+            "sip:",
+        ] {
+            assert_eq!(ip(none), None, "{none}");
+        }
+    }
+
+    /// Contact is kept on a 2xx only, and Record-Route is noted there.
+    #[test]
+    fn contact_and_record_route_on_2xx_only() {
+        let ok = "SIP/2.0 200 OK\r\nCall-ID: x\r\nm: <sip:b@10.1.1.1>\r\nRecord-Route: <sip:p;lr>\r\n\r\n";
+        let s = skim(ok.as_bytes()).unwrap();
+        assert_eq!(
+            s.rare().map(|(k, _)| k).collect::<Vec<_>>(),
+            [Rare::Contact]
+        );
+        assert!(s.record_route);
+        let inv = "INVITE sip:b@x SIP/2.0\r\nCall-ID: x\r\nContact: <sip:a@10.1.1.1>\r\nRecord-Route: <sip:p;lr>\r\n\r\n";
+        let s = skim(inv.as_bytes()).unwrap();
+        assert_eq!(s.rare().count(), 0);
+        assert!(!s.record_route);
     }
 }

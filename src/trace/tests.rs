@@ -3561,3 +3561,104 @@ fn proxy_408_after_failover_names_every_silent_hop() {
         f.evidence
     );
 }
+
+/// A callee behind NAT: its 2xx comes from the NAT's outside address and
+/// its Contact names the inside one. `ack_to` is where the caller sends
+/// its ACK (none: no ACK in the trace); `headers` are added to the 2xx.
+fn nat_callee(ack_to: Option<&str>, caller: &str, headers: &[&str]) -> Triage {
+    let (caller, outside) = (ep(caller), ep("203.0.113.5:5060"));
+    let inv = request("INVITE", "c", 1, "z9hG4bK1", None, &[], &sdp("0"));
+    let mut hs = vec!["Contact: <sip:bob@192.168.1.20:5060;transport=udp>"];
+    hs.extend_from_slice(headers);
+    let ok = response(&inv, 200, Some("b"), &hs);
+    let mut steps = vec![
+        Step::new(0, caller, outside, &inv),
+        Step::new(5, outside, caller, &response(&inv, 100, None, &[])),
+    ];
+    for ms in [1000, 1500, 2500, 4500, 8500, 12500, 16500] {
+        steps.push(Step::new(ms, outside, caller, &ok));
+    }
+    if let Some(to) = ack_to {
+        let ack = request("ACK", "c", 1, "z9hG4bK2", Some("b"), &[], "");
+        steps.push(Step::new(1010, caller, ep(to), &ack));
+    }
+    let bye = request("BYE", "c", 2, "z9hG4bK3", None, &[], "");
+    steps.push(Step::new(33_000, outside, caller, &bye));
+    steps.extend(later(150_000));
+    analyze(&steps)
+}
+
+/// No ACK at all, and the 2xx's Contact is a private address that the
+/// caller (a public one) must send its ACK to, no Record-Route: said as
+/// NAT, naming the address and the fix, with the Contact as evidence.
+#[test]
+fn no_ack_names_a_private_contact_behind_nat() {
+    let t = nat_callee(None, "198.51.100.1:5060", &[]);
+    let f = finding(t.call("c").unwrap(), "no-ack");
+    assert_eq!(f.severity, Severity::Failure);
+    assert!(
+        f.text.contains(
+            "The 2xx's Contact, 192.168.1.20, is a private address and the 2xx has no \
+             Record-Route, so the caller 198.51.100.1:5060 sends its ACK straight to an address \
+             it cannot reach: the callee is behind NAT"
+        ),
+        "{}",
+        f.text
+    );
+    assert!(
+        f.evidence.iter().any(|e| e.msg == Some(2)
+            && &*e.text == "Contact: sip:bob@192.168.1.20:5060;transport=udp (a private address; no Record-Route)"),
+        "{:#?}",
+        f.evidence
+    );
+}
+
+/// The caller's ACK seen going to the Contact's private address, the 2xx
+/// resent: said as the ACK sent there instead of where the 2xx came from,
+/// not as "lost or misrouted past this capture point".
+#[test]
+fn no_ack_sent_to_the_private_contact() {
+    let t = nat_callee(Some("192.168.1.20:5060"), "198.51.100.1:5060", &[]);
+    let f = finding(t.call("c").unwrap(), "no-ack");
+    assert!(
+        f.text.starts_with(
+            "203.0.113.5:5060 kept resending the 2xx (7 times): the caller sent its ACK 10 ms \
+             after the first to 192.168.1.20:5060, the private address in the 2xx's Contact, \
+             not to 203.0.113.5:5060 where the 2xx came from. The callee is behind NAT"
+        ),
+        "{}",
+        f.text
+    );
+    // An ACK to another address that is not the Contact's: said plainly.
+    let t = nat_callee(Some("198.51.100.7:5060"), "198.51.100.1:5060", &[]);
+    let f = finding(t.call("c").unwrap(), "no-ack");
+    assert!(
+        f.text.contains("the caller sent its ACK 10 ms after the first to 198.51.100.7:5060, not to 203.0.113.5:5060 where the 2xx came from, and it does not arrive")
+            && !f.text.contains("behind NAT"),
+        "{}",
+        f.text
+    );
+}
+
+/// Not NAT: the 2xx record-routes (the ACK goes to the proxy, which can
+/// reach the inside address), or the caller is on a private network too.
+#[test]
+fn no_ack_private_contact_not_said_as_nat_when_it_can_be_reached() {
+    for t in [
+        nat_callee(
+            None,
+            "198.51.100.1:5060",
+            &["Record-Route: <sip:203.0.113.9;lr>"],
+        ),
+        nat_callee(None, "192.168.1.7:5060", &[]),
+    ] {
+        let f = finding(t.call("c").unwrap(), "no-ack");
+        assert!(
+            !f.text.contains("NAT and advertises")
+                && f.text
+                    .contains("check the Contact and Record-Route addresses"),
+            "{}",
+            f.text
+        );
+    }
+}
