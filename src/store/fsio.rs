@@ -21,7 +21,8 @@ use std::collections::BTreeMap;
 use super::StoreError;
 use super::error::Op;
 use super::model::{
-    CodeRecord, Codes, Conflict, FileData, Note, SCHEMA_VERSION, Step, canonical, merge_code,
+    CodeRecord, Codes, Conflict, Doc, Extra, FileData, Note, SCHEMA_VERSION, Step, canonical,
+    merge_code,
 };
 
 /// Name of the data file inside the data directory.
@@ -387,10 +388,10 @@ pub(crate) enum Loaded {
     /// No data file yet.
     Missing,
     /// A file of this schema.
-    Ok(Codes),
+    Ok(Doc),
     /// A file of this schema with fields that cannot be read: the rest,
     /// and one line per field left out.
-    Partial { codes: Codes, issues: Vec<String> },
+    Partial { doc: Doc, issues: Vec<String> },
     /// A file with a newer `schema_version`: never write it. The records,
     /// if its shape is still readable as this schema.
     Newer { version: u64, codes: Option<Codes> },
@@ -433,12 +434,65 @@ impl<'de: 'a, 'a> Deserialize<'de> for Entries<'a> {
     }
 }
 
-/// A data file, its codes to be read one by one.
-#[derive(Deserialize)]
+/// A data file, its codes to be read one by one, and the fields of a
+/// newer sipfix beside them (a name listed twice: the last kept, and the
+/// name in `twice`).
 struct RawFile<'a> {
     schema_version: serde_json::Value,
-    #[serde(borrow, default)]
     codes: Entries<'a>,
+    extra: Extra,
+    twice: Vec<String>,
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for RawFile<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        struct Visit<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> serde::de::Visitor<'de> for Visit<'a> {
+            type Value = RawFile<'a>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("struct RawFile")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<RawFile<'a>, A::Error> {
+                let (mut version, mut codes) = (None, None);
+                let (mut extra, mut twice) = (Extra::default(), Vec::new());
+                while let Some(key) = map.next_key::<String>()? {
+                    match key.as_str() {
+                        "schema_version" if version.is_some() => {
+                            return Err(A::Error::duplicate_field("schema_version"));
+                        }
+                        "schema_version" => version = Some(map.next_value()?),
+                        "codes" if codes.is_some() => {
+                            return Err(A::Error::duplicate_field("codes"));
+                        }
+                        "codes" => codes = Some(map.next_value()?),
+                        _ => {
+                            let value: &'a RawValue = map.next_value()?;
+                            if !extra.insert(&key, value) {
+                                extra.replace(&key, value);
+                                twice.push(key);
+                            }
+                        }
+                    }
+                }
+                Ok(RawFile {
+                    schema_version: version
+                        .ok_or_else(|| A::Error::missing_field("schema_version"))?,
+                    codes: codes.unwrap_or_default(),
+                    extra,
+                    twice,
+                })
+            }
+        }
+        d.deserialize_struct(
+            "RawFile",
+            &["schema_version", "codes"],
+            Visit(std::marker::PhantomData),
+        )
+    }
 }
 
 /// Classify the bytes of a data file. Never panics. `now_ms` stamps the
@@ -448,7 +502,7 @@ pub(crate) fn parse(bytes: &[u8], now_ms: u64) -> Loaded {
     // One pass in the common case; the version alone when the codes are
     // not an object (a newer schema may have changed them).
     let (schema_version, file) = match serde_json::from_slice::<RawFile>(bytes) {
-        Ok(f) => (f.schema_version, Ok(f.codes)),
+        Ok(f) => (f.schema_version, Ok((f.codes, f.extra, f.twice))),
         Err(e) => match serde_json::from_slice::<Probe>(bytes) {
             Ok(p) => (p.schema_version, Err(e)),
             Err(e) => return corrupt(e.to_string()),
@@ -468,19 +522,25 @@ pub(crate) fn parse(bytes: &[u8], now_ms: u64) -> Loaded {
             .map(|d| d.codes);
         return Loaded::Newer { version, codes };
     }
-    let entries = match file {
-        Ok(entries) => entries,
+    let (entries, extra, twice) = match file {
+        Ok(file) => file,
         Err(e) => return corrupt(e.to_string()),
     };
-    let (mut codes, issues) = read_codes(entries, now_ms);
+    let (mut codes, mut issues) = read_codes(entries, now_ms);
     for rec in codes.values_mut() {
         rec.normalize();
     }
     codes.retain(|_, r| !r.is_empty());
+    issues.extend(
+        twice
+            .iter()
+            .map(|name| format!("{} is listed twice; the last kept", q(name))),
+    );
+    let doc = Doc { codes, extra };
     if issues.is_empty() {
-        Loaded::Ok(codes)
+        Loaded::Ok(doc)
     } else {
-        Loaded::Partial { codes, issues }
+        Loaded::Partial { doc, issues }
     }
 }
 
@@ -548,6 +608,7 @@ fn read_fields(code: u16, raw: &RawValue, now_ms: u64, issues: &mut Vec<String>)
         return CodeRecord::default();
     };
     let mut rec = CodeRecord::default();
+    let mut extra = Extra::default();
     let mut seen: Vec<&str> = Vec::new();
     for (name, v) in &fields.0 {
         let mut part = CodeRecord::default();
@@ -578,8 +639,17 @@ fn read_fields(code: u16, raw: &RawValue, now_ms: u64, issues: &mut Vec<String>)
                 }
                 Err(_) => issues.push(format!("code {code} conflicts: not a list")),
             },
-            // Unknown fields are ignored, as in a record read whole.
-            _ => continue,
+            // A field of a newer sipfix, kept as in a record read whole.
+            _ => {
+                if !extra.insert(name, v) {
+                    extra.replace(name, v);
+                    issues.push(format!(
+                        "code {code}: {} is listed twice; the last kept",
+                        q(name)
+                    ));
+                }
+                continue;
+            }
         }
         if seen.contains(&name.as_str()) {
             issues.push(format!("code {code}: {name} is listed twice; merged"));
@@ -588,6 +658,7 @@ fn read_fields(code: u16, raw: &RawValue, now_ms: u64, issues: &mut Vec<String>)
         // Merged field by field: a field listed twice loses nothing.
         rec = merge_code(None, Some(&rec), Some(&part), now_ms);
     }
+    rec.extra = extra;
     rec
 }
 
@@ -747,16 +818,18 @@ pub(crate) fn write_unique(
     ))
 }
 
-/// Write `codes` as a recovery file `notes.json.recovery-<unix_ms>` beside
+/// Write `codes` (and the file's fields of a newer sipfix, `extra`) as a
+/// recovery file `notes.json.recovery-<unix_ms>` beside
 /// `path`, for what could not be saved. Needs no lock (a new file).
 pub(crate) fn write_recovery(
     path: &Path,
     codes: &Codes,
+    extra: &Extra,
     now_ms: u64,
 ) -> Result<PathBuf, StoreError> {
     let rec = free_name(path, "recovery", now_ms);
-    let bytes =
-        serialize(codes).map_err(|e| StoreError::io(Op::Write, &rec, io::Error::other(e)))?;
+    let bytes = serialize(codes, extra)
+        .map_err(|e| StoreError::io(Op::Write, &rec, io::Error::other(e)))?;
     write_new(&rec, bytes.as_bytes()).map_err(|e| StoreError::io(Op::Write, &rec, e))?;
     Ok(rec)
 }
@@ -775,14 +848,14 @@ fn remove_stale_temps(dir: &Path) {
     }
 }
 
-/// Write `codes` to `path` atomically: a new temp file (0600, unique name,
+/// Write `doc` to `path` atomically: a new temp file (0600, unique name,
 /// never through a link) in the same directory, fsync, rename over `path`,
 /// fsync the directory. Call with the lock held. On error the temp file is
 /// removed and `path` is unchanged.
-pub(crate) fn write_atomic(path: &Path, codes: &Codes) -> Result<(), StoreError> {
+pub(crate) fn write_atomic(path: &Path, doc: &Doc) -> Result<(), StoreError> {
     let dir = parent(path);
-    let bytes =
-        serialize(codes).map_err(|e| StoreError::io(Op::Write, path, io::Error::other(e)))?;
+    let bytes = serialize(&doc.codes, &doc.extra)
+        .map_err(|e| StoreError::io(Op::Write, path, io::Error::other(e)))?;
     remove_stale_temps(dir);
     let tmp_err = |e| StoreError::io(Op::Write, &dir.join(format!("{TEMP_PREFIX}*")), e);
     let mut tmp = tempfile::Builder::new()
@@ -812,14 +885,18 @@ pub(crate) fn write_atomic(path: &Path, codes: &Codes) -> Result<(), StoreError>
 struct FileRef<'a> {
     schema_version: u64,
     codes: &'a Codes,
+    #[serde(flatten)]
+    extra: &'a Extra,
 }
 
-/// Serialise `codes` in the file format (pretty JSON, trailing newline;
+/// Serialise `codes`, and the fields of a newer sipfix beside them
+/// (`extra`), in the file format (pretty JSON, trailing newline;
 /// characters that must not reach a terminal raw are `\u` escapes).
-pub(crate) fn serialize(codes: &Codes) -> Result<String, serde_json::Error> {
+pub(crate) fn serialize(codes: &Codes, extra: &Extra) -> Result<String, serde_json::Error> {
     let mut s = crate::sanitize::json_pretty(&FileRef {
         schema_version: SCHEMA_VERSION,
         codes,
+        extra,
     })?;
     s.push('\n');
     Ok(s)

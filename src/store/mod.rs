@@ -88,15 +88,27 @@
 //!   after it is gone.
 //! * `run` (on a note and a kept version) and `conflicts_dismissed_ms` came
 //!   after the format's first release (`steps_reset_ms` and `conflicts` were
-//!   in it); they are optional and a reader that does not know them ignores
-//!   them, so the `schema_version` stays 1. The README names every field
-//!   (a test checks it).
-//! * Unknown fields are ignored. Each code is read on its own (its value
+//!   in it); they are optional, and a reader that does not know them keeps
+//!   them (below), so the `schema_version` stays 1. The README names every
+//!   field (a test checks it).
+//! * Unknown fields (a newer sipfix's) are kept and written back as they
+//!   were, at every level read: the file, a code, a note, a step, a kept
+//!   version. Their values are kept as raw JSON, never parsed (any
+//!   nesting, any number, the spacing as written), except that a
+//!   character that must not reach a terminal raw is written as a `\u`
+//!   escape, the same JSON. They follow the known fields of their object,
+//!   by name. An edit keeps the unknown fields of what it changes (a
+//!   note's text, a step's state). How they merge: see "Merge rule".
+//!   A sipfix from before they were kept drops them when it saves.
+//! * Each code is read on its own (its value
 //!   skipped without a depth limit, then parsed alone). A field of a known
 //!   name that cannot be read (an unknown step state, say), or a code or
 //!   step key not written as sipfix writes one (`"0486"`), is left out and
 //!   reported; a code, a field or a step listed twice is merged (as two
-//!   sessions' records are) and reported. The rest of the file is used, and
+//!   sessions' records are) and reported; an unknown field listed twice in
+//!   a code or the file is reported and the last kept, and one in a note,
+//!   a step or a kept version leaves that object out, reported, as a known
+//!   field listed twice there does. The rest of the file is used, and
 //!   the file is copied aside before it is next written.
 //!   A file with a `schema_version` above [`SCHEMA_VERSION`] is opened
 //!   read-only and never written. A file that does not parse at all is
@@ -128,8 +140,8 @@
 //!
 //! # Merge rule
 //!
-//! The store remembers, per code, the note as it was when this session last
-//! loaded or saved the file (the *base*). On save, per code:
+//! The store remembers, per code, the record as it was when this session
+//! last loaded or saved the file (the *base*). On save, per code:
 //!
 //! * **Note.** If only the memory or only the disk changed it since the
 //!   base, that side is taken. If both changed it to the same text, that
@@ -141,6 +153,18 @@
 //!   leaves its note unchanged there.
 //! * **Steps.** Per step, the newer `updated_ms` wins (ties: the later state
 //!   in `todo < done < skipped < failed`). The newer `steps_reset_ms` wins.
+//! * **Unknown fields** travel with the version that wins: the winning
+//!   note's and step's own; a note that loses and is kept as a conflict
+//!   keeps its own. A code's are merged per field: a side that changed
+//!   (or removed) one since the base wins; when both did, or there is no
+//!   base (a code listed twice in the file), the newer record's value
+//!   (the one with the latest time in it; ties: the greater JSON text)
+//!   wins, so a field only one side has is kept. Since this version never
+//!   changes them itself, its copy is the base's and never undoes what a
+//!   newer sipfix wrote since, even on a code edited here meanwhile. Those
+//!   beside `codes` are taken from the file as it is at the save (the
+//!   memory's only when it is missing or set aside). They alone never
+//!   make a save write the file.
 //! * **Conflicts.** The union of both sides, less the dismissed ones
 //!   (`saved_ms` not after the newer `conflicts_dismissed_ms` of both
 //!   sides) and those an edit run replaced: per run, only its newest kept
@@ -177,7 +201,7 @@ pub use fsio::{DATA_FILE, LOCK_FILE, RECOVERY_PREFIX, TEMP_PREFIX};
 pub use model::{Conflict, SCHEMA_VERSION, StepState};
 
 use fsio::{Loaded, LockGuard};
-use model::{Codes, Note, Step};
+use model::{Codes, Doc, Extra, Note, Step};
 
 /// Environment variable that overrides the data directory.
 pub const DATA_DIR_ENV: &str = "SIPFIX_DATA_DIR";
@@ -325,11 +349,13 @@ pub struct Store {
     dir: PathBuf,
     path: PathBuf,
     codes: Codes,
-    /// Per code, the note as last loaded from or saved to the file.
-    base: BTreeMap<u16, Note>,
-    /// Everything as last loaded from or saved to the file: what the
-    /// edits not yet saved differ from ([`Store::unsaved_progress`]).
+    /// Everything as last loaded from or saved to the file: the base of
+    /// the next merge, and what the edits not yet saved differ from
+    /// ([`Store::unsaved_notes`], [`Store::unsaved_progress`]).
     synced: Codes,
+    /// The fields beside `codes` that a newer sipfix wrote, as last
+    /// loaded from or saved to the file (never changed here).
+    extra: Extra,
     dirty: bool,
     /// Counts edits, so a save that ran on a copy knows what came after.
     generation: u64,
@@ -383,7 +409,8 @@ pub struct SaveJob {
     dir: PathBuf,
     path: PathBuf,
     codes: Codes,
-    base: BTreeMap<u16, Note>,
+    base: Codes,
+    extra: Extra,
     generation: u64,
     read_only: Option<String>,
     disabled: Option<String>,
@@ -404,7 +431,7 @@ pub struct SaveDone {
 /// What a successful synchronisation found and wrote.
 #[derive(Debug)]
 struct Synced {
-    merged: Codes,
+    merged: Doc,
     warning: Option<String>,
     /// The data file as the save left it.
     seen: Option<FileStamp>,
@@ -436,8 +463,8 @@ impl Store {
             dir,
             path,
             codes: Codes::new(),
-            base: BTreeMap::new(),
             synced: Codes::new(),
+            extra: Extra::default(),
             dirty: false,
             generation: 0,
             warning: None,
@@ -476,15 +503,18 @@ impl Store {
         let mut store = Store::empty(dir.path.clone(), path.clone());
         match fsio::load(&path, now_ms())? {
             Loaded::Missing => {}
-            Loaded::Ok(codes) => store.adopt(codes),
-            Loaded::Partial { codes, issues } => {
-                store.adopt(codes);
+            Loaded::Ok(doc) => store.adopt(doc),
+            Loaded::Partial { doc, issues } => {
+                store.adopt(doc);
                 store.warning = Some(partial_warning(&path, &issues));
             }
             Loaded::Newer { version, codes } => {
                 store.enter_read_only(version);
                 match codes {
-                    Some(codes) => store.adopt(codes),
+                    Some(codes) => store.adopt(Doc {
+                        codes,
+                        extra: Extra::default(),
+                    }),
                     None => {
                         if let Some(w) = &mut store.warning {
                             w.push_str("; its notes cannot be displayed by this version");
@@ -546,13 +576,13 @@ impl Store {
         let mut warnings = prepare(&dir)?;
         let path = dir.path.join(DATA_FILE);
         let _guard = LockGuard::acquire(&dir.path, LOCK_WAIT)?;
-        let mut codes = match fsio::load(&path, now_ms)? {
-            Loaded::Missing => Codes::new(),
-            Loaded::Ok(codes) => codes,
-            Loaded::Partial { codes, issues } => {
+        let mut doc = match fsio::load(&path, now_ms)? {
+            Loaded::Missing => Doc::default(),
+            Loaded::Ok(doc) => doc,
+            Loaded::Partial { doc, issues } => {
                 let copy = fsio::copy_aside(&path, self::now_ms())?;
                 warnings.push(partial_kept_warning(&path, &copy, &issues));
-                codes
+                doc
             }
             Loaded::Newer { version, .. } => {
                 return Err(StoreError::ReadOnly {
@@ -563,10 +593,10 @@ impl Store {
             Loaded::Corrupt { reason } => {
                 let aside = fsio::set_aside(&path, self::now_ms())?;
                 warnings.push(corrupt_warning(&path, &aside, &reason));
-                Codes::new()
+                Doc::default()
             }
         };
-        let rec = codes.entry(code).or_default();
+        let rec = doc.codes.entry(code).or_default();
         let line = line.trim_end_matches(['\r', '\n']);
         let mut text = std::mem::take(&mut rec.note.text);
         if !text.is_empty() && !text.ends_with('\n') {
@@ -579,12 +609,14 @@ impl Store {
                 size: text.len(),
             });
         }
+        // The note's fields of a newer sipfix stay, as in every edit.
         rec.note = Note {
             text,
             updated_ms: stamp(now_ms, rec.note.updated_ms),
             run: Some(format!("{}-1", session_id())),
+            extra: std::mem::take(&mut rec.note.extra),
         };
-        fsio::write_atomic(&path, &codes)?;
+        fsio::write_atomic(&path, &doc)?;
         Ok((!warnings.is_empty()).then(|| warnings.join("; ")))
     }
 
@@ -627,11 +659,12 @@ impl Store {
             return false;
         }
         match fsio::load(&self.path, now_ms()) {
-            Ok(Loaded::Ok(codes)) => {
+            Ok(Loaded::Ok(doc)) => {
                 self.seen = now;
-                if codes == self.codes {
+                if doc.codes == self.codes && doc.extra == self.extra {
                     return false;
                 }
+                let codes = &doc.codes;
                 let unset = model::CodeRecord::default();
                 let changed: Vec<(u16, bool)> = codes
                     .iter()
@@ -642,7 +675,7 @@ impl Store {
                 for c in changed {
                     self.found_outside(c);
                 }
-                self.adopt(codes);
+                self.adopt(doc);
                 true
             }
             _ => {
@@ -730,10 +763,13 @@ impl Store {
             return;
         }
         let rec = self.codes.entry(code).or_default();
+        // The note's fields of a newer sipfix stay with it: an edit
+        // changes only what this version knows.
         rec.note = Note {
             text: text.to_owned(),
             updated_ms: stamp(now_ms, rec.note.updated_ms),
             run: Some(run.to_owned()),
+            extra: std::mem::take(&mut rec.note.extra),
         };
         self.touch();
     }
@@ -790,9 +826,19 @@ impl Store {
             return;
         }
         let rec = self.codes.entry(code).or_default();
-        let prev = rec.steps.get(&idx).map_or(0, |s| s.updated_ms);
-        let updated_ms = stamp(now_ms, prev.max(rec.steps_reset_ms));
-        rec.steps.insert(idx, Step { state, updated_ms });
+        let prev = rec.steps.remove(&idx);
+        let updated_ms = stamp(
+            now_ms,
+            prev.as_ref()
+                .map_or(0, |s| s.updated_ms)
+                .max(rec.steps_reset_ms),
+        );
+        // The step's fields of a newer sipfix stay, as for a note.
+        let mut step = Step::new(state, updated_ms);
+        if let Some(prev) = prev {
+            step.extra = prev.extra;
+        }
+        rec.steps.insert(idx, step);
         self.touch();
     }
 
@@ -819,7 +865,7 @@ impl Store {
     /// The in-memory state in the file format, e.g. to export it when
     /// saving fails.
     pub fn to_json(&self) -> Result<String, StoreError> {
-        fsio::serialize(&self.codes)
+        fsio::serialize(&self.codes, &self.extra)
             .map_err(|e| StoreError::io(Op::Write, &self.path, std::io::Error::other(e)))
     }
 
@@ -830,7 +876,7 @@ impl Store {
         self.codes
             .iter()
             .filter(|(c, r)| {
-                let was = self.base.get(c).map_or("", |b| b.text.as_str());
+                let was = self.synced.get(c).map_or("", |b| b.note.text.as_str());
                 was != r.note.text
             })
             .map(|(&c, r)| (c, r.note.text.as_str()))
@@ -879,7 +925,7 @@ impl Store {
                 reason: reason.clone(),
             });
         }
-        fsio::write_recovery(&self.path, &self.codes, now_ms())
+        fsio::write_recovery(&self.path, &self.codes, &self.extra, now_ms())
     }
 
     /// Synchronise with the file: lock, re-read, merge, write atomically if
@@ -904,7 +950,8 @@ impl Store {
             dir: self.dir.clone(),
             path: self.path.clone(),
             codes: self.codes.clone(),
-            base: self.base.clone(),
+            base: self.synced.clone(),
+            extra: self.extra.clone(),
             generation: self.generation,
             read_only: self.read_only.clone(),
             disabled: self.disabled.clone(),
@@ -942,29 +989,20 @@ impl Store {
         } else {
             // Later edits win over what was sent, exactly as a save of them
             // would merge them over the file.
-            let sent_base = done
-                .sent
-                .iter()
-                .map(|(&c, r)| (c, r.note.clone()))
-                .collect();
-            let codes = model::merge(&sent_base, &self.codes, &synced.merged, now_ms());
-            self.base = synced
-                .merged
-                .iter()
-                .map(|(&c, r)| (c, r.note.clone()))
-                .collect();
-            self.synced = synced.merged;
+            let codes = model::merge(&done.sent, &self.codes, &synced.merged.codes, now_ms());
+            self.synced = synced.merged.codes;
+            self.extra = synced.merged.extra;
             self.codes = codes;
             self.dirty = true;
         }
         Ok(())
     }
 
-    /// Make `codes` the in-memory state and the base of the next merge.
-    fn adopt(&mut self, codes: Codes) {
-        self.base = codes.iter().map(|(&c, r)| (c, r.note.clone())).collect();
-        self.synced = codes.clone();
-        self.codes = codes;
+    /// Make `doc` the in-memory state and the base of the next merge.
+    fn adopt(&mut self, doc: Doc) {
+        self.synced = doc.codes.clone();
+        self.codes = doc.codes;
+        self.extra = doc.extra;
     }
 
     fn enter_read_only(&mut self, version: u64) {
@@ -1003,13 +1041,15 @@ impl SaveJob {
         }
         let _guard = LockGuard::acquire(&self.dir, self.lock_wait)?;
         let mut warning = None;
-        let (disk, must_write) = match fsio::load(&self.path, self.now)? {
-            Loaded::Missing => (Codes::new(), false),
-            Loaded::Ok(codes) => (codes, false),
-            Loaded::Partial { codes, issues } => {
+        // The file's fields beside `codes`: `None` when there is no file
+        // to read them from (then those last read are kept).
+        let (disk, disk_extra, must_write) = match fsio::load(&self.path, self.now)? {
+            Loaded::Missing => (Codes::new(), None, false),
+            Loaded::Ok(doc) => (doc.codes, Some(doc.extra), false),
+            Loaded::Partial { doc, issues } => {
                 let copy = fsio::copy_aside(&self.path, self.now)?;
                 warning = Some(partial_kept_warning(&self.path, &copy, &issues));
-                (codes, true)
+                (doc.codes, Some(doc.extra), true)
             }
             Loaded::Newer { version, .. } => {
                 return Err(StoreError::ReadOnly {
@@ -1020,20 +1060,27 @@ impl SaveJob {
             Loaded::Corrupt { reason } => {
                 let aside = fsio::set_aside(&self.path, self.now)?;
                 warning = Some(corrupt_warning(&self.path, &aside, &reason));
-                (Codes::new(), true)
+                (Codes::new(), None, true)
             }
         };
         let unset = Note::default();
         let outside = disk
             .iter()
             .filter(|(c, r)| {
-                r.note != *self.base.get(c).unwrap_or(&unset)
+                r.note != *self.base.get(c).map_or(&unset, |b| &b.note)
                     && !is_own_run(&self.session, r.note.run.as_deref())
             })
             .map(|(&c, r)| (c, r.note.text.is_empty()))
             .collect();
-        let merged = model::merge(&self.base, &self.codes, &disk, self.now);
-        if must_write || merged != disk {
+        let codes = model::merge(&self.base, &self.codes, &disk, self.now);
+        // The fields beside `codes` are never changed by this version: the
+        // memory's are the file's as last read, the file's now the newer
+        // (the memory's kept when the file is gone or set aside).
+        let merged = Doc {
+            codes,
+            extra: disk_extra.clone().unwrap_or_else(|| self.extra.clone()),
+        };
+        if must_write || merged.codes != disk || merged.extra != disk_extra.unwrap_or_default() {
             fsio::write_atomic(&self.path, &merged)?;
         }
         Ok(Synced {

@@ -1,12 +1,11 @@
 //! Unit tests of the pure parts: merge rule, parsing, in-memory edits.
 //! File-system and multi-process behaviour is tested in `tests/it/store.rs`.
-
-use std::collections::BTreeMap;
-
 use proptest::prelude::*;
 
 use super::fsio::{self, Loaded};
-use super::model::{CodeRecord, Codes, Conflict, Note, Step, StepState, merge, merge_code};
+use super::model::{
+    CodeRecord, Codes, Conflict, Doc, Extra, Note, Step, StepState, merge, merge_code,
+};
 use super::*;
 
 fn note(text: &str, ts: u64) -> Note {
@@ -14,6 +13,15 @@ fn note(text: &str, ts: u64) -> Note {
         text: text.to_owned(),
         updated_ms: ts,
         run: None,
+        extra: Default::default(),
+    }
+}
+
+/// The base of a merge: a record with this note.
+fn based(note: Note) -> CodeRecord {
+    CodeRecord {
+        note,
+        ..CodeRecord::default()
     }
 }
 
@@ -39,10 +47,7 @@ fn rec_with_note(text: &str, ts: u64) -> CodeRecord {
 }
 
 fn step(state: StepState, ts: u64) -> Step {
-    Step {
-        state,
-        updated_ms: ts,
-    }
+    Step::new(state, ts)
 }
 
 #[test]
@@ -89,7 +94,7 @@ fn a_relative_data_dir_is_made_absolute_and_warned_of() {
 
 #[test]
 fn note_changed_on_one_side_only_is_taken_without_conflict() {
-    let base = note("old", 10);
+    let base = based(note("old", 10));
     let unchanged = rec_with_note("old", 10);
     let changed = rec_with_note("new", 5); // older stamp: still the only change
     for (a, b) in [(&unchanged, &changed), (&changed, &unchanged)] {
@@ -101,7 +106,7 @@ fn note_changed_on_one_side_only_is_taken_without_conflict() {
 
 #[test]
 fn note_changed_on_both_sides_keeps_loser_in_conflicts() {
-    let base = note("old", 10);
+    let base = based(note("old", 10));
     let a = rec_with_note("from a", 20);
     let b = rec_with_note("from b", 30);
     let m = merge_code(Some(&base), Some(&a), Some(&b), 99);
@@ -113,6 +118,7 @@ fn note_changed_on_both_sides_keeps_loser_in_conflicts() {
             updated_ms: 20,
             saved_ms: 99,
             run: None,
+            extra: Default::default(),
         }]
     );
     assert_eq!(m, merge_code(Some(&base), Some(&b), Some(&a), 99));
@@ -122,7 +128,7 @@ fn note_changed_on_both_sides_keeps_loser_in_conflicts() {
 /// the same editing: no conflict. Another run keeps only its newest text.
 #[test]
 fn one_kept_version_per_edit_run() {
-    let base = note("", 0);
+    let base = based(note("", 0));
     // The disk holds the run's own earlier save: replaced, not kept.
     let m = merge_code(
         Some(&base),
@@ -139,6 +145,7 @@ fn one_kept_version_per_edit_run() {
         updated_ms: 20,
         saved_ms: 26,
         run: Some("s1-1".into()),
+        extra: Default::default(),
     });
     let m = merge_code(
         Some(&base),
@@ -167,6 +174,7 @@ fn dismissed_conflicts_stay_dismissed() {
             updated_ms: 10,
             saved_ms: 50,
             run: None,
+            extra: Default::default(),
         }],
         ..rec_with_note("n", 60)
     };
@@ -174,7 +182,12 @@ fn dismissed_conflicts_stay_dismissed() {
         conflicts_dismissed_ms: 50,
         ..rec_with_note("n", 60)
     };
-    let m = merge_code(Some(&note("n", 60)), Some(&stale), Some(&dropped), 99);
+    let m = merge_code(
+        Some(&based(note("n", 60))),
+        Some(&stale),
+        Some(&dropped),
+        99,
+    );
     assert!(m.conflicts.is_empty());
     assert_eq!(m.conflicts_dismissed_ms, 50);
     // A new concurrent edit, merged with a clock before the dismissal.
@@ -186,7 +199,7 @@ fn dismissed_conflicts_stay_dismissed() {
         note: note("y", 80),
         ..dropped
     };
-    let m = merge_code(Some(&note("n", 60)), Some(&a), Some(&b), 5);
+    let m = merge_code(Some(&based(note("n", 60))), Some(&a), Some(&b), 5);
     assert_eq!(m.conflicts.len(), 1);
     assert!(m.conflicts[0].saved_ms > 50);
 }
@@ -203,12 +216,22 @@ fn identical_or_empty_losers_are_not_conflicts() {
     // text losing is not worth a conflict...
     let cleared = rec_with_note("", 20);
     let edited = rec_with_note("kept", 30);
-    let m = merge_code(Some(&note("x", 1)), Some(&cleared), Some(&edited), 99);
+    let m = merge_code(
+        Some(&based(note("x", 1))),
+        Some(&cleared),
+        Some(&edited),
+        99,
+    );
     assert_eq!(m.note.text, "kept");
     assert!(m.conflicts.is_empty());
     // ...but the edited text losing to a later clear is.
     let cleared = rec_with_note("", 40);
-    let m = merge_code(Some(&note("x", 1)), Some(&cleared), Some(&edited), 99);
+    let m = merge_code(
+        Some(&based(note("x", 1))),
+        Some(&cleared),
+        Some(&edited),
+        99,
+    );
     assert_eq!(m.note.text, "");
     assert_eq!(m.conflicts.len(), 1);
     assert_eq!(m.conflicts[0].text, "kept");
@@ -217,7 +240,7 @@ fn identical_or_empty_losers_are_not_conflicts() {
 #[test]
 fn code_missing_on_disk_does_not_erase_the_note() {
     // The file was replaced by one without the code: keep ours.
-    let base: BTreeMap<u16, Note> = [(486, note("mine", 10))].into();
+    let base: Codes = [(486, rec_with_note("mine", 10))].into();
     let local: Codes = [(486, rec_with_note("mine", 10))].into();
     let m = merge(&base, &local, &Codes::new(), 99);
     assert_eq!(m[&486].note.text, "mine");
@@ -248,15 +271,17 @@ fn steps_newest_wins_and_reset_clears_older_steps() {
 #[test]
 fn empty_records_are_pruned() {
     let local: Codes = [(100, CodeRecord::default())].into();
-    assert!(merge(&BTreeMap::new(), &local, &Codes::new(), 1).is_empty());
+    assert!(merge(&Codes::new(), &local, &Codes::new(), 1).is_empty());
 }
 
 #[test]
 fn parse_classifies_files() {
-    assert!(matches!(fsio::parse(br#"{"schema_version":1}"#, 1), Loaded::Ok(c) if c.is_empty()));
+    assert!(
+        matches!(fsio::parse(br#"{"schema_version":1}"#, 1), Loaded::Ok(c) if c.codes.is_empty())
+    );
     let ok = br#"{"schema_version":1,"codes":{"486":{"note":{"text":"hi","updated_ms":5},"steps":{"2":{"state":"skipped","updated_ms":6}}}}}"#;
     match fsio::parse(ok, 1) {
-        Loaded::Ok(c) => {
+        Loaded::Ok(Doc { codes: c, .. }) => {
             assert_eq!(c[&486].note.text, "hi");
             assert_eq!(c[&486].step_state(2), StepState::Skipped);
         }
@@ -291,7 +316,10 @@ fn parse_classifies_files() {
     let partial = br#"{"schema_version":1,"codes":{"70000":{},"404":{"note":{"text":"kept","updated_ms":1}},
         "486":{"note":{"text":"also","updated_ms":1},"steps":{"0":{"state":"maybe","updated_ms":1},"1":{"state":"done","updated_ms":1}}}}}"#;
     match fsio::parse(partial, 1) {
-        Loaded::Partial { codes, issues } => {
+        Loaded::Partial {
+            doc: Doc { codes, .. },
+            issues,
+        } => {
             assert_eq!(codes[&404].note.text, "kept");
             assert_eq!(codes[&486].note.text, "also");
             assert_eq!(codes[&486].step_state(1), StepState::Done);
@@ -325,7 +353,11 @@ fn each_code_is_read_on_its_own() {
             "488":{{"note":{{"text":"steps odd","updated_ms":1}},
                     "steps":{{"01":{{"state":"done","updated_ms":1}},"2":{deep_list}}}}}}}}}"#
     );
-    let Loaded::Partial { codes, issues } = fsio::parse(file.as_bytes(), 1) else {
+    let Loaded::Partial {
+        doc: Doc { codes, .. },
+        issues,
+    } = fsio::parse(file.as_bytes(), 1)
+    else {
         panic!("the good notes were not read");
     };
     assert_eq!(codes[&500].note.text, "my 500 note");
@@ -373,7 +405,11 @@ fn a_code_listed_twice_is_merged_and_named() {
         "404":{"note":{"text":"untouched","updated_ms":1}},
         "486":{"note":{"text":"second copy","updated_ms":2},
                "steps":{"1":{"state":"skipped","updated_ms":5}}}}}"#;
-    let Loaded::Partial { codes, issues } = fsio::parse(file, 77) else {
+    let Loaded::Partial {
+        doc: Doc { codes, .. },
+        issues,
+    } = fsio::parse(file, 77)
+    else {
         panic!("a code listed twice went unnoticed");
     };
     let r = &codes[&486];
@@ -385,6 +421,7 @@ fn a_code_listed_twice_is_merged_and_named() {
             updated_ms: 2,
             saved_ms: 77,
             run: None,
+            extra: Default::default(),
         }]
     );
     assert_eq!(r.step_state(0), StepState::Done);
@@ -401,7 +438,11 @@ fn a_code_listed_twice_is_merged_and_named() {
         "note":{"text":"older","updated_ms":1},
         "steps":{"0":{"state":"done","updated_ms":4},"0":{"state":"failed","updated_ms":3}},
         "note":{"text":"newer","updated_ms":5}}}}"#;
-    let Loaded::Partial { codes, issues } = fsio::parse(file, 77) else {
+    let Loaded::Partial {
+        doc: Doc { codes, .. },
+        issues,
+    } = fsio::parse(file, 77)
+    else {
         panic!("a field listed twice went unnoticed");
     };
     let r = &codes[&486];
@@ -451,8 +492,9 @@ fn every_field_written_is_documented_in_the_readme() {
         updated_ms: 3,
         saved_ms: 4,
         run: Some("s-2".into()),
+        extra: Default::default(),
     });
-    let json = fsio::serialize(&[(486, rec)].into()).unwrap();
+    let json = fsio::serialize(&[(486, rec)].into(), &Extra::default()).unwrap();
     let mut found = Vec::new();
     keys(&serde_json::from_str(&json).unwrap(), &mut found);
     found.sort();
@@ -527,10 +569,39 @@ fn text() -> impl Strategy<Value = String> {
 }
 
 fn arb_note() -> impl Strategy<Value = Note> {
-    (text(), 0u64..6, run()).prop_map(|(text, updated_ms, run)| Note {
+    (text(), 0u64..6, run(), arb_extra()).prop_map(|(text, updated_ms, run, extra)| Note {
         text,
         updated_ms,
         run,
+        extra,
+    })
+}
+
+/// Fields of a newer sipfix: none mostly, else a few names and values.
+fn arb_extra() -> impl Strategy<Value = Extra> {
+    prop_oneof![
+        2 => Just(Extra::default()),
+        1 => prop::collection::btree_map(
+            prop_oneof![Just("x"), Just("y")],
+            prop_oneof![Just("1"), Just("[2]"), Just("{\"a\":null}")],
+            1..3,
+        )
+        .prop_map(|m| {
+            let mut e = Extra::default();
+            for (k, v) in m {
+                e.insert(k, &serde_json::value::RawValue::from_string(v.to_owned()).unwrap());
+            }
+            e
+        }),
+    ]
+}
+
+/// The base of a merge: a note and the record's fields of a newer sipfix.
+fn arb_base() -> impl Strategy<Value = CodeRecord> {
+    (arb_note(), arb_extra()).prop_map(|(note, extra)| CodeRecord {
+        note,
+        extra,
+        ..CodeRecord::default()
     })
 }
 
@@ -554,17 +625,27 @@ fn arb_state() -> impl Strategy<Value = StepState> {
 fn arb_record() -> impl Strategy<Value = CodeRecord> {
     (
         arb_note(),
-        prop::collection::btree_map(0usize..4, (arb_state(), 0u64..8), 0..4),
+        prop::collection::btree_map(0usize..4, (arb_state(), 0u64..8, arb_extra()), 0..4),
         prop_oneof![Just(0u64), 0u64..6],
         prop::collection::vec((text(), 0u64..6, 0u64..6, run()), 0..3),
         prop_oneof![Just(0u64), 0u64..6],
+        arb_extra(),
     )
         .prop_map(
-            |(note, steps, steps_reset_ms, conflicts, dismissed)| CodeRecord {
+            |(note, steps, steps_reset_ms, conflicts, dismissed, extra)| CodeRecord {
                 note,
                 steps: steps
                     .into_iter()
-                    .map(|(i, (state, updated_ms))| (i, Step { state, updated_ms }))
+                    .map(|(i, (state, updated_ms, extra))| {
+                        (
+                            i,
+                            Step {
+                                state,
+                                updated_ms,
+                                extra,
+                            },
+                        )
+                    })
                     .collect(),
                 steps_reset_ms,
                 conflicts: conflicts
@@ -574,9 +655,11 @@ fn arb_record() -> impl Strategy<Value = CodeRecord> {
                         updated_ms,
                         saved_ms,
                         run,
+                        extra: Default::default(),
                     })
                     .collect(),
                 conflicts_dismissed_ms: dismissed,
+                extra,
             },
         )
 }
@@ -594,7 +677,7 @@ fn texts(r: &CodeRecord) -> Vec<&str> {
 
 proptest! {
     #[test]
-    fn merge_is_commutative(base in prop::option::of(arb_note()),
+    fn merge_is_commutative(base in prop::option::of(arb_base()),
                             a in prop::option::of(arb_record()),
                             b in prop::option::of(arb_record()),
                             now in 0u64..10) {
@@ -605,7 +688,7 @@ proptest! {
     }
 
     #[test]
-    fn merge_is_idempotent(base in prop::option::of(arb_note()),
+    fn merge_is_idempotent(base in prop::option::of(arb_base()),
                            x in arb_record(),
                            y in arb_record(),
                            now in 0u64..10) {
@@ -614,18 +697,18 @@ proptest! {
         // A merged result merged with itself is unchanged, whatever the base.
         let m = merge_code(base.as_ref(), Some(&x), Some(&y), now);
         prop_assert_eq!(&merge_code(None, Some(&m), Some(&m), now + 1), &m);
-        prop_assert_eq!(&merge_code(Some(&m.note), Some(&m), Some(&m), now + 1), &m);
+        prop_assert_eq!(&merge_code(Some(&m), Some(&m), Some(&m), now + 1), &m);
     }
 
     #[test]
-    fn merge_loses_no_text(base in prop::option::of(arb_note()),
+    fn merge_loses_no_text(base in prop::option::of(arb_base()),
                            a in prop::option::of(arb_record()),
                            b in prop::option::of(arb_record()),
                            now in 0u64..10) {
         let m = merge_code(base.as_ref(), a.as_ref(), b.as_ref(), now);
         let kept = texts(&m);
         let unset = Note::default();
-        let base = base.as_ref().unwrap_or(&unset);
+        let base = base.as_ref().map_or(&unset, |b| &b.note);
         // A text may go only when a later text of the same edit run is
         // kept, or when the user dismissed it.
         let by_run = |run: &Option<String>, at: u64| {
@@ -740,4 +823,75 @@ fn an_edit_undone_is_not_unsaved_and_a_deleted_note_is() {
     s.set_note(486, "", 2);
     assert_eq!(s.unsaved_notes(), vec![(486, "")]);
     assert!(s.has_unsaved());
+}
+
+// ---- fields of a newer sipfix -----------------------------------------------
+// (Kept through saves and merges: `tests/it/store.rs`.)
+
+/// Two versions of one code with no base to tell them apart (a code
+/// listed twice): the union of their fields of a newer sipfix, the newer
+/// record's value where both have one.
+#[test]
+fn fields_of_a_newer_sipfix_of_a_code_listed_twice_are_united() {
+    let twice = r#"{"schema_version":1,"codes":{
+        "486":{"note":{"text":"a","updated_ms":1},"x":"old","only_old":1},
+        "486":{"note":{"text":"b","updated_ms":2},"x":"new","only_new":2}}}"#;
+    let Loaded::Partial { doc, .. } = fsio::parse(twice.as_bytes(), 9) else {
+        panic!("a code listed twice is not reported");
+    };
+    let rec = &doc.codes[&486];
+    assert_eq!(rec.extra.get("x"), Some(r#""new""#));
+    assert_eq!(rec.extra.get("only_old"), Some("1"));
+    assert_eq!(rec.extra.get("only_new"), Some("2"));
+}
+
+/// A record whose known part cannot be read is reported as before, and
+/// its fields of a newer sipfix are kept with the rest; one listed twice
+/// is reported too (the file is then copied aside before it is written).
+#[test]
+fn fields_of_a_newer_sipfix_beside_a_bad_field() {
+    let file = r#"{"schema_version":1,"codes":{
+        "486":{"note":{"text":"kept","updated_ms":1},"labels":[1],
+               "steps":{"0":{"state":"maybe","updated_ms":1},
+                        "1":{"state":"done","updated_ms":1,"by":"x"}}},
+        "487":{"note":{"text":"n","updated_ms":1,"lang":"en","lang":"fr"}},
+        "488":{"note":{"text":"t","updated_ms":1},"tag":1,"tag":2}},
+        "top":1,"top":2}"#;
+    let Loaded::Partial { doc, issues } = fsio::parse(file.as_bytes(), 1) else {
+        panic!("a bad field is not reported");
+    };
+    assert_eq!(
+        issues,
+        [
+            "code 486 step '0': unknown variant `maybe`, expected one of `todo`, `done`, \
+             `skipped`, `failed`",
+            "code 487 note: duplicate field `lang`",
+            "code 488: 'tag' is listed twice; the last kept",
+            "'top' is listed twice; the last kept",
+        ]
+    );
+    let rec = &doc.codes[&486];
+    assert_eq!(rec.note.text, "kept");
+    assert_eq!(rec.extra.get("labels"), Some("[1]"));
+    assert_eq!(rec.steps[&1].extra.get("by"), Some(r#""x""#));
+    assert!(!rec.steps.contains_key(&0));
+    assert_eq!(doc.codes[&488].extra.get("tag"), Some("2"));
+    assert_eq!(doc.extra.get("top"), Some("2"));
+}
+
+/// A value kept as written is still written terminal-safe: a character
+/// that must not reach a terminal raw becomes a `\u` escape (the same
+/// JSON), as in every string sipfix writes.
+#[test]
+fn fields_of_a_newer_sipfix_are_written_terminal_safe() {
+    let file = "{\"schema_version\":1,\"codes\":{},\"who\":\"a\u{202e}b\u{9b}\",\n\"n\":[1,\n 2]}";
+    let Loaded::Ok(doc) = fsio::parse(file.as_bytes(), 1) else {
+        panic!("not read");
+    };
+    let out = fsio::serialize(&doc.codes, &doc.extra).unwrap();
+    assert!(out.contains(r#""who": "a\u202eb\u009b""#), "{out}");
+    assert!(out.contains("\"n\": [1,\n 2]"), "{out}");
+    assert!(!out.contains('\u{202e}'), "{out}");
+    let back: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(back["who"], "a\u{202e}b\u{9b}");
 }

@@ -959,3 +959,183 @@ fn a_directory_or_socket_in_place_of_the_files_is_refused_by_name() {
         }
     }
 }
+// ---- fields of a newer sipfix ---------------------------------------------
+
+/// A file as a newer sipfix might write it: a field this version does not
+/// know at every level it reads (the file, a code, a note, a step, a kept
+/// version), with values whose bytes a parse-and-rewrite would change
+/// (key order, a number beyond u64, `1.50`, spacing).
+const NEWER_FIELDS: &str = r#"{
+  "schema_version": 1,
+  "codes": {
+    "486": {
+      "note": { "text": "callee DND", "updated_ms": 10, "format": {"z":1,"a":[1, 2]} },
+      "steps": {
+        "0": { "state": "done", "updated_ms": 11, "by": "alice", "took_s": 1.50 },
+        "1": { "state": "failed", "updated_ms": 12 }
+      },
+      "conflicts": [
+        { "text": "older", "updated_ms": 5, "saved_ms": 9, "origin": 123456789012345678901234567890 }
+      ],
+      "labels": ["dnd",   "weekend"]
+    }
+  },
+  "profile": {"b": true, "a": null}
+}
+"#;
+
+/// The raw values of [`NEWER_FIELDS`], each as it must be written back.
+const NEWER_VALUES: [(&str, &str); 6] = [
+    ("format", r#"{"z":1,"a":[1, 2]}"#),
+    ("by", r#""alice""#),
+    ("took_s", "1.50"),
+    ("origin", "123456789012345678901234567890"),
+    ("labels", r#"["dnd",   "weekend"]"#),
+    ("profile", r#"{"b": true, "a": null}"#),
+];
+
+/// Every value of [`NEWER_VALUES`] is in `file`, byte for byte, at its
+/// level.
+fn assert_newer_fields_kept(file: &str) {
+    for (name, raw) in NEWER_VALUES {
+        assert!(
+            file.contains(&format!("\"{name}\": {raw}")),
+            "{name} not kept as written:\n{file}"
+        );
+    }
+    let v: serde_json::Value = serde_json::from_str(file).unwrap();
+    let rec = &v["codes"]["486"];
+    assert!(v["profile"].is_object(), "{file}");
+    assert!(rec["labels"].is_array(), "{file}");
+    assert!(rec["note"]["format"].is_object(), "{file}");
+    assert_eq!(rec["steps"]["0"]["by"], "alice", "{file}");
+    assert!(rec["conflicts"][0]["origin"].is_number(), "{file}");
+}
+
+/// An older sipfix sharing the file with a newer one keeps what the newer
+/// wrote: fields it does not know survive a save of an unrelated edit, and
+/// of an edit of the very note and step that hold them, unchanged.
+#[test]
+fn fields_of_a_newer_sipfix_survive_a_save() {
+    let dir = tempdir();
+    let path = dir.path().join(DATA_FILE);
+    fs::write(&path, NEWER_FIELDS).unwrap();
+    let mut s = open(dir.path());
+    assert_eq!(s.warning(), None);
+    s.set_note(404, "unrelated", 100);
+    s.save().unwrap();
+    let file = fs::read_to_string(&path).unwrap();
+    assert!(file.contains("unrelated"), "{file}");
+    assert_newer_fields_kept(&file);
+
+    // An edit of the note and of the step keeps their fields too.
+    s.set_note(486, "callee DND, weekdays too", 200);
+    s.set_step(486, 0, StepState::Skipped, 200);
+    s.save().unwrap();
+    let file = fs::read_to_string(&path).unwrap();
+    assert!(file.contains("weekdays too"), "{file}");
+    assert_newer_fields_kept(&file);
+    let again = open(dir.path());
+    assert_eq!(again.step_state(486, 0), StepState::Skipped);
+}
+
+/// Fields of a newer sipfix make no write by themselves: a save with
+/// nothing changed leaves the file alone (the same inode, the same bytes),
+/// even when a value of one would be written otherwise (a character
+/// that must not reach a terminal, escaped when the file is written).
+#[test]
+fn fields_of_a_newer_sipfix_alone_make_no_write() {
+    use std::os::unix::fs::MetadataExt;
+    let dir = tempdir();
+    let path = dir.path().join(DATA_FILE);
+    let file = NEWER_FIELDS.replace(r#""a": null"#, "\"a\": \"r\u{202e}l\"");
+    fs::write(&path, &file).unwrap();
+    let ino = fs::metadata(&path).unwrap().ino();
+    let mut s = open(dir.path());
+    assert_eq!(s.warning(), None);
+    s.save().unwrap();
+    assert!(!s.refresh(), "nothing new");
+    assert_eq!(fs::metadata(&path).unwrap().ino(), ino, "rewritten");
+    assert_eq!(fs::read_to_string(&path).unwrap(), file);
+    // Written for another reason, the value is escaped.
+    s.set_note(404, "x", 100);
+    s.save().unwrap();
+    let written = fs::read_to_string(&path).unwrap();
+    assert!(written.contains(r#""a": "r\u202el""#), "{written}");
+}
+
+/// Another session's save merged with this one's: the fields a newer
+/// sipfix wrote, or changed, since this session read the file are kept,
+/// even on a code this session edited meanwhile (its copy of them is
+/// older, though its record is newer).
+#[test]
+fn fields_of_a_newer_sipfix_written_meanwhile_are_kept_by_a_merge() {
+    let dir = tempdir();
+    let path = dir.path().join(DATA_FILE);
+    fs::write(&path, NEWER_FIELDS).unwrap();
+    let mut old = open(dir.path());
+    // The newer sipfix changes a field and adds some, on a code and a
+    // note the older one is about to edit.
+    let newer = NEWER_FIELDS
+        .replace(
+            r#""labels": ["dnd",   "weekend"]"#,
+            r#""labels": ["dnd"], "owner": "bob""#,
+        )
+        .replace(
+            r#""profile": {"b": true, "a": null}"#,
+            r#""profile": 2, "theme": "dark""#,
+        )
+        .replace(r#""updated_ms": 10,"#, r#""updated_ms": 10, "lang": "en","#);
+    fs::write(&path, &newer).unwrap();
+    old.set_step(486, 1, StepState::Done, 500);
+    old.set_note(500, "new code", 500);
+    old.save().unwrap();
+    let file = fs::read_to_string(&path).unwrap();
+    for kept in [
+        r#""labels": ["dnd"]"#,
+        r#""owner": "bob""#,
+        r#""profile": 2"#,
+        r#""theme": "dark""#,
+        r#""lang": "en""#,
+        r#""format": {"z":1,"a":[1, 2]}"#,
+    ] {
+        assert!(file.contains(kept), "{kept} lost:\n{file}");
+    }
+    assert!(!file.contains("weekend"), "a stale copy came back:\n{file}");
+    let s = open(dir.path());
+    assert_eq!(s.step_state(486, 1), StepState::Done);
+    assert_eq!(s.note(500), "new code");
+}
+
+/// A file with a field this version cannot read is reported as before,
+/// and what a newer sipfix wrote beside it is kept when it is next written
+/// (the file as it was copied aside first, as for any such file).
+#[test]
+fn fields_of_a_newer_sipfix_beside_a_bad_field_are_kept() {
+    let dir = tempdir();
+    let path = dir.path().join(DATA_FILE);
+    let file = r#"{"schema_version":1,"codes":{
+        "486":{"note":{"text":"kept","updated_ms":1},"labels":[1],
+               "steps":{"0":{"state":"maybe","updated_ms":1},
+                        "1":{"state":"done","updated_ms":1,"by":"x"}}}},
+        "profile":{"a":1}}"#;
+    fs::write(&path, file).unwrap();
+    let mut s = open(dir.path());
+    let warning = s.warning().unwrap().to_owned();
+    assert!(
+        warning.contains(
+            "parts of it could not be used as written and are left out or merged (code 486 \
+             step '0': unknown variant `maybe`, expected one of `todo`, `done`, `skipped`, \
+             `failed`); the rest is shown"
+        ),
+        "{warning}"
+    );
+    assert_eq!(s.step_state(486, 1), StepState::Done);
+    s.set_note(404, "unrelated", 100);
+    s.save().unwrap();
+    let written = fs::read_to_string(&path).unwrap();
+    for kept in [r#""labels": [1]"#, r#""by": "x""#, r#""profile": {"a":1}"#] {
+        assert!(written.contains(kept), "{kept} lost:\n{written}");
+    }
+    assert_eq!(set_aside_files(dir.path()).len(), 1, "copied aside first");
+}
