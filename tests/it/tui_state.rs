@@ -2060,6 +2060,43 @@ fn behind_terminal_too_small_a_refused_quit_says_so() {
     assert!(h.ctrl_c_quits(), "the second Ctrl-C quits");
 }
 
+/// A quit refused because its save failed, then a save that succeeds
+/// (the cause fixed): the refusal is over. When saves fail again later,
+/// the next `q` asks first, as the first one did, and "terminal too
+/// small" does not say that a quit was refused. (The refusal stayed
+/// armed: after the next failure one `q` quit at once with the step
+/// unsaved, and the small screen said "not saved: Ctrl-C again quits
+/// anyway" though no quit had been asked for since.)
+#[test]
+fn a_successful_save_ends_a_refused_quit() {
+    let mut h = Harness::new();
+    h.open(486);
+    let blocker = h.block_saves();
+    h.keys("] ");
+    assert!(!h.quit(), "the first q does not quit");
+    assert!(h.app.quit_refused());
+    // The lock is free again: the retry saves.
+    drop(blocker);
+    h.save();
+    assert!(h.status().contains("resolved"), "{}", h.status());
+    assert!(!h.app.store.as_ref().unwrap().is_dirty());
+
+    // Saves fail again, a step is left unsaved: nothing was refused yet.
+    let _blocker = h.block_saves();
+    h.keys("j ");
+    assert!(h.app.store.as_ref().unwrap().has_unsaved());
+    assert!(!h.app.quit_refused(), "a quit refused before the save");
+    h.send(Msg::Resize(40, 10));
+    let f = h.frame().replace('\n', " ");
+    assert!(!f.contains("not saved"), "{f}");
+    assert!(f.contains("q quits"), "{f}");
+    h.send(Msg::Resize(80, 24));
+    // The next q asks first, as the first time.
+    assert!(!h.quit(), "one q quit with the step unsaved");
+    assert!(h.status().contains("press q again"), "{}", h.status());
+    assert!(h.quit(), "the second q quits");
+}
+
 /// Another session saves a note less than a second before `n` (the run
 /// loop's next look at the file): the editor opens on that session's
 /// text, so typing continues it and keeps no conflict. (It opened on the

@@ -213,7 +213,8 @@ pub struct App {
     /// The last save failed (its error is on the status line).
     save_failed: bool,
     /// `q` was refused once because the save it asked for failed: the
-    /// next quits anyway (see [`App::may_quit`]).
+    /// next quits anyway (see [`App::may_quit`]). A save that succeeds
+    /// ends it: a later failure asks again.
     quit_armed: bool,
     /// The last decoded message (text shown in the message view).
     pub message: Option<Decoded>,
@@ -1289,6 +1290,9 @@ impl App {
     fn record_save(&mut self, result: Result<(), String>) {
         match result {
             Ok(()) => {
+                // What the refused quit would have lost is saved: the next
+                // failure asks again before a quit loses anything.
+                self.quit_armed = false;
                 if self.save_failed {
                     self.save_failed = false;
                     self.status = Some(Status {
