@@ -834,29 +834,87 @@ pub(crate) fn write_recovery(
     Ok(rec)
 }
 
-/// Remove temp files left by killed writers. Call with the lock held: every
-/// writer holds it while its temp file exists, so any such file is stale.
-/// Unlinking never follows a link.
-fn remove_stale_temps(dir: &Path) {
-    let Ok(entries) = fs::read_dir(dir) else {
-        return;
+/// What [`clear_temps`] did with the temp files of interrupted saves.
+#[derive(Debug, Default)]
+pub(crate) struct Leftovers {
+    /// Torn ones (or copies of the data file), removed.
+    pub removed: usize,
+    /// Whole ones holding a save that never replaced the data file, kept
+    /// as recovery files (their new paths).
+    pub kept: Vec<PathBuf>,
+}
+
+impl Leftovers {
+    pub fn is_empty(&self) -> bool {
+        self.removed == 0 && self.kept.is_empty()
+    }
+}
+
+/// The temp files (`notes.json.tmp-*`) beside `path`.
+pub(crate) fn temps(path: &Path) -> Vec<PathBuf> {
+    let Ok(entries) = fs::read_dir(parent(path)) else {
+        return Vec::new();
     };
-    for e in entries.flatten() {
-        if e.file_name().to_string_lossy().starts_with(TEMP_PREFIX) {
-            let _ = fs::remove_file(e.path());
+    entries
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().starts_with(TEMP_PREFIX))
+        .map(|e| e.path())
+        .collect()
+}
+
+/// Deal with the temp files of interrupted saves (a process killed
+/// between creating its temp file and renaming it over `path`). Call
+/// with the lock held: every writer holds it while its temp file exists,
+/// so any such file is stale. A whole one (a complete notes file that is
+/// not the data file's copy: a save that never landed, the killed
+/// session's last edits) is kept as a recovery file
+/// (`notes.json.recovery-<now_ms>`); the others are removed. Never
+/// follows a link (a link or anything not a regular file is removed
+/// unread).
+pub(crate) fn clear_temps(path: &Path, now_ms: u64) -> Leftovers {
+    let mut out = Leftovers::default();
+    let found = temps(path);
+    if found.is_empty() {
+        return out;
+    }
+    let read = |p: &Path| -> Option<Vec<u8>> {
+        let mut bytes = Vec::new();
+        open_nofollow(p, Op::Read)
+            .ok()??
+            .read_to_end(&mut bytes)
+            .ok()?;
+        Some(bytes)
+    };
+    let current = read(path);
+    for tmp in found {
+        let whole = read(&tmp).filter(|b| {
+            Some(b) != current.as_ref() && !matches!(parse(b, now_ms), Loaded::Corrupt { .. })
+        });
+        if whole.is_some() {
+            let rec = free_name(path, "recovery", now_ms);
+            if fs::rename(&tmp, &rec).is_ok() {
+                out.kept.push(rec);
+                continue;
+            }
+        }
+        if fs::remove_file(&tmp).is_ok() {
+            out.removed += 1;
         }
     }
+    if !out.is_empty() {
+        let _ = sync_dir(parent(path));
+    }
+    out
 }
 
 /// Write `doc` to `path` atomically: a new temp file (0600, unique name,
 /// never through a link) in the same directory, fsync, rename over `path`,
-/// fsync the directory. Call with the lock held. On error the temp file is
-/// removed and `path` is unchanged.
+/// fsync the directory. Call with the lock held, after [`clear_temps`].
+/// On error the temp file is removed and `path` is unchanged.
 pub(crate) fn write_atomic(path: &Path, doc: &Doc) -> Result<(), StoreError> {
     let dir = parent(path);
     let bytes = serialize(&doc.codes, &doc.extra)
         .map_err(|e| StoreError::io(Op::Write, path, io::Error::other(e)))?;
-    remove_stale_temps(dir);
     let tmp_err = |e| StoreError::io(Op::Write, &dir.join(format!("{TEMP_PREFIX}*")), e);
     let mut tmp = tempfile::Builder::new()
         .prefix(TEMP_PREFIX)

@@ -23,13 +23,19 @@
 //!   renamed or replaced, so every process locks the same inode (locking the
 //!   data file itself would not work: each write replaces its inode).
 //! * `notes.json.tmp-<random>`: the next version of `notes.json` while it is
-//!   being written, created with `O_EXCL`. A leftover one (from a killed
-//!   process) is never read and is removed by the next save.
+//!   being written, created with `O_EXCL`. A leftover one (from a process
+//!   killed while saving) is dealt with, with a [`Store::warning`], by the
+//!   next [`Store::open`] that finds the lock free (a writer holds the
+//!   lock while its temp file exists, so then none is live; while the lock
+//!   is held it is left alone) and by the next save: a whole notes file
+//!   other than `notes.json` (a save that never landed) is kept as a
+//!   `notes.json.recovery-<unix_ms>`, anything else is removed.
 //! * `notes.json.corrupt-<unix_ms>`: a data file that could not be parsed,
 //!   moved aside byte for byte instead of being overwritten (or a copy of
 //!   one with fields this version cannot read, made before it is rewritten).
 //! * `notes.json.recovery-<unix_ms>`: what a session could not save when it
-//!   exited (the lock held too long, the disk full), in the file format.
+//!   exited (the lock held too long, the disk full), in the file format;
+//!   or a whole temp file of a save that was interrupted (above).
 //!
 //! No file in the directory is ever reached through a symbolic link: the
 //! lock and the data file are opened with `O_NOFOLLOW` (a link there is an
@@ -131,7 +137,8 @@
 //!
 //! Readers need no lock: the rename makes every version of `notes.json`
 //! appear whole, so [`Store::open`] never waits (it only tries the lock,
-//! briefly, to move an unreadable file aside). A process killed at any
+//! without waiting, to move an unreadable file aside or to clear the temp
+//! files of interrupted saves). A process killed at any
 //! point leaves either the old or the new file, never a torn one.
 //!
 //! A save can run on another thread: [`Store::save_job`] takes what it
@@ -491,7 +498,9 @@ impl Store {
     /// store starts empty, with a [`warning`](Store::warning). A data file
     /// of a newer schema is loaded read-only: every [`save`](Store::save)
     /// returns [`StoreError::ReadOnly`]. Fields that cannot be read are left
-    /// out and named in the warning.
+    /// out and named in the warning. Temp files of interrupted saves are
+    /// cleared if the lock is free at once (see the module docs), and
+    /// said in the warning.
     ///
     /// Errors: the directory cannot be created or is refused (see
     /// [`DataDir`]), or the data file exists but cannot be read (or is a
@@ -545,6 +554,18 @@ impl Store {
                     ),
                 });
             }
+        }
+        // Temp files of interrupted saves: stale if the lock is free (a
+        // writer holds it while its temp file exists), else maybe another
+        // session's save in progress, left alone. Never waited for.
+        if !fsio::temps(&path).is_empty()
+            && let Ok(_guard) = LockGuard::acquire(&dir.path, Duration::ZERO)
+            && let Some(w) = leftover_warning(&path, &fsio::clear_temps(&path, now_ms()))
+        {
+            store.warning = Some(match store.warning.take() {
+                Some(other) => format!("{other}; {w}"),
+                None => w,
+            });
         }
         if let Some(w) = dir_warning {
             store.warning = Some(match store.warning.take() {
@@ -616,6 +637,10 @@ impl Store {
             run: Some(format!("{}-1", session_id())),
             extra: std::mem::take(&mut rec.note.extra),
         };
+        warnings.extend(leftover_warning(
+            &path,
+            &fsio::clear_temps(&path, self::now_ms()),
+        ));
         fsio::write_atomic(&path, &doc)?;
         Ok((!warnings.is_empty()).then(|| warnings.join("; ")))
     }
@@ -1081,6 +1106,13 @@ impl SaveJob {
             extra: disk_extra.clone().unwrap_or_else(|| self.extra.clone()),
         };
         if must_write || merged.codes != disk || merged.extra != disk_extra.unwrap_or_default() {
+            if let Some(w) = leftover_warning(&self.path, &fsio::clear_temps(&self.path, self.now))
+            {
+                warning = Some(match warning {
+                    Some(other) => format!("{other}; {w}"),
+                    None => w,
+                });
+            }
             fsio::write_atomic(&self.path, &merged)?;
         }
         Ok(Synced {
@@ -1123,6 +1155,35 @@ fn newer_reason(version: u64) -> String {
         "it was written by a newer sipfix (schema_version {version}, this version knows \
          {SCHEMA_VERSION})"
     )
+}
+
+/// What was found of interrupted saves ([`fsio::clear_temps`]), if
+/// anything.
+fn leftover_warning(path: &Path, l: &fsio::Leftovers) -> Option<String> {
+    if l.is_empty() {
+        return None;
+    }
+    let mut parts = Vec::new();
+    if l.removed > 0 {
+        parts.push(format!(
+            "removed {} unfinished temporary file{} ({TEMP_PREFIX}*)",
+            l.removed,
+            if l.removed == 1 { "" } else { "s" }
+        ));
+    }
+    if !l.kept.is_empty() {
+        let kept: Vec<String> = l.kept.iter().map(|p| shown(p)).collect();
+        parts.push(format!(
+            "a whole save that never replaced it is kept in {}: compare it with your notes",
+            kept.join(", ")
+        ));
+    }
+    Some(format!(
+        "a save of {} was interrupted (sipfix killed while writing; the file holds the save \
+         before it): {}",
+        shown(path),
+        parts.join("; ")
+    ))
 }
 
 fn corrupt_warning(path: &Path, aside: &Path, reason: &str) -> String {

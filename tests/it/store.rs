@@ -711,9 +711,20 @@ fn killed_mid_save_leaves_old_or_new_file() {
             serde_json::from_slice::<serde_json::Value>(&bytes).is_ok(),
             "torn notes.json after {delay_ms} ms"
         );
-        // Opening ignores a leftover temp file and sees a whole generation.
+        // Opening sees a whole generation, and clears a leftover temp
+        // file (the lock is free: nobody is writing), saying so.
+        let left = !temp_files(tmp.path()).is_empty();
         let s = open(tmp.path());
-        assert!(s.warning().is_none(), "{:?}", s.warning());
+        if left {
+            assert!(
+                s.warning().is_some_and(|w| w.contains("was interrupted")),
+                "{:?}",
+                s.warning()
+            );
+            assert!(temp_files(tmp.path()).is_empty(), "left at open");
+        } else {
+            assert!(s.warning().is_none(), "{:?}", s.warning());
+        }
         let note = s.note(486);
         let generation: u64 = note
             .lines()
@@ -1138,4 +1149,58 @@ fn fields_of_a_newer_sipfix_beside_a_bad_field_are_kept() {
         assert!(written.contains(kept), "{kept} lost:\n{written}");
     }
     assert_eq!(set_aside_files(dir.path()).len(), 1, "copied aside first");
+}
+
+/// A temp file left by a save killed mid-write is cleared at the next
+/// open that finds the lock free, and said: a torn one removed, a whole
+/// one (a save that never replaced the data file) kept as a recovery
+/// file. While the lock is held (another session may be writing that very
+/// file) it is left alone. (It stayed, unsaid, until the next save
+/// removed it, a whole unsaved version with it.)
+#[test]
+fn temp_files_of_interrupted_saves_are_cleared_at_open() {
+    let dir = tempdir();
+    let mut s = open(dir.path());
+    s.set_note(486, "saved", 100);
+    s.save().unwrap();
+    let data = fs::read(dir.path().join(DATA_FILE)).unwrap();
+    let torn = dir.path().join(format!("{TEMP_PREFIX}torn"));
+    let whole = dir.path().join(format!("{TEMP_PREFIX}whole"));
+    let copy = dir.path().join(format!("{TEMP_PREFIX}copy"));
+    fs::write(&torn, &data[..data.len() / 2]).unwrap();
+    let unsaved = String::from_utf8(data.clone())
+        .unwrap()
+        .replace("\"saved\"", "\"never landed\"");
+    fs::write(&whole, &unsaved).unwrap();
+    fs::write(&copy, &data).unwrap();
+
+    // The lock held: maybe a save in progress; nothing touched, nothing said.
+    let holder = fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(dir.path().join(LOCK_FILE))
+        .unwrap();
+    holder.lock().unwrap();
+    let s = open(dir.path());
+    assert_eq!(s.warning(), None);
+    assert_eq!(temp_files(dir.path()).len(), 3);
+    drop(holder);
+
+    let s = open(dir.path());
+    let w = s.warning().expect("the interrupted save is said");
+    assert!(w.contains("was interrupted"), "{w}");
+    assert!(w.contains("removed 2 unfinished temporary files"), "{w}");
+    assert!(w.contains("notes.json.recovery-"), "{w}");
+    assert!(temp_files(dir.path()).is_empty());
+    let recovery: Vec<PathBuf> = fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.to_string_lossy().contains("notes.json.recovery-"))
+        .collect();
+    assert_eq!(recovery.len(), 1, "{recovery:?}");
+    assert_eq!(fs::read_to_string(&recovery[0]).unwrap(), unsaved);
+    assert_eq!(fs::read(dir.path().join(DATA_FILE)).unwrap(), data);
+    assert_eq!(s.note(486), "saved");
+    // Said once: the next open finds nothing.
+    assert_eq!(open(dir.path()).warning(), None);
 }
