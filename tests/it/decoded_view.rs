@@ -239,3 +239,34 @@ fn the_decoded_view_lists_and_decodes_the_sdp_body() {
     let rows = frame(&a, 80, 24);
     assert!(rows.iter().all(|r| r.is_ascii()), "{}", rows.join("\n"));
 }
+
+/// The decoded message shows where it is scrolled in its bottom border
+/// (`1-20/85 more ↓`), as the help and the other reading overlays do: a
+/// long message gave no sign of how much was left.
+#[test]
+fn the_decoded_view_shows_its_scroll_position() {
+    use crossterm::event::KeyCode;
+    let mut a = app(80, 24);
+    a.handle(Msg::Paste(fixture("480-reason.sip")), 0);
+    // The overlay takes the whole width at 80 columns: 78 inside.
+    let total = a
+        .message
+        .as_ref()
+        .expect("decoded")
+        .text
+        .lines(78, PLAIN)
+        .len();
+    let rows = frame(&a, 80, 24);
+    let bottom = rows
+        .iter()
+        .find(|r| r.contains(&format!("/{total} more ↓")))
+        .unwrap_or_else(|| panic!("no position of {total} lines:\n{}", rows.join("\n")));
+    assert!(bottom.contains(" 1-"), "{bottom}");
+    a.handle(crate::common::key(KeyCode::End), 0);
+    let rows = frame(&a, 80, 24);
+    assert!(
+        rows.iter().any(|r| r.contains(&format!("/{total} end"))),
+        "{}",
+        rows.join("\n")
+    );
+}

@@ -4,7 +4,7 @@
 use super::{Reply, scroll};
 use crate::tui::app::App;
 use crate::tui::keymap::Action;
-use crate::tui::view::{block, centered, popup_title};
+use crate::tui::view::{block, centered, popup_title, with_position};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::widgets::{Borders, Clear, Paragraph};
@@ -90,6 +90,11 @@ impl MessageView {
         };
         let b = block(app, title, true);
         let inner = b.inner(r);
+        // Where the view is, in the bottom border (`1-20/85 more`), as the
+        // other reading overlays show it. The layout is kept per width:
+        // counting its lines lays nothing out again.
+        let total = m.text.lines(inner.width, app.theme).len();
+        let b = with_position(app, b, self.scroll, inner.height, total);
         f.render_widget(b, r);
         // Laid out once for this width (DocText keeps it); only the lines on
         // screen are drawn (`handle` keeps the scroll within the last page).
