@@ -1169,6 +1169,59 @@ pub const BINDINGS: &[Binding] = &[
     ),
 ];
 
+/// A key with modifiers, for [`TEXT_AREA_KEYS`].
+const fn with(c: KeyCode, mods: KeyModifiers) -> Key {
+    Key { code: c, mods }
+}
+
+/// The keys the text area of the note editor and the paste box handles
+/// itself, for the help and the README: they are in no binding (a key the
+/// key map leaves unbound there goes to the text area), so the help,
+/// generated from [`BINDINGS`], did not list them. (keys, label, what
+/// they do), as a binding has them; a test checks that no binding takes
+/// them in those contexts.
+pub const TEXT_AREA_KEYS: &[(&[Key], &str, &str)] = &[
+    (
+        &[
+            code(KeyCode::Left),
+            code(KeyCode::Right),
+            code(KeyCode::Up),
+            code(KeyCode::Down),
+        ],
+        "arrows",
+        "move the cursor",
+    ),
+    (
+        &[code(KeyCode::Home), code(KeyCode::End)],
+        "Home / End",
+        "move to the start or the end of the line",
+    ),
+    (
+        &[code(KeyCode::PageUp), code(KeyCode::PageDown)],
+        "PgUp / PgDn",
+        "move a page",
+    ),
+    (
+        &[
+            with(KeyCode::Left, KeyModifiers::SHIFT),
+            with(KeyCode::Right, KeyModifiers::SHIFT),
+            with(KeyCode::Up, KeyModifiers::SHIFT),
+            with(KeyCode::Down, KeyModifiers::SHIFT),
+        ],
+        "Shift-arrows",
+        "select text",
+    ),
+    (&[ctrl('x')], "Ctrl-X", "cut the selection"),
+    (&[ctrl('k')], "Ctrl-K", "cut to the end of the line"),
+    (&[ctrl('y')], "Ctrl-Y", "put back what was cut"),
+    (&[ctrl('w')], "Ctrl-W", "delete the word before the cursor"),
+    (
+        &[ctrl('v')],
+        "Ctrl-V",
+        "page down (to paste, use the terminal's paste: sipfix receives it whole)",
+    ),
+];
+
 const DIGITS_1_9: [Key; 9] = [
     k('1'),
     k('2'),
@@ -1321,6 +1374,10 @@ pub fn help_sections(first: Option<Ctx>) -> Vec<(Section, Vec<(&'static str, &'s
                     rows.push((b.label, b.help));
                 }
             }
+            // The editors' own keys, after those of the key map.
+            if matches!(sec, Section::Only(c) if TEXT.contains(&c)) {
+                rows.extend(TEXT_AREA_KEYS.iter().map(|(_, l, h)| (*l, *h)));
+            }
             (sec, rows)
         })
         .filter(|(_, rows)| !rows.is_empty())
@@ -1470,6 +1527,22 @@ mod tests {
             );
             if *ctx != Help {
                 assert_eq!(lookup(*ctx, &ev(F(1), n)), Some(Action::Help), "{ctx:?}");
+            }
+        }
+    }
+
+    /// The keys the help lists as the text area's reach it: no binding
+    /// of the note editor or the paste box takes them first.
+    #[test]
+    fn the_text_area_keys_are_bound_to_nothing_in_the_editors() {
+        for ctx in TEXT {
+            let rows = &help_sections(Some(*ctx))[0].1;
+            for (keys, label, help) in TEXT_AREA_KEYS {
+                assert!(rows.contains(&(*label, *help)), "{ctx:?}: {label}");
+                for key in *keys {
+                    let ev = KeyEvent::new(key.code, key.mods);
+                    assert_eq!(lookup(*ctx, &ev), None, "{ctx:?}: {label} {key:?}");
+                }
             }
         }
     }

@@ -86,6 +86,45 @@ fn help_80x24_ascii() {
     insta::assert_snapshot!(f);
 }
 
+/// The help opened from the note editor (F1: `?` is a letter there) lists
+/// the editor's own keys, the text area's, which the README documents:
+/// selection, cut and put back, the page keys. At 80x24 in ASCII, and
+/// the help still scrolls to its end.
+#[test]
+fn help_from_the_note_editor_lists_its_text_area_keys_80x24_ascii() {
+    use crossterm::event::KeyCode;
+    let (mut a, _d) = app(80, 24, true);
+    keys(&mut a, "486n");
+    a.handle(crate::common::key(KeyCode::F(1)), 1_700_000_000_000);
+    let f = frame(&a, 80, 24);
+    assert!(f.is_ascii(), "ASCII mode draws only ASCII:\n{f}");
+    assert!(f.contains("Note editor (here)"), "{f}");
+    for (key, what) in [
+        ("Shift-arrows", "select text"),
+        ("Ctrl-X", "cut the selection"),
+        ("Ctrl-K", "cut to the end of the line"),
+        ("Ctrl-Y", "put back what was cut"),
+        ("Ctrl-W", "delete the word before the cursor"),
+        ("Ctrl-V", "page down (to paste, use the terminal's paste:"),
+        ("PgUp / PgDn", "move a page"),
+    ] {
+        // The key in its column, what it does beside it (the test
+        // backend quotes each row).
+        let row = f
+            .lines()
+            .map(|r| r.trim_matches('"'))
+            .find(|r| r.starts_with(&format!("|{key} ")));
+        assert!(
+            row.is_some_and(|r| r.contains(&format!(" {what}"))),
+            "{key}: {what:?} missing:\n{f}"
+        );
+    }
+    a.handle(crate::common::key(KeyCode::End), 1_700_000_000_000);
+    let f = frame(&a, 80, 24);
+    assert!(f.contains(" end +"), "the help scrolls to its end:\n{f}");
+    assert!(f.contains("close (never discards anything)"), "{f}");
+}
+
 #[test]
 fn too_small_is_said() {
     let (a, _d) = app(30, 8, false);
