@@ -614,6 +614,12 @@ fn run_loop(
                         Err(_) => return Ok(()),
                     },
                     Effect::Quit => {
+                        // The save may wait for the lock: say so on screen
+                        // first (a drawing error is the next frame's).
+                        if saver.busy || app.store.as_ref().is_some_and(|s| s.is_dirty()) {
+                            app.saving_to_quit();
+                            let _ = terminal.draw(|f| view::draw(f, app));
+                        }
                         saver.save_now(app);
                         if app.may_quit() {
                             return Ok(());

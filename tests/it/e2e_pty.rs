@@ -466,3 +466,29 @@ fn a_file_size_limit_fails_the_save_not_the_process() {
         .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
 }
+
+/// `q` with a save that waits for the lock (another process holds it; the
+/// save gives up after about a second): the screen says the notes are
+/// being saved while it waits, then that the save failed. The screen did
+/// not change in that second, as if the key had been lost.
+#[test]
+fn quitting_says_it_saves_while_the_save_waits_for_the_lock() {
+    let data = tempfile::tempdir().unwrap();
+    seed_note(data.path(), 486, "old");
+    let lock = hold_lock(data.path());
+    let mut t = Pty::spawn_sh("exec \"$0\"", data.path(), &[], true);
+    open_note(&mut t, "486");
+    t.keys(" and new");
+    t.keys("\x1b");
+    // The save of the closed note failed on the lock.
+    t.wait_for("notes.lock");
+    t.keys("q");
+    t.wait_for("saving notes");
+    t.wait_for("press q again");
+    t.keys("q");
+    let (st, _) = t.wait_exit(Duration::from_secs(10));
+    let err = t.stderr();
+    assert_eq!(st.code(), Some(1), "{err}");
+    assert!(err.contains("old and new"), "{err}");
+    drop(lock);
+}

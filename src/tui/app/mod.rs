@@ -1281,6 +1281,21 @@ impl App {
         false
     }
 
+    /// Say that the notes are being saved for a quit: the run loop draws
+    /// this before it waits for that save, which waits for the notes lock
+    /// while another session holds it (about a second), with the screen
+    /// unchanged otherwise. It replaces an earlier save's error too (that
+    /// save is tried again now); the save's outcome replaces it.
+    pub fn saving_to_quit(&mut self) {
+        self.keeping_ends(|app| {
+            app.status = Some(Status {
+                text: "saving notes before quitting...".into(),
+                error: false,
+                sticky: false,
+            });
+        });
+    }
+
     /// Record the outcome of a save (called by the run loop). A failure
     /// stays on the status line until a later save succeeds.
     pub fn saved(&mut self, result: Result<(), String>) {
