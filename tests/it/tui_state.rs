@@ -2254,3 +2254,48 @@ fn the_search_header_counts_noted_codes_in_the_total() {
     let top = h.frame().lines().next().unwrap().to_string();
     assert!(top.contains(&format!(" 3/{total} ")), "{top}");
 }
+
+/// A message copied from a coloured log (`ESC[32m` ... `ESC[0m` around
+/// every line, the body's too), pasted into the paste box or straight
+/// into the UI: the colours are no part of the message, so its body is
+/// the 36 bytes its Content-Length says, with no finding about the length.
+#[test]
+fn a_coloured_paste_has_the_body_length_its_content_length_says() {
+    let body = ["v=0", "o=- 1 1 IN IP4 192.0.2.1", "s=-"];
+    let len: usize = body.iter().map(|l| l.len() + 2).sum();
+    assert_eq!(len, 36);
+    let cl = format!("Content-Length: {len}");
+    let lines = [
+        "SIP/2.0 488 Not Acceptable Here",
+        "Via: SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bK776",
+        "From: <sip:alice@example.com>;tag=1",
+        "To: <sip:bob@example.net>;tag=2",
+        "Call-ID: a84b4c76e66710",
+        "CSeq: 1 INVITE",
+        "Content-Type: application/sdp",
+        &cl,
+        "",
+    ]
+    .into_iter()
+    .chain(body);
+    let pasted: String = lines.map(|l| format!("\x1b[1;32m{l}\x1b[0m\r\n")).collect();
+    for boxed in [true, false] {
+        let mut h = Harness::new();
+        if boxed {
+            h.keys("p");
+        }
+        h.send(Msg::Paste(pasted.clone()));
+        if boxed {
+            h.ctrl('d');
+        }
+        let m = h
+            .app
+            .message
+            .as_ref()
+            .unwrap_or_else(|| panic!("{}", h.status()));
+        let text = m.text.text();
+        assert!(text.contains("36 bytes declared, 36 bytes found"), "{text}");
+        assert!(!text.contains("Content-Length says"), "{text}");
+        assert_eq!(m.problems, 0, "{text}");
+    }
+}
