@@ -2663,29 +2663,85 @@ pub fn timer(call: &Call, ctx: &Context<'_>, sh: &mut Shared) -> Vec<Finding> {
         if !tx.in_dialog && !matches!(tx.method, Method::BYE | Method::UPDATE | Method::PRACK) {
             continue;
         }
-        let f = &call.msgs[tx.final_msg as usize];
-        // Both sides hung up at once: the one answering 481 had sent its
-        // own BYE before, and its dialog ended with it (§15.1.2).
-        let crossed = tx.method == Method::BYE
-            && call.msgs[..tx.final_msg as usize]
-                .iter()
-                .any(|m| m.is_request() && m.method == Method::BYE && m.src == f.src);
-        if crossed {
+        // The element that generated the 481, not a proxy passing it on.
+        let from = origin(call, tx.final_msg);
+        // The one answering 481 to a BYE had sent its own BYE before, and
+        // its dialog ended with it (§15.1.2). A copy of the BYE answered,
+        // relayed on by a proxy (the same CSeq, after it), is not that BYE.
+        let own_bye = (tx.method == Method::BYE)
+            .then(|| {
+                call.msgs[..tx.final_msg as usize]
+                    .iter()
+                    .enumerate()
+                    .find(|(i, m)| {
+                        m.is_request()
+                            && m.method == Method::BYE
+                            && m.src == from
+                            && !(m.cseq == tx.cseq && (*i as u32) > tx.request)
+                    })
+                    .map(|(i, m)| (i as u32, m.txn))
+            })
+            .flatten();
+        if let Some((j, jt)) = own_bye {
+            let own = &call.txns[jt as usize];
+            // Still unanswered when the other BYE left: both in flight,
+            // they crossed.
+            let crossed = own.final_msg == NONE || own.final_msg > tx.request;
+            let before = Duration(span(call, j, tx.request).unwrap_or(0));
+            let (severity, text) = if crossed {
+                (
+                    Severity::Info,
+                    sh.fmt(format_args!(
+                        "{} answered BYE with 481 after sending its own BYE: both sides hung \
+                         up at once and the BYEs crossed. Its dialog had already ended, so \
+                         this is harmless.",
+                        ctx.ep(from)
+                    )),
+                )
+            } else if (200..300).contains(&own.final_code) {
+                (
+                    Severity::Info,
+                    sh.fmt(format_args!(
+                        "{} answered BYE with 481: it had ended the dialog with its own BYE {} \
+                         before, answered {}, so this later BYE came to a dialog that no \
+                         longer existed (a repeated or late BYE).",
+                        ctx.ep(from),
+                        before,
+                        ctx.phrase_of(call, own.final_msg)
+                    )),
+                )
+            } else {
+                (
+                    Severity::Warning,
+                    sh.fmt(format_args!(
+                        "{} answered BYE with 481: it had ended the dialog with its own BYE {} \
+                         before, but that BYE was answered {}, so the other side never \
+                         learnt the call was over and kept it up until it hung up itself. \
+                         Look at why the first BYE was refused.",
+                        ctx.ep(from),
+                        before,
+                        ctx.phrase_of(call, own.final_msg)
+                    )),
+                )
+            };
+            let mut evidence = vec![ev(j, sh.fmt(format_args!("BYE from {}", ctx.ep(from))))];
+            if !crossed {
+                evidence.push(ev(
+                    own.final_msg,
+                    sh.fmt(format_args!("{}", ctx.phrase_of(call, own.final_msg))),
+                ));
+            }
+            evidence.push(ev(
+                tx.final_msg,
+                sh.fmt(format_args!("{}", ctx.phrase_of(call, tx.final_msg))),
+            ));
             out.push(Finding {
                 id: "timer",
-                severity: Severity::Info,
-                text: sh.fmt(format_args!(
-                    "{} answered BYE with 481 after sending its own BYE: both sides hung up at \
-                     once and the BYEs crossed. Its dialog had already ended, so this is \
-                     harmless.",
-                    ctx.ep(f.src)
-                )),
+                severity,
+                text,
                 code: Some(481),
                 rfc: "RFC 3261 §15.1.2",
-                evidence: vec![ev(
-                    tx.final_msg,
-                    sh.fmt(format_args!("{}", ctx.phrase_of(call, tx.final_msg))),
-                )],
+                evidence,
             });
             break;
         }
@@ -2697,7 +2753,7 @@ pub fn timer(call: &Call, ctx: &Context<'_>, sh: &mut Shared) -> Vec<Finding> {
                 "{} answered {} with 481: it does not know this dialog any more (already ended \
                  or timed out there), or the request carries the wrong tags or went to the \
                  wrong address (Contact / Record-Route).",
-                ctx.ep(f.src),
+                ctx.ep(from),
                 re_in_dialog(method, tx)
             )),
             code: Some(481),

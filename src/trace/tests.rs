@@ -3662,3 +3662,92 @@ fn no_ack_private_contact_not_said_as_nat_when_it_can_be_reached() {
         );
     }
 }
+
+/// An answered call through the proxy, then `bye`: the steps of a BYE from
+/// alice relayed to the phone, answered `code` there and relayed back.
+fn proxied_call_then(bye_code: u16, callee_bye_ms: Option<i64>) -> Vec<Step> {
+    let inv = request("INVITE", "c", 1, "z9hG4bK1", None, &[], &sdp("0"));
+    let mut steps = via_proxy(0, &inv, 200, "u", &[]);
+    steps.push(Step::new(
+        5,
+        a(),
+        p(),
+        &request("ACK", "c", 1, "z9hG4bK2", Some("u"), &[], ""),
+    ));
+    steps.push(Step::new(
+        6,
+        p(),
+        uas(),
+        &relayed(&request("ACK", "c", 1, "z9hG4bK2", Some("u"), &[], "")),
+    ));
+    // The phone's own BYE (its own CSeq), before alice's.
+    if let Some(ms) = callee_bye_ms {
+        let own = request("BYE", "c", 7, "z9hG4bK9", Some("u"), &[], "");
+        steps.push(Step::new(ms, uas(), p(), &own));
+        steps.push(Step::new(ms + 1, p(), a(), &own));
+    }
+    let bye = request("BYE", "c", 2, "z9hG4bK3", Some("u"), &[], "");
+    steps.extend(via_proxy(10_000, &bye, bye_code, "u", &[]));
+    steps.extend(later(150_000));
+    steps
+}
+
+/// A 481 to alice's BYE from the phone behind the proxy, which sent no
+/// BYE of its own: a warning naming the phone, not "the BYEs crossed"
+/// (the proxy's relayed copy of alice's BYE is not its own BYE).
+#[test]
+fn bye_481_through_a_proxy_names_the_phone_and_is_no_crossing() {
+    let t = analyze(&proxied_call_then(481, None));
+    let f = finding(t.call("c").unwrap(), "timer");
+    assert_eq!(f.severity, Severity::Warning, "{f:#?}");
+    assert!(
+        f.text
+            .starts_with("10.0.0.5:5060 answered BYE with 481: it does not know this dialog"),
+        "{}",
+        f.text
+    );
+}
+
+/// The phone's own BYE left just before alice's reached it: they crossed
+/// (harmless, said of the phone). Sent and refused long before: the
+/// dialog was left half-open, a warning saying so.
+#[test]
+fn bye_481_crossed_or_after_a_refused_bye() {
+    let t = analyze(&proxied_call_then(481, Some(9_999)));
+    let f = finding(t.call("c").unwrap(), "timer");
+    assert_eq!(f.severity, Severity::Info);
+    assert!(
+        f.text
+            .starts_with("10.0.0.5:5060 answered BYE with 481 after sending its own BYE"),
+        "{}",
+        f.text
+    );
+
+    let mut steps = proxied_call_then(481, Some(1_000));
+    let own = request("BYE", "c", 7, "z9hG4bK9", Some("u"), &[], "");
+    steps.push(Step::new(
+        1_002,
+        a(),
+        p(),
+        &response(&own, 404, Some("a"), &[]),
+    ));
+    steps.push(Step::new(
+        1_003,
+        p(),
+        uas(),
+        &response(&own, 404, Some("a"), &[]),
+    ));
+    steps.sort_by_key(|s| s.ms);
+    let t = analyze(&steps);
+    let f = finding(t.call("c").unwrap(), "timer");
+    assert_eq!(f.severity, Severity::Warning);
+    assert!(
+        f.text.starts_with(
+            "10.0.0.5:5060 answered BYE with 481: it had ended the dialog with its own BYE \
+             9.0 s before, but that BYE was answered 404 Not Found, so the other side never \
+             learnt the call was over"
+        ),
+        "{}",
+        f.text
+    );
+}
