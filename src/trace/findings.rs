@@ -2439,8 +2439,7 @@ pub fn codec_reject(call: &Call, ctx: &Context<'_>, sh: &mut Shared) -> Vec<Find
         (0..call.txns.len() as u32)
             .filter(|&t| {
                 let tx = &call.txns[t as usize];
-                matches!(tx.final_code, 488 | 606)
-                    || (tx.final_code == 415 && carries_offers(tx.method))
+                matches!(tx.final_code, 415 | 488 | 606) && carries_offers(tx.method)
             })
             .collect(),
     );
@@ -2845,8 +2844,8 @@ pub fn request_failed(call: &Call, ctx: &Context<'_>, sh: &mut Shared) -> Vec<Fi
             // Explained elsewhere: challenges, 408, 481, offers, timers,
             // cancels. A 415 to a request that carries no offer is this
             // finding's (its body type was refused).
-            if matches!(code, 401 | 407 | 408 | 481 | 488 | 606 | 422 | 423)
-                || (code == 415 && carries_offers(tx.method))
+            if matches!(code, 401 | 407 | 408 | 481 | 422 | 423)
+                || (matches!(code, 415 | 488 | 606) && carries_offers(tx.method))
                 || (code == 487 && tx.cancelled_by != NONE)
             {
                 return false;
@@ -2879,11 +2878,17 @@ pub fn request_failed(call: &Call, ctx: &Context<'_>, sh: &mut Shared) -> Vec<Fi
         } else {
             format!("{method} (CSeq {})", tx.cseq)
         };
-        let why = if code == 415 {
-            " Its body type or encoding is not accepted there: the 415's Accept, \
-             Accept-Encoding and Accept-Language headers say what is."
-        } else {
-            ""
+        let why = match code {
+            415 => {
+                " Its body type or encoding is not accepted there: the 415's Accept, \
+                 Accept-Encoding and Accept-Language headers say what is."
+            }
+            // Not about a session description: this method carries none.
+            488 | 606 => {
+                " Something in the request (its body, its event package, a header's value) \
+                 is not acceptable there; a Warning header in the response, if any, says what."
+            }
+            _ => "",
         };
         hits.push((
             t,
@@ -2912,8 +2917,8 @@ pub fn request_failed(call: &Call, ctx: &Context<'_>, sh: &mut Shared) -> Vec<Fi
 }
 
 /// Requests that can carry an SDP offer or answer (RFC 3261 §13.2.1, RFC
-/// 3262 §5, RFC 3311 §5): a 415 to one of them is about its session
-/// description.
+/// 3262 §5, RFC 3311 §5): a 415, 488 or 606 to one of them is about its
+/// session description (to another method, about the request).
 fn carries_offers(m: Method) -> bool {
     matches!(m, Method::INVITE | Method::UPDATE | Method::PRACK)
 }

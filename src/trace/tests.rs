@@ -2795,6 +2795,29 @@ fn requests_inside_a_call_through_a_proxy() {
     );
     assert_eq!(f.code, Some(415));
 
+    // A 488 to a NOTIFY (a presence document refused) is not about codecs:
+    // that method carries no offer.
+    let notify = request(
+        "NOTIFY",
+        "c",
+        3,
+        "z9hG4bK7",
+        Some("u"),
+        &["Event: presence"],
+        "",
+    );
+    let t = answered_then_via_proxy(&notify, 488, &[]);
+    let c = t.call("c").unwrap();
+    assert!(!ids(c).contains(&"codec-reject"), "{:#?}", c.findings);
+    let f = finding(c, "request-failed");
+    assert!(
+        f.text
+            .starts_with("10.0.0.5:5060 answered NOTIFY inside the call with 488")
+            && f.text.contains("event package"),
+        "{}",
+        f.text
+    );
+
     // A refused re-INVITE's Warning leads to the code that carried it.
     let reinv = request("INVITE", "c", 2, "z9hG4bK6", Some("u"), &[], &sdp("18"));
     let t = answered_then_via_proxy(&reinv, 488, &["Warning: 305 uas \"Incompatible media\""]);
