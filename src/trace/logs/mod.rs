@@ -754,7 +754,7 @@ impl MsgBuilder {
                     if is_start_line(line)
                         && !(self.buf.len() == header_end
                             && line.starts_with(b"SIP/")
-                            && line.len() + 2 <= want
+                            && line.len() <= want
                             && carries_sip_fragment(&self.buf[..header_end]))
                     {
                         return Feed::NotMine;
@@ -769,6 +769,11 @@ impl MsgBuilder {
                     }
                     self.push(line);
                     if self.buf.len() >= end {
+                        // A body whose last line ends in a bare LF (the
+                        // log shows no line ends): one byte over, the CR.
+                        if self.buf.len() == end + 1 && self.buf.ends_with(b"\r\n") {
+                            self.buf.remove(end - 1);
+                        }
                         self.buf.truncate(header_end + want);
                         Feed::Done
                     } else {
@@ -1050,6 +1055,14 @@ mod tests {
         b.feed(b"");
         assert_eq!(b.feed(b"SIP/2.0 100 Trying"), Feed::Taken);
         assert_eq!(b.feed(b"SIP/2.0 200 OK"), Feed::NotMine);
+        // A fragment ending in a bare LF (baresip's): its line fills the
+        // length but for the LF, and it ends the message as it was sent.
+        b.begin(b"NOTIFY sip:a@b SIP/2.0");
+        b.feed(b"Content-Type: message/sipfrag;version=2.0");
+        b.feed(b"Content-Length: 19");
+        b.feed(b"");
+        assert_eq!(b.feed(b"SIP/2.0 100 Trying"), Feed::Done);
+        assert!(b.take().0.ends_with(b"\r\n\r\nSIP/2.0 100 Trying\n"));
         // A fragment's line must fit the announced length: a NOTIFY logged
         // without its body does not swallow the next message.
         b.begin(b"NOTIFY sip:a@b SIP/2.0");
