@@ -384,6 +384,16 @@ impl Batch {
             };
             push(self, kind, v);
         }
+        // The transfer's progress a NOTIFY about a REFER reports: its
+        // body's first line (RFC 3515 §2.4.5).
+        if flags & flag::EVENT_REFER != 0 && method == Method::NOTIFY && code == 0 {
+            let body = skim::trim(s.body);
+            let line = &body[..memchr::memchr(b'\n', body).unwrap_or(body.len())];
+            let line = skim::trim(line);
+            if line.starts_with(b"SIP/") {
+                push(self, ExtraKind::Sipfrag, line);
+            }
+        }
         d.extras = (first, self.extras.len() as u32);
         d.flags = flags;
         if is_sdp && code == 0 {

@@ -200,7 +200,7 @@ impl Shared {
 }
 
 /// Every finding id, in report order, with its RFC basis.
-pub const IDS: [(&str, &str); 12] = [
+pub const IDS: [(&str, &str); 13] = [
     ("no-response", RFC_NO_RESPONSE),
     ("no-ack", "RFC 3261 §13.3.1.4, §17.1.1.3"),
     ("slow-setup", RFC_SLOW),
@@ -209,6 +209,7 @@ pub const IDS: [(&str, &str); 12] = [
     ("cause", RFC_CAUSE),
     ("cancel-race", RFC_CANCEL),
     ("refer-no-notify", RFC_REFER),
+    ("refer-failed", RFC_REFER_FAILED),
     ("codec-reject", RFC_CODEC),
     ("timer", "RFC 4028 §6, §10; RFC 3261 §10.2.8, §12.2.2"),
     ("request-failed", RFC_FAILED),
@@ -223,6 +224,7 @@ const RFC_OVERLOAD: &str = "RFC 3261 §21.5.4, §20.33; RFC 3263 §4.3";
 const RFC_CAUSE: &str = "RFC 3326 §2; RFC 3261 §20.43";
 const RFC_CANCEL: &str = "RFC 3261 §9.1, §9.2";
 const RFC_REFER: &str = "RFC 3515 §2.4.4; RFC 6665 §4.1.3";
+const RFC_REFER_FAILED: &str = "RFC 3515 §2.4.5";
 const RFC_CODEC: &str = "RFC 3264 §6; RFC 3261 §21.4.26";
 const RFC_UNSUPPORTED_BODY: &str = "RFC 3261 §21.4.13, §8.2.3";
 const RFC_422: &str = "RFC 4028 §6, §7.3";
@@ -2385,15 +2387,24 @@ pub fn refer_no_notify(call: &Call, ctx: &Context<'_>, sh: &mut Shared) -> Vec<F
         // A NOTIFY after this REFER (one before it reported on an earlier
         // transfer; RFC 3515 §2.4.4 wants one for each REFER accepted).
         let after = if tx.request == NONE { ok } else { tx.request };
-        let notify = call.msgs[after as usize..]
+        let notifies = call.msgs[after as usize..]
             .iter()
             .enumerate()
-            .any(|(j, m)| {
+            .filter(|(j, m)| {
                 m.method == Method::NOTIFY
                     && m.is_request()
-                    && notify_is_for(ctx.extra(call, after + j as u32, ExtraKind::Event), tx.cseq)
-            });
-        if notify {
+                    && notify_is_for(
+                        ctx.extra(call, after + *j as u32, ExtraKind::Event),
+                        tx.cseq,
+                    )
+            })
+            .map(|(j, _)| after + j as u32);
+        if let Some(last) = notifies.last() {
+            // The last report of the transfer: a final failure in its
+            // fragment is the target's answer to the transferee.
+            if let Some(f) = refer_failed(call, ctx, sh, tx, last) {
+                return vec![f];
+            }
             continue;
         }
         let waited = match (call.msgs[ok as usize].time(), ctx.trace_end(call)) {
@@ -2427,6 +2438,44 @@ pub fn refer_no_notify(call: &Call, ctx: &Context<'_>, sh: &mut Shared) -> Vec<F
         }];
     }
     Vec::new()
+}
+
+/// A transfer that failed: the last NOTIFY about the REFER `tx`
+/// (message `notify`) carries a fragment with a final failure status (RFC
+/// 3515 §2.4.5: the status of the transferee's request to the target).
+fn refer_failed(
+    call: &Call,
+    ctx: &Context<'_>,
+    sh: &mut Shared,
+    tx: &Txn,
+    notify: u32,
+) -> Option<Finding> {
+    let frag = ctx.extra(call, notify, ExtraKind::Sipfrag)?;
+    let code: u16 = frag.split_ascii_whitespace().nth(1)?.parse().ok()?;
+    if !(300..700).contains(&code) {
+        return None;
+    }
+    let said = origin_msg(call, notify);
+    Some(Finding {
+        id: "refer-failed",
+        severity: Severity::Warning,
+        text: sh.fmt(format_args!(
+            "The transfer failed: {} reported in its NOTIFY that the transfer target answered \
+             {}, so the call to the target did not connect and the transferor still holds \
+             the original call (or hung up already). See why the target refused it.",
+            ctx.ep(call.msgs[said as usize].src),
+            excerpt(frag.get(8..).unwrap_or(frag), 60)
+        )),
+        code: Some(code),
+        rfc: RFC_REFER_FAILED,
+        evidence: vec![
+            ev(tx.request.min(tx.final_msg), "REFER"),
+            ev(
+                said,
+                sh.fmt(format_args!("NOTIFY body: {}", excerpt(frag, 80))),
+            ),
+        ],
+    })
 }
 
 /// Finding 9: An offer rejected (488, 606, 415): the offered codecs from the

@@ -241,6 +241,9 @@ pub enum ExtraKind {
     /// private address other than the one the 2xx came from, on a hop
     /// with a public address at one end (a callee behind NAT).
     Contact,
+    /// The first line of the body of a NOTIFY about a REFER: the SIP
+    /// fragment with the transfer's progress (`SIP/2.0 404 Not Found`).
+    Sipfrag,
 }
 
 /// How a call ended.

@@ -3774,3 +3774,72 @@ fn bye_481_crossed_or_after_a_refused_bye() {
         f.text
     );
 }
+
+/// A transfer whose NOTIFYs report `frags` (sipfrag status lines), each
+/// answered 200.
+fn transfer_reporting(frags: &[&str]) -> Triage {
+    let mut steps = transfer_steps(None);
+    for (k, frag) in frags.iter().enumerate() {
+        let state = if k + 1 == frags.len() {
+            "Subscription-State: terminated;reason=noresource"
+        } else {
+            "Subscription-State: active"
+        };
+        let n = request(
+            "NOTIFY",
+            "c",
+            1 + k as u32,
+            &format!("z9hG4bKn{k}"),
+            Some("a-c"),
+            &["Event: refer", state],
+            &format!("{frag}\n"),
+        )
+        .replace("application/sdp", "message/sipfrag;version=2.0")
+        .replace("10.0.0.1:5060;branch", "10.0.0.2:5060;branch");
+        let at = 10_020 + 1_000 * k as i64;
+        steps.push(Step::new(at, b(), a(), &n));
+        steps.push(Step::new(at + 5, a(), b(), &response(&n, 200, None, &[])));
+    }
+    steps.extend(answered_call("later", 40_000, 100));
+    analyze(&steps)
+}
+
+/// The transferee's call to the target refused (the last NOTIFY's
+/// fragment a 486): the transfer failed, said with the target's answer
+/// and leading to its code. A transfer that worked, or whose last report
+/// is still provisional, says nothing.
+#[test]
+fn refer_failed_from_the_notify_fragment() {
+    let t = transfer_reporting(&["SIP/2.0 100 Trying", "SIP/2.0 486 Busy Here"]);
+    let c = t.call("c").unwrap();
+    let f = finding(c, "refer-failed");
+    assert_eq!((f.code, f.severity), (Some(486), Severity::Warning));
+    assert!(
+        f.text.starts_with(
+            "The transfer failed: 10.0.0.2:5060 reported in its NOTIFY that the transfer \
+             target answered 486 Busy Here"
+        ),
+        "{}",
+        f.text
+    );
+    assert!(
+        f.evidence
+            .iter()
+            .any(|e| &*e.text == "NOTIFY body: SIP/2.0 486 Busy Here"),
+        "{:#?}",
+        f.evidence
+    );
+    assert!(!ids(c).contains(&"refer-no-notify"));
+    for ok in [
+        &["SIP/2.0 100 Trying", "SIP/2.0 200 OK"][..],
+        &["SIP/2.0 100 Trying"][..],
+    ] {
+        let t = transfer_reporting(ok);
+        let c = t.call("c").unwrap();
+        assert!(
+            !ids(c).iter().any(|id| id.starts_with("refer")),
+            "{:#?}",
+            c.findings
+        );
+    }
+}
