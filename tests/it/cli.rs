@@ -477,6 +477,24 @@ fn explain_from_stdin_and_file() {
     assert!(md.starts_with('#'), "{md}");
 }
 
+/// A message copied from a coloured console (each header name in colour,
+/// the status line bold) decodes as the plain message: the colour codes
+/// are not part of it.
+#[test]
+fn explain_reads_a_coloured_console_copy() {
+    let coloured = MSG_501
+        .replacen(
+            "SIP/2.0 501 Not Implemented",
+            "\x1b[1;31mSIP/2.0 501 Not Implemented\x1b[0m",
+            1,
+        )
+        .replace("\r\nCSeq:", "\r\n\x1b[32mCSeq\x1b[0m:");
+    let plain = explain_stdin(&["--json"], MSG_501.as_bytes());
+    let o = explain_stdin(&["--json"], coloured.as_bytes());
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(stdout(&o), stdout(&plain));
+}
+
 #[test]
 fn explain_json_has_the_stable_keys() {
     let o = explain_stdin(&["--json"], MSG_501.as_bytes());

@@ -49,6 +49,13 @@ pub fn run(kb: &Kb, file: Option<&std::path::Path>, format: OutputFormat, out: O
             ),
         }));
     }
+    // Colours of a console excerpt (`less -R`, `grep --color=always`, a
+    // coloured log) are no text of the message, as in a paste in the UI.
+    let bytes = if bytes.contains(&0x1b) {
+        crate::sanitize::without_csi(&bytes)
+    } else {
+        bytes
+    };
     let msg = crate::message::parse(&bytes).map_err(Failure::usage)?;
     let expl = crate::message::explain(&msg, kb);
     if format == OutputFormat::Json {

@@ -536,8 +536,6 @@ pub(crate) fn transport_of(name: &[u8]) -> Transport {
     }
 }
 
-/// Call `f` for each line of the input (without its CR LF and without
-/// terminal control sequences, see [`without_csi`]), numbered from 1.
 /// `f` on `line` without terminal control sequences (see [`without_csi`]),
 /// looked for only when `esc` says its window of the input holds an ESC.
 fn plain_line<R>(line: &[u8], esc: bool, f: impl FnOnce(&[u8]) -> R) -> R {
@@ -548,6 +546,8 @@ fn plain_line<R>(line: &[u8], esc: bool, f: impl FnOnce(&[u8]) -> R) -> R {
     }
 }
 
+/// Call `f` for each line of the input (without its CR LF and without
+/// terminal control sequences, see [`without_csi`]), numbered from 1.
 fn for_each_line(
     src: &mut Source<'_>,
     out: &mut Out<'_>,
