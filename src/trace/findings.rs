@@ -2387,7 +2387,7 @@ pub fn refer_no_notify(call: &Call, ctx: &Context<'_>, sh: &mut Shared) -> Vec<F
         // A NOTIFY after this REFER (one before it reported on an earlier
         // transfer; RFC 3515 §2.4.4 wants one for each REFER accepted).
         let after = if tx.request == NONE { ok } else { tx.request };
-        let notifies = call.msgs[after as usize..]
+        let mut notifies = call.msgs[after as usize..]
             .iter()
             .enumerate()
             .filter(|(j, m)| {
@@ -2399,7 +2399,7 @@ pub fn refer_no_notify(call: &Call, ctx: &Context<'_>, sh: &mut Shared) -> Vec<F
                     )
             })
             .map(|(j, _)| after + j as u32);
-        if let Some(last) = notifies.last() {
+        if let Some(last) = notifies.next_back() {
             // The last report of the transfer: a final failure in its
             // fragment is the target's answer to the transferee.
             if let Some(f) = refer_failed(call, ctx, sh, tx, last) {
