@@ -786,6 +786,33 @@ pub fn no_response(call: &Call, ctx: &Context<'_>, sh: &mut Shared) -> Vec<Findi
                         .find(|(_, m)| from_it(m) && recent(m))
                 });
             let plural = if copies.len() == 1 { "" } else { "s" };
+            // What the other answer shows: up now (an answer after this
+            // request, or just before it), or only reachable a while ago
+            // (it may have gone down since: a phone that de-registered and
+            // shut down).
+            let reach = match answered_other {
+                Some((i, m)) => {
+                    let before = (i < tx.request as usize)
+                        .then(|| m.time().zip(req.time()).map(|(a, r)| r - a))
+                        .flatten()
+                        .filter(|&d| d > 2 * T1_NS);
+                    match before {
+                        Some(d) => format!(
+                            ", though {} answered another request of this call {} before it: \
+                             it was reachable then, and has since gone down or dropped or \
+                             ignored this {method}",
+                            ctx.ep(req.dst),
+                            Duration(d)
+                        ),
+                        None => format!(
+                            ", though {} answered another request of this call: it is up and \
+                             reachable but dropped or ignored this {method}",
+                            ctx.ep(req.dst)
+                        ),
+                    }
+                }
+                None => String::new(),
+            };
             let text = if let Some((_, next)) = failed_over {
                 sh.fmt(format_args!(
                     "{method} to {} was sent {} time{plural}{over} and never answered, so {} \
@@ -806,17 +833,14 @@ pub fn no_response(call: &Call, ctx: &Context<'_>, sh: &mut Shared) -> Vec<Findi
             } else if let (true, Some(_)) = (cut_short, answered_other) {
                 sh.fmt(format_args!(
                     "{method} to {} was sent {} time{plural}{over} and not answered before the \
-                     trace ends{}, though {} answered another request of this call: it is up \
-                     and reachable but dropped or ignored this {method} (a UDP message too \
-                     large and fragmented, a malformed or refused request dropped silently, a \
-                     filter in between).",
+                     trace ends{}{reach} (a UDP message too large and fragmented, a malformed \
+                     or refused request dropped silently, a filter in between).",
                     ctx.ep(req.dst),
                     copies.len(),
                     match waited {
                         Some(w) => format!(", {} after the first copy", Duration(w)),
                         None => format!(" ({})", no_time(call, ctx)),
                     },
-                    ctx.ep(req.dst),
                 ))
             } else if cut_short && waited.is_none() {
                 sh.fmt(format_args!(
@@ -840,13 +864,11 @@ pub fn no_response(call: &Call, ctx: &Context<'_>, sh: &mut Shared) -> Vec<Findi
                 ))
             } else if answered_other.is_some() {
                 sh.fmt(format_args!(
-                    "{method} to {} was sent {} time{plural}{over} and never answered, though {} \
-                     answered another request of this call: it is up and reachable but dropped \
-                     or ignored this {method} (a UDP message too large and fragmented, a \
-                     malformed or refused request dropped silently, a filter in between).",
+                    "{method} to {} was sent {} time{plural}{over} and never answered{reach} (a \
+                     UDP message too large and fragmented, a malformed or refused request \
+                     dropped silently, a filter in between).",
                     ctx.ep(req.dst),
                     copies.len(),
-                    ctx.ep(req.dst),
                 ))
             } else {
                 sh.fmt(format_args!(

@@ -3362,7 +3362,33 @@ fn bye_before_any_dialog_and_a_silent_but_reachable_callee() {
             "{}",
             n.text
         );
+        assert_eq!(
+            n.text.contains("it is up and reachable"),
+            reachable,
+            "{}",
+            n.text
+        );
     }
+    // Answered 25 s before (a phone that then de-registered and shut
+    // down): reachable then, not "up" now.
+    let inv2 = request("INVITE", "r", 1, "z9hG4bKr1", None, &[], "");
+    let bye2 = request("BYE", "r", 2, "z9hG4bKr2", Some("x"), &[], "");
+    let mut steps2 = vec![
+        Step::new(0, a(), b(), &inv2),
+        Step::new(1, b(), a(), &response(&inv2, 403, Some("x"), &[])),
+        Step::new(25_001, a(), b(), &bye2),
+    ];
+    steps2.extend(later(85_000));
+    let t = analyze(&steps2);
+    let n = finding(t.call("r").unwrap(), "no-response");
+    assert!(
+        n.text.contains(
+            "though 10.0.0.2:5060 answered another request of this call 25.0 s before it: it \
+             was reachable then, and has since gone down or dropped or ignored this BYE"
+        ) && !n.text.contains("is up"),
+        "{}",
+        n.text
+    );
     // A 100 Trying carries no To tag: still no dialog. A 180 with one
     // makes the early dialog the BYE may end.
     steps.insert(1, Step::new(0, b(), a(), &response(&inv, 100, None, &[])));
