@@ -1274,13 +1274,7 @@ fn answer_not_acked(
             evidence.push(note("no ACK with this CSeq after the 2xx"));
             let text = match nat_contact(call, ctx, t, first_ok) {
                 Some(nat) => {
-                    evidence.push(ev(
-                        nat.copy,
-                        sh.fmt(format_args!(
-                            "Contact: {} (a private address; no Record-Route)",
-                            nat.uri
-                        )),
-                    ));
+                    evidence.push(nat.evidence(sh));
                     sh.fmt(format_args!(
                         "The callee {} answered, but no ACK came back, so it kept resending \
                          the 2xx and ends the call after about 32 s. The 2xx's Contact, {}, is \
@@ -1394,13 +1388,7 @@ fn answer_not_acked(
                 });
                 match nat {
                     Some(nat) => {
-                        evidence.push(ev(
-                            nat.copy,
-                            sh.fmt(format_args!(
-                                "Contact: {} (a private address; no Record-Route)",
-                                nat.uri
-                            )),
-                        ));
+                        evidence.push(nat.evidence(sh));
                         sh.fmt(format_args!(
                             "{} kept resending the 2xx ({} times): the caller sent its ACK \
                              {after} the first to {}, the private address in the 2xx's \
@@ -1480,6 +1468,19 @@ struct NatContact {
     host: String,
     /// The caller, `ip:port`.
     caller: String,
+}
+
+impl NatContact {
+    /// The Contact, cited on the copy that showed it.
+    fn evidence(&self, sh: &mut Shared) -> Evidence {
+        ev(
+            self.copy,
+            sh.fmt(format_args!(
+                "Contact: {} (a private address; no Record-Route)",
+                self.uri
+            )),
+        )
+    }
 }
 
 /// The 2xx `first_ok` of INVITE transaction `t` names a private address in
