@@ -367,6 +367,9 @@ pub struct Store {
     /// Counts edits, so a save that ran on a copy knows what came after.
     generation: u64,
     warning: Option<String>,
+    /// A warning a save gave (a file copied or moved aside, interrupted
+    /// saves cleared) that the user has not been told yet.
+    save_warning: Option<String>,
     read_only: Option<String>,
     /// Why there is no file at all ([`Store::disabled`]): edits live in
     /// memory only and every save fails.
@@ -475,6 +478,7 @@ impl Store {
             dirty: false,
             generation: 0,
             warning: None,
+            save_warning: None,
             read_only: None,
             disabled: None,
             lock_wait: LOCK_WAIT,
@@ -661,6 +665,13 @@ impl Store {
     /// file (moved aside as unreadable, or opened read-only), naming paths.
     pub fn warning(&self) -> Option<&str> {
         self.warning.as_deref()
+    }
+
+    /// The warning of the last save that gave one (the data file copied
+    /// or moved aside, interrupted saves found), once: for a program that
+    /// shows [`warning`](Store::warning) only at start.
+    pub fn take_save_warning(&mut self) -> Option<String> {
+        self.save_warning.take()
     }
 
     /// Why the store is read-only, if it is; then every save fails.
@@ -1002,6 +1013,7 @@ impl Store {
             }
         };
         if let Some(w) = synced.warning {
+            self.save_warning = Some(w.clone());
             self.warning = Some(w);
         }
         self.seen = synced.seen;

@@ -170,7 +170,12 @@ pub fn start(opts: &Options) -> Result<(), Failure> {
         (Some(_), Some(s)) if s.disabled_reason().is_none() => Some(s.write_recovery()),
         _ => None,
     };
+    // What the last saves found on disk and the screen could not say.
+    let late_warning = app.store.as_mut().and_then(|s| s.take_save_warning());
     restore_all();
+    if let Some(w) = late_warning {
+        say(&w);
+    }
     let signal = stop.load(Ordering::SeqCst);
     if let Some(e) = save_err {
         say(&format!(

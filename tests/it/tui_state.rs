@@ -2299,3 +2299,30 @@ fn a_coloured_paste_has_the_body_length_its_content_length_says() {
         assert_eq!(m.problems, 0, "{text}");
     }
 }
+
+/// Another session (or a hand edit) leaves `notes.json` unreadable while
+/// this one runs: the next save moves it aside and writes the merged
+/// notes. The status line says so, naming where the file went, as the
+/// start's warning does (it was recorded in the store and never shown).
+#[test]
+fn a_save_that_moves_an_unreadable_file_aside_says_so() {
+    let mut h = Harness::new();
+    h.open(486);
+    h.keys("] ");
+    assert!(!h.app.store.as_ref().unwrap().is_dirty());
+    std::fs::write(h.dir.path().join("notes.json"), b"{ not json").unwrap();
+    h.keys("j ");
+    let status = h.status();
+    assert!(
+        status.contains("could not be read") && status.contains("moved unchanged to"),
+        "{status}"
+    );
+    assert!(!h.app.store.as_ref().unwrap().is_dirty());
+    // Said once: the next save that finds nothing wrong does not repeat it.
+    h.keys("j ");
+    h.send(Msg::Resize(80, 24));
+    assert!(
+        h.app.store.as_mut().unwrap().take_save_warning().is_none(),
+        "the warning is still pending"
+    );
+}

@@ -1316,6 +1316,15 @@ impl App {
                         sticky: false,
                     });
                 }
+                // What the save found on disk (another session's unreadable
+                // file moved aside, say) is said as the start's warning is.
+                if let Some(w) = self.store.as_mut().and_then(|s| s.take_save_warning()) {
+                    self.status = Some(Status {
+                        text: w,
+                        error: true,
+                        sticky: true,
+                    });
+                }
             }
             Err(e) => {
                 self.save_failed = true;
