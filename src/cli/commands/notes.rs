@@ -49,6 +49,11 @@ pub fn run(kb: &Kb, cmd: NotesCommand, out: Out) -> CmdResult {
                 return Ok(());
             }
             s.save().map_err(Failure::runtime)?;
+            // What the save found on disk (the file broken since it was
+            // read, and moved aside).
+            if let Some(w) = s.take_save_warning() {
+                say(&w);
+            }
             say(&format!(
                 "dropped {n} kept version(s) of the note of {code}"
             ));
