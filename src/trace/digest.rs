@@ -469,17 +469,17 @@ impl RecentRequests {
 }
 
 /// A Contact value naming a private address (see
-/// [`super::findings::is_internal`]) other than `src`, on a message between
-/// `src` and `dst` of which one is not private: a callee behind NAT, as
-/// far as one message can tell.
+/// [`super::findings::is_internal`]) on a message between `src` and `dst`
+/// of which one is not private: a callee behind NAT, as far as one message
+/// can tell (captured outside the NAT, the 2xx comes from its public
+/// address; inside, from the private one, to a public address).
 fn nat_contact(contact: &[u8], src: Option<Endpoint>, dst: Option<Endpoint>) -> bool {
     let (Some(src), Some(dst)) = (src, dst) else {
         return false;
     };
     let internal = super::findings::is_internal;
-    skim::uri_ip(skim::name_addr_uri(contact)).is_some_and(|(ip, _)| {
-        ip != src.ip && internal(ip) && !(internal(src.ip) && internal(dst.ip))
-    })
+    skim::uri_ip(skim::name_addr_uri(contact))
+        .is_some_and(|(ip, _)| internal(ip) && !(internal(src.ip) && internal(dst.ip)))
 }
 
 #[cfg(test)]

@@ -1310,7 +1310,8 @@ fn answer_not_acked(
             // callee.
             let before = oks.iter().filter(|&&o| (o as usize) < i).count();
             // One copy after the ACK may have crossed it on the wire.
-            let text = if before >= 3 || oks.len() - before < 2 {
+            let late = before >= 3 || oks.len() - before < 2;
+            let text = if late {
                 evidence.push(ev(
                     i as u32,
                     match after.0 {
@@ -1344,7 +1345,30 @@ fn answer_not_acked(
                             ctx.ep(to),
                             ctx.ep(ok.src)
                         ))));
-                        sh.fmt(format_args!(
+                        // Passed on to the private address of the 2xx's
+                        // Contact: the element on the path does no NAT
+                        // handling for the callee.
+                        if let Some(pc) = private_contact(call, ctx, t, first_ok)
+                            .filter(|pc| pc.names(ctx.ep(to)))
+                        {
+                            evidence.push(pc.evidence(sh));
+                            sh.fmt(format_args!(
+                                "{} kept resending the 2xx ({} times): the caller's ACK went \
+                                 to {}, which passed it on to {}, the private address in the \
+                                 2xx's Contact, not to {} where the 2xx came from. The callee \
+                                 is behind NAT and {} does no NAT handling for it: have it \
+                                 rewrite the Contact or send to the address the 2xx came from, \
+                                 or have the phone advertise its outside address (STUN, ICE, \
+                                 SIP outbound).",
+                                ctx.ep(ok.src),
+                                oks.len(),
+                                ctx.ep(hop),
+                                ctx.ep(to),
+                                ctx.ep(ok.src),
+                                ctx.ep(hop)
+                            ))
+                        } else {
+                            sh.fmt(format_args!(
                             "{} kept resending the 2xx ({} times): the caller's ACK for it went \
                              via {} to {}, another element. The ACK follows its Request-URI, \
                              the 2xx's Contact: the caller used another dialog's remote \
@@ -1355,6 +1379,7 @@ fn answer_not_acked(
                             ctx.ep(hop),
                             ctx.ep(to)
                         ))
+                        }
                     }
                     None => {
                         evidence.push(note(sh.fmt(format_args!(
@@ -1381,11 +1406,7 @@ fn answer_not_acked(
                     i as u32,
                     sh.fmt(format_args!("ACK {after} the answer, to {}", ctx.ep(to))),
                 ));
-                let nat = nat_contact(call, ctx, t, first_ok).filter(|nat| {
-                    ctx.ep(to)
-                        .strip_prefix(nat.host.as_str())
-                        .is_some_and(|port| port.starts_with(':'))
-                });
+                let nat = nat_contact(call, ctx, t, first_ok).filter(|nat| nat.names(ctx.ep(to)));
                 match nat {
                     Some(nat) => {
                         evidence.push(nat.evidence(sh));
@@ -1424,9 +1445,21 @@ fn answer_not_acked(
                     oks.len()
                 ))
             };
+            // The ACK never came through and the callee hung up after
+            // 64*T1, as it must: the call was dropped.
+            let (severity, text) = match bye {
+                Some((b, _)) if !late => (
+                    Severity::Failure,
+                    sh.fmt(format_args!(
+                        "{text} It ended the call with BYE {} after answering.",
+                        Duration(span(call, first_ok, b as u32).unwrap_or(0))
+                    )),
+                ),
+                _ => (Severity::Warning, text),
+            };
             Some(Finding {
                 id: "no-ack",
-                severity: Severity::Warning,
+                severity,
                 text,
                 code: Some(200),
                 rfc: RFC_NO_ACK,
@@ -1458,8 +1491,7 @@ pub(crate) fn is_internal(ip: std::net::IpAddr) -> bool {
     }
 }
 
-/// A 2xx whose Contact sends the ACK where the caller cannot reach: see
-/// [`nat_contact`].
+/// A 2xx's Contact naming a private address: see [`private_contact`].
 struct NatContact {
     /// The copy of the 2xx that showed the Contact.
     copy: u32,
@@ -1471,37 +1503,33 @@ struct NatContact {
 }
 
 impl NatContact {
+    /// Whether endpoint `ep` (`ip:port`) is the Contact's address.
+    fn names(&self, ep: &str) -> bool {
+        ep.strip_prefix(self.host.as_str())
+            .is_some_and(|port| port.starts_with(':'))
+    }
+
     /// The Contact, cited on the copy that showed it.
     fn evidence(&self, sh: &mut Shared) -> Evidence {
         ev(
             self.copy,
-            sh.fmt(format_args!(
-                "Contact: {} (a private address; no Record-Route)",
-                self.uri
-            )),
+            sh.fmt(format_args!("Contact: {} (a private address)", self.uri)),
         )
     }
 }
 
-/// The 2xx `first_ok` of INVITE transaction `t` names a private address in
-/// its Contact (kept only then, see [`ExtraKind::Contact`]), carries no Record-Route on any copy (so the
-/// caller sends its ACK straight to the Contact), and the caller's address
-/// is not a private one: the callee is behind NAT and advertises its
-/// inside address (RFC 3261 §12.1.2, §13.2.2.4).
-fn nat_contact(call: &Call, ctx: &Context<'_>, t: u32, first_ok: u32) -> Option<NatContact> {
+/// The private address the 2xx `first_ok` of INVITE transaction `t` names
+/// in its Contact, on any copy of it (kept only then, see
+/// [`ExtraKind::Contact`]).
+fn private_contact(call: &Call, ctx: &Context<'_>, t: u32, first_ok: u32) -> Option<NatContact> {
     let tx = &call.txns[t as usize];
     let ok = call.msgs[first_ok as usize];
-    let copies = || msgs_of(call, t).filter(move |(_, m)| m.code == ok.code && m.leg == ok.leg);
-    if copies().any(|(_, m)| m.has(flag::RECORD_ROUTE)) {
-        return None;
-    }
-    let (copy, value) =
-        copies().find_map(|(i, _)| Some((i, ctx.extra(call, i, ExtraKind::Contact)?)))?;
+    let (copy, value) = msgs_of(call, t)
+        .filter(|(_, m)| m.code == ok.code && m.leg == ok.leg)
+        .find_map(|(i, _)| Some((i, ctx.extra(call, i, ExtraKind::Contact)?)))?;
     let uri = super::skim::name_addr_uri(value.as_bytes());
     let (ip, _) = super::skim::uri_ip(uri)?;
-    let caller = ctx.ep(requester(call, tx)?);
-    let caller_ip = caller.parse::<std::net::SocketAddr>().ok()?.ip();
-    if !is_internal(ip) || is_internal(caller_ip) {
+    if !is_internal(ip) {
         return None;
     }
     let host = match ip {
@@ -1512,8 +1540,25 @@ fn nat_contact(call: &Call, ctx: &Context<'_>, t: u32, first_ok: u32) -> Option<
         copy,
         uri: excerpt(&String::from_utf8_lossy(uri), 80),
         host,
-        caller: caller.to_string(),
+        caller: ctx.ep(requester(call, tx)?).to_string(),
     })
+}
+
+/// The 2xx `first_ok` of INVITE transaction `t` names a private address in
+/// its Contact ([`private_contact`]), carries no Record-Route on any copy
+/// (so the caller sends its ACK straight to the Contact), and the caller's
+/// address is not a private one: the callee is behind NAT and advertises
+/// its inside address (RFC 3261 §12.1.2, §13.2.2.4).
+fn nat_contact(call: &Call, ctx: &Context<'_>, t: u32, first_ok: u32) -> Option<NatContact> {
+    let ok = call.msgs[first_ok as usize];
+    let record_routed = msgs_of(call, t)
+        .any(|(_, m)| m.code == ok.code && m.leg == ok.leg && m.has(flag::RECORD_ROUTE));
+    if record_routed {
+        return None;
+    }
+    let pc = private_contact(call, ctx, t, first_ok)?;
+    let caller_ip = pc.caller.parse::<std::net::SocketAddr>().ok()?.ip();
+    (!is_internal(caller_ip)).then_some(pc)
 }
 
 /// Where the ACK `ack` (of CSeq `cseq`, for the 2xx `ok`) went, when that
@@ -2485,7 +2530,7 @@ fn refer_failed(
         text: sh.fmt(format_args!(
             "The transfer failed: {} reported in its NOTIFY that the transfer target answered \
              {}, so the call to the target did not connect and the transferor still holds \
-             the original call (or hung up already). See why the target refused it.",
+             the original call (or hung up already).",
             ctx.ep(call.msgs[said as usize].src),
             excerpt(frag.get(8..).unwrap_or(frag), 60)
         )),
@@ -2755,10 +2800,11 @@ pub fn timer(call: &Call, ctx: &Context<'_>, sh: &mut Shared) -> Vec<Finding> {
             .flatten();
         if let Some((j, jt)) = own_bye {
             let own = &call.txns[jt as usize];
-            // Still unanswered when the other BYE left: both in flight,
-            // they crossed.
-            let crossed = own.final_msg == NONE || own.final_msg > tx.request;
-            let before = Duration(span(call, j, tx.request).unwrap_or(0));
+            // Still in flight when the other BYE left (unanswered, and its
+            // client not yet given up after 64*T1): they crossed.
+            let gap = span(call, j, tx.request).unwrap_or(0);
+            let crossed = (own.final_msg == NONE || own.final_msg > tx.request) && gap < TIMER_B_NS;
+            let before = Duration(gap);
             let (severity, text) = if crossed {
                 (
                     Severity::Info,
@@ -2781,6 +2827,18 @@ pub fn timer(call: &Call, ctx: &Context<'_>, sh: &mut Shared) -> Vec<Finding> {
                         ctx.phrase_of(call, own.final_msg)
                     )),
                 )
+            } else if own.final_msg == NONE || own.final_msg > tx.request {
+                (
+                    Severity::Warning,
+                    sh.fmt(format_args!(
+                        "{} answered BYE with 481: it had ended the dialog with its own BYE {} \
+                         before, which was never answered (its client gave up after 64*T1 = \
+                         32 s), so the other side never learnt the call was over and kept it \
+                         up until it hung up itself. Look at why that BYE was lost.",
+                        ctx.ep(from),
+                        before
+                    )),
+                )
             } else {
                 (
                     Severity::Warning,
@@ -2796,7 +2854,7 @@ pub fn timer(call: &Call, ctx: &Context<'_>, sh: &mut Shared) -> Vec<Finding> {
                 )
             };
             let mut evidence = vec![ev(j, sh.fmt(format_args!("BYE from {}", ctx.ep(from))))];
-            if !crossed {
+            if !crossed && own.final_msg != NONE && own.final_msg < tx.request {
                 evidence.push(ev(
                     own.final_msg,
                     sh.fmt(format_args!("{}", ctx.phrase_of(call, own.final_msg))),

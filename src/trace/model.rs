@@ -238,8 +238,8 @@ pub enum ExtraKind {
     /// The media and codecs of an SDP body (`audio: PCMA/8000 ...`).
     Sdp,
     /// The Contact of a 2xx to INVITE, kept only when its host is a
-    /// private address other than the one the 2xx came from, on a hop
-    /// with a public address at one end (a callee behind NAT).
+    /// private address, on a hop with a public address at one end (a
+    /// callee behind NAT).
     Contact,
     /// The first line of the body of a NOTIFY about a REFER: the SIP
     /// fragment with the transfer's progress (`SIP/2.0 404 Not Found`).

@@ -3656,7 +3656,7 @@ fn no_ack_names_a_private_contact_behind_nat() {
     );
     assert!(
         f.evidence.iter().any(|e| e.msg == Some(2)
-            && &*e.text == "Contact: sip:bob@192.168.1.20:5060;transport=udp (a private address; no Record-Route)"),
+            && &*e.text == "Contact: sip:bob@192.168.1.20:5060;transport=udp (a private address)"),
         "{:#?}",
         f.evidence
     );
@@ -3868,4 +3868,124 @@ fn refer_failed_from_the_notify_fragment() {
             c.findings
         );
     }
+}
+
+/// The NAT case of `nat_callee` when the caller's ACK is seen going to the
+/// private Contact and the callee hangs up after 64*T1: the call was
+/// dropped, a failure that says the callee ended it.
+#[test]
+fn no_ack_to_the_private_contact_then_bye_is_a_failure() {
+    let t = nat_callee(Some("192.168.1.20:5060"), "198.51.100.1:5060", &[]);
+    let f = finding(t.call("c").unwrap(), "no-ack");
+    assert_eq!(f.severity, Severity::Failure);
+    assert!(
+        f.text
+            .ends_with("It ended the call with BYE 32.0 s after answering."),
+        "{}",
+        f.text
+    );
+}
+
+/// Captured inside the NAT: the 2xx comes from the private address its
+/// Contact names, to a public caller. Still a callee behind NAT.
+#[test]
+fn no_ack_private_contact_seen_inside_the_nat() {
+    let (caller, inside) = (ep("198.51.100.1:5060"), ep("192.168.1.20:5060"));
+    let inv = request("INVITE", "c", 1, "z9hG4bK1", None, &[], &sdp("0"));
+    let ok = response(
+        &inv,
+        200,
+        Some("b"),
+        &["Contact: <sip:bob@192.168.1.20:5060>"],
+    );
+    let mut steps = vec![Step::new(0, caller, inside, &inv)];
+    for ms in [1000, 1500, 2500, 4500, 8500, 12500, 16500] {
+        steps.push(Step::new(ms, inside, caller, &ok));
+    }
+    let bye = request("BYE", "c", 2, "z9hG4bK3", None, &[], "");
+    steps.push(Step::new(33_000, inside, caller, &bye));
+    steps.extend(later(150_000));
+    let t = analyze(&steps);
+    let f = finding(t.call("c").unwrap(), "no-ack");
+    assert!(
+        f.text
+            .contains("the callee is behind NAT and advertises its inside address"),
+        "{}",
+        f.text
+    );
+}
+
+/// A record-routing proxy that does no NAT handling passes the caller's
+/// ACK on to the private Contact: said of the proxy, not as a forked
+/// call's mix-up.
+#[test]
+fn no_ack_a_record_routing_proxy_sends_the_ack_to_the_private_contact() {
+    let (caller, proxy) = (ep("198.51.100.1:5060"), ep("203.0.113.9:5060"));
+    let (outside, inside) = (ep("203.0.113.5:5060"), ep("192.168.1.20:5060"));
+    let inv = request("INVITE", "c", 1, "z9hG4bK1", None, &[], &sdp("0"));
+    let fwd = relayed(&inv);
+    let hs = [
+        "Record-Route: <sip:203.0.113.9;lr>",
+        "Contact: <sip:bob@192.168.1.20:5060>",
+    ];
+    let mut steps = vec![
+        Step::new(0, caller, proxy, &inv),
+        Step::new(1, proxy, outside, &fwd),
+    ];
+    for ms in [1000, 1500, 2500, 4500, 8500, 12500, 16500] {
+        steps.push(Step::new(
+            ms,
+            outside,
+            proxy,
+            &response(&fwd, 200, Some("b"), &hs),
+        ));
+        steps.push(Step::new(
+            ms + 1,
+            proxy,
+            caller,
+            &response(&inv, 200, Some("b"), &hs),
+        ));
+    }
+    let ack = request("ACK", "c", 1, "z9hG4bK2", Some("b"), &[], "");
+    steps.push(Step::new(1010, caller, proxy, &ack));
+    steps.push(Step::new(1011, proxy, inside, &relayed(&ack)));
+    let bye = request("BYE", "c", 2, "z9hG4bK3", None, &[], "");
+    steps.push(Step::new(33_000, outside, proxy, &bye));
+    steps.sort_by_key(|s| s.ms);
+    steps.extend(later(150_000));
+    let t = analyze(&steps);
+    let f = finding(t.call("c").unwrap(), "no-ack");
+    assert!(
+        f.text.contains(
+            "the caller's ACK went to 203.0.113.9:5060, which passed it on to \
+             192.168.1.20:5060, the private address in the 2xx's Contact, not to \
+             203.0.113.5:5060 where the 2xx came from. The callee is behind NAT and \
+             203.0.113.9:5060 does no NAT handling for it"
+        ) && !f.text.contains("forked"),
+        "{}",
+        f.text
+    );
+    assert_eq!(f.severity, Severity::Failure);
+}
+
+/// The phone's own BYE went unanswered and its client gave up (64*T1)
+/// long before alice's BYE: not a crossing, the dialog was left
+/// half-open.
+#[test]
+fn bye_481_after_an_own_bye_that_timed_out_is_no_crossing() {
+    let mut steps = proxied_call_then(481, Some(1_000));
+    for s in steps.iter_mut().filter(|s| s.ms >= 10_000) {
+        s.ms += 30_000;
+    }
+    let t = analyze(&steps);
+    let f = finding(t.call("c").unwrap(), "timer");
+    assert_eq!(f.severity, Severity::Warning);
+    assert!(
+        f.text.starts_with(
+            "10.0.0.5:5060 answered BYE with 481: it had ended the dialog with its own BYE \
+             39.0 s before, which was never answered"
+        ),
+        "{}",
+        f.text
+    );
 }
