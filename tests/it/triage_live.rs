@@ -1,6 +1,7 @@
 //! `sipfix triage` on traffic from real SIP stacks: SIPp callers and
 //! callees, most calls through a Kamailio proxy, captured on loopback
-//! (`tests/fixtures/live/`, whose README says what each call did). The
+//! (`tests/fixtures/live/`, whose README says what each call did), and
+//! baresip phones through a real NAT (`tests/fixtures/live/nat/`). The
 //! expectations come from what the scenarios made happen, not from
 //! sipfix's output; the totals were counted with tshark.
 
@@ -230,5 +231,128 @@ fn findings_name_the_element_behind_the_proxy() {
         text(c, "cancel-race").starts_with("127.0.0.1:5095 answered the INVITE"),
         "{}",
         text(c, "cancel-race")
+    );
+}
+
+/// The calls of a NAT lab capture from `from` to `to` (user parts), in
+/// order.
+fn between<'a>(t: &'a Triage, from: &str, to: &str) -> Vec<&'a Call> {
+    let user = |uri: &str, name: &str| {
+        uri.strip_prefix("sip:")
+            .is_some_and(|u| u.starts_with(&format!("{name}@")))
+    };
+    let calls: Vec<&Call> = t
+        .calls
+        .iter()
+        .filter(|c| user(t.from_uri(c), from) && user(t.to_uri(c), to))
+        .collect();
+    assert!(!calls.is_empty(), "no call {from} -> {to}");
+    calls
+}
+
+fn nat(name: &str) -> Triage {
+    triage(&format!("nat/{name}.pcap.gz"))
+}
+
+/// A callee behind a real NAT whose 2xx names its private address in
+/// Contact: from outside the NAT, from inside it, directly and through a
+/// proxy with or without Record-Route; a caller on the same LAN is no NAT
+/// case. The lab's README says what each run did.
+#[test]
+fn a_callee_behind_nat_from_both_sides_of_it() {
+    let nat_said = "the callee is behind NAT and advertises its inside address";
+    // Outside, no Record-Route: the caller's ACK is seen going to the
+    // private address, and the callee hangs up after 32 s.
+    let t = nat("run1-pub");
+    let c = between(&t, "alice", "bob")[0];
+    assert_eq!(ids(c), ["no-ack"]);
+    let f = &c.findings[0];
+    assert_eq!(f.severity, sipfix::trace::Severity::Failure);
+    assert!(
+        f.text.contains(
+            "the caller sent its ACK 1 ms after the first to 192.168.1.100:5060, the private \
+             address in the 2xx's Contact, not to 203.0.113.1:5060 where the 2xx came from"
+        ) && f
+            .text
+            .ends_with("It ended the call with BYE 32.0 s after answering."),
+        "{}",
+        f.text
+    );
+    assert!(ids(between(&t, "carol", "bob")[0]).is_empty());
+    let dead = text(between(&t, "alice", "dead")[0], "no-response");
+    assert!(
+        dead.contains("because its own INVITE to 198.51.100.9:5060 got no response"),
+        "{dead}"
+    );
+    // Inside the NAT, the same call: no ACK at all, the Contact is the
+    // 2xx's own source, still a NAT case.
+    let t = nat("run1-home");
+    let no_ack = text(between(&t, "alice", "bob")[0], "no-ack");
+    assert!(no_ack.contains(nat_said), "{no_ack}");
+    // Direct, inside: the same; a private caller on the LAN: nothing.
+    let t = nat("run4-home");
+    let no_ack = text(between(&t, "alice", "bob")[0], "no-ack");
+    assert!(
+        no_ack.contains("so the caller 203.0.113.20:5060 sends its ACK straight")
+            && no_ack.contains(nat_said),
+        "{no_ack}"
+    );
+    assert!(ids(between(&t, "carol", "bob")[0]).is_empty());
+    // Through a record-routing proxy that does no NAT handling: the proxy
+    // is named, not a forked call.
+    let t = nat("run2-pub");
+    for caller in ["alice", "carol"] {
+        let no_ack = text(between(&t, caller, "bob")[0], "no-ack");
+        assert!(
+            no_ack.contains(
+                "which passed it on to 192.168.1.100:5060, the private address in the 2xx's \
+                 Contact"
+            ) && no_ack.contains("203.0.113.10:5060 does no NAT handling for it")
+                && !no_ack.contains("forked"),
+            "{caller}: {no_ack}"
+        );
+    }
+}
+
+/// With NAT handling on: no `no-ack`; 481s from a restarted phone named
+/// after the phone (through the NAT: its outside address), not the proxy;
+/// failed transfers said from the NOTIFY's fragment; and a BYE answered
+/// 481 long after the other side's own BYE went unanswered is no
+/// crossing.
+#[test]
+fn dialog_ends_and_transfers_through_a_nat() {
+    let t = nat("run3-pub");
+    assert!(t.calls.iter().all(|c| !ids(c).contains(&"no-ack")));
+    let calls = between(&t, "alice", "bob");
+    let restarted = text(calls[1], "timer");
+    assert!(
+        restarted.starts_with("203.0.113.1:5060 answered") && restarted.contains("481"),
+        "{restarted}"
+    );
+    let failed: Vec<&str> = calls
+        .iter()
+        .filter(|c| ids(c).contains(&"refer-failed"))
+        .map(|c| text(c, "refer-failed"))
+        .collect();
+    assert_eq!(failed.len(), 2, "{failed:#?}");
+    assert!(
+        failed[0].contains("the transfer target answered 404 Not Found"),
+        "{}",
+        failed[0]
+    );
+    assert!(
+        failed[1].contains("the transfer target answered 408 Request Timeout"),
+        "{}",
+        failed[1]
+    );
+
+    let t = nat("run5-home");
+    let c = between(&t, "carol", "bob")[0];
+    let timer = text(c, "timer");
+    assert!(
+        timer.starts_with("192.168.1.50:5060 answered BYE with 481: it had ended the dialog")
+            && timer.contains("which was never answered")
+            && !timer.contains("crossed"),
+        "{timer}"
     );
 }
