@@ -946,7 +946,51 @@ pub fn no_response(call: &Call, ctx: &Context<'_>, sh: &mut Shared) -> Vec<Findi
                 tx.request,
                 sh.fmt(format_args!("{method} copies: {}", List(&copies))),
             )];
-            let text = if silent.is_empty() {
+            // A 408 to an INVITE that had rung (a 180 to 199, on its own
+            // transaction or on the attempt it sent on) and was not
+            // answered: a ringing timer ran out.
+            let ringing = |u: u32| msgs_of(call, u).find(|(_, m)| (180..200).contains(&m.code));
+            let rang = (silent.is_empty() && tx.method == Method::INVITE)
+                .then(|| {
+                    ringing(t).or_else(|| {
+                        (0..call.txns.len() as u32).find_map(|u| {
+                            let o = &call.txns[u as usize];
+                            let on = o.method == Method::INVITE
+                                && o.request != NONE
+                                && o.request > tx.request
+                                && o.request < tx.final_msg
+                                && call.msgs[o.request as usize].src == gave_up;
+                            on.then(|| ringing(u)).flatten()
+                        })
+                    })
+                })
+                .flatten();
+            let text = if let Some((ring, _)) = rang {
+                // Cited as the phone sent it.
+                let said = origin_msg(call, ring);
+                let ringer = call.msgs[said as usize].src;
+                evidence.push(ev(
+                    said,
+                    sh.fmt(format_args!(
+                        "{} from {}",
+                        ctx.phrase_of(call, said),
+                        ctx.ep(ringer)
+                    )),
+                ));
+                let rung = span(call, ring, tx.final_msg)
+                    .map(|d| format!(" for {}", Duration(d)))
+                    .unwrap_or_default();
+                sh.fmt(format_args!(
+                    "{} answered {method} with {} after {} had been ringing{rung} with nobody \
+                     answering: a ringing timer ran out (a proxy's Timer C, over 3 minutes by \
+                     RFC 3261 and often set shorter, or the phone's own no-answer timer). A \
+                     call not answered, not a network fault: if it should ring longer, raise \
+                     that timer or forward on no answer.",
+                    ctx.ep(gave_up),
+                    ctx.phrase_of(call, tx.final_msg),
+                    ctx.ep(ringer),
+                ))
+            } else if silent.is_empty() {
                 sh.fmt(format_args!(
                     "{} answered {method} with {}: the element behind it never answered in \
                      time, so it gave up (its own Timer B/F). Look one hop further for the \

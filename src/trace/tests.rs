@@ -3989,3 +3989,77 @@ fn bye_481_after_an_own_bye_that_timed_out_is_no_crossing() {
         f.text
     );
 }
+
+/// The phone rang through the proxy and nobody answered: after 60 s the
+/// proxy cancels its branch (CANCEL, 487) and answers the caller 408. A
+/// no-answer, not "the element behind it never answered"; the same when
+/// the phone itself ends its ringing with 408.
+#[test]
+fn a_408_after_ringing_is_a_call_not_answered() {
+    let inv = request("INVITE", "c", 1, "z9hG4bK1", None, &[], &sdp("0"));
+    let fwd = relayed(&inv);
+    let mut steps = vec![
+        Step::new(0, a(), p(), &inv),
+        Step::new(1, p(), a(), &response(&inv, 100, None, &[])),
+        Step::new(2, p(), uas(), &fwd),
+        Step::new(5, uas(), p(), &response(&fwd, 180, Some("u"), &[])),
+        Step::new(6, p(), a(), &response(&inv, 180, Some("u"), &[])),
+    ];
+    let cancel = relayed(&request("CANCEL", "c", 1, "z9hG4bK1", None, &[], ""));
+    steps.push(Step::new(60_006, p(), uas(), &cancel));
+    steps.push(Step::new(
+        60_007,
+        uas(),
+        p(),
+        &response(&cancel, 200, None, &[]),
+    ));
+    steps.push(Step::new(
+        60_008,
+        uas(),
+        p(),
+        &response(&fwd, 487, Some("u"), &[]),
+    ));
+    steps.push(Step::new(
+        60_009,
+        p(),
+        a(),
+        &response(&inv, 408, Some("p"), &[]),
+    ));
+    steps.extend(later(200_000));
+    let t = analyze(&steps);
+    let f = finding(t.call("c").unwrap(), "no-response");
+    assert!(
+        f.text.starts_with(
+            "10.0.0.9:5060 answered INVITE with 408 Request Timeout after 10.0.0.5:5060 had \
+             been ringing for 1 min 0 s with nobody answering"
+        ) && !f.text.contains("never answered in time"),
+        "{}",
+        f.text
+    );
+    assert!(
+        f.evidence
+            .iter()
+            .any(|e| e.msg == Some(3) && &*e.text == "180 Ringing from 10.0.0.5:5060"),
+        "{:#?}",
+        f.evidence
+    );
+
+    // The phone itself: 180, then its own 408 after 30 s.
+    let inv = request("INVITE", "d", 1, "z9hG4bK1", None, &[], &sdp("0"));
+    let mut steps = vec![
+        Step::new(0, a(), b(), &inv),
+        Step::new(5, b(), a(), &response(&inv, 180, Some("b"), &[])),
+        Step::new(30_005, b(), a(), &response(&inv, 408, Some("b"), &[])),
+    ];
+    steps.extend(later(200_000));
+    let t = analyze(&steps);
+    let f = finding(t.call("d").unwrap(), "no-response");
+    assert!(
+        f.text.starts_with(
+            "10.0.0.2:5060 answered INVITE with 408 Request Timeout after 10.0.0.2:5060 had \
+             been ringing for 30.0 s"
+        ),
+        "{}",
+        f.text
+    );
+}
