@@ -925,18 +925,27 @@ pub fn no_response(call: &Call, ctx: &Context<'_>, sh: &mut Shared) -> Vec<Findi
             // request and its 408 that got no response at all: the silent
             // hop is in the trace, so name it rather than point past it.
             let gave_up = origin(call, tx.final_msg);
-            let silent: Vec<u32> = (0..call.txns.len() as u32)
+            let sent_on: Vec<u32> = (0..call.txns.len() as u32)
                 .filter(|&u| {
                     let o = &call.txns[u as usize];
                     u != t
                         && o.method == tx.method
                         && o.request != NONE
-                        && o.first_response == NONE
                         && o.request > tx.request
                         && o.request < tx.final_msg
                         && call.msgs[o.request as usize].src == gave_up
                 })
                 .collect();
+            // Only when none of them got any answer (another that rang or
+            // answered is what the 408 is about, not the silent one).
+            let silent: Vec<u32> = if sent_on
+                .iter()
+                .all(|&u| call.txns[u as usize].first_response == NONE)
+            {
+                sent_on
+            } else {
+                Vec::new()
+            };
             let timer = if tx.method == Method::INVITE {
                 "B"
             } else {
@@ -1443,7 +1452,15 @@ fn answer_not_acked(
                         ))
                     }
                 }
-            } else if call.msgs[i].dst != ok.src {
+            } else if call.msgs[i].dst != ok.src
+                && !call.msgs.iter().any(|m| {
+                    m.method == Method::ACK
+                        && m.is_request()
+                        && m.cseq == tx.cseq
+                        && (ok.leg == 0 || m.leg == ok.leg)
+                        && m.dst == ok.src
+                })
+            {
                 // The ACK went to another address than the 2xx came from.
                 let to = call.msgs[i].dst;
                 evidence.push(ev(
@@ -1584,7 +1601,16 @@ fn private_contact(call: &Call, ctx: &Context<'_>, t: u32, first_ok: u32) -> Opt
         copy,
         uri: excerpt(&String::from_utf8_lossy(uri), 80),
         host,
-        caller: ctx.ep(requester(call, tx)?).to_string(),
+        // The caller: the sender of the first INVITE of this CSeq (the
+        // transaction may be a proxy's, on its way to the callee).
+        caller: ctx
+            .ep(call
+                .msgs
+                .iter()
+                .find(|m| m.is_request() && m.method == Method::INVITE && m.cseq == tx.cseq)
+                .map(|m| m.src)
+                .or_else(|| requester(call, tx))?)
+            .to_string(),
     })
 }
 
@@ -2512,9 +2538,13 @@ pub fn refer_no_notify(call: &Call, ctx: &Context<'_>, sh: &mut Shared) -> Vec<F
             })
             .map(|(j, _)| after + j as u32);
         if let Some(last) = notifies.next_back() {
-            // The last report of the transfer: a final failure in its
+            // The last report of the transfer (a NOTIFY of another event
+            // package in the dialog is none): a final failure in its
             // fragment is the target's answer to the transferee.
-            if let Some(f) = refer_failed(call, ctx, sh, tx, last) {
+            let last = std::iter::once(last)
+                .chain(notifies.rev())
+                .find(|&j| call.msgs[j as usize].has(flag::EVENT_REFER));
+            if let Some(f) = last.and_then(|last| refer_failed(call, ctx, sh, tx, last)) {
                 return vec![f];
             }
             continue;
@@ -2830,25 +2860,37 @@ pub fn timer(call: &Call, ctx: &Context<'_>, sh: &mut Shared) -> Vec<Finding> {
         // relayed on by a proxy (the same CSeq, after it), is not that BYE.
         let own_bye = (tx.method == Method::BYE)
             .then(|| {
-                call.msgs[..tx.final_msg as usize]
-                    .iter()
+                let msgs = &call.msgs[..tx.final_msg as usize];
+                msgs.iter()
                     .enumerate()
-                    .find(|(i, m)| {
-                        m.is_request()
-                            && m.method == Method::BYE
-                            && m.src == from
-                            && !(m.cseq == tx.cseq && (*i as u32) > tx.request)
+                    .find(|&(i, m)| {
+                        // Not a copy of a BYE it received and passed on
+                        // (a proxy relaying the BYE answered): that goes on
+                        // away from where it came from, while its own BYE
+                        // goes back that way. (Each side numbers its own
+                        // requests, so the CSeq alone cannot tell.)
+                        let relayed = msgs[..i].iter().any(|k| {
+                            k.is_request()
+                                && k.method == Method::BYE
+                                && k.cseq == m.cseq
+                                && k.dst == from
+                                && m.dst != k.src
+                        });
+                        m.is_request() && m.method == Method::BYE && m.src == from && !relayed
                     })
                     .map(|(i, m)| (i as u32, m.txn))
             })
             .flatten();
         if let Some((j, jt)) = own_bye {
             let own = &call.txns[jt as usize];
+            let gap = span(call, j, tx.request);
             // Still in flight when the other BYE left (unanswered, and its
             // client not yet given up after 64*T1): they crossed.
-            let gap = span(call, j, tx.request).unwrap_or(0);
-            let crossed = (own.final_msg == NONE || own.final_msg > tx.request) && gap < TIMER_B_NS;
-            let before = Duration(gap);
+            let unanswered = own.final_msg == NONE || own.final_msg > tx.request;
+            let crossed = unanswered && gap.is_none_or(|g| g < TIMER_B_NS);
+            let before = gap
+                .map(|g| format!(" {} before", Duration(g)))
+                .unwrap_or_default();
             let (severity, text) = if crossed {
                 (
                     Severity::Info,
@@ -2859,46 +2901,43 @@ pub fn timer(call: &Call, ctx: &Context<'_>, sh: &mut Shared) -> Vec<Finding> {
                         ctx.ep(from)
                     )),
                 )
+            } else if own.final_msg == NONE {
+                (
+                    Severity::Warning,
+                    sh.fmt(format_args!(
+                        "{} answered BYE with 481: it had ended the dialog with its own \
+                         BYE{before}, which was never answered (its client gives up after \
+                         64*T1 = 32 s), so the other side never learnt the call was over and \
+                         kept it up until it hung up itself. Look at why that BYE was lost.",
+                        ctx.ep(from),
+                    )),
+                )
             } else if (200..300).contains(&own.final_code) {
                 (
                     Severity::Info,
                     sh.fmt(format_args!(
-                        "{} answered BYE with 481: it had ended the dialog with its own BYE {} \
-                         before, answered {}, so this later BYE came to a dialog that no \
+                        "{} answered BYE with 481: it had ended the dialog with its own \
+                         BYE{before}, answered {}, so this later BYE came to a dialog that no \
                          longer existed (a repeated or late BYE).",
                         ctx.ep(from),
-                        before,
                         ctx.phrase_of(call, own.final_msg)
-                    )),
-                )
-            } else if own.final_msg == NONE || own.final_msg > tx.request {
-                (
-                    Severity::Warning,
-                    sh.fmt(format_args!(
-                        "{} answered BYE with 481: it had ended the dialog with its own BYE {} \
-                         before, which was never answered (its client gave up after 64*T1 = \
-                         32 s), so the other side never learnt the call was over and kept it \
-                         up until it hung up itself. Look at why that BYE was lost.",
-                        ctx.ep(from),
-                        before
                     )),
                 )
             } else {
                 (
                     Severity::Warning,
                     sh.fmt(format_args!(
-                        "{} answered BYE with 481: it had ended the dialog with its own BYE {} \
-                         before, but that BYE was answered {}, so the other side never \
+                        "{} answered BYE with 481: it had ended the dialog with its own \
+                         BYE{before}, but that BYE was answered {}, so the other side never \
                          learnt the call was over and kept it up until it hung up itself. \
                          Look at why the first BYE was refused.",
                         ctx.ep(from),
-                        before,
                         ctx.phrase_of(call, own.final_msg)
                     )),
                 )
             };
             let mut evidence = vec![ev(j, sh.fmt(format_args!("BYE from {}", ctx.ep(from))))];
-            if !crossed && own.final_msg != NONE && own.final_msg < tx.request {
+            if !crossed && own.final_msg != NONE {
                 evidence.push(ev(
                     own.final_msg,
                     sh.fmt(format_args!("{}", ctx.phrase_of(call, own.final_msg))),

@@ -338,7 +338,9 @@ fn header<'a>(
             b'c' => return set(&mut s.content_type, value(), Slot::ContentType),
             b'o' => Rare::Event,
             b'x' => Rare::SessionExpires,
-            b'm' if is_2xx(s) && invite_or_unknown(s) => Rare::Contact,
+            b'm' if is_2xx(s) && invite_or_unknown(s) && !has_rare(s, Rare::Contact) => {
+                Rare::Contact
+            }
             _ => return Slot::None,
         },
         2 if is(b"to") => return set(&mut s.to, value(), Slot::To),
@@ -356,7 +358,9 @@ fn header<'a>(
         7 if is(b"expires") => Rare::Expires,
         // (Only an INVITE's answer is asked for; its CSeq usually comes
         // first, else the digest tells.)
-        7 if is_2xx(s) && is(b"contact") && invite_or_unknown(s) => Rare::Contact,
+        7 if is_2xx(s) && is(b"contact") && invite_or_unknown(s) && !has_rare(s, Rare::Contact) => {
+            Rare::Contact
+        }
         11 if is(b"retry-after") => Rare::RetryAfter,
         11 if is(b"min-expires") => Rare::MinExpires,
         12 if is(b"content-type") => {
@@ -394,6 +398,14 @@ fn header<'a>(
 /// A 2xx response: its Contact is where the ACK goes.
 fn is_2xx(s: &Skim<'_>) -> bool {
     matches!(s.start, Start::Response { code, .. } if (200..300).contains(&code))
+}
+
+/// A header of this kind is kept already (only the first Contact is: a
+/// 2xx listing many bindings must not crowd out the others).
+fn has_rare(s: &Skim<'_>, kind: Rare) -> bool {
+    s.rare[..s.rare_len as usize]
+        .iter()
+        .any(|&(k, _, _)| k == kind)
 }
 
 /// The CSeq method is INVITE, or not read yet.
@@ -1273,6 +1285,17 @@ v=0\n";
             [Rare::Contact]
         );
         assert!(s.record_route);
+        // Many Contacts (a registrar's 200 listing bindings): the first
+        // is kept, the rest do not crowd out a Reason.
+        let many = format!(
+            "SIP/2.0 200 OK\r\nCall-ID: x\r\n{}Reason: SIP;cause=200\r\n\r\n",
+            "Contact: <sip:b@10.1.1.1>\r\n".repeat(20)
+        );
+        let s = skim(many.as_bytes()).unwrap();
+        assert_eq!(
+            s.rare().map(|(k, _)| k).collect::<Vec<_>>(),
+            [Rare::Contact, Rare::Reason]
+        );
         let inv = "INVITE sip:b@x SIP/2.0\r\nCall-ID: x\r\nContact: <sip:a@10.1.1.1>\r\nRecord-Route: <sip:p;lr>\r\n\r\n";
         let s = skim(inv.as_bytes()).unwrap();
         assert_eq!(s.rare().count(), 0);

@@ -3856,6 +3856,45 @@ fn refer_failed_from_the_notify_fragment() {
         f.evidence
     );
     assert!(!ids(c).contains(&"refer-no-notify"));
+    // A NOTIFY of another event package after the last report is no
+    // report of the transfer.
+    let mut steps = transfer_steps(None);
+    let n = request(
+        "NOTIFY",
+        "c",
+        1,
+        "z9hG4bKn0",
+        Some("a-c"),
+        &["Event: refer", "Subscription-State: terminated"],
+        "SIP/2.0 486 Busy Here\n",
+    )
+    .replace("application/sdp", "message/sipfrag")
+    .replace("10.0.0.1:5060;branch", "10.0.0.2:5060;branch");
+    steps.push(Step::new(10_020, b(), a(), &n));
+    steps.push(Step::new(10_025, a(), b(), &response(&n, 200, None, &[])));
+    let other = request(
+        "NOTIFY",
+        "c",
+        2,
+        "z9hG4bKn1",
+        Some("a-c"),
+        &["Event: dialog"],
+        "",
+    )
+    .replace("10.0.0.1:5060;branch", "10.0.0.2:5060;branch");
+    steps.push(Step::new(10_030, b(), a(), &other));
+    steps.push(Step::new(
+        10_035,
+        a(),
+        b(),
+        &response(&other, 200, None, &[]),
+    ));
+    steps.extend(answered_call("later", 40_000, 100));
+    let t = analyze(&steps);
+    assert_eq!(
+        finding(t.call("c").unwrap(), "refer-failed").code,
+        Some(486)
+    );
     for ok in [
         &["SIP/2.0 100 Trying", "SIP/2.0 200 OK"][..],
         &["SIP/2.0 100 Trying"][..],
@@ -4059,6 +4098,168 @@ fn a_408_after_ringing_is_a_call_not_answered() {
             "10.0.0.2:5060 answered INVITE with 408 Request Timeout after 10.0.0.2:5060 had \
              been ringing for 30.0 s"
         ),
+        "{}",
+        f.text
+    );
+}
+
+/// Review cases of `no-ack` through a proxy: the caller's ACK to a
+/// record-routing proxy, passed on to the phone, which resends its 2xx
+/// anyway, is lost past the capture point (not "sent elsewhere"); and
+/// through a proxy that does not record-route, the NAT sentence names the
+/// caller, not the proxy.
+#[test]
+fn no_ack_through_a_proxy_review_cases() {
+    let inv = request("INVITE", "c", 1, "z9hG4bK1", None, &[], &sdp("0"));
+    let fwd = relayed(&inv);
+    let ack = request("ACK", "c", 1, "z9hG4bK2", Some("u"), &[], "");
+    let mut steps = vec![Step::new(0, a(), p(), &inv), Step::new(1, p(), uas(), &fwd)];
+    for ms in [1000, 1500, 2500, 4500, 8500, 12500, 16500] {
+        steps.push(Step::new(
+            ms,
+            uas(),
+            p(),
+            &response(&fwd, 200, Some("u"), &[]),
+        ));
+        steps.push(Step::new(
+            ms + 1,
+            p(),
+            a(),
+            &response(&inv, 200, Some("u"), &[]),
+        ));
+    }
+    steps.push(Step::new(1010, a(), p(), &ack));
+    steps.push(Step::new(1011, p(), uas(), &relayed(&ack)));
+    steps.sort_by_key(|s| s.ms);
+    steps.extend(later(150_000));
+    let t = analyze(&steps);
+    let f = finding(t.call("c").unwrap(), "no-ack");
+    assert!(
+        f.text.contains("lost or misrouted past this capture point"),
+        "{}",
+        f.text
+    );
+
+    let (caller, proxy) = (ep("198.51.100.1:5060"), ep("203.0.113.9:5060"));
+    let outside = ep("203.0.113.5:5060");
+    let contact = ["Contact: <sip:bob@192.168.1.20:5060>"];
+    let mut steps = vec![
+        Step::new(0, caller, proxy, &inv),
+        Step::new(1, proxy, outside, &fwd),
+    ];
+    for ms in [1000, 1500, 2500, 4500, 8500, 12500, 16500] {
+        steps.push(Step::new(
+            ms,
+            outside,
+            proxy,
+            &response(&fwd, 200, Some("u"), &contact),
+        ));
+        steps.push(Step::new(
+            ms + 1,
+            proxy,
+            caller,
+            &response(&inv, 200, Some("u"), &contact),
+        ));
+    }
+    steps.extend(later(150_000));
+    let t = analyze(&steps);
+    let f = finding(t.call("c").unwrap(), "no-ack");
+    assert!(
+        f.text
+            .contains("so the caller 198.51.100.1:5060 sends its ACK straight"),
+        "{}",
+        f.text
+    );
+}
+
+/// Serial failover, then a branch that rang: the proxy's 408 is about the
+/// ringing branch (its timer), not the first, silent one.
+#[test]
+fn proxy_408_after_a_silent_branch_and_a_ringing_one() {
+    let other = ep("10.0.0.6:5060");
+    let inv = request("INVITE", "c", 1, "z9hG4bK1", None, &[], &sdp("0"));
+    let first = relayed(&inv);
+    let second = first.replacen("branch=z9hG4bK1p", "branch=z9hG4bK1q", 1);
+    let mut steps = vec![Step::new(0, a(), p(), &inv)];
+    for ms in [1, 501, 1501, 3501] {
+        steps.push(Step::new(ms, p(), uas(), &first));
+    }
+    steps.push(Step::new(32_000, p(), other, &second));
+    steps.push(Step::new(
+        32_005,
+        other,
+        p(),
+        &response(&second, 180, Some("o"), &[]),
+    ));
+    steps.push(Step::new(
+        152_005,
+        p(),
+        a(),
+        &response(&inv, 408, Some("p"), &[]),
+    ));
+    steps.extend(later(300_000));
+    let t = analyze(&steps);
+    let f = finding(t.call("c").unwrap(), "no-response");
+    assert!(
+        f.text
+            .contains("after 10.0.0.6:5060 had been ringing for 2 min 0 s with nobody answering"),
+        "{}",
+        f.text
+    );
+}
+
+/// 481 to a BYE in a log without times: no made-up "0 ms"; and a
+/// crossing whose two BYEs share a CSeq number (each side numbers its
+/// own) is still a crossing.
+#[test]
+fn bye_481_without_times_and_with_the_same_cseq() {
+    let inv = request("INVITE", "c", 1, "z9hG4bK1", None, &[], &sdp("0"));
+    let mut steps = vec![
+        Step::new(0, a(), b(), &inv),
+        Step::new(1, b(), a(), &response(&inv, 200, Some("b"), &[])),
+        Step::new(
+            2,
+            a(),
+            b(),
+            &request("ACK", "c", 1, "z9hG4bK2", Some("b"), &[], ""),
+        ),
+    ];
+    let theirs = request("BYE", "c", 2, "z9hG4bKb", Some("b"), &[], "");
+    let mine = request("BYE", "c", 2, "z9hG4bKa", Some("b"), &[], "")
+        .replace("10.0.0.1:5060;branch", "10.0.0.2:5060;branch");
+    steps.push(Step::new(10_000, a(), b(), &theirs));
+    steps.push(Step::new(10_001, b(), a(), &mine));
+    steps.push(Step::new(
+        10_002,
+        b(),
+        a(),
+        &response(&theirs, 481, None, &[]),
+    ));
+    steps.push(Step::new(
+        10_003,
+        a(),
+        b(),
+        &response(&mine, 200, None, &[]),
+    ));
+    let t = analyze(&steps);
+    let f = finding(t.call("c").unwrap(), "timer");
+    assert_eq!(f.severity, Severity::Info, "{}", f.text);
+    assert!(f.text.contains("crossed"), "{}", f.text);
+
+    // Its own BYE answered long before, no times: no duration said.
+    let mut steps = vec![
+        Step::new(0, a(), b(), &inv),
+        Step::new(1, b(), a(), &response(&inv, 200, Some("b"), &[])),
+        Step::new(2, b(), a(), &mine),
+        Step::new(3, a(), b(), &response(&mine, 200, None, &[])),
+        Step::new(4, a(), b(), &theirs),
+        Step::new(5, b(), a(), &response(&theirs, 481, None, &[])),
+    ];
+    steps.truncate(6);
+    let t = analyze_untimed(&steps);
+    let f = finding(t.call("c").unwrap(), "timer");
+    assert!(
+        f.text.contains("with its own BYE, answered 200 OK") && !f.text.contains("0 ms"),
         "{}",
         f.text
     );
