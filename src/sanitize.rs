@@ -83,17 +83,31 @@ pub fn line_ends_str(s: &str) -> Cow<'_, str> {
 pub fn without_csi(b: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(b.len());
     let mut i = 0;
+    // Where a search for a title's end found none: none comes after any
+    // later title either (so many unended titles cost one search, not one
+    // each to the end of the input).
+    let (mut no_bel_from, mut no_st_from) = (usize::MAX, usize::MAX);
     while i < b.len() {
         // A window title (`ESC ] 0;title BEL`, or ended by `ESC \`).
         if b[i] == 0x1b && b.get(i + 1) == Some(&b']') {
-            let title = &b[i + 2..];
-            if let Some(end) = title.iter().position(|&c| c == 0x07) {
-                i += 2 + end + 1;
-                continue;
+            let from = i + 2;
+            if from < no_bel_from {
+                match memchr::memchr(0x07, &b[from..]) {
+                    Some(end) => {
+                        i = from + end + 1;
+                        continue;
+                    }
+                    None => no_bel_from = from,
+                }
             }
-            if let Some(end) = title.windows(2).position(|w| w == b"\x1b\\") {
-                i += 2 + end + 2;
-                continue;
+            if from < no_st_from {
+                match memchr::memmem::find(&b[from..], b"\x1b\\") {
+                    Some(end) => {
+                        i = from + end + 2;
+                        continue;
+                    }
+                    None => no_st_from = from,
+                }
             }
         }
         // A character-set choice (`ESC ( B`, which `tput sgr0` writes).
@@ -405,6 +419,15 @@ mod tests {
             without_csi(b"\x1b[?2004la\x1b]0;pbx\x07b\x1b]2;t\x1b\\c"),
             b"abc"
         );
+        // Titles never ended stay as they are, however many (each looked
+        // for its end once, not each to the end of the input); one ended
+        // by a BEL after them all takes them in, as one title would.
+        let unended = b"\x1b]x".repeat(100_000);
+        assert_eq!(without_csi(&unended), unended);
+        let ended = [&unended[..], b"\x07z"].concat();
+        assert_eq!(without_csi(&ended), b"z");
+        let st = [&b"a\x1b]t"[..], &unended, b"\x1b\\b"].concat();
+        assert_eq!(without_csi(&st), b"ab");
     }
 
     proptest::proptest! {
