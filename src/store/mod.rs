@@ -171,7 +171,8 @@
 //!   newer sipfix wrote since, even on a code edited here meanwhile. Those
 //!   beside `codes` are taken from the file as it is at the save (the
 //!   memory's only when it is missing or set aside). They alone never
-//!   make a save write the file.
+//!   make a save write the file, except one removed meanwhile, which is
+//!   written again with them.
 //! * **Conflicts.** The union of both sides, less the dismissed ones
 //!   (`saved_ms` not after the newer `conflicts_dismissed_ms` of both
 //!   sides) and those an edit run replaced: per run, only its newest kept

@@ -170,11 +170,12 @@ pub fn start(opts: &Options) -> Result<(), Failure> {
         (Some(_), Some(s)) if s.disabled_reason().is_none() => Some(s.write_recovery()),
         _ => None,
     };
-    // What the last saves found on disk and the screen could not say.
+    // What saves found on disk this session (the exit's own save
+    // included), said where it outlives the screen.
     let late_warning = app.store.as_mut().and_then(|s| s.take_save_warning());
     restore_all();
-    if let Some(w) = late_warning {
-        say(&w);
+    for w in app.save_warnings.iter().chain(&late_warning) {
+        say(w);
     }
     let signal = stop.load(Ordering::SeqCst);
     if let Some(e) = save_err {

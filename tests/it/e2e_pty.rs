@@ -492,3 +492,40 @@ fn quitting_says_it_saves_while_the_save_waits_for_the_lock() {
     assert!(err.contains("old and new"), "{err}");
     drop(lock);
 }
+
+/// The save of a quit finds `notes.json` broken meanwhile (another session
+/// or a hand edit) and moves it aside: the screen is gone before it can
+/// say so, so it is said on the terminal after it, and the moved file is
+/// there with its bytes.
+#[test]
+fn a_quit_whose_save_moves_a_broken_file_aside_says_so_after_the_screen() {
+    let data = tempfile::tempdir().unwrap();
+    seed_note(data.path(), 486, "old");
+    let lock = hold_lock(data.path());
+    let mut t = Pty::spawn_sh("exec \"$0\"", data.path(), &[], true);
+    open_note(&mut t, "486");
+    t.keys(" and new");
+    t.keys("\x1b");
+    t.wait_for("notes.lock");
+    std::fs::write(data.path().join("notes.json"), b"{ broken").unwrap();
+    drop(lock);
+    t.keys("q");
+    let (st, _) = t.wait_exit(Duration::from_secs(10));
+    let err = t.stderr();
+    assert_eq!(st.code(), Some(0), "{err}");
+    assert!(
+        err.contains("could not be read") && err.contains("moved unchanged to"),
+        "{err}"
+    );
+    let aside: Vec<_> = std::fs::read_dir(data.path())
+        .unwrap()
+        .flatten()
+        .filter(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .starts_with("notes.json.corrupt-")
+        })
+        .collect();
+    assert_eq!(aside.len(), 1);
+    assert_eq!(std::fs::read(aside[0].path()).unwrap(), b"{ broken");
+}

@@ -197,6 +197,11 @@ pub struct App {
     /// The status messages of this session, oldest first (at most
     /// [`STATUS_LOG_LEN`]): Ctrl-G shows them whole.
     status_log: Vec<Status>,
+    /// What saves found on disk this session (see
+    /// [`crate::store::Store::take_save_warning`]): said on the status
+    /// line, and again on the terminal at exit, where it outlives the
+    /// screen (a quit's own save has no frame left to show it).
+    pub save_warnings: Vec<String>,
     pub size: Rect,
     /// Codes visited before, for `b`.
     back: Vec<u16>,
@@ -306,6 +311,7 @@ impl App {
             store,
             status: None,
             status_log: Vec::new(),
+            save_warnings: Vec::new(),
             size: Rect::new(0, 0, 80, 24),
             back: Vec::new(),
             jump: None,
@@ -1319,6 +1325,7 @@ impl App {
                 // What the save found on disk (another session's unreadable
                 // file moved aside, say) is said as the start's warning is.
                 if let Some(w) = self.store.as_mut().and_then(|s| s.take_save_warning()) {
+                    self.save_warnings.push(w.clone());
                     self.status = Some(Status {
                         text: w,
                         error: true,
