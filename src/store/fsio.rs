@@ -868,7 +868,9 @@ pub(crate) fn temps(path: &Path) -> Vec<PathBuf> {
 /// so any such file is stale. A whole one (a complete notes file that is
 /// not the data file's copy: a save that never landed, the killed
 /// session's last edits) is kept as a recovery file
-/// (`notes.json.recovery-<now_ms>`); the others are removed. Never
+/// (`notes.json.recovery-<now_ms>`, linked, so that no file of that name
+/// is replaced; one that cannot be linked stays for the next time); the
+/// others are removed. Never
 /// follows a link (a link or anything not a regular file is removed
 /// unread).
 pub(crate) fn clear_temps(path: &Path, now_ms: u64) -> Leftovers {
@@ -891,11 +893,16 @@ pub(crate) fn clear_temps(path: &Path, now_ms: u64) -> Leftovers {
             Some(b) != current.as_ref() && !matches!(parse(b, now_ms), Loaded::Corrupt { .. })
         });
         if whole.is_some() {
+            // Linked to its new name, never renamed over one: another
+            // process may write a recovery file of the same name (it needs
+            // no lock). A whole one is never removed unkept: if it cannot
+            // be linked, it stays for the next try.
             let rec = free_name(path, "recovery", now_ms);
-            if fs::rename(&tmp, &rec).is_ok() {
+            if fs::hard_link(&tmp, &rec).is_ok() {
+                let _ = fs::remove_file(&tmp);
                 out.kept.push(rec);
-                continue;
             }
+            continue;
         }
         if fs::remove_file(&tmp).is_ok() {
             out.removed += 1;
