@@ -387,9 +387,7 @@ impl Batch {
         // The transfer's progress a NOTIFY about a REFER reports: its
         // body's first line (RFC 3515 §2.4.5).
         if flags & flag::EVENT_REFER != 0 && method == Method::NOTIFY && code == 0 {
-            let body = skim::trim(s.body);
-            let line = &body[..memchr::memchr(b'\n', body).unwrap_or(body.len())];
-            let line = skim::trim(line);
+            let line = sipfrag_line(s.body);
             if line.starts_with(b"SIP/") {
                 push(self, ExtraKind::Sipfrag, line);
             }
@@ -468,11 +466,21 @@ impl RecentRequests {
     }
 }
 
+/// The first line of a body, trimmed (a NOTIFY's SIP fragment).
+#[cold]
+#[inline(never)]
+fn sipfrag_line(body: &[u8]) -> &[u8] {
+    let body = skim::trim(body);
+    skim::trim(&body[..memchr::memchr(b'\n', body).unwrap_or(body.len())])
+}
+
 /// A Contact value naming a private address (see
 /// [`super::findings::is_internal`]) on a message between `src` and `dst`
 /// of which one is not private: a callee behind NAT, as far as one message
 /// can tell (captured outside the NAT, the 2xx comes from its public
 /// address; inside, from the private one, to a public address).
+#[cold]
+#[inline(never)]
 fn nat_contact(contact: &[u8], src: Option<Endpoint>, dst: Option<Endpoint>) -> bool {
     let (Some(src), Some(dst)) = (src, dst) else {
         return false;

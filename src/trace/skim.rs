@@ -402,6 +402,8 @@ fn is_2xx(s: &Skim<'_>) -> bool {
 
 /// A header of this kind is kept already (only the first Contact is: a
 /// 2xx listing many bindings must not crowd out the others).
+#[cold]
+#[inline(never)]
 fn has_rare(s: &Skim<'_>, kind: Rare) -> bool {
     s.rare[..s.rare_len as usize]
         .iter()
