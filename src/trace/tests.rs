@@ -2641,13 +2641,8 @@ fn findings_name_the_side_behind_the_proxy() {
 fn resent_2xx_via_proxy(oks: &[i64], ack: Option<i64>) -> Vec<Step> {
     let inv = request("INVITE", "c", 1, "z9hG4bK1", None, &[], &sdp("0"));
     let fwd = relayed(&inv);
-    let ok_u = response(&fwd, 200, Some("u"), &[]);
-    let ok_a = response(&inv, 200, Some("u"), &[]);
     let mut steps = vec![Step::new(0, a(), p(), &inv), Step::new(1, p(), uas(), &fwd)];
-    for &ms in oks {
-        steps.push(Step::new(ms, uas(), p(), &ok_u));
-        steps.push(Step::new(ms + 1, p(), a(), &ok_a));
-    }
+    resent_2xx_via(&mut steps, [uas(), p(), a()], [&fwd, &inv], ("u", &[]), oks);
     if let Some(ms) = ack {
         steps.push(Step::new(
             ms,
@@ -3624,7 +3619,7 @@ fn nat_callee(ack_to: Option<&str>, caller: &str, headers: &[&str]) -> Triage {
         Step::new(0, caller, outside, &inv),
         Step::new(5, outside, caller, &response(&inv, 100, None, &[])),
     ];
-    for ms in [1000, 1500, 2500, 4500, 8500, 12500, 16500] {
+    for ms in UNTIL_TIMER_B {
         steps.push(Step::new(ms, outside, caller, &ok));
     }
     if let Some(to) = ack_to {
@@ -3938,7 +3933,7 @@ fn no_ack_private_contact_seen_inside_the_nat() {
         &["Contact: <sip:bob@192.168.1.20:5060>"],
     );
     let mut steps = vec![Step::new(0, caller, inside, &inv)];
-    for ms in [1000, 1500, 2500, 4500, 8500, 12500, 16500] {
+    for ms in UNTIL_TIMER_B {
         steps.push(Step::new(ms, inside, caller, &ok));
     }
     let bye = request("BYE", "c", 2, "z9hG4bK3", None, &[], "");
@@ -3971,20 +3966,13 @@ fn no_ack_a_record_routing_proxy_sends_the_ack_to_the_private_contact() {
         Step::new(0, caller, proxy, &inv),
         Step::new(1, proxy, outside, &fwd),
     ];
-    for ms in [1000, 1500, 2500, 4500, 8500, 12500, 16500] {
-        steps.push(Step::new(
-            ms,
-            outside,
-            proxy,
-            &response(&fwd, 200, Some("b"), &hs),
-        ));
-        steps.push(Step::new(
-            ms + 1,
-            proxy,
-            caller,
-            &response(&inv, 200, Some("b"), &hs),
-        ));
-    }
+    resent_2xx_via(
+        &mut steps,
+        [outside, proxy, caller],
+        [&fwd, &inv],
+        ("b", &hs),
+        &UNTIL_TIMER_B,
+    );
     let ack = request("ACK", "c", 1, "z9hG4bK2", Some("b"), &[], "");
     steps.push(Step::new(1010, caller, proxy, &ack));
     steps.push(Step::new(1011, proxy, inside, &relayed(&ack)));
@@ -4113,22 +4101,7 @@ fn no_ack_through_a_proxy_review_cases() {
     let inv = request("INVITE", "c", 1, "z9hG4bK1", None, &[], &sdp("0"));
     let fwd = relayed(&inv);
     let ack = request("ACK", "c", 1, "z9hG4bK2", Some("u"), &[], "");
-    let mut steps = vec![Step::new(0, a(), p(), &inv), Step::new(1, p(), uas(), &fwd)];
-    for ms in [1000, 1500, 2500, 4500, 8500, 12500, 16500] {
-        steps.push(Step::new(
-            ms,
-            uas(),
-            p(),
-            &response(&fwd, 200, Some("u"), &[]),
-        ));
-        steps.push(Step::new(
-            ms + 1,
-            p(),
-            a(),
-            &response(&inv, 200, Some("u"), &[]),
-        ));
-    }
-    steps.push(Step::new(1010, a(), p(), &ack));
+    let mut steps = resent_2xx_via_proxy(&UNTIL_TIMER_B, Some(1010));
     steps.push(Step::new(1011, p(), uas(), &relayed(&ack)));
     steps.sort_by_key(|s| s.ms);
     steps.extend(later(150_000));
@@ -4147,20 +4120,13 @@ fn no_ack_through_a_proxy_review_cases() {
         Step::new(0, caller, proxy, &inv),
         Step::new(1, proxy, outside, &fwd),
     ];
-    for ms in [1000, 1500, 2500, 4500, 8500, 12500, 16500] {
-        steps.push(Step::new(
-            ms,
-            outside,
-            proxy,
-            &response(&fwd, 200, Some("u"), &contact),
-        ));
-        steps.push(Step::new(
-            ms + 1,
-            proxy,
-            caller,
-            &response(&inv, 200, Some("u"), &contact),
-        ));
-    }
+    resent_2xx_via(
+        &mut steps,
+        [outside, proxy, caller],
+        [&fwd, &inv],
+        ("u", &contact),
+        &UNTIL_TIMER_B,
+    );
     steps.extend(later(150_000));
     let t = analyze(&steps);
     let f = finding(t.call("c").unwrap(), "no-ack");
@@ -4263,4 +4229,33 @@ fn bye_481_without_times_and_with_the_same_cseq() {
         "{}",
         f.text
     );
+}
+
+/// When a 2xx is resent until 64*T1 (ms from the INVITE): 7 copies.
+const UNTIL_TIMER_B: [i64; 7] = [1000, 1500, 2500, 4500, 8500, 12500, 16500];
+
+/// The callee's 2xx (To tag and headers `with`) to `fwd`, the proxy's
+/// copy of the INVITE `inv`, sent at each of `oks` (ms) and passed on by
+/// the proxy at once: `hops` are the callee, the proxy and the caller.
+fn resent_2xx_via(
+    steps: &mut Vec<Step>,
+    [callee, proxy, caller]: [super::Endpoint; 3],
+    [fwd, inv]: [&str; 2],
+    (tag, headers): (&str, &[&str]),
+    oks: &[i64],
+) {
+    for &ms in oks {
+        steps.push(Step::new(
+            ms,
+            callee,
+            proxy,
+            &response(fwd, 200, Some(tag), headers),
+        ));
+        steps.push(Step::new(
+            ms + 1,
+            proxy,
+            caller,
+            &response(inv, 200, Some(tag), headers),
+        ));
+    }
 }
