@@ -942,10 +942,24 @@ pub fn no_response(call: &Call, ctx: &Context<'_>, sh: &mut Shared) -> Vec<Findi
                 .iter()
                 .all(|&u| call.txns[u as usize].first_response == NONE)
             {
-                sent_on
+                sent_on.clone()
             } else {
                 Vec::new()
             };
+            // Or when each was answered provisionally and never finished
+            // (100 Trying, then nothing): the first such attempt's last
+            // provisional response.
+            let stalled = (!sent_on.is_empty()
+                && sent_on.iter().all(|&u| {
+                    let o = &call.txns[u as usize];
+                    o.first_response != NONE && o.final_msg == NONE
+                }))
+            .then(|| {
+                msgs_of(call, sent_on[0])
+                    .filter(|(_, m)| m.is_response())
+                    .last()
+            })
+            .flatten();
             let timer = if tx.method == Method::INVITE {
                 "B"
             } else {
@@ -974,7 +988,27 @@ pub fn no_response(call: &Call, ctx: &Context<'_>, sh: &mut Shared) -> Vec<Findi
                     })
                 })
                 .flatten();
-            let text = if let Some((ring, _)) = rang {
+            let text = if let (None, Some((last, m))) = (rang, stalled) {
+                evidence.push(ev(
+                    last,
+                    sh.fmt(format_args!(
+                        "last answer from {}: {}, no final one",
+                        ctx.ep(m.src),
+                        ctx.phrase_of(call, last)
+                    )),
+                ));
+                sh.fmt(format_args!(
+                    "{} answered {method} with {} because its own {method} to {} got {} and \
+                     then nothing more, no final response, so it gave up on it (its own \
+                     timer): {} took the request and never finished it. Look for what it waits \
+                     on (the next hop behind it, a database, a media server).",
+                    ctx.ep(gave_up),
+                    ctx.phrase_of(call, tx.final_msg),
+                    ctx.ep(m.src),
+                    ctx.phrase_of(call, last),
+                    ctx.ep(m.src),
+                ))
+            } else if let Some((ring, _)) = rang {
                 // Cited as the phone sent it.
                 let said = origin_msg(call, ring);
                 let ringer = call.msgs[said as usize].src;

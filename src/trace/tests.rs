@@ -4259,3 +4259,36 @@ fn resent_2xx_via(
         ));
     }
 }
+
+/// The proxy's INVITE on was answered 100 Trying and then nothing until
+/// the proxy gave up with 408: the next hop took it and never finished it
+/// (not "one hop further", not a call that rang).
+#[test]
+fn proxy_408_after_a_100_and_then_nothing() {
+    let inv = request("INVITE", "c", 1, "z9hG4bK1", None, &[], &sdp("0"));
+    let fwd = relayed(&inv);
+    let mut steps = vec![
+        Step::new(0, a(), p(), &inv),
+        Step::new(1, p(), a(), &response(&inv, 100, None, &[])),
+        Step::new(2, p(), uas(), &fwd),
+        Step::new(3, uas(), p(), &response(&fwd, 100, None, &[])),
+        Step::new(180_003, p(), a(), &response(&inv, 408, Some("p"), &[])),
+    ];
+    steps.extend(later(300_000));
+    let t = analyze(&steps);
+    let f = finding(t.call("c").unwrap(), "no-response");
+    assert!(
+        f.text.starts_with(
+            "10.0.0.9:5060 answered INVITE with 408 Request Timeout because its own INVITE to \
+             10.0.0.5:5060 got 100 Trying and then nothing more"
+        ),
+        "{}",
+        f.text
+    );
+    assert!(
+        f.evidence.iter().any(|e| e.msg == Some(3)
+            && &*e.text == "last answer from 10.0.0.5:5060: 100 Trying, no final one"),
+        "{:#?}",
+        f.evidence
+    );
+}
