@@ -467,6 +467,21 @@ fn a_file_size_limit_fails_the_save_not_the_process() {
     assert!(leftovers.is_empty(), "{leftovers:?}");
 }
 
+/// The UI on `dir` whose note of 486 ("old") was edited to "old and new"
+/// and closed while another process holds the lock: the save failed and
+/// says so. The lock is returned, held.
+fn edit_left_unsaved_under_a_held_lock(dir: &Path) -> (Pty, File) {
+    seed_note(dir, 486, "old");
+    let lock = hold_lock(dir);
+    let mut t = Pty::spawn_sh("exec \"$0\"", dir, &[], true);
+    open_note(&mut t, "486");
+    t.keys(" and new");
+    t.keys("\x1b");
+    // The save of the closed note failed on the lock.
+    t.wait_for("notes.lock");
+    (t, lock)
+}
+
 /// `q` with a save that waits for the lock (another process holds it; the
 /// save gives up after about a second): the screen says the notes are
 /// being saved while it waits, then that the save failed. The screen did
@@ -474,14 +489,7 @@ fn a_file_size_limit_fails_the_save_not_the_process() {
 #[test]
 fn quitting_says_it_saves_while_the_save_waits_for_the_lock() {
     let data = tempfile::tempdir().unwrap();
-    seed_note(data.path(), 486, "old");
-    let lock = hold_lock(data.path());
-    let mut t = Pty::spawn_sh("exec \"$0\"", data.path(), &[], true);
-    open_note(&mut t, "486");
-    t.keys(" and new");
-    t.keys("\x1b");
-    // The save of the closed note failed on the lock.
-    t.wait_for("notes.lock");
+    let (mut t, lock) = edit_left_unsaved_under_a_held_lock(data.path());
     t.keys("q");
     t.wait_for("saving notes");
     t.wait_for("press q again");
@@ -500,13 +508,7 @@ fn quitting_says_it_saves_while_the_save_waits_for_the_lock() {
 #[test]
 fn a_quit_whose_save_moves_a_broken_file_aside_says_so_after_the_screen() {
     let data = tempfile::tempdir().unwrap();
-    seed_note(data.path(), 486, "old");
-    let lock = hold_lock(data.path());
-    let mut t = Pty::spawn_sh("exec \"$0\"", data.path(), &[], true);
-    open_note(&mut t, "486");
-    t.keys(" and new");
-    t.keys("\x1b");
-    t.wait_for("notes.lock");
+    let (mut t, lock) = edit_left_unsaved_under_a_held_lock(data.path());
     std::fs::write(data.path().join("notes.json"), b"{ broken").unwrap();
     drop(lock);
     t.keys("q");
