@@ -938,13 +938,13 @@ pub fn no_response(call: &Call, ctx: &Context<'_>, sh: &mut Shared) -> Vec<Findi
                 .collect();
             // Only when none of them got any answer (another that rang or
             // answered is what the 408 is about, not the silent one).
-            let silent: Vec<u32> = if sent_on
+            let silent: &[u32] = if sent_on
                 .iter()
                 .all(|&u| call.txns[u as usize].first_response == NONE)
             {
-                sent_on.clone()
+                &sent_on
             } else {
-                Vec::new()
+                &[]
             };
             // Or when each was answered provisionally and never finished
             // (100 Trying, then nothing): the first such attempt's last
@@ -974,19 +974,7 @@ pub fn no_response(call: &Call, ctx: &Context<'_>, sh: &mut Shared) -> Vec<Findi
             // answered: a ringing timer ran out.
             let ringing = |u: u32| msgs_of(call, u).find(|(_, m)| (180..200).contains(&m.code));
             let rang = (silent.is_empty() && tx.method == Method::INVITE)
-                .then(|| {
-                    ringing(t).or_else(|| {
-                        (0..call.txns.len() as u32).find_map(|u| {
-                            let o = &call.txns[u as usize];
-                            let on = o.method == Method::INVITE
-                                && o.request != NONE
-                                && o.request > tx.request
-                                && o.request < tx.final_msg
-                                && call.msgs[o.request as usize].src == gave_up;
-                            on.then(|| ringing(u)).flatten()
-                        })
-                    })
-                })
+                .then(|| ringing(t).or_else(|| sent_on.iter().find_map(|&u| ringing(u))))
                 .flatten();
             let text = if let (None, Some((last, m))) = (rang, stalled) {
                 evidence.push(ev(
@@ -1045,7 +1033,7 @@ pub fn no_response(call: &Call, ctx: &Context<'_>, sh: &mut Shared) -> Vec<Findi
                 let mut targets: Vec<Ep> = Vec::new();
                 let mut sent = 0;
                 let mut last = tx.request;
-                for &u in &silent {
+                for &u in silent {
                     let o = &call.txns[u as usize];
                     let dst = call.msgs[o.request as usize].dst;
                     if !targets.contains(&dst) {
@@ -1063,7 +1051,7 @@ pub fn no_response(call: &Call, ctx: &Context<'_>, sh: &mut Shared) -> Vec<Findi
                         )),
                     ));
                 }
-                silenced.extend_from_slice(&silent);
+                silenced.extend_from_slice(silent);
                 let over = span(call, call.txns[silent[0] as usize].request, last)
                     .filter(|_| sent > 1)
                     .map(|d| format!(" over {}", duration(d)))
