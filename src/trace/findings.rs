@@ -1250,13 +1250,11 @@ fn answer_not_acked(
     // An ACK carrying this answer's To tag was sent after it, even when a
     // trace merged from several points (HEP from a proxy's processes)
     // stamps it a moment earlier.
-    let ack = call.msgs.iter().enumerate().find(|(i, m)| {
-        (*i as u32 > first_ok || ok.leg != 0)
-            && m.method == Method::ACK
-            && m.is_request()
-            && m.cseq == tx.cseq
-            && (ok.leg == 0 || m.leg == ok.leg)
-    });
+    let ack = call
+        .msgs
+        .iter()
+        .enumerate()
+        .find(|(i, m)| (*i as u32 > first_ok || ok.leg != 0) && is_ack_of(m, tx.cseq, ok));
     // A BYE from the callee about 32 s after the answer.
     let bye = call.msgs.iter().enumerate().find(|(i, m)| {
         *i as u32 > first_ok
@@ -1474,15 +1472,7 @@ fn answer_not_acked(
                         ))
                     }
                 }
-            } else if call.msgs[i].dst != ok.src
-                && !call.msgs.iter().any(|m| {
-                    m.method == Method::ACK
-                        && m.is_request()
-                        && m.cseq == tx.cseq
-                        && (ok.leg == 0 || m.leg == ok.leg)
-                        && m.dst == ok.src
-                })
-            {
+            } else if call.msgs[i].dst != ok.src && !ack_reached(call, tx.cseq, ok) {
                 // The ACK went to another address than the 2xx came from.
                 let to = call.msgs[i].dst;
                 evidence.push(ev(
@@ -1653,6 +1643,19 @@ fn nat_contact(call: &Call, ctx: &Context<'_>, t: u32, first_ok: u32) -> Option<
     (!is_internal(caller_ip)).then_some(pc)
 }
 
+/// `m` is an ACK of CSeq `cseq` for the 2xx `ok` (of its fork, when the
+/// 2xx has a To tag).
+fn is_ack_of(m: &Msg, cseq: u32, ok: Msg) -> bool {
+    m.method == Method::ACK && m.is_request() && m.cseq == cseq && (ok.leg == 0 || m.leg == ok.leg)
+}
+
+/// An ACK of that 2xx reached its sender.
+fn ack_reached(call: &Call, cseq: u32, ok: Msg) -> bool {
+    call.msgs
+        .iter()
+        .any(|m| is_ack_of(m, cseq, ok) && m.dst == ok.src)
+}
+
 /// Where the ACK `ack` (of CSeq `cseq`, for the 2xx `ok`) went, when that
 /// is not the 2xx's sender and no ACK reached the sender: the element it
 /// went to (on the 2xx's path back to the caller), and where that element
@@ -1662,13 +1665,7 @@ fn ack_went(call: &Call, cseq: u32, ok: Msg, ack: usize) -> Option<(Ep, Option<E
     if hop == ok.src {
         return None;
     }
-    let is_ack = |m: &Msg| {
-        m.method == Method::ACK
-            && m.is_request()
-            && m.cseq == cseq
-            && (ok.leg == 0 || m.leg == ok.leg)
-    };
-    if call.msgs.iter().any(|m| is_ack(m) && m.dst == ok.src) {
+    if ack_reached(call, cseq, ok) {
         return None;
     }
     // The element is on the path: the 2xx reached the caller through it.
@@ -1681,7 +1678,7 @@ fn ack_went(call: &Call, cseq: u32, ok: Msg, ack: usize) -> Option<(Ep, Option<E
     }
     let elsewhere = call.msgs[ack..]
         .iter()
-        .find(|m| is_ack(m) && m.src == hop)
+        .find(|m| is_ack_of(m, cseq, ok) && m.src == hop)
         .map(|m| m.dst);
     Some((hop, elsewhere))
 }
