@@ -140,13 +140,31 @@ pub fn without_csi(b: &[u8]) -> Vec<u8> {
 /// turns every line end ([`line_ends`], then `\r\n` and lone `\r`) into
 /// `\n`, and escapes every other control.
 pub fn text(s: &str) -> String {
+    lines_of(s, Tabs::Expand)
+}
+
+/// Sanitise text pasted into an editor (the paste box, a note): like
+/// [`text`], but a tab stays a tab (the editor draws it to the next tab
+/// stop). A pasted SIP body indented with tabs (an XML body of a NOTIFY)
+/// keeps its length, so its Content-Length still adds up.
+pub fn pasted(s: &str) -> String {
+    lines_of(s, Tabs::Keep)
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Tabs {
+    Expand,
+    Keep,
+}
+
+fn lines_of(s: &str, tabs: Tabs) -> String {
     let s = line_ends_str(s).replace("\r\n", "\n").replace('\r', "\n");
     let mut out = String::with_capacity(s.len());
     for (i, line) in s.split('\n').enumerate() {
         if i > 0 {
             out.push('\n');
         }
-        push_line(&mut out, line);
+        push_line(&mut out, line, tabs);
     }
     out
 }
@@ -171,11 +189,11 @@ pub fn shown_ident(s: &str) -> String {
 /// Sanitise one line of text: like [`text`], but a newline is escaped too.
 pub fn inline(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
-    push_line(&mut out, s);
+    push_line(&mut out, s, Tabs::Expand);
     out
 }
 
-fn push_line(out: &mut String, line: &str) {
+fn push_line(out: &mut String, line: &str, tabs: Tabs) {
     // Printable ASCII, the usual case, goes as it is.
     if line.bytes().all(|b| (0x20..0x7f).contains(&b)) {
         out.push_str(line);
@@ -183,7 +201,10 @@ fn push_line(out: &mut String, line: &str) {
     }
     let mut col = 0usize;
     for c in line.chars() {
-        if c == '\t' {
+        if c == '\t' && tabs == Tabs::Keep {
+            out.push(c);
+            col += 4 - col % 4;
+        } else if c == '\t' {
             let n = 4 - col % 4;
             out.extend(std::iter::repeat_n(' ', n));
             col += n;
@@ -428,6 +449,16 @@ mod tests {
         assert_eq!(without_csi(&ended), b"z");
         let st = [&b"a\x1b]t"[..], &unended, b"\x1b\\b"].concat();
         assert_eq!(without_csi(&st), b"ab");
+    }
+
+    #[test]
+    fn pasted_text_keeps_tabs_and_escapes_the_rest() {
+        assert_eq!(text("a\tb\r\n\tc"), "a   b\n    c");
+        assert_eq!(pasted("a\tb\r\n\tc"), "a\tb\n\tc");
+        // Other controls are escaped in both; the escape's width moves
+        // the tab stop of an expanded tab.
+        assert_eq!(pasted("\x01\t\x1b"), "\\x01\t\\e");
+        assert_eq!(text("\x01\tx"), "\\x01    x");
     }
 
     proptest::proptest! {

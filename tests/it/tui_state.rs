@@ -631,6 +631,44 @@ fn the_paste_box_decodes_on_ctrl_d_and_keeps_text_on_esc() {
     assert_eq!(h.app.current(), Some(501));
 }
 
+/// A body indented with tabs (the XML of a presence NOTIFY) keeps its
+/// tabs through the paste box, so its Content-Length still adds up: they
+/// used to become spaces, and the decoded message said the Content-Length
+/// was too small.
+#[test]
+fn the_paste_box_keeps_tabs_so_the_content_length_adds_up() {
+    let body = "<?xml version=\"1.0\"?>\r\n<presence entity=\"sip:bob@example.net\">\r\n\
+                \t<tuple id=\"t1\">\r\n\t\t<status><basic>open</basic></status>\r\n\
+                \t</tuple>\r\n</presence>\r\n";
+    let notify = format!(
+        "NOTIFY sip:alice@192.0.2.10 SIP/2.0\r\n\
+         Via: SIP/2.0/UDP 192.0.2.20;branch=z9hG4bKnotify1\r\n\
+         From: <sip:bob@example.net>;tag=n1\r\n\
+         To: <sip:alice@example.com>;tag=a1\r\n\
+         Call-ID: presence-1@192.0.2.20\r\n\
+         CSeq: 2 NOTIFY\r\n\
+         Max-Forwards: 70\r\n\
+         Event: presence\r\n\
+         Subscription-State: active;expires=3600\r\n\
+         Content-Type: application/pidf+xml\r\n\
+         Content-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    let mut h = Harness::new();
+    h.keys("p");
+    h.send(Msg::Paste(notify));
+    assert!(
+        h.app.paste_text().unwrap().contains("\t\t<status>"),
+        "{:?}",
+        h.app.paste_text()
+    );
+    h.ctrl('d');
+    let m = h.app.message.as_ref().expect("decoded");
+    let text = m.text.text();
+    assert!(!text.contains("Content-Length says"), "{text}");
+    assert_eq!(m.problems, 0, "{text}");
+}
+
 #[test]
 fn pasting_garbage_says_so_and_changes_nothing() {
     let mut h = Harness::new();

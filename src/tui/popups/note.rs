@@ -263,7 +263,7 @@ impl NoteEditor {
 
     /// A bracketed paste into the note (line ends already normalised).
     pub fn paste(&mut self, app: &mut App, text: &str, now: u64) -> Reply {
-        let mut text = sanitize::text(text);
+        let mut text = sanitize::pasted(text);
         let room = crate::store::MAX_NOTE_BYTES.saturating_sub(self.len());
         if text.len() > room {
             let mut cut = room;

@@ -145,7 +145,7 @@ impl PasteBox {
 
     /// A bracketed paste into the box (line ends already normalised).
     pub fn paste(&mut self, text: &str) -> Reply {
-        self.area.insert_str(sanitize::text(text));
+        self.area.insert_str(sanitize::pasted(text));
         self.recount();
         Reply::stay()
     }
