@@ -609,7 +609,7 @@ mod tests {
                     }
                     Entry::Paste(s) => {
                         e.paste(&mut app, s, 0);
-                        want.push_str(&sanitize::text(s));
+                        want.push_str(&sanitize::pasted(s));
                     }
                 }
             }
