@@ -210,15 +210,18 @@ impl View {
             }
             cut_lines.push(text);
         }
-        // An anchor out of view: the first or the last place in view.
+        // An anchor out of view: the first place in view, or the start of
+        // a line after the last one in view (never drawn: the cursor is in
+        // view, so the part is drawn from its top), so that the last line's
+        // end is selected as the whole text area selects it.
         if let Some((ar, _)) = anchor
             && anc.is_none()
         {
             anc = Some(if ar < top {
                 (0, 0)
             } else {
-                let last = cut_lines.len().saturating_sub(1);
-                (last, cut_lines.last().map_or(0, |l| l.chars().count()))
+                cut_lines.push(String::new());
+                (cut_lines.len() - 1, 0)
             });
         }
 
