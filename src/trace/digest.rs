@@ -371,6 +371,12 @@ impl Batch {
                     ExtraKind::Event
                 }
                 Rare::SubscriptionState => ExtraKind::SubscriptionState,
+                Rare::ReferTo => {
+                    if method != Method::REFER || code != 0 {
+                        continue;
+                    }
+                    ExtraKind::ReferTo
+                }
                 Rare::Contact => {
                     // Where the ACK of an answer goes: worth keeping only
                     // when it is a private address other than the one the

@@ -270,6 +270,12 @@ pub struct Context<'a> {
     reasons: HashMap<(&'a str, u16), (ReasonInfo, Vec<String>)>,
     warnings: HashMap<&'a str, WarningInfo>,
     retry_after: HashMap<&'a str, RetryAfter>,
+    /// Every call of the trace, for a finding that points to another one.
+    calls: &'a [Call],
+    /// The INVITE calls by the user part of their To URI ([`uri_key`]),
+    /// made the first time a failed transfer looks for the transferee's
+    /// call to its target (most traces have none).
+    by_to_user: std::sync::OnceLock<HashMap<&'a str, Vec<u32>>>,
 }
 
 /// The per-server counts and decoded header values of some calls (see
@@ -373,7 +379,56 @@ impl<'a> Context<'a> {
             unnamed: t.unnamed_host(),
             coverage: &t.coverage,
             servers,
+            calls: &t.calls,
+            by_to_user: std::sync::OnceLock::new(),
         }
+    }
+
+    /// The transferee's own call to the target of a failed transfer: an
+    /// INVITE call (another Call-ID) to the REFER's Refer-To user, begun
+    /// between the REFER and the NOTIFY reporting the failure, that ended
+    /// on the code the NOTIFY reports. Of several, the last begun.
+    fn transferees_call(
+        &self,
+        call: &Call,
+        refer: u32,
+        notify: u32,
+        code: u16,
+    ) -> Option<&'a Call> {
+        let to = self.extra(call, refer, ExtraKind::ReferTo)?;
+        let uri = std::str::from_utf8(super::skim::name_addr_uri(to.as_bytes())).ok()?;
+        let key = uri_key(uri)?;
+        let index = self.by_to_user.get_or_init(|| {
+            let mut m: HashMap<&'a str, Vec<u32>> = HashMap::new();
+            for (i, c) in self.calls.iter().enumerate() {
+                if c.method == Method::INVITE
+                    && !c.began_in_dialog
+                    && let Some(k) = uri_key(self.text(c.to_uri))
+                {
+                    m.entry(k).or_default().push(i as u32);
+                }
+            }
+            m
+        });
+        let (from, until) = (
+            call.msgs[refer as usize].time(),
+            call.msgs[notify as usize].time(),
+        );
+        index
+            .get(key)?
+            .iter()
+            .map(|&i| &self.calls[i as usize])
+            .filter(|c| {
+                c.call_id != call.call_id
+                    && c.final_msg != NONE
+                    && c.msgs[c.final_msg as usize].code == code
+                    && match (from, until, c.start_ns) {
+                        // Clocks of merged captures may differ a little.
+                        (Some(a), Some(b), Some(s)) => s >= a - 1_000_000_000 && s <= b,
+                        _ => true,
+                    }
+            })
+            .max_by_key(|c| c.start_ns)
     }
 
     /// Until when the trace shows what followed `call` (see
@@ -600,6 +655,30 @@ fn origin_msg(call: &Call, i: u32) -> u32 {
             o.code == m.code && o.cseq == m.cseq && o.method == m.method && o.src != m.src
         })
         .map_or(i, |j| j as u32)
+}
+
+/// What two URIs must share to be the same target: the user part of a
+/// `sip:`, `sips:` or `tel:` URI (`sip:1002@pbx;user=phone` -> `1002`),
+/// or its host without the port when it has no user. A proxy may rewrite
+/// the host (a domain to an address) but not the user.
+fn uri_key(uri: &str) -> Option<&str> {
+    let uri = uri.trim();
+    let rest = match uri.split_once(':') {
+        Some((scheme, rest))
+            if ["sip", "sips", "tel"]
+                .iter()
+                .any(|s| scheme.eq_ignore_ascii_case(s)) =>
+        {
+            rest
+        }
+        _ => uri,
+    };
+    let rest = rest.split('?').next().unwrap_or_default();
+    let key = match rest.split_once('@') {
+        Some((user, _)) => user.split(';').next().unwrap_or_default(),
+        None => rest.split([':', ';']).next().unwrap_or_default(),
+    };
+    (!key.is_empty()).then_some(key)
 }
 
 /// Who sent transaction `tx`'s request: its first copy's sender, else
@@ -2617,25 +2696,39 @@ fn refer_failed(
         return None;
     }
     let said = origin_msg(call, notify);
+    let refer = tx.request.min(tx.final_msg);
+    let mut evidence = vec![
+        ev(refer, "REFER"),
+        ev(
+            said,
+            sh.fmt(format_args!("NOTIFY body: {}", excerpt(frag, 80))),
+        ),
+    ];
+    // The failed call itself, when this trace holds it: where to look next.
+    let leg = (tx.request != NONE)
+        .then(|| ctx.transferees_call(call, tx.request, notify, code))
+        .flatten()
+        .map(|c| {
+            let id = crate::sanitize::shown_ident(&c.call_id);
+            evidence.push(note(format!(
+                "the transferee's own call to the target: Call-ID {id}"
+            )));
+            format!(" The transferee's own call to the target is in this trace: Call-ID {id}.")
+        })
+        .unwrap_or_default();
     Some(Finding {
         id: "refer-failed",
         severity: Severity::Warning,
         text: sh.fmt(format_args!(
             "The transfer failed: {} reported in its NOTIFY that the transfer target answered \
              {}, so the call to the target did not connect and the transferor still holds \
-             the original call (or hung up already).",
+             the original call (or hung up already).{leg}",
             ctx.ep(call.msgs[said as usize].src),
             excerpt(frag.get(8..).unwrap_or(frag), 60)
         )),
         code: Some(code),
         rfc: RFC_REFER_FAILED,
-        evidence: vec![
-            ev(tx.request.min(tx.final_msg), "REFER"),
-            ev(
-                said,
-                sh.fmt(format_args!("NOTIFY body: {}", excerpt(frag, 80))),
-            ),
-        ],
+        evidence,
     })
 }
 

@@ -244,6 +244,8 @@ pub enum ExtraKind {
     /// The first line of the body of a NOTIFY about a REFER: the SIP
     /// fragment with the transfer's progress (`SIP/2.0 404 Not Found`).
     Sipfrag,
+    /// The Refer-To of a REFER request: where the transferee is to call.
+    ReferTo,
 }
 
 /// How a call ended.

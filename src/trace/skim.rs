@@ -38,6 +38,8 @@ pub enum Rare {
     SubscriptionState,
     /// Contact, kept only on a 2xx response (where the ACK goes).
     Contact,
+    /// Refer-To (the transfer target of a REFER).
+    ReferTo,
 }
 
 /// How many of the rare headers are kept per message (more are ignored).
@@ -337,6 +339,7 @@ fn header<'a>(
             b't' => return set(&mut s.to, value(), Slot::To),
             b'c' => return set(&mut s.content_type, value(), Slot::ContentType),
             b'o' => Rare::Event,
+            b'r' => Rare::ReferTo,
             b'x' => Rare::SessionExpires,
             b'm' if is_2xx(s) && invite_or_unknown(s) && !has_rare(s, Rare::Contact) => {
                 Rare::Contact
@@ -361,6 +364,7 @@ fn header<'a>(
         7 if is_2xx(s) && is(b"contact") && invite_or_unknown(s) && !has_rare(s, Rare::Contact) => {
             Rare::Contact
         }
+        8 if is(b"refer-to") => Rare::ReferTo,
         11 if is(b"retry-after") => Rare::RetryAfter,
         11 if is(b"min-expires") => Rare::MinExpires,
         12 if is(b"content-type") => {

@@ -3799,7 +3799,13 @@ fn bye_481_crossed_or_after_a_refused_bye() {
 /// A transfer whose NOTIFYs report `frags` (sipfrag status lines), each
 /// answered 200.
 fn transfer_reporting(frags: &[&str]) -> Triage {
+    transfer_reporting_with(frags, Vec::new())
+}
+
+/// [`transfer_reporting`] with `more` steps (other calls) in the trace.
+fn transfer_reporting_with(frags: &[&str], more: Vec<Step>) -> Triage {
     let mut steps = transfer_steps(None);
+    steps.extend(more);
     for (k, frag) in frags.iter().enumerate() {
         let state = if k + 1 == frags.len() {
             "Subscription-State: terminated;reason=noresource"
@@ -3822,7 +3828,59 @@ fn transfer_reporting(frags: &[&str]) -> Triage {
         steps.push(Step::new(at + 5, a(), b(), &response(&n, 200, None, &[])));
     }
     steps.extend(answered_call("later", 40_000, 100));
+    steps.sort_by_key(|s| s.ms);
     analyze(&steps)
+}
+
+/// The transferee's own call to the target, when the trace holds it, is
+/// named in `refer-failed`: the INVITE call to the Refer-To user begun
+/// between the REFER (10 s) and the NOTIFY reporting the failure (11.02
+/// s), ended on the reported code. A call to that user long before the
+/// REFER, one ended on another code, or one to another user is not it.
+#[test]
+fn refer_failed_names_the_transferees_call() {
+    let to_carol = |steps: Vec<Step>| -> Vec<Step> {
+        steps
+            .into_iter()
+            .map(|mut s| {
+                s.sip = s
+                    .sip
+                    .replace("To: <sip:bob@example.com>", "To: <sip:carol@example.com>");
+                s
+            })
+            .collect()
+    };
+    let frags = ["SIP/2.0 100 Trying", "SIP/2.0 486 Busy Here"];
+    let decoys = || {
+        let mut d = to_carol(rejected_call("early", 5_000, b(), 486, &[]));
+        d.extend(to_carol(rejected_call("other-code", 10_200, b(), 404, &[])));
+        d.extend(rejected_call("other-user", 10_300, b(), 486, &[]));
+        d
+    };
+    let t = transfer_reporting_with(&frags, decoys());
+    let f = finding(t.call("c").unwrap(), "refer-failed");
+    assert!(!f.text.contains("own call"), "{}", f.text);
+    assert!(f.evidence.iter().all(|e| !e.text.contains("Call-ID")));
+
+    let mut more = decoys();
+    more.extend(to_carol(rejected_call("leg", 10_100, b(), 486, &[])));
+    let t = transfer_reporting_with(&frags, more);
+    let f = finding(t.call("c").unwrap(), "refer-failed");
+    assert!(
+        f.text.ends_with(
+            "(or hung up already). The transferee's own call to the target is in this trace: \
+             Call-ID leg."
+        ),
+        "{}",
+        f.text
+    );
+    assert!(
+        f.evidence
+            .iter()
+            .any(|e| &*e.text == "the transferee's own call to the target: Call-ID leg"),
+        "{:#?}",
+        f.evidence
+    );
 }
 
 /// The transferee's call to the target refused (the last NOTIFY's

@@ -345,6 +345,23 @@ fn dialog_ends_and_transfers_through_a_nat() {
         "{}",
         failed[1]
     );
+    // Each names the transferee's own call to the target, the trace's one
+    // call that ended so.
+    for (said, code) in failed.iter().zip([404, 408]) {
+        let legs: Vec<&Call> = t
+            .calls
+            .iter()
+            .filter(|c| c.final_code() == Some(code))
+            .collect();
+        assert_eq!(legs.len(), 1);
+        assert!(
+            said.ends_with(&format!(
+                "The transferee's own call to the target is in this trace: Call-ID {}.",
+                legs[0].call_id
+            )),
+            "{said}"
+        );
+    }
 
     let t = nat("run5-home");
     let c = between(&t, "carol", "bob")[0];
