@@ -239,6 +239,61 @@ fn the_logging_host_facing_an_ipv6_peer_is_ipv6_loopback() {
     );
 }
 
+/// Messages of a log that names neither side (raw messages pasted one
+/// after the other) go from the logging host to a peer, and come back the
+/// other way: the responses to the caller's requests, and the callee's own
+/// requests (its BYE, From and To the other way round). Every message went
+/// host to peer before, a response in the direction of its request.
+#[test]
+fn a_log_naming_no_side_sends_answers_and_the_callees_requests_back() {
+    let invite = synth::request("INVITE", "raw", 1, synth::SDP);
+    let ringing = synth::response(180, "Ringing", "raw", 1, "INVITE");
+    let ok = synth::response(200, "OK", "raw", 1, "INVITE");
+    let ack = synth::request("ACK", "raw", 1, "");
+    let swap = |m: String| {
+        m.replace("From: <sip:alice@example.com>;tag=a1", "X-F")
+            .replace(
+                "To: <sip:bob@example.com>;tag=b2",
+                "From: <sip:bob@example.com>;tag=b2",
+            )
+            .replace("X-F", "To: <sip:alice@example.com>;tag=a1")
+    };
+    let bye = swap(synth::request("BYE", "raw", 7, "").replace(
+        "To: <sip:bob@example.com>",
+        "To: <sip:bob@example.com>;tag=b2",
+    ));
+    let bye_ok = swap(synth::response(200, "OK", "raw", 7, "BYE"));
+    assert!(bye.contains("From: <sip:bob@example.com>;tag=b2"), "{bye}");
+    let log = [invite, ringing, ok, ack, bye, bye_ok]
+        .concat()
+        .into_bytes();
+    let (_, read) = synth::read_bytes(&log).unwrap();
+    assert_eq!(read.records.len(), 6, "{:?}", read.problems);
+    assert!(
+        read.records
+            .iter()
+            .all(|r| r.src.is_none() && r.dst.is_none())
+    );
+
+    let all = set(&(1..=6).map(|f| (0, f)).collect::<Vec<_>>());
+    let out = export(&[Input::Bytes(log)], &all);
+    let (_, back) = synth::read_bytes(&out).unwrap();
+    let host = Some(endpoint("127.0.0.1:5060"));
+    let peer = Some(endpoint("127.0.0.2:5060"));
+    let flows: Vec<_> = back.records.iter().map(|r| (r.src, r.dst)).collect();
+    assert_eq!(
+        flows,
+        [
+            (host, peer),
+            (peer, host),
+            (peer, host),
+            (host, peer),
+            (peer, host),
+            (host, peer),
+        ]
+    );
+}
+
 /// The TCP retransmissions of a chosen message's segments are exported
 /// with it (the reassembly drops them, so no message lists them), also
 /// one found only when a hole is filled (a copy of a segment that came

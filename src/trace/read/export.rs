@@ -20,7 +20,9 @@
 //! not name is the logging host itself (a PBX names only the far end):
 //! [`LOG_HOST`] (or [`LOG_HOST_V6`] facing an IPv6 peer), the same for
 //! every message, so that the host is one party of the flow; when neither
-//! side is named, the message goes from [`LOG_HOST`] to [`LOG_PEER`].
+//! side is named, the caller's requests go from [`LOG_HOST`] to
+//! [`LOG_PEER`], the callee's requests and the responses to the caller's
+//! come back (the caller: the From tag of the call's first message).
 //!
 //! Packets are written in time order across the inputs, as the report
 //! merges them into one timeline: inputs whose chosen packets do not
@@ -454,6 +456,7 @@ fn copy_input(
                 error: None,
                 seqs: HashMap::new(),
                 counts: LogCounts::default(),
+                callers: HashMap::new(),
             };
             let mut o = Out::new(file, &mut s);
             // Read errors were reported when the input was read.
@@ -768,6 +771,10 @@ struct LogSynth<'a> {
     /// The next sequence number of each direction written as TCP.
     seqs: HashMap<(Peer, Peer), u32>,
     counts: LogCounts,
+    /// For messages whose log names neither side: each Call-ID's caller
+    /// (the From tag of its first message), so that the callee's requests
+    /// and every response go the other way.
+    callers: HashMap<Box<[u8]>, Box<[u8]>>,
 }
 
 /// A TCP direction's first sequence number.
@@ -791,6 +798,25 @@ impl LogSynth<'_> {
     }
 }
 
+impl LogSynth<'_> {
+    /// Whether a message of a log that names neither side goes the way
+    /// its call's first message went (from [`LOG_HOST`] to [`LOG_PEER`]):
+    /// a request of the caller (its From tag the first message's) or a
+    /// response to the callee's request; the rest come back.
+    fn goes_out(&mut self, sip: &[u8]) -> bool {
+        let Some(s) = crate::trace::skim::skim(sip) else {
+            return true;
+        };
+        let tag = crate::trace::skim::name_addr_param(s.from, b"tag");
+        let caller = self
+            .callers
+            .entry(s.call_id.into())
+            .or_insert_with(|| tag.into());
+        let request = matches!(s.start, crate::trace::skim::Start::Request { .. });
+        request == (**caller == *tag)
+    }
+}
+
 impl Sink for LogSynth<'_> {
     fn record(&mut self, r: Record<'_>) {
         if self.error.is_some() || !self.frames.contains(&(self.file, r.frame)) {
@@ -809,7 +835,14 @@ impl Sink for LogSynth<'_> {
             (Some(s), Some(d)) => (s, d),
             (Some(s), None) => (s, host),
             (None, Some(d)) => (host, d),
-            (None, None) => (host, (IpAddr::V4(LOG_PEER.0), LOG_PEER.1)),
+            (None, None) => {
+                let peer = (IpAddr::V4(LOG_PEER.0), LOG_PEER.1);
+                if self.goes_out(r.sip()) {
+                    (host, peer)
+                } else {
+                    (peer, host)
+                }
+            }
         };
         let sip = r.sip();
         let time = r.time_ns.unwrap_or_else(|| {
