@@ -29,6 +29,23 @@ pub fn parse(input: &[u8]) -> Result<Message, InputError> {
     if let Some(m) = parse_dissection(input) {
         return Ok(m);
     }
+    // (Once: a line with more dots keeps the others.)
+    if let Some(plain) = without_ngrep_dots(input)
+        && let Ok(mut m) = parse_text(&plain)
+    {
+        m.problems.insert(
+            0,
+            "ngrep's dot at the end of each line (how `ngrep -W byline` shows a CR) was \
+             taken off before decoding"
+                .to_string(),
+        );
+        return Ok(m);
+    }
+    parse_text(input)
+}
+
+/// [`parse`] of text that is no dissection and no ngrep output.
+fn parse_text(input: &[u8]) -> Result<Message, InputError> {
     let src = Src::new(input);
     let found = match parse_from(&src, 0, 1) {
         Some(found) => found,
@@ -51,6 +68,59 @@ pub fn parse(input: &[u8]) -> Result<Message, InputError> {
 /// saving "as UTF-8" writes one): it is no part of the message.
 fn without_bom(input: &[u8]) -> &[u8] {
     input.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(input)
+}
+
+/// The input with ngrep's line-end dots taken off, when it is `ngrep -W
+/// byline` output: `ngrep` prints a CR as `.`, so every line of a message
+/// sent with CR LF ends in a dot (`INVITE sip:100@pbx SIP/2.0.`), and the
+/// blank line before the body is a lone dot. Recognised by a start line
+/// that ends in a dot, whose header lines all do up to a lone dot. Each
+/// message (its lines that end in a dot) loses one dot a line; what ngrep
+/// prints between packets (a blank line, `#`, `U 2016/03/07 ... a -> b`)
+/// is blanked, so that the messages follow one another (line numbers stay
+/// the input's). `None` otherwise.
+pub(crate) fn without_ngrep_dots(input: &[u8]) -> Option<Vec<u8>> {
+    let lines: Vec<&[u8]> = input.split(|&c| c == b'\n').collect();
+    let bare = |l: &[u8]| -> usize { l.len() - usize::from(l.ends_with(b"\r")) };
+    let dotted = |l: &[u8]| l[..bare(l)].ends_with(b".");
+    let start = lines
+        .iter()
+        .take(MAX_PREFIX_LINES)
+        .position(|l| dotted(l) && is_start_line(&l[..bare(l) - 1]))?;
+    // Its headers, each with a dot, up to the lone dot.
+    let mut headers = 0;
+    for l in &lines[start + 1..] {
+        if &l[..bare(l)] == b"." {
+            break;
+        }
+        if !dotted(l) {
+            return None;
+        }
+        headers += 1;
+    }
+    if headers == 0 || start + 1 + headers >= lines.len() {
+        return None;
+    }
+    let mut out = Vec::with_capacity(input.len());
+    for l in &lines[..start] {
+        out.extend_from_slice(l);
+        out.push(b'\n');
+    }
+    let mut in_message = false;
+    for l in &lines[start..] {
+        let b = bare(l);
+        if dotted(l) && (in_message || is_start_line(&l[..b - 1])) {
+            in_message = true;
+            out.extend_from_slice(&l[..b - 1]);
+            out.extend_from_slice(&l[b..]);
+            out.push(b'\n');
+        } else {
+            // A blank line in its place: line numbers stay the input's.
+            in_message = false;
+            out.push(b'\n');
+        }
+    }
+    Some(out)
 }
 
 fn prefix_note(prefix: &[u8]) -> String {

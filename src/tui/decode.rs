@@ -29,8 +29,13 @@ pub fn decode_bytes(kb: &Kb, bytes: &[u8], origin: &str) -> Result<Decoded, Stri
 /// How many SIP messages a pasted text holds, counted by their start
 /// lines (at most 2: all a paste needs to know is one or several).
 pub fn messages_in(text: &str) -> usize {
+    // ngrep prints a line's CR as a dot (`INVITE sip:100@pbx SIP/2.0.`).
     text.lines()
-        .filter(|l| message::is_start_line(l.as_bytes()))
+        .filter(|l| {
+            message::is_start_line(l.as_bytes())
+                || l.strip_suffix('.')
+                    .is_some_and(|l| message::is_start_line(l.as_bytes()))
+        })
         .take(2)
         .count()
 }

@@ -2435,3 +2435,46 @@ fn a_binary_body_is_named_in_the_body_section() {
     let after = &t[t.rfind("\nBody\n").expect("a Body section")..];
     assert!(after.contains("binary data: not shown"), "{after}");
 }
+
+/// `ngrep -W byline` output (every line of a CR LF message ends in the dot
+/// ngrep prints for the CR; a lone dot before the body; a blank line, `#`
+/// and a packet line between messages) decodes with clean values: one
+/// dot a line taken off, and said. A message whose reason phrase ends in
+/// a dot of its own, with plain headers, is left as it is.
+#[test]
+fn ngrep_output_decodes_without_its_dots() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let ngrep = std::fs::read(root.join("tests/fixtures/logs/ngrep.txt")).unwrap();
+    let m = parse(&ngrep).unwrap();
+    let e = explain(&m, kb());
+    let cseq = m.headers.iter().find(|h| h.name == "CSeq").unwrap();
+    assert_eq!(cseq.value, "1 INVITE");
+    assert!(
+        has(&m.problems, "ngrep's dot at the end of each line"),
+        "{:?}",
+        m.problems
+    );
+    assert!(!has(&m.problems, "Content-Length"), "{:?}", m.problems);
+    assert!(
+        has(&m.problems, "another starts at line 29"),
+        "{:?}",
+        m.problems
+    );
+    assert_eq!(e.content_length, Some(178));
+
+    let dotted = crlf(
+        "SIP/2.0 480 Temporarily Unavailable.\n\
+         Via: SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bK-1\n\
+         From: <sip:a@example.com>;tag=1\n\
+         To: <sip:b@example.com>;tag=2\n\
+         Call-ID: x\n\
+         CSeq: 1 INVITE\n\
+         Content-Length: 0\n\n",
+    );
+    let m = parse_str(&dotted);
+    assert!(!has(&m.problems, "ngrep"), "{:?}", m.problems);
+    match &m.start {
+        StartLine::Response { reason, .. } => assert_eq!(reason, "Temporarily Unavailable."),
+        other => panic!("{other:?}"),
+    }
+}

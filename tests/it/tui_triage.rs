@@ -1413,6 +1413,21 @@ fn a_paste_with_every_lf_turned_into_cr_reads_as_the_file() {
     assert!(m.problems == 0, "{} problems", m.problems);
 }
 
+/// `ngrep -W byline` output pasted (its start lines end in the dot ngrep
+/// prints for a CR) is several messages: their calls open, as for the
+/// file. It used to be counted as one message and decoded, the dots left
+/// in its values.
+#[test]
+fn a_pasted_ngrep_excerpt_opens_its_calls() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let ngrep = std::fs::read_to_string(root.join("tests/fixtures/logs/ngrep.txt")).unwrap();
+    let mut h = Harness::new(80, 24, false);
+    h.send(Msg::Paste(ngrep));
+    assert!(h.app.message.is_none(), "decoded as one message");
+    let listed = h.listed();
+    assert_eq!(listed.len(), 1, "{listed:?}: {}", h.status());
+}
+
 /// Calls whose reason phrases and user parts hold text of other widths
 /// than one column a character: CJK (two columns), emoji (two), combining
 /// accents and zero-width characters (none), as a tester's trace had them.
