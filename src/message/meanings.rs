@@ -96,15 +96,23 @@ impl Decoder<'_> {
             ));
         }
         // In a response, only a mapping between this cause and its code
-        // (a note on 513 says nothing about a 503 carrying cause 34).
+        // (a note on 513 says nothing about a 503 carrying cause 34). In a
+        // request (a BYE, a CANCEL), a mapping may say where the cause came
+        // from, but not for cause 16: every call ended normally says 16,
+        // and a mapping onto it (FreeSWITCH's 487) explains nothing there.
         let status = self.status;
         for dev in self
             .kb
             .deviations_for_cause(c as u8)
-            .filter(|d| status.is_none_or(|s| d.sip == s))
+            .filter(|d| status.map_or(c != 16, |s| d.sip == s))
         {
+            let mapping = if &*dev.direction == "cause-to-sip" {
+                format!("cause {c} to SIP {}", dev.sip)
+            } else {
+                format!("SIP {} to cause {c}", dev.sip)
+            };
             self.notes.push(format!(
-                "{} maps Q.850 cause {c} differently: {}",
+                "{} maps {mapping}, unlike RFC 3398: {}",
                 dev.vendor, dev.note
             ));
         }

@@ -2478,3 +2478,56 @@ fn ngrep_output_decodes_without_its_dots() {
         other => panic!("{other:?}"),
     }
 }
+
+/// A vendor's cause mapping is said as the mapping it is ("Asterisk maps
+/// SIP 503 to cause 34, unlike RFC 3398"), not as the cause mapped
+/// "differently" (the 503 carries the very cause Asterisk maps it to). In
+/// a request it may say where a cause came from, but none is said for
+/// cause 16, the cause of every call ended normally: FreeSWITCH's note on
+/// 487 was shown for every BYE.
+#[test]
+fn vendor_cause_mappings_are_said_as_mappings_and_not_on_a_normal_bye() {
+    let msg = |start: &str, cseq: &str, reason: &str| {
+        format!(
+            "{start}\n\
+             Via: SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bK-1\n\
+             Max-Forwards: 70\n\
+             From: <sip:a@example.com>;tag=1\n\
+             To: <sip:b@example.com>;tag=2\n\
+             Call-ID: x\n\
+             CSeq: {cseq}\n\
+             Reason: {reason}\n\
+             Content-Length: 0\n\n"
+        )
+    };
+    let e = explain_str(&msg(
+        "SIP/2.0 503 Service Unavailable",
+        "1 INVITE",
+        "Q.850;cause=34",
+    ));
+    assert!(
+        has(
+            &e.notes,
+            "Asterisk maps SIP 503 to cause 34, unlike RFC 3398:"
+        ),
+        "{:?}",
+        e.notes
+    );
+    assert!(!has(&e.notes, "differently"), "{:?}", e.notes);
+    let bye = explain_str(&msg(
+        "BYE sip:b@192.0.2.1 SIP/2.0",
+        "2 BYE",
+        "Q.850;cause=16",
+    ));
+    assert!(!has(&bye.notes, "FreeSWITCH"), "{:?}", bye.notes);
+    let cancel = explain_str(&msg(
+        "CANCEL sip:b@192.0.2.1 SIP/2.0",
+        "1 CANCEL",
+        "Q.850;cause=34",
+    ));
+    assert!(
+        has(&cancel.notes, "Asterisk maps SIP 503 to cause 34"),
+        "{:?}",
+        cancel.notes
+    );
+}
