@@ -1307,6 +1307,33 @@ fn order_and_dedupe(call: &mut Call, per_packet: &[bool]) {
             }
         }
     }
+    // Messages with no time (a log that prints none) from several inputs:
+    // a copy of one from another input is that packet logged twice (the
+    // same log given twice, or the logs of both ends of one hop); each
+    // copy stands for one message, so a retransmission logged in both
+    // stays one retransmission.
+    if call.msgs.first().is_some_and(|m| m.time().is_none())
+        && call.msgs.iter().any(|m| m.file != call.msgs[0].file)
+    {
+        // (Of each message, the inputs holding it and how many copies of
+        // theirs are not matched yet.)
+        let mut seen: HashMap<_, Vec<(u32, u32)>> = HashMap::new();
+        for m in call.msgs.iter_mut().filter(|m| m.time().is_none()) {
+            let key = (m.hash, m.len, m.src, m.dst, m.txn, m.code, m.method);
+            let copies = seen.entry(key).or_default();
+            match copies.iter_mut().find(|(f, n)| *f != m.file && *n > 0) {
+                Some((_, n)) => {
+                    *n -= 1;
+                    m.flags |= DUP;
+                    dups += 1;
+                }
+                None => match copies.iter_mut().find(|(f, _)| *f == m.file) {
+                    Some((_, n)) => *n += 1,
+                    None => copies.push((m.file, 1)),
+                },
+            }
+        }
+    }
     if dups > 0 {
         let gone: std::collections::HashSet<u32> = call
             .msgs

@@ -894,6 +894,50 @@ fn a_pbx_log_entry_twice_in_one_second_is_a_retransmission() {
     assert_eq!(call["duplicates"], 1, "{call}");
 }
 
+/// A log that prints no time (chan_sip debug, raw messages) given twice:
+/// the second copy of each message is a duplicate, as for a timed log. It
+/// was a retransmission of the first (4 of them), and the call got a false
+/// `no-ack` and `no-response`. A retransmission in the log stays one.
+#[test]
+fn an_untimed_log_given_twice_is_its_messages_once() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/logs");
+    let summary = |args: &[&str]| {
+        let o = sipfix(args);
+        assert!(o.status.success(), "{}", err(&o));
+        let j: serde_json::Value = serde_json::from_str(&out(&o)).unwrap();
+        let c = &j["calls"][0];
+        (
+            c["messages"].clone(),
+            c["retransmissions"].clone(),
+            c["duplicates"].clone(),
+            c["findings"].as_array().unwrap().len(),
+        )
+    };
+    let chan_sip = dir.join("chan_sip.log");
+    let path = chan_sip.to_str().unwrap();
+    assert_eq!(
+        summary(&["triage", path, "--json"]),
+        (4.into(), 0.into(), 0.into(), 0)
+    );
+    assert_eq!(
+        summary(&["triage", path, path, "--json"]),
+        (4.into(), 0.into(), 4.into(), 0)
+    );
+    // Raw messages with the INVITE sent twice (a retransmission), the log
+    // given twice: one retransmission, two duplicates of the INVITE.
+    let raw = std::fs::read_to_string(dir.join("raw.txt")).unwrap();
+    let start = raw.find("INVITE sip:").unwrap();
+    let end = start + raw[start..].find("\nthen").unwrap() + 1;
+    let d = tempfile::tempdir().unwrap();
+    let p = d.path().join("raw.txt");
+    std::fs::write(&p, format!("{}{}", &raw[..end], &raw[start..])).unwrap();
+    let p = p.to_str().unwrap();
+    let (messages, retrans, dups, _) = summary(&["triage", p, "--json"]);
+    assert_eq!((messages, retrans, dups), (3.into(), 1.into(), 0.into()));
+    let (messages, retrans, dups, _) = summary(&["triage", p, p, "--json"]);
+    assert_eq!((messages, retrans, dups), (3.into(), 1.into(), 3.into()));
+}
+
 /// A Call-ID with a tab, or a control character, is shown escaped (`\t`
 /// as JSON writes it, not spaces) in the text, CSV and Markdown reports,
 /// and `--call` finds the call by what they show.
