@@ -1301,3 +1301,40 @@ fn a_body_short_of_its_content_length_is_measured_on_the_packet() {
         assert!(p.len() == 1 && p[0].contains(&want), "{name}: {p:?}");
     }
 }
+
+/// An input that mixes two log formats (an Asterisk log and a FreeSWITCH
+/// one concatenated, or in one syslog) is read in one of them; the other's
+/// messages are not read, and a problem line now says so, with how many
+/// and where the first is. The fixtures, each in one format, get no such
+/// line.
+#[test]
+fn a_log_mixing_formats_says_what_it_did_not_read() {
+    const MIXED: &str = "the input seems to mix log formats";
+    let mixed = [fixture("pjsip.log"), fixture("sofia.log")].concat();
+    let (_, c) = synth::read_bytes(&mixed).unwrap();
+    let said: Vec<&String> = c
+        .problems
+        .iter()
+        .map(|p| &p.text)
+        .filter(|t| t.contains(MIXED))
+        .collect();
+    assert_eq!(said.len(), 1, "{:?}", c.problems);
+    // Read as sofia (detection looks further than the first lines): the
+    // PJSIP log's three messages are the lines not read.
+    assert!(
+        said[0].starts_with(
+            "3 lines look like the start of a SIP message outside the sofia entries read \
+             here (the first at line 3)"
+        ),
+        "{}",
+        said[0]
+    );
+    for name in FIXTURES {
+        let (_, c) = read(name);
+        assert!(
+            c.problems.iter().all(|p| !p.text.contains(MIXED)),
+            "{name}: {:?}",
+            c.problems
+        );
+    }
+}

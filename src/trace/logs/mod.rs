@@ -219,11 +219,19 @@ pub(crate) fn read(
             format!("every line carries {what}; it is taken off before reading"),
         );
     }
+    // Start lines this format's reader took no message from (another
+    // format's entries in the same input): how many, and the first.
+    let mut stray = (0u64, 0u64);
     for_each_line(
         src,
         out,
         &mut |line, no, out| {
-            feed(prefixed.as_mut(), line, no, &mut *reader, &mut log, out);
+            if feed(prefixed.as_mut(), line, no, &mut *reader, &mut log, out) {
+                stray.0 += 1;
+                if stray.1 == 0 {
+                    stray.1 = no;
+                }
+            }
             for note in log.clock.notes.drain(..) {
                 out.problem(None, note);
             }
@@ -232,6 +240,19 @@ pub(crate) fn read(
     )?;
     reader.finish(&mut log, out);
     log.close(out);
+    if stray.0 > 0 {
+        let (n, first) = stray;
+        out.problem(
+            None,
+            format!(
+                "{n} {} like the start of a SIP message outside the {} entries read here \
+                 (the first at line {first}): the input seems to mix log formats, and those \
+                 messages were not read; give each part as an input of its own",
+                if n == 1 { "line looks" } else { "lines look" },
+                crate::trace::read::format_name(format)
+            ),
+        );
+    }
     if !reader.said_untimed() {
         untimed_note(&log.em, reader.time_hint(), out);
     }
@@ -272,6 +293,8 @@ fn untimed_note(em: &Emitter, hint: Option<&str>, out: &mut Out<'_>) {
 
 /// Hand a line of the input to `reader`: without the log collector's
 /// prefix when every line has one, or unfolded into the lines it holds.
+/// True when a line that starts a SIP message began none (the reader
+/// took it for no entry of its format).
 fn feed(
     prefix: Option<&mut collector::Prefixed>,
     line: &[u8],
@@ -279,10 +302,18 @@ fn feed(
     reader: &mut dyn LogFormat,
     log: &mut Log,
     out: &mut Out<'_>,
-) {
-    let Some(pre) = prefix else {
+) -> bool {
+    let mut stray = false;
+    let mut offer = |line: &[u8], reader: &mut dyn LogFormat, log: &mut Log, out: &mut Out<'_>| {
+        let begun = log.em.entries;
         reader.line(line, no, log, out);
-        return;
+        stray |= log.em.entries == begun
+            && !log.em.msg.active()
+            && is_start_line(line.trim_ascii_start());
+    };
+    let Some(pre) = prefix else {
+        offer(line, reader, log, out);
+        return stray;
     };
     let c = pre.collector;
     let (text, carried) = pre.line(line);
@@ -299,7 +330,7 @@ fn feed(
         if is_start_line(text.trim_ascii_start()) {
             pre.entered();
         } else if log.em.msg.active() {
-            return;
+            return false;
         }
     }
     let opens = log.opens;
@@ -315,7 +346,7 @@ fn feed(
         None => &mut std::iter::once(text),
     };
     for line in lines {
-        reader.line(line, no, log, out);
+        offer(line, reader, log, out);
     }
     if log.opens != opens {
         pre.entered();
@@ -335,6 +366,7 @@ fn feed(
         }
         log.close(out);
     }
+    stray
 }
 
 /// For a format whose stamps can be a time of day alone: the log's first
