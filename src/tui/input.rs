@@ -13,9 +13,10 @@
 //! * a terminal that does not bracket pastes (GNU screen, bracketed paste
 //!   turned off) sends a paste as plain bytes, all at once, where a person
 //!   types a key at a time: text that arrives together while the loop
-//!   waits ([`InputDecoder::feed_after_wait`]) is a paste, and after a busy
-//!   turn ([`InputDecoder::feed`]) only lines of SIP or log text are (see
-//!   [`looks_pasted`]). A paste takes the reads that follow it until
+//!   waits ([`InputDecoder::feed_after_wait`]) is a paste unless it is a
+//!   handful of keys typed ahead over a slow link (at most [`BURST_KEYS`]:
+//!   `Enter w`, `/busy`), and after a busy turn ([`InputDecoder::feed`])
+//!   only lines of SIP or log text are (see [`looks_pasted`]). A paste takes the reads that follow it until
 //!   [`BURST_WAIT`] of silence or an `ESC` that starts no colour sequence
 //!   (a console excerpt keeps its colours, which the app removes);
 //! * everything else goes to termina's key parser (the Helix editor's
@@ -50,8 +51,14 @@ pub const ESC_WAIT: Duration = Duration::from_millis(50);
 /// A paste whose end marker never comes ends after this much silence.
 pub const PASTE_WAIT: Duration = Duration::from_secs(2);
 
-/// The fewest bytes in one read taken as an unbracketed paste.
+/// The fewest bytes in one read taken as an unbracketed paste after a
+/// busy turn.
 pub const BURST_MIN: usize = 16;
+
+/// The most keys typed ahead that one read after a wait is taken for:
+/// what a person types during a stall of a slow link (`Enter w`, `/busy`
+/// and Enter). More text in one read is a paste (see [`looks_pasted`]).
+pub const BURST_KEYS: usize = 6;
 
 /// An unbracketed paste ends after this much silence: its later pieces
 /// come as fast as the link carries them, a person's next key later.
@@ -146,9 +153,9 @@ impl InputDecoder {
             self.paste = Some(Vec::new());
             self.paste_len = 0;
             self.burst = true;
-            // A few characters at once are all there is (two keys a
-            // stall held back, a short tag): the keys typed next are
-            // not taken into it.
+            // A few characters at once are all there is (a short tag, a
+            // code and its reason): the keys typed next are not taken
+            // into it.
             short = bytes.len() < BURST_MIN;
         }
         let joined;
@@ -390,11 +397,17 @@ impl InputDecoder {
 
 /// Whether one read is a paste from a terminal that does not bracket
 /// pastes. A person types a key at a time, and the loop reads each as it
-/// comes: a read `after_wait` (the loop was waiting for input, not busy)
-/// of two characters of text or more, not only line ends nor one key
-/// repeated, arrived together, so it is a paste (or keys a network stall
-/// held back, which are then not acted on). After the loop was busy (a slow terminal took
-/// long to draw), keys typed meanwhile pile up in one read, letters,
+/// comes; but keys typed ahead over a slow link (SSH on a congested line,
+/// a stall) arrive together too, and those are a handful: `Enter w`, `g
+/// Enter`, `jjk`, `/busy`. So a read `after_wait` (the loop was waiting
+/// for input, not busy) is a paste when it holds text no key sends (a
+/// colour sequence of a console excerpt), or more than [`BURST_KEYS`]
+/// keys of text (each character a key, CR LF one Enter), not only line
+/// ends nor one key repeated (a held key). A SIP message, a Call-ID, a
+/// tag or a reason phrase is longer than that; a key sequence (an arrow,
+/// Esc) or a control key in a read makes it keys (see below). After the
+/// loop was busy (a slow terminal took long to draw), keys typed
+/// meanwhile pile up in one read, letters,
 /// digits, `/`, a filter or a note typed ahead. Then a paste is at least
 /// [`BURST_MIN`] bytes of six different bytes or more: lines with a `:` or
 /// an `@` (SIP or a log), or one line that does not start with a key or
@@ -404,18 +417,24 @@ impl InputDecoder {
 /// (Ctrl-D or an arrow is not text).
 fn looks_pasted(bytes: &[u8], after_wait: bool) -> bool {
     let is_text = |b: &u8| matches!(b, b' '..=b'~' | 0x80..=0xff | b'\t' | b'\r' | b'\n');
-    // Text, colour sequences included; its characters (UTF-8 lead bytes)
-    // and whether any is not a line end or space.
-    let (mut i, mut chars, mut visible) = (0, 0, false);
+    // Text, colour sequences included: its characters (UTF-8 lead bytes),
+    // the keys they would be (a CR LF is one Enter), whether any is not a
+    // line end or space, and whether it holds a sequence no key sends.
+    let (mut i, mut chars, mut keys, mut visible, mut sequences) = (0, 0, 0, false, false);
     while i < bytes.len() {
         let b = bytes[i];
         if is_text(&b) {
-            chars += usize::from(b & 0xc0 != 0x80);
+            let char_start = b & 0xc0 != 0x80;
+            chars += usize::from(char_start);
+            keys += usize::from(char_start && !(b == b'\n' && i > 0 && bytes[i - 1] == b'\r'));
             visible |= !b.is_ascii_whitespace();
             i += 1;
         } else {
             match text_sequence(&bytes[i..]) {
-                Some(n) => i += n,
+                Some(n) => {
+                    sequences = true;
+                    i += n;
+                }
                 // One cut by the end of the read.
                 None if could_be_text_sequence(&bytes[i..]) => break,
                 None => return false,
@@ -424,10 +443,10 @@ fn looks_pasted(bytes: &[u8], after_wait: bool) -> bool {
     }
     if after_wait {
         // One character repeated is a held key a network stall delivered
-        // at once, not a paste.
+        // at once, not a paste; so is a handful of keys typed ahead.
         let first = bytes.first();
         let repeated = bytes.iter().all(|b| Some(b) == first);
-        return chars >= 2 && visible && !repeated;
+        return chars >= 2 && visible && !repeated && (sequences || keys > BURST_KEYS);
     }
     if bytes.len() < BURST_MIN {
         return false;
@@ -823,10 +842,52 @@ mod tests {
         assert!(matches!(&decode_busy(&[grep])[..], [Input::Paste(_)]));
     }
 
-    /// What arrives together right after a wait is a paste, whatever it
-    /// holds: a reason phrase, a line with `/`, a Call-ID and its line
-    /// end, a short tag. Keys come one to a read; line ends alone (a
-    /// terminal's CR LF for Enter) are keys.
+    /// Keys typed ahead over a slow link arrive together after a wait: a
+    /// handful of keys (Enter, an arrow or Esc each one) are those keys,
+    /// not a paste. They were lost: Enter and `w` did not open the
+    /// walk-through, `/busy` did not search.
+    #[test]
+    fn a_short_burst_of_keys_typed_ahead_is_those_keys() {
+        let ch = |c| key(KeyCode::Char(c));
+        let cases: [(&[u8], Vec<Input>); 8] = [
+            (b"\rw", vec![key(KeyCode::Enter), ch('w')]),
+            (b"g\r", vec![ch('g'), key(KeyCode::Enter)]),
+            (b"g\r\n", vec![ch('g'), key(KeyCode::Enter)]),
+            (b"jjk", vec![ch('j'), ch('j'), ch('k')]),
+            (b"/busy", "/busy".chars().map(ch).collect()),
+            (
+                b"/busy\r",
+                "/busy"
+                    .chars()
+                    .map(ch)
+                    .chain([key(KeyCode::Enter)])
+                    .collect(),
+            ),
+            (b"486", vec![ch('4'), ch('8'), ch('6')]),
+            (
+                b"\x1b[Bjk\x1b[A",
+                vec![key(KeyCode::Down), ch('j'), ch('k'), key(KeyCode::Up)],
+            ),
+        ];
+        for (bytes, want) in cases {
+            assert_eq!(
+                decode(&[bytes]),
+                want,
+                "{:?}",
+                String::from_utf8_lossy(bytes)
+            );
+        }
+        // An arrow cut by the end of the read: joined with the next one.
+        assert_eq!(
+            decode(&[b"jk\x1b[", b"A"]),
+            vec![ch('j'), ch('k'), key(KeyCode::Up)]
+        );
+    }
+
+    /// What arrives together right after a wait, more than a handful of
+    /// keys, is a paste, whatever it holds: a reason phrase, a line with
+    /// `/`, a Call-ID and its line end, a short tag. Line ends alone (a
+    /// terminal's CR LF for Enter) and a handful of keys are keys.
     #[test]
     fn what_arrives_together_after_a_wait_is_a_paste() {
         each_a_paste(
@@ -838,10 +899,12 @@ mod tests {
                 b"a9Pq4IAhiCaGggTfcMYumwq\r\n",
                 b"3c2d9a8f7e6b5a4c\n1d0e2f3a4b5c6d7e\n",
                 b"as4fa91c3e",
-                b"q1",
+                // A tag of seven characters (RFC 3261's example): more
+                // than a handful of keys typed ahead.
+                b"a6c85cf",
             ],
         );
-        for keys in [&b"q"[..], b"\r\n", b"\r", b"\x1b[A", b"jjjj"] {
+        for keys in [&b"q"[..], b"\r\n", b"\r", b"\x1b[A", b"jjjj", b"q1", b"\rw"] {
             assert!(
                 decode(&[keys]).iter().all(|i| matches!(i, Input::Key(_))),
                 "{keys:?}"
@@ -883,13 +946,13 @@ mod tests {
         }
     }
 
-    /// Two keys a network stall delivered at once are a short paste that
-    /// ends there: the keys typed next are keys. A control key typed
-    /// right after a paste (Backspace) is a key, not text of it.
+    /// A short paste (a tag, RFC 3261's `a6c85cf`) ends there: the keys
+    /// typed next are keys. A control key typed right after a paste
+    /// (Backspace) is a key, not text of it.
     #[test]
     fn a_short_paste_ends_at_once_and_control_keys_end_a_paste() {
         let mut d = InputDecoder::new();
-        d.feed_after_wait(b"ds");
+        d.feed_after_wait(b"a6c85cf");
         d.feed_after_wait(b"d");
         d.feed_after_wait(b"d");
         d.flush();
@@ -897,7 +960,7 @@ mod tests {
         assert_eq!(
             got,
             vec![
-                Input::Paste("ds".into()),
+                Input::Paste("a6c85cf".into()),
                 key(KeyCode::Char('d')),
                 key(KeyCode::Char('d'))
             ]

@@ -50,6 +50,13 @@ impl Pty {
     /// stderr goes to a pipe (see [`Pty::stderr`]; a pipe, unlike a file,
     /// is not subject to `ulimit -f`), else to the terminal.
     fn spawn_sh(script: &str, data: &Path, env: &[(&str, &str)], pipe_stderr: bool) -> Pty {
+        let p = Pty::start_sh(script, data, env, pipe_stderr);
+        p.wait_for("search");
+        p
+    }
+
+    /// [`Pty::spawn_sh`] without waiting for the codes' screen.
+    fn start_sh(script: &str, data: &Path, env: &[(&str, &str)], pipe_stderr: bool) -> Pty {
         let (master, slave) = openpty(80, 24);
         let mut cmd = Command::new("sh");
         cmd.arg("-c").arg(script).arg(BIN);
@@ -117,14 +124,12 @@ impl Pty {
                 }
             }
         });
-        let p = Pty {
+        Pty {
             master,
             child,
             screen,
             stderr,
-        };
-        p.wait_for("search");
-        p
+        }
     }
 
     fn spawn(data: &Path) -> Pty {
@@ -530,4 +535,49 @@ fn a_quit_whose_save_moves_a_broken_file_aside_says_so_after_the_screen() {
         .collect();
     assert_eq!(aside.len(), 1);
     assert_eq!(std::fs::read(aside[0].path()).unwrap(), b"{ broken");
+}
+
+/// sipfix on the Kamailio capture, its calls listed.
+fn spawn_on_capture(data: &Path) -> Pty {
+    let capture = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/live/kamailio-sipp.pcap.gz"
+    );
+    let t = Pty::start_sh(&format!("exec \"$0\" '{capture}'"), data, &[], false);
+    t.wait_for("64 calls");
+    t
+}
+
+/// Keys typed ahead over a slow link arrive in one read: they act as the
+/// keys they are. Enter and `w` written at once were taken for a paste
+/// ("pasted one line, not a SIP message") and did nothing.
+#[test]
+fn keys_typed_ahead_in_one_read_act_as_keys() {
+    let data = tempfile::tempdir().unwrap();
+    let mut t = spawn_on_capture(data.path());
+    // Let the loop settle into its wait, as between a person's keys.
+    std::thread::sleep(Duration::from_millis(300));
+    t.write_once(b"\rw");
+    let s = t.wait_for("Walk-through");
+    assert!(!s.contains("pasted one line"), "{s}");
+    // g and Enter in the calls pane: the first call opened.
+    t.write_once(b"\x1b");
+    std::thread::sleep(Duration::from_millis(300));
+    t.write_once(b"\x1b");
+    t.wait_for("Time     From -> To");
+    std::thread::sleep(Duration::from_millis(300));
+    t.write_once(b"jjg\r");
+    t.wait_for("Facts and findings");
+    // A search typed ahead in the codes list.
+    let data = tempfile::tempdir().unwrap();
+    let mut t = Pty::spawn(data.path());
+    std::thread::sleep(Duration::from_millis(300));
+    t.write_once(b"/busy");
+    let s = t.wait_for("Search: busy");
+    assert!(s.contains("486 Busy Here"), "{s}");
+    t.write_once(b"\x1b");
+    std::thread::sleep(Duration::from_millis(300));
+    t.write_once(b"q");
+    let (st, _) = t.wait_exit(Duration::from_secs(5));
+    assert_eq!(st.code(), Some(0));
 }

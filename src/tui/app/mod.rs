@@ -1045,10 +1045,10 @@ impl App {
             }
             return Vec::new();
         }
-        // A code's digits alone on one line, in the codes' panes, are keys
-        // that came in one read (typed fast over a laggy link) or a code
-        // pasted: what typing them does (`486` jumps to 486), with the
-        // Enter of a line pasted with its end. Longer runs (a phone number,
+        // A code's digits alone on one line, in the codes' panes, are a
+        // code pasted (keys typed ahead come as keys, see
+        // input::looks_pasted): what typing them does (`486` jumps to
+        // 486), with the Enter of a line pasted with its end. Longer runs (a phone number,
         // a numeric Call-ID) and the calls' panes, where digits are no
         // jump, keep the paste's hint.
         let one_line = text.trim();
