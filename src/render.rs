@@ -186,10 +186,13 @@ const PROGRAMS: &[&str] = &[
 
 /// A command hint split into its runnable head (a command line to copy,
 /// never broken) and the prose after it (wrapped like text): the head runs
-/// from a known program up to the first `, `, ` and ` or ` (` outside
-/// quotes (the prose keeps its separator: `, open the dialog`). `None` when
-/// the hint does not start with a program (sngrep key sequences, script
-/// snippets).
+/// from a known program up to where prose starts, outside quotes: the
+/// first `, `, ` and `, ` (` or ` to `, a `; ` that starts no other
+/// command (`; the call list shows...`; `cmd; asterisk -rx ...` is two
+/// commands, both the head), or a shell comment (`   # check timers`,
+/// words for the reader). The prose keeps its separator (`, open the
+/// dialog`). `None` when the hint does not start with a program (sngrep
+/// key sequences, script snippets).
 pub fn runnable_head(hint: &str) -> Option<(&str, &str)> {
     let hint = hint.trim();
     let first = hint.split_whitespace().next().unwrap_or("");
@@ -205,7 +208,15 @@ pub fn runnable_head(hint: &str) -> Option<(&str, &str)> {
             None if b[i] == b'\'' || b[i] == b'"' => quote = Some(b[i]),
             None => {
                 let rest = &hint[i..];
-                if rest.starts_with(", ") || rest.starts_with(" and ") || rest.starts_with(" (") {
+                let prose = [", ", " and ", " (", " to "]
+                    .iter()
+                    .any(|sep| rest.starts_with(sep))
+                    || rest.strip_prefix("; ").is_some_and(|after| {
+                        let word = after.split_whitespace().next().unwrap_or("");
+                        !PROGRAMS.contains(&word)
+                    })
+                    || (b[i] == b' ' && rest.trim_start().starts_with("# "));
+                if prose {
                     return Some((&hint[..i], &hint[i..]));
                 }
             }
@@ -430,7 +441,7 @@ impl Builder {
             overflow,
             step: None,
         });
-        let rest = rest.trim_start_matches([',', ' ']);
+        let rest = rest.trim_start_matches([',', ';', ' ']);
         if !rest.is_empty() {
             let rest = glue_quoted(rest);
             self.glued(&rest, ind.command_rest, ind.command_rest, None);
@@ -919,6 +930,141 @@ mod tests {
             },
         );
         assert!(laid.lines.len() > 2 && laid.lines.iter().all(|l| l.width() <= 40));
+    }
+
+    /// A hint's runnable head ends where the prose after it starts: at a
+    /// `;` that starts no other command, at a shell comment, at ` to `.
+    /// The prose was taken into the head and cut with it at the pane's
+    /// edge ("...; the call list shows From" lost "From").
+    #[test]
+    fn prose_after_a_command_is_no_part_of_it() {
+        let cases = [
+            (
+                "sngrep -d any port 5060; the call list shows From and To, open the INVITE",
+                "sngrep -d any port 5060",
+            ),
+            (
+                "sngrep -d any port 5060; retransmissions appear as repeated arrows",
+                "sngrep -d any port 5060",
+            ),
+            (
+                "asterisk -rx \"pjsip show endpoint NAME\"   # check rewrite_contact, force_rport",
+                "asterisk -rx \"pjsip show endpoint NAME\"",
+            ),
+            (
+                "asterisk -rx \"pjproject show buildopts\" to see which digest algorithms",
+                "asterisk -rx \"pjproject show buildopts\"",
+            ),
+            // Two commands: both are the head.
+            (
+                "asterisk -rx \"pjsip show contacts\"; asterisk -rx \"pjsip show aor NAME\"",
+                "asterisk -rx \"pjsip show contacts\"; asterisk -rx \"pjsip show aor NAME\"",
+            ),
+            // A `;` or a `#` inside quotes is the command's.
+            (
+                "ngrep -q 'a; the b # c' port 5060",
+                "ngrep -q 'a; the b # c' port 5060",
+            ),
+        ];
+        for (hint, head) in cases {
+            assert_eq!(runnable_head(hint).map(|h| h.0), Some(head), "{hint}");
+        }
+    }
+
+    /// No runnable head of the knowledge base holds prose: outside its
+    /// quoted arguments, none of the words that start a sentence's part.
+    #[test]
+    fn no_runnable_head_of_the_knowledge_base_holds_prose() {
+        let kb = crate::kb::Kb::embedded();
+        let prose = [
+            "the", "to", "see", "shows", "appear", "read", "check", "look", "then", "which",
+        ];
+        for e in kb.codes() {
+            for s in &e.steps {
+                for cmd in s.commands.values() {
+                    let Some((head, _)) = runnable_head(cmd) else {
+                        continue;
+                    };
+                    // The head without its quoted arguments.
+                    let mut quote = None;
+                    let bare: String = head
+                        .chars()
+                        .filter(|&c| match quote {
+                            Some(q) if c == q => {
+                                quote = None;
+                                false
+                            }
+                            Some(_) => false,
+                            None if c == '\'' || c == '"' => {
+                                quote = Some(c);
+                                false
+                            }
+                            None => true,
+                        })
+                        .collect();
+                    for w in bare.split_whitespace() {
+                        assert!(
+                            !prose.contains(&w) && w != "#",
+                            "{}: the head of {cmd:?} holds prose: {head:?}",
+                            e.code
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    /// Every hint of the knowledge base at every width: only its runnable
+    /// head may be wider than the width (the UI cuts that line at the
+    /// pane's edge), and no character of the hint is lost (but the `,` or
+    /// `;` between a command on a line of its own and the prose after it).
+    #[test]
+    fn only_a_runnable_head_overflows_and_nothing_is_lost() {
+        let kb = crate::kb::Kb::embedded();
+        let squash = |s: &str| -> String {
+            s.chars()
+                .filter(|c| !c.is_whitespace() && !matches!(c, ',' | ';'))
+                .collect()
+        };
+        for e in kb.codes() {
+            for s in &e.steps {
+                for (tool, cmd) in s.commands.iter() {
+                    let head = runnable_head(cmd).map(|h| h.0);
+                    let doc = vec![Block::Commands(vec![(tool.to_string(), cmd.to_string())])];
+                    for compact in [true, false] {
+                        for w in 20..=120 {
+                            let laid = layout(
+                                &doc,
+                                Layout {
+                                    width: w,
+                                    ascii: false,
+                                    compact,
+                                },
+                            );
+                            let mut all = String::new();
+                            for l in &laid.lines {
+                                let t = l.text();
+                                if l.overflow || l.width() > w {
+                                    assert_eq!(
+                                        Some(t.trim()),
+                                        head,
+                                        "{} at {w}: a line too wide that is no command: {t:?}",
+                                        e.code
+                                    );
+                                }
+                                all.push_str(&t);
+                            }
+                            assert_eq!(
+                                squash(&all),
+                                squash(&format!("{tool}: {cmd}")),
+                                "{} at {w}",
+                                e.code
+                            );
+                        }
+                    }
+                }
+            }
+        }
     }
 
     #[test]

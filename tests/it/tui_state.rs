@@ -2364,3 +2364,44 @@ fn a_save_that_moves_an_unreadable_file_aside_says_so() {
         "the warning is still pending"
     );
 }
+
+/// The prose after a command in a step's hint wraps under it and is never
+/// cut: at 80x24 and 60x20, the 404's first step read `sngrep -d any port
+/// 5060; the call list shows…` then `and To, ...`: "From" was never shown.
+#[test]
+fn the_prose_of_a_commands_hint_is_never_cut() {
+    for (w, hgt) in [(80, 24), (60, 20), (100, 30)] {
+        let mut h = Harness::new();
+        h.send(Msg::Resize(w, hgt));
+        h.keys("404");
+        h.key(KeyCode::Tab);
+        h.keys("]");
+        let prose = "the call list shows From and To, open the INVITE to read the \
+                     Request-URI on each hop";
+        let prose: String = prose.split_whitespace().collect();
+        // Scrolled a line at a time until the hint is in view.
+        let mut f = String::new();
+        let mut seen = false;
+        for _ in 0..30 {
+            f = h.frame();
+            let d = h.app.panes().detail.expect("the detail pane");
+            // The detail pane's text, its rows joined, spaces left out.
+            let text: String = f
+                .lines()
+                .filter_map(|l| {
+                    let cols: Vec<char> = l.trim_matches('"').chars().collect();
+                    let (a, b) = (d.x as usize + 1, (d.x + d.width) as usize - 1);
+                    (cols.len() >= b).then(|| cols[a..b].iter().collect::<String>())
+                })
+                .collect::<String>()
+                .split_whitespace()
+                .collect();
+            if text.contains(&prose) {
+                seen = true;
+                break;
+            }
+            h.keys("j");
+        }
+        assert!(seen, "{w}x{hgt}:\n{f}");
+    }
+}
