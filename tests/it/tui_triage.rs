@@ -1703,3 +1703,34 @@ fn the_hidden_host_key_line_fits_a_small_screen() {
         );
     }
 }
+
+/// The first problem of the input is named on the status line; Ctrl-G
+/// lists it whole. It was clipped at 100 characters with `...` before it
+/// reached the status ("timeouts cannot be mea..."), in the log too.
+#[test]
+fn ctrl_g_shows_the_first_input_problem_whole() {
+    let mut h = Harness::new(80, 24, false);
+    h.capture = PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/logs/chan_sip.log"
+    ));
+    h.start(StartWith::default());
+    let t = h.app.trace.as_ref().expect("a trace").triage();
+    let first = sipfix::trace::report::problem_line(t, &t.problems[0]);
+    assert!(first.chars().count() > 100, "{first}");
+    assert!(h.status().contains(&first), "{}", h.status());
+    h.ctrl('g');
+    assert!(matches!(h.top(), Some(Overlay::Log(_))));
+    let words = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+    let shown: String = h
+        .frame()
+        .lines()
+        .map(|l| l.trim_matches('"').trim_matches(|c| "│| ".contains(c)))
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(
+        words(&shown).contains(&words(&first)),
+        "{first}\n{}",
+        h.frame()
+    );
+}

@@ -315,12 +315,13 @@ impl App {
                 report::thousands(t.problem_count),
                 if t.problem_count == 1 { "" } else { "s" }
             ));
-            // The first one said (an assumed time zone changes every time
-            // shown); `sipfix triage FILE` lists them all.
+            // The first one said whole (an assumed time zone changes every
+            // time shown): the status line cuts it at its width, Ctrl-G and
+            // `!` show it all; `sipfix triage FILE` lists them all.
             if let Some(p) = t.problems.first() {
                 text.push_str(&format!(
                     " ({}{})",
-                    report::clip(&report::problem_line(t, p), 100),
+                    report::problem_line(t, p),
                     if t.problem_count > 1 {
                         "; ! lists them"
                     } else {
