@@ -627,7 +627,7 @@ fn header_meaning(
         }
         "Content-Length" => parse_u64(h.value.trim()).ok().map(|n| {
             format!(
-                "the body is {n} bytes (found {} in this paste)",
+                "the body is {n} bytes ({} found after the headers)",
                 msg.body_wire_len()
             )
         }),

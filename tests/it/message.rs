@@ -1966,7 +1966,24 @@ fn a_body_is_counted_the_same_everywhere() {
     let (text, _) = render_both(&e);
     assert!(text.contains("20 bytes declared, 5 bytes found"), "{text}");
     assert!(text.contains("only 5 follow"), "{text}");
-    assert!(text.contains("found 5 in this paste"), "{text}");
+    assert!(
+        text.contains("the body is 20 bytes (5 found after the headers)"),
+        "{text}"
+    );
+}
+
+/// The Content-Length meaning says what was found, wherever the message
+/// came from: a message of a capture or a log said "(found 0 in this
+/// paste)" though nothing was pasted.
+#[test]
+fn the_content_length_meaning_names_no_paste() {
+    let m = "SIP/2.0 200 OK\r\nCall-ID: cl1\r\nCSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n";
+    let (text, _) = render_both(&explain(&parse_str(m), kb()));
+    assert!(
+        text.contains("the body is 0 bytes (0 found after the headers)"),
+        "{text}"
+    );
+    assert!(!text.contains("in this paste"), "{text}");
 }
 
 /// A binary body is counted in bytes as sent, not after its invalid UTF-8

@@ -1734,3 +1734,24 @@ fn ctrl_g_shows_the_first_input_problem_whole() {
         h.frame()
     );
 }
+
+/// A message of a capture, decoded from its call: its Content-Length
+/// meaning names no paste ("the body is 0 bytes (found 0 in this paste)").
+#[test]
+fn a_decoded_message_of_a_capture_names_no_paste() {
+    let mut h = Harness::loaded(80, 24, false);
+    h.keys("\n");
+    h.keys("\n");
+    assert!(
+        matches!(h.top(), Some(Overlay::Message(_))),
+        "{:?}",
+        h.top()
+    );
+    let mut seen = String::new();
+    for _ in 0..20 {
+        seen.push_str(&h.frame());
+        h.key(KeyCode::PageDown);
+    }
+    assert!(seen.contains("Content-Length"), "{seen}");
+    assert!(!seen.contains("in this paste"), "{seen}");
+}
