@@ -1755,3 +1755,26 @@ fn a_decoded_message_of_a_capture_names_no_paste() {
     assert!(seen.contains("Content-Length"), "{seen}");
     assert!(!seen.contains("in this paste"), "{seen}");
 }
+
+/// Leaving the calls filter counts the calls in the singular when there
+/// is one ("1 calls: filter 'code:486'").
+#[test]
+fn leaving_the_filter_with_one_call_says_call() {
+    let mut h = Harness::loaded(80, 24, false);
+    h.keys("/code:486\n");
+    assert_eq!(h.listed(), ["busy-1@10.0.0.1"]);
+    assert!(h.status().starts_with("1 call: "), "{}", h.status());
+    h.keys("/");
+    h.ctrl('u');
+    h.keys("\n");
+    assert!(h.status().starts_with("all 4 calls"), "{}", h.status());
+    // A trace of one call, the filter left empty.
+    let mut h = Harness::new(80, 24, false);
+    h.capture = PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/logs/chan_sip.log"
+    ));
+    h.start(StartWith::default());
+    h.keys("/\n");
+    assert_eq!(h.status(), "1 call");
+}

@@ -530,10 +530,11 @@ impl App {
                 if let Some(tv) = &self.trace {
                     let n = tv.visible.len();
                     let desc = tv.filter_desc();
-                    self.info(if desc.is_empty() {
-                        format!("all {n} calls")
-                    } else {
-                        format!("{n} calls: {desc}")
+                    let calls = if n == 1 { "call" } else { "calls" };
+                    self.info(match (desc.is_empty(), n) {
+                        (true, 1) => "1 call".to_string(),
+                        (true, _) => format!("all {n} calls"),
+                        (false, _) => format!("{n} {calls}: {desc}"),
                     });
                 }
             }
