@@ -1282,13 +1282,31 @@ pub fn footer(ctx: Ctx) -> Vec<&'static str> {
     out
 }
 
+/// The call view's footer hints as they read while its findings have the
+/// keys (after Tab): the same bindings, j/k scroll the findings and Tab
+/// goes back to the ladder. (hint, as it reads then).
+pub const CALL_FINDINGS_FOOTER: &[(&str, &str)] =
+    &[("j/k move", "j/k scroll"), ("Tab findings", "Tab ladder")];
+
 /// The footer of a context fitted to `width` columns: the most important
 /// hints that fit, in order of importance, the help and quit keys always
 /// kept when there is room for them at all.
 pub fn footer_line(ctx: Ctx, width: usize) -> String {
+    footer_line_with(ctx, width, &[])
+}
+
+/// [`footer_line`] with some hints reading otherwise (`swap`: hint, as it
+/// reads), for a context whose keys act on another part of it (the call
+/// view's findings, [`CALL_FINDINGS_FOOTER`]).
+pub fn footer_line_with(ctx: Ctx, width: usize, swap: &[(&str, &'static str)]) -> String {
     let mut kept: Vec<&str> = Vec::new();
     let mut used = 0;
-    for h in footer(ctx) {
+    let hints = footer(ctx).into_iter().map(|h| {
+        swap.iter()
+            .find(|(from, _)| *from == h)
+            .map_or(h, |(_, to)| *to)
+    });
+    for h in hints {
         let add = if kept.is_empty() {
             h.len()
         } else {
@@ -1470,6 +1488,16 @@ mod tests {
                     .any(|o| o.label.split(" / ").any(|l| l == key));
                 assert!(bound, "footer hint {:?} names {key:?}", b.foot.1);
             }
+        }
+    }
+
+    /// The hints the call view's findings swap are the call view's.
+    #[test]
+    fn the_findings_footer_swaps_hints_of_the_call_view() {
+        for (from, to) in CALL_FINDINGS_FOOTER {
+            assert!(footer(Call).contains(from), "{from}");
+            let line = footer_line_with(Call, 200, CALL_FINDINGS_FOOTER);
+            assert!(line.contains(to) && !line.contains(from), "{line}");
         }
     }
 

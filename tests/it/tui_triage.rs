@@ -1778,3 +1778,32 @@ fn leaving_the_filter_with_one_call_says_call() {
     h.keys("/\n");
     assert_eq!(h.status(), "1 call");
 }
+
+/// The call view's footer shows the keys of the box that has them: after
+/// Tab, j/k scroll the findings and Tab goes back to the ladder (it still
+/// read "j/k move  Tab findings").
+#[test]
+fn the_call_views_footer_follows_the_box_with_the_keys() {
+    let footer = |h: &mut Harness| {
+        // The status message of the key gone with the next key (j moves
+        // or scrolls), the footer shows.
+        h.keys("j");
+        assert!(h.app.status.is_none(), "{:?}", h.app.status);
+        let f = h.frame();
+        f.lines().nth(23).unwrap().to_string()
+    };
+    let mut h = Harness::loaded(80, 24, false);
+    h.keys("\n");
+    let f = footer(&mut h);
+    assert!(f.contains("j/k move") && f.contains("Tab findings"), "{f}");
+    h.keys("\t");
+    let f = footer(&mut h);
+    assert!(f.contains("j/k scroll") && f.contains("Tab ladder"), "{f}");
+    assert!(
+        !f.contains("j/k move") && !f.contains("Tab findings"),
+        "{f}"
+    );
+    h.keys("\t");
+    let f = footer(&mut h);
+    assert!(f.contains("j/k move") && f.contains("Tab findings"), "{f}");
+}

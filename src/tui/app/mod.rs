@@ -413,6 +413,16 @@ impl App {
         }
     }
 
+    /// The footer: the main keys of where they go, fitted to `width`
+    /// (in the call view, of the ladder or of the findings).
+    pub fn footer_line(&self, width: usize) -> String {
+        let swap = match self.overlays.last() {
+            Some(Overlay::Call(v)) if v.findings_focus => keymap::CALL_FINDINGS_FOOTER,
+            _ => &[],
+        };
+        keymap::footer_line_with(self.ctx(), width, swap)
+    }
+
     /// The digits typed so far to jump to a code.
     pub fn jump_digits(&self) -> Option<&str> {
         self.jump.as_ref().map(|(d, _)| d.as_str())

@@ -304,10 +304,7 @@ fn draw_search(f: &mut Frame, app: &App, r: Rect) {
 fn draw_status(f: &mut Frame, app: &App, r: Rect) {
     let t = app.theme;
     let (Some(s), Some(text)) = (&app.status, app.status_shown()) else {
-        let line = Line::styled(
-            super::keymap::footer_line(app.ctx(), r.width as usize),
-            t.dim(),
-        );
+        let line = Line::styled(app.footer_line(r.width as usize), t.dim());
         f.render_widget(Paragraph::new(line).wrap(Wrap { trim: true }), r);
         return;
     };
