@@ -148,6 +148,11 @@ impl Pty {
         self.screen.lock().unwrap().screen().contents()
     }
 
+    /// The screen's rows as shown, a line the terminal wrapped on two.
+    fn rows(&self) -> Vec<String> {
+        self.screen.lock().unwrap().screen().rows(0, 80).collect()
+    }
+
     fn alternate_screen(&self) -> bool {
         self.screen.lock().unwrap().screen().alternate_screen()
     }
@@ -580,4 +585,29 @@ fn keys_typed_ahead_in_one_read_act_as_keys() {
     t.write_once(b"q");
     let (st, _) = t.wait_exit(Duration::from_secs(5));
     assert_eq!(st.code(), Some(0));
+}
+
+/// `TERM=dumb sipfix` says why it cannot start on stderr, wrapped at word
+/// boundaries to the terminal's width: one long line broke words at the
+/// 80th column ("comm" / "ands").
+#[test]
+fn the_message_of_a_dumb_terminal_is_wrapped_at_words() {
+    let data = tempfile::tempdir().unwrap();
+    let mut t = Pty::start_sh("exec \"$0\"", data.path(), &[("TERM", "dumb")], false);
+    let (st, _) = t.wait_exit(Duration::from_secs(5));
+    assert_eq!(st.code(), Some(2));
+    let screen = t.rows().join("\n");
+    let rows: Vec<&str> = screen.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert!(rows.len() > 1, "{screen}");
+    assert!(
+        rows[0].starts_with("sipfix: the interactive UI needs a terminal"),
+        "{screen}"
+    );
+    // Every word whole on a row, the rows under 80 columns.
+    let said = "the interactive UI needs a terminal (stdin and stdout a tty, TERM not \
+                dumb); use the commands instead: sipfix show CODE, sipfix search QUERY, \
+                sipfix compare A B, sipfix list (see sipfix --help)";
+    let words: Vec<&str> = rows.iter().flat_map(|r| r.split_whitespace()).collect();
+    assert_eq!(words[1..].join(" "), said, "{screen}");
+    assert!(rows.iter().all(|r| r.chars().count() <= 80), "{screen}");
 }
