@@ -99,6 +99,15 @@ pub fn tcp_ip(src: &str, dst: &str, seq: u32, flags: u8, payload: &[u8]) -> Vec<
     ip_packet(s, d, 6, &tcp(s, sp, d, dp, seq, flags, payload))
 }
 
+/// An IP packet carrying a TCP segment that acknowledges `ack` (the
+/// other direction's bytes before it), between two endpoint literals.
+pub fn tcp_ip_ack(src: &str, dst: &str, seq: u32, ack: u32, flags: u8, payload: &[u8]) -> Vec<u8> {
+    let (s, sp) = ep(src);
+    let (d, dp) = ep(dst);
+    let seg = super::read::build::tcp(s, sp, d, dp, seq, ack, flags, payload);
+    ip_packet(s, d, 6, &seg)
+}
+
 /// IP fragments of a UDP datagram between two endpoint literals (IPv4,
 /// or IPv6 with the fragment extension header, by the addresses), each
 /// carrying at most `size` bytes (rounded down to 8) of it.
