@@ -33,16 +33,16 @@ fn read(data: &[u8]) -> Collect {
 }
 
 fn calls(c: &Collect) -> Vec<String> {
-    c.records
-        .iter()
-        .map(|r| {
-            let t = r.text();
-            t.lines()
-                .find_map(|l| l.strip_prefix("Call-ID: "))
-                .unwrap_or("?")
-                .to_string()
-        })
-        .collect()
+    c.records.iter().map(calls_of).collect()
+}
+
+/// A record's Call-ID.
+fn calls_of(r: &synth::Owned) -> String {
+    r.text()
+        .lines()
+        .find_map(|l| l.strip_prefix("Call-ID: "))
+        .unwrap_or("?")
+        .to_string()
 }
 
 /// Segments of `stream` (cut at `cuts`) starting at sequence `isn + 1`.
@@ -160,6 +160,286 @@ fn tcp_gap_is_reported_and_reading_resumes() {
         texts.iter().any(|t| t.contains("body is incomplete")),
         "{texts:?}"
     );
+}
+
+/// One TCP connection between A and B as a capture sees it: each segment
+/// acknowledges all the other side has sent, captured or not.
+struct Conn {
+    /// Next sequence number of A, of B.
+    next: [u32; 2],
+    /// The captured IP packets, and the ones cut by the snap length (index,
+    /// bytes cut off the end).
+    ips: Vec<Vec<u8>>,
+    cut: Vec<(usize, usize)>,
+}
+
+impl Conn {
+    /// SYN and SYN-ACK, captured.
+    fn open() -> Conn {
+        let (a, b) = (1000, 70_000);
+        let ips = vec![
+            synth::tcp_ip_ack(A, B, a, 0, tf::SYN, b""),
+            synth::tcp_ip_ack(B, A, b, a + 1, tf::SYN | tf::ACK, b""),
+        ];
+        Conn {
+            next: [a + 1, b + 1],
+            ips,
+            cut: Vec::new(),
+        }
+    }
+
+    /// A segment from A (`from_a`) or B; not in the capture unless
+    /// `captured`. Returns its frame number when captured.
+    fn send(&mut self, from_a: bool, data: &[u8], captured: bool) -> Option<u64> {
+        let (i, src, dst) = if from_a { (0, A, B) } else { (1, B, A) };
+        let ip = synth::tcp_ip_ack(
+            src,
+            dst,
+            self.next[i],
+            self.next[1 - i],
+            tf::ACK | if data.is_empty() { 0 } else { tf::PSH },
+            data,
+        );
+        self.next[i] += data.len() as u32;
+        if !captured {
+            return None;
+        }
+        self.ips.push(ip);
+        Some(self.ips.len() as u64)
+    }
+
+    /// The last captured packet loses its last `n` bytes to the snap length.
+    fn cut_last(&mut self, n: usize) {
+        self.cut.push((self.ips.len() - 1, n));
+    }
+
+    /// The capture: Ethernet frames 1 ms apart (frame `n` at
+    /// [`time_of`]`(n)`).
+    fn capture(&self) -> Vec<u8> {
+        let mut w = synth::PcapWriter::new(
+            Vec::new(),
+            lt::ETHERNET,
+            synth::Resolution::Micro,
+            false,
+            65535,
+        )
+        .unwrap();
+        for (i, ip) in self.ips.iter().enumerate() {
+            let f = synth::eth(ip);
+            let n = self.cut.iter().find(|c| c.0 == i).map_or(0, |c| c.1);
+            w.packet(time_of(i as u64 + 1), &f[..f.len() - n], f.len() as u32)
+                .unwrap();
+        }
+        w.into_inner()
+    }
+}
+
+/// The time of frame `n` in captures made by [`cap`] and [`Conn`].
+fn time_of(n: u64) -> i64 {
+    T0 + (n as i64 - 1) * 1_000_000
+}
+
+/// Each record's first line, frame and time, in the order handed on.
+fn stamps(c: &Collect) -> Vec<(String, u64, Option<i64>)> {
+    c.records
+        .iter()
+        .map(|r| {
+            let t = r.text();
+            (
+                t.lines().next().unwrap_or("").to_string(),
+                r.frame,
+                r.time_ns,
+            )
+        })
+        .collect()
+}
+
+fn line(m: &[u8]) -> String {
+    String::from_utf8_lossy(m)
+        .lines()
+        .next()
+        .unwrap()
+        .to_string()
+}
+
+#[test]
+fn tcp_lost_segment_later_messages_keep_their_frames() {
+    let ringing = resp(180, "l1");
+    for ack_first in [true, false] {
+        let mut c = Conn::open();
+        let inv = c.send(true, &invite("l1"), true).unwrap();
+        c.send(false, b"", true);
+        let trying = c.send(false, &resp(100, "l1"), true).unwrap();
+        // The 180 was never captured; B's 200 follows, and A's ACK for
+        // them comes before or after it.
+        c.send(false, &ringing, false);
+        if ack_first {
+            c.send(true, b"", true);
+        }
+        let ok = c.send(false, &resp(200, "l1"), true).unwrap();
+        if !ack_first {
+            c.send(true, b"", true);
+        }
+        let ack_req = synth::request("ACK", "l1", 1, "").into_bytes();
+        let ack = c.send(true, &ack_req, true).unwrap();
+        // The stream goes on with empty segments long after.
+        c.send(false, b"", true);
+        c.send(true, b"", true);
+        c.send(false, b"", true);
+        let got = read(&c.capture());
+        let want = vec![
+            (line(&invite("l1")), inv, Some(time_of(inv))),
+            (line(&resp(100, "l1")), trying, Some(time_of(trying))),
+            (line(&resp(200, "l1")), ok, Some(time_of(ok))),
+            (line(&ack_req), ack, Some(time_of(ack))),
+        ];
+        assert_eq!(stamps(&got), want, "ack first: {ack_first}");
+        let texts: Vec<(Option<u64>, &str)> = got
+            .problems
+            .iter()
+            .map(|p| (p.frame, p.text.as_str()))
+            .collect();
+        assert_eq!(texts.len(), 1, "{texts:?}");
+        assert_eq!(texts[0].0, Some(ok), "{texts:?}");
+        let gap = format!("TCP gap: {} bytes from {B} to {A}", ringing.len());
+        assert!(texts[0].1.starts_with(&gap), "{texts:?}");
+    }
+}
+
+#[test]
+fn tcp_gap_with_no_acknowledgement_seen_keeps_frames() {
+    // One direction only (no ACK to tell the hole is for good): the
+    // held messages keep their own frames at the end of the capture, or
+    // once the stream has gone on well past the hole.
+    let isn = 100;
+    let stream = [invite("h1"), invite("h2"), invite("h3"), invite("h4")].concat();
+    let l = invite("h1").len();
+    let segs = segments(&stream, &[l, 2 * l, 3 * l], isn);
+    let other = synth::tcp_ip("10.0.0.7:5060", "10.0.0.8:5060", 9, tf::ACK, &invite("x"));
+    for late in [false, true] {
+        let mut frames = vec![
+            (time_of(1), synth::tcp_ip(A, B, isn, tf::SYN, b"")),
+            (
+                time_of(2),
+                synth::tcp_ip(A, B, segs[0].0, tf::ACK, &segs[0].1),
+            ),
+            // h2 lost.
+            (
+                time_of(3),
+                synth::tcp_ip(A, B, segs[2].0, tf::ACK, &segs[2].1),
+            ),
+        ];
+        if late {
+            // h4 a minute later: the hole is given up then, not at the end.
+            frames.push((
+                time_of(3) + 60_000_000_000,
+                synth::tcp_ip(A, B, segs[3].0, tf::ACK, &segs[3].1),
+            ));
+            frames.push((time_of(3) + 61_000_000_000, other.clone()));
+        } else {
+            frames.push((
+                time_of(4),
+                synth::tcp_ip(A, B, isn + 1 + 3 * l as u32, tf::ACK, b""),
+            ));
+            frames.push((
+                time_of(5),
+                synth::tcp_ip(A, B, isn + 1 + 3 * l as u32, tf::ACK, b""),
+            ));
+        }
+        let frames: Vec<(i64, Vec<u8>)> = frames
+            .into_iter()
+            .map(|(t, ip)| (t, synth::eth(&ip)))
+            .collect();
+        let got = read(&synth::pcap(lt::ETHERNET, &frames));
+        let r: Vec<(String, u64, Option<i64>)> = got
+            .records
+            .iter()
+            .map(|r| (calls_of(r), r.frame, r.time_ns))
+            .collect();
+        let mut want = vec![
+            ("h1".to_string(), 2, Some(time_of(2))),
+            ("h3".to_string(), 3, Some(time_of(3))),
+        ];
+        if late {
+            want.push(("h4".to_string(), 4, Some(time_of(3) + 60_000_000_000)));
+            want.push(("x".to_string(), 5, Some(time_of(3) + 61_000_000_000)));
+        }
+        assert_eq!(r, want, "late: {late}");
+        assert_eq!(got.problems.len(), 1, "{:?}", got.problems);
+        assert_eq!(got.problems[0].frame, Some(3));
+        assert!(
+            got.problems[0]
+                .text
+                .starts_with(&format!("TCP gap: {l} bytes")),
+            "{:?}",
+            got.problems
+        );
+    }
+}
+
+#[test]
+fn tcp_first_data_segment_lost() {
+    let mut c = Conn::open();
+    let inv = invite("f1");
+    c.send(true, &inv, false);
+    c.send(false, b"", true);
+    let trying = c.send(false, &resp(100, "f1"), true).unwrap();
+    let ok = c.send(false, &resp(200, "f1"), true).unwrap();
+    let ack_req = synth::request("ACK", "f1", 1, "").into_bytes();
+    let ack = c.send(true, &ack_req, true).unwrap();
+    c.send(false, b"", true);
+    c.send(true, b"", true);
+    let got = read(&c.capture());
+    let want = vec![
+        (line(&resp(100, "f1")), trying, Some(time_of(trying))),
+        (line(&resp(200, "f1")), ok, Some(time_of(ok))),
+        (line(&ack_req), ack, Some(time_of(ack))),
+    ];
+    assert_eq!(stamps(&got), want);
+    assert_eq!(got.problems.len(), 1, "{:?}", got.problems);
+    assert_eq!(got.problems[0].frame, Some(ack));
+    let gap = format!("TCP gap: {} bytes from {A} to {B}", inv.len());
+    assert!(got.problems[0].text.starts_with(&gap), "{:?}", got.problems);
+}
+
+#[test]
+fn tcp_segment_cut_by_the_snap_length() {
+    let mut c = Conn::open();
+    let inv = invite("s1");
+    let f_inv = c.send(true, &inv, true).unwrap();
+    // The last 40 bytes of the SDP were not captured.
+    c.cut_last(40);
+    c.send(false, b"", true);
+    let ok = c.send(false, &resp(200, "s1"), true).unwrap();
+    let ack_req = synth::request("ACK", "s1", 1, "").into_bytes();
+    let ack = c.send(true, &ack_req, true).unwrap();
+    let bye_req = synth::request("BYE", "s1", 2, "").into_bytes();
+    let bye = c.send(true, &bye_req, true).unwrap();
+    let bye_ok = synth::response(200, "OK", "s1", 2, "BYE").into_bytes();
+    let f_bye_ok = c.send(false, &bye_ok, true).unwrap();
+    c.send(true, b"", true);
+    c.send(false, b"", true);
+    let got = read(&c.capture());
+    let want = vec![
+        (line(&inv), f_inv, Some(time_of(f_inv))),
+        (line(&resp(200, "s1")), ok, Some(time_of(ok))),
+        (line(&ack_req), ack, Some(time_of(ack))),
+        (line(&bye_req), bye, Some(time_of(bye))),
+        (line(&bye_ok), f_bye_ok, Some(time_of(f_bye_ok))),
+    ];
+    assert_eq!(stamps(&got), want);
+    // The INVITE's headers were read; its body is short of 40 bytes.
+    assert_eq!(got.records[0].sip, inv[..inv.len() - 40]);
+    assert_eq!(got.problems.len(), 1, "{:?}", got.problems);
+    let p = &got.problems[0];
+    assert_eq!(p.frame, Some(f_inv));
+    assert!(
+        p.text
+            .starts_with(&format!("TCP gap: 40 bytes from {A} to {B}")),
+        "{p:?}"
+    );
+    assert!(p.text.contains("snap length"), "{p:?}");
+    assert!(p.text.contains("body is incomplete"), "{p:?}");
 }
 
 #[test]

@@ -213,39 +213,50 @@ impl Decoder {
                         meta,
                         frames: &whole.frames,
                     };
-                    self.transport(addrs, whole.proto, &whole.data, false, at, depth, out);
+                    self.transport(addrs, whole.proto, &whole.data, 0, at, depth, out);
                 }
                 Outcome::Waiting => {}
                 Outcome::Refused(text) => out.problem(Some(meta.frame), text),
             }
             return;
         }
+        // Bytes of the packet the capture lacks (snap length).
+        let short = if payload.incomplete {
+            let whole = match &ip {
+                LaxIpSlice::Ipv4(v4) => usize::from(v4.header().total_len()),
+                LaxIpSlice::Ipv6(v6) => 40 + usize::from(v6.header().payload_length()),
+            };
+            whole.saturating_sub(data.len()).max(1)
+        } else {
+            0
+        };
         self.transport(
             addrs,
             payload.ip_number.0,
             payload.payload,
-            payload.incomplete,
+            short,
             at,
             depth,
             out,
         );
     }
 
-    /// The payload of an IP packet (or reassembled datagram).
+    /// The payload of an IP packet (or reassembled datagram), `short` of
+    /// its end bytes that the capture lacks.
     #[allow(clippy::too_many_arguments)]
     fn transport(
         &mut self,
         addrs: Addrs,
         proto: u8,
         data: &[u8],
-        incomplete: bool,
+        short: usize,
         at: At<'_>,
         depth: u8,
         out: &mut Out<'_>,
     ) {
         match proto {
-            17 => self.udp(addrs, data, incomplete, at, depth, out),
-            6 => self.tcp(addrs, data, at, out),
+            17 => self.udp(addrs, data, short > 0, at, depth, out),
+            6 => self.tcp(addrs, data, short, at, out),
             // IP in IP (RFC 2003) and IPv6 in IP (RFC 4213).
             4 | 41 if depth < MAX_DEPTH => self.ip(data, at, depth + 1, out),
             47 if depth < MAX_DEPTH => self.gre(data, at, depth, out),
@@ -376,8 +387,9 @@ impl Decoder {
         });
     }
 
-    /// A TCP segment, to its direction's reassembly.
-    fn tcp(&mut self, addrs: Addrs, data: &[u8], at: At<'_>, out: &mut Out<'_>) {
+    /// A TCP segment, to its direction's reassembly; `short` of its
+    /// payload's end bytes were not captured.
+    fn tcp(&mut self, addrs: Addrs, data: &[u8], short: usize, at: At<'_>, out: &mut Out<'_>) {
         let meta = at.meta;
         let seg = match TcpSlice::from_slice(data) {
             Ok(s) => s,
@@ -404,8 +416,10 @@ impl Decoder {
             key,
             Seg {
                 seq: seg.sequence_number(),
+                ack: seg.ack().then(|| seg.acknowledgment_number()),
                 syn: seg.syn(),
                 data: seg.payload(),
+                cut: u32::try_from(short).unwrap_or(u32::MAX),
             },
             Ctx {
                 frame: meta.frame,

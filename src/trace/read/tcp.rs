@@ -5,9 +5,15 @@
 //!
 //! Segments may come out of order (kept until the hole is filled),
 //! retransmitted (the bytes already seen are dropped) or never (a gap:
-//! reported, and reading resumes at the next SIP start line). A stream
-//! joined in the middle is read from its first start line. Memory is
-//! bounded per direction: [`MAX_OOO`] bytes waiting for a hole,
+//! reported, and reading resumes at the next SIP start line). A hole is
+//! given up as soon as the other side acknowledges the bytes after it
+//! (the receiver had them, the capture missed them), else when the
+//! direction holds [`MAX_OOO`] bytes past it, has been waiting
+//! [`HOLD_NS`] of capture time, or at the end of the input; the segments
+//! held past it are then read each at its own frame and time. A segment
+//! cut by the capture's snap length is a gap of the bytes cut, at once. A
+//! stream joined in the middle is read from its first start line. Memory
+//! is bounded per direction: [`MAX_OOO`] bytes waiting for a hole,
 //! [`MAX_BUF`] bytes of one message; a stream with no SIP start line in
 //! its first [`JUNK_LIMIT`] bytes is let go.
 
@@ -19,6 +25,16 @@ use std::collections::{HashMap, VecDeque};
 
 /// Out-of-order bytes held per direction before the hole is declared a gap.
 pub(crate) const MAX_OOO: usize = 256 << 10;
+/// Capture time a direction waits for a hole to fill while later segments
+/// arrive, when no acknowledgement says the hole is for good (only one
+/// direction captured). TCP resends a lost segment within its
+/// retransmission timeout (1 s at first, RFC 6298) and a few doublings of
+/// it; a hole still open after this is taken for bytes the capture missed.
+pub(crate) const HOLD_NS: i64 = 10_000_000_000;
+/// Segments held per direction before the hole is declared a gap (tiny
+/// segments cost more than their bytes, and each one held is looked at
+/// when another arrives).
+const MAX_HELD: usize = 1024;
 /// The largest SIP message (or WebSocket frame) assembled from a stream.
 pub(crate) const MAX_BUF: usize = (1 << 20) + (64 << 10);
 /// Bytes with no SIP start line after which a stream is taken for
@@ -41,11 +57,27 @@ pub(crate) struct FlowKey {
     pub dst: Endpoint,
 }
 
+impl FlowKey {
+    /// The other direction of the connection.
+    pub fn reverse(self) -> FlowKey {
+        FlowKey {
+            src: self.dst,
+            dst: self.src,
+        }
+    }
+}
+
 /// A segment's fields that matter here.
 pub(crate) struct Seg<'a> {
     pub seq: u32,
+    /// The acknowledgement number, when the ACK flag is set.
+    pub ack: Option<u32>,
     pub syn: bool,
+    /// The payload as captured.
     pub data: &'a [u8],
+    /// Payload bytes the capture lacks after `data` (the frame was cut to
+    /// the snap length).
+    pub cut: u32,
 }
 
 /// The frame a segment arrived in.
@@ -67,6 +99,25 @@ enum Mode {
     Dead,
 }
 
+/// A segment held until the hole before it fills.
+struct Held {
+    seq: u32,
+    data: Vec<u8>,
+    /// Frames that carried it.
+    frames: Vec<u64>,
+    /// The frame it arrived in and its time: where its messages are put
+    /// if the hole before it is given up.
+    frame: u64,
+    time_ns: Option<i64>,
+    /// Bytes the capture lacks after `data` (snap length).
+    cut: u32,
+}
+
+/// `a` is at or after `b` in sequence space.
+fn reaches(a: u32, b: u32) -> bool {
+    a.wrapping_sub(b) as i32 >= 0
+}
+
 #[derive(Default)]
 struct Stream {
     next: Option<u32>,
@@ -76,9 +127,15 @@ struct Stream {
     base: u64,
     /// (stream offset where a frame's bytes end, frame), oldest first.
     marks: VecDeque<(u64, u64)>,
-    /// Segments ahead of `next`: (seq, bytes, frames).
-    ooo: Vec<(u32, Vec<u8>, Vec<u64>)>,
+    /// Segments ahead of `next`.
+    ooo: Vec<Held>,
     ooo_bytes: usize,
+    /// The latest acknowledgement number this direction's sender sent: the
+    /// other direction's bytes before it reached their receiver.
+    ack: Option<u32>,
+    /// The other direction holds segments past a hole, the first at this
+    /// sequence number: once `ack` reaches it, the hole is for good.
+    watch: Option<u32>,
     /// At a message boundary (else looking for a start line).
     synced: bool,
     mode: Mode,
@@ -89,6 +146,12 @@ struct Stream {
     skipped_frame: u64,
     /// Bytes skipped in all, before any SIP was seen.
     junk: u64,
+    /// A gap was just reported (or is `pending`): the bytes skipped to the
+    /// next start line are part of it, not told again.
+    after_gap: bool,
+    /// A gap found before any SIP in this direction, reported (frame,
+    /// text) once a start line shows the stream is SIP.
+    pending: Option<(u64, String)>,
     ws_msg: Vec<u8>,
     /// Frames that carried the WebSocket message being assembled.
     ws_frames: Vec<u64>,
@@ -96,6 +159,9 @@ struct Stream {
     inflater: Option<ws::Inflater>,
     last_time: Option<i64>,
     last_frame: u64,
+    /// The time of the segment whose bytes were appended last (that of
+    /// the frame in `marks.back()`).
+    data_time: Option<i64>,
     first_frame: u64,
     iface: u32,
     /// Retransmissions are told to the sink ([`Out::retransmissions`]):
@@ -121,8 +187,9 @@ impl Stream {
         self.base + self.buf.len() as u64
     }
 
-    fn append(&mut self, data: &[u8], frames: &[u64]) {
+    fn append(&mut self, data: &[u8], frames: &[u64], time_ns: Option<i64>) {
         let start = self.end();
+        self.data_time = time_ns;
         self.buf.extend_from_slice(data);
         let end = self.end();
         for &f in frames {
@@ -150,7 +217,7 @@ impl Stream {
         }
     }
 
-    /// Tell the stored segments [`Self::pull_ooo`] found already seen.
+    /// Tell the held segments [`drain`] found already seen.
     fn tell_dropped(&mut self, out: &mut Out<'_>) {
         for (a, b, frames) in std::mem::take(&mut self.dropped) {
             self.retransmitted(a, b, &frames, out);
@@ -200,36 +267,37 @@ impl Stream {
         }
     }
 
-    /// Move stored segments that are now in order into the buffer.
-    fn pull_ooo(&mut self) {
-        loop {
-            let Some(next) = self.next else { return };
-            let mut progressed = false;
-            let mut i = 0;
-            while i < self.ooo.len() {
-                let d = self.ooo[i].0.wrapping_sub(next) as i32;
-                if d > 0 {
-                    i += 1;
-                    continue;
-                }
-                let (seq, data, frames) = self.ooo.swap_remove(i);
-                self.ooo_bytes -= data.len();
-                let over = d.unsigned_abs() as usize;
-                if over < data.len() {
-                    self.append(&data[over..], &frames);
-                    self.next = Some(seq.wrapping_add(data.len() as u32));
-                    progressed = true;
-                    break;
-                }
-                if self.track {
-                    let a = self.end().saturating_sub(over as u64);
-                    self.dropped.push((a, a + data.len() as u64, frames));
-                }
-            }
-            if !progressed {
-                return;
-            }
+    /// Append what is new of a segment at `seq` that does not start after
+    /// `next`: `Some` of the bytes the capture lacks after it (snap length)
+    /// that were not read either, `None` when all it carries was read.
+    fn take(
+        &mut self,
+        seq: u32,
+        data: &[u8],
+        cut: u32,
+        frames: &[u64],
+        time_ns: Option<i64>,
+    ) -> Option<u32> {
+        let next = self.next?;
+        let over = next.wrapping_sub(seq) as usize;
+        let end = data.len() + cut as usize;
+        if over >= end {
+            return None;
         }
+        if over < data.len() {
+            self.append(&data[over..], frames, time_ns);
+            self.next = Some(seq.wrapping_add(data.len() as u32));
+            Some(cut)
+        } else {
+            // It begins in its own part the capture cut off.
+            Some((end - over) as u32)
+        }
+    }
+
+    /// The held segment nearest after `next`: its index.
+    fn first_held(&self) -> Option<usize> {
+        let next = self.next?;
+        (0..self.ooo.len()).min_by_key(|&i| self.ooo[i].seq.wrapping_sub(next))
     }
 }
 
@@ -255,9 +323,12 @@ impl Tcp {
             self.bound_total(out);
         }
         let track = out.retransmissions;
-        let s = self.flows.entry(key).or_insert_with(|| Stream {
+        let mut s = self.flows.entry(key).or_insert_with(|| Stream {
             first_frame: ctx.frame,
             track,
+            // The other direction may hold a hole: looked at on the first
+            // acknowledgement.
+            watch: seg.ack,
             ..Stream::default()
         });
         s.last_time = ctx.time_ns.or(s.last_time);
@@ -277,28 +348,47 @@ impl Tcp {
                 iface: ctx.iface,
                 synced: true,
                 track,
+                watch: seg.ack,
                 ..Stream::default()
             };
             seq = seq.wrapping_add(1);
             s.next = Some(seq);
         }
-        if seg.data.is_empty() || s.mode == Mode::Dead {
+        if let Some(a) = seg.ack {
+            if s.ack.is_none_or(|p| reaches(a, p)) {
+                s.ack = Some(a);
+            }
+            if s.watch.is_some_and(|w| reaches(a, w)) {
+                // The other direction's hole is acknowledged: its held
+                // segments come before this one.
+                s.watch = None;
+                self.hole(key.reverse(), ctx.time_ns, out);
+                match self.flows.get_mut(&key) {
+                    Some(again) => s = again,
+                    None => return,
+                }
+            }
+        }
+        if (seg.data.is_empty() && seg.cut == 0) || s.mode == Mode::Dead {
             return;
         }
         let next = *s.next.get_or_insert(seq);
         let d = seq.wrapping_sub(next) as i32;
         if d > 0 {
-            s.ooo.push((seq, seg.data.to_vec(), ctx.frames.to_vec()));
+            s.ooo.push(Held {
+                seq,
+                data: seg.data.to_vec(),
+                frames: ctx.frames.to_vec(),
+                frame: ctx.frame,
+                time_ns: ctx.time_ns,
+                cut: seg.cut,
+            });
             s.ooo_bytes += seg.data.len();
-            // A jump far beyond what a window holds is a gap at once.
-            if s.ooo_bytes > MAX_OOO || d as usize > 4 * MAX_OOO {
-                gap(key, s, ctx.frame, &mut self.frames, out);
-                frame(key, s, &ctx, &mut self.frames, &mut self.msg, out);
-            }
+            self.hole(key, ctx.time_ns, out);
             return;
         }
         let over = d.unsigned_abs() as usize;
-        if over >= seg.data.len() {
+        if over >= seg.data.len() + seg.cut as usize {
             // Every byte was seen before: a retransmission.
             if s.track {
                 let a = s.end().saturating_sub(over as u64);
@@ -306,11 +396,65 @@ impl Tcp {
             }
             return;
         }
-        s.append(&seg.data[over..], ctx.frames);
-        s.next = Some(seq.wrapping_add(seg.data.len() as u32));
-        s.pull_ooo();
-        s.tell_dropped(out);
+        if seg.cut == 0 && s.ooo.is_empty() {
+            s.append(&seg.data[over..], ctx.frames, ctx.time_ns);
+            s.next = Some(seq.wrapping_add(seg.data.len() as u32));
+            frame(key, s, &ctx, &mut self.frames, &mut self.msg, out);
+            return;
+        }
+        // Cut by the snap length, or filling a hole.
+        let lacks = s.take(seq, seg.data, seg.cut, ctx.frames, ctx.time_ns);
         frame(key, s, &ctx, &mut self.frames, &mut self.msg, out);
+        if let Some(n @ 1..) = lacks {
+            give_up(key, s, n, ctx.frame, true, &mut self.frames, out);
+        }
+        drain(key, s, Some(&ctx), &mut self.frames, &mut self.msg, out);
+        if !s.ooo.is_empty() {
+            self.hole(key, ctx.time_ns, out);
+        }
+    }
+
+    /// Direction `key` may hold segments past a hole. Give the hole up
+    /// (reading on from the segments after it, each at its own frame) when
+    /// the other direction has acknowledged the bytes up to them, when too
+    /// much is held or the wait has been too long at `now`; have the other
+    /// direction watch for its acknowledgement of the hole left, if any.
+    fn hole(&mut self, key: FlowKey, now: Option<i64>, out: &mut Out<'_>) {
+        let rev = key.reverse();
+        let acked = if rev == key {
+            None
+        } else {
+            self.flows.get(&rev).and_then(|r| r.ack)
+        };
+        let Some(s) = self.flows.get_mut(&key) else {
+            return;
+        };
+        while let (Some(next), Some(i)) = (s.next, s.first_held()) {
+            let first = &s.ooo[i];
+            let far = s
+                .ooo
+                .iter()
+                .any(|h| h.seq.wrapping_sub(next) as usize > 4 * MAX_OOO);
+            let waited = match (now, s.ooo.iter().filter_map(|h| h.time_ns).min()) {
+                (Some(now), Some(oldest)) => now.saturating_sub(oldest) > HOLD_NS,
+                _ => false,
+            };
+            let give = acked.is_some_and(|a| reaches(a, first.seq))
+                || s.ooo_bytes > MAX_OOO
+                || s.ooo.len() > MAX_HELD
+                // A jump far beyond what a window holds is a gap at once.
+                || far
+                || waited;
+            if !give || !lost(key, s, &mut self.frames, &mut self.msg, out) {
+                break;
+            }
+        }
+        let watch = s.first_held().map(|i| s.ooo[i].seq);
+        if rev != key
+            && let Some(r) = self.flows.get_mut(&rev)
+        {
+            r.watch = watch;
+        }
     }
 
     /// Drop streams to make room: non-SIP and empty ones first, then the
@@ -393,57 +537,49 @@ fn flush(
     if s.mode == Mode::Dead {
         return;
     }
-    let ctx_frame = s.last_frame;
-    while !s.ooo.is_empty() {
-        gap(key, s, ctx_frame, frames, out);
-        let ctx = Ctx {
-            frame: s.last_frame,
-            frames: &[],
-            time_ns: s.last_time,
-            iface: s.iface,
-        };
-        frame(key, s, &ctx, frames, msg, out);
-    }
+    while lost(key, s, frames, msg, out) {}
     let rest = sip::skip_blank(&s.buf);
     let b = &s.buf[rest..];
     if s.synced && sip::starts_sip(b) {
-        partial(key, s, rest, "the capture ends", frames, out);
+        let (what, read) = partial(key, s, rest, frames, out);
+        out.problem(
+            Some(s.marks.back().map_or(s.last_frame, |m| m.1)),
+            format!(
+                "the capture ends inside a SIP message over TCP from {} to {} ({what}); {read}",
+                key.src, key.dst
+            ),
+        );
     }
     s.buf.clear();
     s.marks.clear();
 }
 
 /// Hand on an incomplete SIP message at `buf[at..]` if its headers are
-/// complete (they say most of what matters), with a problem either way.
+/// complete (they say most of what matters). Returns, for a problem line,
+/// its size and what its headers want, and whether it was handed on.
 fn partial(
     key: FlowKey,
     s: &Stream,
     at: usize,
-    why: &str,
     frames: &mut Vec<u64>,
     out: &mut Out<'_>,
-) {
+) -> (String, &'static str) {
     let b = &s.buf[at..];
     let head = sip::scan_head(b);
     let frame = s.marks.back().map_or(s.last_frame, |m| m.1);
-    out.problem(
-        Some(frame),
-        format!(
-            "{why} inside a SIP message over TCP from {} to {} ({} bytes{}){}",
-            key.src,
-            key.dst,
-            b.len(),
-            match head.and_then(|h| h.content_length) {
-                Some(cl) => format!("; its Content-Length wants {cl} bytes of body"),
-                None => String::new(),
-            },
-            if head.is_some() {
-                "; its headers are read, its body is incomplete"
-            } else {
-                "; it is not read"
-            }
-        ),
+    let what = format!(
+        "{} bytes{}",
+        b.len(),
+        match head.and_then(|h| h.content_length) {
+            Some(cl) => format!("; its Content-Length wants {cl} bytes of body"),
+            None => String::new(),
+        },
     );
+    let read = if head.is_some() {
+        "its headers are read, its body is incomplete"
+    } else {
+        "it is not read"
+    };
     if head.is_some() {
         let a = s.base + at as u64;
         s.frames_in(a, s.end(), frames);
@@ -454,7 +590,7 @@ fn partial(
             file: out.file,
             frame,
             frames,
-            time_ns: s.last_time,
+            time_ns: s.data_time.or(s.last_time),
             src: Some(key.src),
             dst: Some(key.dst),
             transport: Transport::Tcp,
@@ -463,44 +599,125 @@ fn partial(
             datagram: false,
         });
     }
+    (what, read)
 }
 
-/// Declare the hole before the first stored segment a gap and go on
-/// after it.
-fn gap(key: FlowKey, s: &mut Stream, at_frame: u64, frames: &mut Vec<u64>, out: &mut Out<'_>) {
-    let Some(next) = s.next else { return };
-    let Some(first) = s
-        .ooo
-        .iter()
-        .min_by_key(|(seq, _, _)| seq.wrapping_sub(next))
-        .map(|(seq, _, f)| (*seq, f.first().copied().unwrap_or(at_frame)))
-    else {
-        return;
+/// Give up the hole before the first held segment: a gap, then the held
+/// segments read in order, each at its own frame and time. False when
+/// nothing is held.
+fn lost(
+    key: FlowKey,
+    s: &mut Stream,
+    frames: &mut Vec<u64>,
+    msg: &mut Vec<u8>,
+    out: &mut Out<'_>,
+) -> bool {
+    let (Some(next), Some(i)) = (s.next, s.first_held()) else {
+        return false;
     };
-    let missing = first.0.wrapping_sub(next);
+    let (seq, at) = (s.ooo[i].seq, s.ooo[i].frame);
+    let missing = seq.wrapping_sub(next);
+    if missing as i32 > 0 {
+        give_up(key, s, missing, at, false, frames, out);
+    }
+    drain(key, s, None, frames, msg, out);
+    true
+}
+
+/// `missing` bytes of the stream at `next` were never captured (lost
+/// before `at_frame`, or `cut` off that frame by the snap length): the
+/// message they fall in is handed on as far as it goes, one problem line
+/// says so (once the direction is known to carry SIP), and reading
+/// resumes at the next start line after them.
+fn give_up(
+    key: FlowKey,
+    s: &mut Stream,
+    missing: u32,
+    at_frame: u64,
+    cut: bool,
+    frames: &mut Vec<u64>,
+    out: &mut Out<'_>,
+) {
+    let Some(next) = s.next else { return };
     let lead = sip::skip_blank(&s.buf);
     let in_message = s.synced && sip::starts_sip(&s.buf[lead..]);
+    let mut text = format!(
+        "TCP gap: {missing} bytes from {} to {} were not captured{}",
+        key.src,
+        key.dst,
+        if cut {
+            ": the frame was cut to the capture's snap length"
+        } else {
+            " before this segment"
+        }
+    );
     if in_message {
-        partial(key, s, lead, "a TCP gap falls", frames, out);
+        let (what, read) = partial(key, s, lead, frames, out);
+        text.push_str(&format!(
+            "; they fall inside a SIP message ({what}): {read}"
+        ));
     }
+    text.push_str("; reading resumes at the next SIP start line");
     if s.seen_sip || in_message {
-        out.problem(
-            Some(first.1),
-            format!(
-                "TCP gap: {missing} bytes from {} to {} were not captured before this segment; \
-                 reading resumes at the next SIP start line",
-                key.src, key.dst
-            ),
-        );
+        out.problem(Some(at_frame), text);
+    } else {
+        // Not yet known to be SIP (the first message lost, or not SIP at
+        // all): told when a start line is found.
+        s.pending = Some((at_frame, text));
     }
     let n = s.buf.len();
     s.consume(n);
     s.base += u64::from(missing);
     s.marks.clear();
-    s.next = Some(first.0);
+    s.next = Some(next.wrapping_add(missing));
     s.synced = false;
     s.skipped = 0;
-    s.pull_ooo();
+    s.after_gap = true;
+}
+
+/// Read the held segments that are now in order, framing after each:
+/// at `fill` (the segment that filled the hole: it completed them) or,
+/// after a hole given up, at each segment's own frame and time.
+fn drain(
+    key: FlowKey,
+    s: &mut Stream,
+    fill: Option<&Ctx<'_>>,
+    frames: &mut Vec<u64>,
+    msg: &mut Vec<u8>,
+    out: &mut Out<'_>,
+) {
+    while let Some(next) = s.next
+        && s.mode != Mode::Dead
+    {
+        let Some(i) = s
+            .ooo
+            .iter()
+            .position(|h| h.seq.wrapping_sub(next) as i32 <= 0)
+        else {
+            break;
+        };
+        let h = s.ooo.swap_remove(i);
+        s.ooo_bytes -= h.data.len();
+        let Some(lacks) = s.take(h.seq, &h.data, h.cut, &h.frames, h.time_ns) else {
+            if s.track {
+                let over = next.wrapping_sub(h.seq) as u64;
+                let a = s.end().saturating_sub(over);
+                s.dropped.push((a, a + h.data.len() as u64, h.frames));
+            }
+            continue;
+        };
+        let own = Ctx {
+            frame: h.frame,
+            frames: &h.frames,
+            time_ns: h.time_ns,
+            iface: s.iface,
+        };
+        let ctx = fill.unwrap_or(&own);
+        frame(key, s, ctx, frames, msg, out);
+        if lacks > 0 {
+            give_up(key, s, lacks, h.frame, true, frames, out);
+        }
+    }
     s.tell_dropped(out);
 }
 
@@ -612,7 +829,15 @@ fn frame(
                 }
                 sip::StreamFrame::Incomplete if len <= MAX_BUF => return,
                 sip::StreamFrame::Incomplete => {
-                    partial(key, s, 0, "the 1 MiB message limit is reached", frames, out);
+                    let (what, read) = partial(key, s, 0, frames, out);
+                    out.problem(
+                        Some(s.marks.back().map_or(s.last_frame, |m| m.1)),
+                        format!(
+                            "the 1 MiB message limit is reached inside a SIP message over TCP \
+                             from {} to {} ({what}); {read}",
+                            key.src, key.dst
+                        ),
+                    );
                     // Skip its start line and look for the next message.
                     s.consume(first_line);
                     s.synced = false;
@@ -630,7 +855,19 @@ fn frame(
 
 /// A SIP start line was found: report what was skipped to reach it.
 fn note_sip(key: FlowKey, s: &mut Stream, out: &mut Out<'_>) {
-    if s.skipped > 0 {
+    if s.skipped > 0 || s.after_gap {
+        skipped_to_sip(key, s, out);
+    }
+    s.seen_sip = true;
+}
+
+/// The report of [`note_sip`]: a gap waiting for the stream to show SIP,
+/// or the bytes skipped (not told again after a gap: they are the rest of
+/// what it cut).
+fn skipped_to_sip(key: FlowKey, s: &mut Stream, out: &mut Out<'_>) {
+    if let Some((frame, text)) = s.pending.take() {
+        out.problem(Some(frame), text);
+    } else if s.skipped > 0 && !s.after_gap {
         let text = if s.seen_sip {
             format!(
                 "{} bytes of the TCP stream from {} to {} are not SIP; skipped to the next start line",
@@ -644,9 +881,9 @@ fn note_sip(key: FlowKey, s: &mut Stream, out: &mut Out<'_>) {
             )
         };
         out.problem(Some(s.skipped_frame), text);
-        s.skipped = 0;
     }
-    s.seen_sip = true;
+    s.skipped = 0;
+    s.after_gap = false;
 }
 
 /// A record of a message of this direction completed in `ctx`'s frame;
@@ -805,7 +1042,7 @@ fn ws_step(
         let lead = sip::skip_blank(text);
         let m = &text[lead..];
         if sip::starts_sip(m) {
-            if s.skipped > 0 || !s.seen_sip {
+            if s.skipped > 0 || s.after_gap || !s.seen_sip {
                 note_sip(key, s, out);
             }
             let m: &[u8] = if s.ws_compressed {
@@ -869,5 +1106,50 @@ mod tests {
         assert_eq!(cut, 130 - tcp.flows.len());
         // Each cut stream's message had complete headers: handed on.
         assert_eq!(sink.records.len(), cut);
+    }
+
+    #[test]
+    fn segments_held_past_a_hole_are_bounded_in_number() {
+        let mut tcp = Tcp::default();
+        let mut sink = Collect::default();
+        let mut out = Out::new(0, &mut sink);
+        let ep = |port| Endpoint {
+            ip: "10.0.0.1".parse().unwrap(),
+            port,
+        };
+        let key = FlowKey {
+            src: ep(5060),
+            dst: ep(5061),
+        };
+        let at = |frame| Ctx {
+            frame,
+            frames: &[],
+            time_ns: Some(0),
+            iface: 0,
+        };
+        let seg = |seq, data| Seg {
+            seq,
+            ack: None,
+            syn: false,
+            data,
+            cut: 0,
+        };
+        let m = b"OPTIONS sip:a@b SIP/2.0\r\nCall-ID: x\r\nContent-Length: 0\r\n\r\n";
+        tcp.segment(key, seg(1, m), at(1), &mut out);
+        // One byte missing, then one-byte segments (far fewer bytes than
+        // MAX_OOO) that never fill it.
+        let from = 2 + m.len() as u32;
+        for i in 0..3 * MAX_HELD as u32 {
+            tcp.segment(key, seg(from + i, b"x"), at(2 + u64::from(i)), &mut out);
+            assert!(tcp.flows[&key].ooo.len() <= MAX_HELD + 1);
+        }
+        assert_eq!(sink.records.len(), 1);
+        assert!(
+            sink.problems
+                .iter()
+                .any(|p| p.text.starts_with("TCP gap: 1 bytes")),
+            "{:?}",
+            sink.problems
+        );
     }
 }
