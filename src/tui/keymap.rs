@@ -993,7 +993,7 @@ pub const BINDINGS: &[Binding] = &[
         &[k('w')],
         "w",
         Action::StartWalk,
-        "walk the checklist of the failing response, with what it says for each step",
+        "walk the checklist of the failing response, with what it says for each step (an answered call: of the code its gravest finding leads to)",
         (5, "w walk"),
     ),
     b(

@@ -1807,3 +1807,46 @@ fn the_call_views_footer_follows_the_box_with_the_keys() {
     let f = footer(&mut h);
     assert!(f.contains("j/k move") && f.contains("Tab findings"), "{f}");
 }
+
+/// `w` on a call with no failing response (an answered call whose
+/// transfer failed) walks the checklist of the code its gravest finding
+/// leads to (the target's 404 the NOTIFY reported), and says so. It only
+/// said "this call has no failing response".
+#[test]
+fn w_on_an_answered_call_walks_the_code_its_finding_leads_to() {
+    let mut h = Harness::new(80, 24, false);
+    h.capture = PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/live/nat/run3-pub.pcap.gz"
+    ));
+    h.start(StartWith::default());
+    let tv = h.app.trace.as_ref().expect("a trace");
+    let at = tv
+        .visible
+        .iter()
+        .position(|&i| {
+            let c = tv.call(i);
+            c.outcome == sipfix::trace::Outcome::Answered
+                && c.findings
+                    .iter()
+                    .any(|f| f.id == "refer-failed" && f.code == Some(404))
+        })
+        .expect("the answered call whose transfer failed with 404");
+    for _ in 0..at {
+        h.keys("j");
+    }
+    h.keys("\n");
+    assert!(matches!(h.top(), Some(Overlay::Call(_))), "{:?}", h.top());
+    h.keys("w");
+    assert!(
+        matches!(h.top(), Some(Overlay::Walk(w)) if w.code == 404),
+        "{:?}: {}",
+        h.top(),
+        h.status()
+    );
+    assert!(
+        h.status().contains("its refer-failed finding"),
+        "{}",
+        h.status()
+    );
+}

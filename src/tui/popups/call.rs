@@ -280,8 +280,17 @@ impl CallView {
             Action::Open => return self.run(app, Pending::Decode(self.selected)),
             Action::StartWalk => {
                 let c = tv.call(self.call);
-                let target = match c.msgs.get(self.selected) {
-                    Some(m) if m.is_response() => Some(self.selected),
+                // The highlighted failure, else the call's failing
+                // response, else (below) the code its gravest finding leads
+                // to, else the highlighted response (a 2xx: Enter and `w`
+                // in the decoded message walk it too).
+                let highlighted = c
+                    .msgs
+                    .get(self.selected)
+                    .filter(|m| m.is_response())
+                    .map(|m| (self.selected, m.code >= 300));
+                let target = match highlighted {
+                    Some((i, true)) => Some(i),
                     _ => report::failing_response(c).map(|i| i as usize),
                 };
                 match target {
@@ -291,10 +300,36 @@ impl CallView {
                         self.top = self.first_row(rows);
                         return self.run(app, Pending::Walk(t));
                     }
-                    None => app.info(
-                        "this call has no failing response; highlight a response to walk its \
-                         code's checklist",
-                    ),
+                    None => {
+                        // No failing response (an answered call): the code
+                        // its gravest finding leads to, whose sentence says
+                        // "see sipfix show N" (a failed transfer's 404, a
+                        // 2xx never acknowledged).
+                        let led = c
+                            .findings
+                            .iter()
+                            .rev()
+                            .filter_map(|f| Some((f.severity, f.id, f.code?)))
+                            .filter(|&(_, _, code)| app.kb.get(code).is_some())
+                            .max_by_key(|&(severity, _, _)| severity);
+                        if let Some((_, id, code)) = led {
+                            app.select_code(code);
+                            if let Some(w) = app.walk_popup(code) {
+                                app.info(format!(
+                                    "this call has no failing response: the checklist of \
+                                     {code}, where its {id} finding leads"
+                                ));
+                                return Reply::open(w);
+                            }
+                        }
+                        if let Some((t, _)) = highlighted {
+                            return self.run(app, Pending::Walk(t));
+                        }
+                        app.info(
+                            "this call has no failing response and no finding that leads to a \
+                             code; highlight a response to walk its code's checklist",
+                        );
+                    }
                 }
             }
             Action::Export => return self.run(app, Pending::Export),
