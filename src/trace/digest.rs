@@ -14,7 +14,7 @@
 
 use super::model::{ExtraKind, Keep, MAX_EXTRA, Method, flag, known_method, sdp_summary};
 use super::skim::{self, Rare, Start};
-use super::{Endpoint, Problem, Record, Transport};
+use super::{Cut, Endpoint, Problem, Record, Transport};
 use foldhash::fast::FixedState;
 use std::hash::{BuildHasher, Hasher};
 
@@ -116,6 +116,9 @@ pub(crate) enum Event {
     Msg(Digest),
     Raw(Raw),
     Problem(Problem),
+    /// [`super::Sink::input_problem`].
+    InputProblem(Problem),
+    Cut(Cut),
     Progress(u64, u64),
 }
 

@@ -259,6 +259,9 @@ pub struct Context<'a> {
     pub unnamed: &'static str,
     /// The stretches of time the inputs show ([`Triage::coverage`]).
     pub coverage: &'a [(i64, i64)],
+    /// The messages the capture cut short before they could be placed,
+    /// that may be responses ([`Triage::cut`]).
+    pub(crate) cut: &'a [super::model::CutAnswers],
     /// Per responding server: final responses sent, and how many of them
     /// were overload answers (503, or 500/480/486/600 with Retry-After).
     /// Indexed by endpoint.
@@ -378,6 +381,7 @@ impl<'a> Context<'a> {
             endpoints: t.endpoints.iter().map(|e| e.to_string()).collect(),
             unnamed: t.unnamed_host(),
             coverage: &t.coverage,
+            cut: &t.cut,
             servers,
             calls: &t.calls,
             by_to_user: std::sync::OnceLock::new(),
@@ -773,6 +777,12 @@ pub fn no_response(call: &Call, ctx: &Context<'_>, sh: &mut Shared) -> Vec<Findi
     for (t, tx) in call.txns.iter().enumerate() {
         let t = t as u32;
         if tx.request == NONE || tx.method == Method::ACK {
+            continue;
+        }
+        if tx.final_msg == NONE
+            && let Some(cut) = super::model::cut_answers(ctx.cut, &call.msgs[tx.request as usize])
+        {
+            hits.push((t, answer_cut(call, ctx, sh, t, cut)));
             continue;
         }
         if tx.first_response != NONE && tx.final_msg == NONE {
@@ -1172,6 +1182,51 @@ pub fn no_response(call: &Call, ctx: &Context<'_>, sh: &mut Shared) -> Vec<Findi
     // transaction".
     hits.retain(|(u, _)| !silenced.contains(u));
     merge(hits, call, sh)
+}
+
+/// A request without a final response in the trace, though the capture
+/// cut short messages sent back to its requester after it, too short to
+/// tell their call (their Call-ID, CSeq, Via, From or To lost): its
+/// answer may be one of them. Said instead of "never answered", which the
+/// trace cannot show.
+fn answer_cut(
+    call: &Call,
+    ctx: &Context<'_>,
+    sh: &mut Shared,
+    t: u32,
+    cut: &super::model::CutAnswers,
+) -> Finding {
+    let tx = &call.txns[t as usize];
+    let req = &call.msgs[tx.request as usize];
+    let method = ctx.method(tx.method);
+    let copies: Vec<u32> = request_copies(call, t).collect();
+    let got = if tx.first_response == NONE {
+        "no response"
+    } else {
+        "no final response"
+    };
+    let n = cut.count;
+    Finding {
+        id: "no-response",
+        severity: Severity::Warning,
+        text: sh.fmt(format_args!(
+            "{method} to {} has {got} in the trace, but the capture's snap length cut short \
+             {n} message{} from {} to {}, the last of them after this {method}, before the \
+             headers that tell {} call: its answer may be among them, so whether it was \
+             answered cannot be told. Capture with -s 0 (whole packets) to see.",
+            ctx.ep(req.dst),
+            if n == 1 { "" } else { "s" },
+            ctx.ep(req.dst),
+            ctx.ep(req.src),
+            if n == 1 { "its" } else { "their" },
+        )),
+        code: None,
+        rfc: RFC_NO_RESPONSE,
+        evidence: vec![ev(
+            tx.request,
+            sh.fmt(format_args!("{method} copies: {}", List(&copies))),
+        )],
+    }
 }
 
 /// A request answered only with provisional responses, for longer than

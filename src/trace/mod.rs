@@ -143,6 +143,12 @@ pub trait Sink {
     fn record(&mut self, record: Record<'_>);
     /// A non-fatal problem in the input.
     fn problem(&mut self, problem: Problem);
+    /// A problem that sums up a whole input, known only at its end (how
+    /// many of its packets the capture cut short): a report lists it
+    /// before the input's other problems, which it explains.
+    fn input_problem(&mut self, problem: Problem) {
+        self.problem(problem);
+    }
     /// Progress: `done` of `total` input bytes read so far (for a progress
     /// bar or the TUI's loading line). Called now and then, not per packet.
     fn progress(&mut self, _done: u64, _total: u64) {}
@@ -151,6 +157,26 @@ pub trait Sink {
     /// reassembly drops). Told only when the reader is asked to (the
     /// export, which copies them with the message they repeat).
     fn tcp_retransmission(&mut self, _file: u32, _frames: &[u64], _of: &[u64]) {}
+    /// A SIP message the capture cut short (its snap length) before the
+    /// headers that place it in a call (see [`Cut`]): not handed on as a
+    /// record, but told, so that a request whose answer it may be is not
+    /// taken for one that got none.
+    fn cut(&mut self, _cut: Cut) {}
+}
+
+/// A SIP message of a packet the capture cut short before its Call-ID,
+/// CSeq, Via, From or To: which call it belongs to cannot be told, but
+/// where it went and when can.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Cut {
+    pub file: u32,
+    pub frame: u64,
+    pub time_ns: Option<i64>,
+    pub src: Option<Endpoint>,
+    pub dst: Option<Endpoint>,
+    /// It may be a response: its status line survived, or not even its
+    /// start line did.
+    pub answer: bool,
 }
 
 /// The input formats `sipfix triage --format` names; `Auto` detects by

@@ -27,7 +27,7 @@
 use super::digest::{Batch, Digest, Event, RecentRequests, Status};
 use super::findings::{self, Finding};
 use super::skim;
-use super::{Endpoint, Format, Problem, Record, Sink, SourceInfo, Transport};
+use super::{Cut, Endpoint, Format, Problem, Record, Sink, SourceInfo, Transport};
 use foldhash::fast::FixedState;
 use std::collections::HashMap;
 
@@ -551,6 +551,36 @@ pub struct Triage {
     pub coverage: Vec<(i64, i64)>,
     /// Every kept header value, URI and tag, one after the other.
     pub text: String,
+    /// The messages that the capture cut short before they could be
+    /// placed in a call and that may be responses, by the endpoints they
+    /// went between, in order (see [`cut_answers`]).
+    pub(crate) cut: Vec<CutAnswers>,
+}
+
+/// Messages from one endpoint to another that the capture cut short
+/// before the headers that place them in a call ([`Cut`]), and that may
+/// be responses: the answer to a request that seems to have none may be
+/// one of them.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct CutAnswers {
+    pub from: Ep,
+    pub to: Ep,
+    pub count: u64,
+    /// The time of the last of them ([`i64::MAX`] when one had none).
+    pub last_ns: i64,
+}
+
+/// The cut messages ([`CutAnswers`]) that may answer `req`: sent back
+/// from its destination to its source, at or after it.
+pub(crate) fn cut_answers<'a>(cut: &'a [CutAnswers], req: &Msg) -> Option<&'a CutAnswers> {
+    if cut.is_empty() {
+        return None;
+    }
+    let i = cut
+        .binary_search_by_key(&(req.dst, req.src), |c| (c.from, c.to))
+        .ok()?;
+    let c = &cut[i];
+    req.time().is_none_or(|t| c.last_ns >= t).then_some(c)
 }
 
 impl Triage {
@@ -681,6 +711,9 @@ pub struct Analyzer {
     /// Each input's first and last message time, by input (the trace's
     /// first and last are theirs).
     file_spans: Vec<Option<(i64, i64)>>,
+    /// The cut messages that may be responses ([`Sink::cut`]), by
+    /// (source, destination): how many, and the last one's time.
+    cut: HashMap<(Endpoint, Endpoint), (u64, i64), FixedState>,
     text: String,
     recent_eps: [(Endpoint, Ep); 4],
     /// The batch a plain [`Sink`] digests each record into.
@@ -709,6 +742,30 @@ impl Sink for Analyzer {
         self.problem_count += 1;
         if self.problems.len() < MAX_PROBLEMS {
             self.problems.push(p);
+        }
+    }
+
+    /// Listed first among its input's problems (kept whatever the cap:
+    /// the last listed one gives way).
+    fn input_problem(&mut self, p: Problem) {
+        self.problem_count += 1;
+        let at = self
+            .problems
+            .iter()
+            .position(|q| q.file == p.file)
+            .unwrap_or(self.problems.len());
+        self.problems.insert(at, p);
+        self.problems.truncate(MAX_PROBLEMS);
+    }
+
+    fn cut(&mut self, c: Cut) {
+        if let Some(t) = c.time_ns {
+            self.span(c.file, t);
+        }
+        if let (true, Some(src), Some(dst)) = (c.answer, c.src, c.dst) {
+            let e = self.cut.entry((src, dst)).or_insert((0, i64::MIN));
+            e.0 += 1;
+            e.1 = e.1.max(c.time_ns.unwrap_or(i64::MAX));
         }
     }
 }
@@ -755,6 +812,7 @@ impl Analyzer {
             kept_bytes: 0,
             keep_full: false,
             file_spans: Vec::new(),
+            cut: HashMap::with_hasher(FixedState::with_seed(0xc7)),
             text: String::new(),
             recent_eps: [(
                 Endpoint {
@@ -781,9 +839,21 @@ impl Analyzer {
                 Event::Msg(d) => self.apply(d, b),
                 Event::Raw(r) => self.record(b.record_of(r)),
                 Event::Problem(p) => self.problem(p.clone()),
+                Event::InputProblem(p) => self.input_problem(p.clone()),
+                Event::Cut(c) => self.cut(*c),
                 Event::Progress(done, total) => progress(*done, *total),
             }
         }
+    }
+
+    /// Widen an input's span of time to `t`.
+    fn span(&mut self, file: u32, t: i64) {
+        let f = file as usize;
+        if f >= self.file_spans.len() {
+            self.file_spans.resize(f + 1, None);
+        }
+        let span = &mut self.file_spans[f];
+        *span = Some(span.map_or((t, t), |(a, b)| (a.min(t), b.max(t))));
     }
 
     fn push_problem(&mut self, file: u32, frame: Option<u64>, text: &str) {
@@ -885,12 +955,7 @@ impl Analyzer {
     fn apply(&mut self, d: &Digest, b: &Batch) {
         self.messages += 1;
         if let Some(t) = d.at.time_ns {
-            let f = d.at.file as usize;
-            if f >= self.file_spans.len() {
-                self.file_spans.resize(f + 1, None);
-            }
-            let span = &mut self.file_spans[f];
-            *span = Some(span.map_or((t, t), |(a, b)| (a.min(t), b.max(t))));
+            self.span(d.at.file, t);
         }
         match d.status {
             Status::Ok => {}
@@ -1078,6 +1143,22 @@ impl Analyzer {
             .map(|s| s.format.logs_each_packet_once())
             .collect();
         let per_packet = &per_packet[..];
+        // The cut answers by the endpoints the calls know (one that no
+        // call knows answers none of them).
+        let mut cut: Vec<CutAnswers> = self
+            .cut
+            .iter()
+            .filter_map(|(&(src, dst), &(count, last_ns))| {
+                Some(CutAnswers {
+                    from: *self.endpoint_ids.get(&src)?,
+                    to: *self.endpoint_ids.get(&dst)?,
+                    count,
+                    last_ns,
+                })
+            })
+            .collect();
+        cut.sort_unstable_by_key(|c| (c.from, c.to));
+        let cut_ref = &cut[..];
         // The lookup tables are done with: free them before the findings
         // and the report allocate.
         drop(self.call_ids);
@@ -1102,7 +1183,7 @@ impl Analyzer {
                     call.txn_index = None;
                     order_and_dedupe(call, per_packet);
                     duplicates += u64::from(call.duplicates);
-                    if let Some(at) = derive(call, coverage) {
+                    if let Some(at) = derive(call, coverage, cut_ref) {
                         skewed.0 += 1;
                         skewed.1.get_or_insert(at);
                     }
@@ -1148,6 +1229,7 @@ impl Analyzer {
             last_ns: coverage.iter().map(|&(_, b)| b).max(),
             coverage: coverage.to_vec(),
             text: self.text,
+            cut,
         };
         let ctx = findings::Context::new(&t, kb);
         let mid = t.calls.len() / 2;
@@ -1460,7 +1542,7 @@ pub(crate) fn seen_until(coverage: &[(i64, i64)], call: &Call) -> Option<i64> {
 ///
 /// Returns the input and frame of a response stamped before the call's
 /// first request, when its timings had to leave one out.
-fn derive(call: &mut Call, coverage: &[(i64, i64)]) -> Option<(u32, u64)> {
+fn derive(call: &mut Call, coverage: &[(i64, i64)], cut: &[CutAnswers]) -> Option<(u32, u64)> {
     let trace_end = seen_until(coverage, call);
     for (i, m) in call.msgs.iter().enumerate() {
         let i = i as u32;
@@ -1689,6 +1771,23 @@ fn derive(call: &mut Call, coverage: &[(i64, i64)]) -> Option<(u32, u64)> {
             None => no_final_outcome(call, 0, t0, trace_end),
         },
     };
+    // No final response, but the capture cut short messages sent back to
+    // the requester after its request, too short to tell their call: its
+    // answer may be one of them. Not known, so not a failure.
+    let answer_cut = |call: &Call| {
+        call.txns.iter().any(|t| {
+            t.primary
+                && t.final_msg == NONE
+                && t.method != Method::ACK
+                && call
+                    .msgs
+                    .get(t.request as usize)
+                    .is_some_and(|r| cut_answers(cut, r).is_some())
+        })
+    };
+    if call.final_msg == NONE && call.outcome == Outcome::Failure && answer_cut(call) {
+        call.outcome = Outcome::Pending;
+    }
     // Only the caller's side captured: no response at all, but the caller
     // went on inside a dialog from where it began. An ACK of its own (a
     // 2xx's, RFC 3261 §13.2.2.4) says the call was answered; else its
@@ -1718,6 +1817,7 @@ fn derive(call: &mut Call, coverage: &[(i64, i64)]) -> Option<(u32, u64)> {
         && call.msgs.iter().all(Msg::is_request)
         && one_way_sign(call, first).is_some()
         && !resent_long(first)
+        && cut_answers(cut, first).is_none()
     {
         call.one_way = true;
         let acked = call.msgs.iter().any(|m| {

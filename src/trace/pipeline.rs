@@ -16,7 +16,7 @@
 
 use super::digest::{Batch, Event, RecentRequests};
 use super::model::{Analyzer, Keep};
-use super::{Format, Input, Problem, ReadError, Record, Sink, SourceInfo, read_inputs};
+use super::{Cut, Format, Input, Problem, ReadError, Record, Sink, SourceInfo, read_inputs};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
@@ -100,6 +100,12 @@ fn read_direct(
         fn problem(&mut self, p: Problem) {
             self.inner.problem(p);
         }
+        fn cut(&mut self, c: Cut) {
+            self.inner.cut(c);
+        }
+        fn input_problem(&mut self, p: Problem) {
+            self.inner.input_problem(p);
+        }
         fn progress(&mut self, done: u64, total: u64) {
             (self.progress)(done, total);
         }
@@ -170,6 +176,22 @@ impl Sink for Batcher {
             return;
         }
         self.batch.events.push(Event::Problem(p));
+        self.maybe_send();
+    }
+
+    fn cut(&mut self, c: Cut) {
+        if self.gone {
+            return;
+        }
+        self.batch.events.push(Event::Cut(c));
+        self.maybe_send();
+    }
+
+    fn input_problem(&mut self, p: Problem) {
+        if self.gone {
+            return;
+        }
+        self.batch.events.push(Event::InputProblem(p));
         self.maybe_send();
     }
 

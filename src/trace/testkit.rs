@@ -301,6 +301,34 @@ pub fn pcap(steps: &[Step]) -> Vec<u8> {
     super::synth::pcap(super::synth::linktype::ETHERNET, &frames)
 }
 
+/// The steps as [`pcap`] writes them, each frame cut to its first
+/// `snaplen` bytes as `tcpdump -s` records it (the frame's whole length
+/// kept in the record header).
+pub fn pcap_snapped(steps: &[Step], snaplen: usize) -> Vec<u8> {
+    let mut w = super::synth::PcapWriter::new(
+        Vec::new(),
+        super::synth::linktype::ETHERNET,
+        super::synth::Resolution::Micro,
+        false,
+        snaplen as u32,
+    )
+    .expect("writing to memory");
+    for s in steps {
+        let frame = super::synth::eth(&super::synth::udp_ip(
+            &s.src.to_string(),
+            &s.dst.to_string(),
+            s.sip.as_bytes(),
+        ));
+        w.packet(
+            T0_NS + s.ms * 1_000_000,
+            &frame[..frame.len().min(snaplen)],
+            frame.len() as u32,
+        )
+        .expect("writing to memory");
+    }
+    w.into_inner()
+}
+
 /// A small trunk for UI tests: an answered call, a busy one (486), a
 /// failed one (503 with Retry-After and a Q.850 cause, from 10.0.0.4)
 /// and a REGISTER challenged then accepted, in time order.

@@ -41,6 +41,55 @@ fn later(ms: i64) -> Vec<Step> {
     answered_call("later", ms, 1000)
 }
 
+/// A capture cut by its snap length (`tcpdump -s 361`): the INVITE is
+/// whole, its 200 OK (a long reason phrase) is cut inside its Call-ID.
+/// The cut Call-ID is not another call, and the INVITE is not "never
+/// answered": its answer may be the cut message, so the call is not a
+/// failure and its finding says whether it was answered cannot be told.
+#[test]
+fn an_answer_cut_by_the_snap_length_is_not_silence() {
+    let inv = request("INVITE", "snapped-call", 1, "z9hG4bKsn1", None, &[], "");
+    let reason = format!("OK{}", " (answered)".repeat(14));
+    let ok = response_with(&inv, 200, &reason, Some("b"), &[], "");
+    // Ethernet, IPv4 and UDP headers, then 4 bytes of the Call-ID value.
+    let snaplen = 42 + ok.find("Call-ID: ").unwrap() + 9 + 4;
+    assert!(42 + inv.len() <= snaplen);
+    let mut steps = vec![Step::new(0, a(), b(), &inv), Step::new(100, b(), a(), &ok)];
+    // The trace goes on past 64*T1 (an OPTIONS ping, whole).
+    let ping = request("OPTIONS", "ping", 1, "z9hG4bKpg1", None, &[], "");
+    steps.push(Step::new(40_000, a(), p(), &ping));
+    steps.push(Step::new(
+        40_010,
+        p(),
+        a(),
+        &response(&ping, 200, Some("p"), &[]),
+    ));
+    let cap = pcap_snapped(&steps, snaplen);
+    let mut an = super::Analyzer::new(Options::default());
+    let sources =
+        super::read_inputs(&[super::Input::Bytes(cap)], super::Format::Auto, &mut an).unwrap();
+    let t = an.finish(sources, crate::kb::Kb::embedded());
+    let calls: Vec<&str> = t.calls.iter().map(|c| c.call_id.as_str()).collect();
+    assert_eq!(calls, ["snapped-call", "ping"]);
+    let c = &t.calls[0];
+    assert_eq!(c.outcome, Outcome::Pending);
+    let f = finding(c, "no-response");
+    assert_eq!(f.severity, Severity::Warning);
+    assert!(
+        f.text
+            .contains("cut short 1 message from 10.0.0.2:5060 to 10.0.0.1:5060")
+            && f.text.contains("whether it was answered cannot be told")
+            && !f.text.contains("never answered"),
+        "{}",
+        f.text
+    );
+    let problems: Vec<&str> = t.problems.iter().map(|p| p.text.as_str()).collect();
+    assert!(
+        problems.len() == 1 && problems[0].starts_with("1 SIP packet cut to the capture's snap"),
+        "{problems:?}"
+    );
+}
+
 #[test]
 fn answered_call_facts() {
     let t = analyze(&answered_call("c1", 0, 60_000));

@@ -351,24 +351,63 @@ fn broken_packets_are_problems_not_panics() {
     assert_eq!(frames, vec![Some(1), Some(2), Some(3)], "{:?}", c.problems);
 }
 
-#[test]
-fn a_snap_length_cut_message_is_kept_and_reported() {
-    let frame = synth::eth(&synth::udp_ip(
-        "10.0.0.1:5060",
-        "10.0.0.2:5060",
-        &invite("s"),
-    ));
+/// A capture whose record of each frame keeps only its first `caplen`
+/// bytes (`tcpdump -s`), the frame's whole length in the record header.
+fn snapped(frames: &[(i64, Vec<u8>, usize)]) -> Vec<u8> {
     let mut w =
         synth::PcapWriter::new(Vec::new(), lt::ETHERNET, Resolution::Micro, false, 200).unwrap();
-    w.packet(T0, &frame[..200], frame.len() as u32).unwrap();
-    let (_, c) = read(&w.into_inner());
-    assert_eq!(c.records.len(), 1);
-    assert!(c.records[0].text().starts_with("INVITE "));
-    assert_eq!(c.problems.len(), 1);
+    for (t, frame, caplen) in frames {
+        w.packet(*t, &frame[..*caplen], frame.len() as u32).unwrap();
+    }
+    w.into_inner()
+}
+
+/// A UDP frame of `sip`, and the length that cuts it just after the
+/// first `upto` in the message.
+fn cut_after(sip: &[u8], upto: &str) -> (Vec<u8>, usize) {
+    let frame = synth::eth(&synth::udp_ip("10.0.0.1:5060", "10.0.0.2:5060", sip));
+    let at = sip
+        .windows(upto.len())
+        .position(|w| w == upto.as_bytes())
+        .unwrap();
+    let head = frame.len() - sip.len();
+    (frame, head + at + upto.len())
+}
+
+/// Packets cut by the capture's snap length: the last line of each, cut
+/// inside, is not read (a Call-ID cut short would be another call). A
+/// message that kept every header that places it in a call (Call-ID,
+/// CSeq, Via, From, To) is handed on without that line; one that lost
+/// one is not. The cut packets are one problem line, not one each.
+#[test]
+fn a_line_cut_by_the_snap_length_is_not_read() {
+    let lost = synth::request("INVITE", "snap-lost-call", 1, synth::SDP);
+    let kept = synth::request("INVITE", "snap-kept", 1, synth::SDP);
+    let ok = synth::response(200, "OK", "snap-kept", 1, "INVITE");
+    let (f1, n1) = cut_after(lost.as_bytes(), "Call-ID: snap-lo");
+    let (f2, n2) = cut_after(kept.as_bytes(), "Contact: <sip:al");
+    // The CR survived: the CSeq line is whole.
+    let (f3, n3) = cut_after(ok.as_bytes(), "CSeq: 1 INVITE\r");
+    let (_, c) = read(&snapped(&[
+        (T0, f1, n1),
+        (T0 + 1, f2, n2),
+        (T0 + 2, f3, n3),
+    ]));
+    let texts: Vec<String> = c.records.iter().map(|r| r.text()).collect();
+    assert_eq!(texts.len(), 2, "{texts:?}");
+    assert!(texts.iter().all(|t| !t.contains("snap-lo")), "{texts:?}");
+    assert_eq!(texts[0], kept[..kept.find("Contact:").unwrap()]);
+    assert_eq!(texts[1], ok[..ok.find("Content-Length").unwrap() - 1]);
+    let problems: Vec<&str> = c.problems.iter().map(|p| p.text.as_str()).collect();
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert_eq!(c.problems[0].frame, None);
+    let p = problems[0];
     assert!(
-        c.problems[0].text.contains("snap length"),
-        "{:?}",
-        c.problems
+        p.starts_with("3 SIP packets cut to the capture's snap length (")
+            && p.contains("the first is frame 1")
+            && p.contains("1 of them lost their Call-ID, CSeq, Via, From or To and are in no call")
+            && p.contains("-s 0"),
+        "{p}"
     );
 }
 

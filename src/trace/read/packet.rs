@@ -4,7 +4,7 @@
 use super::defrag::{Defrag, Fragment, Key, Outcome};
 use super::tcp::{Ctx, FlowKey, Seg, Tcp};
 use super::{hep, link, sip};
-use crate::trace::{Endpoint, Problem, Record, Sink, Transport};
+use crate::trace::{Cut, Endpoint, Problem, Record, Sink, Transport};
 use etherparse::{LaxIpSlice, TcpSlice, UdpSlice};
 use std::net::IpAddr;
 
@@ -76,6 +76,17 @@ impl<'s> Out<'s> {
         }
     }
 
+    /// A problem about the whole input (see [`Sink::input_problem`]);
+    /// counted, but listed whatever the cap.
+    pub fn input_problem(&mut self, text: String) {
+        self.problems += 1;
+        self.sink.input_problem(Problem {
+            file: self.file,
+            frame: None,
+            text,
+        });
+    }
+
     /// Say how many problems were counted but not listed; call once at the
     /// end of the input.
     pub fn finish(&mut self) {
@@ -103,6 +114,75 @@ pub(crate) struct Decoder {
     /// SCTP user messages split over several DATA chunks were seen (told
     /// once).
     sctp_fragments_told: bool,
+    /// The captured length of the frame being decoded.
+    caplen: u32,
+    /// The SIP datagrams the capture cut to its snap length (told once,
+    /// at the end).
+    cuts: Cuts,
+}
+
+/// The SIP datagrams of one input that the capture cut to its snap
+/// length: counted, and told in one problem line at the end rather than
+/// one per packet.
+#[derive(Default)]
+struct Cuts {
+    packets: u64,
+    /// Those that lost a header that places them in a call.
+    unplaced: u64,
+    first_frame: u64,
+    /// The shortest and longest captured frame among them (the snap
+    /// length, or lengths when interfaces differ).
+    min_len: u32,
+    max_len: u32,
+}
+
+impl Cuts {
+    fn add(&mut self, frame: u64, caplen: u32, placed: bool) {
+        if self.packets == 0 {
+            self.first_frame = frame;
+            self.min_len = caplen;
+        }
+        self.packets += 1;
+        self.unplaced += u64::from(!placed);
+        self.min_len = self.min_len.min(caplen);
+        self.max_len = self.max_len.max(caplen);
+    }
+
+    /// The problem line, when there were any.
+    fn text(&self) -> Option<String> {
+        if self.packets == 0 {
+            return None;
+        }
+        let n = self.packets;
+        let len = if self.min_len == self.max_len {
+            format!("{} bytes", self.max_len)
+        } else {
+            format!("{} to {} bytes", self.min_len, self.max_len)
+        };
+        let (packets, their) = if n == 1 {
+            ("SIP packet", "its message is")
+        } else {
+            ("SIP packets", "their messages are")
+        };
+        let unplaced = match self.unplaced {
+            0 => String::new(),
+            u if u == n && n == 1 => {
+                "; it lost its Call-ID, CSeq, Via, From or To and is in no call".to_string()
+            }
+            u if u == n => {
+                "; each lost its Call-ID, CSeq, Via, From or To and is in no call".to_string()
+            }
+            u => format!(
+                "; {u} of them lost their Call-ID, CSeq, Via, From or To and are in no call"
+            ),
+        };
+        Some(format!(
+            "{n} {packets} cut to the capture's snap length ({len}; the first is frame {}): \
+             {their} incomplete, a line cut short is not read{unplaced}; capture with -s 0 \
+             to keep whole packets",
+            self.first_frame
+        ))
+    }
 }
 
 /// Where an IP packet came from and went to.
@@ -123,6 +203,7 @@ struct At<'f> {
 impl Decoder {
     /// Decode one captured frame.
     pub fn frame(&mut self, linktype: u32, data: &[u8], meta: Meta, out: &mut Out<'_>) {
+        self.caplen = u32::try_from(data.len()).unwrap_or(u32::MAX);
         match link::unwrap(linktype, data) {
             Ok(Some(inner)) => {
                 let mut meta = meta;
@@ -157,6 +238,9 @@ impl Decoder {
         self.defrag
             .finish(&mut |frame, text| out.problem(Some(frame), text));
         self.tcp.finish(out);
+        if let Some(text) = self.cuts.text() {
+            out.input_problem(text);
+        }
     }
 
     /// An IP packet (v4 or v6, told by its version nibble).
@@ -334,11 +418,8 @@ impl Decoder {
             return;
         }
         if short {
-            broken(
-                out,
-                meta,
-                "the SIP message is incomplete: the packet was cut short".to_string(),
-            );
+            self.cut_datagram(src, dst, rest, transport, at, out);
+            return;
         }
         out.record(Record {
             file: out.file,
@@ -352,6 +433,81 @@ impl Decoder {
             payload: rest,
             datagram: true,
         });
+    }
+
+    /// A datagram whose SIP message the packet holds only the start of
+    /// (the capture's snap length, or a packet shorter than its IP or UDP
+    /// length says). Its last line without a line end was cut inside: not
+    /// a value (a Call-ID or tag cut short would invent a call), so it is
+    /// left out; one whose CR survived is whole (a CR is only ever part of
+    /// a line end in SIP). What is left is handed on when it still has
+    /// every header that places it in a call, else told to the sink as a
+    /// [`Cut`].
+    #[cold]
+    #[inline(never)]
+    fn cut_datagram(
+        &mut self,
+        src: Endpoint,
+        dst: Endpoint,
+        payload: &[u8],
+        transport: Transport,
+        at: At<'_>,
+        out: &mut Out<'_>,
+    ) {
+        let meta = at.meta;
+        let lines = if payload.ends_with(b"\r") {
+            payload
+        } else {
+            memchr::memrchr(b'\n', payload).map_or(&payload[..0], |i| &payload[..=i])
+        };
+        let skim = crate::trace::skim::skim_datagram(lines);
+        let placed = skim.is_some_and(|s| {
+            // With its blank line, every header is there (a missing one
+            // is the sender's doing, told as it would be uncut).
+            s.blank_line
+                || (!s.call_id.is_empty()
+                    && s.cseq.is_some()
+                    && !s.cseq_method.is_empty()
+                    && !s.via.is_empty()
+                    && !s.from.is_empty()
+                    && !s.to.is_empty())
+        });
+        if meta.cut {
+            self.cuts.add(meta.frame, self.caplen, placed);
+        } else {
+            out.problem(
+                Some(meta.frame),
+                if placed {
+                    "the SIP message is incomplete: the packet was cut short"
+                } else {
+                    "the SIP message is incomplete: the packet was cut short, and it lost its \
+                     Call-ID, CSeq, Via, From or To, so it is in no call"
+                },
+            );
+        }
+        if placed {
+            out.record(Record {
+                file: out.file,
+                frame: meta.frame,
+                frames: at.frames,
+                time_ns: meta.time_ns,
+                src: Some(src),
+                dst: Some(dst),
+                transport,
+                interface: meta.iface,
+                payload: lines,
+                datagram: true,
+            });
+        } else {
+            out.sink.cut(Cut {
+                file: out.file,
+                frame: meta.frame,
+                time_ns: meta.time_ns,
+                src: Some(src),
+                dst: Some(dst),
+                answer: skim.is_none_or(|s| s.is_response()),
+            });
+        }
     }
 
     /// A HEPv3 packet in a datagram: the SIP inside, with the addresses,
