@@ -776,6 +776,38 @@ fn a_log_cut_inside_a_message_says_so() {
     );
 }
 
+/// A log cut inside a message's headers says so too, naming the message
+/// and the line the log ends at (the headers it has are still read), in
+/// every format; cut inside the header line itself (no line end) alike.
+#[test]
+fn a_log_cut_inside_a_message_s_headers_says_so() {
+    for name in [
+        "pjsip.log",
+        "chan_sip.log",
+        "sofia.log",
+        "sipdump.data",
+        "sngrep.txt",
+        "ngrep.txt",
+        "raw.txt",
+    ] {
+        let log = fixture(name);
+        // Just after the first message's CSeq line, and inside it.
+        let cseq = log.windows(6).position(|w| w == b"CSeq: ").unwrap();
+        let eol = cseq + log[cseq..].iter().position(|&c| c == b'\n').unwrap() + 1;
+        for end in [eol, cseq + 7] {
+            let cut = &log[..end];
+            let line = cut.iter().filter(|&&c| c == b'\n').count() + usize::from(end != eol);
+            let (_, c) = synth::read_bytes(cut).unwrap();
+            assert_eq!(c.records.len(), 1, "{name}");
+            let p = real_problems(&c);
+            let want = format!(
+                "the log ends at line {line}, inside the headers of SIP message 1: it was cut"
+            );
+            assert!(p.len() == 1 && p[0].contains(&want), "{name} {end}: {p:?}");
+        }
+    }
+}
+
 #[test]
 fn freeswitch_sofia_siptrace() {
     // libsofia-sip-ua/tport/tport_logging.c, tport_stamp and tport_log_msg.

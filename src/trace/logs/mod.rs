@@ -222,10 +222,12 @@ pub(crate) fn read(
     // Start lines this format's reader took no message from (another
     // format's entries in the same input): how many, and the first.
     let mut stray = (0u64, 0u64);
+    let mut last_line = 0;
     for_each_line(
         src,
         out,
         &mut |line, no, out| {
+            last_line = no;
             if feed(prefixed.as_mut(), line, no, &mut *reader, &mut log, out) {
                 stray.0 += 1;
                 if stray.1 == 0 {
@@ -239,6 +241,16 @@ pub(crate) fn read(
         progress,
     )?;
     reader.finish(&mut log, out);
+    if log.em.msg.in_headers() && !log.em.msg.ends_without_body() {
+        let entry = log.em.entries;
+        out.problem(
+            Some(entry),
+            format!(
+                "the log ends at line {last_line}, inside the headers of SIP message {entry}: \
+                 it was cut there; the headers it has are read"
+            ),
+        );
+    }
     log.close(out);
     if stray.0 > 0 {
         let (n, first) = stray;
@@ -835,6 +847,14 @@ impl MsgBuilder {
     /// The message being built has had no blank line yet.
     pub fn in_headers(&self) -> bool {
         self.state == State::Headers
+    }
+
+    /// The headers so far say the message has no body (`Content-Length:
+    /// 0`): a log that ends on them may only have left out the blank line
+    /// after them (journald keeps none at the end of an entry).
+    fn ends_without_body(&self) -> bool {
+        sip::scan_head(&[&self.buf[..], b"\r\n"].concat())
+            .is_some_and(|h| h.content_length == Some(0))
     }
 
     /// Bytes of body still missing for the Content-Length of the message
