@@ -781,15 +781,7 @@ fn a_log_cut_inside_a_message_says_so() {
 /// every format; cut inside the header line itself (no line end) alike.
 #[test]
 fn a_log_cut_inside_a_message_s_headers_says_so() {
-    for name in [
-        "pjsip.log",
-        "chan_sip.log",
-        "sofia.log",
-        "sipdump.data",
-        "sngrep.txt",
-        "ngrep.txt",
-        "raw.txt",
-    ] {
+    for name in FIXTURES {
         let log = fixture(name);
         // Just after the first message's CSeq line, and inside it.
         let cseq = log.windows(6).position(|w| w == b"CSeq: ").unwrap();

@@ -48,6 +48,16 @@ impl Harness {
     }
 
     /// A harness with the trunk loaded, as `sipfix trunk.pcap` starts.
+    /// At 80x24, started on a file of `tests/fixtures/`.
+    fn on_fixture(path: &str) -> Harness {
+        let mut h = Harness::new(80, 24, false);
+        h.capture = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures")
+            .join(path);
+        h.start(StartWith::default());
+        h
+    }
+
     fn loaded(w: u16, h: u16, ascii: bool) -> Harness {
         let mut h = Harness::new(w, h, ascii);
         h.start(StartWith::default());
@@ -1709,12 +1719,7 @@ fn the_hidden_host_key_line_fits_a_small_screen() {
 /// reached the status ("timeouts cannot be mea..."), in the log too.
 #[test]
 fn ctrl_g_shows_the_first_input_problem_whole() {
-    let mut h = Harness::new(80, 24, false);
-    h.capture = PathBuf::from(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/fixtures/logs/chan_sip.log"
-    ));
-    h.start(StartWith::default());
+    let mut h = Harness::on_fixture("logs/chan_sip.log");
     let t = h.app.trace.as_ref().expect("a trace").triage();
     let first = sipfix::trace::report::problem_line(t, &t.problems[0]);
     assert!(first.chars().count() > 100, "{first}");
@@ -1769,12 +1774,7 @@ fn leaving_the_filter_with_one_call_says_call() {
     h.keys("\n");
     assert!(h.status().starts_with("all 4 calls"), "{}", h.status());
     // A trace of one call, the filter left empty.
-    let mut h = Harness::new(80, 24, false);
-    h.capture = PathBuf::from(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/fixtures/logs/chan_sip.log"
-    ));
-    h.start(StartWith::default());
+    let mut h = Harness::on_fixture("logs/chan_sip.log");
     h.keys("/\n");
     assert_eq!(h.status(), "1 call");
 }
@@ -1814,12 +1814,7 @@ fn the_call_views_footer_follows_the_box_with_the_keys() {
 /// said "this call has no failing response".
 #[test]
 fn w_on_an_answered_call_walks_the_code_its_finding_leads_to() {
-    let mut h = Harness::new(80, 24, false);
-    h.capture = PathBuf::from(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/fixtures/live/nat/run3-pub.pcap.gz"
-    ));
-    h.start(StartWith::default());
+    let mut h = Harness::on_fixture("live/nat/run3-pub.pcap.gz");
     let tv = h.app.trace.as_ref().expect("a trace");
     let at = tv
         .visible
