@@ -1845,3 +1845,18 @@ fn w_on_an_answered_call_walks_the_code_its_finding_leads_to() {
         h.status()
     );
 }
+
+/// A narrow calls pane gives up the Outcome column before the Finding
+/// (the final code says most of the outcome; nothing else in the row says
+/// why a call failed): at 60 columns the findings were left out.
+#[test]
+fn a_narrow_calls_pane_keeps_the_finding_column() {
+    for (w, outcome) in [(60, false), (70, false), (80, true)] {
+        let h = Harness::loaded(w, 20, false);
+        let f = h.frame();
+        assert!(f.contains("Finding"), "{w} columns:\n{f}");
+        assert_eq!(f.contains("Outcome"), outcome, "{w} columns:\n{f}");
+    }
+    let h = Harness::loaded(60, 20, false);
+    assert!(h.frame().contains("overload"), "{}", h.frame());
+}
