@@ -274,9 +274,11 @@ fn asterisk_chan_sip_full_log_takes_the_time_from_the_prefix_line() {
     assert_eq!(times, want);
 }
 
-/// The PJSIP log as `docker logs --timestamps` and a syslog file show it,
-/// every line behind the collector's prefix: read as the plain log, with a
-/// line saying so.
+/// The PJSIP log as `docker logs --timestamps`, a syslog file, `kubectl
+/// logs --prefix` and `docker compose logs` show it (the last two with and
+/// without `--timestamps`), every line behind the collector's prefix: read
+/// as the plain log, with a line saying so. The container's name was not
+/// known: such a log was "text with no SIP message".
 #[test]
 fn a_log_behind_a_collector_prefix_reads_as_the_plain_log() {
     let plain = fixture("pjsip.log");
@@ -285,6 +287,10 @@ fn a_log_behind_a_collector_prefix_reads_as_the_plain_log() {
     let prefixes = [
         "2026-11-30T10:00:01.123456789Z ",
         "Nov 30 10:00:01 pbx1 asterisk[1234]: ",
+        "[pod/asterisk-0/asterisk] ",
+        "[pod/asterisk-0/asterisk] 2026-11-30T10:00:01.123456789Z ",
+        "asterisk-1  | ",
+        "pbx_asterisk.1 | 2026-11-30T10:00:01.123456789Z ",
     ];
     for p in prefixes {
         let prefixed: String = text.lines().map(|l| format!("{p}{l}\n")).collect();

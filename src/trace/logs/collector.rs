@@ -1,6 +1,8 @@
 //! The prefix a log collector puts before every line of a program's
 //! output: `docker logs --timestamps` and `kubectl logs --timestamps` (an
-//! RFC 3339 time and a space), and syslog files or `journalctl` output
+//! RFC 3339 time and a space), the container's name that `kubectl logs
+//! --prefix` and `docker compose logs` put before each line (with or
+//! without a time after it), and syslog files or `journalctl` output
 //! that repeat their header on every line (`Nov 30 10:00:01 pbx1
 //! asterisk[1234]: `, or an RFC 3339 time for the high-precision format).
 //! A log that holds no SIP the plain way but whose lines nearly all carry
@@ -24,6 +26,11 @@ pub(crate) enum Collector {
     Syslog,
     /// An RFC 3339 time and a space (docker, kubectl).
     Timestamp,
+    /// The name of the container a line came from: `kubectl logs
+    /// --prefix` writes `[pod/NAME/CONTAINER] `, `docker compose logs`
+    /// writes `NAME  | ` (padded to the longest name); either may have an
+    /// RFC 3339 time after it (`--timestamps`).
+    Container,
     /// The same indentation, `.1` times the byte `.0` (a tab or a space):
     /// a log pasted into a ticket or an e-mail, indented as a whole.
     Indent(u8, u8),
@@ -174,10 +181,45 @@ fn syslog(l: &[u8]) -> Option<Prefix> {
     })
 }
 
+/// A container's name before its line ([`Collector::Container`]), and an
+/// RFC 3339 time after it if there is one.
+fn container(l: &[u8]) -> Option<Prefix> {
+    let (tag, len) = if l.first() == Some(&b'[') {
+        // kubectl: `[pod/NAME/CONTAINER] `, no space inside, a `/`.
+        let end = l.iter().take(256).position(|&c| c == b']')?;
+        let name = &l[1..end];
+        if name.is_empty() || name.contains(&b' ') || !name.contains(&b'/') {
+            return None;
+        }
+        if l.get(end + 1) != Some(&b' ') {
+            return None;
+        }
+        ((1, end), end + 2)
+    } else {
+        // docker compose: `NAME`, spaces, `| `.
+        let end = l
+            .iter()
+            .take(128)
+            .position(|&c| !(c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.')))?;
+        let spaces = l[end..].iter().take_while(|&&c| c == b' ').count();
+        if end == 0 || spaces == 0 || l.get(end + spaces..end + spaces + 2) != Some(b"| ") {
+            return None;
+        }
+        ((0, end), end + spaces + 2)
+    };
+    let stamped = rfc3339(&l[len..]).filter(|&(n, _)| l.get(len + n) == Some(&b' '));
+    Some(Prefix {
+        len: len + stamped.map_or(0, |(n, _)| n + 1),
+        stamp: stamped.map(|(_, s)| s),
+        tag,
+    })
+}
+
 /// The prefix `line` carries, if it carries it.
 pub(crate) fn prefix(c: Collector, line: &[u8]) -> Option<Prefix> {
     match c {
         Collector::Syslog => syslog(line),
+        Collector::Container => container(line),
         Collector::Timestamp => rfc3339(line)
             .filter(|&(n, _)| line.get(n) == Some(&b' '))
             .map(|(n, stamp)| Prefix {
@@ -243,13 +285,17 @@ pub(crate) fn detect(head: &[u8]) -> Option<Collector> {
     if lines.is_empty() {
         return None;
     }
-    [Collector::Syslog, Collector::Timestamp]
-        .into_iter()
-        .find(|&c| {
-            let mut pre = Prefixed::new(c);
-            lines.iter().filter(|l| pre.line(l).1).count() * 10 >= lines.len() * 9
-        })
-        .or_else(|| indent(&lines))
+    [
+        Collector::Syslog,
+        Collector::Timestamp,
+        Collector::Container,
+    ]
+    .into_iter()
+    .find(|&c| {
+        let mut pre = Prefixed::new(c);
+        lines.iter().filter(|l| pre.line(l).1).count() * 10 >= lines.len() * 9
+    })
+    .or_else(|| indent(&lines))
 }
 
 /// Every line of `head` without the prefix, a folded syslog line

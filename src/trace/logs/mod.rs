@@ -208,6 +208,9 @@ pub(crate) fn read(
         let what = match c {
             Collector::Syslog => "a syslog header (time, host, program)".to_string(),
             Collector::Timestamp => "a log collector's time stamp (docker, kubectl)".to_string(),
+            Collector::Container => {
+                "a container's name (kubectl logs --prefix, docker compose logs)".to_string()
+            }
             Collector::Indent(byte, n) => format!(
                 "the same indentation ({n} {}{})",
                 if byte == b'\t' { "tab" } else { "space" },
