@@ -513,6 +513,46 @@ fn not_a_trace_is_one_clear_error() {
     assert!(matches!(err, ReadError::WrongFormat { .. }), "{err}");
 }
 
+/// A file compressed otherwise than with gzip, a systemd journal file or
+/// an archive is named, with the command that makes it readable: it was
+/// "binary data of no known capture format" (or text, for a journal).
+#[test]
+fn a_compressed_file_a_journal_or_an_archive_is_named() {
+    let mut tar = vec![0u8; 600];
+    tar[..9].copy_from_slice(b"call.pcap");
+    tar[257..262].copy_from_slice(b"ustar");
+    let mut journal = b"LPKSHHRH".to_vec();
+    journal.extend([0u8; 8]);
+    journal.extend(b"some text after the header");
+    for (bytes, said) in [
+        (
+            b"\xFD7zXZ\x00\x00\x04\xE6\xD6\xB4\x46".to_vec(),
+            "xz -dc FILE | sipfix triage -",
+        ),
+        (
+            b"BZh91AY&SY\x01\x02".to_vec(),
+            "bzip2 -dc FILE | sipfix triage -",
+        ),
+        (
+            b"\x28\xB5\x2F\xFD\x24\x00".to_vec(),
+            "zstd -dc FILE | sipfix triage -",
+        ),
+        (
+            journal,
+            "journalctl --file FILE -o short-iso | sipfix triage -",
+        ),
+        (
+            b"PK\x03\x04\x14\x00\x00\x00".to_vec(),
+            "a zip archive: unpack it",
+        ),
+        (tar, "a tar archive: unpack it"),
+    ] {
+        let err = synth::read_bytes(&bytes).unwrap_err();
+        assert!(matches!(err, ReadError::NotATrace { .. }), "{said}");
+        assert!(err.to_string().contains(said), "{err}");
+    }
+}
+
 #[test]
 fn a_bad_input_among_good_ones_fails_before_reading() {
     let dir = tempfile::tempdir().unwrap();

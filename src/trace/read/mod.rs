@@ -333,7 +333,9 @@ fn open_until<'a>(
     let format = match forced {
         Format::Auto => detect(head).ok_or_else(|| ReadError::NotATrace {
             path: path.clone(),
-            reason: if logs::looks_like_text(head) {
+            reason: if let Some(what) = known_binary(head) {
+                what.into()
+            } else if logs::looks_like_text(head) {
                 "text with no SIP message in its first 4 MiB; if it is a log whose SIP \
                  starts later, name its format with --format"
                     .into()
@@ -345,6 +347,46 @@ fn open_until<'a>(
         f => return Err(ReadError::WrongFormat { path, format: f }),
     };
     Ok((src, format))
+}
+
+/// What a binary file that is no capture is, when its magic says, and
+/// how to read it: compressed other than with gzip, a journal, an
+/// archive, a Wireshark file of another kind.
+fn known_binary(head: &[u8]) -> Option<&'static str> {
+    const KNOWN: [(&[u8], &str); 6] = [
+        (
+            b"\xFD7zXZ\x00",
+            "xz-compressed: decompress it first (xz -dc FILE | sipfix triage -)",
+        ),
+        (
+            b"BZh",
+            "bzip2-compressed: decompress it first (bzip2 -dc FILE | sipfix triage -)",
+        ),
+        (
+            b"\x28\xB5\x2F\xFD",
+            "zstd-compressed: decompress it first (zstd -dc FILE | sipfix triage -)",
+        ),
+        (
+            b"LPKSHHRH",
+            "a systemd journal file: print it as text first (journalctl --file FILE -o \
+             short-iso | sipfix triage -)",
+        ),
+        (
+            b"PK\x03\x04",
+            "a zip archive: unpack it and give the capture or log inside",
+        ),
+        (
+            b"ustar",
+            "a tar archive: unpack it and give the capture or log inside",
+        ),
+    ];
+    // tar's magic is at offset 257.
+    KNOWN.iter().find_map(|&(magic, what)| {
+        let at = if magic == b"ustar" { 257 } else { 0 };
+        head.get(at..)
+            .is_some_and(|h| h.starts_with(magic))
+            .then_some(what)
+    })
 }
 
 /// A reader that fails once `stop` is set.
