@@ -117,15 +117,33 @@ pub fn lookup_call<'a>(t: &'a Triage, id: &str) -> CallLookup<'a> {
     if let Some(c) = t.call(id) {
         return CallLookup::Found(c);
     }
-    let shown = |c: &Call| crate::sanitize::shown_ident(&c.call_id);
+    // A Call-ID with other characters than printable ASCII, as the reports
+    // show it: escaped (`\t`, `\u{202e}`), and in ASCII (`LANG=C`) with
+    // its other characters folded (`é` as `?`).
+    let shown = |c: &Call| {
+        let s = crate::sanitize::shown_ident(&c.call_id);
+        let a = crate::render::ascii_fold(&s);
+        [s, a]
+    };
     let odd = |c: &&Call| !c.call_id.bytes().all(|b| (0x20..0x7f).contains(&b));
-    if let Some(c) = t.calls.iter().filter(odd).find(|c| shown(c) == id) {
-        return CallLookup::Found(c);
+    // (Folded, two Call-IDs can show alike: `café` and `cafè`.)
+    let mut alike: Vec<&Call> = t
+        .calls
+        .iter()
+        .filter(odd)
+        .filter(|c| shown(c).iter().any(|s| s == id))
+        .collect();
+    match alike.len() {
+        0 => {}
+        1 => return CallLookup::Found(alike.remove(0)),
+        _ => return CallLookup::Ambiguous(alike),
     }
     let mut starts: Vec<&Call> = t
         .calls
         .iter()
-        .filter(|c| c.call_id.starts_with(id) || (odd(c) && shown(c).starts_with(id)))
+        .filter(|c| {
+            c.call_id.starts_with(id) || (odd(c) && shown(c).iter().any(|s| s.starts_with(id)))
+        })
         .collect();
     match starts.len() {
         0 => CallLookup::None,

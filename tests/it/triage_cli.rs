@@ -975,6 +975,38 @@ fn a_call_id_with_a_tab_is_shown_escaped_and_found_by_its_shown_form() {
     }
 }
 
+/// Under `LANG=C` a Call-ID with characters beyond ASCII is shown folded
+/// (`café-1@h` as `caf?-1@h`), and `--call` finds the call by that form
+/// too; two Call-IDs that fold alike (`naïve`, `naîve`) are ambiguous, not
+/// the first of them.
+/// The folded form was "no call with Call-ID".
+#[test]
+fn a_call_id_shown_folded_under_lang_c_is_found_by_that_form() {
+    let d = tempfile::tempdir().unwrap();
+    let t0 = 1_709_294_400_000_000_000;
+    let pkt = |s, d, m: &str| synth::eth(&synth::udp_ip(s, d, m.as_bytes()));
+    let mut frames = Vec::new();
+    for (i, id) in ["café-1@h", "naïve-2@h", "naîve-2@h"].iter().enumerate() {
+        let inv = request("INVITE", id, 1, &format!("z9hG4bK{i}"), None, &[], "");
+        frames.push((t0 + i as i64 * 1_000_000, pkt(A, B, &inv)));
+        frames.push((
+            t0 + i as i64 * 1_000_000 + 500,
+            pkt(B, A, &response(&inv, 404, Some("b"), &[])),
+        ));
+    }
+    let f = write(d.path(), "utf8.pcap", &synth::pcap(1, &frames));
+    let f = f.to_str().unwrap();
+    let o = sipfix_in(&["triage", f], "C", None);
+    assert!(out(&o).contains("caf?-1@h"), "{}", out(&o));
+    let o = sipfix_in(&["triage", f, "--call", "caf?-1@h", "--json"], "C", None);
+    assert!(o.status.success(), "{}", err(&o));
+    let j: serde_json::Value = serde_json::from_str(&out(&o)).unwrap();
+    assert_eq!(j["call"]["call_id"], "café-1@h");
+    let o = sipfix_in(&["triage", f, "--call", "na?ve-2@h"], "C", None);
+    assert!(!o.status.success());
+    assert!(err(&o).contains("starts 2 Call-IDs"), "{}", err(&o));
+}
+
 /// With several inputs, a finding's evidence names the input of the frame
 /// it points at (frame numbers restart in each file).
 #[test]
