@@ -687,7 +687,7 @@ fn parse_at(
             if !has_zero_cl && last_line_end >= input.len() {
                 problems.push(
                     "the message ends without the blank line after the headers: \
-                     the paste may be cut short"
+                     the message may be cut short"
                         .to_string(),
                 );
             }
@@ -908,7 +908,7 @@ fn check_headers(msg: &Message, problems: &mut Problems) {
             ("response", "RFC 3261 §8.2.6.2")
         };
         problems.push(format!(
-            "missing header{} every {what} carries: {} ({rfc}); the paste may be incomplete",
+            "missing header{} every {what} carries: {} ({rfc}); the message may be incomplete",
             if missing.len() == 1 { "" } else { "s" },
             missing.join(", ")
         ));

@@ -40,7 +40,7 @@ pub(super) fn sender(msg: &Message, e: &Explanation) -> Sender {
     let n = s.via_count;
     if msg.is_response() {
         likely.push(match n {
-            0 => "It has no Via: the paste is incomplete.".to_string(),
+            0 => "It has no Via: the message is incomplete.".to_string(),
             1 => "It has one Via: this copy was on its last hop, back to the client that \
                   sent the request."
                 .to_string(),

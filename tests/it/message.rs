@@ -2548,3 +2548,36 @@ fn vendor_cause_mappings_are_said_as_mappings_and_not_on_a_normal_bye() {
         cancel.notes
     );
 }
+
+/// What the decoder says of a message that lacks its Via, a header every
+/// request carries or its blank line names no paste: the message may be
+/// one of a capture or a log (the call view decodes those too).
+#[test]
+fn an_incomplete_message_is_said_so_without_naming_a_paste() {
+    let e = explain_str(
+        "INVITE sip:b@192.0.2.1 SIP/2.0\n\
+         From: <sip:a@example.com>;tag=1\n\
+         To: <sip:b@example.com>\n\
+         Call-ID: x\n\
+         CSeq: 1 INVITE\n",
+    );
+    let all = format!("{:?} {:?}", e.problems, e.notes);
+    assert!(all.contains("the message may be incomplete"), "{all}");
+    assert!(all.contains("the message may be cut short"), "{all}");
+    assert!(!all.contains("paste"), "{all}");
+    let e = explain_str(
+        "SIP/2.0 486 Busy Here\n\
+         From: <sip:a@example.com>;tag=1\n\
+         To: <sip:b@example.com>;tag=2\n\
+         Call-ID: x\n\
+         CSeq: 1 INVITE\n\
+         Content-Length: 0\n\n",
+    );
+    let text = sipfix::message::render_text(&e);
+    let words = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        words.contains("It has no Via: the message is incomplete."),
+        "{text}"
+    );
+    assert!(!text.contains("paste"), "{text}");
+}
