@@ -1264,6 +1264,21 @@ fn the_paste_box_counts_headers_before_decoding() {
     assert!(f.contains("501 response, 8 headers found"), "{f}");
 }
 
+/// Two messages in the box: its title says so and what Ctrl-D does with
+/// them, not the first one's headers ("501 response, 8 headers found").
+#[test]
+fn the_paste_box_title_says_several_messages() {
+    let mut h = Harness::new();
+    h.keys("p");
+    h.send(Msg::Paste(format!("{NOT_IMPLEMENTED}{NOT_IMPLEMENTED}")));
+    let f = h.frame();
+    assert!(
+        f.contains("several SIP messages: Ctrl-D opens their calls"),
+        "{f}"
+    );
+    assert!(!f.contains("headers found"), "{f}");
+}
+
 #[test]
 fn the_footer_follows_the_context() {
     let mut h = Harness::new();

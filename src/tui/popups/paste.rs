@@ -28,7 +28,13 @@ pub struct PasteBox {
 enum Found {
     Empty,
     NotSip,
-    Message { headers: usize, code: Option<u16> },
+    Message {
+        headers: usize,
+        code: Option<u16>,
+    },
+    /// More than one message (an sngrep or log excerpt): Ctrl-D opens
+    /// their calls.
+    Several,
 }
 
 impl std::fmt::Debug for PasteBox {
@@ -76,6 +82,8 @@ impl PasteBox {
         let text = self.text();
         self.found = if text.trim().is_empty() {
             Found::Empty
+        } else if crate::tui::decode::messages_in(&text) > 1 {
+            Found::Several
         } else {
             match crate::message::parse(text.as_bytes()) {
                 Ok(m) => Found::Message {
@@ -164,6 +172,7 @@ impl PasteBox {
                 headers,
                 code: None,
             } => format!("{headers} headers found"),
+            Found::Several => "several SIP messages: Ctrl-D opens their calls".to_string(),
         };
         let title = popup_title(
             app,
