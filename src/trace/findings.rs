@@ -3009,7 +3009,11 @@ pub fn timer(call: &Call, ctx: &Context<'_>, sh: &mut Shared) -> Vec<Finding> {
     {
         out.push(f);
     }
-    // 481 to a request inside the dialog.
+    // 481 to a request inside the dialog: one finding per element that
+    // refused; its later 481s to other requests (a restarted phone refuses
+    // the re-INVITE, then the BYE) join that finding's evidence, a
+    // proxy's relayed copy of one (the same request) adds nothing.
+    let mut told: Vec<(Ep, usize, Vec<(Method, u32)>)> = Vec::new();
     for tx in &call.txns {
         if tx.final_code != 481
             || tx.method == Method::CANCEL
@@ -3022,6 +3026,21 @@ pub fn timer(call: &Call, ctx: &Context<'_>, sh: &mut Shared) -> Vec<Finding> {
         }
         // The element that generated the 481, not a proxy passing it on.
         let from = origin(call, tx.final_msg);
+        if let Some((_, at, seen)) = told.iter_mut().find(|t| t.0 == from) {
+            if !seen.contains(&(tx.method, tx.cseq)) {
+                seen.push((tx.method, tx.cseq));
+                out[*at].evidence.push(ev(
+                    tx.final_msg,
+                    sh.fmt(format_args!(
+                        "{} to {} too",
+                        ctx.phrase_of(call, tx.final_msg),
+                        re_in_dialog(ctx.method(tx.method), tx)
+                    )),
+                ));
+            }
+            continue;
+        }
+        told.push((from, out.len(), vec![(tx.method, tx.cseq)]));
         // The one answering 481 to a BYE had sent its own BYE before, and
         // its dialog ended with it (§15.1.2). A copy of the BYE answered,
         // relayed on by a proxy (the same CSeq, after it), is not that BYE.
@@ -3122,7 +3141,7 @@ pub fn timer(call: &Call, ctx: &Context<'_>, sh: &mut Shared) -> Vec<Finding> {
                 rfc: "RFC 3261 §15.1.2",
                 evidence,
             });
-            break;
+            continue;
         }
         let method = ctx.method(tx.method);
         out.push(Finding {
@@ -3142,7 +3161,6 @@ pub fn timer(call: &Call, ctx: &Context<'_>, sh: &mut Shared) -> Vec<Finding> {
                 sh.fmt(format_args!("{}", ctx.phrase_of(call, tx.final_msg))),
             )],
         });
-        break;
     }
     out
 }

@@ -329,6 +329,22 @@ fn dialog_ends_and_transfers_through_a_nat() {
         restarted.starts_with("203.0.113.1:5060 answered") && restarted.contains("481"),
         "{restarted}"
     );
+    // The phone refused the re-INVITE, then the BYE: one finding, the
+    // BYE's 481 in its evidence (it was left out).
+    let timers: Vec<_> = calls[1]
+        .findings
+        .iter()
+        .filter(|f| f.id == "timer")
+        .collect();
+    assert_eq!(timers.len(), 1);
+    assert!(
+        timers[0]
+            .evidence
+            .iter()
+            .any(|e| &*e.text == "481 Call Does Not Exist to BYE too"),
+        "{:#?}",
+        timers[0].evidence
+    );
     let failed: Vec<&str> = calls
         .iter()
         .filter(|c| ids(c).contains(&"refer-failed"))
