@@ -3013,7 +3013,9 @@ pub fn timer(call: &Call, ctx: &Context<'_>, sh: &mut Shared) -> Vec<Finding> {
     // refused; its later 481s to other requests (a restarted phone refuses
     // the re-INVITE, then the BYE) join that finding's evidence, a
     // proxy's relayed copy of one (the same request) adds nothing.
-    let mut told: Vec<(Ep, usize, Vec<(Method, u32)>)> = Vec::new();
+    // (The element, its finding's place in `out`, the requests it refused.)
+    type Told = (Ep, usize, Vec<(Method, u32)>);
+    let mut told: Vec<Told> = Vec::new();
     for tx in &call.txns {
         if tx.final_code != 481
             || tx.method == Method::CANCEL
