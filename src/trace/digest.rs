@@ -108,6 +108,9 @@ pub(crate) struct Raw {
     /// [`Record`]).
     pub sip: At,
     pub datagram: bool,
+    /// Its packet was cut by the capture's snap length
+    /// ([`super::Sink::cut_record`]).
+    pub cut: bool,
 }
 
 /// What a reader produced, in order.
@@ -198,9 +201,21 @@ impl Batch {
             frames: (a, self.frames.len() as u32),
             interface: r.interface,
             datagram: r.datagram,
+            cut: false,
             sip: self.put(r.payload),
         };
         self.events.push(Event::Raw(raw));
+    }
+
+    /// Mark the message last appended as cut by the capture's snap length
+    /// ([`flag::CUT`]).
+    #[cold]
+    pub fn mark_cut(&mut self) {
+        match self.events.last_mut() {
+            Some(Event::Msg(d)) => d.flags |= flag::CUT,
+            Some(Event::Raw(r)) => r.cut = true,
+            _ => {}
+        }
     }
 
     /// The record of a message appended whole.

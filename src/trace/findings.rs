@@ -262,6 +262,8 @@ pub struct Context<'a> {
     /// The messages the capture cut short before they could be placed,
     /// that may be responses ([`Triage::cut`]).
     pub(crate) cut: &'a [super::model::CutAnswers],
+    /// The same for those that may be requests ([`Triage::cut_requests`]).
+    pub(crate) cut_requests: &'a [super::model::CutAnswers],
     /// Per responding server: final responses sent, and how many of them
     /// were overload answers (503, or 500/480/486/600 with Retry-After).
     /// Indexed by endpoint.
@@ -382,6 +384,7 @@ impl<'a> Context<'a> {
             unnamed: t.unnamed_host(),
             coverage: &t.coverage,
             cut: &t.cut,
+            cut_requests: &t.cut_requests,
             servers,
             calls: &t.calls,
             by_to_user: std::sync::OnceLock::new(),
@@ -1389,6 +1392,12 @@ fn answer_not_acked(
         .iter()
         .enumerate()
         .find(|(i, m)| (*i as u32 > first_ok || ok.leg != 0) && is_ack_of(m, tx.cseq, ok));
+    // None in the call, but the capture cut short requests sent back to
+    // the answer's sender after it, too short to tell their call: the ACK
+    // may be among them, so whether one came back cannot be told.
+    if ack.is_none() && acks_cut(ctx, &ok) {
+        return None;
+    }
     // A BYE from the callee about 32 s after the answer.
     let bye = call.msgs.iter().enumerate().find(|(i, m)| {
         *i as u32 > first_ok
@@ -1779,6 +1788,13 @@ fn nat_contact(call: &Call, ctx: &Context<'_>, t: u32, first_ok: u32) -> Option<
 
 /// `m` is an ACK of CSeq `cseq` for the 2xx `ok` (of its fork, when the
 /// 2xx has a To tag).
+/// The capture cut short requests sent back to the sender of the final
+/// response `fin` at or after it, before the headers that tell their call
+/// ([`Context::cut_requests`]): an ACK (or a BYE) may be among them.
+fn acks_cut(ctx: &Context<'_>, fin: &Msg) -> bool {
+    super::model::cut_between(ctx.cut_requests, fin.dst, fin.src, fin.time()).is_some()
+}
+
 fn is_ack_of(m: &Msg, cseq: u32, ok: Msg) -> bool {
     m.method == Method::ACK && m.is_request() && m.cseq == cseq && (ok.leg == 0 || m.leg == ok.leg)
 }
@@ -1831,7 +1847,7 @@ fn failure_not_acked(call: &Call, ctx: &Context<'_>, sh: &mut Shared, t: u32) ->
     let acked = msgs_of(call, t).any(|(_, m)| {
         m.is_request() && m.method == Method::ACK && m.src == fin.dst && m.dst == fin.src
     });
-    if acked {
+    if acked || acks_cut(ctx, &fin) {
         return None;
     }
     let copies: Vec<u32> = msgs_of(call, t)
@@ -1947,6 +1963,13 @@ pub fn early_bye(call: &Call, ctx: &Context<'_>, sh: &mut Shared) -> Vec<Finding
         return Vec::new();
     };
     let bye = bye as u32;
+    // The capture cut short messages sent back to the caller after the
+    // BYE, too short to tell their call: the 487 may be one of them.
+    if super::model::cut_between(ctx.cut, inv.dst, inv.src, call.msgs[bye as usize].time())
+        .is_some()
+    {
+        return Vec::new();
+    }
     let mut evidence = vec![
         ev(
             tx.request,
@@ -2280,7 +2303,14 @@ pub fn overload(call: &Call, ctx: &Context<'_>, sh: &mut Shared) -> Vec<Finding>
                 None => String::new(),
             })
             .unwrap_or_else(|| {
-                " without Retry-After (the client should treat it like a 500)".to_string()
+                if m.has(flag::CUT) {
+                    // The header may have been in what the capture cut off.
+                    " (whether it carried Retry-After cannot be told: the rest of it was cut \
+                     by the capture's snap length)"
+                        .to_string()
+                } else {
+                    " without Retry-After (the client should treat it like a 500)".to_string()
+                }
             });
         // The client failed over to another server or retried later, and
         // the call was answered, ended by the user or is still going: not
@@ -2534,7 +2564,14 @@ pub fn cancel_race(call: &Call, ctx: &Context<'_>, sh: &mut Shared) -> Vec<Findi
                 .iter()
                 .skip(ok as usize)
                 .any(|m| m.method == Method::BYE && m.is_request());
+            let cut = acks_cut(ctx, &call.msgs[ok as usize]);
             let tail = match (ack, bye) {
+                (true, false) if cut => "the caller sent ACK; no BYE is in the capture, but its \
+                    snap length cut short requests from the caller's side after the 2xx, too \
+                    short to tell their call: one may be the BYE".to_string(),
+                (false, _) if cut => "no ACK or BYE is in the capture, but its snap length cut \
+                    short requests from the caller's side after the 2xx, too short to tell \
+                    their call: they may be among them".to_string(),
                 (true, true) => "the caller acknowledged it and hung up with BYE, as it must".to_string(),
                 (true, false) => "the caller sent ACK but no BYE: the callee stays connected".to_string(),
                 (false, _) => "no ACK and no BYE followed: the callee keeps resending the 2xx and stays connected".to_string(),
@@ -2709,6 +2746,16 @@ pub fn refer_no_notify(call: &Call, ctx: &Context<'_>, sh: &mut Shared) -> Vec<F
         if waited < NOTIFY_WAIT_NS {
             continue;
         }
+        // The capture cut short requests sent the NOTIFY's way after the
+        // answer, too short to tell their call: the NOTIFY may be one.
+        let notify_cut = msgs_of(call, call.msgs[ok as usize].txn)
+            .filter(|(_, m)| (200..300).contains(&m.code))
+            .any(|(_, m)| {
+                super::model::cut_between(ctx.cut_requests, m.src, m.dst, m.time()).is_some()
+            });
+        if notify_cut {
+            continue;
+        }
         return vec![Finding {
             id: "refer-no-notify",
             severity: Severity::Warning,
@@ -2803,8 +2850,13 @@ pub fn codec_reject(call: &Call, ctx: &Context<'_>, sh: &mut Shared) -> Vec<Find
     );
     for t in rejected {
         let tx = &call.txns[t as usize];
-        let offer = (tx.request != NONE)
-            .then(|| ctx.extra(call, tx.request, ExtraKind::Sdp))
+        // The request as sent: a copy the capture did not cut short, when
+        // there is one (a cut one's SDP may be missing or end early).
+        let request = request_copies(call, t)
+            .find(|&i| !call.msgs[i as usize].has(flag::CUT))
+            .unwrap_or(tx.request);
+        let offer = (request != NONE)
+            .then(|| ctx.extra(call, request, ExtraKind::Sdp))
             .flatten();
         let what = if tx.in_dialog {
             format!("the {} inside the call", re(ctx.method(tx.method)))
@@ -2812,8 +2864,13 @@ pub fn codec_reject(call: &Call, ctx: &Context<'_>, sh: &mut Shared) -> Vec<Find
             ctx.method(tx.method).to_string()
         };
         let offered = match offer {
+            _ if request != NONE && call.msgs[request as usize].has(flag::CUT) => format!(
+                "the SDP of this {} was cut by the capture's snap length; its codecs cannot \
+                 be listed",
+                ctx.method(tx.method)
+            ),
             Some(o) => format!("offered {}", excerpt(o, 160)),
-            None if tx.request != NONE && call.msgs[tx.request as usize].has(flag::SDP) => {
+            None if request != NONE && call.msgs[request as usize].has(flag::SDP) => {
                 "the offer lists no media".to_string()
             }
             None => "no SDP offer in the request (maybe a delayed offer)".to_string(),
@@ -2918,6 +2975,14 @@ pub fn timer(call: &Call, ctx: &Context<'_>, sh: &mut Shared) -> Vec<Finding> {
         if !loops && !gave_up {
             continue;
         }
+        // The requester may have retried in a request the capture cut
+        // short before the headers that tell its call.
+        if !loops && {
+            let fin = &call.msgs[call.final_msg as usize];
+            super::model::cut_between(ctx.cut_requests, fin.dst, fin.src, fin.time()).is_some()
+        } {
+            continue;
+        }
         let min_name = if code == 422 { "Min-SE" } else { "Min-Expires" };
         let seconds = |v: &str| -> Option<u64> {
             let d = v.trim_start();
@@ -2960,8 +3025,26 @@ pub fn timer(call: &Call, ctx: &Context<'_>, sh: &mut Shared) -> Vec<Finding> {
                     _ => false,
                 }
             });
+        // A value missing from a message the capture cut short: whether
+        // the retries complied cannot be told.
+        let unknown = loops
+            && !complied
+            && hits.iter().any(|&t| {
+                let t = &call.txns[t as usize];
+                (told(t).is_none() && call.msgs[t.final_msg as usize].has(flag::CUT))
+                    || (t.request != NONE
+                        && asked(t).is_none()
+                        && call.msgs[t.request as usize].has(flag::CUT))
+            });
         let by = ctx.ep(origin(call, last.final_msg));
-        let text = if complied {
+        let text = if unknown {
+            sh.fmt(format_args!(
+                "{by} answered {code} {} times; the capture's snap length cut the {header} or \
+                 {min_name} of some of these messages, so whether each retry asked for the \
+                 minimum it was told cannot be told.",
+                hits.len()
+            ))
+        } else if complied {
             sh.fmt(format_args!(
                 "{by} answered {code} {} times although each retry asked for the minimum the \
                  refusal before it gave ({min_name} {}): it raises its minimum from one answer \

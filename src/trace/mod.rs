@@ -162,6 +162,14 @@ pub trait Sink {
     /// record, but told, so that a request whose answer it may be is not
     /// taken for one that got none.
     fn cut(&mut self, _cut: Cut) {}
+    /// A message of a packet the capture cut short (its snap length) that
+    /// still has every header that places it in a call, but may have lost
+    /// other headers or its body: handed on like [`Sink::record`] (the
+    /// default), marked so that what it lacks is not taken for what its
+    /// sender left out.
+    fn cut_record(&mut self, record: Record<'_>) {
+        self.record(record);
+    }
 }
 
 /// A SIP message of a packet the capture cut short before its Call-ID,
@@ -177,6 +185,9 @@ pub struct Cut {
     /// It may be a response: its status line survived, or not even its
     /// start line did.
     pub answer: bool,
+    /// It may be a request (an ACK, BYE or NOTIFY that seems missing):
+    /// its request line survived, or not even its start line did.
+    pub request: bool,
 }
 
 /// The input formats `sipfix triage --format` names; `Auto` detects by

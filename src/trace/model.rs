@@ -113,6 +113,9 @@ pub mod flag {
     pub const CHALLENGE: u16 = 64;
     /// A 2xx carrying Record-Route.
     pub const RECORD_ROUTE: u16 = 128;
+    /// Its packet was cut by the capture's snap length: a header or body
+    /// it lacks may have been cut off, not left out by its sender.
+    pub const CUT: u16 = 256;
 }
 
 /// One SIP message of a call, in 64 bytes.
@@ -555,6 +558,9 @@ pub struct Triage {
     /// placed in a call and that may be responses, by the endpoints they
     /// went between, in order (see [`cut_answers`]).
     pub(crate) cut: Vec<CutAnswers>,
+    /// The same for the cut messages that may be requests (an ACK, BYE or
+    /// NOTIFY a finding would otherwise call missing).
+    pub(crate) cut_requests: Vec<CutAnswers>,
 }
 
 /// Messages from one endpoint to another that the capture cut short
@@ -573,14 +579,26 @@ pub(crate) struct CutAnswers {
 /// The cut messages ([`CutAnswers`]) that may answer `req`: sent back
 /// from its destination to its source, at or after it.
 pub(crate) fn cut_answers<'a>(cut: &'a [CutAnswers], req: &Msg) -> Option<&'a CutAnswers> {
+    cut_between(cut, req.dst, req.src, req.time())
+}
+
+/// The cut messages of `cut` ([`Triage::cut`] or
+/// [`Triage::cut_requests`]) sent from `from` to `to`, the last of them
+/// at or after `after` (any, when it is unknown).
+pub(crate) fn cut_between(
+    cut: &[CutAnswers],
+    from: Ep,
+    to: Ep,
+    after: Option<i64>,
+) -> Option<&CutAnswers> {
     if cut.is_empty() {
         return None;
     }
     let i = cut
-        .binary_search_by_key(&(req.dst, req.src), |c| (c.from, c.to))
+        .binary_search_by_key(&(from, to), |c| (c.from, c.to))
         .ok()?;
     let c = &cut[i];
-    req.time().is_none_or(|t| c.last_ns >= t).then_some(c)
+    after.is_none_or(|t| c.last_ns >= t).then_some(c)
 }
 
 impl Triage {
@@ -714,6 +732,8 @@ pub struct Analyzer {
     /// The cut messages that may be responses ([`Sink::cut`]), by
     /// (source, destination): how many, and the last one's time.
     cut: HashMap<(Endpoint, Endpoint), (u64, i64), FixedState>,
+    /// The same for the cut messages that may be requests.
+    cut_requests: HashMap<(Endpoint, Endpoint), (u64, i64), FixedState>,
     text: String,
     recent_eps: [(Endpoint, Ep); 4],
     /// The batch a plain [`Sink`] digests each record into.
@@ -734,6 +754,15 @@ impl Sink for Analyzer {
         let mut b = std::mem::take(&mut self.scratch);
         b.clear();
         b.push_record(&r, &self.opts.keep, &mut self.recent);
+        self.apply_batch(&b, &mut |_, _| {});
+        self.scratch = b;
+    }
+
+    fn cut_record(&mut self, r: Record<'_>) {
+        let mut b = std::mem::take(&mut self.scratch);
+        b.clear();
+        b.push_record(&r, &self.opts.keep, &mut self.recent);
+        b.mark_cut();
         self.apply_batch(&b, &mut |_, _| {});
         self.scratch = b;
     }
@@ -762,10 +791,18 @@ impl Sink for Analyzer {
         if let Some(t) = c.time_ns {
             self.span(c.file, t);
         }
-        if let (true, Some(src), Some(dst)) = (c.answer, c.src, c.dst) {
-            let e = self.cut.entry((src, dst)).or_insert((0, i64::MIN));
-            e.0 += 1;
-            e.1 = e.1.max(c.time_ns.unwrap_or(i64::MAX));
+        let (Some(src), Some(dst)) = (c.src, c.dst) else {
+            return;
+        };
+        for (yes, map) in [
+            (c.answer, &mut self.cut),
+            (c.request, &mut self.cut_requests),
+        ] {
+            if yes {
+                let e = map.entry((src, dst)).or_insert((0, i64::MIN));
+                e.0 += 1;
+                e.1 = e.1.max(c.time_ns.unwrap_or(i64::MAX));
+            }
         }
     }
 }
@@ -813,6 +850,7 @@ impl Analyzer {
             keep_full: false,
             file_spans: Vec::new(),
             cut: HashMap::with_hasher(FixedState::with_seed(0xc7)),
+            cut_requests: HashMap::with_hasher(FixedState::with_seed(0xc8)),
             text: String::new(),
             recent_eps: [(
                 Endpoint {
@@ -837,6 +875,7 @@ impl Analyzer {
         for e in &b.events {
             match e {
                 Event::Msg(d) => self.apply(d, b),
+                Event::Raw(r) if r.cut => self.cut_record(b.record_of(r)),
                 Event::Raw(r) => self.record(b.record_of(r)),
                 Event::Problem(p) => self.problem(p.clone()),
                 Event::InputProblem(p) => self.input_problem(p.clone()),
@@ -1145,19 +1184,23 @@ impl Analyzer {
         let per_packet = &per_packet[..];
         // The cut answers by the endpoints the calls know (one that no
         // call knows answers none of them).
-        let mut cut: Vec<CutAnswers> = self
-            .cut
-            .iter()
-            .filter_map(|(&(src, dst), &(count, last_ns))| {
-                Some(CutAnswers {
-                    from: *self.endpoint_ids.get(&src)?,
-                    to: *self.endpoint_ids.get(&dst)?,
-                    count,
-                    last_ns,
+        let by_ids = |map: &HashMap<(Endpoint, Endpoint), (u64, i64), FixedState>| {
+            let mut cut: Vec<CutAnswers> = map
+                .iter()
+                .filter_map(|(&(src, dst), &(count, last_ns))| {
+                    Some(CutAnswers {
+                        from: *self.endpoint_ids.get(&src)?,
+                        to: *self.endpoint_ids.get(&dst)?,
+                        count,
+                        last_ns,
+                    })
                 })
-            })
-            .collect();
-        cut.sort_unstable_by_key(|c| (c.from, c.to));
+                .collect();
+            cut.sort_unstable_by_key(|c| (c.from, c.to));
+            cut
+        };
+        let cut = by_ids(&self.cut);
+        let cut_requests = by_ids(&self.cut_requests);
         let cut_ref = &cut[..];
         // The lookup tables are done with: free them before the findings
         // and the report allocate.
@@ -1230,6 +1273,7 @@ impl Analyzer {
             coverage: coverage.to_vec(),
             text: self.text,
             cut,
+            cut_requests,
         };
         let ctx = findings::Context::new(&t, kb);
         let mid = t.calls.len() / 2;

@@ -103,6 +103,9 @@ fn read_direct(
         fn cut(&mut self, c: Cut) {
             self.inner.cut(c);
         }
+        fn cut_record(&mut self, r: Record<'_>) {
+            self.inner.cut_record(r);
+        }
         fn input_problem(&mut self, p: Problem) {
             self.inner.input_problem(p);
         }
@@ -168,6 +171,19 @@ impl Sink for Batcher {
         } else {
             self.batch.push_record(&r, &self.keep, &mut self.recent);
         }
+        self.maybe_send();
+    }
+
+    fn cut_record(&mut self, r: Record<'_>) {
+        if self.gone {
+            return;
+        }
+        if self.whole {
+            self.batch.push_raw(&r);
+        } else {
+            self.batch.push_record(&r, &self.keep, &mut self.recent);
+        }
+        self.batch.mark_cut();
         self.maybe_send();
     }
 

@@ -90,6 +90,145 @@ fn an_answer_cut_by_the_snap_length_is_not_silence() {
     );
 }
 
+/// The steps captured with this snap length (`tcpdump -s`), analysed.
+fn analyze_snapped(steps: &[Step], snaplen: usize) -> Triage {
+    let cap = pcap_snapped(steps, snaplen);
+    let mut an = super::Analyzer::new(Options::default());
+    let sources =
+        super::read_inputs(&[super::Input::Bytes(cap)], super::Format::Auto, &mut an).unwrap();
+    an.finish(sources, crate::kb::Kb::embedded())
+}
+
+/// Ethernet, IPv4 and UDP headers before a datagram's payload.
+const FRAME_HEADERS: usize = 42;
+
+/// An INVITE rejected 488 whose SDP the snap length cut (before its body,
+/// or inside it): not "no SDP offer" nor "lists no media", which the
+/// capture cannot tell, but that its SDP was cut.
+#[test]
+fn an_offer_cut_by_the_snap_length_is_not_a_missing_one() {
+    let agent = format!("User-Agent: {}", "phone ".repeat(30));
+    let inv = request(
+        "INVITE",
+        "c",
+        1,
+        "z9hG4bK1",
+        None,
+        &[&agent],
+        &sdp("0 8 101"),
+    );
+    let rej = response(&inv, 488, Some("b"), &[]);
+    let ack = request("ACK", "c", 1, "z9hG4bK1", Some("b"), &[], "");
+    let steps = [
+        Step::new(0, a(), b(), &inv),
+        Step::new(5, b(), a(), &rej),
+        Step::new(6, a(), b(), &ack),
+    ];
+    for cut_at in [
+        inv.find("Content-Type").unwrap(),
+        inv.find("m=audio").unwrap() + 12,
+    ] {
+        let snaplen = FRAME_HEADERS + cut_at;
+        assert!(rej.len() < cut_at && ack.len() < cut_at);
+        let t = analyze_snapped(&steps, snaplen);
+        let c = only(&t);
+        assert_eq!(c.final_code(), Some(488));
+        let f = finding(c, "codec-reject");
+        assert_eq!(f.severity, Severity::Failure);
+        assert!(
+            f.text
+                .contains("the SDP of this INVITE was cut by the capture's snap length")
+                && !f.text.contains("no SDP offer")
+                && !f.text.contains("lists no media")
+                && !f.text.contains("offered"),
+            "{}",
+            f.text
+        );
+    }
+}
+
+/// A 503 whose Retry-After line the snap length cut: still an overload
+/// (its status line survived), but not "without Retry-After".
+#[test]
+fn a_retry_after_cut_by_the_snap_length_is_not_a_missing_one() {
+    let inv = request("INVITE", "c", 1, "z9hG4bK1", None, &[], "");
+    let warning = format!("Warning: 399 b \"{}\"", "busy ".repeat(40));
+    let busy = response(&inv, 503, Some("b"), &[&warning, "Retry-After: 120"]);
+    let ack = request("ACK", "c", 1, "z9hG4bK1", Some("b"), &[], "");
+    let steps = [
+        Step::new(0, a(), b(), &inv),
+        Step::new(5, b(), a(), &busy),
+        Step::new(6, a(), b(), &ack),
+    ];
+    let snaplen = FRAME_HEADERS + busy.find("Retry-After").unwrap() + 6;
+    assert!(FRAME_HEADERS + inv.len() <= snaplen);
+    let t = analyze_snapped(&steps, snaplen);
+    let c = only(&t);
+    assert_eq!(c.final_code(), Some(503));
+    let f = finding(c, "overload");
+    assert_eq!(f.severity, Severity::Failure);
+    assert!(
+        !f.text.contains("without Retry-After")
+            && f.text.contains("cut by the capture's snap length"),
+        "{}",
+        f.text
+    );
+    // Uncut, the Retry-After is read.
+    let t = analyze_snapped(&steps, 65535);
+    assert!(
+        finding(only(&t), "overload")
+            .text
+            .contains("retry in 2 minutes")
+    );
+}
+
+/// A 2xx resent while the caller's ACKs were cut by the snap length to
+/// nothing that tells their call: whether an ACK came back cannot be
+/// told, so no "no ACK came back".
+#[test]
+fn acks_cut_by_the_snap_length_are_not_missing_ones() {
+    let inv = request("INVITE", "c", 1, "z9hG4bK1", None, &[], "");
+    let ok = response(&inv, 200, Some("b"), &[]);
+    // An ACK with a long Request-URI: its request line alone is longer
+    // than the snap length.
+    let ack = request("ACK", "c", 1, "z9hG4bK2", Some("b"), &[], "").replacen(
+        "sip:bob@example.com",
+        &format!("sip:bob@example.com;x={}", "y".repeat(600)),
+        1,
+    );
+    let snaplen = FRAME_HEADERS + inv.len().max(ok.len()) + 10;
+    assert!(ack.find("\r\n").unwrap() + FRAME_HEADERS > snaplen);
+    let mut steps = vec![
+        Step::new(0, a(), b(), &inv),
+        Step::new(5, b(), a(), &response(&inv, 180, Some("b"), &[])),
+    ];
+    for t in [1000, 1500, 2500, 4500, 8500] {
+        steps.push(Step::new(t, b(), a(), &ok));
+        steps.push(Step::new(t + 10, a(), b(), &ack));
+    }
+    steps.extend(later(60_000));
+    let t = analyze_snapped(&steps, snaplen);
+    let c = &t.calls[0];
+    assert_eq!((c.call_id.as_str(), c.final_code()), ("c", Some(200)));
+    assert!(
+        c.findings.iter().all(|f| !f.text.contains("no ACK")),
+        "{:#?}",
+        c.findings
+    );
+    // Whole, the ACKs are there; without them at all, no-ack says so.
+    let no_acks: Vec<Step> = steps
+        .iter()
+        .filter(|s| !s.sip.starts_with("ACK"))
+        .cloned()
+        .collect();
+    let t = analyze_snapped(&no_acks, snaplen);
+    assert!(
+        finding(&t.calls[0], "no-ack")
+            .text
+            .contains("no ACK came back")
+    );
+}
+
 #[test]
 fn answered_call_facts() {
     let t = analyze(&answered_call("c1", 0, 60_000));

@@ -389,3 +389,103 @@ fn dialog_ends_and_transfers_through_a_nat() {
         "{timer}"
     );
 }
+
+/// `file` as `editcap -s snaplen` writes it: each record cut to its first
+/// `snaplen` bytes, its whole length kept (a classic pcap, either byte
+/// order).
+fn snapped(file: &str, snaplen: u32) -> Vec<u8> {
+    use std::io::Read;
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/live")
+        .join(file);
+    let mut pcap = Vec::new();
+    flate2::read::GzDecoder::new(std::fs::File::open(&path).unwrap())
+        .read_to_end(&mut pcap)
+        .unwrap();
+    let le = pcap[..4] == [0xd4, 0xc3, 0xb2, 0xa1] || pcap[..4] == [0x4d, 0x3c, 0xb2, 0xa1];
+    let u32_at = |b: &[u8], at: usize| {
+        let v: [u8; 4] = b[at..at + 4].try_into().unwrap();
+        if le {
+            u32::from_le_bytes(v)
+        } else {
+            u32::from_be_bytes(v)
+        }
+    };
+    let put = |v: u32| if le { v.to_le_bytes() } else { v.to_be_bytes() };
+    let mut out = pcap[..24].to_vec();
+    out[16..20].copy_from_slice(&put(snaplen));
+    let mut at = 24;
+    while at + 16 <= pcap.len() {
+        let incl = u32_at(&pcap, at + 8);
+        let keep = incl.min(snaplen);
+        out.extend_from_slice(&pcap[at..at + 8]);
+        out.extend_from_slice(&put(keep));
+        out.extend_from_slice(&pcap[at + 12..at + 16]);
+        out.extend_from_slice(&pcap[at + 16..at + 16 + keep as usize]);
+        at += 16 + incl as usize;
+    }
+    out
+}
+
+/// The live capture cut by a snap length (as `tcpdump -s N` or `editcap
+/// -s N` does): no finding claims an absence (no SDP, no Retry-After, no
+/// ACK, no NOTIFY, a requester that gave up, a shorter codec list) that
+/// the whole capture does not claim for the same call. What a cut message
+/// lacks may have been cut off; the capture cannot tell.
+#[test]
+fn a_capture_cut_by_its_snap_length_claims_no_absence_it_cannot_show() {
+    const ABSENT: &[&str] = &[
+        "no SDP offer",
+        "lists no media",
+        "without Retry-After",
+        "gave up instead of retrying",
+        "no ACK came back",
+        "no ACK and no BYE",
+        "no BYE",
+        "sent no NOTIFY",
+        "keeps asking for",
+    ];
+    let whole = triage("kamailio-sipp.pcap.gz");
+    let claims = |t: &Triage| -> Vec<(String, &'static str, String)> {
+        let mut v = Vec::new();
+        for c in &t.calls {
+            for f in &c.findings {
+                for p in ABSENT {
+                    if f.text.contains(p) {
+                        v.push((c.call_id.clone(), f.id, p.to_string()));
+                    }
+                }
+                // A codec list, as offered (a cut one would be shorter).
+                if let Some(i) = f.text.find("offered ") {
+                    let rest = &f.text[i..];
+                    let end = rest.find(':').unwrap_or(rest.len());
+                    v.push((c.call_id.clone(), f.id, rest[..end].to_string()));
+                }
+            }
+        }
+        v
+    };
+    let known = claims(&whole);
+    for snaplen in [320, 360, 400, 440, 560, 640] {
+        let mut a = Analyzer::new(Options::default());
+        let sources = read_inputs(
+            &[Input::Bytes(snapped("kamailio-sipp.pcap.gz", snaplen))],
+            Format::Auto,
+            &mut a,
+        )
+        .unwrap();
+        let t = a.finish(sources, Kb::embedded());
+        assert!(
+            t.problems[0]
+                .text
+                .contains("cut to the capture's snap length"),
+            "-s {snaplen}: {:?}",
+            t.problems.first()
+        );
+        let unknown: Vec<_> = claims(&t)
+            .into_iter()
+            .filter(|c| !known.contains(c))
+            .collect();
+        assert!(unknown.is_empty(), "-s {snaplen}: {unknown:#?}");
+    }
+}

@@ -65,6 +65,15 @@ impl<'s> Out<'s> {
         });
     }
 
+    /// Hand on a message the capture cut short ([`Sink::cut_record`]).
+    pub fn cut_record(&mut self, r: Record<'_>) {
+        self.messages += 1;
+        self.sink.cut_record(Record {
+            file: self.file,
+            ..r
+        });
+    }
+
     pub fn problem(&mut self, frame: Option<u64>, text: impl Into<String>) {
         self.problems += 1;
         if self.problems <= MAX_LISTED_PROBLEMS {
@@ -486,7 +495,7 @@ impl Decoder {
             );
         }
         if placed {
-            out.record(Record {
+            out.cut_record(Record {
                 file: out.file,
                 frame: meta.frame,
                 frames: at.frames,
@@ -506,6 +515,7 @@ impl Decoder {
                 src: Some(src),
                 dst: Some(dst),
                 answer: skim.is_none_or(|s| s.is_response()),
+                request: skim.is_none_or(|s| !s.is_response()),
             });
         }
     }
