@@ -161,16 +161,33 @@ impl Batcher {
     }
 }
 
+impl Batcher {
+    /// A message into the batch: digested here, or whole for the analyzer
+    /// to digest.
+    fn push(&mut self, r: &Record<'_>) {
+        if self.whole {
+            self.batch.push_raw(r);
+        } else {
+            self.batch.push_record(r, &self.keep, &mut self.recent);
+        }
+    }
+
+    /// An event that is no message.
+    fn event(&mut self, e: Event) {
+        if self.gone {
+            return;
+        }
+        self.batch.events.push(e);
+        self.maybe_send();
+    }
+}
+
 impl Sink for Batcher {
     fn record(&mut self, r: Record<'_>) {
         if self.gone {
             return;
         }
-        if self.whole {
-            self.batch.push_raw(&r);
-        } else {
-            self.batch.push_record(&r, &self.keep, &mut self.recent);
-        }
+        self.push(&r);
         self.maybe_send();
     }
 
@@ -178,37 +195,21 @@ impl Sink for Batcher {
         if self.gone {
             return;
         }
-        if self.whole {
-            self.batch.push_raw(&r);
-        } else {
-            self.batch.push_record(&r, &self.keep, &mut self.recent);
-        }
+        self.push(&r);
         self.batch.mark_cut();
         self.maybe_send();
     }
 
     fn problem(&mut self, p: Problem) {
-        if self.gone {
-            return;
-        }
-        self.batch.events.push(Event::Problem(p));
-        self.maybe_send();
+        self.event(Event::Problem(p));
     }
 
     fn cut(&mut self, c: Cut) {
-        if self.gone {
-            return;
-        }
-        self.batch.events.push(Event::Cut(c));
-        self.maybe_send();
+        self.event(Event::Cut(c));
     }
 
     fn input_problem(&mut self, p: Problem) {
-        if self.gone {
-            return;
-        }
-        self.batch.events.push(Event::InputProblem(p));
-        self.maybe_send();
+        self.event(Event::InputProblem(p));
     }
 
     fn progress(&mut self, done: u64, total: u64) {
