@@ -1786,8 +1786,6 @@ fn nat_contact(call: &Call, ctx: &Context<'_>, t: u32, first_ok: u32) -> Option<
     (!is_internal(caller_ip)).then_some(pc)
 }
 
-/// `m` is an ACK of CSeq `cseq` for the 2xx `ok` (of its fork, when the
-/// 2xx has a To tag).
 /// The capture cut short requests sent back to the sender of the final
 /// response `fin` at or after it, before the headers that tell their call
 /// ([`Context::cut_requests`]): an ACK (or a BYE) may be among them.
@@ -1795,6 +1793,8 @@ fn acks_cut(ctx: &Context<'_>, fin: &Msg) -> bool {
     super::model::cut_between(ctx.cut_requests, fin.dst, fin.src, fin.time()).is_some()
 }
 
+/// `m` is an ACK of CSeq `cseq` for the 2xx `ok` (of its fork, when the
+/// 2xx has a To tag).
 fn is_ack_of(m: &Msg, cseq: u32, ok: Msg) -> bool {
     m.method == Method::ACK && m.is_request() && m.cseq == cseq && (ok.leg == 0 || m.leg == ok.leg)
 }
