@@ -402,6 +402,44 @@ fn tcp_first_data_segment_lost() {
     assert!(got.problems[0].text.starts_with(&gap), "{:?}", got.problems);
 }
 
+/// A direction's last segment lost, nothing after it from that side: the
+/// other side's ACK shows the bytes were sent, so the gap is reported
+/// (there was no line at all). A FIN's one sequence number is no gap.
+#[test]
+fn tcp_last_segment_lost_is_told_by_the_peers_ack() {
+    let mut c = Conn::open();
+    let inv = invite("l1");
+    let f_inv = c.send(true, &inv, true).unwrap();
+    let trying = c.send(false, &resp(100, "l1"), true).unwrap();
+    // The 200 OK never reached the capture; the ACK of A covers it.
+    c.send(false, &resp(200, "l1"), false);
+    let ack_req = synth::request("ACK", "l1", 1, "").into_bytes();
+    let ack = c.send(true, &ack_req, true).unwrap();
+    let got = read(&c.capture());
+    let want = vec![
+        (line(&inv), f_inv, Some(time_of(f_inv))),
+        (line(&resp(100, "l1")), trying, Some(time_of(trying))),
+        (line(&ack_req), ack, Some(time_of(ack))),
+    ];
+    assert_eq!(stamps(&got), want);
+    assert_eq!(got.problems.len(), 1, "{:?}", got.problems);
+    assert_eq!(got.problems[0].frame, Some(ack));
+    let gap = format!(
+        "TCP gap: the last {} bytes from {B} to {A} were not captured",
+        resp(200, "l1").len()
+    );
+    assert!(got.problems[0].text.starts_with(&gap), "{:?}", got.problems);
+
+    // Nothing lost: no line, whatever the last ACKs say.
+    let mut c = Conn::open();
+    c.send(true, &invite("l2"), true);
+    c.send(false, &resp(200, "l2"), true);
+    c.send(true, b"", true);
+    c.send(false, b"", true);
+    let got = read(&c.capture());
+    assert!(got.problems.is_empty(), "{:?}", got.problems);
+}
+
 #[test]
 fn tcp_segment_cut_by_the_snap_length() {
     let mut c = Conn::open();

@@ -517,10 +517,37 @@ impl Tcp {
 
     /// The input has ended: frame what can be framed, report the rest.
     pub fn finish(&mut self, out: &mut Out<'_>) {
+        // Each direction's last acknowledgement, and the frame of the
+        // segment that carried it.
+        let acks: HashMap<FlowKey, (u32, u64)> = self
+            .flows
+            .iter()
+            .filter_map(|(k, s)| Some((*k, (s.ack?, s.last_frame))))
+            .collect();
         let mut all: Vec<(FlowKey, Stream)> = self.flows.drain().collect();
         all.sort_by_key(|(_, s)| s.first_frame);
         for (k, mut s) in all {
             flush(k, &mut s, &mut self.frames, &mut self.msg, out);
+            // The other side acknowledged bytes past the last ones seen:
+            // the direction's last segments were sent and the capture
+            // missed them (a FIN takes one number: not a gap).
+            if let (Some(next), Some(&(ack, frame))) = (s.next, acks.get(&k.reverse()))
+                && s.seen_sip
+                && s.mode != Mode::Dead
+            {
+                let missing = ack.wrapping_sub(next);
+                if (2..1 << 30).contains(&missing) {
+                    out.problem(
+                        Some(frame),
+                        format!(
+                            "TCP gap: the last {missing} bytes from {} to {} were not \
+                             captured (the other side acknowledged them): a SIP message they \
+                             held is not in the trace",
+                            k.src, k.dst
+                        ),
+                    );
+                }
+            }
         }
     }
 }
