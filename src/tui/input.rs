@@ -446,7 +446,10 @@ fn looks_pasted(bytes: &[u8], after_wait: bool) -> bool {
         // at once, not a paste; so is a handful of keys typed ahead.
         let first = bytes.first();
         let repeated = bytes.iter().all(|b| Some(b) == first);
-        return chars >= 2 && visible && !repeated && (sequences || keys > BURST_KEYS);
+        return chars >= 2
+            && visible
+            && !repeated
+            && (sequences || (keys > BURST_KEYS && !search_typed_ahead(bytes)));
     }
     if bytes.len() < BURST_MIN {
         return false;
@@ -464,15 +467,28 @@ fn looks_pasted(bytes: &[u8], after_wait: bool) -> bool {
     if lines.iter().any(|&b| b == b'\r' || b == b'\n') {
         return bytes.iter().any(|&b| b == b':' || b == b'@');
     }
-    // One line: a search or filter typed ahead after a key or two (`/480
-    // busy`, `f/code:403`) is keys; anything else this long is taken for
-    // a paste (a Call-ID, a phrase, a URI): words typed ahead are then
-    // not acted on, where a paste run as keys could quit or write a note.
-    let keys = lines
+    // One line: a search or filter typed ahead is keys; anything else this
+    // long is taken for a paste (a Call-ID, a phrase, a URI): words typed
+    // ahead are then not acted on, where a paste run as keys could quit or
+    // write a note.
+    !search_typed_ahead(bytes)
+}
+
+/// One line (its Enter at the end or not) that opens the search or the
+/// calls filter after a key or two and types into it (`/480 busy`,
+/// `f/code:403`, `/code:486` and Enter): keys typed ahead, however long.
+/// (A path pasted unbracketed, `/var/log/x`, is then typed into the
+/// search line, which does no harm.)
+fn search_typed_ahead(bytes: &[u8]) -> bool {
+    let line = bytes.trim_ascii_end();
+    if line.iter().any(|&b| b == b'\r' || b == b'\n') {
+        return false;
+    }
+    let keys = line
         .iter()
         .take_while(|b| b.is_ascii_alphanumeric())
         .count();
-    !(keys <= 2 && lines.get(keys) == Some(&b'/'))
+    keys <= 2 && line.get(keys) == Some(&b'/')
 }
 
 /// The length of a terminal sequence at the start of `b` that a console
@@ -882,6 +898,18 @@ mod tests {
             decode(&[b"jk\x1b[", b"A"]),
             vec![ch('j'), ch('k'), key(KeyCode::Up)]
         );
+        // A search or filter typed ahead, longer than a handful of keys
+        // (it was a paste, and the search did not open).
+        for typed in ["/code:486\r", "f/code:403", "/480 busy"] {
+            let want: Vec<Input> = typed
+                .chars()
+                .map(|c| match c {
+                    '\r' => key(KeyCode::Enter),
+                    c => ch(c),
+                })
+                .collect();
+            assert_eq!(decode(&[typed.as_bytes()]), want, "{typed:?}");
+        }
     }
 
     /// What arrives together right after a wait, more than a handful of
