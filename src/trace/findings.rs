@@ -1208,20 +1208,21 @@ fn answer_cut(
     } else {
         "no final response"
     };
-    let n = cut.count;
+    let see = if cut.gaps == cut.count {
+        "The problem lines name the TCP gaps; capture with a larger buffer (tcpdump -B) so \
+         that no packet is dropped."
+    } else {
+        "Capture with -s 0 (whole packets) to see."
+    };
     Finding {
         id: "no-response",
         severity: Severity::Warning,
         text: sh.fmt(format_args!(
-            "{method} to {} has {got} in the trace, but the capture's snap length cut short \
-             {n} message{} from {} to {}, the last of them after this {method}, before the \
-             headers that tell {} call: its answer may be among them, so whether it was \
-             answered cannot be told. Capture with -s 0 (whole packets) to see.",
+            "{method} to {} has {got} in the trace, but {}, the last of them after this \
+             {method}: its answer may be among them, so whether it was answered cannot be \
+             told. {see}",
             ctx.ep(req.dst),
-            if n == 1 { "" } else { "s" },
-            ctx.ep(req.dst),
-            ctx.ep(req.src),
-            if n == 1 { "its" } else { "their" },
+            lost(ctx, cut),
         )),
         code: None,
         rfc: RFC_NO_RESPONSE,
@@ -1229,6 +1230,36 @@ fn answer_cut(
             tx.request,
             sh.fmt(format_args!("{method} copies: {}", List(&copies))),
         )],
+    }
+}
+
+/// What the capture lost between two endpoints, for a sentence: messages
+/// the snap length cut short before the headers that tell their call, or
+/// stretches of a TCP stream it never captured (gaps), or both.
+fn lost(ctx: &Context<'_>, cut: &super::model::CutAnswers) -> String {
+    let (n, gaps) = (cut.count, cut.gaps);
+    let (from, to) = (ctx.ep(cut.from), ctx.ep(cut.to));
+    let s = |k: u64| if k == 1 { "" } else { "s" };
+    if gaps == 0 {
+        format!(
+            "the capture's snap length cut short {n} message{} from {from} to {to}, before the \
+             headers that tell {} call",
+            s(n),
+            if n == 1 { "its" } else { "their" }
+        )
+    } else if gaps == n {
+        format!(
+            "the capture lost part of the TCP stream from {from} to {to} ({n} gap{})",
+            s(n)
+        )
+    } else {
+        format!(
+            "the capture lost part of the TCP stream from {from} to {to} ({gaps} gap{}) and \
+             its snap length cut short {} more message{}",
+            s(gaps),
+            n - gaps,
+            s(n - gaps)
+        )
     }
 }
 
@@ -1395,7 +1426,7 @@ fn answer_not_acked(
     // None in the call, but the capture cut short requests sent back to
     // the answer's sender after it, too short to tell their call: the ACK
     // may be among them, so whether one came back cannot be told.
-    if ack.is_none() && acks_cut(ctx, &ok) {
+    if ack.is_none() && acks_cut(ctx, &ok).is_some() {
         return None;
     }
     // A BYE from the callee about 32 s after the answer.
@@ -1789,8 +1820,8 @@ fn nat_contact(call: &Call, ctx: &Context<'_>, t: u32, first_ok: u32) -> Option<
 /// The capture cut short requests sent back to the sender of the final
 /// response `fin` at or after it, before the headers that tell their call
 /// ([`Context::cut_requests`]): an ACK (or a BYE) may be among them.
-fn acks_cut(ctx: &Context<'_>, fin: &Msg) -> bool {
-    super::model::cut_between(ctx.cut_requests, fin.dst, fin.src, fin.time()).is_some()
+fn acks_cut<'a>(ctx: &Context<'a>, fin: &Msg) -> Option<&'a super::model::CutAnswers> {
+    super::model::cut_between(ctx.cut_requests, fin.dst, fin.src, fin.time())
 }
 
 /// `m` is an ACK of CSeq `cseq` for the 2xx `ok` (of its fork, when the
@@ -1847,7 +1878,7 @@ fn failure_not_acked(call: &Call, ctx: &Context<'_>, sh: &mut Shared, t: u32) ->
     let acked = msgs_of(call, t).any(|(_, m)| {
         m.is_request() && m.method == Method::ACK && m.src == fin.dst && m.dst == fin.src
     });
-    if acked || acks_cut(ctx, &fin) {
+    if acked || acks_cut(ctx, &fin).is_some() {
         return None;
     }
     let copies: Vec<u32> = msgs_of(call, t)
@@ -2565,16 +2596,20 @@ pub fn cancel_race(call: &Call, ctx: &Context<'_>, sh: &mut Shared) -> Vec<Findi
                 .skip(ok as usize)
                 .any(|m| m.method == Method::BYE && m.is_request());
             let cut = acks_cut(ctx, &call.msgs[ok as usize]);
-            let tail = match (ack, bye) {
-                (true, false) if cut => "the caller sent ACK; no BYE is in the capture, but its \
-                    snap length cut short requests from the caller's side after the 2xx, too \
-                    short to tell their call: one may be the BYE".to_string(),
-                (false, _) if cut => "no ACK or BYE is in the capture, but its snap length cut \
-                    short requests from the caller's side after the 2xx, too short to tell \
-                    their call: they may be among them".to_string(),
-                (true, true) => "the caller acknowledged it and hung up with BYE, as it must".to_string(),
-                (true, false) => "the caller sent ACK but no BYE: the callee stays connected".to_string(),
-                (false, _) => "no ACK and no BYE followed: the callee keeps resending the 2xx and stays connected".to_string(),
+            let tail = match (ack, bye, cut) {
+                (true, false, Some(c)) => format!(
+                    "the caller sent ACK; no BYE is in the capture, but {}, after the 2xx: one \
+                     may be the BYE",
+                    lost(ctx, c)
+                ),
+                (false, _, Some(c)) => format!(
+                    "no ACK or BYE is in the capture, but {}, after the 2xx: they may be among \
+                     them",
+                    lost(ctx, c)
+                ),
+                (true, true, _) => "the caller acknowledged it and hung up with BYE, as it must".to_string(),
+                (true, false, None) => "the caller sent ACK but no BYE: the callee stays connected".to_string(),
+                (false, _, None) => "no ACK and no BYE followed: the callee keeps resending the 2xx and stays connected".to_string(),
             };
             return vec![Finding {
                 id: "cancel-race",

@@ -188,6 +188,9 @@ pub struct Cut {
     /// It may be a request (an ACK, BYE or NOTIFY that seems missing):
     /// its request line survived, or not even its start line did.
     pub request: bool,
+    /// Not one message but bytes of a TCP stream the capture lost (a
+    /// gap): any messages, requests or responses, may have been in them.
+    pub gap: bool,
 }
 
 /// The input formats `sipfix triage --format` names; `Auto` detects by

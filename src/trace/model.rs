@@ -572,6 +572,9 @@ pub(crate) struct CutAnswers {
     pub from: Ep,
     pub to: Ep,
     pub count: u64,
+    /// How many of them are TCP gaps (bytes lost, any messages in them)
+    /// rather than one message cut short.
+    pub gaps: u64,
     /// The time of the last of them ([`i64::MAX`] when one had none).
     pub last_ns: i64,
 }
@@ -730,10 +733,11 @@ pub struct Analyzer {
     /// first and last are theirs).
     file_spans: Vec<Option<(i64, i64)>>,
     /// The cut messages that may be responses ([`Sink::cut`]), by
-    /// (source, destination): how many, and the last one's time.
-    cut: HashMap<(Endpoint, Endpoint), (u64, i64), FixedState>,
+    /// (source, destination): how many, how many of them TCP gaps, and
+    /// the last one's time.
+    cut: HashMap<(Endpoint, Endpoint), (u64, u64, i64), FixedState>,
     /// The same for the cut messages that may be requests.
-    cut_requests: HashMap<(Endpoint, Endpoint), (u64, i64), FixedState>,
+    cut_requests: HashMap<(Endpoint, Endpoint), (u64, u64, i64), FixedState>,
     text: String,
     recent_eps: [(Endpoint, Ep); 4],
     /// The batch a plain [`Sink`] digests each record into.
@@ -799,9 +803,10 @@ impl Sink for Analyzer {
             (c.request, &mut self.cut_requests),
         ] {
             if yes {
-                let e = map.entry((src, dst)).or_insert((0, i64::MIN));
+                let e = map.entry((src, dst)).or_insert((0, 0, i64::MIN));
                 e.0 += 1;
-                e.1 = e.1.max(c.time_ns.unwrap_or(i64::MAX));
+                e.1 += u64::from(c.gap);
+                e.2 = e.2.max(c.time_ns.unwrap_or(i64::MAX));
             }
         }
     }
@@ -1184,14 +1189,15 @@ impl Analyzer {
         let per_packet = &per_packet[..];
         // The cut answers by the endpoints the calls know (one that no
         // call knows answers none of them).
-        let by_ids = |map: &HashMap<(Endpoint, Endpoint), (u64, i64), FixedState>| {
+        let by_ids = |map: &HashMap<(Endpoint, Endpoint), (u64, u64, i64), FixedState>| {
             let mut cut: Vec<CutAnswers> = map
                 .iter()
-                .filter_map(|(&(src, dst), &(count, last_ns))| {
+                .filter_map(|(&(src, dst), &(count, gaps, last_ns))| {
                     Some(CutAnswers {
                         from: *self.endpoint_ids.get(&src)?,
                         to: *self.endpoint_ids.get(&dst)?,
                         count,
+                        gaps,
                         last_ns,
                     })
                 })

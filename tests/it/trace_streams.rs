@@ -171,6 +171,10 @@ struct Conn {
     /// bytes cut off the end).
     ips: Vec<Vec<u8>>,
     cut: Vec<(usize, usize)>,
+    /// Time added to the packets captured from now on ([`Conn::wait`]).
+    late: i64,
+    /// Each captured packet's time.
+    times: Vec<i64>,
 }
 
 impl Conn {
@@ -183,9 +187,16 @@ impl Conn {
         ];
         Conn {
             next: [a + 1, b + 1],
+            times: vec![time_of(1), time_of(2)],
             ips,
             cut: Vec::new(),
+            late: 0,
         }
+    }
+
+    /// The packets captured from now on come `ms` later.
+    fn wait(&mut self, ms: i64) {
+        self.late += ms * 1_000_000;
     }
 
     /// A segment from A (`from_a`) or B; not in the capture unless
@@ -205,7 +216,9 @@ impl Conn {
             return None;
         }
         self.ips.push(ip);
-        Some(self.ips.len() as u64)
+        let n = self.ips.len() as u64;
+        self.times.push(time_of(n) + self.late);
+        Some(n)
     }
 
     /// The last captured packet loses its last `n` bytes to the snap length.
@@ -227,7 +240,7 @@ impl Conn {
         for (i, ip) in self.ips.iter().enumerate() {
             let f = synth::eth(ip);
             let n = self.cut.iter().find(|c| c.0 == i).map_or(0, |c| c.1);
-            w.packet(time_of(i as u64 + 1), &f[..f.len() - n], f.len() as u32)
+            w.packet(self.times[i], &f[..f.len() - n], f.len() as u32)
                 .unwrap();
         }
         w.into_inner()
@@ -438,6 +451,38 @@ fn tcp_last_segment_lost_is_told_by_the_peers_ack() {
     c.send(false, b"", true);
     let got = read(&c.capture());
     assert!(got.problems.is_empty(), "{:?}", got.problems);
+}
+
+/// A response lost in a TCP gap (its bytes acknowledged, never captured)
+/// is no evidence of silence: the OPTIONS's `no-response` says its answer
+/// may have been in the gap, and the request is not called unanswered. It
+/// was a failure 40 s later, past Timer F: "got no response of any kind".
+#[test]
+fn an_answer_lost_in_a_tcp_gap_is_not_silence() {
+    let mut c = Conn::open();
+    let ping = synth::request("OPTIONS", "g1", 1, "").into_bytes();
+    c.send(true, &ping, true);
+    let pong = synth::response(200, "OK", "g1", 1, "OPTIONS").into_bytes();
+    c.send(false, &pong, false);
+    c.send(true, b"", true);
+    c.wait(40_000);
+    let options = synth::request("OPTIONS", "g2", 1, "").into_bytes();
+    c.send(true, &options, true);
+    let ok = synth::response(200, "OK", "g2", 1, "OPTIONS").into_bytes();
+    c.send(false, &ok, true);
+    let mut a = sipfix::trace::model::Analyzer::new(sipfix::trace::model::Options::default());
+    let sources = read_inputs(&[Input::Bytes(c.capture())], Format::Auto, &mut a).unwrap();
+    let t = a.finish(sources, sipfix::kb::Kb::embedded());
+    let call = t.call("g1").expect("the INVITE's call");
+    assert_ne!(call.outcome, sipfix::trace::Outcome::Failure);
+    let said: Vec<&str> = call.findings.iter().map(|f| &*f.text).collect();
+    assert!(
+        said.iter().any(|s| s.contains(&format!(
+            "the capture lost part of the TCP stream from {B} to {A} (1 gap), the last of \
+             them after this OPTIONS: its answer may be among them"
+        ))),
+        "{said:#?}"
+    );
 }
 
 #[test]

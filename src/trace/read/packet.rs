@@ -516,6 +516,7 @@ impl Decoder {
                 dst: Some(dst),
                 answer: skim.is_none_or(|s| s.is_response()),
                 request: skim.is_none_or(|s| !s.is_response()),
+                gap: false,
             });
         }
     }

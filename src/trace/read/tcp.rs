@@ -406,7 +406,15 @@ impl Tcp {
         let lacks = s.take(seq, seg.data, seg.cut, ctx.frames, ctx.time_ns);
         frame(key, s, &ctx, &mut self.frames, &mut self.msg, out);
         if let Some(n @ 1..) = lacks {
-            give_up(key, s, n, ctx.frame, true, &mut self.frames, out);
+            give_up(
+                key,
+                s,
+                n,
+                (ctx.frame, ctx.time_ns),
+                true,
+                &mut self.frames,
+                out,
+            );
         }
         drain(key, s, Some(&ctx), &mut self.frames, &mut self.msg, out);
         if !s.ooo.is_empty() {
@@ -519,10 +527,10 @@ impl Tcp {
     pub fn finish(&mut self, out: &mut Out<'_>) {
         // Each direction's last acknowledgement, and the frame of the
         // segment that carried it.
-        let acks: HashMap<FlowKey, (u32, u64)> = self
+        let acks: HashMap<FlowKey, (u32, (u64, Option<i64>))> = self
             .flows
             .iter()
-            .filter_map(|(k, s)| Some((*k, (s.ack?, s.last_frame))))
+            .filter_map(|(k, s)| Some((*k, (s.ack?, (s.last_frame, s.last_time)))))
             .collect();
         let mut all: Vec<(FlowKey, Stream)> = self.flows.drain().collect();
         all.sort_by_key(|(_, s)| s.first_frame);
@@ -531,14 +539,15 @@ impl Tcp {
             // The other side acknowledged bytes past the last ones seen:
             // the direction's last segments were sent and the capture
             // missed them (a FIN takes one number: not a gap).
-            if let (Some(next), Some(&(ack, frame))) = (s.next, acks.get(&k.reverse()))
+            if let (Some(next), Some(&(ack, at))) = (s.next, acks.get(&k.reverse()))
                 && s.seen_sip
                 && s.mode != Mode::Dead
             {
                 let missing = ack.wrapping_sub(next);
                 if (2..1 << 30).contains(&missing) {
+                    lost_bytes(k, at, out);
                     out.problem(
-                        Some(frame),
+                        Some(at.0),
                         format!(
                             "TCP gap: the last {missing} bytes from {} to {} were not \
                              captured (the other side acknowledged them): a SIP message they \
@@ -642,7 +651,7 @@ fn lost(
     let (Some(next), Some(i)) = (s.next, s.first_held()) else {
         return false;
     };
-    let (seq, at) = (s.ooo[i].seq, s.ooo[i].frame);
+    let (seq, at) = (s.ooo[i].seq, (s.ooo[i].frame, s.ooo[i].time_ns));
     let missing = seq.wrapping_sub(next);
     if missing as i32 > 0 {
         give_up(key, s, missing, at, false, frames, out);
@@ -652,20 +661,23 @@ fn lost(
 }
 
 /// `missing` bytes of the stream at `next` were never captured (lost
-/// before `at_frame`, or `cut` off that frame by the snap length): the
-/// message they fall in is handed on as far as it goes, one problem line
-/// says so (once the direction is known to carry SIP), and reading
-/// resumes at the next start line after them.
+/// before the frame `at`, or `cut` off that frame by the snap length):
+/// the message they fall in is handed on as far as it goes, one problem
+/// line says so (once the direction is known to carry SIP), the findings
+/// are told that messages may have been lost there ([`lost_bytes`]), and
+/// reading resumes at the next start line after them.
 fn give_up(
     key: FlowKey,
     s: &mut Stream,
     missing: u32,
-    at_frame: u64,
+    at: (u64, Option<i64>),
     cut: bool,
     frames: &mut Vec<u64>,
     out: &mut Out<'_>,
 ) {
     let Some(next) = s.next else { return };
+    let at_frame = at.0;
+    lost_bytes(key, at, out);
     let lead = sip::skip_blank(&s.buf);
     let in_message = s.synced && sip::starts_sip(&s.buf[lead..]);
     let mut text = format!(
@@ -700,6 +712,22 @@ fn give_up(
     s.synced = false;
     s.skipped = 0;
     s.after_gap = true;
+}
+
+/// Tell the findings that the capture lost bytes of `key`'s stream at or
+/// before the frame `at` (its number and time): an answer, an ACK or a BYE
+/// that seems missing may have been in them.
+fn lost_bytes(key: FlowKey, at: (u64, Option<i64>), out: &mut Out<'_>) {
+    out.sink.cut(crate::trace::Cut {
+        file: out.file,
+        frame: at.0,
+        time_ns: at.1,
+        src: Some(key.src),
+        dst: Some(key.dst),
+        answer: true,
+        request: true,
+        gap: true,
+    });
 }
 
 /// Read the held segments that are now in order, framing after each:
@@ -742,7 +770,7 @@ fn drain(
         let ctx = fill.unwrap_or(&own);
         frame(key, s, ctx, frames, msg, out);
         if lacks > 0 {
-            give_up(key, s, lacks, h.frame, true, frames, out);
+            give_up(key, s, lacks, (h.frame, h.time_ns), true, frames, out);
         }
     }
     s.tell_dropped(out);
