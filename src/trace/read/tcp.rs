@@ -681,9 +681,11 @@ fn give_up(
     let lead = sip::skip_blank(&s.buf);
     let in_message = s.synced && sip::starts_sip(&s.buf[lead..]);
     let mut text = format!(
-        "TCP gap: {missing} bytes from {} to {} were not captured{}",
+        "TCP gap: {missing} {} from {} to {} {} not captured{}",
+        if missing == 1 { "byte" } else { "bytes" },
         key.src,
         key.dst,
+        if missing == 1 { "was" } else { "were" },
         if cut {
             ": the frame was cut to the capture's snap length"
         } else {
@@ -1202,7 +1204,7 @@ mod tests {
         assert!(
             sink.problems
                 .iter()
-                .any(|p| p.text.starts_with("TCP gap: 1 bytes")),
+                .any(|p| p.text.starts_with("TCP gap: 1 byte from")),
             "{:?}",
             sink.problems
         );
