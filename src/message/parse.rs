@@ -80,13 +80,15 @@ fn without_bom(input: &[u8]) -> &[u8] {
 /// is blanked, so that the messages follow one another (line numbers stay
 /// the input's). `None` otherwise.
 pub(crate) fn without_ngrep_dots(input: &[u8]) -> Option<Vec<u8>> {
-    let lines: Vec<&[u8]> = input.split(|&c| c == b'\n').collect();
     let bare = |l: &[u8]| -> usize { l.len() - usize::from(l.ends_with(b"\r")) };
     let dotted = |l: &[u8]| l[..bare(l)].ends_with(b".");
-    let start = lines
-        .iter()
+    // Most input is no ngrep output: the lines are listed only once a
+    // dotted start line is found among the first ones.
+    let start = input
+        .split(|&c| c == b'\n')
         .take(MAX_PREFIX_LINES)
         .position(|l| dotted(l) && is_start_line(&l[..bare(l) - 1]))?;
+    let lines: Vec<&[u8]> = input.split(|&c| c == b'\n').collect();
     // Its headers, each with a dot, up to the lone dot.
     let mut headers = 0;
     for l in &lines[start + 1..] {
